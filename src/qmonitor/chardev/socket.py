@@ -1,0 +1,280 @@
+"""``-chardev socket``: unix and TCP, server and client, one peer at a time.
+
+As QEMU's char-socket: a server listens when created (blocking for its first
+client when ``wait=on``), serves a single connection, stops accepting while
+that connection lasts and accepts the next one after a disconnect.  A unix
+socket server is created with mode 0600 unless asked otherwise; an existing
+file at its path is unlinked first, as QEMU does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Callable
+
+from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent
+from qmonitor.chardev.fdio import FdChardev
+
+#: Listen backlog (QEMU's char-socket listens with a backlog of 1).
+LISTEN_BACKLOG = 1
+
+#: Mode of a unix socket created by a server, unless configured otherwise.
+DEFAULT_UNIX_MODE = 0o600
+
+
+class SocketChardev(FdChardev):
+    """A stream socket chardev.
+
+    Exactly one of ``path`` (unix) or ``port`` (TCP, with ``host``) is given.
+    ``info`` prints QEMU's informational lines (the ``wait=on`` notice).
+    """
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        path: str | None = None,
+        host: str = "",
+        port: str | None = None,
+        server: bool = False,
+        wait: bool = True,
+        nodelay: bool = False,
+        ipv4: bool = False,
+        ipv6: bool = False,
+        unix_mode: int = DEFAULT_UNIX_MODE,
+        info: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(label)
+        self.path = path
+        self.host = host
+        self.port = port
+        self.is_server = server
+        self.nodelay = nodelay
+        self._listener: socket.socket | None = None
+        self._conn: socket.socket | None = None
+        self._peer = ""
+        self._accepting = False
+        family = socket.AF_UNIX if path is not None else socket.AF_UNSPEC
+        if ipv4 and not ipv6:
+            family = socket.AF_INET
+        elif ipv6 and not ipv4:
+            family = socket.AF_INET6
+        if server:
+            self._listener = (
+                _unix_listen(path, unix_mode)
+                if path is not None
+                else _inet_listen(host, port or "", family)
+            )
+            if wait:
+                if info is not None:
+                    info(f"QEMU waiting for connection on: {self.filename}")
+                conn, addr = self._listener.accept()
+                self._set_conn(conn, addr)
+                self.be_open = True
+        else:
+            conn = _unix_connect(path) if path is not None else _inet_connect(host, port or "")
+            self._set_conn(conn, None)
+            self.be_open = True
+
+    # -- description -------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """``unix:PATH`` or ``tcp:HOST:PORT`` as QEMU prints it."""
+        if self.path is not None:
+            return f"unix:{self.path}"
+        return f"tcp:{self.host}:{self.port}"
+
+    @property
+    def filename(self) -> str:
+        """QEMU's ``filename`` of the chardev (query-chardev, waiting notice)."""
+        suffix = ",server=on" if self.is_server else ""
+        if self._conn is None:
+            return f"disconnected:{self.address}{suffix}"
+        if self.path is not None:
+            return f"{self.address}{suffix}"
+        return f"{self.address}{suffix} <-> {self._peer}"
+
+    @property
+    def listen_address(self) -> tuple[str, int] | str | None:
+        """Where a server listens (useful when port 0 picked a free port)."""
+        if self._listener is None:
+            return None
+        addr = self._listener.getsockname()
+        if isinstance(addr, tuple):
+            return (str(addr[0]), int(addr[1]))
+        return str(addr)
+
+    # -- connection management (on the handler loop) -------------------------
+
+    def _set_conn(self, conn: socket.socket, addr: object) -> None:
+        conn.setblocking(False)
+        if conn.family in (socket.AF_INET, socket.AF_INET6) and self.nodelay:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._conn = conn
+        if isinstance(addr, tuple):
+            self._peer = f"{addr[0]}:{addr[1]}"
+        fd = conn.fileno()
+        self._rfd = self._wfd = fd
+
+    def _attach(self) -> None:
+        if self._conn is not None:
+            self._start_reading()
+        else:
+            self._listen_for_client()
+
+    def _listen_for_client(self) -> None:
+        if self._listener is None or self._accepting or self.loop is None or self._closed:
+            return
+        self._listener.setblocking(False)
+        self._accepting = True
+        self.loop.add_reader(self._listener.fileno(), self._on_accept)
+
+    def _stop_accepting(self) -> None:
+        if self._accepting and self._listener is not None and self.loop is not None:
+            self.loop.remove_reader(self._listener.fileno())
+        self._accepting = False
+
+    def _on_accept(self) -> None:
+        if self._listener is None:
+            return
+        try:
+            conn, addr = self._listener.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        except OSError:
+            return
+        self._stop_accepting()
+        with self._write_lock:
+            self._set_conn(conn, addr)
+        self.be_event(ChrEvent.OPENED)
+        self._start_reading()
+
+    def _recv(self, fd: int) -> bytes:
+        conn = self._conn
+        if conn is None:
+            return b""
+        return conn.recv(READ_CHUNK)
+
+    def _send(self, fd: int, data: bytes) -> int:
+        conn = self._conn
+        if conn is None:
+            return -1
+        return conn.send(data, socket.MSG_NOSIGNAL)
+
+    def _write_failed(self) -> None:
+        # As QEMU: when nobody reads, disconnect now; else the reader will
+        # see the error or EOF and disconnect properly.
+        loop = self.loop
+        if loop is not None and not self._reading:
+            loop.call_soon_threadsafe(self._disconnect)
+
+    def _on_eof(self) -> None:
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        if self._conn is None:
+            return
+        self._stop_reading()
+        with self._write_lock:
+            conn, self._conn = self._conn, None
+            self._rfd = self._wfd = None
+            self._peer = ""
+        self._fire_watchers()
+        with contextlib.suppress(OSError):
+            conn.close()
+        self.be_event(ChrEvent.CLOSED)
+        if self.is_server:
+            self._listen_for_client()
+
+    def _chr_close(self) -> None:
+        self._stop_reading()
+        self._stop_accepting()
+        self._remove_writer()
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.close()
+            self._conn = None
+            self._rfd = self._wfd = None
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.close()
+            self._listener = None
+
+
+def _unix_listen(path: str, mode: int) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise ChardevError(f"Failed to unlink socket {path}: {exc.strerror}") from None
+        try:
+            sock.bind(path)
+        except OSError as exc:
+            raise ChardevError(f"Failed to bind socket to {path}: {exc.strerror}") from None
+        # Before listen(), so no client can connect through a wider mode.
+        os.chmod(path, mode)
+        sock.listen(LISTEN_BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _unix_connect(path: str) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError as exc:
+        sock.close()
+        raise ChardevError(f"Failed to connect to '{path}': {exc.strerror}") from None
+    return sock
+
+
+def _resolve(host: str, port: str, family: int, passive: bool) -> list[tuple[int, object]]:
+    flags = socket.AI_PASSIVE if passive else 0
+    try:
+        infos = socket.getaddrinfo(host or None, port, family, socket.SOCK_STREAM, 0, flags)
+    except socket.gaierror as exc:
+        raise ChardevError(f"address resolution failed for {host}:{port}: {exc.strerror}") from None
+    return [(info[0], info[4]) for info in infos]
+
+
+def _inet_listen(host: str, port: str, family: int) -> socket.socket:
+    last: OSError | None = None
+    for fam, addr in _resolve(host, port, family, passive=True):
+        sock = socket.socket(fam, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET6:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        try:
+            sock.bind(addr)  # type: ignore[arg-type]
+            sock.listen(LISTEN_BACKLOG)
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        return sock
+    reason = f": {last.strerror}" if last is not None else ""
+    raise ChardevError(f"Failed to find an available port{reason}")
+
+
+def _inet_connect(host: str, port: str) -> socket.socket:
+    last: OSError | None = None
+    for fam, addr in _resolve(host, port, socket.AF_UNSPEC, passive=False):
+        sock = socket.socket(fam, socket.SOCK_STREAM)
+        try:
+            sock.connect(addr)  # type: ignore[arg-type]
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        return sock
+    reason = f": {last.strerror}" if last is not None else ""
+    raise ChardevError(f"Failed to connect to '{host}:{port}'{reason}")

@@ -1,0 +1,141 @@
+"""``qmonitor``: QEMU's command line → chardevs, monitors and a null machine.
+
+Parsing lives in :mod:`qmonitor.cmdline` (QEMU's option table and texts);
+this module opens the chardevs in command-line order, creates the monitors
+(``monitor_init`` and its three errors), installs QEMU's signal handling
+and runs the machine until it shuts down.  Errors print as QEMU prints
+them, ``PROG: -opt value: message``, and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
+from qmonitor.chardev.socket import SocketChardev
+from qmonitor.chardev.stdio import StdioChardev
+from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
+from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.machine.runstate import ShutdownCause
+
+log = logging.getLogger("qmonitor")
+
+
+class StartupError(Exception):
+    """A failure while building the machine; printed as QEMU prints it."""
+
+
+def _prog(argv0: str) -> str:
+    return os.path.basename(argv0) or "qmonitor"
+
+
+def create_chardev(cfg: ChardevConfig, info: callable) -> Chardev:  # type: ignore[valid-type]
+    """Open one chardev from its options (qemu_chr_new_from_opts)."""
+    opts = cfg.opts
+    if cfg.backend == "socket":
+        path = opts.get("path")
+        return SocketChardev(
+            cfg.id,
+            path=path,
+            host=opts.get("host", ""),
+            port=opts.get("port"),
+            server=cfg.get_bool("server", False),
+            wait=cfg.get_bool("wait", True),
+            nodelay=cfg.get_bool("nodelay", False),
+            ipv4=cfg.get_bool("ipv4", False),
+            ipv6=cfg.get_bool("ipv6", False),
+            info=info,
+        )
+    if cfg.backend == "stdio":
+        return StdioChardev(cfg.id)
+    if cfg.backend == "null":
+        return NullChardev(cfg.id)
+    raise ChardevError(f"'{cfg.backend}' is not a valid char driver")
+
+
+async def _amain(config: Config, prog: str) -> int:
+    loop = asyncio.get_running_loop()
+    machine = Machine(
+        MachineOptions(
+            name=config.name,
+            uuid=config.uuid,
+            start_paused=config.start_paused,
+            machine_type=config.machine,
+            qemu_version=config.qemu_version,
+            package=config.package,
+        ),
+        loop,
+    )
+    chardevs: dict[str, Chardev] = {}
+    try:
+        for cfg in config.chardevs:
+            where = cfg.origin
+
+            def info(message: str, where: str = where) -> None:
+                sys.stderr.write(
+                    f"{prog}: {where}: info: {message}\n" if where else f"{prog}: info: {message}\n"
+                )
+                sys.stderr.flush()
+
+            try:
+                chardevs[cfg.id] = create_chardev(cfg, info)
+            except ChardevError as exc:
+                raise StartupError(f"{where}: {exc}" if where else str(exc)) from None
+        for mon in config.monitors:
+            chr = chardevs.get(mon.chardev)
+            if chr is None:
+                raise StartupError(f'chardev "{mon.chardev}" not found')
+            mode = mon.mode or "readline"
+            if mode == "control":
+                machine.add_qmp_monitor(chr, pretty=mon.pretty)
+            else:
+                if mon.pretty:
+                    raise StartupError("'pretty' is not compatible with HMP monitors")
+                from qmonitor.monitor.hmp import add_hmp_monitor
+
+                add_hmp_monitor(machine, chr)
+    except StartupError:
+        for chr in chardevs.values():
+            chr.close()
+        if machine.iothread is not None:
+            machine.iothread.destroy()
+        raise
+
+    def on_signal(signum: int) -> None:
+        sys.stderr.write(f"{prog}: terminating on signal {signum}\n")
+        machine.shutdown(ShutdownCause.HOST_SIGNAL)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, on_signal, signum)
+    await machine.run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qmonitor`` command; returns the exit status."""
+    args = list(sys.argv if argv is None else argv)
+    prog = _prog(args[0] if args else "qmonitor")
+    try:
+        config = parse_args(args[1:], prog)
+    except CmdlineError as exc:
+        stream = sys.stdout if exc.stream == "stdout" else sys.stderr
+        if exc.message:
+            stream.write(exc.message if exc.message.endswith("\n") else exc.message + "\n")
+            stream.flush()
+        return exc.status
+    if os.environ.get("QMONITOR_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    try:
+        return asyncio.run(_amain(config, prog))
+    except StartupError as exc:
+        sys.stderr.write(f"{prog}: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 1

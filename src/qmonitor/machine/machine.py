@@ -1,0 +1,179 @@
+"""The null machine: run state, no CPU, and everything its monitors need.
+
+A :class:`Machine` owns what QEMU keeps in globals for its monitors: the
+monitor registry and event state, the QMP command lists, the in-band
+dispatcher on the main loop and the monitor I/O thread.  Its run state
+moves as QEMU's does (``-S`` → prelaunch, ``stop`` → paused, ``cont`` →
+running, a reset while not running → prelaunch) and raises QEMU's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from qmonitor.chardev.base import Chardev
+from qmonitor.machine.runstate import RunState, ShutdownCause
+from qmonitor.monitor.events import EventState, RealtimeClock, qapi_event_emit
+from qmonitor.monitor.iothread import IOThread
+from qmonitor.monitor.monitor import MonitorRegistry
+from qmonitor.monitor.qmp import MonitorQMP, QmpCommandSets, QmpDispatcher
+from qmonitor.qapi.error import QapiError
+from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
+
+log = logging.getLogger(__name__)
+
+#: query-uuid's answer when no ``-uuid`` was given.
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class MachineOptions:
+    """What the command line says about the machine itself."""
+
+    name: str | None = None
+    uuid: str | None = None
+    start_paused: bool = False
+    machine_type: str = "none"
+    qemu_version: tuple[int, int, int] = DEFAULT_QEMU_VERSION
+    package: str = PACKAGE
+    target_arch: str = "x86_64"
+    #: Run QMP monitors in the monitor I/O thread (QEMU's way; enables OOB).
+    use_io_thread: bool = True
+
+
+class Machine:
+    """A null machine with its monitors, living on one asyncio main loop.
+
+    Create it inside the running main loop (or pass ``loop``), add monitors,
+    then ``await machine.run()`` until something shuts it down.
+    """
+
+    def __init__(
+        self, options: MachineOptions | None = None, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
+        self.options = options or MachineOptions()
+        self.loop = loop or asyncio.get_running_loop()
+        self.registry = MonitorRegistry()
+        self.registry.events = EventState(RealtimeClock(self.loop))
+        self.commands = QmpCommandSets()
+        self.dispatcher = QmpDispatcher(self.registry, self.loop)
+        self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
+        self.runstate = RunState.PRELAUNCH if self.options.start_paused else RunState.RUNNING
+        self.shutdown_cause: ShutdownCause | None = None
+        self._exit = asyncio.Event()
+        self._exit_hooks: list[Callable[[], None]] = []
+        from qmonitor.machine.qmp_commands import register_commands
+
+        register_commands(self)
+
+    # -- monitors ---------------------------------------------------------
+
+    def add_qmp_monitor(self, chr: Chardev, *, pretty: bool = False) -> MonitorQMP:
+        """Create a QMP monitor on ``chr`` (``monitor_init_qmp``)."""
+        if self.iothread is not None and chr.supports_gcontext:
+            self.iothread.start()
+            io_loop: asyncio.AbstractEventLoop | None = self.iothread.loop
+        else:
+            io_loop = None
+        mon = MonitorQMP(
+            self.registry,
+            chr,
+            commands=self.commands,
+            greeting_version=self.query_version,
+            dispatcher=self.dispatcher,
+            pretty=pretty,
+            iothread_loop=io_loop,
+        )
+        mon.start()
+        return mon
+
+    # -- events -------------------------------------------------------------
+
+    def emit_event(self, event: str, data: dict[str, Any] | None = None) -> None:
+        """Emit a QAPI event to every negotiated QMP monitor, from any thread."""
+        qapi_event_emit(self.registry, event, data)
+
+    # -- facts ---------------------------------------------------------------
+
+    def query_version(self) -> dict[str, Any]:
+        major, minor, micro = self.options.qemu_version
+        return {
+            "qemu": {"major": major, "minor": minor, "micro": micro},
+            "package": self.options.package,
+        }
+
+    # -- run state --------------------------------------------------------
+
+    def vm_stop(self, state: RunState = RunState.PAUSED) -> None:
+        """Pause a running machine and raise STOP (do_vm_stop)."""
+        if self.runstate.is_running:
+            self.runstate = state
+            self.emit_event("STOP")
+
+    def vm_start(self) -> None:
+        """Resume the machine, raising RESUME (vm_start)."""
+        if self.runstate.is_running:
+            return
+        self.emit_event("RESUME")
+        self.runstate = RunState.RUNNING
+
+    def cont(self) -> None:
+        """The ``cont`` command (qmp_cont)."""
+        if self.runstate.needs_reset:
+            raise QapiError("Resetting the Virtual Machine is required")
+        if self.runstate is RunState.SUSPENDED:
+            return
+        if self.runstate is RunState.FINISH_MIGRATE:
+            raise QapiError("Migration is not complete")
+        self.vm_start()
+
+    def system_reset(self, cause: ShutdownCause) -> None:
+        """Reset the machine (qemu_system_reset and the main loop's follow-up)."""
+        self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
+        if self.runstate not in (RunState.RUNNING, RunState.INMIGRATE, RunState.FINISH_MIGRATE):
+            self.runstate = RunState.PRELAUNCH
+
+    def system_powerdown(self) -> None:
+        """Ask the guest to power down; the null machine has nobody to ask."""
+        self.emit_event("POWERDOWN")
+
+    def shutdown(self, cause: ShutdownCause) -> None:
+        """Shut down: raise SHUTDOWN and let the main loop end (qemu_system_shutdown)."""
+        if self.shutdown_cause is not None:
+            return
+        self.shutdown_cause = cause
+        self.emit_event("SHUTDOWN", {"guest": cause.by_guest, "reason": cause.value})
+        self.loop.call_soon_threadsafe(self._exit.set)
+
+    # -- life cycle -----------------------------------------------------------
+
+    def on_exit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` after the monitors are gone (e.g. remove a pidfile)."""
+        self._exit_hooks.append(hook)
+
+    async def run(self) -> ShutdownCause | None:
+        """Serve until shut down, then clean up as the seed's ``monitor_cleanup``."""
+        self.dispatcher.start()
+        try:
+            await self._exit.wait()
+        finally:
+            await self.cleanup()
+        return self.shutdown_cause
+
+    async def cleanup(self) -> None:
+        """Stop the dispatcher, then the I/O thread, then flush and destroy monitors."""
+        await self.dispatcher.shutdown()
+        if self.iothread is not None:
+            self.iothread.stop()
+        self.registry.destroy_all()
+        if self.iothread is not None:
+            self.iothread.destroy()
+        for hook in self._exit_hooks:
+            try:
+                hook()
+            except Exception:  # an exit hook must not hide the others
+                log.exception("exit hook failed")

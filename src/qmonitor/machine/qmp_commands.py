@@ -1,0 +1,139 @@
+"""The QMP commands of a ``-M none`` machine that make sense without a guest.
+
+Each handler returns its reply with members in the order QEMU's output
+visitor inserts them (the schema's order); the encoder takes care of the
+order on the wire.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qmonitor.machine.machine import NIL_UUID
+from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.monitor.monitor import current_monitor
+from qmonitor.monitor.qmp import MonitorQMP
+from qmonitor.qapi.commands import QmpCommand
+from qmonitor.qapi.types import BUILTIN_TYPES, ArrayType, EnumType, Member, object_type
+
+if TYPE_CHECKING:
+    from qmonitor.machine.machine import Machine
+
+QMP_CAPABILITY = EnumType("QMPCapability", ("oob",))
+
+#: The machine types qmonitor models (query-machines).
+MACHINE_TYPES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "none",
+        "hotpluggable-cpus": False,
+        "numa-mem-supported": False,
+        "cpu-max": 1,
+        "deprecated": False,
+        "default-ram-id": "ram",
+    },
+)
+
+
+def register_commands(machine: Machine) -> None:
+    """Register the null machine's commands in both command lists."""
+    full = machine.commands.full
+    negotiation = machine.commands.cap_negotiation
+
+    def qmp_capabilities(enable: list[str] | None = None) -> None:
+        mon = current_monitor()
+        assert isinstance(mon, MonitorQMP)
+        mon.accept_capabilities(enable or [])
+
+    caps = QmpCommand(
+        "qmp_capabilities",
+        qmp_capabilities,
+        object_type(
+            "q_obj_qmp_capabilities-arg", [Member("enable", ArrayType(QMP_CAPABILITY), True)]
+        ),
+        allow_preconfig=True,
+    )
+    negotiation.register(caps)
+    full.register(caps)
+
+    def cmd(name: str, **options: Any) -> Any:
+        def wrap(fn: Any) -> Any:
+            full.register(QmpCommand(name, fn, **options))
+            return fn
+
+        return wrap
+
+    @cmd("query-version", allow_preconfig=True)
+    def query_version() -> dict[str, Any]:
+        return machine.query_version()
+
+    @cmd("query-commands", allow_preconfig=True)
+    def query_commands() -> list[dict[str, Any]]:
+        mon = current_monitor()
+        cmds = mon.commands if isinstance(mon, MonitorQMP) else full
+        # QEMU prepends each command while walking its list.
+        return [{"name": c.name} for c in reversed(list(cmds)) if c.enabled]
+
+    @cmd("query-status", allow_preconfig=True)
+    def query_status() -> dict[str, Any]:
+        state = machine.runstate
+        return {"running": state.is_running, "singlestep": False, "status": state.value}
+
+    @cmd("query-name", allow_preconfig=True)
+    def query_name() -> dict[str, Any]:
+        name = machine.options.name
+        return {} if name is None else {"name": name}
+
+    @cmd("query-uuid", allow_preconfig=True)
+    def query_uuid() -> dict[str, Any]:
+        return {"UUID": machine.options.uuid or NIL_UUID}
+
+    @cmd("query-kvm", allow_preconfig=True)
+    def query_kvm() -> dict[str, Any]:
+        return {"enabled": False, "present": True}
+
+    @cmd("query-target", allow_preconfig=True)
+    def query_target() -> dict[str, Any]:
+        return {"arch": machine.options.target_arch}
+
+    @cmd("query-machines")
+    def query_machines() -> list[dict[str, Any]]:
+        return [dict(m) for m in MACHINE_TYPES]
+
+    @cmd("query-cpus-fast")
+    def query_cpus_fast() -> list[dict[str, Any]]:
+        return []
+
+    @cmd("stop")
+    def stop() -> None:
+        machine.vm_stop()
+
+    @cmd("cont")
+    def cont() -> None:
+        machine.cont()
+
+    @cmd("system_reset")
+    def system_reset() -> None:
+        machine.system_reset(ShutdownCause.HOST_QMP_SYSTEM_RESET)
+
+    @cmd("system_powerdown")
+    def system_powerdown() -> None:
+        machine.system_powerdown()
+
+    @cmd("quit")
+    def quit_() -> None:
+        machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
+
+    hmp_args = object_type(
+        "q_obj_human-monitor-command-arg",
+        [
+            Member("command-line", BUILTIN_TYPES["str"]),
+            Member("cpu-index", BUILTIN_TYPES["int"], True),
+        ],
+    )
+
+    def human_monitor_command(command_line: str, cpu_index: int | None = None) -> str:
+        from qmonitor.monitor.hmp_exec import run_hmp_command
+
+        return run_hmp_command(machine, command_line, cpu_index)
+
+    full.register(QmpCommand("human-monitor-command", human_monitor_command, hmp_args))

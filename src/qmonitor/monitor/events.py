@@ -1,0 +1,224 @@
+"""QAPI events: emission, broadcast to QMP monitors, and QEMU's throttling.
+
+This is the event half of the seed.  An event is stamped when it is emitted,
+goes through a per-thread queue so that emitting from inside delivery is
+safe (QEMU's ``__thread`` queue and ``reentered`` flag), and is then either
+broadcast at once or, for throttled events, rate limited per key: the first
+event of a key goes out and arms a timer; later ones are stored (the last
+one wins) and sent when the timer fires, which re-arms it; a timer that
+finds nothing stored frees the key's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from qmonitor.monitor.monitor import MonitorRegistry
+
+#: One second in nanoseconds (QEMU's SCALE_MS * 1000).
+SECOND_NS = 1_000_000_000
+
+#: Minimum time between two events of a key, in ns (monitor.c's
+#: ``monitor_qapi_event_conf``): guest-triggerable events, 1 per second.
+DEFAULT_EVENT_RATES_NS: dict[str, int] = {
+    "RTC_CHANGE": SECOND_NS,
+    "WATCHDOG": SECOND_NS,
+    "BALLOON_CHANGE": SECOND_NS,
+    "QUORUM_REPORT_BAD": SECOND_NS,
+    "QUORUM_FAILURE": SECOND_NS,
+    "VSERPORT_CHANGE": SECOND_NS,
+    "MEMORY_DEVICE_SIZE_CHANGE": SECOND_NS,
+}
+
+#: The data member that, besides the event name, identifies a throttle key
+#: (``qapi_event_throttle_hash/equal``).  QUORUM_FAILURE is keyed by name only.
+THROTTLE_KEY_MEMBER: dict[str, str] = {
+    "VSERPORT_CHANGE": "id",
+    "QUORUM_REPORT_BAD": "node-name",
+    "MEMORY_DEVICE_SIZE_CHANGE": "qom-path",
+}
+
+
+class TimerHandle(Protocol):
+    """A pending timer that can be cancelled."""
+
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """Where throttle timers run: QEMU_CLOCK_REALTIME, or VIRTUAL under qtest."""
+
+    def now_ns(self) -> int:
+        """Current time of this clock in nanoseconds."""
+        ...
+
+    def call_at(self, when_ns: int, callback: Callable[[], None]) -> TimerHandle:
+        """Run ``callback`` once the clock reaches ``when_ns`` (from any thread)."""
+        ...
+
+
+class RealtimeClock:
+    """Host monotonic time; timers run on the machine's main loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def now_ns(self) -> int:
+        return time.monotonic_ns()
+
+    def call_at(self, when_ns: int, callback: Callable[[], None]) -> TimerHandle:
+        delay = max(0.0, (when_ns - time.monotonic_ns()) / 1e9)
+        return _ThreadsafeTimer(self.loop, delay, callback)
+
+
+class _ThreadsafeTimer:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, delay: float, callback: Callable[[], None]
+    ) -> None:
+        self._handle: asyncio.TimerHandle | None = None
+        self._cancelled = False
+        self._loop = loop
+        try:
+            running = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            running = False
+        if running:
+            self._handle = loop.call_later(delay, callback)
+        else:
+            loop.call_soon_threadsafe(self._arm, delay, callback)
+
+    def _arm(self, delay: float, callback: Callable[[], None]) -> None:
+        if not self._cancelled:
+            self._handle = self._loop.call_later(delay, callback)
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        if self._handle is not None:
+            self._handle.cancel()
+
+
+def wall_clock_timestamp() -> dict[str, int]:
+    """The ``timestamp`` member of an event: host wall-clock time."""
+    ns = time.time_ns()
+    return {"seconds": ns // 1_000_000_000, "microseconds": (ns // 1000) % 1_000_000}
+
+
+@dataclass(slots=True)
+class _ThrottleState:
+    """MonitorQAPIEventState: a key's timer and the event held for it."""
+
+    event: str
+    key: object
+    timer: TimerHandle | None = None
+    held: dict[str, Any] | None = None
+
+
+@dataclass
+class EventState:
+    """Throttle configuration and state of one machine (guarded by the registry lock)."""
+
+    clock: Clock
+    rates_ns: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_EVENT_RATES_NS))
+    timestamp: Callable[[], dict[str, int]] = wall_clock_timestamp
+    throttled: dict[tuple[str, object], _ThrottleState] = field(default_factory=dict)
+
+
+_local = threading.local()
+
+
+def build_event(event: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """An event message as QEMU builds it: name, timestamp, then data if any."""
+    msg: dict[str, Any] = {"event": event, "timestamp": wall_clock_timestamp()}
+    if data is not None:
+        msg["data"] = data
+    return msg
+
+
+def qapi_event_emit(registry: MonitorRegistry, event: str, data: dict[str, Any] | None) -> None:
+    """Emit an event now, from any thread; safe to call from inside delivery.
+
+    Events emitted while this thread is already delivering one are queued
+    and delivered after it, in order (the seed's reentrancy work-around).
+    """
+    state = registry.events
+    msg: dict[str, Any] = {
+        "event": event,
+        "timestamp": state.timestamp() if state is not None else wall_clock_timestamp(),
+    }
+    if data is not None:
+        msg["data"] = data
+    queue: list[tuple[MonitorRegistry, str, dict[str, Any]]] | None = getattr(_local, "queue", None)
+    if queue is not None:
+        queue.append((registry, event, msg))
+        return
+    queue = [(registry, event, msg)]
+    _local.queue = queue
+    try:
+        while queue:
+            reg, name, item = queue.pop(0)
+            _queue_no_reenter(reg, name, item)
+    finally:
+        _local.queue = None
+
+
+def _throttle_key(event: str, msg: dict[str, Any]) -> object:
+    member = THROTTLE_KEY_MEMBER.get(event)
+    if member is None:
+        return None
+    data = msg.get("data")
+    return data.get(member) if isinstance(data, dict) else None
+
+
+def _queue_no_reenter(registry: MonitorRegistry, event: str, msg: dict[str, Any]) -> None:
+    state = registry.events
+    with registry.lock:
+        rate = state.rates_ns.get(event, 0) if state is not None else 0
+        if not rate or state is None:
+            broadcast_locked(registry, msg)
+            return
+        key = (event, _throttle_key(event, msg))
+        evstate = state.throttled.get(key)
+        if evstate is not None:
+            # A timer is pending: hold this one, replacing any held before.
+            evstate.held = msg
+            return
+        now = state.clock.now_ns()
+        broadcast_locked(registry, msg)
+        evstate = _ThrottleState(event, key)
+        state.throttled[key] = evstate
+        evstate.timer = state.clock.call_at(
+            now + rate, lambda: _throttle_timer_fired(registry, evstate)
+        )
+
+
+def _throttle_timer_fired(registry: MonitorRegistry, evstate: _ThrottleState) -> None:
+    state = registry.events
+    if state is None:
+        return
+    with registry.lock:
+        if state.throttled.get(evstate.key) is not evstate:
+            return
+        if evstate.held is not None:
+            now = state.clock.now_ns()
+            msg, evstate.held = evstate.held, None
+            broadcast_locked(registry, msg)
+            rate = state.rates_ns.get(evstate.event, 0)
+            evstate.timer = state.clock.call_at(
+                now + rate, lambda: _throttle_timer_fired(registry, evstate)
+            )
+        else:
+            del state.throttled[evstate.key]
+
+
+def broadcast_locked(registry: MonitorRegistry, msg: dict[str, Any]) -> None:
+    """Send an event to every QMP monitor past negotiation (registry lock held)."""
+    for mon in registry.monitors:
+        send_event = getattr(mon, "send_event", None)
+        if send_event is not None:
+            send_event(msg)

@@ -1,0 +1,260 @@
+"""The monitor core of the seed: registry, current monitor, output, suspend/resume.
+
+:class:`Monitor` is what QMP and HMP monitors share (QEMU's ``Monitor``):
+an output buffer that turns ``\\n`` into ``\\r\\n`` and is flushed at each
+newline, partial writes with a write watch, ``printf``/``printc`` and the
+suspend counter behind ``can_read``.  :class:`MonitorRegistry` holds what
+QEMU keeps in globals under ``monitor_lock`` (the monitor list, the
+"destroyed" flag, the event throttle state), so that several independent
+machines can live in one process.
+
+The current monitor (``monitor_cur()``) is a :mod:`contextvars` variable:
+each thread and each asyncio task sees its own, as each QEMU coroutine does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import errno
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+from qmonitor.chardev.base import Chardev
+
+if TYPE_CHECKING:
+    from qmonitor.monitor.events import EventState
+
+_current: contextvars.ContextVar[Monitor | None] = contextvars.ContextVar(
+    "monitor_cur", default=None
+)
+
+
+def current_monitor() -> Monitor | None:
+    """The monitor whose command is running in this thread or task (``monitor_cur``)."""
+    return _current.get()
+
+
+def set_current_monitor(mon: Monitor | None) -> Monitor | None:
+    """Make ``mon`` current for this thread or task; return the previous one."""
+    old = _current.get()
+    _current.set(mon)
+    return old
+
+
+def current_is_qmp() -> bool:
+    """Whether a QMP command is running here (``monitor_cur_is_qmp``)."""
+    mon = _current.get()
+    return mon is not None and mon.is_qmp
+
+
+def encode_output(text: str) -> bytes:
+    """Monitor text to bytes: UTF-8, keeping undecodable input bytes as they came."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+class MonitorRegistry:
+    """What QEMU guards with ``monitor_lock``: the monitor list and event state.
+
+    ``monitors`` is ``mon_list``: new monitors go to the front, as in QEMU.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.monitors: list[Monitor] = []
+        self.destroyed = False
+        self.events: EventState | None = None
+
+    def append(self, mon: Monitor) -> bool:
+        """Add a monitor (``monitor_list_append``); refused once cleanup began."""
+        with self.lock:
+            if not self.destroyed:
+                self.monitors.insert(0, mon)
+                return True
+        mon.destroy()
+        return False
+
+    def snapshot(self) -> list[Monitor]:
+        """A copy of the monitor list taken under the lock."""
+        with self.lock:
+            return list(self.monitors)
+
+    def destroy_all(self) -> None:
+        """Flush and destroy every monitor; no monitor can be added afterwards.
+
+        As the seed's ``monitor_cleanup``, the lock is dropped around each
+        flush so that events raised while a monitor goes away still work.
+        """
+        with self.lock:
+            self.destroyed = True
+        while True:
+            with self.lock:
+                if not self.monitors:
+                    return
+                mon = self.monitors.pop(0)
+            mon.flush()
+            mon.destroy()
+
+
+class Monitor:
+    """State and output path common to QMP and HMP monitors.
+
+    :param chr: the chardev the monitor talks through (None for a monitor
+        whose output is captured, such as HMP run from QMP).
+    :param skip_flush: keep all output in the buffer (captured output).
+    :param use_io_thread: run the handlers on the monitor I/O thread.
+    """
+
+    is_qmp = False
+
+    def __init__(
+        self,
+        registry: MonitorRegistry,
+        chr: Chardev | None,
+        *,
+        skip_flush: bool = False,
+        use_io_thread: bool = False,
+    ) -> None:
+        self.registry = registry
+        self.chr = chr
+        self.skip_flush = skip_flush
+        self.use_io_thread = use_io_thread
+        self.mon_lock = threading.Lock()
+        self.outbuf = bytearray()
+        self.out_watch = False
+        self.mux_out = False
+        self.suspend_cnt = 0
+        self._suspend_lock = threading.Lock()
+        #: The loop running this monitor's chardev handlers.
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    # -- output ----------------------------------------------------------
+
+    def puts(self, text: str) -> int:
+        """Queue text for output, ``\\n`` as ``\\r\\n``, flushing at each newline."""
+        last_nl = text.rfind("\n")
+        with self.mon_lock:
+            if last_nl < 0:
+                self.outbuf += encode_output(text)
+            else:
+                self.outbuf += encode_output(text[: last_nl + 1].replace("\n", "\r\n"))
+                self._flush_locked()
+                if last_nl + 1 < len(text):
+                    self.outbuf += encode_output(text[last_nl + 1 :])
+        return len(text)
+
+    def printf(self, text: str) -> int:
+        """Print formatted text (``monitor_printf``): -1 on QMP monitors."""
+        if self.is_qmp:
+            return -1
+        return self.puts(text)
+
+    def printc(self, c: int) -> None:
+        """Print a character quoted and escaped as a C character literal."""
+        if c == 0x27:
+            body = "\\'"
+        elif c == 0x5C:
+            body = "\\\\"
+        elif c == 0x0A:
+            body = "\\n"
+        elif c == 0x0D:
+            body = "\\r"
+        elif 32 <= c <= 126:
+            body = chr(c)
+        else:
+            body = f"\\x{c & 0xFF:02x}"
+        self.printf("'" + body + "'")
+
+    def flush(self) -> None:
+        """Write out what the chardev takes now (``monitor_flush``)."""
+        with self.mon_lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self.skip_flush or not self.outbuf or self.mux_out or self.chr is None:
+            return
+        rc = self.chr.write(bytes(self.outbuf))
+        if rc < 0 or rc == len(self.outbuf):
+            # All written, or an error: either way the buffer is done with.
+            self.outbuf.clear()
+            return
+        if rc > 0:
+            del self.outbuf[:rc]
+        if not self.out_watch:
+            self.out_watch = self.chr.add_watch(self._unblocked)
+
+    def _unblocked(self) -> None:
+        with self.mon_lock:
+            self.out_watch = False
+            self._flush_locked()
+
+    # -- input flow control ---------------------------------------------------
+
+    @property
+    def is_hmp_non_interactive(self) -> bool:
+        """An HMP monitor without readline (e.g. HMP run through QMP)."""
+        return False
+
+    def suspend(self) -> int:
+        """Stop taking input until a matching :meth:`resume` (``monitor_suspend``)."""
+        if self.is_hmp_non_interactive:
+            return -errno.ENOTTY
+        with self._suspend_lock:
+            self.suspend_cnt += 1
+        return 0
+
+    def resume(self) -> None:
+        """Undo one :meth:`suspend`; at zero, take input again on the monitor's loop."""
+        if self.is_hmp_non_interactive:
+            return
+        with self._suspend_lock:
+            self.suspend_cnt -= 1
+            resumed = self.suspend_cnt == 0
+        if resumed:
+            self._on_resumed()
+            loop = self.loop
+            if loop is not None:
+                loop.call_soon_threadsafe(self._accept_input)
+
+    def can_read(self) -> int:
+        """How much input the monitor takes now: all it is given, or none while suspended."""
+        return 0 if self.suspend_cnt else 1 << 16
+
+    def _on_resumed(self) -> None:
+        """Hook run at the moment the suspend count drops to zero (HMP: prompt)."""
+
+    def _accept_input(self) -> None:
+        """On the monitor's loop: continue with buffered input, then read again."""
+        if self.chr is not None:
+            self.chr.accept_input()
+
+    # -- life cycle ----------------------------------------------------------
+
+    def destroy(self) -> None:
+        """Release the chardev and per-monitor state (``monitor_data_destroy``)."""
+        if self.chr is not None:
+            self.chr.close()
+
+
+def error_printf(text: str) -> int:
+    """Print an error to the current HMP monitor, else to stderr (``error_vprintf``)."""
+    mon = current_monitor()
+    if mon is not None and not mon.is_qmp:
+        return mon.printf(text)
+    sys.stderr.write(text)
+    return len(text)
+
+
+def error_printf_unless_qmp(text: str) -> int:
+    """As :func:`error_printf`, but say nothing inside a QMP command."""
+    mon = current_monitor()
+    if mon is None:
+        sys.stderr.write(text)
+        return len(text)
+    if not mon.is_qmp:
+        return mon.printf(text)
+    return -1

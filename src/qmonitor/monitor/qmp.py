@@ -1,0 +1,303 @@
+"""MonitorQMP: negotiation, the request queue, the dispatcher and OOB (monitor/qmp.c).
+
+Input is parsed on the monitor's loop (the monitor I/O thread when the
+chardev allows it).  Out-of-band requests run there at once; in-band ones
+go to the monitor's queue and the dispatcher, a task on the main loop,
+runs them one at a time, taking requests round-robin from all monitors.
+Without OOB a monitor takes no further input until its request is done,
+and with OOB it stops reading when its queue is full
+(:data:`QMP_REQ_QUEUE_LEN_MAX`), as QEMU does: no request is refused,
+flow control is the client's back-pressure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qmonitor.chardev.base import Chardev, ChrEvent
+from qmonitor.monitor.monitor import Monitor, MonitorRegistry
+from qmonitor.qapi.commands import QmpCommandList, is_oob, qmp_dispatch
+from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+#: Most in-band requests queued per monitor (QMP_REQ_QUEUE_LEN_MAX, monitor-internal.h).
+QMP_REQ_QUEUE_LEN_MAX = 8
+
+#: The capabilities a QMP monitor may offer (QMPCapability).
+QMP_CAPABILITIES = ("oob",)
+
+#: The text replacing CommandNotFound's in negotiation mode (monitor_qmp_dispatch).
+EXPECTING_NEGOTIATION = "Expecting capabilities negotiation with 'qmp_capabilities'"
+
+
+@dataclass(slots=True)
+class QMPRequest:
+    """A queued in-band request, or the parse error to report in its place."""
+
+    mon: MonitorQMP
+    req: Any
+    err: str | None
+
+
+class QmpCommandSets:
+    """The two command lists of a machine: negotiation mode and full."""
+
+    def __init__(self) -> None:
+        self.cap_negotiation = QmpCommandList()
+        self.full = QmpCommandList()
+
+
+class MonitorQMP(Monitor):
+    """A QMP monitor on a chardev.
+
+    :param commands: the machine's command lists.
+    :param greeting_version: builds the ``version`` member of the greeting
+        (the reply of query-version).
+    :param dispatcher: the machine's dispatcher (in-band requests).
+    :param iothread_loop: the monitor I/O thread's loop; None runs the
+        monitor on the main loop, without OOB (QEMU's non-GCONTEXT case).
+    """
+
+    is_qmp = True
+
+    def __init__(
+        self,
+        registry: MonitorRegistry,
+        chr: Chardev,
+        *,
+        commands: QmpCommandSets,
+        greeting_version: Callable[[], dict[str, Any]],
+        dispatcher: QmpDispatcher,
+        pretty: bool = False,
+        iothread_loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        use_io_thread = iothread_loop is not None and chr.supports_gcontext
+        super().__init__(registry, chr, use_io_thread=use_io_thread)
+        self.pretty = pretty
+        self.command_sets = commands
+        self.commands = commands.cap_negotiation
+        self._greeting_version = greeting_version
+        self.dispatcher = dispatcher
+        self.capab_offered: set[str] = set()
+        self.capab: set[str] = set()
+        self.streamer = JsonStreamer()
+        self.qmp_queue_lock = threading.Lock()
+        self.qmp_requests: deque[QMPRequest] = deque()
+        self.loop = iothread_loop if use_io_thread else dispatcher.loop
+
+    def start(self) -> None:
+        """Attach to the chardev and join the monitor list (monitor_init_qmp)."""
+        assert self.chr is not None and self.loop is not None
+        self.chr.set_handlers(self.can_read, self._read, self._event, self.loop)
+        self.registry.append(self)
+
+    # -- state ----------------------------------------------------------
+
+    @property
+    def negotiating(self) -> bool:
+        """Still in capabilities negotiation mode."""
+        return self.commands is self.command_sets.cap_negotiation
+
+    def oob_enabled(self) -> bool:
+        return "oob" in self.capab
+
+    def caps_reset(self) -> None:
+        self.capab_offered = {"oob"} if self.use_io_thread else set()
+        self.capab = set()
+
+    def accept_capabilities(self, enable: list[str]) -> None:
+        """qmp_capabilities: enable what was asked, or fail listing what is missing."""
+        if not self.negotiating:
+            raise QapiError(
+                "Capabilities negotiation is already complete, command ignored",
+                ErrorClass.COMMAND_NOT_FOUND,
+            )
+        unavailable = [cap for cap in enable if cap not in self.capab_offered]
+        if unavailable:
+            raise QapiError(f"Capability {', '.join(unavailable)} not available")
+        self.capab = set(enable)
+        self.commands = self.command_sets.full
+
+    # -- output ---------------------------------------------------------
+
+    def send_response(self, rsp: dict[str, Any]) -> None:
+        """Write one message (qmp_send_response)."""
+        self.puts(encode(rsp, self.pretty) + "\n")
+
+    def send_event(self, msg: dict[str, Any]) -> None:
+        """Deliver an event unless still negotiating (monitor_qapi_event_emit)."""
+        if not self.negotiating:
+            self.send_response(msg)
+
+    def greeting(self) -> dict[str, Any]:
+        offered = [cap for cap in QMP_CAPABILITIES if cap in self.capab_offered]
+        return {"QMP": {"version": self._greeting_version(), "capabilities": offered}}
+
+    # -- chardev handlers (on self.loop) --------------------------------------
+
+    def _event(self, event: ChrEvent) -> None:
+        if event is ChrEvent.OPENED:
+            self.commands = self.command_sets.cap_negotiation
+            self.caps_reset()
+            self.send_response(self.greeting())
+        elif event is ChrEvent.CLOSED:
+            self._cleanup_queue_and_resume()
+            self.streamer.reset()
+
+    def _read(self, data: bytes) -> None:
+        self.streamer.feed(data)
+        self._pump()
+
+    def _pump(self) -> None:
+        """Handle complete messages while the monitor takes input."""
+        streamer = self.streamer
+        while not self.suspend_cnt:
+            ev = streamer.next_event()
+            if ev is NEED_DATA:
+                return
+            if isinstance(ev, JsonMessage):
+                self._handle_command(ev.value, None)
+            elif isinstance(ev, JsonParseError):
+                self._handle_command(None, ev.message)
+
+    def _accept_input(self) -> None:
+        self._pump()
+        if not self.suspend_cnt and self.chr is not None:
+            self.chr.accept_input()
+
+    def _handle_command(self, req: Any, err: str | None) -> None:
+        """handle_qmp_command: run OOB now, queue the rest for the dispatcher."""
+        if err is None and isinstance(req, dict) and is_oob(req):
+            self.dispatch(req)
+            return
+        with self.qmp_queue_lock:
+            # Without OOB at most one request is queued; with OOB, stop
+            # reading when this request fills the queue.
+            if not self.oob_enabled() or len(self.qmp_requests) == QMP_REQ_QUEUE_LEN_MAX - 1:
+                self.suspend()
+            self.qmp_requests.append(QMPRequest(self, req, err))
+        self.dispatcher.wake()
+
+    def _cleanup_queue_and_resume(self) -> None:
+        with self.qmp_queue_lock:
+            need_resume = (
+                not self.oob_enabled() or len(self.qmp_requests) == QMP_REQ_QUEUE_LEN_MAX
+            ) and bool(self.qmp_requests)
+            self.qmp_requests.clear()
+        if need_resume:
+            self.resume()
+
+    # -- dispatch -------------------------------------------------------
+
+    def dispatch(self, req: Any) -> None:
+        """Run a request and answer it (monitor_qmp_dispatch), synchronously."""
+        rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self)
+        if inspect.iscoroutine(rsp):
+            # A coroutine command run out of band cannot happen (QEMU
+            # asserts); close it rather than leak it.
+            rsp.close()
+            return
+        self._respond(rsp)  # type: ignore[arg-type]
+
+    async def dispatch_async(self, req: Any) -> None:
+        """As :meth:`dispatch`, awaiting coroutine commands (in-band only)."""
+        rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self, in_coroutine=True)
+        if inspect.iscoroutine(rsp):
+            rsp = await rsp
+        self._respond(rsp)  # type: ignore[arg-type]
+
+    def _respond(self, rsp: dict[str, Any] | None) -> None:
+        if rsp is None:
+            return
+        if self.negotiating:
+            error = rsp.get("error")
+            if isinstance(error, dict) and error.get("class") == "CommandNotFound":
+                del error["desc"]
+                error["desc"] = EXPECTING_NEGOTIATION
+        self.send_response(rsp)
+
+    def respond_error(self, message: str) -> None:
+        """Answer a parse error (no id: QEMU cannot know it)."""
+        self.send_response({"error": QapiError(message).to_qobject()})
+
+
+class QmpDispatcher:
+    """The in-band dispatcher: one task on the main loop for all QMP monitors."""
+
+    def __init__(self, registry: MonitorRegistry, loop: asyncio.AbstractEventLoop) -> None:
+        self.registry = registry
+        self.loop = loop
+        self._busy = True
+        self._busy_lock = threading.Lock()
+        self._shutdown = False
+        self._wakeup = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Create the dispatcher task (call on the main loop)."""
+        self.task = self.loop.create_task(self._run(), name="qmp-dispatcher")
+
+    def wake(self) -> None:
+        """Kick the dispatcher after queueing, from any thread (qmp_dispatcher_co_wake)."""
+        with self._busy_lock:
+            if self._busy:
+                return
+            self._busy = True
+        self.loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def shutdown(self) -> None:
+        """Stop taking requests; queued ones stay unanswered, as in QEMU."""
+        self._shutdown = True
+        self.loop.call_soon(self._wakeup.set)
+        if self.task is not None:
+            await self.task
+
+    def _pop_any(self) -> QMPRequest | None:
+        """Take a request round-robin over the QMP monitors (under the registry lock)."""
+        registry = self.registry
+        with registry.lock:
+            for mon in registry.monitors:
+                if not isinstance(mon, MonitorQMP):
+                    continue
+                with mon.qmp_queue_lock:
+                    if not mon.qmp_requests:
+                        continue
+                    req = mon.qmp_requests.popleft()
+                    if mon.oob_enabled() and len(mon.qmp_requests) == QMP_REQ_QUEUE_LEN_MAX - 1:
+                        mon.resume()
+                registry.monitors.remove(mon)
+                registry.monitors.append(mon)
+                return req
+        return None
+
+    async def _run(self) -> None:
+        while True:
+            with self._busy_lock:
+                self._busy = False
+            if self._shutdown:
+                return
+            req = self._pop_any()
+            if req is None:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                continue
+            with self._busy_lock:
+                self._busy = True
+            mon = req.mon
+            oob_enabled = mon.oob_enabled()
+            try:
+                if req.err is None:
+                    await mon.dispatch_async(req.req)
+                else:
+                    mon.respond_error(req.err)
+            finally:
+                if not oob_enabled:
+                    mon.resume()

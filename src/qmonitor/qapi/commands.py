@@ -1,0 +1,207 @@
+"""The QMP command registry and QEMU's dispatcher (qapi/qmp-dispatch.c).
+
+A :class:`QmpCommand` pairs a name with a handler and the options QEMU's
+schema gives it (``allow-oob``, ``allow-preconfig``, ``coroutine``,
+``success-response``).  :func:`qmp_dispatch` checks a request's shape,
+finds the command, validates the arguments and runs the handler with the
+current monitor set, building the reply exactly as QEMU does (the ``id``
+is added last, errors carry no ``return``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.types import ObjectType, Path
+from qmonitor.qjson import qdict_order
+
+if TYPE_CHECKING:
+    from qmonitor.monitor.monitor import Monitor
+
+#: Texts of qmp_dispatch_check_obj and qmp_dispatch (qapi/qmp-dispatch.c).
+NOT_AN_OBJECT = "QMP input must be a JSON object"
+MEMBER_NOT_STRING = "QMP input member '{}' must be a string"
+MEMBER_CLASH = "QMP input member '{}' clashes with '{}'"
+ARGUMENTS_NOT_OBJECT = "QMP input member 'arguments' must be an object"
+MEMBER_UNEXPECTED = "QMP input member '{}' is unexpected"
+LACKS_EXECUTE = "QMP input lacks member 'execute'"
+COMMAND_NOT_FOUND = "The command {} has not been found"
+COMMAND_DISABLED = "Command {} has been disabled"
+NO_OOB = "The command {} does not support OOB"
+
+Handler = Callable[..., Any]
+
+
+@dataclass(slots=True)
+class QmpCommand:
+    """A command as QEMU registers it (QmpCommand in qapi/qmp/dispatch.h).
+
+    ``handler`` receives the validated arguments as keyword arguments
+    (member names with ``-`` turned into ``_``); it returns the reply's
+    ``return`` value (None means ``{}``), or an awaitable of it for
+    ``coroutine`` commands, and raises :class:`QapiError` on failure.
+    """
+
+    name: str
+    handler: Handler
+    args: ObjectType | None = None
+    allow_oob: bool = False
+    allow_preconfig: bool = False
+    coroutine: bool = False
+    success_response: bool = True
+    enabled: bool = True
+
+    def call(self, arguments: dict[str, Any]) -> Any:
+        """Validate ``arguments`` as QEMU's input visitor does, then run the handler."""
+        if self.args is None:
+            if arguments:
+                key = next(iter(arguments))
+                raise QapiError(f"Parameter '{key}' is unexpected")
+            return self.handler()
+        values = self.args.visit_members(arguments, Path())
+        return self.handler(**{k.replace("-", "_"): v for k, v in values.items()})
+
+
+class QmpCommandList:
+    """A set of commands (QEMU has two: negotiation mode and full)."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, QmpCommand] = {}
+
+    def register(self, cmd: QmpCommand) -> QmpCommand:
+        """Add (or replace) a command."""
+        self._commands[cmd.name] = cmd
+        return cmd
+
+    def unregister(self, name: str) -> None:
+        self._commands.pop(name, None)
+
+    def find(self, name: str) -> QmpCommand | None:
+        return self._commands.get(name)
+
+    def __iter__(self) -> Iterator[QmpCommand]:
+        return iter(list(self._commands.values()))
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+
+def check_obj(request: Any, allow_oob: bool) -> dict[str, Any]:
+    """Check a request's members in QEMU's order (qmp_dispatch_check_obj)."""
+    if not isinstance(request, dict):
+        raise QapiError(NOT_AN_OBJECT)
+    exec_key: str | None = None
+    keys = request.keys()
+    for key in keys if len(keys) < 2 else qdict_order(keys):
+        value = request[key]
+        if key == "execute" or (key == "exec-oob" and allow_oob):
+            if not isinstance(value, str):
+                raise QapiError(MEMBER_NOT_STRING.format(key))
+            if exec_key is not None:
+                raise QapiError(MEMBER_CLASH.format(key, exec_key))
+            exec_key = key
+        elif key == "arguments":
+            if not isinstance(value, dict):
+                raise QapiError(ARGUMENTS_NOT_OBJECT)
+        elif key != "id":
+            raise QapiError(MEMBER_UNEXPECTED.format(key))
+    if exec_key is None:
+        raise QapiError(LACKS_EXECUTE)
+    return request
+
+
+def is_oob(request: dict[str, Any]) -> bool:
+    """Does the request look like an out-of-band command (qmp_is_oob)?"""
+    return "exec-oob" in request and "execute" not in request
+
+
+def error_response(err: QapiError, req_id: Any = None, has_id: bool = False) -> dict[str, Any]:
+    """``{"error": {...}}`` plus the request's id when it had one."""
+    rsp: dict[str, Any] = {"error": err.to_qobject()}
+    if has_id:
+        rsp["id"] = req_id
+    return rsp
+
+
+DispatchResult = dict[str, Any] | None | Coroutine[Any, Any, dict[str, Any] | None]
+
+
+def qmp_dispatch(
+    cmds: QmpCommandList,
+    request: Any,
+    allow_oob: bool,
+    cur_mon: Monitor | None,
+    *,
+    in_coroutine: bool = False,
+) -> DispatchResult:
+    """Run one request and build its reply (None: no reply is due).
+
+    For a ``coroutine`` handler dispatched with ``in_coroutine`` the result
+    is a coroutine yielding the reply; the caller awaits it on the main loop.
+    """
+    from qmonitor.monitor.monitor import set_current_monitor
+
+    has_id = isinstance(request, dict) and "id" in request
+    req_id = request.get("id") if has_id else None
+    try:
+        check_obj(request, allow_oob)
+        command = request.get("execute")
+        oob = False
+        if command is None:
+            command = request["exec-oob"]
+            oob = True
+        cmd = cmds.find(command)
+        if cmd is None:
+            raise QapiError(COMMAND_NOT_FOUND.format(command), ErrorClass.COMMAND_NOT_FOUND)
+        if not cmd.enabled:
+            raise QapiError(COMMAND_DISABLED.format(command), ErrorClass.COMMAND_NOT_FOUND)
+        if oob and not cmd.allow_oob:
+            raise QapiError(NO_OOB.format(command))
+        arguments = request.get("arguments", {})
+        old = set_current_monitor(cur_mon)
+        try:
+            ret = cmd.call(arguments)
+        finally:
+            set_current_monitor(old)
+        if inspect.isawaitable(ret):
+            return _finish(ret, cmd, cur_mon, req_id, has_id)
+    except QapiError as err:
+        return error_response(err, req_id, has_id)
+    except Exception as exc:  # a handler bug must not cost the client its reply
+        return error_response(internal_error(exc), req_id, has_id)
+    return _success(cmd, ret, req_id, has_id)
+
+
+def internal_error(exc: BaseException) -> QapiError:
+    """The reply for a handler that failed with a Python exception."""
+    return QapiError(f"Internal error: {type(exc).__name__}: {exc}")
+
+
+def _success(cmd: QmpCommand, ret: Any, req_id: Any, has_id: bool) -> dict[str, Any] | None:
+    if not cmd.success_response:
+        return None
+    rsp: dict[str, Any] = {"return": {} if ret is None else ret}
+    if has_id:
+        rsp["id"] = req_id
+    return rsp
+
+
+async def _finish(
+    ret: Awaitable[Any], cmd: QmpCommand, cur_mon: Monitor | None, req_id: Any, has_id: bool
+) -> dict[str, Any] | None:
+    from qmonitor.monitor.monitor import set_current_monitor
+
+    old = set_current_monitor(cur_mon)
+    try:
+        value = await ret
+    except QapiError as err:
+        return error_response(err, req_id, has_id)
+    except Exception as exc:  # a handler bug must not cost the client its reply
+        return error_response(internal_error(exc), req_id, has_id)
+    finally:
+        set_current_monitor(old)
+    return _success(cmd, value, req_id, has_id)

@@ -1,0 +1,1 @@
+"""qjson package."""
