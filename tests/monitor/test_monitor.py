@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fakes import FakeChardev
 
+from fakes import FakeChardev
 from qmonitor.monitor import monitor as monmod
 from qmonitor.monitor.monitor import (
     Monitor,

@@ -1,0 +1,173 @@
+"""The socket chardev: one client at a time, reconnects, backpressure, modes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from qmonitor.chardev.base import ChardevError, ChrEvent
+from qmonitor.chardev.socket import SocketChardev
+
+
+class Frontend:
+    def __init__(self, chr: SocketChardev, loop: asyncio.AbstractEventLoop) -> None:
+        self.events: list[ChrEvent] = []
+        self.data = bytearray()
+        self.readable = True
+        chr.set_handlers(self.can_read, self.read, self.events.append, loop)
+
+    def can_read(self) -> int:
+        return 4096 if self.readable else 0
+
+    def read(self, data: bytes) -> None:
+        self.data += data
+
+
+async def settle(pred: object, timeout: float = 2.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not pred():  # type: ignore[operator]
+        if loop.time() > end:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.005)
+
+
+def connect(path: Path) -> socket.socket:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(path))
+    s.setblocking(False)
+    return s
+
+
+def test_unix_server_mode_0600_and_stale_file_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "q.sock"
+    path.write_text("stale")
+    chr = SocketChardev("c", path=str(path), server=True, wait=False)
+    try:
+        assert stat.S_ISSOCK(os.stat(path).st_mode)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert chr.filename == f"disconnected:unix:{path},server=on"
+    finally:
+        chr.close()
+
+
+def test_bind_error_text(tmp_path: Path) -> None:
+    bad = tmp_path / "missing" / "q.sock"
+    with pytest.raises(ChardevError) as info:
+        SocketChardev("c", path=str(bad), server=True, wait=False)
+    assert str(info.value) == f"Failed to bind socket to {bad}: No such file or directory"
+
+
+def test_connect_error_text(tmp_path: Path) -> None:
+    path = tmp_path / "none.sock"
+    with pytest.raises(ChardevError) as info:
+        SocketChardev("c", path=str(path))
+    assert str(info.value) == f"Failed to connect to '{path}': No such file or directory"
+
+
+def test_one_client_at_a_time_then_next(tmp_path: Path) -> None:
+    path = tmp_path / "q.sock"
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        chr = SocketChardev("c", path=str(path), server=True, wait=False)
+        fe = Frontend(chr, loop)
+        first = connect(path)
+        await settle(lambda: fe.events == [ChrEvent.OPENED])
+        second = connect(path)  # queued in the backlog, not accepted
+        await asyncio.sleep(0.05)
+        assert fe.events == [ChrEvent.OPENED]
+        assert chr.write(b"hi") == 2
+        await asyncio.sleep(0.01)
+        assert first.recv(10) == b"hi"
+        first.sendall(b"req")
+        await settle(lambda: bytes(fe.data) == b"req")
+        first.close()
+        await settle(lambda: fe.events == [ChrEvent.OPENED, ChrEvent.CLOSED, ChrEvent.OPENED])
+        assert chr.write(b"to-second") == 9
+        await asyncio.sleep(0.01)
+        assert second.recv(20) == b"to-second"
+        second.close()
+        await settle(lambda: fe.events[-1] is ChrEvent.CLOSED)
+        assert chr.write(b"nobody") == -1
+        chr.close()
+
+    asyncio.run(main())
+
+
+def test_can_read_zero_pauses_reading_until_accept_input(tmp_path: Path) -> None:
+    path = tmp_path / "q.sock"
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        chr = SocketChardev("c", path=str(path), server=True, wait=False)
+        fe = Frontend(chr, loop)
+        fe.readable = False
+        client = connect(path)
+        await settle(lambda: fe.events == [ChrEvent.OPENED])
+        client.sendall(b"held")
+        await asyncio.sleep(0.05)
+        assert fe.data == b""
+        fe.readable = True
+        chr.accept_input()
+        await settle(lambda: bytes(fe.data) == b"held")
+        client.close()
+        chr.close()
+
+    asyncio.run(main())
+
+
+def test_partial_write_and_watch(tmp_path: Path) -> None:
+    path = tmp_path / "q.sock"
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        chr = SocketChardev("c", path=str(path), server=True, wait=False)
+        fe = Frontend(chr, loop)
+        client = connect(path)
+        await settle(lambda: fe.events == [ChrEvent.OPENED])
+        big = b"x" * (8 << 20)
+        n = chr.write(big)
+        assert 0 < n < len(big)
+        assert chr.write(big) == 0  # full: would block
+        fired = asyncio.Event()
+        assert chr.add_watch(fired.set)
+        got = 0
+        while not fired.is_set() and got < n:
+            try:
+                got += len(client.recv(1 << 20))
+            except BlockingIOError:
+                await asyncio.sleep(0.001)
+        await asyncio.wait_for(fired.wait(), 2)
+        client.close()
+        chr.close()
+
+    asyncio.run(main())
+
+
+def test_tcp_server_and_client(tmp_path: Path) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = SocketChardev("s", host="127.0.0.1", port="0", server=True, wait=False)
+        fe = Frontend(server, loop)
+        addr = server.listen_address
+        assert isinstance(addr, tuple)
+        client = await loop.run_in_executor(
+            None, lambda: SocketChardev("c", host="127.0.0.1", port=str(addr[1]))
+        )
+        cfe = Frontend(client, loop)
+        await settle(lambda: fe.events == [ChrEvent.OPENED])
+        assert cfe.events == [ChrEvent.OPENED]
+        assert server.filename.startswith("tcp:127.0.0.1:0,server=on <-> 127.0.0.1:")
+        client.write(b"ping")
+        await settle(lambda: bytes(fe.data) == b"ping")
+        client.close()
+        await settle(lambda: fe.events[-1] is ChrEvent.CLOSED)
+        server.close()
+
+    asyncio.run(main())
