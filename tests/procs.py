@@ -1,0 +1,72 @@
+"""Start qmonitor (or QEMU) as a subprocess on sockets in a temp dir, for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+QEMU = shutil.which("qemu-system-x86_64")
+BASE_ARGS = ("-M", "none", "-display", "none", "-nodefaults")
+
+
+def qmonitor_cmd() -> list[str]:
+    return [sys.executable, "-m", "qmonitor"]
+
+
+def wait_for_unix_socket(path: Path, proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Poll until ``path`` accepts connections (bounded)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        if path.exists():
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                try:
+                    s.connect(str(path))
+                except OSError:
+                    pass
+                else:
+                    return
+        time.sleep(0.01)
+    raise TimeoutError(f"{path} did not come up")
+
+
+@contextlib.contextmanager
+def running(
+    cmd: Sequence[str], extra: Sequence[str], sock: Path, *, probe: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``cmd`` with the base args, ``-qmp unix:SOCK,...`` and ``extra``; kill at exit.
+
+    ``probe`` connects once to wait for the socket (that costs QEMU a
+    connection: only for tests that do not care about the first greeting).
+    """
+    args = [*cmd, *BASE_ARGS, "-qmp", f"unix:{sock},server=on,wait=off", *extra]
+    env = dict(os.environ)
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        if probe:
+            wait_for_unix_socket(sock, proc)
+        else:
+            end = time.monotonic() + 10
+            while not sock.exists():
+                if proc.poll() is not None or time.monotonic() > end:
+                    raise RuntimeError("server did not start")
+                time.sleep(0.01)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if proc.stderr is not None:
+            proc.stderr.close()
