@@ -103,6 +103,62 @@ class _ThreadsafeTimer:
             self._handle.cancel()
 
 
+class VirtualClock:
+    """QEMU_CLOCK_VIRTUAL under qtest: time moves only when told to.
+
+    Timers fire, in deadline order, from :meth:`step` / :meth:`set`, on the
+    caller's thread; that makes throttle tests deterministic.
+    """
+
+    def __init__(self, start_ns: int = 0) -> None:
+        self._now = start_ns
+        self._timers: list[tuple[int, int, _VirtualTimer]] = []
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def now_ns(self) -> int:
+        return self._now
+
+    def call_at(self, when_ns: int, callback: Callable[[], None]) -> TimerHandle:
+        timer = _VirtualTimer(callback)
+        with self._lock:
+            self._seq += 1
+            self._timers.append((when_ns, self._seq, timer))
+            self._timers.sort(key=lambda t: (t[0], t[1]))
+        return timer
+
+    def step(self, ns: int) -> int:
+        """Advance by ``ns`` (qtest ``clock_step``); returns the new time."""
+        return self.set(self._now + ns)
+
+    def set(self, target_ns: int) -> int:
+        """Advance to ``target_ns`` (qtest ``clock_set``), firing due timers."""
+        while True:
+            with self._lock:
+                due = next(
+                    (t for t in self._timers if t[0] <= target_ns and not t[2].cancelled), None
+                )
+                if due is None:
+                    self._timers = [t for t in self._timers if not t[2].cancelled]
+                    break
+                self._timers.remove(due)
+                self._now = max(self._now, due[0])
+            due[2].callback()
+        self._now = max(self._now, target_ns)
+        return self._now
+
+
+class _VirtualTimer:
+    __slots__ = ("callback", "cancelled")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
 def wall_clock_timestamp() -> dict[str, int]:
     """The ``timestamp`` member of an event: host wall-clock time."""
     ns = time.time_ns()
@@ -130,14 +186,6 @@ class EventState:
 
 
 _local = threading.local()
-
-
-def build_event(event: str, data: dict[str, Any] | None) -> dict[str, Any]:
-    """An event message as QEMU builds it: name, timestamp, then data if any."""
-    msg: dict[str, Any] = {"event": event, "timestamp": wall_clock_timestamp()}
-    if data is not None:
-        msg["data"] = data
-    return msg
 
 
 def qapi_event_emit(registry: MonitorRegistry, event: str, data: dict[str, Any] | None) -> None:
