@@ -125,6 +125,11 @@ class Chardev:
         else:
             loop.call_soon_threadsafe(self._resume_reading)
 
+    @property
+    def reading_paused(self) -> bool:
+        """Reading stopped because ``can_read`` said 0: :meth:`accept_input` is due."""
+        return True
+
     def close(self) -> None:
         """Release the device (files, sockets, listeners)."""
         with self._write_lock:

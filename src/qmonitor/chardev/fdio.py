@@ -37,6 +37,10 @@ class FdChardev(Chardev):
             self.loop.remove_reader(self._rfd)
         self._reading = False
 
+    @property
+    def reading_paused(self) -> bool:
+        return self._rfd is not None and not self._reading
+
     def _resume_reading(self) -> None:
         if self._rfd is not None and not self._reading and self.be_can_write() > 0:
             self._start_reading()
@@ -47,6 +51,10 @@ class FdChardev(Chardev):
             return
         if self.be_can_write() <= 0:
             self._stop_reading()
+            # The frontend may have resumed from another thread between the
+            # check and the stop, having seen reading still on: look again.
+            if self.be_can_write() > 0:
+                self._start_reading()
             return
         try:
             data = self._recv(rfd)

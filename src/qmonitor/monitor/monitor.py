@@ -207,8 +207,12 @@ class Monitor:
             self.suspend_cnt += 1
         return 0
 
-    def resume(self) -> None:
-        """Undo one :meth:`suspend`; at zero, take input again on the monitor's loop."""
+    def resume(self, inline: bool = False) -> None:
+        """Undo one :meth:`suspend`; at zero, take input again on the monitor's loop.
+
+        ``inline`` lets a monitor continue with input it already holds right
+        here, in the caller's thread, when the caller holds no monitor lock.
+        """
         if self.is_hmp_non_interactive:
             return
         with self._suspend_lock:
@@ -216,9 +220,15 @@ class Monitor:
             resumed = self.suspend_cnt == 0
         if resumed:
             self._on_resumed()
+            if inline and self._resume_inline():
+                return
             loop = self.loop
             if loop is not None:
                 loop.call_soon_threadsafe(self._accept_input)
+
+    def _resume_inline(self) -> bool:
+        """Take held input now; True if no hop to the monitor's loop is needed."""
+        return False
 
     def can_read(self) -> int:
         """How much input the monitor takes now: all it is given, or none while suspended."""

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 #: Most in-band requests queued per monitor (QMP_REQ_QUEUE_LEN_MAX, monitor-internal.h).
 QMP_REQ_QUEUE_LEN_MAX = 8
 
+#: Longest stretch (s) the dispatcher runs requests without yielding to the loop.
+DISPATCH_SLICE = 0.002
+
 #: The capabilities a QMP monitor may offer (QMPCapability).
 QMP_CAPABILITIES = ("oob",)
 
@@ -91,6 +94,9 @@ class MonitorQMP(Monitor):
         self.streamer = JsonStreamer()
         self.qmp_queue_lock = threading.Lock()
         self.qmp_requests: deque[QMPRequest] = deque()
+        # Guards the streamer: input is parsed on the monitor's loop, and by
+        # the dispatcher when it resumes the monitor (no thread hop then).
+        self._input_lock = threading.Lock()
         self.loop = iothread_loop if use_io_thread else dispatcher.loop
 
     def start(self) -> None:
@@ -150,14 +156,16 @@ class MonitorQMP(Monitor):
             self.send_response(self.greeting())
         elif event is ChrEvent.CLOSED:
             self._cleanup_queue_and_resume()
-            self.streamer.reset()
+            with self._input_lock:
+                self.streamer.reset()
 
     def _read(self, data: bytes) -> None:
-        self.streamer.feed(data)
-        self._pump()
+        with self._input_lock:
+            self.streamer.feed(data)
+            self._pump()
 
     def _pump(self) -> None:
-        """Handle complete messages while the monitor takes input."""
+        """Handle complete messages while the monitor takes input (input lock held)."""
         streamer = self.streamer
         while not self.suspend_cnt:
             ev = streamer.next_event()
@@ -169,9 +177,18 @@ class MonitorQMP(Monitor):
                 self._handle_command(None, ev.message)
 
     def _accept_input(self) -> None:
-        self._pump()
+        with self._input_lock:
+            self._pump()
         if not self.suspend_cnt and self.chr is not None:
             self.chr.accept_input()
+
+    def _resume_inline(self) -> bool:
+        with self._input_lock:
+            self._pump()
+        if self.suspend_cnt:
+            return True
+        chr = self.chr
+        return chr is None or not chr.reading_paused
 
     def _handle_command(self, req: Any, err: str | None) -> None:
         """handle_qmp_command: run OOB now, queue the rest for the dispatcher."""
@@ -279,6 +296,8 @@ class QmpDispatcher:
         return None
 
     async def _run(self) -> None:
+        loop = self.loop
+        last_yield = loop.time()
         while True:
             with self._busy_lock:
                 self._busy = False
@@ -288,6 +307,7 @@ class QmpDispatcher:
             if req is None:
                 await self._wakeup.wait()
                 self._wakeup.clear()
+                last_yield = loop.time()
                 continue
             with self._busy_lock:
                 self._busy = True
@@ -300,4 +320,9 @@ class QmpDispatcher:
                     mon.respond_error(req.err)
             finally:
                 if not oob_enabled:
-                    mon.resume()
+                    mon.resume(inline=True)
+            now = loop.time()
+            if now - last_yield > DISPATCH_SLICE:
+                # Let the rest of the main loop run during a long pipeline.
+                await asyncio.sleep(0)
+                last_yield = loop.time()
