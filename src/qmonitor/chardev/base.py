@@ -125,6 +125,9 @@ class Chardev:
         else:
             loop.call_soon_threadsafe(self._resume_reading)
 
+    def set_echo(self, echo: bool) -> None:
+        """Ask a terminal backend to echo input or not (``qemu_chr_fe_set_echo``)."""
+
     @property
     def reading_paused(self) -> bool:
         """Reading stopped because ``can_read`` said 0: :meth:`accept_input` is due."""

@@ -102,6 +102,7 @@ class MonitorQMP(Monitor):
     def start(self) -> None:
         """Attach to the chardev and join the monitor list (monitor_init_qmp)."""
         assert self.chr is not None and self.loop is not None
+        self.chr.set_echo(True)
         self.chr.set_handlers(self.can_read, self._read, self._event, self.loop)
         self.registry.append(self)
 
