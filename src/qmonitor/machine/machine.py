@@ -26,9 +26,6 @@ from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 log = logging.getLogger(__name__)
 
-#: query-uuid's answer when no ``-uuid`` was given.
-NIL_UUID = "00000000-0000-0000-0000-000000000000"
-
 
 @dataclass(frozen=True)
 class MachineOptions:

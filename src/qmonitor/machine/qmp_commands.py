@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.machine import NIL_UUID
+from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP

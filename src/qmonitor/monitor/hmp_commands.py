@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
 
 if TYPE_CHECKING:
@@ -51,8 +52,6 @@ def _info_name(mon: MonitorHMP, args: dict[str, Any]) -> None:
 
 
 def _info_uuid(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    from qmonitor.machine.machine import NIL_UUID
-
     mon.printf(f"{mon.machine.options.uuid or NIL_UUID}\n")
 
 
