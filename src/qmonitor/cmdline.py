@@ -1,0 +1,1033 @@
+"""QEMU's command line, parsed the way ``qemu-system-x86_64`` 7.2 parses it.
+
+:func:`parse_args` turns an argument vector into a :class:`Config`: the
+chardevs to open, the monitors to put on them, and the machine settings.  It
+opens nothing.  It follows ``softmmu/vl.c``: a first pass over the vector
+that rejects unknown options and missing arguments, a second pass that
+handles each option in order (and reports QemuOpts syntax errors at once),
+then the later stages in QEMU's order -- machine type, default devices,
+chardevs, accelerators, the qtest chardev, monitors, serial and parallel
+ports -- each reporting the errors QEMU reports there, with QEMU's texts and
+``PROG: -opt arg:`` prefixes.  Errors QEMU only meets while opening a device
+(a socket that cannot be bound, a file that cannot be created) are left to
+whoever opens it.
+
+``-qmonitor-version X.Y.Z`` and ``-qmonitor-package STR`` are qmonitor's
+own options: the QEMU version to emulate and the ``package`` string to
+report.  They are read before anything else so that ``-version`` sees them.
+Options QEMU has but qmonitor does not model are accepted and listed in
+:attr:`Config.unmodelled`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from qmonitor.qemuopts import (
+    ACCEL_OPTS,
+    CHARDEV_OPTS,
+    INVALID_PARAMETER,
+    MISSING_PARAMETER,
+    MON_OPTS,
+    NAME_OPTS,
+    CompatParseError,
+    Diagnostic,
+    OptsGroup,
+    QemuOpts,
+    QemuOptsError,
+    QemuOptsHelp,
+    chardev_parse_compat,
+    check_chardev,
+    is_help_option,
+    parse_bool,
+    parse_number,
+    parse_size,
+    translate_chardev_alias,
+)
+from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
+
+# --------------------------------------------------------------------------
+# QEMU's texts (softmmu/vl.c, monitor/monitor.c, chardev/char-fe.c,
+# qapi/qobject-input-visitor.c, util/keyval.c, tests/qtest/... qtest.c).
+
+INVALID_OPTION = "invalid option"
+REQUIRES_ARGUMENT = "requires an argument"
+UUID_WRONG_FORMAT = "failed to parse UUID string: wrong format"
+MONITOR_PARSE_ERROR = "parse error: {}"
+UNSUPPORTED_MACHINE = "unsupported machine type"
+MACHINE_HINT = "Use -machine help to list supported machines\n"
+NOGRAPHIC_DAEMONIZE = "-nographic cannot be used with -daemonize"
+INVALID_ACCELERATOR = "invalid accelerator {}"
+ACCEL_INCOMPATIBLE = 'The -accel and "-machine accel=" options are incompatible'
+ACCEL_FALLBACK = "falling back to {}"
+ACCEL_PROPERTY_NOT_FOUND = "Property '{}-accel.{}' not found"
+QTEST_INIT_FAILED = 'Failed to initialize device for qtest: "{}"'
+#: monitor_init()'s texts (the seed); "Only QMP is supported" never shows in
+#: qemu-system, whose monitors may all be HMP.
+CHARDEV_NOT_FOUND = 'chardev "{}" not found'
+PRETTY_HMP = "'pretty' is not compatible with HMP monitors"
+#: qemu_chr_fe_init(): QERR_DEVICE_IN_USE.
+DEVICE_IN_USE = "Device '{}' is in use"
+SERIAL_CONNECT = "could not connect serial device to character backend '{}'"
+PARALLEL_CONNECT = "could not connect parallel device to character backend '{}'"
+TOO_MANY_PARALLEL = "too many parallel ports"
+#: The QAPI input visitors.
+ENUM_VALUE = "Parameter '{}' does not accept value '{}'"
+UNEXPECTED_PARAMETER = "Parameter '{}' is unexpected"
+EXPECTED_EQUALS = "Expected '=' after parameter '{}'"
+USED_INCONSISTENTLY = "Parameters '{}.*' used inconsistently"
+VNC_NEEDS_DISPLAY = "VNC requires a display argument vnc=<display>"
+OPENGL_UNSUPPORTED = "OpenGL is not supported by the display"
+#: qmonitor's own option.
+BAD_QEMU_VERSION = "expected a version MAJOR.MINOR.MICRO"
+
+#: QEMU's limits (softmmu/vl.c MAX_PARALLEL_PORTS, chardev/char-mux.h MAX_MUX).
+MAX_PARALLEL_PORTS = 3
+MAX_MUX = 4
+
+#: What ``-accel help`` prints (QEMU omits qtest, which is for tests only).
+ACCEL_HELP_TEXT = "Accelerators supported in QEMU binary:\ntcg\nkvm\n"
+#: The accelerators qmonitor accepts and the properties each takes.  QEMU 7.2
+#: builds have qtest; Debian's 7.2 package leaves it out, qmonitor keeps it.
+ACCELERATORS: dict[str, frozenset[str]] = {
+    "tcg": frozenset({"thread", "tb-size", "split-wx"}),
+    "kvm": frozenset(
+        {"kernel-irqchip", "kvm-shadow-mem", "dirty-ring-size", "notify-vmexit", "notify-window"}
+    ),
+    "qtest": frozenset(),
+}
+
+#: DisplayType in QEMU 7.2's Debian build, and what ``-display help`` prints.
+DISPLAY_TYPES = ("default", "none", "gtk", "sdl", "egl-headless", "curses", "spice-app", "dbus")
+DISPLAY_HELP_TEXT = "Available display backend types:\n" + "".join(
+    f"{name}\n" for name in DISPLAY_TYPES[1:]
+)
+_DISPLAY_COMMON = (("full-screen", "bool"), ("window-close", "bool"), ("show-cursor", "bool"),
+                   ("gl", "gl"))  # fmt: skip
+_DISPLAY_VARIANT: dict[str, tuple[tuple[str, str], ...]] = {
+    "gtk": (("grab-on-hover", "bool"), ("zoom-to-fit", "bool"), ("show-tabs", "bool"),
+            ("show-menubar", "bool")),
+    "curses": (("charset", "str"),),
+    "egl-headless": (("rendernode", "str"),),
+    "dbus": (("rendernode", "str"), ("addr", "str"), ("p2p", "bool"), ("audiodev", "str")),
+    "sdl": (("grab-mod", "grab-mod"),),
+}  # fmt: skip
+_DISPLAY_ENUMS = {"gl": ("off", "on", "core", "es"), "grab-mod": ("lshift-lctrl-lalt", "rctrl")}
+
+#: x86_64 machine types of QEMU 7.2: (name, alias, description, flags) as ``-machine help``
+#: lists them; flags: "d" default, "x" deprecated.
+_PC_VERSIONS = ("7.2", "7.1", "7.0", "6.2", "6.1", "6.0", "5.2", "5.1", "5.0", "4.2", "4.1",
+                "4.0", "3.1", "3.0", "2.9", "2.8", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2",
+                "2.12", "2.11", "2.10", "2.1", "2.0", "1.7", "1.6", "1.5", "1.4")  # fmt: skip
+_Q35_VERSIONS = ("7.2", "7.1", "7.0", "6.2", "6.1", "6.0", "5.2", "5.1", "5.0", "4.2", "4.1",
+                 "4.0.1", "4.0", "3.1", "3.0", "2.9", "2.8", "2.7", "2.6", "2.5", "2.4", "2.12",
+                 "2.11", "2.10")  # fmt: skip
+_I440FX = "Standard PC (i440FX + PIIX, 1996)"
+_Q35 = "Standard PC (Q35 + ICH9, 2009)"
+MACHINES: tuple[tuple[str, str | None, str, str], ...] = (
+    ("microvm", None, "microvm (i386)", ""),
+    *(
+        (f"pc-i440fx-{v}", "pc" if v == "7.2" else None, _I440FX,
+         "d" if v == "7.2" else "x" if v.startswith("1.") else "")
+        for v in _PC_VERSIONS
+    ),
+    *((f"pc-q35-{v}", "q35" if v == "7.2" else None, _Q35, "") for v in _Q35_VERSIONS),
+    ("isapc", None, "ISA-only PC", ""),
+    ("none", None, "empty machine", ""),
+    ("x-remote", None, "Experimental remote machine", ""),
+)  # fmt: skip
+#: Machines without default serial and parallel ports (MachineClass no_serial/no_parallel).
+_NO_DEFAULT_PORTS = frozenset({"none", "x-remote"})
+#: What qmonitor reports when no -machine is given (QEMU's default is pc-i440fx-7.2).
+DEFAULT_MACHINE = "pc"
+
+#: The chardev short form QEMU uses for default serial, parallel and monitor.
+_DEFAULT_VC = "vc:80Cx24C"
+
+
+def machine_help_text() -> str:
+    """What ``-machine help`` prints."""
+    lines = ["Supported machines are:\n"]
+    for name, alias, desc, flags in MACHINES:
+        if alias is not None:
+            lines.append(f"{alias:<20} {desc} (alias of {name})\n")
+        suffix = (" (default)" if "d" in flags else "") + (" (deprecated)" if "x" in flags else "")
+        lines.append(f"{name:<20} {desc}{suffix}\n")
+    return "".join(lines)
+
+
+def _machine_known(name: str) -> bool:
+    return any(name in (m[0], m[1]) for m in MACHINES)
+
+
+def copyright_year(version: tuple[int, int, int]) -> int:
+    """The last year of QEMU's copyright line for ``version``.
+
+    Since 3.0 QEMU has made one major release a year (x.0 in spring to x.2
+    in December), so the year follows from the major number; 7.x says 2022.
+    """
+    return 2015 + version[0] if version[0] >= 3 else 2017
+
+
+def version_text(version: tuple[int, int, int], package: str) -> str:
+    """What ``-version`` prints: QEMU_FULL_VERSION and QEMU_COPYRIGHT."""
+    pkg = f" ({package})" if package else ""
+    return (
+        f"QEMU emulator version {version[0]}.{version[1]}.{version[2]}{pkg}\n"
+        f"Copyright (c) 2003-{copyright_year(version)} Fabrice Bellard and the QEMU Project "
+        "developers\n"
+    )
+
+
+# The option blocks of QEMU's -help output for the options qmonitor models,
+# by section; the text is QEMU's, so its users find what they know.
+_HELP_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("Standard options:", """\
+-h or -help     display this help and exit
+-version        display version information and exit
+-machine [type=]name[,prop[=value][,...]]
+                selects emulated machine ('-machine help' for list)
+                property accel=accel1[:accel2[:...]] selects accelerator
+                supported accelerators are kvm, xen, hax, hvf, nvmm, whpx or tcg (default: tcg)
+-accel [accel=]accelerator[,prop[=value][,...]]
+                select accelerator (kvm, xen, hax, hvf, nvmm, whpx or tcg; use 'help' for a list)
+-name string1[,process=string2][,debug-threads=on|off]
+                set the name of the guest
+                string1 sets the window title and string2 the process name
+                When debug-threads is enabled, individual threads are given a separate name
+                NOTE: The thread names are for debugging and not a stable API.
+-uuid %08x-%04x-%04x-%04x-%012x
+                specify machine UUID
+"""),
+    ("Display options:", """\
+-display none
+                select display backend type
+                The default display is equivalent to
+                "-display gtk"
+-nographic      disable graphical output and redirect serial I/Os to console
+"""),
+    ("Character device options:", """\
+-chardev help
+-chardev null,id=id[,mux=on|off][,logfile=PATH][,logappend=on|off]
+-chardev socket,id=id[,host=host],port=port[,to=to][,ipv4=on|off][,ipv6=on|off][,nodelay=on|off]
+         [,server=on|off][,wait=on|off][,telnet=on|off][,websocket=on|off][,reconnect=seconds][,mux=on|off]
+         [,logfile=PATH][,logappend=on|off][,tls-creds=ID][,tls-authz=ID] (tcp)
+-chardev socket,id=id,path=path[,server=on|off][,wait=on|off][,telnet=on|off][,websocket=on|off]\
+[,reconnect=seconds]
+         [,mux=on|off][,logfile=PATH][,logappend=on|off][,abstract=on|off][,tight=on|off] (unix)
+-chardev file,id=id,path=path[,mux=on|off][,logfile=PATH][,logappend=on|off]
+-chardev pty,id=id[,mux=on|off][,logfile=PATH][,logappend=on|off]
+-chardev stdio,id=id[,mux=on|off][,signal=on|off][,logfile=PATH][,logappend=on|off]
+"""),
+    ("Debug/Expert options:", """\
+-serial dev     redirect the serial port to char device 'dev'
+-monitor dev    redirect the monitor to char device 'dev'
+-qmp dev        like -monitor but opens in 'control' mode
+-qmp-pretty dev like -qmp but uses pretty JSON formatting
+-mon [chardev=]name[,mode=readline|control][,pretty[=on|off]]
+-pidfile file   write PID to 'file'
+-S              freeze CPU at startup (use 'c' to start execution)
+-daemonize      daemonize QEMU after initializing
+-nodefaults     don't create default devices
+-no-user-config
+                do not load default user-provided config files at startup
+"""),
+)  # fmt: skip
+
+_HELP_BOTTOM = """\
+During emulation, the following keys are useful:
+ctrl-alt-f      toggle full screen
+ctrl-alt-n      switch to virtual console 'n'
+ctrl-alt-g      toggle mouse and keyboard grab
+
+When using -nographic, press 'ctrl-a h' to get some help.
+
+See <https://qemu.org/contribute/report-a-bug> for how to report bugs.
+More information on the QEMU project at <https://qemu.org>.
+"""
+
+
+def help_text(prog: str, version: tuple[int, int, int], package: str) -> str:
+    """What ``-h`` prints: QEMU's layout, listing the options qmonitor models."""
+    default = ".".join(str(n) for n in DEFAULT_QEMU_VERSION)
+    sections = [
+        *_HELP_SECTIONS,
+        (
+            "qmonitor options:",
+            "-qmonitor-version major.minor.micro\n"
+            f"                QEMU version to emulate (default: {default})\n"
+            "-qmonitor-package string\n"
+            f"                package name to report (default: {PACKAGE})\n",
+        ),
+    ]
+    body = "\n".join(f"{heading}\n{text}" for heading, text in sections)
+    return (
+        version_text(version, package)
+        + f"usage: {prog} [options] [disk_image]\n\n"
+        + "'disk_image' is a raw hard disk image for IDE hard disk 0\n\n"
+        + body
+        + "\n"
+        + _HELP_BOTTOM
+    )
+
+
+# --------------------------------------------------------------------------
+# The option table: name -> takes an argument.  Modelled options first, then
+# QEMU options that are accepted and recorded in Config.unmodelled.
+
+_MODELLED: dict[str, bool] = {
+    "h": False, "help": False, "version": False, "machine": True, "M": True,
+    "accel": True, "enable-kvm": False, "name": True, "uuid": True, "chardev": True,
+    "mon": True, "qmp": True, "qmp-pretty": True, "monitor": True, "serial": True,
+    "parallel": True, "S": False, "display": True, "nographic": False,
+    "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
+    "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
+}  # fmt: skip
+_UNMODELLED: dict[str, bool] = {
+    **dict.fromkeys(
+        ("cpu", "smp", "m", "device", "drive", "blockdev", "netdev", "nic", "net",
+         "object", "global", "boot", "rtc", "vga", "k", "L", "bios", "kernel", "initrd",
+         "append", "dtb", "D", "d", "trace", "msg", "overcommit", "sandbox", "action",
+         "incoming", "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
+         "gdb", "fw_cfg", "smbios", "watchdog-action", "numa", "add-fd", "set",
+         "readconfig", "qtest-log", "mem-path", "plugin", "loadvm", "option-rom",
+         "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",
+         "pflash", "usbdevice", "echr", "audiodev", "audio", "tpmdev", "fsdev", "virtfs",
+         "iscsi", "spice", "dfilter", "dump-vmstate", "rotate"),
+        True,
+    ),
+    **dict.fromkeys(
+        ("no-shutdown", "no-reboot", "snapshot", "usb", "no-acpi", "no-hpet", "full-screen",
+         "only-migratable", "preconfig", "s", "singlestep", "mem-prealloc",
+         "enable-sync-profile", "no-fd-bootchk", "win2k-hack", "portrait", "audio-help",
+         "async-teardown"),
+        False,
+    ),
+}  # fmt: skip
+OPTIONS: dict[str, bool] = {**_MODELLED, **_UNMODELLED}
+
+
+# --------------------------------------------------------------------------
+# Results
+
+
+class CmdlineError(Exception):
+    """parse_args() wants the program to stop: print ``message`` on ``stream``, exit ``status``.
+
+    Raised for errors (status 1, stderr; ``message`` holds everything QEMU
+    would have printed so far, warnings included) and for ``-h``,
+    ``-version`` and the ``help`` listings (usually status 0, stdout).
+    """
+
+    def __init__(self, message: str, status: int, stream: Literal["stdout", "stderr"]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.stream: Literal["stdout", "stderr"] = stream
+
+
+@dataclass(frozen=True, slots=True)
+class ChardevConfig:
+    """One chardev to open: its id, backend and raw QemuOpts values.
+
+    ``opts`` holds every option but ``backend`` and ``id``, the last value of
+    each winning, as QEMU stored them (so the short flag ``nodelay`` appears
+    as ``delay=off``; see :attr:`nodelay`).  ``origin`` is the command-line
+    location QEMU prefixes its messages about this chardev with
+    (``"-qmp unix:/p,server=on"``), or empty for the defaults.
+    """
+
+    id: str
+    backend: str
+    opts: dict[str, str] = field(hash=False)
+    origin: str = ""
+
+    def get(self, name: str) -> str | None:
+        """Option ``name``, or its QEMU default (``tight`` defaults to ``on``)."""
+        value = self.opts.get(name)
+        if value is None:
+            desc = CHARDEV_OPTS.find(name)
+            return desc.default if desc is not None else None
+        return value
+
+    def get_bool(self, name: str, default: bool) -> bool:
+        """Option ``name`` as a boolean (``qemu_opt_get_bool``)."""
+        value = self.get(name)
+        return default if value is None else parse_bool(name, value)
+
+    def get_number(self, name: str, default: int) -> int:
+        """Option ``name`` as a number (``qemu_opt_get_number``)."""
+        value = self.get(name)
+        return default if value is None else parse_number(name, value)
+
+    def get_size(self, name: str, default: int) -> int:
+        """Option ``name`` as a size (``qemu_opt_get_size``)."""
+        value = self.get(name)
+        return default if value is None else parse_size(name, value)
+
+    @property
+    def nodelay(self) -> bool:
+        """The socket backend's TCP_NODELAY setting, from ``nodelay`` and ``delay``."""
+        return not self.get_bool("delay", True) or self.get_bool("nodelay", False)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorConfig:
+    """One monitor: the chardev it runs on, ``control`` (QMP) or ``readline`` (HMP).
+
+    ``mode`` is None when ``-mon`` gave none (QEMU then makes an HMP monitor).
+    """
+
+    chardev: str
+    mode: str | None
+    pretty: bool
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything parse_args() found, ready for the machine to be built.
+
+    ``chardevs`` and ``monitors`` are in the order QEMU creates them.
+    ``qtest`` is the id of the chardev the qtest protocol runs on (QEMU
+    names it ``qtest``; its ChardevConfig is among ``chardevs`` unless it is
+    an existing one named with ``-qtest chardev:ID``).  ``accel`` is the
+    accelerator QEMU would start, None when none was asked for.
+    ``unmodelled`` lists options accepted but not modelled, as written.
+    ``warnings`` is the text QEMU prints on stderr for a command line it
+    accepts (deprecation warnings, rejected accelerators), ready to print.
+    """
+
+    chardevs: tuple[ChardevConfig, ...]
+    monitors: tuple[MonitorConfig, ...]
+    name: str | None
+    uuid: str | None
+    start_paused: bool
+    machine: str
+    accel: str | None
+    qtest: str | None
+    nodefaults: bool
+    display: str | None
+    daemonize: bool
+    pidfile: str | None
+    qemu_version: tuple[int, int, int]
+    package: str
+    unmodelled: tuple[str, ...]
+    nographic: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+def parse_args(argv: list[str], prog: str) -> Config:
+    """Parse QEMU's command line ``argv`` (without the program name).
+
+    :param prog: the program name QEMU puts in front of its messages.
+    :raises CmdlineError: for errors, ``-h``, ``-version`` and help requests,
+        with QEMU's text and exit status.
+    """
+    return _Parser(argv, prog).run()
+
+
+# --------------------------------------------------------------------------
+# The parser
+
+
+@dataclass(slots=True)
+class _PortConfig:
+    spec: str
+    loc: str
+
+
+class _Parser:
+    """One run of QEMU's option handling; see the module docstring for the stages."""
+
+    def __init__(self, argv: list[str], prog: str) -> None:
+        self.argv = argv
+        self.prog = prog
+        self.stderr: list[str] = []
+        self.chardev_group = OptsGroup(CHARDEV_OPTS)
+        self.mon_group = OptsGroup(MON_OPTS)
+        self.name_group = OptsGroup(NAME_OPTS)
+        self.accel_group = OptsGroup(ACCEL_OPTS)
+        self.monitor_index = 0
+        self.has_defaults = True
+        self.default_serial = True
+        self.default_parallel = True
+        self.default_monitor = True
+        self.serials: list[_PortConfig] = []
+        self.parallels: list[_PortConfig] = []
+        self.machine_opts: dict[str, str] = {}
+        self.uuid: str | None = None
+        self.start_paused = False
+        self.display: str | None = None
+        self.display_gl = False
+        self.nographic = False
+        self.daemonize = False
+        self.pidfile: str | None = None
+        self.qtest_spec: str | None = None
+        self.unmodelled: list[str] = []
+        self.version = DEFAULT_QEMU_VERSION
+        self.package = PACKAGE
+        self.warned_aliases: set[str] = set()
+        # Chardevs as created: id -> config, and how many frontends each has.
+        self.chardevs: dict[str, ChardevConfig] = {}
+        self.frontends: dict[str, int] = {}
+        self.monitors: list[MonitorConfig] = []
+        self.handlers: dict[str, Callable[[str | None, str], None]] = {
+            "h": self._opt_help, "help": self._opt_help, "version": self._opt_version,
+            "machine": self._opt_machine, "M": self._opt_machine, "accel": self._opt_accel,
+            "enable-kvm": self._opt_enable_kvm, "name": self._opt_name,
+            "uuid": self._opt_uuid, "chardev": self._opt_chardev, "mon": self._opt_mon,
+            "qmp": self._opt_qmp, "qmp-pretty": self._opt_qmp_pretty,
+            "monitor": self._opt_monitor, "serial": self._opt_serial,
+            "parallel": self._opt_parallel, "S": self._opt_s, "display": self._opt_display,
+            "nographic": self._opt_nographic, "nodefaults": self._opt_nodefaults,
+            "no-user-config": self._opt_nothing, "qtest": self._opt_qtest,
+            "daemonize": self._opt_daemonize, "pidfile": self._opt_pidfile,
+            "qmonitor-version": self._opt_nothing, "qmonitor-package": self._opt_nothing,
+        }  # fmt: skip
+
+    # -- reporting ---------------------------------------------------------
+
+    def _prefix(self, loc: str) -> str:
+        return f"{self.prog}: {loc}: " if loc else f"{self.prog}: "
+
+    def _print(self, diag: Diagnostic, loc: str) -> None:
+        self.stderr.append(diag.render(self._prefix(loc)))
+
+    def _fail(self, diag: Diagnostic | str, loc: str) -> CmdlineError:
+        if isinstance(diag, str):
+            diag = Diagnostic(diag)
+        self._print(diag, loc)
+        return CmdlineError("".join(self.stderr), 1, "stderr")
+
+    def _stdout(self, text: str, status: int = 0) -> CmdlineError:
+        return CmdlineError(text, status, "stdout")
+
+    # -- the passes --------------------------------------------------------
+
+    def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
+        """QEMU's lookup_opt(): option name, argument, next index, location."""
+        raw = self.argv[index]
+        name = raw[2:] if raw.startswith("--") else raw[1:]
+        if name not in OPTIONS:
+            raise self._fail(INVALID_OPTION, raw)
+        if not OPTIONS[name]:
+            return name, None, index + 1, raw
+        if index + 1 >= len(self.argv):
+            raise self._fail(REQUIRES_ARGUMENT, raw)
+        arg = self.argv[index + 1]
+        return name, arg, index + 2, f"{raw} {arg}"
+
+    def run(self) -> Config:
+        index = 0
+        while index < len(self.argv):
+            if not self.argv[index].startswith("-"):
+                index += 1
+                continue
+            name, arg, index, loc = self._lookup(index)
+            if name == "qmonitor-version" and arg is not None:
+                self._set_version(arg, loc)
+            elif name == "qmonitor-package" and arg is not None:
+                self.package = arg
+        index = 0
+        while index < len(self.argv):
+            if not self.argv[index].startswith("-"):
+                self.unmodelled.append(self.argv[index])
+                index += 1
+                continue
+            name, arg, index, loc = self._lookup(index)
+            handler = self.handlers.get(name)
+            if handler is None:
+                self.unmodelled.append(loc)
+            else:
+                handler(arg, loc)
+        return self._late_stages()
+
+    def _set_version(self, arg: str, loc: str) -> None:
+        m = re.fullmatch(r"([0-9]+)\.([0-9]+)\.([0-9]+)", arg)
+        if m is None:
+            raise self._fail(BAD_QEMU_VERSION, loc)
+        self.version = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+    # -- second-pass option handlers ------------------------------------------
+
+    def _opt_nothing(self, arg: str | None, loc: str) -> None:
+        """Options whose work was done in the first pass, or that change nothing here."""
+
+    def _opt_help(self, arg: str | None, loc: str) -> None:
+        raise self._stdout(help_text(self.prog, self.version, self.package))
+
+    def _opt_version(self, arg: str | None, loc: str) -> None:
+        raise self._stdout(version_text(self.version, self.package))
+
+    def _opt_s(self, arg: str | None, loc: str) -> None:
+        self.start_paused = True
+
+    def _opt_nodefaults(self, arg: str | None, loc: str) -> None:
+        self.has_defaults = False
+
+    def _opt_daemonize(self, arg: str | None, loc: str) -> None:
+        self.daemonize = True
+
+    def _opt_pidfile(self, arg: str | None, loc: str) -> None:
+        self.pidfile = arg
+
+    def _opt_qtest(self, arg: str | None, loc: str) -> None:
+        self.qtest_spec = arg
+
+    def _opt_nographic(self, arg: str | None, loc: str) -> None:
+        self.machine_opts["graphics"] = "off"
+        self.nographic = True
+        self.display = "none"
+        self.display_gl = False
+
+    def _opt_enable_kvm(self, arg: str | None, loc: str) -> None:
+        self.machine_opts["accel"] = "kvm"
+
+    def _opt_uuid(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", arg) is None:
+            raise self._fail(UUID_WRONG_FORMAT, loc)
+        self.uuid = arg.lower()
+
+    def _parse_opts(self, group: OptsGroup, arg: str, loc: str) -> QemuOpts:
+        """qemu_opts_parse_noisily(): warnings printed, errors and help fatal."""
+        warnings: list[Diagnostic] = []
+        try:
+            opts = group.parse(arg, True, warnings)
+        except QemuOptsError as exc:
+            for warning in warnings:
+                self._print(warning, loc)
+            raise self._fail(exc.diagnostic, loc) from None
+        except QemuOptsHelp as exc:
+            raise self._stdout(exc.text, exc.status) from None
+        for warning in warnings:
+            self._print(warning, loc)
+        opts.loc = loc
+        return opts
+
+    def _opt_name(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._parse_opts(self.name_group, arg, loc)
+
+    def _opt_chardev(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._parse_opts(self.chardev_group, arg, loc)
+
+    def _opt_mon(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._parse_opts(self.mon_group, arg, loc)
+        self.default_monitor = False
+
+    def _opt_accel(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self._parse_opts(self.accel_group, arg, loc)
+        accel = opts.get("accel")
+        if accel is None or is_help_option(accel):
+            raise self._stdout(ACCEL_HELP_TEXT)
+
+    def _opt_qmp(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._monitor_parse(arg, "control", False, loc)
+        self.default_monitor = False
+
+    def _opt_qmp_pretty(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._monitor_parse(arg, "control", True, loc)
+        self.default_monitor = False
+
+    def _opt_monitor(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.default_monitor = False
+        if not arg.startswith("none"):
+            self._monitor_parse(arg, "readline", False, loc)
+
+    def _opt_serial(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.serials.append(_PortConfig(arg, loc))
+        self.default_serial = False
+        if arg.startswith("mon:"):
+            self.default_monitor = False
+
+    def _opt_parallel(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.parallels.append(_PortConfig(arg, loc))
+        self.default_parallel = False
+        if arg.startswith("mon:"):
+            self.default_monitor = False
+
+    def _monitor_parse(self, spec: str, mode: str, pretty: bool, loc: str) -> None:
+        """QEMU's monitor_parse(): a chardev from the short form, and a monitor on it."""
+        if spec.startswith("chardev:"):
+            label = spec[8:]
+        else:
+            label = f"compat_monitor{self.monitor_index}"
+            try:
+                opts = chardev_parse_compat(self.chardev_group, label, spec, True)
+            except CompatParseError as exc:
+                for diag in exc.diagnostics:
+                    self._print(diag, loc)
+                raise self._fail(MONITOR_PARSE_ERROR.format(spec), loc) from None
+            opts.loc = loc
+        try:
+            mon = self.mon_group.create(label)
+        except QemuOptsError as exc:
+            # QEMU passes &error_fatal here, which drops the error's hint.
+            raise self._fail(exc.message, loc) from None
+        mon.loc = loc
+        mon.set("mode", mode)
+        mon.set("chardev", label)
+        if mode == "control":
+            mon.set("pretty", "on" if pretty else "off")
+        self.monitor_index += 1
+
+    def _opt_machine(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        try:
+            values, want_help = _keyval_parse(arg, "type")
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        _keyval_merge(self.machine_opts, values, self, loc)
+        if want_help:
+            raise self._stdout(machine_help_text())
+        if set(values) - {"type", "accel"}:
+            self.unmodelled.append(loc)
+
+    def _opt_display(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        if is_help_option(arg):
+            raise self._stdout(DISPLAY_HELP_TEXT)
+        if arg.startswith("vnc"):
+            if not arg.startswith("vnc="):
+                raise self._fail(VNC_NEEDS_DISPLAY, loc)
+            self.unmodelled.append(loc)
+            return
+        try:
+            values, _ = _keyval_parse(arg, "type", help_allowed=False)
+            kind, gl = _check_display(values)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        self.display = kind
+        self.display_gl = gl
+
+    # -- the stages after the option loop --------------------------------------
+
+    def _late_stages(self) -> Config:
+        machine = self._select_machine()
+        self._default_devices(machine)
+        if self.display == "none" and self.display_gl:
+            raise self._fail(OPENGL_UNSUPPORTED, "")
+        for opts in list(self.chardev_group.entries):
+            self._create_chardev(opts, opts.loc)
+        accel = self._configure_accelerators()
+        qtest = self._create_qtest()
+        for opts in self.mon_group.entries:
+            self._create_monitor(opts)
+        # A "none" serial port keeps its index (serial1 stays free after
+        # "-serial null -serial none"); a "none" parallel port does not.
+        for index, port in enumerate(self.serials):
+            if port.spec != "none":
+                self._create_port(port, f"serial{index}", SERIAL_CONNECT)
+        parallels = [port for port in self.parallels if port.spec != "none"]
+        for index, port in enumerate(parallels):
+            if index == MAX_PARALLEL_PORTS:
+                raise self._fail(TOO_MANY_PARALLEL, port.loc)
+            self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        names = self.name_group.find(None)
+        return Config(
+            chardevs=tuple(self.chardevs.values()),
+            monitors=tuple(self.monitors),
+            name=names.get("guest") if names is not None else None,
+            uuid=self.uuid,
+            start_paused=self.start_paused,
+            machine=machine,
+            accel=accel,
+            qtest=qtest,
+            nodefaults=not self.has_defaults,
+            display=self.display,
+            daemonize=self.daemonize,
+            pidfile=self.pidfile,
+            qemu_version=self.version,
+            package=self.package,
+            unmodelled=tuple(self.unmodelled),
+            nographic=self.nographic,
+            warnings=tuple(self.stderr),
+        )
+
+    def _select_machine(self) -> str:
+        machine = self.machine_opts.get("type")
+        if machine is None:
+            return DEFAULT_MACHINE
+        if not _machine_known(machine):
+            raise self._fail(Diagnostic(UNSUPPORTED_MACHINE, MACHINE_HINT), "")
+        return machine
+
+    def _default_devices(self, machine: str) -> None:
+        """qemu_disable_default_devices() and qemu_create_default_devices()."""
+        serial = self.default_serial and self.has_defaults and machine not in _NO_DEFAULT_PORTS
+        parallel = self.default_parallel and self.has_defaults and machine not in _NO_DEFAULT_PORTS
+        monitor = self.default_monitor and self.has_defaults
+        if self.daemonize and self.nographic and (parallel or serial or monitor):
+            raise self._fail(NOGRAPHIC_DAEMONIZE, "")
+        if self.nographic:
+            if parallel:
+                self.parallels.append(_PortConfig("null", ""))
+            if serial and monitor:
+                self.serials.append(_PortConfig("mon:stdio", ""))
+            else:
+                if serial:
+                    self.serials.append(_PortConfig("stdio", ""))
+                if monitor:
+                    self._monitor_parse("stdio", "readline", False, "")
+        else:
+            if serial:
+                self.serials.append(_PortConfig(_DEFAULT_VC, ""))
+            if parallel:
+                self.parallels.append(_PortConfig(_DEFAULT_VC, ""))
+            if monitor:
+                self._monitor_parse(_DEFAULT_VC, "readline", False, "")
+
+    def _check_chardev(self, opts: QemuOpts, loc: str) -> ChardevConfig:
+        """__qemu_chr_new_from_opts() up to opening: returns the config or raises."""
+        warnings: list[Diagnostic] = []
+        backend = translate_chardev_alias(opts.get("backend"), self.warned_aliases, warnings)
+        for warning in warnings:
+            self._print(warning, loc)
+        try:
+            ident = check_chardev(opts, backend)
+        except QemuOptsHelp as exc:
+            raise self._stdout(exc.text, exc.status) from None
+        assert backend is not None
+        values = {k: v for k, v in opts.as_dict().items() if k != "backend"}
+        return ChardevConfig(ident, backend, values, loc)
+
+    def _add_chardev(self, cfg: ChardevConfig) -> None:
+        self.chardevs[cfg.id] = cfg
+        self.frontends[cfg.id] = 0
+
+    def _create_chardev(self, opts: QemuOpts, loc: str) -> None:
+        try:
+            cfg = self._check_chardev(opts, loc)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        self._add_chardev(cfg)
+
+    def _attach(self, chardev: str) -> None:
+        """qemu_chr_fe_init(): one frontend per chardev, up to MAX_MUX on a mux."""
+        limit = MAX_MUX if self.chardevs[chardev].get_bool("mux", False) else 1
+        if self.frontends[chardev] >= limit:
+            raise QemuOptsError(DEVICE_IN_USE.format(chardev))
+        self.frontends[chardev] += 1
+
+    def _configure_accelerators(self) -> str | None:
+        wanted = self.machine_opts.get("accel")
+        if not self.accel_group.entries:
+            if wanted is None:
+                return None
+            failed = False
+            chosen = None
+            for accel in wanted.split(":"):
+                if accel in ACCELERATORS:
+                    chosen = chosen or accel
+                else:
+                    failed = True
+                    self._print(Diagnostic(INVALID_ACCELERATOR.format(accel)), "")
+            if chosen is None:
+                raise CmdlineError("".join(self.stderr), 1, "stderr")
+            if failed and self.qtest_spec is None:
+                self._print(Diagnostic(ACCEL_FALLBACK.format(chosen)), "")
+            return chosen
+        if wanted is not None:
+            raise self._fail(ACCEL_INCOMPATIBLE, "")
+        failed = False
+        for opts in self.accel_group.entries:
+            accel = opts.get("accel") or ""
+            if accel not in ACCELERATORS:
+                failed = True
+                self._print(Diagnostic(INVALID_ACCELERATOR.format(accel)), opts.loc)
+                continue
+            for key, _ in opts.items:
+                if key != "accel" and key not in ACCELERATORS[accel]:
+                    raise self._fail(ACCEL_PROPERTY_NOT_FOUND.format(accel, key), opts.loc)
+            if set(opts.as_dict()) - {"accel"}:
+                self.unmodelled.append(opts.loc)
+            if failed and self.qtest_spec is None:
+                self._print(Diagnostic(ACCEL_FALLBACK.format(accel)), "")
+            return accel
+        raise CmdlineError("".join(self.stderr), 1, "stderr")
+
+    def _new_from_spec(self, label: str, spec: str, permit_mux_mon: bool, loc: str) -> str | None:
+        """QEMU's __qemu_chr_new(): a chardev from a short form, or an existing one.
+
+        Prints what QEMU prints on failure and returns None; the caller adds
+        its own closing error.
+        """
+        if spec.startswith("chardev:"):
+            name = spec[8:]
+            return name if name in self.chardevs else None
+        try:
+            opts = chardev_parse_compat(self.chardev_group, label, spec, permit_mux_mon)
+        except CompatParseError as exc:
+            for diag in exc.diagnostics:
+                self._print(diag, loc)
+            return None
+        try:
+            cfg = self._check_chardev(opts, loc)
+            self._add_chardev(cfg)
+            if cfg.get_bool("mux", False):
+                self._attach(cfg.id)
+                self.monitors.append(MonitorConfig(cfg.id, "readline", False, loc))
+        except QemuOptsError as exc:
+            self._print(exc.diagnostic, loc)
+            return None
+        finally:
+            self.chardev_group.remove(opts)
+        return cfg.id
+
+    def _create_qtest(self) -> str | None:
+        if self.qtest_spec is None:
+            return None
+        chardev = self._new_from_spec("qtest", self.qtest_spec, False, "")
+        if chardev is None:
+            raise self._fail(QTEST_INIT_FAILED.format(self.qtest_spec), "")
+        try:
+            self._attach(chardev)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, "") from None
+        return chardev
+
+    def _create_monitor(self, opts: QemuOpts) -> None:
+        """monitor_init_opts() and monitor_init()."""
+        loc = opts.loc
+        mode = opts.get("mode")
+        if mode is not None and mode not in ("readline", "control"):
+            raise self._fail(ENUM_VALUE.format("mode", mode), loc)
+        pretty = opts.get_bool("pretty", False)
+        chardev = opts.get("chardev")
+        if chardev is None:
+            raise self._fail(MISSING_PARAMETER.format("chardev"), loc)
+        if chardev not in self.chardevs:
+            raise self._fail(CHARDEV_NOT_FOUND.format(chardev), loc)
+        if mode != "control" and pretty:
+            raise self._fail(PRETTY_HMP, loc)
+        try:
+            self._attach(chardev)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        self.monitors.append(MonitorConfig(chardev, mode, pretty, loc))
+
+    def _create_port(self, port: _PortConfig, label: str, connect: str) -> None:
+        if self._new_from_spec(label, port.spec, True, port.loc) is None:
+            raise self._fail(connect.format(port.spec), port.loc)
+
+
+# --------------------------------------------------------------------------
+# util/keyval.c, as far as -machine and -display need it
+
+
+def _qapi_name_length(text: str) -> int:
+    m = re.match(r"[A-Za-z][A-Za-z0-9_-]*", text)
+    return m.end() if m else 0
+
+
+def _keyval_parse(
+    params: str, implied_key: str, help_allowed: bool = True
+) -> tuple[dict[str, str], bool]:
+    """Parse ``key=value,...`` into flat dotted keys; returns (values, help wanted).
+
+    The first parameter may omit ``implied_key=`` (its value then ends at the
+    first comma, with no ``,,`` escape); ``help`` or ``?`` alone asks for help.
+    """
+    values: dict[str, str] = {}
+    want_help = False
+    pos = 0
+    first = True
+    n = len(params)
+    while pos < n:
+        length = 0
+        while pos + length < n and params[pos + length] not in "=,":
+            length += 1
+        bare = length and (pos + length >= n or params[pos + length] != "=")
+        if bare and is_help_option(params[pos : pos + length]):
+            if not help_allowed:
+                raise QemuOptsError(INVALID_PARAMETER.format(params[pos : pos + length]))
+            want_help = True
+            pos += length + 1
+            first = False
+            continue
+        if bare and first:
+            _keyval_put(values, implied_key, params[pos : pos + length])
+            pos += length + 1
+            first = False
+            continue
+        first = False
+        key = params[pos : pos + length]
+        _keyval_check_key(key)
+        pos += length
+        if pos >= n or params[pos] != "=":
+            raise QemuOptsError(EXPECTED_EQUALS.format(key))
+        pos += 1
+        value = []
+        while pos < n:
+            if params[pos] == ",":
+                pos += 1
+                if pos >= n or params[pos] != ",":
+                    break
+            value.append(params[pos])
+            pos += 1
+        _keyval_put(values, key, "".join(value))
+    return values, want_help
+
+
+def _keyval_check_key(key: str) -> None:
+    fragments = key.split(".")
+    for index, fragment in enumerate(fragments):
+        ok = (index > 0 and fragment.isdigit()) or (
+            fragment != "" and _qapi_name_length(fragment) == len(fragment)
+        )
+        if not ok:
+            raise QemuOptsError(INVALID_PARAMETER.format(key))
+
+
+def _keyval_put(values: dict[str, str], key: str, value: str) -> None:
+    for other in values:
+        if other.startswith(key + ".") or key.startswith(other + "."):
+            shorter = key if len(key) < len(other) else other
+            raise QemuOptsError(USED_INCONSISTENTLY.format(shorter))
+    values[key] = value
+
+
+def _keyval_merge(
+    target: dict[str, str], values: dict[str, str], parser: _Parser, loc: str
+) -> None:
+    for key, value in values.items():
+        try:
+            _keyval_put(target, key, value)
+        except QemuOptsError as exc:
+            raise parser._fail(exc.diagnostic, loc) from None
+
+
+def _check_display(values: dict[str, str]) -> tuple[str, bool]:
+    """Visit DisplayOptions as QEMU's keyval input visitor does: (type, OpenGL asked for)."""
+    kind = values.get("type")
+    if kind is None:
+        raise QemuOptsError(MISSING_PARAMETER.format("type"))
+    if kind not in DISPLAY_TYPES:
+        raise QemuOptsError(ENUM_VALUE.format("type", kind))
+    members = (*_DISPLAY_COMMON, *_DISPLAY_VARIANT.get(kind, ()))
+    for name, kind_of in members:
+        value = values.get(name)
+        if value is None:
+            continue
+        if kind_of == "bool":
+            parse_bool(name, value)
+        elif kind_of in _DISPLAY_ENUMS and value not in _DISPLAY_ENUMS[kind_of]:
+            raise QemuOptsError(ENUM_VALUE.format(name, value))
+    known = {"type", *(name for name, _ in members)}
+    for name in values:
+        if name not in known:
+            raise QemuOptsError(UNEXPECTED_PARAMETER.format(name))
+    return kind, values.get("gl", "off") != "off"

@@ -1,0 +1,469 @@
+"""qmonitor.cmdline against command lines recorded from real QEMU.
+
+tests/golden/cli/cases.json holds what ``qemu-system-x86_64`` printed for
+each command line of tools/record_cli.py.  Rejected command lines must give
+the same text, stream and exit status; accepted ones the same warnings, the
+chardevs ``query-chardev`` listed, and the Config written down below.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import record_cli
+
+from qmonitor.cmdline import (
+    ChardevConfig,
+    CmdlineError,
+    Config,
+    MonitorConfig,
+    help_text,
+    parse_args,
+    version_text,
+)
+from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
+
+GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden/cli/cases.json").read_text())
+PROG = GOLDEN["qemu"]
+# "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)"
+_VERSION_LINE = GOLDEN["version"]
+QEMU_VERSION = _VERSION_LINE.split()[3]
+QEMU_PACKAGE = _VERSION_LINE[_VERSION_LINE.index("(") + 1 : -1]
+CASES = {case["name"]: case for case in GOLDEN["cases"]}
+REJECTED = [name for name, case in CASES.items() if not case["started"]]
+ACCEPTED = [name for name, case in CASES.items() if case["started"]]
+# Compared block by block below: qmonitor lists only the options it models.
+HELP_CASES = {"help", "help_long"}
+
+
+def replay(case: dict[str, Any]) -> Config:
+    """parse_args() on a recorded vector, emulating the recorded QEMU's version."""
+    argv = ["-qmonitor-version", QEMU_VERSION, "-qmonitor-package", QEMU_PACKAGE, *case["argv"]]
+    return parse_args(argv, PROG)
+
+
+def test_golden_file_matches_the_recorder() -> None:
+    assert [name for name, _, _ in record_cli.CASES] == list(CASES)
+    for name, args, options in record_cli.CASES:
+        base = record_cli.BASE if options.get("base", True) else []
+        probe = ["-qmp", "unix:{tmp}/probe.sock,server=on,wait=off"] if options.get("probe") else []
+        assert CASES[name]["argv"] == [*base, *args, *probe]
+    assert len(REJECTED) >= 40
+    assert len(ACCEPTED) >= 20
+
+
+@pytest.mark.parametrize("name", [n for n in REJECTED if n not in HELP_CASES])
+def test_rejected_like_qemu(name: str) -> None:
+    case = CASES[name]
+    with pytest.raises(CmdlineError) as info:
+        replay(case)
+    exc = info.value
+    assert exc.status == case["status"]
+    if exc.stream == "stdout":
+        assert exc.message == case["stdout"]
+    else:
+        assert exc.message == case["stderr"]
+        # What QEMU printed on stdout came from monitors it had already started.
+        assert not case["stdout"] or case["stdout"].startswith('{"QMP"')
+
+
+def _help_entries(text: str) -> list[str]:
+    """Split help text into option entries: a line starting with '-' and its continuations."""
+    entries: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("-") or not entries:
+            entries.append(line)
+        else:
+            entries[-1] += line
+    return entries
+
+
+@pytest.mark.parametrize("name", sorted(HELP_CASES))
+def test_help_is_qemus_layout(name: str) -> None:
+    case = CASES[name]
+    with pytest.raises(CmdlineError) as info:
+        replay(case)
+    exc = info.value
+    assert (exc.status, exc.stream) == (case["status"], "stdout")
+    ours, theirs = exc.message, case["stdout"]
+    head = theirs[: theirs.index("Standard options:")]
+    assert ours.startswith(head)
+    bottom = theirs[theirs.index("\nDuring emulation") :]
+    assert ours.endswith(bottom)
+    sections = ours[len(head) : -len(bottom)].split("\n\n")
+    assert sections[-1].startswith("qmonitor options:\n-qmonitor-version")
+    for section in sections[:-1]:
+        heading, body = section.split("\n", 1)
+        assert f"\n{heading}\n" in theirs
+        for entry in _help_entries(body):
+            assert entry.startswith("-")
+            assert entry in theirs, entry
+
+
+def _recorded_backends(case: dict[str, Any]) -> dict[str, str]:
+    """query-chardev's labels and the backend each filename shows."""
+    result = {}
+    for label, filename in case["chardevs"]:
+        if filename.startswith(("disconnected:", "unix:", "tcp:")):
+            result[label] = "socket"
+        else:
+            result[label] = filename
+    return result
+
+
+def _config_backends(config: Config) -> dict[str, str]:
+    """The chardevs QEMU would create for ``config``: a mux X over X-base."""
+    result = {}
+    for chardev in config.chardevs:
+        if chardev.get_bool("mux", False):
+            result[chardev.id] = "mux"
+            result[f"{chardev.id}-base"] = chardev.backend
+        else:
+            result[chardev.id] = chardev.backend
+    return result
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_accepted_like_qemu(name: str) -> None:
+    case = CASES[name]
+    config = replay(case)
+    assert "".join(config.warnings) == case["stderr"]
+    if "chardevs" in case:
+        assert _config_backends(config) == _recorded_backends(case)
+
+
+PROBE = "-qmp unix:{tmp}/probe.sock,server=on,wait=off"
+PROBE_CHARDEV = {"path": "{tmp}/probe.sock", "server": "on", "wait": "off"}
+
+
+def qmp_monitor(index: int, origin: str = PROBE, *, pretty: bool = False) -> MonitorConfig:
+    return MonitorConfig(f"compat_monitor{index}", "control", pretty, origin)
+
+
+def probe_chardev(index: int) -> ChardevConfig:
+    return ChardevConfig(f"compat_monitor{index}", "socket", PROBE_CHARDEV, PROBE)
+
+
+#: What the accepted command lines must give, besides the recorded chardevs:
+#: Config fields, and for "chardevs"/"monitors" the full tuples.
+EXPECTED: dict[str, dict[str, Any]] = {
+    "good_qmp_unix": {
+        "chardevs": (
+            ChardevConfig(
+                "compat_monitor0",
+                "socket",
+                {"path": "{tmp}/qmp.sock", "server": "on", "wait": "off"},
+                "-qmp unix:{tmp}/qmp.sock,server=on,wait=off",
+            ),
+            probe_chardev(1),
+        ),
+        "monitors": (
+            qmp_monitor(0, "-qmp unix:{tmp}/qmp.sock,server=on,wait=off"),
+            qmp_monitor(1),
+        ),
+        "machine": "none",
+        "nodefaults": True,
+        "display": "none",
+        "accel": None,
+    },
+    "good_qmp_legacy_flags": {
+        "chardevs": (
+            ChardevConfig(
+                "compat_monitor0",
+                "socket",
+                {"path": "{tmp}/q", "server": "on", "wait": "off"},
+                "-qmp unix:{tmp}/q,server,nowait",
+            ),
+            probe_chardev(1),
+        ),
+    },
+    "good_chardev_legacy_flags": {
+        "monitors": (
+            MonitorConfig("c", "control", False, "-mon c,mode=control"),
+            qmp_monitor(0),
+        ),
+    },
+    "good_nodelay_flag": {
+        "monitors": (
+            MonitorConfig("c", "control", True, "-mon chardev=c,mode=control,pretty=on"),
+            qmp_monitor(0),
+        ),
+    },
+    "good_qmp_pretty": {
+        "monitors": (
+            qmp_monitor(0, "-qmp-pretty unix:{tmp}/qmp.sock,server=on,wait=off", pretty=True),
+        ),
+    },
+    "good_qmp_tcp": {
+        "chardevs": (
+            ChardevConfig(
+                "compat_monitor0",
+                "socket",
+                {"host": "127.0.0.1", "port": "0", "server": "on", "wait": "off"},
+                "-qmp tcp:127.0.0.1:0,server=on,wait=off",
+            ),
+            probe_chardev(1),
+        ),
+    },
+    "good_serial_mon_stdio": {
+        "chardevs": (
+            probe_chardev(0),
+            ChardevConfig("serial0", "stdio", {"mux": "on", "signal": "off"}, "-serial mon:stdio"),
+        ),
+        "monitors": (
+            qmp_monitor(0),
+            MonitorConfig("serial0", "readline", False, "-serial mon:stdio"),
+        ),
+    },
+    "good_monitor_stdio": {
+        "chardevs": (
+            ChardevConfig("compat_monitor0", "stdio", {}, "-monitor stdio"),
+            probe_chardev(1),
+        ),
+        "monitors": (
+            MonitorConfig("compat_monitor0", "readline", False, "-monitor stdio"),
+            qmp_monitor(1),
+        ),
+    },
+    "good_mon_ids": {
+        "monitors": (
+            MonitorConfig("mon0", "control", False, "-mon chardev=mon0,mode=control,id=mymon"),
+            qmp_monitor(0),
+        ),
+    },
+    "good_name_uuid": {
+        "name": "vm1",
+        "uuid": "12345678-1234-1234-1234-1234567890ab",
+        "start_paused": True,
+    },
+    "good_bool_synonyms": {
+        "monitors": (
+            MonitorConfig("c", "control", True, "-mon c,mode=control,pretty=true"),
+            qmp_monitor(0),
+        ),
+    },
+    "good_escaped_commas": {
+        "chardevs": (
+            ChardevConfig(
+                "c",
+                "socket",
+                {"path": "{tmp}/a,b", "server": "on", "wait": "off"},
+                "-chardev socket,id=c,path={tmp}/a,,b,server=on,wait=off",
+            ),
+            probe_chardev(0),
+        ),
+    },
+    "good_default_monitor": {
+        "chardevs": (ChardevConfig("compat_monitor0", "vc", {"cols": "80", "rows": "24"}),),
+        "monitors": (MonitorConfig("compat_monitor0", "readline", False),),
+        "nodefaults": False,
+    },
+    "good_nographic_monitor": {
+        "chardevs": (ChardevConfig("compat_monitor0", "stdio", {}),),
+        "monitors": (MonitorConfig("compat_monitor0", "readline", False),),
+        "nographic": True,
+        "display": "none",
+    },
+    "good_pc_defaults": {
+        "machine": "pc",
+        "start_paused": True,
+        "monitors": (qmp_monitor(0),),
+    },
+    "good_serial_ports": {
+        "chardevs": (
+            probe_chardev(0),
+            ChardevConfig("serial0", "null", {}, "-serial null"),
+            ChardevConfig("serial2", "stdio", {}, "-serial stdio"),
+        ),
+    },
+    "good_parallel_none": {
+        "chardevs": (probe_chardev(0), ChardevConfig("parallel0", "null", {}, "-parallel null")),
+    },
+    "good_serial_none_keeps_index": {
+        "chardevs": (probe_chardev(0), ChardevConfig("serial2", "null", {}, "-serial null")),
+    },
+    "good_machine_accel_fallback": {"accel": "tcg", "machine": "none"},
+    "good_monitor_none": {"monitors": (qmp_monitor(0),)},
+    "good_qmp_on_chardev": {
+        "monitors": (
+            MonitorConfig("q", "control", False, "-qmp chardev:q"),
+            qmp_monitor(1),
+        ),
+    },
+    "good_tty_alias": {
+        "chardevs": (
+            ChardevConfig("c", "serial", {"path": "/dev/null"}, "-chardev tty,id=c,path=/dev/null"),
+            probe_chardev(0),
+        ),
+    },
+    "good_mux_two_monitors": {
+        "monitors": (
+            MonitorConfig("c", None, False, "-mon c"),
+            MonitorConfig("c", "control", False, "-mon c,mode=control"),
+            qmp_monitor(0),
+        ),
+    },
+    "good_unmodelled_options": {
+        "unmodelled": ("-m 128", "-smp 1", "-no-shutdown", "-accel tcg,thread=single"),
+        "accel": "tcg",
+    },
+    "good_qtest": {
+        "qtest": "qtest",
+        "chardevs": (
+            probe_chardev(0),
+            ChardevConfig("qtest", "socket", {"path": "{tmp}/qt", "server": "on", "wait": "off"}),
+        ),
+        "monitors": (qmp_monitor(0),),
+    },
+    "good_size_hex_suffix": {
+        "chardevs": (
+            ChardevConfig("r", "ringbuf", {"size": "0x10k"}, "-chardev ringbuf,id=r,size=0x10k"),
+            probe_chardev(0),
+        ),
+    },
+    "good_double_dash": {
+        "name": "x",
+        "start_paused": True,
+        "monitors": (qmp_monitor(0, "--qmp unix:{tmp}/qmp.sock,server=on,wait=off"),),
+    },
+}
+
+
+def test_every_accepted_case_has_expectations() -> None:
+    assert sorted(EXPECTED) == sorted(ACCEPTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_accepted_config(name: str) -> None:
+    config = replay(CASES[name])
+    for field_name, want in EXPECTED[name].items():
+        assert getattr(config, field_name) == want, field_name
+    assert config.qemu_version == tuple(int(n) for n in QEMU_VERSION.split("."))
+    assert config.package == QEMU_PACKAGE
+
+
+# -- behaviour not in the recording -------------------------------------------
+
+
+def test_defaults_and_version_text() -> None:
+    config = parse_args(["-M", "none", "-nodefaults"], "qmonitor")
+    assert config.qemu_version == DEFAULT_QEMU_VERSION
+    assert config.package == PACKAGE
+    assert config.chardevs == () and config.monitors == ()
+    assert (config.name, config.uuid, config.accel, config.qtest) == (None, None, None, None)
+    assert not (config.start_paused or config.daemonize or config.nographic)
+    with pytest.raises(CmdlineError) as info:
+        parse_args(["-version"], "qmonitor")
+    assert info.value.message == (
+        f"QEMU emulator version 7.2.0 ({PACKAGE})\n"
+        "Copyright (c) 2003-2022 Fabrice Bellard and the QEMU Project developers\n"
+    )
+    assert version_text((8, 1, 3), "") == (
+        "QEMU emulator version 8.1.3\n"
+        "Copyright (c) 2003-2023 Fabrice Bellard and the QEMU Project developers\n"
+    )
+
+
+def test_qmonitor_options_apply_before_version_wherever_they_are() -> None:
+    with pytest.raises(CmdlineError) as info:
+        parse_args(["-version", "-qmonitor-version", "9.0.1", "-qmonitor-package", "x"], "q")
+    assert info.value.message.startswith("QEMU emulator version 9.0.1 (x)\n")
+    config = parse_args(["-qmonitor-version", "6.2.0", "-qmonitor-package", ""], "q")
+    assert (config.qemu_version, config.package) == ((6, 2, 0), "")
+
+
+def test_bad_qmonitor_version() -> None:
+    with pytest.raises(CmdlineError) as info:
+        parse_args(["-qmonitor-version", "7.2"], "qmonitor")
+    assert info.value.message == (
+        "qmonitor: -qmonitor-version 7.2: expected a version MAJOR.MINOR.MICRO\n"
+    )
+    assert (info.value.status, info.value.stream) == (1, "stderr")
+
+
+def test_help_uses_prog_and_lists_extensions() -> None:
+    text = help_text("qmonitor", (7, 2, 0), "pkg")
+    assert "usage: qmonitor [options] [disk_image]\n" in text
+    assert "-qmonitor-version major.minor.micro\n" in text
+    with pytest.raises(CmdlineError) as info:
+        parse_args(["--help"], "qmonitor")
+    assert info.value.message == help_text("qmonitor", DEFAULT_QEMU_VERSION, PACKAGE)
+
+
+def test_pc_defaults_without_nodefaults() -> None:
+    config = parse_args(["-display", "none"], "q")
+    assert config.machine == "pc"
+    vc = {"cols": "80", "rows": "24"}
+    assert config.chardevs == (
+        ChardevConfig("compat_monitor0", "vc", vc),
+        ChardevConfig("serial0", "vc", vc),
+        ChardevConfig("parallel0", "vc", vc),
+    )
+    assert config.monitors == (MonitorConfig("compat_monitor0", "readline", False),)
+
+
+def test_pc_nographic_muxes_monitor_and_serial() -> None:
+    config = parse_args(["-M", "pc", "-nographic"], "q")
+    assert config.chardevs == (
+        ChardevConfig("serial0", "stdio", {"mux": "on", "signal": "off"}),
+        ChardevConfig("parallel0", "null", {}),
+    )
+    assert config.monitors == (MonitorConfig("serial0", "readline", False),)
+
+
+def test_nodelay_reads_both_spellings() -> None:
+    base = ["-M", "none", "-nodefaults"]
+    flag = parse_args([*base, "-chardev", "socket,id=c,path=/p,server=on,nodelay"], "q")
+    assert flag.chardevs[0].opts["delay"] == "off"
+    assert flag.chardevs[0].nodelay
+    explicit = parse_args([*base, "-chardev", "socket,id=c,path=/p,server=on,nodelay=on"], "q")
+    assert explicit.chardevs[0].nodelay
+    plain = parse_args([*base, "-chardev", "socket,id=c,path=/p,server=on"], "q")
+    assert not plain.chardevs[0].nodelay
+    assert plain.chardevs[0].get_bool("tight", False)
+    assert plain.chardevs[0].get("abstract") is None
+
+
+def test_disk_images_and_unmodelled_options_are_recorded() -> None:
+    config = parse_args(["-M", "none", "-nodefaults", "disk.img", "--m", "64", "-snapshot"], "q")
+    assert config.unmodelled == ("disk.img", "--m 64", "-snapshot")
+
+
+def test_later_accelerators_are_ignored_once_one_starts() -> None:
+    config = parse_args(["-M", "none", "-accel", "qtest", "-accel", "bogus"], "q")
+    assert config.accel == "qtest"
+    assert config.warnings == ()
+    kvm = parse_args(["-M", "none", "-enable-kvm"], "q")
+    assert kvm.accel == "kvm"
+
+
+def test_name_options_merge() -> None:
+    config = parse_args(["-name", "a,process=p", "-name", "guest=b"], "q")
+    assert config.name == "b"
+
+
+def test_daemonize_and_pidfile() -> None:
+    config = parse_args(["-M", "none", "-nodefaults", "-daemonize", "-pidfile", "/run/q"], "q")
+    assert (config.daemonize, config.pidfile) == (True, "/run/q")
+
+
+def test_qtest_on_an_existing_chardev_takes_its_frontend() -> None:
+    argv = ["-M", "none", "-nodefaults", "-chardev", "null,id=t", "-qtest", "chardev:t"]
+    config = parse_args(argv, "q")
+    assert config.qtest == "t"
+    assert [c.id for c in config.chardevs] == ["t"]
+    with pytest.raises(CmdlineError) as info:
+        parse_args([*argv, "-mon", "t"], "q")
+    assert info.value.message == "q: -mon t: Device 't' is in use\n"
+
+
+def test_mux_chardev_takes_four_frontends() -> None:
+    argv = ["-M", "none", "-nodefaults", "-chardev", "null,id=m,mux=on"]
+    config = parse_args([*argv, *["-mon", "m"] * 4], "q")
+    assert len(config.monitors) == 4
+    with pytest.raises(CmdlineError) as info:
+        parse_args([*argv, *["-mon", "m"] * 5], "q")
+    assert info.value.message == "q: -mon m: Device 'm' is in use\n"

@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Record how real QEMU answers command lines, for tests/cli/test_cmdline.py.
+
+Runs ``qemu-system-x86_64`` once per case in :data:`CASES` and writes what
+it printed (stdout, stderr), its exit status, and for command lines it
+accepts, whether it was still running after a moment and -- when the case
+asks -- the chardevs ``query-chardev`` lists.  Command lines QEMU accepts
+keep running, so the script kills them (SIGKILL, so QEMU prints nothing
+more).  Sockets go to a fresh temporary directory per case, which is
+written back as ``{tmp}`` in the recording, so the tests can replay the same
+argument vectors without QEMU.
+
+Usage: ``python tools/record_cli.py [--qemu PATH] [--out FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+#: Every case runs with these options first, unless it says ``"base": False``.
+BASE = ["-M", "none", "-display", "none", "-nodefaults"]
+
+#: How long a command line may take to fail before it counts as accepted.
+STARTUP_SECONDS = 1.0
+
+QMP = "unix:{tmp}/qmp.sock,server=on,wait=off"
+
+#: (name, arguments, options).  Options: "base" (default True) and "probe"
+#: (default False): add a QMP socket at the end and record query-chardev.
+CASES: list[tuple[str, list[str], dict[str, bool]]] = [
+    # lookup_opt(): unknown options and missing arguments, found before anything else
+    ("invalid_option", ["-bogus"], {}),
+    ("invalid_option_double_dash", ["--bogus"], {}),
+    ("invalid_option_lone_dash", ["-"], {}),
+    ("invalid_option_first", ["-uuid", "bad", "-bogus"], {}),
+    ("missing_argument", ["-chardev"], {}),
+    ("missing_argument_double_dash", ["-S", "--qmp"], {}),
+    ("nodefconfig_removed", ["-nodefconfig"], {}),
+    # -uuid
+    ("uuid_bad", ["-uuid", "xyz"], {}),
+    ("uuid_short", ["-uuid", "12345678-1234-1234-1234-1234567890a"], {}),
+    ("uuid_bad_separator", ["-uuid", "12345678x1234-1234-1234-1234567890ab"], {}),
+    ("uuid_before_version", ["-uuid", "bad", "-version"], {}),
+    # QemuOpts syntax, -chardev
+    ("chardev_socket_no_address", ["-chardev", "socket,id=c"], {}),
+    ("chardev_no_id", ["-chardev", "socket,path={tmp}/s"], {}),
+    ("chardev_bad_backend", ["-chardev", "foo,id=x"], {}),
+    ("chardev_missing_backend", ["-chardev", "id=c"], {}),
+    ("chardev_empty_backend", ["-chardev", ",id=c"], {}),
+    ("chardev_console_backend", ["-chardev", "console,id=c"], {}),
+    ("chardev_bad_id", ["-chardev", "null,id=1c"], {}),
+    ("chardev_duplicate_id", ["-chardev", "null,id=c", "-chardev", "null,id=c"], {}),
+    ("chardev_bare_id_is_on", ["-chardev", "id", "-chardev", "null,id=on"], {}),
+    ("chardev_invalid_parameter", ["-chardev", "socket,id=c,path={tmp}/s,bogus=1"], {}),
+    ("chardev_invalid_flag", ["-chardev", "null,id=c,foo"], {}),
+    ("chardev_help_parameter", ["-chardev", "null,id=c,help=1"], {}),
+    ("chardev_bool_bad", ["-chardev", "socket,id=c,path={tmp}/s,server=maybe"], {}),
+    ("chardev_bool_uppercase", ["-chardev", "socket,id=c,path={tmp}/s,server=ON"], {}),
+    ("chardev_number_bad", ["-chardev", "socket,id=c,host=localhost,port=1,to=abc"], {}),
+    ("chardev_number_octal_bad", ["-chardev", "vc,id=c,cols=08"], {}),
+    (
+        "chardev_number_too_large",
+        ["-chardev", "socket,id=c,host=localhost,port=1,to=99999999999999999999"],
+        {},
+    ),
+    ("chardev_size_bad", ["-chardev", "ringbuf,id=c,size=abc"], {}),
+    ("chardev_size_fraction", ["-chardev", "ringbuf,id=c,size=1.5"], {}),
+    ("chardev_size_too_large", ["-chardev", "ringbuf,id=c,size=16E"], {}),
+    ("chardev_ringbuf_not_power_of_two", ["-chardev", "ringbuf,id=c,size=1.5M"], {}),
+    ("chardev_options_help", ["-chardev", "null,help"], {}),
+    ("chardev_backends_help", ["-chardev", "help"], {}),
+    # backend parse hooks
+    ("socket_path_and_host", ["-chardev", "socket,id=c,path={tmp}/s,host=y"], {}),
+    ("socket_host_without_port", ["-chardev", "socket,id=c,host=x"], {}),
+    (
+        "socket_delay_and_nodelay",
+        ["-chardev", "socket,id=c,path={tmp}/s,server=on,wait=off,delay=on,nodelay=on"],
+        {},
+    ),
+    ("socket_client_wait", ["-chardev", "socket,id=c,path={tmp}/s,wait=off"], {}),
+    (
+        "socket_server_reconnect",
+        ["-chardev", "socket,id=c,path={tmp}/s,server=on,wait=off,reconnect=1"],
+        {},
+    ),
+    ("socket_websocket_client", ["-chardev", "socket,id=c,path={tmp}/s,websocket=on"], {}),
+    (
+        "socket_authz_without_creds",
+        ["-chardev", "socket,id=c,path={tmp}/s,server=on,wait=off,tls-authz=x"],
+        {},
+    ),
+    (
+        "socket_unknown_creds",
+        ["-chardev", "socket,id=c,host=localhost,port=0,server=on,wait=off,tls-creds=x"],
+        {},
+    ),
+    ("socket_fd_reconnect", ["-chardev", "socket,id=c,fd=3,reconnect=1"], {}),
+    ("socket_fd_not_a_number", ["-chardev", "socket,id=c,fd=abc"], {}),
+    ("socket_fd_empty", ["-chardev", "socket,id=c,fd="], {}),
+    ("file_without_path", ["-chardev", "file,id=c"], {}),
+    ("pipe_without_path", ["-chardev", "pipe,id=c"], {}),
+    ("udp_without_port", ["-chardev", "udp,id=c"], {}),
+    ("mux_without_chardev", ["-chardev", "mux,id=c"], {}),
+    ("tty_alias_without_path", ["-chardev", "tty,id=c"], {}),
+    ("parport_alias_without_path", ["-chardev", "parport,id=c"], {}),
+    # -mon and monitor_init()
+    ("mon_mode_bogus", ["-mon", "chardev=c,mode=bogus"], {}),
+    ("mon_mode_bogus_without_chardev", ["-mon", "mode=bogus"], {}),
+    ("mon_pretty_maybe", ["-mon", "c,pretty=maybe"], {}),
+    ("mon_pretty_empty", ["-mon", "c,pretty="], {}),
+    ("mon_chardev_not_found", ["-mon", "chardev=nope"], {}),
+    ("mon_implied_help", ["-mon", "help"], {}),
+    ("mon_options_help", ["-mon", "c,help"], {}),
+    ("mon_missing_chardev", ["-mon", "mode=control"], {}),
+    ("mon_bad_id", ["-mon", "c,id=1x"], {}),
+    ("mon_unknown_parameter", ["-mon", "c,bogus=1"], {}),
+    ("mon_pretty_hmp", ["-chardev", "null,id=c", "-mon", "c,pretty=yes"], {}),
+    (
+        "mon_pretty_hmp_explicit",
+        ["-chardev", "null,id=c", "-mon", "c,mode=readline,pretty=on"],
+        {},
+    ),
+    ("mon_in_use", ["-chardev", "null,id=c", "-mon", "c,mode=control", "-mon", "c"], {}),
+    ("mon_before_chardev_error", ["-mon", "nope", "-chardev", "foo,id=x"], {}),
+    # -qmp, -monitor: monitor_parse()
+    ("qmp_bogus", ["-qmp", "bogus"], {}),
+    ("qmp_none", ["-qmp", "none"], {}),
+    ("qmp_tcp_without_port", ["-qmp", "tcp:localhost"], {}),
+    ("qmp_unix_bad_parameter", ["-qmp", "unix:{tmp}/u,bogus=1"], {}),
+    ("qmp_tcp_help", ["-qmp", "tcp::4444,server=on,wait=off,help"], {}),
+    ("qmp_vc_bad_size", ["-qmp", "vc:abc"], {}),
+    ("qmp_chardev_not_found", ["-qmp", "chardev:foo"], {}),
+    ("qmp_duplicate_chardev", ["-chardev", "null,id=compat_monitor0", "-qmp", "stdio"], {}),
+    ("qmp_duplicate_monitor", ["-qmp", "chardev:x", "-qmp", "chardev:x"], {}),
+    ("qmp_duplicate_mon_id", ["-mon", "null,id=compat_monitor0", "-qmp", "null"], {}),
+    ("qmp_chardev_in_use", ["-qmp", "stdio", "-mon", "chardev=compat_monitor0"], {}),
+    ("qmp_chardev_bad_id", ["-qmp", "chardev:1x"], {}),
+    ("monitor_bogus", ["-monitor", "bogus"], {}),
+    # -serial, -parallel, -qtest
+    ("serial_bogus", ["-serial", "bogus"], {}),
+    ("serial_mon_bogus", ["-serial", "mon:bogus"], {}),
+    ("serial_chardev_not_found", ["-serial", "chardev:nope"], {}),
+    ("serial_socket_bad", ["-serial", "unix:{tmp}/s,server=on,reconnect=1"], {}),
+    ("serial_duplicate_label", ["-chardev", "null,id=serial0", "-serial", "null"], {}),
+    ("parallel_too_many", ["-parallel", "null"] * 4, {}),
+    ("qtest_bogus", ["-qtest", "bogus"], {}),
+    ("qtest_mon", ["-qtest", "mon:stdio"], {}),
+    # -name
+    ("name_with_id", ["-name", "x,id=y"], {}),
+    ("name_unknown_parameter", ["-name", "x,bogus=1"], {}),
+    ("name_bad_bool", ["-name", "x,debug-threads=maybe"], {}),
+    ("name_options_help", ["-name", "x,help"], {}),
+    # -machine, -accel
+    ("machine_unsupported", ["-M", "bogus"], {}),
+    ("machine_key_without_value", ["-M", "none,foo"], {}),
+    ("machine_empty_key", ["-M", "none,,x"], {}),
+    ("machine_keys_inconsistent", ["-M", "none,a=1,a.b=2"], {}),
+    ("machine_bad_key", ["-M", "none,1a=2"], {}),
+    ("machine_help", ["-M", "help"], {"base": False}),
+    ("machine_accel_bogus", ["-M", "none,accel=bogus"], {}),
+    ("accel_bogus", ["-accel", "bogus"], {}),
+    ("accel_help", ["-accel", "help"], {}),
+    ("accel_bad_property", ["-accel", "tcg,bogus=1"], {}),
+    ("accel_and_machine_accel", ["-accel", "tcg", "-M", "none,accel=tcg"], {}),
+    # -display, -nographic, -daemonize
+    ("display_bogus", ["-display", "bogus"], {}),
+    ("display_unexpected", ["-display", "none,foo=bar"], {}),
+    ("display_vnc_without_display", ["-display", "vnc"], {}),
+    ("display_gl", ["-display", "none,gl=on"], {}),
+    ("display_gl_bogus", ["-display", "none,gl=maybe"], {}),
+    ("display_help", ["-display", "help"], {}),
+    ("nographic_daemonize", ["-M", "none", "-nographic", "-daemonize"], {"base": False}),
+    # -version, -h
+    ("version", ["-version"], {}),
+    ("help", ["-h"], {}),
+    ("help_long", ["-help"], {}),
+    # command lines QEMU accepts
+    ("good_qmp_unix", ["-qmp", QMP], {"probe": True}),
+    ("good_qmp_legacy_flags", ["-qmp", "unix:{tmp}/q,server,nowait"], {"probe": True}),
+    (
+        "good_chardev_legacy_flags",
+        ["-chardev", "socket,id=c,path={tmp}/s,server,nowait", "-mon", "c,mode=control"],
+        {"probe": True},
+    ),
+    (
+        "good_nodelay_flag",
+        [
+            "-chardev",
+            "socket,id=c,path={tmp}/s,server=on,wait=off,nodelay",
+            "-mon",
+            "chardev=c,mode=control,pretty=on",
+        ],
+        {"probe": True},
+    ),
+    ("good_qmp_pretty", ["-qmp-pretty", QMP], {}),
+    ("good_qmp_tcp", ["-qmp", "tcp:127.0.0.1:0,server=on,wait=off"], {"probe": True}),
+    ("good_serial_mon_stdio", ["-serial", "mon:stdio"], {"probe": True}),
+    ("good_monitor_stdio", ["-monitor", "stdio"], {"probe": True}),
+    (
+        "good_mon_ids",
+        ["-chardev", "null,id=mon0", "-mon", "chardev=mon0,mode=control,id=mymon"],
+        {"probe": True},
+    ),
+    (
+        "good_name_uuid",
+        [
+            "-name",
+            "guest=vm1,debug-threads=on,process=qm",
+            "-uuid",
+            "12345678-1234-1234-1234-1234567890AB",
+            "-S",
+        ],
+        {"probe": True},
+    ),
+    (
+        "good_bool_synonyms",
+        [
+            "-chardev",
+            "socket,id=c,path={tmp}/s,server=yes,wait=no",
+            "-mon",
+            "c,mode=control,pretty=true",
+        ],
+        {"probe": True},
+    ),
+    (
+        "good_escaped_commas",
+        ["-chardev", "socket,id=c,path={tmp}/a,,b,server=on,wait=off", "-mon", "c,mode=control"],
+        {"probe": True},
+    ),
+    ("good_default_monitor", ["-M", "none", "-display", "none"], {"base": False}),
+    ("good_nographic_monitor", ["-M", "none", "-nographic"], {"base": False}),
+    (
+        "good_pc_defaults",
+        ["-M", "pc", "-display", "none", "-S"],
+        {"base": False, "probe": True},
+    ),
+    (
+        "good_serial_ports",
+        ["-serial", "null", "-serial", "none", "-serial", "stdio"],
+        {"probe": True},
+    ),
+    ("good_parallel_none", ["-parallel", "none", "-parallel", "null"], {"probe": True}),
+    (
+        "good_serial_none_keeps_index",
+        ["-serial", "none", "-serial", "none", "-serial", "null"],
+        {"probe": True},
+    ),
+    ("good_machine_accel_fallback", ["-M", "none,accel=bogus:tcg"], {"probe": True}),
+    ("good_monitor_none", ["-monitor", "none,whatever"], {"probe": True}),
+    (
+        "good_qmp_on_chardev",
+        ["-chardev", "socket,id=q,path={tmp}/s,server=on,wait=off", "-qmp", "chardev:q"],
+        {"probe": True},
+    ),
+    ("good_tty_alias", ["-chardev", "tty,id=c,path=/dev/null"], {"probe": True}),
+    (
+        "good_mux_two_monitors",
+        [
+            "-chardev",
+            "socket,id=c,path={tmp}/s,server=on,wait=off,mux=on",
+            "-mon",
+            "c",
+            "-mon",
+            "c,mode=control",
+        ],
+        {"probe": True},
+    ),
+    (
+        "good_unmodelled_options",
+        ["-m", "128", "-smp", "1", "-no-shutdown", "-accel", "tcg,thread=single"],
+        {"probe": True},
+    ),
+    ("good_qtest", ["-qtest", "unix:{tmp}/qt,server=on,wait=off"], {"probe": True}),
+    ("good_size_hex_suffix", ["-chardev", "ringbuf,id=r,size=0x10k"], {"probe": True}),
+    ("good_double_dash", ["--S", "--name", "x", "--qmp", QMP], {}),
+]
+
+
+def _query_chardev(path: str) -> list[list[str]]:
+    """Connect to a QMP socket and return [label, filename] of every chardev."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        sock.connect(path)
+        stream = sock.makefile("rwb")
+        stream.readline()
+        result: Any = None
+        for command in ("qmp_capabilities", "query-chardev"):
+            stream.write(json.dumps({"execute": command}).encode() + b"\n")
+            stream.flush()
+            result = json.loads(stream.readline())
+        return sorted([c["label"], c["filename"]] for c in result["return"])
+
+
+def run_case(qemu: str, name: str, args: list[str], options: dict[str, bool]) -> dict[str, Any]:
+    """Run one case and return its recording."""
+    tmp = tempfile.mkdtemp(prefix="qmonitor-cli-")
+    probe = options.get("probe", False)
+    argv = (BASE if options.get("base", True) else []) + args
+    if probe:
+        argv = [*argv, "-qmp", "unix:{tmp}/probe.sock,server=on,wait=off"]
+    real = [a.replace("{tmp}", tmp) for a in argv]
+    proc = subprocess.Popen(
+        [qemu, *real],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp,
+    )
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = proc.poll() is None
+    chardevs = None
+    if started and probe:
+        chardevs = _query_chardev(os.path.join(tmp, "probe.sock"))
+    if started:
+        proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    def text(data: bytes) -> str:
+        return data.decode("utf-8", "replace").replace(tmp, "{tmp}")
+
+    record: dict[str, Any] = {
+        "name": name,
+        "argv": argv,
+        "started": started,
+        "status": None if started else proc.returncode,
+        "stdout": text(out),
+        "stderr": text(err),
+    }
+    if chardevs is not None:
+        record["chardevs"] = [[label, f.replace(tmp, "{tmp}")] for label, f in chardevs]
+    return record
+
+
+def main() -> None:
+    """Record every case and write the JSON file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--qemu", default="qemu-system-x86_64")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "tests/golden/cli/cases.json",
+    )
+    ns = parser.parse_args()
+    version = subprocess.run(
+        [ns.qemu, "-version"], capture_output=True, text=True, check=True
+    ).stdout
+    cases = [run_case(ns.qemu, name, args, opts) for name, args, opts in CASES]
+    ns.out.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "qemu": os.path.basename(ns.qemu),
+        "version": version.splitlines()[0],
+        "base": BASE,
+        "cases": cases,
+    }
+    ns.out.write_text(json.dumps(document, indent=1) + "\n")
+    print(f"{len(cases)} cases written to {ns.out}")
+
+
+if __name__ == "__main__":
+    main()
