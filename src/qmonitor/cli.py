@@ -15,7 +15,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
 from qmonitor.chardev.socket import SocketChardev
@@ -35,26 +35,30 @@ def _prog(argv0: str) -> str:
     return os.path.basename(argv0) or "qmonitor"
 
 
-def create_chardev(cfg: ChardevConfig, info: callable) -> Chardev:  # type: ignore[valid-type]
-    """Open one chardev from its options (qemu_chr_new_from_opts)."""
+def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
+    """Open one chardev from its options (qemu_chr_new_from_opts).
+
+    A ``mux=on`` device with the monitor as its only frontend behaves as its
+    base device; a ``vc`` (a console of a display qmonitor does not have)
+    swallows output like ``null``.
+    """
     opts = cfg.opts
     if cfg.backend == "socket":
-        path = opts.get("path")
         return SocketChardev(
             cfg.id,
-            path=path,
+            path=opts.get("path"),
             host=opts.get("host", ""),
             port=opts.get("port"),
             server=cfg.get_bool("server", False),
             wait=cfg.get_bool("wait", True),
-            nodelay=cfg.get_bool("nodelay", False),
+            nodelay=cfg.nodelay,
             ipv4=cfg.get_bool("ipv4", False),
             ipv6=cfg.get_bool("ipv6", False),
             info=info,
         )
     if cfg.backend == "stdio":
-        return StdioChardev(cfg.id)
-    if cfg.backend == "null":
+        return StdioChardev(cfg.id, allow_signal=cfg.get_bool("signal", True))
+    if cfg.backend in ("null", "vc"):
         return NullChardev(cfg.id)
     raise ChardevError(f"'{cfg.backend}' is not a valid char driver")
 
@@ -91,8 +95,7 @@ async def _amain(config: Config, prog: str) -> int:
             chr = chardevs.get(mon.chardev)
             if chr is None:
                 raise StartupError(f'chardev "{mon.chardev}" not found')
-            mode = mon.mode or "readline"
-            if mode == "control":
+            if mon.mode == "control":
                 machine.add_qmp_monitor(chr, pretty=mon.pretty)
             else:
                 if mon.pretty:
@@ -130,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.write(exc.message if exc.message.endswith("\n") else exc.message + "\n")
             stream.flush()
         return exc.status
+    for warning in config.warnings:
+        sys.stderr.write(warning if warning.endswith("\n") else warning + "\n")
     if os.environ.get("QMONITOR_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
