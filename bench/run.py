@@ -1,0 +1,631 @@
+#!/usr/bin/env python3
+"""QMP benchmark: real QEMU 7.2 against qmonitor.
+
+    python bench/run.py [--quick] [--only qemu|qmonitor]
+
+Builds bench/build/loadgen from bench/loadgen.c, starts each target with its
+QMP sockets in a temporary directory, drives it with loadgen, prints a
+Markdown table and writes the same figures to bench/results/latest.json.
+See bench/README.md for what each row measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+LOADGEN_SRC = BENCH / "loadgen.c"
+LOADGEN = BENCH / "build" / "loadgen"
+RESULTS = BENCH / "results" / "latest.json"
+
+BASE_ARGS = ["-M", "none", "-display", "none", "-nodefaults"]
+N_MONITORS = 100
+PIPE_DEPTH = 64
+LARGE_BYTES = 1 << 20
+
+
+class BenchError(Exception):
+    """A target or a workload failed; the row gets n/a."""
+
+
+# ---- processes ---------------------------------------------------------
+
+_live: set[subprocess.Popen[bytes]] = set()
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: never outlive run.py
+    except Exception:  # best effort: not every libc has prctl
+        pass
+
+
+def spawn(
+    argv: Sequence[str], log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            env=env,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    _live.add(proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(3)
+    _live.discard(proc)
+
+
+def stop_all() -> None:
+    for proc in list(_live):
+        with contextlib.suppress(Exception):  # keep killing the others
+            stop(proc)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def log_tail(log: Path, n: int = 5) -> str:
+    try:
+        lines = log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(lines[-n:])
+
+
+# ---- targets -------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    cmd: list[str]
+    env: dict[str, str] | None = None
+    version: str = "unknown"
+    status: str = "ok"
+    results: dict[str, Any] = field(default_factory=dict)
+
+
+def make_targets() -> dict[str, Target]:
+    qemu = (
+        os.environ.get("QEMU")
+        or shutil.which("qemu-system-x86_64")
+        or "/usr/bin/qemu-system-x86_64"
+    )
+    env = dict(os.environ)
+    src = str(REPO / "src")
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return {
+        "qemu": Target("qemu", [qemu]),
+        "qmonitor": Target("qmonitor", [sys.executable, "-m", "qmonitor"], env=env),
+    }
+
+
+def target_version(t: Target) -> str:
+    flag = "--version" if t.name == "qemu" else "-version"
+    try:
+        out = subprocess.run(
+            [*t.cmd, flag], env=t.env, capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unknown ({e})"
+    first = (out.stdout or out.stderr).strip().splitlines()
+    if out.returncode != 0 or not first:
+        return f"unknown (exit {out.returncode})"
+    return first[0]
+
+
+def qmp_unix(path: Path) -> str:
+    return f"unix:{path},server=on,wait=off"
+
+
+def free_tcp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def read_greeting(family: int, addr: object, deadline: float) -> None:
+    """Connect once, read the whole greeting line, disconnect."""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(max(0.1, deadline - time.monotonic()))
+        s.connect(addr)  # type: ignore[arg-type]
+        data = b""
+        while b"\n" not in data and len(data) < 65536:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise BenchError(f"{addr}: closed before sending a greeting")
+            data += chunk
+        if not data.startswith(b'{"QMP"'):
+            raise BenchError(f"{addr}: not a QMP greeting: {data[:100]!r}")
+
+
+def wait_ready(
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    unix: Sequence[Path] = (),
+    tcp_port: int | None = None,
+    timeout: float = 30.0,
+) -> None:
+    """Wait until every unix socket exists and the first one (and TCP) greets."""
+    deadline = time.monotonic() + timeout
+    pending = list(unix)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"exited with status {proc.returncode}: {log_tail(log)}")
+        pending = [p for p in pending if not p.exists()]
+        if not pending:
+            break
+        time.sleep(0.005)
+    else:
+        raise BenchError(f"sockets did not appear within {timeout:.0f} s: {log_tail(log)}")
+    probes: list[tuple[int, object]] = []
+    if unix:
+        probes.append((socket.AF_UNIX, str(unix[0])))
+    if tcp_port is not None:
+        probes.append((socket.AF_INET, ("127.0.0.1", tcp_port)))
+    for family, addr in probes:
+        while True:
+            if proc.poll() is not None:
+                raise BenchError(f"exited with status {proc.returncode}: {log_tail(log)}")
+            try:
+                read_greeting(family, addr, deadline)
+                break
+            except (ConnectionRefusedError, FileNotFoundError):
+                if time.monotonic() > deadline:
+                    raise BenchError(f"{addr}: no greeting within {timeout:.0f} s") from None
+                time.sleep(0.005)
+            except OSError as e:
+                raise BenchError(f"{addr}: {e}") from e
+
+
+def vm_rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise BenchError("no VmRSS in /proc/PID/status")
+
+
+# ---- loadgen ---------------------------------------------------------------
+
+
+def build_loadgen() -> None:
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        sys.exit("run.py: no C compiler (cc) found to build bench/loadgen.c")
+    LOADGEN.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [cc, "-O2", "-Wall", "-Wextra", "-o", str(LOADGEN), str(LOADGEN_SRC)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    if res.returncode != 0:
+        sys.exit(f"run.py: building loadgen failed:\n{res.stderr}")
+
+
+def loadgen(args: Sequence[str], limit: float) -> dict[str, Any]:
+    argv = [str(LOADGEN), "-t", f"{limit:g}", *args]
+    try:
+        res = subprocess.run(argv, capture_output=True, text=True, timeout=limit + 15, check=False)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"loadgen did not finish within {limit + 15:.0f} s") from None
+    if res.returncode != 0:
+        raise BenchError(
+            f"loadgen exit {res.returncode}: {res.stderr.strip() or res.stdout.strip()}"
+        )
+    try:
+        out: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise BenchError(f"loadgen printed no result: {res.stdout!r} {res.stderr!r}") from None
+    if out.get("ops", 0) <= 0:
+        raise BenchError("no replies measured")
+    return out
+
+
+# ---- rows -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    unit: str
+    better: str  # "higher" or "lower"
+    digits: int
+
+
+ROWS = [
+    Row("seq_unix", "query-status round trips, sequential, unix", "ops/s", "higher", 0),
+    Row("seq_tcp", "query-status round trips, sequential, TCP", "ops/s", "higher", 0),
+    Row("seq_unix_p50", "sequential round-trip latency p50, unix", "µs", "lower", 0),
+    Row("seq_unix_p99", "sequential round-trip latency p99, unix", "µs", "lower", 0),
+    Row("pipe_unix", f"pipelined, {PIPE_DEPTH} in flight, unix", "ops/s", "higher", 0),
+    Row("pipe_tcp", f"pipelined, {PIPE_DEPTH} in flight, TCP", "ops/s", "higher", 0),
+    Row(
+        "pipe_unix_oob",
+        f"pipelined, {PIPE_DEPTH} in flight, unix, oob enabled",
+        "ops/s",
+        "higher",
+        0,
+    ),
+    Row(
+        "clients",
+        f"{N_MONITORS} clients on {N_MONITORS} monitors, sequential each, aggregate",
+        "ops/s",
+        "higher",
+        0,
+    ),
+    Row("large", "1 MiB request id echoed back, in+out, unix", "MB/s", "higher", 2),
+    Row("startup", "start to greeting (median)", "ms", "lower", 1),
+    Row("rss_idle", "resident memory, idle, 1 monitor", "MiB", "lower", 1),
+    Row(
+        "rss_per_monitor",
+        f"resident memory per idle QMP monitor ((RSS@{N_MONITORS} - RSS@1)/{N_MONITORS - 1})",
+        "KiB",
+        "lower",
+        1,
+    ),
+]
+
+
+@dataclass
+class Settings:
+    duration: float
+    warmup: float
+    greeting_runs: int
+    memory_runs: int
+    idle: float
+
+
+def note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def record(t: Target, key: str, fn: Any) -> None:
+    """Run one measurement; a failure leaves the row n/a and says why."""
+    try:
+        value, detail = fn()
+    except BenchError as e:
+        t.results[key] = {"value": None, "error": str(e)}
+        note(f"  {t.name} {key}: n/a ({e})")
+        return
+    t.results[key] = {"value": value, "detail": detail}
+    note(f"  {t.name} {key}: {value:.6g}")
+
+
+def run_workloads(t: Target, s: Settings, tmp: Path) -> None:
+    log = tmp / "main.log"
+    unix = tmp / "qmp.sock"
+    proc = None
+    last_err: BenchError | None = None
+    port = 0
+    for _attempt in range(3):  # the free port can be taken between probe and bind
+        port = free_tcp_port()
+        unix.unlink(missing_ok=True)
+        argv = [
+            *t.cmd,
+            *BASE_ARGS,
+            "-qmp",
+            qmp_unix(unix),
+            "-qmp",
+            f"tcp:127.0.0.1:{port},server=on,wait=off",
+        ]
+        proc = spawn(argv, log, t.env)
+        try:
+            wait_ready(proc, log, [unix], port)
+            last_err = None
+            break
+        except BenchError as e:
+            last_err = e
+            stop(proc)
+            proc = None
+    if proc is None:
+        raise last_err or BenchError("did not start")
+    try:
+        lim = s.warmup + s.duration + 30
+        common = ["-d", f"{s.duration:g}", "-w", f"{s.warmup:g}"]
+        tcp = f"127.0.0.1:{port}"
+
+        def seq(addr: str) -> Any:
+            out = loadgen([*common, "seq", addr], lim)
+            return out["ops_per_s"], out
+
+        def pipe(addr: str, *extra: str) -> Any:
+            out = loadgen([*common, "-k", str(PIPE_DEPTH), *extra, "pipe", addr], lim)
+            return out["ops_per_s"], out
+
+        def seq_latency() -> Any:
+            out = loadgen([*common, "seq", str(unix)], lim)
+            t.results["seq_unix_p99"] = {"value": out["p99_us"], "detail": out}
+            return out["p50_us"], out
+
+        def large() -> Any:
+            # No warm-up: one 1 MiB request takes QEMU seconds.  At least one
+            # complete request is measured, however long it takes.
+            out = loadgen(
+                ["-d", f"{s.duration:g}", "-m", "1", "-s", str(LARGE_BYTES), "large", str(unix)],
+                300,
+            )
+            return out["mb_per_s"], out
+
+        record(t, "seq_unix", lambda: seq(str(unix)))
+        record(t, "seq_tcp", lambda: seq(tcp))
+        record(t, "seq_unix_p50", seq_latency)
+        if "seq_unix_p50" in t.results and t.results["seq_unix_p50"]["value"] is None:
+            t.results["seq_unix_p99"] = dict(t.results["seq_unix_p50"])
+        record(t, "pipe_unix", lambda: pipe(str(unix)))
+        record(t, "pipe_tcp", lambda: pipe(tcp))
+        record(t, "large", large)
+        # last: once oob is negotiated on a connection nothing else changes,
+        # but keep the plain rows away from it anyway
+        record(t, "pipe_unix_oob", lambda: pipe(str(unix), "-o"))
+    finally:
+        stop(proc)
+
+
+def run_startup(t: Target, s: Settings, tmp: Path) -> tuple[float, dict[str, Any]]:
+    """Median time from spawning the process to the greeting's first byte."""
+    times = []
+    for i in range(s.greeting_runs):
+        sock = tmp / f"start{i}.sock"
+        log = tmp / "start.log"
+        argv = [*t.cmd, *BASE_ARGS, "-qmp", qmp_unix(sock)]
+        t0 = time.perf_counter()
+        proc = spawn(argv, log, t.env)
+        try:
+            deadline = t0 + 30
+            got = None
+            while time.perf_counter() < deadline:
+                if proc.poll() is not None:
+                    raise BenchError(f"exited with status {proc.returncode}: {log_tail(log)}")
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                    try:
+                        c.connect(str(sock))
+                    except (FileNotFoundError, ConnectionRefusedError):
+                        time.sleep(0.0005)
+                        continue
+                    c.settimeout(max(0.1, deadline - time.perf_counter()))
+                    try:
+                        first = c.recv(1)
+                    except OSError as e:
+                        raise BenchError(f"no greeting: {e}") from e
+                    got = time.perf_counter()
+                    if first != b"{":
+                        raise BenchError(f"greeting starts with {first!r}")
+                    break
+            if got is None:
+                raise BenchError("no greeting within 30 s")
+            times.append((got - t0) * 1000)
+        finally:
+            stop(proc)
+    return statistics.median(times), {"runs_ms": [round(x, 3) for x in times]}
+
+
+def idle_rss(t: Target, socks: Sequence[Path], log: Path, s: Settings) -> int:
+    """VmRSS (KiB) of a fresh process with these monitors, idle after one greeting."""
+    argv = [*t.cmd, *BASE_ARGS]
+    for p in socks:
+        p.unlink(missing_ok=True)
+        argv += ["-qmp", qmp_unix(p)]
+    proc = spawn(argv, log, t.env)
+    try:
+        wait_ready(proc, log, socks)
+        time.sleep(s.idle)
+        return vm_rss_kib(proc.pid)
+    finally:
+        stop(proc)
+
+
+def run_memory(t: Target, s: Settings, tmp: Path) -> None:
+    """Idle RSS with 1 monitor and with 100 (medians of alternating runs)."""
+    log = tmp / "mem.log"
+    one = [tmp / "one.sock"]
+    many = [tmp / f"m{i}.sock" for i in range(N_MONITORS)]
+    rss1: list[int] = []
+    rss100: list[int] = []
+    for _ in range(s.memory_runs):  # alternate, so drift hits both alike
+        rss1.append(idle_rss(t, one, log, s))
+        try:
+            rss100.append(idle_rss(t, many, log, s))
+        except BenchError as e:
+            rss100.clear()
+            t.results["rss_per_monitor"] = {"value": None, "error": f"{N_MONITORS} monitors: {e}"}
+            note(f"  {t.name} {N_MONITORS} monitors: n/a ({e})")
+            break
+    m1 = statistics.median(rss1)
+    t.results["rss_idle"] = {"value": m1 / 1024, "detail": {"vmrss_kib": rss1}}
+    note(f"  {t.name} rss_idle: {m1:.0f} KiB")
+    if rss100:
+        per = (statistics.median(rss100) - m1) / (N_MONITORS - 1)
+        t.results["rss_per_monitor"] = {
+            "value": per,
+            "detail": {"vmrss_1_kib": rss1, f"vmrss_{N_MONITORS}_kib": rss100},
+        }
+        note(f"  {t.name} rss_per_monitor: {per:.1f} KiB")
+
+
+def run_clients(t: Target, s: Settings, tmp: Path) -> None:
+    """One sequential client on each of 100 monitors of one process."""
+    log = tmp / "clients.log"
+    socks = [tmp / f"c{i}.sock" for i in range(N_MONITORS)]
+    argv = [*t.cmd, *BASE_ARGS]
+    for p in socks:
+        argv += ["-qmp", qmp_unix(p)]
+    proc = spawn(argv, log, t.env)
+    try:
+
+        def clients() -> Any:
+            wait_ready(proc, log, socks)
+            lim = s.warmup + s.duration + 60
+            args = ["-d", f"{s.duration:g}", "-w", f"{s.warmup:g}", "clients", *map(str, socks)]
+            out = loadgen(args, lim)
+            return out["ops_per_s"], out
+
+        record(t, "clients", clients)
+    finally:
+        stop(proc)
+
+
+def run_target(t: Target, s: Settings) -> None:
+    note(f"{t.name}: {' '.join(t.cmd)}")
+    t.version = target_version(t)
+    note(f"  version: {t.version}")
+    with tempfile.TemporaryDirectory(prefix="qmb") as d:
+        tmp = Path(d)
+        try:
+            run_workloads(t, s, tmp)
+        except BenchError as e:
+            t.status = f"failed to start: {e}"
+            note(f"  {t.name}: {t.status}")
+            return
+        run_clients(t, s, tmp)
+        record(t, "startup", lambda: run_startup(t, s, tmp))
+        try:
+            run_memory(t, s, tmp)
+        except (BenchError, OSError) as e:
+            for key in ("rss_idle", "rss_per_monitor"):
+                t.results.setdefault(key, {"value": None, "error": str(e)})
+            note(f"  {t.name} memory: n/a ({e})")
+
+
+# ---- report -------------------------------------------------------------------
+
+
+def fmt(v: float | None, digits: int) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+
+def table(targets: dict[str, Target]) -> tuple[str, list[dict[str, Any]]]:
+    q, m = targets["qemu"], targets["qmonitor"]
+    lines = [
+        "| workload | QEMU | qmonitor | ratio (qmonitor/QEMU) |",
+        "|---|---:|---:|---:|",
+    ]
+    rows = []
+    for r in ROWS:
+        qv = q.results.get(r.key, {}).get("value")
+        mv = m.results.get(r.key, {}).get("value")
+        ratio = mv / qv if qv and mv is not None else None
+        label = f"{r.label} ({r.unit}, {r.better} is better)"
+        rtxt = "n/a" if ratio is None else f"{ratio:.2f}x"
+        lines.append(f"| {label} | {fmt(qv, r.digits)} | {fmt(mv, r.digits)} | {rtxt} |")
+        rows.append(
+            {
+                "key": r.key,
+                "label": r.label,
+                "unit": r.unit,
+                "better": r.better,
+                "qemu": qv,
+                "qmonitor": mv,
+                "ratio": ratio,
+                "detail": {
+                    name: {k: v for k, v in t.results.get(r.key, {}).items() if k != "value"}
+                    for name, t in targets.items()
+                },
+            }
+        )
+    return "\n".join(lines), rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--quick", action="store_true", help="0.5 s per workload instead of 2 s")
+    ap.add_argument("--only", choices=["qemu", "qmonitor"], help="measure one target only")
+    args = ap.parse_args(argv)
+
+    s = (
+        Settings(duration=0.5, warmup=0.1, greeting_runs=3, memory_runs=3, idle=0.3)
+        if args.quick
+        else Settings(duration=2.0, warmup=0.5, greeting_runs=7, memory_runs=5, idle=0.5)
+    )
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
+    targets = make_targets()
+    try:
+        build_loadgen()
+        for name, t in targets.items():
+            if args.only and name != args.only:
+                t.status = "skipped (--only)"
+                continue
+            run_target(t, s)
+    finally:
+        stop_all()
+
+    md, rows = table(targets)
+    print(md)
+    for t in targets.values():
+        if t.status != "ok":
+            print(f"\n{t.name}: {t.status}")
+    doc = {
+        "generated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "settings": {
+            "duration_s": s.duration,
+            "warmup_s": s.warmup,
+            "greeting_runs": s.greeting_runs,
+            "memory_runs": s.memory_runs,
+            "idle_s": s.idle,
+            "pipe_depth": PIPE_DEPTH,
+            "monitors": N_MONITORS,
+            "large_bytes": LARGE_BYTES,
+        },
+        "host": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "targets": {
+            name: {"cmd": t.cmd, "version": t.version, "status": t.status}
+            for name, t in targets.items()
+        },
+        "rows": rows,
+        "markdown": md,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS.with_name(RESULTS.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    os.replace(tmp, RESULTS)
+    print(f"\nwritten {RESULTS.relative_to(REPO)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        stop_all()
+        sys.exit(130)
