@@ -1,0 +1,180 @@
+"""QEMU's JSON output (qobject/json-writer.c), compact and pretty, byte for byte.
+
+Members of a dict are written in the order QEMU iterates a QDict: bucket by
+bucket (512 buckets, ``tdb_hash(key) % 512``), newest key first within a
+bucket — which is why QEMU prints ``{"micro": ..., "minor": ..., "major":
+...}``.  Strings are escaped as QEMU does (``\\uXXXX`` in upper case for
+control characters, DEL and everything beyond ASCII; surrogate pairs beyond
+the BMP; invalid bytes as U+FFFD).  Doubles print as ``%.17g``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from qmonitor.qjson.unicode import mod_utf8_codepoint, to_mod_utf8
+
+#: Number of buckets of a QDict (QDICT_BUCKET_MAX, qdict.h).
+QDICT_BUCKET_MAX = 512
+
+_MASK32 = 0xFFFFFFFF
+_bucket_cache: dict[str, int] = {}
+_BUCKET_CACHE_MAX = 65536
+
+
+def tdb_hash(key: bytes) -> int:
+    """QEMU's qdict hash of a key's bytes (32-bit unsigned arithmetic)."""
+    value = (0x238F13AF * len(key)) & _MASK32
+    for i, byte in enumerate(key):
+        value = (value + (byte << (i * 5 % 24))) & _MASK32
+    return (1103515243 * value + 12345) & _MASK32
+
+
+def qdict_bucket(key: str) -> int:
+    """The bucket QEMU puts ``key`` in (cached: keys repeat a lot)."""
+    bucket = _bucket_cache.get(key)
+    if bucket is None:
+        bucket = tdb_hash(to_mod_utf8(key)) % QDICT_BUCKET_MAX
+        if len(_bucket_cache) >= _BUCKET_CACHE_MAX:
+            _bucket_cache.clear()
+        _bucket_cache[key] = bucket
+    return bucket
+
+
+def qdict_order(keys: Iterable[str]) -> list[str]:
+    """Keys in insertion order → the order QEMU iterates them."""
+    indexed = [(qdict_bucket(k), -i, k) for i, k in enumerate(keys)]
+    indexed.sort()
+    return [k for _, _, k in indexed]
+
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f-\U0010ffff]')
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    c = match.group()
+    special = _ESCAPES.get(c)
+    if special is not None:
+        return special
+    cp = ord(c)
+    if cp > 0xFFFF:
+        cp -= 0x10000
+        return f"\\u{0xD800 + (cp >> 10):04X}\\u{0xDC00 + (cp & 0x3FF):04X}"
+    return f"\\u{cp:04X}"
+
+
+def _quoted_bytes(raw: bytes) -> str:
+    """quoted_str over raw (modified UTF-8) bytes, invalid units as U+FFFD."""
+    out = ['"']
+    pos = 0
+    while pos < len(raw):
+        cp, end = mod_utf8_codepoint(raw, pos)
+        if end == pos:  # an embedded NUL ends a C string
+            break
+        pos = end
+        out.append(_NEEDS_ESCAPE.sub(_escape_char, chr(0xFFFD if cp < 0 else cp)))
+    out.append('"')
+    return "".join(out)
+
+
+def quote(s: str) -> str:
+    """A string literal as QEMU writes it."""
+    if _NEEDS_ESCAPE.search(s) is None:
+        return f'"{s}"'
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+        return _quoted_bytes(to_mod_utf8(s))
+    return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return "%.17g" % value
+    if isinstance(value, str):
+        return quote(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as QMP JSON")
+
+
+def _compact(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        out.append("{")
+        keys = value.keys() if len(value) == 1 else qdict_order(value.keys())
+        first = True
+        for key in keys:
+            if not first:
+                out.append(", ")
+            first = False
+            out.append(quote(key))
+            out.append(": ")
+            _compact(value[key], out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        out.append("[")
+        first = True
+        for item in value:
+            if not first:
+                out.append(", ")
+            first = False
+            _compact(item, out)
+        out.append("]")
+    else:
+        out.append(_scalar(value))
+
+
+def _pretty(value: Any, out: list[str], depth: int) -> None:
+    # json_writer with pretty=true: every member on its own line, indented
+    # 4 per level; closing brackets on their own line, even when empty.
+    if isinstance(value, dict | list | tuple):
+        is_dict = isinstance(value, dict)
+        out.append("{" if is_dict else "[")
+        inner = "\n" + " " * (4 * (depth + 1))
+        if is_dict:
+            assert isinstance(value, dict)
+            keys = value.keys() if len(value) < 2 else qdict_order(value.keys())
+            for i, key in enumerate(keys):
+                out.append("," + inner if i else inner)
+                out.append(quote(key))
+                out.append(": ")
+                _pretty(value[key], out, depth + 1)
+        else:
+            for i, item in enumerate(value):
+                out.append("," + inner if i else inner)
+                _pretty(item, out, depth + 1)
+        out.append("\n" + " " * (4 * depth))
+        out.append("}" if is_dict else "]")
+    else:
+        out.append(_scalar(value))
+
+
+def encode(value: Any, pretty: bool = False) -> str:
+    """``value`` as QEMU's ``qobject_to_json[_pretty]`` writes it (no newline)."""
+    out: list[str] = []
+    if pretty:
+        _pretty(value, out, 0)
+    else:
+        _compact(value, out)
+    return "".join(out)
