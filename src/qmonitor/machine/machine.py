@@ -144,6 +144,8 @@ class Machine:
             return
         self.shutdown_cause = cause
         self.emit_event("SHUTDOWN", {"guest": cause.by_guest, "reason": cause.value})
+        # QEMU's main loop ends here: no further in-band request is run.
+        self.dispatcher.stop_taking_requests()
         self.loop.call_soon_threadsafe(self._exit.set)
 
     # -- life cycle -----------------------------------------------------------

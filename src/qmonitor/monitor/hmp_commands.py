@@ -1,9 +1,17 @@
-"""The HMP command tables: top-level commands and ``info`` sub-commands.
+"""The HMP command tables: the top-level commands and the ``info`` sub-commands.
 
-Each entry is QEMU's ``HMPCommand``: a name with its ``|`` aliases, an
-``args_type`` string, the ``params`` and ``help`` texts shown by ``help``,
-and the handler.  Handlers print through the monitor they run on and
-reach the machine through it.
+Each entry is QEMU's ``HMPCommand`` (monitor/monitor-internal.h): a name
+with its ``|`` aliases, an ``args_type`` string the parser follows, the
+``params`` and ``help`` texts that ``help`` prints (copied from QEMU 7.2's
+hmp-commands.hx and hmp-commands-info.hx), and the handler.  As QEMU does
+at start-up (``sortcmdlist``), both tables are sorted by name; that order
+is the order of ``help`` and ``info``.
+
+Only commands that make sense for a null machine are here.  Any other
+command of QEMU's answers ``unknown command``, as a QEMU built without it
+would.  Handlers print through the monitor they run on and reach the
+machine through it; a handler raises :class:`QapiError` for what QEMU
+reports with ``hmp_handle_error`` (``Error: ...``).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
+from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
     from qmonitor.monitor.hmp import MonitorHMP
@@ -21,24 +30,32 @@ if TYPE_CHECKING:
 HmpHandler = Callable[["MonitorHMP", dict[str, Any]], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HMPCommand:
     """One HMP command (``HMPCommand`` in monitor-internal.h)."""
 
+    #: The name and its aliases, ``|``-separated (``"stop|s"``).
     name: str
+    #: ``key:type`` pairs the argument parser follows (``"item:s?"``).
     args_type: str
+    #: The argument synopsis ``help`` shows.
     params: str
+    #: The one-line description ``help`` shows.
     help: str
-    handler: HmpHandler | None = None
+    handler: HmpHandler
+    #: Sub-commands (``info``): a word after the name selects one.
     sub_table: tuple[HMPCommand, ...] | None = None
 
     def matches(self, name: str) -> bool:
-        """``compare_cmd``: the name or one of its ``|`` aliases."""
+        """Whether ``name`` is the name or one of its aliases (``hmp_compare_cmd``)."""
         return name in self.name.split("|")
 
 
+# -- info sub-commands (hmp-commands-info.hx) --------------------------------
+
+
 def _info_status(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    state = mon.machine.runstate
+    state: RunState = mon.machine.runstate
     text = "VM status: " + ("running" if state.is_running else "paused")
     if not state.is_running and state is not RunState.PAUSED:
         text += f" ({state.value})"
@@ -61,16 +78,76 @@ def _info_version(mon: MonitorHMP, args: dict[str, Any]) -> None:
 
 
 def _info_history(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # A monitor without a line editor (human-monitor-command) has no history.
     for i, line in enumerate(mon.history()):
         mon.printf(f"{i}: '{line}'\n")
 
 
-def _info_help(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    mon.help_cmd(INFO_CMDS, "info ", args.get("item"))
+def _no_cpu(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # info mem, info tlb: they need the monitor's current CPU.
+    mon.printf("No CPU available\n")
+
+
+def _info_lapic(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # With or without an APIC id, no CPU is found.
+    mon.printf("No CPU available\n")
+
+
+def _info_registers(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    if args.get("cpustate_all"):
+        return  # one block per CPU, and there is none
+    vcpu = args.get("vcpu", -1)
+    # QEMU reads the id back as a C int.
+    vcpu = (vcpu + 2**31) % 2**32 - 2**31
+    if vcpu >= 0:
+        mon.printf(f"CPU#{vcpu} not available\n")
+    else:
+        mon.printf("No CPU available\n")
+
+
+def _nothing(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # info cpus, info iothreads: one line per CPU or iothread; there are none.
+    return
+
+
+def _info_balloon(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    raise QapiError("No balloon device has been activated")
+
+
+def _info_block_jobs(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    mon.printf("No active jobs\n")
+
+
+def _info_dump(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    mon.printf("Status: none\n")
+
+
+def _info_mice(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    mon.printf("No mouse devices connected\n")
+
+
+def _info_numa(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    mon.printf("0 nodes\n")
+
+
+def _info_replay(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    mon.printf("Record/replay is not active\n")
+
+
+def _info_vm_generation_id(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    raise QapiError("VM Generation ID device not found")
+
+
+# -- top-level commands (hmp-commands.hx) --------------------------------------
 
 
 def _help(mon: MonitorHMP, args: dict[str, Any]) -> None:
     mon.help(args.get("name"))
+
+
+def _info(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # ``info`` alone (hmp_info_help): the info table, as ``help info``.
+    mon.help("info")
 
 
 def _stop(mon: MonitorHMP, args: dict[str, Any]) -> None:
@@ -78,12 +155,7 @@ def _stop(mon: MonitorHMP, args: dict[str, Any]) -> None:
 
 
 def _cont(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    from qmonitor.qapi.error import QapiError
-
-    try:
-        mon.machine.cont()
-    except QapiError as err:
-        mon.hmp_handle_error(err)
+    mon.machine.cont()
 
 
 def _system_reset(mon: MonitorHMP, args: dict[str, Any]) -> None:
@@ -95,19 +167,58 @@ def _system_powerdown(mon: MonitorHMP, args: dict[str, Any]) -> None:
 
 
 def _quit(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # No prompt after quit: the monitor stays suspended while QEMU exits.
     mon.suspend()
     mon.machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
 
 
-INFO_CMDS: tuple[HMPCommand, ...] = (
+def _sorted(*cmds: HMPCommand) -> tuple[HMPCommand, ...]:
+    """A table in QEMU's order: sorted by name, byte by byte (``compare_mon_cmd``)."""
+    return tuple(sorted(cmds, key=lambda c: c.name.encode()))
+
+
+#: The ``info`` sub-commands.
+INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
+    HMPCommand("balloon", "", "", "show balloon information", _info_balloon),
+    HMPCommand(
+        "block-jobs", "", "", "show progress of ongoing block device operations", _info_block_jobs
+    ),
+    HMPCommand("cpus", "", "", "show infos for each CPU", _nothing),
+    HMPCommand("dump", "", "", "Display the latest dump status", _info_dump),
     HMPCommand("history", "", "", "show the command line history", _info_history),
+    HMPCommand("iothreads", "", "", "show iothreads", _nothing),
+    HMPCommand(
+        "lapic",
+        "apic-id:i?",
+        "[apic-id]",
+        "show local apic state (apic-id: local apic to read, default is which of current CPU)",
+        _info_lapic,
+    ),
+    HMPCommand("mem", "", "", "show the active virtual memory mappings", _no_cpu),
+    HMPCommand("mice", "", "", "show which guest mouse is receiving events", _info_mice),
     HMPCommand("name", "", "", "show the current VM name", _info_name),
+    HMPCommand("numa", "", "", "show NUMA information", _info_numa),
+    HMPCommand(
+        "registers",
+        "cpustate_all:-a,vcpu:i?",
+        "[-a|vcpu]",
+        "show the cpu registers (-a: show register info for all cpus;"
+        " vcpu: specific vCPU to query; show the current CPU's registers if"
+        " no argument is specified)",
+        _info_registers,
+    ),
+    HMPCommand("replay", "", "", "show record/replay information", _info_replay),
     HMPCommand("status", "", "", "show the current VM status (running|paused)", _info_status),
+    HMPCommand("tlb", "", "", "show virtual to physical memory mappings", _no_cpu),
     HMPCommand("uuid", "", "", "show the current VM UUID", _info_uuid),
     HMPCommand("version", "", "", "show the version of QEMU", _info_version),
+    HMPCommand(
+        "vm-generation-id", "", "", "Show Virtual Machine Generation ID", _info_vm_generation_id
+    ),
 )
 
-HMP_CMDS: tuple[HMPCommand, ...] = (
+#: The top-level commands.
+HMP_CMDS: tuple[HMPCommand, ...] = _sorted(
     HMPCommand("help|?", "name:S?", "[cmd]", "show the help", _help),
     HMPCommand("quit|q", "", "", "quit the emulator", _quit),
     HMPCommand("stop|s", "", "", "stop emulation", _stop),
@@ -119,7 +230,7 @@ HMP_CMDS: tuple[HMPCommand, ...] = (
         "item:s?",
         "[subcommand]",
         "show various information about the system state",
-        _info_help,
+        _info,
         INFO_CMDS,
     ),
 )

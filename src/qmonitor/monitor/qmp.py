@@ -271,6 +271,10 @@ class QmpDispatcher:
             self._busy = True
         self.loop.call_soon_threadsafe(self._wakeup.set)
 
+    def stop_taking_requests(self) -> None:
+        """From now on leave queued requests unanswered (the machine is quitting)."""
+        self._shutdown = True
+
     async def shutdown(self) -> None:
         """Stop taking requests; queued ones stay unanswered, as in QEMU."""
         self._shutdown = True

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.error import ErrorClass, QapiError
-from qmonitor.qapi.types import ObjectType, Path
+from qmonitor.qapi.types import ObjectType, Path, first_unexpected
 from qmonitor.qjson import qdict_order
 
 if TYPE_CHECKING:
@@ -59,8 +59,7 @@ class QmpCommand:
         """Validate ``arguments`` as QEMU's input visitor does, then run the handler."""
         if self.args is None:
             if arguments:
-                key = next(iter(arguments))
-                raise QapiError(f"Parameter '{key}' is unexpected")
+                raise QapiError(f"Parameter '{first_unexpected(arguments, {})}' is unexpected")
             return self.handler()
         values = self.args.visit_members(arguments, Path())
         return self.handler(**{k.replace("-", "_"): v for k, v in values.items()})

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from qmonitor.qapi.error import QapiError
+from qmonitor.qapi.ghash import leftover_order
+from qmonitor.qjson import qdict_order
 
 #: QERR_INVALID_PARAMETER_TYPE (qapi/qmp/qerror.h).
 INVALID_PARAMETER_TYPE = "Invalid parameter type for '{}', expected: {}"
@@ -195,10 +197,22 @@ class ObjectType(QType):
                 raise QapiError(MISSING_PARAMETER.format(mpath.full_name()))
             out[member.name] = member.type.visit(value[member.name], mpath, member.name)
         if len(out) != len(value):
-            for key in value:
-                if key not in out:
-                    raise QapiError(UNEXPECTED_PARAMETER.format(path.member(key).full_name()))
+            raise QapiError(
+                UNEXPECTED_PARAMETER.format(path.member(first_unexpected(value, out)).full_name())
+            )
         return out
+
+
+def first_unexpected(value: dict[str, Any], visited: dict[str, Any]) -> str:
+    """The leftover key QEMU names: the first in its GHashTable's order.
+
+    The visitor fills the table in QDict order and removes visited members.
+    """
+    leftover = [k for k in value if k not in visited]
+    if len(leftover) == 1:
+        return leftover[0]
+    order = leftover_order(qdict_order(value.keys()), [k for k in value if k in visited])
+    return order[0]
 
 
 def object_type(name: str, members: Sequence[Member] = ()) -> ObjectType:

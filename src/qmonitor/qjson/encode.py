@@ -11,6 +11,7 @@ the BMP; invalid bytes as U+FFFD).  Doubles print as ``%.17g``.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -107,7 +108,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):
-        return "%.17g" % value
+        return format(value, ".17g")
     if isinstance(value, str):
         return quote(value)
     raise TypeError(f"cannot encode {type(value).__name__} as QMP JSON")
@@ -170,11 +171,23 @@ def _pretty(value: Any, out: list[str], depth: int) -> None:
         out.append(_scalar(value))
 
 
+#: Nesting the encoder supports (values from the wire nest at most 1024 deep).
+MAX_ENCODE_DEPTH = 4096
+
+
 def encode(value: Any, pretty: bool = False) -> str:
     """``value`` as QEMU's ``qobject_to_json[_pretty]`` writes it (no newline)."""
     out: list[str] = []
-    if pretty:
-        _pretty(value, out, 0)
-    else:
-        _compact(value, out)
+    try:
+        _pretty(value, out, 0) if pretty else _compact(value, out)
+    except RecursionError:
+        # Deeply nested values (QEMU accepts 1024 levels) need more stack
+        # than Python grants by default; retry with enough.
+        out.clear()
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 2 * MAX_ENCODE_DEPTH + 100))
+        try:
+            _pretty(value, out, 0) if pretty else _compact(value, out)
+        finally:
+            sys.setrecursionlimit(limit)
     return "".join(out)

@@ -99,14 +99,16 @@ _PUNCT = {
 _WS = frozenset(b" \t\r\n")
 _DIGIT = frozenset(b"0123456789")
 _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
-_RECOVERY_STOP = frozenset([*range(0x20), 0xFE, 0xFF, *b"[]{}"]) - {0x09}
+#: Where error recovery resumes lexing: structural characters, control
+#: characters other than tab, and the bytes 0xFE/0xFF (json-lexer.c IN_RECOVERY).
+_RECOVERY_STOP = frozenset([*range(0x20), 0xFE, 0xFF, *b"[]{},:"]) - {0x09}
 _STRING_RUN = {
     _S.DQ: re.compile(rb'[^"\\\x00-\x1f\xfe\xff]+'),
     _S.SQ: re.compile(rb"[^'\\\x00-\x1f\xfe\xff]+"),
 }
 _DIGIT_RUN = re.compile(rb"[0-9]+")
 _KEYWORD_RUN = re.compile(rb"[a-z]+")
-_RECOVERY_RUN = re.compile(rb"[^\x00-\x08\x0a-\x1f\xfe\xff\[\]{}]+")
+_RECOVERY_RUN = re.compile(rb"[^\x00-\x08\x0a-\x1f\xfe\xff\[\]{},:]+")
 _WS_RUN = re.compile(rb"[ \t\r\n]*")
 #: Terminal tokens by state: the byte that ends them is looked at again.
 _TERMINAL = {
@@ -327,7 +329,8 @@ class JsonStreamer:
 
     def _error(self, ch: int) -> None:
         self._token.append(ch)
-        text = bytes(self._token).decode("utf-8", "surrogateescape")
+        # The message is a C string: it ends at a NUL byte.
+        text = bytes(self._token).split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
         self._token = bytearray()
         self._state = _S.RECOVERY
         self._emit(JsonParseError(STRAY.format(text)))

@@ -1,0 +1,120 @@
+"""The iteration order of a GLib string-keyed GHashTable.
+
+QEMU's input visitor remembers an object's keys in a GHashTable, removes
+each member it visits, and reports the first key left when iterating the
+table: with several unexpected keys, *which* one is named depends on
+GLib's open addressing (``g_str_hash``, ``(hash * 11) % mod``, quadratic
+probing, tombstones, resizing).  This module reproduces that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+_MIN_SHIFT = 3
+#: GLib's prime_mod table (ghash.c), indexed by shift.
+_PRIME_MOD = (
+    1, 2, 3, 7, 13, 31, 61, 127, 251, 509, 1021, 2039, 4093, 8191, 16381, 32749,
+    65521, 131071, 262139, 524287, 1048573, 2097143, 4194301, 8388593, 16777213,
+)  # fmt: skip
+_UNUSED, _TOMBSTONE = 0, 1
+
+
+def g_str_hash(key: str) -> int:
+    """djb2 over the key's bytes, as GLib's g_str_hash (signed chars)."""
+    h = 5381
+    for byte in key.encode("utf-8", "surrogateescape"):
+        signed = byte - 256 if byte > 127 else byte
+        h = (h * 33 + signed) & 0xFFFFFFFF
+    return h
+
+
+class _Table:
+    def __init__(self) -> None:
+        self._set_shift(_MIN_SHIFT)
+        self.nnodes = 0
+        self.noccupied = 0
+
+    def _set_shift(self, shift: int) -> None:
+        self.shift = shift
+        self.size = 1 << shift
+        self.mod = _PRIME_MOD[shift]
+        self.mask = self.size - 1
+        self.hashes = [_UNUSED] * self.size
+        self.keys: list[str | None] = [None] * self.size
+
+    def _lookup(self, key: str, hash_value: int) -> tuple[int, bool]:
+        index = (hash_value * 11) % self.mod
+        first_tombstone = -1
+        step = 0
+        while self.hashes[index] != _UNUSED:
+            if self.hashes[index] == hash_value and self.keys[index] == key:
+                return index, True
+            if self.hashes[index] == _TOMBSTONE and first_tombstone < 0:
+                first_tombstone = index
+            step += 1
+            index = (index + step) & self.mask
+        return (first_tombstone if first_tombstone >= 0 else index), False
+
+    @staticmethod
+    def _hash(key: str) -> int:
+        return max(g_str_hash(key), 2)
+
+    def insert(self, key: str) -> None:
+        hash_value = self._hash(key)
+        index, found = self._lookup(key, hash_value)
+        if found:
+            return
+        was_unused = self.hashes[index] == _UNUSED
+        self.hashes[index] = hash_value
+        self.keys[index] = key
+        self.nnodes += 1
+        if was_unused:
+            self.noccupied += 1
+            self._maybe_resize()
+
+    def remove(self, key: str) -> None:
+        index, found = self._lookup(key, self._hash(key))
+        if not found:
+            return
+        self.hashes[index] = _TOMBSTONE
+        self.keys[index] = None
+        self.nnodes -= 1
+        self._maybe_resize()
+
+    def _maybe_resize(self) -> None:
+        if (self.size > self.nnodes * 4 and self.size > 1 << _MIN_SHIFT) or (
+            self.size <= self.noccupied + self.noccupied // 16
+        ):
+            self._resize()
+
+    def _resize(self) -> None:
+        old = [(h, k) for h, k in zip(self.hashes, self.keys, strict=True) if h > _TOMBSTONE]
+        n = int(self.nnodes * 1.333)
+        shift = 0
+        while n:
+            n >>= 1
+            shift += 1
+        self._set_shift(max(shift, _MIN_SHIFT))
+        for hash_value, key in old:
+            index = (hash_value * 11) % self.mod
+            step = 0
+            while self.hashes[index] != _UNUSED:
+                step += 1
+                index = (index + step) & self.mask
+            self.hashes[index] = hash_value
+            self.keys[index] = key
+        self.noccupied = self.nnodes
+
+    def __iter__(self) -> Iterable[str]:
+        return (k for h, k in zip(self.hashes, self.keys, strict=True) if h > _TOMBSTONE and k)
+
+
+def leftover_order(inserted: Iterable[str], removed: Iterable[str]) -> list[str]:
+    """Keys still in the table after inserting then removing, in iteration order."""
+    table = _Table()
+    for key in inserted:
+        table.insert(key)
+    for key in removed:
+        table.remove(key)
+    return list(table)  # type: ignore[call-overload]
