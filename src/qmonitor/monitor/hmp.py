@@ -414,11 +414,20 @@ class MonitorHMP(Monitor):
     :param machine: what the commands act on (run state, options, shutdown).
     :param use_readline: interactive with the line editor (QEMU's
         ``use_readline``); always false without a chardev.
+    :param commands: the command table (QEMU's ``hmp_cmds``), sorted by name.
     """
 
-    def __init__(self, machine: Machine, chr: Chardev | None, *, use_readline: bool = True) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        chr: Chardev | None,
+        *,
+        use_readline: bool = True,
+        commands: tuple[HMPCommand, ...] = HMP_CMDS,
+    ) -> None:
         super().__init__(machine.registry, chr, skip_flush=chr is None)
         self.machine = machine
+        self.commands = commands
         self.use_readline = use_readline and chr is not None
         self.rs: ReadLineState | None = None
         #: A peer connected at least once (QEMU's ``reset_seen``).
@@ -517,7 +526,7 @@ class MonitorHMP(Monitor):
         data = to_bytes(cmdline) if isinstance(cmdline, str) else cmdline
         # QEMU sees a C string: it ends at the first NUL.
         data = data.split(b"\0", 1)[0]
-        parsed = self._parse_command(data, 0, HMP_CMDS)
+        parsed = self._parse_command(data, 0, self.commands)
         if parsed is None:
             return
         cmd, pos = parsed
@@ -572,7 +581,7 @@ class MonitorHMP(Monitor):
             if got is None:
                 return
             words = got
-        self._help_dump(HMP_CMDS, words, 0)
+        self._help_dump(self.commands, words, 0)
 
     def _help_dump(self, table: tuple[HMPCommand, ...], words: list[bytes], index: int) -> None:
         if index >= len(words):
@@ -604,7 +613,7 @@ class MonitorHMP(Monitor):
             if len(words) >= MAX_ARGS:
                 return
             words.append(b"")
-        self._complete_in(rs, HMP_CMDS, words)
+        self._complete_in(rs, self.commands, words)
 
     def _complete_in(
         self, rs: ReadLineState, table: tuple[HMPCommand, ...], words: list[bytes]

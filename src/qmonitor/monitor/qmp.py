@@ -26,7 +26,7 @@ from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
 
 #: Most in-band requests queued per monitor (QMP_REQ_QUEUE_LEN_MAX, monitor-internal.h).
 QMP_REQ_QUEUE_LEN_MAX = 8
@@ -225,12 +225,13 @@ class MonitorQMP(Monitor):
             return
         self._respond(rsp)  # type: ignore[arg-type]
 
-    async def dispatch_async(self, req: Any) -> None:
-        """As :meth:`dispatch`, awaiting coroutine commands (in-band only)."""
+    def dispatch_in_band(self, req: Any) -> Coroutine[Any, Any, dict[str, Any] | None] | None:
+        """Run an in-band request; a coroutine command is returned to be awaited."""
         rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self, in_coroutine=True)
         if inspect.iscoroutine(rsp):
-            rsp = await rsp
+            return rsp
         self._respond(rsp)  # type: ignore[arg-type]
+        return None
 
     def _respond(self, rsp: dict[str, Any] | None) -> None:
         if rsp is None:
@@ -248,7 +249,14 @@ class MonitorQMP(Monitor):
 
 
 class QmpDispatcher:
-    """The in-band dispatcher: one task on the main loop for all QMP monitors."""
+    """The in-band dispatcher: runs queued requests of all QMP monitors on the main loop.
+
+    QEMU's dispatcher is a coroutine woken through a ``busy`` flag; here a
+    batch callback is scheduled on the main loop when the flag was clear.
+    ``busy`` is true while a batch is scheduled or running, so a request
+    queued meanwhile is seen without another wake-up.  A coroutine command
+    pauses the batch until it is done; a long batch yields to the loop.
+    """
 
     def __init__(self, registry: MonitorRegistry, loop: asyncio.AbstractEventLoop) -> None:
         self.registry = registry
@@ -256,12 +264,11 @@ class QmpDispatcher:
         self._busy = True
         self._busy_lock = threading.Lock()
         self._shutdown = False
-        self._wakeup = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+        self._running: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Create the dispatcher task (call on the main loop)."""
-        self.task = self.loop.create_task(self._run(), name="qmp-dispatcher")
+        """Start dispatching (call on the main loop)."""
+        self.loop.call_soon(self._process)
 
     def wake(self) -> None:
         """Kick the dispatcher after queueing, from any thread (qmp_dispatcher_co_wake)."""
@@ -269,18 +276,20 @@ class QmpDispatcher:
             if self._busy:
                 return
             self._busy = True
-        self.loop.call_soon_threadsafe(self._wakeup.set)
+        self.loop.call_soon_threadsafe(self._process)
 
     def stop_taking_requests(self) -> None:
         """From now on leave queued requests unanswered (the machine is quitting)."""
         self._shutdown = True
 
     async def shutdown(self) -> None:
-        """Stop taking requests; queued ones stay unanswered, as in QEMU."""
+        """Stop taking requests and wait for a running command to finish.
+
+        Queued requests stay unanswered, as in QEMU.
+        """
         self._shutdown = True
-        self.loop.call_soon(self._wakeup.set)
-        if self.task is not None:
-            await self.task
+        if self._running is not None:
+            await asyncio.wait({self._running})
 
     def _pop_any(self) -> QMPRequest | None:
         """Take a request round-robin over the QMP monitors (under the registry lock)."""
@@ -300,34 +309,48 @@ class QmpDispatcher:
                 return req
         return None
 
-    async def _run(self) -> None:
+    def _process(self) -> None:
+        """Run queued requests until none is left (a batch, on the main loop)."""
         loop = self.loop
-        last_yield = loop.time()
+        deadline = loop.time() + DISPATCH_SLICE
         while True:
-            with self._busy_lock:
-                self._busy = False
             if self._shutdown:
                 return
+            with self._busy_lock:
+                self._busy = False
             req = self._pop_any()
             if req is None:
-                await self._wakeup.wait()
-                self._wakeup.clear()
-                last_yield = loop.time()
-                continue
+                return
             with self._busy_lock:
                 self._busy = True
             mon = req.mon
             oob_enabled = mon.oob_enabled()
+            pending = None
             try:
-                if req.err is None:
-                    await mon.dispatch_async(req.req)
-                else:
+                if req.err is not None:
                     mon.respond_error(req.err)
+                else:
+                    pending = mon.dispatch_in_band(req.req)
             finally:
-                if not oob_enabled:
+                if pending is None and not oob_enabled:
                     mon.resume(inline=True)
-            now = loop.time()
-            if now - last_yield > DISPATCH_SLICE:
+            if pending is not None:
+                # A coroutine command: the batch goes on when it is done.
+                self._running = loop.create_task(self._finish(pending, mon, oob_enabled))
+                return
+            if loop.time() > deadline:
                 # Let the rest of the main loop run during a long pipeline.
-                await asyncio.sleep(0)
-                last_yield = loop.time()
+                loop.call_soon(self._process)
+                return
+
+    async def _finish(
+        self, pending: Coroutine[Any, Any, dict[str, Any] | None], mon: MonitorQMP, oob: bool
+    ) -> None:
+        try:
+            mon._respond(await pending)
+        finally:
+            if not oob:
+                mon.resume(inline=True)
+            self._running = None
+            if not self._shutdown:
+                self.loop.call_soon(self._process)

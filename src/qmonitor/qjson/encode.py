@@ -44,11 +44,28 @@ def qdict_bucket(key: str) -> int:
     return bucket
 
 
+_order_cache: dict[tuple[str, ...], list[str]] = {}
+_ORDER_CACHE_MAX = 4096
+_ORDER_CACHE_KEYS = 16
+
+
 def qdict_order(keys: Iterable[str]) -> list[str]:
-    """Keys in insertion order → the order QEMU iterates them."""
-    indexed = [(qdict_bucket(k), -i, k) for i, k in enumerate(keys)]
+    """Keys in insertion order → the order QEMU iterates them.
+
+    Replies have a handful of shapes, so small key sets are cached.
+    """
+    key_tuple = tuple(keys)
+    cached = _order_cache.get(key_tuple)
+    if cached is not None:
+        return cached
+    indexed = [(qdict_bucket(k), -i, k) for i, k in enumerate(key_tuple)]
     indexed.sort()
-    return [k for _, _, k in indexed]
+    order = [k for _, _, k in indexed]
+    if len(key_tuple) <= _ORDER_CACHE_KEYS:
+        if len(_order_cache) >= _ORDER_CACHE_MAX:
+            _order_cache.clear()
+        _order_cache[key_tuple] = order
+    return order
 
 
 _ESCAPES = {
