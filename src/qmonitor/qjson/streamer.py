@@ -228,7 +228,7 @@ class JsonStreamer:
         self._pos = pos
         if pos >= len(buf) or buf[pos] != 0x7B:
             return None
-        m = _FAST_OBJECT.match(buf, pos, pos + _FAST_MAX)
+        m = _FAST_OBJECT.match(buf, pos, pos + min(_FAST_MAX, MAX_TOKEN_SIZE))
         if m is None:
             return None
         try:
