@@ -29,7 +29,7 @@ def test_qemu_qmp_client_session(tmp_path: Path) -> None:
                 "singlestep": False,
                 "running": True,
             }
-            with client.listen() as listener:
+            with client.listener() as listener:
                 await client.execute("stop")
                 event = await asyncio.wait_for(listener.get(), 5)
                 assert event["event"] == "STOP"
@@ -62,7 +62,7 @@ def test_qemu_qmp_oob_negotiation(tmp_path: Path) -> None:
         client.await_greeting = True
         await client.connect(str(sock))
         try:
-            assert "oob" in client.greeting["QMP"]["capabilities"]  # type: ignore[index]
+            assert "oob" in client.greeting.QMP.capabilities
             assert await client.execute("query-target") == {"arch": "x86_64"}
         finally:
             await client.disconnect()
