@@ -18,6 +18,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
+from qmonitor.chardev.file import FileChardev
+from qmonitor.chardev.mux import MuxChardev
+from qmonitor.chardev.pty import PtyChardev
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.chardev.stdio import StdioChardev
 from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
@@ -38,29 +41,43 @@ def _prog(argv0: str) -> str:
 def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
     """Open one chardev from its options (qemu_chr_new_from_opts).
 
-    A ``mux=on`` device with the monitor as its only frontend behaves as its
-    base device; a ``vc`` (a console of a display qmonitor does not have)
-    swallows output like ``null``.
+    ``mux=on`` puts a :class:`MuxChardev` with the configured id on top of
+    the device, which is then named ``ID-base`` as in QEMU.  A ``vc`` (a
+    console of a display qmonitor does not have) swallows output like
+    ``null``.
     """
     opts = cfg.opts
-    if cfg.backend == "socket":
-        return SocketChardev(
-            cfg.id,
-            path=opts.get("path"),
-            host=opts.get("host", ""),
-            port=opts.get("port"),
-            server=cfg.get_bool("server", False),
-            wait=cfg.get_bool("wait", True),
-            nodelay=cfg.nodelay,
-            ipv4=cfg.get_bool("ipv4", False),
-            ipv6=cfg.get_bool("ipv6", False),
-            info=info,
-        )
-    if cfg.backend == "stdio":
-        return StdioChardev(cfg.id, allow_signal=cfg.get_bool("signal", True))
-    if cfg.backend in ("null", "vc"):
-        return NullChardev(cfg.id)
-    raise ChardevError(f"'{cfg.backend}' is not a valid char driver")
+
+    def backend(label: str) -> Chardev:
+        if cfg.backend == "socket":
+            return SocketChardev(
+                label,
+                path=opts.get("path"),
+                host=opts.get("host", ""),
+                port=opts.get("port"),
+                server=cfg.get_bool("server", False),
+                wait=cfg.get_bool("wait", True),
+                nodelay=cfg.nodelay,
+                ipv4=cfg.get_bool("ipv4", False),
+                ipv6=cfg.get_bool("ipv6", False),
+                info=info,
+            )
+        if cfg.backend == "stdio":
+            return StdioChardev(label, allow_signal=cfg.get_bool("signal", True))
+        if cfg.backend == "pty":
+            return PtyChardev(label)
+        if cfg.backend == "file":
+            path = opts.get("path")
+            if path is None:
+                raise ChardevError("chardev: file: no filename given")
+            return FileChardev(label, path, append=cfg.get_bool("append", False))
+        if cfg.backend in ("null", "vc"):
+            return NullChardev(label)
+        raise ChardevError(f"'{cfg.backend}' is not a valid char driver")
+
+    if cfg.get_bool("mux", False):
+        return MuxChardev(cfg.id, backend(f"{cfg.id}-base"))
+    return backend(cfg.id)
 
 
 async def _amain(config: Config, prog: str) -> int:
@@ -73,6 +90,7 @@ async def _amain(config: Config, prog: str) -> int:
             machine_type=config.machine,
             qemu_version=config.qemu_version,
             package=config.package,
+            accel=config.accel,
         ),
         loop,
     )
@@ -103,6 +121,10 @@ async def _amain(config: Config, prog: str) -> int:
                 from qmonitor.monitor.hmp import add_hmp_monitor
 
                 add_hmp_monitor(machine, chr)
+        if config.qtest is not None:
+            qtest_chr = chardevs.get(config.qtest)
+            if qtest_chr is not None:
+                machine.add_qtest(qtest_chr)
     except StartupError:
         for chr in chardevs.values():
             chr.close()

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from qmonitor.chardev.base import Chardev
+from qmonitor.machine.ports import PortBus
+from qmonitor.machine.qtest import QTestServer, QTestSession
+from qmonitor.machine.rtc import MC146818
 from qmonitor.machine.runstate import RunState, ShutdownCause
-from qmonitor.monitor.events import EventState, RealtimeClock, qapi_event_emit
+from qmonitor.monitor.events import EventState, RealtimeClock, VirtualClock, qapi_event_emit
 from qmonitor.monitor.iothread import IOThread
 from qmonitor.monitor.monitor import MonitorRegistry
 from qmonitor.monitor.qmp import MonitorQMP, QmpCommandSets, QmpDispatcher
@@ -38,6 +41,8 @@ class MachineOptions:
     qemu_version: tuple[int, int, int] = DEFAULT_QEMU_VERSION
     package: str = PACKAGE
     target_arch: str = "x86_64"
+    #: The accelerator: ``qtest`` puts events on the virtual clock.
+    accel: str | None = None
     #: Run QMP monitors in the monitor I/O thread (QEMU's way; enables OOB).
     use_io_thread: bool = True
 
@@ -55,7 +60,15 @@ class Machine:
         self.options = options or MachineOptions()
         self.loop = loop or asyncio.get_running_loop()
         self.registry = MonitorRegistry()
-        self.registry.events = EventState(RealtimeClock(self.loop))
+        #: QEMU_CLOCK_VIRTUAL when qtest drives time, else None.
+        self.virtual_clock = VirtualClock() if self.options.accel == "qtest" else None
+        self.registry.events = EventState(self.virtual_clock or RealtimeClock(self.loop))
+        self.ports = PortBus()
+        if self.options.machine_type.startswith("pc"):
+            self.rtc: MC146818 | None = MC146818(self.emit_event)
+            self.ports.register(0x70, 2, self.rtc)
+        else:
+            self.rtc = None
         self.commands = QmpCommandSets()
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
@@ -89,6 +102,12 @@ class Machine:
         return mon
 
     # -- events -------------------------------------------------------------
+
+    def add_qtest(self, chr: Chardev) -> QTestServer:
+        """Serve the qtest protocol on ``chr`` (``-qtest``)."""
+        server = QTestServer(QTestSession(self.ports, self.virtual_clock), chr)
+        server.start(self.loop)
+        return server
 
     def emit_event(self, event: str, data: dict[str, Any] | None = None) -> None:
         """Emit a QAPI event to every negotiated QMP monitor, from any thread."""

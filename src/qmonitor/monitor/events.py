@@ -127,6 +127,12 @@ class VirtualClock:
             self._timers.sort(key=lambda t: (t[0], t[1]))
         return timer
 
+    def next_deadline_ns(self) -> int | None:
+        """When the next pending timer fires (None: no timer)."""
+        with self._lock:
+            pending = [t[0] for t in self._timers if not t[2].cancelled]
+        return min(pending) if pending else None
+
     def step(self, ns: int) -> int:
         """Advance by ``ns`` (qtest ``clock_step``); returns the new time."""
         return self.set(self._now + ns)
