@@ -1,0 +1,91 @@
+"""The QMP corpus live against the installed QEMU, compared with the recordings.
+
+``test_live_matches_recording[NAME]`` records the corpus case NAME again
+from ``qemu-system-x86_64`` exactly as tools/record_golden.py does (reading
+until quiet after each step) and compares the result with
+tests/golden/qmp/: the goldens are current (same corpus, same QEMU) and
+deterministic.  ``test_replay_passes_on_qemu[NAME]`` replays the recording
+against QEMU the way the golden tests replay it against qmonitor, which
+proves the replay driver itself.  Skipped when QEMU is not on PATH.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import goldenlib
+import pytest
+import qmp_corpus
+
+QEMU = shutil.which("qemu-system-x86_64")
+
+pytestmark = [
+    pytest.mark.qemu,
+    pytest.mark.skipif(QEMU is None, reason="qemu-system-x86_64 is not installed"),
+]
+
+RECORDINGS = goldenlib.load_recordings()
+CORPUS = {c.name: c for c in qmp_corpus.CASES}
+
+
+def _selected(session: pytest.Session, param: str) -> list[str]:
+    names: list[str] = []
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and param in callspec.params:
+            names.append(callspec.params[param])
+    return list(dict.fromkeys(names))
+
+
+def _record(name: str) -> dict[str, Any] | str:
+    assert QEMU is not None
+    try:
+        return goldenlib.record_case(CORPUS[name], [QEMU])
+    except (goldenlib.DriverError, OSError) as exc:
+        return f"driver error: {exc}"
+
+
+@pytest.fixture(scope="module")
+def live(request: pytest.FixtureRequest) -> dict[str, dict[str, Any] | str]:
+    """Each selected corpus case recorded now from QEMU (or the driver's error)."""
+    names = _selected(request.session, "live_case")
+    return dict(zip(names, goldenlib.run_parallel(names, _record), strict=True))
+
+
+@pytest.fixture(scope="module")
+def replayed(request: pytest.FixtureRequest) -> dict[str, goldenlib.Outcome]:
+    """Each selected recording replayed against QEMU."""
+    assert QEMU is not None
+    qemu = [QEMU]
+    names = _selected(request.session, "replay_case")
+
+    def replay(name: str) -> goldenlib.Outcome:
+        return goldenlib.timed_replay(RECORDINGS[name][1], qemu, goldenlib.SETTLE)
+
+    return {o.name: o for o in goldenlib.run_parallel(names, replay)}
+
+
+@pytest.mark.parametrize("live_case", list(CORPUS))
+def test_live_matches_recording(live_case: str, live: dict[str, dict[str, Any] | str]) -> None:
+    got = live[live_case]
+    if isinstance(got, str):
+        pytest.fail(got, pytrace=False)
+    if live_case not in RECORDINGS:
+        pytest.fail(f"{live_case} is not recorded: run tools/record_golden.py", pytrace=False)
+    header, want = RECORDINGS[live_case]
+    problem = goldenlib.compare_recordings(want, got)
+    if problem is not None:
+        recorded_with = f"{header['qemu']['version']} ({header['qemu']['package']})"
+        pytest.fail(
+            f"case {live_case}: QEMU now differs from the recording made with QEMU"
+            f" {recorded_with}\n{problem}",
+            pytrace=False,
+        )
+
+
+@pytest.mark.parametrize("replay_case", list(RECORDINGS))
+def test_replay_passes_on_qemu(replay_case: str, replayed: dict[str, goldenlib.Outcome]) -> None:
+    outcome = replayed[replay_case]
+    if outcome.failure is not None:
+        pytest.fail(outcome.failure, pytrace=False)
