@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.base import Chardev, ChrEvent
+from qmonitor.chardev.mux import MuxChardev
+from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.hmp_commands import HMP_CMDS, HMPCommand
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
@@ -435,7 +438,7 @@ class MonitorHMP(Monitor):
         # Input taken from the chardev but not yet handled: the monitor was
         # suspended in the middle of it.  Handled under a lock because input
         # and resumption may come from different threads.
-        self._pending = bytearray()
+        self._pending: deque[int] = deque()
         self._input_lock = threading.RLock()
         self.loop = machine.loop
         if self.use_readline:
@@ -449,6 +452,10 @@ class MonitorHMP(Monitor):
     def start(self) -> None:
         """Attach to the chardev and join the monitor list (monitor_init_hmp)."""
         assert self.chr is not None
+        if isinstance(self.chr, MuxChardev) and self.chr.quit_handler is None:
+            # C-a x quits the machine as the quit command does.
+            machine = self.machine
+            self.chr.quit_handler = lambda: machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
         self.chr.set_handlers(self.can_read, self._read, self._event, self.machine.loop)
         self.registry.append(self)
 
@@ -492,14 +499,15 @@ class MonitorHMP(Monitor):
 
     def _read(self, data: bytes) -> None:
         with self._input_lock:
-            self._pending += data
+            self._pending.extend(data)
             self._pump()
 
     def _pump(self) -> None:
         rs = self.rs
         with self._input_lock:
-            while self._pending and not self.suspend_cnt:
-                ch = self._pending.pop(0)
+            pending = self._pending
+            while pending and not self.suspend_cnt:
+                ch = pending.popleft()
                 if rs is not None:
                     rs.handle_byte(ch)
 

@@ -122,6 +122,12 @@ def _info_dump(mon: MonitorHMP, args: dict[str, Any]) -> None:
     mon.printf("Status: none\n")
 
 
+def _info_kvm(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # QEMU is built with KVM: "not compiled" never shows.
+    enabled = mon.machine.options.accel == "kvm"
+    mon.printf("kvm support: " + ("enabled" if enabled else "disabled") + "\n")
+
+
 def _info_mice(mon: MonitorHMP, args: dict[str, Any]) -> None:
     mon.printf("No mouse devices connected\n")
 
@@ -187,6 +193,7 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
     HMPCommand("dump", "", "", "Display the latest dump status", _info_dump),
     HMPCommand("history", "", "", "show the command line history", _info_history),
     HMPCommand("iothreads", "", "", "show iothreads", _nothing),
+    HMPCommand("kvm", "", "", "show KVM information", _info_kvm),
     HMPCommand(
         "lapic",
         "apic-id:i?",

@@ -217,7 +217,8 @@ class ReadLineState:
     def _insert(self, ch: int) -> None:
         # QEMU checks the cursor, not the length, against the limit: with the
         # line full, one more byte still fits in the array when typed before
-        # the end.  Past that QEMU writes beyond its buffer; qmonitor stops.
+        # the end (see _update for what that does to the cursor).  Past that
+        # QEMU's memmove overwrites its own state; qmonitor stops there.
         if self.index < READLINE_CMD_BUF_SIZE and len(self.buf) <= READLINE_CMD_BUF_SIZE:
             self.buf.insert(self.index, ch)
             self.index += 1
@@ -362,6 +363,11 @@ class ReadLineState:
         """Redraw what changed since the last redraw (readline_update)."""
         out: list[str] = []
         if self.buf != self._last:
+            if len(self.buf) > READLINE_CMD_BUF_SIZE:
+                # QEMU terminates the line in place: with a 4096-byte line the
+                # NUL lands on the low byte of the cursor index stored right
+                # after the buffer, so the cursor jumps back (x86-64 layout).
+                self.index &= ~0xFF
             out.append(CURSOR_LEFT * self._last_index)
             out.append(_text(self.buf))
             out.append(ERASE_TO_EOL)

@@ -1,0 +1,875 @@
+#!/usr/bin/env python3
+"""Record HMP transcripts from real QEMU into tests/golden/hmp/, and replay them live.
+
+Two kinds of case:
+
+* ``socket``: an interactive HMP monitor on ``-monitor unix:SOCK,server=on,
+  wait=off``.  The driver connects, records the banner and prompt, then
+  sends each step's bytes and records what came back until the monitor
+  has been quiet for a while (or hung up).  QEMU's standard output (where
+  ``get_str`` reports bad quoting) is recorded at the end.
+* ``hmc``: command lines run through QMP's ``human-monitor-command``; the
+  ``return`` strings are recorded.
+
+A case may be marked ``qemu_table``: its output lists QEMU's own command
+names (completion, ``help``), so it can only be replayed against an editor
+given QEMU's command table, not compared live with qmonitor's.
+
+On disk (tests/golden/hmp/THEME.json)::
+
+    {"format": 1, "theme": ..., "qemu": {"binary", "version", "package"},
+     "cases": [{"name", "description", "kind", "args", "qemu_table",
+                "steps": [{"send": ..., "recv": ...}, ...],
+                "eof": bool, "stdout": ...}]}
+
+Bytes are stored as Latin-1 text (one character per byte).  A reply too
+big to store is kept as ``recv_len``, ``recv_sha256`` and its last bytes
+in ``recv_tail``.  For ``hmc`` cases ``send`` is the command line and
+``recv`` the returned text.
+
+Usage::
+
+    python tools/record_hmp.py [--qemu PATH] [--out DIR] [--theme NAME]
+                               [-k SUBSTRING] [--print]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+#: Every case starts with these options, then its own.
+BASE_ARGS = ("-M", "none", "-display", "none", "-nodefaults")
+#: The monitor every socket case talks to.
+MONITOR_SOCKET = "hmp.sock"
+#: The QMP socket of ``hmc`` cases.
+QMP_SOCKET = "qmp.sock"
+#: Quiet period ending a read, in seconds.
+QUIET = 0.25
+#: Upper bound for one read.
+READ_LIMIT = 60.0
+#: Waiting for a socket to accept.
+CONNECT_TIMEOUT = 10.0
+#: Replies longer than this are stored as a digest.
+MAX_STORED = 16384
+#: How much of a digested reply is kept, from its end.
+TAIL = 256
+#: Live replay: how long to wait for the expected bytes of one step.
+REPLAY_TIMEOUT = 30.0
+
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "golden" / "hmp"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One recorded session."""
+
+    name: str
+    description: str
+    #: Socket cases: bytes sent, one step each.  hmc cases: command lines.
+    steps: tuple[bytes, ...]
+    kind: str = "socket"
+    args: tuple[str, ...] = ()
+    qemu_table: bool = False
+    #: Recorded as data for other tests (QEMU's full listings), not replayed.
+    reference_only: bool = False
+    #: Quiet period of each read (long typing needs more).
+    quiet: float = QUIET
+
+
+class DriverError(Exception):
+    """The process or its socket misbehaved while recording or replaying."""
+
+
+# -- the corpus ------------------------------------------------------------------
+
+UP, DOWN, RIGHT, LEFT = b"\x1b[A", b"\x1b[B", b"\x1b[C", b"\x1b[D"
+
+
+def _typed(*lines: str) -> tuple[bytes, ...]:
+    return tuple(line.encode() + b"\r" for line in lines)
+
+
+THEMES: dict[str, list[Case]] = {
+    "editing": [
+        Case("type_enter", "typing a command redraws from the line start", _typed("info status")),
+        Case(
+            "backspace",
+            "Backspace (DEL and Ctrl-H), also at the start of the line",
+            (b"abc", b"\x7f", b"\x08", b"\x7f\x7f\x7f", b"zy\r"),
+        ),
+        Case(
+            "cursor_keys",
+            "Left/Right move, insert in the middle, Right stops at the end",
+            (b"abcd", LEFT + LEFT, b"X", RIGHT, b"Y", RIGHT * 4, LEFT * 9, b"Z", b"\r"),
+        ),
+        Case(
+            "home_end",
+            "Ctrl-A/E, ESC[1~ ESC[4~, ESC O H / ESC O F; ESC[H is not Home",
+            (
+                b"abc",
+                b"\x1b[1~",
+                b"\x1b[4~",
+                b"\x1bOH",
+                b"\x1bOF",
+                b"\x01",
+                b"\x05",
+                b"\x1b[H",
+                b"\r",
+            ),
+        ),
+        Case(
+            "delete",
+            "Ctrl-D and ESC[3~ delete under the cursor, nothing at the end",
+            (b"abcd", b"\x01", b"\x04", b"\x1b[3~", b"\x05\x04", b"\x1b[3~", b"\r"),
+        ),
+        Case(
+            "ctrl_w",
+            "Ctrl-W deletes the word before the cursor",
+            (b"a b  c", b"\x17", b"\x17", b"\x17", b"\x17", b"one two", LEFT * 2, b"\x17", b"\r"),
+        ),
+        Case(
+            "ctrl_w_leading_blanks", "Ctrl-W over blanks at the start", (b"   ab  ", b"\x17", b"\r")
+        ),
+        Case("ctrl_l", "Ctrl-L clears the screen and redraws", (b"ab", LEFT, b"\x0c", b"\r")),
+        Case(
+            "unbound_control_keys",
+            "QEMU 7.2 binds no Ctrl-K, Ctrl-U, Ctrl-N, Ctrl-P, Ctrl-B, Ctrl-F ...",
+            (
+                b"ab",
+                b"\x0b",
+                b"\x15",
+                b"\x0e",
+                b"\x10",
+                bytes([2, 3, 6, 7, 0x0F, 0x11, 0x12, 0x13, 0x14, 0x16, 0x18, 0x19, 0x1A]),
+                bytes([0x1C, 0x1D, 0x1E, 0x1F, 0]),
+                b"\r",
+            ),
+        ),
+        Case(
+            "escapes_split",
+            "escape sequences cut in half across reads",
+            (b"abc", b"\x1b", b"[", b"D", b"\x1b[", b"3", b"~", b"\x1bO", b"H", b"\r"),
+        ),
+        Case(
+            "escapes_unknown",
+            "ESC + other byte, CSI with ';', unknown CSI and SS3 finals, ESC ESC",
+            (
+                b"\x1bxy",
+                b"\x1b[12;5Az",
+                b"\x1b[99~w",
+                b"\x1b[Zq",
+                b"\x1bOxr",
+                b"\x1b\x1b[D",
+                b"\x1b[2~",
+                b"\r",
+            ),
+        ),
+        Case(
+            "csi_8bit",
+            "0x9B starts a CSI sequence",
+            (b"abc", b"\x9bD", b"\x9b3~", b"\x9b1~", b"\r"),
+        ),
+        Case("csi_up_aliases", "ESC[F is Up and ESC[E is Down", (b"one\r", b"\x1b[F", b"\x1b[E")),
+        Case(
+            "enter_variants",
+            "CR, LF, CR LF (two lines), LF CR",
+            (b"info name\r", b"info name\n", b"info name\r\n", b"\n\r", b"\r\r"),
+            args=("-name", "vm1"),
+        ),
+        Case(
+            "high_bytes",
+            "bytes >= 0x80 are text, invalid UTF-8 included",
+            (b"\xc3\xa9\xff\x80", LEFT, b"\x01\xfe", b"\r"),
+        ),
+        Case(
+            "nul_and_controls_in_line",
+            "NUL and other control bytes never enter the line",
+            (b"in\x00fo\x7f\x7fo na\x1bme", b"\r"),
+        ),
+        Case(
+            "long_line",
+            "at most 4095 typed bytes; one more fits when typed before the end",
+            (b"x" * 4094, b"yz", b"\x01Q", b"\x05\x7f", b"W\r", UP, b"\r"),
+            quiet=1.0,
+        ),
+        Case(
+            "long_line_one_chunk",
+            "a 5000-byte line sent at once",
+            (b"info " + b"s" * 4995, b"\r"),
+            quiet=1.0,
+        ),
+    ],
+    "history": [
+        Case(
+            "up_down", "Up and Down walk the history", (b"one\r", b"two\r", *[UP] * 3, *[DOWN] * 3)
+        ),
+        Case("empty_history", "Up and Down with no history", (UP, DOWN, b"\x10", b"\r")),
+        Case(
+            "dedup",
+            "a line entered again moves to the end",
+            (*_typed("info name", "info uuid", "info name"), b"info history\r"),
+        ),
+        Case(
+            "recall_and_edit",
+            "an edited recalled line is a new entry",
+            (b"aa\r", b"bb\r", UP, b"\x7f", b"x\r", b"info history\r", UP, UP, UP, UP),
+        ),
+        Case(
+            "empty_line_keeps_position",
+            "an empty line leaves the history position where it was",
+            (b"a\r", b"b\r", b"c\r", UP, UP, b"\x7f", b"\r", UP, DOWN, DOWN),
+        ),
+        Case(
+            "bounded",
+            "64 entries at most, the oldest go first",
+            (*[f"c{i}\r".encode() for i in range(70)], b"info history\r", UP, UP),
+        ),
+        Case(
+            "down_from_middle",
+            "Down past the newest entry empties the line",
+            (b"a\r", b"b\r", UP, UP, DOWN, DOWN, DOWN, b"typed", UP, DOWN),
+        ),
+    ],
+    "completion": [
+        Case(
+            "unique_info_sub",
+            "a unique completion is typed in with a space after it",
+            (b"info statu\t", b"\r"),
+        ),
+        Case(
+            "two_info_subs",
+            "several candidates: listed in columns, then the prompt and the line",
+            (b"info re\t", b"\t", b"g\t", b"\r"),
+        ),
+        Case(
+            "nothing_after_command",
+            "nothing to complete after a command without arguments",
+            (b"info status \t", b"stop \t", b"\r"),
+        ),
+        Case(
+            "help_info_sub",
+            "help completes commands, help info completes info sub-commands",
+            (b"help info re\t", b"\t", b"\x05\x17\x17\x17", b"? info statu\t", b"\r"),
+        ),
+        Case("unknown_prefix", "no candidate: nothing happens", (b"zzz\t", b"info zz\t", b"\r")),
+        Case(
+            "cursor_in_middle",
+            "completion looks at the text before the cursor",
+            (b"info statusx", LEFT, b"\t", b"\r"),
+        ),
+        Case(
+            "bad_quote",
+            "a bad quote stops completion (and is reported on stdout)",
+            (b'help "info\t', b'\x01\x04"\t', b"\r"),
+        ),
+        Case(
+            "too_many_words",
+            "more than 16 words: no completion",
+            (b"help a b c d e f g h i j k l m n o p q\t", b"\x17\x17\t", b"\r"),
+        ),
+        Case(
+            "empty_line",
+            "Tab on an empty line lists every command",
+            (b"\t", b"i\t", b"\x7f", b"s\t", b"\r"),
+            qemu_table=True,
+        ),
+        Case(
+            "info_listing",
+            "info and help completions list QEMU's tables",
+            (b"info \t", b"\x05\x7f\x7f\x7f\x7f\x7fhelp \t", b" info s\t", b"\r"),
+            qemu_table=True,
+        ),
+        Case(
+            "common_prefix",
+            "the common prefix of the candidates is typed in",
+            (b"sys\t", b"\x17info m\t", b"\x17d\t", b"\r"),
+            qemu_table=True,
+        ),
+        Case(
+            "listing",
+            "help and info list the whole tables",
+            (b"help\r", b"info\r"),
+            qemu_table=True,
+            reference_only=True,
+        ),
+    ],
+    "commands": [
+        Case(
+            "info_basics",
+            "info status/name/uuid/version",
+            _typed("info status", "info name", "info uuid", "info version"),
+            args=("-name", "guest-1", "-uuid", "12345678-1234-5678-9abc-def012345678"),
+        ),
+        Case("info_no_name", "info name without -name prints nothing", _typed("info name")),
+        Case("info_kvm", "info kvm with -accel kvm", _typed("info kvm"), args=("-accel", "kvm")),
+        Case(
+            "run_state",
+            "stop/cont/system_reset/system_powerdown and the status they leave",
+            _typed(
+                "info status",
+                "cont",
+                "info status",
+                "s",
+                "info status",
+                "c",
+                "stop",
+                "system_reset",
+                "info status",
+                "system_powerdown",
+                "c",
+                "system_reset",
+                "info status",
+            ),
+            args=("-S",),
+        ),
+        Case(
+            "null_machine_info",
+            "info sub-commands of a machine without CPU or devices",
+            _typed(
+                "info balloon",
+                "info block-jobs",
+                "info cpus",
+                "info dump",
+                "info iothreads",
+                "info kvm",
+                "info mem",
+                "info tlb",
+                "info mice",
+                "info numa",
+                "info replay",
+                "info vm-generation-id",
+                "info lapic",
+                "info lapic 1",
+                "info registers",
+                "info registers -a",
+                "info registers 3",
+                "info registers 0xffffffff",
+                "info registers -a 3",
+            ),
+        ),
+        Case(
+            "help_one",
+            "help with a command, an alias, a sub-command",
+            _typed(
+                "help stop",
+                "help q",
+                "? c",
+                "help help",
+                "help ?",
+                "help info status",
+                "help info status x",
+                "help stop x",
+                "?  info  name",
+                "help info lapic",
+                "help info registers",
+                'help "info" "version"',
+            ),
+        ),
+        Case(
+            "help_errors",
+            "help with unknown words, bad quotes, too many words",
+            _typed(
+                "help bogus",
+                "help info bogus",
+                "help status",
+                'help "info\\" status"',
+                'help "info\\q"',
+                'help "unterminated',
+                "help a b c d e f g h i j k l m n o p q",
+                "help a b c d e f g h i j k l m n o p",
+                "help " + "x" * 1100,
+            ),
+        ),
+        Case(
+            "unknown_commands",
+            "unknown names, leading blanks, the / separator, quotes in names",
+            _typed(
+                "bogus",
+                "  bogus  x",
+                "info bogus",
+                "info/x",
+                "stop/x",
+                "info stat/us",
+                'info "status"',
+                '"info" status',
+                "i\\x",
+                "x" * 300,
+                "info " + "y" * 300,
+            ),
+        ),
+        Case(
+            "extraneous",
+            "extra words after commands that take none",
+            _typed(
+                "stop extra",
+                "info status x",
+                'cont extra "x',
+                'info history "a',
+                'stop "x"',
+                'stop "',
+                "system_reset   now   ",
+                "info   status   x   ",
+            ),
+        ),
+        Case(
+            "integer_arguments",
+            "QEMU's integer expressions and their errors",
+            _typed(
+                "info lapic 1+",
+                "info lapic (1",
+                "info lapic (1+2)*3",
+                "info lapic 'a",
+                "info lapic 'a'",
+                "info lapic ''",
+                "info lapic '",
+                "info lapic $pc",
+                "info lapic $",
+                "info lapic 99999999999999999999",
+                "info lapic 0xffffffffffffffff",
+                "info lapic 0x100000000",
+                "info lapic 0xffffffff",
+                "info lapic -1",
+                "info lapic 1/0",
+                "info lapic 1%0",
+                "info lapic 7/2*2%3",
+                "info lapic @",
+                "info lapic 0x",
+                "info lapic 08",
+                "info lapic 017",
+                "info lapic 1 2",
+                "info lapic ~0",
+                "info lapic ~~5",
+                "info lapic 5 )",
+                "info lapic 1|2&3^4",
+                "info lapic -(-3)",
+                "info lapic ( 1 + 2 ) * 3",
+                "info lapic 0x1g",
+            ),
+        ),
+        Case(
+            "option_arguments",
+            "-x options: unknown ones, a dash alone, repeated",
+            _typed(
+                "info registers -b",
+                "info registers --a",
+                "info registers -",
+                "info registers -a -a",
+                "info registers -a5",
+                "info registers 1 +",
+                "info registers +",
+                "info registers   -a   ",
+            ),
+        ),
+        Case("quit", "quit closes the monitor", _typed("quit")),
+        Case("quit_alias", "q is quit; what follows is not read", (b"q\rinfo status\r",)),
+        Case(
+            "typeahead",
+            "several commands in one read",
+            (b"info status\rstop\rinfo status\rcont\rinfo status\r",),
+        ),
+    ],
+    "hmc": [
+        Case(
+            "outputs",
+            "human-monitor-command returns what the command printed",
+            tuple(
+                s.encode()
+                for s in (
+                    "info status",
+                    "info name",
+                    "info history",
+                    "help stop",
+                    "help info status",
+                    "bogus",
+                    "info bogus",
+                    "stop extra",
+                    "info lapic 1+",
+                    "info registers -",
+                    'help "x',
+                    "",
+                    "   ",
+                    "stop",
+                    "info status",
+                    "cont",
+                    "info balloon",
+                )
+            ),
+            kind="hmc",
+            args=("-name", "foo"),
+        ),
+    ],
+}
+
+
+# -- byte encoding in the JSON files -------------------------------------------------
+
+
+def to_json_text(data: bytes) -> str:
+    """Bytes as Latin-1 text (one character per byte)."""
+    return data.decode("latin-1")
+
+
+def from_json_text(value: str) -> bytes:
+    """The inverse of :func:`to_json_text`."""
+    return value.encode("latin-1")
+
+
+def store_recv(data: bytes) -> dict[str, Any]:
+    """A reply as stored: the bytes, or a digest when they are too many."""
+    if len(data) <= MAX_STORED:
+        return {"recv": to_json_text(data)}
+    return {
+        "recv_len": len(data),
+        "recv_sha256": hashlib.sha256(data).hexdigest(),
+        "recv_tail": to_json_text(data[-TAIL:]),
+    }
+
+
+def expected_len(step: dict[str, Any]) -> int:
+    """How many bytes a stored step's reply has."""
+    if "recv" in step:
+        return len(step["recv"])
+    return int(step["recv_len"])
+
+
+def recv_matches(step: dict[str, Any], data: bytes) -> bool:
+    """Whether ``data`` is the reply stored in ``step``."""
+    if "recv" in step:
+        return data == from_json_text(step["recv"])
+    digest: str = step["recv_sha256"]
+    return len(data) == step["recv_len"] and hashlib.sha256(data).hexdigest() == digest
+
+
+def describe_mismatch(step: dict[str, Any], data: bytes) -> str:
+    """A short human description of how ``data`` differs from the stored reply."""
+    if "recv" in step:
+        want = from_json_text(step["recv"])
+        i = next((k for k, (a, b) in enumerate(zip(want, data, strict=False)) if a != b), None)
+        if i is None:
+            i = min(len(want), len(data))
+        return (
+            f"first difference at byte {i}: want {want[max(0, i - 40) : i + 40]!r},"
+            f" got {data[max(0, i - 40) : i + 40]!r} (lengths {len(want)}/{len(data)})"
+        )
+    return (
+        f"want {step['recv_len']} bytes ending {step['recv_tail'][-60:]!r},"
+        f" got {len(data)} ending {data[-60:]!r}"
+    )
+
+
+# -- processes and sockets ----------------------------------------------------------
+
+
+def qmonitor_command(version: str, package: str) -> list[str]:
+    """How to start qmonitor so that it claims the recorded QEMU version."""
+    return [
+        sys.executable,
+        "-m",
+        "qmonitor",
+        "-qmonitor-version",
+        version,
+        "-qmonitor-package",
+        package,
+    ]
+
+
+@contextlib.contextmanager
+def started(binary: Sequence[str], case: Case) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """Run ``binary`` for ``case`` in a fresh temporary directory; kill it at the end."""
+    with tempfile.TemporaryDirectory(prefix="hmp-") as tmp:
+        tmpdir = Path(tmp)
+        extra: list[str] = []
+        if case.kind == "socket":
+            extra = ["-monitor", f"unix:{tmpdir / MONITOR_SOCKET},server=on,wait=off"]
+        else:
+            extra = ["-qmp", f"unix:{tmpdir / QMP_SOCKET},server=on,wait=off"]
+        proc = subprocess.Popen(
+            [*binary, *BASE_ARGS, *extra, *case.args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield proc, tmpdir
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(10)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def connect(path: Path, proc: subprocess.Popen[bytes]) -> socket.socket:
+    """Connect to a unix socket the process creates (bounded wait)."""
+    end = time.monotonic() + CONNECT_TIMEOUT
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise DriverError(f"process exited with status {proc.returncode}")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(str(path))
+        except OSError:
+            sock.close()
+            time.sleep(0.01)
+            continue
+        return sock
+    raise DriverError(f"{path} did not accept a connection")
+
+
+def read_quiet(sock: socket.socket, quiet: float) -> tuple[bytes, bool]:
+    """Read until nothing came for ``quiet`` seconds; (data, peer hung up)."""
+    out = bytearray()
+    end = time.monotonic() + READ_LIMIT
+    while time.monotonic() < end:
+        ready, _, _ = select.select([sock], [], [], quiet)
+        if not ready:
+            return bytes(out), False
+        try:
+            chunk = sock.recv(1 << 20)
+        except ConnectionResetError:
+            # QEMU exited with input it never read (after quit).
+            chunk = b""
+        if not chunk:
+            return bytes(out), True
+        out += chunk
+    raise DriverError("the monitor never went quiet")
+
+
+def read_expected(sock: socket.socket, want: int, quiet: float) -> tuple[bytes, bool]:
+    """Read ``want`` bytes (bounded), then whatever else comes before ``quiet``."""
+    out = bytearray()
+    end = time.monotonic() + REPLAY_TIMEOUT
+    while len(out) < want and time.monotonic() < end:
+        ready, _, _ = select.select([sock], [], [], 0.05)
+        if ready:
+            try:
+                chunk = sock.recv(1 << 20)
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                return bytes(out), True
+            out += chunk
+    rest, eof = read_quiet(sock, quiet)
+    return bytes(out) + rest, eof
+
+
+def read_stdout(proc: subprocess.Popen[bytes]) -> bytes:
+    """Stop the process and collect what it printed on standard output."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    assert proc.stdout is not None
+    try:
+        data, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        data, _ = proc.communicate(timeout=10)
+    return data or b""
+
+
+def _qmp_call(sock: socket.socket, buf: bytearray, request: dict[str, Any]) -> Any:
+    sock.sendall(json.dumps(request).encode() + b"\n")
+    end = time.monotonic() + CONNECT_TIMEOUT
+    while time.monotonic() < end:
+        while b"\n" in buf:
+            line, _, rest = bytes(buf).partition(b"\n")
+            buf[:] = rest
+            msg = json.loads(line)
+            if "return" in msg or "error" in msg:
+                return msg
+        ready, _, _ = select.select([sock], [], [], 0.1)
+        if ready:
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                raise DriverError("QMP connection closed")
+            buf += chunk
+    raise DriverError("no QMP reply")
+
+
+# -- recording and live replay --------------------------------------------------------
+
+
+def record_case(case: Case, binary: Sequence[str]) -> dict[str, Any]:
+    """Run ``case`` against ``binary`` and return its transcript."""
+    steps: list[dict[str, Any]] = []
+    eof = False
+    with started(binary, case) as (proc, tmpdir):
+        if case.kind == "socket":
+            sock = connect(tmpdir / MONITOR_SOCKET, proc)
+            with sock:
+                data, eof = read_quiet(sock, case.quiet)
+                steps.append({"send": "", **store_recv(data)})
+                for send in case.steps:
+                    if eof:
+                        break
+                    sock.sendall(send)
+                    data, eof = read_quiet(sock, case.quiet)
+                    steps.append({"send": to_json_text(send), **store_recv(data)})
+        else:
+            sock = connect(tmpdir / QMP_SOCKET, proc)
+            with sock:
+                buf = bytearray()
+                read_quiet(sock, case.quiet)
+                _qmp_call(sock, buf, {"execute": "qmp_capabilities"})
+                for send in case.steps:
+                    line = send.decode()
+                    reply = _qmp_call(
+                        sock,
+                        buf,
+                        {"execute": "human-monitor-command", "arguments": {"command-line": line}},
+                    )
+                    steps.append({"send": line, "recv": reply.get("return", reply)})
+        stdout = read_stdout(proc)
+    return {
+        "name": case.name,
+        "description": case.description,
+        "kind": case.kind,
+        "args": list(case.args),
+        "qemu_table": case.qemu_table,
+        "reference_only": case.reference_only,
+        "quiet": case.quiet,
+        "steps": steps,
+        "eof": eof,
+        "stdout": to_json_text(stdout),
+    }
+
+
+def replay_live(recorded: dict[str, Any], binary: Sequence[str]) -> list[str]:
+    """Run a recorded socket case against ``binary``; the differences found."""
+    case = Case(
+        recorded["name"],
+        recorded["description"],
+        (),
+        kind=recorded["kind"],
+        args=tuple(recorded["args"]),
+    )
+    problems: list[str] = []
+    quiet = float(recorded.get("quiet", QUIET))
+    with started(binary, case) as (proc, tmpdir):
+        sock = connect(tmpdir / MONITOR_SOCKET, proc)
+        with sock:
+            eof = False
+            for i, step in enumerate(recorded["steps"]):
+                if i:
+                    sock.sendall(from_json_text(step["send"]))
+                data, eof = read_expected(sock, expected_len(step), quiet)
+                if not recv_matches(step, data):
+                    problems.append(
+                        f"step {i} ({step['send'][:40]!r}): {describe_mismatch(step, data)}"
+                    )
+                    break
+            if not problems and eof != recorded["eof"]:
+                problems.append(f"hang-up: want {recorded['eof']}, got {eof}")
+        stdout = read_stdout(proc)
+    if not problems and stdout != from_json_text(recorded["stdout"]):
+        problems.append(f"stdout: want {recorded['stdout']!r}, got {stdout!r}")
+    return problems
+
+
+def qemu_identity(qemu: str) -> tuple[str, str]:
+    """The version and package a QEMU binary reports (from ``info version``)."""
+    case = Case("version", "", (b"info version\r",))
+    got = record_case(case, [qemu])
+    banner = from_json_text(got["steps"][0]["recv"]).decode()
+    match = re.match(r"QEMU (\d+\.\d+\.\d+) monitor", banner)
+    if match is None:
+        raise DriverError(f"unexpected banner {banner!r}")
+    version = match.group(1)
+    reply = from_json_text(got["steps"][1]["recv"]).decode()
+    line = reply.split("\r\n")[1]
+    if not line.startswith(version):
+        raise DriverError(f"unexpected info version {line!r}")
+    return version, line[len(version) :]
+
+
+def load_theme(path: Path) -> dict[str, Any]:
+    """Read one golden file."""
+    with path.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    if data.get("format") != FORMAT:
+        raise DriverError(f"{path}: unknown format {data.get('format')}")
+    return data
+
+
+def _print_case(recorded: dict[str, Any]) -> None:
+    print(f"=== {recorded['name']}: {recorded['description']}")
+    for step in recorded["steps"]:
+        print(f"  > {step['send'][:200]!r}")
+        print(f"  < {step.get('recv', '<' + str(step.get('recv_len')) + ' bytes>')!r}"[:2000])
+    if recorded["stdout"]:
+        print(f"  stdout: {recorded['stdout']!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Record every theme (or the cases matching ``-k``) and write the files."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--qemu", default=shutil.which("qemu-system-x86_64"))
+    parser.add_argument("--out", type=Path, default=GOLDEN_DIR)
+    parser.add_argument("-k", dest="only", default=None)
+    parser.add_argument("--theme", action="append", default=None)
+    parser.add_argument("--print", action="store_true")
+    opts = parser.parse_args(argv)
+    if not opts.qemu:
+        print("no qemu-system-x86_64 found", file=sys.stderr)
+        return 1
+    version, package = qemu_identity(opts.qemu)
+    for theme, cases in THEMES.items():
+        if opts.theme and theme not in opts.theme:
+            continue
+        path = opts.out / f"{theme}.json"
+        old: dict[str, Any] = {}
+        if opts.only and path.exists():
+            old = {c["name"]: c for c in load_theme(path)["cases"]}
+        recorded: list[dict[str, Any]] = []
+        for case in cases:
+            if opts.only and opts.only not in case.name:
+                if case.name in old:
+                    recorded.append(old[case.name])
+                continue
+            got = record_case(case, [opts.qemu])
+            again = record_case(case, [opts.qemu])
+            if got != again:
+                print(f"{theme}/{case.name}: runs differ", file=sys.stderr)
+                return 1
+            recorded.append(got)
+            if opts.print:
+                _print_case(got)
+        if opts.print:
+            continue
+        opts.out.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "format": FORMAT,
+            "theme": theme,
+            "qemu": {"binary": os.path.basename(opts.qemu), "version": version, "package": package},
+            "cases": recorded,
+        }
+        with path.open("w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        print(f"wrote {path} ({len(recorded)} cases)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
