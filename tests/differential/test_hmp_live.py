@@ -44,6 +44,7 @@ from record_hmp import (
 QEMU = shutil.which("qemu-system-x86_64")
 pytestmark = [
     pytest.mark.qemu,
+    pytest.mark.slow,
     pytest.mark.skipif(QEMU is None, reason="qemu-system-x86_64 is not installed"),
 ]
 

@@ -23,6 +23,7 @@ TMUX = shutil.which("tmux")
 QEMU = shutil.which("qemu-system-x86_64")
 pytestmark = [
     pytest.mark.qemu,
+    pytest.mark.slow,
     pytest.mark.skipif(TMUX is None or QEMU is None, reason="needs tmux and qemu-system-x86_64"),
 ]
 
