@@ -7,13 +7,14 @@ order on the wire.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP
-from qmonitor.qapi.commands import QmpCommand
+from qmonitor.qapi.commands import Handler, QmpCommand
 from qmonitor.qapi.types import BUILTIN_TYPES, ArrayType, EnumType, Member, object_type
 
 if TYPE_CHECKING:
@@ -55,8 +56,8 @@ def register_commands(machine: Machine) -> None:
     negotiation.register(caps)
     full.register(caps)
 
-    def cmd(name: str, **options: Any) -> Any:
-        def wrap(fn: Any) -> Any:
+    def cmd(name: str, **options: Any) -> Callable[[Handler], Handler]:
+        def wrap(fn: Handler) -> Handler:
             full.register(QmpCommand(name, fn, **options))
             return fn
 

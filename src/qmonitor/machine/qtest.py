@@ -102,7 +102,7 @@ class QTestSession:
 
     def _process(self, words: list[str]) -> str:
         cmd = words[0]
-        arg = words[1:] + [None] * 3  # type: ignore[list-item]
+        arg: list[str | None] = [*words[1:], None, None, None]
         if cmd in ("outb", "outw", "outl"):
             addr = _parse_int(arg[0], "address")
             value = _parse_int(arg[1], "value")

@@ -176,7 +176,7 @@ class _ThrottleState:
     """MonitorQAPIEventState: a key's timer and the event held for it."""
 
     event: str
-    key: object
+    key: tuple[str, object]
     timer: TimerHandle | None = None
     held: dict[str, Any] | None = None
 

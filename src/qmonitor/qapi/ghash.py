@@ -106,8 +106,9 @@ class _Table:
             self.keys[index] = key
         self.noccupied = self.nnodes
 
-    def __iter__(self) -> Iterable[str]:
-        return (k for h, k in zip(self.hashes, self.keys, strict=True) if h > _TOMBSTONE and k)
+    def live_keys(self) -> list[str]:
+        """Keys in array order: GHashTable's iteration order."""
+        return [k for h, k in zip(self.hashes, self.keys, strict=True) if h > _TOMBSTONE and k]
 
 
 def leftover_order(inserted: Iterable[str], removed: Iterable[str]) -> list[str]:
@@ -117,4 +118,4 @@ def leftover_order(inserted: Iterable[str], removed: Iterable[str]) -> list[str]
         table.insert(key)
     for key in removed:
         table.remove(key)
-    return list(table)  # type: ignore[call-overload]
+    return table.live_keys()
