@@ -39,12 +39,11 @@ from qmonitor.qemuopts import (
     QemuOpts,
     QemuOptsError,
     QemuOptsHelp,
+    TypedOptGetters,
     chardev_parse_compat,
     check_chardev,
     is_help_option,
     parse_bool,
-    parse_number,
-    parse_size,
     translate_chardev_alias,
 )
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
@@ -330,7 +329,7 @@ class CmdlineError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class ChardevConfig:
+class ChardevConfig(TypedOptGetters):
     """One chardev to open: its id, backend and raw QemuOpts values.
 
     ``opts`` holds every option but ``backend`` and ``id``, the last value of
@@ -352,21 +351,6 @@ class ChardevConfig:
             desc = CHARDEV_OPTS.find(name)
             return desc.default if desc is not None else None
         return value
-
-    def get_bool(self, name: str, default: bool) -> bool:
-        """Option ``name`` as a boolean (``qemu_opt_get_bool``)."""
-        value = self.get(name)
-        return default if value is None else parse_bool(name, value)
-
-    def get_number(self, name: str, default: int) -> int:
-        """Option ``name`` as a number (``qemu_opt_get_number``)."""
-        value = self.get(name)
-        return default if value is None else parse_number(name, value)
-
-    def get_size(self, name: str, default: int) -> int:
-        """Option ``name`` as a size (``qemu_opt_get_size``)."""
-        value = self.get(name)
-        return default if value is None else parse_size(name, value)
 
     @property
     def nodelay(self) -> bool:

@@ -383,7 +383,31 @@ def _params(
 # Parsed groups
 
 
-class QemuOpts:
+class TypedOptGetters:
+    """``qemu_opt_get_bool/number/size`` over a class's ``get(name)``."""
+
+    __slots__ = ()
+
+    def get(self, name: str) -> str | None:
+        raise NotImplementedError
+
+    def get_bool(self, name: str, default: bool) -> bool:
+        """Option ``name`` as a boolean (``qemu_opt_get_bool``)."""
+        value = self.get(name)
+        return default if value is None else parse_bool(name, value)
+
+    def get_number(self, name: str, default: int) -> int:
+        """Option ``name`` as a number (``qemu_opt_get_number``)."""
+        value = self.get(name)
+        return default if value is None else parse_number(name, value)
+
+    def get_size(self, name: str, default: int) -> int:
+        """Option ``name`` as a size (``qemu_opt_get_size``)."""
+        value = self.get(name)
+        return default if value is None else parse_size(name, value)
+
+
+class QemuOpts(TypedOptGetters):
     """One parsed group of options (QEMU's ``QemuOpts``), e.g. one ``-chardev``.
 
     Options keep their command-line order and may repeat; lookups return the
@@ -421,21 +445,6 @@ class QemuOpts:
                 return value
         desc = self.spec.find(name)
         return desc.default if desc is not None else None
-
-    def get_bool(self, name: str, default: bool) -> bool:
-        """Option ``name`` as a boolean (``qemu_opt_get_bool``)."""
-        value = self.get(name)
-        return default if value is None else parse_bool(name, value)
-
-    def get_number(self, name: str, default: int) -> int:
-        """Option ``name`` as a number (``qemu_opt_get_number``)."""
-        value = self.get(name)
-        return default if value is None else parse_number(name, value)
-
-    def get_size(self, name: str, default: int) -> int:
-        """Option ``name`` as a size (``qemu_opt_get_size``)."""
-        value = self.get(name)
-        return default if value is None else parse_size(name, value)
 
     def as_dict(self) -> dict[str, str]:
         """All options, the last occurrence of each winning."""

@@ -62,10 +62,15 @@ class FdChardev(Chardev):
             return
         except OSError:
             data = b""
+        self._deliver(data)
+
+    def _deliver(self, data: bytes) -> bool:
+        """Hand input to the frontend; empty input is the end of it."""
         if not data:
             self._on_eof()
-            return
+            return False
         self.be_write(data)
+        return True
 
     def _recv(self, fd: int) -> bytes:
         return os.read(fd, READ_CHUNK)

@@ -245,36 +245,42 @@ def _resolve(host: str, port: str, family: int, passive: bool) -> list[tuple[int
     return [(info[0], info[4]) for info in infos]
 
 
-def _inet_listen(host: str, port: str, family: int) -> socket.socket:
+def _first_address_that_works(
+    candidates: list[tuple[int, object]],
+    setup: Callable[[socket.socket, object], None],
+    failure: str,
+) -> socket.socket:
+    """Try each resolved address in turn, as QEMU's inet_listen/inet_connect."""
     last: OSError | None = None
-    for fam, addr in _resolve(host, port, family, passive=True):
+    for fam, addr in candidates:
         sock = socket.socket(fam, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if fam == socket.AF_INET6:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         try:
-            sock.bind(addr)  # type: ignore[arg-type]
-            sock.listen(LISTEN_BACKLOG)
+            setup(sock, addr)
         except OSError as exc:
             sock.close()
             last = exc
             continue
         return sock
     reason = f": {last.strerror}" if last is not None else ""
-    raise ChardevError(f"Failed to find an available port{reason}")
+    raise ChardevError(failure + reason)
+
+
+def _inet_listen(host: str, port: str, family: int) -> socket.socket:
+    def setup(sock: socket.socket, addr: object) -> None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if sock.family == socket.AF_INET6:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(addr)  # type: ignore[arg-type]
+        sock.listen(LISTEN_BACKLOG)
+
+    candidates = _resolve(host, port, family, passive=True)
+    return _first_address_that_works(candidates, setup, "Failed to find an available port")
 
 
 def _inet_connect(host: str, port: str) -> socket.socket:
-    last: OSError | None = None
-    for fam, addr in _resolve(host, port, socket.AF_UNSPEC, passive=False):
-        sock = socket.socket(fam, socket.SOCK_STREAM)
-        try:
-            sock.connect(addr)  # type: ignore[arg-type]
-        except OSError as exc:
-            sock.close()
-            last = exc
-            continue
-        return sock
-    reason = f": {last.strerror}" if last is not None else ""
-    raise ChardevError(f"Failed to connect to '{host}:{port}'{reason}")
+    def setup(sock: socket.socket, addr: object) -> None:
+        sock.connect(addr)  # type: ignore[arg-type]
+
+    candidates = _resolve(host, port, socket.AF_UNSPEC, passive=False)
+    return _first_address_that_works(candidates, setup, f"Failed to connect to '{host}:{port}'")

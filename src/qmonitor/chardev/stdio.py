@@ -115,11 +115,8 @@ class StdioChardev(FdChardev):
             data = os.read(self._rfd, READ_CHUNK)
         except OSError:
             data = b""
-        if not data:
-            self._on_eof()
-            return
-        self.be_write(data)
-        self.loop.call_soon(self._read_file_chunk)
+        if self._deliver(data):
+            self.loop.call_soon(self._read_file_chunk)
 
     def _chr_close(self) -> None:
         self._stop_reading()
