@@ -1,0 +1,67 @@
+"""The null machine end to end over a fake chardev: negotiation, quit, cleanup order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fakes import FakeChardev
+
+from qmonitor.chardev.base import ChrEvent
+from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.machine.runstate import RunState, ShutdownCause
+from qmonitor.monitor.monitor import Monitor
+
+
+def lines(chr: FakeChardev) -> list[dict[str, object]]:
+    return [json.loads(x) for x in bytes(chr.written).decode().split("\r\n") if x]
+
+
+def test_session_quit_and_cleanup_order() -> None:
+    async def main() -> tuple[FakeChardev, list[str], Machine]:
+        machine = Machine(MachineOptions(name="vm", start_paused=True))
+        chr = FakeChardev()
+        order: list[str] = []
+        mon = machine.add_qmp_monitor(chr)
+        await asyncio.sleep(0.05)  # the I/O thread attaches the chardev
+        chr.be_event(ChrEvent.OPENED)
+        await asyncio.sleep(0.05)
+
+        def feed(data: bytes) -> None:
+            assert machine.iothread is not None
+            machine.iothread.loop.call_soon_threadsafe(chr.be_write, data)
+
+        feed(b'{"execute":"qmp_capabilities"}{"execute":"cont","id":1}')
+        feed(b'{"execute":"query-status","id":2}{"execute":"quit"}{"execute":"stop"}')
+
+        real_destroy = mon.destroy
+
+        def destroy() -> None:
+            assert machine.iothread is not None
+            order.append(f"monitor destroyed, iothread alive={machine.iothread._thread.is_alive()}")
+            real_destroy()
+
+        mon.destroy = destroy  # type: ignore[method-assign]
+        machine.on_exit(lambda: order.append("exit hook"))
+        cause = await asyncio.wait_for(machine.run(), 5)
+        assert cause is ShutdownCause.HOST_QMP_QUIT
+        return chr, order, machine
+
+    chr, order, machine = asyncio.run(main())
+    msgs = lines(chr)
+    assert "QMP" in msgs[0]
+    assert msgs[1] == {"return": {}}
+    assert msgs[2]["event"] == "RESUME"
+    assert msgs[3] == {"return": {}, "id": 1}
+    assert msgs[4] == {
+        "return": {"running": True, "singlestep": False, "status": "running"},
+        "id": 2,
+    }
+    assert msgs[5]["event"] == "SHUTDOWN"
+    assert msgs[6] == {"return": {}}
+    assert len(msgs) == 7  # the stop after quit is never run
+    assert machine.runstate is RunState.RUNNING
+    # The dispatcher stopped first, then the I/O thread, then the monitors.
+    assert order == ["monitor destroyed, iothread alive=False", "exit hook"]
+    assert chr._closed
+    assert not machine.registry.append(Monitor(machine.registry, FakeChardev()))
