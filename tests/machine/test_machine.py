@@ -6,7 +6,6 @@ import asyncio
 import json
 
 from fakes import FakeChardev
-
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
