@@ -1,14 +1,79 @@
-"""QEMU's output format: member order, escaping, numbers, pretty form."""
+"""encode(): QEMU's output byte for byte (json-writer.c, QDict order).
+
+Every expected text below was printed by QEMU 7.2 (mostly as the echo of a
+request's "id"); data/qemu72_transcript.json has many more, replayed by
+test_json_transcript.py.
+"""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qmonitor.qjson import encode, qdict_order, quote
-from qmonitor.qjson.encode import tdb_hash
+from qmonitor.qjson.encode import QDICT_BUCKET_MAX, qdict_bucket, tdb_hash
 
 
-# Each expected text was printed by QEMU 7.2 for the same QDict.
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.5, "1.5"),
+        (100.0, "100"),
+        (0.01, "0.01"),
+        (1.0, "1"),
+        (-0.0, "-0"),
+        (0.0, "0"),
+        (0.1, "0.10000000000000001"),
+        (0.0025, "0.0025000000000000001"),
+        (3.14159, "3.1415899999999999"),
+        (1e-6, "9.9999999999999995e-07"),
+        (1e16, "10000000000000000"),
+        (1e17, "1e+17"),
+        (1e20, "1e+20"),
+        (2.0**64, "1.8446744073709552e+19"),
+        (-(2.0**63), "-9.2233720368547758e+18"),
+        (123456789.123456789, "123456789.12345679"),
+        (1.2345678901234568e29, "1.2345678901234568e+29"),
+        (5e-324, "4.9406564584124654e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (float("inf"), "inf"),
+        (float("-inf"), "-inf"),
+        (2**64 - 1, "18446744073709551615"),
+        (-(2**63), "-9223372036854775808"),
+        (0, "0"),
+        (True, "true"),
+        (None, "null"),
+    ],
+)
+def test_numbers_and_keywords(value: object, text: str) -> None:
+    assert encode(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("\u00e9\u4e2d\U0001f600", '"\\u00E9\\u4E2D\\uD83D\\uDE00"'),
+        ("/\b\f\n\r\t\"\\'", '"/\\b\\f\\n\\r\\t\\"\\\\\'"'),
+        ("\x7f/<>&", '"\\u007F/<>&"'),
+        ("\x00\x01\x1f\x80\xff", '"\\u0000\\u0001\\u001F\\u0080\\u00FF"'),
+        ("\u2028\ufffd\ufdf0\U0010fffd", '"\\u2028\\uFFFD\\uFDF0\\uDBFF\\uDFFD"'),
+        # Noncharacters cannot be written: QEMU's writer puts U+FFFD.
+        ("a\uffffb\ufdd0\U0001fffe", '"a\\uFFFDb\\uFFFD\\uFFFD"'),
+        # Bytes that were not UTF-8 (kept as surrogates): one U+FFFD each
+        # unit QEMU's decoder rejects.
+        (b"a\xffb\xc3".decode("utf-8", "surrogateescape"), '"a\\uFFFDb\\uFFFD"'),
+        (b"\xe4\xb8".decode("utf-8", "surrogateescape"), '"\\uFFFD"'),
+        ("", '""'),
+    ],
+)
+def test_strings(value: str, text: str) -> None:
+    assert quote(value) == text
+    assert encode(value) == text
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [
@@ -22,65 +87,72 @@ from qmonitor.qjson.encode import tdb_hash
             '{"id": 3, "error": {"class": "GenericError", "desc": "x"}}',
         ),
         (
-            {"event": "STOP", "timestamp": {"seconds": 1, "microseconds": 2}},
-            '{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}',
-        ),
-        (
             {"running": True, "singlestep": False, "status": "running"},
             '{"status": "running", "singlestep": false, "running": true}',
         ),
         (
-            {"b": 1, "a": [1.5, 100.0, 0, 18446744073709551615, 1.8446744073709552e19]},
-            '{"a": [1.5, 100, 0, 18446744073709551615, 1.8446744073709552e+19], "b": 1}',
+            {c: i for i, c in enumerate("abcdefghij", 1)},
+            '{"d": 4, "i": 9, "e": 5, "j": 10, "a": 1, "f": 6, "b": 2, "g": 7, "c": 3, "h": 8}',
         ),
-        (
-            {"QMP": {"version": {}, "capabilities": ["oob"]}},
-            '{"QMP": {"version": {}, "capabilities": ["oob"]}}',
-        ),
+        ({"\u00e9": 1, "e": 2}, '{"\\u00E9": 1, "e": 2}'),
+        ({"a\x00b": 1, "a": 2}, '{"a": 2, "a\\u0000b": 1}'),
+        ([1, [2, {}], {"x": []}], '[1, [2, {}], {"x": []}]'),
+        ({}, "{}"),
         ([], "[]"),
-        (None, "null"),
-        (-0.0, "-0"),
-        (0.1, "0.10000000000000001"),
     ],
 )
-def test_compact_matches_qemu(value: object, text: str) -> None:
+def test_containers_in_qdict_order(value: object, text: str) -> None:
     assert encode(value) == text
 
 
-def test_string_escapes_like_qemu() -> None:
-    assert quote('"\\/\b\f\n\r\t') == '"\\"\\\\/\\b\\f\\n\\r\\t"'
-    assert quote("\x00\x01\x1f\x7f") == '"\\u0000\\u0001\\u001F\\u007F"'
-    assert quote("\u00e9\uffff") == '"\\u00E9\\uFFFF"'
-    assert quote("\U0001f600") == '"\\uD83D\\uDE00"'
-    # Raw bytes that are not UTF-8 become U+FFFD.
-    assert quote(b"a\xffb".decode("utf-8", "surrogateescape")) == '"a\\uFFFDb"'
+def test_same_bucket_newest_first() -> None:
+    # 600 keys in 512 buckets: some share one; QEMU lists the newer first.
+    keys = [f"k{i}" for i in range(600)]
+    order = qdict_order(keys)
+    assert sorted(order) == sorted(keys)
+    position = {k: i for i, k in enumerate(order)}
+    buckets = [qdict_bucket(k) for k in order]
+    assert buckets == sorted(buckets)
+    for older, newer in itertools.pairwise(keys):
+        if qdict_bucket(older) == qdict_bucket(newer):
+            assert position[newer] < position[older]
+    assert any(buckets[i] == buckets[i + 1] for i in range(len(buckets) - 1))
+
+
+def test_bucket_is_tdb_hash_of_the_utf8_bytes() -> None:
+    assert tdb_hash(b"") == 12345
+    assert qdict_bucket("\u00e9") == tdb_hash("\u00e9".encode()) % QDICT_BUCKET_MAX
+    # U+0000 is stored as C0 80 (modified UTF-8), and hashed so.
+    assert qdict_bucket("\x00") == tdb_hash(b"\xc0\x80") % QDICT_BUCKET_MAX
 
 
 def test_pretty_form() -> None:
+    # As QEMU -qmp-pretty prints (before the monitor turns \n into \r\n).
     assert encode({"return": {}}, pretty=True) == '{\n    "return": {\n    }\n}'
-    assert encode({"a": [1, {}], "b": []}, pretty=True) == (
-        '{\n    "a": [\n        1,\n        {\n        }\n    ],\n    "b": [\n    ]\n}'
+    value = {"e": "x", "a": [1, {}], "b": [], "c": {"d": {}}}
+    assert encode(value, pretty=True) == (
+        '{\n    "e": "x",\n    "a": [\n        1,\n        {\n        }\n    ],\n'
+        '    "b": [\n    ],\n    "c": {\n        "d": {\n        }\n    }\n}'
     )
+    assert encode([[]], pretty=True) == "[\n    [\n    ]\n]"
+    assert encode("s", pretty=True) == '"s"'
 
 
-def test_order_newest_first_within_bucket() -> None:
-    # Find two keys in the same bucket; QEMU lists the newer one first.
-    seen: dict[int, str] = {}
-    pair = None
-    for i in range(5000):
-        key = f"k{i}"
-        bucket = tdb_hash(key.encode()) % 512
-        if bucket in seen:
-            pair = (seen[bucket], key)
-            break
-        seen[bucket] = key
-    assert pair is not None
-    older, newer = pair
-    assert qdict_order([older, newer]) == [newer, older]
-
-
-def test_deep_values_encode() -> None:
+def test_deep_values() -> None:
     deep: object = []
     for _ in range(1500):
         deep = [deep]
     assert encode(deep) == "[" * 1501 + "]" * 1501
+
+
+def test_what_cannot_be_encoded() -> None:
+    with pytest.raises(TypeError):
+        encode({"a": object()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_is_escaped_to_ascii(text: str) -> None:
+    out = quote(text)
+    assert out.isascii() and out.startswith('"') and out.endswith('"')
+    assert all(0x20 <= ord(c) < 0x7F for c in out)

@@ -1,5 +1,10 @@
 """QEMU's JSON dialect (qobject/json-*.c), sans-IO: streamer, parser, encoder.
 
+Values are plain Python: None, bool, int (int64 or uint64), float, str, list
+and dict (keys in the order they came).  :class:`JsonStreamer` turns bytes
+into values and QEMU's parse errors, :func:`encode` writes values as QEMU
+does, :func:`qdict_order` gives the order QEMU iterates a dict's keys.
+
 Imports nothing from the rest of qmonitor, neither asyncio nor socket.
 """
 
@@ -13,6 +18,7 @@ from qmonitor.qjson.streamer import (
     JsonMessage,
     JsonParseError,
     JsonStreamer,
+    NeedData,
 )
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "JsonParseError",
     "JsonStreamer",
     "JsonValue",
+    "NeedData",
     "encode",
     "qdict_order",
     "quote",

@@ -78,6 +78,15 @@ _ESCAPES = {
     "\t": "\\t",
 }
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f-\U0010ffff]')
+# What QEMU's writer cannot take as a code point (mod_utf8_codepoint fails):
+# surrogates (bytes that were not UTF-8 come as lone surrogates) and
+# noncharacters.  Those strings go byte by byte, and each bad unit becomes
+# U+FFFD as in QEMU.
+_NOT_CODE_POINT = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -110,7 +119,7 @@ def quote(s: str) -> str:
     """A string literal as QEMU writes it."""
     if _NEEDS_ESCAPE.search(s) is None:
         return f'"{s}"'
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+    if _NOT_CODE_POINT.search(s) is not None:
         return _quoted_bytes(to_mod_utf8(s))
     return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
 
