@@ -64,3 +64,35 @@ def test_session_quit_and_cleanup_order() -> None:
     assert order == ["monitor destroyed, iothread alive=False", "exit hook"]
     assert chr._closed
     assert not machine.registry.append(Monitor(machine.registry, FakeChardev()))
+
+
+def test_values_finished_by_one_byte_are_all_queued() -> None:
+    """``1]`` ends two values with one byte: QEMU queues both before suspending reads."""
+    from qmonitor.monitor.qmp import MonitorQMP
+
+    async def main() -> list[dict[str, object]]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        chr = FakeChardev()
+        mon = machine.add_qmp_monitor(chr)
+        assert isinstance(mon, MonitorQMP)
+        await asyncio.sleep(0)
+        chr.be_event(ChrEvent.OPENED)
+        chr.be_write(b'{"execute":"qmp_capabilities"}')
+        run = asyncio.ensure_future(machine.run())
+        await asyncio.sleep(0.05)
+        chr.be_write(b"1]")
+        # Both values were taken from the streamer at once.
+        assert not mon.streamer.has_ready()
+        assert len(mon.qmp_requests) == 2
+        await asyncio.sleep(0.05)
+        machine.shutdown(ShutdownCause.HOST_SIGNAL)
+        await run
+        return lines(chr)
+
+    msgs = asyncio.run(main())
+    assert msgs[2] == {
+        "error": {"class": "GenericError", "desc": "QMP input must be a JSON object"}
+    }
+    assert msgs[3] == {
+        "error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}
+    }

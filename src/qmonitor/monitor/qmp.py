@@ -168,7 +168,10 @@ class MonitorQMP(Monitor):
     def _pump(self) -> None:
         """Handle complete messages while the monitor takes input (input lock held)."""
         streamer = self.streamer
-        while not self.suspend_cnt:
+        # Suspension stops reading further bytes; events the last byte read
+        # already completed are still handled, as QEMU handles every value a
+        # byte finishes before it looks at suspension again.
+        while not self.suspend_cnt or streamer.has_ready():
             ev = streamer.next_event()
             if ev is NEED_DATA:
                 return
