@@ -96,3 +96,35 @@ def test_values_finished_by_one_byte_are_all_queued() -> None:
     assert msgs[3] == {
         "error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}
     }
+
+
+def test_coroutine_command_pauses_the_batch_and_sees_its_monitor() -> None:
+    from qmonitor.monitor.monitor import current_monitor
+    from qmonitor.qapi.commands import QmpCommand
+
+    async def main() -> list[dict[str, object]]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        seen: list[object] = []
+
+        async def slow() -> dict[str, str]:
+            await asyncio.sleep(0.02)
+            seen.append(current_monitor())
+            return {"done": "yes"}
+
+        machine.commands.full.register(QmpCommand("x-slow", slow, coroutine=True))
+        chr = FakeChardev()
+        mon = machine.add_qmp_monitor(chr)
+        await asyncio.sleep(0)
+        chr.be_event(ChrEvent.OPENED)
+        run = asyncio.ensure_future(machine.run())
+        chr.be_write(b'{"execute":"qmp_capabilities"}{"execute":"x-slow","id":1}')
+        chr.be_write(b'{"execute":"query-name","id":2}')
+        await asyncio.sleep(0.2)
+        assert seen == [mon]
+        machine.shutdown(ShutdownCause.HOST_SIGNAL)
+        await run
+        return lines(chr)
+
+    msgs = asyncio.run(main())
+    assert msgs[2] == {"return": {"done": "yes"}, "id": 1}
+    assert msgs[3] == {"return": {}, "id": 2}

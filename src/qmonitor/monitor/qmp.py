@@ -230,7 +230,7 @@ class MonitorQMP(Monitor):
 
     def dispatch_in_band(self, req: Any) -> Coroutine[Any, Any, dict[str, Any] | None] | None:
         """Run an in-band request; a coroutine command is returned to be awaited."""
-        rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self, in_coroutine=True)
+        rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self)
         if inspect.iscoroutine(rsp):
             return rsp
         self._respond(rsp)  # type: ignore[arg-type]

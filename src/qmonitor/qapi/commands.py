@@ -134,13 +134,11 @@ def qmp_dispatch(
     request: Any,
     allow_oob: bool,
     cur_mon: Monitor | None,
-    *,
-    in_coroutine: bool = False,
 ) -> DispatchResult:
     """Run one request and build its reply (None: no reply is due).
 
-    For a ``coroutine`` handler dispatched with ``in_coroutine`` the result
-    is a coroutine yielding the reply; the caller awaits it on the main loop.
+    For a ``coroutine`` handler the result is a coroutine yielding the
+    reply; the caller awaits it on the main loop.
     """
     from qmonitor.monitor.monitor import set_current_monitor
 
