@@ -35,7 +35,9 @@ class StartupError(Exception):
 
 
 def _prog(argv0: str) -> str:
-    return os.path.basename(argv0) or "qmonitor"
+    """The name QEMU-style messages start with: the program's, as QEMU uses argv[0]."""
+    name = os.path.basename(argv0)
+    return "qmonitor" if name in ("", "__main__.py") else name
 
 
 def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
@@ -133,7 +135,11 @@ async def _amain(config: Config, prog: str) -> int:
         raise
 
     def on_signal(signum: int) -> None:
-        sys.stderr.write(f"{prog}: terminating on signal {signum}\n")
+        # The terminal may be gone (SIGHUP): a failed message must not stop
+        # the shutdown.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"{prog}: terminating on signal {signum}\n")
+            sys.stderr.flush()
         machine.shutdown(ShutdownCause.HOST_SIGNAL)
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -268,9 +268,11 @@ class QmpDispatcher:
         self._busy_lock = threading.Lock()
         self._shutdown = False
         self._running: asyncio.Task[None] | None = None
+        self._loop_thread: int | None = None
 
     def start(self) -> None:
         """Start dispatching (call on the main loop)."""
+        self._loop_thread = threading.get_ident()
         self.loop.call_soon(self._process)
 
     def wake(self) -> None:
@@ -279,7 +281,11 @@ class QmpDispatcher:
             if self._busy:
                 return
             self._busy = True
-        self.loop.call_soon_threadsafe(self._process)
+        if threading.get_ident() == self._loop_thread:
+            # Queued on the main loop itself: no need to wake it up.
+            self.loop.call_soon(self._process)
+        else:
+            self.loop.call_soon_threadsafe(self._process)
 
     def stop_taking_requests(self) -> None:
         """From now on leave queued requests unanswered (the machine is quitting)."""
