@@ -128,3 +128,35 @@ def test_coroutine_command_pauses_the_batch_and_sees_its_monitor() -> None:
     msgs = asyncio.run(main())
     assert msgs[2] == {"return": {"done": "yes"}, "id": 1}
     assert msgs[3] == {"return": {}, "id": 2}
+
+
+def test_event_broadcast_in_each_monitors_form() -> None:
+    async def main() -> tuple[bytes, bytes, bytes]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        compact, pretty, waiting = FakeChardev(), FakeChardev(), FakeChardev()
+        machine.add_qmp_monitor(compact)
+        machine.add_qmp_monitor(pretty, pretty=True)
+        machine.add_qmp_monitor(waiting)
+        await asyncio.sleep(0)
+        for chr in (compact, pretty, waiting):
+            chr.be_event(ChrEvent.OPENED)
+        for chr in (compact, pretty):
+            chr.be_write(b'{"execute":"qmp_capabilities"}')
+        run = asyncio.ensure_future(machine.run())
+        await asyncio.sleep(0.05)
+        for chr in (compact, pretty, waiting):
+            chr.written.clear()
+        machine.registry.events.timestamp = lambda: {"seconds": 1, "microseconds": 2}  # type: ignore[union-attr]
+        machine.emit_event("POWERDOWN")
+        result = (bytes(compact.written), bytes(pretty.written), bytes(waiting.written))
+        machine.shutdown(ShutdownCause.HOST_SIGNAL)
+        await run
+        return result
+
+    compact, pretty, waiting = asyncio.run(main())
+    assert compact == b'{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "POWERDOWN"}\r\n'
+    assert pretty == (
+        b'{\r\n    "timestamp": {\r\n        "seconds": 1,\r\n        "microseconds": 2\r\n'
+        b'    },\r\n    "event": "POWERDOWN"\r\n}\r\n'
+    )
+    assert waiting == b""  # still negotiating: no events

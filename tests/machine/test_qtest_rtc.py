@@ -20,7 +20,7 @@ class Sink(Monitor):
         super().__init__(registry, None, skip_flush=True)
         self.got: list[dict[str, Any]] = []
 
-    def send_event(self, msg: dict[str, Any]) -> None:
+    def send_event(self, msg: dict[str, Any], encoded: dict[bool, str]) -> None:
         self.got.append(msg)
 
 

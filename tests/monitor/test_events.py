@@ -25,7 +25,7 @@ class Sink(Monitor):
         self.negotiated = negotiated
         self.on_event: Any = None
 
-    def send_event(self, msg: dict[str, Any]) -> None:
+    def send_event(self, msg: dict[str, Any], encoded: dict[bool, str]) -> None:
         if self.negotiated:
             self.got.append(msg)
             if self.on_event is not None:

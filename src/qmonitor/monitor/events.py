@@ -272,7 +272,8 @@ def _throttle_timer_fired(registry: MonitorRegistry, evstate: _ThrottleState) ->
 
 def broadcast_locked(registry: MonitorRegistry, msg: dict[str, Any]) -> None:
     """Send an event to every QMP monitor past negotiation (registry lock held)."""
+    encoded: dict[bool, str] = {}
     for mon in registry.monitors:
         send_event = getattr(mon, "send_event", None)
         if send_event is not None:
-            send_event(msg)
+            send_event(msg, encoded)

@@ -139,10 +139,18 @@ class MonitorQMP(Monitor):
         """Write one message (qmp_send_response)."""
         self.puts(encode(rsp, self.pretty) + "\n")
 
-    def send_event(self, msg: dict[str, Any]) -> None:
-        """Deliver an event unless still negotiating (monitor_qapi_event_emit)."""
-        if not self.negotiating:
-            self.send_response(msg)
+    def send_event(self, msg: dict[str, Any], encoded: dict[bool, str]) -> None:
+        """Deliver an event unless still negotiating (monitor_qapi_event_emit).
+
+        ``encoded`` keeps the event's text per output form across the
+        monitors of one broadcast, so it is encoded once, not once each.
+        """
+        if self.negotiating:
+            return
+        text = encoded.get(self.pretty)
+        if text is None:
+            text = encoded[self.pretty] = encode(msg, self.pretty) + "\n"
+        self.puts(text)
 
     def greeting(self) -> dict[str, Any]:
         offered = [cap for cap in QMP_CAPABILITIES if cap in self.capab_offered]
