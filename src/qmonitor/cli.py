@@ -24,6 +24,7 @@ from qmonitor.chardev.pty import PtyChardev
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.chardev.stdio import StdioChardev
 from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
+from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 
@@ -96,6 +97,8 @@ async def _amain(config: Config, prog: str) -> int:
         ),
         loop,
     )
+    if config.extensions:
+        register_extensions(machine)
     chardevs: dict[str, Chardev] = {}
     try:
         for cfg in config.chardevs:

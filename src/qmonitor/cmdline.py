@@ -174,6 +174,7 @@ _MODELLED: dict[str, bool] = {
     "parallel": True, "S": False, "display": True, "nographic": False,
     "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
     "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
+    "qmonitor-extensions": False,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
@@ -292,6 +293,8 @@ class Config:
     unmodelled: tuple[str, ...]
     nographic: bool = False
     warnings: tuple[str, ...] = ()
+    #: ``-qmonitor-extensions``: register qmonitor's ``x-qmonitor-*`` commands.
+    extensions: bool = False
 
 
 def parse_args(argv: list[str], prog: str) -> Config:
@@ -335,6 +338,7 @@ class _Parser:
         self.machine_opts: dict[str, str] = {}
         self.uuid: str | None = None
         self.start_paused = False
+        self.extensions = False
         self.display: str | None = None
         self.display_gl = False
         self.nographic = False
@@ -361,6 +365,7 @@ class _Parser:
             "no-user-config": self._opt_nothing, "qtest": self._opt_qtest,
             "daemonize": self._opt_daemonize, "pidfile": self._opt_pidfile,
             "qmonitor-version": self._opt_nothing, "qmonitor-package": self._opt_nothing,
+            "qmonitor-extensions": self._opt_extensions,
         }  # fmt: skip
 
     # -- reporting ---------------------------------------------------------
@@ -436,6 +441,9 @@ class _Parser:
 
     def _opt_version(self, arg: str | None, loc: str) -> None:
         raise self._stdout(version_text(self.version, self.package))
+
+    def _opt_extensions(self, arg: str | None, loc: str) -> None:
+        self.extensions = True
 
     def _opt_s(self, arg: str | None, loc: str) -> None:
         self.start_paused = True
@@ -628,6 +636,7 @@ class _Parser:
             package=self.package,
             unmodelled=tuple(self.unmodelled),
             nographic=self.nographic,
+            extensions=self.extensions,
             warnings=tuple(self.stderr),
         )
 

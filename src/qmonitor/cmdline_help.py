@@ -106,7 +106,9 @@ def help_text(prog: str, version: tuple[int, int, int], package: str) -> str:
             "-qmonitor-version major.minor.micro\n"
             f"                QEMU version to emulate (default: {default})\n"
             "-qmonitor-package string\n"
-            f"                package name to report (default: {PACKAGE})\n",
+            f"                package name to report (default: {PACKAGE})\n"
+            "-qmonitor-extensions\n"
+            "                add qmonitor's x-qmonitor-* QMP commands\n",
         ),
     ]
     body = "\n".join(f"{heading}\n{text}" for heading, text in sections)

@@ -467,3 +467,8 @@ def test_mux_chardev_takes_four_frontends() -> None:
     with pytest.raises(CmdlineError) as info:
         parse_args([*argv, *["-mon", "m"] * 5], "q")
     assert info.value.message == "q: -mon m: Device 'm' is in use\n"
+
+
+def test_qmonitor_extensions_flag() -> None:
+    assert parse_args(["-M", "none"], "qmonitor").extensions is False
+    assert parse_args(["-M", "none", "-qmonitor-extensions"], "qmonitor").extensions is True

@@ -82,3 +82,38 @@ def test_rtc_change_throttled_on_virtual_clock() -> None:
     assert q.feed(f"clock_step {SECOND_NS}\n".encode()) == f"OK {2 * SECOND_NS}\n".encode()
     assert clock.next_deadline_ns() is None  # nothing held: state freed
     assert rtc.offset == -14
+
+
+def test_extension_command_raises_throttled_events(tmp_path: object) -> None:
+    import asyncio
+
+    from fakes import FakeChardev
+    from qmonitor.chardev.base import ChrEvent
+    from qmonitor.machine.extensions import register_extensions
+    from qmonitor.machine.machine import Machine, MachineOptions
+    from qmonitor.machine.runstate import ShutdownCause
+
+    async def main() -> list[str]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        register_extensions(machine)
+        chr = FakeChardev()
+        machine.add_qmp_monitor(chr)
+        await asyncio.sleep(0)
+        chr.be_event(ChrEvent.OPENED)
+        run = asyncio.ensure_future(machine.run())
+        chr.be_write(b'{"execute":"qmp_capabilities"}')
+        for n in (1, 2, 3):
+            chr.be_write(
+                b'{"execute":"x-qmonitor-emit-event","arguments":'
+                b'{"event":"BALLOON_CHANGE","data":{"actual":%d}}}' % n
+            )
+        chr.be_write(b'{"execute":"x-qmonitor-emit-event","arguments":{"event":"X","data":1}}')
+        await asyncio.sleep(0.1)
+        machine.shutdown(ShutdownCause.HOST_SIGNAL)
+        await run
+        return bytes(chr.written).decode().split("\r\n")
+
+    out = asyncio.run(main())
+    balloon = [line for line in out if "BALLOON_CHANGE" in line]
+    assert len(balloon) == 1 and '"actual": 1' in balloon[0]  # 2 and 3 held by the throttle
+    assert any("expected: object" in line for line in out)
