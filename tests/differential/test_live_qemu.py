@@ -18,6 +18,8 @@ import goldenlib
 import pytest
 import qmp_corpus
 
+from sessions import selected_cases
+
 QEMU = shutil.which("qemu-system-x86_64")
 
 pytestmark = [
@@ -28,15 +30,6 @@ pytestmark = [
 
 RECORDINGS = goldenlib.load_recordings()
 CORPUS = {c.name: c for c in qmp_corpus.CASES}
-
-
-def _selected(session: pytest.Session, param: str) -> list[str]:
-    names: list[str] = []
-    for item in session.items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and param in callspec.params:
-            names.append(callspec.params[param])
-    return list(dict.fromkeys(names))
 
 
 def _record(name: str) -> dict[str, Any] | str:
@@ -50,7 +43,7 @@ def _record(name: str) -> dict[str, Any] | str:
 @pytest.fixture(scope="module")
 def live(request: pytest.FixtureRequest) -> dict[str, dict[str, Any] | str]:
     """Each selected corpus case recorded now from QEMU (or the driver's error)."""
-    names = _selected(request.session, "live_case")
+    names = selected_cases(request.session, "live_case")
     return dict(zip(names, goldenlib.run_parallel(names, _record), strict=True))
 
 
@@ -59,7 +52,7 @@ def replayed(request: pytest.FixtureRequest) -> dict[str, goldenlib.Outcome]:
     """Each selected recording replayed against QEMU."""
     assert QEMU is not None
     qemu = [QEMU]
-    names = _selected(request.session, "replay_case")
+    names = selected_cases(request.session, "replay_case")
 
     def replay(name: str) -> goldenlib.Outcome:
         return goldenlib.timed_replay(RECORDINGS[name][1], qemu, goldenlib.SETTLE)

@@ -14,6 +14,8 @@ import sys
 import goldenlib
 import pytest
 
+from sessions import selected_cases
+
 RECORDINGS = goldenlib.load_recordings()
 
 #: The parameter that names a recorded case.
@@ -23,16 +25,6 @@ PARAM = "golden_case"
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if PARAM in metafunc.fixturenames:
         metafunc.parametrize(PARAM, list(RECORDINGS))
-
-
-def selected_cases(session: pytest.Session, param: str) -> list[str]:
-    """The values of ``param`` among the tests this session runs."""
-    names: list[str] = []
-    for item in session.items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and param in callspec.params:
-            names.append(callspec.params[param])
-    return list(dict.fromkeys(names))
 
 
 def _replay(name: str) -> goldenlib.Outcome:
