@@ -205,7 +205,11 @@ class MonitorQMP(Monitor):
     def _handle_command(self, req: Any, err: str | None) -> None:
         """handle_qmp_command: run OOB now, queue the rest for the dispatcher."""
         if err is None and isinstance(req, dict) and is_oob(req):
-            self.dispatch(req)
+            pending = self.dispatch(req)
+            if pending is not None:
+                # A coroutine command run out of band cannot happen (QEMU
+                # asserts); close it rather than leak it.
+                pending.close()
             return
         with self.qmp_queue_lock:
             # Without OOB at most one request is queued; with OOB, stop
@@ -226,18 +230,12 @@ class MonitorQMP(Monitor):
 
     # -- dispatch -------------------------------------------------------
 
-    def dispatch(self, req: Any) -> None:
-        """Run a request and answer it (monitor_qmp_dispatch), synchronously."""
-        rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self)
-        if inspect.iscoroutine(rsp):
-            # A coroutine command run out of band cannot happen (QEMU
-            # asserts); close it rather than leak it.
-            rsp.close()
-            return
-        self._respond(rsp)  # type: ignore[arg-type]
+    def dispatch(self, req: Any) -> Coroutine[Any, Any, dict[str, Any] | None] | None:
+        """Run a request and answer it (monitor_qmp_dispatch).
 
-    def dispatch_in_band(self, req: Any) -> Coroutine[Any, Any, dict[str, Any] | None] | None:
-        """Run an in-band request; a coroutine command is returned to be awaited."""
+        A coroutine command is not answered here: its coroutine is returned
+        for the dispatcher to await on the main loop.
+        """
         rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self)
         if inspect.iscoroutine(rsp):
             return rsp
@@ -347,7 +345,7 @@ class QmpDispatcher:
                 if req.err is not None:
                     mon.respond_error(req.err)
                 else:
-                    pending = mon.dispatch_in_band(req.req)
+                    pending = mon.dispatch(req.req)
             finally:
                 if pending is None and not oob_enabled:
                     mon.resume(inline=True)
