@@ -27,6 +27,7 @@ from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.mainloop import new_main_loop
 
 log = logging.getLogger("qmonitor")
 
@@ -169,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.environ.get("QMONITOR_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
-        return asyncio.run(_amain(config, prog))
+        with asyncio.Runner(loop_factory=new_main_loop) as runner:
+            return runner.run(_amain(config, prog))
     except StartupError as exc:
         sys.stderr.write(f"{prog}: {exc}\n")
         return 1

@@ -1,18 +1,24 @@
-"""How QMP replies reach the chardev: together for a pipelining client, never held back."""
+"""In-band requests on the monitor I/O thread, and how replies reach the chardev.
+
+With qmonitor's main loop (which has a big lock, as QEMU's), the I/O thread
+answers simple queries itself while the main loop is idle, and replies to
+requests that came in together go out in one write.  Neither may change
+what the client sees: the order of replies and events, or a reply held back.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable
-
-import pytest
 
 from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.mainloop import new_main_loop
 from qmonitor.qapi.commands import QmpCommand
 
 
@@ -27,88 +33,121 @@ class CountingChardev(FakeChardev):
         self.calls.append(bytes(data))
         return super().write(data)
 
+    def messages(self) -> list[dict[str, object]]:
+        return [json.loads(line) for line in b"".join(self.calls).split(b"\r\n") if line]
+
+
+Setup = Callable[[Machine, CountingChardev], None]
+
 
 async def _session(
-    use_io_thread: bool,
-    *chunks: bytes,
-    setup: Callable[[Machine, CountingChardev], None] | None = None,
+    *chunks: bytes, setup: Setup | None = None, oob: bool = False, settle: float = 0.3
 ) -> CountingChardev:
-    machine = Machine(MachineOptions(use_io_thread=use_io_thread))
+    machine = Machine(MachineOptions())
     chr = CountingChardev()
     machine.add_qmp_monitor(chr)
     if setup is not None:
         setup(machine, chr)
     running = asyncio.ensure_future(machine.run())
     await asyncio.sleep(0.05)
-    loop = machine.iothread.loop if machine.iothread is not None else machine.loop
+    assert machine.iothread is not None
+    loop = machine.iothread.loop
 
     def feed(data: bytes) -> None:
         loop.call_soon_threadsafe(chr.be_write, data)
 
     loop.call_soon_threadsafe(chr.be_event, ChrEvent.OPENED)
-    feed(b'{"execute":"qmp_capabilities"}')
+    enable = b'{"enable":["oob"]}' if oob else b"{}"
+    feed(b'{"execute":"qmp_capabilities","arguments":' + enable + b"}")
     await asyncio.sleep(0.05)
     chr.calls.clear()
     for chunk in chunks:
         feed(chunk)
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(settle)
     machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
     await asyncio.wait_for(running, 5)
     return chr
 
 
-@pytest.mark.parametrize("use_io_thread", [True, False])
-def test_pipelined_replies_go_out_in_one_write(use_io_thread: bool) -> None:
-    requests = b"".join(b'{"execute":"query-status","id":%d}' % i for i in range(5))
-    chr = asyncio.run(_session(use_io_thread, requests))
-    replies = [json.loads(line) for line in b"".join(chr.calls).split(b"\r\n") if line]
-    assert [r["id"] for r in replies if "id" in r] == [0, 1, 2, 3, 4]
-    writes = len([c for c in chr.calls if b'"id"' in c])
-    # With the I/O thread all five answers go out in one system call; on a
-    # single loop each goes out at once, as QEMU writes them.
-    assert writes == (1 if use_io_thread else 5)
+def run(*chunks: bytes, **kwargs: object) -> CountingChardev:
+    with asyncio.Runner(loop_factory=new_main_loop) as runner:
+        return runner.run(_session(*chunks, **kwargs))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("use_io_thread", [True, False])
-def test_reply_is_not_held_for_an_unfinished_next_request(use_io_thread: bool) -> None:
-    chr = asyncio.run(_session(use_io_thread, b'{"execute":"query-status","id":7}{"execu'))
+def ids(chr: CountingChardev) -> list[object]:
+    return [m.get("id", m.get("event")) for m in chr.messages()]
+
+
+def test_pipelined_replies_go_out_in_one_write() -> None:
+    chr = run(b"".join(b'{"execute":"query-status","id":%d}' % i for i in range(5)))
+    assert ids(chr)[:5] == [0, 1, 2, 3, 4]
+    # All five answers were written by a single system call, not five.
+    assert len([c for c in chr.calls if b'"id"' in c]) == 1
+
+
+def test_reply_is_not_held_for_an_unfinished_next_request() -> None:
+    chr = run(b'{"execute":"query-status","id":7}{"execu')
     assert b'"id": 7}\r\n' in b"".join(chr.calls)
 
 
-def test_events_keep_their_place_among_held_replies() -> None:
+def test_events_keep_their_place_among_replies() -> None:
     """stop's STOP event goes before stop's reply, after the reply before it."""
-    chr = asyncio.run(
-        _session(
-            True,
-            b'{"execute":"query-status","id":1}{"execute":"stop","id":2}'
-            b'{"execute":"query-status","id":3}',
-        )
+    chr = run(
+        b'{"execute":"query-status","id":1}{"execute":"stop","id":2}'
+        b'{"execute":"query-status","id":3}'
     )
-    out = [json.loads(line) for line in b"".join(chr.calls).split(b"\r\n") if line]
-    shape = [m.get("id", m.get("event")) for m in out]
-    assert shape[:4] == [1, "STOP", 2, 3]
+    assert ids(chr)[:4] == [1, "STOP", 2, 3]
 
 
-def test_a_long_command_does_not_hold_back_the_reply_before_it() -> None:
-    seen: list[bool] = []
+def test_queries_run_on_the_io_thread_when_the_main_loop_is_idle() -> None:
+    threads: dict[str, str] = {}
+
+    def setup(machine: Machine, chr: CountingChardev) -> None:
+        def here(name: str) -> Callable[[], None]:
+            def handler() -> None:
+                threads[name] = threading.current_thread().name
+
+            return handler
+
+        machine.commands.full.register(QmpCommand("x-any", here("x-any"), any_thread=True))
+        machine.commands.full.register(QmpCommand("x-main", here("x-main")))
+
+    chr = run(b'{"execute":"x-any","id":1}{"execute":"x-main","id":2}', setup=setup)
+    assert ids(chr)[:2] == [1, 2]
+    assert threads == {"x-any": "mon_iothread", "x-main": threading.main_thread().name}
+
+
+def test_a_query_waits_while_the_main_loop_runs_a_command() -> None:
+    """With oob the query is read at once, but the main loop holds the big lock."""
 
     def setup(machine: Machine, chr: CountingChardev) -> None:
         def slow() -> None:
-            # Blocks the main loop, as a long synchronous command does; the
-            # earlier reply must reach the client meanwhile.
-            deadline = time.monotonic() + 3
-            while b'"id": 1}' not in chr.written and time.monotonic() < deadline:
-                time.sleep(0.01)
-            seen.append(b'"id": 1}' in chr.written)
+            time.sleep(0.3)
 
         machine.commands.full.register(QmpCommand("x-slow", slow))
 
-    chr = asyncio.run(
-        _session(
-            True,
-            b'{"execute":"query-status","id":1}{"execute":"x-slow","id":2}',
-            setup=setup,
-        )
+    chr = run(
+        b'{"execute":"x-slow","id":1}{"execute":"query-status","id":2}',
+        setup=setup,
+        oob=True,
+        settle=0.6,
     )
-    assert seen == [True]
-    assert b'{"return": {}, "id": 2}' in chr.written
+    assert ids(chr)[:2] == [1, 2]
+
+
+def test_a_query_does_not_overtake_a_paused_coroutine_command() -> None:
+    """A coroutine command leaves the main loop idle, but the batch is not done."""
+
+    def setup(machine: Machine, chr: CountingChardev) -> None:
+        async def wait() -> None:
+            await asyncio.sleep(0.2)
+
+        machine.commands.full.register(QmpCommand("x-wait", wait, coroutine=True))
+
+    chr = run(
+        b'{"execute":"x-wait","id":1}{"execute":"query-status","id":2}',
+        setup=setup,
+        oob=True,
+        settle=0.5,
+    )
+    assert ids(chr)[:2] == [1, 2]

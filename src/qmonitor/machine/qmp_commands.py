@@ -56,6 +56,8 @@ def register_commands(machine: Machine) -> None:
     negotiation.register(caps)
     full.register(caps)
 
+    # Queries read state under the big lock only: any_thread lets the
+    # monitor I/O thread answer them while the main loop is idle.
     def cmd(name: str, **options: Any) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             full.register(QmpCommand(name, fn, **options))
@@ -63,44 +65,44 @@ def register_commands(machine: Machine) -> None:
 
         return wrap
 
-    @cmd("query-version", allow_preconfig=True)
+    @cmd("query-version", allow_preconfig=True, any_thread=True)
     def query_version() -> dict[str, Any]:
         return machine.query_version()
 
-    @cmd("query-commands", allow_preconfig=True)
+    @cmd("query-commands", allow_preconfig=True, any_thread=True)
     def query_commands() -> list[dict[str, Any]]:
         mon = current_monitor()
         cmds = mon.commands if isinstance(mon, MonitorQMP) else full
         # QEMU prepends each command while walking its list.
         return [{"name": c.name} for c in reversed(list(cmds)) if c.enabled]
 
-    @cmd("query-status", allow_preconfig=True)
+    @cmd("query-status", allow_preconfig=True, any_thread=True)
     def query_status() -> dict[str, Any]:
         state = machine.runstate
         return {"running": state.is_running, "singlestep": False, "status": state.value}
 
-    @cmd("query-name", allow_preconfig=True)
+    @cmd("query-name", allow_preconfig=True, any_thread=True)
     def query_name() -> dict[str, Any]:
         name = machine.options.name
         return {} if name is None else {"name": name}
 
-    @cmd("query-uuid", allow_preconfig=True)
+    @cmd("query-uuid", allow_preconfig=True, any_thread=True)
     def query_uuid() -> dict[str, Any]:
         return {"UUID": machine.options.uuid or NIL_UUID}
 
-    @cmd("query-kvm", allow_preconfig=True)
+    @cmd("query-kvm", allow_preconfig=True, any_thread=True)
     def query_kvm() -> dict[str, Any]:
         return {"enabled": False, "present": True}
 
-    @cmd("query-target", allow_preconfig=True)
+    @cmd("query-target", allow_preconfig=True, any_thread=True)
     def query_target() -> dict[str, Any]:
         return {"arch": machine.options.target_arch}
 
-    @cmd("query-machines")
+    @cmd("query-machines", any_thread=True)
     def query_machines() -> list[dict[str, Any]]:
         return [dict(m) for m in MACHINE_TYPES]
 
-    @cmd("query-cpus-fast")
+    @cmd("query-cpus-fast", any_thread=True)
     def query_cpus_fast() -> list[dict[str, Any]]:
         return []
 

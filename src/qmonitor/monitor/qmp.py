@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.base import Chardev, ChrEvent
+from qmonitor.mainloop import big_lock
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry, encode_output
 from qmonitor.qapi.commands import QmpCommandList, is_oob, qmp_dispatch
 from qmonitor.qapi.error import ErrorClass, QapiError
@@ -98,8 +99,8 @@ class MonitorQMP(Monitor):
         # the dispatcher when it resumes the monitor (no thread hop then).
         self._input_lock = threading.Lock()
         self.loop = iothread_loop if use_io_thread else dispatcher.loop
-        #: A flush of replies held back for a pipelining client is scheduled.
-        self._flush_due = False
+        #: Replies wait in the output buffer until the current input run ends.
+        self._corked = False
 
     def start(self) -> None:
         """Attach to the chardev and join the monitor list (monitor_init_qmp)."""
@@ -140,34 +141,17 @@ class MonitorQMP(Monitor):
     def send_response(self, rsp: dict[str, Any]) -> None:
         """Write one message (qmp_send_response).
 
-        While more input of this client waits (a pipelining client), the
-        reply stays in the output buffer: the next reply, or a flush on the
-        monitor's loop, writes them together, in one system call instead of
-        one each.  The bytes on the wire are the same.  (Only with the I/O
-        thread, which flushes while the main loop runs the next command.)
+        While the monitor's loop works through a run of requests that came
+        in together (a pipelining client), replies collect in the output
+        buffer and go out in one write when the run ends, instead of one
+        write each.  The bytes on the wire are the same.
         """
         text = encode(rsp, self.pretty) + "\n"
-        streamer = self.streamer
-        if self.use_io_thread and (self.qmp_requests or streamer.buffered or streamer.has_ready()):
-            self._puts_deferred(text)
-        else:
-            self.puts(text)
-
-    def _puts_deferred(self, text: str) -> None:
-        # The flush runs on the I/O thread, so a long command that follows
-        # does not hold this reply back.
         with self.mon_lock:
-            self.outbuf += encode_output(text.replace("\n", "\r\n"))
-            if self._flush_due:
+            if self._corked:
+                self.outbuf += encode_output(text.replace("\n", "\r\n"))
                 return
-            self._flush_due = True
-        assert self.loop is not None
-        self.loop.call_soon_threadsafe(self._deferred_flush)
-
-    def _deferred_flush(self) -> None:
-        with self.mon_lock:
-            self._flush_due = False
-            self._flush_locked()
+        self.puts(text)
 
     def send_event(self, msg: dict[str, Any], encoded: dict[bool, str]) -> None:
         """Deliver an event unless still negotiating (monitor_qapi_event_emit).
@@ -206,17 +190,24 @@ class MonitorQMP(Monitor):
     def _pump(self) -> None:
         """Handle complete messages while the monitor takes input (input lock held)."""
         streamer = self.streamer
-        # Suspension stops reading further bytes; events the last byte read
-        # already completed are still handled, as QEMU handles every value a
-        # byte finishes before it looks at suspension again.
-        while not self.suspend_cnt or streamer.has_ready():
-            ev = streamer.next_event()
-            if ev is NEED_DATA:
-                return
-            if isinstance(ev, JsonMessage):
-                self._handle_command(ev.value, None)
-            elif isinstance(ev, JsonParseError):
-                self._handle_command(None, ev.message)
+        with self.mon_lock:
+            self._corked = True
+        try:
+            # Suspension stops reading further bytes; events the last byte
+            # read already completed are still handled, as QEMU handles every
+            # value a byte finishes before it looks at suspension again.
+            while not self.suspend_cnt or streamer.has_ready():
+                ev = streamer.next_event()
+                if ev is NEED_DATA:
+                    return
+                if isinstance(ev, JsonMessage):
+                    self._handle_command(ev.value, None)
+                elif isinstance(ev, JsonParseError):
+                    self._handle_command(None, ev.message)
+        finally:
+            with self.mon_lock:
+                self._corked = False
+                self._flush_locked()
 
     def _accept_input(self) -> None:
         with self._input_lock:
@@ -240,6 +231,8 @@ class MonitorQMP(Monitor):
                 # A coroutine command run out of band cannot happen (QEMU
                 # asserts); close it rather than leak it.
                 pending.close()
+            return
+        if err is None and self.dispatcher.try_run_here(self, req):
             return
         with self.qmp_queue_lock:
             # Without OOB at most one request is queued; with OOB, stop
@@ -304,11 +297,13 @@ class QmpDispatcher:
         self._busy_lock = threading.Lock()
         self._shutdown = False
         self._running: asyncio.Task[None] | None = None
-        self.loop_thread: int | None = None
+        self._loop_thread: int | None = None
+        #: The main loop's big lock, when it has one (qmonitor.mainloop).
+        self.bql = big_lock(loop)
 
     def start(self) -> None:
         """Start dispatching (call on the main loop)."""
-        self.loop_thread = threading.get_ident()
+        self._loop_thread = threading.get_ident()
         self.loop.call_soon(self._process)
 
     def wake(self) -> None:
@@ -317,11 +312,43 @@ class QmpDispatcher:
             if self._busy:
                 return
             self._busy = True
-        if threading.get_ident() == self.loop_thread:
+        if threading.get_ident() == self._loop_thread:
             # Queued on the main loop itself: no need to wake it up.
             self.loop.call_soon(self._process)
         else:
             self.loop.call_soon_threadsafe(self._process)
+
+    def try_run_here(self, mon: MonitorQMP, req: Any) -> bool:
+        """Run an in-band request in this thread if the main loop is idle.
+
+        That is when the main loop is waiting (its big lock is free), no
+        batch is pending or paused (nothing this request could overtake)
+        and the command says it needs only the big lock (``any_thread``).
+        The reply is then the same as from the dispatcher, without two
+        thread hops.  False: queue it as usual.
+        """
+        bql = self.bql
+        if bql is None or self._shutdown or not isinstance(req, dict):
+            return False
+        name = req.get("execute")
+        if not isinstance(name, str):
+            return False
+        cmd = mon.commands.find(name)
+        if cmd is None or not cmd.any_thread or cmd.coroutine:
+            return False
+        if not bql.acquire(blocking=False):
+            return False
+        try:
+            # Under the big lock no batch can start; one that is scheduled
+            # or paused on a coroutine command shows as busy.
+            if self._busy or self._shutdown or mon.qmp_requests:
+                return False
+            pending = mon.dispatch(req)
+            if pending is not None:  # cannot happen for any_thread commands
+                pending.close()
+            return True
+        finally:
+            bql.release()
 
     def stop_taking_requests(self) -> None:
         """From now on leave queued requests unanswered (the machine is quitting)."""

@@ -54,6 +54,10 @@ class QmpCommand:
     coroutine: bool = False
     success_response: bool = True
     enabled: bool = True
+    #: The handler needs only the big lock, not the main loop's thread (it
+    #: touches no loop-bound object): the monitor I/O thread may run it
+    #: itself while the main loop is idle.  Not for coroutine commands.
+    any_thread: bool = False
 
     def call(self, arguments: dict[str, Any]) -> Any:
         """Validate ``arguments`` as QEMU's input visitor does, then run the handler."""
