@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import bench_events
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 LOADGEN_SRC = BENCH / "loadgen.c"
@@ -295,6 +297,20 @@ ROWS = [
         "lower",
         1,
     ),
+    # qmonitor only (bench_events.py): QEMU has no way to emit events on demand.
+    *(
+        Row(
+            f"events_{n}",
+            f"events delivered to {n} client{'s' if n > 1 else ''} on "
+            f"{n} monitor{'s' if n > 1 else ''}, total",
+            "events/s",
+            "higher",
+            0,
+        )
+        for n in bench_events.CLIENT_COUNTS
+    ),
+    Row("emit_throttled", "throttled emission (RTC_CHANGE, held), no client", "/s", "higher", 0),
+    Row("emit_unthrottled", "unthrottled emission, no client", "/s", "higher", 0),
 ]
 
 
@@ -496,6 +512,37 @@ def run_clients(t: Target, s: Settings, tmp: Path) -> None:
         stop(proc)
 
 
+def run_events(t: Target, s: Settings, tmp: Path) -> None:
+    """Event delivery and emission cost (qmonitor only; see bench_events.py)."""
+    try:
+        bench_events.build_evsink()
+    except bench_events.EventBenchError as e:
+        for n in bench_events.CLIENT_COUNTS:
+            t.results[f"events_{n}"] = {"value": None, "error": str(e)}
+        note(f"  {t.name} events: n/a ({e})")
+        return
+    for n in bench_events.CLIENT_COUNTS:
+
+        def deliver(n: int = n) -> Any:
+            try:
+                out = bench_events.delivery(n, s.duration, s.warmup, tmp)
+            except bench_events.EventBenchError as e:
+                raise BenchError(str(e)) from e
+            return out["events_per_s"], out
+
+        record(t, f"events_{n}", deliver)
+    try:
+        e = bench_events.emission(s.duration)
+    except bench_events.EventBenchError as err:
+        for key in ("emit_throttled", "emit_unthrottled"):
+            t.results[key] = {"value": None, "error": str(err)}
+        note(f"  {t.name} emission: n/a ({err})")
+        return
+    t.results["emit_throttled"] = {"value": e["throttled_per_s"], "detail": e}
+    t.results["emit_unthrottled"] = {"value": e["unthrottled_no_client_per_s"], "detail": e}
+    note(f"  {t.name} emission: {e['throttled_per_s']:.6g} /s throttled")
+
+
 def run_target(t: Target, s: Settings) -> None:
     note(f"{t.name}: {' '.join(t.cmd)}")
     t.version = target_version(t)
@@ -509,6 +556,8 @@ def run_target(t: Target, s: Settings) -> None:
             note(f"  {t.name}: {t.status}")
             return
         run_clients(t, s, tmp)
+        if t.name == "qmonitor":
+            run_events(t, s, tmp)
         record(t, "startup", lambda: run_startup(t, s, tmp))
         try:
             run_memory(t, s, tmp)

@@ -59,10 +59,16 @@ async def _session(
     loop.call_soon_threadsafe(chr.be_event, ChrEvent.OPENED)
     enable = b'{"enable":["oob"]}' if oob else b"{}"
     feed(b'{"execute":"qmp_capabilities","arguments":' + enable + b"}")
-    await asyncio.sleep(0.05)
+    for _ in range(500):  # until negotiation is over and the main loop idle again
+        if b'{"return": {}}' in chr.written:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.02)
     chr.calls.clear()
     for chunk in chunks:
-        feed(chunk)
+        # Arrives while the main loop waits (as a client's bytes would),
+        # not while it is still busy handing them over.
+        loop.call_soon_threadsafe(loop.call_later, 0.05, chr.be_write, chunk)
     await asyncio.sleep(settle)
     machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
     await asyncio.wait_for(running, 5)

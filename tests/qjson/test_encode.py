@@ -156,3 +156,50 @@ def test_any_text_is_escaped_to_ascii(text: str) -> None:
     out = quote(text)
     assert out.isascii() and out.startswith('"') and out.endswith('"')
     assert all(0x20 <= ord(c) < 0x7F for c in out)
+
+
+def _reference(value: object) -> str:
+    """The plain recursive writer the fast compact encoder must agree with."""
+    if isinstance(value, dict):
+        keys = list(value) if len(value) < 2 else qdict_order(value)
+        return "{" + ", ".join(f"{quote(k)}: {_reference(value[k])}" for k in keys) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_reference(v) for v in value) + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return format(value, ".17g")
+    assert isinstance(value, str)
+    return quote(value)
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=80)
+    | st.sampled_from(["running", "status", "id", "return"])
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(
+            st.text(max_size=12) | st.sampled_from(["a", "b", "id"]), inner, max_size=6
+        )
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values)
+def test_compact_form_agrees_with_the_plain_writer(value: object) -> None:
+    # Twice: the second run uses the cached shapes and literals.
+    assert encode(value) == _reference(value)
+    assert encode(value) == _reference(value)

@@ -7,19 +7,35 @@ broadcast at once or, for throttled events, rate limited per key: the first
 event of a key goes out and arms a timer; later ones are stored (the last
 one wins) and sent when the timer fires, which re-arms it; a timer that
 finds nothing stored frees the key's state.
+
+An event is encoded once, when it is emitted: data that QEMU's JSON writer
+could not represent (a set, bytes, an object) raises :class:`TypeError` to
+the emitter, before anything is queued or written.  Floats that are not
+finite go out as QEMU prints them (``inf``, ``nan``: ``%.17g``), which is
+not JSON, as in QEMU.  Each monitor then gets the same bytes through
+:meth:`Monitor.write_event`, which bounds what a client that stops reading
+can pile up (README, "Slow readers").
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from qmonitor.monitor.monitor import encode_output
+from qmonitor.monitor.qmp import MonitorQMP
+from qmonitor.qjson.encode import encode, qdict_order, quote
+
 if TYPE_CHECKING:
     from qmonitor.monitor.monitor import MonitorRegistry
+
+log = logging.getLogger(__name__)
 
 #: One second in nanoseconds (QEMU's SCALE_MS * 1000).
 SECOND_NS = 1_000_000_000
@@ -171,6 +187,69 @@ def wall_clock_timestamp() -> dict[str, int]:
     return {"seconds": ns // 1_000_000_000, "microseconds": (ns // 1000) % 1_000_000}
 
 
+# The members of an event message in QEMU's output order (qmp_event_build_dict
+# inserts "event", "timestamp", then the generated code adds "data").
+_ORDER_NO_DATA = tuple(qdict_order(("event", "timestamp")))
+_ORDER_DATA = tuple(qdict_order(("event", "timestamp", "data")))
+_TIMESTAMP_KEYS = ("seconds", "microseconds")
+_TIMESTAMP_ORDER = tuple(qdict_order(_TIMESTAMP_KEYS))
+
+
+def _encode_compact(name: str, timestamp: dict[str, int], data: dict[str, Any] | None) -> str:
+    """The compact text of an event message, as ``encode`` writes it, but faster.
+
+    The envelope has a fixed shape, so only the data goes through the
+    generic encoder.
+    """
+    if (
+        len(timestamp) == 2
+        and type(timestamp.get("seconds")) is int
+        and type(timestamp.get("microseconds")) is int
+    ):
+        ts = "{" + ", ".join(f'"{k}": {timestamp[k]}' for k in _TIMESTAMP_ORDER) + "}"
+    else:
+        ts = encode(timestamp)
+    parts = {"event": quote(name), "timestamp": ts}
+    if data is None:
+        order: tuple[str, ...] = _ORDER_NO_DATA
+    else:
+        parts["data"] = encode(data)
+        order = _ORDER_DATA
+    return "{" + ", ".join(f'"{k}": {parts[k]}' for k in order) + "}"
+
+
+class QapiEvent:
+    """One emitted event: its message and its bytes on the wire, per output form."""
+
+    __slots__ = ("_pretty", "compact", "msg", "name")
+
+    def __init__(self, name: str, msg: dict[str, Any], compact: bytes) -> None:
+        self.name = name
+        self.msg = msg
+        #: The compact form, ``\r\n`` included.
+        self.compact = compact
+        self._pretty: bytes | None = None
+
+    def wire(self, pretty: bool) -> bytes:
+        """The bytes a monitor writes (pretty form encoded on first use)."""
+        if not pretty:
+            return self.compact
+        data = self._pretty
+        if data is None:
+            text = encode(self.msg, True) + "\n"
+            data = self._pretty = encode_output(text.replace("\n", "\r\n"))
+        return data
+
+
+def build_event(name: str, timestamp: dict[str, int], data: dict[str, Any] | None) -> QapiEvent:
+    """Build and encode an event message; :class:`TypeError` if it cannot be encoded."""
+    msg: dict[str, Any] = {"event": name, "timestamp": timestamp}
+    if data is not None:
+        msg["data"] = data
+    text = _encode_compact(name, timestamp, data)
+    return QapiEvent(name, msg, encode_output(text + "\r\n"))
+
+
 @dataclass(slots=True)
 class _ThrottleState:
     """MonitorQAPIEventState: a key's timer and the event held for it."""
@@ -178,7 +257,7 @@ class _ThrottleState:
     event: str
     key: tuple[str, object]
     timer: TimerHandle | None = None
-    held: dict[str, Any] | None = None
+    held: QapiEvent | None = None
 
 
 @dataclass
@@ -199,51 +278,53 @@ def qapi_event_emit(registry: MonitorRegistry, event: str, data: dict[str, Any] 
 
     Events emitted while this thread is already delivering one are queued
     and delivered after it, in order (the seed's reentrancy work-around).
+    The event is encoded here: data that cannot be encoded raises
+    :class:`TypeError` and nothing is sent.  ``data`` must not be changed
+    afterwards (a throttled event may be held and sent later).
     """
     state = registry.events
-    msg: dict[str, Any] = {
-        "event": event,
-        "timestamp": state.timestamp() if state is not None else wall_clock_timestamp(),
-    }
-    if data is not None:
-        msg["data"] = data
-    queue: list[tuple[MonitorRegistry, str, dict[str, Any]]] | None = getattr(_local, "queue", None)
+    timestamp = state.timestamp() if state is not None else wall_clock_timestamp()
+    try:
+        ev = build_event(event, timestamp, data)
+    except RecursionError:
+        raise TypeError(f"cannot encode the data of event {event}: nested too deeply") from None
+    queue: deque[tuple[MonitorRegistry, QapiEvent]] | None = getattr(_local, "queue", None)
     if queue is not None:
-        queue.append((registry, event, msg))
+        queue.append((registry, ev))
         return
-    queue = [(registry, event, msg)]
+    queue = deque(((registry, ev),))
     _local.queue = queue
     try:
         while queue:
-            reg, name, item = queue.pop(0)
-            _queue_no_reenter(reg, name, item)
+            reg, item = queue.popleft()
+            _queue_no_reenter(reg, item)
     finally:
         _local.queue = None
 
 
-def _throttle_key(event: str, msg: dict[str, Any]) -> object:
+def _throttle_key(event: str, data: Any) -> object:
     member = THROTTLE_KEY_MEMBER.get(event)
     if member is None:
         return None
-    data = msg.get("data")
     return data.get(member) if isinstance(data, dict) else None
 
 
-def _queue_no_reenter(registry: MonitorRegistry, event: str, msg: dict[str, Any]) -> None:
+def _queue_no_reenter(registry: MonitorRegistry, ev: QapiEvent) -> None:
     state = registry.events
+    event = ev.name
     with registry.lock:
         rate = state.rates_ns.get(event, 0) if state is not None else 0
         if not rate or state is None:
-            broadcast_locked(registry, msg)
+            broadcast_locked(registry, ev)
             return
-        key = (event, _throttle_key(event, msg))
+        key = (event, _throttle_key(event, ev.msg.get("data")))
         evstate = state.throttled.get(key)
         if evstate is not None:
             # A timer is pending: hold this one, replacing any held before.
-            evstate.held = msg
+            evstate.held = ev
             return
         now = state.clock.now_ns()
-        broadcast_locked(registry, msg)
+        broadcast_locked(registry, ev)
         evstate = _ThrottleState(event, key)
         state.throttled[key] = evstate
         evstate.timer = state.clock.call_at(
@@ -260,20 +341,36 @@ def _throttle_timer_fired(registry: MonitorRegistry, evstate: _ThrottleState) ->
             return
         if evstate.held is not None:
             now = state.clock.now_ns()
-            msg, evstate.held = evstate.held, None
-            broadcast_locked(registry, msg)
+            ev, evstate.held = evstate.held, None
             rate = state.rates_ns.get(evstate.event, 0)
+            # Re-arm first: whatever happens in delivery, the key keeps working.
             evstate.timer = state.clock.call_at(
                 now + rate, lambda: _throttle_timer_fired(registry, evstate)
             )
+            broadcast_locked(registry, ev)
         else:
             del state.throttled[evstate.key]
 
 
-def broadcast_locked(registry: MonitorRegistry, msg: dict[str, Any]) -> None:
-    """Send an event to every QMP monitor past negotiation (registry lock held)."""
-    encoded: dict[bool, str] = {}
+def broadcast_locked(registry: MonitorRegistry, ev: QapiEvent) -> None:
+    """Send an event to every QMP monitor past negotiation (registry lock held).
+
+    As the seed's ``monitor_qapi_event_emit``: HMP monitors and QMP monitors
+    still in capabilities negotiation get nothing.  A monitor whose output
+    fails does not keep the event from the others.
+    """
+    texts: dict[bool, str] | None = None
     for mon in registry.monitors:
-        send_event = getattr(mon, "send_event", None)
-        if send_event is not None:
-            send_event(msg, encoded)
+        try:
+            if isinstance(mon, MonitorQMP):
+                if not mon.negotiating:
+                    mon.write_event(ev.wire(mon.pretty))
+                continue
+            # Any other monitor that takes events (a test double, an embedder's).
+            send_event = getattr(mon, "send_event", None)
+            if send_event is not None:
+                if texts is None:
+                    texts = {False: ev.compact.decode()[:-2] + "\n"}
+                send_event(ev.msg, texts)
+        except Exception:  # one monitor's failure must not reach the emitter
+            log.exception("delivering event %s to monitor %s failed", ev.name, mon)

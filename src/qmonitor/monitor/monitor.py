@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import errno
+import logging
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -25,6 +26,13 @@ from qmonitor.chardev.base import Chardev
 
 if TYPE_CHECKING:
     from qmonitor.monitor.events import EventState
+
+log = logging.getLogger(__name__)
+
+#: Output a monitor may hold for a client that does not read before events
+#: for it are dropped (bytes).  QEMU has no limit: its buffer grows as long
+#: as events come.  Replies are never dropped; see README, "Slow readers".
+EVENT_OUTBUF_LIMIT = 1 << 20
 
 _current: contextvars.ContextVar[Monitor | None] = contextvars.ContextVar(
     "monitor_cur", default=None
@@ -129,6 +137,12 @@ class Monitor:
         self.mux_out = False
         self.suspend_cnt = 0
         self._suspend_lock = threading.Lock()
+        #: Events are dropped, not queued, while this much output waits
+        #: (0: no limit, as QEMU).
+        self.event_outbuf_limit = EVENT_OUTBUF_LIMIT
+        #: Events dropped for this monitor since it was created.
+        self.events_dropped = 0
+        self._drop_streak = 0
         #: The loop running this monitor's chardev handlers.
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -186,6 +200,60 @@ class Monitor:
             del self.outbuf[:rc]
         if not self.out_watch:
             self.out_watch = self.chr.add_watch(self._unblocked)
+
+    def write_event(self, data: bytes) -> bool:
+        """Queue an event's wire bytes and flush; False if it was dropped.
+
+        As :meth:`puts` for a complete message, with one difference from
+        QEMU: while more than :attr:`event_outbuf_limit` bytes of earlier
+        output wait for a client that does not read, the event is dropped
+        (counted in :attr:`events_dropped`, logged once per run of drops)
+        until the buffer is down to half the limit, so a stalled client
+        cannot make the process grow without bound.
+        """
+        with self.mon_lock:
+            outbuf = self.outbuf
+            limit = self.event_outbuf_limit
+            # Once dropping, go on until half the limit has drained, so a
+            # client that reads a trickle gets runs of events, not one in N.
+            if limit and (len(outbuf) >= limit or (self._drop_streak and len(outbuf) > limit // 2)):
+                self.events_dropped += 1
+                self._drop_streak += 1
+                if self._drop_streak == 1:
+                    log.warning(
+                        "monitor %s: client not reading, %d bytes waiting: dropping events",
+                        self._label(),
+                        len(outbuf),
+                    )
+                return False
+            if self._drop_streak:
+                self._end_drop_streak()
+            chr = self.chr
+            if outbuf or self.skip_flush or self.mux_out or chr is None:
+                # Earlier output waits (for a write watch or a deferred
+                # flush): keep the order; only try writing if nothing will.
+                outbuf += data
+                if not self.out_watch:
+                    self._flush_locked()
+                return True
+            # The common case: nothing waits, write straight from the event.
+            rc = chr.write(data)
+            if 0 <= rc < len(data):
+                outbuf += data[rc:] if rc else data
+                if not self.out_watch:
+                    self.out_watch = chr.add_watch(self._unblocked)
+            return True
+
+    def _end_drop_streak(self) -> None:
+        log.warning(
+            "monitor %s: delivering events again after dropping %d",
+            self._label(),
+            self._drop_streak,
+        )
+        self._drop_streak = 0
+
+    def _label(self) -> str:
+        return self.chr.label if self.chr is not None else "(none)"
 
     def _unblocked(self) -> None:
         with self.mon_lock:

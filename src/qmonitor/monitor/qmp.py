@@ -153,19 +153,6 @@ class MonitorQMP(Monitor):
                 return
         self.puts(text)
 
-    def send_event(self, msg: dict[str, Any], encoded: dict[bool, str]) -> None:
-        """Deliver an event unless still negotiating (monitor_qapi_event_emit).
-
-        ``encoded`` keeps the event's text per output form across the
-        monitors of one broadcast, so it is encoded once, not once each.
-        """
-        if self.negotiating:
-            return
-        text = encoded.get(self.pretty)
-        if text is None:
-            text = encoded[self.pretty] = encode(msg, self.pretty) + "\n"
-        self.puts(text)
-
     def greeting(self) -> dict[str, Any]:
         offered = [cap for cap in QMP_CAPABILITIES if cap in self.capab_offered]
         return {"QMP": {"version": self._greeting_version(), "capabilities": offered}}
@@ -259,10 +246,11 @@ class MonitorQMP(Monitor):
         A coroutine command is not answered here: its coroutine is returned
         for the dispatcher to await on the main loop.
         """
-        rsp = qmp_dispatch(self.commands, req, self.oob_enabled(), self)
-        if inspect.iscoroutine(rsp):
+        rsp = qmp_dispatch(self.commands, req, "oob" in self.capab, self)
+        if type(rsp) is dict:
+            self._respond(rsp)
+        elif inspect.iscoroutine(rsp):
             return rsp
-        self._respond(rsp)  # type: ignore[arg-type]
         return None
 
     def _respond(self, rsp: dict[str, Any] | None) -> None:

@@ -10,6 +10,7 @@ is added last, errors carry no ``return``).
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -144,8 +145,6 @@ def qmp_dispatch(
     For a ``coroutine`` handler the result is a coroutine yielding the
     reply; the caller awaits it on the main loop.
     """
-    from qmonitor.monitor.monitor import set_current_monitor
-
     has_id = isinstance(request, dict) and "id" in request
     req_id = request.get("id") if has_id else None
     try:
@@ -162,19 +161,39 @@ def qmp_dispatch(
             raise QapiError(COMMAND_DISABLED.format(command), ErrorClass.COMMAND_NOT_FOUND)
         if oob and not cmd.allow_oob:
             raise QapiError(NO_OOB.format(command))
-        arguments = request.get("arguments", {})
-        old = set_current_monitor(cur_mon)
+        arguments = request.get("arguments", _NO_ARGUMENTS)
+        token = _current_monitor().set(cur_mon)
         try:
             ret = cmd.call(arguments)
         finally:
-            set_current_monitor(old)
-        if inspect.isawaitable(ret):
+            _current_monitor().reset(token)
+        if type(ret) not in _NOT_AWAITABLE and inspect.isawaitable(ret):
             return _finish(ret, cmd, cur_mon, req_id, has_id)
     except QapiError as err:
         return error_response(err, req_id, has_id)
     except Exception as exc:  # a handler bug must not cost the client its reply
         return error_response(internal_error(exc), req_id, has_id)
     return _success(cmd, ret, req_id, has_id)
+
+
+#: Arguments of a request that has none (never changed: handlers get copies).
+_NO_ARGUMENTS: dict[str, Any] = {}
+
+#: Return types that are plainly not awaitable (spares the general check).
+_NOT_AWAITABLE = frozenset({type(None), dict, list, str, int, bool, float})
+
+
+def _current_monitor() -> contextvars.ContextVar[Monitor | None]:
+    """The ``monitor_cur`` variable (imported late: monitor imports this module)."""
+    global _monitor_cur
+    if _monitor_cur is None:
+        from qmonitor.monitor.monitor import _current
+
+        _monitor_cur = _current
+    return _monitor_cur
+
+
+_monitor_cur: contextvars.ContextVar[Monitor | None] | None = None
 
 
 def internal_error(exc: BaseException) -> QapiError:

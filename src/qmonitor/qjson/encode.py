@@ -124,6 +124,24 @@ def quote(s: str) -> str:
     return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
 
 
+# Member names and short values (states, names, paths) repeat from message
+# to message: their literals are kept.
+_quote_cache: dict[str, str] = {}
+_QUOTE_CACHE_MAX = 8192
+_QUOTE_CACHE_LEN = 64
+
+
+def _quote_cached(s: str) -> str:
+    literal = _quote_cache.get(s)
+    if literal is None:
+        literal = quote(s)
+        if len(s) <= _QUOTE_CACHE_LEN:
+            if len(_quote_cache) >= _QUOTE_CACHE_MAX:
+                _quote_cache.clear()
+            _quote_cache[s] = literal
+    return literal
+
+
 def _scalar(value: Any) -> str:
     if value is None:
         return "null"
@@ -140,36 +158,66 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} as QMP JSON")
 
 
+# A dict's keys, in insertion order → (key, text before its value) in QEMU's
+# order: '{"a": ' for the first member, ', "b": ' for the others.
+_Shape = tuple[tuple[str, str], ...]
+_shape_cache: dict[tuple[str, ...], _Shape] = {}
+
+
+def _dict_shape(keys: tuple[str, ...]) -> _Shape:
+    shape = _shape_cache.get(keys)
+    if shape is None:
+        ordered = qdict_order(keys) if len(keys) > 1 else keys
+        shape = tuple(
+            (key, ("{" if i == 0 else ", ") + quote(key) + ": ") for i, key in enumerate(ordered)
+        )
+        if len(keys) <= _ORDER_CACHE_KEYS:
+            if len(_shape_cache) >= _ORDER_CACHE_MAX:
+                _shape_cache.clear()
+            _shape_cache[keys] = shape
+    return shape
+
+
 def _compact(value: Any, out: list[str]) -> None:
-    if isinstance(value, dict):
+    # Exact types first (bool before int: it is one); subclasses such as
+    # enums take the general path of _scalar.
+    append = out.append
+    kind = type(value)
+    if kind is dict:
         if not value:
-            out.append("{}")
+            append("{}")
             return
-        out.append("{")
-        keys = value.keys() if len(value) == 1 else qdict_order(value.keys())
-        first = True
-        for key in keys:
-            if not first:
-                out.append(", ")
-            first = False
-            out.append(quote(key))
-            out.append(": ")
-            _compact(value[key], out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
+        for key, prefix in _dict_shape(tuple(value)):
+            append(prefix)
+            member = value[key]
+            kind = type(member)
+            if kind is str:
+                append(_quote_cached(member))
+            elif kind is bool:
+                append("true" if member else "false")
+            elif kind is int:
+                append(int.__repr__(member))
+            elif member is None:
+                append("null")
+            else:
+                _compact(member, out)
+        append("}")
+    elif kind is list or kind is tuple or isinstance(value, list | tuple):
         if not value:
-            out.append("[]")
+            append("[]")
             return
-        out.append("[")
         first = True
         for item in value:
-            if not first:
-                out.append(", ")
+            append("[" if first else ", ")
             first = False
             _compact(item, out)
-        out.append("]")
+        append("]")
+    elif kind is str:
+        append(_quote_cached(value))
+    elif isinstance(value, dict):
+        _compact(dict(value), out)
     else:
-        out.append(_scalar(value))
+        append(_scalar(value))
 
 
 def _pretty(value: Any, out: list[str], depth: int) -> None:
