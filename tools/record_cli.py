@@ -35,6 +35,9 @@ STARTUP_SECONDS = 1.0
 
 QMP = "unix:{tmp}/qmp.sock,server=on,wait=off"
 
+#: A PC without default devices, for the cases that need an ISA bus.
+PC = ["-M", "pc", "-display", "none", "-nodefaults"]
+
 #: (name, arguments, options).  Options: "base" (default True) and "probe"
 #: (default False): add a QMP socket at the end and record query-chardev.
 CASES: list[tuple[str, list[str], dict[str, bool]]] = [
@@ -172,6 +175,34 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("accel_help", ["-accel", "help"], {}),
     ("accel_bad_property", ["-accel", "tcg,bogus=1"], {}),
     ("accel_and_machine_accel", ["-accel", "tcg", "-M", "none,accel=tcg"], {}),
+    # -watchdog-action, -action (one merged group, checked right after the option loop)
+    ("watchdog_action_bogus", ["-watchdog-action", "foo"], {}),
+    ("watchdog_action_uppercase", ["-watchdog-action", "RESET"], {}),
+    ("watchdog_action_merged", ["-watchdog-action", "foo", "-watchdog-action", "bar"], {}),
+    ("watchdog_action_then_action", ["-watchdog-action", "pause", "-action", "watchdog=foo"], {}),
+    ("watchdog_action_missing", ["-watchdog-action"], {}),
+    ("watchdog_action_before_chardev", ["-watchdog-action", "x", "-chardev", "bogus"], {}),
+    ("watchdog_action_before_machine", ["-M", "bogus", "-watchdog-action", "foo"], {}),
+    ("watchdog_action_after_uuid", ["-watchdog-action", "foo", "-uuid", "bad"], {}),
+    ("watchdog_option_removed", ["-watchdog", "ib700"], {}),
+    ("action_unknown_key", ["-action", "foo=bar"], {}),
+    ("action_reboot_checked_first", ["-action", "watchdog=bar,reboot=foo"], {}),
+    ("action_panic_bogus", ["-action", "panic=foo"], {}),
+    ("action_flag", ["-action", "watchdog"], {}),
+    ("action_with_id", ["-action", "watchdog=pause,id=x"], {}),
+    ("action_help", ["-action", "help"], {}),
+    # -device: the ib700 watchdog
+    ("device_ib700_without_isa", ["-device", "ib700"], {}),
+    ("device_ib700_without_isa_first", ["-device", "ib700,foo=1", "-device", "foo"], {}),
+    ("device_after_serial_error", ["-device", "ib700", "-serial", "chardev:nope"], {}),
+    ("device_missing_driver", ["-device", "id=x"], {}),
+    ("device_bad_id", ["-device", "ib700,id=1x"], {}),
+    ("device_duplicate_id", ["-device", "ib700,id=w", "-device", "ib700,id=w"], {}),
+    ("device_ib700_bad_property", [*PC, "-device", "ib700,foo=1"], {"base": False}),
+    ("device_ib700_bad_bus", [*PC, "-device", "ib700,bus=x"], {"base": False}),
+    ("device_ib700_help", [*PC, "-device", "ib700,help"], {"base": False}),
+    ("device_ib700_help_mark", ["-device", "ib700,?"], {}),
+    ("device_help_after_action", ["-watchdog-action", "x", "-device", "ib700,help"], {}),
     # -display, -nographic, -daemonize
     ("display_bogus", ["-display", "bogus"], {}),
     ("display_unexpected", ["-display", "none,foo=bar"], {}),
@@ -283,6 +314,37 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("good_qtest", ["-qtest", "unix:{tmp}/qt,server=on,wait=off"], {"probe": True}),
     ("good_size_hex_suffix", ["-chardev", "ringbuf,id=r,size=0x10k"], {"probe": True}),
     ("good_double_dash", ["--S", "--name", "x", "--qmp", QMP], {}),
+    (
+        "good_ib700",
+        [*PC, "-S", "-device", "ib700,bus=isa.0,id=wd", "-watchdog-action", "pause"],
+        {"base": False, "probe": True},
+    ),
+    (
+        "good_two_ib700_action_merged",
+        [
+            *PC,
+            "-S",
+            "-device",
+            "ib700",
+            "-device",
+            "driver=ib700",
+            "-action",
+            "watchdog=foo",
+            "-watchdog-action",
+            "inject-nmi",
+        ],
+        {"base": False, "probe": True},
+    ),
+    (
+        "good_action_all",
+        [*PC, "-S", "-action", "reboot=shutdown,shutdown=pause,panic=exit-failure,watchdog=none"],
+        {"base": False, "probe": True},
+    ),
+    (
+        "good_qtest_log",
+        ["-qtest", "unix:{tmp}/qt,server=on,wait=off", "-qtest-log", "{tmp}/qtest.log"],
+        {"probe": True},
+    ),
 ]
 
 

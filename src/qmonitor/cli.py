@@ -84,6 +84,26 @@ def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
     return backend(cfg.id)
 
 
+def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
+    """Serve qtest on ``chr``, logging as ``-qtest-log`` says (QEMU: stderr by default).
+
+    QEMU opens the log with ``fopen(name, "w+")`` and silently logs nothing
+    when that fails.
+    """
+    if log_name is None:
+        machine.add_qtest(chr, sys.stderr)
+        return
+    if log_name == "none":
+        machine.add_qtest(chr, None)
+        return
+    try:
+        log_file = open(log_name, "w+", encoding="latin-1")  # noqa: SIM115 - closed at exit
+    except OSError:
+        machine.add_qtest(chr, None)
+        return
+    machine.add_qtest(chr, log_file).close_log_on_exit(log_file)
+
+
 async def _amain(config: Config, prog: str) -> int:
     loop = asyncio.get_running_loop()
     machine = Machine(
@@ -95,6 +115,8 @@ async def _amain(config: Config, prog: str) -> int:
             qemu_version=config.qemu_version,
             package=config.package,
             accel=config.accel,
+            watchdog_action=config.watchdog_action,
+            ib700=any(device.driver == "ib700" for device in config.devices),
         ),
         loop,
     )
@@ -130,7 +152,7 @@ async def _amain(config: Config, prog: str) -> int:
         if config.qtest is not None:
             qtest_chr = chardevs.get(config.qtest)
             if qtest_chr is not None:
-                machine.add_qtest(qtest_chr)
+                _add_qtest(machine, qtest_chr, config.qtest_log)
     except StartupError:
         for chr in chardevs.values():
             chr.close()

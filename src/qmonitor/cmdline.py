@@ -5,10 +5,12 @@ chardevs to open, the monitors to put on them, and the machine settings.  It
 opens nothing.  It follows ``softmmu/vl.c``: a first pass over the vector
 that rejects unknown options and missing arguments, a second pass that
 handles each option in order (and reports QemuOpts syntax errors at once),
-then the later stages in QEMU's order -- machine type, default devices,
-chardevs, accelerators, the qtest chardev, monitors, serial and parallel
-ports -- each reporting the errors QEMU reports there, with QEMU's texts and
-``PROG: -opt arg:`` prefixes.  Errors QEMU only meets while opening a device
+then the later stages in QEMU's order -- ``-action``/``-watchdog-action``,
+``-device DRIVER,help``, machine type, default devices, chardevs,
+accelerators, the qtest chardev, monitors, serial and parallel ports, and
+last the ``-device`` devices qmonitor models (the ib700) -- each reporting
+the errors QEMU reports there, with QEMU's texts and ``PROG: -opt arg:``
+prefixes.  Errors QEMU only meets while opening a device
 (a socket that cannot be bound, a file that cannot be created) are left to
 whoever opens it.
 
@@ -36,7 +38,10 @@ from qmonitor.qemuopts import (
     NAME_OPTS,
     CompatParseError,
     Diagnostic,
+    OptDesc,
     OptsGroup,
+    OptsListSpec,
+    OptType,
     QemuOpts,
     QemuOptsError,
     QemuOptsHelp,
@@ -81,6 +86,11 @@ EXPECTED_EQUALS = "Expected '=' after parameter '{}'"
 USED_INCONSISTENTLY = "Parameters '{}.*' used inconsistently"
 VNC_NEEDS_DISPLAY = "VNC requires a display argument vnc=<display>"
 OPENGL_UNSUPPORTED = "OpenGL is not supported by the display"
+#: -device (softmmu/qdev-monitor.c, hw/core/qdev-properties.c).
+DEVICE_NO_BUS = "No '{}' bus found for device '{}'"
+DEVICE_BUS_NOT_FOUND = "Bus '{}' not found"
+DEVICE_PROPERTY_NOT_FOUND = "Property '{}.{}' not found"
+DEVICE_NO_OPTIONS = "There are no options for {}.\n"
 #: qmonitor's own option.
 BAD_QEMU_VERSION = "expected a version MAJOR.MINOR.MICRO"
 
@@ -144,6 +154,28 @@ _NO_DEFAULT_PORTS = frozenset({"none", "x-remote"})
 #: What qmonitor reports when no -machine is given (QEMU's default is pc-i440fx-7.2).
 DEFAULT_MACHINE = "pc"
 
+#: ``-action`` and ``-watchdog-action`` (softmmu/runstate-action.c): one merged
+#: group, whose members are the arguments of QMP ``set-action``.
+ACTION_OPTS = OptsListSpec(
+    "action",
+    None,
+    tuple(OptDesc(name, OptType.STRING) for name in ("shutdown", "reboot", "panic", "watchdog")),
+    merge_lists=True,
+)
+#: The values each member takes (qapi/run-state.json), in the order QEMU checks them.
+RUNSTATE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "reboot": ("reset", "shutdown"),
+    "shutdown": ("poweroff", "pause"),
+    "panic": ("pause", "shutdown", "exit-failure", "none"),
+    "watchdog": ("reset", "shutdown", "poweroff", "pause", "debug", "none", "inject-nmi"),
+}
+#: ``-device`` (softmmu/qdev-monitor.c: qemu_device_opts): any option, implied ``driver``.
+DEVICE_OPTS = OptsListSpec("device", "driver", ())
+#: The devices qmonitor models: driver -> (the bus it plugs into, its properties).
+DEVICES: dict[str, tuple[str, frozenset[str]]] = {"ib700": ("ISA", frozenset())}
+#: The ISA bus of the PC machines, as ``bus=`` names it.
+ISA_BUS = "isa.0"
+
 #: The chardev short form QEMU uses for default serial, parallel and monitor.
 _DEFAULT_VC = "vc:80Cx24C"
 
@@ -174,16 +206,17 @@ _MODELLED: dict[str, bool] = {
     "parallel": True, "S": False, "display": True, "nographic": False,
     "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
     "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
-    "qmonitor-extensions": False,
+    "qmonitor-extensions": False, "device": True, "watchdog-action": True, "action": True,
+    "qtest-log": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
-        ("cpu", "smp", "m", "device", "drive", "blockdev", "netdev", "nic", "net",
+        ("cpu", "smp", "m", "drive", "blockdev", "netdev", "nic", "net",
          "object", "global", "boot", "rtc", "vga", "k", "L", "bios", "kernel", "initrd",
-         "append", "dtb", "D", "d", "trace", "msg", "overcommit", "sandbox", "action",
+         "append", "dtb", "D", "d", "trace", "msg", "overcommit", "sandbox",
          "incoming", "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
-         "gdb", "fw_cfg", "smbios", "watchdog-action", "numa", "add-fd", "set",
-         "readconfig", "qtest-log", "mem-path", "plugin", "loadvm", "option-rom",
+         "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
+         "readconfig", "mem-path", "plugin", "loadvm", "option-rom",
          "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",
          "pflash", "usbdevice", "echr", "audiodev", "audio", "tpmdev", "fsdev", "virtfs",
          "iscsi", "spice", "dfilter", "dump-vmstate", "rotate"),
@@ -263,6 +296,15 @@ class MonitorConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    """One modelled ``-device``: its driver, its ``id`` if any, where it was given."""
+
+    driver: str
+    id: str | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything parse_args() found, ready for the machine to be built.
 
@@ -295,6 +337,13 @@ class Config:
     warnings: tuple[str, ...] = ()
     #: ``-qmonitor-extensions``: register qmonitor's ``x-qmonitor-*`` commands.
     extensions: bool = False
+    #: The devices qmonitor models, in command-line order (other ``-device``
+    #: options are in ``unmodelled``).
+    devices: tuple[DeviceConfig, ...] = ()
+    #: What an expired watchdog does (``-watchdog-action``, ``-action watchdog=``).
+    watchdog_action: str = "reset"
+    #: ``-qtest-log``: a file name, ``none``, or None for stderr.
+    qtest_log: str | None = None
 
 
 def parse_args(argv: list[str], prog: str) -> Config:
@@ -328,6 +377,9 @@ class _Parser:
         self.mon_group = OptsGroup(MON_OPTS)
         self.name_group = OptsGroup(NAME_OPTS)
         self.accel_group = OptsGroup(ACCEL_OPTS)
+        self.action_group = OptsGroup(ACTION_OPTS)
+        self.device_group = OptsGroup(DEVICE_OPTS)
+        self.qtest_log: str | None = None
         self.monitor_index = 0
         self.has_defaults = True
         self.default_serial = True
@@ -365,7 +417,9 @@ class _Parser:
             "no-user-config": self._opt_nothing, "qtest": self._opt_qtest,
             "daemonize": self._opt_daemonize, "pidfile": self._opt_pidfile,
             "qmonitor-version": self._opt_nothing, "qmonitor-package": self._opt_nothing,
-            "qmonitor-extensions": self._opt_extensions,
+            "qmonitor-extensions": self._opt_extensions, "device": self._opt_device,
+            "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
+            "qtest-log": self._opt_qtest_log,
         }  # fmt: skip
 
     # -- reporting ---------------------------------------------------------
@@ -460,6 +514,30 @@ class _Parser:
     def _opt_qtest(self, arg: str | None, loc: str) -> None:
         self.qtest_spec = arg
 
+    def _opt_qtest_log(self, arg: str | None, loc: str) -> None:
+        self.qtest_log = arg
+
+    def _opt_device(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        if arg.startswith("{"):
+            # The JSON form: not modelled.
+            self.unmodelled.append(loc)
+            return
+        self._parse_opts(self.device_group, arg, loc)
+
+    def _opt_action(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self._parse_opts(self.action_group, arg, loc, keep_loc=True)
+        if not opts.loc:
+            opts.loc = loc
+
+    def _opt_watchdog_action(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self.action_group.create(None)
+        if not opts.loc:
+            opts.loc = loc
+        opts.set("watchdog", arg)
+
     def _opt_nographic(self, arg: str | None, loc: str) -> None:
         self.machine_opts["graphics"] = "off"
         self.nographic = True
@@ -475,8 +553,14 @@ class _Parser:
             raise self._fail(UUID_WRONG_FORMAT, loc)
         self.uuid = arg.lower()
 
-    def _parse_opts(self, group: OptsGroup, arg: str, loc: str) -> QemuOpts:
-        """qemu_opts_parse_noisily(): warnings printed, errors and help fatal."""
+    def _parse_opts(
+        self, group: OptsGroup, arg: str, loc: str, *, keep_loc: bool = False
+    ) -> QemuOpts:
+        """qemu_opts_parse_noisily(): warnings printed, errors and help fatal.
+
+        ``keep_loc``: the options merge into a group that keeps the location
+        it was created at (a ``merge_lists`` list such as ``-action``).
+        """
         warnings: list[Diagnostic] = []
         try:
             opts = group.parse(arg, True, warnings)
@@ -488,7 +572,8 @@ class _Parser:
             raise self._stdout(exc.text, exc.status) from None
         for warning in warnings:
             self._print(warning, loc)
-        opts.loc = loc
+        if not keep_loc:
+            opts.loc = loc
         return opts
 
     def _opt_name(self, arg: str | None, loc: str) -> None:
@@ -598,6 +683,8 @@ class _Parser:
     # -- the stages after the option loop --------------------------------------
 
     def _late_stages(self) -> Config:
+        watchdog_action = self._process_actions()
+        self._device_help()
         machine = self._select_machine()
         self._default_devices(machine)
         if self.display == "none" and self.display_gl:
@@ -618,6 +705,7 @@ class _Parser:
             if index == MAX_PARALLEL_PORTS:
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        devices = self._create_devices(machine)
         names = self.name_group.find(None)
         return Config(
             chardevs=tuple(self.chardevs.values()),
@@ -638,7 +726,60 @@ class _Parser:
             nographic=self.nographic,
             extensions=self.extensions,
             warnings=tuple(self.stderr),
+            devices=devices,
+            watchdog_action=watchdog_action,
+            qtest_log=self.qtest_log,
         )
+
+    def _process_actions(self) -> str:
+        """qemu_process_early_options(): check ``-action``; returns the watchdog action."""
+        opts = self.action_group.find(None)
+        if opts is None:
+            return "reset"
+        values = opts.as_dict()
+        for name, choices in RUNSTATE_ACTIONS.items():
+            value = values.get(name)
+            if value is not None and value not in choices:
+                raise self._fail(ENUM_VALUE.format(name, value), opts.loc)
+        if set(values) - {"watchdog"}:
+            self.unmodelled.append(opts.loc)
+        return values.get("watchdog", "reset")
+
+    def _device_help(self) -> None:
+        """qemu_process_help_options(): ``-device DRIVER,help`` for the modelled devices."""
+        for opts in self.device_group.entries:
+            driver = opts.get("driver")
+            if driver in DEVICES and any(is_help_option(key) for key, _ in opts.items):
+                raise self._stdout(DEVICE_NO_OPTIONS.format(driver))
+
+    def _create_devices(self, machine: str) -> tuple[DeviceConfig, ...]:
+        """qemu_create_cli_devices(), for the devices qmonitor models.
+
+        Other drivers are accepted unchecked and listed as unmodelled.
+        """
+        devices: list[DeviceConfig] = []
+        for opts in self.device_group.entries:
+            loc = opts.loc
+            values = opts.as_dict()
+            driver = values.pop("driver", None)
+            if driver is None:
+                raise self._fail(MISSING_PARAMETER.format("driver"), loc)
+            if driver not in DEVICES:
+                self.unmodelled.append(loc)
+                continue
+            bus_type, properties = DEVICES[driver]
+            bus = values.pop("bus", None)
+            has_isa = machine not in _NO_DEFAULT_PORTS
+            if bus is not None:
+                if not has_isa or bus != ISA_BUS:
+                    raise self._fail(DEVICE_BUS_NOT_FOUND.format(bus), loc)
+            elif not has_isa:
+                raise self._fail(DEVICE_NO_BUS.format(bus_type, driver), loc)
+            for name in values:
+                if name not in properties:
+                    raise self._fail(DEVICE_PROPERTY_NOT_FOUND.format(driver, name), loc)
+            devices.append(DeviceConfig(driver, opts.id, loc))
+        return tuple(devices)
 
     def _select_machine(self) -> str:
         machine = self.machine_opts.get("type")

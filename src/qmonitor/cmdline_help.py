@@ -40,6 +40,11 @@ _HELP_SECTIONS: tuple[tuple[str, str], ...] = (
                 supported accelerators are kvm, xen, hax, hvf, nvmm, whpx or tcg (default: tcg)
 -accel [accel=]accelerator[,prop[=value][,...]]
                 select accelerator (kvm, xen, hax, hvf, nvmm, whpx or tcg; use 'help' for a list)
+-device driver[,prop[=value][,...]]
+                add device (based on driver)
+                prop=value,... sets driver properties
+                use '-device help' to print all possible drivers
+                use '-device driver,help' to print all possible properties
 -name string1[,process=string2][,debug-threads=on|off]
                 set the name of the guest
                 string1 sets the window title and string2 the process name
@@ -76,7 +81,17 @@ _HELP_SECTIONS: tuple[tuple[str, str], ...] = (
 -mon [chardev=]name[,mode=readline|control][,pretty[=on|off]]
 -pidfile file   write PID to 'file'
 -S              freeze CPU at startup (use 'c' to start execution)
+-action reboot=reset|shutdown
+                   action when guest reboots [default=reset]
+-action shutdown=poweroff|pause
+                   action when guest shuts down [default=poweroff]
+-action panic=pause|shutdown|exit-failure|none
+                   action when guest panics [default=shutdown]
+-action watchdog=reset|shutdown|poweroff|inject-nmi|pause|debug|none
+                   action when watchdog fires [default=reset]
 -daemonize      daemonize QEMU after initializing
+-watchdog-action reset|shutdown|poweroff|inject-nmi|pause|debug|none
+                action when watchdog fires [default=reset]
 -nodefaults     don't create default devices
 -no-user-config
                 do not load default user-provided config files at startup

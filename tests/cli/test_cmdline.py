@@ -19,6 +19,7 @@ from qmonitor.cmdline import (
     ChardevConfig,
     CmdlineError,
     Config,
+    DeviceConfig,
     MonitorConfig,
     help_text,
     parse_args,
@@ -328,6 +329,29 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "name": "x",
         "start_paused": True,
         "monitors": (qmp_monitor(0, "--qmp unix:{tmp}/qmp.sock,server=on,wait=off"),),
+    },
+    "good_ib700": {
+        "machine": "pc",
+        "devices": (DeviceConfig("ib700", "wd", "-device ib700,bus=isa.0,id=wd"),),
+        "watchdog_action": "pause",
+        "unmodelled": (),
+    },
+    "good_two_ib700_action_merged": {
+        "devices": (
+            DeviceConfig("ib700", None, "-device ib700"),
+            DeviceConfig("ib700", None, "-device driver=ib700"),
+        ),
+        "watchdog_action": "inject-nmi",
+    },
+    "good_action_all": {
+        "devices": (),
+        "watchdog_action": "none",
+        "unmodelled": ("-action reboot=shutdown,shutdown=pause,panic=exit-failure,watchdog=none",),
+    },
+    "good_qtest_log": {
+        "qtest": "qtest",
+        "qtest_log": "{tmp}/qtest.log",
+        "watchdog_action": "reset",
     },
 }
 

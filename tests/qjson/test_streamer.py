@@ -57,6 +57,13 @@ class SlowStreamer(JsonStreamer):
         return None
 
 
+class NoSimpleStreamer(JsonStreamer):
+    """The fast path without its shortcut for the most common request."""
+
+    def _simple(self, buf: bytearray, pos: int) -> None:
+        return None
+
+
 class TokenStreamer(SlowStreamer):
     """Neither the fast path nor runs: every token goes through one by one."""
 
@@ -67,6 +74,7 @@ class TokenStreamer(SlowStreamer):
 def all_paths(data: bytes) -> list[Any]:
     """Events of ``data``, after checking that every path gives the same."""
     whole = events(data)
+    assert events(data, streamer=NoSimpleStreamer()) == whole
     assert events(data, streamer=SlowStreamer()) == whole
     assert events(data, streamer=TokenStreamer()) == whole
     return whole
@@ -321,6 +329,51 @@ def test_paths_and_chunking_agree_on_any_input(parts: list[bytes], chunk: int) -
     whole = all_paths(data)
     assert events(data, chunk=chunk) == whole
     assert events(data, chunk=1) == whole
+
+
+SIMPLE_BLANKS = [b"", b"", b" ", b"\n", b"\t \r\n"]
+SIMPLE_NAMES = [b'"query-status"', b'"a b"', b"'stop'", b'"x\\n"', b'"\xc3\xa9"', b'""']
+SIMPLE_IDS = [
+    b"0", b"-0", b"7", b"-12", b"007", b"-01", b"123456789012345678", b"1234567890123456789",
+    b"-999999999999999999", b"99999999999999999999", b"1.5", b"1e3", b"0e1", b"true", b"null",
+    b'"a"', b'""', b"'a'", b'"a\\"b"', b'"\x7f"', b'"\xc3\xa9"', b"[1]", b"{}", b"1x",
+]  # fmt: skip
+SIMPLE_PARTS = {"name": st.sampled_from(SIMPLE_NAMES), "id": st.sampled_from(SIMPLE_IDS)}
+
+
+@pytest.mark.parametrize("req_id", SIMPLE_IDS)
+@pytest.mark.parametrize("name", SIMPLE_NAMES)
+def test_the_common_request_with_each_id(name: bytes, req_id: bytes) -> None:
+    data = b'{"execute": ' + name + b', "id": ' + req_id + b"}\n"
+    assert all_paths(data) == events(data, chunk=1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(SIMPLE_BLANKS), min_size=8, max_size=8),
+    SIMPLE_PARTS["name"],
+    st.one_of(st.none(), SIMPLE_PARTS["id"]),
+    st.booleans(),
+    st.one_of(st.none(), st.tuples(st.integers(0, 7), st.sampled_from([b"\x0b", b"\x00", b"x"]))),
+)
+def test_the_common_request_reads_the_same_every_way(
+    blanks: list[bytes],
+    name: bytes,
+    req_id: bytes | None,
+    twice: bool,
+    bad: tuple[int, bytes] | None,
+) -> None:
+    b = list(blanks)
+    if bad is not None:
+        b[bad[0]] += bad[1]
+    data = b[0] + b"{" + b[1] + b'"execute"' + b[2] + b":" + b[3] + name + b[4]
+    if req_id is not None:
+        data += b"," + b[5] + b'"id"' + b[6] + b":" + b[7] + req_id
+    data += b"}" + b[0]
+    data = data * (2 if twice else 1) + b"\n"
+    whole = all_paths(data)
+    assert events(data, chunk=1) == whole
+    assert events(data, chunk=5) == whole
 
 
 @settings(max_examples=200, deadline=None)

@@ -5,22 +5,41 @@ monitor registry and event state, the QMP command lists, the in-band
 dispatcher on the main loop and the monitor I/O thread.  Its run state
 moves as QEMU's does (``-S`` → prelaunch, ``stop`` → paused, ``cont`` →
 running, a reset while not running → prelaunch) and raises QEMU's events.
+Its devices (the PC's RTC, ``-device ib700``) sit on an I/O port bus that
+qtest drives; device timers run on QEMU_CLOCK_VIRTUAL, which is qtest's
+clock under ``-accel qtest`` and otherwise follows host time while the VM
+runs (:mod:`qmonitor.machine.vclock`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from qmonitor.chardev.base import Chardev
 from qmonitor.machine.ports import PortBus
 from qmonitor.machine.qtest import QTestServer, QTestSession
 from qmonitor.machine.rtc import MC146818
 from qmonitor.machine.runstate import RunState, ShutdownCause
-from qmonitor.monitor.events import EventState, RealtimeClock, VirtualClock, qapi_event_emit
+from qmonitor.machine.vclock import RunningClock
+from qmonitor.machine.watchdog import (
+    IB700_BASE,
+    IB700_PORTS,
+    WATCHDOG_DEBUG_MESSAGE,
+    Ib700,
+    WatchdogAction,
+)
+from qmonitor.monitor.events import (
+    Clock,
+    EventState,
+    RealtimeClock,
+    VirtualClock,
+    qapi_event_emit,
+)
 from qmonitor.monitor.iothread import IOThread
 from qmonitor.monitor.monitor import MonitorRegistry
 from qmonitor.monitor.qmp import MonitorQMP, QmpCommandSets, QmpDispatcher
@@ -45,6 +64,10 @@ class MachineOptions:
     accel: str | None = None
     #: Run QMP monitors in the monitor I/O thread (QEMU's way; enables OOB).
     use_io_thread: bool = True
+    #: What an expired watchdog does (``-watchdog-action``): a WatchdogAction value.
+    watchdog_action: str = "reset"
+    #: Plug an ib700 watchdog into the ISA bus (``-device ib700``).
+    ib700: bool = False
 
 
 class Machine:
@@ -63,19 +86,37 @@ class Machine:
         #: QEMU_CLOCK_VIRTUAL when qtest drives time, else None.
         self.virtual_clock = VirtualClock() if self.options.accel == "qtest" else None
         self.registry.events = EventState(self.virtual_clock or RealtimeClock(self.loop))
+        #: QEMU_CLOCK_VIRTUAL as devices see it: qtest's clock, or one that
+        #: follows host time while the VM runs.
+        self.running_clock: RunningClock | None = None
+        if self.virtual_clock is not None:
+            self.guest_clock: Clock = self.virtual_clock
+        else:
+            self.running_clock = RunningClock(self.loop, running=not self.options.start_paused)
+            self.guest_clock = self.running_clock
+        self.watchdog_action = WatchdogAction(self.options.watchdog_action)
         self.ports = PortBus()
         if self.options.machine_type.startswith("pc"):
             self.rtc: MC146818 | None = MC146818(self.emit_event)
             self.ports.register(0x70, 2, self.rtc)
         else:
             self.rtc = None
+        self.ib700: Ib700 | None = None
+        if self.options.ib700:
+            self.ib700 = Ib700(self.guest_clock, self.watchdog_perform_action)
+            self.ports.register(IB700_BASE, IB700_PORTS, self.ib700)
         self.commands = QmpCommandSets()
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
+        #: The chardevs by id, in creation order (a mux's base before the mux).
+        self.chardevs: dict[str, Chardev] = {}
         self.runstate = RunState.PRELAUNCH if self.options.start_paused else RunState.RUNNING
         self.shutdown_cause: ShutdownCause | None = None
         self._exit = asyncio.Event()
         self._exit_hooks: list[Callable[[], None]] = []
+        self._qtest_servers: list[QTestServer] = []
+        #: Set by exit_now(): the process ends as after C's exit(), skipping cleanup logs.
+        self._exited_abruptly = False
         from qmonitor.machine.qmp_commands import register_commands
 
         register_commands(self)
@@ -103,10 +144,11 @@ class Machine:
 
     # -- events -------------------------------------------------------------
 
-    def add_qtest(self, chr: Chardev) -> QTestServer:
-        """Serve the qtest protocol on ``chr`` (``-qtest``)."""
-        server = QTestServer(QTestSession(self.ports, self.virtual_clock), chr)
+    def add_qtest(self, chr: Chardev, log: TextIO | None = None) -> QTestServer:
+        """Serve the qtest protocol on ``chr`` (``-qtest``), logging to ``log``."""
+        server = QTestServer(QTestSession(self.ports, self.virtual_clock, log=log), chr)
         server.start(self.loop)
+        self._qtest_servers.append(server)
         return server
 
     def emit_event(self, event: str, data: dict[str, Any] | None = None) -> None:
@@ -127,6 +169,8 @@ class Machine:
     def vm_stop(self, state: RunState = RunState.PAUSED) -> None:
         """Pause a running machine and raise STOP (do_vm_stop)."""
         if self.runstate.is_running:
+            if self.running_clock is not None:
+                self.running_clock.stop()
             self.runstate = state
             self.emit_event("STOP")
 
@@ -136,6 +180,8 @@ class Machine:
             return
         self.emit_event("RESUME")
         self.runstate = RunState.RUNNING
+        if self.running_clock is not None:
+            self.running_clock.start()
 
     def cont(self) -> None:
         """The ``cont`` command (qmp_cont)."""
@@ -149,6 +195,8 @@ class Machine:
 
     def system_reset(self, cause: ShutdownCause) -> None:
         """Reset the machine (qemu_system_reset and the main loop's follow-up)."""
+        if self.ib700 is not None:
+            self.ib700.reset()
         self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
         if self.runstate not in (RunState.RUNNING, RunState.INMIGRATE, RunState.FINISH_MIGRATE):
             self.runstate = RunState.PRELAUNCH
@@ -164,6 +212,30 @@ class Machine:
         self.shutdown_cause = cause
         self.emit_event("SHUTDOWN", {"guest": cause.by_guest, "reason": cause.value})
         # QEMU's main loop ends here: no further in-band request is run.
+        self.dispatcher.stop_taking_requests()
+        self.loop.call_soon_threadsafe(self._exit.set)
+
+    def watchdog_perform_action(self) -> None:
+        """An expired watchdog: WATCHDOG, then the action (watchdog_perform_action)."""
+        action = self.watchdog_action
+        self.emit_event("WATCHDOG", {"action": action.value})
+        if action is WatchdogAction.RESET:
+            self.system_reset(ShutdownCause.GUEST_RESET)
+        elif action is WatchdogAction.SHUTDOWN:
+            self.system_powerdown()
+        elif action is WatchdogAction.POWEROFF:
+            # QEMU calls exit(0) here: no SHUTDOWN event, the monitors just go.
+            self.exit_now()
+        elif action is WatchdogAction.PAUSE:
+            self.vm_stop(RunState.WATCHDOG)
+        elif action is WatchdogAction.DEBUG:
+            sys.stderr.write(WATCHDOG_DEBUG_MESSAGE)
+            sys.stderr.flush()
+        # NONE: the event only; INJECT_NMI: an NMI no monitor can see.
+
+    def exit_now(self) -> None:
+        """End the process as QEMU's ``exit(0)`` does: no event, no further request."""
+        self._exited_abruptly = True
         self.dispatcher.stop_taking_requests()
         self.loop.call_soon_threadsafe(self._exit.set)
 
@@ -185,6 +257,9 @@ class Machine:
     async def cleanup(self) -> None:
         """Stop the dispatcher, then the I/O thread, then flush and destroy monitors."""
         await self.dispatcher.shutdown()
+        if not self._exited_abruptly:
+            for server in self._qtest_servers:
+                server.shutdown()
         if self.iothread is not None:
             self.iothread.stop()
         self.registry.destroy_all()

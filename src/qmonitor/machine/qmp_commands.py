@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.machine.watchdog import WatchdogAction
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.qapi.commands import Handler, QmpCommand
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
 
 QMP_CAPABILITY = EnumType("QMPCapability", ("oob",))
+#: qapi/run-state.json's action enums.
+WATCHDOG_ACTION = EnumType("WatchdogAction", tuple(a.value for a in WatchdogAction))
+REBOOT_ACTION = EnumType("RebootAction", ("reset", "shutdown"))
+SHUTDOWN_ACTION = EnumType("ShutdownAction", ("poweroff", "pause"))
+PANIC_ACTION = EnumType("PanicAction", ("pause", "shutdown", "exit-failure", "none"))
 
 #: The machine types qmonitor models (query-machines).
 MACHINE_TYPES: tuple[dict[str, Any], ...] = (
@@ -125,6 +131,44 @@ def register_commands(machine: Machine) -> None:
     @cmd("quit")
     def quit_() -> None:
         machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
+
+    def watchdog_set_action(action: str) -> None:
+        machine.watchdog_action = WatchdogAction(action)
+
+    full.register(
+        QmpCommand(
+            "watchdog-set-action",
+            watchdog_set_action,
+            object_type("q_obj_watchdog-set-action-arg", [Member("action", WATCHDOG_ACTION)]),
+        )
+    )
+
+    def set_action(
+        reboot: str | None = None,
+        shutdown: str | None = None,
+        panic: str | None = None,
+        watchdog: str | None = None,
+    ) -> None:
+        # Only the watchdog action changes what the null machine does.
+        if watchdog is not None:
+            machine.watchdog_action = WatchdogAction(watchdog)
+
+    full.register(
+        QmpCommand(
+            "set-action",
+            set_action,
+            object_type(
+                "q_obj_set-action-arg",
+                [
+                    Member("reboot", REBOOT_ACTION, True),
+                    Member("shutdown", SHUTDOWN_ACTION, True),
+                    Member("panic", PANIC_ACTION, True),
+                    Member("watchdog", WATCHDOG_ACTION, True),
+                ],
+            ),
+            allow_preconfig=True,
+        )
+    )
 
     hmp_args = object_type(
         "q_obj_human-monitor-command-arg",

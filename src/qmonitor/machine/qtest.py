@@ -6,12 +6,18 @@ the machine's I/O port bus; ``clock_step``/``clock_set`` exist only under
 ``-accel qtest``, where they advance the virtual clock and fire its timers.
 Where QEMU would abort on a malformed request (its ``g_assert``), qmonitor
 answers ``FAIL`` with a reason and keeps serving.
+
+The session logs as QEMU does (stderr by default, ``-qtest-log FILE|none``):
+``[I T] OPENED`` when a harness connects, ``[R +T] WORDS`` for each request
+line, ``[S +T] REPLY`` for each reply and ``[I +T] CLOSED`` when the
+connection ends, T being the seconds since it was opened with six decimals.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from qmonitor.chardev.base import Chardev, ChrEvent
 
@@ -71,14 +77,44 @@ class QTestSession:
         clock: VirtualTime | None,
         *,
         on_clock_moved: Callable[[], None] | None = None,
+        log: TextIO | None = None,
     ) -> None:
         self.ports = ports
         self.clock = clock
         self._on_clock_moved = on_clock_moved
         self._inbuf = bytearray()
+        #: Where the protocol is logged (QEMU's ``qtest_log_fp``), None for no log.
+        self.log = log
+        #: Host monotonic time the connection opened at, None while closed.
+        self._opened_at: float | None = None
 
     def reset(self) -> None:
         self._inbuf.clear()
+
+    def _elapsed(self) -> float:
+        return 0.0 if self._opened_at is None else time.monotonic() - self._opened_at
+
+    def _log(self, text: str) -> None:
+        if self.log is None:
+            return
+        try:
+            self.log.write(text)
+            self.log.flush()
+        except (OSError, ValueError):  # a closed or broken log must not stop the protocol
+            self.log = None
+
+    def opened(self) -> None:
+        """A harness connected: restart the log's timer (CHR_EVENT_OPENED)."""
+        self.reset()
+        self._opened_at = time.monotonic()
+        self._log(f"[I {0.0:.6f}] OPENED\n")
+
+    def closed(self) -> None:
+        """The connection ended (CHR_EVENT_CLOSED)."""
+        if self._opened_at is None:
+            return
+        self._log(f"[I +{self._elapsed():.6f}] CLOSED\n")
+        self._opened_at = None
 
     def feed(self, data: bytes) -> bytes:
         """Process every complete line in the input so far; return the replies."""
@@ -90,7 +126,12 @@ class QTestSession:
                 break
             line = bytes(self._inbuf[:end]).decode("latin-1")
             del self._inbuf[: end + 1]
-            out.append(self.process(line.split(" ")))
+            words = line.split(" ")
+            self._log(f"[R +{self._elapsed():.6f}]" + "".join(f" {w}" for w in words) + "\n")
+            reply = self.process(words)
+            if self._opened_at is not None:
+                self._log(f"[S +{self._elapsed():.6f}] {reply}")
+            out.append(reply)
         return "".join(out).encode("latin-1")
 
     def process(self, words: list[str]) -> str:
@@ -148,6 +189,7 @@ class QTestServer:
     def __init__(self, session: QTestSession, chr: Chardev) -> None:
         self.session = session
         self.chr = chr
+        self._closing_log: TextIO | None = None
 
     def start(self, loop: object) -> None:
         import asyncio
@@ -163,4 +205,17 @@ class QTestServer:
 
     def _event(self, event: ChrEvent) -> None:
         if event is ChrEvent.OPENED:
-            self.session.reset()
+            self.session.opened()
+        elif event is ChrEvent.CLOSED:
+            self.session.closed()
+
+    def close_log_on_exit(self, log: TextIO) -> None:
+        """Close ``log`` (a file the server opened) in :meth:`shutdown`."""
+        self._closing_log = log
+
+    def shutdown(self) -> None:
+        """The machine is going away: the connection ends (QEMU's qtest_unparent)."""
+        self.session.closed()
+        if self._closing_log is not None:
+            self._closing_log.close()
+            self._closing_log = None

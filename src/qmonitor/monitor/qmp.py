@@ -146,12 +146,13 @@ class MonitorQMP(Monitor):
         buffer and go out in one write when the run ends, instead of one
         write each.  The bytes on the wire are the same.
         """
-        text = encode(rsp, self.pretty) + "\n"
+        # The compact form has no newline of its own: strings escape it.
+        text = encode(rsp, True).replace("\n", "\r\n") if self.pretty else encode(rsp)
+        data = encode_output(text + "\r\n")
         with self.mon_lock:
-            if self._corked:
-                self.outbuf += encode_output(text.replace("\n", "\r\n"))
-                return
-        self.puts(text)
+            self.outbuf += data
+            if not self._corked:
+                self._flush_locked()
 
     def greeting(self) -> dict[str, Any]:
         offered = [cap for cap in QMP_CAPABILITIES if cap in self.capab_offered]
@@ -212,7 +213,7 @@ class MonitorQMP(Monitor):
 
     def _handle_command(self, req: Any, err: str | None) -> None:
         """handle_qmp_command: run OOB now, queue the rest for the dispatcher."""
-        if err is None and isinstance(req, dict) and is_oob(req):
+        if err is None and type(req) is dict and "exec-oob" in req and is_oob(req):
             pending = self.dispatch(req)
             if pending is not None:
                 # A coroutine command run out of band cannot happen (QEMU

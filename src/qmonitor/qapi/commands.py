@@ -148,8 +148,12 @@ def qmp_dispatch(
     has_id = isinstance(request, dict) and "id" in request
     req_id = request.get("id") if has_id else None
     try:
-        check_obj(request, allow_oob)
-        command = request.get("execute")
+        command = request.get("execute") if has_id else None
+        if not (type(command) is str and len(request) == 2):
+            # Anything but the plain {"execute": NAME, "id": ID}, which
+            # passes every check, is checked in full.
+            check_obj(request, allow_oob)
+            command = request.get("execute")
         oob = False
         if command is None:
             command = request["exec-oob"]

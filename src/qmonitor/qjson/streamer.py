@@ -93,6 +93,34 @@ _MIDDLE = (
 _FAST_OBJECT: Final = re.compile(
     rb"[ \t\r\n]*+(\{(?:" + _ATOM + rb"|" + _MIDDLE + rb")*+\})[ \t\r\n]*+"
 )
+# The request most clients send most of the time, with an integer id that
+# fits int64 (and is not -0, which QEMU reads as 0) or a plain string id.
+# Anything else of that shape fails to match and goes the general way.
+_BLANKS = rb"[ \t\r\n]*+"
+_PLAIN_STRING = rb'"[^"\\\x00-\x1f\x7f-\xff]*+"'
+_SIMPLE_REQUEST: Final = re.compile(
+    _BLANKS
+    + rb"\{"
+    + _BLANKS
+    + rb'"execute"'
+    + _BLANKS
+    + rb":"
+    + _BLANKS
+    + rb'"([^"\\\x00-\x1f\x7f-\xff]*+)"'
+    + _BLANKS
+    + rb"(?:,"
+    + _BLANKS
+    + rb'"id"'
+    + _BLANKS
+    + rb":"
+    + _BLANKS
+    + rb"(0|-?[1-9][0-9]{0,17}+|"
+    + _PLAIN_STRING
+    + rb")"
+    + _BLANKS
+    + rb")?\}"
+    + _BLANKS
+)
 #: Longest text the fast path looks at (a request that fails to match is
 #: scanned once per call, so keep that bounded).
 _FAST_MAX: Final = 1 << 16
@@ -172,6 +200,9 @@ class JsonStreamer:
 
     def _fast(self, buf: bytearray, pos: int) -> tuple[JsonValue, int] | None:
         """A plain object at ``pos`` (blanks first allowed) and where it ends."""
+        simple = self._simple(buf, pos)
+        if simple is not None:
+            return simple
         m = _FAST_OBJECT.match(buf, pos, pos + _FAST_MAX)
         if m is None:
             return None
@@ -180,6 +211,17 @@ class JsonStreamer:
             return None
         ok, value = decode_plain(raw.decode("ascii"))
         return (value, m.end()) if ok else None
+
+    def _simple(self, buf: bytearray, pos: int) -> tuple[JsonValue, int] | None:
+        """The most common request, ``{"execute": "NAME", "id": ID}``, read directly."""
+        m = _SIMPLE_REQUEST.match(buf, pos, pos + _FAST_MAX)
+        if m is None:
+            return None
+        name, req_id = m.group(1, 2)
+        request: dict[str, JsonValue] = {"execute": name.decode("ascii")}
+        if req_id is not None:
+            request["id"] = req_id[1:-1].decode("ascii") if req_id[0] == 0x22 else int(req_id)
+        return request, m.end()
 
     # -- json_message_process_token ------------------------------------------
 
