@@ -117,3 +117,28 @@ def test_extension_command_raises_throttled_events(tmp_path: object) -> None:
     balloon = [line for line in out if "BALLOON_CHANGE" in line]
     assert len(balloon) == 1 and '"actual": 1' in balloon[0]  # 2 and 3 held by the throttle
     assert any("expected: object" in line for line in out)
+
+
+def test_virtual_clock_timers_wait_while_the_vm_is_stopped() -> None:
+    """QEMU disables QEMU_CLOCK_VIRTUAL while stopped: the held event waits for cont."""
+    import asyncio
+
+    from qmonitor.machine.machine import Machine, MachineOptions
+
+    async def main() -> list[str]:
+        machine = Machine(MachineOptions(machine_type="pc", accel="qtest"))
+        sink = Sink(machine.registry)
+        machine.registry.append(sink)
+        assert machine.virtual_clock is not None and machine.rtc is not None
+        q = QTestSession(machine.ports, machine.virtual_clock)
+        set_seconds(q, 0x30)
+        set_seconds(q, 0x45)  # held by the throttle
+        machine.vm_stop()
+        assert q.feed(b"clock_step 2000000000\n") == b"OK 2000000000\n"
+        await asyncio.sleep(0.01)
+        before = [m["event"] for m in sink.got]
+        machine.vm_start()
+        await asyncio.sleep(0.01)
+        return [*before, "|", *(m["event"] for m in sink.got[len(before) :])]
+
+    assert asyncio.run(main()) == ["RTC_CHANGE", "STOP", "|", "RESUME", "RTC_CHANGE"]

@@ -171,6 +171,9 @@ class Machine:
         if self.runstate.is_running:
             if self.running_clock is not None:
                 self.running_clock.stop()
+            if self.virtual_clock is not None:
+                # pause_all_vcpus: no virtual-clock timer fires while stopped.
+                self.virtual_clock.enabled = False
             self.runstate = state
             self.emit_event("STOP")
 
@@ -182,6 +185,11 @@ class Machine:
         self.runstate = RunState.RUNNING
         if self.running_clock is not None:
             self.running_clock.start()
+        if self.virtual_clock is not None and not self.virtual_clock.enabled:
+            # resume_all_vcpus: timers that fell due meanwhile fire from the
+            # main loop, after the command that resumed.
+            self.virtual_clock.enabled = True
+            self.loop.call_soon_threadsafe(self.virtual_clock.run_due)
 
     def cont(self) -> None:
         """The ``cont`` command (qmp_cont)."""

@@ -123,7 +123,9 @@ class VirtualClock:
     """QEMU_CLOCK_VIRTUAL under qtest: time moves only when told to.
 
     Timers fire, in deadline order, from :meth:`step` / :meth:`set`, on the
-    caller's thread; that makes throttle tests deterministic.
+    caller's thread; that makes throttle tests deterministic.  While the
+    clock is disabled (QEMU disables it while the VM is stopped) time still
+    moves but no timer fires; :meth:`run_due` catches up once it is enabled.
     """
 
     def __init__(self, start_ns: int = 0) -> None:
@@ -131,6 +133,8 @@ class VirtualClock:
         self._timers: list[tuple[int, int, _VirtualTimer]] = []
         self._seq = 0
         self._lock = threading.Lock()
+        #: QEMUClock.enabled: cleared while the VM is stopped.
+        self.enabled = True
 
     def now_ns(self) -> int:
         return self._now
@@ -153,9 +157,13 @@ class VirtualClock:
         """Advance by ``ns`` (qtest ``clock_step``); returns the new time."""
         return self.set(self._now + ns)
 
+    def run_due(self) -> None:
+        """Fire the timers whose deadline has passed (after re-enabling)."""
+        self.set(self._now)
+
     def set(self, target_ns: int) -> int:
         """Advance to ``target_ns`` (qtest ``clock_set``), firing due timers."""
-        while True:
+        while self.enabled:
             with self._lock:
                 due = next(
                     (t for t in self._timers if t[0] <= target_ns and not t[2].cancelled), None
