@@ -157,3 +157,54 @@ def test_a_query_does_not_overtake_a_paused_coroutine_command() -> None:
         settle=0.5,
     )
     assert ids(chr)[:2] == [1, 2]
+
+
+def test_the_io_thread_road_answers_as_the_dispatcher_does() -> None:
+    """Each kind of outcome, once run on the I/O thread and once queued: same bytes."""
+    from qmonitor.qapi.error import ErrorClass, QapiError
+
+    def fail() -> None:
+        raise QapiError("no such thing", ErrorClass.DEVICE_NOT_FOUND)
+
+    def bug() -> None:
+        raise ValueError("oops")
+
+    handlers: dict[str, Callable[[], object]] = {
+        "fail": fail,
+        "bug": bug,
+        "value": lambda: {"b": [1, "x"], "a": None},
+        "none": lambda: None,
+        "silent": lambda: None,
+    }
+
+    def setup(machine: Machine, chr: CountingChardev) -> None:
+        for name, fn in handlers.items():
+            for prefix, any_thread in (("x-io-", True), ("x-main-", False)):
+                machine.commands.full.register(
+                    QmpCommand(
+                        prefix + name,
+                        fn,
+                        any_thread=any_thread,
+                        success_response=name != "silent",
+                    )
+                )
+
+    def batch(prefix: bytes) -> bytes:
+        out = b""
+        for name in handlers:
+            out += b'{"execute":"%s%s","id":"%s"}' % (prefix, name.encode(), name.encode())
+            out += b'{"execute":"%s%s"}' % (prefix, name.encode())
+        return out
+
+    ran_on: list[str] = []
+    handlers["value"] = lambda: ran_on.append(threading.current_thread().name) or {"b": [1, "x"]}
+    # All I/O-thread requests first: the queued ones would make them queue too.
+    chr = run(batch(b"x-io-") + batch(b"x-main-"), setup=setup)
+    lines = [line for line in b"".join(chr.calls).split(b"\r\n") if b'"event"' not in line]
+    lines = [line for line in lines if line]
+    half = len(lines) // 2
+    assert half == 2 * (len(handlers) - 1)  # "silent" answers nothing
+    assert lines[:half] == lines[half:]
+    assert ran_on == ["mon_iothread"] * 2 + [threading.main_thread().name] * 2
+    assert b'"desc": "no such thing"' in lines[0] + lines[1]
+    assert b"Internal error: ValueError: oops" in b"".join(lines[:half])

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.mainloop import big_lock
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry, encode_output
-from qmonitor.qapi.commands import QmpCommandList, is_oob, qmp_dispatch
+from qmonitor.qapi.commands import QmpCommandList, is_oob, qmp_dispatch, run_plain
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
 
@@ -146,8 +146,13 @@ class MonitorQMP(Monitor):
         buffer and go out in one write when the run ends, instead of one
         write each.  The bytes on the wire are the same.
         """
-        # The compact form has no newline of its own: strings escape it.
-        text = encode(rsp, True).replace("\n", "\r\n") if self.pretty else encode(rsp)
+        if self.pretty:
+            self.send_text(encode(rsp, True).replace("\n", "\r\n"))
+        else:
+            self.send_text(encode(rsp))  # no newline of its own: strings escape it
+
+    def send_text(self, text: str) -> None:
+        """Write an encoded message (its newlines already ``\\r\\n``; none at the end)."""
         data = encode_output(text + "\r\n")
         with self.mon_lock:
             self.outbuf += data
@@ -332,6 +337,17 @@ class QmpDispatcher:
             # or paused on a coroutine command shows as busy.
             if self._busy or self._shutdown or mon.qmp_requests:
                 return False
+            if (
+                cmd.args is None
+                and cmd.enabled
+                and not mon.pretty
+                and not mon.negotiating
+                and (len(req) == 1 or (len(req) == 2 and "id" in req))
+            ):
+                text = run_plain(cmd, req, mon)
+                if text is not None:
+                    mon.send_text(text)
+                return True
             pending = mon.dispatch(req)
             if pending is not None:  # cannot happen for any_thread commands
                 pending.close()

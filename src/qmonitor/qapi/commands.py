@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.types import ObjectType, Path, first_unexpected
-from qmonitor.qjson import qdict_order
+from qmonitor.qjson import encode, qdict_order
 
 if TYPE_CHECKING:
     from qmonitor.monitor.monitor import Monitor
@@ -198,6 +198,49 @@ def _current_monitor() -> contextvars.ContextVar[Monitor | None]:
 
 
 _monitor_cur: contextvars.ContextVar[Monitor | None] | None = None
+
+
+def _reply_frame() -> tuple[str, str, str]:
+    """Text around the value and the id of ``{"return": VALUE, "id": ID}``."""
+    if qdict_order(("return", "id"))[0] == "return":
+        return '{"return": ', ', "id": ', "}"
+    return '{"id": ', ', "return": ', "}"  # pragma: no cover - QEMU's order is fixed
+
+
+_FRAME_OPEN, _FRAME_MIDDLE, _FRAME_CLOSE = _reply_frame()
+_RETURN_FIRST = _FRAME_OPEN == '{"return": '
+
+
+def run_plain(cmd: QmpCommand, request: dict[str, Any], cur_mon: Monitor | None) -> str | None:
+    """The compact reply text of ``{"execute": NAME[, "id": ID]}`` (None: no reply).
+
+    The same reply as :func:`qmp_dispatch` gives, by a shorter road: the
+    caller has found ``cmd`` enabled, without arguments and not a coroutine
+    command, and the request has no member but those two.
+    """
+    var = _current_monitor()
+    token = var.set(cur_mon)
+    try:
+        ret = cmd.handler()
+        if type(ret) not in _NOT_AWAITABLE and inspect.isawaitable(ret):
+            if inspect.iscoroutine(ret):
+                ret.close()
+            raise TypeError(f"command {cmd.name} returned an awaitable")
+    except QapiError as err:
+        return encode(error_response(err, request.get("id"), "id" in request))
+    except Exception as exc:  # a handler bug must not cost the client its reply
+        return encode(error_response(internal_error(exc), request.get("id"), "id" in request))
+    finally:
+        var.reset(token)
+    if not cmd.success_response:
+        return None
+    value = encode({} if ret is None else ret)
+    if "id" not in request:
+        return '{"return": ' + value + "}"
+    req_id = encode(request["id"])
+    if _RETURN_FIRST:
+        return _FRAME_OPEN + value + _FRAME_MIDDLE + req_id + _FRAME_CLOSE
+    return _FRAME_OPEN + req_id + _FRAME_MIDDLE + value + _FRAME_CLOSE  # pragma: no cover
 
 
 def internal_error(exc: BaseException) -> QapiError:

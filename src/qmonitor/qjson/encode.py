@@ -251,6 +251,11 @@ MAX_ENCODE_DEPTH = 4096
 
 def encode(value: Any, pretty: bool = False) -> str:
     """``value`` as QEMU's ``qobject_to_json[_pretty]`` writes it (no newline)."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is str:
+        return _quote_cached(value)
     out: list[str] = []
     try:
         _pretty(value, out, 0) if pretty else _compact(value, out)
