@@ -378,6 +378,74 @@ class DriverError(Exception):
     """The server could not be driven (did not start, socket never came up, ...)."""
 
 
+def connect_unix(
+    path: Path, proc: subprocess.Popen[bytes] | None = None, timeout: float = CONNECT_TIMEOUT
+) -> socket.socket:
+    """A blocking connection to the unix socket ``proc`` creates (bounded wait)."""
+    end = time.monotonic() + timeout
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise DriverError(
+                f"server exited with status {proc.returncode} before {path.name} accepted"
+            )
+        if path.exists():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            try:
+                sock.connect(str(path))
+            except OSError as exc:
+                sock.close()
+                if exc.errno not in (errno.ECONNREFUSED, errno.ENOENT, errno.EAGAIN):
+                    raise
+            else:
+                return sock
+        if time.monotonic() > end:
+            raise DriverError(f"{path.name} did not come up")
+        time.sleep(0.005)
+
+
+def _recv(sock: socket.socket) -> bytes | None:
+    """One read: bytes, b"" at EOF (a reset counts: the peer exited), None if none yet."""
+    try:
+        return sock.recv(1 << 20)
+    except (BlockingIOError, TimeoutError):
+        return None
+    except ConnectionResetError:
+        return b""
+
+
+def read_quiet(sock: socket.socket, quiet: float, limit: float = READ_LIMIT) -> tuple[bytes, bool]:
+    """Read one socket until nothing came for ``quiet`` seconds: (data, peer hung up)."""
+    out = bytearray()
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        ready, _, _ = select.select([sock], [], [], quiet)
+        if not ready:
+            return bytes(out), False
+        chunk = _recv(sock)
+        if chunk == b"":
+            return bytes(out), True
+        out += chunk or b""
+    raise DriverError("the server never went quiet")
+
+
+def read_expected(
+    sock: socket.socket, want: int, quiet: float, timeout: float = REPLAY_TIMEOUT
+) -> tuple[bytes, bool]:
+    """Read one socket until ``want`` bytes came (bounded), then until quiet."""
+    out = bytearray()
+    end = time.monotonic() + timeout
+    while len(out) < want and time.monotonic() < end:
+        ready, _, _ = select.select([sock], [], [], 0.05)
+        if ready:
+            chunk = _recv(sock)
+            if chunk == b"":
+                return bytes(out), True
+            out += chunk or b""
+    rest, eof = read_quiet(sock, quiet)
+    return bytes(out) + rest, eof
+
+
 @dataclass(slots=True)
 class _Conn:
     sock: socket.socket
@@ -420,6 +488,25 @@ class Session:
                 text.append(f"server {name}:\n{_indent(data)}")
         return "\n".join(text)
 
+    def terminate(self, timeout: float = 10.0) -> int | None:
+        """End the process with SIGTERM, as a user would (QEMU then flushes its
+        standard output); SIGKILL if it does not go.  Its exit status."""
+        proc = self.proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait(timeout)
+
+    def stdout(self) -> bytes:
+        """Everything the process wrote on its standard output so far."""
+        path = self.tmp / "stdout.txt"
+        return path.read_bytes() if path.exists() else b""
+
     def stop(self) -> None:
         for conn in self.conns.values():
             conn.sock.close()
@@ -442,31 +529,18 @@ class Session:
         if conn in self.conns:
             raise DriverError(f"connection {conn} is already open")
         path = self.socket_paths[index]
-        end = time.monotonic() + CONNECT_TIMEOUT
-        while True:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise DriverError(
-                    f"server exited with status {self.proc.returncode} before {path.name} accepted"
-                )
-            if path.exists() and not self.settled:
+        if not self.settled:
+            end = time.monotonic() + CONNECT_TIMEOUT
+            while not path.exists() and time.monotonic() < end:
+                if self.proc is not None and self.proc.poll() is not None:
+                    break
+                time.sleep(0.005)
+            if path.exists():
                 time.sleep(self.settle)
                 self.settled = True
-            if path.exists():
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.settimeout(CONNECT_TIMEOUT)
-                try:
-                    sock.connect(str(path))
-                except OSError as exc:
-                    sock.close()
-                    if exc.errno not in (errno.ECONNREFUSED, errno.ENOENT, errno.EAGAIN):
-                        raise
-                else:
-                    sock.setblocking(False)
-                    self.conns[conn] = _Conn(sock)
-                    return
-            if time.monotonic() > end:
-                raise DriverError(f"{path.name} did not come up")
-            time.sleep(0.005)
+        sock = connect_unix(path, self.proc)
+        sock.setblocking(False)
+        self.conns[conn] = _Conn(sock)
 
     def send(self, conn: int, writes: Sequence[bytes], gap: float) -> None:
         sock = self._conn(conn).sock
@@ -504,12 +578,9 @@ class Session:
     # -- reading
 
     def _read_some(self, conn: _Conn, into: bytearray) -> None:
-        try:
-            chunk = conn.sock.recv(65536)
-        except BlockingIOError:
+        chunk = _recv(conn.sock)
+        if chunk is None:
             return
-        except ConnectionResetError:
-            chunk = b""
         if chunk:
             into += chunk
         else:

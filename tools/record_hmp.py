@@ -13,12 +13,15 @@ Two kinds of case:
 
 A case may be marked ``qemu_table``: its output lists QEMU's own command
 names (completion, ``help``), so it can only be replayed against an editor
-given QEMU's command table, not compared live with qmonitor's.
+given QEMU's command table, not compared live with qmonitor's.  One marked
+``process`` shows what its command line opened (``info chardev``) and is
+replayed against a real process only.  A pty's number (``/dev/pts/N``)
+differs from run to run: it is stored, and compared, as ``N``.
 
 On disk (tests/golden/hmp/THEME.json)::
 
     {"format": 1, "theme": ..., "qemu": {"binary", "version", "package"},
-     "cases": [{"name", "description", "kind", "args", "qemu_table",
+     "cases": [{"name", "description", "kind", "args", "qemu_table", "process",
                 "steps": [{"send": ..., "recv": ...}, ...],
                 "eof": bool, "stdout": ...}]}
 
@@ -43,9 +46,7 @@ import os
 import re
 import select
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,9 +55,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import goldenlib
+from goldenlib import BASE_ARGS, CONNECT_TIMEOUT, DriverError, read_expected, read_quiet
+from goldenlib import connect_unix as connect
+
+__all__ = [
+    "BASE_ARGS",
+    "Case",
+    "DriverError",
+    "connect",
+    "load_theme",
+    "qemu_identity",
+    "qmonitor_command",
+    "read_expected",
+    "read_quiet",
+    "record_case",
+    "replay_live",
+]
+
 FORMAT = 1
-#: Every case starts with these options, then its own.
-BASE_ARGS = ("-M", "none", "-display", "none", "-nodefaults")
 #: The monitor every socket case talks to.
 MONITOR_SOCKET = "hmp.sock"
 #: The QMP socket of ``hmc`` cases.
@@ -65,8 +82,6 @@ QMP_SOCKET = "qmp.sock"
 QUIET = 0.25
 #: Upper bound for one read.
 READ_LIMIT = 60.0
-#: Waiting for a socket to accept.
-CONNECT_TIMEOUT = 10.0
 #: Replies longer than this are stored as a digest.
 MAX_STORED = 16384
 #: How much of a digested reply is kept, from its end.
@@ -90,12 +105,11 @@ class Case:
     qemu_table: bool = False
     #: Recorded as data for other tests (QEMU's full listings), not replayed.
     reference_only: bool = False
+    #: The output depends on what the command line opened (``info chardev``):
+    #: replayed against a real process only.
+    process: bool = False
     #: Quiet period of each read (long typing needs more).
     quiet: float = QUIET
-
-
-class DriverError(Exception):
-    """The process or its socket misbehaved while recording or replaying."""
 
 
 # -- the corpus ------------------------------------------------------------------
@@ -486,6 +500,152 @@ THEMES: dict[str, list[Case]] = {
             (b"info status\rstop\rinfo status\rcont\rinfo status\r",),
         ),
     ],
+    "chardev": [
+        Case(
+            "info_chardev_kinds",
+            "info chardev: socket, file, null, vc and a QMP socket; help and completion",
+            (b"info chardev\r", b"help info chardev\r", b"info ch\t", b"\r"),
+            args=(
+                "-chardev",
+                "null,id=n1",
+                "-chardev",
+                "file,id=f1,path=out.txt",
+                "-chardev",
+                "vc,id=v1",
+                "-chardev",
+                "socket,id=s1,path=s1.sock,server=on,wait=off",
+                "-qmp",
+                "unix:qmp.sock,server=on,wait=off",
+                "-chardev",
+                "socket,id=t1,host=127.0.0.1,port=47123,server=on,wait=off",
+            ),
+            process=True,
+        ),
+        Case(
+            "info_chardev_mux",
+            "a mux on stdio with a monitor: the mux and its base",
+            _typed("info chardev"),
+            args=("-chardev", "stdio,mux=on,id=c", "-mon", "chardev=c"),
+            process=True,
+        ),
+        Case(
+            "info_chardev_serial_mon",
+            "-serial mon:stdio",
+            _typed("info chardev"),
+            args=("-serial", "mon:stdio"),
+            process=True,
+        ),
+        Case(
+            "info_chardev_monitor_stdio",
+            "-monitor stdio: a second monitor",
+            _typed("info chardev"),
+            args=("-monitor", "stdio"),
+            process=True,
+        ),
+        Case(
+            "info_chardev_pty",
+            "a pty is listed with its path",
+            _typed("info chardev"),
+            args=("-chardev", "pty,id=p1"),
+            process=True,
+        ),
+        Case(
+            "info_chardev_many",
+            "twenty chardevs: the order of QEMU's grown hash table",
+            _typed("info chardev"),
+            args=tuple(a for i in range(20) for a in ("-chardev", f"null,id=dev{i}")),
+            process=True,
+        ),
+    ],
+    "arguments": [
+        Case(
+            "sizes",
+            "o arguments (block_resize): suffixes, fractions, hex, limits",
+            tuple(
+                f"block_resize foo {size}".encode()
+                for size in (
+                    "10",
+                    "10x",
+                    "x",
+                    "-1",
+                    "1.5k",
+                    "0x10",
+                    "0x10k",
+                    "0x1.5",
+                    "1e3",
+                    "1.5e3",
+                    "99999999999T",
+                    "9223372036854775807b",
+                    "9223372036854775808b",
+                    "18446744073709551616b",
+                    "",
+                    "1.",
+                    ".5",
+                    "1.k",
+                    "5 k",
+                    "0.5",
+                    "1.5b",
+                    "0x",
+                    "2G",
+                    "1t",
+                    "8E",
+                    "16E",
+                )
+            ),
+            kind="hmc",
+            reference_only=True,
+        ),
+        Case(
+            "formats",
+            "/ arguments (print): counts, letters, sizes, bad letters",
+            tuple(
+                s.encode()
+                for s in (
+                    "print 10",
+                    "print /x 10",
+                    "print/x 10",
+                    "print /d -1",
+                    "print /2x 10",
+                    "print /q 10",
+                    "print /xz 10",
+                    "print /c 65",
+                    "print /o 8",
+                    "print /u -1",
+                    "print /i 1",
+                    "print /bx 300",
+                    "print /hx -1",
+                    "print",
+                    "print /",
+                    "print /x",
+                    "print 7",
+                    "print /d 7",
+                    "print 7",
+                )
+            ),
+            kind="hmc",
+            reference_only=True,
+        ),
+        Case(
+            "options",
+            "O arguments (device_add): implied driver, ids, bad quoting",
+            tuple(
+                s.encode()
+                for s in (
+                    "device_add",
+                    "device_add foo",
+                    "device_add foo,bar",
+                    "device_add id=x!y,driver=foo",
+                    "device_add foo,id=a,id=b",
+                    "device_add foo,,x",
+                    'device_add "foo',
+                    "device_add foo extra",
+                    'device_add "foo,id=q"',
+                )
+            ),
+            kind="hmc",
+            reference_only=True,
+        ),
+    ],
     "hmc": [
         Case(
             "outputs",
@@ -532,8 +692,17 @@ def from_json_text(value: str) -> bytes:
     return value.encode("latin-1")
 
 
+_PTY = re.compile(rb"/dev/pts/[0-9]+")
+
+
+def normalize(data: bytes) -> bytes:
+    """A pty's path with its number as ``N``: it differs from run to run."""
+    return _PTY.sub(b"/dev/pts/N", data)
+
+
 def store_recv(data: bytes) -> dict[str, Any]:
     """A reply as stored: the bytes, or a digest when they are too many."""
+    data = normalize(data)
     if len(data) <= MAX_STORED:
         return {"recv": to_json_text(data)}
     return {
@@ -552,6 +721,7 @@ def expected_len(step: dict[str, Any]) -> int:
 
 def recv_matches(step: dict[str, Any], data: bytes) -> bool:
     """Whether ``data`` is the reply stored in ``step``."""
+    data = normalize(data)
     if "recv" in step:
         return data == from_json_text(step["recv"])
     digest: str = step["recv_sha256"]
@@ -560,6 +730,7 @@ def recv_matches(step: dict[str, Any], data: bytes) -> bool:
 
 def describe_mismatch(step: dict[str, Any], data: bytes) -> str:
     """A short human description of how ``data`` differs from the stored reply."""
+    data = normalize(data)
     if "recv" in step:
         want = from_json_text(step["recv"])
         i = next((k for k, (a, b) in enumerate(zip(want, data, strict=False)) if a != b), None)
@@ -575,117 +746,49 @@ def describe_mismatch(step: dict[str, Any], data: bytes) -> str:
     )
 
 
-# -- processes and sockets ----------------------------------------------------------
+# -- processes and sockets (goldenlib's driver) ----------------------------------------
 
 
 def qmonitor_command(version: str, package: str) -> list[str]:
     """How to start qmonitor so that it claims the recorded QEMU version."""
-    return [
-        sys.executable,
-        "-m",
-        "qmonitor",
-        "-qmonitor-version",
-        version,
-        "-qmonitor-package",
-        package,
-    ]
+    return goldenlib.qmonitor_command(
+        sys.executable, {"qemu": {"version": version, "package": package}}
+    )
 
 
 @contextlib.contextmanager
-def started(binary: Sequence[str], case: Case) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
-    """Run ``binary`` for ``case`` in a fresh temporary directory; kill it at the end."""
+def started(binary: Sequence[str], case: Case) -> Iterator[goldenlib.Session]:
+    """Run ``binary`` for ``case`` in a fresh temporary directory; kill it at the end.
+
+    The process runs in that directory and names its sockets relative to
+    it, so that what it prints about them (``info chardev``) is the same
+    from run to run.
+    """
     with tempfile.TemporaryDirectory(prefix="hmp-") as tmp:
         tmpdir = Path(tmp)
-        extra: list[str] = []
         if case.kind == "socket":
-            extra = ["-monitor", f"unix:{tmpdir / MONITOR_SOCKET},server=on,wait=off"]
+            extra = ["-monitor", f"unix:{MONITOR_SOCKET},server=on,wait=off"]
+            sockets = [tmpdir / MONITOR_SOCKET]
         else:
-            extra = ["-qmp", f"unix:{tmpdir / QMP_SOCKET},server=on,wait=off"]
-        proc = subprocess.Popen(
-            [*binary, *BASE_ARGS, *extra, *case.args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
+            extra = ["-qmp", f"unix:{QMP_SOCKET},server=on,wait=off"]
+            sockets = [tmpdir / QMP_SOCKET]
+        sess = goldenlib.Session([*binary, *BASE_ARGS, *extra, *case.args], tmpdir, sockets)
+        sess.start()
         try:
-            yield proc, tmpdir
+            yield sess
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
-            if proc.stdout is not None:
-                proc.stdout.close()
+            sess.stop()
 
 
-def connect(path: Path, proc: subprocess.Popen[bytes]) -> socket.socket:
-    """Connect to a unix socket the process creates (bounded wait)."""
-    end = time.monotonic() + CONNECT_TIMEOUT
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise DriverError(f"process exited with status {proc.returncode}")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(str(path))
-        except OSError:
-            sock.close()
-            time.sleep(0.01)
-            continue
-        return sock
-    raise DriverError(f"{path} did not accept a connection")
+def connect_to(sess: goldenlib.Session) -> socket.socket:
+    """A blocking connection to the session's one socket."""
+    return connect(sess.socket_paths[0], sess.proc)
 
 
-def read_quiet(sock: socket.socket, quiet: float) -> tuple[bytes, bool]:
-    """Read until nothing came for ``quiet`` seconds; (data, peer hung up)."""
-    out = bytearray()
-    end = time.monotonic() + READ_LIMIT
-    while time.monotonic() < end:
-        ready, _, _ = select.select([sock], [], [], quiet)
-        if not ready:
-            return bytes(out), False
-        try:
-            chunk = sock.recv(1 << 20)
-        except ConnectionResetError:
-            # QEMU exited with input it never read (after quit).
-            chunk = b""
-        if not chunk:
-            return bytes(out), True
-        out += chunk
-    raise DriverError("the monitor never went quiet")
-
-
-def read_expected(sock: socket.socket, want: int, quiet: float) -> tuple[bytes, bool]:
-    """Read ``want`` bytes (bounded), then whatever else comes before ``quiet``."""
-    out = bytearray()
-    end = time.monotonic() + REPLAY_TIMEOUT
-    while len(out) < want and time.monotonic() < end:
-        ready, _, _ = select.select([sock], [], [], 0.05)
-        if ready:
-            try:
-                chunk = sock.recv(1 << 20)
-            except ConnectionResetError:
-                chunk = b""
-            if not chunk:
-                return bytes(out), True
-            out += chunk
-    rest, eof = read_quiet(sock, quiet)
-    return bytes(out) + rest, eof
-
-
-def read_stdout(proc: subprocess.Popen[bytes]) -> bytes:
-    """Stop the process and collect what it printed on standard output."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    assert proc.stdout is not None
-    try:
-        data, _ = proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        data, _ = proc.communicate(timeout=10)
-    return data or b""
+def read_stdout(sess: goldenlib.Session) -> bytes:
+    """Stop the process (SIGTERM: QEMU flushes) and return its standard output."""
+    sess.terminate()
+    return sess.stdout()
 
 
 def _qmp_call(sock: socket.socket, buf: bytearray, request: dict[str, Any]) -> Any:
@@ -714,23 +817,22 @@ def record_case(case: Case, binary: Sequence[str]) -> dict[str, Any]:
     """Run ``case`` against ``binary`` and return its transcript."""
     steps: list[dict[str, Any]] = []
     eof = False
-    with started(binary, case) as (proc, tmpdir):
+    with started(binary, case) as sess:
+        sock = connect_to(sess)
         if case.kind == "socket":
-            sock = connect(tmpdir / MONITOR_SOCKET, proc)
             with sock:
-                data, eof = read_quiet(sock, case.quiet)
+                data, eof = read_quiet(sock, case.quiet, READ_LIMIT)
                 steps.append({"send": "", **store_recv(data)})
                 for send in case.steps:
                     if eof:
                         break
                     sock.sendall(send)
-                    data, eof = read_quiet(sock, case.quiet)
+                    data, eof = read_quiet(sock, case.quiet, READ_LIMIT)
                     steps.append({"send": to_json_text(send), **store_recv(data)})
         else:
-            sock = connect(tmpdir / QMP_SOCKET, proc)
             with sock:
                 buf = bytearray()
-                read_quiet(sock, case.quiet)
+                read_quiet(sock, case.quiet, READ_LIMIT)
                 _qmp_call(sock, buf, {"execute": "qmp_capabilities"})
                 for send in case.steps:
                     line = send.decode()
@@ -740,7 +842,7 @@ def record_case(case: Case, binary: Sequence[str]) -> dict[str, Any]:
                         {"execute": "human-monitor-command", "arguments": {"command-line": line}},
                     )
                     steps.append({"send": line, "recv": reply.get("return", reply)})
-        stdout = read_stdout(proc)
+        stdout = read_stdout(sess)
     return {
         "name": case.name,
         "description": case.description,
@@ -748,10 +850,11 @@ def record_case(case: Case, binary: Sequence[str]) -> dict[str, Any]:
         "args": list(case.args),
         "qemu_table": case.qemu_table,
         "reference_only": case.reference_only,
+        "process": case.process,
         "quiet": case.quiet,
         "steps": steps,
         "eof": eof,
-        "stdout": to_json_text(stdout),
+        "stdout": to_json_text(normalize(stdout)),
     }
 
 
@@ -766,14 +869,14 @@ def replay_live(recorded: dict[str, Any], binary: Sequence[str]) -> list[str]:
     )
     problems: list[str] = []
     quiet = float(recorded.get("quiet", QUIET))
-    with started(binary, case) as (proc, tmpdir):
-        sock = connect(tmpdir / MONITOR_SOCKET, proc)
+    with started(binary, case) as sess:
+        sock = connect_to(sess)
         with sock:
             eof = False
             for i, step in enumerate(recorded["steps"]):
                 if i:
                     sock.sendall(from_json_text(step["send"]))
-                data, eof = read_expected(sock, expected_len(step), quiet)
+                data, eof = read_expected(sock, expected_len(step), quiet, REPLAY_TIMEOUT)
                 if not recv_matches(step, data):
                     problems.append(
                         f"step {i} ({step['send'][:40]!r}): {describe_mismatch(step, data)}"
@@ -781,7 +884,8 @@ def replay_live(recorded: dict[str, Any], binary: Sequence[str]) -> list[str]:
                     break
             if not problems and eof != recorded["eof"]:
                 problems.append(f"hang-up: want {recorded['eof']}, got {eof}")
-        stdout = read_stdout(proc)
+        stdout = read_stdout(sess)
+    stdout = normalize(stdout)
     if not problems and stdout != from_json_text(recorded["stdout"]):
         problems.append(f"stdout: want {recorded['stdout']!r}, got {stdout!r}")
     return problems

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -134,9 +135,19 @@ async def _amain(config: Config, prog: str) -> int:
                 sys.stderr.flush()
 
             try:
-                chardevs[cfg.id] = create_chardev(cfg, info)
+                dev = create_chardev(cfg, info)
             except ChardevError as exc:
                 raise StartupError(f"{where}: {exc}" if where else str(exc)) from None
+            chardevs[cfg.id] = dev
+            backend = dev.base if isinstance(dev, MuxChardev) else dev
+            if isinstance(backend, NullChardev):
+                backend.driver = cfg.backend  # a vc stands in as null but is listed as vc
+            if isinstance(dev, MuxChardev):
+                # C-a x quits (qmp_quit) whatever frontends the mux has.
+                dev.quit_handler = functools.partial(machine.shutdown, ShutdownCause.HOST_QMP_QUIT)
+            # QEMU creates a mux's base first: both are in the machine's table.
+            machine.chardevs[backend.label] = backend
+            machine.chardevs[dev.label] = dev
         for mon in config.monitors:
             chr = chardevs.get(mon.chardev)
             if chr is None:

@@ -7,12 +7,19 @@ tests/differential/test_hmp_live.py.
 from __future__ import annotations
 
 import asyncio
+import os
+import pty
+import re
+import select
+import subprocess
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
 
 from fakes import FakeChardev
+from procs import BASE_ARGS, QEMU, qmonitor_cmd
 from qmonitor.chardev.base import ChardevError, ChrEvent
 from qmonitor.chardev.mux import MAX_MUX, MUX_BUFFER_SIZE, MuxChardev, help_text, timestamp
 
@@ -224,3 +231,70 @@ def test_output_and_close_go_to_the_base() -> None:
         assert mux.write(b"x") == -1
 
     run(body)
+
+
+# -- C-a x on a mux whose only frontend is a QMP monitor --------------------------
+
+_QUIT_ARGS = ("-chardev", "stdio,mux=on,id=c", "-mon", "chardev=c,mode=control")
+_TIMESTAMP = re.compile(rb'"seconds": \d+, "microseconds": \d+')
+
+
+def _quit_on_a_terminal(argv: list[str]) -> tuple[bytes, int]:
+    """Run ``argv`` on a new terminal: negotiate, press C-a x; (output, exit status)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    os.close(slave)
+    out = bytearray()
+
+    def read_until(marker: bytes, timeout: float = 10.0) -> None:
+        end = time.monotonic() + timeout
+        while marker not in out and time.monotonic() < end:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                out.extend(chunk)
+
+    try:
+        read_until(b'"capabilities"')
+        os.write(master, b'{"execute": "qmp_capabilities"}\r')
+        read_until(b'{"return": {}}')
+        os.write(master, b"\x01x")
+        read_until(b'"SHUTDOWN"')
+        read_until(b"\n", 0.5)
+        status = proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        os.close(master)
+    return _TIMESTAMP.sub(b'"seconds": 0, "microseconds": 0', bytes(out)), status
+
+
+QUIT_TAIL = (
+    b"QEMU: Terminated\r\n\r"
+    b'{"timestamp": {"seconds": 0, "microseconds": 0}, "event": "SHUTDOWN",'
+    b' "data": {"guest": false, "reason": "host-qmp-quit"}}\r\r\n'
+)
+
+
+def test_c_a_x_quits_when_the_only_frontend_is_qmp() -> None:
+    """QEMU quits (qmp_quit) on C-a x whatever the mux's frontends are."""
+    out, status = _quit_on_a_terminal([*qmonitor_cmd(), *BASE_ARGS, *_QUIT_ARGS])
+    assert out.endswith(b'{"return": {}}\r\r\n' + QUIT_TAIL)
+    assert status == 0
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(QEMU is None, reason="qemu-system-x86_64 is not installed")
+def test_c_a_x_with_only_qmp_is_what_qemu_prints() -> None:
+    assert QEMU is not None
+    theirs, their_status = _quit_on_a_terminal([QEMU, *BASE_ARGS, *_QUIT_ARGS])
+    assert theirs.endswith(b'{"return": {}}\r\r\n' + QUIT_TAIL)
+    assert their_status == 0

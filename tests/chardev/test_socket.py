@@ -163,7 +163,11 @@ def test_tcp_server_and_client(tmp_path: Path) -> None:
         cfe = Frontend(client, loop)
         await settle(lambda: fe.events == [ChrEvent.OPENED])
         assert cfe.events == [ChrEvent.OPENED]
-        assert server.filename.startswith("tcp:127.0.0.1:0,server=on <-> 127.0.0.1:")
+        port = addr[1]
+        assert server.filename.startswith(f"tcp:127.0.0.1:{port},server=on <-> 127.0.0.1:")
+        local = client.filename.split(" <-> ")[0]
+        assert client.filename == f"{local} <-> 127.0.0.1:{port}"
+        assert local.startswith("tcp:127.0.0.1:")
         client.write(b"ping")
         await settle(lambda: bytes(fe.data) == b"ping")
         client.close()
@@ -171,3 +175,45 @@ def test_tcp_server_and_client(tmp_path: Path) -> None:
         server.close()
 
     asyncio.run(main())
+
+
+def test_filenames_as_info_chardev_shows_them(tmp_path: Path) -> None:
+    """QEMU's texts (char-socket.c): a unix client's own address has no path;
+    a server shows the address it really listens on (localhost resolved)."""
+    path = tmp_path / "s.sock"
+    server = SocketChardev("s", path=str(path), server=True, wait=False)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(tmp_path / "ext.sock"))
+        listener.listen(1)
+        client = SocketChardev("c", path=str(tmp_path / "ext.sock"))
+        try:
+            assert server.filename == f"disconnected:unix:{path},server=on"
+            assert client.filename == "unix:"
+        finally:
+            client.close()
+        tcp = SocketChardev("t", host="localhost", port="0", server=True, wait=False)
+        try:
+            addr = tcp.listen_address
+            assert isinstance(addr, tuple)
+            assert tcp.filename == f"disconnected:tcp:{addr[0]}:{addr[1]},server=on"
+            assert addr[0] in ("127.0.0.1", "::1")
+        finally:
+            tcp.close()
+    finally:
+        server.close()
+        listener.close()
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+def test_ipv6_filename_has_no_brackets_while_disconnected() -> None:
+    try:
+        tcp = SocketChardev("t", host="::1", port="0", server=True, wait=False)
+    except ChardevError:
+        pytest.skip("::1 is not available")
+    try:
+        addr = tcp.listen_address
+        assert isinstance(addr, tuple)
+        assert tcp.filename == f"disconnected:tcp:::1:{addr[1]},server=on"
+    finally:
+        tcp.close()

@@ -7,7 +7,9 @@ command output must be the recorded bytes, and so must what went to
 standard output.  Cases whose output lists QEMU's own command names
 (``qemu_table``) run with a command table rebuilt from QEMU's recorded
 ``help`` and ``info`` listings; every other case runs with qmonitor's.
-``hmc`` cases compare ``human-monitor-command`` return values.
+``hmc`` cases compare ``human-monitor-command`` return values.  Cases
+that list the command line's chardevs (``process``) are replayed against
+a ``python -m qmonitor`` process started with the recorded options.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from record_hmp import describe_mismatch, from_json_text, load_theme, recv_matches
+from record_hmp import (
+    describe_mismatch,
+    from_json_text,
+    load_theme,
+    qmonitor_command,
+    recv_matches,
+    replay_live,
+)
 
 from fakes import FakeChardev
 from qmonitor.cmdline import parse_args
@@ -30,12 +39,14 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp"
 THEMES = {p.stem: load_theme(p) for p in sorted(GOLDEN.glob("*.json"))}
 
 
-def _cases(kind: str) -> list[Any]:
+def _cases(kind: str, *, process: bool = False) -> list[Any]:
     return [
         pytest.param(theme, case, id=f"{name}/{case['name']}")
         for name, theme in THEMES.items()
         for case in theme["cases"]
-        if case["kind"] == kind and not case.get("reference_only")
+        if case["kind"] == kind
+        and not case.get("reference_only")
+        and bool(case.get("process")) == process
     ]
 
 
@@ -124,6 +135,14 @@ def test_socket_session(
     # QEMU hangs up after quit; here the machine is asked to shut down.
     assert (machine.shutdown_cause is not None) == case["eof"]
     assert capsysbinary.readouterr().out == from_json_text(case["stdout"])
+
+
+@pytest.mark.parametrize(("theme", "case"), _cases("socket", process=True))
+def test_process_session(theme: dict[str, Any], case: dict[str, Any]) -> None:
+    """Sessions whose output shows the command line's chardevs (``info chardev``):
+    replayed against ``python -m qmonitor`` started with the recorded options."""
+    version, package = theme["qemu"]["version"], theme["qemu"]["package"]
+    assert replay_live(case, qmonitor_command(version, package)) == []
 
 
 @pytest.mark.parametrize(("theme", "case"), _cases("hmc"))

@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
+
 from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
@@ -208,3 +210,42 @@ def test_the_io_thread_road_answers_as_the_dispatcher_does() -> None:
     assert ran_on == ["mon_iothread"] * 2 + [threading.main_thread().name] * 2
     assert b'"desc": "no such thing"' in lines[0] + lines[1]
     assert b"Internal error: ValueError: oops" in b"".join(lines[:half])
+
+
+def test_a_client_that_does_not_read_stops_being_served_until_it_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Replies never pile up past the backlog limit; none is lost; order is kept."""
+    from qmonitor.monitor import qmp
+
+    monkeypatch.setattr(qmp, "REPLY_BACKLOG_LIMIT", 4096)
+    total = 2000
+
+    async def main() -> tuple[int, int, bytes]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        chr = FakeChardev(capacity=0)  # the client reads nothing
+        mon = machine.add_qmp_monitor(chr)
+        running = asyncio.ensure_future(machine.run())
+        await asyncio.sleep(0)
+        chr.be_event(ChrEvent.OPENED)
+        chr.be_write(b'{"execute":"qmp_capabilities"}')
+        chr.be_write(b"".join(b'{"execute":"query-status","id":%d}' % i for i in range(total)))
+        await asyncio.sleep(0.2)
+        stalled_at = len(mon.outbuf)
+        can_read = mon.can_read()
+        # Now the client reads, a little at a time.
+        for _ in range(2000):
+            if chr.written.count(b'"id"') == total:
+                break
+            chr.capacity = 5000
+            chr.fire_watches()
+            await asyncio.sleep(0.001)
+        machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
+        await asyncio.wait_for(running, 5)
+        return stalled_at, can_read, bytes(chr.written)
+
+    stalled_at, can_read, written = asyncio.run(main())
+    assert stalled_at < 4096 + 200 and can_read == 0
+    messages = [json.loads(line) for line in written.split(b"\r\n") if line]
+    ids = [m["id"] for m in messages if "id" in m]
+    assert ids == list(range(total))

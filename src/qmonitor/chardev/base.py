@@ -61,6 +61,8 @@ class Chardev:
     #: QEMU_CHAR_FEATURE_GCONTEXT: the backend can run on any loop, so a QMP
     #: monitor on it lives in the monitor I/O thread and offers OOB.
     supports_gcontext = True
+    #: The backend's type as QEMU names it, less ``chardev-`` (``null``, ``stdio``).
+    driver = "chardev"
 
     def __init__(self, label: str) -> None:
         self.label = label
@@ -71,6 +73,15 @@ class Chardev:
         self._event: EventHandler | None = None
         self._write_lock = threading.Lock()
         self._closed = False
+
+    @property
+    def filename(self) -> str:
+        """What ``info chardev`` shows after ``filename=``.
+
+        QEMU's default is the driver name; backends that know more (a
+        socket's address, a pty's path) say so.
+        """
+        return self.driver
 
     # -- frontend API (qemu_chr_fe_*) -------------------------------------
 
@@ -191,7 +202,17 @@ class Chardev:
 
 
 class NullChardev(Chardev):
-    """``-chardev null``: swallows output, never has input."""
+    """``-chardev null``: swallows output, never has input.
+
+    :param driver: the type to report: ``vc`` when the device stands in for a
+        console of a display qmonitor does not have.
+    """
+
+    driver = "null"
+
+    def __init__(self, label: str, *, driver: str = "null") -> None:
+        super().__init__(label)
+        self.driver = driver
 
     def _attach(self) -> None:
         self.be_open = True

@@ -20,6 +20,8 @@ FILE_MODE = 0o666
 class FileChardev(Chardev):
     """Writes go to ``path``; nothing is ever read."""
 
+    driver = "file"
+
     def __init__(self, label: str, path: str, *, append: bool = False) -> None:
         super().__init__(label)
         flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC

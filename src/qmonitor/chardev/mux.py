@@ -101,6 +101,8 @@ class MuxChardev(Chardev):
     :param clock: milliseconds for timestamps (QEMU_CLOCK_REALTIME).
     """
 
+    driver = "mux"
+
     def __init__(
         self,
         label: str,

@@ -89,13 +89,34 @@ class SocketChardev(FdChardev):
 
     @property
     def filename(self) -> str:
-        """QEMU's ``filename`` of the chardev (query-chardev, waiting notice)."""
+        """QEMU's ``filename`` of the chardev (query-chardev, waiting notice).
+
+        As char-socket.c computes it: while disconnected, the address a
+        server really listens on (``localhost`` resolved, port 0 chosen);
+        once connected, the connection's own addresses (a unix client's
+        local address has no path, so it shows ``unix:``).
+        """
         suffix = ",server=on" if self.is_server else ""
-        if self._conn is None:
-            return f"disconnected:{self.address}{suffix}"
+        conn = self._conn
+        if conn is None:
+            where = self.address
+            if self.path is None and self._listener is not None:
+                with contextlib.suppress(OSError):
+                    host, port = self._listener.getsockname()[:2]
+                    where = f"tcp:{host}:{port}"
+            return f"disconnected:{where}{suffix}"
         if self.path is not None:
-            return f"{self.address}{suffix}"
-        return f"{self.address}{suffix} <-> {self._peer}"
+            local = self.path if self.is_server else ""
+            with contextlib.suppress(OSError):
+                local = str(conn.getsockname())
+            return f"unix:{local}{suffix}"
+        try:
+            mine, peer = conn.getsockname(), conn.getpeername()
+        except OSError:
+            return f"{self.address}{suffix} <-> {self._peer}"
+        if conn.family == socket.AF_INET6:
+            return f"tcp:[{mine[0]}]:{mine[1]}{suffix} <-> [{peer[0]}]:{peer[1]}"
+        return f"tcp:{mine[0]}:{mine[1]}{suffix} <-> {peer[0]}:{peer[1]}"
 
     @property
     def listen_address(self) -> tuple[str, int] | str | None:

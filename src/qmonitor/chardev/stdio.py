@@ -27,6 +27,8 @@ from qmonitor.chardev.fdio import FdChardev
 class StdioChardev(FdChardev):
     """Reads fd 0 (or ``rfd``) and writes fd 1 (or ``wfd``)."""
 
+    driver = "stdio"
+
     def __init__(
         self,
         label: str,

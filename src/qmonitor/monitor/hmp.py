@@ -22,14 +22,24 @@ any byte comes back out unchanged.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.monitor.hmp_args import (
+    MAX_ARGS,
+    HmpParseError,
+    get_str,
+    parse_arguments,
+    parse_words,
+    text,
+    to_bytes,
+)
+from qmonitor.monitor.hmp_args import isspace as _isspace
+from qmonitor.monitor.hmp_args import skip_spaces as _skip_spaces
 from qmonitor.monitor.hmp_commands import HMP_CMDS, HMPCommand
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
@@ -38,372 +48,25 @@ from qmonitor.qapi.error import QapiError
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
 
+__all__ = [
+    "BANNER",
+    "PROMPT",
+    "HmpParseError",
+    "MonitorHMP",
+    "add_hmp_monitor",
+    "get_str",
+    "parse_arguments",
+    "parse_words",
+    "text",
+    "to_bytes",
+]
+
 #: The prompt (monitor_read_command).
 PROMPT = "(qemu) "
 #: The banner printed when a peer connects (monitor_event, CHR_EVENT_OPENED).
 BANNER = "QEMU {version} monitor - type 'help' for more information\n"
 #: Longest command name QEMU compares (get_command_name's 256-byte buffer).
 CMDNAME_MAX = 255
-#: Longest word ``get_str`` keeps (its callers' 1024-byte buffers).
-STR_MAX = 1023
-#: Most words ``help`` and completion look at (MAX_ARGS in monitor/hmp.c).
-MAX_ARGS = 16
-#: One MiB, the unit of the ``M`` argument type.
-MIB = 1 << 20
-
-_INT64_MIN = -(1 << 63)
-_UINT64 = 1 << 64
-
-
-def text(data: bytes) -> str:
-    """Command-line bytes as text that encodes back to the same bytes."""
-    return data.decode("utf-8", "surrogateescape")
-
-
-def to_bytes(line: str) -> bytes:
-    """Text (a command line from QMP, or decoded input) back to its bytes."""
-    return line.encode("utf-8", "surrogateescape")
-
-
-def _stdout(message: str) -> None:
-    """Print on the process's standard output, as QEMU's ``printf`` does."""
-    out = sys.stdout
-    try:
-        out.buffer.write(to_bytes(message))
-    except AttributeError:
-        out.write(message)
-    out.flush()
-
-
-def _isspace(data: bytes, pos: int) -> bool:
-    return pos < len(data) and data[pos] in b" \t\n\v\f\r"
-
-
-def _skip_spaces(data: bytes, pos: int) -> int:
-    while _isspace(data, pos):
-        pos += 1
-    return pos
-
-
-def _wrap64(value: int) -> int:
-    """Two's complement 64-bit wrap-around, as int64_t arithmetic behaves."""
-    value %= _UINT64
-    return value - _UINT64 if value >= 1 << 63 else value
-
-
-def get_str(data: bytes, pos: int) -> tuple[bytes, int] | None:
-    """One word, possibly quoted, from ``pos`` (``get_str``): (word, end) or None.
-
-    The word keeps at most :data:`STR_MAX` bytes; the rest is skipped.
-    Errors are printed on standard output, as QEMU does.
-    """
-    pos = _skip_spaces(data, pos)
-    n = len(data)
-    if pos >= n:
-        return None
-    out = bytearray()
-    if data[pos] == 0x22:  # '"'
-        pos += 1
-        while pos < n and data[pos] != 0x22:
-            c = data[pos]
-            if c == 0x5C:  # backslash
-                c = data[pos + 1] if pos + 1 < n else 0
-                pos += 2
-                escaped = _ESCAPES.get(c)
-                if escaped is None:
-                    _stdout("unsupported escape code: '\\" + text(bytes([c])) + "'\n")
-                    return None
-                c = escaped
-            else:
-                pos += 1
-            if len(out) < STR_MAX:
-                out.append(c)
-        if pos >= n:
-            _stdout("unterminated string\n")
-            return None
-        pos += 1
-    else:
-        start = pos
-        while pos < n and not _isspace(data, pos):
-            pos += 1
-        out += data[start:pos][:STR_MAX]
-    return bytes(out), pos
-
-
-_ESCAPES = {0x6E: 0x0A, 0x72: 0x0D, 0x5C: 0x5C, 0x27: 0x27, 0x22: 0x22}
-
-
-def parse_words(data: bytes) -> list[bytes] | None:
-    """Split into at most :data:`MAX_ARGS` words (``parse_cmdline``); None on error."""
-    words: list[bytes] = []
-    pos = 0
-    while True:
-        pos = _skip_spaces(data, pos)
-        if pos >= len(data):
-            return words
-        if len(words) >= MAX_ARGS:
-            return None
-        got = get_str(data, pos)
-        if got is None:
-            return None
-        word, pos = got
-        words.append(word)
-
-
-class HmpParseError(Exception):
-    """Arguments could not be parsed; the message is what the monitor prints."""
-
-
-class _Expr:
-    """QEMU's HMP integer expressions (``get_expr``): + - * / % & | ^ ~ ( ) 'c' $reg.
-
-    Values are int64 and wrap as QEMU's do.  ``$name`` needs the current
-    CPU's registers; the null machine has no CPU, so every name is unknown.
-    """
-
-    def __init__(self, data: bytes, pos: int) -> None:
-        self.data = data
-        self.pos = pos
-
-    def peek(self) -> int:
-        return self.data[self.pos] if self.pos < len(self.data) else 0
-
-    def next(self) -> None:
-        if self.peek():
-            self.pos = _skip_spaces(self.data, self.pos + 1)
-
-    def parse(self) -> int:
-        self.pos = _skip_spaces(self.data, self.pos)
-        return self.sum()
-
-    def sum(self) -> int:
-        val = self.logic()
-        while (op := self.peek()) in (0x2B, 0x2D):
-            self.next()
-            val2 = self.logic()
-            val = _wrap64(val + val2 if op == 0x2B else val - val2)
-        return val
-
-    def logic(self) -> int:
-        val = self.prod()
-        while (op := self.peek()) in (0x26, 0x7C, 0x5E):
-            self.next()
-            val2 = self.prod()
-            val = val & val2 if op == 0x26 else val | val2 if op == 0x7C else val ^ val2
-        return val
-
-    def prod(self) -> int:
-        val = self.unary()
-        while (op := self.peek()) in (0x2A, 0x2F, 0x25):
-            self.next()
-            val2 = self.unary()
-            if op == 0x2A:
-                val = _wrap64(val * val2)
-                continue
-            if val2 == 0:
-                raise HmpParseError("division by zero\n")
-            # C division truncates toward zero; the remainder takes the dividend's sign.
-            quot = abs(val) // abs(val2) * (1 if (val < 0) == (val2 < 0) else -1)
-            val = _wrap64(quot) if op == 0x2F else val - val2 * quot
-        return val
-
-    def unary(self) -> int:
-        c = self.peek()
-        if c == 0x2B:  # +
-            self.next()
-            return self.unary()
-        if c == 0x2D:  # -
-            self.next()
-            return _wrap64(-self.unary())
-        if c == 0x7E:  # ~
-            self.next()
-            return ~self.unary()
-        if c == 0x28:  # (
-            self.next()
-            val = self.sum()
-            if self.peek() != 0x29:
-                raise HmpParseError("')' expected\n")
-            self.next()
-            return val
-        if c == 0x27:  # '
-            self.pos += 1
-            if not self.peek():
-                raise HmpParseError("character constant expected\n")
-            val = self.peek()
-            # A plain char is signed on the hosts QEMU is built for.
-            val = val - 256 if val >= 0x80 else val
-            self.pos += 1
-            if self.peek() != 0x27:
-                raise HmpParseError("missing terminating ' character\n")
-            self.next()
-            return val
-        if c == 0x24:  # $
-            self.pos += 1
-            while chr(self.peek()).isascii() and (
-                chr(self.peek()).isalnum() or self.peek() in (0x5F, 0x2E)
-            ):
-                self.pos += 1
-            self.pos = _skip_spaces(self.data, self.pos)
-            raise HmpParseError("unknown register\n")
-        if c == 0:
-            raise HmpParseError("unexpected end of expression\n")
-        val, end = _strtoull(self.data, self.pos)
-        if end == self.pos:
-            raise HmpParseError(f"invalid char '{text(bytes([c]))}' in expression\n")
-        self.pos = _skip_spaces(self.data, end)
-        return val
-
-
-def _strtoull(data: bytes, pos: int) -> tuple[int, int]:
-    """C ``strtoull(s, &end, 0)`` from ``pos`` (no sign or blanks come here)."""
-    n = len(data)
-    base = 10
-    start = pos
-    if pos < n and data[pos] == 0x30:  # '0'
-        if pos + 1 < n and data[pos + 1] in b"xX" and _digit(data, pos + 2, 16):
-            base, pos = 16, pos + 2
-        else:
-            base = 8
-    digits_start = pos
-    while _digit(data, pos, base):
-        pos += 1
-    if pos == digits_start:
-        return 0, start
-    value = int(data[digits_start:pos], base)
-    if value >= _UINT64:
-        raise HmpParseError("number too large\n")
-    return _wrap64(value), pos
-
-
-def _digit(data: bytes, pos: int, base: int) -> bool:
-    if pos >= len(data):
-        return False
-    c = chr(data[pos]).lower()
-    return c in "0123456789abcdef"[:base]
-
-
-def _key_get_info(typestr: str, pos: int) -> tuple[str, int] | None:
-    """The next ``key:`` of an args_type string; the position after the colon."""
-    if pos < len(typestr) and typestr[pos] == ",":
-        pos += 1
-    colon = typestr.find(":", pos)
-    if colon < 0:
-        return None
-    return typestr[pos:colon], colon + 1
-
-
-def parse_arguments(data: bytes, pos: int, cmd: HMPCommand) -> dict[str, Any]:
-    """Arguments by ``args_type`` (``monitor_parse_arguments``).
-
-    Handles the types s F B S i l M b and -x; the message of the
-    :class:`HmpParseError` raised on failure is what QEMU prints.
-    """
-    args: dict[str, Any] = {}
-    typestr = cmd.args_type
-    tpos = 0
-
-    def at(i: int) -> str:
-        return typestr[i] if i < len(typestr) else ""
-
-    while True:
-        info = _key_get_info(typestr, tpos)
-        if info is None:
-            break
-        key, tpos = info
-        c = at(tpos)
-        tpos += 1
-        if c in ("F", "B", "s"):
-            pos = _skip_spaces(data, pos)
-            if at(tpos) == "?":
-                tpos += 1
-                if pos >= len(data):
-                    continue
-            got = get_str(data, pos)
-            if got is None:
-                what = {"F": "filename", "B": "block device name"}.get(c, "string")
-                raise HmpParseError(f"{cmd.name}: {what} expected\n")
-            word, pos = got
-            args[key] = text(word)
-        elif c in ("i", "l", "M"):
-            pos = _skip_spaces(data, pos)
-            if at(tpos) in ("?", "."):
-                if at(tpos) == "?":
-                    if pos >= len(data):
-                        tpos += 1
-                        continue
-                elif pos < len(data) and data[pos] == 0x2E:  # '.'
-                    pos = _skip_spaces(data, pos + 1)
-                else:
-                    tpos += 1
-                    continue
-                tpos += 1
-            expr = _Expr(data, pos)
-            val = expr.parse()
-            pos = expr.pos
-            if c == "i" and (val >> 32) & 0xFFFFFFFF:
-                raise HmpParseError(f"'{cmd.name}' has failed: integer is for 32-bit values\n")
-            if c == "M":
-                if val < 0:
-                    raise HmpParseError("enter a positive value\n")
-                val = _wrap64(val * MIB)
-            args[key] = val
-        elif c == "b":
-            pos = _skip_spaces(data, pos)
-            start = pos
-            while pos < len(data) and 0x21 <= data[pos] <= 0x7E:
-                pos += 1
-            word = data[start:pos]
-            if word not in (b"on", b"off"):
-                raise HmpParseError("Expected 'on' or 'off'\n")
-            args[key] = word == b"on"
-        elif c == "-":
-            letter = at(tpos)
-            tpos += 1
-            if not letter:
-                raise HmpParseError(f"{cmd.name}: unknown type '\0'\n")
-            before = pos
-            pos = _skip_spaces(data, pos)
-            if pos < len(data) and data[pos] == 0x2D:  # '-'
-                pos += 1
-                given = data[pos] if pos < len(data) else 0
-                if chr(given) != letter:
-                    # Another option of this command, or none of its own.  At
-                    # the end of the line QEMU looks for a bare "-".
-                    wanted = "-" + chr(given) if given else "-"
-                    if wanted not in typestr[tpos:]:
-                        raise HmpParseError(
-                            f"{cmd.name}: unsupported option -{text(bytes([given]))}\n"
-                        )
-                    pos = before
-                elif at(tpos) == "s":
-                    tpos += 1
-                    pos += 1
-                    got = get_str(data, pos)
-                    if got is None:
-                        raise HmpParseError(f"{cmd.name}: value expected for -{letter}\n")
-                    word, pos = got
-                    args[key] = text(word)
-                else:
-                    pos += 1
-                    args[key] = True
-            elif at(tpos) == "s":
-                tpos += 1
-        elif c == "S":
-            pos = _skip_spaces(data, pos)
-            if at(tpos) == "?":
-                tpos += 1
-                if pos >= len(data):
-                    continue
-            if pos >= len(data):
-                raise HmpParseError(f"{cmd.name}: string expected\n")
-            args[key] = text(data[pos:])
-            pos = len(data)
-        else:
-            raise HmpParseError(f"{cmd.name}: unknown type '{c}'\n")
-    pos = _skip_spaces(data, pos)
-    if pos < len(data):
-        raise HmpParseError(f"{cmd.name}: extraneous characters at the end of line\n")
-    return args
 
 
 def _find(table: tuple[HMPCommand, ...], name: bytes) -> HMPCommand | None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.chardev.container import listing_order
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.qapi.error import QapiError
@@ -114,6 +115,13 @@ def _info_balloon(mon: MonitorHMP, args: dict[str, Any]) -> None:
     raise QapiError("No balloon device has been activated")
 
 
+def _info_chardev(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    # hmp_info_chardev prints query-chardev's list: the /chardevs table's order.
+    chardevs = mon.machine.chardevs
+    for label in listing_order(chardevs):
+        mon.printf(f"{label}: filename={chardevs[label].filename}\n")
+
+
 def _info_block_jobs(mon: MonitorHMP, args: dict[str, Any]) -> None:
     mon.printf("No active jobs\n")
 
@@ -189,6 +197,7 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
     HMPCommand(
         "block-jobs", "", "", "show progress of ongoing block device operations", _info_block_jobs
     ),
+    HMPCommand("chardev", "", "", "show the character devices", _info_chardev),
     HMPCommand("cpus", "", "", "show infos for each CPU", _nothing),
     HMPCommand("dump", "", "", "Display the latest dump status", _info_dump),
     HMPCommand("history", "", "", "show the command line history", _info_history),

@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 #: Most in-band requests queued per monitor (QMP_REQ_QUEUE_LEN_MAX, monitor-internal.h).
 QMP_REQ_QUEUE_LEN_MAX = 8
 
+#: Output (bytes) waiting for a client past which its QMP monitor takes no
+#: further requests until the client has read some: a client that sends
+#: without reading cannot make replies pile up without bound (QEMU's buffer
+#: has no bound).  Nothing is dropped; the client's own requests wait.
+REPLY_BACKLOG_LIMIT = 1 << 20
+
 #: Longest stretch (s) the dispatcher runs requests without yielding to the loop.
 DISPATCH_SLICE = 0.002
 
@@ -101,6 +107,8 @@ class MonitorQMP(Monitor):
         self.loop = iothread_loop if use_io_thread else dispatcher.loop
         #: Replies wait in the output buffer until the current input run ends.
         self._corked = False
+        #: Input stopped because too much output waits (REPLY_BACKLOG_LIMIT).
+        self._backlogged = False
 
     def start(self) -> None:
         """Attach to the chardev and join the monitor list (monitor_init_qmp)."""
@@ -189,7 +197,7 @@ class MonitorQMP(Monitor):
             # Suspension stops reading further bytes; events the last byte
             # read already completed are still handled, as QEMU handles every
             # value a byte finishes before it looks at suspension again.
-            while not self.suspend_cnt or streamer.has_ready():
+            while (not self.suspend_cnt and not self._reply_backlog()) or streamer.has_ready():
                 ev = streamer.next_event()
                 if ev is NEED_DATA:
                     return
@@ -201,6 +209,24 @@ class MonitorQMP(Monitor):
             with self.mon_lock:
                 self._corked = False
                 self._flush_locked()
+
+    def _reply_backlog(self) -> bool:
+        """Too much output waits for the client: take no more requests for now."""
+        if len(self.outbuf) < REPLY_BACKLOG_LIMIT:
+            return False
+        self._backlogged = True
+        return True
+
+    def can_read(self) -> int:
+        if self.suspend_cnt or self._reply_backlog():
+            return 0
+        return 1 << 16
+
+    def _unblocked(self) -> None:
+        super()._unblocked()
+        if self._backlogged and len(self.outbuf) < REPLY_BACKLOG_LIMIT:
+            self._backlogged = False
+            self._accept_input()
 
     def _accept_input(self) -> None:
         with self._input_lock:
