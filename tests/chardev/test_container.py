@@ -15,10 +15,11 @@ import pytest
 from record_hmp import load_theme
 
 from qmonitor.chardev.base import Chardev, NullChardev
-from qmonitor.chardev.container import g_str_hash, listing_order
+from qmonitor.chardev.container import listing_order
 from qmonitor.chardev.file import FileChardev
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.stdio import StdioChardev
+from qmonitor.qapi.ghash import g_str_hash
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp" / "chardev.json"
 

@@ -4,7 +4,8 @@ QEMU's input visitor remembers an object's keys in a GHashTable, removes
 each member it visits, and reports the first key left when iterating the
 table: with several unexpected keys, *which* one is named depends on
 GLib's open addressing (``g_str_hash``, ``(hash * 11) % mod``, quadratic
-probing, tombstones, resizing).  This module reproduces that order.
+probing, tombstones, resizing in place).  This module reproduces that
+order; QEMU's chardev container is such a table too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ _PRIME_MOD = (
     65521, 131071, 262139, 524287, 1048573, 2097143, 4194301, 8388593, 16777213,
 )  # fmt: skip
 _UNUSED, _TOMBSTONE = 0, 1
+_U32 = 0xFFFFFFFF
+
+
+_UNUSED, _TOMBSTONE = 0, 1
+_U32 = 0xFFFFFFFF
 
 
 def g_str_hash(key: str) -> int:
@@ -25,13 +31,17 @@ def g_str_hash(key: str) -> int:
     h = 5381
     for byte in key.encode("utf-8", "surrogateescape"):
         signed = byte - 256 if byte > 127 else byte
-        h = (h * 33 + signed) & 0xFFFFFFFF
+        h = (h * 33 + signed) & _U32
     return h
 
 
-class _Table:
+class StrTable:
+    """Where the keys of a string-keyed GHashTable sit (GLib 2.74, ghash.c)."""
+
     def __init__(self) -> None:
         self._set_shift(_MIN_SHIFT)
+        self.hashes = [_UNUSED] * self.size
+        self.keys: list[str | None] = [None] * self.size
         self.nnodes = 0
         self.noccupied = 0
 
@@ -40,11 +50,13 @@ class _Table:
         self.size = 1 << shift
         self.mod = _PRIME_MOD[shift]
         self.mask = self.size - 1
-        self.hashes = [_UNUSED] * self.size
-        self.keys: list[str | None] = [None] * self.size
+
+    def _index(self, hash_value: int) -> int:
+        # g_hash_table_hash_to_index: the product wraps at 32 bits.
+        return ((hash_value * 11) & _U32) % self.mod
 
     def _lookup(self, key: str, hash_value: int) -> tuple[int, bool]:
-        index = (hash_value * 11) % self.mod
+        index = self._index(hash_value)
         first_tombstone = -1
         step = 0
         while self.hashes[index] != _UNUSED:
@@ -58,6 +70,7 @@ class _Table:
 
     @staticmethod
     def _hash(key: str) -> int:
+        # 0 and 1 mark unused and deleted buckets: GLib stores 2 instead.
         return max(g_str_hash(key), 2)
 
     def insert(self, key: str) -> None:
@@ -89,21 +102,40 @@ class _Table:
             self._resize()
 
     def _resize(self) -> None:
-        old = [(h, k) for h, k in zip(self.hashes, self.keys, strict=True) if h > _TOMBSTONE]
+        """g_hash_table_resize: entries move in place, evicting one another."""
+        old_size = self.size
         n = int(self.nnodes * 1.333)
         shift = 0
         while n:
             n >>= 1
             shift += 1
         self._set_shift(max(shift, _MIN_SHIFT))
-        for hash_value, key in old:
-            index = (hash_value * 11) % self.mod
-            step = 0
-            while self.hashes[index] != _UNUSED:
-                step += 1
-                index = (index + step) & self.mask
-            self.hashes[index] = hash_value
-            self.keys[index] = key
+        if self.size > old_size:
+            self.hashes += [_UNUSED] * (self.size - old_size)
+            self.keys += [None] * (self.size - old_size)
+        placed = [False] * max(self.size, old_size)
+        for i in range(old_size):
+            hash_value, key = self.hashes[i], self.keys[i]
+            if hash_value <= _TOMBSTONE:
+                self.hashes[i], self.keys[i] = _UNUSED, None
+                continue
+            if placed[i]:
+                continue
+            self.hashes[i], self.keys[i] = _UNUSED, None
+            while True:
+                index = self._index(hash_value)
+                step = 0
+                while placed[index]:
+                    step += 1
+                    index = (index + step) & self.mask
+                placed[index] = True
+                evicted_hash, evicted_key = self.hashes[index], self.keys[index]
+                self.hashes[index], self.keys[index] = hash_value, key
+                if evicted_hash <= _TOMBSTONE:
+                    break
+                hash_value, key = evicted_hash, evicted_key
+        if self.size < old_size:
+            del self.hashes[self.size :], self.keys[self.size :]
         self.noccupied = self.nnodes
 
     def live_keys(self) -> list[str]:
@@ -113,7 +145,7 @@ class _Table:
 
 def leftover_order(inserted: Iterable[str], removed: Iterable[str]) -> list[str]:
     """Keys still in the table after inserting then removing, in iteration order."""
-    table = _Table()
+    table = StrTable()
     for key in inserted:
         table.insert(key)
     for key in removed:
