@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_events
+import bench_hmp
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -288,6 +289,13 @@ ROWS = [
         0,
     ),
     Row("large", "1 MiB request id echoed back, in+out, unix", "MB/s", "higher", 2),
+    Row(
+        "hmp_lines",
+        f"HMP: {bench_hmp.LINES:,} `info status` lines piped into -monitor stdio",
+        "lines/s",
+        "higher",
+        0,
+    ),
     Row("startup", "start to greeting (median)", "ms", "lower", 1),
     Row("rss_idle", "resident memory, idle, 1 monitor", "MiB", "lower", 1),
     Row(
@@ -512,6 +520,16 @@ def run_clients(t: Target, s: Settings, tmp: Path) -> None:
         stop(proc)
 
 
+def run_hmp(t: Target, s: Settings) -> tuple[float, dict[str, Any]]:
+    """Lines of ``info status`` answered per second (see bench_hmp.py)."""
+    lines = bench_hmp.LINES if s.duration >= 1 else bench_hmp.LINES // 5
+    try:
+        out = bench_hmp.hmp_lines(t.cmd, t.env, lines, 60 + s.duration)
+    except (bench_hmp.HmpBenchError, OSError) as e:
+        raise BenchError(str(e)) from e
+    return out["lines_per_s"], out
+
+
 def run_events(t: Target, s: Settings, tmp: Path) -> None:
     """Event delivery and emission cost (qmonitor only; see bench_events.py)."""
     try:
@@ -556,6 +574,7 @@ def run_target(t: Target, s: Settings) -> None:
             note(f"  {t.name}: {t.status}")
             return
         run_clients(t, s, tmp)
+        record(t, "hmp_lines", lambda: run_hmp(t, s))
         if t.name == "qmonitor":
             run_events(t, s, tmp)
         record(t, "startup", lambda: run_startup(t, s, tmp))
