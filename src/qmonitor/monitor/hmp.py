@@ -169,10 +169,15 @@ class MonitorHMP(Monitor):
         rs = self.rs
         with self._input_lock:
             pending = self._pending
-            while pending and not self.suspend_cnt:
-                ch = pending.popleft()
-                if rs is not None:
-                    rs.handle_byte(ch)
+            # Echo and answers of a run of input leave in one write.
+            self.cork()
+            try:
+                while pending and not self.suspend_cnt:
+                    ch = pending.popleft()
+                    if rs is not None:
+                        rs.handle_byte(ch)
+            finally:
+                self.uncork()
 
     def _accept_input(self) -> None:
         self._pump()

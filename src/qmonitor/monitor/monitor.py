@@ -135,6 +135,9 @@ class Monitor:
         self.outbuf = bytearray()
         self.out_watch = False
         self.mux_out = False
+        #: Output waits in the buffer until :meth:`uncork` (a run of input
+        #: being handled: its echo and replies leave in one write).
+        self._corked = False
         self.suspend_cnt = 0
         self._suspend_lock = threading.Lock()
         #: Events are dropped, not queued, while this much output waits
@@ -188,8 +191,19 @@ class Monitor:
         with self.mon_lock:
             self._flush_locked()
 
+    def cork(self) -> None:
+        """Hold output back until :meth:`uncork` (the bytes stay the same)."""
+        with self.mon_lock:
+            self._corked = True
+
+    def uncork(self) -> None:
+        """Write out what was held back by :meth:`cork`."""
+        with self.mon_lock:
+            self._corked = False
+            self._flush_locked()
+
     def _flush_locked(self) -> None:
-        if self.skip_flush or not self.outbuf or self.mux_out or self.chr is None:
+        if self._corked or self.skip_flush or not self.outbuf or self.mux_out or self.chr is None:
             return
         rc = self.chr.write(bytes(self.outbuf))
         if rc < 0 or rc == len(self.outbuf):

@@ -105,8 +105,6 @@ class MonitorQMP(Monitor):
         # the dispatcher when it resumes the monitor (no thread hop then).
         self._input_lock = threading.Lock()
         self.loop = iothread_loop if use_io_thread else dispatcher.loop
-        #: Replies wait in the output buffer until the current input run ends.
-        self._corked = False
         #: Input stopped because too much output waits (REPLY_BACKLOG_LIMIT).
         self._backlogged = False
 
@@ -164,8 +162,7 @@ class MonitorQMP(Monitor):
         data = encode_output(text + "\r\n")
         with self.mon_lock:
             self.outbuf += data
-            if not self._corked:
-                self._flush_locked()
+            self._flush_locked()
 
     def greeting(self) -> dict[str, Any]:
         offered = [cap for cap in QMP_CAPABILITIES if cap in self.capab_offered]
@@ -191,8 +188,7 @@ class MonitorQMP(Monitor):
     def _pump(self) -> None:
         """Handle complete messages while the monitor takes input (input lock held)."""
         streamer = self.streamer
-        with self.mon_lock:
-            self._corked = True
+        self.cork()
         try:
             # Suspension stops reading further bytes; events the last byte
             # read already completed are still handled, as QEMU handles every
@@ -206,9 +202,7 @@ class MonitorQMP(Monitor):
                 elif isinstance(ev, JsonParseError):
                     self._handle_command(None, ev.message)
         finally:
-            with self.mon_lock:
-                self._corked = False
-                self._flush_locked()
+            self.uncork()
 
     def _reply_backlog(self) -> bool:
         """Too much output waits for the client: take no more requests for now."""
