@@ -62,7 +62,7 @@ def test_valid_arguments_convert() -> None:
         ({"name": "x", "caps": ["oob", "no"]}, "Parameter 'null' does not accept value 'no'"),
         ({"name": "x", "inner": []}, "Invalid parameter type for 'inner', expected: object"),
         ({"name": "x", "inner": {}}, "Parameter 'inner.n' is missing"),
-        ({"name": "x", "inner": {"n": 256}}, "Parameter 'n' expects uint8"),
+        ({"name": "x", "inner": {"n": 256}}, "Parameter 'n' expects uint8_t"),
         ({"name": "x", "inner": {"n": 1, "z": 2}}, "Parameter 'inner.z' is unexpected"),
         ({"name": "x", "list": [{"n": 1}, {}]}, "Parameter 'list[1].n' is missing"),
         ({"name": "x", "flag": 1}, "Invalid parameter type for 'flag', expected: boolean"),

@@ -184,3 +184,14 @@ def register_commands(machine: Machine) -> None:
         return run_hmp_command(machine, command_line, cpu_index)
 
     full.register(QmpCommand("human-monitor-command", human_monitor_command, hmp_args))
+
+    def query_qmp_schema() -> list[dict[str, Any]]:
+        from qmonitor.qapi.machine_schema import machine_schema_info
+
+        # -qmonitor-extensions registers its commands after this one: ask
+        # when the client does whether they are there.
+        return machine_schema_info(full.find("x-qmonitor-emit-event") is not None)
+
+    full.register(
+        QmpCommand("query-qmp-schema", query_qmp_schema, allow_preconfig=True, any_thread=True)
+    )

@@ -9,7 +9,7 @@ keys left over in an object are reported after all members were visited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,8 +130,11 @@ class IntType(QType):
             value &= UINT64_MAX
             lo, hi = 0, (1 << self.bits) - 1
         if not lo <= value <= hi:
+            # visit_type_intN names the C type: "Parameter 'x' expects uint8_t".
             raise QapiError(
-                INVALID_PARAMETER_VALUE.format(name if name is not None else "null", self.qapi_name)
+                INVALID_PARAMETER_VALUE.format(
+                    name if name is not None else "null", self.qapi_name + "_t"
+                )
             )
         return value
 
@@ -189,6 +192,12 @@ class ObjectType(QType):
     def visit_members(self, value: dict[str, Any], path: Path) -> dict[str, Any]:
         """Visit members in schema order, then complain about leftovers."""
         out: dict[str, Any] = {}
+        self.visit_into(value, path, out)
+        check_leftovers(value, out, path)
+        return out
+
+    def visit_into(self, value: dict[str, Any], path: Path, out: dict[str, Any]) -> None:
+        """Visit this type's members of ``value`` into ``out`` (no leftover check)."""
         for member in self.members:
             mpath = path.member(member.name)
             if member.name not in value:
@@ -196,11 +205,81 @@ class ObjectType(QType):
                     continue
                 raise QapiError(MISSING_PARAMETER.format(mpath.full_name()))
             out[member.name] = member.type.visit(value[member.name], mpath, member.name)
-        if len(out) != len(value):
-            raise QapiError(
-                UNEXPECTED_PARAMETER.format(path.member(first_unexpected(value, out)).full_name())
-            )
+
+
+def check_leftovers(value: dict[str, Any], out: dict[str, Any], path: Path) -> None:
+    """QEMU's visit_check_struct: name a key no member took."""
+    if len(out) != len(value):
+        raise QapiError(
+            UNEXPECTED_PARAMETER.format(path.member(first_unexpected(value, out)).full_name())
+        )
+
+
+@dataclass(frozen=True)
+class UnionType(ObjectType):
+    """A union: the base's members, then those of the branch ``tag`` selects."""
+
+    tag: str = ""
+    variants: tuple[tuple[str, ObjectType], ...] = ()
+
+    def visit_members(self, value: dict[str, Any], path: Path) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        self.visit_into(value, path, out)
+        branch = dict(self.variants).get(out[self.tag])
+        if branch is not None:
+            branch.visit_into(value, path, out)
+        check_leftovers(value, out, path)
         return out
+
+
+def qtype_of(value: Any) -> str:
+    """The QType of a JSON value, as an alternate dispatches on it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "num"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, dict):
+        return "dict"
+    return "list"
+
+
+@dataclass(frozen=True)
+class AlternateType(QType):
+    """An alternate: the branch is chosen by the value's JSON type."""
+
+    name: str
+    #: (QType as :func:`qtype_of` names it, the branch's type)
+    branches: tuple[tuple[str, QType], ...] = ()
+
+    def visit(self, value: Any, path: Path, name: str | None) -> Any:
+        for qtype, branch in self.branches:
+            if qtype == qtype_of(value):
+                return branch.visit(value, path, name)
+        # The generated visitor names the member, not its path.
+        raise QapiError(
+            INVALID_PARAMETER_TYPE.format(name if name is not None else "null", self.name)
+        )
+
+
+class LazyType(QType):
+    """A type resolved on first use: lets recursive schema types refer to themselves."""
+
+    def __init__(self, resolve: Callable[[], QType]) -> None:
+        self._resolve = resolve
+        self._type: QType | None = None
+
+    @property
+    def target(self) -> QType:
+        if self._type is None:
+            self._type = self._resolve()
+        return self._type
+
+    def visit(self, value: Any, path: Path, name: str | None) -> Any:
+        return self.target.visit(value, path, name)
 
 
 def first_unexpected(value: dict[str, Any], visited: dict[str, Any]) -> str:
