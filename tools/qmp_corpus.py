@@ -678,6 +678,51 @@ table("monitors", [
     ("mon_control_events_both", "Events to a -qmp and a -mon monitor", N0, N1, cmd("stop"), MON),
 ])  # fmt: skip
 
+# -------------------------------------------------------------------- yank
+
+_YANK_MANY = Opts(
+    (
+        "-chardev", "socket,id=s1,path={tmp}/s1.sock,server=on,wait=off",
+        "-chardev", "null,id=n0",
+        "-monitor", "unix:{tmp}/hmp.sock,server=on,wait=off",
+        "-qmp", "unix:{tmp}/qmp1.sock,server=on,wait=off",
+    ),
+    ("qmp0.sock", "qmp1.sock"),
+)
+
+
+def _yank(*instances: Any, id: Any = _UNSET) -> Step:
+    return cmd("yank", {"instances": list(instances)}, id)
+
+
+table("yank", [
+    ("query_yank", "query-yank: each socket chardev is a yank instance", NEG, cmd("query-yank")),
+    ("query_yank_many", "query-yank lists socket chardevs in the order they were made", NEG,
+     cmd("query-yank", id=1), _YANK_MANY),
+    ("query_yank_oob", "query-yank out of band", NEG_OOB, oob("query-yank", id="o")),
+    ("yank_nothing", "yank with no instances", NEG, _yank(id=1)),
+    ("yank_unknown", "yank of instances that do not exist", NEG,
+     _yank({"type": "chardev", "id": "nope"}), _yank({"type": "block-node", "node-name": "x"}),
+     _yank({"type": "migration"}), PROBE),
+    ("yank_all_or_nothing", "One unknown instance: nothing is yanked", NEG,
+     _yank({"type": "chardev", "id": "s1"}, {"type": "chardev", "id": "n0"}, id=2),
+     cmd("query-yank", id=3), _YANK_MANY),
+    ("yank_bad_arguments", "yank with malformed instances", NEG,
+     cmd("yank"), cmd("yank", {"instances": "x"}), _yank({"type": "chardev"}),
+     _yank({"type": "floppy", "id": "x"}), _yank({"id": "x"}), _yank(1),
+     _yank({"type": "chardev", "id": 5}), _yank({"type": "chardev", "id": "s1", "x": 1}), PROBE,
+     _YANK_MANY),
+    ("yank_idle_server", "yank of a listening socket without a client", NEG,
+     _yank({"type": "chardev", "id": "s1"}, id=4), PROBE, _YANK_MANY),
+    ("yank_connected_monitor", "yank cuts a monitor's client, which can come back", NEG,
+     negotiate(1, 1), cmd("query-name", id="before", conn=1), _yank({"type": "chardev", "id": "s1"}, id=5),
+     expect_eof(1), connect(1, 1), cmd("qmp_capabilities", conn=1),
+     cmd("query-name", id="after", conn=1),
+     Opts(("-chardev", "socket,id=s1,path={tmp}/s1.sock,server=on,wait=off",
+           "-mon", "chardev=s1,mode=control"), ("qmp0.sock", "s1.sock"))),
+])  # fmt: skip
+
+
 # ------------------------------------------------------------------ pretty
 
 NP = negotiate(0, 1)

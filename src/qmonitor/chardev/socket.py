@@ -210,6 +210,13 @@ class SocketChardev(FdChardev):
         if self.is_server:
             self._listen_for_client()
 
+    def yank(self) -> None:
+        """Cut the connection at once (QEMU's yank): the peer sees it end."""
+        conn = self._conn
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
     def _chr_close(self) -> None:
         self._stop_reading()
         self._stop_accepting()

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.chardev.socket import SocketChardev
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.machine.watchdog import WatchdogAction
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.qapi.commands import Handler, QmpCommand
+from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.types import BUILTIN_TYPES, ArrayType, EnumType, Member, object_type
 
 if TYPE_CHECKING:
@@ -195,3 +197,38 @@ def register_commands(machine: Machine) -> None:
     full.register(
         QmpCommand("query-qmp-schema", query_qmp_schema, allow_preconfig=True, any_thread=True)
     )
+    register_yank(machine)
+
+
+def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:
+    """Socket chardevs register a yank instance, in the order they were made."""
+    return {
+        label: chr for label, chr in machine.chardevs.items() if isinstance(chr, SocketChardev)
+    }
+
+
+def register_yank(machine: Machine) -> None:
+    """``yank`` and ``query-yank`` (QEMU's util/yank.c): out-of-band commands."""
+    from qmonitor.qapi.binding import bind_command
+    from qmonitor.qapi.machine_schema import machine_schema
+
+    schema = machine_schema()
+
+    def query_yank() -> list[dict[str, Any]]:
+        return [{"type": "chardev", "id": label} for label in _yank_instances(machine)]
+
+    def yank(instances: list[dict[str, Any]]) -> None:
+        known = _yank_instances(machine)
+        # All or nothing: every instance must exist before any is yanked.
+        targets = []
+        for instance in instances:
+            chr = known.get(instance["id"]) if instance["type"] == "chardev" else None
+            if chr is None:
+                raise QapiError("Instance not found", ErrorClass.DEVICE_NOT_FOUND)
+            targets.append(chr)
+        for chr in targets:
+            chr.yank()
+
+    full = machine.commands.full
+    full.register(bind_command(schema, "query-yank", query_yank, any_thread=True))
+    full.register(bind_command(schema, "yank", yank))

@@ -505,6 +505,57 @@ SCHEMA = r"""
 { 'command': 'query-kvm', 'returns': 'KvmInfo', 'allow-preconfig': true }
 
 ##
+# @YankInstanceType:
+#
+# What kind of thing can be yanked.
+##
+{ 'enum': 'YankInstanceType', 'data': [ 'block-node', 'chardev', 'migration' ] }
+
+##
+# @YankInstanceBlockNode:
+#
+# @node-name: the block node
+##
+{ 'struct': 'YankInstanceBlockNode', 'data': { 'node-name': 'str' } }
+
+##
+# @YankInstanceChardev:
+#
+# @id: the chardev
+##
+{ 'struct': 'YankInstanceChardev', 'data': { 'id': 'str' } }
+
+##
+# @YankInstance:
+#
+# Something whose network connections can be cut at once.
+#
+# @type: the kind of instance
+##
+{ 'union': 'YankInstance',
+  'base': { 'type': 'YankInstanceType' },
+  'discriminator': 'type',
+  'data': { 'block-node': 'YankInstanceBlockNode',
+            'chardev': 'YankInstanceChardev' } }
+
+##
+# @yank:
+#
+# Cuts the network connections of the instances, all or none.
+#
+# @instances: what to yank
+##
+{ 'command': 'yank', 'data': { 'instances': [ 'YankInstance' ] },
+  'allow-oob': true }
+
+##
+# @query-yank:
+#
+# Returns: the instances that can be yanked
+##
+{ 'command': 'query-yank', 'returns': [ 'YankInstance' ], 'allow-oob': true }
+
+##
 # @NameInfo:
 #
 # @name: the machine's -name
