@@ -682,10 +682,14 @@ table("monitors", [
 
 _YANK_MANY = Opts(
     (
-        "-chardev", "socket,id=s1,path={tmp}/s1.sock,server=on,wait=off",
-        "-chardev", "null,id=n0",
-        "-monitor", "unix:{tmp}/hmp.sock,server=on,wait=off",
-        "-qmp", "unix:{tmp}/qmp1.sock,server=on,wait=off",
+        "-chardev",
+        "socket,id=s1,path={tmp}/s1.sock,server=on,wait=off",
+        "-chardev",
+        "null,id=n0",
+        "-monitor",
+        "unix:{tmp}/hmp.sock,server=on,wait=off",
+        "-qmp",
+        "unix:{tmp}/qmp1.sock,server=on,wait=off",
     ),
     ("qmp0.sock", "qmp1.sock"),
 )
@@ -715,7 +719,8 @@ table("yank", [
     ("yank_idle_server", "yank of a listening socket without a client", NEG,
      _yank({"type": "chardev", "id": "s1"}, id=4), PROBE, _YANK_MANY),
     ("yank_connected_monitor", "yank cuts a monitor's client, which can come back", NEG,
-     negotiate(1, 1), cmd("query-name", id="before", conn=1), _yank({"type": "chardev", "id": "s1"}, id=5),
+     negotiate(1, 1), cmd("query-name", id="before", conn=1),
+     _yank({"type": "chardev", "id": "s1"}, id=5),
      expect_eof(1), connect(1, 1), cmd("qmp_capabilities", conn=1),
      cmd("query-name", id="after", conn=1),
      Opts(("-chardev", "socket,id=s1,path={tmp}/s1.sock,server=on,wait=off",

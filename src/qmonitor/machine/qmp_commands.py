@@ -202,9 +202,7 @@ def register_commands(machine: Machine) -> None:
 
 def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:
     """Socket chardevs register a yank instance, in the order they were made."""
-    return {
-        label: chr for label, chr in machine.chardevs.items() if isinstance(chr, SocketChardev)
-    }
+    return {label: chr for label, chr in machine.chardevs.items() if isinstance(chr, SocketChardev)}
 
 
 def register_yank(machine: Machine) -> None:
