@@ -24,6 +24,8 @@
  *   -s BYTES  size of the large id string (default 1048576)
  *   -c NAME   command to execute (default query-status)
  *   -o        negotiate the "oob" capability
+ *   -x        send requests as "exec-oob" (implies -o)
+ *   -a JSON   the requests' "arguments" object
  *   -t SECS   global time limit: exit 124 when it is reached
  *             (default: warm-up + duration + 60)
  *
@@ -80,6 +82,8 @@ static long long count = -1, min_ops = 0;
 static long inflight = -1;
 static size_t large_size = 1u << 20;
 static const char *command = "query-status";
+static const char *arguments;
+static const char *exec_key = "execute";
 static int oob;
 
 /* run state */
@@ -420,7 +424,7 @@ static void record_latency(double us)
 
 static void send_request(struct conn *c)
 {
-    char buf[512];
+    char buf[4096];
     int n;
     size_t slot = (c->head + c->outstanding) % (size_t)inflight;
 
@@ -429,10 +433,14 @@ static void send_request(struct conn *c)
         wbuf_append(c, large_req, large_req_len);
         request_len = large_req_len;
     } else {
-        n = snprintf(buf, sizeof(buf), "{\"execute\":\"%s\",\"id\":%llu}\r\n", command,
-                     (unsigned long long)c->next_id);
+        if (arguments)
+            n = snprintf(buf, sizeof(buf), "{\"%s\":\"%s\",\"arguments\":%s,\"id\":%llu}\r\n",
+                         exec_key, command, arguments, (unsigned long long)c->next_id);
+        else
+            n = snprintf(buf, sizeof(buf), "{\"%s\":\"%s\",\"id\":%llu}\r\n", exec_key,
+                         command, (unsigned long long)c->next_id);
         if (n < 0 || (size_t)n >= sizeof(buf))
-            die("command name too long");
+            die("command name or arguments too long");
         wbuf_append(c, buf, (size_t)n);
         request_len = (size_t)n;
     }
@@ -666,7 +674,7 @@ static double percentile(double p)
 static void usage(void)
 {
     fputs("usage: loadgen [-d SECS | -n COUNT] [-w SECS] [-m OPS] [-k K] [-s BYTES]\n"
-          "               [-c COMMAND] [-o] [-t SECS] seq|pipe|large|clients ADDR [ADDR...]\n"
+          "               [-c COMMAND] [-a ARGS] [-o] [-x] [-t SECS] seq|pipe|large|clients ADDR...\n"
           "ADDR: a unix socket path (or unix:PATH), or HOST:PORT (or tcp:HOST:PORT)\n",
           stderr);
     exit(2);
@@ -716,7 +724,7 @@ int main(int argc, char **argv)
     double seconds;
     struct sigaction sa;
 
-    while ((opt = getopt(argc, argv, "d:n:w:m:k:s:c:ot:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:n:w:m:k:s:c:a:oxt:h")) != -1) {
         switch (opt) {
         case 'd': duration = parse_double(optarg, "duration"); break;
         case 'n': count = parse_ll(optarg, "count"); break;
@@ -726,6 +734,8 @@ int main(int argc, char **argv)
         case 's': large_size = (size_t)parse_ll(optarg, "size"); break;
         case 'c': command = optarg; break;
         case 'o': oob = 1; break;
+        case 'x': oob = 1; exec_key = "exec-oob"; break;
+        case 'a': arguments = optarg; break;
         case 't': time_limit = parse_double(optarg, "time limit"); break;
         default: usage();
         }

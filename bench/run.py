@@ -288,6 +288,13 @@ ROWS = [
         "higher",
         0,
     ),
+    Row(
+        "oob_busy",
+        "exec-oob query-yank round trips while another monitor keeps the main loop busy",
+        "ops/s",
+        "higher",
+        0,
+    ),
     Row("large", "1 MiB request id echoed back, in+out, unix", "MB/s", "higher", 2),
     Row(
         "hmp_lines",
@@ -520,6 +527,48 @@ def run_clients(t: Target, s: Settings, tmp: Path) -> None:
         stop(proc)
 
 
+#: The in-band load that keeps the main loop busy: HMP's help, 8 in flight.
+BUSY_ARGS = ["-k", "8", "-c", "human-monitor-command", "-a", '{"command-line":"help"}']
+
+
+def run_oob_busy(t: Target, s: Settings, tmp: Path) -> None:
+    """Out-of-band round trips on one monitor while another saturates the main loop."""
+    log = tmp / "oob.log"
+    busy_sock, oob_sock = tmp / "busy.sock", tmp / "oob.sock"
+    argv = [*t.cmd, *BASE_ARGS, "-qmp", qmp_unix(busy_sock), "-qmp", qmp_unix(oob_sock)]
+    proc = spawn(argv, log, t.env)
+    try:
+
+        def measure() -> Any:
+            wait_ready(proc, log, [busy_sock, oob_sock])
+            busy_secs = s.warmup + s.duration + 1
+            busy = subprocess.Popen(
+                [str(LOADGEN), "-d", f"{busy_secs:g}", *BUSY_ARGS, "pipe", str(busy_sock)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=_die_with_parent,
+            )
+            try:
+                time.sleep(0.2)
+                lim = s.warmup + s.duration + 60
+                args = ["-d", f"{s.duration:g}", "-w", f"{s.warmup:g}", "-x", "-c", "query-yank"]
+                out = loadgen([*args, "seq", str(oob_sock)], lim)
+                busy_out, _ = busy.communicate(timeout=busy_secs + 30)
+            finally:
+                if busy.poll() is None:
+                    busy.kill()
+                    busy.wait()
+            try:
+                out["in_band_while_measured"] = json.loads(busy_out)
+            except ValueError:
+                raise BenchError("the in-band load failed") from None
+            return out["ops_per_s"], out
+
+        record(t, "oob_busy", measure)
+    finally:
+        stop(proc)
+
+
 def run_hmp(t: Target, s: Settings) -> tuple[float, dict[str, Any]]:
     """Lines of ``info status`` answered per second (see bench_hmp.py)."""
     lines = bench_hmp.LINES if s.duration >= 1 else bench_hmp.LINES // 5
@@ -574,6 +623,7 @@ def run_target(t: Target, s: Settings) -> None:
             note(f"  {t.name}: {t.status}")
             return
         run_clients(t, s, tmp)
+        run_oob_busy(t, s, tmp)
         record(t, "hmp_lines", lambda: run_hmp(t, s))
         if t.name == "qmonitor":
             run_events(t, s, tmp)
