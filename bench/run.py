@@ -33,12 +33,14 @@ from typing import Any
 
 import bench_events
 import bench_hmp
+import plot
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 LOADGEN_SRC = BENCH / "loadgen.c"
 LOADGEN = BENCH / "build" / "loadgen"
 RESULTS = BENCH / "results" / "latest.json"
+SCALING_PLOT = BENCH / "results" / "scaling.svg"
 
 BASE_ARGS = ["-M", "none", "-display", "none", "-nodefaults"]
 N_MONITORS = 100
@@ -569,6 +571,73 @@ def run_oob_busy(t: Target, s: Settings, tmp: Path) -> None:
         stop(proc)
 
 
+#: Request sizes (id string bytes) and client counts of the scaling sweep.
+SCALE_SIZES = (64, 1 << 10, 16 << 10, 256 << 10, 1 << 20)
+SCALE_CLIENTS = (1, 10, 30, 100)
+
+
+def run_scaling(t: Target, s: Settings, tmp: Path) -> None:
+    """How throughput goes with request size and with the number of clients."""
+    sizes: list[tuple[int, float]] = []
+    clients: list[tuple[int, float]] = []
+    t.results["scaling"] = {"size_mb_per_s": sizes, "clients_ops_per_s": clients}
+    log = tmp / "scaling.log"
+    # Sizes on a process with one monitor (QEMU's main loop polls every
+    # monitor's socket for each byte it reads: more monitors slow it down).
+    one = tmp / "one.sock"
+    proc = spawn([*t.cmd, *BASE_ARGS, "-qmp", qmp_unix(one)], log, t.env)
+    try:
+        wait_ready(proc, log, [one])
+        for size in SCALE_SIZES:
+            args = ["-d", f"{s.duration:g}", "-m", "1", "-s", str(size), "large", str(one)]
+            try:
+                sizes.append((size, loadgen(args, 300)["mb_per_s"]))
+            except BenchError as e:
+                note(f"  {t.name} scaling size {size}: n/a ({e})")
+    except BenchError as e:
+        note(f"  {t.name} scaling: n/a ({e})")
+    finally:
+        stop(proc)
+    socks = [tmp / f"s{i}.sock" for i in range(max(SCALE_CLIENTS))]
+    argv = [*t.cmd, *BASE_ARGS]
+    for p in socks:
+        argv += ["-qmp", qmp_unix(p)]
+    proc = spawn(argv, log, t.env)
+    try:
+        wait_ready(proc, log, socks)
+        for n in SCALE_CLIENTS:
+            args = ["-d", f"{s.duration:g}", "-w", f"{s.warmup:g}", "clients"]
+            try:
+                out = loadgen([*args, *map(str, socks[:n])], s.warmup + s.duration + 60)
+                clients.append((n, out["ops_per_s"]))
+            except BenchError as e:
+                note(f"  {t.name} scaling clients {n}: n/a ({e})")
+    except BenchError as e:
+        note(f"  {t.name} scaling: n/a ({e})")
+    finally:
+        stop(proc)
+    note(f"  {t.name} scaling: sizes {sizes}, clients {clients}")
+
+
+def write_scaling_plot(targets: dict[str, Target]) -> None:
+    def series(key: str) -> dict[str, list[tuple[float, float]]]:
+        return {
+            name: [(float(x), float(y)) for x, y in t.results.get("scaling", {}).get(key, [])]
+            for name, t in targets.items()
+            if t.results.get("scaling", {}).get(key)
+        }
+
+    panels = [
+        plot.Panel(
+            "Large requests (id echoed)", "request size (bytes)", "MB/s", series("size_mb_per_s")
+        ),
+        plot.Panel(
+            "Clients on as many monitors", "clients", "round trips/s", series("clients_ops_per_s")
+        ),
+    ]
+    SCALING_PLOT.write_text(plot.svg(panels))
+
+
 def run_hmp(t: Target, s: Settings) -> tuple[float, dict[str, Any]]:
     """Lines of ``info status`` answered per second (see bench_hmp.py)."""
     lines = bench_hmp.LINES if s.duration >= 1 else bench_hmp.LINES // 5
@@ -627,6 +696,7 @@ def run_target(t: Target, s: Settings) -> None:
         record(t, "hmp_lines", lambda: run_hmp(t, s))
         if t.name == "qmonitor":
             run_events(t, s, tmp)
+        run_scaling(t, s, tmp)
         record(t, "startup", lambda: run_startup(t, s, tmp))
         try:
             run_memory(t, s, tmp)
@@ -735,8 +805,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     tmp = RESULTS.with_name(RESULTS.name + ".tmp")
+    doc["scaling"] = {name: t.results.get("scaling") for name, t in targets.items()}
     tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     os.replace(tmp, RESULTS)
+    write_scaling_plot(targets)
     print(f"\nwritten {RESULTS.relative_to(REPO)}", file=sys.stderr)
     return 0
 
