@@ -249,3 +249,15 @@ def test_a_client_that_does_not_read_stops_being_served_until_it_does(
     messages = [json.loads(line) for line in written.split(b"\r\n") if line]
     ids = [m["id"] for m in messages if "id" in m]
     assert ids == list(range(total))
+
+
+def test_a_burst_larger_than_the_backlog_is_answered_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The corked replies of a long run hit the limit, are written, and the run goes on."""
+    from qmonitor.monitor import qmp
+
+    monkeypatch.setattr(qmp, "REPLY_BACKLOG_LIMIT", 4096)
+    total = 3000
+    chr = run(b"".join(b'{"execute":"query-status","id":%d}' % i for i in range(total)))
+    assert [m["id"] for m in chr.messages() if "id" in m] == list(range(total))

@@ -187,6 +187,15 @@ class MonitorQMP(Monitor):
 
     def _pump(self) -> None:
         """Handle complete messages while the monitor takes input (input lock held)."""
+        while self._pump_run():
+            # The run stopped at the reply backlog, and writing the corked
+            # replies cleared it: go on, and let the chardev read again.
+            self._backlogged = False
+            if self.chr is not None and not self.suspend_cnt:
+                self.chr.accept_input()
+
+    def _pump_run(self) -> bool:
+        """One corked run of messages; True if it stopped at a backlog now gone."""
         streamer = self.streamer
         self.cork()
         try:
@@ -196,13 +205,14 @@ class MonitorQMP(Monitor):
             while (not self.suspend_cnt and not self._reply_backlog()) or streamer.has_ready():
                 ev = streamer.next_event()
                 if ev is NEED_DATA:
-                    return
-                if isinstance(ev, JsonMessage):
+                    return False
+                if type(ev) is JsonMessage:
                     self._handle_command(ev.value, None)
                 elif isinstance(ev, JsonParseError):
                     self._handle_command(None, ev.message)
         finally:
             self.uncork()
+        return self._backlogged and len(self.outbuf) < REPLY_BACKLOG_LIMIT
 
     def _reply_backlog(self) -> bool:
         """Too much output waits for the client: take no more requests for now."""
