@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.machine.defaults import NIL_UUID
-from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.machine.watchdog import WatchdogAction
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP
@@ -87,7 +87,13 @@ def register_commands(machine: Machine) -> None:
     @cmd("query-status", allow_preconfig=True, any_thread=True)
     def query_status() -> dict[str, Any]:
         state = machine.runstate
-        return {"running": state.is_running, "singlestep": False, "status": state.value}
+        # _value_ is the member's value without the descriptor's cost: this
+        # is the command pollers call most.
+        return {
+            "running": state is RunState.RUNNING,
+            "singlestep": False,
+            "status": state._value_,
+        }
 
     @cmd("query-name", allow_preconfig=True, any_thread=True)
     def query_name() -> dict[str, Any]:

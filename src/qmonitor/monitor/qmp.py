@@ -162,7 +162,8 @@ class MonitorQMP(Monitor):
         data = encode_output(text + "\r\n")
         with self.mon_lock:
             self.outbuf += data
-            self._flush_locked()
+            if not self._corked:
+                self._flush_locked()
 
     def greeting(self) -> dict[str, Any]:
         offered = [cap for cap in QMP_CAPABILITIES if cap in self.capab_offered]
@@ -352,10 +353,10 @@ class QmpDispatcher:
         thread hops.  False: queue it as usual.
         """
         bql = self.bql
-        if bql is None or self._shutdown or not isinstance(req, dict):
+        if bql is None or self._shutdown or type(req) is not dict:
             return False
         name = req.get("execute")
-        if not isinstance(name, str):
+        if type(name) is not str:
             return False
         cmd = mon.commands.find(name)
         if cmd is None or not cmd.any_thread or cmd.coroutine:

@@ -218,7 +218,7 @@ def run_plain(cmd: QmpCommand, request: dict[str, Any], cur_mon: Monitor | None)
     caller has found ``cmd`` enabled, without arguments and not a coroutine
     command, and the request has no member but those two.
     """
-    var = _current_monitor()
+    var = _monitor_cur or _current_monitor()
     token = var.set(cur_mon)
     try:
         ret = cmd.handler()
