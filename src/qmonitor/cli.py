@@ -190,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qmonitor`` command; returns the exit status."""
     args = list(sys.argv if argv is None else argv)
     prog = _prog(args[0] if args else "qmonitor")
+    if args[1:2] == ["mux"]:
+        from qmonitor.mux.cli import main as mux_main
+
+        return mux_main(args[2:], prog)
     try:
         config = parse_args(args[1:], prog)
     except CmdlineError as exc:

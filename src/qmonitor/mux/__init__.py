@@ -1,0 +1,1 @@
+"""The QMP multiplexer: many clients share one upstream QMP monitor."""
