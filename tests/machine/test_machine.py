@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+
+import pytest
 
 from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
@@ -160,3 +163,27 @@ def test_event_broadcast_in_each_monitors_form() -> None:
         b'    },\r\n    "event": "POWERDOWN"\r\n}\r\n'
     )
     assert waiting == b""  # still negotiating: no events
+
+
+def test_monitors_stay_open_briefly_after_quit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As QEMU's teardown does, the machine leaves a client time to hang up first."""
+    from qmonitor.machine import machine as machine_module
+
+    monkeypatch.setattr(machine_module, "CLOSE_GRACE", 30.0)
+
+    async def main() -> tuple[bool, bool]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        chr = FakeChardev()
+        machine.add_qmp_monitor(chr)
+        running = asyncio.ensure_future(machine.run())
+        await asyncio.sleep(0)
+        chr.be_event(ChrEvent.OPENED)
+        chr.be_write(b'{"execute":"qmp_capabilities"}{"execute":"quit"}')
+        await asyncio.sleep(0.2)
+        answered, open_after_reply = b'"return": {}}\r\n' in chr.written, not chr._closed
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        return answered, open_after_reply
+
+    assert asyncio.run(main()) == (True, True)

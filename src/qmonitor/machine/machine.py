@@ -48,6 +48,9 @@ from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 log = logging.getLogger(__name__)
 
+#: Seconds between the end of the main loop and closing the monitors.
+CLOSE_GRACE = 0.002
+
 
 @dataclass(frozen=True)
 class MachineOptions:
@@ -270,6 +273,10 @@ class Machine:
                 server.shutdown()
         if self.iothread is not None:
             self.iothread.stop()
+        # QEMU tears a whole machine down before its monitors close: a
+        # client that hangs up right after quit's reply finds the
+        # connection still open.  Leave it that much time too.
+        await asyncio.sleep(CLOSE_GRACE)
         self.registry.destroy_all()
         if self.iothread is not None:
             self.iothread.destroy()
