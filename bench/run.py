@@ -297,6 +297,8 @@ ROWS = [
         "higher",
         0,
     ),
+    Row("mux_seq", "through `qmonitor mux`: sequential round trips, unix", "ops/s", "higher", 0),
+    Row("mux_clients", "through `qmonitor mux`: 10 sequential clients", "ops/s", "higher", 0),
     Row("large", "1 MiB request id echoed back, in+out, unix", "MB/s", "higher", 2),
     Row(
         "hmp_lines",
@@ -638,6 +640,50 @@ def write_scaling_plot(targets: dict[str, Target]) -> None:
     SCALING_PLOT.write_text(plot.svg(panels))
 
 
+#: Clients sharing one monitor through the multiplexer.
+MUX_CLIENTS = 10
+
+
+def run_mux(t: Target, s: Settings, tmp: Path) -> None:
+    """The target's monitor behind ``qmonitor mux`` (the mux is qmonitor's in both)."""
+    log, mux_log = tmp / "mux-target.log", tmp / "mux.log"
+    upstream, front = tmp / "up.sock", tmp / "mux.sock"
+    proc = spawn([*t.cmd, *BASE_ARGS, "-qmp", qmp_unix(upstream)], log, t.env)
+    mux = None
+    try:
+        wait_ready(proc, log, [upstream])
+        qmonitor = make_targets()["qmonitor"]
+        mux_cmd = [*qmonitor.cmd, "mux", "--upstream", f"unix:{upstream}"]
+        mux = spawn([*mux_cmd, "--listen", f"unix:{front}"], mux_log, qmonitor.env)
+        for _ in range(500):
+            if front.exists():
+                break
+            if mux.poll() is not None:
+                raise BenchError(f"mux exited: {log_tail(mux_log)}")
+            time.sleep(0.01)
+        lim = s.warmup + s.duration + 60
+        common = ["-d", f"{s.duration:g}", "-w", f"{s.warmup:g}"]
+
+        def seq() -> Any:
+            out = loadgen([*common, "seq", str(front)], lim)
+            return out["ops_per_s"], out
+
+        def clients() -> Any:
+            out = loadgen([*common, "clients", *[str(front)] * MUX_CLIENTS], lim)
+            return out["ops_per_s"], out
+
+        record(t, "mux_seq", seq)
+        record(t, "mux_clients", clients)
+    except BenchError as e:
+        for key in ("mux_seq", "mux_clients"):
+            t.results.setdefault(key, {"value": None, "error": str(e)})
+        note(f"  {t.name} mux: n/a ({e})")
+    finally:
+        if mux is not None:
+            stop(mux)
+        stop(proc)
+
+
 def run_hmp(t: Target, s: Settings) -> tuple[float, dict[str, Any]]:
     """Lines of ``info status`` answered per second (see bench_hmp.py)."""
     lines = bench_hmp.LINES if s.duration >= 1 else bench_hmp.LINES // 5
@@ -693,6 +739,7 @@ def run_target(t: Target, s: Settings) -> None:
             return
         run_clients(t, s, tmp)
         run_oob_busy(t, s, tmp)
+        run_mux(t, s, tmp)
         record(t, "hmp_lines", lambda: run_hmp(t, s))
         if t.name == "qmonitor":
             run_events(t, s, tmp)
