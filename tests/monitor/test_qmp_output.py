@@ -261,3 +261,14 @@ def test_a_burst_larger_than_the_backlog_is_answered_in_full(
     total = 3000
     chr = run(b"".join(b'{"execute":"query-status","id":%d}' % i for i in range(total)))
     assert [m["id"] for m in chr.messages() if "id" in m] == list(range(total))
+
+
+def test_long_runs_of_queries_lose_nothing() -> None:
+    """Runs longer than one hold of the big lock (PLAIN_BURST_MAX) go on where they stopped."""
+    from qmonitor.monitor.qmp import PLAIN_BURST_MAX
+
+    total = 3 * PLAIN_BURST_MAX + 7
+    requests = b"".join(b'{"execute":"query-status","id":%d}' % i for i in range(total))
+    chr = run(requests + b'{"execute":"query-name","id":"last"}')
+    ids = [m["id"] for m in chr.messages() if "id" in m]
+    assert ids == [*range(total), "last"]

@@ -22,9 +22,16 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.mainloop import big_lock
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry, encode_output
-from qmonitor.qapi.commands import QmpCommandList, is_oob, qmp_dispatch, run_plain
+from qmonitor.qapi.commands import (
+    QmpCommandList,
+    current_monitor_var,
+    is_oob,
+    plain_reply,
+    qmp_dispatch,
+    run_plain,
+)
 from qmonitor.qapi.error import ErrorClass, QapiError
-from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
+from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, NeedData, encode
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -37,6 +44,10 @@ QMP_REQ_QUEUE_LEN_MAX = 8
 #: without reading cannot make replies pile up without bound (QEMU's buffer
 #: has no bound).  Nothing is dropped; the client's own requests wait.
 REPLY_BACKLOG_LIMIT = 1 << 20
+
+#: Most plain queries answered under one hold of the big lock (the main loop
+#: waits meanwhile: a few milliseconds at most).
+PLAIN_BURST_MAX = 256
 
 #: Longest stretch (s) the dispatcher runs requests without yielding to the loop.
 DISPATCH_SLICE = 0.002
@@ -205,15 +216,80 @@ class MonitorQMP(Monitor):
             # value a byte finishes before it looks at suspension again.
             while (not self.suspend_cnt and not self._reply_backlog()) or streamer.has_ready():
                 ev = streamer.next_event()
-                if ev is NEED_DATA:
+                rest = self._plain_burst(ev) if type(ev) is JsonMessage else ev
+                if rest is NEED_DATA:
                     return False
-                if type(ev) is JsonMessage:
-                    self._handle_command(ev.value, None)
-                elif isinstance(ev, JsonParseError):
-                    self._handle_command(None, ev.message)
+                if type(rest) is JsonMessage:
+                    self._handle_command(rest.value, None)
+                elif isinstance(rest, JsonParseError):
+                    self._handle_command(None, rest.message)
         finally:
             self.uncork()
         return self._backlogged and len(self.outbuf) < REPLY_BACKLOG_LIMIT
+
+    def _plain_burst(self, ev: JsonMessage) -> JsonMessage | JsonParseError | NeedData | None:
+        """Answer a run of plain queries here, under one hold of the big lock.
+
+        The requests that :meth:`QmpDispatcher.try_run_here` would answer by
+        the short road (``{"execute": NAME[, "id": ID]}`` for an enabled
+        ``any_thread`` command without arguments), answered the same way,
+        with the per-request costs paid once per run.  Returns the first
+        event it did not take (for the usual path), or None when it stopped
+        for the pump to look at its conditions again.
+        """
+        dispatcher = self.dispatcher
+        bql = dispatcher.bql
+        if bql is None or self.pretty or self.negotiating:
+            return ev
+        find = self.commands.find
+        next_event = self.streamer.next_event
+        if not bql.acquire(blocking=False):
+            return ev
+        try:
+            # As try_run_here: nothing queued or running that this could overtake.
+            if dispatcher._busy or dispatcher._shutdown or self.qmp_requests:
+                return ev
+            var = current_monitor_var()
+            token = var.set(self)
+            try:
+                answered = 0
+                while True:
+                    req = ev.value
+                    if type(req) is not dict:
+                        return ev
+                    name = req.get("execute")
+                    size = len(req)
+                    if type(name) is not str or not (size == 1 or (size == 2 and "id" in req)):
+                        return ev
+                    cmd = find(name)
+                    if (
+                        cmd is None
+                        or not cmd.any_thread
+                        or cmd.coroutine
+                        or cmd.args is not None
+                        or not cmd.enabled
+                    ):
+                        return ev
+                    text = plain_reply(cmd, req)
+                    if text is not None:
+                        data = encode_output(text + "\r\n")
+                        with self.mon_lock:
+                            self.outbuf += data
+                    answered += 1
+                    if (
+                        answered >= PLAIN_BURST_MAX
+                        or self.suspend_cnt
+                        or len(self.outbuf) >= REPLY_BACKLOG_LIMIT
+                    ):
+                        return None
+                    nxt = next_event()
+                    if type(nxt) is not JsonMessage:
+                        return nxt
+                    ev = nxt
+            finally:
+                var.reset(token)
+        finally:
+            bql.release()
 
     def _reply_backlog(self) -> bool:
         """Too much output waits for the client: take no more requests for now."""

@@ -166,11 +166,11 @@ def qmp_dispatch(
         if oob and not cmd.allow_oob:
             raise QapiError(NO_OOB.format(command))
         arguments = request.get("arguments", _NO_ARGUMENTS)
-        token = _current_monitor().set(cur_mon)
+        token = current_monitor_var().set(cur_mon)
         try:
             ret = cmd.call(arguments)
         finally:
-            _current_monitor().reset(token)
+            current_monitor_var().reset(token)
         if type(ret) not in _NOT_AWAITABLE and inspect.isawaitable(ret):
             return _finish(ret, cmd, cur_mon, req_id, has_id)
     except QapiError as err:
@@ -187,7 +187,7 @@ _NO_ARGUMENTS: dict[str, Any] = {}
 _NOT_AWAITABLE = frozenset({type(None), dict, list, str, int, bool, float})
 
 
-def _current_monitor() -> contextvars.ContextVar[Monitor | None]:
+def current_monitor_var() -> contextvars.ContextVar[Monitor | None]:
     """The ``monitor_cur`` variable (imported late: monitor imports this module)."""
     global _monitor_cur
     if _monitor_cur is None:
@@ -218,8 +218,16 @@ def run_plain(cmd: QmpCommand, request: dict[str, Any], cur_mon: Monitor | None)
     caller has found ``cmd`` enabled, without arguments and not a coroutine
     command, and the request has no member but those two.
     """
-    var = _monitor_cur or _current_monitor()
+    var = _monitor_cur or current_monitor_var()
     token = var.set(cur_mon)
+    try:
+        return plain_reply(cmd, request)
+    finally:
+        var.reset(token)
+
+
+def plain_reply(cmd: QmpCommand, request: dict[str, Any]) -> str | None:
+    """:func:`run_plain` with the current monitor already set by the caller."""
     try:
         ret = cmd.handler()
         if type(ret) not in _NOT_AWAITABLE and inspect.isawaitable(ret):
@@ -230,8 +238,6 @@ def run_plain(cmd: QmpCommand, request: dict[str, Any], cur_mon: Monitor | None)
         return encode(error_response(err, request.get("id"), "id" in request))
     except Exception as exc:  # a handler bug must not cost the client its reply
         return encode(error_response(internal_error(exc), request.get("id"), "id" in request))
-    finally:
-        var.reset(token)
     if not cmd.success_response:
         return None
     value = encode({} if ret is None else ret)
