@@ -3,8 +3,112 @@
 A drop-in null machine whose monitors cannot be told from QEMU 7.2's, and a
 library that gives any Python emulator QEMU's monitor for its own commands
 and events.
+
+The embedding API (see :mod:`qmonitor.embed` and README "Embedding qmonitor"):
+
+- :class:`MonitorServer`: a machine with the embedder's schema, its
+  monitors from QEMU's command line; ``bind``/``command`` handlers,
+  ``emit`` events from any thread, ``start``/``stop`` or ``run``;
+- :class:`CodeFirstSchema` and the sized integer hints (:data:`Int8` ...
+  :data:`Uint64`, :data:`Size`): commands and events from typed functions;
+- :class:`QapiError` and :class:`ErrorClass`: what handlers raise for the
+  client; :class:`SchemaBindingError` and :class:`QapiSchemaError`: what
+  qmonitor raises for a program or schema error;
+- :func:`current_monitor`: the monitor whose command is running;
+- :class:`RunState` and :class:`ShutdownCause`: the machine's run state.
+
+Names are imported on first use, so ``import qmonitor.qjson`` stays light.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from qmonitor.version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from qmonitor.embed import MonitorServer, current_monitor
+    from qmonitor.machine.runstate import RunState, ShutdownCause
+    from qmonitor.qapi.binding import SchemaBindingError, check_return
+    from qmonitor.qapi.codefirst import (
+        CodeFirstSchema,
+        Int8,
+        Int16,
+        Int32,
+        Int64,
+        Size,
+        Uint8,
+        Uint16,
+        Uint32,
+        Uint64,
+    )
+    from qmonitor.qapi.error import ErrorClass, QapiError
+    from qmonitor.qapi.schema import Schema, load_schema, load_schema_text
+    from qmonitor.qapi.schema_source import QapiSchemaError
+
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "MonitorServer": "qmonitor.embed",
+    "current_monitor": "qmonitor.embed",
+    "RunState": "qmonitor.machine.runstate",
+    "ShutdownCause": "qmonitor.machine.runstate",
+    "SchemaBindingError": "qmonitor.qapi.binding",
+    "check_return": "qmonitor.qapi.binding",
+    "CodeFirstSchema": "qmonitor.qapi.codefirst",
+    "Int8": "qmonitor.qapi.codefirst",
+    "Int16": "qmonitor.qapi.codefirst",
+    "Int32": "qmonitor.qapi.codefirst",
+    "Int64": "qmonitor.qapi.codefirst",
+    "Uint8": "qmonitor.qapi.codefirst",
+    "Uint16": "qmonitor.qapi.codefirst",
+    "Uint32": "qmonitor.qapi.codefirst",
+    "Uint64": "qmonitor.qapi.codefirst",
+    "Size": "qmonitor.qapi.codefirst",
+    "ErrorClass": "qmonitor.qapi.error",
+    "QapiError": "qmonitor.qapi.error",
+    "Schema": "qmonitor.qapi.schema",
+    "load_schema": "qmonitor.qapi.schema",
+    "load_schema_text": "qmonitor.qapi.schema",
+    "QapiSchemaError": "qmonitor.qapi.schema_source",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qmonitor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = [
+    "CodeFirstSchema",
+    "ErrorClass",
+    "Int8",
+    "Int16",
+    "Int32",
+    "Int64",
+    "MonitorServer",
+    "QapiError",
+    "QapiSchemaError",
+    "RunState",
+    "Schema",
+    "SchemaBindingError",
+    "ShutdownCause",
+    "Size",
+    "Uint8",
+    "Uint16",
+    "Uint32",
+    "Uint64",
+    "__version__",
+    "check_return",
+    "current_monitor",
+    "load_schema",
+    "load_schema_text",
+]

@@ -136,7 +136,7 @@ def register_commands(machine: Machine) -> None:
     def system_powerdown() -> None:
         machine.system_powerdown()
 
-    @cmd("quit")
+    @cmd("quit", allow_preconfig=True)
     def quit_() -> None:
         machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
 
@@ -204,6 +204,7 @@ def register_commands(machine: Machine) -> None:
         QmpCommand("query-qmp-schema", query_qmp_schema, allow_preconfig=True, any_thread=True)
     )
     register_yank(machine)
+    register_command_line_options(machine)
 
 
 def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:
@@ -236,3 +237,62 @@ def register_yank(machine: Machine) -> None:
     full = machine.commands.full
     full.register(bind_command(schema, "query-yank", query_yank, any_thread=True))
     full.register(bind_command(schema, "yank", yank))
+
+
+#: qemuopts' option types as QEMU's CommandLineParameterType names them.
+_PARAMETER_TYPES = {"str": "string", "bool (on/off)": "boolean", "num": "number", "size": "size"}
+
+#: Text of qmp_query_command_line_options (util/qemu-config.c).
+INVALID_OPTION_NAME = "invalid option name: {}"
+
+
+def command_line_options() -> list[dict[str, Any]]:
+    """The option lists qmonitor's command line models, as QEMU lists them.
+
+    QEMU walks its option groups and the descriptions of each, prepending
+    to its result, so both come out in reverse of definition order; of
+    QEMU 7.2's groups for ``-M none`` these are the ones qmonitor has, in
+    QEMU's order (its ``machine`` group depends on the machine's class
+    properties and is not modelled).
+    """
+    # The command line's option tables (imported late: the command line
+    # sits above the machine).
+    from qmonitor.cmdline import ACTION_OPTS, DEVICE_OPTS
+    from qmonitor.qemuopts import ACCEL_OPTS, CHARDEV_OPTS, MON_OPTS, NAME_OPTS
+
+    out = []
+    for opts in (ACTION_OPTS, NAME_OPTS, ACCEL_OPTS, MON_OPTS, DEVICE_OPTS, CHARDEV_OPTS):
+        params = []
+        for desc in reversed(opts.descs):
+            param: dict[str, Any] = {"name": desc.name, "type": _PARAMETER_TYPES[desc.type.value]}
+            if desc.help is not None:
+                param["help"] = desc.help
+            if desc.default is not None:
+                param["default"] = desc.default
+            params.append(param)
+        out.append({"option": opts.name, "parameters": params})
+    return out
+
+
+def register_command_line_options(machine: Machine) -> None:
+    """``query-command-line-options`` (util/qemu-config.c)."""
+    from qmonitor.qapi.binding import bind_command
+    from qmonitor.qapi.machine_schema import machine_schema
+
+    def query_command_line_options(option: str | None = None) -> list[dict[str, Any]]:
+        options = command_line_options()
+        if option is None:
+            return options
+        found = [o for o in options if o["option"] == option]
+        if not found:
+            raise QapiError(INVALID_OPTION_NAME.format(option))
+        return found
+
+    machine.commands.full.register(
+        bind_command(
+            machine_schema(),
+            "query-command-line-options",
+            query_command_line_options,
+            any_thread=True,
+        )
+    )

@@ -600,6 +600,47 @@ SCHEMA = r"""
   'features': [ 'savevm-monitor-nodes' ] }
 
 ##
+# @CommandLineParameterType:
+#
+# The type of a command-line option's parameter.
+##
+{ 'enum': 'CommandLineParameterType',
+  'data': [ 'string', 'boolean', 'number', 'size' ] }
+
+##
+# @CommandLineParameterInfo:
+#
+# @name: the parameter's name
+# @type: its type
+# @help: what it does
+# @default: its default value
+##
+{ 'struct': 'CommandLineParameterInfo',
+  'data': { 'name': 'str', 'type': 'CommandLineParameterType',
+            '*help': 'str', '*default': 'str' } }
+
+##
+# @CommandLineOptionInfo:
+#
+# @option: the option's name
+# @parameters: its parameters
+##
+{ 'struct': 'CommandLineOptionInfo',
+  'data': { 'option': 'str', 'parameters': [ 'CommandLineParameterInfo' ] } }
+
+##
+# @query-command-line-options:
+#
+# @option: only this option
+#
+# Returns: the command-line options and their parameters
+##
+{ 'command': 'query-command-line-options',
+  'data': { '*option': 'str' },
+  'returns': [ 'CommandLineOptionInfo' ],
+  'allow-preconfig': true }
+
+##
 # @RTC_CHANGE:
 #
 # @offset: seconds from host time

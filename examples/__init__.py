@@ -1,0 +1,1 @@
+"""Example emulators built on qmonitor's embedding API."""

@@ -1,0 +1,421 @@
+"""Embedding: QEMU's monitor for a Python emulator's own commands and events.
+
+A :class:`MonitorServer` is a null machine (run state, QEMU's standard
+commands and events, QMP and HMP monitors) extended with the embedder's
+schema: schema files in QEMU's schema language, code-first definitions
+(:class:`~qmonitor.qapi.codefirst.CodeFirstSchema`), or both.  Monitors
+and chardevs come from QEMU's command line, parsed by qmonitor's parser
+with QEMU's error texts::
+
+    server = MonitorServer("toycpu.json", args=["-qmp", "unix:/tmp/t.sock,server=on,wait=off"])
+
+    @server.command("query-toycpu")
+    def query_toycpu() -> dict[str, Any]:
+        return {"counter": cpu.counter}
+
+    server.start()                                # main loop in its own thread
+    server.emit("TOYCPU_HALTED", counter=5)       # from any thread
+    server.stop()
+
+Handlers run where QEMU runs them: plain ones on the main loop, ``async
+def`` ones (``'coroutine': true``) awaited on the main loop, ``allow-oob``
+ones in the monitor I/O thread (they must not block); all of them see
+the monitor they serve through :func:`current_monitor`.  Handlers raise
+:class:`~qmonitor.qapi.error.QapiError` for errors the client should get.
+``query-qmp-schema`` and ``query-commands`` describe the composed schema.
+
+:func:`main` is the whole ``__main__`` of an emulator: parse the command
+line, print its errors as QEMU does, serve until shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import functools
+import inspect
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
+from qmonitor.chardev.mux import MuxChardev
+from qmonitor.cli import StartupError, create_chardev
+from qmonitor.cmdline import CmdlineError, Config, parse_args
+from qmonitor.machine.extensions import register_extensions
+from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.mainloop import new_main_loop
+from qmonitor.monitor.events import qapi_event_emit
+from qmonitor.monitor.monitor import current_monitor
+from qmonitor.qapi.binding import SchemaBindingError, bind_command, check_event
+from qmonitor.qapi.codefirst import CodeFirstSchema, to_wire
+from qmonitor.qapi.commands import Handler
+from qmonitor.qapi.compose import ComposedSchema, compose_schema
+from qmonitor.qapi.introspect import schema_info
+from qmonitor.qapi.schema import Schema
+
+__all__ = ["MonitorServer", "current_monitor", "main"]
+
+log = logging.getLogger(__name__)
+
+_H = TypeVar("_H", bound=Handler)
+
+#: How long :meth:`MonitorServer.start` and :meth:`MonitorServer.stop` wait.
+START_TIMEOUT = 30.0
+
+
+class MonitorServer:
+    """A null machine with the embedder's commands and events, and its monitors.
+
+    :param sources: schema file paths and :class:`CodeFirstSchema` objects,
+        composed after the null machine's own schema.
+    :param args: QEMU command-line options (``-qmp``, ``-monitor``, ``-mon``,
+        ``-chardev``, ``-serial mon:stdio``, ``-name``, ``-S``, ...),
+        without the program name.
+    :param prog: the program name error messages start with.
+    :param defined: configuration symbols the schemas' ``if`` conditions test.
+    :raises CmdlineError: ``args`` are bad (QEMU's text and exit status).
+    :raises QapiSchemaError: a schema is bad (QEMU's message).
+    """
+
+    def __init__(
+        self,
+        *sources: str | os.PathLike[str] | CodeFirstSchema,
+        args: Sequence[str] = (),
+        prog: str = "qmonitor",
+        defined: Sequence[str] = (),
+    ) -> None:
+        self.prog = prog
+        #: What the command line said (qmonitor.cmdline.Config).
+        self.config: Config = parse_args(list(args), prog)
+        self.composed: ComposedSchema = compose_schema(
+            sources, defined, extensions=self.config.extensions
+        )
+        #: The whole schema: the null machine's and the embedder's.
+        self.schema: Schema = self.composed.schema
+        self._own_commands = self.composed.own_commands()
+        self._handlers: dict[str, tuple[Handler, bool]] = {}
+        for source in sources:
+            if isinstance(source, CodeFirstSchema):
+                for cmd in source.commands:
+                    self._handlers[cmd.name] = (cmd.handler, False)
+        #: The machine, once the server runs (None before and after).
+        self.machine: Machine | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._shutdown_cause: ShutdownCause | None = None
+
+    # -- commands and events --------------------------------------------
+
+    def bind(self, name: str, handler: Handler, *, any_thread: bool = False) -> None:
+        """Run ``handler`` for the embedder's schema command ``name``.
+
+        The handler gets the arguments as keyword arguments (``-`` becomes
+        ``_``; a ``boxed`` command's handler gets one dict) and returns the
+        ``returns`` value (None for ``{}``).  It must be ``async def`` exactly
+        when the command is ``'coroutine': true``.  ``any_thread`` says it
+        needs only the big lock, not the main loop's thread, so the monitor
+        I/O thread may answer it itself while the main loop is idle.
+
+        :raises SchemaBindingError: ``name`` is not one of the embedder's
+            commands, or the handler does not fit its flags.
+        """
+        if self.machine is not None:
+            raise RuntimeError("bind commands before the server starts")
+        if name not in self._own_commands:
+            raise SchemaBindingError(f"the embedder's schema has no command '{name}'")
+        cmd = self.schema.lookup_entity(name)
+        coroutine = bool(getattr(cmd, "coroutine", False))
+        if coroutine and not inspect.iscoroutinefunction(handler):
+            raise SchemaBindingError(f"command '{name}' has 'coroutine': true: use async def")
+        if not coroutine and inspect.iscoroutinefunction(handler):
+            raise SchemaBindingError(
+                f"command '{name}' has an async handler but no 'coroutine': true"
+            )
+        self._handlers[name] = (handler, any_thread)
+
+    def command(self, name: str, *, any_thread: bool = False) -> Callable[[_H], _H]:
+        """Decorator form of :meth:`bind`."""
+
+        def wrap(handler: _H) -> _H:
+            self.bind(name, handler, any_thread=any_thread)
+            return handler
+
+        return wrap
+
+    def emit(self, event: str, data: Mapping[str, Any] | None = None, /, **members: Any) -> None:
+        """Emit ``event`` to every negotiated QMP monitor, from any thread.
+
+        Data is ``data`` and/or keyword members (``_`` becomes ``-``; a None
+        member is left out; enums and dataclasses are converted as
+        code-first handlers' results are).
+        It is checked against the schema first; QEMU's throttling applies.
+        Before the server starts and after it stops the event goes nowhere.
+
+        :raises SchemaBindingError: no such event, or data that does not fit.
+        """
+        wire: dict[str, Any] = {k: to_wire(v) for k, v in (data or {}).items()}
+        wire.update((k.replace("_", "-"), to_wire(v)) for k, v in members.items() if v is not None)
+        payload = wire or None
+        check_event(self.schema, event, payload)
+        machine = self.machine
+        if machine is not None:
+            qapi_event_emit(machine.registry, event, payload)
+
+    def call_soon(self, fn: Callable[..., object], *args: Any) -> None:
+        """Run ``fn(*args)`` on the main loop, from any thread (e.g. ``machine.vm_stop``)."""
+        machine = self.machine
+        if machine is None:
+            raise RuntimeError("the server is not running")
+        machine.loop.call_soon_threadsafe(fn, *args)
+
+    @property
+    def running(self) -> bool:
+        """Whether the machine's run state is a running one (False when not serving)."""
+        machine = self.machine
+        return machine is not None and machine.runstate.is_running
+
+    # -- life cycle -----------------------------------------------------
+
+    async def serve(self) -> ShutdownCause | None:
+        """Build the machine on the running loop and serve until it shuts down.
+
+        Use a loop from :func:`qmonitor.mainloop.new_main_loop` (as :meth:`run`
+        does) to get QEMU's big lock and the I/O thread's short road.
+        """
+        return await self._serve(install_signals=False)
+
+    async def _serve(self, install_signals: bool) -> ShutdownCause | None:
+        try:
+            machine = self._build()
+        except BaseException as exc:
+            self._startup_error = exc
+            self._ready.set()
+            raise
+        if install_signals:
+            self._install_signals(machine)
+        self._ready.set()
+        try:
+            self._shutdown_cause = await machine.run()
+        finally:
+            self.machine = None
+        return self._shutdown_cause
+
+    def run(self) -> ShutdownCause | None:
+        """Serve in this thread until shutdown (``quit``, a signal, :meth:`shutdown`).
+
+        In the main thread SIGTERM, SIGINT and SIGHUP shut the machine down
+        as they do QEMU (``PROG: terminating on signal N``).
+        """
+        main_thread = threading.current_thread() is threading.main_thread()
+
+        async def serve_with_signals() -> ShutdownCause | None:
+            return await self._serve(install_signals=main_thread)
+
+        with asyncio.Runner(loop_factory=new_main_loop) as runner:
+            return runner.run(serve_with_signals())
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Serve in a new thread; return once the monitors are listening.
+
+        :raises: what building the machine raised (e.g. :class:`StartupError`
+            for a chardev that cannot be opened).
+        """
+        if self._thread is not None:
+            raise RuntimeError("the server was already started")
+        self._thread = threading.Thread(target=self._thread_main, name="qmonitor-main", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError("the monitor server did not start")
+        if self._startup_error is not None:
+            self._thread.join(timeout)
+            raise self._startup_error
+
+    def _thread_main(self) -> None:
+        with contextlib.suppress(Exception):  # start() re-raises startup errors
+            self.run()
+
+    def shutdown(self, cause: ShutdownCause = ShutdownCause.HOST_SIGNAL) -> None:
+        """Shut the machine down (raises SHUTDOWN), from any thread."""
+        machine = self.machine
+        if machine is not None:
+            machine.loop.call_soon_threadsafe(machine.shutdown, cause)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a :meth:`start`-ed server to end; True when it has."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def stop(self, timeout: float = START_TIMEOUT) -> None:
+        """Shut down a :meth:`start`-ed server and wait until its monitors are gone."""
+        self.shutdown()
+        if not self.wait(timeout):
+            raise TimeoutError("the monitor server did not stop")
+
+    @property
+    def shutdown_cause(self) -> ShutdownCause | None:
+        """Why the machine shut down (None while it runs, or after :meth:`Machine.exit_now`)."""
+        return self._shutdown_cause
+
+    def __enter__(self) -> MonitorServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- building ---------------------------------------------------------
+
+    def _build(self) -> Machine:
+        missing = [name for name in self._own_commands if name not in self._handlers]
+        if missing:
+            raise SchemaBindingError(f"no handler for command '{missing[0]}'")
+        config = self.config
+        if config.qtest is not None:
+            raise StartupError("-qtest: not available in an embedded machine")
+        loop = asyncio.get_running_loop()
+        machine = Machine(
+            MachineOptions(
+                name=config.name,
+                uuid=config.uuid,
+                start_paused=config.start_paused,
+                machine_type=config.machine,
+                qemu_version=config.qemu_version,
+                package=config.package,
+                accel=config.accel,
+                watchdog_action=config.watchdog_action,
+                ib700=any(device.driver == "ib700" for device in config.devices),
+            ),
+            loop,
+        )
+        if config.extensions:
+            register_extensions(machine)
+        self._register(machine)
+        self._open(machine)
+        self.machine = machine
+        return machine
+
+    def _register(self, machine: Machine) -> None:
+        full = machine.commands.full
+        # In schema order: query-commands lists commands as QEMU registers
+        # them, in the order of the schema.
+        for name in self._own_commands:
+            handler, any_thread = self._handlers[name]
+            full.register(bind_command(self.schema, name, handler, any_thread=any_thread))
+        info = tuple(schema_info(self.schema))
+
+        def query_qmp_schema() -> list[dict[str, Any]]:
+            return copy.deepcopy(list(info))
+
+        full.register(
+            bind_command(self.schema, "query-qmp-schema", query_qmp_schema, any_thread=True)
+        )
+
+    def _open(self, machine: Machine) -> None:
+        """Open the chardevs and monitors of the command line (as ``qmonitor`` does)."""
+        config = self.config
+        prog = self.prog
+        chardevs: dict[str, Chardev] = {}
+        try:
+            for cfg in config.chardevs:
+                where = cfg.origin
+
+                def info(message: str, where: str = where) -> None:
+                    prefix = f"{prog}: {where}: " if where else f"{prog}: "
+                    sys.stderr.write(f"{prefix}info: {message}\n")
+                    sys.stderr.flush()
+
+                try:
+                    dev = create_chardev(cfg, info)
+                except ChardevError as exc:
+                    raise StartupError(f"{where}: {exc}" if where else str(exc)) from None
+                chardevs[cfg.id] = dev
+                backend = dev.base if isinstance(dev, MuxChardev) else dev
+                if isinstance(backend, NullChardev):
+                    backend.driver = cfg.backend
+                if isinstance(dev, MuxChardev):
+                    dev.quit_handler = functools.partial(
+                        machine.shutdown, ShutdownCause.HOST_QMP_QUIT
+                    )
+                machine.chardevs[backend.label] = backend
+                machine.chardevs[dev.label] = dev
+            for mon in config.monitors:
+                chr = chardevs.get(mon.chardev)
+                if chr is None:
+                    raise StartupError(f'chardev "{mon.chardev}" not found')
+                if mon.mode == "control":
+                    machine.add_qmp_monitor(chr, pretty=mon.pretty)
+                else:
+                    if mon.pretty:
+                        raise StartupError("'pretty' is not compatible with HMP monitors")
+                    from qmonitor.monitor.hmp import add_hmp_monitor
+
+                    add_hmp_monitor(machine, chr)
+        except BaseException:
+            for chr in chardevs.values():
+                chr.close()
+            if machine.iothread is not None:
+                machine.iothread.destroy()
+            raise
+
+    def _install_signals(self, machine: Machine) -> None:
+        prog = self.prog
+
+        def on_signal(signum: int) -> None:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"{prog}: terminating on signal {signum}\n")
+                sys.stderr.flush()
+            machine.shutdown(ShutdownCause.HOST_SIGNAL)
+
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                machine.loop.add_signal_handler(signum, on_signal, signum)
+
+
+def main(
+    setup: Callable[[MonitorServer], object],
+    *sources: str | os.PathLike[str] | CodeFirstSchema,
+    argv: Sequence[str] | None = None,
+    prog: str | None = None,
+) -> int:
+    """Run an emulator's monitor from QEMU's command line; return the exit status.
+
+    Parses ``argv`` (default ``sys.argv``), prints errors and ``-h`` as QEMU
+    does, composes ``sources`` with the null machine's schema, calls
+    ``setup(server)`` to bind handlers and start the emulator, then serves
+    until shutdown.  ``setup`` may return a callable, which is called after
+    the monitors are gone (to stop the emulator's threads).
+    """
+    args = list(sys.argv if argv is None else argv)
+    name = prog or os.path.basename(args[0] if args else "") or "qmonitor"
+    try:
+        server = MonitorServer(*sources, args=args[1:], prog=name)
+    except CmdlineError as exc:
+        stream = sys.stdout if exc.stream == "stdout" else sys.stderr
+        if exc.message:
+            stream.write(exc.message if exc.message.endswith("\n") else exc.message + "\n")
+            stream.flush()
+        return exc.status
+    for warning in server.config.warnings:
+        sys.stderr.write(warning if warning.endswith("\n") else warning + "\n")
+    cleanup = setup(server)
+    try:
+        server.run()
+    except StartupError as exc:
+        sys.stderr.write(f"{name}: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 1
+    finally:
+        if callable(cleanup):
+            cleanup()
+    return 0
