@@ -74,6 +74,21 @@ async def open_connection(addr: Address) -> tuple[asyncio.StreamReader, asyncio.
     return reader, writer
 
 
+async def connect_retrying(
+    addr: Address, timeout: float
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """:func:`open_connection`, retried for ``timeout`` s while nobody listens yet."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            return await open_connection(addr)
+        except (ConnectionRefusedError, FileNotFoundError):
+            if loop.time() >= deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
 async def start_server(addr: Address, on_client: ClientConnected) -> asyncio.Server:
     """Listen on ``addr``; a unix socket replaces a stale one and gets mode 0600."""
     if addr.path is not None:

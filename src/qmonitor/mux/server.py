@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from qmonitor.mux.address import (
     Address,
     bound_address,
-    open_connection,
+    connect_retrying,
     set_nodelay,
     start_server,
 )
@@ -59,7 +59,7 @@ class Multiplexer:
 
     async def start(self) -> None:
         """Connect and negotiate upstream, then start listening."""
-        reader, writer = await self._connect()
+        reader, writer = await connect_retrying(self.upstream, self.connect_timeout)
         try:
             line = await asyncio.wait_for(reader.readuntil(b"\n"), UPSTREAM_TIMEOUT)
             core = MuxCore(Greeting.parse(line), self._can_take_event)
@@ -83,17 +83,6 @@ class Multiplexer:
             server = await start_server(addr, self._on_client)
             self._servers.append(server)
             self.addresses.append(bound_address(server, addr))
-
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.connect_timeout
-        while True:
-            try:
-                return await open_connection(self.upstream)
-            except (ConnectionRefusedError, FileNotFoundError):
-                if loop.time() >= deadline:
-                    raise
-                await asyncio.sleep(0.02)
 
     async def serve_forever(self) -> None:
         """Serve until the upstream goes away or :meth:`close` is called."""

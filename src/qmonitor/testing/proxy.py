@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from qmonitor.mux.address import Address, open_connection, start_server
+from qmonitor.mux.address import Address, connect_retrying, start_server
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer
 from qmonitor.testing.log import RequestLog
 
@@ -182,7 +182,8 @@ class Proxy:
     async def _serve(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
         number = next(self._numbers)
         try:
-            ureader, uwriter = await self._connect_upstream()
+            # A monitor that is still starting may not listen yet: retry briefly.
+            ureader, uwriter = await connect_retrying(self.upstream, UPSTREAM_CONNECT_TIMEOUT)
         except OSError as exc:
             log.warning("proxy: cannot reach %s: %s", self.upstream, exc)
             cwriter.close()
@@ -203,18 +204,6 @@ class Proxy:
                 task.cancel()
             await asyncio.gather(up, down, return_exceptions=True)
             _close(conn)
-
-    async def _connect_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        # A monitor that is still starting may not listen yet: retry briefly.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + UPSTREAM_CONNECT_TIMEOUT
-        while True:
-            try:
-                return await open_connection(self.upstream)
-            except (ConnectionRefusedError, FileNotFoundError):
-                if loop.time() >= deadline:
-                    raise
-                await asyncio.sleep(0.02)
 
     async def _client_to_upstream(self, conn: _Connection, reader: asyncio.StreamReader) -> None:
         streamer = conn.streamer
