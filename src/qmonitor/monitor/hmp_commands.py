@@ -84,14 +84,17 @@ def _info_history(mon: MonitorHMP, args: dict[str, Any]) -> None:
         mon.printf(f"{i}: '{line}'\n")
 
 
-def _no_cpu(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    # info mem, info tlb: they need the monitor's current CPU.
-    mon.printf("No CPU available\n")
+def _prints(text: str) -> HmpHandler:
+    """A handler that prints a fixed answer (what QEMU says without the device)."""
+
+    def handler(mon: MonitorHMP, args: dict[str, Any]) -> None:
+        mon.printf(text)
+
+    return handler
 
 
-def _info_lapic(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    # With or without an APIC id, no CPU is found.
-    mon.printf("No CPU available\n")
+#: info mem, info tlb, info lapic (with or without an APIC id): they need a CPU.
+_no_cpu = _prints("No CPU available\n")
 
 
 def _info_registers(mon: MonitorHMP, args: dict[str, Any]) -> None:
@@ -122,30 +125,10 @@ def _info_chardev(mon: MonitorHMP, args: dict[str, Any]) -> None:
         mon.printf(f"{label}: filename={chardevs[label].filename}\n")
 
 
-def _info_block_jobs(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    mon.printf("No active jobs\n")
-
-
-def _info_dump(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    mon.printf("Status: none\n")
-
-
 def _info_kvm(mon: MonitorHMP, args: dict[str, Any]) -> None:
     # QEMU is built with KVM: "not compiled" never shows.
     enabled = mon.machine.options.accel == "kvm"
     mon.printf("kvm support: " + ("enabled" if enabled else "disabled") + "\n")
-
-
-def _info_mice(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    mon.printf("No mouse devices connected\n")
-
-
-def _info_numa(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    mon.printf("0 nodes\n")
-
-
-def _info_replay(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    mon.printf("Record/replay is not active\n")
 
 
 def _info_vm_generation_id(mon: MonitorHMP, args: dict[str, Any]) -> None:
@@ -195,11 +178,15 @@ def _sorted(*cmds: HMPCommand) -> tuple[HMPCommand, ...]:
 INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
     HMPCommand("balloon", "", "", "show balloon information", _info_balloon),
     HMPCommand(
-        "block-jobs", "", "", "show progress of ongoing block device operations", _info_block_jobs
+        "block-jobs",
+        "",
+        "",
+        "show progress of ongoing block device operations",
+        _prints("No active jobs\n"),
     ),
     HMPCommand("chardev", "", "", "show the character devices", _info_chardev),
     HMPCommand("cpus", "", "", "show infos for each CPU", _nothing),
-    HMPCommand("dump", "", "", "Display the latest dump status", _info_dump),
+    HMPCommand("dump", "", "", "Display the latest dump status", _prints("Status: none\n")),
     HMPCommand("history", "", "", "show the command line history", _info_history),
     HMPCommand("iothreads", "", "", "show iothreads", _nothing),
     HMPCommand("kvm", "", "", "show KVM information", _info_kvm),
@@ -208,12 +195,18 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
         "apic-id:i?",
         "[apic-id]",
         "show local apic state (apic-id: local apic to read, default is which of current CPU)",
-        _info_lapic,
+        _no_cpu,
     ),
     HMPCommand("mem", "", "", "show the active virtual memory mappings", _no_cpu),
-    HMPCommand("mice", "", "", "show which guest mouse is receiving events", _info_mice),
+    HMPCommand(
+        "mice",
+        "",
+        "",
+        "show which guest mouse is receiving events",
+        _prints("No mouse devices connected\n"),
+    ),
     HMPCommand("name", "", "", "show the current VM name", _info_name),
-    HMPCommand("numa", "", "", "show NUMA information", _info_numa),
+    HMPCommand("numa", "", "", "show NUMA information", _prints("0 nodes\n")),
     HMPCommand(
         "registers",
         "cpustate_all:-a,vcpu:i?",
@@ -223,7 +216,9 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
         " no argument is specified)",
         _info_registers,
     ),
-    HMPCommand("replay", "", "", "show record/replay information", _info_replay),
+    HMPCommand(
+        "replay", "", "", "show record/replay information", _prints("Record/replay is not active\n")
+    ),
     HMPCommand("status", "", "", "show the current VM status (running|paused)", _info_status),
     HMPCommand("tlb", "", "", "show virtual to physical memory mappings", _no_cpu),
     HMPCommand("uuid", "", "", "show the current VM UUID", _info_uuid),
