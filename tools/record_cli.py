@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -406,6 +407,89 @@ def run_case(qemu: str, name: str, args: list[str], options: dict[str, bool]) ->
     return record
 
 
+# --------------------------------------------------------------------------
+# -pidfile, -daemonize and -msg: run through the whole program, since QEMU
+# meets these errors after parsing (tests/persona/test_probe_cmdline.py).
+
+#: libvirt's capability probe command line (src/qemu/qemu_process.c).
+LIBVIRT_PROBE = ["-S", "-no-user-config", "-nodefaults", "-nographic",
+                 "-machine", "none,accel=kvm:tcg"]  # fmt: skip
+
+#: (name, arguments): BASE is not added.
+DAEMON_CASES: list[tuple[str, list[str]]] = [
+    ("pidfile_no_dir", [*BASE, "-pidfile", "{tmp}/no/such/p"]),
+    ("pidfile_is_directory", [*BASE, "-pidfile", "{tmp}"]),
+    ("daemonize_pidfile_no_dir", [*BASE, "-daemonize", "-pidfile", "{tmp}/no/such/p"]),
+    (
+        "daemonize_bad_socket",
+        [*BASE, "-daemonize", "-pidfile", "{tmp}/p", "-qmp",
+         "unix:{tmp}/no/such/s,server=on,wait=off"],
+    ),
+    ("daemonize_nographic_defaults", ["-M", "none", "-nographic", "-daemonize"]),
+    ("msg_bad_parameter", [*BASE, "-msg", "foo=1"]),
+    ("msg_bad_bool", [*BASE, "-msg", "timestamp=maybe"]),
+    ("msg_timestamp_error", [*BASE, "-msg", "timestamp=on", "-uuid", "x"]),
+    ("msg_timestamp_late_error", [*BASE, "-msg", "timestamp=on", "-M", "bogus"]),
+    (
+        "libvirt_probe",
+        [*LIBVIRT_PROBE, "-qmp", "unix:{tmp}/s,server=on,wait=off", "-pidfile", "{tmp}/p",
+         "-daemonize"],
+    ),
+    (
+        "libvirt_probe_msg_timestamp",
+        [*LIBVIRT_PROBE, "-qmp", "unix:{tmp}/s,server=on,wait=off", "-pidfile", "{tmp}/p",
+         "-daemonize", "-msg", "timestamp=on"],
+    ),
+]  # fmt: skip
+
+#: How long a daemonizing command line may take to return.
+DAEMON_SECONDS = 20.0
+#: -msg timestamp=on's prefix (util/qemu-error.c), replaced by {timestamp}.
+TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z ")
+
+
+def run_daemon_case(cmd: list[str], name: str, args: list[str]) -> dict[str, Any]:
+    """Run one command line to its exit; note the daemon it left (then kill it).
+
+    Recorded: exit status, output, and whether the pidfile named a running
+    process with the QMP socket listening, and the socket's mode.
+    """
+    tmp = tempfile.mkdtemp(prefix="qmonitor-cli-")
+    real = [a.replace("{tmp}", tmp) for a in args]
+    proc = subprocess.run(
+        [*cmd, *real], stdin=subprocess.DEVNULL, capture_output=True, timeout=DAEMON_SECONDS
+    )
+    pidfile = Path(tmp, "p")
+    daemon: dict[str, Any] | None = None
+    if pidfile.exists():
+        text = pidfile.read_text()
+        pid = int(text) if text.strip().isdigit() else 0
+        alive = pid > 0 and os.path.exists(f"/proc/{pid}")
+        listening = False
+        if alive and os.path.exists(os.path.join(tmp, "s")):
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(5)
+                sock.connect(os.path.join(tmp, "s"))
+                listening = sock.recv(7) == b'{"QMP":'
+        daemon = {"pidfile": re.sub(r"[0-9]+", "PID", text), "alive": alive,
+                  "listening": listening}  # fmt: skip
+        if alive:
+            os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    def text_of(data: bytes) -> str:
+        return TIMESTAMP.sub("{timestamp}", data.decode("utf-8", "replace").replace(tmp, "{tmp}"))
+
+    return {
+        "name": name,
+        "argv": args,
+        "status": proc.returncode,
+        "stdout": text_of(proc.stdout),
+        "stderr": text_of(proc.stderr),
+        "daemon": daemon,
+    }
+
+
 def main() -> None:
     """Record every case and write the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -415,7 +499,19 @@ def main() -> None:
         type=Path,
         default=Path(__file__).resolve().parent.parent / "tests/golden/cli/cases.json",
     )
+    parser.add_argument(
+        "--daemon-out",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "tests/golden/cli/daemonize.json",
+    )
+    parser.add_argument("--only-daemon", action="store_true", help="record DAEMON_CASES only")
     ns = parser.parse_args()
+    daemon_cases = [run_daemon_case([ns.qemu], name, args) for name, args in DAEMON_CASES]
+    ns.daemon_out.parent.mkdir(parents=True, exist_ok=True)
+    ns.daemon_out.write_text(json.dumps({"cases": daemon_cases}, indent=1) + "\n")
+    print(f"{len(daemon_cases)} cases written to {ns.daemon_out}")
+    if ns.only_daemon:
+        return
     version = subprocess.run(
         [ns.qemu, "-version"], capture_output=True, text=True, check=True
     ).stdout

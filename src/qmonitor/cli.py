@@ -10,6 +10,7 @@ them, ``PROG: -opt value: message``, and exit with status 1.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import functools
 import logging
@@ -25,10 +26,13 @@ from qmonitor.chardev.pty import PtyChardev
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.chardev.stdio import StdioChardev
 from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
+from qmonitor.daemon import PIDFILE_PREFIX, PidfileError, daemonize, remove_pidfile, write_pidfile
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.mainloop import new_main_loop
+from qmonitor.persona.serve import install_persona, recorded_version
+from qmonitor.persona.store import Variant
 
 log = logging.getLogger("qmonitor")
 
@@ -105,16 +109,24 @@ def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
     machine.add_qtest(chr, log_file).close_log_on_exit(log_file)
 
 
-async def _amain(config: Config, prog: str) -> int:
+async def _amain(
+    config: Config,
+    prog: str,
+    persona: Variant | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> int:
     loop = asyncio.get_running_loop()
+    version = (config.qemu_version, config.package)
+    if persona is not None:
+        version = recorded_version(persona) or version
     machine = Machine(
         MachineOptions(
             name=config.name,
             uuid=config.uuid,
             start_paused=config.start_paused,
             machine_type=config.machine,
-            qemu_version=config.qemu_version,
-            package=config.package,
+            qemu_version=version[0],
+            package=version[1],
             accel=config.accel,
             watchdog_action=config.watchdog_action,
             ib700=any(device.driver == "ib700" for device in config.devices),
@@ -123,6 +135,8 @@ async def _amain(config: Config, prog: str) -> int:
     )
     if config.extensions:
         register_extensions(machine)
+    if persona is not None:
+        install_persona(machine, persona)
     chardevs: dict[str, Chardev] = {}
     try:
         for cfg in config.chardevs:
@@ -182,8 +196,34 @@ async def _amain(config: Config, prog: str) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, on_signal, signum)
+    if on_ready is not None:
+        on_ready()
     await machine.run()
     return 0
+
+
+def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] | None]:
+    """Load the persona, daemonize and write the pidfile, in QEMU's order.
+
+    Returns the persona's variant for the accelerator asked for and what to
+    call once the monitors are up.
+    """
+    persona = None
+    if config.persona is not None:
+        from qmonitor.persona.store import Persona, PersonaError
+
+        try:
+            persona = Persona.load(config.persona).variant(config.accel)
+        except PersonaError as exc:
+            raise StartupError(f"-persona {config.persona}: {exc}") from None
+    daemon = daemonize() if config.daemonize else None
+    if config.pidfile is not None:
+        try:
+            fd = write_pidfile(config.pidfile)
+        except PidfileError as exc:
+            raise StartupError(f"{PIDFILE_PREFIX}{exc}") from None
+        atexit.register(remove_pidfile, config.pidfile, fd)
+    return persona, daemon.ready if daemon is not None else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,6 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qmonitor.mux.cli import main as mux_main
 
         return mux_main(args[2:], prog)
+    if args[1:2] == ["persona"]:
+        from qmonitor.persona.cli import main as persona_main
+
+        return persona_main(args[2:], prog)
     try:
         config = parse_args(args[1:], prog)
     except CmdlineError as exc:
@@ -207,8 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.environ.get("QMONITOR_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
+        started = _start_process(config)
+    except StartupError as exc:
+        sys.stderr.write(f"{prog}: {exc}\n")
+        return 1
+    try:
         with asyncio.Runner(loop_factory=new_main_loop) as runner:
-            return runner.run(_amain(config, prog))
+            return runner.run(_amain(config, prog, *started))
     except StartupError as exc:
         sys.stderr.write(f"{prog}: {exc}\n")
         return 1

@@ -24,6 +24,7 @@ Options QEMU has but qmonitor does not model are accepted and listed in
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -171,6 +172,16 @@ RUNSTATE_ACTIONS: dict[str, tuple[str, ...]] = {
 }
 #: ``-device`` (softmmu/qdev-monitor.c: qemu_device_opts): any option, implied ``driver``.
 DEVICE_OPTS = OptsListSpec("device", "driver", ())
+#: ``-msg`` (softmmu/vl.c: qemu_msg_opts).
+MSG_OPTS = OptsListSpec(
+    "msg", None, (OptDesc("timestamp", OptType.BOOL), OptDesc("guest-name", OptType.BOOL))
+)
+
+
+def msg_timestamp() -> str:
+    """The prefix ``-msg timestamp=on`` gives messages (util/qemu-error.c: real_time_iso8601)."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z "
 #: The devices qmonitor models: driver -> (the bus it plugs into, its properties).
 DEVICES: dict[str, tuple[str, frozenset[str]]] = {"ib700": ("ISA", frozenset())}
 #: The ISA bus of the PC machines, as ``bus=`` names it.
@@ -207,13 +218,13 @@ _MODELLED: dict[str, bool] = {
     "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
     "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
     "qmonitor-extensions": False, "device": True, "watchdog-action": True, "action": True,
-    "qtest-log": True,
+    "qtest-log": True, "persona": True, "msg": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
         ("cpu", "smp", "m", "drive", "blockdev", "netdev", "nic", "net",
          "object", "global", "boot", "rtc", "vga", "k", "L", "bios", "kernel", "initrd",
-         "append", "dtb", "D", "d", "trace", "msg", "overcommit", "sandbox",
+         "append", "dtb", "D", "d", "trace", "overcommit", "sandbox",
          "incoming", "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
          "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
          "readconfig", "mem-path", "plugin", "loadvm", "option-rom",
@@ -344,6 +355,10 @@ class Config:
     watchdog_action: str = "reset"
     #: ``-qtest-log``: a file name, ``none``, or None for stderr.
     qtest_log: str | None = None
+    #: ``-persona FILE``: answer the recorded QEMU's queries from FILE.
+    persona: str | None = None
+    #: ``-msg timestamp=on``: error messages start with the time.
+    msg_timestamp: bool = False
 
 
 def parse_args(argv: list[str], prog: str) -> Config:
@@ -380,6 +395,9 @@ class _Parser:
         self.action_group = OptsGroup(ACTION_OPTS)
         self.device_group = OptsGroup(DEVICE_OPTS)
         self.qtest_log: str | None = None
+        self.persona: str | None = None
+        self.msg_timestamp = False
+        self.msg_group = OptsGroup(MSG_OPTS)
         self.monitor_index = 0
         self.has_defaults = True
         self.default_serial = True
@@ -420,12 +438,14 @@ class _Parser:
             "qmonitor-extensions": self._opt_extensions, "device": self._opt_device,
             "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
             "qtest-log": self._opt_qtest_log,
+            "persona": self._opt_persona, "msg": self._opt_msg,
         }  # fmt: skip
 
     # -- reporting ---------------------------------------------------------
 
     def _prefix(self, loc: str) -> str:
-        return f"{self.prog}: {loc}: " if loc else f"{self.prog}: "
+        prefix = f"{self.prog}: {loc}: " if loc else f"{self.prog}: "
+        return msg_timestamp() + prefix if self.msg_timestamp else prefix
 
     def _print(self, diag: Diagnostic, loc: str) -> None:
         self.stderr.append(diag.render(self._prefix(loc)))
@@ -513,6 +533,18 @@ class _Parser:
 
     def _opt_qtest(self, arg: str | None, loc: str) -> None:
         self.qtest_spec = arg
+
+    def _opt_persona(self, arg: str | None, loc: str) -> None:
+        self.persona = arg
+
+    def _opt_msg(self, arg: str | None, loc: str) -> None:
+        """configure_msg(): the last ``-msg`` decides; bad values are errors here."""
+        assert arg is not None
+        opts = self._parse_opts(self.msg_group, arg, loc)
+        try:
+            self.msg_timestamp = opts.get_bool("timestamp", False)
+        finally:
+            self.msg_group.remove(opts)
 
     def _opt_qtest_log(self, arg: str | None, loc: str) -> None:
         self.qtest_log = arg
@@ -729,6 +761,8 @@ class _Parser:
             devices=devices,
             watchdog_action=watchdog_action,
             qtest_log=self.qtest_log,
+            persona=self.persona,
+            msg_timestamp=self.msg_timestamp,
         )
 
     def _process_actions(self) -> str:
