@@ -109,34 +109,30 @@ def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
     machine.add_qtest(chr, log_file).close_log_on_exit(log_file)
 
 
-async def _amain(
-    config: Config,
-    prog: str,
-    persona: Variant | None = None,
-    on_ready: Callable[[], None] | None = None,
-) -> int:
-    loop = asyncio.get_running_loop()
-    version = (config.qemu_version, config.package)
-    if persona is not None:
-        version = recorded_version(persona) or version
-    machine = Machine(
-        MachineOptions(
-            name=config.name,
-            uuid=config.uuid,
-            start_paused=config.start_paused,
-            machine_type=config.machine,
-            qemu_version=version[0],
-            package=version[1],
-            accel=config.accel,
-            watchdog_action=config.watchdog_action,
-            ib700=any(device.driver == "ib700" for device in config.devices),
-        ),
-        loop,
+def machine_options(
+    config: Config, version: tuple[tuple[int, int, int], str] | None = None
+) -> MachineOptions:
+    """What the command line says about the machine itself."""
+    qemu_version, package = version or (config.qemu_version, config.package)
+    return MachineOptions(
+        name=config.name,
+        uuid=config.uuid,
+        start_paused=config.start_paused,
+        machine_type=config.machine,
+        qemu_version=qemu_version,
+        package=package,
+        accel=config.accel,
+        watchdog_action=config.watchdog_action,
+        ib700=any(device.driver == "ib700" for device in config.devices),
     )
-    if config.extensions:
-        register_extensions(machine)
-    if persona is not None:
-        install_persona(machine, persona)
+
+
+def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Chardev]:
+    """Open the command line's chardevs and put its monitors on them.
+
+    Raises :class:`StartupError` with QEMU's text, having closed whatever it
+    opened.
+    """
     chardevs: dict[str, Chardev] = {}
     try:
         for cfg in config.chardevs:
@@ -174,16 +170,21 @@ async def _amain(
                 from qmonitor.monitor.hmp import add_hmp_monitor
 
                 add_hmp_monitor(machine, chr)
-        if config.qtest is not None:
-            qtest_chr = chardevs.get(config.qtest)
-            if qtest_chr is not None:
-                _add_qtest(machine, qtest_chr, config.qtest_log)
-    except StartupError:
+    except BaseException:
         for chr in chardevs.values():
             chr.close()
         if machine.iothread is not None:
             machine.iothread.destroy()
         raise
+    return chardevs
+
+
+def install_signal_handlers(machine: Machine, prog: str) -> None:
+    """SIGTERM, SIGINT and SIGHUP shut the machine down, as they do QEMU.
+
+    Installed before any chardev is opened, as QEMU does: a signal that
+    comes as soon as a socket is there is already handled.
+    """
 
     def on_signal(signum: int) -> None:
         # The terminal may be gone (SIGHUP): a failed message must not stop
@@ -195,7 +196,30 @@ async def _amain(
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, on_signal, signum)
+            machine.loop.add_signal_handler(signum, on_signal, signum)
+
+
+async def _amain(
+    config: Config,
+    prog: str,
+    persona: Variant | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> int:
+    loop = asyncio.get_running_loop()
+    version = (config.qemu_version, config.package)
+    if persona is not None:
+        version = recorded_version(persona) or version
+    machine = Machine(machine_options(config, version), loop)
+    if config.extensions:
+        register_extensions(machine)
+    if persona is not None:
+        install_persona(machine, persona)
+    install_signal_handlers(machine, prog)
+    chardevs = open_monitors(machine, config, prog)
+    if config.qtest is not None:
+        qtest_chr = chardevs.get(config.qtest)
+        if qtest_chr is not None:
+            _add_qtest(machine, qtest_chr, config.qtest_log)
     if on_ready is not None:
         on_ready()
     await machine.run()

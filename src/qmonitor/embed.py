@@ -33,22 +33,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import functools
 import inspect
 import logging
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
-from qmonitor.chardev.mux import MuxChardev
-from qmonitor.cli import StartupError, create_chardev
+from qmonitor.cli import StartupError, install_signal_handlers, machine_options, open_monitors
 from qmonitor.cmdline import CmdlineError, Config, parse_args
 from qmonitor.machine.extensions import register_extensions
-from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.machine.machine import Machine
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.mainloop import new_main_loop
 from qmonitor.monitor.events import qapi_event_emit
@@ -194,13 +190,11 @@ class MonitorServer:
 
     async def _serve(self, install_signals: bool) -> ShutdownCause | None:
         try:
-            machine = self._build()
+            machine = self._build(install_signals)
         except BaseException as exc:
             self._startup_error = exc
             self._ready.set()
             raise
-        if install_signals:
-            self._install_signals(machine)
         self._ready.set()
         try:
             self._shutdown_cause = await machine.run()
@@ -275,32 +269,20 @@ class MonitorServer:
 
     # -- building ---------------------------------------------------------
 
-    def _build(self) -> Machine:
+    def _build(self, install_signals: bool) -> Machine:
         missing = [name for name in self._own_commands if name not in self._handlers]
         if missing:
             raise SchemaBindingError(f"no handler for command '{missing[0]}'")
         config = self.config
         if config.qtest is not None:
             raise StartupError("-qtest: not available in an embedded machine")
-        loop = asyncio.get_running_loop()
-        machine = Machine(
-            MachineOptions(
-                name=config.name,
-                uuid=config.uuid,
-                start_paused=config.start_paused,
-                machine_type=config.machine,
-                qemu_version=config.qemu_version,
-                package=config.package,
-                accel=config.accel,
-                watchdog_action=config.watchdog_action,
-                ib700=any(device.driver == "ib700" for device in config.devices),
-            ),
-            loop,
-        )
+        machine = Machine(machine_options(config), asyncio.get_running_loop())
         if config.extensions:
             register_extensions(machine)
         self._register(machine)
-        self._open(machine)
+        if install_signals:
+            install_signal_handlers(machine, self.prog)
+        open_monitors(machine, config, self.prog)
         self.machine = machine
         return machine
 
@@ -319,66 +301,6 @@ class MonitorServer:
         full.register(
             bind_command(self.schema, "query-qmp-schema", query_qmp_schema, any_thread=True)
         )
-
-    def _open(self, machine: Machine) -> None:
-        """Open the chardevs and monitors of the command line (as ``qmonitor`` does)."""
-        config = self.config
-        prog = self.prog
-        chardevs: dict[str, Chardev] = {}
-        try:
-            for cfg in config.chardevs:
-                where = cfg.origin
-
-                def info(message: str, where: str = where) -> None:
-                    prefix = f"{prog}: {where}: " if where else f"{prog}: "
-                    sys.stderr.write(f"{prefix}info: {message}\n")
-                    sys.stderr.flush()
-
-                try:
-                    dev = create_chardev(cfg, info)
-                except ChardevError as exc:
-                    raise StartupError(f"{where}: {exc}" if where else str(exc)) from None
-                chardevs[cfg.id] = dev
-                backend = dev.base if isinstance(dev, MuxChardev) else dev
-                if isinstance(backend, NullChardev):
-                    backend.driver = cfg.backend
-                if isinstance(dev, MuxChardev):
-                    dev.quit_handler = functools.partial(
-                        machine.shutdown, ShutdownCause.HOST_QMP_QUIT
-                    )
-                machine.chardevs[backend.label] = backend
-                machine.chardevs[dev.label] = dev
-            for mon in config.monitors:
-                chr = chardevs.get(mon.chardev)
-                if chr is None:
-                    raise StartupError(f'chardev "{mon.chardev}" not found')
-                if mon.mode == "control":
-                    machine.add_qmp_monitor(chr, pretty=mon.pretty)
-                else:
-                    if mon.pretty:
-                        raise StartupError("'pretty' is not compatible with HMP monitors")
-                    from qmonitor.monitor.hmp import add_hmp_monitor
-
-                    add_hmp_monitor(machine, chr)
-        except BaseException:
-            for chr in chardevs.values():
-                chr.close()
-            if machine.iothread is not None:
-                machine.iothread.destroy()
-            raise
-
-    def _install_signals(self, machine: Machine) -> None:
-        prog = self.prog
-
-        def on_signal(signum: int) -> None:
-            with contextlib.suppress(OSError, ValueError):
-                sys.stderr.write(f"{prog}: terminating on signal {signum}\n")
-                sys.stderr.flush()
-            machine.shutdown(ShutdownCause.HOST_SIGNAL)
-
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                machine.loop.add_signal_handler(signum, on_signal, signum)
 
 
 def main(

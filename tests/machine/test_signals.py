@@ -51,3 +51,24 @@ def test_signal_shuts_down_even_if_stderr_is_gone(tmp_path: Path, signum: int) -
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_signal_as_soon_as_the_socket_exists_is_handled(tmp_path: Path) -> None:
+    """QEMU sets up its signal handling before it opens chardevs; so does qmonitor."""
+    for i in range(5):
+        sock = tmp_path / f"q{i}.sock"
+        cmd = [sys.executable, "-m", "qmonitor", *BASE_ARGS]
+        cmd += ["-qmp", f"unix:{sock},server=on,wait=off"]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 10
+            while not sock.exists() and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 0
+        assert err.endswith(b": terminating on signal 15\n")
