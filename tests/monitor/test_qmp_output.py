@@ -272,3 +272,20 @@ def test_long_runs_of_queries_lose_nothing() -> None:
     chr = run(requests + b'{"execute":"query-name","id":"last"}')
     ids = [m["id"] for m in chr.messages() if "id" in m]
     assert ids == [*range(total), "last"]
+
+
+def test_events_raised_in_a_run_of_queries_keep_their_place() -> None:
+    """A query that raises an event: the event comes after the replies before it."""
+
+    def setup(machine: Machine, chr: CountingChardev) -> None:
+        def emit() -> None:
+            machine.emit_event("X_QUERY_EVENT", {"n": 1})
+
+        machine.commands.full.register(QmpCommand("x-emit", emit, any_thread=True))
+
+    chr = run(
+        b'{"execute":"query-status","id":1}{"execute":"x-emit","id":2}'
+        b'{"execute":"query-status","id":3}{"execute":"x-emit","id":4}',
+        setup=setup,
+    )
+    assert ids(chr)[:6] == [1, "X_QUERY_EVENT", 2, 3, "X_QUERY_EVENT", 4]

@@ -138,6 +138,8 @@ class Monitor:
         #: Output waits in the buffer until :meth:`uncork` (a run of input
         #: being handled: its echo and replies leave in one write).
         self._corked = False
+        #: While not None, events wait here (see MonitorQMP's runs of queries).
+        self.event_hold: list[bytes] | None = None
         self.suspend_cnt = 0
         self._suspend_lock = threading.Lock()
         #: Events are dropped, not queued, while this much output waits
@@ -242,6 +244,11 @@ class Monitor:
                 return False
             if self._drop_streak:
                 self._end_drop_streak()
+            held = self.event_hold
+            if held is not None:
+                # Replies produced before it are not in the buffer yet.
+                held.append(data)
+                return True
             chr = self.chr
             if outbuf or self.skip_flush or self.mux_out or chr is None:
                 # Earlier output waits (for a write watch or a deferred

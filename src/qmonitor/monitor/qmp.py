@@ -23,6 +23,7 @@ from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.mainloop import big_lock
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry, encode_output
 from qmonitor.qapi.commands import (
+    QmpCommand,
     QmpCommandList,
     current_monitor_var,
     is_oob,
@@ -251,8 +252,16 @@ class MonitorQMP(Monitor):
                 return ev
             var = current_monitor_var()
             token = var.set(self)
+            # Replies of the run go out together, in order, when it ends;
+            # events meanwhile wait their turn (after the replies before).
+            texts: list[str] = []
+            events: list[bytes] = []
+            with self.mon_lock:
+                self.event_hold = events
+            held = len(self.outbuf)
+            plain: dict[str, QmpCommand] = {}
+            answered = 0
             try:
-                answered = 0
                 while True:
                     req = ev.value
                     if type(req) is not dict:
@@ -261,25 +270,31 @@ class MonitorQMP(Monitor):
                     size = len(req)
                     if type(name) is not str or not (size == 1 or (size == 2 and "id" in req)):
                         return ev
-                    cmd = find(name)
-                    if (
-                        cmd is None
-                        or not cmd.any_thread
-                        or cmd.coroutine
-                        or cmd.args is not None
-                        or not cmd.enabled
-                    ):
-                        return ev
+                    cmd = plain.get(name)
+                    if cmd is None:
+                        cmd = find(name)
+                        if (
+                            cmd is None
+                            or not cmd.any_thread
+                            or cmd.coroutine
+                            or cmd.args is not None
+                            or not cmd.enabled
+                        ):
+                            return ev
+                        plain[name] = cmd
                     text = plain_reply(cmd, req)
-                    if text is not None:
-                        data = encode_output(text + "\r\n")
-                        with self.mon_lock:
-                            self.outbuf += data
+                    if events:
+                        # An event came while the command ran: it goes after
+                        # the replies before and before this one.
+                        self._release_held(texts, events)
                     answered += 1
+                    if text is not None:
+                        texts.append(text)
+                        held += len(text) + 2
                     if (
                         answered >= PLAIN_BURST_MAX
                         or self.suspend_cnt
-                        or len(self.outbuf) >= REPLY_BACKLOG_LIMIT
+                        or held >= REPLY_BACKLOG_LIMIT
                     ):
                         return None
                     nxt = next_event()
@@ -288,8 +303,21 @@ class MonitorQMP(Monitor):
                     ev = nxt
             finally:
                 var.reset(token)
+                self._release_held(texts, events, done=True)
         finally:
             bql.release()
+
+    def _release_held(self, texts: list[str], events: list[bytes], done: bool = False) -> None:
+        """Move a run's replies, then the events that came after them, to the buffer."""
+        data = encode_output("\r\n".join(texts) + "\r\n") if texts else b""
+        with self.mon_lock:
+            if done:
+                self.event_hold = None
+            self.outbuf += data
+            for event in events:
+                self.outbuf += event
+            texts.clear()
+            events.clear()
 
     def _reply_backlog(self) -> bool:
         """Too much output waits for the client: take no more requests for now."""
