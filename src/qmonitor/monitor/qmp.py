@@ -50,9 +50,6 @@ REPLY_BACKLOG_LIMIT = 1 << 20
 #: waits meanwhile: a few milliseconds at most).
 PLAIN_BURST_MAX = 256
 
-#: Longest stretch (s) the dispatcher runs requests without yielding to the loop.
-DISPATCH_SLICE = 0.002
-
 #: The capabilities a QMP monitor may offer (QMPCapability).
 QMP_CAPABILITIES = ("oob",)
 
@@ -413,10 +410,11 @@ class QmpDispatcher:
     """The in-band dispatcher: runs queued requests of all QMP monitors on the main loop.
 
     QEMU's dispatcher is a coroutine woken through a ``busy`` flag; here a
-    batch callback is scheduled on the main loop when the flag was clear.
-    ``busy`` is true while a batch is scheduled or running, so a request
-    queued meanwhile is seen without another wake-up.  A coroutine command
-    pauses the batch until it is done; a long batch yields to the loop.
+    callback is scheduled on the main loop when the flag was clear, and it
+    reschedules itself after each request while requests are queued.
+    ``busy`` is true while it is scheduled or running, so a request queued
+    meanwhile is seen without another wake-up.  A coroutine command pauses
+    the dispatcher until it is done.
     """
 
     def __init__(self, registry: MonitorRegistry, loop: asyncio.AbstractEventLoop) -> None:
@@ -522,38 +520,38 @@ class QmpDispatcher:
         return None
 
     def _process(self) -> None:
-        """Run queued requests until none is left (a batch, on the main loop)."""
+        """Run one queued request, then let the main loop run (on the main loop).
+
+        As QEMU's dispatcher coroutine reschedules itself after each request
+        "so the main loop stays responsive": a signal or timer that comes
+        during a command is handled before the next one.
+        """
         loop = self.loop
-        deadline = loop.time() + DISPATCH_SLICE
-        while True:
-            if self._shutdown:
-                return
-            with self._busy_lock:
-                self._busy = False
-            req = self._pop_any()
-            if req is None:
-                return
-            with self._busy_lock:
-                self._busy = True
-            mon = req.mon
-            oob_enabled = mon.oob_enabled()
-            pending = None
-            try:
-                if req.err is not None:
-                    mon.respond_error(req.err)
-                else:
-                    pending = mon.dispatch(req.req)
-            finally:
-                if pending is None and not oob_enabled:
-                    mon.resume(inline=True)
-            if pending is not None:
-                # A coroutine command: the batch goes on when it is done.
-                self._running = loop.create_task(self._finish(pending, mon, oob_enabled))
-                return
-            if loop.time() > deadline:
-                # Let the rest of the main loop run during a long pipeline.
-                loop.call_soon(self._process)
-                return
+        if self._shutdown:
+            return
+        with self._busy_lock:
+            self._busy = False
+        req = self._pop_any()
+        if req is None:
+            return
+        with self._busy_lock:
+            self._busy = True
+        mon = req.mon
+        oob_enabled = mon.oob_enabled()
+        pending = None
+        try:
+            if req.err is not None:
+                mon.respond_error(req.err)
+            else:
+                pending = mon.dispatch(req.req)
+        finally:
+            if pending is None and not oob_enabled:
+                mon.resume(inline=True)
+        if pending is not None:
+            # A coroutine command: the dispatcher goes on when it is done.
+            self._running = loop.create_task(self._finish(pending, mon, oob_enabled))
+            return
+        loop.call_soon(self._process)
 
     async def _finish(
         self, pending: Coroutine[Any, Any, dict[str, Any] | None], mon: MonitorQMP, oob: bool
