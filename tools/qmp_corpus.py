@@ -755,3 +755,125 @@ table("pretty", [
     ("mon_pretty_off", "-mon pretty=off is compact", NP, STATUS_STEP, MON_PRETTY_OFF),
     ("mon_pretty_quit", "-mon pretty=on: quit", NP, cmd("quit"), expect_eof(), MON_PRETTY),
 ])  # fmt: skip
+
+
+# --------------------------------------------------- what libvirt asks about
+
+_CAPS = "migrate-set-capabilities"
+
+
+def _caps(*pairs: tuple[str, Any], id: Any = _UNSET) -> Step:
+    return cmd(_CAPS, {"capabilities": [{"capability": c, "state": s} for c, s in pairs]}, id)
+
+
+def _qom_list(path: Any, id: Any = _UNSET) -> Step:
+    return cmd("qom-list", {"path": path}, id)
+
+
+def _qom_get(path: Any, prop: Any, id: Any = _UNSET) -> Step:
+    return cmd("qom-get", {"path": path, "property": prop}, id)
+
+
+_CHARDEVS = Opts(
+    (
+        "-chardev", "null,id=n0",
+        "-chardev", "socket,id=s1,path=s1.sock,server=on,wait=off",
+        "-chardev", "socket,id=mx,path=mx.sock,server=on,wait=off,mux=on",
+        "-mon", "chardev=mx,mode=readline",
+    ),
+)  # fmt: skip
+_PC = Opts(("-M", "pc"))
+_MACHINE_PROPS = (
+    "type", "kernel", "dt-compatible", "boot", "memory", "initrd",
+    "confidential-guest-support", "graphics", "usb", "firmware", "memory-encryption", "smp",
+    "dump-guest-core", "phandle-start", "dumpdtb", "memory-backend", "dtb", "mem-merge",
+    "append", "suppress-vmdesc", "peripheral-anon", "peripheral", "unattached",
+)  # fmt: skip
+
+table("libvirt", [
+    ("lv_device_queries", "query-block, -named-block-nodes, -iothreads, -chardev-backends", NEG,
+     cmd("query-block", id=1), cmd("query-named-block-nodes", id=2),
+     cmd("query-named-block-nodes", {"flat": True}, id=3), cmd("query-iothreads", id=4),
+     cmd("query-chardev-backends", id=5), cmd("query-named-block-nodes", {"flat": 1}, id=6)),
+    ("lv_hotpluggable_cpus_none", "query-hotpluggable-cpus on -M none", NEG,
+     cmd("query-hotpluggable-cpus", id=1)),
+    ("lv_hotpluggable_cpus_pc", "query-hotpluggable-cpus on -M pc", NEG,
+     cmd("query-hotpluggable-cpus", id=1), cmd("query-block"), cmd("query-migrate"), _PC),
+    ("lv_migrate_idle", "query-migrate, capabilities and parameters of a fresh machine", NEG,
+     cmd("query-migrate", id=1), cmd("query-migrate-capabilities", id=2),
+     cmd("query-migrate-parameters", id=3)),
+    ("lv_migrate_caps_kept", "migrate-set-capabilities is kept; an empty list changes nothing",
+     NEG, _caps(("xbzrle", True), ("events", True), id=1), _caps(id=2),
+     _caps(("xbzrle", False), ("x-colo", True), ("block", True), ("postcopy-ram", True)),
+     cmd("query-migrate-capabilities", id=3)),
+    ("lv_migrate_caps_errors", "migrate-set-capabilities: QEMU's checks, all or nothing", NEG,
+     _caps(("postcopy-preempt", True), id=1), _caps(("zero-copy-send", True), id=2),
+     _caps(("multifd", True), ("compress", True), id=3),
+     _caps(("postcopy-ram", True), ("x-ignore-shared", True), id=4),
+     _caps(("postcopy-ram", True), ("compress", True), id=5),
+     _caps(("postcopy-preempt", True), id=6), _caps(("multifd", True), id=7),
+     _caps(("compress", False), ("postcopy-preempt", True), id=8),
+     _caps(("zero-copy-send", True), id=9), cmd("query-migrate-capabilities", id=10)),
+    ("lv_migrate_background_snapshot", "background-snapshot against each capability", NEG,
+     *(send(req(_CAPS, {"capabilities": [{"capability": c, "state": True},
+                                         {"capability": "background-snapshot", "state": True}]},
+                id=c))
+       for c in ("postcopy-ram", "dirty-bitmaps", "postcopy-blocktime", "late-block-activate",
+                 "return-path", "multifd", "pause-before-switchover", "auto-converge",
+                 "release-ram", "rdma-pin-all", "compress", "xbzrle", "x-colo",
+                 "validate-uuid", "zero-copy-send", "events", "zero-blocks", "block",
+                 "x-ignore-shared", "postcopy-preempt")),
+     _caps(("background-snapshot", True), id="alone"), cmd("query-migrate-capabilities")),
+    ("lv_migrate_caps_bad_arguments", "migrate-set-capabilities with bad arguments", NEG,
+     cmd(_CAPS), cmd(_CAPS, {"capabilities": {}}), cmd(_CAPS, {"capabilities": [1]}),
+     cmd(_CAPS, {"capabilities": [{"capability": "nope", "state": True}]}),
+     cmd(_CAPS, {"capabilities": [{"capability": "xbzrle"}]}),
+     cmd(_CAPS, {"capabilities": [{"state": True}]}),
+     cmd(_CAPS, {"capabilities": [{"capability": "xbzrle", "state": 1}]}),
+     cmd(_CAPS, {"capabilities": [{"capability": "xbzrle", "state": True, "x": 1}]}),
+     cmd(_CAPS, {"capabilities": [{"capability": "xbzrle", "state": True},
+                                  {"capability": "nope", "state": True}]}),
+     cmd(_CAPS, {"capabilities": [], "x": 1}), cmd("query-migrate-capabilities", id=1)),
+    ("lv_qom_list", "qom-list of the null machine's tree", NEG,
+     *(_qom_list(p, id=p) for p in ("/", "/machine", "/chardevs", "/machine/peripheral",
+                                    "/machine/peripheral-anon", "/machine/unattached",
+                                    "/machine/unattached/sysbus", "/machine/unattached/io[0]",
+                                    "/machine/unattached/system[0]",
+                                    "/chardevs/compat_monitor0", "/objects"))),
+    ("lv_qom_list_objects", "/objects appears once query-iothreads asked for it", NEG,
+     _qom_list("/objects", id=1), _qom_list("/", id=2), cmd("query-iothreads", id=3),
+     _qom_list("/", id=4), _qom_list("/objects", id=5), _qom_get("/objects", "type", id=6)),
+    ("lv_qom_paths", "qom-list: partial, odd and unknown paths", NEG,
+     *(_qom_list(p, id=p) for p in ("machine", "/machine/", "//machine", "unattached/sysbus",
+                                    "io[0]", "peripheral", "compat_monitor0", "", "x", "/x",
+                                    "/machine/type", "/machine/x", "chardevs/x", "type",
+                                    "/chardevs/compat_monitor0/x"))),
+    ("lv_qom_list_bad_arguments", "qom-list with bad arguments", NEG,
+     cmd("qom-list"), cmd("qom-list", {"path": 1}), cmd("qom-list", {"path": "/", "x": 1}),
+     cmd("qom-list", {"path": None}), PROBE),
+    ("lv_qom_get_machine", "qom-get of every property of /machine", NEG,
+     *(_qom_get("/machine", p, id=p) for p in _MACHINE_PROPS)),
+    ("lv_qom_get", "qom-get elsewhere in the tree, and its errors", NEG,
+     _qom_get("/", "type"), _qom_get("/", "machine"), _qom_get("/", "chardevs"),
+     _qom_get("/chardevs", "compat_monitor0"), _qom_get("/chardevs/compat_monitor0", "type"),
+     _qom_get("/chardevs/compat_monitor0", "connected"),
+     _qom_get("/machine/unattached/sysbus", "realized"),
+     _qom_get("/machine/unattached/sysbus", "hotplug-handler"),
+     _qom_get("/machine/unattached/sysbus", "type"),
+     *(_qom_get(f"/machine/unattached/{mr}", p)
+       for mr in ("io[0]", "system[0]") for p in ("container", "addr", "size", "priority", "type")),
+     _qom_get("machine", "type"), _qom_get("sysbus", "type"), _qom_get("", "type", id=1),
+     _qom_get("/nope", "type", id=2), _qom_get("/machine", "nope", id=3),
+     _qom_get("/", "nope", id=4), _qom_get("/machine/unattached/sysbus", "nope", id=5),
+     _qom_get("/chardevs/compat_monitor0", "nope", id=6), _qom_get("/machine/unattached", "x"),
+     cmd("qom-get", {"path": "/machine"}), cmd("qom-get", {"property": "type"}),
+     cmd("qom-get", {"path": "/", "property": 1}), PROBE),
+    ("lv_qom_chardevs", "qom-list and qom-get of several chardevs", NEG,
+     _qom_list("/chardevs", id=1), _qom_list("/chardevs/n0", id=2),
+     _qom_list("/chardevs/s1", id=3), _qom_list("/chardevs/mx", id=4),
+     _qom_list("/chardevs/mx-base", id=5), _qom_get("/chardevs/s1", "connected", id=6),
+     _qom_get("/chardevs/s1", "addr", id=7), _qom_get("/chardevs/n0", "type", id=8),
+     _qom_get("/chardevs/mx", "type", id=9), _qom_get("/chardevs/mx-base", "type", id=10),
+     _qom_get("/chardevs/n0", "addr", id=11), _qom_get("/chardevs/mx-base", "addr", id=12),
+     _CHARDEVS),
+])  # fmt: skip

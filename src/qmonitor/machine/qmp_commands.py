@@ -22,6 +22,7 @@ from qmonitor.qapi.types import BUILTIN_TYPES, ArrayType, EnumType, Member, obje
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
+    from qmonitor.machine.qom import QomTree
 
 QMP_CAPABILITY = EnumType("QMPCapability", ("oob",))
 #: qapi/run-state.json's action enums.
@@ -205,6 +206,9 @@ def register_commands(machine: Machine) -> None:
     )
     register_yank(machine)
     register_command_line_options(machine)
+    register_device_queries(machine)
+    register_migration(machine)
+    register_qom(machine)
 
 
 def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:
@@ -296,3 +300,128 @@ def register_command_line_options(machine: Machine) -> None:
             any_thread=True,
         )
     )
+
+
+#: The chardev backends of QEMU 7.2 as query-chardev-backends lists them.
+CHARDEV_BACKENDS = (
+    "testdev", "pty", "wctablet", "serial", "file", "memory", "udp", "parallel", "vc",
+    "socket", "msmouse", "null", "qemu-vdagent", "pipe", "mux", "ringbuf", "stdio",
+)  # fmt: skip
+
+#: qmp_query_hotpluggable_cpus (hw/core/machine-qmp-cmds.c) on a machine without CPU hot-plug.
+HOTPLUG_NOT_ENABLED = "The feature 'query-hotpluggable-cpus' is not enabled"
+
+#: A PC's one CPU slot with QEMU's default -smp and -cpu.
+PC_HOTPLUGGABLE_CPUS: tuple[dict[str, Any], ...] = (
+    {
+        "type": "qemu64-x86_64-cpu",
+        "vcpus-count": 1,
+        "props": {"socket-id": 0, "core-id": 0, "thread-id": 0},
+        "qom-path": "/machine/unattached/device[0]",
+    },
+)
+
+
+def register_device_queries(machine: Machine) -> None:
+    """What libvirt asks about devices: chardevs, block devices, I/O threads, CPU slots."""
+    from qmonitor.chardev.container import listing_order
+    from qmonitor.qapi.binding import bind_command
+    from qmonitor.qapi.machine_schema import machine_schema
+
+    schema = machine_schema()
+    full = machine.commands.full
+
+    def query_chardev() -> list[dict[str, Any]]:
+        chardevs = machine.chardevs
+        return [
+            {
+                "label": label,
+                "filename": chardevs[label].filename,
+                # A frontend attached (a monitor, or a mux over its base).
+                "frontend-open": chardevs[label].loop is not None,
+            }
+            for label in listing_order(chardevs)
+        ]
+
+    def query_chardev_backends() -> list[dict[str, Any]]:
+        return [{"name": name} for name in CHARDEV_BACKENDS]
+
+    def query_block() -> list[dict[str, Any]]:
+        return []
+
+    def query_named_block_nodes(flat: bool | None = None) -> list[dict[str, Any]]:
+        return []
+
+    def query_iothreads() -> list[dict[str, Any]]:
+        # QEMU lists the children of /objects, making the container if need be.
+        machine_qom(machine).objects_root()
+        return []
+
+    def query_hotpluggable_cpus() -> list[dict[str, Any]]:
+        if not machine.options.machine_type.startswith("pc"):
+            raise QapiError(HOTPLUG_NOT_ENABLED)
+        return [dict(cpu, props=dict(cpu["props"])) for cpu in PC_HOTPLUGGABLE_CPUS]
+
+    for name, handler in (
+        ("query-block", query_block),
+        ("query-named-block-nodes", query_named_block_nodes),
+        ("query-chardev", query_chardev),
+        ("query-chardev-backends", query_chardev_backends),
+        ("query-hotpluggable-cpus", query_hotpluggable_cpus),
+        ("query-iothreads", query_iothreads),
+    ):
+        full.register(bind_command(schema, name, handler, any_thread=True))
+
+
+def register_migration(machine: Machine) -> None:
+    """Migration settings kept per machine (:mod:`qmonitor.machine.migration`)."""
+    from qmonitor.machine.migration import MigrationState
+    from qmonitor.qapi.binding import bind_command
+    from qmonitor.qapi.machine_schema import machine_schema
+
+    schema = machine_schema()
+    full = machine.commands.full
+    state = MigrationState()
+
+    def migrate_set_capabilities(capabilities: list[dict[str, Any]]) -> None:
+        state.set_capabilities(capabilities)
+
+    full.register(bind_command(schema, "query-migrate", state.query, any_thread=True))
+    full.register(bind_command(schema, "migrate-set-capabilities", migrate_set_capabilities))
+    full.register(
+        bind_command(
+            schema, "query-migrate-capabilities", state.query_capabilities, any_thread=True
+        )
+    )
+    full.register(
+        bind_command(schema, "query-migrate-parameters", state.query_parameters, any_thread=True)
+    )
+
+
+def machine_qom(machine: Machine) -> QomTree:
+    """The machine's QOM tree, made on first use."""
+    from qmonitor.machine.qom import QomTree
+
+    tree: QomTree | None = getattr(machine, "_qmonitor_qom", None)
+    if tree is None:
+        tree = QomTree(machine)
+        machine._qmonitor_qom = tree  # type: ignore[attr-defined]
+    return tree
+
+
+def register_qom(machine: Machine) -> None:
+    """``qom-list`` and ``qom-get`` over the machine's QOM tree."""
+    from qmonitor.qapi.binding import bind_command
+    from qmonitor.qapi.machine_schema import machine_schema
+
+    schema = machine_schema()
+    full = machine.commands.full
+
+    def qom_list(path: str) -> list[dict[str, Any]]:
+        return machine_qom(machine).qom_list(path)
+
+    def qom_get(path: str, property: str) -> Any:
+        return machine_qom(machine).qom_get(path, property)
+
+    full.register(bind_command(schema, "qom-list", qom_list))
+    full.register(bind_command(schema, "qom-get", qom_get))

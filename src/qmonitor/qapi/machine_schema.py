@@ -27,8 +27,9 @@ SCHEMA = r"""
 
 { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
                                            'system_powerdown' ],
-              'command-returns-exceptions': [ 'human-monitor-command' ],
-              'member-name-exceptions': [ 'SysEmuTarget', 'UuidInfo' ] } }
+              'command-returns-exceptions': [ 'human-monitor-command', 'qom-get' ],
+              'member-name-exceptions': [ 'BlockDeviceInfo', 'BlockInfo', 'SysEmuTarget',
+                                         'UuidInfo' ] } }
 
 ##
 # @RunState:
@@ -161,6 +162,580 @@ SCHEMA = r"""
   'data': { '*reboot': 'RebootAction', '*shutdown': 'ShutdownAction',
             '*panic': 'PanicAction', '*watchdog': 'WatchdogAction' },
   'allow-preconfig': true }
+
+##
+# @BlockdevDetectZeroesOptions:
+#
+# How a block node treats writes of zeroes.
+##
+{ 'enum': 'BlockdevDetectZeroesOptions',
+  'data': [ 'off', 'on', 'unmap' ] }
+
+##
+# @SnapshotInfo:
+#
+# An internal snapshot of an image.
+##
+{ 'struct': 'SnapshotInfo',
+  'data': { 'id': 'str', 'name': 'str', 'vm-state-size': 'int',
+            'date-sec': 'int', 'date-nsec': 'int', 'vm-clock-sec': 'int',
+            'vm-clock-nsec': 'int', '*icount': 'int' } }
+
+##
+# @ImageInfoSpecificKind:
+#
+# The image formats with format-specific information.
+##
+{ 'enum': 'ImageInfoSpecificKind',
+  'data': [ 'qcow2', 'vmdk', 'luks', 'rbd' ] }
+
+##
+# @BlockdevQcow2EncryptionFormat:
+#
+# How a qcow2 image is encrypted.
+##
+{ 'enum': 'BlockdevQcow2EncryptionFormat',
+  'data': [ 'aes', 'luks' ] }
+
+##
+# @QCryptoCipherAlgorithm:
+#
+# A cipher algorithm.
+##
+{ 'enum': 'QCryptoCipherAlgorithm',
+  'data': [ 'aes-128', 'aes-192', 'aes-256', 'des', '3des', 'cast5-128',
+            'serpent-128', 'serpent-192', 'serpent-256', 'twofish-128',
+            'twofish-192', 'twofish-256' ] }
+
+##
+# @QCryptoCipherMode:
+#
+# A cipher mode.
+##
+{ 'enum': 'QCryptoCipherMode',
+  'data': [ 'ecb', 'cbc', 'xts', 'ctr' ] }
+
+##
+# @QCryptoIVGenAlgorithm:
+#
+# An initialization vector generator.
+##
+{ 'enum': 'QCryptoIVGenAlgorithm',
+  'data': [ 'plain', 'plain64', 'essiv' ] }
+
+##
+# @QCryptoHashAlgorithm:
+#
+# A hash algorithm.
+##
+{ 'enum': 'QCryptoHashAlgorithm',
+  'data': [ 'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'ripemd160' ] }
+
+##
+# @QCryptoBlockInfoLUKSSlot:
+#
+# A LUKS key slot.
+##
+{ 'struct': 'QCryptoBlockInfoLUKSSlot',
+  'data': { 'active': 'bool', '*iters': 'int', '*stripes': 'int',
+            'key-offset': 'int' } }
+
+##
+# @QCryptoBlockInfoLUKS:
+#
+# A LUKS volume's parameters.
+##
+{ 'struct': 'QCryptoBlockInfoLUKS',
+  'data': { 'cipher-alg': 'QCryptoCipherAlgorithm',
+            'cipher-mode': 'QCryptoCipherMode',
+            'ivgen-alg': 'QCryptoIVGenAlgorithm',
+            '*ivgen-hash-alg': 'QCryptoHashAlgorithm',
+            'hash-alg': 'QCryptoHashAlgorithm', 'payload-offset': 'int',
+            'master-key-iters': 'int', 'uuid': 'str',
+            'slots': [ 'QCryptoBlockInfoLUKSSlot' ] } }
+
+##
+# @ImageInfoSpecificQCow2Encryption:
+#
+# A qcow2 image's encryption.
+##
+{ 'union': 'ImageInfoSpecificQCow2Encryption',
+  'base': { 'format': 'BlockdevQcow2EncryptionFormat' },
+  'discriminator': 'format',
+  'data': { 'luks': 'QCryptoBlockInfoLUKS' } }
+
+##
+# @Qcow2BitmapInfoFlags:
+#
+# The flags of a qcow2 bitmap.
+##
+{ 'enum': 'Qcow2BitmapInfoFlags',
+  'data': [ 'in-use', 'auto' ] }
+
+##
+# @Qcow2BitmapInfo:
+#
+# A persistent bitmap of a qcow2 image.
+##
+{ 'struct': 'Qcow2BitmapInfo',
+  'data': { 'name': 'str', 'granularity': 'int', 'flags': [ 'Qcow2BitmapInfoFlags' ] } }
+
+##
+# @Qcow2CompressionType:
+#
+# How a qcow2 image compresses clusters.
+##
+{ 'enum': 'Qcow2CompressionType',
+  'data': [ 'zlib', 'zstd' ] }
+
+##
+# @ImageInfoSpecificQCow2:
+#
+# What is special about a qcow2 image.
+##
+{ 'struct': 'ImageInfoSpecificQCow2',
+  'data': { 'compat': 'str', '*data-file': 'str', '*data-file-raw': 'bool',
+            '*extended-l2': 'bool', '*lazy-refcounts': 'bool',
+            '*corrupt': 'bool', 'refcount-bits': 'int',
+            '*encrypt': 'ImageInfoSpecificQCow2Encryption',
+            '*bitmaps': [ 'Qcow2BitmapInfo' ],
+            'compression-type': 'Qcow2CompressionType' } }
+
+##
+# @ImageInfoSpecificQCow2Wrapper:
+#
+# The qcow2 branch.
+##
+{ 'struct': 'ImageInfoSpecificQCow2Wrapper',
+  'data': { 'data': 'ImageInfoSpecificQCow2' } }
+
+##
+# @ImageInfoSpecificVmdk:
+#
+# What is special about a VMDK image.
+##
+{ 'struct': 'ImageInfoSpecificVmdk',
+  'data': { 'create-type': 'str', 'cid': 'int', 'parent-cid': 'int',
+            'extents': [ 'ImageInfo' ] } }
+
+##
+# @ImageInfoSpecificVmdkWrapper:
+#
+# The VMDK branch.
+##
+{ 'struct': 'ImageInfoSpecificVmdkWrapper',
+  'data': { 'data': 'ImageInfoSpecificVmdk' } }
+
+##
+# @ImageInfoSpecificLUKSWrapper:
+#
+# The LUKS branch.
+##
+{ 'struct': 'ImageInfoSpecificLUKSWrapper',
+  'data': { 'data': 'QCryptoBlockInfoLUKS' } }
+
+##
+# @RbdImageEncryptionFormat:
+#
+# How an RBD image is encrypted.
+##
+{ 'enum': 'RbdImageEncryptionFormat',
+  'data': [ 'luks', 'luks2' ] }
+
+##
+# @ImageInfoSpecificRbd:
+#
+# What is special about an RBD image.
+##
+{ 'struct': 'ImageInfoSpecificRbd',
+  'data': { '*encryption-format': 'RbdImageEncryptionFormat' } }
+
+##
+# @ImageInfoSpecificRbdWrapper:
+#
+# The RBD branch.
+##
+{ 'struct': 'ImageInfoSpecificRbdWrapper',
+  'data': { 'data': 'ImageInfoSpecificRbd' } }
+
+##
+# @ImageInfoSpecific:
+#
+# Format-specific information about an image.
+##
+{ 'union': 'ImageInfoSpecific',
+  'base': { 'type': 'ImageInfoSpecificKind' },
+  'discriminator': 'type',
+  'data': { 'qcow2': 'ImageInfoSpecificQCow2Wrapper',
+            'vmdk': 'ImageInfoSpecificVmdkWrapper',
+            'luks': 'ImageInfoSpecificLUKSWrapper',
+            'rbd': 'ImageInfoSpecificRbdWrapper' } }
+
+##
+# @ImageInfo:
+#
+# An image and its backing chain.
+##
+{ 'struct': 'ImageInfo',
+  'data': { 'filename': 'str', 'format': 'str', '*dirty-flag': 'bool',
+            '*actual-size': 'int', 'virtual-size': 'int',
+            '*cluster-size': 'int', '*encrypted': 'bool',
+            '*compressed': 'bool', '*backing-filename': 'str',
+            '*full-backing-filename': 'str',
+            '*backing-filename-format': 'str',
+            '*snapshots': [ 'SnapshotInfo' ], '*backing-image': 'ImageInfo',
+            '*format-specific': 'ImageInfoSpecific' } }
+
+##
+# @BlockdevCacheInfo:
+#
+# A block node's cache mode.
+##
+{ 'struct': 'BlockdevCacheInfo',
+  'data': { 'writeback': 'bool', 'direct': 'bool', 'no-flush': 'bool' } }
+
+##
+# @BlockDirtyInfo:
+#
+# A dirty bitmap.
+##
+{ 'struct': 'BlockDirtyInfo',
+  'data': { '*name': 'str', 'count': 'int', 'granularity': 'int',
+            'recording': 'bool', 'busy': 'bool', 'persistent': 'bool',
+            '*inconsistent': 'bool' } }
+
+##
+# @BlockDeviceInfo:
+#
+# A block node.
+##
+{ 'struct': 'BlockDeviceInfo',
+  'data': { 'file': 'str', '*node-name': 'str', 'ro': 'bool', 'drv': 'str',
+            '*backing_file': 'str', 'backing_file_depth': 'int',
+            'encrypted': 'bool',
+            'detect_zeroes': 'BlockdevDetectZeroesOptions', 'bps': 'int',
+            'bps_rd': 'int', 'bps_wr': 'int', 'iops': 'int',
+            'iops_rd': 'int', 'iops_wr': 'int', 'image': 'ImageInfo',
+            '*bps_max': 'int', '*bps_rd_max': 'int', '*bps_wr_max': 'int',
+            '*iops_max': 'int', '*iops_rd_max': 'int', '*iops_wr_max': 'int',
+            '*bps_max_length': 'int', '*bps_rd_max_length': 'int',
+            '*bps_wr_max_length': 'int', '*iops_max_length': 'int',
+            '*iops_rd_max_length': 'int', '*iops_wr_max_length': 'int',
+            '*iops_size': 'int', '*group': 'str',
+            'cache': 'BlockdevCacheInfo', 'write_threshold': 'int',
+            '*dirty-bitmaps': [ 'BlockDirtyInfo' ] } }
+
+##
+# @BlockDeviceIoStatus:
+#
+# The I/O status of a block device.
+##
+{ 'enum': 'BlockDeviceIoStatus',
+  'data': [ 'ok', 'failed', 'nospace' ] }
+
+##
+# @BlockInfo:
+#
+# A block device.
+##
+{ 'struct': 'BlockInfo',
+  'data': { 'device': 'str', '*qdev': 'str', 'type': 'str',
+            'removable': 'bool', 'locked': 'bool',
+            '*inserted': 'BlockDeviceInfo', '*tray_open': 'bool',
+            '*io-status': 'BlockDeviceIoStatus' } }
+
+##
+# @query-block:
+#
+# Returns: the block devices (none on the null machine)
+##
+{ 'command': 'query-block',
+  'returns': [ 'BlockInfo' ] }
+
+##
+# @query-named-block-nodes:
+#
+# @flat: leave out the backing chains
+#
+# Returns: the named block nodes (none on the null machine)
+##
+{ 'command': 'query-named-block-nodes',
+  'data': { '*flat': 'bool' },
+  'returns': [ 'BlockDeviceInfo' ] }
+
+##
+# @ChardevInfo:
+#
+# A chardev.
+##
+{ 'struct': 'ChardevInfo',
+  'data': { 'label': 'str', 'filename': 'str', 'frontend-open': 'bool' } }
+
+##
+# @query-chardev:
+#
+# Returns: the chardevs
+##
+{ 'command': 'query-chardev',
+  'returns': [ 'ChardevInfo' ],
+  'allow-preconfig': true }
+
+##
+# @ChardevBackendInfo:
+#
+# A chardev backend.
+##
+{ 'struct': 'ChardevBackendInfo',
+  'data': { 'name': 'str' } }
+
+##
+# @query-chardev-backends:
+#
+# Returns: the chardev backends QEMU 7.2 has
+##
+{ 'command': 'query-chardev-backends',
+  'returns': [ 'ChardevBackendInfo' ] }
+
+##
+# @MigrationStatus:
+#
+# Where a migration is.
+##
+{ 'enum': 'MigrationStatus',
+  'data': [ 'none', 'setup', 'cancelling', 'cancelled', 'active',
+            'postcopy-active', 'postcopy-paused', 'postcopy-recover',
+            'completed', 'failed', 'colo', 'pre-switchover', 'device',
+            'wait-unplug' ] }
+
+##
+# @MigrationStats:
+#
+# RAM migration statistics.
+##
+{ 'struct': 'MigrationStats',
+  'data': { 'transferred': 'int', 'remaining': 'int', 'total': 'int',
+            'duplicate': 'int', 'skipped': 'int', 'normal': 'int',
+            'normal-bytes': 'int', 'dirty-pages-rate': 'int',
+            'mbps': 'number', 'dirty-sync-count': 'int',
+            'postcopy-requests': 'int', 'page-size': 'int',
+            'multifd-bytes': 'int', 'pages-per-second': 'int',
+            'precopy-bytes': 'int', 'downtime-bytes': 'int',
+            'postcopy-bytes': 'int', 'dirty-sync-missed-zero-copy': 'int' } }
+
+##
+# @VfioStats:
+#
+# VFIO migration statistics.
+##
+{ 'struct': 'VfioStats',
+  'data': { 'transferred': 'int' } }
+
+##
+# @XBZRLECacheStats:
+#
+# XBZRLE cache statistics.
+##
+{ 'struct': 'XBZRLECacheStats',
+  'data': { 'cache-size': 'int', 'bytes': 'int', 'pages': 'int',
+            'cache-miss': 'int', 'cache-miss-rate': 'number',
+            'encoding-rate': 'number', 'overflow': 'int' } }
+
+##
+# @CompressionStats:
+#
+# Compression statistics.
+##
+{ 'struct': 'CompressionStats',
+  'data': { 'pages': 'int', 'busy': 'int', 'busy-rate': 'number',
+            'compressed-size': 'int', 'compression-rate': 'number' } }
+
+##
+# @SocketAddressType:
+#
+# The kinds of socket address.
+##
+{ 'enum': 'SocketAddressType',
+  'data': [ 'inet', 'unix', 'vsock', 'fd' ] }
+
+##
+# @InetSocketAddress:
+#
+# An IP socket address.
+##
+{ 'struct': 'InetSocketAddress',
+  'data': { 'host': 'str', 'port': 'str', '*numeric': 'bool', '*to': 'int',
+            '*ipv4': 'bool', '*ipv6': 'bool', '*keep-alive': 'bool',
+            '*mptcp': 'bool' } }
+
+##
+# @UnixSocketAddress:
+#
+# A unix socket address.
+##
+{ 'struct': 'UnixSocketAddress',
+  'data': { 'path': 'str', '*abstract': 'bool', '*tight': 'bool' } }
+
+##
+# @VsockSocketAddress:
+#
+# A VSOCK socket address.
+##
+{ 'struct': 'VsockSocketAddress',
+  'data': { 'cid': 'str', 'port': 'str' } }
+
+##
+# @String:
+#
+# A string wrapped in a struct.
+##
+{ 'struct': 'String',
+  'data': { 'str': 'str' } }
+
+##
+# @SocketAddress:
+#
+# A socket address.
+##
+{ 'union': 'SocketAddress',
+  'base': { 'type': 'SocketAddressType' },
+  'discriminator': 'type',
+  'data': { 'inet': 'InetSocketAddress', 'unix': 'UnixSocketAddress',
+            'vsock': 'VsockSocketAddress', 'fd': 'String' } }
+
+##
+# @MigrationInfo:
+#
+# The state of the last migration.
+##
+{ 'struct': 'MigrationInfo',
+  'data': { '*status': 'MigrationStatus', '*ram': 'MigrationStats',
+            '*disk': 'MigrationStats', '*vfio': 'VfioStats',
+            '*xbzrle-cache': 'XBZRLECacheStats', '*total-time': 'int',
+            '*expected-downtime': 'int', '*downtime': 'int',
+            '*setup-time': 'int', '*cpu-throttle-percentage': 'int',
+            '*error-desc': 'str', '*blocked-reasons': [ 'str' ],
+            '*postcopy-blocktime': 'int',
+            '*postcopy-vcpu-blocktime': [ 'int' ],
+            '*compression': 'CompressionStats',
+            '*socket-address': [ 'SocketAddress' ] } }
+
+##
+# @query-migrate:
+#
+# Returns: the migration's state ({} when none ran)
+##
+{ 'command': 'query-migrate',
+  'returns': 'MigrationInfo' }
+
+##
+# @MigrationCapability:
+#
+# The migration capabilities.
+#
+# Features:
+# @unstable: on the experimental members
+##
+{ 'enum': 'MigrationCapability',
+  'data': [ 'xbzrle', 'rdma-pin-all', 'auto-converge', 'zero-blocks',
+            'compress', 'events', 'postcopy-ram',
+            { 'name': 'x-colo', 'features': [ 'unstable' ] }, 'release-ram',
+            'block', 'return-path', 'pause-before-switchover', 'multifd',
+            'dirty-bitmaps', 'postcopy-blocktime', 'late-block-activate',
+            { 'name': 'x-ignore-shared', 'features': [ 'unstable' ] },
+            'validate-uuid', 'background-snapshot', 'zero-copy-send',
+            'postcopy-preempt' ] }
+
+##
+# @MigrationCapabilityStatus:
+#
+# A migration capability and whether it is on.
+##
+{ 'struct': 'MigrationCapabilityStatus',
+  'data': { 'capability': 'MigrationCapability', 'state': 'bool' } }
+
+##
+# @migrate-set-capabilities:
+#
+# @capabilities: the capabilities to change
+##
+{ 'command': 'migrate-set-capabilities',
+  'data': { 'capabilities': [ 'MigrationCapabilityStatus' ] } }
+
+##
+# @query-migrate-capabilities:
+#
+# Returns: every capability and its state
+##
+{ 'command': 'query-migrate-capabilities',
+  'returns': [ 'MigrationCapabilityStatus' ] }
+
+##
+# @MultiFDCompression:
+#
+# How multifd compresses.
+##
+{ 'enum': 'MultiFDCompression',
+  'data': [ 'none', 'zlib', 'zstd' ] }
+
+##
+# @BitmapMigrationBitmapAliasTransform:
+#
+# How a bitmap changes on migration.
+##
+{ 'struct': 'BitmapMigrationBitmapAliasTransform',
+  'data': { '*persistent': 'bool' } }
+
+##
+# @BitmapMigrationBitmapAlias:
+#
+# A bitmap's name on the wire.
+##
+{ 'struct': 'BitmapMigrationBitmapAlias',
+  'data': { 'name': 'str', 'alias': 'str',
+            '*transform': 'BitmapMigrationBitmapAliasTransform' } }
+
+##
+# @BitmapMigrationNodeAlias:
+#
+# A block node's name on the wire.
+##
+{ 'struct': 'BitmapMigrationNodeAlias',
+  'data': { 'node-name': 'str', 'alias': 'str',
+            'bitmaps': [ 'BitmapMigrationBitmapAlias' ] } }
+
+##
+# @MigrationParameters:
+#
+# The migration parameters.
+#
+# Features:
+# @unstable: on the experimental members
+##
+{ 'struct': 'MigrationParameters',
+  'data': { '*announce-initial': 'int', '*announce-max': 'int',
+            '*announce-rounds': 'int', '*announce-step': 'int',
+            '*compress-level': 'int', '*compress-threads': 'int',
+            '*compress-wait-thread': 'bool', '*decompress-threads': 'int',
+            '*throttle-trigger-threshold': 'int',
+            '*cpu-throttle-initial': 'int', '*cpu-throttle-increment': 'int',
+            '*cpu-throttle-tailslow': 'bool', '*tls-creds': 'str',
+            '*tls-hostname': 'str', '*tls-authz': 'str',
+            '*max-bandwidth': 'int', '*downtime-limit': 'int',
+            '*x-checkpoint-delay': { 'type': 'int', 'features': [ 'unstable' ] },
+            '*block-incremental': 'bool', '*multifd-channels': 'int',
+            '*xbzrle-cache-size': 'int', '*max-postcopy-bandwidth': 'int',
+            '*max-cpu-throttle': 'int',
+            '*multifd-compression': 'MultiFDCompression',
+            '*multifd-zlib-level': 'int', '*multifd-zstd-level': 'int',
+            '*block-bitmap-mapping': [ 'BitmapMigrationNodeAlias' ] } }
+
+##
+# @query-migrate-parameters:
+#
+# Returns: the migration parameters
+##
+{ 'command': 'query-migrate-parameters',
+  'returns': 'MigrationParameters' }
 
 ##
 # @QMPCapability:
@@ -359,6 +934,40 @@ SCHEMA = r"""
   'gen': false, 'allow-preconfig': true }
 
 ##
+# @ObjectPropertyInfo:
+#
+# A QOM property.
+##
+{ 'struct': 'ObjectPropertyInfo',
+  'data': { 'name': 'str', 'type': 'str', '*description': 'str',
+            '*default-value': 'any' } }
+
+##
+# @qom-list:
+#
+# @path: a QOM path
+#
+# Returns: the object's properties
+##
+{ 'command': 'qom-list',
+  'data': { 'path': 'str' },
+  'returns': [ 'ObjectPropertyInfo' ],
+  'allow-preconfig': true }
+
+##
+# @qom-get:
+#
+# @path: a QOM path
+# @property: a property of the object
+#
+# Returns: the property's value
+##
+{ 'command': 'qom-get',
+  'data': { 'path': 'str', 'property': 'str' },
+  'returns': 'any',
+  'allow-preconfig': true }
+
+##
 # @SysEmuTarget:
 #
 # The targets QEMU emulates.
@@ -505,6 +1114,24 @@ SCHEMA = r"""
 { 'command': 'query-kvm', 'returns': 'KvmInfo', 'allow-preconfig': true }
 
 ##
+# @HotpluggableCPU:
+#
+# A CPU slot.
+##
+{ 'struct': 'HotpluggableCPU',
+  'data': { 'type': 'str', 'vcpus-count': 'int',
+            'props': 'CpuInstanceProperties', '*qom-path': 'str' } }
+
+##
+# @query-hotpluggable-cpus:
+#
+# Returns: the CPU slots
+##
+{ 'command': 'query-hotpluggable-cpus',
+  'returns': [ 'HotpluggableCPU' ],
+  'allow-preconfig': true }
+
+##
 # @YankInstanceType:
 #
 # What kind of thing can be yanked.
@@ -568,6 +1195,24 @@ SCHEMA = r"""
 # Returns: the name
 ##
 { 'command': 'query-name', 'returns': 'NameInfo', 'allow-preconfig': true }
+
+##
+# @IOThreadInfo:
+#
+# An I/O thread.
+##
+{ 'struct': 'IOThreadInfo',
+  'data': { 'id': 'str', 'thread-id': 'int', 'poll-max-ns': 'int',
+            'poll-grow': 'int', 'poll-shrink': 'int', 'aio-max-batch': 'int' } }
+
+##
+# @query-iothreads:
+#
+# Returns: the I/O threads (none on the null machine)
+##
+{ 'command': 'query-iothreads',
+  'returns': [ 'IOThreadInfo' ],
+  'allow-preconfig': true }
 
 ##
 # @stop:

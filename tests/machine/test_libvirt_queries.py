@@ -1,0 +1,96 @@
+"""query-chardev and a socket chardev's QOM address against real QEMU.
+
+Their replies hold socket paths, so they cannot be golden transcripts (the
+temporary directory differs per run): QEMU and qmonitor run one after the
+other in the same directory with the same command line instead.  The other
+commands libvirt needs are golden cases (tests/golden/qmp/libvirt.json).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from procs import QEMU, qmonitor_cmd, wait_for_unix_socket
+from qmonitor.machine.migration import CAPABILITIES, MigrationState
+from qmonitor.qapi.error import QapiError
+
+ARGS = (
+    "-M", "none", "-display", "none", "-nodefaults",
+    "-chardev", "null,id=n0",
+    "-chardev", "socket,id=s1,path=s1.sock,server=on,wait=off",
+    "-chardev", "socket,id=mx,path=mx.sock,server=on,wait=off,mux=on",
+    "-mon", "chardev=mx,mode=readline",
+    "-monitor", "unix:hmp.sock,server=on,wait=off",
+    "-chardev", "file,id=f0,path=out.txt",
+)  # fmt: skip
+REQUESTS = (
+    {"execute": "qmp_capabilities"},
+    {"execute": "query-chardev", "id": 1},
+    {"execute": "qom-get", "arguments": {"path": "/chardevs/s1", "property": "addr"}, "id": 2},
+    {"execute": "qom-list", "arguments": {"path": "/chardevs"}, "id": 3},
+    {"execute": "qom-list", "arguments": {"path": "/chardevs/f0"}, "id": 4},
+)
+
+
+def _replies(cmd: list[str], cwd: Path) -> list[bytes]:
+    sock = cwd / "qmp.sock"
+    proc = subprocess.Popen(
+        [*cmd, *ARGS, "-qmp", f"unix:{sock},server=on,wait=off"],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_unix_socket(sock, proc, timeout=20)
+        end = time.monotonic() + 10
+        while True:
+            try:
+                conn = socket.socket(socket.AF_UNIX)
+                conn.settimeout(10)
+                conn.connect(str(sock))
+                reader = conn.makefile("rb")
+                reader.readline()  # the greeting
+                break
+            except (OSError, EOFError):
+                conn.close()
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.05)
+        out = []
+        for request in REQUESTS:
+            conn.sendall(json.dumps(request).encode() + b"\n")
+            out.append(reader.readline())
+        conn.close()
+        return out
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        for name in ("qmp.sock", "s1.sock", "mx.sock", "hmp.sock"):
+            (cwd / name).unlink(missing_ok=True)
+
+
+@pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64")
+def test_chardev_replies_are_qemus_bytes(tmp_path: Path) -> None:
+    assert QEMU is not None
+    want = _replies([QEMU], tmp_path)
+    got = _replies(qmonitor_cmd(), tmp_path)
+    assert b'"frontend-open": false' in want[1] and b'"frontend-open": true' in want[1]
+    assert got == want
+
+
+def test_capabilities_change_all_or_nothing() -> None:
+    state = MigrationState()
+    state.set_capabilities([{"capability": "multifd", "state": True}])
+    with pytest.raises(QapiError, match="Multifd is not compatible with compress"):
+        state.set_capabilities(
+            [{"capability": "xbzrle", "state": True}, {"capability": "compress", "state": True}]
+        )
+    on = [c["capability"] for c in state.query_capabilities() if c["state"]]
+    assert on == ["multifd"]
+    assert [c["capability"] for c in state.query_capabilities()] == list(CAPABILITIES)
