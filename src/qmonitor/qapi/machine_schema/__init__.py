@@ -1,0 +1,58 @@
+"""The null machine's QAPI schema: what its ``query-qmp-schema`` describes.
+
+Written for qmonitor in QEMU's schema language; each definition has the
+shape QEMU 7.2 introspects for the command or event of the same name
+(tests/qapi/test_machine_schema.py compares them with the recorded
+output of QEMU 7.2), in QEMU's order.  The ``x-qmonitor-*`` commands are
+conditional on ``QMONITOR_EXTENSIONS`` (``-qmonitor-extensions``).
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from qmonitor.qapi.machine_schema import (
+    block,
+    char,
+    control,
+    migration,
+    misc,
+    qom_machine,
+    run_state,
+)
+
+if TYPE_CHECKING:
+    from qmonitor.qapi.schema import Schema
+
+#: The file name errors and modules refer to.
+FNAME = "qmonitor-machine.json"
+
+#: Configuration symbol of the -qmonitor-extensions commands.
+EXTENSIONS = "QMONITOR_EXTENSIONS"
+
+#: The whole schema text: its parts, in QEMU's order.
+SCHEMA = "".join(
+    part.TEXT for part in (run_state, block, char, migration, control, qom_machine, misc)
+)
+
+
+@lru_cache(maxsize=2)
+def machine_schema(extensions: bool = False) -> Schema:
+    """The checked schema (with the extension commands when asked)."""
+    from qmonitor.qapi.schema import load_schema_text
+
+    return load_schema_text(SCHEMA, FNAME, (EXTENSIONS,) if extensions else ())
+
+
+@lru_cache(maxsize=2)
+def _machine_schema_info(extensions: bool) -> tuple[dict[str, Any], ...]:
+    from qmonitor.qapi.introspect import schema_info
+
+    return tuple(schema_info(machine_schema(extensions)))
+
+
+def machine_schema_info(extensions: bool = False) -> list[dict[str, Any]]:
+    """The null machine's ``query-qmp-schema`` reply (a fresh copy each call)."""
+    return copy.deepcopy(list(_machine_schema_info(extensions)))

@@ -1,0 +1,204 @@
+"""QOM and the machine (qom.json, machine.json, machine-target.json).
+
+Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+"""
+
+TEXT = r"""##
+# @ObjectPropertyInfo:
+#
+# A QOM property.
+##
+{ 'struct': 'ObjectPropertyInfo',
+  'data': { 'name': 'str', 'type': 'str', '*description': 'str',
+            '*default-value': 'any' } }
+
+##
+# @qom-list:
+#
+# @path: a QOM path
+#
+# Returns: the object's properties
+##
+{ 'command': 'qom-list',
+  'data': { 'path': 'str' },
+  'returns': [ 'ObjectPropertyInfo' ],
+  'allow-preconfig': true }
+
+##
+# @qom-get:
+#
+# @path: a QOM path
+# @property: a property of the object
+#
+# Returns: the property's value
+##
+{ 'command': 'qom-get',
+  'data': { 'path': 'str', 'property': 'str' },
+  'returns': 'any',
+  'allow-preconfig': true }
+
+##
+# @SysEmuTarget:
+#
+# The targets QEMU emulates.
+##
+{ 'enum': 'SysEmuTarget',
+  'data': [ 'aarch64', 'alpha', 'arm', 'avr', 'cris', 'hppa', 'i386',
+            'loongarch64', 'm68k', 'microblaze', 'microblazeel', 'mips',
+            'mips64', 'mips64el', 'mipsel', 'nios2', 'or1k', 'ppc', 'ppc64',
+            'riscv32', 'riscv64', 'rx', 's390x', 'sh4', 'sh4eb', 'sparc',
+            'sparc64', 'tricore', 'x86_64', 'xtensa', 'xtensaeb' ] }
+
+##
+# @CpuS390State:
+#
+# An s390x CPU's state.
+##
+{ 'enum': 'CpuS390State',
+  'data': [ 'uninitialized', 'stopped', 'check-stop', 'operating', 'load' ] }
+
+##
+# @CpuInfoS390:
+#
+# @cpu-state: the state
+##
+{ 'struct': 'CpuInfoS390', 'data': { 'cpu-state': 'CpuS390State' } }
+
+##
+# @CpuInstanceProperties:
+#
+# @node-id: NUMA node
+# @socket-id: socket
+# @die-id: die
+# @cluster-id: cluster
+# @core-id: core
+# @thread-id: thread
+##
+{ 'struct': 'CpuInstanceProperties',
+  'data': { '*node-id': 'int', '*socket-id': 'int', '*die-id': 'int',
+            '*cluster-id': 'int', '*core-id': 'int', '*thread-id': 'int' } }
+
+##
+# @CpuInfoFast:
+#
+# @cpu-index: index
+# @qom-path: QOM path
+# @thread-id: host thread
+# @props: placement
+# @target: the target
+##
+{ 'union': 'CpuInfoFast',
+  'base': { 'cpu-index': 'int', 'qom-path': 'str', 'thread-id': 'int',
+            '*props': 'CpuInstanceProperties', 'target': 'SysEmuTarget' },
+  'discriminator': 'target',
+  'data': { 's390x': 'CpuInfoS390' } }
+
+##
+# @query-cpus-fast:
+#
+# Returns: the CPUs (none on the null machine)
+##
+{ 'command': 'query-cpus-fast', 'returns': [ 'CpuInfoFast' ] }
+
+##
+# @MachineInfo:
+#
+# @name: machine type
+# @alias: another name
+# @is-default: whether it is the default
+# @cpu-max: most CPUs
+# @hotpluggable-cpus: CPU hot-plug
+# @numa-mem-supported: NUMA memory
+# @deprecated: deprecated type
+# @default-cpu-type: CPU type
+# @default-ram-id: RAM backend id
+##
+{ 'struct': 'MachineInfo',
+  'data': { 'name': 'str', '*alias': 'str', '*is-default': 'bool', 'cpu-max': 'int',
+            'hotpluggable-cpus': 'bool', 'numa-mem-supported': 'bool',
+            'deprecated': 'bool', '*default-cpu-type': 'str',
+            '*default-ram-id': 'str' } }
+
+##
+# @query-machines:
+#
+# Returns: the machine types
+##
+{ 'command': 'query-machines', 'returns': [ 'MachineInfo' ] }
+
+##
+# @TargetInfo:
+#
+# @arch: the target
+##
+{ 'struct': 'TargetInfo', 'data': { 'arch': 'SysEmuTarget' } }
+
+##
+# @query-target:
+#
+# Returns: the target
+##
+{ 'command': 'query-target', 'returns': 'TargetInfo', 'allow-preconfig': true }
+
+##
+# @UuidInfo:
+#
+# @UUID: the machine's UUID
+##
+{ 'struct': 'UuidInfo', 'data': { 'UUID': 'str' } }
+
+##
+# @query-uuid:
+#
+# Returns: the UUID
+##
+{ 'command': 'query-uuid', 'returns': 'UuidInfo', 'allow-preconfig': true }
+
+##
+# @system_reset:
+#
+# Resets the machine.
+##
+{ 'command': 'system_reset' }
+
+##
+# @system_powerdown:
+#
+# Asks the guest to power down.
+##
+{ 'command': 'system_powerdown' }
+
+##
+# @KvmInfo:
+#
+# @enabled: KVM in use
+# @present: KVM available
+##
+{ 'struct': 'KvmInfo', 'data': { 'enabled': 'bool', 'present': 'bool' } }
+
+##
+# @query-kvm:
+#
+# Returns: KVM's status
+##
+{ 'command': 'query-kvm', 'returns': 'KvmInfo', 'allow-preconfig': true }
+
+##
+# @HotpluggableCPU:
+#
+# A CPU slot.
+##
+{ 'struct': 'HotpluggableCPU',
+  'data': { 'type': 'str', 'vcpus-count': 'int',
+            'props': 'CpuInstanceProperties', '*qom-path': 'str' } }
+
+##
+# @query-hotpluggable-cpus:
+#
+# Returns: the CPU slots
+##
+{ 'command': 'query-hotpluggable-cpus',
+  'returns': [ 'HotpluggableCPU' ],
+  'allow-preconfig': true }
+
+"""

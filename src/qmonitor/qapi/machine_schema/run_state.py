@@ -1,0 +1,147 @@
+"""Run state, its events, and the actions of -action (QEMU: run-state.json).
+
+Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+"""
+
+TEXT = r"""
+# qmonitor's null machine, described in QEMU's schema language.
+
+{ 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
+                                           'system_powerdown' ],
+              'command-returns-exceptions': [ 'human-monitor-command', 'qom-get' ],
+              'member-name-exceptions': [ 'BlockDeviceInfo', 'BlockInfo', 'SysEmuTarget',
+                                         'UuidInfo' ] } }
+
+##
+# @RunState:
+#
+# Where the machine is in its life.
+##
+{ 'enum': 'RunState',
+  'data': [ 'debug', 'inmigrate', 'internal-error', 'io-error', 'paused',
+            'postmigrate', 'prelaunch', 'finish-migrate', 'restore-vm',
+            'running', 'save-vm', 'shutdown', 'suspended', 'watchdog',
+            'guest-panicked', 'colo' ] }
+
+##
+# @ShutdownCause:
+#
+# Why the machine shut down or reset.
+##
+{ 'enum': 'ShutdownCause',
+  'data': [ 'none', 'host-error', 'host-qmp-quit', 'host-qmp-system-reset',
+            'host-signal', 'host-ui', 'guest-shutdown', 'guest-reset',
+            'guest-panic', 'subsystem-reset', 'snapshot-load' ] }
+
+##
+# @StatusInfo:
+#
+# @running: true when the machine runs
+# @singlestep: always false here
+# @status: the run state
+##
+{ 'struct': 'StatusInfo',
+  'data': { 'running': 'bool', 'singlestep': 'bool', 'status': 'RunState' } }
+
+##
+# @query-status:
+#
+# Returns: the run state
+##
+{ 'command': 'query-status', 'returns': 'StatusInfo', 'allow-preconfig': true }
+
+##
+# @SHUTDOWN:
+#
+# @guest: whether the guest asked for it
+# @reason: why
+##
+{ 'event': 'SHUTDOWN', 'data': { 'guest': 'bool', 'reason': 'ShutdownCause' } }
+
+##
+# @POWERDOWN:
+#
+# A power-down request reached the machine.
+##
+{ 'event': 'POWERDOWN' }
+
+##
+# @RESET:
+#
+# @guest: whether the guest asked for it
+# @reason: why
+##
+{ 'event': 'RESET', 'data': { 'guest': 'bool', 'reason': 'ShutdownCause' } }
+
+##
+# @STOP:
+#
+# The machine stopped.
+##
+{ 'event': 'STOP' }
+
+##
+# @RESUME:
+#
+# The machine runs again.
+##
+{ 'event': 'RESUME' }
+
+##
+# @WatchdogAction:
+#
+# What a watchdog expiry does.
+##
+{ 'enum': 'WatchdogAction',
+  'data': [ 'reset', 'shutdown', 'poweroff', 'pause', 'debug', 'none',
+            'inject-nmi' ] }
+
+##
+# @RebootAction:
+#
+# What a guest reboot does.
+##
+{ 'enum': 'RebootAction', 'data': [ 'reset', 'shutdown' ] }
+
+##
+# @ShutdownAction:
+#
+# What a guest shutdown does.
+##
+{ 'enum': 'ShutdownAction', 'data': [ 'poweroff', 'pause' ] }
+
+##
+# @PanicAction:
+#
+# What a guest panic does.
+##
+{ 'enum': 'PanicAction', 'data': [ 'pause', 'shutdown', 'exit-failure', 'none' ] }
+
+##
+# @WATCHDOG:
+#
+# @action: what the expiry did
+##
+{ 'event': 'WATCHDOG', 'data': { 'action': 'WatchdogAction' } }
+
+##
+# @watchdog-set-action:
+#
+# @action: the new action
+##
+{ 'command': 'watchdog-set-action', 'data': { 'action': 'WatchdogAction' } }
+
+##
+# @set-action:
+#
+# @reboot: on guest reboot
+# @shutdown: on guest shutdown
+# @panic: on guest panic
+# @watchdog: on watchdog expiry
+##
+{ 'command': 'set-action',
+  'data': { '*reboot': 'RebootAction', '*shutdown': 'ShutdownAction',
+            '*panic': 'PanicAction', '*watchdog': 'WatchdogAction' },
+  'allow-preconfig': true }
+
+"""
