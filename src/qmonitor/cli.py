@@ -23,7 +23,7 @@ from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
 from qmonitor.chardev.file import FileChardev
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.pty import PtyChardev
-from qmonitor.chardev.socket import SocketChardev
+from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
 from qmonitor.chardev.stdio import StdioChardev
 from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
 from qmonitor.daemon import PIDFILE_PREFIX, PidfileError, daemonize, remove_pidfile, write_pidfile
@@ -59,6 +59,21 @@ def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
 
     def backend(label: str) -> Chardev:
         if cfg.backend == "socket":
+            # qmonitor's extensions: x-qmonitor-socket-mode (octal, for a
+            # unix server's socket file) and x-qmonitor-peer-uid.
+            mode = opts.get("x-qmonitor-socket-mode")
+            bad_mode = f"x-qmonitor-socket-mode: '{mode}' is not an octal mode"
+            try:
+                unix_mode = DEFAULT_UNIX_MODE if mode is None else int(mode, 8)
+            except ValueError:
+                raise ChardevError(bad_mode) from None
+            if not 0 <= unix_mode <= 0o777:
+                raise ChardevError(bad_mode)
+            uid = opts.get("x-qmonitor-peer-uid")
+            try:
+                peer_uid = None if uid is None else int(uid, 0)
+            except ValueError:
+                raise ChardevError(f"x-qmonitor-peer-uid: '{uid}' is not a number") from None
             return SocketChardev(
                 label,
                 path=opts.get("path"),
@@ -69,7 +84,10 @@ def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
                 nodelay=cfg.nodelay,
                 ipv4=cfg.get_bool("ipv4", False),
                 ipv6=cfg.get_bool("ipv6", False),
+                unix_mode=unix_mode,
                 info=info,
+                tls=cfg.tls.context() if cfg.tls is not None else None,
+                peer_uid=peer_uid,
             )
         if cfg.backend == "stdio":
             return StdioChardev(label, allow_signal=cfg.get_bool("signal", True))

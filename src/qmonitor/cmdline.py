@@ -30,6 +30,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from qmonitor.cmdline_help import help_text, version_text
+from qmonitor.objects import (
+    ObjectConfig,
+    ObjectError,
+    ObjectHelp,
+    TlsCredsX509,
+    create_objects,
+    parse_object,
+    tls_lookup,
+)
 from qmonitor.qemuopts import (
     ACCEL_OPTS,
     CHARDEV_OPTS,
@@ -182,6 +191,8 @@ def msg_timestamp() -> str:
     """The prefix ``-msg timestamp=on`` gives messages (util/qemu-error.c: real_time_iso8601)."""
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z "
+
+
 #: The devices qmonitor models: driver -> (the bus it plugs into, its properties).
 DEVICES: dict[str, tuple[str, frozenset[str]]] = {"ib700": ("ISA", frozenset())}
 #: The ISA bus of the PC machines, as ``bus=`` names it.
@@ -218,12 +229,12 @@ _MODELLED: dict[str, bool] = {
     "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
     "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
     "qmonitor-extensions": False, "device": True, "watchdog-action": True, "action": True,
-    "qtest-log": True, "persona": True, "msg": True,
+    "qtest-log": True, "persona": True, "msg": True, "object": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
         ("cpu", "smp", "m", "drive", "blockdev", "netdev", "nic", "net",
-         "object", "global", "boot", "rtc", "vga", "k", "L", "bios", "kernel", "initrd",
+         "global", "boot", "rtc", "vga", "k", "L", "bios", "kernel", "initrd",
          "append", "dtb", "D", "d", "trace", "overcommit", "sandbox",
          "incoming", "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
          "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
@@ -278,6 +289,8 @@ class ChardevConfig(TypedOptGetters):
     backend: str
     opts: dict[str, str] = field(hash=False)
     origin: str = ""
+    #: The loaded credentials ``tls-creds`` names (a socket's), if any.
+    tls: TlsCredsX509 | None = field(default=None, hash=False)
 
     def get(self, name: str) -> str | None:
         """Option ``name``, or its QEMU default (``tight`` defaults to ``on``)."""
@@ -359,6 +372,10 @@ class Config:
     persona: str | None = None
     #: ``-msg timestamp=on``: error messages start with the time.
     msg_timestamp: bool = False
+    #: ``-object``: every object, in command-line order (qmonitor.objects).
+    objects: tuple[ObjectConfig, ...] = ()
+    #: The loaded ``tls-creds-x509`` objects, by id.
+    tls_creds: dict[str, TlsCredsX509] = field(default_factory=dict)
 
 
 def parse_args(argv: list[str], prog: str) -> Config:
@@ -397,6 +414,10 @@ class _Parser:
         self.qtest_log: str | None = None
         self.persona: str | None = None
         self.msg_timestamp = False
+        self.objects: list[ObjectConfig] = []
+        #: ``x-qmonitor-*`` options of -chardev, by chardev id (not QEMU's).
+        self.chardev_extensions: dict[str, dict[str, str]] = {}
+        self.tls_creds: dict[str, TlsCredsX509] = {}
         self.msg_group = OptsGroup(MSG_OPTS)
         self.monitor_index = 0
         self.has_defaults = True
@@ -439,6 +460,7 @@ class _Parser:
             "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
             "qtest-log": self._opt_qtest_log,
             "persona": self._opt_persona, "msg": self._opt_msg,
+            "object": self._opt_object,
         }  # fmt: skip
 
     # -- reporting ---------------------------------------------------------
@@ -534,6 +556,31 @@ class _Parser:
     def _opt_qtest(self, arg: str | None, loc: str) -> None:
         self.qtest_spec = arg
 
+    def _opt_object(self, arg: str | None, loc: str) -> None:
+        """object_option_parse(): checked now, created before the chardevs."""
+        assert arg is not None
+        try:
+            cfg, warnings = parse_object(arg, loc)
+        except ObjectHelp as exc:
+            raise self._stdout(exc.text) from None
+        except ObjectError as exc:
+            raise self._fail(Diagnostic(exc.message, exc.hint), loc) from None
+        for message, hint in warnings:
+            self._print(Diagnostic(message, hint, True), loc)
+        self.objects.append(cfg)
+        if cfg.qom_type != "tls-creds-x509":
+            self.unmodelled.append(loc)
+
+    def _create_objects(self) -> None:
+        """object_create_early for every object: duplicate ids, credentials loaded."""
+        try:
+            self.tls_creds = create_objects(self.objects).tls
+        except ObjectError as exc:
+            raise self._fail(Diagnostic(exc.message, exc.hint), exc.where) from None
+
+    def _tls_lookup(self, creds_id: str, server: bool) -> str | None:
+        return tls_lookup(self.objects, creds_id, server)
+
     def _opt_persona(self, arg: str | None, loc: str) -> None:
         self.persona = arg
 
@@ -614,7 +661,10 @@ class _Parser:
 
     def _opt_chardev(self, arg: str | None, loc: str) -> None:
         assert arg is not None
-        self._parse_opts(self.chardev_group, arg, loc)
+        arg, extensions = split_extensions(arg)
+        opts = self._parse_opts(self.chardev_group, arg, loc)
+        if extensions and opts.id is not None:
+            self.chardev_extensions[opts.id] = extensions
 
     def _opt_mon(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -721,6 +771,7 @@ class _Parser:
         self._default_devices(machine)
         if self.display == "none" and self.display_gl:
             raise self._fail(OPENGL_UNSUPPORTED, "")
+        self._create_objects()
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
         accel = self._configure_accelerators()
@@ -763,6 +814,8 @@ class _Parser:
             qtest_log=self.qtest_log,
             persona=self.persona,
             msg_timestamp=self.msg_timestamp,
+            objects=tuple(self.objects),
+            tls_creds=dict(self.tls_creds),
         )
 
     def _process_actions(self) -> str:
@@ -855,12 +908,14 @@ class _Parser:
         for warning in warnings:
             self._print(warning, loc)
         try:
-            ident = check_chardev(opts, backend)
+            ident = check_chardev(opts, backend, self._tls_lookup)
         except QemuOptsHelp as exc:
             raise self._stdout(exc.text, exc.status) from None
         assert backend is not None
         values = {k: v for k, v in opts.as_dict().items() if k != "backend"}
-        return ChardevConfig(ident, backend, values, loc)
+        values.update(self.chardev_extensions.get(ident, {}))
+        tls = self.tls_creds.get(values.get("tls-creds", ""))
+        return ChardevConfig(ident, backend, values, loc, tls)
 
     def _add_chardev(self, cfg: ChardevConfig) -> None:
         self.chardevs[cfg.id] = cfg
@@ -980,6 +1035,43 @@ class _Parser:
     def _create_port(self, port: _PortConfig, label: str, connect: str) -> None:
         if self._new_from_spec(label, port.spec, True, port.loc) is None:
             raise self._fail(connect.format(port.spec), port.loc)
+
+
+# --------------------------------------------------------------------------
+# qmonitor's own -chardev options
+
+#: Options of qmonitor's socket chardev QEMU does not have: they are taken
+#: out before QEMU's option table sees the rest (so QEMU's listings of the
+#: table, such as query-command-line-options, stay QEMU's).
+CHARDEV_EXTENSIONS: tuple[str, ...] = ("x-qmonitor-socket-mode", "x-qmonitor-peer-uid")
+
+
+def split_extensions(arg: str) -> tuple[str, dict[str, str]]:
+    """Take ``x-qmonitor-NAME=VALUE`` elements out of a -chardev argument."""
+    elements: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(arg):
+        if arg[i] == ",":
+            if arg[i + 1 : i + 2] == ",":
+                current.append(",,")
+                i += 2
+                continue
+            elements.append("".join(current))
+            current = []
+        else:
+            current.append(arg[i])
+        i += 1
+    elements.append("".join(current))
+    kept: list[str] = []
+    found: dict[str, str] = {}
+    for element in elements:
+        name, eq, value = element.partition("=")
+        if eq and name in CHARDEV_EXTENSIONS:
+            found[name] = value.replace(",,", ",")
+        else:
+            kept.append(element)
+    return ",".join(kept), found
 
 
 # --------------------------------------------------------------------------

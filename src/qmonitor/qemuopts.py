@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 # --------------------------------------------------------------------------
@@ -85,6 +85,8 @@ SOCK_NO_PORT = "chardev: socket: no port given"
 SOCK_DELAY_NODELAY = "'delay' and 'nodelay' are mutually exclusive"
 #: chardev/char-socket.c: qmp_chardev_open_socket() and its validation.
 SOCK_NO_TLS_CREDS = "No TLS credentials with id '{}'"
+SOCK_TLS_UNIX = "'tls_creds' option is incompatible with 'unix' address type"
+SOCK_TLS_FD_CLIENT = "'tls_creds' option is incompatible with 'fd' address type as client"
 SOCK_RECONNECT_FD = "'reconnect' option is incompatible with 'fd' address type"
 SOCK_AUTHZ_NEEDS_CREDS = "'tls_authz' option requires 'tls_creds' option"
 SOCK_RECONNECT_SERVER = "'reconnect' option is incompatible with socket in server listen mode"
@@ -823,14 +825,20 @@ def translate_chardev_alias(
     return target
 
 
-def check_chardev(opts: QemuOpts, backend: str | None) -> str:
+#: Checks a ``tls-creds`` id for a socket (server or not): QEMU's error text or None.
+TlsLookup = Callable[[str, bool], str | None]
+
+
+def check_chardev(opts: QemuOpts, backend: str | None, tls_lookup: TlsLookup | None = None) -> str:
     """Check one chardev group as QEMU does before opening it; return its id.
 
     ``backend`` is the (alias-translated) backend name.  Covers
     ``__qemu_chr_new_from_opts`` up to the backend's ``open`` hook, plus the
     checks ``open`` makes without touching the system (socket option
     consistency, TLS credentials, file descriptor numbers, ring buffer
-    sizes).  ``-chardev help`` raises :class:`QemuOptsHelp`.
+    sizes).  ``-chardev help`` raises :class:`QemuOptsHelp`.  ``tls_lookup``
+    checks ``tls-creds`` against the ``-object`` credentials (without it,
+    none exist).
     """
     if backend is not None and is_help_option(backend):
         raise QemuOptsHelp(CHARDEV_HELP_TEXT, 0)
@@ -851,7 +859,7 @@ def check_chardev(opts: QemuOpts, backend: str | None) -> str:
     if backend == "spiceport" and opts.get("name") is None:
         raise QemuOptsError(CHR_SPICEPORT_NO_NAME)
     if backend == "socket":
-        _check_socket(opts)
+        _check_socket(opts, tls_lookup)
     if backend in ("ringbuf", "memory"):
         size = opts.get_size("size", 65536)
         if size & (size - 1):
@@ -859,7 +867,7 @@ def check_chardev(opts: QemuOpts, backend: str | None) -> str:
     return opts.id
 
 
-def _check_socket(opts: QemuOpts) -> None:
+def _check_socket(opts: QemuOpts, tls_lookup: TlsLookup | None = None) -> None:
     path, host, fd = opts.get("path"), opts.get("host"), opts.get("fd")
     if (path is not None) + (fd is not None) + (host is not None) > 1:
         raise QemuOptsError(SOCK_ONE_ADDRESS)
@@ -870,12 +878,18 @@ def _check_socket(opts: QemuOpts) -> None:
     server = opts.get_bool("server", False)
     creds = opts.get("tls-creds")
     if creds is not None:
-        # qmonitor has no -object, so no credentials object can exist.
-        raise QemuOptsError(SOCK_NO_TLS_CREDS.format(creds))
+        # QEMU looks the credentials up first, then checks the address type.
+        problem = tls_lookup(creds, server) if tls_lookup else SOCK_NO_TLS_CREDS.format(creds)
+        if problem is not None:
+            raise QemuOptsError(problem)
     by_fd = path is None and host is None
     if by_fd and opts.has("reconnect"):
         raise QemuOptsError(SOCK_RECONNECT_FD)
-    if opts.get("tls-authz") is not None:
+    if creds is not None and by_fd and not server:
+        raise QemuOptsError(SOCK_TLS_FD_CLIENT)
+    if creds is not None and path is not None:
+        raise QemuOptsError(SOCK_TLS_UNIX)
+    if opts.get("tls-authz") is not None and creds is None:
         raise QemuOptsError(SOCK_AUTHZ_NEEDS_CREDS)
     if server:
         if opts.has("reconnect"):

@@ -5,17 +5,31 @@ client when ``wait=on``), serves a single connection, stops accepting while
 that connection lasts and accepts the next one after a disconnect.  A unix
 socket server is created with mode 0600 unless asked otherwise; an existing
 file at its path is unlinked first, as QEMU does.
+
+With ``tls`` (an SSL context from ``-object tls-creds-x509``) a TCP
+connection is reported to the frontend only once the TLS handshake is
+done, and a failed handshake drops it (chardev/char-socket.c).  As an
+extension, ``peer_uid`` makes a unix server accept only clients of that
+user (SO_PEERCRED); others are disconnected at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import os
 import socket
+import ssl
+import struct
+import threading
 from collections.abc import Callable
 
 from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent
 from qmonitor.chardev.fdio import FdChardev
+from qmonitor.chardev.tls import TlsError, TlsSession
+
+log = logging.getLogger("qmonitor.chardev")
 
 #: Listen backlog (QEMU's char-socket listens with a backlog of 1).
 LISTEN_BACKLOG = 1
@@ -45,8 +59,22 @@ class SocketChardev(FdChardev):
         ipv6: bool = False,
         unix_mode: int = DEFAULT_UNIX_MODE,
         info: Callable[[str], None] | None = None,
+        tls: ssl.SSLContext | None = None,
+        peer_uid: int | None = None,
     ) -> None:
         super().__init__(label)
+        self._tls_ctx = tls
+        self._tls: TlsSession | None = None
+        # Between a new connection and the OPENED its frontend is told of,
+        # only OPENED's own handler (the greeting) may write to it: anything
+        # else (an event from another thread, meant for the previous client
+        # whose session the monitor still has) is refused, as if the
+        # connection were not there yet.
+        self._connecting = False
+        self._opening_thread: int | None = None
+        self.peer_uid = peer_uid
+        #: Connections refused because of their peer's uid (``peer_uid``).
+        self.peers_refused = 0
         self.path = path
         self.host = host
         self.port = port
@@ -70,13 +98,18 @@ class SocketChardev(FdChardev):
             if wait:
                 if info is not None:
                     info(f"QEMU waiting for connection on: {self.filename}")
-                conn, addr = self._listener.accept()
+                while True:
+                    conn, addr = self._listener.accept()
+                    if self._peer_allowed(conn):
+                        break
                 self._set_conn(conn, addr)
-                self.be_open = True
+                self.be_open = self._tls is None
+                self._connecting = not self.be_open
         else:
             conn = _unix_connect(path) if path is not None else _inet_connect(host, port or "")
             self._set_conn(conn, None)
-            self.be_open = True
+            self.be_open = self._tls is None
+            self._connecting = not self.be_open
 
     # -- description -------------------------------------------------------
 
@@ -135,14 +168,42 @@ class SocketChardev(FdChardev):
         if conn.family in (socket.AF_INET, socket.AF_INET6) and self.nodelay:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._conn = conn
+        self._connecting = True
         if isinstance(addr, tuple):
             self._peer = f"{addr[0]}:{addr[1]}"
         fd = conn.fileno()
         self._rfd = self._wfd = fd
+        if self._tls_ctx is not None:
+            self._tls = TlsSession(self._tls_ctx, server=self.is_server, hostname=self.host or None)
+
+    def _peer_allowed(self, conn: socket.socket) -> bool:
+        """The ``peer_uid`` check (unix only); a refused peer is disconnected."""
+        if self.peer_uid is None or conn.family != socket.AF_UNIX:
+            return True
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            pid, uid, _gid = struct.unpack("3i", creds)
+        except OSError:
+            pid, uid = 0, -1
+        if uid == self.peer_uid:
+            return True
+        self.peers_refused += 1
+        log.warning("%s: refused a client with uid %d (pid %d)", self.label, uid, pid)
+        with contextlib.suppress(OSError):
+            conn.close()
+        return False
 
     def _attach(self) -> None:
         if self._conn is not None:
             self._start_reading()
+            tls = self._tls
+            if tls is not None and not self.is_server and not tls.established:
+                with self._write_lock:
+                    try:
+                        tls.start()
+                        self._flush_tls()
+                    except (TlsError, OSError) as exc:
+                        log.debug("%s: TLS handshake failed: %s", self.label, exc)
         else:
             self._listen_for_client()
 
@@ -167,23 +228,118 @@ class SocketChardev(FdChardev):
             return
         except OSError:
             return
+        if not self._peer_allowed(conn):
+            return
         self._stop_accepting()
         with self._write_lock:
             self._set_conn(conn, addr)
-        self.be_event(ChrEvent.OPENED)
+        if self._tls is None:
+            self._opened()
+        # With TLS the client's hello comes first; OPENED follows the handshake.
         self._start_reading()
 
     def _recv(self, fd: int) -> bytes:
         conn = self._conn
         if conn is None:
             return b""
-        return conn.recv(READ_CHUNK)
+        data = conn.recv(READ_CHUNK)
+        tls = self._tls
+        if tls is None or not data:
+            return data
+        with self._write_lock:
+            try:
+                plain, opened = tls.receive(data)
+            except EOFError:
+                return b""
+            except TlsError as exc:
+                log.debug("%s: TLS error: %s", self.label, exc)  # QEMU says nothing
+                with contextlib.suppress(OSError):
+                    self._flush_tls()
+                raise OSError(str(exc)) from None
+            with contextlib.suppress(OSError):
+                self._flush_tls()
+        if opened:
+            self._opened()
+        if not plain:
+            raise BlockingIOError
+        return plain
+
+    def _opened(self) -> None:
+        """Tell the frontend of the new connection (on the handler loop)."""
+        with self._write_lock:
+            self._opening_thread = threading.get_ident()
+        try:
+            self.be_event(ChrEvent.OPENED)
+        finally:
+            with self._write_lock:
+                self._connecting = False
+                self._opening_thread = None
+
+    def _chr_write(self, data: bytes) -> int:
+        if self._connecting and self._opening_thread != threading.get_ident():
+            return -1
+        return super()._chr_write(data)
 
     def _send(self, fd: int, data: bytes) -> int:
         conn = self._conn
         if conn is None:
             return -1
-        return conn.send(data, socket.MSG_NOSIGNAL)
+        tls = self._tls
+        if tls is None:
+            return conn.send(data, socket.MSG_NOSIGNAL)
+        # Under the write lock.  One write's ciphertext at most waits here:
+        # while some does, take no more (the frontend keeps its output).
+        if not tls.established or (tls.outgoing and self._flush_tls()):
+            raise BlockingIOError
+        tls.send(data)
+        if self._flush_tls():
+            self._want_writable()
+        return len(data)
+
+    def _flush_tls(self) -> bool:
+        """Write pending ciphertext (write lock held); True if some is left."""
+        tls, conn = self._tls, self._conn
+        if tls is None or conn is None:
+            return False
+        out = tls.outgoing
+        while out:
+            try:
+                n = conn.send(out, socket.MSG_NOSIGNAL)
+            except (BlockingIOError, InterruptedError):
+                return True
+            del out[:n]
+        return False
+
+    def _want_writable(self) -> None:
+        """Have :meth:`_on_writable` run when the socket takes more (any thread)."""
+        loop = self.loop
+        if loop is None:
+            return
+        try:
+            here = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            here = False
+        if here:
+            self._ensure_writer()
+        else:
+            loop.call_soon_threadsafe(self._ensure_writer)
+
+    def _ensure_writer(self) -> None:
+        wfd = self._wfd
+        if self._writer_fd is None and wfd is not None and self.loop is not None:
+            self._writer_fd = wfd
+            self.loop.add_writer(wfd, self._on_writable)
+
+    def _on_writable(self) -> None:
+        if self._tls is not None:
+            with self._write_lock:
+                try:
+                    left = self._flush_tls()
+                except OSError:
+                    left = False
+            if left:
+                return  # the writer stays: more ciphertext to go first
+        super()._on_writable()
 
     def _write_failed(self) -> None:
         # As QEMU: when nobody reads, disconnect now; else the reader will
@@ -203,6 +359,8 @@ class SocketChardev(FdChardev):
             conn, self._conn = self._conn, None
             self._rfd = self._wfd = None
             self._peer = ""
+            self._tls = None
+            self._connecting = False
         self._fire_watchers()
         with contextlib.suppress(OSError):
             conn.close()
