@@ -203,3 +203,15 @@ def test_compact_form_agrees_with_the_plain_writer(value: object) -> None:
     # Twice: the second run uses the cached shapes and literals.
     assert encode(value) == _reference(value)
     assert encode(value) == _reference(value)
+
+
+def test_needs_escape_is_exactly_quote_backslash_controls_and_non_ascii() -> None:
+    """The escape class, over every code point: what QEMU's writer escapes."""
+    from qmonitor.qjson.encode import _NEEDS_ESCAPE
+
+    wrong = [
+        c
+        for c in range(0x110000)
+        if (_NEEDS_ESCAPE.match(chr(c)) is not None) != (c < 0x20 or c >= 0x7F or chr(c) in '"\\')
+    ]
+    assert wrong == []
