@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
 from qmonitor.chardev.file import FileChardev
+from qmonitor.chardev.listener import SocketListener
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.pty import PtyChardev
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
@@ -31,8 +32,10 @@ from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.mainloop import new_main_loop
+from qmonitor.monitor.monitor import Monitor
 from qmonitor.persona.serve import install_persona, recorded_version
 from qmonitor.persona.store import Variant
+from qmonitor.qemuopts import QemuOptsError, check_fd_number
 
 log = logging.getLogger("qmonitor")
 
@@ -74,12 +77,32 @@ def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
                 peer_uid = None if uid is None else int(uid, 0)
             except ValueError:
                 raise ChardevError(f"x-qmonitor-peer-uid: '{uid}' is not a number") from None
-            return SocketChardev(
+            # As QEMU: neither path nor host (a port alone too) is the fd
+            # address type, whose number may be missing for a server.
+            path, host = opts.get("path"), opts.get("host")
+            by_fd = path is None and host is None
+            fd_name = opts.get("fd") or ""
+            fd = check_fd_number(fd_name) if by_fd and fd_name else None
+            server = cfg.get_bool("server", False)
+            multi, max_clients = _multi_options(cfg)
+            if multi and not server:
+                raise ChardevError("x-qmonitor-multi=on needs server=on")
+            if multi and cfg.get_bool("mux", False):
+                raise ChardevError("x-qmonitor-multi=on is incompatible with mux=on")
+            if max_clients is not None and not multi:
+                raise ChardevError("x-qmonitor-max-clients needs x-qmonitor-multi=on")
+            open_socket: Callable[..., SocketChardev] = (
+                functools.partial(SocketListener, max_clients=max_clients)
+                if multi
+                else functools.partial(SocketChardev, server=server)
+            )
+            return open_socket(
                 label,
-                path=opts.get("path"),
-                host=opts.get("host", ""),
-                port=opts.get("port"),
-                server=cfg.get_bool("server", False),
+                path=path,
+                host=host or "",
+                port=None if by_fd else opts.get("port"),
+                fd=fd,
+                fd_name=fd_name if by_fd else None,
                 wait=cfg.get_bool("wait", True),
                 nodelay=cfg.nodelay,
                 ipv4=cfg.get_bool("ipv4", False),
@@ -105,6 +128,24 @@ def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
     if cfg.get_bool("mux", False):
         return MuxChardev(cfg.id, backend(f"{cfg.id}-base"))
     return backend(cfg.id)
+
+
+def _multi_options(cfg: ChardevConfig) -> tuple[bool, int | None]:
+    """qmonitor's ``x-qmonitor-multi`` and ``x-qmonitor-max-clients`` of a socket."""
+    try:
+        multi = cfg.get_bool("x-qmonitor-multi", False)
+    except QemuOptsError as exc:
+        raise ChardevError(exc.message) from None
+    value = cfg.opts.get("x-qmonitor-max-clients")
+    if value is None:
+        return multi, None
+    try:
+        max_clients = int(value, 10)
+    except ValueError:
+        max_clients = 0
+    if max_clients < 1:
+        raise ChardevError(f"x-qmonitor-max-clients: '{value}' is not a positive number")
+    return multi, max_clients
 
 
 def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
@@ -142,6 +183,7 @@ def machine_options(
         accel=config.accel,
         watchdog_action=config.watchdog_action,
         ib700=any(device.driver == "ib700" for device in config.devices),
+        guest=config.guest,
     )
 
 
@@ -180,21 +222,74 @@ def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Char
             chr = chardevs.get(mon.chardev)
             if chr is None:
                 raise StartupError(f'chardev "{mon.chardev}" not found')
-            if mon.mode == "control":
+            if mon.mode != "control" and mon.pretty:
+                raise StartupError("'pretty' is not compatible with HMP monitors")
+            if isinstance(chr, SocketListener):
+                serve_monitors(machine, chr, qmp=mon.mode == "control", pretty=mon.pretty)
+            elif mon.mode == "control":
                 machine.add_qmp_monitor(chr, pretty=mon.pretty)
             else:
-                if mon.pretty:
-                    raise StartupError("'pretty' is not compatible with HMP monitors")
                 from qmonitor.monitor.hmp import add_hmp_monitor
 
                 add_hmp_monitor(machine, chr)
     except BaseException:
+        # QEMU exit()s here without finalizing its chardevs: socket files stay.
         for chr in chardevs.values():
+            backend = chr.base if isinstance(chr, MuxChardev) else chr
+            if isinstance(backend, SocketChardev):
+                backend.keep_socket_file()
             chr.close()
         if machine.iothread is not None:
             machine.iothread.destroy()
         raise
     return chardevs
+
+
+def serve_monitors(
+    machine: Machine, listener: SocketListener, *, qmp: bool, pretty: bool = False
+) -> None:
+    """Give each client of a multi-client listener a monitor of its own.
+
+    As if each client had a ``-qmp`` (or ``-monitor``) socket to itself:
+    its own greeting, negotiation and events.  A QMP client is accepted on
+    the monitor I/O thread, where its monitor runs (QEMU accepts on the
+    chardev's context); an HMP one on the main loop.  The monitor is
+    destroyed when its client goes.
+    """
+    loop = machine.loop
+    if qmp:
+        iothread = machine.iothread
+        if iothread is not None and listener.supports_gcontext:
+            iothread.start()
+            loop = iothread.loop
+
+        def new_monitor(chr: SocketChardev) -> Callable[[], None]:
+            return functools.partial(_drop_monitor, machine.add_qmp_monitor(chr, pretty=pretty))
+
+    else:
+        from qmonitor.monitor.hmp import add_hmp_monitor
+
+        def new_monitor(chr: SocketChardev) -> Callable[[], None]:
+            return functools.partial(_drop_monitor, add_hmp_monitor(machine, chr))
+
+    listener.serve(new_monitor, loop)
+
+
+def _drop_monitor(mon: Monitor) -> None:
+    """Destroy the monitor of a client that has gone (unless the machine's cleanup did)."""
+    if mon.registry.remove(mon):
+        mon.flush()
+        mon.destroy()
+
+
+def close_chardevs(chardevs: dict[str, Chardev]) -> None:
+    """Close the chardevs once the monitors are gone (QEMU's qemu_chr_cleanup).
+
+    That unlinks the socket files of unix servers, and closes the
+    chardevs no monitor used.
+    """
+    for chr in chardevs.values():
+        chr.close()
 
 
 def install_signal_handlers(machine: Machine, prog: str) -> None:
@@ -240,7 +335,10 @@ async def _amain(
             _add_qtest(machine, qtest_chr, config.qtest_log)
     if on_ready is not None:
         on_ready()
-    await machine.run()
+    try:
+        await machine.run()
+    finally:
+        close_chardevs(chardevs)
     return 0
 
 

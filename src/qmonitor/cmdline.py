@@ -29,7 +29,40 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from qmonitor.cmdline_checks import (
+    BOOT_OPTS,
+    OVERCOMMIT_OPTS,
+    RTC_OPTS,
+    SANDBOX_OPTS,
+    CheckError,
+    check_boot,
+    check_rtc,
+    check_sandbox,
+)
+from qmonitor.cmdline_guest import (
+    MEMORY_OPTS,
+    SMP_OPTS,
+    GuestOptionError,
+    parse_cpu,
+    parse_json_device,
+    ram_size,
+    smp_config,
+)
 from qmonitor.cmdline_help import help_text, version_text
+from qmonitor.cmdline_keyval import (
+    DISPLAY_HELP_TEXT,
+    ENUM_VALUE,
+    check_display,
+    keyval_parse,
+    keyval_put,
+)
+from qmonitor.machine.guest import (
+    DEFAULT_CPU_MODEL,
+    DEFAULT_RAM_SIZE,
+    GuestConfig,
+    GuestDevice,
+    GuestObject,
+)
 from qmonitor.objects import (
     ObjectConfig,
     ObjectError,
@@ -42,7 +75,6 @@ from qmonitor.objects import (
 from qmonitor.qemuopts import (
     ACCEL_OPTS,
     CHARDEV_OPTS,
-    INVALID_PARAMETER,
     MISSING_PARAMETER,
     MON_OPTS,
     NAME_OPTS,
@@ -59,7 +91,6 @@ from qmonitor.qemuopts import (
     chardev_parse_compat,
     check_chardev,
     is_help_option,
-    parse_bool,
     translate_chardev_alias,
 )
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
@@ -89,11 +120,6 @@ DEVICE_IN_USE = "Device '{}' is in use"
 SERIAL_CONNECT = "could not connect serial device to character backend '{}'"
 PARALLEL_CONNECT = "could not connect parallel device to character backend '{}'"
 TOO_MANY_PARALLEL = "too many parallel ports"
-#: The QAPI input visitors.
-ENUM_VALUE = "Parameter '{}' does not accept value '{}'"
-UNEXPECTED_PARAMETER = "Parameter '{}' is unexpected"
-EXPECTED_EQUALS = "Expected '=' after parameter '{}'"
-USED_INCONSISTENTLY = "Parameters '{}.*' used inconsistently"
 VNC_NEEDS_DISPLAY = "VNC requires a display argument vnc=<display>"
 OPENGL_UNSUPPORTED = "OpenGL is not supported by the display"
 #: -device (softmmu/qdev-monitor.c, hw/core/qdev-properties.c).
@@ -119,23 +145,6 @@ ACCELERATORS: dict[str, frozenset[str]] = {
     ),
     "qtest": frozenset(),
 }
-
-#: DisplayType in QEMU 7.2's Debian build, and what ``-display help`` prints.
-DISPLAY_TYPES = ("default", "none", "gtk", "sdl", "egl-headless", "curses", "spice-app", "dbus")
-DISPLAY_HELP_TEXT = "Available display backend types:\n" + "".join(
-    f"{name}\n" for name in DISPLAY_TYPES[1:]
-)
-_DISPLAY_COMMON = (("full-screen", "bool"), ("window-close", "bool"), ("show-cursor", "bool"),
-                   ("gl", "gl"))  # fmt: skip
-_DISPLAY_VARIANT: dict[str, tuple[tuple[str, str], ...]] = {
-    "gtk": (("grab-on-hover", "bool"), ("zoom-to-fit", "bool"), ("show-tabs", "bool"),
-            ("show-menubar", "bool")),
-    "curses": (("charset", "str"),),
-    "egl-headless": (("rendernode", "str"),),
-    "dbus": (("rendernode", "str"), ("addr", "str"), ("p2p", "bool"), ("audiodev", "str")),
-    "sdl": (("grab-mod", "grab-mod"),),
-}  # fmt: skip
-_DISPLAY_ENUMS = {"gl": ("off", "on", "core", "es"), "grab-mod": ("lshift-lctrl-lalt", "rctrl")}
 
 #: x86_64 machine types of QEMU 7.2: (name, alias, description, flags) as ``-machine help``
 #: lists them; flags: "d" default, "x" deprecated.
@@ -217,6 +226,14 @@ def _machine_known(name: str) -> bool:
     return any(name in (m[0], m[1]) for m in MACHINES)
 
 
+def machine_typename(name: str) -> str | None:
+    """The full name of machine type ``name`` (an alias resolved), None if unknown."""
+    for full, alias, _, _ in MACHINES:
+        if name in (full, alias):
+            return full
+    return None
+
+
 # --------------------------------------------------------------------------
 # The option table: name -> takes an argument.  Modelled options first, then
 # QEMU options that are accepted and recorded in Config.unmodelled.
@@ -229,13 +246,14 @@ _MODELLED: dict[str, bool] = {
     "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
     "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
     "qmonitor-extensions": False, "device": True, "watchdog-action": True, "action": True,
-    "qtest-log": True, "persona": True, "msg": True, "object": True,
+    "qtest-log": True, "persona": True, "msg": True, "object": True, "cpu": True,
+    "smp": True, "m": True, "rtc": True, "overcommit": True, "sandbox": True, "boot": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
-        ("cpu", "smp", "m", "drive", "blockdev", "netdev", "nic", "net",
-         "global", "boot", "rtc", "vga", "k", "L", "bios", "kernel", "initrd",
-         "append", "dtb", "D", "d", "trace", "overcommit", "sandbox",
+        ("drive", "blockdev", "netdev", "nic", "net",
+         "global", "vga", "k", "L", "bios", "kernel", "initrd",
+         "append", "dtb", "D", "d", "trace",
          "incoming", "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
          "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
          "readconfig", "mem-path", "plugin", "loadvm", "option-rom",
@@ -376,6 +394,8 @@ class Config:
     objects: tuple[ObjectConfig, ...] = ()
     #: The loaded ``tls-creds-x509`` objects, by id.
     tls_creds: dict[str, TlsCredsX509] = field(default_factory=dict)
+    #: The guest: CPUs, memory, devices, objects (qmonitor.machine.guest).
+    guest: GuestConfig = field(default_factory=GuestConfig)
 
 
 def parse_args(argv: list[str], prog: str) -> Config:
@@ -419,6 +439,17 @@ class _Parser:
         self.chardev_extensions: dict[str, dict[str, str]] = {}
         self.tls_creds: dict[str, TlsCredsX509] = {}
         self.msg_group = OptsGroup(MSG_OPTS)
+        self.memory_group = OptsGroup(MEMORY_OPTS)
+        self.smp_group = OptsGroup(SMP_OPTS)
+        #: Recorded, not modelled, but checked (qmonitor.cmdline_checks).
+        self.checked_groups = {
+            name: OptsGroup(spec)
+            for name, spec in (("rtc", RTC_OPTS), ("overcommit", OVERCOMMIT_OPTS),
+                               ("sandbox", SANDBOX_OPTS), ("boot", BOOT_OPTS))
+        }  # fmt: skip
+        self.cpu_arg: str | None = None
+        #: Every -device, both forms, in command-line order: (driver, id).
+        self.guest_devices: list[GuestDevice] = []
         self.monitor_index = 0
         self.has_defaults = True
         self.default_serial = True
@@ -460,7 +491,9 @@ class _Parser:
             "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
             "qtest-log": self._opt_qtest_log,
             "persona": self._opt_persona, "msg": self._opt_msg,
-            "object": self._opt_object,
+            "object": self._opt_object, "cpu": self._opt_cpu, "smp": self._opt_smp,
+            "m": self._opt_m, "rtc": self._opt_checked, "overcommit": self._opt_checked,
+            "sandbox": self._opt_checked, "boot": self._opt_checked,
         }  # fmt: skip
 
     # -- reporting ---------------------------------------------------------
@@ -599,10 +632,97 @@ class _Parser:
     def _opt_device(self, arg: str | None, loc: str) -> None:
         assert arg is not None
         if arg.startswith("{"):
-            # The JSON form: not modelled.
+            # The JSON form: its driver and id are kept; the device is not modelled.
+            try:
+                device, _ = parse_json_device(arg)
+            except GuestOptionError as exc:
+                raise self._fail(exc.diagnostic, loc) from None
+            self.guest_devices.append(device)
             self.unmodelled.append(loc)
             return
-        self._parse_opts(self.device_group, arg, loc)
+        opts = self._parse_opts(self.device_group, arg, loc)
+        driver = opts.get("driver")
+        if driver is not None and not is_help_option(driver):
+            self.guest_devices.append(GuestDevice(driver, opts.id))
+
+    def _opt_cpu(self, arg: str | None, loc: str) -> None:
+        """``-cpu``: the last one counts; options after the model are not checked."""
+        assert arg is not None
+        self.cpu_arg = arg
+        if "," in arg:
+            self.unmodelled.append(loc)
+
+    def _opt_smp(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._parse_opts(self.smp_group, arg, loc, keep_loc=True)
+
+    def _opt_m(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self._parse_opts(self.memory_group, arg, loc, keep_loc=True)
+        opts.loc = loc
+        if set(opts.as_dict()) - {"size"}:
+            self.unmodelled.append(loc)
+
+    def _opt_checked(self, arg: str | None, loc: str) -> None:
+        """-rtc, -overcommit, -sandbox, -boot: parsed (errors now), recorded, checked later."""
+        assert arg is not None
+        name = loc.split(" ", 1)[0].lstrip("-")
+        opts = self._parse_opts(self.checked_groups[name], arg, loc, keep_loc=True)
+        if not opts.loc:
+            opts.loc = loc
+        self.unmodelled.append(loc)
+
+    def _check_early(self) -> None:
+        """parse_sandbox() and configure_rtc(), right after the option loop."""
+        sandbox = self.checked_groups["sandbox"].find(None)
+        rtc = self.checked_groups["rtc"].find(None)
+        try:
+            if sandbox is not None:
+                try:
+                    check_sandbox(sandbox.as_dict())
+                except CheckError as exc:
+                    raise self._fail(exc.message, sandbox.loc) from None
+            if rtc is not None:
+                check_rtc(rtc.as_dict())
+        except CheckError as exc:
+            raise self._fail(Diagnostic(exc.message, exc.hint), "") from None
+
+    def _check_boot(self) -> None:
+        """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options)."""
+        boot = self.checked_groups["boot"].find(None)
+        if boot is not None:
+            try:
+                check_boot(boot.as_dict())
+            except CheckError as exc:
+                raise self._fail(exc.message, "") from None
+
+    def _guest(self, machine: str) -> GuestConfig:
+        """The guest the options describe (checked as QEMU checks them when building it)."""
+        memory = self.memory_group.find(None)
+        try:
+            size = ram_size(memory.get("size") if memory is not None else None, DEFAULT_RAM_SIZE)
+        except GuestOptionError as exc:
+            raise self._fail(exc.diagnostic, memory.loc if memory is not None else "") from None
+        smp_opts = self.smp_group.find(None)
+        try:
+            smp = smp_config(smp_opts.as_dict() if smp_opts is not None else {})
+        except GuestOptionError as exc:
+            raise self._fail(exc.diagnostic, "") from None
+        cpu = parse_cpu(self.cpu_arg or DEFAULT_CPU_MODEL)
+        names = self.name_group.find(None)
+        debug_threads = names is not None and names.get_bool("debug-threads", False)
+        props = tuple((k, v) for k, v in self.machine_opts.items() if k not in ("type", "accel"))
+        return GuestConfig(
+            cpu_model=cpu.model,
+            cpu_props=cpu.props,
+            smp=smp,
+            ram_size=size,
+            devices=tuple(self.guest_devices),
+            objects=tuple(GuestObject(o.qom_type, o.id) for o in self.objects),
+            debug_threads=debug_threads,
+            machine_typename=machine_typename(machine),
+            machine_props=props,
+        )
 
     def _opt_action(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -736,7 +856,7 @@ class _Parser:
     def _opt_machine(self, arg: str | None, loc: str) -> None:
         assert arg is not None
         try:
-            values, want_help = _keyval_parse(arg, "type")
+            values, want_help = keyval_parse(arg, "type")
         except QemuOptsError as exc:
             raise self._fail(exc.diagnostic, loc) from None
         _keyval_merge(self.machine_opts, values, self, loc)
@@ -755,8 +875,8 @@ class _Parser:
             self.unmodelled.append(loc)
             return
         try:
-            values, _ = _keyval_parse(arg, "type", help_allowed=False)
-            kind, gl = _check_display(values)
+            values, _ = keyval_parse(arg, "type", help_allowed=False)
+            kind, gl = check_display(values)
         except QemuOptsError as exc:
             raise self._fail(exc.diagnostic, loc) from None
         self.display = kind
@@ -765,9 +885,11 @@ class _Parser:
     # -- the stages after the option loop --------------------------------------
 
     def _late_stages(self) -> Config:
+        self._check_early()
         watchdog_action = self._process_actions()
         self._device_help()
         machine = self._select_machine()
+        self._check_boot()
         self._default_devices(machine)
         if self.display == "none" and self.display_gl:
             raise self._fail(OPENGL_UNSUPPORTED, "")
@@ -789,6 +911,7 @@ class _Parser:
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
         devices = self._create_devices(machine)
+        guest = self._guest(machine)
         names = self.name_group.find(None)
         return Config(
             chardevs=tuple(self.chardevs.values()),
@@ -816,6 +939,7 @@ class _Parser:
             msg_timestamp=self.msg_timestamp,
             objects=tuple(self.objects),
             tls_creds=dict(self.tls_creds),
+            guest=guest,
         )
 
     def _process_actions(self) -> str:
@@ -1043,7 +1167,12 @@ class _Parser:
 #: Options of qmonitor's socket chardev QEMU does not have: they are taken
 #: out before QEMU's option table sees the rest (so QEMU's listings of the
 #: table, such as query-command-line-options, stay QEMU's).
-CHARDEV_EXTENSIONS: tuple[str, ...] = ("x-qmonitor-socket-mode", "x-qmonitor-peer-uid")
+CHARDEV_EXTENSIONS: tuple[str, ...] = (
+    "x-qmonitor-socket-mode",
+    "x-qmonitor-peer-uid",
+    "x-qmonitor-multi",
+    "x-qmonitor-max-clients",
+)
 
 
 def split_extensions(arg: str) -> tuple[str, dict[str, str]]:
@@ -1074,110 +1203,11 @@ def split_extensions(arg: str) -> tuple[str, dict[str, str]]:
     return ",".join(kept), found
 
 
-# --------------------------------------------------------------------------
-# util/keyval.c, as far as -machine and -display need it
-
-
-def _qapi_name_length(text: str) -> int:
-    m = re.match(r"[A-Za-z][A-Za-z0-9_-]*", text)
-    return m.end() if m else 0
-
-
-def _keyval_parse(
-    params: str, implied_key: str, help_allowed: bool = True
-) -> tuple[dict[str, str], bool]:
-    """Parse ``key=value,...`` into flat dotted keys; returns (values, help wanted).
-
-    The first parameter may omit ``implied_key=`` (its value then ends at the
-    first comma, with no ``,,`` escape); ``help`` or ``?`` alone asks for help.
-    """
-    values: dict[str, str] = {}
-    want_help = False
-    pos = 0
-    first = True
-    n = len(params)
-    while pos < n:
-        length = 0
-        while pos + length < n and params[pos + length] not in "=,":
-            length += 1
-        bare = length and (pos + length >= n or params[pos + length] != "=")
-        if bare and is_help_option(params[pos : pos + length]):
-            if not help_allowed:
-                raise QemuOptsError(INVALID_PARAMETER.format(params[pos : pos + length]))
-            want_help = True
-            pos += length + 1
-            first = False
-            continue
-        if bare and first:
-            _keyval_put(values, implied_key, params[pos : pos + length])
-            pos += length + 1
-            first = False
-            continue
-        first = False
-        key = params[pos : pos + length]
-        _keyval_check_key(key)
-        pos += length
-        if pos >= n or params[pos] != "=":
-            raise QemuOptsError(EXPECTED_EQUALS.format(key))
-        pos += 1
-        value = []
-        while pos < n:
-            if params[pos] == ",":
-                pos += 1
-                if pos >= n or params[pos] != ",":
-                    break
-            value.append(params[pos])
-            pos += 1
-        _keyval_put(values, key, "".join(value))
-    return values, want_help
-
-
-def _keyval_check_key(key: str) -> None:
-    fragments = key.split(".")
-    for index, fragment in enumerate(fragments):
-        ok = (index > 0 and fragment.isdigit()) or (
-            fragment != "" and _qapi_name_length(fragment) == len(fragment)
-        )
-        if not ok:
-            raise QemuOptsError(INVALID_PARAMETER.format(key))
-
-
-def _keyval_put(values: dict[str, str], key: str, value: str) -> None:
-    for other in values:
-        if other.startswith(key + ".") or key.startswith(other + "."):
-            shorter = key if len(key) < len(other) else other
-            raise QemuOptsError(USED_INCONSISTENTLY.format(shorter))
-    values[key] = value
-
-
 def _keyval_merge(
     target: dict[str, str], values: dict[str, str], parser: _Parser, loc: str
 ) -> None:
     for key, value in values.items():
         try:
-            _keyval_put(target, key, value)
+            keyval_put(target, key, value)
         except QemuOptsError as exc:
             raise parser._fail(exc.diagnostic, loc) from None
-
-
-def _check_display(values: dict[str, str]) -> tuple[str, bool]:
-    """Visit DisplayOptions as QEMU's keyval input visitor does: (type, OpenGL asked for)."""
-    kind = values.get("type")
-    if kind is None:
-        raise QemuOptsError(MISSING_PARAMETER.format("type"))
-    if kind not in DISPLAY_TYPES:
-        raise QemuOptsError(ENUM_VALUE.format("type", kind))
-    members = (*_DISPLAY_COMMON, *_DISPLAY_VARIANT.get(kind, ()))
-    for name, kind_of in members:
-        value = values.get(name)
-        if value is None:
-            continue
-        if kind_of == "bool":
-            parse_bool(name, value)
-        elif kind_of in _DISPLAY_ENUMS and value not in _DISPLAY_ENUMS[kind_of]:
-            raise QemuOptsError(ENUM_VALUE.format(name, value))
-    known = {"type", *(name for name, _ in members)}
-    for name in values:
-        if name not in known:
-            raise QemuOptsError(UNEXPECTED_PARAMETER.format(name))
-    return kind, values.get("gl", "off") != "off"

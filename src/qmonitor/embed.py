@@ -41,7 +41,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from qmonitor.cli import StartupError, install_signal_handlers, machine_options, open_monitors
+from qmonitor.chardev.base import Chardev
+from qmonitor.cli import (
+    StartupError,
+    close_chardevs,
+    install_signal_handlers,
+    machine_options,
+    open_monitors,
+)
 from qmonitor.cmdline import CmdlineError, Config, parse_args
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine
@@ -107,6 +114,7 @@ class MonitorServer:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._shutdown_cause: ShutdownCause | None = None
+        self._chardevs: dict[str, Chardev] = {}
 
     # -- commands and events --------------------------------------------
 
@@ -200,6 +208,8 @@ class MonitorServer:
             self._shutdown_cause = await machine.run()
         finally:
             self.machine = None
+            chardevs, self._chardevs = self._chardevs, {}
+            close_chardevs(chardevs)
         return self._shutdown_cause
 
     def run(self) -> ShutdownCause | None:
@@ -282,7 +292,7 @@ class MonitorServer:
         self._register(machine)
         if install_signals:
             install_signal_handlers(machine, self.prog)
-        open_monitors(machine, config, self.prog)
+        self._chardevs = open_monitors(machine, config, self.prog)
         self.machine = machine
         return machine
 

@@ -217,3 +217,167 @@ def test_ipv6_filename_has_no_brackets_while_disconnected() -> None:
         assert tcp.filename == f"disconnected:tcp:::1:{addr[1]},server=on"
     finally:
         tcp.close()
+
+
+# -- fd=N: an inherited socket ------------------------------------------------
+
+
+def test_fd_listening_socket_served_as_one_it_created(tmp_path: Path) -> None:
+    """libvirt's way: the socket listens already; clients come one at a time."""
+    path = tmp_path / "l.sock"
+    inherited = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    inherited.bind(str(path))
+    inherited.listen(5)
+    fd = os.dup(inherited.fileno())
+    inherited.close()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        chr = SocketChardev("c", fd=fd, server=True, wait=False)
+        assert chr.filename == f"disconnected:unix:{path},server=on"
+        assert chr.socket_address == {"type": "unix", "path": str(path)}
+        fe = Frontend(chr, loop)
+        first = connect(path)
+        await settle(lambda: fe.events == [ChrEvent.OPENED])
+        assert chr.filename == f"unix:{path},server=on"
+        second = connect(path)
+        await asyncio.sleep(0.05)
+        assert fe.events == [ChrEvent.OPENED]
+        first.sendall(b"one")
+        await settle(lambda: bytes(fe.data) == b"one")
+        first.close()
+        await settle(lambda: fe.events == [ChrEvent.OPENED, ChrEvent.CLOSED, ChrEvent.OPENED])
+        assert chr.write(b"to-second") == 9
+        await asyncio.sleep(0.01)
+        assert second.recv(20) == b"to-second"
+        second.close()
+        await settle(lambda: fe.events[-1] is ChrEvent.CLOSED)
+        chr.close()
+
+    asyncio.run(main())
+
+
+def test_fd_tcp_socket_not_yet_listening_is_made_to_listen() -> None:
+    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    bound.bind(("127.0.0.1", 0))
+    port = bound.getsockname()[1]
+    chr = SocketChardev("c", fd=bound.detach(), server=True, wait=False)
+    try:
+        assert chr.filename == f"disconnected:tcp:127.0.0.1:{port},server=on"
+        assert chr.socket_address == {
+            "type": "inet",
+            "host": "127.0.0.1",
+            "port": str(port),
+            "ipv4": True,
+        }
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass  # the kernel completes it: the socket listens
+    finally:
+        chr.close()
+
+
+def test_fd_connected_socket_as_client() -> None:
+    mine, peer = socket.socketpair()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        chr = SocketChardev("c", fd=mine.detach(), fd_name="07")
+        fe = Frontend(chr, loop)
+        assert fe.events == [ChrEvent.OPENED]
+        assert chr.filename == "unix:"
+        assert chr.write(b"hello") == 5
+        assert peer.recv(10) == b"hello"
+        peer.sendall(b"back")
+        await settle(lambda: bytes(fe.data) == b"back")
+        peer.close()
+        await settle(lambda: fe.events[-1:] == [ChrEvent.CLOSED])
+        # No reconnecting: it stays as QEMU shows it, named as given.
+        assert chr.filename == "disconnected:fd:07"
+        assert chr.socket_address == {"type": "fd", "str": "07"}
+        chr.close()
+
+    asyncio.run(main())
+
+
+def test_fd_errors_are_qemus(tmp_path: Path) -> None:
+    """Texts of QEMU 7.2 (util/qemu-sockets.c), checked against qemu-system-x86_64."""
+    closed = os.dup(0)
+    os.close(closed)
+    regular = os.open(tmp_path / "f", os.O_RDWR | os.O_CREAT)
+    try:
+        for fd in (closed, regular, -1):
+            for server in (True, False):
+                with pytest.raises(ChardevError) as info:
+                    SocketChardev("c", fd=fd, server=server, wait=False)
+                assert str(info.value) == f"File descriptor '{fd}' is not a socket"
+    finally:
+        os.close(regular)
+    a, b = socket.socketpair()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    unbound = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    cases = [
+        (a, "Invalid argument"),
+        (unbound, "Invalid argument"),
+        (udp, "Operation not supported"),
+    ]
+    for sock, reason in cases:
+        with pytest.raises(ChardevError) as info:
+            SocketChardev("c", fd=sock.detach(), server=True, wait=False)
+        assert str(info.value) == f"Failed to listen on fd socket: {reason}"
+    b.close()
+
+
+def test_server_without_address_has_nothing_to_listen_on() -> None:
+    """QEMU's ``fd=`` without a number (or a port without a host): no socket at all."""
+
+    async def main() -> None:
+        chr = SocketChardev("c", server=True, wait=False)
+        Frontend(chr, asyncio.get_running_loop())
+        assert chr.filename == "disconnected:fd:,server=on"
+        assert chr.listen_address is None
+        assert chr.socket_address == {"type": "fd", "str": ""}
+        chr.close()
+
+    asyncio.run(main())
+
+
+# -- the socket file goes with the server --------------------------------------
+
+
+def test_unix_server_socket_file_unlinked_at_close(tmp_path: Path) -> None:
+    path = tmp_path / "q.sock"
+    chr = SocketChardev("c", path=str(path), server=True, wait=False)
+    assert path.exists()
+    chr.close()
+    assert not path.exists()
+
+
+def test_inherited_listener_file_unlinked_too(tmp_path: Path) -> None:
+    """QEMU unlinks any listening unix socket it closes, an ``fd=`` one too
+    (checked: after ``quit`` libvirt's socket file is gone)."""
+    path = tmp_path / "l.sock"
+    inherited = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    inherited.bind(str(path))
+    chr = SocketChardev("c", fd=inherited.detach(), server=True, wait=False)
+    chr.close()
+    assert not path.exists()
+
+
+def test_socket_file_kept_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "q.sock"
+    chr = SocketChardev("c", path=str(path), server=True, wait=False)
+    chr.keep_socket_file()
+    chr.close()
+    assert stat.S_ISSOCK(os.stat(path).st_mode)
+
+
+def test_client_close_leaves_the_servers_file(tmp_path: Path) -> None:
+    path = tmp_path / "ext.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+    try:
+        SocketChardev("c", path=str(path)).close()
+        assert path.exists()
+    finally:
+        listener.close()

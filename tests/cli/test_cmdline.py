@@ -308,7 +308,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         ),
     },
     "good_unmodelled_options": {
-        "unmodelled": ("-m 128", "-smp 1", "-no-shutdown", "-accel tcg,thread=single"),
+        # -m and -smp shape the guest (Config.guest); the others are only recorded.
+        "unmodelled": ("-no-shutdown", "-accel tcg,thread=single"),
         "accel": "tcg",
     },
     "good_qtest": {
@@ -452,8 +453,10 @@ def test_nodelay_reads_both_spellings() -> None:
 
 
 def test_disk_images_and_unmodelled_options_are_recorded() -> None:
-    config = parse_args(["-M", "none", "-nodefaults", "disk.img", "--m", "64", "-snapshot"], "q")
-    assert config.unmodelled == ("disk.img", "--m 64", "-snapshot")
+    config = parse_args(
+        ["-M", "none", "-nodefaults", "disk.img", "--rtc", "base=utc", "-snapshot"], "q"
+    )
+    assert config.unmodelled == ("disk.img", "--rtc base=utc", "-snapshot")
 
 
 def test_later_accelerators_are_ignored_once_one_starts() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -101,6 +102,38 @@ class Libvirtd:
         with contextlib.suppress(OSError):
             return (self.root / "libvirtd.log").read_text(errors="replace")
         return ""
+
+
+#: libvirt's debug lines about its monitor connections (src/qemu/qemu_monitor*.c):
+#: a new connection, a request sent, a reply or event received.
+_MONITOR_LINE = re.compile(
+    r"QEMU_MONITOR_(NEW|SEND_MSG|RECV_REPLY|RECV_EVENT): mon=\S+ ?(?:msg=|reply=|event=)?(.*)"
+)
+
+
+def monitor_sessions(log: str) -> list[list[tuple[str, str]]]:
+    """libvirt's monitor conversations in a libvirtd log, one list per connection.
+
+    Each entry is ``(kind, json)``: ``send`` (the request as libvirt wrote
+    it), ``reply`` or ``event`` (as libvirt read it).  Needs the
+    ``qemu.qemu_monitor`` log filter at level 1 (the default of
+    :func:`private_libvirtd`).
+    """
+    sessions: list[list[tuple[str, str]]] = []
+    kinds = {"SEND_MSG": "send", "RECV_REPLY": "reply", "RECV_EVENT": "event"}
+    for line in log.splitlines():
+        m = _MONITOR_LINE.search(line)
+        if m is None:
+            continue
+        kind, rest = m.groups()
+        if kind == "NEW":
+            sessions.append([])
+        elif sessions:
+            if kind == "SEND_MSG":
+                # The request as sent ends with CR LF (logged escaped), then the fd.
+                rest = rest.rsplit(" fd=", 1)[0].strip().removesuffix("\\r\\n")
+            sessions[-1].append((kinds[kind], rest.strip()))
+    return sessions
 
 
 def _namespace_pids(pid: int) -> list[int]:

@@ -24,7 +24,7 @@ import pytest
 
 from procs import QEMU, qmonitor_cmd, wait_for_unix_socket
 from qmonitor.persona.serve import NO_RECORDED_ANSWER
-from qmonitor.persona.store import Persona, PersonaError, request_key
+from qmonitor.persona.store import Persona, PersonaError, QomRecord, Variant, request_key
 
 pytestmark = pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64")
 
@@ -190,6 +190,28 @@ def test_live_state_stays_the_machines(persona_file: Path, tmp_path: Path) -> No
         messages = [json.loads(ours.line()) for _ in range(2)]
         assert {"return": {}, "id": 6} in messages
         assert any(m.get("event") == "SHUTDOWN" for m in messages)
+
+
+def test_vcpu_records_survive_save_and_load(tmp_path: Path) -> None:
+    """A recorded vCPU's values and errors come back; a file without vCPUs still loads."""
+    child = QomRecord("apic", [{"name": "type", "type": "string"}], {"id": (0, None)})
+    vcpu = QomRecord(
+        "qemu64-x86_64-cpu",
+        [{"name": "type", "type": "string"}, {"name": "lapic", "type": "child<apic>"}],
+        {"type": ("qemu64-x86_64-cpu", None), "x": (None, ("GenericError", "No crash occurred"))},
+        {"lapic": child},
+    )
+    path = tmp_path / "p.json"
+    Persona("q", "v", {"tcg": Variant(["q"], vcpus={"qemu64": vcpu})}).save(path)
+    loaded = Persona.load(path).variant("tcg").vcpus["qemu64"]
+    assert loaded.typename == vcpu.typename
+    assert loaded.values == vcpu.values
+    assert loaded.children["lapic"].values == {"id": (0, None)}
+    assert [entry["name"] for entry in loaded.listing] == ["type", "lapic"]
+    data = json.loads(path.read_text())
+    del data["variants"]["tcg"]["vcpus"]
+    path.write_text(json.dumps(data))
+    assert Persona.load(path).variant("tcg").vcpus == {}
 
 
 def test_persona_keys_ignore_argument_order() -> None:

@@ -6,6 +6,14 @@ that connection lasts and accepts the next one after a disconnect.  A unix
 socket server is created with mode 0600 unless asked otherwise; an existing
 file at its path is unlinked first, as QEMU does.
 
+With ``fd`` the socket is an inherited file descriptor (libvirt passes
+its monitor socket this way): a server makes it listen (or takes it as it
+is when it already does) and serves it as one it created; a client takes
+it as the connection.  Without ``path``, ``port`` or ``fd`` a server has
+nothing to listen on, as QEMU's ``fd=`` with no number.  A server's
+unix socket file is unlinked when the chardev closes, whoever created it
+(QEMU's socket_listen_cleanup).
+
 With ``tls`` (an SSL context from ``-object tls-creds-x509``) a TCP
 connection is reported to the frontend only once the TLS handshake is
 done, and a failed handshake drops it (chardev/char-socket.c).  As an
@@ -19,11 +27,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import ssl
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent
 from qmonitor.chardev.fdio import FdChardev
@@ -37,12 +46,25 @@ LISTEN_BACKLOG = 1
 #: Mode of a unix socket created by a server, unless configured otherwise.
 DEFAULT_UNIX_MODE = 0o600
 
+#: QEMU's texts about an ``fd=`` socket (util/qemu-sockets.c).
+FD_NOT_SOCKET = "File descriptor '{}' is not a socket"
+FD_LISTEN_FAILED = "Failed to listen on fd socket: {}"
+
+#: Longest unix socket name (sizeof sun_path): an abstract name shorter
+#: than this is "tight".
+UNIX_PATH_MAX = 108
+
 
 class SocketChardev(FdChardev):
     """A stream socket chardev.
 
-    Exactly one of ``path`` (unix) or ``port`` (TCP, with ``host``) is given.
-    ``info`` prints QEMU's informational lines (the ``wait=on`` notice).
+    At most one of ``path`` (unix), ``port`` (TCP, with ``host``) or ``fd``
+    (an inherited socket, ``fd_name`` as the command line spelled it) is
+    given; a server given none of them has no socket to listen on.
+    ``conn`` instead serves one connection already accepted by a server
+    (:class:`~qmonitor.chardev.listener.SocketListener`'s).  ``info`` prints
+    QEMU's informational lines (the ``wait=on`` notice).  ``backlog`` is
+    the listen backlog (QEMU's is 1).
     """
 
     def __init__(
@@ -52,6 +74,9 @@ class SocketChardev(FdChardev):
         path: str | None = None,
         host: str = "",
         port: str | None = None,
+        fd: int | None = None,
+        fd_name: str | None = None,
+        conn: socket.socket | None = None,
         server: bool = False,
         wait: bool = True,
         nodelay: bool = False,
@@ -61,6 +86,7 @@ class SocketChardev(FdChardev):
         info: Callable[[str], None] | None = None,
         tls: ssl.SSLContext | None = None,
         peer_uid: int | None = None,
+        backlog: int = LISTEN_BACKLOG,
     ) -> None:
         super().__init__(label)
         self._tls_ctx = tls
@@ -80,7 +106,14 @@ class SocketChardev(FdChardev):
         self.port = port
         self.is_server = server
         self.nodelay = nodelay
+        self.ipv4, self.ipv6 = ipv4, ipv6
+        #: Called on the handler loop once a connection has ended (after CLOSED).
+        self.on_disconnect: Callable[[], None] | None = None
+        self._fd_name = fd_name if fd_name is not None else ("" if fd is None else str(fd))
+        self._by_fd = conn is None and path is None and port is None
         self._listener: socket.socket | None = None
+        self._listener_addr: dict[str, object] | None = None
+        self._keep_socket_file = False
         self._conn: socket.socket | None = None
         self._peer = ""
         self._accepting = False
@@ -89,59 +122,107 @@ class SocketChardev(FdChardev):
             family = socket.AF_INET
         elif ipv6 and not ipv4:
             family = socket.AF_INET6
-        if server:
-            self._listener = (
-                _unix_listen(path, unix_mode)
-                if path is not None
-                else _inet_listen(host, port or "", family)
-            )
+        if conn is not None:
+            self._set_conn(conn, _peer_of(conn))
+            self.be_open = self._tls is None
+            self._connecting = not self.be_open
+        elif server:
+            if path is not None:
+                self._listener = _unix_listen(path, unix_mode, backlog)
+            elif port is not None:
+                self._listener = _inet_listen(host, port, family, backlog)
+            elif fd is not None:
+                self._listener = _fd_listen(fd, self._fd_name, backlog)
+            if self._listener is not None:
+                # As QEMU, a server's address is from now on the one it
+                # really listens on (a port chosen, localhost resolved).
+                self._listener_addr = _local_address(self._listener)
             if wait:
-                if info is not None:
-                    info(f"QEMU waiting for connection on: {self.filename}")
-                while True:
-                    conn, addr = self._listener.accept()
-                    if self._peer_allowed(conn):
-                        break
+                conn, addr = self._wait_for_client(info)
                 self._set_conn(conn, addr)
                 self.be_open = self._tls is None
                 self._connecting = not self.be_open
         else:
-            conn = _unix_connect(path) if path is not None else _inet_connect(host, port or "")
+            if path is not None:
+                conn = _unix_connect(path)
+            elif port is not None:
+                conn = _inet_connect(host, port)
+            else:
+                conn = _socket_from_fd(fd, self._fd_name)
             self._set_conn(conn, None)
             self.be_open = self._tls is None
             self._connecting = not self.be_open
+
+    def _wait_for_client(self, info: Callable[[str], None] | None) -> tuple[socket.socket, object]:
+        """Say so (QEMU's notice) and block until an allowed client connects (``wait=on``)."""
+        with _signals_end_process():
+            if info is not None:
+                info(f"QEMU waiting for connection on: {self.filename}")
+            if self._listener is None:
+                # QEMU waits for ever on a listener with no socket; so does
+                # this (until a signal ends the process).
+                while True:
+                    signal.pause()
+            self._listener.setblocking(True)  # an inherited one may not be
+            while True:
+                conn, addr = self._listener.accept()
+                if self._peer_allowed(conn):
+                    return conn, addr
 
     # -- description -------------------------------------------------------
 
     @property
     def address(self) -> str:
-        """``unix:PATH`` or ``tcp:HOST:PORT`` as QEMU prints it."""
+        """``unix:PATH``, ``tcp:HOST:PORT`` or ``fd:N`` as QEMU prints it.
+
+        For a server, the address it listens on.
+        """
+        if self._listener_addr is not None:
+            return _describe(self._listener_addr)
         if self.path is not None:
             return f"unix:{self.path}"
+        if self._by_fd:
+            return f"fd:{self._fd_name}"
         return f"tcp:{self.host}:{self.port}"
+
+    @property
+    def socket_address(self) -> dict[str, object]:
+        """The chardev's ``addr`` property as QEMU's QOM shows it (a SocketAddress).
+
+        A server's is the address it listens on; a client's is what it was
+        given (a unix one with QEMU's implied ``tight`` and ``abstract``).
+        """
+        if self._listener_addr is not None:
+            return dict(self._listener_addr)
+        if self.path is not None:
+            return {"type": "unix", "path": self.path, "tight": True, "abstract": False}
+        if self._by_fd:
+            return {"type": "fd", "str": self._fd_name}
+        addr: dict[str, object] = {"type": "inet", "host": self.host, "port": str(self.port)}
+        if self.ipv4:
+            addr["ipv4"] = True
+        if self.ipv6:
+            addr["ipv6"] = True
+        return addr
 
     @property
     def filename(self) -> str:
         """QEMU's ``filename`` of the chardev (query-chardev, waiting notice).
 
         As char-socket.c computes it: while disconnected, the address a
-        server really listens on (``localhost`` resolved, port 0 chosen);
-        once connected, the connection's own addresses (a unix client's
-        local address has no path, so it shows ``unix:``).
+        server really listens on (``localhost`` resolved, port 0 chosen,
+        an ``fd=`` socket's own address); once connected, the connection's
+        own addresses (a unix client's local address has no path, so it
+        shows ``unix:``).
         """
         suffix = ",server=on" if self.is_server else ""
         conn = self._conn
         if conn is None:
-            where = self.address
-            if self.path is None and self._listener is not None:
-                with contextlib.suppress(OSError):
-                    host, port = self._listener.getsockname()[:2]
-                    where = f"tcp:{host}:{port}"
-            return f"disconnected:{where}{suffix}"
-        if self.path is not None:
-            local = self.path if self.is_server else ""
+            return f"disconnected:{self.address}{suffix}"
+        if conn.family == socket.AF_UNIX:
+            local = self.path if self.is_server and self.path is not None else ""
             with contextlib.suppress(OSError):
-                local = str(conn.getsockname())
+                local = _unix_name(conn.getsockname())
             return f"unix:{local}{suffix}"
         try:
             mine, peer = conn.getsockname(), conn.getpeername()
@@ -159,7 +240,17 @@ class SocketChardev(FdChardev):
         addr = self._listener.getsockname()
         if isinstance(addr, tuple):
             return (str(addr[0]), int(addr[1]))
+        if isinstance(addr, bytes):
+            return addr.decode("utf-8", "surrogateescape")
         return str(addr)
+
+    def keep_socket_file(self) -> None:
+        """Leave a unix server's socket file behind when closed.
+
+        For a process that ends as QEMU's ``exit()`` does (a startup error):
+        QEMU then does not finalize its chardevs, so the file stays.
+        """
+        self._keep_socket_file = True
 
     # -- connection management (on the handler loop) -------------------------
 
@@ -367,6 +458,9 @@ class SocketChardev(FdChardev):
         self.be_event(ChrEvent.CLOSED)
         if self.is_server:
             self._listen_for_client()
+        hook = self.on_disconnect
+        if hook is not None:
+            hook()
 
     def yank(self) -> None:
         """Cut the connection at once (QEMU's yank): the peer sees it end."""
@@ -385,12 +479,32 @@ class SocketChardev(FdChardev):
             self._conn = None
             self._rfd = self._wfd = None
         if self._listener is not None:
+            listener, self._listener = self._listener, None
+            self._close_listener(listener)
+
+    def _close_listener(self, listener: socket.socket) -> None:
+        """Close the listening socket, unlinking its unix path (socket_listen_cleanup).
+
+        QEMU does so for any listening unix socket it closes, an inherited
+        one too; an abstract name has no file.
+        """
+        path = None
+        if listener.family == socket.AF_UNIX and not self._keep_socket_file:
             with contextlib.suppress(OSError):
-                self._listener.close()
-            self._listener = None
+                name = listener.getsockname()
+                if isinstance(name, str) and name:
+                    path = name
+        with contextlib.suppress(OSError):
+            listener.close()
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                try:
+                    os.unlink(path)
+                except OSError as exc:
+                    log.debug("%s: cannot unlink %s: %s", self.label, path, exc.strerror)
 
 
-def _unix_listen(path: str, mode: int) -> socket.socket:
+def _unix_listen(path: str, mode: int, backlog: int = LISTEN_BACKLOG) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         try:
@@ -405,7 +519,7 @@ def _unix_listen(path: str, mode: int) -> socket.socket:
             raise ChardevError(f"Failed to bind socket to {path}: {exc.strerror}") from None
         # Before listen(), so no client can connect through a wider mode.
         os.chmod(path, mode)
-        sock.listen(LISTEN_BACKLOG)
+        sock.listen(backlog)
     except BaseException:
         sock.close()
         raise
@@ -451,14 +565,14 @@ def _first_address_that_works(
     raise ChardevError(failure + reason)
 
 
-def _inet_listen(host: str, port: str, family: int) -> socket.socket:
+def _inet_listen(host: str, port: str, family: int, backlog: int = LISTEN_BACKLOG) -> socket.socket:
     def setup(sock: socket.socket, addr: object) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if sock.family == socket.AF_INET6:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         sock.bind(addr)  # type: ignore[arg-type]
-        sock.listen(LISTEN_BACKLOG)
+        sock.listen(backlog)
 
     candidates = _resolve(host, port, family, passive=True)
     return _first_address_that_works(candidates, setup, "Failed to find an available port")
@@ -470,3 +584,93 @@ def _inet_connect(host: str, port: str) -> socket.socket:
 
     candidates = _resolve(host, port, socket.AF_UNSPEC, passive=False)
     return _first_address_that_works(candidates, setup, f"Failed to connect to '{host}:{port}'")
+
+
+#: Signals that end QEMU while it blocks for its first client.
+_TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _signals_end_process() -> Iterator[None]:
+    """While blocking for a first client, a signal ends the process at once.
+
+    So it does QEMU's (killed by the signal, nothing printed, the socket
+    file left); the main loop that would handle it is not running yet.
+    Signals set to be ignored stay ignored.  Only in the main thread,
+    where handlers can be changed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = [(signum, signal.getsignal(signum)) for signum in _TERMINATING_SIGNALS]
+    saved = [(signum, handler) for signum, handler in handlers if handler is not signal.SIG_IGN]
+    for signum, _handler in saved:
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        for signum, handler in saved:
+            signal.signal(signum, handler)
+
+
+def _socket_from_fd(fd: int | None, name: str) -> socket.socket:
+    """Take over an inherited socket (socket_get_fd); QEMU's text if it is none."""
+    if fd is None or fd < 0:
+        raise ChardevError(FD_NOT_SOCKET.format(name))
+    try:
+        return socket.socket(fileno=fd)
+    except OSError:
+        raise ChardevError(FD_NOT_SOCKET.format(name)) from None
+
+
+def _fd_listen(fd: int, name: str, backlog: int) -> socket.socket:
+    """Make an inherited socket listen (QEMU does even when it already does:
+    that only sets the backlog); a connected or unbound one cannot."""
+    sock = _socket_from_fd(fd, name)
+    try:
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise ChardevError(FD_LISTEN_FAILED.format(exc.strerror)) from None
+    return sock
+
+
+def _unix_name(name: object) -> str:
+    """A unix socket's name as C prints ``sun_path`` (an abstract one is empty)."""
+    if isinstance(name, bytes):
+        return "" if name[:1] == b"\0" else name.decode("utf-8", "surrogateescape")
+    return str(name)
+
+
+def _local_address(sock: socket.socket) -> dict[str, object]:
+    """A listening socket's own address as a QAPI SocketAddress (socket_local_address)."""
+    name = sock.getsockname()
+    if sock.family == socket.AF_UNIX:
+        if isinstance(name, bytes) and name[:1] == b"\0":
+            return {
+                "type": "unix",
+                "path": name[1:].decode("utf-8", "surrogateescape"),
+                "abstract": True,
+                "tight": len(name) < UNIX_PATH_MAX,
+            }
+        return {"type": "unix", "path": _unix_name(name)}
+    host, port = name[0], name[1]
+    version = "ipv6" if sock.family == socket.AF_INET6 else "ipv4"
+    return {"type": "inet", "host": str(host), "port": str(port), version: True}
+
+
+def _describe(addr: dict[str, object]) -> str:
+    """A SocketAddress as char-socket.c prints it (no brackets around IPv6)."""
+    if addr["type"] == "unix":
+        extra = ""
+        if addr.get("abstract"):
+            extra = ",abstract=on" + (",tight=on" if addr.get("tight") else "")
+        return f"unix:{addr['path']}{extra}"
+    return f"tcp:{addr['host']}:{addr['port']}"
+
+
+def _peer_of(conn: socket.socket) -> object:
+    try:
+        return conn.getpeername()
+    except OSError:
+        return None

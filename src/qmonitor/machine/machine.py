@@ -8,7 +8,10 @@ running, a reset while not running → prelaunch) and raises QEMU's events.
 Its devices (the PC's RTC, ``-device ib700``) sit on an I/O port bus that
 qtest drives; device timers run on QEMU_CLOCK_VIRTUAL, which is qtest's
 clock under ``-accel qtest`` and otherwise follows host time while the VM
-runs (:mod:`qmonitor.machine.vclock`).
+runs (:mod:`qmonitor.machine.vclock`).  Machine types with CPUs (all but
+``none`` and ``x-remote``) get the vCPUs the command line asked for
+(:mod:`qmonitor.machine.guest`), each with an idle thread of its own
+(:mod:`qmonitor.machine.vcpu`).
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TextIO
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qmonitor.chardev.base import Chardev
+from qmonitor.machine.guest import GuestConfig
 from qmonitor.machine.ports import PortBus
 from qmonitor.machine.qtest import QTestServer, QTestSession
 from qmonitor.machine.rtc import MC146818
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.machine.vclock import RunningClock
+from qmonitor.machine.vcpu import VcpuThreads
 from qmonitor.machine.watchdog import (
     IB700_BASE,
     IB700_PORTS,
@@ -46,10 +51,16 @@ from qmonitor.monitor.qmp import MonitorQMP, QmpCommandSets, QmpDispatcher
 from qmonitor.qapi.error import QapiError
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
+if TYPE_CHECKING:
+    from qmonitor.machine.qom import QomSource
+
 log = logging.getLogger(__name__)
 
 #: Seconds between the end of the main loop and closing the monitors.
 CLOSE_GRACE = 0.002
+
+#: Machine types without CPUs (MachineClass max_cpus of 0 or no CPU type).
+CPULESS_MACHINES = frozenset({"none", "x-remote"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,13 @@ class MachineOptions:
     watchdog_action: str = "reset"
     #: Plug an ib700 watchdog into the ISA bus (``-device ib700``).
     ib700: bool = False
+    #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).
+    guest: GuestConfig = field(default_factory=GuestConfig)
+
+    @property
+    def has_cpus(self) -> bool:
+        """Whether the machine type has vCPUs (every type but ``none`` and ``x-remote``)."""
+        return self.machine_type not in CPULESS_MACHINES
 
 
 class Machine:
@@ -115,6 +133,9 @@ class Machine:
         self.chardevs: dict[str, Chardev] = {}
         self.runstate = RunState.PRELAUNCH if self.options.start_paused else RunState.RUNNING
         self.shutdown_cause: ShutdownCause | None = None
+        self._vcpus: VcpuThreads | None = None
+        #: Recorded vCPUs by CPU model (a persona's), for the QOM tree.
+        self.vcpu_records: Mapping[str, QomSource] = {}
         self._exit = asyncio.Event()
         self._exit_hooks: list[Callable[[], None]] = []
         self._qtest_servers: list[QTestServer] = []
@@ -166,6 +187,15 @@ class Machine:
             "qemu": {"major": major, "minor": minor, "micro": micro},
             "package": self.options.package,
         }
+
+    def vcpu_thread_ids(self) -> list[int]:
+        """The kernel thread ids of the vCPUs, their threads started on first use."""
+        if not self.options.has_cpus:
+            return []
+        if self._vcpus is None:
+            guest = self.options.guest
+            self._vcpus = VcpuThreads(guest.smp.cpus, self.options.accel, guest.debug_threads)
+        return self._vcpus.thread_ids
 
     # -- run state --------------------------------------------------------
 
@@ -259,6 +289,8 @@ class Machine:
     async def run(self) -> ShutdownCause | None:
         """Serve until shut down, then clean up as the seed's ``monitor_cleanup``."""
         self.dispatcher.start()
+        # QEMU creates its vCPU threads with the machine, before the main loop.
+        self.vcpu_thread_ids()
         try:
             await self._exit.wait()
         finally:
@@ -280,6 +312,8 @@ class Machine:
         self.registry.destroy_all()
         if self.iothread is not None:
             self.iothread.destroy()
+        if self._vcpus is not None:
+            self._vcpus.stop()
         for hook in self._exit_hooks:
             try:
                 hook()

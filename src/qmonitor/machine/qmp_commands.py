@@ -1,4 +1,8 @@
-"""The QMP commands of a ``-M none`` machine that make sense without a guest.
+"""The QMP commands of the machine: its run state, and the guest's shape as configured.
+
+A ``-M none`` machine has no guest; a PC has the vCPUs, balloon and
+devices its command line gave it (:mod:`qmonitor.machine.guest`), and the
+commands that read them answer from that configuration.
 
 Each handler returns its reply with members in the order QEMU's output
 visitor inserts them (the schema's order); the encoder takes care of the
@@ -119,7 +123,19 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("query-cpus-fast", any_thread=True)
     def query_cpus_fast() -> list[dict[str, Any]]:
-        return []
+        from qmonitor.machine.qom import vcpu_path
+
+        smp = machine.options.guest.smp
+        return [
+            {
+                "cpu-index": index,
+                "qom-path": vcpu_path(index),
+                "thread-id": tid,
+                "props": smp.props(index),
+                "target": machine.options.target_arch,
+            }
+            for index, tid in enumerate(machine.vcpu_thread_ids())
+        ]
 
     @cmd("stop")
     def stop() -> None:
@@ -311,15 +327,15 @@ CHARDEV_BACKENDS = (
 #: qmp_query_hotpluggable_cpus (hw/core/machine-qmp-cmds.c) on a machine without CPU hot-plug.
 HOTPLUG_NOT_ENABLED = "The feature 'query-hotpluggable-cpus' is not enabled"
 
-#: A PC's one CPU slot with QEMU's default -smp and -cpu.
-PC_HOTPLUGGABLE_CPUS: tuple[dict[str, Any], ...] = (
-    {
-        "type": "qemu64-x86_64-cpu",
-        "vcpus-count": 1,
-        "props": {"socket-id": 0, "core-id": 0, "thread-id": 0},
-        "qom-path": "/machine/unattached/device[0]",
-    },
-)
+#: qmp_balloon and qmp_query_balloon (softmmu/balloon.c) without a balloon device.
+NO_BALLOON = "No balloon device has been activated"
+#: qmp_balloon's text for a target that is not a size (QERR_INVALID_PARAMETER_VALUE).
+BALLOON_TARGET = "Parameter 'target' expects a size"
+#: The balloon devices QEMU 7.2 has (any of them answers balloon and query-balloon).
+BALLOON_DRIVERS = (
+    "virtio-balloon-pci", "virtio-balloon-pci-transitional",
+    "virtio-balloon-pci-non-transitional", "virtio-balloon-ccw", "virtio-balloon-device",
+)  # fmt: skip
 
 
 def register_device_queries(machine: Machine) -> None:
@@ -358,9 +374,38 @@ def register_device_queries(machine: Machine) -> None:
         return []
 
     def query_hotpluggable_cpus() -> list[dict[str, Any]]:
-        if not machine.options.machine_type.startswith("pc"):
+        from qmonitor.machine.qom import vcpu_path, vcpu_typename
+
+        if not machine.options.has_cpus:
             raise QapiError(HOTPLUG_NOT_ENABLED)
-        return [dict(cpu, props=dict(cpu["props"])) for cpu in PC_HOTPLUGGABLE_CPUS]
+        guest = machine.options.guest
+        slots = []
+        # QEMU prepends each possible CPU: the last slot comes first.
+        for index in reversed(range(guest.smp.maxcpus)):
+            slot: dict[str, Any] = {
+                "type": vcpu_typename(guest),
+                "vcpus-count": 1,
+                "props": guest.smp.props(index),
+            }
+            if index < guest.smp.cpus:
+                slot["qom-path"] = vcpu_path(index)
+            slots.append(slot)
+        return slots
+
+    def balloon(value: int) -> None:
+        if not guest_has_balloon():
+            raise QapiError(NO_BALLOON, ErrorClass.DEVICE_NOT_ACTIVE)
+        if value <= 0:
+            raise QapiError(BALLOON_TARGET)
+        # No guest driver answers: the guest keeps all of its memory.
+
+    def query_balloon() -> dict[str, Any]:
+        if not guest_has_balloon():
+            raise QapiError(NO_BALLOON, ErrorClass.DEVICE_NOT_ACTIVE)
+        return {"actual": machine.options.guest.ram_size}
+
+    def guest_has_balloon() -> bool:
+        return machine.options.guest.has_device(*BALLOON_DRIVERS)
 
     for name, handler in (
         ("query-block", query_block),
@@ -369,8 +414,10 @@ def register_device_queries(machine: Machine) -> None:
         ("query-chardev-backends", query_chardev_backends),
         ("query-hotpluggable-cpus", query_hotpluggable_cpus),
         ("query-iothreads", query_iothreads),
+        ("query-balloon", query_balloon),
     ):
         full.register(bind_command(schema, name, handler, any_thread=True))
+    full.register(bind_command(schema, "balloon", balloon))
 
 
 def register_migration(machine: Machine) -> None:
@@ -404,7 +451,7 @@ def machine_qom(machine: Machine) -> QomTree:
 
     tree: QomTree | None = getattr(machine, "_qmonitor_qom", None)
     if tree is None:
-        tree = QomTree(machine)
+        tree = QomTree(machine, machine.vcpu_records)
         machine._qmonitor_qom = tree  # type: ignore[attr-defined]
     return tree
 

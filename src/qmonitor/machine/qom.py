@@ -1,10 +1,21 @@
-"""The null machine's QOM tree, as ``qom-list`` and ``qom-get`` show it.
+"""The machine's QOM tree, as ``qom-list`` and ``qom-get`` show it.
 
 QEMU 7.2 with ``-M none`` has a small object tree: the root container
 with ``/machine`` (a ``none-machine`` with its containers and the memory
 regions and system bus it always makes), ``/chardevs`` (one child per
-chardev) and, once something asked for it, ``/objects``.  This module
-models that tree with the properties QEMU lists and their values.
+chardev) and, once something asked for it or ``-object`` made one,
+``/objects``.  This module models that tree with the properties QEMU lists
+and their values.
+
+Machine types with CPUs (a PC) have a far larger tree; qmonitor models the
+part clients read: ``/machine`` with the generic machine properties, the
+vCPUs at the paths QEMU gives them in ``/machine/unattached``, the
+``-device`` devices in ``/machine/peripheral`` (by id) and
+``/machine/peripheral-anon``, and the ``-object`` objects (and the RAM
+backend QEMU makes when none is named) in ``/objects``.  A vCPU is the
+one a persona recorded for its CPU model (:class:`RecordedObject`), its
+topology properties and ``-cpu`` options applied, so that ``qom-list`` and
+``qom-get`` agree and match that QEMU.
 
 Listing order follows qom/object.c: properties are iterated instance
 properties first (a GLib string hash table, :class:`~qmonitor.qapi.ghash.StrTable`),
@@ -22,9 +33,10 @@ ambiguous when it does so in more than one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qmonitor.chardev.container import listing_order
 from qmonitor.chardev.socket import SocketChardev
@@ -32,7 +44,10 @@ from qmonitor.qapi.error import ErrorClass, QapiError
 
 if TYPE_CHECKING:
     from qmonitor.chardev.base import Chardev
+    from qmonitor.machine.guest import GuestConfig
     from qmonitor.machine.machine import Machine
+
+log = logging.getLogger(__name__)
 
 # Texts of qom/qom-qmp-cmds.c and qom/object.c (QEMU 7.2).
 DEVICE_NOT_FOUND = "Device '{}' not found"
@@ -106,6 +121,62 @@ class QomObject:
         raise QapiError(PROPERTY_NOT_FOUND.format(self.typename, prop))
 
 
+class QomSource(Protocol):
+    """A recorded object (qmonitor.persona.store.QomRecord): what QEMU showed of it."""
+
+    @property
+    def typename(self) -> str: ...
+    @property
+    def listing(self) -> list[dict[str, Any]]: ...
+    @property
+    def values(self) -> Mapping[str, tuple[Any, tuple[str, str] | None]]: ...
+    @property
+    def children(self) -> Mapping[str, QomSource]: ...
+
+
+class RecordedObject(QomObject):
+    """An object answered from a recording: its listing verbatim, its values as recorded.
+
+    ``overrides`` replace recorded values (a vCPU's place in the topology,
+    ``-cpu`` options); ``typename`` may differ from the recorded one (a
+    CPU model recorded as a stand-in), and recorded error texts follow it.
+    """
+
+    __slots__ = ("overrides", "source")
+
+    def __init__(
+        self,
+        source: QomSource,
+        typename: str | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(typename or source.typename)
+        self.source = source
+        self.overrides = overrides or {}
+        for name, child in source.children.items():
+            self.add(name, RecordedObject(child))
+
+    def listing(self) -> list[dict[str, Any]]:
+        return [dict(entry) for entry in self.source.listing]
+
+    def get(self, prop: str) -> Any:
+        if prop == "type":
+            return self.typename
+        if prop in self.overrides:
+            return self.overrides[prop]
+        child = self.children.get(prop)
+        if child is not None:
+            return child.path()
+        recorded = self.source.values.get(prop)
+        if recorded is None:
+            raise QapiError(PROPERTY_NOT_FOUND.format(self.typename, prop))
+        value, error = recorded
+        if error is not None:
+            cls, desc = error
+            raise QapiError(desc.replace(self.source.typename, self.typename), ErrorClass(cls))
+        return value
+
+
 def _table_order(children: dict[str, QomObject]) -> list[str]:
     """Child names in QEMU's listing order (reverse hash-table order)."""
     return listing_order(children)
@@ -176,23 +247,52 @@ def _socket_addr(chr: SocketChardev) -> dict[str, Any]:
 
 
 class QomTree:
-    """The QOM tree of one null machine."""
+    """The QOM tree of one machine (see the module docstring for what is modelled).
 
-    def __init__(self, machine: Machine) -> None:
+    ``vcpu_records`` are recorded vCPUs by CPU model (a persona's).
+    """
+
+    def __init__(
+        self, machine: Machine, vcpu_records: Mapping[str, QomSource] | None = None
+    ) -> None:
         self.machine = machine
         self.root = QomObject("container")
-        self.modelled = machine.options.machine_type == "none"
-        mach = self.root.add("machine", QomObject("none-machine", _NONE_MACHINE_PROPS))
-        mach.add("peripheral-anon", QomObject("container"))
-        mach.add("peripheral", QomObject("container"))
+        options = machine.options
+        self.modelled = options.machine_type == "none" or options.has_cpus
+        guest = options.guest
+        if options.has_cpus:
+            typename = f"{guest.machine_typename or options.machine_type}-machine"
+            mach = self.root.add("machine", QomObject(typename, _machine_props(guest)))
+        else:
+            mach = self.root.add("machine", QomObject("none-machine", _NONE_MACHINE_PROPS))
+        anon = mach.add("peripheral-anon", QomObject("container"))
+        peripheral = mach.add("peripheral", QomObject("container"))
         unattached = mach.add("unattached", QomObject("container"))
+        if options.has_cpus:
+            for index in range(guest.smp.cpus):
+                cpu = _vcpu_object(guest, index, vcpu_records or {})
+                unattached.add(vcpu_device_name(index), cpu)
         unattached.add("sysbus", QomObject("System", (
             Prop("realized", "bool", False),
             Prop("hotplug-handler", "link<hotplug-handler>", ""),
         )))  # fmt: skip
         unattached.add("system[0]", _memory_region(SYSTEM_MEMORY_SIZE))
         unattached.add("io[0]", _memory_region(IO_MEMORY_SIZE))
+        for device in guest.devices:
+            if device.id is not None:
+                peripheral.add(device.id, _device_object(device.driver))
+            else:
+                anon.add(f"device[{len(anon.children)}]", _device_object(device.driver))
         self.root.add("chardevs", QomObject("container", dynamic=self._chardevs))
+        objects = [(o.qom_type, o.id) for o in guest.objects]
+        backend = dict(guest.machine_props).get("memory-backend")
+        if options.has_cpus and backend is None:
+            # create_default_memdev(): the RAM backend under the machine's default id.
+            objects.append(("memory-backend-ram", DEFAULT_RAM_ID))
+        if objects:
+            root = self.objects_root()
+            for qom_type, ident in objects:
+                root.add(ident, QomObject(qom_type))
 
     def _chardevs(self, container: QomObject) -> dict[str, QomObject]:
         out = {}
@@ -244,6 +344,138 @@ class QomTree:
         if obj is None:
             raise QapiError(DEVICE_NOT_FOUND.format(path), ErrorClass.DEVICE_NOT_FOUND)
         return obj.get(prop)
+
+
+#: The id of the RAM backend a PC makes when ``-machine memory-backend`` is absent.
+DEFAULT_RAM_ID = "pc.ram"
+
+#: The properties every device has (hw/core/qdev.c), with a device's values
+#: once realized: (name, type, value).
+_DEVICE_PROPS = (
+    Prop("parent_bus", "link<bus>", ""),
+    Prop("realized", "bool", True),
+    Prop("hotplugged", "bool", False),
+    Prop("hotpluggable", "bool", True),
+)
+
+
+def vcpu_device_name(index: int) -> str:
+    """Where a PC puts vCPU ``index`` in ``/machine/unattached``.
+
+    The first vCPU is ``device[0]``; the machine then makes the
+    ``kvmvapic`` (``device[1]``) before the other vCPUs.
+    """
+    return f"device[{index if index == 0 else index + 1}]"
+
+
+def vcpu_path(index: int) -> str:
+    """The QOM path of vCPU ``index``."""
+    return f"/machine/unattached/{vcpu_device_name(index)}"
+
+
+def vcpu_typename(guest: GuestConfig) -> str:
+    """The QOM type of the guest's vCPUs (x86: ``MODEL-x86_64-cpu``)."""
+    return f"{guest.cpu_model}-x86_64-cpu"
+
+
+def _device_object(driver: str) -> QomObject:
+    return QomObject(driver, _DEVICE_PROPS)
+
+
+def _machine_props(guest: GuestConfig) -> tuple[Prop, ...]:
+    """The generic machine properties with the command line's values."""
+    given = dict(guest.machine_props)
+    values: dict[str, Any] = {
+        "memory": {"size": guest.ram_size},
+        "smp": guest.smp.as_qom(),
+    }
+    for name in ("usb", "dump-guest-core", "mem-merge", "graphics", "suppress-vmdesc"):
+        if name in given:
+            values[name] = given[name] in ("on", "yes", "true", "y")
+    if "memory-backend" in given:
+        values["memory-backend"] = f"/objects/{given['memory-backend']}"
+    return tuple(
+        Prop(p.name, p.type, values[p.name]) if p.name in values else p for p in _NONE_MACHINE_PROPS
+    )
+
+
+#: x86 CPU feature properties QEMU 7.2 adds under a second, legacy name
+#: (target/i386/cpu.c); names differing only in ``-``, ``_`` and ``.`` are
+#: aliases too.  A feature set through any of its names reads the same
+#: through all of them.
+FEATURE_ALIASES = {"sse3": "pni", "pclmuldq": "pclmulqdq", "xd": "nx", "ffxsr": "fxsr-opt",
+                   "i64": "lm"}  # fmt: skip
+
+
+def feature_key(name: str) -> str:
+    """The name all aliases of CPU feature ``name`` share."""
+    plain = name.replace("_", "-").replace(".", "-")
+    return FEATURE_ALIASES.get(plain, plain)
+
+
+def _vcpu_overrides(guest: GuestConfig, index: int, source: QomSource | None) -> dict[str, Any]:
+    """A vCPU's values that are not the recorded ones: its place, its ``-cpu`` options.
+
+    A feature turned off is no longer unavailable (``unavailable-features``
+    lists the features asked for that the accelerator cannot give).
+    """
+    out: dict[str, Any] = dict(guest.smp.props(index))
+    out["apic-id"] = guest.smp.apic_id(index)
+    if source is None:
+        return out
+    features: dict[str, list[str]] = {}
+    for name, (value, error) in source.values.items():
+        if error is None and isinstance(value, bool):
+            features.setdefault(feature_key(name), []).append(name)
+    turned_off = set()
+    for name, value in guest.cpu_props:
+        names = features.get(feature_key(name))
+        if names is not None:
+            on = value in ("on", "yes", "true", "y")
+            out.update(dict.fromkeys(names, on))
+            if not on:
+                turned_off.add(feature_key(name))
+            continue
+        recorded = source.values.get(name)
+        if recorded is None or recorded[1] is not None:
+            continue
+        if isinstance(recorded[0], int):
+            try:
+                out[name] = int(value, 0)
+            except ValueError:
+                continue
+        elif isinstance(recorded[0], str):
+            out[name] = value
+    unavailable = source.values.get("unavailable-features")
+    if turned_off and unavailable is not None and isinstance(unavailable[0], list):
+        out["unavailable-features"] = [
+            f for f in unavailable[0] if feature_key(str(f)) not in turned_off
+        ]
+    return out
+
+
+def _vcpu_object(guest: GuestConfig, index: int, records: Mapping[str, QomSource]) -> QomObject:
+    """vCPU ``index``: the recorded vCPU of its model, else a stand-in, else a sketch."""
+    typename = vcpu_typename(guest)
+    source = records.get(guest.cpu_model)
+    if source is None and records:
+        stand_in = next(iter(records))
+        log.info("no recorded vCPU of model %s; answering as %s", guest.cpu_model, stand_in)
+        source = records[stand_in]
+    overrides = _vcpu_overrides(guest, index, source)
+    if source is not None:
+        cpu = RecordedObject(source, typename, overrides)
+        lapic = cpu.children.get("lapic")
+        if isinstance(lapic, RecordedObject) and "id" in lapic.source.values:
+            lapic.overrides["id"] = overrides["apic-id"]  # the local APIC has the vCPU's ID
+        return cpu
+    props = (
+        *_DEVICE_PROPS,
+        Prop("start-powered-off", "bool", False),
+        *(Prop(name, "int32", value) for name, value in guest.smp.props(index).items()),
+        Prop("apic-id", "uint32", overrides["apic-id"]),
+    )
+    return QomObject(typename, props)
 
 
 def _resolve_abs(obj: QomObject, parts: list[str]) -> QomObject | None:

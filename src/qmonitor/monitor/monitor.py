@@ -86,6 +86,18 @@ class MonitorRegistry:
         mon.destroy()
         return False
 
+    def remove(self, mon: Monitor) -> bool:
+        """Take a monitor off the list (its client left for good).
+
+        False when it was not on it: cleanup already took it.
+        """
+        with self.lock:
+            try:
+                self.monitors.remove(mon)
+            except ValueError:
+                return False
+        return True
+
     def snapshot(self) -> list[Monitor]:
         """A copy of the monitor list taken under the lock."""
         with self.lock:

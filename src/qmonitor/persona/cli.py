@@ -24,6 +24,12 @@ def main(argv: Sequence[str], prog: str) -> int:
         choices=("kvm", "tcg"),
         help="record this accelerator (repeatable; default: kvm when usable, and tcg)",
     )
+    rec.add_argument(
+        "--cpu",
+        action="append",
+        metavar="MODEL",
+        help="also record the vCPU of this CPU model (repeatable; default: qemu64, max, host)",
+    )
     rec.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     ns = parser.parse_args(list(argv))
 
@@ -32,7 +38,7 @@ def main(argv: Sequence[str], prog: str) -> int:
             sys.stderr.write(f"{prog} persona: {message}\n")
 
     try:
-        persona = record_persona(ns.qemu, ns.accel, progress)
+        persona = record_persona(ns.qemu, ns.accel, progress, ns.cpu)
         persona.save(ns.output)
     except (RecordError, OSError) as exc:
         sys.stderr.write(f"{prog} persona: {exc}\n")

@@ -8,6 +8,12 @@ modules), the queries of :data:`SIMPLE_QUERIES` and :data:`ARG_QUERIES`,
 and ``qom-list-properties`` for every type; then it kills QEMU.  A request
 that makes QEMU exit is noted and skipped; QEMU is started again and asked
 again what it had been asked, so that its state is as before.
+
+Then, for each CPU model of :func:`vcpu_models` (and those asked for), it
+starts QEMU on a PC machine with that ``-cpu`` (:data:`VCPU_ARGV`) and
+records the first vCPU's object -- ``qom-list`` and a ``qom-get`` of every
+property, and its children likewise: libvirt reads every boolean property
+of the vCPU when a domain starts, to learn which CPU features the guest got.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from qmonitor.persona.serve import UNKNOWN_NAME
-from qmonitor.persona.store import Persona, Reply, Variant
+from qmonitor.persona.store import Persona, QomRecord, Reply, Variant
 
 #: libvirt's capability probe command line (qemu_process.c), without -daemonize
 #: and -pidfile: the recorder keeps QEMU as its child.
@@ -34,6 +40,18 @@ PROBE_ARGV = (
     "-S", "-no-user-config", "-nodefaults", "-nographic", "-machine", "none,accel={accel}",
     "-qmp", "unix:{sock},server=on,wait=off",
 )  # fmt: skip
+
+#: A domain-like command line: a PC machine with one vCPU of model ``{cpu}``.
+VCPU_ARGV = (
+    "-S", "-no-user-config", "-nodefaults", "-nographic", "-machine", "pc,accel={accel}",
+    "-cpu", "{cpu}", "-qmp", "unix:{sock},server=on,wait=off",
+)  # fmt: skip
+
+#: Where QEMU puts the first vCPU of a PC machine.
+VCPU_PATH = "/machine/unattached/device[0]"
+
+#: How deep below the vCPU its children are recorded (its APIC, memory regions).
+VCPU_CHILD_DEPTH = 1
 
 #: Queries without arguments (QEMU's errors are recorded too; CommandNotFound is not).
 SIMPLE_QUERIES = (
@@ -161,11 +179,13 @@ class _QmpConnection:
 class _Qemu:
     """One QEMU process on a probe command line, started on demand."""
 
-    def __init__(self, qemu: str, accel: str, tmp: str) -> None:
+    def __init__(
+        self, qemu: str, accel: str, tmp: str, template: tuple[str, ...] = PROBE_ARGV, cpu: str = ""
+    ) -> None:
         self.qemu = qemu
         self.accel = accel
         self.sock_path = os.path.join(tmp, f"{accel}.sock")
-        self.argv = [a.format(accel=accel, sock=self.sock_path) for a in PROBE_ARGV]
+        self.argv = [a.format(accel=accel, sock=self.sock_path, cpu=cpu) for a in template]
         self.proc: subprocess.Popen[bytes] | None = None
         self.conn: _QmpConnection | None = None
         #: The requests QEMU died of (they are not recorded).
@@ -291,12 +311,55 @@ def record_variant(
     return variant
 
 
+def vcpu_models(accel: str) -> list[str]:
+    """The CPU models recorded by default: QEMU's default, ``max``, and ``host`` under KVM."""
+    return ["qemu64", "max", "host"] if accel == "kvm" else ["qemu64", "max"]
+
+
+def _record_object(proc: _Qemu, path: str, depth: int) -> QomRecord | None:
+    """``qom-list`` the object at ``path`` and ``qom-get`` each of its properties."""
+    listing = proc.ask("qom-list", {"path": path})
+    if listing is None or listing.error is not None:
+        return None
+    record = QomRecord("", list(listing.value))
+    for prop in listing.value:
+        name, kind = str(prop["name"]), str(prop["type"])
+        if kind.startswith("child<"):
+            if depth > 0:
+                child = _record_object(proc, f"{path}/{name}", depth - 1)
+                if child is not None:
+                    record.children[name] = child
+            continue
+        reply = proc.ask("qom-get", {"path": path, "property": name})
+        if reply is None:
+            continue
+        record.values[name] = (reply.value, reply.error)
+    typename = record.values.get("type", (None, None))[0]
+    record.typename = str(typename or "")
+    return record
+
+
+def record_vcpu(qemu: str, accel: str, cpu: str, tmp: str) -> QomRecord | None:
+    """The first vCPU of a PC machine with ``-cpu cpu``, or None if QEMU refused the model."""
+    proc = _Qemu(qemu, accel, tmp, VCPU_ARGV, cpu)
+    try:
+        return _record_object(proc, VCPU_PATH, VCPU_CHILD_DEPTH)
+    except RecordError:
+        return None
+    finally:
+        proc.stop()
+
+
 def record_persona(
     qemu: str,
     accels: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    cpus: list[str] | None = None,
 ) -> Persona:
-    """Record a persona of ``qemu``: one variant per accelerator (default: kvm if usable, tcg)."""
+    """Record a persona of ``qemu``: one variant per accelerator (default: kvm if usable, tcg).
+
+    :param cpus: CPU models whose vCPU to record besides :func:`vcpu_models`.
+    """
     path = shutil.which(qemu) or qemu
     try:
         version = subprocess.run(
@@ -309,10 +372,16 @@ def record_persona(
         accels = ["kvm", "tcg"] if kvm_usable() else ["tcg"]
     with _tempdir() as tmp:
         for accel in accels:
-            persona.variants[accel] = record_variant(path, accel, tmp, progress)
+            variant = persona.variants[accel] = record_variant(path, accel, tmp, progress)
+            for cpu in dict.fromkeys([*vcpu_models(accel), *(cpus or [])]):
+                vcpu = record_vcpu(path, accel, cpu, tmp)
+                if vcpu is not None:
+                    variant.vcpus[cpu] = vcpu
+                elif progress is not None:
+                    progress(f"{accel}: no vCPU of model {cpu} (QEMU refused it)")
             if progress is not None:
-                count = len(persona.variants[accel].replies)
-                progress(f"{accel}: {count} replies recorded")
+                count = len(variant.replies)
+                progress(f"{accel}: {count} replies, vCPUs {', '.join(variant.vcpus)} recorded")
     return persona
 
 

@@ -35,7 +35,7 @@ LIVE_COMMANDS = frozenset(
      "query-migrate-capabilities", "migrate-set-parameters", "query-migrate-parameters",
      "query-migrate", "qom-list", "qom-get", "qom-set", "query-iothreads",
      "query-named-block-nodes", "query-block", "query-blockstats", "query-mice",
-     "query-balloon", "query-pci", "query-memory-devices", "query-memdev", "query-jobs",
+     "query-balloon", "balloon", "query-pci", "query-memory-devices", "query-memdev", "query-jobs",
      "query-block-jobs", "device_add", "device_del", "object-add", "object-del",
      "chardev-add", "chardev-remove", "getfd", "closefd", "add-fd", "remove-fd",
      "query-fdsets", "netdev_add", "netdev_del", "blockdev-add", "blockdev-del",
@@ -107,7 +107,11 @@ def _listed_commands(variant: Variant) -> list[str]:
 
 
 def install_persona(machine: Machine, variant: Variant) -> None:
-    """Let ``machine`` answer as the QEMU ``variant`` was recorded from."""
+    """Let ``machine`` answer as the QEMU ``variant`` was recorded from.
+
+    Its vCPUs become the ones recorded for their CPU model.
+    """
+    machine.vcpu_records = variant.vcpus
     full = machine.commands.full
     names = dict.fromkeys([*variant.commands(), *_listed_commands(variant)])
     recorded = set(variant.commands())

@@ -10,6 +10,13 @@ A variant is one command line the recorder ran, named by its accelerator;
 ``-persona`` picks the one matching the accelerator qmonitor was asked for.
 Each REPLY is ``{"execute": NAME, "arguments": {...}, "return": VALUE}``
 or the same with ``"error": {"class": ..., "desc": ...}``.
+
+A variant may also hold ``"vcpus"``: for each CPU model recorded on a PC
+machine, the vCPU object as ``qom-list`` and ``qom-get`` showed it
+(``{"type": T, "list": [...], "get": {PROP: {"return": V} or {"error":
+{...}}}, "children": {NAME: OBJECT}}``); the machine builds its live vCPUs
+from it, so that ``qom-list`` and ``qom-get`` agree with each other and
+with the recorded QEMU.
 """
 
 from __future__ import annotations
@@ -75,11 +82,55 @@ def wire_to_insertion(value: Any) -> Any:
 
 
 @dataclass(slots=True)
+class QomRecord:
+    """One QOM object as a QEMU showed it: its type, listing, property values and children.
+
+    ``values`` maps each non-child property to ``(value, None)`` or, for a
+    property QEMU could not read, ``(None, (class, desc))``.
+    """
+
+    typename: str
+    listing: list[dict[str, Any]]
+    values: dict[str, tuple[Any, tuple[str, str] | None]] = field(default_factory=dict)
+    children: dict[str, QomRecord] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, (value, error) in self.values.items():
+            if error is not None:
+                values[name] = {"error": {"class": error[0], "desc": error[1]}}
+            else:
+                values[name] = {"return": value}
+        return {
+            "type": self.typename,
+            "list": self.listing,
+            "get": values,
+            "children": {name: child.to_json() for name, child in self.children.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> QomRecord:
+        values: dict[str, tuple[Any, tuple[str, str] | None]] = {}
+        for name, answer in data["get"].items():
+            if "error" in answer:
+                values[name] = (None, (answer["error"]["class"], answer["error"]["desc"]))
+            else:
+                values[name] = (wire_to_insertion(answer["return"]), None)
+        return cls(
+            str(data["type"]),
+            wire_to_insertion(data["list"]),
+            values,
+            {name: cls.from_json(child) for name, child in data.get("children", {}).items()},
+        )
+
+
+@dataclass(slots=True)
 class Variant:
-    """The replies recorded from one command line."""
+    """The replies recorded from one command line, and the vCPUs recorded by CPU model."""
 
     argv: list[str]
     replies: dict[str, Reply] = field(default_factory=dict)
+    vcpus: dict[str, QomRecord] = field(default_factory=dict)
 
     def add(self, reply: Reply) -> None:
         self.replies[request_key(reply.execute, reply.arguments)] = reply
@@ -114,10 +165,7 @@ class Persona:
             "version": FORMAT_VERSION,
             "qemu": self.qemu,
             "qemu-version": self.qemu_version,
-            "variants": {
-                name: {"argv": v.argv, "replies": [r.to_json() for r in v.replies.values()]}
-                for name, v in self.variants.items()
-            },
+            "variants": {name: _variant_json(v) for name, v in self.variants.items()},
         }
 
     def save(self, path: str | Path) -> None:
@@ -145,9 +193,21 @@ class Persona:
                 variant = Variant(list(vdata["argv"]))
                 for rdata in vdata["replies"]:
                     variant.add(Reply.from_json(rdata))
+                for model, odata in vdata.get("vcpus", {}).items():
+                    variant.vcpus[str(model)] = QomRecord.from_json(odata)
                 persona.variants[name] = variant
         except (KeyError, TypeError, AttributeError) as exc:
             raise PersonaError(f"persona '{path}' is malformed: {exc!r}") from None
         if not persona.variants:
             raise PersonaError(f"persona '{path}' has no recorded command line")
         return persona
+
+
+def _variant_json(variant: Variant) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "argv": variant.argv,
+        "replies": [r.to_json() for r in variant.replies.values()],
+    }
+    if variant.vcpus:
+        out["vcpus"] = {model: record.to_json() for model, record in variant.vcpus.items()}
+    return out

@@ -201,4 +201,25 @@ TEXT = r"""##
   'returns': [ 'HotpluggableCPU' ],
   'allow-preconfig': true }
 
+##
+# @balloon:
+#
+# @value: the guest's new memory size, in bytes
+##
+{ 'command': 'balloon', 'data': { 'value': 'int' } }
+
+##
+# @BalloonInfo:
+#
+# @actual: the guest's memory size, in bytes
+##
+{ 'struct': 'BalloonInfo', 'data': { 'actual': 'int' } }
+
+##
+# @query-balloon:
+#
+# Returns: the balloon's state
+##
+{ 'command': 'query-balloon', 'returns': 'BalloonInfo' }
+
 """

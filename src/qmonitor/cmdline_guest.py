@@ -1,0 +1,143 @@
+"""The guest's options of QEMU's command line: ``-cpu``, ``-smp``, ``-m`` and ``-device``.
+
+QEMU 7.2 reads each of these in its option loop and acts on them later:
+``-m`` is a QemuOpts list (implied ``size``, a bare number meaning MiB)
+whose bad sizes stop QEMU at the option's location; ``-smp`` merges into
+one QemuOpts list that becomes the machine's ``smp`` property, visited as
+an SMPConfiguration (errors without a location); ``-cpu`` is a model name
+and a comma list of features and properties, applied when the vCPUs are
+made; ``-device`` is key=value (QemuOpts, implied ``driver``) or JSON.
+The functions here parse them into what :class:`~qmonitor.machine.guest.GuestConfig`
+holds, with QEMU's texts for what QEMU rejects while parsing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from qmonitor.machine.guest import GuestDevice, SmpConfig, TopologyError
+from qmonitor.qemuopts import (
+    Diagnostic,
+    OptDesc,
+    OptsListSpec,
+    OptType,
+    QemuOptsError,
+    parse_size,
+)
+
+# Texts of util/qemu-option.c, qapi/qobject-input-visitor.c and softmmu/vl.c.
+JSON_PARSE_ERROR: Final = "JSON parse error, premature EOI"
+MISSING: Final = "Parameter '{}' is missing"
+SMP_UNEXPECTED: Final = "Parameter 'smp.{}' is unexpected"
+SMP_INTEGER: Final = "Parameter 'smp.{}' expects integer"
+
+#: ``-m`` (softmmu/vl.c: qemu_mem_opts).
+MEMORY_OPTS: Final = OptsListSpec(
+    "memory",
+    "size",
+    (
+        OptDesc("size", OptType.SIZE),
+        OptDesc("slots", OptType.NUMBER),
+        OptDesc("maxmem", OptType.SIZE),
+    ),
+    merge_lists=True,
+)
+#: ``-smp`` (softmmu/vl.c: qemu_smp_opts): any name, checked as SMPConfiguration.
+SMP_OPTS: Final = OptsListSpec("smp-opts", "cpus", (), merge_lists=True)
+#: SMPConfiguration's members in the order QEMU's visitor reads them.
+SMP_MEMBERS: Final = ("cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus")
+
+MIB: Final = 1 << 20
+
+
+class GuestOptionError(Exception):
+    """QEMU's text for a guest option it rejects; ``located``: printed after the option."""
+
+    def __init__(self, diagnostic: Diagnostic, located: bool = True) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+        self.located = located
+
+
+def ram_size(size: str | None, default: int) -> int:
+    """``-m``'s ``size`` in bytes (parse_memory_options): a bare number is MiB.
+
+    :raises GuestOptionError: a size QEMU cannot parse.
+    """
+    if size is None:
+        return default
+    try:
+        value = parse_size("size", size)
+    except QemuOptsError as exc:
+        raise GuestOptionError(exc.diagnostic) from None
+    if size and size[-1].isdigit():
+        value *= MIB
+    return value or default
+
+
+def smp_config(values: dict[str, str]) -> SmpConfig:
+    """Visit ``-smp``'s options as SMPConfiguration and resolve the topology.
+
+    :raises GuestOptionError: QEMU's text, printed without a location.
+    """
+    numbers: dict[str, int] = {}
+    for name in SMP_MEMBERS:
+        if name not in values:
+            continue
+        try:
+            numbers[name] = int(values[name], 0)
+        except ValueError:
+            raise GuestOptionError(Diagnostic(SMP_INTEGER.format(name)), False) from None
+    for name in values:
+        if name not in SMP_MEMBERS:
+            raise GuestOptionError(Diagnostic(SMP_UNEXPECTED.format(name)), False)
+    try:
+        return SmpConfig.resolve(**numbers)
+    except TopologyError as exc:
+        raise GuestOptionError(Diagnostic(str(exc)), False) from None
+
+
+@dataclass(frozen=True, slots=True)
+class CpuOption:
+    """``-cpu``: the model and its properties (``+feat`` as ``feat=on``)."""
+
+    model: str
+    props: tuple[tuple[str, str], ...] = ()
+
+
+def parse_cpu(arg: str) -> CpuOption:
+    """Split ``-cpu MODEL,+feat,-feat,prop=value`` (x86_cpu_parse_featurestr's forms)."""
+    model, _, rest = arg.partition(",")
+    props: list[tuple[str, str]] = []
+    for item in rest.split(",") if rest else ():
+        if item.startswith("+"):
+            props.append((item[1:], "on"))
+        elif item.startswith("-"):
+            props.append((item[1:], "off"))
+        else:
+            name, eq, value = item.partition("=")
+            props.append((name, value if eq else "on"))
+    return CpuOption(model, tuple(props))
+
+
+def parse_json_device(arg: str) -> tuple[GuestDevice, dict[str, Any]]:
+    """A JSON ``-device``: its driver and id, and all its properties.
+
+    :raises GuestOptionError: QEMU's text for JSON it cannot read or a
+        missing ``driver``.
+    """
+    try:
+        value = json.loads(arg)
+    except ValueError:
+        raise GuestOptionError(Diagnostic(JSON_PARSE_ERROR)) from None
+    if not isinstance(value, dict):
+        raise GuestOptionError(Diagnostic(JSON_PARSE_ERROR))
+    # QEMU reads both with qdict_get_try_str(): a member that is not a
+    # string counts as absent.
+    driver = value.get("driver")
+    if not isinstance(driver, str):
+        raise GuestOptionError(Diagnostic(MISSING.format("driver")))
+    ident = value.get("id")
+    return GuestDevice(driver, ident if isinstance(ident, str) else None), value
