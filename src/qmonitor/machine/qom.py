@@ -234,16 +234,10 @@ def _chardev_object(chr: Chardev) -> QomObject:
             "chardev-socket",
             (
                 Prop("connected", "bool", lambda: chr.be_open),
-                Prop("addr", "SocketAddress", lambda: _socket_addr(chr)),
+                Prop("addr", "SocketAddress", lambda: chr.socket_address),
             ),
         )
     return QomObject(f"chardev-{chr.driver}")
-
-
-def _socket_addr(chr: SocketChardev) -> dict[str, Any]:
-    if chr.path is not None:
-        return {"type": "unix", "path": chr.path}
-    return {"type": "inet", "host": chr.host or "", "port": str(chr.port)}
 
 
 class QomTree:
