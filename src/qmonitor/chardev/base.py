@@ -226,3 +226,11 @@ def _running_in(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
+
+
+def call_on(loop: asyncio.AbstractEventLoop, fn: Callable[[], None]) -> None:
+    """Run ``fn`` on ``loop``: now if this thread runs it, else as soon as it can."""
+    if _running_in(loop):
+        fn()
+    else:
+        loop.call_soon_threadsafe(fn)

@@ -32,7 +32,7 @@ import ssl
 import threading
 from collections.abc import Callable
 
-from qmonitor.chardev.base import ChardevError
+from qmonitor.chardev.base import ChardevError, call_on
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
 
 log = logging.getLogger("qmonitor.chardev")
@@ -153,14 +153,7 @@ class SocketListener(SocketChardev):
         """
         self._handler = handler
         self.loop = loop
-        try:
-            here = asyncio.get_running_loop() is loop
-        except RuntimeError:
-            here = False
-        if here:
-            self._start()
-        else:
-            loop.call_soon_threadsafe(self._start)
+        call_on(loop, self._start)
 
     def _start(self) -> None:
         if self._closed:
@@ -284,14 +277,7 @@ class SocketListener(SocketChardev):
         loop = self.loop
         if loop is None or self._closed or self._accepting:
             return
-        try:
-            here = asyncio.get_running_loop() is loop
-        except RuntimeError:
-            here = False
-        if here:
-            self._listen_for_client()
-        else:
-            loop.call_soon_threadsafe(self._listen_for_client)
+        call_on(loop, self._listen_for_client)
 
     # -- the listener itself -------------------------------------------------
 

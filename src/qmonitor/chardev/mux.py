@@ -41,6 +41,7 @@ from qmonitor.chardev.base import (
     EventHandler,
     ReadHandler,
     WatchCallback,
+    call_on,
 )
 
 #: Frontends per mux (MAX_MUX in chardev/char-mux.h).
@@ -207,14 +208,7 @@ class MuxChardev(Chardev):
         loop = self.loop
         if loop is None or self._closed:
             return
-        try:
-            here = asyncio.get_running_loop() is loop
-        except RuntimeError:
-            here = False
-        if here:
-            self._drain()
-        else:
-            loop.call_soon_threadsafe(self._drain)
+        call_on(loop, self._drain)
 
     @property
     def reading_paused(self) -> bool:

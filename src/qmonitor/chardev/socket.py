@@ -23,7 +23,6 @@ user (SO_PEERCRED); others are disconnected at once.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -34,7 +33,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterator
 
-from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent
+from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent, call_on
 from qmonitor.chardev.fdio import FdChardev
 from qmonitor.chardev.tls import TlsError, TlsSession
 
@@ -406,14 +405,7 @@ class SocketChardev(FdChardev):
         loop = self.loop
         if loop is None:
             return
-        try:
-            here = asyncio.get_running_loop() is loop
-        except RuntimeError:
-            here = False
-        if here:
-            self._ensure_writer()
-        else:
-            loop.call_soon_threadsafe(self._ensure_writer)
+        call_on(loop, self._ensure_writer)
 
     def _ensure_writer(self) -> None:
         wfd = self._wfd
