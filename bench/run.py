@@ -40,6 +40,8 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 LOADGEN_SRC = BENCH / "loadgen.c"
 LOADGEN = BENCH / "build" / "loadgen"
+ECHO_SRC = BENCH / "echo.c"
+ECHO = BENCH / "build" / "echo"
 RESULTS = BENCH / "results" / "latest.json"
 SCALING_PLOT = BENCH / "results" / "scaling.svg"
 
@@ -139,7 +141,17 @@ def make_targets() -> dict[str, Target]:
     return {
         "qemu": Target("qemu", [qemu]),
         "qmonitor": Target("qmonitor", [sys.executable, "-m", "qmonitor"], env=env),
+        "echo": Target("echo", [str(ECHO)]),
     }
+
+
+#: The rows the C echo server is measured for: the QMP socket rows.  It
+#: answers every line at once, so busy-main-loop, HMP, mux and event rows
+#: mean nothing for it, and it does not echo ids (the large row).
+ECHO_ROWS = frozenset(
+    {"seq_unix", "seq_tcp", "seq_unix_p50", "seq_unix_p99", "pipe_unix", "pipe_tcp"}
+    | {"pipe_unix_oob", "clients", "startup", "rss_idle", "rss_per_monitor"}
+)
 
 
 def target_version(t: Target) -> str:
@@ -231,15 +243,20 @@ def vm_rss_kib(pid: int) -> int:
 # ---- loadgen ---------------------------------------------------------------
 
 
-def build_loadgen() -> None:
+def build_c(src: Path, out: Path) -> None:
+    """Compile one of the bench's C programs."""
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
-        sys.exit("run.py: no C compiler (cc) found to build bench/loadgen.c")
-    LOADGEN.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [cc, "-O2", "-Wall", "-Wextra", "-o", str(LOADGEN), str(LOADGEN_SRC)]
+        sys.exit(f"run.py: no C compiler (cc) found to build {src.relative_to(REPO)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [cc, "-O2", "-Wall", "-Wextra", "-o", str(out), str(src)]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if res.returncode != 0:
-        sys.exit(f"run.py: building loadgen failed:\n{res.stderr}")
+        sys.exit(f"run.py: building {out.name} failed:\n{res.stderr}")
+
+
+def build_loadgen() -> None:
+    build_c(LOADGEN_SRC, LOADGEN)
 
 
 def loadgen(args: Sequence[str], limit: float) -> dict[str, Any]:
@@ -352,6 +369,8 @@ def note(msg: str) -> None:
 
 def record(t: Target, key: str, fn: Any) -> None:
     """Run one measurement; a failure leaves the row n/a and says why."""
+    if t.name == "echo" and key not in ECHO_ROWS:
+        return
     try:
         value, detail = fn()
     except BenchError as e:
@@ -759,12 +778,14 @@ def run_target(t: Target, s: Settings) -> None:
             note(f"  {t.name}: {t.status}")
             return
         run_clients(t, s, tmp)
-        run_oob_busy(t, s, tmp)
-        run_mux(t, s, tmp)
-        record(t, "hmp_lines", lambda: run_hmp(t, s))
+        if t.name != "echo":
+            run_oob_busy(t, s, tmp)
+            run_mux(t, s, tmp)
+            record(t, "hmp_lines", lambda: run_hmp(t, s))
         if t.name == "qmonitor":
             run_events(t, s, tmp)
-        run_scaling(t, s, tmp)
+        if t.name != "echo":
+            run_scaling(t, s, tmp)
         record(t, "startup", lambda: run_startup(t, s, tmp))
         try:
             run_memory(t, s, tmp)
@@ -784,19 +805,21 @@ def fmt(v: float | None, digits: int) -> str:
 
 
 def table(targets: dict[str, Target]) -> tuple[str, list[dict[str, Any]]]:
-    q, m = targets["qemu"], targets["qmonitor"]
+    q, m, e = targets["qemu"], targets["qmonitor"], targets["echo"]
     lines = [
-        "| workload | QEMU | qmonitor | ratio (qmonitor/QEMU) |",
-        "|---|---:|---:|---:|",
+        "| workload | QEMU | qmonitor | ratio (qmonitor/QEMU) | C echo server (the limit) |",
+        "|---|---:|---:|---:|---:|",
     ]
     rows = []
     for r in ROWS:
         qv = q.results.get(r.key, {}).get("value")
         mv = m.results.get(r.key, {}).get("value")
+        ev = e.results.get(r.key, {}).get("value")
         ratio = mv / qv if qv and mv is not None else None
         label = f"{r.label} ({r.unit}, {r.better} is better)"
         rtxt = "n/a" if ratio is None else f"{ratio:.2f}x"
-        lines.append(f"| {label} | {fmt(qv, r.digits)} | {fmt(mv, r.digits)} | {rtxt} |")
+        etxt = fmt(ev, r.digits) if r.key in ECHO_ROWS else "-"
+        lines.append(f"| {label} | {fmt(qv, r.digits)} | {fmt(mv, r.digits)} | {rtxt} | {etxt} |")
         rows.append(
             {
                 "key": r.key,
@@ -806,6 +829,7 @@ def table(targets: dict[str, Target]) -> tuple[str, list[dict[str, Any]]]:
                 "qemu": qv,
                 "qmonitor": mv,
                 "ratio": ratio,
+                "echo": ev,
                 "detail": {
                     name: {k: v for k, v in t.results.get(r.key, {}).items() if k != "value"}
                     for name, t in targets.items()
@@ -820,7 +844,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--quick", action="store_true", help="0.5 s per workload instead of 2 s")
-    ap.add_argument("--only", choices=["qemu", "qmonitor"], help="measure one target only")
+    ap.add_argument("--only", choices=["qemu", "qmonitor", "echo"], help="measure one target only")
     args = ap.parse_args(argv)
 
     s = (
@@ -833,6 +857,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = make_targets()
     try:
         build_loadgen()
+        build_c(ECHO_SRC, ECHO)
         compileall.compile_dir(REPO / "src" / "qmonitor", quiet=1)
         for name, t in targets.items():
             if args.only and name != args.only:

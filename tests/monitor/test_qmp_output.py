@@ -289,3 +289,40 @@ def test_events_raised_in_a_run_of_queries_keep_their_place() -> None:
         setup=setup,
     )
     assert ids(chr)[:6] == [1, "X_QUERY_EVENT", 2, 3, "X_QUERY_EVENT", 4]
+
+
+def test_a_run_read_by_the_short_road_answers_as_requests_one_by_one() -> None:
+    """Requests after the first of a run are read without building them; the
+    replies must still be those of the same requests sent one at a time,
+    whatever comes in the middle (unknown or not plain commands, odd ids)."""
+
+    def setup(machine: Machine, chr: CountingChardev) -> None:
+        def fail() -> None:
+            from qmonitor.qapi.error import QapiError
+
+            raise QapiError("failed here")
+
+        machine.commands.full.register(QmpCommand("x-fail", fail, any_thread=True))
+
+    requests = [
+        b'{"execute":"query-status","id":1}',
+        b'{"execute":"query-name","id":-123456789012345678}',
+        b'{"execute":"x-nope","id":"a b"}',
+        b'{"execute":"x-fail","id":"f"}',
+        b'{"execute":"x-fail","id":0}',
+        b' { "execute" : "query-status" } ',
+        b'{"execute":"stop","id":2}',
+        b'{"execute":"query-status","id":"s"}',
+        b'{"execute":"cont","id":1.5}',
+        b'{"execute":"query-status","id":[1]}',
+        b'{"execute":"x-fail"}',
+    ]
+    together = run(b"".join(requests), setup=setup)
+    apart = run(*requests, setup=setup, settle=0.8)
+
+    def replies(chr: CountingChardev) -> list[bytes]:
+        lines = b"".join(chr.calls).split(b"\r\n")
+        return [line for line in lines if line and b'"event"' not in line]
+
+    assert replies(together) == replies(apart)
+    assert len(replies(together)) == len(requests)

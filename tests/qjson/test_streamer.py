@@ -71,9 +71,39 @@ class TokenStreamer(SlowStreamer):
         return False
 
 
+def plain_first_events(data: bytes, chunk: int | None = None) -> list[Any]:
+    """:func:`events`, asking :meth:`JsonStreamer.next_plain` first each time.
+
+    Checks on the way that a request it reads has an id text that is what
+    QEMU writes for the id, and that when it declines it consumed nothing.
+    """
+    s = JsonStreamer()
+    out: list[Any] = []
+    step = chunk or max(len(data), 1)
+    for i in range(0, len(data), step):
+        s.feed(data[i : i + step])
+        while True:
+            before = s.buffered
+            plain = s.next_plain()
+            if plain is not None:
+                name, id_text = plain
+                request = streamer_mod.plain_request(name, id_text)
+                assert id_text is None or encode(request["id"]) == id_text
+                out.append(request)
+                continue
+            assert s.buffered == before
+            ev = s.next_event()
+            if ev is NEED_DATA:
+                break
+            out.append(ev.value if isinstance(ev, JsonMessage) else ("error", ev.message))
+    return out
+
+
 def all_paths(data: bytes) -> list[Any]:
     """Events of ``data``, after checking that every path gives the same."""
     whole = events(data)
+    assert plain_first_events(data) == whole
+    assert plain_first_events(data, chunk=1) == whole
     assert events(data, streamer=NoSimpleStreamer()) == whole
     assert events(data, streamer=SlowStreamer()) == whole
     assert events(data, streamer=TokenStreamer()) == whole
@@ -163,6 +193,26 @@ def test_next_event_reads_no_further_than_the_message(first: bytes) -> None:
     s.feed(b"3}")
     ev = s.next_event()
     assert isinstance(ev, JsonMessage) and ev.value == {"c": 3}
+
+
+def test_next_plain_reads_the_common_request_only() -> None:
+    s = JsonStreamer()
+    s.feed(b' {"execute": "query-status", "id": -12} {"execute":"a","id":"x y"}{"execute":"b"}')
+    assert s.next_plain() == ("query-status", "-12")
+    assert s.next_plain() == ("a", '"x y"')
+    assert s.next_plain() == ("b", None)
+    assert s.next_plain() is None and s.buffered == 0
+    for other in (b'{"execute":"a","id":1.5}', b'{"execute":"a","arguments":{}}', b"[1]"):
+        s.feed(other)
+        assert s.next_plain() is None and s.buffered == len(other)
+        assert isinstance(s.next_event(), JsonMessage)
+    # Not at the start of a value: the long road has the half-read one.
+    s.feed(b'{"execute":')
+    assert s.next_event() is NEED_DATA and s.next_plain() is None
+    s.feed(b'"a"}{"execute":"b"}')
+    assert s.next_plain() is None
+    assert s.next_event() == JsonMessage({"execute": "a"})
+    assert s.next_plain() == ("b", None)
 
 
 def test_byte_after_a_number_is_lexed_in_the_same_step() -> None:

@@ -23,16 +23,18 @@ from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.mainloop import big_lock
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry, encode_output
 from qmonitor.qapi.commands import (
+    ID_FROM_TEXT,
     QmpCommand,
     QmpCommandList,
     current_monitor_var,
     is_oob,
-    plain_reply,
+    plain_reply_text,
     qmp_dispatch,
     run_plain,
 )
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, NeedData, encode
+from qmonitor.qjson.streamer import plain_request
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -225,7 +227,7 @@ class MonitorQMP(Monitor):
             self.uncork()
         return self._backlogged and len(self.outbuf) < REPLY_BACKLOG_LIMIT
 
-    def _plain_burst(self, ev: JsonMessage) -> JsonMessage | JsonParseError | NeedData | None:
+    def _plain_burst(self, first: JsonMessage) -> JsonMessage | JsonParseError | NeedData | None:
         """Answer a run of plain queries here, under one hold of the big lock.
 
         The requests that :meth:`QmpDispatcher.try_run_here` would answer by
@@ -238,15 +240,15 @@ class MonitorQMP(Monitor):
         dispatcher = self.dispatcher
         bql = dispatcher.bql
         if bql is None or self.pretty or self.negotiating:
-            return ev
+            return first
         find = self.commands.find
         next_event = self.streamer.next_event
         if not bql.acquire(blocking=False):
-            return ev
+            return first
         try:
             # As try_run_here: nothing queued or running that this could overtake.
             if dispatcher._busy or dispatcher._shutdown or self.qmp_requests:
-                return ev
+                return first
             var = current_monitor_var()
             token = var.set(self)
             # Replies of the run go out together, in order, when it ends;
@@ -258,15 +260,17 @@ class MonitorQMP(Monitor):
             held = len(self.outbuf)
             plain: dict[str, QmpCommand] = {}
             answered = 0
+            next_plain = self.streamer.next_plain
+            ev: JsonMessage | None = first
             try:
+                # The first request came parsed; those after it are read by
+                # the short road while they are plain, by the long one else.
+                # ``ev`` is None for one read by the short road.
+                shape = _plain_shape(first.value)
+                if shape is None:
+                    return first
+                name, id_text, req_id = shape
                 while True:
-                    req = ev.value
-                    if type(req) is not dict:
-                        return ev
-                    name = req.get("execute")
-                    size = len(req)
-                    if type(name) is not str or not (size == 1 or (size == 2 and "id" in req)):
-                        return ev
                     cmd = plain.get(name)
                     if cmd is None:
                         cmd = find(name)
@@ -277,9 +281,9 @@ class MonitorQMP(Monitor):
                             or cmd.args is not None
                             or not cmd.enabled
                         ):
-                            return ev
+                            return ev or JsonMessage(plain_request(name, id_text))
                         plain[name] = cmd
-                    text = plain_reply(cmd, req)
+                    text = plain_reply_text(cmd, id_text, req_id)
                     if events:
                         # An event came while the command ran: it goes after
                         # the replies before and before this one.
@@ -294,10 +298,20 @@ class MonitorQMP(Monitor):
                         or held >= REPLY_BACKLOG_LIMIT
                     ):
                         return None
+                    short = next_plain()
+                    if short is not None:
+                        name, id_text = short
+                        req_id = ID_FROM_TEXT
+                        ev = None
+                        continue
                     nxt = next_event()
                     if type(nxt) is not JsonMessage:
                         return nxt
                     ev = nxt
+                    shape = _plain_shape(nxt.value)
+                    if shape is None:
+                        return ev
+                    name, id_text, req_id = shape
             finally:
                 var.reset(token)
                 self._release_held(texts, events, done=True)
@@ -404,6 +418,22 @@ class MonitorQMP(Monitor):
     def respond_error(self, message: str) -> None:
         """Answer a parse error (no id: QEMU cannot know it)."""
         self.send_response({"error": QapiError(message).to_qobject()})
+
+
+def _plain_shape(req: Any) -> tuple[str, str | None, Any] | None:
+    """(NAME, the id's text or None, the id) of ``{"execute": NAME[, "id": ID]}``, else None."""
+    if type(req) is not dict:
+        return None
+    name = req.get("execute")
+    size = len(req)
+    if type(name) is not str:
+        return None
+    if size == 1:
+        return name, None, None
+    if size == 2 and "id" in req:
+        req_id = req["id"]
+        return name, encode(req_id), req_id
+    return None
 
 
 class QmpDispatcher:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import json
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -228,6 +229,26 @@ def run_plain(cmd: QmpCommand, request: dict[str, Any], cur_mon: Monitor | None)
 
 def plain_reply(cmd: QmpCommand, request: dict[str, Any]) -> str | None:
     """:func:`run_plain` with the current monitor already set by the caller."""
+    if "id" not in request:
+        return plain_reply_text(cmd, None)
+    req_id = request["id"]
+    return plain_reply_text(cmd, encode(req_id), req_id)
+
+
+#: plain_reply_text's ``req_id`` when the id is to be read from its text.
+ID_FROM_TEXT: Any = object()
+
+
+def plain_reply_text(
+    cmd: QmpCommand, id_text: str | None, req_id: Any = ID_FROM_TEXT
+) -> str | None:
+    """:func:`plain_reply` for a request whose id is given as the text QEMU writes for it.
+
+    ``id_text`` is None when the request has no id.  The text goes into the
+    reply as it is (see :meth:`JsonStreamer.next_plain`); ``req_id``, the
+    id itself, is needed only for an error reply and is otherwise read back
+    from the text (which must then be an int64 or a plain string).
+    """
     try:
         ret = cmd.handler()
         if type(ret) not in _NOT_AWAITABLE and inspect.isawaitable(ret):
@@ -235,18 +256,25 @@ def plain_reply(cmd: QmpCommand, request: dict[str, Any]) -> str | None:
                 ret.close()
             raise TypeError(f"command {cmd.name} returned an awaitable")
     except QapiError as err:
-        return encode(error_response(err, request.get("id"), "id" in request))
+        return _plain_error(err, id_text, req_id)
     except Exception as exc:  # a handler bug must not cost the client its reply
-        return encode(error_response(internal_error(exc), request.get("id"), "id" in request))
+        return _plain_error(internal_error(exc), id_text, req_id)
     if not cmd.success_response:
         return None
     value = encode({} if ret is None else ret)
-    if "id" not in request:
+    if id_text is None:
         return '{"return": ' + value + "}"
-    req_id = encode(request["id"])
     if _RETURN_FIRST:
-        return _FRAME_OPEN + value + _FRAME_MIDDLE + req_id + _FRAME_CLOSE
-    return _FRAME_OPEN + req_id + _FRAME_MIDDLE + value + _FRAME_CLOSE  # pragma: no cover
+        return _FRAME_OPEN + value + _FRAME_MIDDLE + id_text + _FRAME_CLOSE
+    return _FRAME_OPEN + id_text + _FRAME_MIDDLE + value + _FRAME_CLOSE  # pragma: no cover
+
+
+def _plain_error(err: QapiError, id_text: str | None, req_id: Any) -> str:
+    if id_text is None:
+        return encode(error_response(err, None, False))
+    if req_id is ID_FROM_TEXT:
+        req_id = json.loads(id_text)
+    return encode(error_response(err, req_id, True))
 
 
 def internal_error(exc: BaseException) -> QapiError:

@@ -131,6 +131,14 @@ _ZERO_EXPONENT: Final = re.compile(rb"(?<![0-9.])0[eE]")
 _COMPACT_AT: Final = 1 << 16
 
 
+def plain_request(name: str, id_text: str | None) -> dict[str, JsonValue]:
+    """The request ``{"execute": NAME[, "id": ID]}`` of :meth:`JsonStreamer.next_plain`'s answer."""
+    request: dict[str, JsonValue] = {"execute": name}
+    if id_text is not None:
+        request["id"] = id_text[1:-1] if id_text[0] == '"' else int(id_text)
+    return request
+
+
 class JsonStreamer:
     """QEMU's JSONMessageParser: bytes in (:meth:`feed`), events out (:meth:`next_event`)."""
 
@@ -188,6 +196,26 @@ class JsonStreamer:
         self._consumed(pos)
         return NEED_DATA
 
+    def next_plain(self) -> tuple[str, str | None] | None:
+        """The next event if it is ``{"execute": NAME[, "id": ID]}``, as (NAME, ID's text).
+
+        ID's text is the id as QEMU writes it back (an int64 in its shortest
+        form, or a string of printable ASCII without escapes), None when the
+        request has no id.  None: the next event is something else (or
+        incomplete) and nothing was consumed; :meth:`next_event` takes it.
+        This is :meth:`_simple` without building the request, for a caller
+        that answers runs of such requests.
+        """
+        if self._events or self._tokens or self._lexer.state is not State.START:
+            return None
+        pos = self._pos
+        m = _SIMPLE_REQUEST.match(self._buf, pos, pos + _FAST_MAX)
+        if m is None:
+            return None
+        name, req_id = m.group(1, 2)
+        self._consumed(m.end())
+        return name.decode("ascii"), None if req_id is None else req_id.decode("ascii")
+
     def _consumed(self, pos: int) -> None:
         if pos >= len(self._buf):
             self._buf.clear()
@@ -218,10 +246,10 @@ class JsonStreamer:
         if m is None:
             return None
         name, req_id = m.group(1, 2)
-        request: dict[str, JsonValue] = {"execute": name.decode("ascii")}
-        if req_id is not None:
-            request["id"] = req_id[1:-1].decode("ascii") if req_id[0] == 0x22 else int(req_id)
-        return request, m.end()
+        return (
+            plain_request(name.decode("ascii"), None if req_id is None else req_id.decode("ascii")),
+            m.end(),
+        )
 
     # -- json_message_process_token ------------------------------------------
 
