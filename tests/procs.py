@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 QEMU = shutil.which("qemu-system-x86_64")
 BASE_ARGS = ("-M", "none", "-display", "none", "-nodefaults")
@@ -70,3 +72,55 @@ def running(
                 proc.wait(5)
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def qmp_replies(
+    cmd: Sequence[str],
+    args: Sequence[str],
+    requests: Sequence[dict[str, Any]],
+    cwd: Path,
+    pass_fds: Sequence[int] = (),
+) -> list[bytes]:
+    """Start ``cmd args -qmp unix:CWD/qmp.sock``, send ``requests`` one at a time: the reply lines.
+
+    For comparing QEMU with qmonitor on the same command line, one after
+    the other in the same directory; socket files left in ``cwd`` are removed.
+    """
+    sock = cwd / "qmp.sock"
+    before = set(cwd.iterdir())
+    proc = subprocess.Popen(
+        [*cmd, *args, "-qmp", f"unix:{sock},server=on,wait=off"],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=pass_fds,
+    )
+    try:
+        wait_for_unix_socket(sock, proc, timeout=20)
+        end = time.monotonic() + 10
+        while True:
+            conn = socket.socket(socket.AF_UNIX)
+            try:
+                conn.settimeout(10)
+                conn.connect(str(sock))
+                reader = conn.makefile("rb")
+                if reader.readline():  # the greeting
+                    break
+            except OSError:
+                pass
+            conn.close()
+            if time.monotonic() > end:
+                raise TimeoutError("no greeting")
+            time.sleep(0.05)
+        out = []
+        for request in requests:
+            conn.sendall(json.dumps(request).encode() + b"\n")
+            out.append(reader.readline())
+        conn.close()
+        return out
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        for path in set(cwd.iterdir()) - before:
+            if path.is_socket():
+                path.unlink(missing_ok=True)

@@ -8,15 +8,11 @@ commands libvirt needs are golden cases (tests/golden/qmp/libvirt.json).
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from procs import QEMU, qmonitor_cmd, wait_for_unix_socket
+from procs import QEMU, qmonitor_cmd, qmp_replies
 from qmonitor.machine.migration import CAPABILITIES, MigrationState
 from qmonitor.qapi.error import QapiError
 
@@ -39,40 +35,7 @@ REQUESTS = (
 
 
 def _replies(cmd: list[str], cwd: Path) -> list[bytes]:
-    sock = cwd / "qmp.sock"
-    proc = subprocess.Popen(
-        [*cmd, *ARGS, "-qmp", f"unix:{sock},server=on,wait=off"],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_unix_socket(sock, proc, timeout=20)
-        end = time.monotonic() + 10
-        while True:
-            try:
-                conn = socket.socket(socket.AF_UNIX)
-                conn.settimeout(10)
-                conn.connect(str(sock))
-                reader = conn.makefile("rb")
-                reader.readline()  # the greeting
-                break
-            except (OSError, EOFError):
-                conn.close()
-                if time.monotonic() > end:
-                    raise
-                time.sleep(0.05)
-        out = []
-        for request in REQUESTS:
-            conn.sendall(json.dumps(request).encode() + b"\n")
-            out.append(reader.readline())
-        conn.close()
-        return out
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        for name in ("qmp.sock", "s1.sock", "mx.sock", "hmp.sock"):
-            (cwd / name).unlink(missing_ok=True)
+    return qmp_replies(cmd, ARGS, REQUESTS, cwd)
 
 
 @pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64")
