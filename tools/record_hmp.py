@@ -16,7 +16,14 @@ names (completion, ``help``), so it can only be replayed against an editor
 given QEMU's command table, not compared live with qmonitor's.  One marked
 ``process`` shows what its command line opened (``info chardev``) and is
 replayed against a real process only.  A pty's number (``/dev/pts/N``)
-differs from run to run: it is stored, and compared, as ``N``.
+and a vCPU's thread id (``thread_id=N``) differ from run to run: they are
+stored, and compared, as ``N``.
+
+``--cpu-versions`` records instead what ``info registers`` shows in EDX
+after a reset (the CPUID version) for every x86 CPU model QEMU lists,
+into tests/golden/cpu_versions.json::
+
+    {"format": 1, "qemu": {...}, "accel": "tcg", "versions": {MODEL: "00060fb1", ...}}
 
 On disk (tests/golden/hmp/THEME.json)::
 
@@ -34,6 +41,7 @@ Usage::
 
     python tools/record_hmp.py [--qemu PATH] [--out DIR] [--theme NAME]
                                [-k SUBSTRING] [--print]
+    python tools/record_hmp.py --cpu-versions [--qemu PATH]
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ import re
 import select
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,6 +99,8 @@ TAIL = 256
 REPLAY_TIMEOUT = 30.0
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "golden" / "hmp"
+#: Where ``--cpu-versions`` writes.
+CPU_VERSIONS_FILE = GOLDEN_DIR.parent / "cpu_versions.json"
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,11 @@ UP, DOWN, RIGHT, LEFT = b"\x1b[A", b"\x1b[B", b"\x1b[C", b"\x1b[D"
 
 def _typed(*lines: str) -> tuple[bytes, ...]:
     return tuple(line.encode() + b"\r" for line in lines)
+
+
+def _devices(*drivers: str) -> tuple[str, ...]:
+    """``-device DRIVER`` for each driver."""
+    return tuple(arg for driver in drivers for arg in ("-device", driver))
 
 
 THEMES: dict[str, list[Case]] = {
@@ -646,6 +662,129 @@ THEMES: dict[str, list[Case]] = {
             reference_only=True,
         ),
     ],
+    "guest": [
+        # A PC's guest, as libvirt starts it: its vCPUs (left in their reset
+        # state by -S), CPU slots, balloon, mice and (no) drives.  process:
+        # replayed against a qmonitor started with the case's command line.
+        Case(
+            "pc_vcpus",
+            "info cpus/registers/lapic/mem/tlb, the cpu command, balloon, block, mice",
+            _typed(
+                "info cpus",
+                "info hotpluggable-cpus",
+                "info registers",
+                "info registers -a",
+                "info registers 1",
+                "info registers 2",
+                "info lapic",
+                "info lapic 1",
+                "info lapic 2",
+                "info mem",
+                "info tlb",
+                "cpu 1",
+                "info cpus",
+                "info registers",
+                "info lapic",
+                "info mem",
+                "cpu 2",
+                "cpu -1",
+                "cpu",
+                "cpu 0x100000000",
+                "info cpus",
+                "info balloon",
+                "info block",
+                "info block -n -v",
+                "info block ide0-hd0",
+                "info blockstats",
+                "info mice",
+            ),
+            args=("-M", "pc", "-cpu", "qemu64", "-smp", "2", "-m", "128", "-S", "-accel", "tcg"),
+            process=True,
+        ),
+        Case(
+            "q35_balloon",
+            "a q35 guest with a balloon: its size in MiB",
+            _typed(
+                "info balloon", "info cpus", "info hotpluggable-cpus", "info mice", "info lapic"
+            ),
+            args=("-M", "q35", "-m", "1G", "-device", "virtio-balloon-pci,id=balloon0", "-S"),
+            process=True,
+        ),
+        Case(
+            "topology",
+            "sockets of three cores: empty slots, APIC IDs with a gap",
+            _typed(
+                "info cpus",
+                "info hotpluggable-cpus",
+                "info lapic 3",
+                "info lapic 4",
+                "cpu 3",
+                "info cpus",
+                "info registers",
+                "info lapic",
+            ),
+            args=("-M", "pc", "-smp", "4,sockets=2,cores=3,maxcpus=6", "-S"),
+            process=True,
+        ),
+        Case(
+            "dies",
+            "a die-id in the CPU slots",
+            _typed("info hotpluggable-cpus"),
+            args=("-M", "pc", "-smp", "2,dies=2", "-S"),
+            process=True,
+        ),
+        Case(
+            "kvm",
+            "under KVM the other CPUs are not halted and the APIC is an x2APIC",
+            _typed("info registers -a", "info lapic 1", "info kvm"),
+            args=("-M", "pc", "-smp", "2", "-accel", "kvm", "-S"),
+            process=True,
+        ),
+        Case(
+            "cpu_model",
+            "a named CPU model with its stepping changed: EDX after reset",
+            _typed("info registers", "info hotpluggable-cpus"),
+            args=("-M", "pc", "-cpu", "Haswell-v2,stepping=7", "-S"),
+            process=True,
+        ),
+        Case(
+            "usb_mice",
+            "USB input devices after the PS/2 mouse; keyboards take a number too",
+            _typed("info mice"),
+            args=(
+                "-M",
+                "pc",
+                "-S",
+                *_devices("piix3-usb-uhci", "usb-kbd", "usb-tablet", "usb-mouse"),
+            ),
+            process=True,
+        ),
+        Case(
+            "virtio_mice",
+            "virtio input devices on q35",
+            _typed("info mice"),
+            args=(
+                "-M",
+                "q35",
+                "-S",
+                *_devices("virtio-tablet-pci", "virtio-keyboard-pci", "virtio-mouse-pci"),
+            ),
+            process=True,
+        ),
+        Case(
+            "null_machine",
+            "the same commands on a machine without CPUs",
+            _typed(
+                "cpu 0",
+                "info cpus",
+                "info hotpluggable-cpus",
+                "info block",
+                "info blockstats",
+                "info mice",
+                "info lapic 0",
+            ),
+        ),
+    ],
     "hmc": [
         Case(
             "outputs",
@@ -693,11 +832,13 @@ def from_json_text(value: str) -> bytes:
 
 
 _PTY = re.compile(rb"/dev/pts/[0-9]+")
+#: A vCPU's thread id in ``info cpus``.
+_THREAD_ID = re.compile(rb"thread_id=[0-9]+")
 
 
 def normalize(data: bytes) -> bytes:
-    """A pty's path with its number as ``N``: it differs from run to run."""
-    return _PTY.sub(b"/dev/pts/N", data)
+    """What differs from run to run as ``N``: a pty's number, a vCPU's thread id."""
+    return _THREAD_ID.sub(b"thread_id=N", _PTY.sub(b"/dev/pts/N", data))
 
 
 def store_recv(data: bytes) -> dict[str, Any]:
@@ -907,6 +1048,53 @@ def qemu_identity(qemu: str) -> tuple[str, str]:
     return version, line[len(version) :]
 
 
+def cpu_models(qemu: str) -> list[str]:
+    """The x86 CPU model names ``-cpu help`` lists (aliases included)."""
+    out = subprocess.run(
+        [qemu, "-cpu", "help"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return [line.split()[1] for line in out.splitlines() if line.startswith("x86 ")]
+
+
+_EDX = re.compile(r"EDX=([0-9a-f]{8})")
+
+
+def cpu_version(qemu: str, model: str, accel: str = "tcg") -> str | None:
+    """EDX of vCPU 0 after a reset with ``-cpu MODEL``; None if QEMU refuses the model."""
+    case = Case(
+        model,
+        "",
+        (b"info registers",),
+        kind="hmc",
+        args=("-M", "pc", "-S", "-accel", accel, "-cpu", model),
+    )
+    try:
+        got = record_case(case, [qemu])
+    except DriverError:
+        return None  # e.g. host, which needs KVM
+    match = _EDX.search(str(got["steps"][0]["recv"]))
+    return match.group(1) if match else None
+
+
+def record_cpu_versions(qemu: str, path: Path) -> int:
+    """Record every CPU model's reset EDX into ``path``."""
+    version, package = qemu_identity(qemu)
+    models = cpu_models(qemu)
+    found = goldenlib.run_parallel(models, lambda model: cpu_version(qemu, model))
+    versions = {m: v for m, v in zip(models, found, strict=True) if v is not None}
+    doc = {
+        "format": FORMAT,
+        "qemu": {"binary": os.path.basename(qemu), "version": version, "package": package},
+        "accel": "tcg",
+        "versions": versions,
+    }
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(f"wrote {path} ({len(versions)} models)")
+    return 0
+
+
 def load_theme(path: Path) -> dict[str, Any]:
     """Read one golden file."""
     with path.open(encoding="utf-8") as f:
@@ -933,10 +1121,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", dest="only", default=None)
     parser.add_argument("--theme", action="append", default=None)
     parser.add_argument("--print", action="store_true")
+    parser.add_argument("--cpu-versions", action="store_true")
     opts = parser.parse_args(argv)
     if not opts.qemu:
         print("no qemu-system-x86_64 found", file=sys.stderr)
         return 1
+    if opts.cpu_versions:
+        return record_cpu_versions(opts.qemu, CPU_VERSIONS_FILE)
     version, package = qemu_identity(opts.qemu)
     for theme, cases in THEMES.items():
         if opts.theme and theme not in opts.theme:

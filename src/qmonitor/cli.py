@@ -18,14 +18,12 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
-from qmonitor.chardev.file import FileChardev
 from qmonitor.chardev.listener import SocketListener
 from qmonitor.chardev.mux import MuxChardev
-from qmonitor.chardev.pty import PtyChardev
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
-from qmonitor.chardev.stdio import StdioChardev
 from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
 from qmonitor.daemon import PIDFILE_PREFIX, PidfileError, daemonize, remove_pidfile, write_pidfile
 from qmonitor.machine.extensions import register_extensions
@@ -33,9 +31,12 @@ from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.mainloop import new_main_loop
 from qmonitor.monitor.monitor import Monitor
-from qmonitor.persona.serve import install_persona, recorded_version
-from qmonitor.persona.store import Variant
 from qmonitor.qemuopts import QemuOptsError, check_fd_number
+from qmonitor.sigwatch import SignalWatcher, termination_message
+
+if TYPE_CHECKING:
+    # Personas are loaded only when -persona asks for one (start-up time).
+    from qmonitor.persona.store import Variant
 
 log = logging.getLogger("qmonitor")
 
@@ -113,13 +114,19 @@ def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
                 peer_uid=peer_uid,
             )
         if cfg.backend == "stdio":
+            from qmonitor.chardev.stdio import StdioChardev  # backends load when used
+
             return StdioChardev(label, allow_signal=cfg.get_bool("signal", True))
         if cfg.backend == "pty":
+            from qmonitor.chardev.pty import PtyChardev
+
             return PtyChardev(label)
         if cfg.backend == "file":
             path = opts.get("path")
             if path is None:
                 raise ChardevError("chardev: file: no filename given")
+            from qmonitor.chardev.file import FileChardev
+
             return FileChardev(label, path, append=cfg.get_bool("append", False))
         if cfg.backend in ("null", "vc"):
             return NullChardev(label)
@@ -292,21 +299,30 @@ def close_chardevs(chardevs: dict[str, Chardev]) -> None:
         chr.close()
 
 
-def install_signal_handlers(machine: Machine, prog: str) -> None:
+def install_signal_handlers(
+    machine: Machine, prog: str, watcher: SignalWatcher | None = None
+) -> None:
     """SIGTERM, SIGINT and SIGHUP shut the machine down, as they do QEMU.
 
     Installed before any chardev is opened, as QEMU does: a signal that
-    comes as soon as a socket is there is already handled.
+    comes as soon as a socket is there is already handled.  With a
+    ``watcher`` (the command's own process) the message names the sender
+    as QEMU's does; without one (a machine in someone else's process) the
+    loop's signal handlers take the signals and the sender is not known.
     """
 
-    def on_signal(signum: int) -> None:
+    def on_signal(signum: int, pid: int = 0) -> None:
         # The terminal may be gone (SIGHUP): a failed message must not stop
         # the shutdown.
         with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"{prog}: terminating on signal {signum}\n")
+            sys.stderr.write(termination_message(prog, signum, pid))
             sys.stderr.flush()
         machine.shutdown(ShutdownCause.HOST_SIGNAL)
 
+    if watcher is not None:
+        loop = machine.loop
+        watcher.deliver_to(lambda signum, pid: loop.call_soon_threadsafe(on_signal, signum, pid))
+        return
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             machine.loop.add_signal_handler(signum, on_signal, signum)
@@ -317,17 +333,20 @@ async def _amain(
     prog: str,
     persona: Variant | None = None,
     on_ready: Callable[[], None] | None = None,
+    watcher: SignalWatcher | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
     version = (config.qemu_version, config.package)
     if persona is not None:
+        from qmonitor.persona.serve import install_persona, recorded_version
+
         version = recorded_version(persona) or version
     machine = Machine(machine_options(config, version), loop)
     if config.extensions:
         register_extensions(machine)
     if persona is not None:
         install_persona(machine, persona)
-    install_signal_handlers(machine, prog)
+    install_signal_handlers(machine, prog, watcher)
     chardevs = open_monitors(machine, config, prog)
     if config.qtest is not None:
         qtest_chr = chardevs.get(config.qtest)
@@ -396,8 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{prog}: {exc}\n")
         return 1
     try:
-        with asyncio.Runner(loop_factory=new_main_loop) as runner:
-            return runner.run(_amain(config, prog, *started))
+        # Before any thread starts: the watcher blocks the signals in all.
+        with SignalWatcher() as watcher, asyncio.Runner(loop_factory=new_main_loop) as runner:
+            return runner.run(_amain(config, prog, *started, watcher=watcher))
     except StartupError as exc:
         sys.stderr.write(f"{prog}: {exc}\n")
         return 1

@@ -27,7 +27,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from qmonitor.cmdline_checks import (
     BOOT_OPTS,
@@ -63,15 +63,6 @@ from qmonitor.machine.guest import (
     GuestDevice,
     GuestObject,
 )
-from qmonitor.objects import (
-    ObjectConfig,
-    ObjectError,
-    ObjectHelp,
-    TlsCredsX509,
-    create_objects,
-    parse_object,
-    tls_lookup,
-)
 from qmonitor.qemuopts import (
     ACCEL_OPTS,
     CHARDEV_OPTS,
@@ -94,6 +85,10 @@ from qmonitor.qemuopts import (
     translate_chardev_alias,
 )
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
+
+if TYPE_CHECKING:
+    # -object's module (TLS credentials) is loaded when an -object needs it.
+    from qmonitor.objects import ObjectConfig, TlsCredsX509
 
 # --------------------------------------------------------------------------
 # QEMU's texts (softmmu/vl.c, monitor/monitor.c, chardev/char-fe.c,
@@ -592,6 +587,8 @@ class _Parser:
     def _opt_object(self, arg: str | None, loc: str) -> None:
         """object_option_parse(): checked now, created before the chardevs."""
         assert arg is not None
+        from qmonitor.objects import ObjectError, ObjectHelp, parse_object
+
         try:
             cfg, warnings = parse_object(arg, loc)
         except ObjectHelp as exc:
@@ -606,12 +603,18 @@ class _Parser:
 
     def _create_objects(self) -> None:
         """object_create_early for every object: duplicate ids, credentials loaded."""
+        if not self.objects:
+            return  # none: objects.py need not even be imported
+        from qmonitor.objects import ObjectError, create_objects
+
         try:
             self.tls_creds = create_objects(self.objects).tls
         except ObjectError as exc:
             raise self._fail(Diagnostic(exc.message, exc.hint), exc.where) from None
 
     def _tls_lookup(self, creds_id: str, server: bool) -> str | None:
+        from qmonitor.objects import tls_lookup
+
         return tls_lookup(self.objects, creds_id, server)
 
     def _opt_persona(self, arg: str | None, loc: str) -> None:

@@ -26,14 +26,16 @@ import contextlib
 import errno
 import itertools
 import logging
-import resource
 import socket
-import ssl
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import ChardevError, call_on
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
+
+if TYPE_CHECKING:
+    import ssl
 
 log = logging.getLogger("qmonitor.chardev")
 
@@ -68,6 +70,8 @@ def raise_nofile_limit() -> int:
     does, at start); qmonitor does it only when a multi-client listener is
     created.
     """
+    import resource  # only multi-client listeners need it (start-up time)
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = NOFILE_CEILING if hard == resource.RLIM_INFINITY else hard
     if soft != resource.RLIM_INFINITY and soft < target:

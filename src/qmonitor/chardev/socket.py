@@ -28,14 +28,20 @@ import logging
 import os
 import signal
 import socket
-import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent, call_on
 from qmonitor.chardev.fdio import FdChardev
-from qmonitor.chardev.tls import TlsError, TlsSession
+from qmonitor.sigwatch import unwatched
+
+if TYPE_CHECKING:
+    # TLS (and with it ssl) is loaded by the sockets that use it.
+    import ssl
+
+    from qmonitor.chardev.tls import TlsSession
 
 log = logging.getLogger("qmonitor.chardev")
 
@@ -264,6 +270,8 @@ class SocketChardev(FdChardev):
         fd = conn.fileno()
         self._rfd = self._wfd = fd
         if self._tls_ctx is not None:
+            from qmonitor.chardev.tls import TlsSession
+
             self._tls = TlsSession(self._tls_ctx, server=self.is_server, hostname=self.host or None)
 
     def _peer_allowed(self, conn: socket.socket) -> bool:
@@ -288,6 +296,8 @@ class SocketChardev(FdChardev):
             self._start_reading()
             tls = self._tls
             if tls is not None and not self.is_server and not tls.established:
+                from qmonitor.chardev.tls import TlsError
+
                 with self._write_lock:
                     try:
                         tls.start()
@@ -336,6 +346,8 @@ class SocketChardev(FdChardev):
         tls = self._tls
         if tls is None or not data:
             return data
+        from qmonitor.chardev.tls import TlsError
+
         with self._write_lock:
             try:
                 plain, opened = tls.receive(data)
@@ -599,7 +611,9 @@ def _signals_end_process() -> Iterator[None]:
     for signum, _handler in saved:
         signal.signal(signum, signal.SIG_DFL)
     try:
-        yield
+        # The command's signal watcher (qmonitor.sigwatch) passes them on.
+        with unwatched():
+            yield
     finally:
         for signum, handler in saved:
             signal.signal(signum, handler)

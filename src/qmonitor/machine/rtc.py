@@ -9,7 +9,6 @@ host time, in seconds, and the device's QOM path (as hw/rtc/mc146818rtc.c).
 
 from __future__ import annotations
 
-import calendar
 import time
 from collections.abc import Callable
 from typing import Any
@@ -76,6 +75,8 @@ class MC146818:
         self.cmos[REG_CENTURY] = self._to_reg(tm.tm_year // 100)
 
     def _registers_time(self) -> int:
+        import calendar  # here: only a guest setting the clock needs it (start-up time)
+
         hour_reg = self.cmos[REG_HOURS]
         if self.cmos[REG_B] & REG_B_24H:
             hour = self._from_reg(hour_reg)

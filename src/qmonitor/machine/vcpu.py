@@ -11,8 +11,6 @@ machine to end.  With ``-name debug-threads=on`` QEMU names them
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import threading
 
 #: prctl's option to set the calling thread's name (linux/prctl.h).
@@ -25,6 +23,10 @@ JOIN_TIMEOUT = 5.0
 
 def _set_thread_name(name: str) -> None:
     """Name the calling OS thread (best effort: the name is cosmetic)."""
+    # ctypes only here: most machines never name their threads (start-up time).
+    import ctypes
+    import ctypes.util
+
     with contextlib.suppress(OSError, AttributeError, TypeError):
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)

@@ -7,11 +7,13 @@ hmp-commands.hx and hmp-commands-info.hx), and the handler.  As QEMU does
 at start-up (``sortcmdlist``), both tables are sorted by name; that order
 is the order of ``help`` and ``info``.
 
-Only commands that make sense for a null machine are here.  Any other
-command of QEMU's answers ``unknown command``, as a QEMU built without it
-would.  Handlers print through the monitor they run on and reach the
-machine through it; a handler raises :class:`QapiError` for what QEMU
-reports with ``hmp_handle_error`` (``Error: ...``).
+Only commands that make sense for the machines qmonitor models are here:
+a null machine, and a PC whose guest never runs (the commands that read
+the guest are in :mod:`qmonitor.monitor.hmp_info`).  Any other command of
+QEMU's answers ``unknown command``, as a QEMU built without it would.
+Handlers print through the monitor they run on and reach the machine
+through it; a handler raises :class:`QapiError` for what QEMU reports
+with ``hmp_handle_error`` (``Error: ...``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.chardev.container import listing_order
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
+from qmonitor.monitor import hmp_info
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
@@ -93,29 +96,9 @@ def _prints(text: str) -> HmpHandler:
     return handler
 
 
-#: info mem, info tlb, info lapic (with or without an APIC id): they need a CPU.
-_no_cpu = _prints("No CPU available\n")
-
-
-def _info_registers(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    if args.get("cpustate_all"):
-        return  # one block per CPU, and there is none
-    vcpu = args.get("vcpu", -1)
-    # QEMU reads the id back as a C int.
-    vcpu = (vcpu + 2**31) % 2**32 - 2**31
-    if vcpu >= 0:
-        mon.printf(f"CPU#{vcpu} not available\n")
-    else:
-        mon.printf("No CPU available\n")
-
-
 def _nothing(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    # info cpus, info iothreads: one line per CPU or iothread; there are none.
+    # info iothreads: one line per iothread; there are none.
     return
-
-
-def _info_balloon(mon: MonitorHMP, args: dict[str, Any]) -> None:
-    raise QapiError("No balloon device has been activated")
 
 
 def _info_chardev(mon: MonitorHMP, args: dict[str, Any]) -> None:
@@ -176,7 +159,15 @@ def _sorted(*cmds: HMPCommand) -> tuple[HMPCommand, ...]:
 
 #: The ``info`` sub-commands.
 INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
-    HMPCommand("balloon", "", "", "show balloon information", _info_balloon),
+    HMPCommand("balloon", "", "", "show balloon information", hmp_info.info_balloon),
+    HMPCommand(
+        "block",
+        "nodes:-n,verbose:-v,device:B?",
+        "[-n] [-v] [device]",
+        "show info of one block device or all block devices"
+        " (-n: show named nodes; -v: show details)",
+        hmp_info.info_block,
+    ),
     HMPCommand(
         "block-jobs",
         "",
@@ -184,10 +175,18 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
         "show progress of ongoing block device operations",
         _prints("No active jobs\n"),
     ),
+    HMPCommand("blockstats", "", "", "show block device statistics", hmp_info.info_block),
     HMPCommand("chardev", "", "", "show the character devices", _info_chardev),
-    HMPCommand("cpus", "", "", "show infos for each CPU", _nothing),
+    HMPCommand("cpus", "", "", "show infos for each CPU", hmp_info.info_cpus),
     HMPCommand("dump", "", "", "Display the latest dump status", _prints("Status: none\n")),
     HMPCommand("history", "", "", "show the command line history", _info_history),
+    HMPCommand(
+        "hotpluggable-cpus",
+        "",
+        "",
+        "Show information about hotpluggable CPUs",
+        hmp_info.info_hotpluggable_cpus,
+    ),
     HMPCommand("iothreads", "", "", "show iothreads", _nothing),
     HMPCommand("kvm", "", "", "show KVM information", _info_kvm),
     HMPCommand(
@@ -195,15 +194,15 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
         "apic-id:i?",
         "[apic-id]",
         "show local apic state (apic-id: local apic to read, default is which of current CPU)",
-        _no_cpu,
+        hmp_info.info_lapic,
     ),
-    HMPCommand("mem", "", "", "show the active virtual memory mappings", _no_cpu),
+    HMPCommand("mem", "", "", "show the active virtual memory mappings", hmp_info.info_mem),
     HMPCommand(
         "mice",
         "",
         "",
         "show which guest mouse is receiving events",
-        _prints("No mouse devices connected\n"),
+        hmp_info.info_mice,
     ),
     HMPCommand("name", "", "", "show the current VM name", _info_name),
     HMPCommand("numa", "", "", "show NUMA information", _prints("0 nodes\n")),
@@ -214,13 +213,13 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
         "show the cpu registers (-a: show register info for all cpus;"
         " vcpu: specific vCPU to query; show the current CPU's registers if"
         " no argument is specified)",
-        _info_registers,
+        hmp_info.info_registers,
     ),
     HMPCommand(
         "replay", "", "", "show record/replay information", _prints("Record/replay is not active\n")
     ),
     HMPCommand("status", "", "", "show the current VM status (running|paused)", _info_status),
-    HMPCommand("tlb", "", "", "show virtual to physical memory mappings", _no_cpu),
+    HMPCommand("tlb", "", "", "show virtual to physical memory mappings", hmp_info.info_mem),
     HMPCommand("uuid", "", "", "show the current VM UUID", _info_uuid),
     HMPCommand("version", "", "", "show the version of QEMU", _info_version),
     HMPCommand(
@@ -234,6 +233,7 @@ HMP_CMDS: tuple[HMPCommand, ...] = _sorted(
     HMPCommand("quit|q", "", "", "quit the emulator", _quit),
     HMPCommand("stop|s", "", "", "stop emulation", _stop),
     HMPCommand("cont|c", "", "", "resume emulation", _cont),
+    HMPCommand("cpu", "index:i", "index", "set the default CPU", hmp_info.hmp_cpu),
     HMPCommand("system_reset", "", "", "reset the system", _system_reset),
     HMPCommand("system_powerdown", "", "", "send system power down event", _system_powerdown),
     HMPCommand(

@@ -65,6 +65,7 @@ class Schema:
         self.entities: list[Entity] = []
         self._by_name: dict[str, Entity] = {}
         self._schema_dir = os.path.dirname(fname)
+        self._module_names: dict[str, str] = {}  # file name -> _module_name()
         #: Module names in QEMU's visiting order: builtins (None), main, includes.
         self.modules: list[str | None] = [None, self._module_name(fname)]
         self._predefining = True
@@ -132,7 +133,11 @@ class Schema:
     # Definitions.
 
     def _module_name(self, fname: str) -> str:
-        return os.path.relpath(fname, self._schema_dir)
+        # Asked once per entity, of a handful of files: relpath() is slow.
+        name = self._module_names.get(fname)
+        if name is None:
+            name = self._module_names[fname] = os.path.relpath(fname, self._schema_dir)
+        return name
 
     def _def_entity(self, ent: Entity) -> None:
         assert ent.info is not None or self._predefining

@@ -26,6 +26,8 @@ _STRAY = re.compile(r"[^\[\]{}:,\s'\"]+")
 _ARG_HEAD = re.compile(r"@\S*:\s*")
 _TAG_HEAD = re.compile(r"\S*:\s*")
 _FREEFORM_ARG = re.compile(r"(@\S+:)")
+#: A string's rest with nothing _Lexer._string() would reject or unescape.
+_PLAIN_STRING = re.compile(r"[\x20-\x26\x28-\x5b\x5d-\x7e]*'")
 _SECTION_TAGS = frozenset(
     {"Returns:", "Since:", "Note:", "Notes:", "Example:", "Examples:", "TODO:"}
 )
@@ -70,6 +72,8 @@ class _Lexer:
             self.pos = self.cursor
             self.cursor += 1
             self.val = None
+            if tok == " ":
+                continue  # the commonest character: nothing more to test
             if tok == "#":
                 if src[self.cursor] == "#":
                     skip_comment = False  # a documentation comment
@@ -82,11 +86,11 @@ class _Lexer:
             elif tok == "'":
                 self.val = self._string()
                 return
-            elif src.startswith("true", self.pos):
+            elif tok == "t" and src.startswith("true", self.pos):
                 self.val = True
                 self.cursor += 3
                 return
-            elif src.startswith("false", self.pos):
+            elif tok == "f" and src.startswith("false", self.pos):
                 self.val = False
                 self.cursor += 4
                 return
@@ -104,6 +108,11 @@ class _Lexer:
                 raise self.error(f"stray '{match.group(0) if match else tok}'")
 
     def _string(self) -> str:
+        # Most strings are printable ASCII without escapes: one match.
+        plain = _PLAIN_STRING.match(self.src, self.cursor)
+        if plain is not None:
+            self.cursor = plain.end()
+            return plain.group()[:-1]
         chars: list[str] = []
         escaped = False
         while True:

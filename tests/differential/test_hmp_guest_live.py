@@ -1,0 +1,73 @@
+"""A PC guest's vCPUs in HMP: real QEMU 7.2 and qmonitor with the same command lines.
+
+The recorded guest sessions (tests/golden/hmp/guest.json) are replayed
+live by test_hmp_live.py.  This adds what depends on the host or on the
+CPU model: the reset-state register and local APIC dumps of a sample of
+CPU models under TCG, and ``-cpu host`` and ``-cpu max`` under KVM (the
+host's CPUID version).  Both programs answer ``human-monitor-command``.
+
+Skipped when qemu-system-x86_64 is not installed; the KVM cases also when
+/dev/kvm cannot be opened.  Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from typing import Any
+
+import pytest
+from record_hmp import Case, qemu_identity, qmonitor_command, record_case
+
+QEMU = shutil.which("qemu-system-x86_64")
+pytestmark = [
+    pytest.mark.qemu,
+    pytest.mark.slow,
+    pytest.mark.skipif(QEMU is None, reason="qemu-system-x86_64 is not installed"),
+]
+
+#: Commands whose output depends on the CPU model and the accelerator.
+LINES = (b"info registers -a", b"info lapic", b"info lapic 1", b"info mem", b"info cpus")
+#: CPU models from each vendor and age, versioned and aliased names included.
+MODELS = ("qemu64", "qemu32", "486", "Haswell-noTSX", "Icelake-Server-v5", "EPYC-Rome", "base")
+
+
+def _kvm_usable() -> bool:
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+@functools.cache
+def _identity() -> tuple[str, str]:
+    assert QEMU is not None
+    return qemu_identity(QEMU)
+
+
+def _answers(binary: list[str], args: tuple[str, ...]) -> list[Any]:
+    case = Case("guest", "", LINES, kind="hmc", args=args)
+    return [step["recv"] for step in record_case(case, binary)["steps"]]
+
+
+def _compare(args: tuple[str, ...]) -> None:
+    assert QEMU is not None
+    theirs = _answers([QEMU], args)
+    ours = _answers(qmonitor_command(*_identity()), args)
+    # info cpus: the thread ids are each process's own.
+    assert [a.split("thread_id=")[0] for a in ours] == [a.split("thread_id=")[0] for a in theirs]
+    assert ours[:-1] == theirs[:-1]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_cpu_model_under_tcg(model: str) -> None:
+    _compare(("-M", "pc", "-smp", "2", "-accel", "tcg", "-cpu", model, "-S"))
+
+
+@pytest.mark.skipif(not _kvm_usable(), reason="/dev/kvm cannot be opened")
+@pytest.mark.parametrize("model", ["host", "max", "qemu64,-x2apic"])
+def test_cpu_model_under_kvm(model: str) -> None:
+    _compare(("-M", "q35", "-smp", "2", "-accel", "kvm", "-cpu", model, "-S"))
