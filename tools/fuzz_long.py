@@ -11,16 +11,25 @@ whose path is printed (``-merge=1`` them into the corpus by hand).  Without
 atheris a seeded mutation loop over the same corpus runs instead.  A failing
 input is written to fuzz-crash-KIND-*.bin in the current folder and the run
 fails.  The last line of each child says how many inputs it tried.
+
+The mutation loop reports progress every ``--progress`` inputs (count,
+seconds, inputs per second, and the slowest input so far) and has a
+watchdog: an input still running after ``--hang`` seconds is written to
+fuzz-hang-KIND-N.bin, every thread's stack is printed, and the run fails.
+``--replay FILE...`` runs saved inputs (crashes, hangs) through a target
+once each and prints how long each took.
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,16 +74,71 @@ def _mutate(rnd: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     return bytes(out[:4096])
 
 
-def run_mutate(kind: str, runs: int) -> int:
+class Watchdog:
+    """Ends the run when one input takes longer than ``limit`` seconds.
+
+    The loop calls :meth:`begin` before each input and :meth:`end` after
+    it; a thread of its own looks once a second.  An input over the limit is
+    written to fuzz-hang-KIND-N.bin and every thread's stack is printed
+    before the process exits with status 3.  faulthandler backs it up (stacks
+    only, then exit) in case the interpreter itself is stuck, so that this
+    thread cannot run: the thread pushes that deadline back at each look.
+    """
+
+    def __init__(self, kind: str, limit: float) -> None:
+        self.kind = kind
+        self.limit = limit
+        self._current: tuple[int, bytes, float] | None = None
+        self._stopped = threading.Event()
+        faulthandler.dump_traceback_later(2 * limit, exit=True)
+        threading.Thread(target=self._watch, name="fuzz-watchdog", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        faulthandler.cancel_dump_traceback_later()
+
+    def begin(self, index: int, data: bytes) -> None:
+        self._current = (index, data, time.monotonic())
+
+    def end(self) -> float:
+        """Seconds the input took."""
+        current, self._current = self._current, None
+        return time.monotonic() - current[2] if current is not None else 0.0
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(1.0):
+            faulthandler.dump_traceback_later(2 * self.limit, exit=True)
+            current = self._current
+            if current is None:
+                continue
+            index, data, since = current
+            if time.monotonic() - since < self.limit:
+                continue
+            hang = Path(f"fuzz-hang-{self.kind}-{index}.bin")
+            hang.write_bytes(data)
+            print(
+                f"{self.kind}: input {index} still running after {self.limit:.0f} s;"
+                f" written to {hang}; stacks follow",
+                file=sys.stderr,
+                flush=True,
+            )
+            faulthandler.dump_traceback(all_threads=True)
+            os._exit(3)
+
+
+def run_mutate(kind: str, runs: int, progress: int = 10_000, hang: float = 120.0) -> int:
     """A seeded mutation loop (no coverage feedback); returns inputs tried."""
     import fuzz_harness
 
     target = _target(kind)
     pool = fuzz_harness.corpus(kind) or [b""]
     rnd = random.Random(int(os.environ.get("QMONITOR_FUZZ_SEED", "0")))
+    watchdog = Watchdog(kind, hang)
     started = time.monotonic()
+    slowest = (0.0, -1)
     for i in range(runs):
         data = _mutate(rnd, rnd.choice(pool), pool)
+        watchdog.begin(i, data)
         try:
             target(data)
         except BaseException:
@@ -82,10 +146,39 @@ def run_mutate(kind: str, runs: int) -> int:
             crash.write_bytes(data)
             print(f"{kind}: failing input written to {crash}", flush=True)
             raise
-        if i % 50_000 == 0 and i:
-            print(f"{kind}: {i} inputs, {time.monotonic() - started:.0f} s", flush=True)
-    print(f"{kind}: done, {runs} inputs in {time.monotonic() - started:.0f} s", flush=True)
+        slowest = max(slowest, (watchdog.end(), i))
+        if progress and i % progress == 0 and i:
+            spent = time.monotonic() - started
+            print(
+                f"{kind}: {i} inputs, {spent:.0f} s, {i / spent:.0f}/s,"
+                f" slowest input {slowest[1]} ({slowest[0]:.2f} s)",
+                flush=True,
+            )
+    watchdog.stop()
+    spent = time.monotonic() - started
+    print(
+        f"{kind}: done, {runs} inputs in {spent:.0f} s,"
+        f" slowest input {slowest[1]} ({slowest[0]:.2f} s)",
+        flush=True,
+    )
     return runs
+
+
+def replay(kind: str, files: list[str]) -> int:
+    """Run each saved input once; 1 if any failed."""
+    target = _target(kind)
+    failed = 0
+    for name in files:
+        data = Path(name).read_bytes()
+        started = time.monotonic()
+        try:
+            target(data)
+        except Exception as err:
+            failed += 1
+            print(f"{name}: FAILED after {time.monotonic() - started:.2f} s: {err!r:.2000}")
+        else:
+            print(f"{name}: ok in {time.monotonic() - started:.2f} s")
+    return 1 if failed else 0
 
 
 def run_atheris(kind: str, runs: int) -> None:
@@ -121,8 +214,20 @@ def main() -> int:
         "--runs", type=int, default=int(os.environ.get("QMONITOR_FUZZ_EXAMPLES", 1_000_000))
     )
     parser.add_argument("--engine", choices=("atheris", "mutate"), default=None)
+    parser.add_argument(
+        "--progress", type=int, default=10_000, help="report every N inputs (mutate)"
+    )
+    parser.add_argument(
+        "--hang", type=float, default=120.0, help="seconds one input may take (mutate)"
+    )
+    parser.add_argument("--replay", nargs="+", metavar="FILE", help="run saved inputs once")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.replay:
+        if args.kind == "all":
+            parser.error("--replay needs a target: json, qmp or hmp")
+        _paths()
+        return replay(args.kind, args.replay)
     engine = args.engine
     if engine is None:
         try:
@@ -135,12 +240,13 @@ def main() -> int:
         _paths()
         if engine == "atheris":
             run_atheris(args.kind, args.runs)
-        run_mutate(args.kind, args.runs)
+        run_mutate(args.kind, args.runs, args.progress, args.hang)
         return 0
     kinds = KINDS if args.kind == "all" else (args.kind,)
     failed = False
     for kind in kinds:
         cmd = [sys.executable, __file__, kind, "--runs", str(args.runs), "--engine", engine]
+        cmd += ["--progress", str(args.progress), "--hang", str(args.hang)]
         print(f"== {kind} ({engine}, {args.runs} inputs)", flush=True)
         rc = subprocess.run([*cmd, "--child"], check=False).returncode
         failed = failed or rc != 0

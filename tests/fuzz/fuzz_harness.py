@@ -117,11 +117,20 @@ def check_streamer(data: bytes) -> None:
 class _MachineThread:
     """A null machine whose main loop runs on a thread of its own."""
 
-    def __init__(self, setup: Callable[[Machine], None], options: MachineOptions) -> None:
+    def __init__(
+        self,
+        setup: Callable[[Machine], None],
+        options: MachineOptions,
+        on_shutdown: Callable[[], None] | None = None,
+    ) -> None:
         self.machine: Machine | None = None
         self.shutdowns: list[ShutdownCause] = []
+        #: What escaped into an event loop (a callback that raised): a bug,
+        #: even when the monitor still answers afterwards.
+        self.errors: list[str] = []
         self._setup = setup
         self._options = options
+        self._on_shutdown = on_shutdown
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._main, name="fuzz-machine", daemon=True)
@@ -135,9 +144,24 @@ class _MachineThread:
         with asyncio.Runner(loop_factory=new_main_loop) as runner:
             runner.run(self._run())
 
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        err = context.get("exception")
+        what = context.get("message", "")
+        self.errors.append(f"{what}: {err!r}"[:1000] if err is not None else what[:1000])
+        loop.default_exception_handler(context)
+
+    def check(self) -> None:
+        """Fail if anything escaped into an event loop since the last check."""
+        if self.errors:
+            errors, self.errors = self.errors, []
+            raise AssertionError(f"exception in the monitor's loops: {errors}")
+
     async def _run(self) -> None:
         try:
+            asyncio.get_running_loop().set_exception_handler(self._loop_error)
             machine = Machine(self._options)
+            if machine.iothread is not None and machine.iothread.loop is not None:
+                machine.iothread.loop.set_exception_handler(self._loop_error)
 
             # quit must not end a machine that serves many inputs: record it
             # and raise SHUTDOWN as the real one does (tests/fuzz covers the
@@ -145,6 +169,8 @@ class _MachineThread:
             def shutdown(cause: ShutdownCause) -> None:
                 self.shutdowns.append(cause)
                 machine.emit_event("SHUTDOWN", {"guest": cause.by_guest, "reason": cause.value})
+                if self._on_shutdown is not None:
+                    self._on_shutdown()
 
             machine.shutdown = shutdown  # type: ignore[method-assign]
             self._setup(machine)
@@ -166,12 +192,21 @@ class _MachineThread:
 
 
 class LineChardev(FakeChardev):
-    """A fake chardev that wakes a waiter whenever output contains ``marker``."""
+    """A fake chardev that wakes a waiter whenever output contains ``marker``.
+
+    The output of one input can be tens of megabytes (QEMU's line editor
+    redraws the whole line at each key, so a 4,000-byte line echoes
+    quadratically), written in thousands of pieces: each write looks for the
+    marker in what it added only, so a wait costs time linear in the output.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.cond = threading.Condition()
         self.marker = b""
+        self._scanned = 0  # output before this offset has been searched
+        self._at = -1  # where the last marker seen starts
+        self._done = False  # the marker's line is complete
 
     def write(self, data: bytes) -> int:
         with self.cond:
@@ -185,8 +220,21 @@ class LineChardev(FakeChardev):
         marker = self.marker
         if not marker:
             return False
-        at = self.written.rfind(marker)
-        return at >= 0 and (marker.endswith(b" ") or b"\r\n" in self.written[at:])
+        out = self.written
+        start = self._scanned
+        at = out.rfind(marker, max(start - len(marker) + 1, 0))
+        if at >= 0:
+            self._at, self._done = at, marker.endswith(b" ")
+            start = at + 1
+        if self._at >= 0 and not self._done:
+            self._done = out.find(b"\r\n", max(start - 1, self._at)) >= 0
+        self._scanned = len(out)
+        return self._done
+
+    def _expect(self, marker: bytes) -> None:
+        self.written.clear()
+        self.marker = marker
+        self._scanned, self._at, self._done = 0, -1, False
 
     def wait_for(
         self,
@@ -200,8 +248,7 @@ class LineChardev(FakeChardev):
         wait for.  ``abort`` returning true ends the wait early.
         """
         with self.cond:
-            self.written.clear()
-            self.marker = marker
+            self._expect(marker)
         start()
         deadline = time.monotonic() + TIMEOUT
         with self.cond:
@@ -211,12 +258,19 @@ class LineChardev(FakeChardev):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(
-                        f"monitor stopped serving: no {marker!r} in {self.written!r}"
+                        f"monitor stopped serving: no {marker!r} in the "
+                        f"{len(self.written)} bytes written, which end "
+                        f"{tail(self.written)!r}"
                     )
                 self.cond.wait(min(left, 0.05) if abort is not None else left)
             out = bytes(self.written)
             self.marker = b""
             return out
+
+
+def tail(out: bytes | bytearray, size: int = 300) -> bytes:
+    """The end of some output, short enough for an assertion message."""
+    return bytes(out[-size:])
 
 
 # -- QMP -------------------------------------------------------------------------
@@ -282,11 +336,12 @@ class QmpHarness:
                 self._io(self.chr.be_write, piece)
 
         out = self.chr.wait_for(marker, start)
-        assert out.endswith(b"\r\n") and marker in out.rsplit(b"\r\n", 2)[-2], out[-300:]
+        assert out.endswith(b"\r\n") and marker in out.rsplit(b"\r\n", 2)[-2], tail(out)
         lines = out.split(b"\r\n")
-        assert lines[-1] == b"", out[-300:]
+        assert lines[-1] == b"", tail(out)
         replies = [line for line in lines[:-1] if not line.startswith(b'{"timestamp": ')]
         check_replies(full, replies, oob=self.oob)
+        self._mt.check()
         return replies
 
     def fuzz(self, data: bytes) -> None:
@@ -358,8 +413,13 @@ class HmpHarness:
     def _start(self) -> None:
         self.chr = LineChardev()
         self.mon: MonitorHMP | None = None
-        self._mt = _MachineThread(self._setup, MachineOptions())
+        self._mt = _MachineThread(self._setup, MachineOptions(), self._wake)
         self.reconnect()
+
+    def _wake(self) -> None:
+        """quit ran: the waiter need not poll to see it (no more output comes)."""
+        with self.chr.cond:
+            self.chr.cond.notify_all()
 
     def _setup(self, machine: Machine) -> None:
         self.mon = MonitorHMP(machine, self.chr)
@@ -401,10 +461,13 @@ class HmpHarness:
             # quit leaves the monitor suspended while QEMU exits: no more
             # output, as QEMU.  Start a new machine for the next input.
             self.quits += 1
-            self._mt.close()
+            mt = self._mt
+            mt.close()
             self._start()
+            mt.check()
             return out
-        assert out.endswith(end), out[-300:]
+        assert out.endswith(end), tail(out)
+        self._mt.check()
         return out
 
     def fuzz(self, data: bytes) -> None:

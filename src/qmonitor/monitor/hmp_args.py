@@ -172,11 +172,61 @@ class HmpParseError(Exception):
     """Arguments could not be parsed; the message is what the monitor prints."""
 
 
+#: The binary operators and how tightly they bind: QEMU's ``expr_sum`` (+ -),
+#: ``expr_logic`` (& | ^, tighter than + and - there) and ``expr_prod`` (* / %).
+_BINARY = {0x2B: 1, 0x2D: 1, 0x26: 2, 0x7C: 2, 0x5E: 2, 0x2A: 3, 0x2F: 3, 0x25: 3}
+
+
+def _binary(op: int, val: int, val2: int) -> int:
+    """``val op val2`` as QEMU's int64 arithmetic does it."""
+    if op == 0x2B:
+        return _wrap64(val + val2)
+    if op == 0x2D:
+        return _wrap64(val - val2)
+    if op == 0x26:
+        return val & val2
+    if op == 0x7C:
+        return val | val2
+    if op == 0x5E:
+        return val ^ val2
+    if op == 0x2A:
+        return _wrap64(val * val2)
+    if val2 == 0:
+        raise HmpParseError("division by zero\n")
+    # C division truncates toward zero; the remainder takes the dividend's sign.
+    quot = abs(val) // abs(val2) * (1 if (val < 0) == (val2 < 0) else -1)
+    return _wrap64(quot) if op == 0x2F else val - val2 * quot
+
+
+def _unary(ops: list[int], val: int) -> int:
+    """The prefix operators ``ops`` (outermost first) applied to ``val``."""
+    for op in reversed(ops):
+        if op == 0x2D:  # -
+            val = _wrap64(-val)
+        elif op == 0x7E:  # ~
+            val = ~val
+    return val
+
+
+def _reduce(values: list[int], ops: list[int], binding: int) -> None:
+    """Apply the pending operators that bind at least as tightly as ``binding``."""
+    while ops and _BINARY[ops[-1]] >= binding:
+        op = ops.pop()
+        val2 = values.pop()
+        values.append(_binary(op, values.pop(), val2))
+
+
 class _Expr:
     """QEMU's HMP integer expressions (``get_expr``): + - * / % & | ^ ~ ( ) 'c' $reg.
 
     Values are int64 and wrap as QEMU's do.  ``$name`` needs the current
     CPU's registers; the null machine has no CPU, so every name is unknown.
+
+    QEMU parses by recursive descent; this does the same walk with explicit
+    stacks, so that a line nested as deep as the line editor allows (4,000
+    parentheses or signs) is not limited by Python's recursion depth.  Each
+    operator is applied as soon as QEMU's descent would apply it, so errors
+    (division by zero, then a syntax error further on) come in QEMU's order.
     """
 
     def __init__(self, data: bytes, pos: int) -> None:
@@ -192,57 +242,45 @@ class _Expr:
 
     def parse(self) -> int:
         self.pos = skip_spaces(self.data, self.pos)
-        return self.sum()
-
-    def sum(self) -> int:
-        val = self.logic()
-        while (op := self.peek()) in (0x2B, 0x2D):
-            self.next()
-            val2 = self.logic()
-            val = _wrap64(val + val2 if op == 0x2B else val - val2)
-        return val
-
-    def logic(self) -> int:
-        val = self.prod()
-        while (op := self.peek()) in (0x26, 0x7C, 0x5E):
-            self.next()
-            val2 = self.prod()
-            val = val & val2 if op == 0x26 else val | val2 if op == 0x7C else val ^ val2
-        return val
-
-    def prod(self) -> int:
-        val = self.unary()
-        while (op := self.peek()) in (0x2A, 0x2F, 0x25):
-            self.next()
-            val2 = self.unary()
-            if op == 0x2A:
-                val = _wrap64(val * val2)
+        # The levels outside the current parenthesis: each keeps the prefix
+        # operators before its '(' and its own pending values and operators.
+        outer: list[tuple[list[int], list[int], list[int]]] = []
+        prefixes: list[int] = []
+        values: list[int] = []
+        ops: list[int] = []
+        while True:
+            c = self.peek()
+            if c in (0x2B, 0x2D, 0x7E):  # + - ~
+                self.next()
+                prefixes.append(c)
                 continue
-            if val2 == 0:
-                raise HmpParseError("division by zero\n")
-            # C division truncates toward zero; the remainder takes the dividend's sign.
-            quot = abs(val) // abs(val2) * (1 if (val < 0) == (val2 < 0) else -1)
-            val = _wrap64(quot) if op == 0x2F else val - val2 * quot
-        return val
+            if c == 0x28:  # (
+                self.next()
+                outer.append((prefixes, values, ops))
+                prefixes, values, ops = [], [], []
+                continue
+            val = self.primary()
+            while True:
+                values.append(_unary(prefixes, val))
+                op = self.peek()
+                binding = _BINARY.get(op, 0)
+                _reduce(values, ops, binding)
+                if binding:
+                    self.next()
+                    ops.append(op)
+                    prefixes = []
+                    break
+                if not outer:
+                    return values[0]
+                if op != 0x29:
+                    raise HmpParseError("')' expected\n")
+                self.next()
+                val = values[0]
+                prefixes, values, ops = outer.pop()
 
-    def unary(self) -> int:
+    def primary(self) -> int:
+        """A character constant, a register or a number (the rest of ``expr_unary``)."""
         c = self.peek()
-        if c == 0x2B:  # +
-            self.next()
-            return self.unary()
-        if c == 0x2D:  # -
-            self.next()
-            return _wrap64(-self.unary())
-        if c == 0x7E:  # ~
-            self.next()
-            return ~self.unary()
-        if c == 0x28:  # (
-            self.next()
-            val = self.sum()
-            if self.peek() != 0x29:
-                raise HmpParseError("')' expected\n")
-            self.next()
-            return val
         if c == 0x27:  # '
             self.pos += 1
             if not self.peek():
