@@ -240,16 +240,54 @@ def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Char
 
                 add_hmp_monitor(machine, chr)
     except BaseException:
-        # QEMU exit()s here without finalizing its chardevs: socket files stay.
-        for chr in chardevs.values():
-            backend = chr.base if isinstance(chr, MuxChardev) else chr
-            if isinstance(backend, SocketChardev):
-                backend.keep_socket_file()
-            chr.close()
-        if machine.iothread is not None:
-            machine.iothread.destroy()
+        abandon_chardevs(machine, chardevs)
         raise
     return chardevs
+
+
+def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
+    """Close the chardevs of a start-up that failed once they were open.
+
+    QEMU exit()s then without finalizing its chardevs: socket files stay.
+    """
+    for chr in chardevs.values():
+        backend = chr.base if isinstance(chr, MuxChardev) else chr
+        if isinstance(backend, SocketChardev):
+            backend.keep_socket_file()
+        chr.close()
+    if machine.iothread is not None:
+        machine.iothread.destroy()
+
+
+def check_cpu(
+    config: Config, persona: Variant | None = None, warn: Callable[[str], None] | None = None
+) -> None:
+    """Check ``-cpu`` as QEMU does once its chardevs are open; ``warn`` gets QEMU's warnings.
+
+    A persona's recorded ``query-cpu-definitions`` names the models its
+    QEMU has.
+
+    :raises StartupError: with QEMU's text.
+    """
+    if config.cpu_option is None:
+        return
+    from qmonitor.machine.cpu_models import CpuOptionError, check_cpu_option
+
+    models = None
+    if persona is not None:
+        reply = persona.find("query-cpu-definitions", None)
+        if reply is not None and isinstance(reply.value, list):
+            models = {d["name"] for d in reply.value if isinstance(d, dict) and "name" in d}
+    try:
+        check_cpu_option(
+            config.cpu_option,
+            machine_type=config.machine,
+            accel=config.accel,
+            models=models,
+            warn=warn,
+        )
+    except CpuOptionError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def serve_monitors(
@@ -348,6 +386,15 @@ async def _amain(
         install_persona(machine, persona)
     install_signal_handlers(machine, prog, watcher)
     chardevs = open_monitors(machine, config, prog)
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"{prog}: warning: {message}\n")
+
+    try:
+        check_cpu(config, persona, warn)
+    except StartupError:
+        abandon_chardevs(machine, chardevs)
+        raise
     if config.qtest is not None:
         qtest_chr = chardevs.get(config.qtest)
         if qtest_chr is not None:

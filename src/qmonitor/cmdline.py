@@ -59,6 +59,7 @@ from qmonitor.cmdline_keyval import (
 from qmonitor.machine.guest import (
     DEFAULT_CPU_MODEL,
     DEFAULT_RAM_SIZE,
+    MACHINE_CPU_MODELS,
     GuestConfig,
     GuestDevice,
     GuestObject,
@@ -391,6 +392,8 @@ class Config:
     tls_creds: dict[str, TlsCredsX509] = field(default_factory=dict)
     #: The guest: CPUs, memory, devices, objects (qmonitor.machine.guest).
     guest: GuestConfig = field(default_factory=GuestConfig)
+    #: The last ``-cpu`` as given, None without one (checked by check_cpu_option).
+    cpu_option: str | None = None
 
 
 def parse_args(argv: list[str], prog: str) -> Config:
@@ -649,7 +652,11 @@ class _Parser:
             self.guest_devices.append(GuestDevice(driver, opts.id))
 
     def _opt_cpu(self, arg: str | None, loc: str) -> None:
-        """``-cpu``: the last one counts; options after the model are not checked."""
+        """``-cpu``: the last one counts, checked once the chardevs are open.
+
+        The features after the model are checked (check_cpu_option) but
+        change nothing but the CPUID version: recorded as not modelled.
+        """
         assert arg is not None
         self.cpu_arg = arg
         if "," in arg:
@@ -711,7 +718,7 @@ class _Parser:
             smp = smp_config(smp_opts.as_dict() if smp_opts is not None else {})
         except GuestOptionError as exc:
             raise self._fail(exc.diagnostic, "") from None
-        cpu = parse_cpu(self.cpu_arg or DEFAULT_CPU_MODEL)
+        cpu = parse_cpu(self.cpu_arg or MACHINE_CPU_MODELS.get(machine, DEFAULT_CPU_MODEL))
         names = self.name_group.find(None)
         debug_threads = names is not None and names.get_bool("debug-threads", False)
         props = tuple((k, v) for k, v in self.machine_opts.items() if k not in ("type", "accel"))
@@ -890,6 +897,7 @@ class _Parser:
     def _late_stages(self) -> Config:
         self._check_early()
         watchdog_action = self._process_actions()
+        self._cpu_help()
         self._device_help()
         machine = self._select_machine()
         self._check_boot()
@@ -943,6 +951,7 @@ class _Parser:
             objects=tuple(self.objects),
             tls_creds=dict(self.tls_creds),
             guest=guest,
+            cpu_option=self.cpu_arg,
         )
 
     def _process_actions(self) -> str:
@@ -958,6 +967,13 @@ class _Parser:
         if set(values) - {"watchdog"}:
             self.unmodelled.append(opts.loc)
         return values.get("watchdog", "reset")
+
+    def _cpu_help(self) -> None:
+        """qemu_process_help_options(): ``-cpu help`` lists the CPU models, before -device help."""
+        if self.cpu_arg is not None and is_help_option(self.cpu_arg):
+            from qmonitor.machine.cpu_models import cpu_help_text
+
+            raise self._stdout(cpu_help_text())
 
     def _device_help(self) -> None:
         """qemu_process_help_options(): ``-device DRIVER,help`` for the modelled devices."""

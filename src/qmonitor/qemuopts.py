@@ -267,12 +267,15 @@ def parse_number(name: str, value: str) -> int:
 _SIZE_SUFFIXES = {"b": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 
 
-def parse_size(name: str, value: str, warnings: list[Diagnostic] | None = None) -> int:
+def parse_size(
+    name: str, value: str, warnings: list[Diagnostic] | None = None, *, metric: bool = False
+) -> int:
     """Parse a size option as QEMU 7.2's ``parse_option_size`` (``qemu_strtosz``).
 
     A decimal number may carry a fraction only together with a suffix (or a
     fraction of zero); a hexadecimal one never, and a suffix on it draws a
-    deprecation warning.  The suffixes are powers of 1024.
+    deprecation warning.  The suffixes are powers of 1024, or of 1000 when
+    ``metric`` (``qemu_strtosz_metric``, for frequencies).
     """
     invalid = QemuOptsError(
         INVALID_PARAMETER_VALUE.format(name, "a non-negative number below 2^64"), SIZE_HINT
@@ -284,16 +287,16 @@ def parse_size(name: str, value: str, warnings: list[Diagnostic] | None = None) 
     if m is None:
         raise invalid
     hexa, whole, fraction, suffix = m.groups()
-    shift = 10 * _SIZE_SUFFIXES[suffix.lower()] if suffix else 0
+    unit = (1000 if metric else 1024) ** _SIZE_SUFFIXES[suffix.lower()] if suffix else 1
     if hexa is not None:
         if suffix and warnings is not None:
             warnings.append(Diagnostic(SIZE_HEX_SUFFIX_DEPRECATED.format(value), warning=True))
-        number = int(hexa, 16) << shift
+        number = int(hexa, 16) * unit
     else:
         frac = fraction or ""
         if not suffix and frac.strip("0"):
             raise invalid
-        number = (int(whole) << shift) + (int(frac or "0") << shift) // (10 ** len(frac))
+        number = int(whole) * unit + int(frac or "0") * unit // (10 ** len(frac))
     if number >= _U64_LIMIT:
         raise QemuOptsError(SIZE_OUT_OF_RANGE.format(value, name))
     return number

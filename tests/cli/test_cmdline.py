@@ -8,6 +8,7 @@ chardevs ``query-chardev`` listed, and the Config written down below.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import record_cli
 
+from qmonitor.cli import StartupError, check_cpu
 from qmonitor.cmdline import (
     ChardevConfig,
     CmdlineError,
@@ -41,9 +43,22 @@ HELP_CASES = {"help", "help_long"}
 
 
 def replay(case: dict[str, Any]) -> Config:
-    """parse_args() on a recorded vector, emulating the recorded QEMU's version."""
+    """parse_args() on a recorded vector, emulating the recorded QEMU's version.
+
+    Then the checks QEMU makes once its chardevs are open (``-cpu``), as
+    the ``qmonitor`` command makes them: their failures and warnings come
+    back as parse_args() would give them.
+    """
     argv = ["-qmonitor-version", QEMU_VERSION, "-qmonitor-package", QEMU_PACKAGE, *case["argv"]]
-    return parse_args(argv, PROG)
+    config = parse_args(argv, PROG)
+    warnings: list[str] = []
+    try:
+        check_cpu(config, warn=lambda message: warnings.append(f"{PROG}: warning: {message}\n"))
+    except StartupError as exc:
+        raise CmdlineError(
+            "".join([*config.warnings, *warnings, f"{PROG}: {exc}\n"]), 1, "stderr"
+        ) from None
+    return dataclasses.replace(config, warnings=(*config.warnings, *warnings))
 
 
 def test_golden_file_matches_the_recorder() -> None:

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from record_hmp import Case, qemu_identity, qmonitor_command, record_case
+
+from procs import qmp_replies
 
 QEMU = shutil.which("qemu-system-x86_64")
 pytestmark = [
@@ -67,7 +71,38 @@ def test_cpu_model_under_tcg(model: str) -> None:
     _compare(("-M", "pc", "-smp", "2", "-accel", "tcg", "-cpu", model, "-S"))
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("-M", "isapc"), ("-M", "pc", "-cpu", "qemu64,-apic"), ("-M", "pc", "-cpu", "base,apic=on")],
+    ids=["isapc", "no-apic", "apic-on"],
+)
+def test_default_cpu_and_local_apic(args: tuple[str, ...]) -> None:
+    """isapc's default CPU is a 486; a single vCPU without the APIC feature has no local APIC."""
+    _compare((*args, "-accel", "tcg", "-S"))
+
+
 @pytest.mark.skipif(not _kvm_usable(), reason="/dev/kvm cannot be opened")
 @pytest.mark.parametrize("model", ["host", "max", "qemu64,-x2apic"])
 def test_cpu_model_under_kvm(model: str) -> None:
     _compare(("-M", "q35", "-smp", "2", "-accel", "kvm", "-cpu", model, "-S"))
+
+
+def test_human_monitor_command_cpu_index(tmp_path: Path) -> None:
+    """cpu-index picks the current CPU; indexes are C ints (2**32 + 1 is CPU 1)."""
+    assert QEMU is not None
+    requests: list[dict[str, Any]] = [{"execute": "qmp_capabilities"}]
+    for index in (0, 1, 2, -1, 2**32 + 1, 2**63 - 1):
+        arguments = {"command-line": "info cpus", "cpu-index": index}
+        requests.append({"execute": "human-monitor-command", "arguments": arguments})
+    for line in ("info registers", "info lapic", "cpu 0"):
+        arguments = {"command-line": line, "cpu-index": 1}
+        requests.append({"execute": "human-monitor-command", "arguments": arguments})
+    args = ["-M", "pc", "-display", "none", "-nodefaults", "-smp", "2", "-S"]
+
+    def answers(cmd: list[str]) -> list[bytes]:
+        replies = qmp_replies(cmd, args, requests, tmp_path)
+        return [re.sub(rb"thread_id=\d+", b"thread_id=N", r) for r in replies]
+
+    theirs = answers([QEMU])
+    assert b"* CPU #1" in theirs[2]
+    assert answers(qmonitor_command(*_identity())) == theirs

@@ -38,6 +38,7 @@ from qmonitor.monitor.hmp_info import (
     encode_cpuid_version,
     host_cpuid_version,
 )
+from qmonitor.qapi.error import QapiError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 THEME = load_theme(GOLDEN / "hmp" / "guest.json")
@@ -147,6 +148,25 @@ def test_the_current_cpu_belongs_to_one_monitor() -> None:
     shown, other = with_machine(PC2, body)
     assert re.search(rb"\r\n  CPU #0: thread_id=\d+\r\n\* CPU #1: thread_id=\d+\r\n", shown)
     assert other.startswith("* CPU #0:")
+
+
+def test_human_monitor_command_runs_on_the_cpu_it_names() -> None:
+    async def body(machine: Machine) -> list[str]:
+        return [run_hmp_command(machine, "info cpus", i) for i in (0, 1, 2**32 + 1)]
+
+    first, second, wrapped = with_machine(PC2, body)
+    assert first.startswith("* CPU #0:") and "\n  CPU #1:" in first
+    assert second.startswith("  CPU #0:") and "\n* CPU #1:" in second
+    assert wrapped == second
+
+
+@pytest.mark.parametrize("index", [2, -1, 2**63 - 1])
+def test_human_monitor_command_refuses_a_cpu_that_is_not_there(index: int) -> None:
+    async def body(machine: Machine) -> None:
+        with pytest.raises(QapiError, match=r"^Parameter 'cpu-index' expects a CPU number$"):
+            run_hmp_command(machine, "info cpus", index)
+
+    with_machine(PC2, body)
 
 
 def test_registers_of_an_out_of_range_vcpu_read_back_as_a_c_int() -> None:

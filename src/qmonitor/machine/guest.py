@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 DEFAULT_RAM_SIZE = 128 << 20
 #: The CPU model QEMU gives an x86_64 PC when ``-cpu`` is absent.
 DEFAULT_CPU_MODEL = "qemu64"
+#: Machine types with another default CPU model (hw/i386/pc_piix.c: the ISA-only PC).
+MACHINE_CPU_MODELS = {"isapc": "486"}
 
 # Texts of hw/core/machine-smp.c (QEMU 7.2).
 SMP_PRODUCT = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qmonitor.monitor.hmp import MonitorHMP, text
+from qmonitor.monitor.hmp_info import c_int, set_current_cpu
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ def run_hmp_command(machine: Machine, command_line: str, cpu_index: int | None) 
     :func:`qmonitor.monitor.hmp.text`).
     """
     mon = MonitorHMP(machine, None, use_readline=False)
-    if cpu_index is not None:
-        # monitor_set_cpu() fails: the null machine has no CPU.
+    # monitor_set_cpu() takes a C int: the 64-bit index is truncated first.
+    if cpu_index is not None and not set_current_cpu(mon, c_int(cpu_index)):
         raise QapiError(BAD_CPU_INDEX)
     mon.handle_command(command_line)
     return text(bytes(mon.outbuf))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 NO_CPU = "No CPU available\n"
 CPU_NOT_AVAILABLE = "CPU#{} not available\n"
 INVALID_CPU_INDEX = "invalid CPU index\n"
+NO_LAPIC = "local apic state not available\n"
 PAGING_DISABLED = "PG disabled\n"
 NO_MICE = "No mouse devices connected\n"
 
@@ -46,7 +47,7 @@ NO_MICE = "No mouse devices connected\n"
 _current_cpu: weakref.WeakKeyDictionary[MonitorHMP, int] = weakref.WeakKeyDictionary()
 
 
-def _c_int(value: int) -> int:
+def c_int(value: int) -> int:
     """``value`` read back as a C ``int``, as QEMU passes HMP's 64-bit integers on."""
     return (value + 2**31) % 2**32 - 2**31
 
@@ -89,7 +90,7 @@ def set_current_cpu(mon: MonitorHMP, index: int) -> bool:
 
 def hmp_cpu(mon: MonitorHMP, args: dict[str, Any]) -> None:
     """``cpu N``: make vCPU N the monitor's current CPU (hmp_cpu)."""
-    if not set_current_cpu(mon, _c_int(args["index"])):
+    if not set_current_cpu(mon, c_int(args["index"])):
         mon.printf(INVALID_CPU_INDEX)
 
 
@@ -223,6 +224,26 @@ def _has_x2apic(mon: MonitorHMP) -> bool:
     return props.get("x2apic", "on") in ("on", "yes", "true", "y")
 
 
+#: CPU models whose CPUID has no local APIC (QEMU's 486 and base models).
+_NO_APIC_MODELS = frozenset(("486", "486-v1", "base"))
+
+
+def _has_apic(mon: MonitorHMP) -> bool:
+    """Whether the vCPUs have a local APIC (x86_cpu_apic_create).
+
+    Every vCPU gets one when the model's CPUID says APIC or when there is
+    more than one vCPU.
+    """
+    guest = mon.machine.options.guest
+    if guest.smp.cpus > 1:
+        return True
+    feature = "off" if guest.cpu_model in _NO_APIC_MODELS else "on"
+    for name, value in guest.cpu_props:
+        if name == "apic":
+            feature = value
+    return feature in ("on", "yes", "true", "y")
+
+
 def _halted_at_reset(mon: MonitorHMP, index: int) -> bool:
     """TCG halts the application processors until their start-up IPI; KVM does not."""
     return index != 0 and mon.machine.options.accel != "kvm"
@@ -284,7 +305,7 @@ def info_registers(mon: MonitorHMP, args: dict[str, Any]) -> None:
             _registers_of(mon, each)
         return
     if "vcpu" in args:
-        vcpu = _c_int(args["vcpu"])
+        vcpu = c_int(args["vcpu"])
         if vcpu >= 0:
             if vcpu >= count:
                 mon.printf(CPU_NOT_AVAILABLE.format(vcpu))
@@ -328,7 +349,7 @@ def info_lapic(mon: MonitorHMP, args: dict[str, Any]) -> None:
     """``info lapic [apic-id]``: the local APIC of the CPU with that APIC ID, or the current one."""
     index: int | None
     if "apic-id" in args:
-        apic_id = _c_int(args["apic-id"])
+        apic_id = c_int(args["apic-id"])
         smp = mon.machine.options.guest.smp
         found = (i for i in range(_cpu_count(mon)) if smp.apic_id(i) == apic_id)
         index = next(found, None)
@@ -336,8 +357,10 @@ def info_lapic(mon: MonitorHMP, args: dict[str, Any]) -> None:
         index = current_cpu(mon)
     if index is None:
         mon.printf(NO_CPU)
-        return
-    mon.printf(reset_lapic(index, _has_x2apic(mon)))
+    elif not _has_apic(mon):
+        mon.printf(NO_LAPIC)
+    else:
+        mon.printf(reset_lapic(index, _has_x2apic(mon)))
 
 
 def info_mem(mon: MonitorHMP, args: dict[str, Any]) -> None:
