@@ -362,6 +362,8 @@ def play(cmd: list[str], scenario: Scenario, env: dict[str, str] | None = None) 
         time.sleep(0.05)
     log_path = Path(tmp, "qtest.log")
     qtest_log = log_path.read_text() if log_path.exists() else None
+    # What the process left behind: a unix server's socket file stays when it exit()s.
+    sockets_left = sorted(path.name for path in Path(tmp).iterdir() if path.is_socket())
     shutil.rmtree(tmp, ignore_errors=True)
     record: dict[str, Any] = {
         "name": scenario.name,
@@ -374,6 +376,7 @@ def play(cmd: list[str], scenario: Scenario, env: dict[str, str] | None = None) 
         "replies": replies,
         "exit_status": status,
         "stderr": bytes(run.stderr).decode("utf-8", "replace").replace(tmp, "{tmp}"),
+        "sockets_left": sockets_left,
     }
     if qtest_log is not None:
         record["qtest_log"] = qtest_log

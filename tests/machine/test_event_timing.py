@@ -51,6 +51,8 @@ def test_recordings_show_qemus_throttle() -> None:
         (2.3, 2.3),
     ]
     assert RECORDINGS["ib700_poweroff"]["exit_status"] == 0
+    # exit(0) leaves the QMP socket's file (qtest.sock is the recorder's own).
+    assert RECORDINGS["ib700_poweroff"]["sockets_left"] == ["qmp.sock", "qtest.sock"]
 
 
 def _rtc_offset(record: dict[str, Any], data: dict[str, Any]) -> float:
@@ -78,6 +80,8 @@ def compare(gold: dict[str, Any], ours: dict[str, Any]) -> None:
             assert mine.get("data") == theirs.get("data"), what
     assert ours["replies"] == gold["replies"]
     assert ours["exit_status"] == gold["exit_status"]
+    if "sockets_left" in gold:
+        assert ours["sockets_left"] == gold["sockets_left"]
     assert _log_lines(ours["stderr"]) == _log_lines(gold["stderr"])
     if "qtest_log" in gold:
         assert _log_lines(ours["qtest_log"]) == _log_lines(gold["qtest_log"])
