@@ -259,13 +259,23 @@ def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
         machine.iothread.destroy()
 
 
+def _recorded_properties(persona: Variant, typename: str) -> dict[str, str] | None:
+    """A type's properties (name to type) as the persona's QEMU listed them, None if not recorded."""
+    reply = persona.find("qom-list-properties", {"typename": typename})
+    if reply is None or not isinstance(reply.value, list):
+        return None
+    return {
+        p["name"]: p.get("type", "") for p in reply.value if isinstance(p, dict) and "name" in p
+    }
+
+
 def check_cpu(
     config: Config, persona: Variant | None = None, warn: Callable[[str], None] | None = None
 ) -> None:
     """Check ``-cpu`` as QEMU does once its chardevs are open; ``warn`` gets QEMU's warnings.
 
     A persona's recorded ``query-cpu-definitions`` names the models its
-    QEMU has.
+    QEMU has, and ``qom-list-properties`` their properties.
 
     :raises StartupError: with QEMU's text.
     """
@@ -274,16 +284,19 @@ def check_cpu(
     from qmonitor.machine.cpu_models import CpuOptionError, check_cpu_option
 
     models = None
+    properties = None
     if persona is not None:
         reply = persona.find("query-cpu-definitions", None)
         if reply is not None and isinstance(reply.value, list):
             models = {d["name"] for d in reply.value if isinstance(d, dict) and "name" in d}
+        properties = functools.partial(_recorded_properties, persona)
     try:
         check_cpu_option(
             config.cpu_option,
             machine_type=config.machine,
             accel=config.accel,
             models=models,
+            properties=properties,
             warn=warn,
         )
     except CpuOptionError as exc:

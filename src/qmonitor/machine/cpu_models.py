@@ -415,13 +415,16 @@ def check_cpu_option(
     machine_type: str,
     accel: str | None,
     models: Collection[str] | None = None,
+    properties: Callable[[str], dict[str, str] | None] | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> None:
     """Check ``-cpu ARG`` as QEMU 7.2 does on ``machine_type``.
 
-    ``models``: the CPU model names the impersonated QEMU has (default:
-    7.2's).  ``accel`` None is QEMU's default, TCG.  ``warn`` is given
-    QEMU's warnings as they arise, before any error.
+    ``models``: the CPU model names the impersonated QEMU has, and
+    ``properties``: a CPU type's properties (name to QOM type) as it lists
+    them, None where it does not know (default for both: 7.2's).
+    ``accel`` None is QEMU's default, TCG.  ``warn`` is given QEMU's
+    warnings as they arise, before any error.
 
     :raises CpuOptionError: with QEMU's text.
     """
@@ -432,6 +435,11 @@ def check_cpu_option(
     if model not in known:
         raise CpuOptionError(NOT_FOUND.format(model))
     typename = f"{model}-x86_64-cpu"
+    listed = properties(typename) if properties is not None else None
+
+    def kind_of(name: str) -> str | None:
+        return listed.get(name) if listed is not None else property_type(model, name)
+
     warnings: list[str] = []
     plus: list[str] = []
     minus: list[str] = []
@@ -465,13 +473,13 @@ def check_cpu_option(
             warn(warning)
     for name, value in globals_:
         try:
-            _set_global(typename, name, property_type(model, name), value)
+            _set_global(typename, name, kind_of(name), value)
         except CpuOptionError as exc:
             raise CpuOptionError(CANT_APPLY.format(typename, name, value, exc)) from None
     if machine_type == "none":
         # The null machine makes its one vCPU without an APIC ID.
         raise CpuOptionError(NO_APIC_ID)
     for name in plus + minus:
-        _set_feature(typename, name, property_type(model, name))
+        _set_feature(typename, name, kind_of(name))
     if model in _HOST_CPUID and accel not in ("kvm", "hvf"):
         raise CpuOptionError(NEEDS_KVM.format(model))
