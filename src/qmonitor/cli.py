@@ -260,7 +260,7 @@ def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
 
 
 def _recorded_properties(persona: Variant, typename: str) -> dict[str, str] | None:
-    """A type's properties (name to type) as the persona's QEMU listed them, None if not recorded."""
+    """A type's properties (name to type) as the persona's QEMU listed them; None: not recorded."""
     reply = persona.find("qom-list-properties", {"typename": typename})
     if reply is None or not isinstance(reply.value, list):
         return None

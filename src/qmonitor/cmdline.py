@@ -243,7 +243,8 @@ _MODELLED: dict[str, bool] = {
     "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
     "qmonitor-extensions": False, "device": True, "watchdog-action": True, "action": True,
     "qtest-log": True, "persona": True, "msg": True, "object": True, "cpu": True,
-    "smp": True, "m": True, "rtc": True, "overcommit": True, "sandbox": True, "boot": True,
+    "smp": True, "m": True, "audiodev": True, "rtc": True, "overcommit": True, "sandbox": True,
+    "boot": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
@@ -254,7 +255,7 @@ _UNMODELLED: dict[str, bool] = {
          "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
          "readconfig", "mem-path", "plugin", "loadvm", "option-rom",
          "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",
-         "pflash", "usbdevice", "echr", "audiodev", "audio", "tpmdev", "fsdev", "virtfs",
+         "pflash", "usbdevice", "echr", "audio", "tpmdev", "fsdev", "virtfs",
          "iscsi", "spice", "dfilter", "dump-vmstate", "rotate"),
         True,
     ),
@@ -490,7 +491,8 @@ class _Parser:
             "qtest-log": self._opt_qtest_log,
             "persona": self._opt_persona, "msg": self._opt_msg,
             "object": self._opt_object, "cpu": self._opt_cpu, "smp": self._opt_smp,
-            "m": self._opt_m, "rtc": self._opt_checked, "overcommit": self._opt_checked,
+            "m": self._opt_m, "audiodev": self._opt_audiodev, "rtc": self._opt_checked,
+            "overcommit": self._opt_checked,
             "sandbox": self._opt_checked, "boot": self._opt_checked,
         }  # fmt: skip
 
@@ -672,6 +674,17 @@ class _Parser:
         opts.loc = loc
         if set(opts.as_dict()) - {"size"}:
             self.unmodelled.append(loc)
+
+    def _opt_audiodev(self, arg: str | None, loc: str) -> None:
+        """``-audiodev``: checked now (audio_parse_option), recorded as not modelled."""
+        assert arg is not None
+        from qmonitor.cmdline_audiodev import AudiodevError, check_audiodev
+
+        try:
+            check_audiodev(arg)
+        except AudiodevError as exc:
+            raise self._fail(str(exc), loc) from None
+        self.unmodelled.append(loc)
 
     def _opt_checked(self, arg: str | None, loc: str) -> None:
         """-rtc, -overcommit, -sandbox, -boot: parsed (errors now), recorded, checked later."""

@@ -13,7 +13,6 @@ holds, with QEMU's texts for what QEMU rejects while parsing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -26,6 +25,8 @@ from qmonitor.qemuopts import (
     QemuOptsError,
     parse_size,
 )
+from qmonitor.qjson.parser import JsonError
+from qmonitor.qjson.streamer import qobject_from_json
 
 # Texts of util/qemu-option.c, qapi/qobject-input-visitor.c and softmmu/vl.c.
 JSON_PARSE_ERROR: Final = "JSON parse error, premature EOI"
@@ -129,9 +130,9 @@ def parse_json_device(arg: str) -> tuple[GuestDevice, dict[str, Any]]:
         missing ``driver``.
     """
     try:
-        value = json.loads(arg)
-    except ValueError:
-        raise GuestOptionError(Diagnostic(JSON_PARSE_ERROR)) from None
+        value = qobject_from_json(arg)
+    except JsonError as exc:
+        raise GuestOptionError(Diagnostic(exc.message)) from None
     if not isinstance(value, dict):
         raise GuestOptionError(Diagnostic(JSON_PARSE_ERROR))
     # QEMU reads both with qdict_get_try_str(): a member that is not a

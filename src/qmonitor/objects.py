@@ -15,7 +15,6 @@ types QEMU can create are accepted with their properties unchecked.
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -37,7 +36,6 @@ SHORT_FORM: Final = "short-form boolean option '{}' deprecated"
 SHORT_FORM_HINT: Final = "Please use {}={} instead\n"
 DUPLICATE_ID: Final = "Duplicate ID '{}' for object"
 NOT_WRITABLE: Final = "Property '{}.{}' is not writable"
-JSON_PREMATURE_EOI: Final = "JSON parse error, premature EOI"
 # crypto/tlscredsx509.c and crypto/tlscreds.c.
 MISSING_DIR: Final = "Missing 'dir' property value"
 CANNOT_ACCESS: Final = "Unable to access credentials {}: {}"
@@ -214,10 +212,13 @@ def parse_object(arg: str, origin: str = "") -> tuple[ObjectConfig, list[tuple[s
     warnings: list[tuple[str, str]] = []
     is_json = arg.startswith("{")
     if is_json:
+        from qmonitor.qjson.parser import JsonError
+        from qmonitor.qjson.streamer import qobject_from_json
+
         try:
-            raw = json.loads(arg)
-        except ValueError:
-            raise ObjectError(JSON_PREMATURE_EOI) from None
+            raw = qobject_from_json(arg)
+        except JsonError as exc:
+            raise ObjectError(exc.message) from None
         if not isinstance(raw, dict):
             raise ObjectError("Invalid parameter type, expected: object")
         values: dict[str, Any] = raw

@@ -31,6 +31,8 @@ from typing import Final, Literal
 
 from qmonitor.qjson.lexer import Lexer, State, Tok, run_tokens
 from qmonitor.qjson.parser import (
+    PREFIX,
+    PREMATURE_EOI,
     JsonError,
     JsonValue,
     Token,
@@ -338,3 +340,53 @@ _LSQUARE: Final = Tok.LSQUARE
 _RSQUARE: Final = Tok.RSQUARE
 _ERROR: Final = Tok.ERROR
 _RUN: Final = Tok.RUN
+
+
+#: qobject_from_json's text for a second value after the first.
+AT_MOST_ONE: Final = "Expecting at most one JSON value"
+
+
+def qobject_from_json(text: str) -> JsonValue:
+    """One JSON value from a command-line argument, as QEMU's qobject_from_json reads it.
+
+    The argument is streamed as QMP input is, then the end of input
+    flushes what is pending: a half-read keyword is read out, a value left
+    open is parsed anyway (and fails, usually "premature EOI").  The first
+    error counts; a second value is an error of its own.
+
+    :raises JsonError: with QEMU's text.
+    """
+    streamer = JsonStreamer()
+    streamer.feed(text.encode("utf-8", "surrogateescape"))
+    events: list[JsonMessage | JsonParseError] = []
+    while (event := streamer.next_event()) is not NEED_DATA:
+        events.append(event)
+    pending = bytes(streamer._lexer.token)
+    if pending[:1] in (b'"', b"'"):
+        # The flush's NUL ends an open string as an error token.
+        events.append(JsonParseError(STRAY.format(c_text(pending))))
+    else:
+        # A space ends a pending keyword or number as the flush does; where
+        # the half-read token is an error, the flush's NUL is not part of it.
+        with_space = STRAY.format(c_text(pending + b" "))
+        without = STRAY.format(c_text(pending))
+        streamer.feed(b" ")
+        while (event := streamer.next_event()) is not NEED_DATA:
+            if isinstance(event, JsonParseError) and event.message == with_space:
+                event = JsonParseError(without)
+            events.append(event)
+    if streamer._tokens:
+        try:
+            events.append(JsonMessage(parse_tokens(streamer._tokens)))
+        except JsonError as exc:
+            events.append(JsonParseError(exc.message))
+    result: JsonValue = None
+    for index, event in enumerate(events):
+        if index:
+            raise JsonError(AT_MOST_ONE)
+        if isinstance(event, JsonParseError):
+            raise JsonError(event.message)
+        result = event.value
+    if not events:
+        raise JsonError(PREFIX + PREMATURE_EOI)
+    return result

@@ -1,0 +1,137 @@
+"""``-audiodev``: checked as QEMU 7.2's audio_parse_option checks it, then recorded.
+
+QEMU reads the option at once (errors name the option), as JSON when it
+starts with ``{`` and as ``key=value`` with ``driver`` implied otherwise,
+into an ``Audiodev``: ``id``, ``driver`` (one of the audio backends),
+``timer-period``, then the chosen backend's members; any other member is
+unexpected.  qmonitor plays no sound: it checks what QEMU checks at that
+point (the top-level members; not what lies inside ``in``/``out``) and
+records the option as not modelled.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from qmonitor.cmdline_keyval import keyval_parse
+from qmonitor.qemuopts import QemuOptsError
+from qmonitor.qjson.parser import JsonError
+from qmonitor.qjson.streamer import qobject_from_json
+
+# Texts of qapi/qobject-input-visitor.c and qobject/qjson.c (QEMU 7.2).
+MISSING: Final = "Parameter '{}' is missing"
+UNEXPECTED: Final = "Parameter '{}' is unexpected"
+BAD_ENUM: Final = "Parameter '{}' does not accept value '{}'"
+WRONG_TYPE: Final = "Invalid parameter type for '{}', expected: {}"
+EXPECTS: Final = "Parameter '{}' expects {}"
+
+#: AudiodevDriver: the members each backend adds to id, driver and
+#: timer-period, and those its ``in`` and ``out`` add to the common ones.
+_DIRECTIONS: Final = ("in", "out")
+DRIVERS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "none": ((), ()),
+    "alsa": (("threshold",), ("dev", "period-length", "try-poll")),
+    "coreaudio": ((), ("buffer-count",)),
+    "dbus": (("nsamples",), ()),
+    "dsound": (("latency",), ()),
+    "jack": ((), ("server-name", "client-name", "connect-ports", "start-server", "exact-name")),
+    "oss": (("try-mmap", "exclusive", "dsp-policy"), ("dev", "buffer-count", "try-poll")),
+    "pa": (("server",), ("name", "stream-name", "latency")),
+    "sdl": ((), ("buffer-count",)),
+    "sndio": (("dev", "latency"), ()),
+    "spice": ((), ()),
+    "wav": (("path",), ()),
+}
+#: AudiodevPerDirectionOptions.
+_PER_DIRECTION: Final = (
+    "mixing-engine", "fixed-settings", "frequency", "channels", "voices", "format",
+    "buffer-length",
+)  # fmt: skip
+
+
+class AudiodevError(Exception):
+    """QEMU's text for an ``-audiodev`` it refuses (printed after the option)."""
+
+
+def _string(values: dict[str, Any], name: str, keyval: bool) -> str:
+    value = values.get(name)
+    if value is None:
+        raise AudiodevError(MISSING.format(name))
+    if not isinstance(value, str):
+        raise AudiodevError(WRONG_TYPE.format(name, "object" if keyval else "string"))
+    return value
+
+
+def _timer_period(value: Any, keyval: bool) -> None:
+    """``timer-period``: a uint32 (a string of digits in the key=value form)."""
+    if keyval:
+        if not isinstance(value, str):
+            raise AudiodevError(WRONG_TYPE.format("timer-period", "integer"))
+        try:
+            number = int(value, 0) if value.strip() == value else -1
+        except ValueError:
+            number = -1
+        if number < 0:
+            raise AudiodevError(EXPECTS.format("timer-period", "integer"))
+    elif isinstance(value, bool) or not isinstance(value, int):
+        raise AudiodevError(EXPECTS.format("timer-period", "uint64"))
+    else:
+        number = value
+    if not 0 <= number < 2**32:
+        raise AudiodevError(EXPECTS.format("timer-period", "uint32_t"))
+
+
+def check_audiodev(arg: str) -> str:
+    """Check one ``-audiodev``; returns its id.
+
+    :raises AudiodevError: with QEMU's text.
+    """
+    keyval = not arg.startswith("{")
+    values: dict[str, Any]
+    if keyval:
+        try:
+            flat, _ = keyval_parse(arg, "driver", help_allowed=False)
+        except QemuOptsError as exc:
+            raise AudiodevError(exc.diagnostic.message) from None
+        # Dotted keys (in.voices=2) make the member before the dot an object.
+        values = {}
+        for key, value in flat.items():
+            head, dot, rest = key.partition(".")
+            if dot:
+                inner = values.setdefault(head, {})
+                if isinstance(inner, dict):
+                    inner[rest.partition(".")[0]] = value
+            else:
+                values[head] = value
+    else:
+        try:
+            parsed = qobject_from_json(arg)
+        except JsonError as exc:
+            raise AudiodevError(exc.message) from None
+        if not isinstance(parsed, dict):
+            raise AudiodevError(WRONG_TYPE.format("null", "object"))
+        values = parsed
+    ident = _string(values, "id", keyval)
+    driver = _string(values, "driver", keyval)
+    if driver not in DRIVERS:
+        raise AudiodevError(BAD_ENUM.format("driver", driver))
+    if "timer-period" in values:
+        _timer_period(values["timer-period"], keyval)
+    members, per_direction = DRIVERS[driver]
+    for direction in _DIRECTIONS:
+        if direction in values:
+            _check_direction(direction, values[direction], (*_PER_DIRECTION, *per_direction))
+    allowed = {"id", "driver", "timer-period", *_DIRECTIONS, *members}
+    for name in values:
+        if name not in allowed:
+            raise AudiodevError(UNEXPECTED.format(name))
+    return ident
+
+
+def _check_direction(direction: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """``in`` or ``out``: an object of the backend's per-direction members (not their values)."""
+    if not isinstance(value, dict):
+        raise AudiodevError(WRONG_TYPE.format(direction, "object"))
+    for name in value:
+        if name not in allowed:
+            raise AudiodevError(UNEXPECTED.format(f"{direction}.{name}"))
