@@ -346,6 +346,48 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
         ["-qtest", "unix:{tmp}/qt,server=on,wait=off", "-qtest-log", "{tmp}/qtest.log"],
         {"probe": True},
     ),
+    # -machine TYPE,help and the machine"s properties; -smp against the machine type
+    ("machine_options_help_none", ["-machine", "none,help"], {}),
+    ("machine_options_help_pc", ["-machine", "pc,help"], {}),
+    ("machine_options_help_merged_type", ["-M", "q35", "-machine", "help"], {}),
+    ("machine_options_help_microvm", ["-machine", "microvm,help"], {}),
+    ("machine_options_help_unknown_type", ["-machine", "bogus,help"], {}),
+    (
+        "machine_unknown_property",
+        ["-display", "none", "-nodefaults", *["-machine", "pc-i440fx-7.2,foo=bar"]],
+        {"base": False},
+    ),
+    ("machine_pc_property_on_none", ["-machine", "none,hpet=off"], {}),
+    ("no_acpi_on_null_machine", ["-no-acpi"], {}),
+    ("smp_null_machine_one_cpu", ["-smp", "2"], {}),
+    ("smp_null_machine_hierarchy", ["-smp", "3,sockets=2"], {}),
+    ("smp_null_machine_no_dies", ["-smp", "1,dies=2"], {}),
+    ("smp_zero_then_error", ["-smp", "0,dies=2"], {}),
+    (
+        "smp_pc_max_cpus",
+        ["-display", "none", "-nodefaults", *["-M", "pc", "-smp", "2,maxcpus=300"]],
+        {"base": False},
+    ),
+    (
+        "smp_q35_max_cpus",
+        ["-display", "none", "-nodefaults", *["-M", "q35", "-smp", "289"]],
+        {"base": False},
+    ),
+    (
+        "smp_isapc_one_cpu",
+        ["-display", "none", "-nodefaults", *["-M", "isapc", "-smp", "2"]],
+        {"base": False},
+    ),
+    (
+        "smp_pc_no_clusters",
+        ["-display", "none", "-nodefaults", *["-M", "pc", "-smp", "1,clusters=2"]],
+        {"base": False},
+    ),
+    (
+        "smp_microvm_no_dies",
+        ["-display", "none", "-nodefaults", *["-M", "microvm", "-smp", "4,sockets=2,dies=2"]],
+        {"base": False},
+    ),
     # -audiodev, and JSON option arguments read as qobject_from_json reads them
     ("audiodev_implied_driver", ["-audiodev", "none"], {}),
     ("audiodev_no_driver", ["-audiodev", "id=a"], {}),

@@ -32,7 +32,7 @@ from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.mainloop import new_main_loop
 from qmonitor.monitor.monitor import Monitor
 from qmonitor.qemuopts import QemuOptsError, check_fd_number
-from qmonitor.sigwatch import SignalWatcher, termination_message
+from qmonitor.sigwatch import SignalWatcher, ignore_termination_signals, termination_message
 
 if TYPE_CHECKING:
     # Personas are loaded only when -persona asks for one (start-up time).
@@ -363,6 +363,10 @@ def install_signal_handlers(
     """
 
     def on_signal(signum: int, pid: int = 0) -> None:
+        # QEMU writes the line as it takes the shutdown request: a signal
+        # that comes while the machine shuts down adds nothing.
+        if machine.shutdown_cause is not None:
+            return
         # The terminal may be gone (SIGHUP): a failed message must not stop
         # the shutdown.
         with contextlib.suppress(OSError, ValueError):
@@ -476,8 +480,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         # Before any thread starts: the watcher blocks the signals in all.
-        with SignalWatcher() as watcher, asyncio.Runner(loop_factory=new_main_loop) as runner:
-            return runner.run(_amain(config, prog, *started, watcher=watcher))
+        with SignalWatcher() as watcher:
+            try:
+                with asyncio.Runner(loop_factory=new_main_loop) as runner:
+                    return runner.run(_amain(config, prog, *started, watcher=watcher))
+            finally:
+                # QEMU's handlers take these until it exits: one that comes
+                # while the process ends (or is pending) ends nothing.
+                ignore_termination_signals()
     except StartupError as exc:
         sys.stderr.write(f"{prog}: {exc}\n")
         return 1

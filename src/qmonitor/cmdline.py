@@ -63,6 +63,7 @@ from qmonitor.machine.guest import (
     GuestConfig,
     GuestDevice,
     GuestObject,
+    smp_limits,
 )
 from qmonitor.qemuopts import (
     ACCEL_OPTS,
@@ -236,7 +237,8 @@ def machine_typename(name: str) -> str | None:
 
 _MODELLED: dict[str, bool] = {
     "h": False, "help": False, "version": False, "machine": True, "M": True,
-    "accel": True, "enable-kvm": False, "name": True, "uuid": True, "chardev": True,
+    "accel": True, "enable-kvm": False, "no-acpi": False, "name": True, "uuid": True,
+    "chardev": True,
     "mon": True, "qmp": True, "qmp-pretty": True, "monitor": True, "serial": True,
     "parallel": True, "S": False, "display": True, "nographic": False,
     "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
@@ -260,7 +262,7 @@ _UNMODELLED: dict[str, bool] = {
         True,
     ),
     **dict.fromkeys(
-        ("no-shutdown", "no-reboot", "snapshot", "usb", "no-acpi", "no-hpet", "full-screen",
+        ("no-shutdown", "no-reboot", "snapshot", "usb", "no-hpet", "full-screen",
          "only-migratable", "preconfig", "s", "singlestep", "mem-prealloc",
          "enable-sync-profile", "no-fd-bootchk", "win2k-hack", "portrait", "audio-help",
          "async-teardown"),
@@ -477,7 +479,8 @@ class _Parser:
         self.handlers: dict[str, Callable[[str | None, str], None]] = {
             "h": self._opt_help, "help": self._opt_help, "version": self._opt_version,
             "machine": self._opt_machine, "M": self._opt_machine, "accel": self._opt_accel,
-            "enable-kvm": self._opt_enable_kvm, "name": self._opt_name,
+            "enable-kvm": self._opt_enable_kvm, "no-acpi": self._opt_no_acpi,
+            "name": self._opt_name,
             "uuid": self._opt_uuid, "chardev": self._opt_chardev, "mon": self._opt_mon,
             "qmp": self._opt_qmp, "qmp-pretty": self._opt_qmp_pretty,
             "monitor": self._opt_monitor, "serial": self._opt_serial,
@@ -726,11 +729,27 @@ class _Parser:
             size = ram_size(memory.get("size") if memory is not None else None, DEFAULT_RAM_SIZE)
         except GuestOptionError as exc:
             raise self._fail(exc.diagnostic, memory.loc if memory is not None else "") from None
+        typename = machine_typename(machine)
+        if typename is not None:
+            from qmonitor.machine.machine_props import check_machine_properties
+
+            try:
+                check_machine_properties(typename, list(self.machine_opts))
+            except ValueError as exc:
+                raise self._fail(str(exc), "") from None
         smp_opts = self.smp_group.find(None)
+        warnings: list[str] = []
+        limits = smp_limits(typename)
         try:
-            smp = smp_config(smp_opts.as_dict() if smp_opts is not None else {})
+            smp = smp_config(smp_opts.as_dict() if smp_opts is not None else {}, limits, warnings)
         except GuestOptionError as exc:
-            raise self._fail(exc.diagnostic, "") from None
+            error: GuestOptionError | None = exc
+        else:
+            error = None
+        for warning in warnings:
+            self._print(Diagnostic(warning, warning=True), "")
+        if error is not None:
+            raise self._fail(error.diagnostic, "")
         cpu = parse_cpu(self.cpu_arg or MACHINE_CPU_MODELS.get(machine, DEFAULT_CPU_MODEL))
         names = self.name_group.find(None)
         debug_threads = names is not None and names.get_bool("debug-threads", False)
@@ -765,6 +784,11 @@ class _Parser:
         self.nographic = True
         self.display = "none"
         self.display_gl = False
+
+    def _opt_no_acpi(self, arg: str | None, loc: str) -> None:
+        """``-no-acpi``: the machine's ``acpi`` property off (not modelled beyond that)."""
+        self.machine_opts["acpi"] = "off"
+        self.unmodelled.append(loc)
 
     def _opt_enable_kvm(self, arg: str | None, loc: str) -> None:
         self.machine_opts["accel"] = "kvm"
@@ -884,6 +908,12 @@ class _Parser:
             raise self._fail(exc.diagnostic, loc) from None
         _keyval_merge(self.machine_opts, values, self, loc)
         if want_help:
+            # machine_help_func: a known type's options, else the list of types.
+            typename = machine_typename(self.machine_opts.get("type") or "")
+            if typename is not None:
+                from qmonitor.machine.machine_props import machine_options_help
+
+                raise self._stdout(machine_options_help(typename))
             raise self._stdout(machine_help_text())
         if set(values) - {"type", "accel"}:
             self.unmodelled.append(loc)

@@ -16,7 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from qmonitor.machine.guest import GuestDevice, SmpConfig, TopologyError
+from qmonitor.machine.guest import (
+    SMP_ZERO,
+    GuestDevice,
+    SmpConfig,
+    SmpLimits,
+    TopologyError,
+)
 from qmonitor.qemuopts import (
     Diagnostic,
     OptDesc,
@@ -78,8 +84,13 @@ def ram_size(size: str | None, default: int) -> int:
     return value or default
 
 
-def smp_config(values: dict[str, str]) -> SmpConfig:
-    """Visit ``-smp``'s options as SMPConfiguration and resolve the topology.
+def smp_config(
+    values: dict[str, str], limits: SmpLimits | None = None, warnings: list[str] | None = None
+) -> SmpConfig:
+    """Visit ``-smp``'s options as SMPConfiguration and resolve the topology for a machine.
+
+    A member given as 0 counts as not given, with QEMU's deprecation
+    warning added to ``warnings``.
 
     :raises GuestOptionError: QEMU's text, printed without a location.
     """
@@ -94,8 +105,10 @@ def smp_config(values: dict[str, str]) -> SmpConfig:
     for name in values:
         if name not in SMP_MEMBERS:
             raise GuestOptionError(Diagnostic(SMP_UNEXPECTED.format(name)), False)
+    if 0 in numbers.values() and warnings is not None:
+        warnings.append(SMP_ZERO)
     try:
-        return SmpConfig.resolve(**numbers)
+        return SmpConfig.resolve(**numbers, limits=limits)
     except TopologyError as exc:
         raise GuestOptionError(Diagnostic(str(exc)), False) from None
 

@@ -59,6 +59,12 @@ def sender_name(pid: int) -> str:
     return cmdline.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
+def ignore_termination_signals() -> None:
+    """Ignore the termination signals from now on (in the main thread, as the process ends)."""
+    for signum in TERMINATION_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def termination_message(prog: str, signum: int, pid: int) -> str:
     """QEMU's line on stderr when a signal ends it (pid 0: the kernel, a terminal)."""
     if pid == 0:

@@ -74,15 +74,21 @@ def test_the_watcher_takes_signals_with_their_sender_and_restores_the_mask() -> 
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
 
 
-def _terminate(cmd: list[str], sock: Path) -> bytes:
-    """Start ``cmd``, SIGTERM it from a child process once its socket exists; its stderr."""
+def _terminate(cmd: list[str], sock: Path, count: int = 1) -> bytes:
+    """Start ``cmd``, SIGTERM it ``count`` times from a child once its socket exists; its stderr."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for_unix_socket(sock, proc)
         # The sender stays alive until the line is written: a process that
         # is gone cannot be named (QEMU has the same race).
         sender = subprocess.Popen(
-            [sys.executable, "-c", f"import os, time; os.kill({proc.pid}, 15); time.sleep(60)"]
+            [
+                sys.executable,
+                "-c",
+                # Apart, so that the kernel does not merge them into one.
+                f"import os, time\nfor _ in range({count}):\n"
+                f" os.kill({proc.pid}, 15); time.sleep(0.002)\ntime.sleep(60)",
+            ]
         )
         try:
             _, err = proc.communicate(timeout=10)
@@ -101,6 +107,15 @@ def test_qmonitor_names_the_sender(tmp_path: Path) -> None:
     sock = tmp_path / "q.sock"
     cmd = [sys.executable, "-m", "qmonitor", *BASE_ARGS, "-qmp", f"unix:{sock},server=on,wait=off"]
     err = _terminate(cmd, sock)
+    assert err == f"qmonitor: terminating on signal 15 from pid PID ({sys.executable})\n".encode()
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_signals_during_the_shutdown_say_nothing_more(tmp_path: Path, count: int) -> None:
+    """As QEMU's: the line is written when the shutdown request is taken, once."""
+    sock = tmp_path / "q.sock"
+    cmd = [sys.executable, "-m", "qmonitor", *BASE_ARGS, "-qmp", f"unix:{sock},server=on,wait=off"]
+    err = _terminate(cmd, sock, count)
     assert err == f"qmonitor: terminating on signal 15 from pid PID ({sys.executable})\n".encode()
 
 

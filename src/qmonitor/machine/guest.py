@@ -22,13 +22,43 @@ MACHINE_CPU_MODELS = {"isapc": "486"}
 
 # Texts of hw/core/machine-smp.c (QEMU 7.2).
 SMP_PRODUCT = (
-    "Invalid CPU topology: product of the hierarchy must match maxcpus: "
-    "sockets ({}) * dies ({}) * cores ({}) * threads ({}) != maxcpus ({})"
+    "Invalid CPU topology: product of the hierarchy must match maxcpus: {} != maxcpus ({})"
 )
 SMP_MAXCPUS = (
     "Invalid CPU topology: maxcpus must be equal to or greater than smp: "
-    "sockets ({}) * dies ({}) * cores ({}) * threads ({}) == maxcpus ({}) < smp_cpus ({})"
+    "{} == maxcpus ({}) < smp_cpus ({})"
 )
+SMP_ZERO = (
+    "Deprecated CPU topology (considered invalid): "
+    "CPU topology parameters must be greater than zero"
+)
+SMP_UNSUPPORTED = "{} not supported by this machine's CPU topology"
+SMP_TOO_MANY = "Invalid SMP CPUs {}. The max CPUs supported by machine '{}' is {}"
+
+
+@dataclass(frozen=True, slots=True)
+class SmpLimits:
+    """What a machine type allows of ``-smp``: its name, whether it has dies, its most vCPUs."""
+
+    name: str = ""
+    dies_supported: bool = True
+    max_cpus: int | None = None
+
+
+def smp_limits(typename: str | None) -> SmpLimits:
+    """The ``-smp`` limits of machine type ``typename`` (hw/i386: PCs have dies, 7.2's counts)."""
+    name = typename or ""
+    if name.startswith("pc-i440fx-"):
+        return SmpLimits(name, True, 255)
+    if name.startswith("pc-q35-"):
+        return SmpLimits(name, True, 288)
+    if name == "isapc":
+        return SmpLimits(name, True, 1)
+    if name == "microvm":
+        return SmpLimits(name, False, 288)
+    if name in ("none", "x-remote"):
+        return SmpLimits(name, False, 1)
+    return SmpLimits(name)
 
 
 class TopologyError(Exception):
@@ -57,11 +87,18 @@ class SmpConfig:
         cores: int = 0,
         threads: int = 0,
         maxcpus: int = 0,
+        *,
+        limits: SmpLimits | None = None,
     ) -> SmpConfig:
-        """Fill in what ``-smp`` left out (0 = not given) and check the product.
+        """Fill in what ``-smp`` left out (0 = not given) and check it against the machine.
 
         :raises TopologyError: with QEMU's text.
         """
+        limits = limits or SmpLimits()
+        if not limits.dies_supported and dies > 1:
+            raise TopologyError(SMP_UNSUPPORTED.format("dies"))
+        if clusters > 1:
+            raise TopologyError(SMP_UNSUPPORTED.format("clusters"))
         dies = dies or 1
         clusters = clusters or 1
         if cpus == 0 and maxcpus == 0:
@@ -71,15 +108,27 @@ class SmpConfig:
         else:
             maxcpus = maxcpus or cpus
             sockets = sockets or 1
-            threads = threads or 1
-            cores = cores or maxcpus // (sockets * dies * clusters * threads)
+            if cores == 0:
+                threads = threads or 1
+                cores = maxcpus // (sockets * dies * clusters * threads)
+            elif threads == 0:
+                threads = maxcpus // (sockets * dies * clusters * cores)
         maxcpus = maxcpus or sockets * dies * clusters * cores * threads
         cpus = cpus or maxcpus
+        smp = cls(cpus, sockets, dies, clusters, cores, threads, maxcpus)
+        hierarchy = smp.hierarchy(limits.dies_supported)
         if sockets * dies * clusters * cores * threads != maxcpus:
-            raise TopologyError(SMP_PRODUCT.format(sockets, dies, cores, threads, maxcpus))
+            raise TopologyError(SMP_PRODUCT.format(hierarchy, maxcpus))
         if maxcpus < cpus:
-            raise TopologyError(SMP_MAXCPUS.format(sockets, dies, cores, threads, maxcpus, cpus))
-        return cls(cpus, sockets, dies, clusters, cores, threads, maxcpus)
+            raise TopologyError(SMP_MAXCPUS.format(hierarchy, maxcpus, cpus))
+        if limits.max_cpus is not None and maxcpus > limits.max_cpus:
+            raise TopologyError(SMP_TOO_MANY.format(maxcpus, limits.name, limits.max_cpus))
+        return smp
+
+    def hierarchy(self, dies_supported: bool = True) -> str:
+        """The topology as QEMU's error texts spell it (cpu_hierarchy_to_string)."""
+        dies = f" * dies ({self.dies})" if dies_supported else ""
+        return f"sockets ({self.sockets}){dies} * cores ({self.cores}) * threads ({self.threads})"
 
     def as_qom(self) -> dict[str, int]:
         """The machine's ``smp`` property (SMPConfiguration), members in schema order."""
