@@ -13,17 +13,18 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from qmonitor.cmdline_keyval import keyval_parse
-from qmonitor.qemuopts import QemuOptsError
+from qmonitor.cmdline_keyval import ENUM_VALUE, UNEXPECTED_PARAMETER, keyval_parse
+from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
+from qmonitor.qemuopts import INVALID_PARAMETER_VALUE, MISSING_PARAMETER, QemuOptsError
 from qmonitor.qjson.parser import JsonError
 from qmonitor.qjson.streamer import qobject_from_json
 
-# Texts of qapi/qobject-input-visitor.c and qobject/qjson.c (QEMU 7.2).
-MISSING: Final = "Parameter '{}' is missing"
-UNEXPECTED: Final = "Parameter '{}' is unexpected"
-BAD_ENUM: Final = "Parameter '{}' does not accept value '{}'"
-WRONG_TYPE: Final = "Invalid parameter type for '{}', expected: {}"
-EXPECTS: Final = "Parameter '{}' expects {}"
+# QEMU's texts (qapi/qobject-input-visitor.c), as the other option readers use them.
+MISSING: Final = MISSING_PARAMETER
+UNEXPECTED: Final = UNEXPECTED_PARAMETER
+BAD_ENUM: Final = ENUM_VALUE
+WRONG_TYPE: Final = INVALID_PARAMETER_TYPE
+EXPECTS: Final = INVALID_PARAMETER_VALUE
 
 #: AudiodevDriver: the members each backend adds to id, driver and
 #: timer-period, and those its ``in`` and ``out`` add to the common ones.

@@ -20,6 +20,8 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from qmonitor.qemuopts import NOT_WRITABLE
+
 # Texts of qom/object_interfaces.c, util/keyval.c and qapi/qobject-input-visitor.c.
 MISSING: Final = "Parameter '{}' is missing"
 ENUM_VALUE: Final = "Parameter '{}' does not accept value '{}'"
@@ -35,7 +37,6 @@ EXPECTED_EQUALS: Final = "Expected '=' after parameter '{}'"
 SHORT_FORM: Final = "short-form boolean option '{}' deprecated"
 SHORT_FORM_HINT: Final = "Please use {}={} instead\n"
 DUPLICATE_ID: Final = "Duplicate ID '{}' for object"
-NOT_WRITABLE: Final = "Property '{}.{}' is not writable"
 # crypto/tlscredsx509.c and crypto/tlscreds.c.
 MISSING_DIR: Final = "Missing 'dir' property value"
 CANNOT_ACCESS: Final = "Unable to access credentials {}: {}"

@@ -39,6 +39,8 @@ INVALID_PARAMETER = "Invalid parameter '{}'"
 INVALID_PARAMETER_VALUE = "Parameter '{}' expects {}"
 #: QERR_MISSING_PARAMETER.
 MISSING_PARAMETER = "Parameter '{}' is missing"
+#: qom/object.c: a property without a setter.
+NOT_WRITABLE = "Property '{}.{}' is not writable"
 #: parse_option_number(), on overflow.
 NUMBER_TOO_LARGE = "Value '{}' is too large for parameter '{}'"
 #: parse_option_size(), on overflow.

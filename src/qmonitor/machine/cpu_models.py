@@ -23,7 +23,9 @@ import re
 from collections.abc import Callable, Collection
 from typing import Final
 
-from qmonitor.qemuopts import QemuOptsError, parse_size
+from qmonitor.cmdline_keyval import ENUM_VALUE
+from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
+from qmonitor.qemuopts import INVALID_PARAMETER_VALUE, NOT_WRITABLE, QemuOptsError, parse_size
 
 # Texts of softmmu/vl.c, target/i386/cpu.c, qom/object.c, hw/core/qdev-properties.c
 # and qapi/qapi-visit-core.c (QEMU 7.2).
@@ -36,14 +38,13 @@ AMBIGUOUS_END: Final = (
 BAD_NUMBER: Final = "bad numerical value {}"
 CANT_APPLY: Final = "can't apply global {}.{}={}: {}"
 NO_PROPERTY: Final = "Property '{}.{}' not found"
-NOT_WRITABLE: Final = "Property '{}.{}' is not writable"
-EXPECTS: Final = "Parameter '{}' expects {}"
-BAD_ENUM: Final = "Parameter '{}' does not accept value '{}'"
+EXPECTS: Final = INVALID_PARAMETER_VALUE
+BAD_ENUM: Final = ENUM_VALUE
 OUT_OF_RANGE: Final = "Property .{} doesn't take value {} (minimum: {}, maximum: {})"
 BAD_VALUE: Final = "Property '.{}' doesn't take value '{}'"
 OUTSIDE_MASK: Final = "Property value for '{}' has bits outside mask '{:#x}'"
 NO_DEVICE: Final = "Device '{}' not found"
-WRONG_TYPE: Final = "Invalid parameter type for '{}', expected: {}"
+WRONG_TYPE: Final = INVALID_PARAMETER_TYPE
 NO_APIC_ID: Final = "apic-id property was not initialized properly"
 NEEDS_KVM: Final = "CPU model '{}' requires KVM or HVF"
 
