@@ -346,6 +346,14 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
         ["-qtest", "unix:{tmp}/qt,server=on,wait=off", "-qtest-log", "{tmp}/qtest.log"],
         {"probe": True},
     ),
+    # -device: the driver must be a device type a user may create
+    ("device_unknown", ["-device", "bogus,id=x"], {}),
+    ("device_unknown_implied_key", ["-device", "driver=bogus"], {}),
+    ("device_not_a_device_type", ["-device", "chardev-socket"], {}),
+    ("device_built_in", ["-M", "pc", "-device", "i440FX-pcihost"], {}),
+    ("device_abstract", ["-M", "pc", "-device", "pci-device"], {}),
+    ("device_json_unknown", ["-device", '{"driver":"bogus"}'], {}),
+    ("device_json_after_the_others", ["-device", '{"driver":"bogus"}', "-device", "bogus2"], {}),
     # -machine TYPE,help and the machine"s properties; -smp against the machine type
     ("machine_options_help_none", ["-machine", "none,help"], {}),
     ("machine_options_help_pc", ["-machine", "pc,help"], {}),

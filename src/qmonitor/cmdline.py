@@ -449,6 +449,8 @@ class _Parser:
                                ("sandbox", SANDBOX_OPTS), ("boot", BOOT_OPTS))
         }  # fmt: skip
         self.cpu_arg: str | None = None
+        #: The JSON -device options, with their locations (created last).
+        self.json_devices: list[tuple[GuestDevice, str]] = []
         #: Every -device, both forms, in command-line order: (driver, id).
         self.guest_devices: list[GuestDevice] = []
         self.monitor_index = 0
@@ -649,6 +651,7 @@ class _Parser:
             except GuestOptionError as exc:
                 raise self._fail(exc.diagnostic, loc) from None
             self.guest_devices.append(device)
+            self.json_devices.append((device, loc))
             self.unmodelled.append(loc)
             return
         opts = self._parse_opts(self.device_group, arg, loc)
@@ -1038,6 +1041,7 @@ class _Parser:
             if driver is None:
                 raise self._fail(MISSING_PARAMETER.format("driver"), loc)
             if driver not in DEVICES:
+                self._check_device_type(driver, loc)
                 self.unmodelled.append(loc)
                 continue
             bus_type, properties = DEVICES[driver]
@@ -1052,7 +1056,24 @@ class _Parser:
                 if name not in properties:
                     raise self._fail(DEVICE_PROPERTY_NOT_FOUND.format(driver, name), loc)
             devices.append(DeviceConfig(driver, opts.id, loc))
+        # QEMU creates the JSON ones after the others.
+        for device, loc in self.json_devices:
+            self._check_device_type(device.driver, loc)
         return tuple(devices)
+
+    def _check_device_type(self, driver: str, loc: str) -> None:
+        """qdev_get_device_class(): the driver must name a device a user may create.
+
+        Checked against QEMU 7.2's device types; a persona's QEMU may have
+        others, so with one only the modelled devices are checked.
+        """
+        if self.persona is not None:
+            return
+        from qmonitor.machine.device_types import device_type_error
+
+        error = device_type_error(driver)
+        if error is not None:
+            raise self._fail(error, loc)
 
     def _select_machine(self) -> str:
         machine = self.machine_opts.get("type")

@@ -1,11 +1,11 @@
-"""``-cpu`` checks beyond the recorded command lines (those are in test_cmdline.py)."""
+"""``-cpu`` and ``-device`` checks beyond the recorded command lines (test_cmdline.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from qmonitor.cli import StartupError, check_cpu
-from qmonitor.cmdline import parse_args
+from qmonitor.cmdline import CmdlineError, parse_args
 from qmonitor.machine.cpu_models import MODELS, CpuOptionError, check_cpu_option
 from qmonitor.persona.store import Reply, Variant
 
@@ -55,3 +55,13 @@ def test_every_listed_model_is_accepted() -> None:
     for name, _ in MODELS:
         if name != "host":
             check_cpu_option(name, machine_type="pc", accel=None)
+
+
+def test_devices_are_checked_against_qemu_7_2_only_without_a_persona() -> None:
+    with pytest.raises(CmdlineError, match="'newdev' is not a valid device model name"):
+        parse_args(["-M", "pc", "-device", "newdev"], "q")
+    # A persona's QEMU may have devices 7.2 has not.
+    config = parse_args(["-M", "pc", "-persona", "p.json", "-device", "newdev"], "q")
+    assert [device.driver for device in config.guest.devices] == ["newdev"]
+    # An alias names its device; the devices QEMU makes are accepted.
+    parse_args(["-M", "pc", "-device", "virtio-net", "-device", '{"driver":"e1000"}'], "q")

@@ -13,7 +13,6 @@ from typing import Final
 
 # Texts of softmmu/qdev-monitor.c (QEMU 7.2).
 NOT_A_DEVICE: Final = "'{}' is not a valid device model name"
-NOT_A_DEVICE_ALIAS: Final = "'{}' (alias '{}') is not a valid device model name"
 ABSTRACT: Final = "Parameter 'driver' expects a non-abstract device type"
 NOT_PLUGGABLE: Final = "Parameter 'driver' expects a pluggable device type"
 
@@ -169,20 +168,18 @@ _KINDS: dict[str, str] = {}
 def device_type_error(driver: str) -> str | None:
     """QEMU's text refusing ``-device DRIVER``, None if QEMU would create such a device."""
     if not _KINDS:
-        for kind, names in (
+        for label, names in (
             ("creatable", _CREATABLE),
             ("built-in", _BUILT_IN),
             ("abstract", _ABSTRACT),
         ):
-            _KINDS.update(dict.fromkeys(names.split(), kind))
+            _KINDS.update(dict.fromkeys(names.split(), label))
     name = driver
     kind = _KINDS.get(name)
     if kind is None and name in ALIASES:
         name = ALIASES[name]
         kind = _KINDS.get(name)
     if kind is None:
-        if name != driver:
-            return NOT_A_DEVICE_ALIAS.format(driver, name)
         return NOT_A_DEVICE.format(driver)
     if kind == "abstract":
         return ABSTRACT
