@@ -463,6 +463,7 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("cpu_host_only_property", ["-cpu", "qemu64,migratable=on"], {}),
     ("cpu_tsc_freq_bad", ["-cpu", "qemu64,family=abc,tsc-freq=1Q"], {}),
     ("cpu_tsc_freq_metric", ["-cpu", "qemu64,tsc-freq=9.3E,family=300"], {}),
+    ("cpu_ambiguous_then_bad_tsc_freq", ["-cpu", "qemu64,+sse,sse=off,tsc-freq=x"], {}),
     ("cpu_tsc_frequency_range", ["-cpu", "qemu64,tsc-frequency=-5"], {}),
     ("cpu_ambiguous", ["-cpu", "qemu64,+sse,-sse4_1,sse=off,sse4.1=on,sse4_1=off,foo"], {}),
     ("cpu_pc_plus_unknown", [*PC, "-S", *["-cpu", "qemu64,-bar,+foo"]], {"base": False}),

@@ -441,7 +441,12 @@ def check_cpu_option(
     def kind_of(name: str) -> str | None:
         return listed.get(name) if listed is not None else property_type(model, name)
 
-    warnings: list[str] = []
+    ambiguous = False
+
+    def warn_now(message: str) -> None:
+        if warn is not None:
+            warn(message)
+
     plus: list[str] = []
     minus: list[str] = []
     globals_: list[tuple[str, str]] = []
@@ -457,7 +462,8 @@ def check_cpu_option(
         name = name.replace("_", "-")
         for sign, seen in (("+", plus), ("-", minus)):
             if name in seen:
-                warnings.append(AMBIGUOUS.format(sign, name, name, value))
+                warn_now(AMBIGUOUS.format(sign, name, name, value))
+                ambiguous = True
         if name == "tsc-freq":
             try:
                 frequency = parse_size(name, value, metric=True)
@@ -467,11 +473,8 @@ def check_cpu_option(
                 raise CpuOptionError(BAD_NUMBER.format(value))
             name, value = "tsc-frequency", str(frequency)
         globals_.append((name, value))
-    if warnings:
-        warnings.append(AMBIGUOUS_END)
-    if warn is not None:
-        for warning in warnings:
-            warn(warning)
+    if ambiguous:
+        warn_now(AMBIGUOUS_END)
     for name, value in globals_:
         try:
             _set_global(typename, name, kind_of(name), value)
