@@ -24,7 +24,7 @@ from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
 from qmonitor.chardev.listener import SocketListener
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
-from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, parse_args
+from qmonitor.cmdline import ChardevConfig, CmdlineError, Config, msg_timestamp, parse_args
 from qmonitor.daemon import PIDFILE_PREFIX, PidfileError, daemonize, remove_pidfile, write_pidfile
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
@@ -405,7 +405,7 @@ async def _amain(
     chardevs = open_monitors(machine, config, prog)
 
     def warn(message: str) -> None:
-        sys.stderr.write(f"{prog}: warning: {message}\n")
+        sys.stderr.write(f"{message_prefix(config, prog)}warning: {message}\n")
 
     try:
         check_cpu(config, persona, warn)
@@ -449,6 +449,11 @@ def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] |
     return persona, daemon.ready if daemon is not None else None
 
 
+def message_prefix(config: Config, prog: str) -> str:
+    """What starts QEMU's error and warning lines: the time with ``-msg timestamp=on``, the name."""
+    return (msg_timestamp() if config.msg_timestamp else "") + f"{prog}: "
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qmonitor`` command; returns the exit status."""
     args = list(sys.argv if argv is None else argv)
@@ -476,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         started = _start_process(config)
     except StartupError as exc:
-        sys.stderr.write(f"{prog}: {exc}\n")
+        sys.stderr.write(f"{message_prefix(config, prog)}{exc}\n")
         return 1
     try:
         # Before any thread starts: the watcher blocks the signals in all.
@@ -489,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # while the process ends (or is pending) ends nothing.
                 ignore_termination_signals()
     except StartupError as exc:
-        sys.stderr.write(f"{prog}: {exc}\n")
+        sys.stderr.write(f"{message_prefix(config, prog)}{exc}\n")
         return 1
     except KeyboardInterrupt:
         return 1

@@ -9,6 +9,7 @@ installed, the socket file it leaves is checked too.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -52,3 +53,14 @@ def test_qemu_leaves_the_socket_too(name: str, tmp_path: Path) -> None:
     done = _run([QEMU], CASES[name], tmp_path)
     assert done.returncode == 1
     assert (tmp_path / "qmp.sock").exists()
+
+
+def test_msg_timestamps_start_the_late_lines(tmp_path: Path) -> None:
+    case = dict(CASES["cpu_ambiguous"])
+    case["argv"] = ["-msg", "timestamp=on", *case["argv"]]
+    done = _run(qmonitor_cmd(), case, tmp_path)
+    lines = done.stderr.splitlines(keepends=True)
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z ")
+    assert all(stamp.match(line) for line in lines)
+    want = CASES["cpu_ambiguous"]["stderr"].replace(f"{GOLDEN['qemu']}: ", "qmonitor: ")
+    assert "".join(stamp.sub("", line) for line in lines) == want
