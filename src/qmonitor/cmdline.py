@@ -1067,8 +1067,8 @@ class _Parser:
         Checked against QEMU 7.2's device types; a persona's QEMU may have
         others, so with one only the modelled devices are checked.
         """
-        if self.persona is not None:
-            return
+        if self.persona is not None or is_help_option(driver):
+            return  # -device help: QEMU's list of devices is not modelled
         from qmonitor.machine.device_types import device_type_error
 
         error = device_type_error(driver)
