@@ -4,9 +4,9 @@ QEMU reads the option at once (errors name the option), as JSON when it
 starts with ``{`` and as ``key=value`` with ``driver`` implied otherwise,
 into an ``Audiodev``: ``id``, ``driver`` (one of the audio backends),
 ``timer-period``, then the chosen backend's members; any other member is
-unexpected.  qmonitor plays no sound: it checks what QEMU checks at that
-point (the top-level members; not what lies inside ``in``/``out``) and
-records the option as not modelled.
+unexpected.  qmonitor plays no sound: it checks which members there are,
+``in``/``out`` included, and ``timer-period``'s value (not the values
+inside ``in``/``out``), and records the option as not modelled.
 """
 
 from __future__ import annotations
