@@ -250,10 +250,8 @@ def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
 
     QEMU exit()s then without finalizing its chardevs: socket files stay.
     """
+    machine.keep_socket_files()
     for chr in chardevs.values():
-        backend = chr.base if isinstance(chr, MuxChardev) else chr
-        if isinstance(backend, SocketChardev):
-            backend.keep_socket_file()
         chr.close()
     if machine.iothread is not None:
         machine.iothread.destroy()

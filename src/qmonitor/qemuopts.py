@@ -221,25 +221,26 @@ class OptsListSpec:
 # Value parsers
 
 
-_BOOL_TRUE = frozenset({"on", "yes", "true", "y"})
-_BOOL_FALSE = frozenset({"off", "no", "false", "n"})
+#: What qapi_bool_parse takes for true and for false.
+BOOL_TRUE = frozenset({"on", "yes", "true", "y"})
+BOOL_FALSE = frozenset({"off", "no", "false", "n"})
 _U64_LIMIT = 1 << 64
 
 
 def parse_bool(name: str, value: str) -> bool:
     """Parse a boolean option value as QEMU 7.2's ``qapi_bool_parse`` does (case matters)."""
-    if value in _BOOL_TRUE:
+    if value in BOOL_TRUE:
         return True
-    if value in _BOOL_FALSE:
+    if value in BOOL_FALSE:
         return False
     raise QemuOptsError(INVALID_PARAMETER_VALUE.format(name, "'on' or 'off'"))
 
 
-def _c_strtoull(value: str) -> int | None:
-    """``strtoull(value, &end, 0)`` requiring the whole string: None when it is not a number.
+def _c_integer(value: str) -> tuple[bool, int] | None:
+    """``value`` read whole as C's strto*l with base 0 read it: (negative, magnitude), or None.
 
-    Leading white space and a sign are accepted; a minus sign wraps modulo
-    2**64, as C does.  Overflow is reported by returning a value >= 2**64.
+    Leading white space and a sign are accepted, then a hexadecimal
+    (``0x``), octal (``0``) or decimal number and nothing after it.
     """
     m = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", value)
     if m is None:
@@ -251,14 +252,37 @@ def _c_strtoull(value: str) -> int | None:
         number = int(digits, 8)
     else:
         number = int(digits)
+    return m.group(1) == "-", number
+
+
+def c_strtoull(value: str) -> int | None:
+    """``strtoull(value, &end, 0)`` requiring the whole string: None when it is not a number.
+
+    A minus sign wraps modulo 2**64, as C does.  Overflow is reported by
+    returning a value >= 2**64.
+    """
+    parsed = _c_integer(value)
+    if parsed is None:
+        return None
+    negative, number = parsed
     if number >= _U64_LIMIT:
         return number
-    return (-number) % _U64_LIMIT if m.group(1) == "-" else number
+    return (-number) % _U64_LIMIT if negative else number
+
+
+def c_strtoll(value: str) -> int | None:
+    """``strtoll(value, &end, 0)`` requiring the whole string: None if not a number or too big."""
+    parsed = _c_integer(value)
+    if parsed is None:
+        return None
+    negative, number = parsed
+    number = -number if negative else number
+    return number if -(2**63) <= number < 2**63 else None
 
 
 def parse_number(name: str, value: str) -> int:
     """Parse a number option as QEMU's ``parse_option_number`` (``qemu_strtou64``, base 0)."""
-    number = _c_strtoull(value)
+    number = c_strtoull(value)
     if number is None:
         raise QemuOptsError(INVALID_PARAMETER_VALUE.format(name, "a number"))
     if number >= _U64_LIMIT:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 
 from qmonitor.qjson.parser import JsonError
-from qmonitor.qjson.streamer import qobject_from_json
+from qmonitor.qjson.streamer import (
+    NEED_DATA,
+    JsonMessage,
+    JsonParseError,
+    JsonStreamer,
+    qobject_from_json,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +46,16 @@ def test_qemus_errors(text: str, message: str) -> None:
     with pytest.raises(JsonError) as info:
         qobject_from_json(text)
     assert info.value.message == message
+
+
+def test_flush_keeps_the_waiting_events_first() -> None:
+    streamer = JsonStreamer()
+    streamer.feed(b'{"a": 1} {"b": tr')
+    streamer.flush()
+    events = []
+    while (event := streamer.next_event()) is not NEED_DATA:
+        events.append(event)
+    assert events == [
+        JsonMessage({"a": 1}),
+        JsonParseError("JSON parse error, invalid keyword 'tr'"),
+    ]

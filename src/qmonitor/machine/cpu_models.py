@@ -19,13 +19,20 @@ QObject visitor, so it fits only a boolean.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from typing import Final
 
 from qmonitor.cmdline_keyval import ENUM_VALUE
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
-from qmonitor.qemuopts import INVALID_PARAMETER_VALUE, NOT_WRITABLE, QemuOptsError, parse_size
+from qmonitor.qemuopts import (
+    INVALID_PARAMETER_VALUE,
+    NOT_WRITABLE,
+    QemuOptsError,
+    c_strtoll,
+    c_strtoull,
+    parse_bool,
+    parse_size,
+)
 
 # Texts of softmmu/vl.c, target/i386/cpu.c, qom/object.c, hw/core/qdev-properties.c
 # and qapi/qapi-visit-core.c (QEMU 7.2).
@@ -300,8 +307,6 @@ _INT_RANGES: Final = {
 _UINT_BITS: Final = {"uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64}
 _LBR_FMT_MASK: Final = 0x3F
 _VENDOR_LENGTH: Final = 12
-_TRUE: Final = ("on", "yes", "true", "y")
-_FALSE: Final = ("off", "no", "false", "n")
 #: What a ``+feat`` on a property of this type is told it should have been
 #: (the unsigned ones: that they expect uint64).
 _WANTED: Final = {"int": "integer", "int32": "integer"}
@@ -341,26 +346,6 @@ class CpuOptionError(Exception):
     """QEMU's text for a ``-cpu`` it refuses (printed after the program name, exit 1)."""
 
 
-def _c_long(text: str, unsigned: bool) -> int | None:
-    """``text`` read whole as ``strtoll``/``strtoull`` with base 0 read it; None if not."""
-    m = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))", text)
-    if m is None:
-        return None
-    sign, hexa, octal, decimal = m.groups()
-    if hexa is not None:
-        value = int(hexa, 16)
-    elif octal is not None:
-        value = int(octal, 8)
-    else:
-        value = int(decimal)
-    if unsigned:
-        if value >= 2**64:
-            return None
-        return (-value) % 2**64 if sign == "-" else value
-    value = -value if sign == "-" else value
-    return value if -(2**63) <= value < 2**63 else None
-
-
 def _set_global(typename: str, name: str, kind: str | None, value: str) -> None:
     """Apply one ``name=value`` as the vCPU's global property (object_property_parse)."""
     if kind is None:
@@ -368,10 +353,12 @@ def _set_global(typename: str, name: str, kind: str | None, value: str) -> None:
     if name in _READ_ONLY:
         raise CpuOptionError(NOT_WRITABLE.format(typename, name))
     if kind == "bool":
-        if value not in _TRUE + _FALSE:
-            raise CpuOptionError(f"Parameter '{name}' expects 'on' or 'off'")
+        try:
+            parse_bool(name, value)
+        except QemuOptsError as exc:
+            raise CpuOptionError(exc.diagnostic.message) from None
     elif kind in ("int", "int32"):
-        number = _c_long(value, unsigned=False)
+        number = c_strtoll(value)
         if number is None:
             raise CpuOptionError(EXPECTS.format(name, "int64"))
         if kind == "int32" and not -(2**31) <= number < 2**31:
@@ -381,8 +368,8 @@ def _set_global(typename: str, name: str, kind: str | None, value: str) -> None:
             if not low <= number <= high:
                 raise CpuOptionError(OUT_OF_RANGE.format(name, number, low, high))
     elif kind in _UINT_BITS:
-        number = _c_long(value, unsigned=True)
-        if number is None:
+        number = c_strtoull(value)
+        if number is None or number >= 2**64:
             raise CpuOptionError(EXPECTS.format(name, "uint64"))
         bits = _UINT_BITS[kind]
         if number >= 2**bits:

@@ -274,16 +274,20 @@ class Machine:
             sys.stderr.flush()
         # NONE: the event only; INJECT_NMI: an NMI no monitor can see.
 
-    def exit_now(self) -> None:
-        """End the process as QEMU's ``exit(0)`` does: no event, no further request.
-
-        Nor are the chardevs finalized: unix servers' socket files stay.
-        """
+    def keep_socket_files(self) -> None:
+        """Leave the unix servers' socket files when the chardevs close, as QEMU's exit() does."""
         from qmonitor.chardev.socket import SocketChardev
 
         for chr in self.chardevs.values():
             if isinstance(chr, SocketChardev):
                 chr.keep_socket_file()
+
+    def exit_now(self) -> None:
+        """End the process as QEMU's ``exit(0)`` does: no event, no further request.
+
+        Nor are the chardevs finalized: unix servers' socket files stay.
+        """
+        self.keep_socket_files()
         self._exited_abruptly = True
         self.dispatcher.stop_taking_requests()
         self.loop.call_soon_threadsafe(self._exit.set)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.commands import COMMAND_NOT_FOUND
 from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qemuopts import BOOL_TRUE
 
 if TYPE_CHECKING:
     from qmonitor.machine.guest import GuestConfig
@@ -218,10 +219,16 @@ def cpuid_version(guest: GuestConfig, accel: str | None) -> int:
 def _has_x2apic(mon: MonitorHMP) -> bool:
     """Whether the vCPUs have x2APIC: KVM adds it to every model, TCG (7.2) has none."""
     options = mon.machine.options
-    if options.accel != "kvm":
-        return False
-    props = dict(options.guest.cpu_props)
-    return props.get("x2apic", "on") in ("on", "yes", "true", "y")
+    return options.accel == "kvm" and _cpu_feature(options.guest, "x2apic", True)
+
+
+def _cpu_feature(guest: GuestConfig, name: str, default: bool) -> bool:
+    """Whether ``-cpu`` leaves feature ``name`` on (the last setting counts)."""
+    on = default
+    for prop, value in guest.cpu_props:
+        if prop == name:
+            on = value in BOOL_TRUE
+    return on
 
 
 #: CPU models whose CPUID has no local APIC (QEMU's 486 and base models).
@@ -235,13 +242,7 @@ def _has_apic(mon: MonitorHMP) -> bool:
     more than one vCPU.
     """
     guest = mon.machine.options.guest
-    if guest.smp.cpus > 1:
-        return True
-    feature = "off" if guest.cpu_model in _NO_APIC_MODELS else "on"
-    for name, value in guest.cpu_props:
-        if name == "apic":
-            feature = value
-    return feature in ("on", "yes", "true", "y")
+    return guest.smp.cpus > 1 or _cpu_feature(guest, "apic", guest.cpu_model not in _NO_APIC_MODELS)
 
 
 def _halted_at_reset(mon: MonitorHMP, index: int) -> bool:

@@ -198,6 +198,37 @@ class JsonStreamer:
         self._consumed(pos)
         return NEED_DATA
 
+    def flush(self) -> None:
+        """End of input (json_message_parser_flush): what is half read becomes events.
+
+        An open string is a stray token; a half-read keyword or number is
+        read out (a space ends it as the flush's NUL does, which is not part
+        of an error token); a value left open is parsed anyway and fails,
+        usually with "premature EOI".  Events already waiting keep their
+        place before these.
+        """
+        events: list[Event] = []
+        while (event := self.next_event()) is not NEED_DATA:
+            events.append(event)
+        pending = bytes(self._lexer.token)
+        if pending[:1] in (b'"', b"'"):
+            self._lexer.reset()
+            events.append(JsonParseError(STRAY.format(c_text(pending))))
+        else:
+            with_space = STRAY.format(c_text(pending + b" "))
+            self.feed(b" ")
+            while (event := self.next_event()) is not NEED_DATA:
+                if isinstance(event, JsonParseError) and event.message == with_space:
+                    event = JsonParseError(STRAY.format(c_text(pending)))
+                events.append(event)
+        if self._tokens:
+            try:
+                events.append(JsonMessage(parse_tokens(self._tokens)))
+            except JsonError as exc:
+                events.append(JsonParseError(exc.message))
+            self._restart()
+        self._events.extend(events)
+
     def next_plain(self) -> tuple[str, str | None] | None:
         """The next event if it is ``{"execute": NAME[, "id": ID]}``, as (NAME, ID's text).
 
@@ -349,37 +380,18 @@ AT_MOST_ONE: Final = "Expecting at most one JSON value"
 def qobject_from_json(text: str) -> JsonValue:
     """One JSON value from a command-line argument, as QEMU's qobject_from_json reads it.
 
-    The argument is streamed as QMP input is, then the end of input
-    flushes what is pending: a half-read keyword is read out, a value left
-    open is parsed anyway (and fails, usually "premature EOI").  The first
-    error counts; a second value is an error of its own.
+    The argument is streamed as QMP input is, then flushed
+    (:meth:`JsonStreamer.flush`).  The first error counts; a second value
+    is an error of its own.
 
     :raises JsonError: with QEMU's text.
     """
     streamer = JsonStreamer()
     streamer.feed(text.encode("utf-8", "surrogateescape"))
+    streamer.flush()
     events: list[JsonMessage | JsonParseError] = []
     while (event := streamer.next_event()) is not NEED_DATA:
         events.append(event)
-    pending = bytes(streamer._lexer.token)
-    if pending[:1] in (b'"', b"'"):
-        # The flush's NUL ends an open string as an error token.
-        events.append(JsonParseError(STRAY.format(c_text(pending))))
-    else:
-        # A space ends a pending keyword or number as the flush does; where
-        # the half-read token is an error, the flush's NUL is not part of it.
-        with_space = STRAY.format(c_text(pending + b" "))
-        without = STRAY.format(c_text(pending))
-        streamer.feed(b" ")
-        while (event := streamer.next_event()) is not NEED_DATA:
-            if isinstance(event, JsonParseError) and event.message == with_space:
-                event = JsonParseError(without)
-            events.append(event)
-    if streamer._tokens:
-        try:
-            events.append(JsonMessage(parse_tokens(streamer._tokens)))
-        except JsonError as exc:
-            events.append(JsonParseError(exc.message))
     result: JsonValue = None
     for index, event in enumerate(events):
         if index:
