@@ -409,6 +409,12 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("audiodev_backend_direction_member", ["-audiodev", "id=a,driver=alsa,in.server=x"], {}),
     ("audiodev_timer_period_bad", ["-audiodev", "id=a,driver=none,timer-period=abc"], {}),
     ("audiodev_timer_period_range", ["-audiodev", "id=a,driver=none,timer-period=4294967296"], {}),
+    ("audiodev_timer_period_negative_wraps", ["-audiodev", "id=a,driver=none,timer-period=-1"], {}),
+    (
+        "audiodev_timer_period_overflow",
+        ["-audiodev", "id=a,driver=none,timer-period=99999999999999999999"],
+        {},
+    ),
     ("audiodev_json_id_type", ["-audiodev", '{"id":1,"driver":"none"}'], {}),
     (
         "audiodev_json_timer_period_type",

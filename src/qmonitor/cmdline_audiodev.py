@@ -15,7 +15,12 @@ from typing import Any, Final
 
 from qmonitor.cmdline_keyval import ENUM_VALUE, UNEXPECTED_PARAMETER, keyval_parse
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
-from qmonitor.qemuopts import INVALID_PARAMETER_VALUE, MISSING_PARAMETER, QemuOptsError
+from qmonitor.qemuopts import (
+    INVALID_PARAMETER_VALUE,
+    MISSING_PARAMETER,
+    QemuOptsError,
+    c_strtoull,
+)
 from qmonitor.qjson.parser import JsonError
 from qmonitor.qjson.streamer import qobject_from_json
 
@@ -64,16 +69,14 @@ def _string(values: dict[str, Any], name: str, keyval: bool) -> str:
 
 
 def _timer_period(value: Any, keyval: bool) -> None:
-    """``timer-period``: a uint32 (a string of digits in the key=value form)."""
+    """``timer-period``: a uint32 (in the key=value form, a string read as strtoull reads it)."""
     if keyval:
         if not isinstance(value, str):
             raise AudiodevError(WRONG_TYPE.format("timer-period", "integer"))
-        try:
-            number = int(value, 0) if value.strip() == value else -1
-        except ValueError:
-            number = -1
-        if number < 0:
+        parsed = c_strtoull(value)
+        if parsed is None or parsed >= 2**64:
             raise AudiodevError(EXPECTS.format("timer-period", "integer"))
+        number = parsed
     elif isinstance(value, bool) or not isinstance(value, int):
         raise AudiodevError(EXPECTS.format("timer-period", "uint64"))
     else:
