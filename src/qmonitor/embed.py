@@ -42,26 +42,26 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from qmonitor.chardev.base import Chardev
-from qmonitor.cli import (
+from qmonitor.machine.compose import ComposedSchema, compose_schema
+from qmonitor.machine.extensions import register_extensions
+from qmonitor.machine.machine import Machine
+from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.monitor.events import qapi_event_emit
+from qmonitor.monitor.monitor import current_monitor
+from qmonitor.options.cmdline import CmdlineError, Config, parse_args
+from qmonitor.qapi.binding import SchemaBindingError, bind_command, check_event
+from qmonitor.qapi.codefirst import CodeFirstSchema, to_wire
+from qmonitor.qapi.commands import Handler
+from qmonitor.qapi.introspect import schema_info
+from qmonitor.qapi.schema import Schema
+from qmonitor.system.startup import (
     StartupError,
     close_chardevs,
     install_signal_handlers,
     machine_options,
     open_monitors,
 )
-from qmonitor.cmdline import CmdlineError, Config, parse_args
-from qmonitor.machine.extensions import register_extensions
-from qmonitor.machine.machine import Machine
-from qmonitor.machine.runstate import ShutdownCause
-from qmonitor.mainloop import new_main_loop
-from qmonitor.monitor.events import qapi_event_emit
-from qmonitor.monitor.monitor import current_monitor
-from qmonitor.qapi.binding import SchemaBindingError, bind_command, check_event
-from qmonitor.qapi.codefirst import CodeFirstSchema, to_wire
-from qmonitor.qapi.commands import Handler
-from qmonitor.qapi.compose import ComposedSchema, compose_schema
-from qmonitor.qapi.introspect import schema_info
-from qmonitor.qapi.schema import Schema
+from qmonitor.util.mainloop import new_main_loop
 
 __all__ = ["MonitorServer", "current_monitor", "main"]
 
@@ -95,7 +95,7 @@ class MonitorServer:
         defined: Sequence[str] = (),
     ) -> None:
         self.prog = prog
-        #: What the command line said (qmonitor.cmdline.Config).
+        #: What the command line said (qmonitor.options.cmdline.Config).
         self.config: Config = parse_args(list(args), prog)
         self.composed: ComposedSchema = compose_schema(
             sources, defined, extensions=self.config.extensions
@@ -191,7 +191,7 @@ class MonitorServer:
     async def serve(self) -> ShutdownCause | None:
         """Build the machine on the running loop and serve until it shuts down.
 
-        Use a loop from :func:`qmonitor.mainloop.new_main_loop` (as :meth:`run`
+        Use a loop from :func:`qmonitor.util.mainloop.new_main_loop` (as :meth:`run`
         does) to get QEMU's big lock and the I/O thread's short road.
         """
         return await self._serve(install_signals=False)

@@ -19,7 +19,7 @@ from qmonitor.chardev.container import listing_order
 from qmonitor.chardev.file import FileChardev
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.stdio import StdioChardev
-from qmonitor.qapi.ghash import g_str_hash
+from qmonitor.util.ghash import g_str_hash
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp" / "chardev.json"
 

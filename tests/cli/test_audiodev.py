@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qmonitor.cmdline_audiodev import check_audiodev
+from qmonitor.options.audiodev import check_audiodev
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""qmonitor.cmdline against command lines recorded from real QEMU.
+"""qmonitor.options.cmdline against command lines recorded from real QEMU.
 
 tests/golden/cli/cases.json holds what ``qemu-system-x86_64`` printed for
 each command line of tools/record_cli.py.  Rejected command lines must give
@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 import record_cli
 
-from qmonitor.cli import StartupError, check_cpu
-from qmonitor.cmdline import (
+from qmonitor.options.cmdline import (
     ChardevConfig,
     CmdlineError,
     Config,
@@ -27,6 +26,7 @@ from qmonitor.cmdline import (
     parse_args,
     version_text,
 )
+from qmonitor.system.startup import StartupError, check_cpu
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden/cli/cases.json").read_text())

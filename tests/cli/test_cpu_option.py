@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qmonitor.cli import StartupError, check_cpu
-from qmonitor.cmdline import CmdlineError, parse_args
 from qmonitor.machine.cpu_models import MODELS, CpuOptionError, check_cpu_option
+from qmonitor.options.cmdline import CmdlineError, parse_args
 from qmonitor.persona.store import Reply, Variant
+from qmonitor.system.startup import StartupError, check_cpu
 
 
 def _persona() -> Variant:

@@ -15,8 +15,8 @@ import subprocess
 import pytest
 
 from procs import QEMU
-from qmonitor.cmdline import CmdlineError, parse_args
 from qmonitor.machine.guest import DEFAULT_RAM_SIZE, GuestDevice, GuestObject, SmpConfig
+from qmonitor.options.cmdline import CmdlineError, parse_args
 
 BASE = ("-M", "pc", "-display", "none", "-nodefaults", "-accel", "tcg", "-S")
 PROG = "qemu-system-x86_64"

@@ -1,4 +1,4 @@
-"""qmonitor.qemuopts: QemuOpts syntax, value parsers, chardev short forms and checks.
+"""qmonitor.util.qemuopts: QemuOpts syntax, value parsers, chardev short forms and checks.
 
 Texts marked as recorded come from tests/golden/cli/cases.json (real QEMU 7.2).
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qmonitor.qemuopts import (
+from qmonitor.util.qemuopts import (
     CHARDEV_OPTS,
     MON_OPTS,
     NAME_OPTS,

@@ -25,7 +25,7 @@ import procs
 #: Not imported at all on the plain path.
 NOT_LOADED = (
     "qmonitor.persona",  # the persona package: -persona only
-    "qmonitor.objects",  # -object (TLS credentials) only
+    "qmonitor.options.objects",  # -object (TLS credentials) only
     "ctypes",  # vCPU thread names (-name debug-threads=on) only
     "pathlib",
 )
@@ -104,7 +104,7 @@ def _is(name: str, module: str) -> bool:
 
 def test_plain_startup_imports(tmp_path: Path) -> None:
     loaded = _startup_modules(tmp_path)
-    assert "qmonitor.cli" in loaded and "asyncio" in loaded  # the log is complete
+    assert "qmonitor.system.startup" in loaded and "asyncio" in loaded  # the log is complete
     assert [m for m in loaded if any(_is(m, bad) for bad in NOT_LOADED)] == []
     offenders = []
     for name in sorted({m for m in loaded if _is(m, "qmonitor")}):

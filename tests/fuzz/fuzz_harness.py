@@ -34,9 +34,9 @@ from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
-from qmonitor.mainloop import new_main_loop
 from qmonitor.monitor.hmp import MonitorHMP
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
+from qmonitor.util.mainloop import new_main_loop
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from procs import BASE_ARGS, wait_for_unix_socket
-from qmonitor.sigwatch import (
+from qmonitor.util.sigwatch import (
     TERMINATION_SIGNALS,
     UNKNOWN_PROCESS,
     SignalWatcher,

@@ -320,7 +320,7 @@ def test_qtest_log_option(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> 
     import sys
 
     from fakes import FakeChardev
-    from qmonitor.cli import _add_qtest
+    from qmonitor.system.startup import _add_qtest
 
     async def main() -> list[object]:
         machine = Machine(MachineOptions(machine_type="pc", use_io_thread=False))

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
+from qmonitor.machine.hmp_commands import HMP_CMDS, HMPCommand
+from qmonitor.machine.hmp_exec import run_hmp_command
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.hmp import (
@@ -26,8 +28,6 @@ from qmonitor.monitor.hmp import (
     parse_arguments,
     parse_words,
 )
-from qmonitor.monitor.hmp_commands import HMP_CMDS, HMPCommand
-from qmonitor.monitor.hmp_exec import run_hmp_command
 from qmonitor.monitor.monitor import (
     Monitor,
     current_monitor,

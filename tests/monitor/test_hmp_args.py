@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from record_hmp import load_theme
 
+from qmonitor.machine.hmp_commands import HMPCommand
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.monitor.hmp import MonitorHMP
 from qmonitor.monitor.hmp_args import (
@@ -29,7 +30,6 @@ from qmonitor.monitor.hmp_args import (
     strtod,
     strtosz_mib,
 )
-from qmonitor.monitor.hmp_commands import HMPCommand
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp" / "arguments.json"
 CASES = {case["name"]: case for case in load_theme(GOLDEN)["cases"]}

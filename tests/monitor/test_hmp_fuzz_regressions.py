@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from fakes import FakeChardev
+from qmonitor.machine.hmp_commands import HMP_CMDS, HMPCommand
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.monitor.hmp import MonitorHMP
-from qmonitor.monitor.hmp_commands import HMP_CMDS, HMPCommand
 
 DEPTH = 2000
 

@@ -29,11 +29,11 @@ from record_hmp import (
 )
 
 from fakes import FakeChardev
-from qmonitor.cmdline import parse_args
+from qmonitor.machine.hmp_commands import HMP_CMDS, INFO_CMDS, HMPCommand
+from qmonitor.machine.hmp_exec import run_hmp_command
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.monitor.hmp import MonitorHMP
-from qmonitor.monitor.hmp_commands import HMP_CMDS, INFO_CMDS, HMPCommand
-from qmonitor.monitor.hmp_exec import run_hmp_command
+from qmonitor.options.cmdline import parse_args
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp"
 THEMES = {p.stem: load_theme(p) for p in sorted(GOLDEN.glob("*.json"))}

@@ -1,4 +1,4 @@
-"""HMP commands that read a PC's guest (qmonitor.monitor.hmp_info) against QEMU 7.2.
+"""HMP commands that read a PC's guest (qmonitor.machine.hmp_info) against QEMU 7.2.
 
 The sessions recorded from QEMU in tests/golden/hmp/guest.json are
 replayed here in-process, on a machine built from the recorded command
@@ -24,13 +24,9 @@ import pytest
 from record_hmp import describe_mismatch, from_json_text, load_theme, recv_matches
 
 from fakes import FakeChardev
-from qmonitor.cli import machine_options
-from qmonitor.cmdline import parse_args
 from qmonitor.machine.guest import GuestConfig
-from qmonitor.machine.machine import Machine
-from qmonitor.monitor.hmp import MonitorHMP
-from qmonitor.monitor.hmp_exec import run_hmp_command
-from qmonitor.monitor.hmp_info import (
+from qmonitor.machine.hmp_exec import run_hmp_command
+from qmonitor.machine.hmp_info import (
     CPUID_VERSIONS,
     cpuid_version,
     cpuinfo_version,
@@ -38,7 +34,11 @@ from qmonitor.monitor.hmp_info import (
     encode_cpuid_version,
     host_cpuid_version,
 )
+from qmonitor.machine.machine import Machine
+from qmonitor.monitor.hmp import MonitorHMP
+from qmonitor.options.cmdline import parse_args
 from qmonitor.qapi.error import QapiError
+from qmonitor.system.startup import machine_options
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 THEME = load_theme(GOLDEN / "hmp" / "guest.json")

@@ -25,8 +25,8 @@ from record_hmp import Case, from_json_text, qmonitor_command, record_case
 from test_hmp_golden import THEMES, machine_for, qemu_tables
 
 from fakes import FakeChardev
+from qmonitor.machine.hmp_commands import HMP_CMDS
 from qmonitor.monitor.hmp import MonitorHMP
-from qmonitor.monitor.hmp_commands import HMP_CMDS
 
 #: The terminal QEMU's users typically have.
 COLUMNS, LINES = 80, 24

@@ -1,4 +1,4 @@
-"""Adaptive polling before a blocking wait (qmonitor.pollsel)."""
+"""Adaptive polling before a blocking wait (qmonitor.util.pollsel)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 import pytest
 
 from qmonitor.monitor.iothread import IOThread
-from qmonitor.pollsel import POLL_NS_INITIAL, PollingSelector, PollWindow
+from qmonitor.util.pollsel import POLL_NS_INITIAL, PollingSelector, PollWindow
 
 
 def test_the_window_grows_while_waits_end_soon_and_closes_after_a_long_one() -> None:

@@ -20,8 +20,8 @@ from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
-from qmonitor.mainloop import new_main_loop
 from qmonitor.qapi.commands import QmpCommand
+from qmonitor.util.mainloop import new_main_loop
 
 
 class CountingChardev(FakeChardev):

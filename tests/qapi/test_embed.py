@@ -29,9 +29,9 @@ from qmonitor import (
     Uint8,
     current_monitor,
 )
+from qmonitor.machine.compose import compose_schema
+from qmonitor.machine.schema import SCHEMA as MACHINE_SCHEMA
 from qmonitor.monitor.qmp import MonitorQMP
-from qmonitor.qapi.compose import compose_schema
-from qmonitor.qapi.machine_schema import SCHEMA as MACHINE_SCHEMA
 
 TIMEOUT = 10.0
 
@@ -400,7 +400,7 @@ def test_schema_errors_have_qemus_messages(tmp_path: Path) -> None:
 
 
 def test_command_line_errors_are_qemus(tmp_path: Path) -> None:
-    from qmonitor.cmdline import CmdlineError
+    from qmonitor.options.cmdline import CmdlineError
 
     schema = tmp_path / "test.json"
     schema.write_text(SCHEMA)
@@ -417,7 +417,7 @@ def test_registered_commands_match_the_machine_schema(extensions: bool) -> None:
     """What query-commands lists is what query-qmp-schema describes, flags included."""
     from qmonitor.machine.extensions import register_extensions
     from qmonitor.machine.machine import Machine
-    from qmonitor.qapi.machine_schema import machine_schema
+    from qmonitor.machine.schema import machine_schema
 
     async def registered() -> dict[str, tuple[bool, bool, bool]]:
         machine = Machine()

@@ -20,8 +20,8 @@ from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.machine.schema import machine_schema, machine_schema_info
 from qmonitor.qapi.binding import arg_type
-from qmonitor.qapi.machine_schema import machine_schema, machine_schema_info
 from qmonitor.qapi.types import ObjectType
 from qmonitor.qjson import encode
 

@@ -25,9 +25,9 @@ from procs import QEMU, qmonitor_cmd, running
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
-from qmonitor.mainloop import big_lock, new_main_loop
 from qmonitor.qapi.commands import QmpCommand
 from qmonitor.qapi.error import QapiError
+from qmonitor.util.mainloop import big_lock, new_main_loop
 
 
 class RecordingChardev(FakeChardev):

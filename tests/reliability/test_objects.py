@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (QEMU's messages are long lines)
-"""``-object`` parsing (qmonitor.objects): QEMU 7.2's keyval and JSON forms.
+"""``-object`` parsing (qmonitor.options.objects): QEMU 7.2's keyval and JSON forms.
 
 The texts were recorded from qemu-system-x86_64 7.2 (see test_access.py for
 the whole command line, compared live).
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from qmonitor.objects import (
+from qmonitor.options.objects import (
     ObjectError,
     ObjectHelp,
     create_objects,

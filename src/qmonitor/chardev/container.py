@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from qmonitor.qapi.ghash import StrTable
+from qmonitor.util.ghash import StrTable
 
 
 def listing_order(labels: Iterable[str]) -> list[str]:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent, call_on
 from qmonitor.chardev.fdio import FdChardev
-from qmonitor.sigwatch import unwatched
+from qmonitor.util.sigwatch import unwatched
 
 if TYPE_CHECKING:
     # TLS (and with it ssl) is loaded by the sockets that use it.
@@ -611,7 +611,7 @@ def _signals_end_process() -> Iterator[None]:
     for signum, _handler in saved:
         signal.signal(signum, signal.SIG_DFL)
     try:
-        # The command's signal watcher (qmonitor.sigwatch) passes them on.
+        # The command's signal watcher (qmonitor.util.sigwatch) passes them on.
         with unwatched():
             yield
     finally:

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Final
 
-from qmonitor.cmdline_keyval import ENUM_VALUE
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
-from qmonitor.qemuopts import (
+from qmonitor.util.keyval import ENUM_VALUE
+from qmonitor.util.qemuopts import (
     INVALID_PARAMETER_VALUE,
     NOT_WRITABLE,
     QemuOptsError,

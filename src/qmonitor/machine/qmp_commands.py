@@ -204,14 +204,14 @@ def register_commands(machine: Machine) -> None:
     )
 
     def human_monitor_command(command_line: str, cpu_index: int | None = None) -> str:
-        from qmonitor.monitor.hmp_exec import run_hmp_command
+        from qmonitor.machine.hmp_exec import run_hmp_command
 
         return run_hmp_command(machine, command_line, cpu_index)
 
     full.register(QmpCommand("human-monitor-command", human_monitor_command, hmp_args))
 
     def query_qmp_schema() -> list[dict[str, Any]]:
-        from qmonitor.qapi.machine_schema import machine_schema_info
+        from qmonitor.machine.schema import machine_schema_info
 
         # -qmonitor-extensions registers its commands after this one: ask
         # when the client does whether they are there.
@@ -234,8 +234,8 @@ def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:
 
 def register_yank(machine: Machine) -> None:
     """``yank`` and ``query-yank`` (QEMU's util/yank.c): out-of-band commands."""
+    from qmonitor.machine.schema import machine_schema
     from qmonitor.qapi.binding import bind_command
-    from qmonitor.qapi.machine_schema import machine_schema
 
     schema = machine_schema()
 
@@ -277,8 +277,8 @@ def command_line_options() -> list[dict[str, Any]]:
     """
     # The command line's option tables (imported late: the command line
     # sits above the machine).
-    from qmonitor.cmdline import ACTION_OPTS, DEVICE_OPTS
-    from qmonitor.qemuopts import ACCEL_OPTS, CHARDEV_OPTS, MON_OPTS, NAME_OPTS
+    from qmonitor.options.cmdline import ACTION_OPTS, DEVICE_OPTS
+    from qmonitor.util.qemuopts import ACCEL_OPTS, CHARDEV_OPTS, MON_OPTS, NAME_OPTS
 
     out = []
     for opts in (ACTION_OPTS, NAME_OPTS, ACCEL_OPTS, MON_OPTS, DEVICE_OPTS, CHARDEV_OPTS):
@@ -296,8 +296,8 @@ def command_line_options() -> list[dict[str, Any]]:
 
 def register_command_line_options(machine: Machine) -> None:
     """``query-command-line-options`` (util/qemu-config.c)."""
+    from qmonitor.machine.schema import machine_schema
     from qmonitor.qapi.binding import bind_command
-    from qmonitor.qapi.machine_schema import machine_schema
 
     def query_command_line_options(option: str | None = None) -> list[dict[str, Any]]:
         options = command_line_options()
@@ -341,8 +341,8 @@ BALLOON_DRIVERS = (
 def register_device_queries(machine: Machine) -> None:
     """What libvirt asks about devices: chardevs, block devices, I/O threads, CPU slots."""
     from qmonitor.chardev.container import listing_order
+    from qmonitor.machine.schema import machine_schema
     from qmonitor.qapi.binding import bind_command
-    from qmonitor.qapi.machine_schema import machine_schema
 
     schema = machine_schema()
     full = machine.commands.full
@@ -423,8 +423,8 @@ def register_device_queries(machine: Machine) -> None:
 def register_migration(machine: Machine) -> None:
     """Migration settings kept per machine (:mod:`qmonitor.machine.migration`)."""
     from qmonitor.machine.migration import MigrationState
+    from qmonitor.machine.schema import machine_schema
     from qmonitor.qapi.binding import bind_command
-    from qmonitor.qapi.machine_schema import machine_schema
 
     schema = machine_schema()
     full = machine.commands.full
@@ -458,8 +458,8 @@ def machine_qom(machine: Machine) -> QomTree:
 
 def register_qom(machine: Machine) -> None:
     """``qom-list`` and ``qom-get`` over the machine's QOM tree."""
+    from qmonitor.machine.schema import machine_schema
     from qmonitor.qapi.binding import bind_command
-    from qmonitor.qapi.machine_schema import machine_schema
 
     schema = machine_schema()
     full = machine.commands.full

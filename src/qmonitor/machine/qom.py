@@ -18,7 +18,7 @@ topology properties and ``-cpu`` options applied, so that ``qom-list`` and
 ``qom-get`` agree and match that QEMU.
 
 Listing order follows qom/object.c: properties are iterated instance
-properties first (a GLib string hash table, :class:`~qmonitor.qapi.ghash.StrTable`),
+properties first (a GLib string hash table, :class:`~qmonitor.util.ghash.StrTable`),
 then class properties from the object's class up to ``object``, and
 ``qmp_qom_list`` prepends each to its answer; so the listing is
 ``type`` (the root class's), the class properties, then the instance

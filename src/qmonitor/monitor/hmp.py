@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.chardev.mux import MuxChardev
+from qmonitor.machine.hmp_commands import HMP_CMDS, HMPCommand
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.hmp_args import (
     MAX_ARGS,
@@ -40,7 +41,6 @@ from qmonitor.monitor.hmp_args import (
 )
 from qmonitor.monitor.hmp_args import isspace as _isspace
 from qmonitor.monitor.hmp_args import skip_spaces as _skip_spaces
-from qmonitor.monitor.hmp_commands import HMP_CMDS, HMPCommand
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
 from qmonitor.qapi.error import QapiError

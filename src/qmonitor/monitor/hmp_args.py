@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.monitor.monitor import current_monitor, error_printf
-from qmonitor.qemuopts import Diagnostic, OptsGroup, OptsListSpec, QemuOptsError
+from qmonitor.util.qemuopts import Diagnostic, OptsGroup, OptsListSpec, QemuOptsError
 
 if TYPE_CHECKING:
-    from qmonitor.monitor.hmp_commands import HMPCommand
+    from qmonitor.machine.hmp_commands import HMPCommand
 
 #: Longest word ``get_str`` keeps (its callers' 1024-byte buffers).
 STR_MAX = 1023

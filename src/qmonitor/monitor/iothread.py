@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 
-from qmonitor.pollsel import PollingSelector
+from qmonitor.util.pollsel import PollingSelector
 
 #: How long the monitor I/O thread polls before it blocks, at most.  Longer
 #: than QEMU's iothread default (32 µs): a client on the loopback reads a
@@ -26,7 +26,7 @@ class IOThread:
 
     def __init__(self, name: str = "mon_iothread", poll_max_ns: int = MONITOR_POLL_MAX_NS) -> None:
         self.name = name
-        # Polls before blocking, as QEMU's iothreads do (qmonitor.pollsel).
+        # Polls before blocking, as QEMU's iothreads do (qmonitor.util.pollsel).
         self.loop = asyncio.SelectorEventLoop(PollingSelector(poll_max_ns))
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = False

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.base import Chardev, ChrEvent
-from qmonitor.mainloop import big_lock
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry, encode_output
 from qmonitor.qapi.commands import (
     ID_FROM_TEXT,
@@ -35,6 +34,7 @@ from qmonitor.qapi.commands import (
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, NeedData, encode
 from qmonitor.qjson.streamer import plain_request
+from qmonitor.util.mainloop import big_lock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -455,7 +455,7 @@ class QmpDispatcher:
         self._shutdown = False
         self._running: asyncio.Task[None] | None = None
         self._loop_thread: int | None = None
-        #: The main loop's big lock, when it has one (qmonitor.mainloop).
+        #: The main loop's big lock, when it has one (qmonitor.util.mainloop).
         self.bql = big_lock(loop)
 
     def start(self) -> None:

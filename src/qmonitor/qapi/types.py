@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from qmonitor.qapi.error import QapiError
-from qmonitor.qapi.ghash import leftover_order
 from qmonitor.qjson import qdict_order
+from qmonitor.util.ghash import leftover_order
 
 #: QERR_INVALID_PARAMETER_TYPE (qapi/qmp/qerror.h).
 INVALID_PARAMETER_TYPE = "Invalid parameter type for '{}', expected: {}"

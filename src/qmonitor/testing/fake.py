@@ -28,13 +28,13 @@ from qmonitor.chardev.socket import SocketChardev
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
-from qmonitor.mainloop import new_main_loop
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.mux.address import Address
 from qmonitor.qapi.error import QapiError
 from qmonitor.testing.log import RequestLog, Sent
 from qmonitor.testing.proxy import Faults, Proxy
 from qmonitor.testing.script import Action, AfterEvent, ReplyFunction, Rule, Script, make_error
+from qmonitor.util.mainloop import new_main_loop
 from qmonitor.version import DEFAULT_QEMU_VERSION
 
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """QOM and the machine (qom.json, machine.json, machine-target.json).
 
-Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""##

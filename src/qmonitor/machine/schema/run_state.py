@@ -1,6 +1,6 @@
 """Run state, its events, and the actions of -action (QEMU: run-state.json).
 
-Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""

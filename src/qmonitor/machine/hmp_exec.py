@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qmonitor.machine.hmp_info import c_int, set_current_cpu
 from qmonitor.monitor.hmp import MonitorHMP, text
-from qmonitor.monitor.hmp_info import c_int, set_current_cpu
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:

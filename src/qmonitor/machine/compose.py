@@ -23,9 +23,9 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qmonitor.qapi.machine_schema import EXTENSIONS
-from qmonitor.qapi.machine_schema import FNAME as MACHINE_FNAME
-from qmonitor.qapi.machine_schema import SCHEMA as MACHINE_SCHEMA
+from qmonitor.machine.schema import EXTENSIONS
+from qmonitor.machine.schema import FNAME as MACHINE_FNAME
+from qmonitor.machine.schema import SCHEMA as MACHINE_SCHEMA
 from qmonitor.qapi.schema import Schema
 from qmonitor.qapi.schema_parser import Reader, SchemaParser, read_file
 from qmonitor.qapi.schema_source import Pragma

@@ -9,7 +9,7 @@ is the order of ``help`` and ``info``.
 
 Only commands that make sense for the machines qmonitor models are here:
 a null machine, and a PC whose guest never runs (the commands that read
-the guest are in :mod:`qmonitor.monitor.hmp_info`).  Any other command of
+the guest are in :mod:`qmonitor.machine.hmp_info`).  Any other command of
 QEMU's answers ``unknown command``, as a QEMU built without it would.
 Handlers print through the monitor they run on and reach the machine
 through it; a handler raises :class:`QapiError` for what QEMU reports
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.chardev.container import listing_order
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
-from qmonitor.monitor import hmp_info
+from qmonitor.machine import hmp_info
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:

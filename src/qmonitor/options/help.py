@@ -1,6 +1,6 @@
 """The texts of ``-version`` and ``-h``, in QEMU's layout.
 
-Kept apart from the option scanner (:mod:`qmonitor.cmdline`): they are
+Kept apart from the option scanner (:mod:`qmonitor.options.cmdline`): they are
 data, QEMU's help text for the options qmonitor models.
 """
 

@@ -13,7 +13,7 @@ import copy
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.qapi.machine_schema import (
+from qmonitor.machine.schema import (
     block,
     char,
     control,

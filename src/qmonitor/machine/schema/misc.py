@@ -1,6 +1,6 @@
 """Yank, the rest of misc.json, the RTC event, and qmonitor's extensions.
 
-Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""##

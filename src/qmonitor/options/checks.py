@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from qmonitor.qemuopts import OptDesc, OptsListSpec, OptType, QemuOptsError, parse_bool
+from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType, QemuOptsError, parse_bool
 
 _B, _S = OptType.BOOL, OptType.STRING
 

@@ -23,7 +23,9 @@ from qmonitor.machine.guest import (
     SmpLimits,
     TopologyError,
 )
-from qmonitor.qemuopts import (
+from qmonitor.qjson.parser import JsonError
+from qmonitor.qjson.streamer import qobject_from_json
+from qmonitor.util.qemuopts import (
     Diagnostic,
     OptDesc,
     OptsListSpec,
@@ -31,8 +33,6 @@ from qmonitor.qemuopts import (
     QemuOptsError,
     parse_size,
 )
-from qmonitor.qjson.parser import JsonError
-from qmonitor.qjson.streamer import qobject_from_json
 
 # Texts of util/qemu-option.c, qapi/qobject-input-visitor.c and softmmu/vl.c.
 JSON_PARSE_ERROR: Final = "JSON parse error, premature EOI"

@@ -1,6 +1,6 @@
 """Block devices: their query commands answer empty lists here (block-core.json).
 
-Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""##

@@ -1,6 +1,6 @@
 """The monitor itself and introspection (control.json, introspect.json).
 
-Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""##

@@ -1,6 +1,6 @@
 """Character devices (char.json).
 
-Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""##

@@ -1,6 +1,6 @@
 """Migration: its state and capabilities (migration.json, sockets.json).
 
-Part of the null machine's schema (see :mod:`qmonitor.qapi.machine_schema`).
+Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""##

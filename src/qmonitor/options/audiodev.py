@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from qmonitor.cmdline_keyval import ENUM_VALUE, UNEXPECTED_PARAMETER, keyval_parse
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
-from qmonitor.qemuopts import (
+from qmonitor.qjson.parser import JsonError
+from qmonitor.qjson.streamer import qobject_from_json
+from qmonitor.util.keyval import ENUM_VALUE, UNEXPECTED_PARAMETER, keyval_parse
+from qmonitor.util.qemuopts import (
     INVALID_PARAMETER_VALUE,
     MISSING_PARAMETER,
     QemuOptsError,
     c_strtoull,
 )
-from qmonitor.qjson.parser import JsonError
-from qmonitor.qjson.streamer import qobject_from_json
 
 # QEMU's texts (qapi/qobject-input-visitor.c), as the other option readers use them.
 MISSING: Final = MISSING_PARAMETER

@@ -29,33 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from qmonitor.cmdline_checks import (
-    BOOT_OPTS,
-    OVERCOMMIT_OPTS,
-    RTC_OPTS,
-    SANDBOX_OPTS,
-    CheckError,
-    check_boot,
-    check_rtc,
-    check_sandbox,
-)
-from qmonitor.cmdline_guest import (
-    MEMORY_OPTS,
-    SMP_OPTS,
-    GuestOptionError,
-    parse_cpu,
-    parse_json_device,
-    ram_size,
-    smp_config,
-)
-from qmonitor.cmdline_help import help_text, version_text
-from qmonitor.cmdline_keyval import (
-    DISPLAY_HELP_TEXT,
-    ENUM_VALUE,
-    check_display,
-    keyval_parse,
-    keyval_put,
-)
 from qmonitor.machine.guest import (
     DEFAULT_CPU_MODEL,
     DEFAULT_RAM_SIZE,
@@ -65,7 +38,34 @@ from qmonitor.machine.guest import (
     GuestObject,
     smp_limits,
 )
-from qmonitor.qemuopts import (
+from qmonitor.options.checks import (
+    BOOT_OPTS,
+    OVERCOMMIT_OPTS,
+    RTC_OPTS,
+    SANDBOX_OPTS,
+    CheckError,
+    check_boot,
+    check_rtc,
+    check_sandbox,
+)
+from qmonitor.options.guest import (
+    MEMORY_OPTS,
+    SMP_OPTS,
+    GuestOptionError,
+    parse_cpu,
+    parse_json_device,
+    ram_size,
+    smp_config,
+)
+from qmonitor.options.help import help_text, version_text
+from qmonitor.util.keyval import (
+    DISPLAY_HELP_TEXT,
+    ENUM_VALUE,
+    check_display,
+    keyval_parse,
+    keyval_put,
+)
+from qmonitor.util.qemuopts import (
     ACCEL_OPTS,
     CHARDEV_OPTS,
     MISSING_PARAMETER,
@@ -90,7 +90,7 @@ from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 if TYPE_CHECKING:
     # -object's module (TLS credentials) is loaded when an -object needs it.
-    from qmonitor.objects import ObjectConfig, TlsCredsX509
+    from qmonitor.options.objects import ObjectConfig, TlsCredsX509
 
 # --------------------------------------------------------------------------
 # QEMU's texts (softmmu/vl.c, monitor/monitor.c, chardev/char-fe.c,
@@ -389,7 +389,7 @@ class Config:
     persona: str | None = None
     #: ``-msg timestamp=on``: error messages start with the time.
     msg_timestamp: bool = False
-    #: ``-object``: every object, in command-line order (qmonitor.objects).
+    #: ``-object``: every object, in command-line order (qmonitor.options.objects).
     objects: tuple[ObjectConfig, ...] = ()
     #: The loaded ``tls-creds-x509`` objects, by id.
     tls_creds: dict[str, TlsCredsX509] = field(default_factory=dict)
@@ -442,7 +442,7 @@ class _Parser:
         self.msg_group = OptsGroup(MSG_OPTS)
         self.memory_group = OptsGroup(MEMORY_OPTS)
         self.smp_group = OptsGroup(SMP_OPTS)
-        #: Recorded, not modelled, but checked (qmonitor.cmdline_checks).
+        #: Recorded, not modelled, but checked (qmonitor.options.checks).
         self.checked_groups = {
             name: OptsGroup(spec)
             for name, spec in (("rtc", RTC_OPTS), ("overcommit", OVERCOMMIT_OPTS),
@@ -597,7 +597,7 @@ class _Parser:
     def _opt_object(self, arg: str | None, loc: str) -> None:
         """object_option_parse(): checked now, created before the chardevs."""
         assert arg is not None
-        from qmonitor.objects import ObjectError, ObjectHelp, parse_object
+        from qmonitor.options.objects import ObjectError, ObjectHelp, parse_object
 
         try:
             cfg, warnings = parse_object(arg, loc)
@@ -615,7 +615,7 @@ class _Parser:
         """object_create_early for every object: duplicate ids, credentials loaded."""
         if not self.objects:
             return  # none: objects.py need not even be imported
-        from qmonitor.objects import ObjectError, create_objects
+        from qmonitor.options.objects import ObjectError, create_objects
 
         try:
             self.tls_creds = create_objects(self.objects).tls
@@ -623,7 +623,7 @@ class _Parser:
             raise self._fail(Diagnostic(exc.message, exc.hint), exc.where) from None
 
     def _tls_lookup(self, creds_id: str, server: bool) -> str | None:
-        from qmonitor.objects import tls_lookup
+        from qmonitor.options.objects import tls_lookup
 
         return tls_lookup(self.objects, creds_id, server)
 
@@ -684,7 +684,7 @@ class _Parser:
     def _opt_audiodev(self, arg: str | None, loc: str) -> None:
         """``-audiodev``: checked now (audio_parse_option), recorded as not modelled."""
         assert arg is not None
-        from qmonitor.cmdline_audiodev import AudiodevError, check_audiodev
+        from qmonitor.options.audiodev import AudiodevError, check_audiodev
 
         try:
             check_audiodev(arg)

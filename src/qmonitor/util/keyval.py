@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from qmonitor.qemuopts import (
+from qmonitor.util.qemuopts import (
     INVALID_PARAMETER,
     MISSING_PARAMETER,
     QemuOptsError,

@@ -1,0 +1,475 @@
+"""``qmonitor``: QEMU's command line → chardevs, monitors and a null machine.
+
+Parsing lives in :mod:`qmonitor.options.cmdline` (QEMU's option table and texts);
+this module opens the chardevs in command-line order, creates the monitors
+(``monitor_init`` and its three errors), installs QEMU's signal handling
+and runs the machine until it shuts down.  Errors print as QEMU prints
+them, ``PROG: -opt value: message``, and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import functools
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
+from qmonitor.chardev.listener import SocketListener
+from qmonitor.chardev.mux import MuxChardev
+from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
+from qmonitor.machine.extensions import register_extensions
+from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.monitor.monitor import Monitor
+from qmonitor.options.cmdline import ChardevConfig, Config, msg_timestamp
+from qmonitor.system.daemon import (
+    PIDFILE_PREFIX,
+    PidfileError,
+    daemonize,
+    remove_pidfile,
+    write_pidfile,
+)
+from qmonitor.util.mainloop import new_main_loop
+from qmonitor.util.qemuopts import QemuOptsError, check_fd_number
+from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, termination_message
+
+if TYPE_CHECKING:
+    # Personas are loaded only when -persona asks for one (start-up time).
+    from qmonitor.persona.store import Variant
+
+log = logging.getLogger("qmonitor")
+
+
+class StartupError(Exception):
+    """A failure while building the machine; printed as QEMU prints it."""
+
+
+def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
+    """Open one chardev from its options (qemu_chr_new_from_opts).
+
+    ``mux=on`` puts a :class:`MuxChardev` with the configured id on top of
+    the device, which is then named ``ID-base`` as in QEMU.  A ``vc`` (a
+    console of a display qmonitor does not have) swallows output like
+    ``null``.
+    """
+    opts = cfg.opts
+
+    def backend(label: str) -> Chardev:
+        if cfg.backend == "socket":
+            # qmonitor's extensions: x-qmonitor-socket-mode (octal, for a
+            # unix server's socket file) and x-qmonitor-peer-uid.
+            mode = opts.get("x-qmonitor-socket-mode")
+            bad_mode = f"x-qmonitor-socket-mode: '{mode}' is not an octal mode"
+            try:
+                unix_mode = DEFAULT_UNIX_MODE if mode is None else int(mode, 8)
+            except ValueError:
+                raise ChardevError(bad_mode) from None
+            if not 0 <= unix_mode <= 0o777:
+                raise ChardevError(bad_mode)
+            uid = opts.get("x-qmonitor-peer-uid")
+            try:
+                peer_uid = None if uid is None else int(uid, 0)
+            except ValueError:
+                raise ChardevError(f"x-qmonitor-peer-uid: '{uid}' is not a number") from None
+            # As QEMU: neither path nor host (a port alone too) is the fd
+            # address type, whose number may be missing for a server.
+            path, host = opts.get("path"), opts.get("host")
+            by_fd = path is None and host is None
+            fd_name = opts.get("fd") or ""
+            fd = check_fd_number(fd_name) if by_fd and fd_name else None
+            server = cfg.get_bool("server", False)
+            multi, max_clients = _multi_options(cfg)
+            if multi and not server:
+                raise ChardevError("x-qmonitor-multi=on needs server=on")
+            if multi and cfg.get_bool("mux", False):
+                raise ChardevError("x-qmonitor-multi=on is incompatible with mux=on")
+            if max_clients is not None and not multi:
+                raise ChardevError("x-qmonitor-max-clients needs x-qmonitor-multi=on")
+            open_socket: Callable[..., SocketChardev] = (
+                functools.partial(SocketListener, max_clients=max_clients)
+                if multi
+                else functools.partial(SocketChardev, server=server)
+            )
+            return open_socket(
+                label,
+                path=path,
+                host=host or "",
+                port=None if by_fd else opts.get("port"),
+                fd=fd,
+                fd_name=fd_name if by_fd else None,
+                wait=cfg.get_bool("wait", True),
+                nodelay=cfg.nodelay,
+                ipv4=cfg.get_bool("ipv4", False),
+                ipv6=cfg.get_bool("ipv6", False),
+                unix_mode=unix_mode,
+                info=info,
+                tls=cfg.tls.context() if cfg.tls is not None else None,
+                peer_uid=peer_uid,
+            )
+        if cfg.backend == "stdio":
+            from qmonitor.chardev.stdio import StdioChardev  # backends load when used
+
+            return StdioChardev(label, allow_signal=cfg.get_bool("signal", True))
+        if cfg.backend == "pty":
+            from qmonitor.chardev.pty import PtyChardev
+
+            return PtyChardev(label)
+        if cfg.backend == "file":
+            path = opts.get("path")
+            if path is None:
+                raise ChardevError("chardev: file: no filename given")
+            from qmonitor.chardev.file import FileChardev
+
+            return FileChardev(label, path, append=cfg.get_bool("append", False))
+        if cfg.backend in ("null", "vc"):
+            return NullChardev(label)
+        raise ChardevError(f"'{cfg.backend}' is not a valid char driver")
+
+    if cfg.get_bool("mux", False):
+        return MuxChardev(cfg.id, backend(f"{cfg.id}-base"))
+    return backend(cfg.id)
+
+
+def _multi_options(cfg: ChardevConfig) -> tuple[bool, int | None]:
+    """qmonitor's ``x-qmonitor-multi`` and ``x-qmonitor-max-clients`` of a socket."""
+    try:
+        multi = cfg.get_bool("x-qmonitor-multi", False)
+    except QemuOptsError as exc:
+        raise ChardevError(exc.message) from None
+    value = cfg.opts.get("x-qmonitor-max-clients")
+    if value is None:
+        return multi, None
+    try:
+        max_clients = int(value, 10)
+    except ValueError:
+        max_clients = 0
+    if max_clients < 1:
+        raise ChardevError(f"x-qmonitor-max-clients: '{value}' is not a positive number")
+    return multi, max_clients
+
+
+def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
+    """Serve qtest on ``chr``, logging as ``-qtest-log`` says (QEMU: stderr by default).
+
+    QEMU opens the log with ``fopen(name, "w+")`` and silently logs nothing
+    when that fails.
+    """
+    if log_name is None:
+        machine.add_qtest(chr, sys.stderr)
+        return
+    if log_name == "none":
+        machine.add_qtest(chr, None)
+        return
+    try:
+        log_file = open(log_name, "w+", encoding="latin-1")  # noqa: SIM115 - closed at exit
+    except OSError:
+        machine.add_qtest(chr, None)
+        return
+    machine.add_qtest(chr, log_file).close_log_on_exit(log_file)
+
+
+def machine_options(
+    config: Config, version: tuple[tuple[int, int, int], str] | None = None
+) -> MachineOptions:
+    """What the command line says about the machine itself."""
+    qemu_version, package = version or (config.qemu_version, config.package)
+    return MachineOptions(
+        name=config.name,
+        uuid=config.uuid,
+        start_paused=config.start_paused,
+        machine_type=config.machine,
+        qemu_version=qemu_version,
+        package=package,
+        accel=config.accel,
+        watchdog_action=config.watchdog_action,
+        ib700=any(device.driver == "ib700" for device in config.devices),
+        guest=config.guest,
+    )
+
+
+def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Chardev]:
+    """Open the command line's chardevs and put its monitors on them.
+
+    Raises :class:`StartupError` with QEMU's text, having closed whatever it
+    opened.
+    """
+    chardevs: dict[str, Chardev] = {}
+    try:
+        for cfg in config.chardevs:
+            where = cfg.origin
+
+            def info(message: str, where: str = where) -> None:
+                sys.stderr.write(
+                    f"{prog}: {where}: info: {message}\n" if where else f"{prog}: info: {message}\n"
+                )
+                sys.stderr.flush()
+
+            try:
+                dev = create_chardev(cfg, info)
+            except ChardevError as exc:
+                raise StartupError(f"{where}: {exc}" if where else str(exc)) from None
+            chardevs[cfg.id] = dev
+            backend = dev.base if isinstance(dev, MuxChardev) else dev
+            if isinstance(backend, NullChardev):
+                backend.driver = cfg.backend  # a vc stands in as null but is listed as vc
+            if isinstance(dev, MuxChardev):
+                # C-a x quits (qmp_quit) whatever frontends the mux has.
+                dev.quit_handler = functools.partial(machine.shutdown, ShutdownCause.HOST_QMP_QUIT)
+            # QEMU creates a mux's base first: both are in the machine's table.
+            machine.chardevs[backend.label] = backend
+            machine.chardevs[dev.label] = dev
+        for mon in config.monitors:
+            chr = chardevs.get(mon.chardev)
+            if chr is None:
+                raise StartupError(f'chardev "{mon.chardev}" not found')
+            if mon.mode != "control" and mon.pretty:
+                raise StartupError("'pretty' is not compatible with HMP monitors")
+            if isinstance(chr, SocketListener):
+                serve_monitors(machine, chr, qmp=mon.mode == "control", pretty=mon.pretty)
+            elif mon.mode == "control":
+                machine.add_qmp_monitor(chr, pretty=mon.pretty)
+            else:
+                from qmonitor.monitor.hmp import add_hmp_monitor
+
+                add_hmp_monitor(machine, chr)
+    except BaseException:
+        abandon_chardevs(machine, chardevs)
+        raise
+    return chardevs
+
+
+def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
+    """Close the chardevs of a start-up that failed once they were open.
+
+    QEMU exit()s then without finalizing its chardevs: socket files stay.
+    """
+    machine.keep_socket_files()
+    for chr in chardevs.values():
+        chr.close()
+    if machine.iothread is not None:
+        machine.iothread.destroy()
+
+
+def _recorded_properties(persona: Variant, typename: str) -> dict[str, str] | None:
+    """A type's properties (name to type) as the persona's QEMU listed them; None: not recorded."""
+    reply = persona.find("qom-list-properties", {"typename": typename})
+    if reply is None or not isinstance(reply.value, list):
+        return None
+    return {
+        p["name"]: p.get("type", "") for p in reply.value if isinstance(p, dict) and "name" in p
+    }
+
+
+def check_cpu(
+    config: Config, persona: Variant | None = None, warn: Callable[[str], None] | None = None
+) -> None:
+    """Check ``-cpu`` as QEMU does once its chardevs are open; ``warn`` gets QEMU's warnings.
+
+    A persona's recorded ``query-cpu-definitions`` names the models its
+    QEMU has, and ``qom-list-properties`` their properties.
+
+    :raises StartupError: with QEMU's text.
+    """
+    if config.cpu_option is None:
+        return
+    from qmonitor.machine.cpu_models import CpuOptionError, check_cpu_option
+
+    models = None
+    properties = None
+    if persona is not None:
+        reply = persona.find("query-cpu-definitions", None)
+        if reply is not None and isinstance(reply.value, list):
+            models = {d["name"] for d in reply.value if isinstance(d, dict) and "name" in d}
+        properties = functools.partial(_recorded_properties, persona)
+    try:
+        check_cpu_option(
+            config.cpu_option,
+            machine_type=config.machine,
+            accel=config.accel,
+            models=models,
+            properties=properties,
+            warn=warn,
+        )
+    except CpuOptionError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def serve_monitors(
+    machine: Machine, listener: SocketListener, *, qmp: bool, pretty: bool = False
+) -> None:
+    """Give each client of a multi-client listener a monitor of its own.
+
+    As if each client had a ``-qmp`` (or ``-monitor``) socket to itself:
+    its own greeting, negotiation and events.  A QMP client is accepted on
+    the monitor I/O thread, where its monitor runs (QEMU accepts on the
+    chardev's context); an HMP one on the main loop.  The monitor is
+    destroyed when its client goes.
+    """
+    loop = machine.loop
+    if qmp:
+        iothread = machine.iothread
+        if iothread is not None and listener.supports_gcontext:
+            iothread.start()
+            loop = iothread.loop
+
+        def new_monitor(chr: SocketChardev) -> Callable[[], None]:
+            return functools.partial(_drop_monitor, machine.add_qmp_monitor(chr, pretty=pretty))
+
+    else:
+        from qmonitor.monitor.hmp import add_hmp_monitor
+
+        def new_monitor(chr: SocketChardev) -> Callable[[], None]:
+            return functools.partial(_drop_monitor, add_hmp_monitor(machine, chr))
+
+    listener.serve(new_monitor, loop)
+
+
+def _drop_monitor(mon: Monitor) -> None:
+    """Destroy the monitor of a client that has gone (unless the machine's cleanup did)."""
+    if mon.registry.remove(mon):
+        mon.flush()
+        mon.destroy()
+
+
+def close_chardevs(chardevs: dict[str, Chardev]) -> None:
+    """Close the chardevs once the monitors are gone (QEMU's qemu_chr_cleanup).
+
+    That unlinks the socket files of unix servers, and closes the
+    chardevs no monitor used.
+    """
+    for chr in chardevs.values():
+        chr.close()
+
+
+def install_signal_handlers(
+    machine: Machine, prog: str, watcher: SignalWatcher | None = None
+) -> None:
+    """SIGTERM, SIGINT and SIGHUP shut the machine down, as they do QEMU.
+
+    Installed before any chardev is opened, as QEMU does: a signal that
+    comes as soon as a socket is there is already handled.  With a
+    ``watcher`` (the command's own process) the message names the sender
+    as QEMU's does; without one (a machine in someone else's process) the
+    loop's signal handlers take the signals and the sender is not known.
+    """
+
+    def on_signal(signum: int, pid: int = 0) -> None:
+        # QEMU writes the line as it takes the shutdown request: a signal
+        # that comes while the machine shuts down adds nothing.
+        if machine.shutdown_cause is not None:
+            return
+        # The terminal may be gone (SIGHUP): a failed message must not stop
+        # the shutdown.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(termination_message(prog, signum, pid))
+            sys.stderr.flush()
+        machine.shutdown(ShutdownCause.HOST_SIGNAL)
+
+    if watcher is not None:
+        loop = machine.loop
+        watcher.deliver_to(lambda signum, pid: loop.call_soon_threadsafe(on_signal, signum, pid))
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            machine.loop.add_signal_handler(signum, on_signal, signum)
+
+
+async def _amain(
+    config: Config,
+    prog: str,
+    persona: Variant | None = None,
+    on_ready: Callable[[], None] | None = None,
+    watcher: SignalWatcher | None = None,
+) -> int:
+    loop = asyncio.get_running_loop()
+    version = (config.qemu_version, config.package)
+    if persona is not None:
+        from qmonitor.persona.serve import install_persona, recorded_version
+
+        version = recorded_version(persona) or version
+    machine = Machine(machine_options(config, version), loop)
+    if config.extensions:
+        register_extensions(machine)
+    if persona is not None:
+        install_persona(machine, persona)
+    install_signal_handlers(machine, prog, watcher)
+    chardevs = open_monitors(machine, config, prog)
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"{message_prefix(config, prog)}warning: {message}\n")
+
+    try:
+        check_cpu(config, persona, warn)
+    except StartupError:
+        abandon_chardevs(machine, chardevs)
+        raise
+    if config.qtest is not None:
+        qtest_chr = chardevs.get(config.qtest)
+        if qtest_chr is not None:
+            _add_qtest(machine, qtest_chr, config.qtest_log)
+    if on_ready is not None:
+        on_ready()
+    try:
+        await machine.run()
+    finally:
+        close_chardevs(chardevs)
+    return 0
+
+
+def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] | None]:
+    """Load the persona, daemonize and write the pidfile, in QEMU's order.
+
+    Returns the persona's variant for the accelerator asked for and what to
+    call once the monitors are up.
+    """
+    persona = None
+    if config.persona is not None:
+        from qmonitor.persona.store import Persona, PersonaError
+
+        try:
+            persona = Persona.load(config.persona).variant(config.accel)
+        except PersonaError as exc:
+            raise StartupError(f"-persona {config.persona}: {exc}") from None
+    daemon = daemonize() if config.daemonize else None
+    if config.pidfile is not None:
+        try:
+            fd = write_pidfile(config.pidfile)
+        except PidfileError as exc:
+            raise StartupError(f"{PIDFILE_PREFIX}{exc}") from None
+        atexit.register(remove_pidfile, config.pidfile, fd)
+    return persona, daemon.ready if daemon is not None else None
+
+
+def message_prefix(config: Config, prog: str) -> str:
+    """What starts QEMU's error and warning lines: the time with ``-msg timestamp=on``, the name."""
+    return (msg_timestamp() if config.msg_timestamp else "") + f"{prog}: "
+
+
+def run(config: Config, prog: str) -> int:
+    """Build the machine that ``config`` describes and run it until it ends; the exit status."""
+    try:
+        started = _start_process(config)
+    except StartupError as exc:
+        sys.stderr.write(f"{message_prefix(config, prog)}{exc}\n")
+        return 1
+    try:
+        # Before any thread starts: the watcher blocks the signals in all.
+        with SignalWatcher() as watcher:
+            try:
+                with asyncio.Runner(loop_factory=new_main_loop) as runner:
+                    return runner.run(_amain(config, prog, *started, watcher=watcher))
+            finally:
+                # QEMU's handlers take these until it exits: one that comes
+                # while the process ends (or is pending) ends nothing.
+                ignore_termination_signals()
+    except StartupError as exc:
+        sys.stderr.write(f"{message_prefix(config, prog)}{exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 1
