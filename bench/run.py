@@ -121,9 +121,21 @@ class Target:
     name: str
     cmd: list[str]
     env: dict[str, str] | None = None
+    #: What is measured: "qemu", "qmonitor" or "echo" (a qmonitor built from
+    #: another revision is a second target of kind "qmonitor").
+    kind: str = ""
     version: str = "unknown"
     status: str = "ok"
     results: dict[str, Any] = field(default_factory=dict)
+
+
+def _qmonitor_env(src: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(src) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # Measure qmonitor as installed (pip compiles its modules to bytecode), not
+    # compiling every module from source at each start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def make_targets() -> dict[str, Target]:
@@ -132,17 +144,26 @@ def make_targets() -> dict[str, Target]:
         or shutil.which("qemu-system-x86_64")
         or "/usr/bin/qemu-system-x86_64"
     )
-    env = dict(os.environ)
-    src = str(REPO / "src")
-    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    # Measure qmonitor as installed (pip compiles its modules to bytecode), not
-    # compiling every module from source at each start.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return {
-        "qemu": Target("qemu", [qemu]),
-        "qmonitor": Target("qmonitor", [sys.executable, "-m", "qmonitor"], env=env),
-        "echo": Target("echo", [str(ECHO)]),
+        "qemu": Target("qemu", [qemu], kind="qemu"),
+        "qmonitor": Target(
+            "qmonitor", [sys.executable, "-m", "qmonitor"], _qmonitor_env(REPO / "src"), "qmonitor"
+        ),
+        "echo": Target("echo", [str(ECHO)], kind="echo"),
     }
+
+
+def before_target(rev: str, into: Path) -> Target:
+    """qmonitor as it was at git revision ``rev``, extracted into ``into``: the "before" column."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", rev, "src"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    compileall.compile_dir(into / "src" / "qmonitor", quiet=1)
+    env = _qmonitor_env(into / "src")
+    return Target("before", [sys.executable, "-m", "qmonitor"], env, "qmonitor")
 
 
 #: The rows the C echo server is measured for: the QMP socket rows.  It
@@ -155,7 +176,7 @@ ECHO_ROWS = frozenset(
 
 
 def target_version(t: Target) -> str:
-    flag = "--version" if t.name == "qemu" else "-version"
+    flag = "--version" if t.kind == "qemu" else "-version"
     try:
         out = subprocess.run(
             [*t.cmd, flag], env=t.env, capture_output=True, text=True, timeout=20, check=False
@@ -369,7 +390,7 @@ def note(msg: str) -> None:
 
 def record(t: Target, key: str, fn: Any) -> None:
     """Run one measurement; a failure leaves the row n/a and says why."""
-    if t.name == "echo" and key not in ECHO_ROWS:
+    if t.kind == "echo" and key not in ECHO_ROWS:
         return
     try:
         value, detail = fn()
@@ -487,7 +508,7 @@ def run_startup(t: Target, s: Settings, tmp: Path) -> tuple[float, dict[str, Any
         finally:
             stop(proc)
     detail: dict[str, Any] = {"runs_ms": [round(x, 3) for x in times]}
-    if t.name == "qmonitor":
+    if t.kind == "qmonitor":
         detail["python_asyncio_floor_ms"] = round(interpreter_floor(t, s), 3)
     return statistics.median(times), detail
 
@@ -778,13 +799,13 @@ def run_target(t: Target, s: Settings) -> None:
             note(f"  {t.name}: {t.status}")
             return
         run_clients(t, s, tmp)
-        if t.name != "echo":
+        if t.kind != "echo":
             run_oob_busy(t, s, tmp)
             run_mux(t, s, tmp)
             record(t, "hmp_lines", lambda: run_hmp(t, s))
-        if t.name == "qmonitor":
+        if t.kind == "qmonitor":
             run_events(t, s, tmp)
-        if t.name != "echo":
+        if t.kind != "echo":
             run_scaling(t, s, tmp)
         record(t, "startup", lambda: run_startup(t, s, tmp))
         try:
@@ -806,9 +827,11 @@ def fmt(v: float | None, digits: int) -> str:
 
 def table(targets: dict[str, Target]) -> tuple[str, list[dict[str, Any]]]:
     q, m, e = targets["qemu"], targets["qmonitor"], targets["echo"]
+    b = targets.get("before")
     lines = [
-        "| workload | QEMU | qmonitor | ratio (qmonitor/QEMU) | C echo server (the limit) |",
-        "|---|---:|---:|---:|---:|",
+        "| workload | QEMU | qmonitor | ratio (qmonitor/QEMU) | C echo server (the limit) |"
+        + (" qmonitor before | change (now/before) |" if b else ""),
+        "|---|---:|---:|---:|---:|" + ("---:|---:|" if b else ""),
     ]
     rows = []
     for r in ROWS:
@@ -819,7 +842,12 @@ def table(targets: dict[str, Target]) -> tuple[str, list[dict[str, Any]]]:
         label = f"{r.label} ({r.unit}, {r.better} is better)"
         rtxt = "n/a" if ratio is None else f"{ratio:.2f}x"
         etxt = fmt(ev, r.digits) if r.key in ECHO_ROWS else "-"
-        lines.append(f"| {label} | {fmt(qv, r.digits)} | {fmt(mv, r.digits)} | {rtxt} | {etxt} |")
+        line = f"| {label} | {fmt(qv, r.digits)} | {fmt(mv, r.digits)} | {rtxt} | {etxt} |"
+        if b is not None:
+            bv = b.results.get(r.key, {}).get("value")
+            change = f"{mv / bv:.3f}x" if bv and mv is not None else "n/a"
+            line += f" {fmt(bv, r.digits)} | {change} |"
+        lines.append(line)
         rows.append(
             {
                 "key": r.key,
@@ -830,6 +858,7 @@ def table(targets: dict[str, Target]) -> tuple[str, list[dict[str, Any]]]:
                 "qmonitor": mv,
                 "ratio": ratio,
                 "echo": ev,
+                "before": b.results.get(r.key, {}).get("value") if b else None,
                 "detail": {
                     name: {k: v for k, v in t.results.get(r.key, {}).items() if k != "value"}
                     for name, t in targets.items()
@@ -844,7 +873,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--quick", action="store_true", help="0.5 s per workload instead of 2 s")
-    ap.add_argument("--only", choices=["qemu", "qmonitor", "echo"], help="measure one target only")
+    ap.add_argument(
+        "--only", choices=["qemu", "qmonitor", "echo", "before"], help="measure one target only"
+    )
+    ap.add_argument(
+        "--before",
+        metavar="REV",
+        help="also measure qmonitor as of git revision REV (a 'before' column beside 'qmonitor')",
+    )
     args = ap.parse_args(argv)
 
     s = (
@@ -855,6 +891,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     targets = make_targets()
+    before_dir = tempfile.TemporaryDirectory(prefix="qmb-before") if args.before else None
+    if before_dir is not None:
+        # Measured right after "qmonitor", so both see the machine in the same state.
+        before = before_target(args.before, Path(before_dir.name))
+        qemu, now, echo = targets["qemu"], targets["qmonitor"], targets["echo"]
+        targets = {"qemu": qemu, "qmonitor": now, "before": before, "echo": echo}
     try:
         build_loadgen()
         build_c(ECHO_SRC, ECHO)
@@ -866,6 +908,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_target(t, s)
     finally:
         stop_all()
+        if before_dir is not None:
+            before_dir.cleanup()
 
     md, rows = table(targets)
     print(md)
@@ -875,6 +919,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc = {
         "generated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
+        "before": args.before,
         "settings": {
             "duration_s": s.duration,
             "warmup_s": s.warmup,
