@@ -9,6 +9,8 @@ machine types, the QMP schema, every device type's properties, CPU models
 did, while the run state, events, ``stop``/``cont``/``quit``, HMP and the
 other live commands stay the machine's own.  Personas are never shipped:
 any QEMU a user has can be impersonated.
+
+May import: ``machine``, ``qapi``, ``qjson``, ``util`` (and ``errors``, ``version``).
 """
 
 from __future__ import annotations

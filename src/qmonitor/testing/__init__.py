@@ -9,6 +9,8 @@ line.  :class:`Recorder` and :class:`ReplayServer` record a client's
 conversation with a real QEMU into a cassette and play it back.  The
 pytest plugin (:mod:`qmonitor.testing.plugin`) provides the fixtures
 ``fake_qemu``, ``fake_qemu_process`` and ``qmp_replay``.
+
+May import every package of qmonitor but ``cli``.
 """
 
 from qmonitor.testing.cassette import Cassette, CassetteError
