@@ -10,27 +10,22 @@ from pathlib import Path
 
 import pytest
 
+from qmonitor.options.chardev_checks import (
+    check_chardev,
+    check_fd_number,
+    translate_chardev_alias,
+)
+from qmonitor.options.chardev_compat import CompatParseError, chardev_parse_compat
+from qmonitor.options.optlists import CHARDEV_OPTS, MON_OPTS, NAME_OPTS
+from qmonitor.util.cutils import parse_bool, parse_number, parse_size
+from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.qemuopts import (
-    CHARDEV_OPTS,
-    MON_OPTS,
-    NAME_OPTS,
-    CompatParseError,
-    Diagnostic,
     OptDesc,
     OptsGroup,
     OptsListSpec,
     OptType,
     QemuOpts,
-    QemuOptsError,
-    QemuOptsHelp,
-    chardev_parse_compat,
-    check_chardev,
-    check_fd_number,
     id_wellformed,
-    parse_bool,
-    parse_number,
-    parse_size,
-    translate_chardev_alias,
 )
 
 GOLDEN = {

@@ -16,12 +16,14 @@ from typing import Any, Final
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
 from qmonitor.qjson.parser import JsonError
 from qmonitor.qjson.streamer import qobject_from_json
-from qmonitor.util.keyval import ENUM_VALUE, UNEXPECTED_PARAMETER, keyval_parse
-from qmonitor.util.qemuopts import (
+from qmonitor.util.cutils import c_strtoull
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.keyval import keyval_parse
+from qmonitor.util.texts import (
+    ENUM_VALUE,
     INVALID_PARAMETER_VALUE,
     MISSING_PARAMETER,
-    QemuOptsError,
-    c_strtoull,
+    UNEXPECTED_PARAMETER,
 )
 
 # QEMU's texts (qapi/qobject-input-visitor.c), as the other option readers use them.

@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType, QemuOptsError, parse_bool
+from qmonitor.util.cutils import parse_bool
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType
 
 _B, _S = OptType.BOOL, OptType.STRING
 

@@ -25,14 +25,9 @@ from qmonitor.machine.guest import (
 )
 from qmonitor.qjson.parser import JsonError
 from qmonitor.qjson.streamer import qobject_from_json
-from qmonitor.util.qemuopts import (
-    Diagnostic,
-    OptDesc,
-    OptsListSpec,
-    OptType,
-    QemuOptsError,
-    parse_size,
-)
+from qmonitor.util.cutils import parse_size
+from qmonitor.util.error import Diagnostic, QemuOptsError
+from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType
 
 # Texts of util/qemu-option.c, qapi/qobject-input-visitor.c and softmmu/vl.c.
 JSON_PARSE_ERROR: Final = "JSON parse error, premature EOI"

@@ -20,7 +20,7 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from qmonitor.util.qemuopts import NOT_WRITABLE
+from qmonitor.util.texts import NOT_WRITABLE
 
 # Texts of qom/object_interfaces.c, util/keyval.c and qapi/qobject-input-visitor.c.
 MISSING: Final = "Parameter '{}' is missing"

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import re
 
-from qmonitor.util.qemuopts import (
+from qmonitor.util.cutils import parse_bool
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.qemuopts import is_help_option
+from qmonitor.util.texts import (
+    ENUM_VALUE,
+    EXPECTED_EQUALS,
     INVALID_PARAMETER,
     MISSING_PARAMETER,
-    QemuOptsError,
-    is_help_option,
-    parse_bool,
+    UNEXPECTED_PARAMETER,
+    USED_INCONSISTENTLY,
 )
-
-# Texts of the QAPI input visitors and util/keyval.c.
-ENUM_VALUE = "Parameter '{}' does not accept value '{}'"
-UNEXPECTED_PARAMETER = "Parameter '{}' is unexpected"
-EXPECTED_EQUALS = "Expected '=' after parameter '{}'"
-USED_INCONSISTENTLY = "Parameters '{}.*' used inconsistently"
 
 #: DisplayType in QEMU 7.2's Debian build, and what ``-display help`` prints.
 DISPLAY_TYPES = ("default", "none", "gtk", "sdl", "egl-headless", "curses", "spice-app", "dbus")
