@@ -109,6 +109,8 @@ class DeviceGroup(ParserState):
         except ObjectHelp as exc:
             raise self._stdout(exc.text) from None
         except ObjectError as exc:
+            for message, hint in exc.warnings:
+                self._print(Diagnostic(message, hint, True), loc)
             raise self._fail(Diagnostic(exc.message, exc.hint), loc) from None
         for message, hint in warnings:
             self._print(Diagnostic(message, hint, True), loc)
