@@ -38,6 +38,7 @@ from qmonitor.monitor.monitor import current_monitor, error_printf
 from qmonitor.util.cutils import U64_LIMIT, strtoull_digits
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.qemuopts import OptsGroup, OptsListSpec
+from qmonitor.util.texts import SIZE_HEX_SUFFIX_DEPRECATED
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_commands import HMPCommand
@@ -60,8 +61,6 @@ NUMBER_EXPECTED = "Number expected\n"
 UNKNOWN_UNIT = "Unknown unit suffix\n"
 #: A ``/`` format letter QEMU does not know.
 INVALID_FORMAT_CHAR = "invalid char in format: '{}'\n"
-#: qemu_strtosz's warning for ``0x10k``.
-HEX_SUFFIX_DEPRECATED = "Using a multiplier suffix on hex numbers is deprecated: {}"
 
 #: The QemuOpts lists an ``O`` argument may name: those that take any option
 #: (QEMU's ``qemu_find_opts``; a list with a fixed set of options is a bad type).
@@ -534,7 +533,7 @@ def strtosz_mib(data: bytes, pos: int) -> tuple[int, int] | None:
     shift = _suffix_shift(data, end)
     if shift is not None:
         if is_hex:
-            _warn(HEX_SUFFIX_DEPRECATED.format(text(data[pos:])))
+            _warn(SIZE_HEX_SUFFIX_DEPRECATED.format(text(data[pos:])))
         end += 1
     else:
         shift = 20

@@ -22,7 +22,6 @@ from typing import Any, Final
 
 from qmonitor.options.optlists import OBJECT_OPTS
 from qmonitor.options.texts import (
-    OBJECT_DUPLICATE_ID,
     OBJECT_NOT_A_DICT,
     SOCK_NO_TLS_CREDS,
     TLS_BAD_CA,
@@ -39,6 +38,7 @@ from qmonitor.util.cutils import parse_bool
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.qemuopts import OptsGroup, id_wellformed, is_help_option
 from qmonitor.util.texts import (
+    DUPLICATE_ID,
     ENUM_VALUE,
     ID_HINT,
     INVALID_PARAMETER,
@@ -371,7 +371,7 @@ def create_objects(configs: list[ObjectConfig] | tuple[ObjectConfig, ...]) -> Ob
     secrets = {c.id: c for c in configs if c.qom_type == "secret"}
     for cfg in configs:
         if cfg.id in objects.configs:
-            raise ObjectError(OBJECT_DUPLICATE_ID.format(cfg.id), where=cfg.origin)
+            raise ObjectError(DUPLICATE_ID.format(cfg.id, "object"), where=cfg.origin)
         objects.configs[cfg.id] = cfg
         if cfg.qom_type == "tls-creds-x509":
             objects.tls[cfg.id] = load_tls_x509(cfg, secrets)

@@ -43,6 +43,13 @@ DEVICE_NO_OPTIONS: Final = "There are no options for {}.\n"
 #: qmonitor's own option.
 BAD_QEMU_VERSION: Final = "expected a version MAJOR.MINOR.MICRO"
 
+# -- softmmu/qemu-seccomp.c (-sandbox) and softmmu/vl.c: configure_rtc() (-rtc) --------
+
+SANDBOX_INVALID: Final = "invalid argument for {}"
+RTC_DATETIME: Final = "invalid datetime format"
+RTC_DATETIME_HINT: Final = "valid formats: '2006-06-17T16:01:21' or '2006-06-17'\n"
+RTC_INVALID_VALUE: Final = "invalid option value '{}'"
+
 # -- chardev/char.c, chardev/char-*.c, util/qemu-sockets.c -----------------------------
 #: qemu_chr_parse_compat(), for a spec it does not know.
 CHR_NOT_VALID_DRIVER: Final = "'{}' is not a valid char driver"
@@ -85,8 +92,6 @@ SOCK_BAD_FD: Final = "Unable to parse FD number {}"
 
 # -- qom/object_interfaces.c (-object) -------------------------------------------------
 
-#: user_creatable_add_type(): a second object with the same id.
-OBJECT_DUPLICATE_ID: Final = "Duplicate ID '{}' for object"
 #: qobject_input_start_struct(): a JSON -object that is not an object.
 OBJECT_NOT_A_DICT: Final = "Invalid parameter type, expected: object"
 
