@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Record how real QEMU answers command lines, for tests/cli/test_cmdline.py.
+"""Record how real QEMU answers command lines, for tests/options/test_cmdline.py.
 
 Runs ``qemu-system-x86_64`` once per case in :data:`CASES` and writes what
 it printed (stdout, stderr), its exit status, and for command lines it
