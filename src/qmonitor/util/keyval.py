@@ -1,9 +1,12 @@
-"""util/keyval.c as far as ``-machine`` and ``-display`` need it, and DisplayOptions.
+"""util/keyval.c, the command line's one keyval parser, and DisplayOptions.
 
-QEMU 7.2 parses ``-machine`` and ``-display`` with keyval (an implied
-first key, dotted keys, ``help``), not QemuOpts, and visits
-``-display``'s result as DisplayOptions; the texts are util/keyval.c's
-and the QAPI input visitor's.
+QEMU 7.2 parses ``-machine``, ``-display`` and ``-audiodev`` with keyval (an
+implied first key, dotted keys, ``help``), not QemuOpts, and visits
+``-display``'s result as DisplayOptions; the texts are util/keyval.c's and
+the QAPI input visitor's.  Keyval ends the implied first value at the first
+comma (``none,,x`` is ``none`` and then an empty key), where QemuOpts reads
+``,,`` as a comma; ``-object`` is QemuOpts in 7.2 (recorded in
+tests/golden/cli/cases.json).
 """
 
 from __future__ import annotations
