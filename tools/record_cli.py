@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Record how real QEMU answers command lines, for tests/cli/test_cmdline.py.
+"""Record how real QEMU answers command lines, for tests/options/test_cmdline.py.
 
 Runs ``qemu-system-x86_64`` once per case in :data:`CASES` and writes what
 it printed (stdout, stderr), its exit status, and for command lines it
@@ -10,7 +10,8 @@ more).  Sockets go to a fresh temporary directory per case, which is
 written back as ``{tmp}`` in the recording, so the tests can replay the same
 argument vectors without QEMU.
 
-Usage: ``python tools/record_cli.py [--qemu PATH] [--out FILE]``.
+Usage: ``python tools/record_cli.py [--qemu PATH] [--out FILE] [--cases NAME ...]``
+(``--cases`` records only the cases named and keeps the other recordings).
 """
 
 from __future__ import annotations
@@ -431,6 +432,30 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("device_json_two_values", ["-device", '{"driver":"ib700"}x'], {}),
     ("object_json_invalid_keyword", ["-object", "{bogus"], {}),
     ("object_json_two_values", ["-object", '{"qom-type":"secret","id":"s","data":"x"}}'], {}),
+    # The implied first value: keyval (-machine, -display, -audiodev) ends it at the
+    # first comma, QemuOpts (-object) reads ",," in it as a comma
+    ("keyval_machine_implied_double_comma", ["-machine", "none,,foo"], {}),
+    ("keyval_machine_implied_double_comma_key", ["-machine", "none,,,foo=bar"], {}),
+    ("keyval_display_implied_double_comma", ["-display", "none,,x"], {}),
+    ("keyval_display_implied_double_comma_key", ["-display", "none,,,gl=on"], {}),
+    ("keyval_audiodev_implied_double_comma", ["-audiodev", "none,,x,id=a"], {}),
+    ("object_implied_double_comma", ["-object", "secret,,x,id=s0,data=x"], {}),
+    ("object_implied_leading_double_comma", ["-object", ",,secret,id=s0"], {}),
+    ("object_id_double_comma", ["-object", "secret,id=s0,,data=x"], {}),
+    # -object is QemuOpts: the id is checked first, the first id= counts, short
+    # forms warn, booleans are qapi_bool_parse's
+    ("object_bad_id_before_type", ["-object", "bogus,id=1x"], {}),
+    ("object_first_id_counts", ["-object", "secret,id=1x,id=s0"], {}),
+    ("object_short_form_warns", ["-object", "tls-creds-x509,id=t,nofoo"], {}),
+    (
+        "object_bool_y",
+        ["-object", "tls-creds-x509,id=t,dir={tmp}/none,verify-peer=y"],
+        {},
+    ),
+    ("object_empty_key", ["-object", "secret,id=s0,data=x,=y"], {}),
+    ("object_empty_key_after_type_check", ["-object", "bogus,=x"], {}),
+    ("object_empty_key_after_id_check", ["-object", "secret,=y"], {}),
+    ("object_help_without_type", ["-object", "id=s0,help"], {}),
     # -cpu: the help list, then the model and its features, checked once the chardevs are open
     ("cpu_help", ["-cpu", "help"], {}),
     ("cpu_help_question_mark", ["-cpu", "?"], {}),
@@ -636,6 +661,29 @@ def run_daemon_case(cmd: list[str], name: str, args: list[str]) -> dict[str, Any
     }
 
 
+def record_some(qemu: str, out: Path, names: list[str]) -> None:
+    """Record the cases ``names`` and merge them into ``out``, in :data:`CASES` order.
+
+    Every other case keeps its recording; each case of :data:`CASES` must
+    then have one (new cases are recorded by naming them).
+    """
+    document = json.loads(out.read_text())
+    known = {case["name"]: case for case in document["cases"]}
+    wanted = set(names)
+    unknown = wanted - {name for name, _, _ in CASES}
+    if unknown:
+        raise SystemExit(f"no such case: {', '.join(sorted(unknown))}")
+    for name, args, opts in CASES:
+        if name in wanted:
+            known[name] = run_case(qemu, name, args, opts)
+    missing = [name for name, _, _ in CASES if name not in known]
+    if missing:
+        raise SystemExit(f"not recorded yet (name them too): {', '.join(missing)}")
+    document["cases"] = [known[name] for name, _, _ in CASES]
+    out.write_text(json.dumps(document, indent=1) + "\n")
+    print(f"{len(wanted)} cases recorded into {out}")
+
+
 def main() -> None:
     """Record every case and write the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -651,7 +699,16 @@ def main() -> None:
         default=Path(__file__).resolve().parent.parent / "tests/golden/cli/daemonize.json",
     )
     parser.add_argument("--only-daemon", action="store_true", help="record DAEMON_CASES only")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        metavar="NAME",
+        help="record these CASES only, keeping the other recordings of --out",
+    )
     ns = parser.parse_args()
+    if ns.cases:
+        record_some(ns.qemu, ns.out, ns.cases)
+        return
     daemon_cases = [run_daemon_case([ns.qemu], name, args) for name, args in DAEMON_CASES]
     ns.daemon_out.parent.mkdir(parents=True, exist_ok=True)
     ns.daemon_out.write_text(json.dumps({"cases": daemon_cases}, indent=1) + "\n")

@@ -23,16 +23,9 @@ from collections.abc import Callable, Collection
 from typing import Final
 
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
-from qmonitor.util.keyval import ENUM_VALUE
-from qmonitor.util.qemuopts import (
-    INVALID_PARAMETER_VALUE,
-    NOT_WRITABLE,
-    QemuOptsError,
-    c_strtoll,
-    c_strtoull,
-    parse_bool,
-    parse_size,
-)
+from qmonitor.util.cutils import c_strtoll, c_strtoull, parse_bool, parse_size
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.texts import ENUM_VALUE, INVALID_PARAMETER_VALUE, NOT_WRITABLE
 
 # Texts of softmmu/vl.c, target/i386/cpu.c, qom/object.c, hw/core/qdev-properties.c
 # and qapi/qapi-visit-core.c (QEMU 7.2).

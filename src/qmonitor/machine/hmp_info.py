@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.commands import COMMAND_NOT_FOUND
 from qmonitor.qapi.error import ErrorClass, QapiError
-from qmonitor.util.qemuopts import BOOL_TRUE
+from qmonitor.util.cutils import BOOL_TRUE
 
 if TYPE_CHECKING:
     from qmonitor.machine.guest import GuestConfig

@@ -49,6 +49,7 @@ from qmonitor.monitor.iothread import IOThread
 from qmonitor.monitor.monitor import MonitorRegistry
 from qmonitor.monitor.qmp import MonitorQMP, QmpCommandSets, QmpDispatcher
 from qmonitor.qapi.error import QapiError
+from qmonitor.util.qemuopts import OptsListSpec
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 if TYPE_CHECKING:
@@ -84,6 +85,10 @@ class MachineOptions:
     ib700: bool = False
     #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).
     guest: GuestConfig = field(default_factory=GuestConfig)
+    #: The command line's option lists, as ``query-command-line-options`` shows
+    #: them: given by whoever builds the machine from a command line (the
+    #: machine sits below the command line and knows none of its own).
+    command_line_options: tuple[OptsListSpec, ...] = ()
 
     @property
     def has_cpus(self) -> bool:

@@ -266,22 +266,16 @@ _PARAMETER_TYPES = {"str": "string", "bool (on/off)": "boolean", "num": "number"
 INVALID_OPTION_NAME = "invalid option name: {}"
 
 
-def command_line_options() -> list[dict[str, Any]]:
-    """The option lists qmonitor's command line models, as QEMU lists them.
+def command_line_options(machine: Machine) -> list[dict[str, Any]]:
+    """The option lists of the machine's command line, as QEMU lists them.
 
     QEMU walks its option groups and the descriptions of each, prepending
-    to its result, so both come out in reverse of definition order; of
-    QEMU 7.2's groups for ``-M none`` these are the ones qmonitor has, in
-    QEMU's order (its ``machine`` group depends on the machine's class
-    properties and is not modelled).
+    to its result, so both come out in reverse of definition order.  The
+    lists come from whoever built the machine (MachineOptions), already in
+    QEMU's order: the machine knows no command line of its own.
     """
-    # The command line's option tables (imported late: the command line
-    # sits above the machine).
-    from qmonitor.options.cmdline import ACTION_OPTS, DEVICE_OPTS
-    from qmonitor.util.qemuopts import ACCEL_OPTS, CHARDEV_OPTS, MON_OPTS, NAME_OPTS
-
     out = []
-    for opts in (ACTION_OPTS, NAME_OPTS, ACCEL_OPTS, MON_OPTS, DEVICE_OPTS, CHARDEV_OPTS):
+    for opts in machine.options.command_line_options:
         params = []
         for desc in reversed(opts.descs):
             param: dict[str, Any] = {"name": desc.name, "type": _PARAMETER_TYPES[desc.type.value]}
@@ -300,7 +294,7 @@ def register_command_line_options(machine: Machine) -> None:
     from qmonitor.qapi.binding import bind_command
 
     def query_command_line_options(option: str | None = None) -> list[dict[str, Any]]:
-        options = command_line_options()
+        options = command_line_options(machine)
         if option is None:
             return options
         found = [o for o in options if o["option"] == option]

@@ -35,7 +35,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.monitor.monitor import current_monitor, error_printf
-from qmonitor.util.qemuopts import Diagnostic, OptsGroup, OptsListSpec, QemuOptsError
+from qmonitor.util.cutils import U64_LIMIT, strtoull_digits
+from qmonitor.util.error import Diagnostic, QemuOptsError
+from qmonitor.util.qemuopts import OptsGroup, OptsListSpec
+from qmonitor.util.texts import SIZE_HEX_SUFFIX_DEPRECATED
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_commands import HMPCommand
@@ -49,7 +52,6 @@ MIB = 1 << 20
 
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
-_UINT64 = 1 << 64
 
 #: A bad ``o`` argument (monitor_parse_arguments).
 INVALID_SIZE = "invalid size\n"
@@ -59,8 +61,6 @@ NUMBER_EXPECTED = "Number expected\n"
 UNKNOWN_UNIT = "Unknown unit suffix\n"
 #: A ``/`` format letter QEMU does not know.
 INVALID_FORMAT_CHAR = "invalid char in format: '{}'\n"
-#: qemu_strtosz's warning for ``0x10k``.
-HEX_SUFFIX_DEPRECATED = "Using a multiplier suffix on hex numbers is deprecated: {}"
 
 #: The QemuOpts lists an ``O`` argument may name: those that take any option
 #: (QEMU's ``qemu_find_opts``; a list with a fixed set of options is a bad type).
@@ -105,8 +105,8 @@ def skip_spaces(data: bytes, pos: int) -> int:
 
 def _wrap64(value: int) -> int:
     """Two's complement 64-bit wrap-around, as int64_t arithmetic behaves."""
-    value %= _UINT64
-    return value - _UINT64 if value >= 1 << 63 else value
+    value %= U64_LIMIT
+    return value - U64_LIMIT if value >= 1 << 63 else value
 
 
 def get_str(data: bytes, pos: int) -> tuple[bytes, int] | None:
@@ -311,31 +311,18 @@ class _Expr:
 
 
 def _strtoull(data: bytes, pos: int) -> tuple[int, int]:
-    """C ``strtoull(s, &end, 0)`` from ``pos`` (no sign or blanks come here)."""
-    n = len(data)
-    base = 10
-    start = pos
-    if pos < n and data[pos] == 0x30:  # '0'
-        if pos + 1 < n and data[pos + 1] in b"xX" and _digit(data, pos + 2, 16):
-            base, pos = 16, pos + 2
-        else:
-            base = 8
-    digits_start = pos
-    while _digit(data, pos, base):
-        pos += 1
-    if pos == digits_start:
-        return 0, start
-    value = int(data[digits_start:pos], base)
-    if value >= _UINT64:
+    """C ``strtoull(s, &end, 0)`` from ``pos`` (no sign or blanks come here).
+
+    The digits are read by util/cutils' reader (shared with QemuOpts and the
+    command line); the expression evaluator adds its overflow error and
+    int64 wrap-around.
+    """
+    value, end = strtoull_digits(data.decode("latin-1"), pos)
+    if end == pos:
+        return 0, pos
+    if value >= U64_LIMIT:
         raise HmpParseError("number too large\n")
-    return _wrap64(value), pos
-
-
-def _digit(data: bytes, pos: int, base: int) -> bool:
-    if pos >= len(data):
-        return False
-    c = chr(data[pos]).lower()
-    return c in "0123456789abcdef"[:base]
+    return _wrap64(value), end
 
 
 def _key_get_info(typestr: str, pos: int) -> tuple[str, int] | None:
@@ -541,12 +528,12 @@ def strtosz_mib(data: bytes, pos: int) -> tuple[int, int] | None:
         else:
             fraction = float(f.group())
             end = f.end()
-    if value >= _UINT64:
+    if value >= U64_LIMIT:
         return None
     shift = _suffix_shift(data, end)
     if shift is not None:
         if is_hex:
-            _warn(HEX_SUFFIX_DEPRECATED.format(text(data[pos:])))
+            _warn(SIZE_HEX_SUFFIX_DEPRECATED.format(text(data[pos:])))
         end += 1
     else:
         shift = 20
@@ -558,7 +545,7 @@ def strtosz_mib(data: bytes, pos: int) -> tuple[int, int] | None:
     fixed = int(fraction * 2.0**64)
     product = (fixed << shift) + (1 << 63)
     total = (value << shift) + (product >> 64)
-    if total >= _UINT64:
+    if total >= U64_LIMIT:
         return None
     return total, end
 

@@ -16,20 +16,15 @@ from typing import Any, Final
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
 from qmonitor.qjson.parser import JsonError
 from qmonitor.qjson.streamer import qobject_from_json
-from qmonitor.util.keyval import ENUM_VALUE, UNEXPECTED_PARAMETER, keyval_parse
-from qmonitor.util.qemuopts import (
+from qmonitor.util.cutils import c_strtoull
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.keyval import keyval_parse
+from qmonitor.util.texts import (
+    ENUM_VALUE,
     INVALID_PARAMETER_VALUE,
     MISSING_PARAMETER,
-    QemuOptsError,
-    c_strtoull,
+    UNEXPECTED_PARAMETER,
 )
-
-# QEMU's texts (qapi/qobject-input-visitor.c), as the other option readers use them.
-MISSING: Final = MISSING_PARAMETER
-UNEXPECTED: Final = UNEXPECTED_PARAMETER
-BAD_ENUM: Final = ENUM_VALUE
-WRONG_TYPE: Final = INVALID_PARAMETER_TYPE
-EXPECTS: Final = INVALID_PARAMETER_VALUE
 
 #: AudiodevDriver: the members each backend adds to id, driver and
 #: timer-period, and those its ``in`` and ``out`` add to the common ones.
@@ -62,9 +57,9 @@ class AudiodevError(Exception):
 def _string(values: dict[str, Any], name: str, keyval: bool) -> str:
     value = values.get(name)
     if value is None:
-        raise AudiodevError(MISSING.format(name))
+        raise AudiodevError(MISSING_PARAMETER.format(name))
     if not isinstance(value, str):
-        raise AudiodevError(WRONG_TYPE.format(name, "object" if keyval else "string"))
+        raise AudiodevError(INVALID_PARAMETER_TYPE.format(name, "object" if keyval else "string"))
     return value
 
 
@@ -72,17 +67,17 @@ def _timer_period(value: Any, keyval: bool) -> None:
     """``timer-period``: a uint32 (in the key=value form, a string read as strtoull reads it)."""
     if keyval:
         if not isinstance(value, str):
-            raise AudiodevError(WRONG_TYPE.format("timer-period", "integer"))
+            raise AudiodevError(INVALID_PARAMETER_TYPE.format("timer-period", "integer"))
         parsed = c_strtoull(value)
         if parsed is None or parsed >= 2**64:
-            raise AudiodevError(EXPECTS.format("timer-period", "integer"))
+            raise AudiodevError(INVALID_PARAMETER_VALUE.format("timer-period", "integer"))
         number = parsed
     elif isinstance(value, bool) or not isinstance(value, int):
-        raise AudiodevError(EXPECTS.format("timer-period", "uint64"))
+        raise AudiodevError(INVALID_PARAMETER_VALUE.format("timer-period", "uint64"))
     else:
         number = value
     if not 0 <= number < 2**32:
-        raise AudiodevError(EXPECTS.format("timer-period", "uint32_t"))
+        raise AudiodevError(INVALID_PARAMETER_VALUE.format("timer-period", "uint32_t"))
 
 
 def check_audiodev(arg: str) -> str:
@@ -113,12 +108,12 @@ def check_audiodev(arg: str) -> str:
         except JsonError as exc:
             raise AudiodevError(exc.message) from None
         if not isinstance(parsed, dict):
-            raise AudiodevError(WRONG_TYPE.format("null", "object"))
+            raise AudiodevError(INVALID_PARAMETER_TYPE.format("null", "object"))
         values = parsed
     ident = _string(values, "id", keyval)
     driver = _string(values, "driver", keyval)
     if driver not in DRIVERS:
-        raise AudiodevError(BAD_ENUM.format("driver", driver))
+        raise AudiodevError(ENUM_VALUE.format("driver", driver))
     if "timer-period" in values:
         _timer_period(values["timer-period"], keyval)
     members, per_direction = DRIVERS[driver]
@@ -128,14 +123,14 @@ def check_audiodev(arg: str) -> str:
     allowed = {"id", "driver", "timer-period", *_DIRECTIONS, *members}
     for name in values:
         if name not in allowed:
-            raise AudiodevError(UNEXPECTED.format(name))
+            raise AudiodevError(UNEXPECTED_PARAMETER.format(name))
     return ident
 
 
 def _check_direction(direction: str, value: Any, allowed: tuple[str, ...]) -> None:
     """``in`` or ``out``: an object of the backend's per-direction members (not their values)."""
     if not isinstance(value, dict):
-        raise AudiodevError(WRONG_TYPE.format(direction, "object"))
+        raise AudiodevError(INVALID_PARAMETER_TYPE.format(direction, "object"))
     for name in value:
         if name not in allowed:
-            raise AudiodevError(UNEXPECTED.format(f"{direction}.{name}"))
+            raise AudiodevError(UNEXPECTED_PARAMETER.format(f"{direction}.{name}"))

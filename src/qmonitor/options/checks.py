@@ -18,7 +18,16 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType, QemuOptsError, parse_bool
+from qmonitor.options.texts import (
+    RTC_DATETIME,
+    RTC_DATETIME_HINT,
+    RTC_INVALID_VALUE,
+    SANDBOX_INVALID,
+)
+from qmonitor.util.cutils import parse_bool
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType
+from qmonitor.util.texts import INVALID_PARAMETER_VALUE, UNEXPECTED_PARAMETER
 
 _B, _S = OptType.BOOL, OptType.STRING
 
@@ -54,12 +63,7 @@ SANDBOX_VALUES: Final = {
     "spawn": ("allow", "deny"),
     "resourcecontrol": ("allow", "deny"),
 }
-SANDBOX_INVALID: Final = "invalid argument for {}"
 
-#: configure_rtc's texts.
-RTC_DATETIME: Final = "invalid datetime format"
-RTC_DATETIME_HINT: Final = "valid formats: '2006-06-17T16:01:21' or '2006-06-17'\n"
-RTC_INVALID_VALUE: Final = "invalid option value '{}'"
 RTC_CLOCKS: Final = ("host", "rt", "vm")
 RTC_DRIFTFIX: Final = ("slew", "none")
 #: What configure_rtc's sscanf formats read ("%d-%d-%dT%d:%d:%d" or "%d-%d-%d").
@@ -72,9 +76,6 @@ BOOT_MEMBERS: Final = (
     ("order", "str"), ("once", "str"), ("menu", "bool"), ("splash", "str"),
     ("splash-time", "int"), ("reboot-timeout", "int"), ("strict", "bool"),
 )  # fmt: skip
-BOOT_BOOL: Final = "Parameter 'boot.{}' expects 'on' or 'off'"
-BOOT_INTEGER: Final = "Parameter 'boot.{}' expects integer"
-BOOT_UNEXPECTED: Final = "Parameter 'boot.{}' is unexpected"
 #: What qemu_strtoi64 (base 0) reads as a whole number.
 _INTEGER: Final = re.compile(r"\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 
@@ -125,10 +126,12 @@ def check_boot(values: dict[str, str]) -> None:
             try:
                 parse_bool(name, value)
             except QemuOptsError:
-                raise CheckError(BOOT_BOOL.format(name)) from None
+                raise CheckError(
+                    INVALID_PARAMETER_VALUE.format(f"boot.{name}", "'on' or 'off'")
+                ) from None
         elif kind == "int" and _INTEGER.fullmatch(value) is None:
-            raise CheckError(BOOT_INTEGER.format(name))
+            raise CheckError(INVALID_PARAMETER_VALUE.format(f"boot.{name}", "integer"))
     known = {name for name, _ in BOOT_MEMBERS}
     for name in values:
         if name not in known:
-            raise CheckError(BOOT_UNEXPECTED.format(name))
+            raise CheckError(UNEXPECTED_PARAMETER.format(f"boot.{name}"))

@@ -23,22 +23,16 @@ from qmonitor.machine.guest import (
     SmpLimits,
     TopologyError,
 )
-from qmonitor.qjson.parser import JsonError
+from qmonitor.qjson.parser import PREFIX as JSON_PREFIX
+from qmonitor.qjson.parser import PREMATURE_EOI, JsonError
 from qmonitor.qjson.streamer import qobject_from_json
-from qmonitor.util.qemuopts import (
-    Diagnostic,
-    OptDesc,
-    OptsListSpec,
-    OptType,
-    QemuOptsError,
-    parse_size,
-)
+from qmonitor.util.cutils import parse_size
+from qmonitor.util.error import Diagnostic, QemuOptsError
+from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType
+from qmonitor.util.texts import INVALID_PARAMETER_VALUE, MISSING_PARAMETER, UNEXPECTED_PARAMETER
 
-# Texts of util/qemu-option.c, qapi/qobject-input-visitor.c and softmmu/vl.c.
-JSON_PARSE_ERROR: Final = "JSON parse error, premature EOI"
-MISSING: Final = "Parameter '{}' is missing"
-SMP_UNEXPECTED: Final = "Parameter 'smp.{}' is unexpected"
-SMP_INTEGER: Final = "Parameter 'smp.{}' expects integer"
+#: qobject/json-parser.c: what a JSON -device that is not an object reports.
+JSON_PARSE_ERROR: Final = JSON_PREFIX + PREMATURE_EOI
 
 #: ``-m`` (softmmu/vl.c: qemu_mem_opts).
 MEMORY_OPTS: Final = OptsListSpec(
@@ -101,10 +95,12 @@ def smp_config(
         try:
             numbers[name] = int(values[name], 0)
         except ValueError:
-            raise GuestOptionError(Diagnostic(SMP_INTEGER.format(name)), False) from None
+            raise GuestOptionError(
+                Diagnostic(INVALID_PARAMETER_VALUE.format(f"smp.{name}", "integer")), False
+            ) from None
     for name in values:
         if name not in SMP_MEMBERS:
-            raise GuestOptionError(Diagnostic(SMP_UNEXPECTED.format(name)), False)
+            raise GuestOptionError(Diagnostic(UNEXPECTED_PARAMETER.format(f"smp.{name}")), False)
     if 0 in numbers.values() and warnings is not None:
         warnings.append(SMP_ZERO)
     try:
@@ -152,6 +148,6 @@ def parse_json_device(arg: str) -> tuple[GuestDevice, dict[str, Any]]:
     # string counts as absent.
     driver = value.get("driver")
     if not isinstance(driver, str):
-        raise GuestOptionError(Diagnostic(MISSING.format("driver")))
+        raise GuestOptionError(Diagnostic(MISSING_PARAMETER.format("driver")))
     ident = value.get("id")
     return GuestDevice(driver, ident if isinstance(ident, str) else None), value

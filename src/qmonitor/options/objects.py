@@ -20,30 +20,33 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from qmonitor.util.qemuopts import NOT_WRITABLE
-
-# Texts of qom/object_interfaces.c, util/keyval.c and qapi/qobject-input-visitor.c.
-MISSING: Final = "Parameter '{}' is missing"
-ENUM_VALUE: Final = "Parameter '{}' does not accept value '{}'"
-BOOL_VALUE: Final = "Parameter '{}' expects 'on' or 'off'"
-INVALID_PARAMETER: Final = "Invalid parameter '{}'"
-UNEXPECTED: Final = "Parameter '{}' is unexpected"
-WRONG_TYPE: Final = "Invalid parameter type for '{}', expected: {}"
-NOT_IDENTIFIER: Final = "Parameter 'id' expects an identifier"
-IDENTIFIER_HINT: Final = (
-    "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter.\n"
+from qmonitor.options.optlists import OBJECT_OPTS
+from qmonitor.options.texts import (
+    OBJECT_NOT_A_DICT,
+    SOCK_NO_TLS_CREDS,
+    TLS_BAD_CA,
+    TLS_BAD_PAIR,
+    TLS_CANNOT_ACCESS,
+    TLS_EXPECTED_ENDPOINT,
+    TLS_KEY_MISMATCH,
+    TLS_MISSING_DIR,
+    TLS_NO_SECRET,
+    TLS_NOT_CREDS,
 )
-EXPECTED_EQUALS: Final = "Expected '=' after parameter '{}'"
-SHORT_FORM: Final = "short-form boolean option '{}' deprecated"
-SHORT_FORM_HINT: Final = "Please use {}={} instead\n"
-DUPLICATE_ID: Final = "Duplicate ID '{}' for object"
-# crypto/tlscredsx509.c and crypto/tlscreds.c.
-MISSING_DIR: Final = "Missing 'dir' property value"
-CANNOT_ACCESS: Final = "Unable to access credentials {}: {}"
-BAD_CA: Final = "Unable to import CA certificate list {}"
-BAD_PAIR: Final = "Cannot load certificate '{}' & key '{}': {}"
-KEY_MISMATCH: Final = "The certificate and the given key do not match."
-NO_SECRET: Final = "No secret with id '{}'"
+from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
+from qmonitor.util.cutils import parse_bool
+from qmonitor.util.error import Diagnostic, QemuOptsError
+from qmonitor.util.qemuopts import OptsGroup, id_wellformed, is_help_option
+from qmonitor.util.texts import (
+    DUPLICATE_ID,
+    ENUM_VALUE,
+    ID_HINT,
+    INVALID_PARAMETER,
+    INVALID_PARAMETER_VALUE,
+    MISSING_PARAMETER,
+    NOT_WRITABLE,
+    UNEXPECTED_PARAMETER,
+)
 
 # File names in a tls-creds-x509 ``dir`` (crypto/tlscredsx509.h).
 CA_CERT: Final = "ca-cert.pem"
@@ -99,6 +102,8 @@ class ObjectError(Exception):
         self.message = message
         self.hint = hint
         self.where = where
+        #: The warnings QEMU printed before the error: (message, hint) pairs.
+        self.warnings: list[tuple[str, str]] = []
 
 
 class ObjectHelp(Exception):
@@ -122,86 +127,39 @@ class ObjectConfig:
 # -- parsing ---------------------------------------------------------------------
 
 
-def _keyval(arg: str, warnings: list[tuple[str, str]]) -> tuple[dict[str, str], bool]:
-    """util/keyval.c for a flat key=value list with implied key ``qom-type``."""
-    values: dict[str, str] = {}
-    want_help = False
-    pos, n, first = 0, len(arg), True
-    while pos < n:
-        end = pos
-        while end < n and arg[end] not in "=,":
-            end += 1
-        key = arg[pos:end]
-        if end >= n or arg[end] == ",":
-            if key in ("help", "?"):
-                want_help = True
-                pos = end + 1
-                first = False
-                continue
-            if first:
-                # The implied key's value, with ",," standing for a comma.
-                value, pos = _value(arg, pos)
-                values["qom-type"] = value
-                first = False
-                continue
-            if key:
-                # A bare name is a deprecated short-form boolean.
-                on = not key.startswith("no")
-                name = key if on else key[2:]
-                warnings.append(
-                    (SHORT_FORM.format(key), SHORT_FORM_HINT.format(name, "on" if on else "off"))
-                )
-                values[name] = "on" if on else "off"
-                pos = end + 1
-                continue
-        first = False
-        if not key or not _is_key(key):
-            raise ObjectError(INVALID_PARAMETER.format(key))
-        if end >= n or arg[end] != "=":
-            raise ObjectError(EXPECTED_EQUALS.format(key))
-        value, pos = _value(arg, end + 1)
-        values[key] = value
-    return values, want_help
+def _qemu_opts(arg: str, warnings: list[Diagnostic]) -> tuple[dict[str, str], str | None, bool]:
+    """The key=value form as QEMU 7.2 reads it: QemuOpts with implied key ``qom-type``.
+
+    Returns (options, id, help wanted).  ``,,`` is a literal comma in every
+    value, the implied one included; a bare ``flag`` is a short-form boolean
+    (with QEMU's warning); the first ``id=`` names the object.  QEMU deletes
+    the group once the object is visited, so every ``-object`` gets a fresh
+    list (a duplicate id is found later, when objects are created).
+    """
+    try:
+        opts = OptsGroup(OBJECT_OPTS).parse(arg, True, warnings)
+    except QemuOptsError as exc:
+        raise ObjectError(exc.message, exc.hint) from None
+    # user_creatable_print_help(): any option named help or ?.
+    want_help = any(is_help_option(name) for name, _ in opts.items)
+    return opts.as_dict(), opts.id, want_help
 
 
-def _value(arg: str, pos: int) -> tuple[str, int]:
-    out = []
-    n = len(arg)
-    while pos < n:
-        if arg[pos] == ",":
-            if pos + 1 < n and arg[pos + 1] == ",":
-                out.append(",")
-                pos += 2
-                continue
-            return "".join(out), pos + 1
-        out.append(arg[pos])
-        pos += 1
-    return "".join(out), pos
-
-
-def _is_key(key: str) -> bool:
+def _property_name(name: str) -> bool:
+    """Whether ``name`` could name a property: dotted QAPI names, indexes after the first."""
     return all(
         (part and (part[0].isalpha() and all(c.isalnum() or c in "-_" for c in part)))
         or (i and part.isdigit())
-        for i, part in enumerate(key.split("."))
+        for i, part in enumerate(name.split("."))
     )
 
 
-def _is_identifier(name: str) -> bool:
-    return (
-        bool(name)
-        and name[0].isascii()
-        and name[0].isalpha()
-        and all(c.isascii() and (c.isalnum() or c in "-._") for c in name)
-    )
-
-
-def _keyval_bool(name: str, value: str) -> bool:
-    if value in ("on", "yes", "true"):
-        return True
-    if value in ("off", "no", "false"):
-        return False
-    raise ObjectError(BOOL_VALUE.format(name))
+def _bool(name: str, value: str) -> bool:
+    """The opts visitor's booleans: ``qapi_bool_parse``."""
+    try:
+        return parse_bool(name, value)
+    except QemuOptsError as exc:
+        raise ObjectError(exc.message) from None
 
 
 def parse_object(arg: str, origin: str = "") -> tuple[ObjectConfig, list[tuple[str, str]]]:
@@ -210,7 +168,22 @@ def parse_object(arg: str, origin: str = "") -> tuple[ObjectConfig, list[tuple[s
     :raises ObjectError: with QEMU's text (to print after the location).
     :raises ObjectHelp: for ``help`` requests.
     """
-    warnings: list[tuple[str, str]] = []
+    diagnostics: list[Diagnostic] = []
+    try:
+        return _parse_object(arg, origin, diagnostics)
+    except ObjectError as exc:
+        # Short-form warnings come before the visitor's error, as in QEMU.
+        exc.warnings = _pairs(diagnostics)
+        raise
+
+
+def _pairs(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
+    return [(d.message, d.hint) for d in diagnostics]
+
+
+def _parse_object(
+    arg: str, origin: str, diagnostics: list[Diagnostic]
+) -> tuple[ObjectConfig, list[tuple[str, str]]]:
     is_json = arg.startswith("{")
     if is_json:
         from qmonitor.qjson.parser import JsonError
@@ -221,35 +194,41 @@ def parse_object(arg: str, origin: str = "") -> tuple[ObjectConfig, list[tuple[s
         except JsonError as exc:
             raise ObjectError(exc.message) from None
         if not isinstance(raw, dict):
-            raise ObjectError("Invalid parameter type, expected: object")
+            raise ObjectError(OBJECT_NOT_A_DICT)
         values: dict[str, Any] = raw
         want_help = False
+        obj_id = values.get("id")
     else:
-        values, want_help = _keyval(arg, warnings)
+        values, obj_id, want_help = _qemu_opts(arg, diagnostics)
     qom_type = values.get("qom-type")
-    if want_help and qom_type is None:
-        raise ObjectHelp(object_help())
     if qom_type is None:
-        raise ObjectError(MISSING.format("qom-type"))
+        raise ObjectError(MISSING_PARAMETER.format("qom-type"))
     if not isinstance(qom_type, str):
-        raise ObjectError(WRONG_TYPE.format("qom-type", "string"))
+        raise ObjectError(INVALID_PARAMETER_TYPE.format("qom-type", "string"))
+    if is_help_option(qom_type):
+        raise ObjectHelp(object_help())
     if qom_type not in USER_CREATABLE:
         raise ObjectError(ENUM_VALUE.format("qom-type", qom_type))
     if want_help:
         if qom_type == "tls-creds-x509":
             raise ObjectHelp(tls_x509_help())
         raise ObjectHelp(f"{qom_type} options:\n")
-    obj_id = values.get("id")
     if obj_id is None:
-        raise ObjectError(MISSING.format("id"))
+        raise ObjectError(MISSING_PARAMETER.format("id"))
     if not isinstance(obj_id, str):
-        raise ObjectError(WRONG_TYPE.format("id", "string"))
-    if not _is_identifier(obj_id):
-        raise ObjectError(NOT_IDENTIFIER, IDENTIFIER_HINT)
+        raise ObjectError(INVALID_PARAMETER_TYPE.format("id", "string"))
+    if not id_wellformed(obj_id):
+        raise ObjectError(INVALID_PARAMETER_VALUE.format("id", "an identifier"), ID_HINT)
     props = {k: v for k, v in values.items() if k not in ("qom-type", "id")}
     if qom_type == "tls-creds-x509":
         props = _check_tls_x509(props, is_json)
-    return ObjectConfig(qom_type, obj_id, props, origin), warnings
+    elif not is_json:
+        # Other types' properties are not modelled, but a name no property can
+        # have is refused as QEMU's opts visitor refuses any unknown one.
+        for name in props:
+            if not _property_name(name):
+                raise ObjectError(INVALID_PARAMETER.format(name))
+    return ObjectConfig(qom_type, obj_id, props, origin), _pairs(diagnostics)
 
 
 def _check_tls_x509(props: dict[str, Any], is_json: bool) -> dict[str, Any]:
@@ -261,13 +240,13 @@ def _check_tls_x509(props: dict[str, Any], is_json: bool) -> dict[str, Any]:
         if kind == "bool":
             if is_json:
                 if not isinstance(value, bool):
-                    raise ObjectError(WRONG_TYPE.format(name, "boolean"))
+                    raise ObjectError(INVALID_PARAMETER_TYPE.format(name, "boolean"))
                 out[name] = value
             else:
-                out[name] = _keyval_bool(name, value)
+                out[name] = _bool(name, value)
         else:
             if not isinstance(value, str):
-                raise ObjectError(WRONG_TYPE.format(name, "string"))
+                raise ObjectError(INVALID_PARAMETER_TYPE.format(name, "string"))
             if kind == "QCryptoTLSCredsEndpoint" and value not in ENDPOINTS:
                 raise ObjectError(ENUM_VALUE.format(name, value))
             out[name] = value
@@ -276,7 +255,7 @@ def _check_tls_x509(props: dict[str, Any], is_json: bool) -> dict[str, Any]:
         if name not in known:
             if name == "loaded":
                 continue  # refused when the object is created, as QEMU's QOM does
-            raise ObjectError((UNEXPECTED if is_json else INVALID_PARAMETER).format(name))
+            raise ObjectError((UNEXPECTED_PARAMETER if is_json else INVALID_PARAMETER).format(name))
     if "loaded" in props:
         out["loaded"] = props["loaded"]
     return out
@@ -326,7 +305,7 @@ def _path(directory: str, name: str, required: bool) -> str | None:
         os.stat(path)
     except OSError as exc:
         if required or exc.errno != 2:
-            raise ObjectError(CANNOT_ACCESS.format(path, exc.strerror)) from None
+            raise ObjectError(TLS_CANNOT_ACCESS.format(path, exc.strerror)) from None
         return None
     return path
 
@@ -341,7 +320,7 @@ def load_tls_x509(cfg: ObjectConfig, secrets: dict[str, ObjectConfig]) -> TlsCre
         raise ObjectError(NOT_WRITABLE.format("tls-creds-x509", "loaded"))
     directory = props.get("dir")
     if directory is None:
-        raise ObjectError(MISSING_DIR)
+        raise ObjectError(TLS_MISSING_DIR)
     endpoint = props.get("endpoint", "client")
     server = endpoint == "server"
     ca = _path(directory, CA_CERT, True)
@@ -354,7 +333,7 @@ def load_tls_x509(cfg: ObjectConfig, secrets: dict[str, ObjectConfig]) -> TlsCre
     if passwordid is not None:
         secret = secrets.get(passwordid)
         if secret is None:
-            raise ObjectError(NO_SECRET.format(passwordid))
+            raise ObjectError(TLS_NO_SECRET.format(passwordid))
         password = str(secret.props.get("data", ""))
     creds = TlsCredsX509(
         cfg.id, endpoint, props.get("verify-peer", True), directory, ca, cert, key, password,
@@ -364,13 +343,13 @@ def load_tls_x509(cfg: ObjectConfig, secrets: dict[str, ObjectConfig]) -> TlsCre
     try:
         probe.load_verify_locations(ca)
     except (ssl.SSLError, OSError):
-        raise ObjectError(BAD_CA.format(ca)) from None
+        raise ObjectError(TLS_BAD_CA.format(ca)) from None
     if cert is not None and key is not None:
         try:
             probe.load_cert_chain(cert, key, password)
         except ssl.SSLError as exc:
-            reason = KEY_MISMATCH if "KEY_VALUES_MISMATCH" in str(exc) else str(exc.reason)
-            raise ObjectError(BAD_PAIR.format(cert, key, reason)) from None
+            reason = TLS_KEY_MISMATCH if "KEY_VALUES_MISMATCH" in str(exc) else str(exc.reason)
+            raise ObjectError(TLS_BAD_PAIR.format(cert, key, reason)) from None
     return creds
 
 
@@ -392,28 +371,22 @@ def create_objects(configs: list[ObjectConfig] | tuple[ObjectConfig, ...]) -> Ob
     secrets = {c.id: c for c in configs if c.qom_type == "secret"}
     for cfg in configs:
         if cfg.id in objects.configs:
-            raise ObjectError(DUPLICATE_ID.format(cfg.id), where=cfg.origin)
+            raise ObjectError(DUPLICATE_ID.format(cfg.id, "object"), where=cfg.origin)
         objects.configs[cfg.id] = cfg
         if cfg.qom_type == "tls-creds-x509":
             objects.tls[cfg.id] = load_tls_x509(cfg, secrets)
     return objects
 
 
-# chardev/char-socket.c: what a socket chardev's tls-creds must be.
-NOT_TLS_CREDS: Final = "Object with id '{}' is not TLS credentials"
-EXPECTED_ENDPOINT: Final = "Expected TLS credentials for a {} endpoint"
-NO_TLS_CREDS: Final = "No TLS credentials with id '{}'"
-
-
 def tls_lookup(objects: list[ObjectConfig], creds_id: str, server: bool) -> str | None:
     """The error QEMU reports for ``tls-creds=creds_id`` on a socket, or None."""
     cfg = next((o for o in objects if o.id == creds_id), None)
     if cfg is None:
-        return NO_TLS_CREDS.format(creds_id)
+        return SOCK_NO_TLS_CREDS.format(creds_id)
     if not cfg.qom_type.startswith("tls-creds-"):
-        return NOT_TLS_CREDS.format(creds_id)
+        return TLS_NOT_CREDS.format(creds_id)
     endpoint = cfg.props.get("endpoint", "client")
     want = "server" if server else "client"
     if endpoint != want:
-        return EXPECTED_ENDPOINT.format(want)
+        return TLS_EXPECTED_ENDPOINT.format(want)
     return None

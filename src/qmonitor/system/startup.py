@@ -27,7 +27,9 @@ from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.monitor import Monitor
+from qmonitor.options.chardev_checks import check_fd_number
 from qmonitor.options.cmdline import ChardevConfig, Config, msg_timestamp
+from qmonitor.options.optlists import QUERYABLE_OPTION_LISTS
 from qmonitor.system.daemon import (
     PIDFILE_PREFIX,
     PidfileError,
@@ -35,8 +37,8 @@ from qmonitor.system.daemon import (
     remove_pidfile,
     write_pidfile,
 )
+from qmonitor.util.error import QemuOptsError
 from qmonitor.util.mainloop import new_main_loop
-from qmonitor.util.qemuopts import QemuOptsError, check_fd_number
 from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, termination_message
 
 if TYPE_CHECKING:
@@ -190,6 +192,7 @@ def machine_options(
         watchdog_action=config.watchdog_action,
         ib700=any(device.driver == "ib700" for device in config.devices),
         guest=config.guest,
+        command_line_options=QUERYABLE_OPTION_LISTS,
     )
 
 

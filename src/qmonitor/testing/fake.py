@@ -30,6 +30,7 @@ from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.mux.address import Address
+from qmonitor.options.optlists import QUERYABLE_OPTION_LISTS
 from qmonitor.qapi.error import QapiError
 from qmonitor.testing.log import RequestLog, Sent
 from qmonitor.testing.proxy import Faults, Proxy
@@ -115,6 +116,7 @@ class FakeQemu(_LogView):
             start_paused=start_paused,
             qemu_version=qemu_version,
             use_io_thread=oob,
+            command_line_options=QUERYABLE_OPTION_LISTS,
         )
         self._extensions = extensions
         self._own_dir = directory is None

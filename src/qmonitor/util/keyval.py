@@ -1,28 +1,29 @@
-"""util/keyval.c as far as ``-machine`` and ``-display`` need it, and DisplayOptions.
+"""util/keyval.c, the command line's one keyval parser, and DisplayOptions.
 
-QEMU 7.2 parses ``-machine`` and ``-display`` with keyval (an implied
-first key, dotted keys, ``help``), not QemuOpts, and visits
-``-display``'s result as DisplayOptions; the texts are util/keyval.c's
-and the QAPI input visitor's.
+QEMU 7.2 parses ``-machine``, ``-display`` and ``-audiodev`` with keyval (an
+implied first key, dotted keys, ``help``), not QemuOpts, and visits
+``-display``'s result as DisplayOptions; the texts are util/keyval.c's and
+the QAPI input visitor's.  Keyval ends the implied first value at the first
+comma (``none,,x`` is ``none`` and then an empty key), where QemuOpts reads
+``,,`` as a comma; ``-object`` is QemuOpts in 7.2 (recorded in
+tests/golden/cli/cases.json).
 """
 
 from __future__ import annotations
 
 import re
 
-from qmonitor.util.qemuopts import (
+from qmonitor.util.cutils import parse_bool
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.qemuopts import is_help_option
+from qmonitor.util.texts import (
+    ENUM_VALUE,
+    EXPECTED_EQUALS,
     INVALID_PARAMETER,
     MISSING_PARAMETER,
-    QemuOptsError,
-    is_help_option,
-    parse_bool,
+    UNEXPECTED_PARAMETER,
+    USED_INCONSISTENTLY,
 )
-
-# Texts of the QAPI input visitors and util/keyval.c.
-ENUM_VALUE = "Parameter '{}' does not accept value '{}'"
-UNEXPECTED_PARAMETER = "Parameter '{}' is unexpected"
-EXPECTED_EQUALS = "Expected '=' after parameter '{}'"
-USED_INCONSISTENTLY = "Parameters '{}.*' used inconsistently"
 
 #: DisplayType in QEMU 7.2's Debian build, and what ``-display help`` prints.
 DISPLAY_TYPES = ("default", "none", "gtk", "sdl", "egl-headless", "curses", "spice-app", "dbus")

@@ -22,10 +22,9 @@ from qmonitor.options.cmdline import (
     Config,
     DeviceConfig,
     MonitorConfig,
-    help_text,
     parse_args,
-    version_text,
 )
+from qmonitor.options.help import help_text, version_text
 from qmonitor.system.startup import StartupError, check_cpu
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 

@@ -1,0 +1,103 @@
+"""QEMU 7.2's option lists (QemuOptsList) for the options qmonitor's command line models.
+
+Each list names its options and their types as QEMU's ``QemuOptsList``
+does; the parser (:mod:`qmonitor.options.parser`) parses into them, and
+``query-command-line-options`` lists them (:data:`QUERYABLE_OPTION_LISTS`,
+handed to the machine when it is built, so that the machine needs nothing
+from the command line).  Lists that belong to one check live with it
+(:mod:`qmonitor.options.checks`, :mod:`qmonitor.options.guest`).
+"""
+
+from __future__ import annotations
+
+from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType
+
+_S, _B, _N, _Z = OptType.STRING, OptType.BOOL, OptType.NUMBER, OptType.SIZE
+
+#: ``-chardev`` (chardev/char.c: qemu_chardev_opts, Linux build of 7.2).
+CHARDEV_OPTS = OptsListSpec(
+    "chardev",
+    "backend",
+    tuple(
+        OptDesc(name, kind, default)
+        for name, kind, default in (
+            ("backend", _S, None), ("path", _S, None), ("host", _S, None),
+            ("port", _S, None), ("fd", _S, None), ("localaddr", _S, None),
+            ("localport", _S, None), ("to", _N, None), ("ipv4", _B, None),
+            ("ipv6", _B, None), ("wait", _B, None), ("server", _B, None),
+            ("delay", _B, None), ("nodelay", _B, None), ("reconnect", _N, None),
+            ("telnet", _B, None), ("tn3270", _B, None), ("tls-creds", _S, None),
+            ("tls-authz", _S, None), ("websocket", _B, None), ("width", _N, None),
+            ("height", _N, None), ("cols", _N, None), ("rows", _N, None),
+            ("mux", _B, None), ("signal", _B, None), ("name", _S, None),
+            ("debug", _N, None), ("size", _Z, None), ("chardev", _S, None),
+            ("append", _B, None), ("logfile", _S, None), ("logappend", _B, None),
+            ("mouse", _B, None), ("clipboard", _B, None), ("tight", _B, "on"),
+            ("abstract", _B, None),
+        )
+    ),
+)  # fmt: skip
+
+#: ``-mon`` (monitor/monitor.c: qemu_mon_opts).
+MON_OPTS = OptsListSpec(
+    "mon", "chardev", (OptDesc("mode", _S), OptDesc("chardev", _S), OptDesc("pretty", _B))
+)
+
+#: ``-name`` (softmmu/vl.c: qemu_name_opts); the help texts are what ``-name x,help`` shows.
+NAME_OPTS = OptsListSpec(
+    "name",
+    "guest",
+    (
+        OptDesc(
+            "guest",
+            _S,
+            help="Sets the name of the guest.\n"
+            "This name will be displayed in the SDL window caption.\n"
+            "The name will also be used for the VNC server",
+        ),
+        OptDesc("process", _S, help="Sets the name of the QEMU process, as shown in top etc"),
+        OptDesc(
+            "debug-threads",
+            _B,
+            help="When enabled, name the individual threads; defaults off.\n"
+            "NOTE: The thread names are for debugging and not a\n"
+            "stable API.",
+        ),
+    ),
+    merge_lists=True,
+)
+
+#: ``-accel`` (softmmu/vl.c: qemu_accel_opts): any option; checked when the accelerator starts.
+ACCEL_OPTS = OptsListSpec("accel", "accel", ())
+
+#: ``-action`` and ``-watchdog-action`` (softmmu/runstate-action.c): one merged
+#: group, whose members are the arguments of QMP ``set-action``.
+ACTION_OPTS = OptsListSpec(
+    "action",
+    None,
+    tuple(OptDesc(name, OptType.STRING) for name in ("shutdown", "reboot", "panic", "watchdog")),
+    merge_lists=True,
+)
+#: The values each member takes (qapi/run-state.json), in the order QEMU checks them.
+RUNSTATE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "reboot": ("reset", "shutdown"),
+    "shutdown": ("poweroff", "pause"),
+    "panic": ("pause", "shutdown", "exit-failure", "none"),
+    "watchdog": ("reset", "shutdown", "poweroff", "pause", "debug", "none", "inject-nmi"),
+}
+#: ``-device`` (softmmu/qdev-monitor.c: qemu_device_opts): any option, implied ``driver``.
+DEVICE_OPTS = OptsListSpec("device", "driver", ())
+#: ``-msg`` (softmmu/vl.c: qemu_msg_opts).
+MSG_OPTS = OptsListSpec(
+    "msg", None, (OptDesc("timestamp", OptType.BOOL), OptDesc("guest-name", OptType.BOOL))
+)
+#: ``-object`` (qom/object_interfaces.c: qemu_object_opts): any option, implied
+#: ``qom-type``; QEMU 7.2 reads the key=value form with QemuOpts, not keyval.
+OBJECT_OPTS = OptsListSpec("object", "qom-type", ())
+
+#: The lists ``query-command-line-options`` shows, in QEMU 7.2's order for
+#: ``-M none`` (QEMU prepends as it walks its groups, so this is the reverse of
+#: their registration; its ``machine`` group is not modelled).
+QUERYABLE_OPTION_LISTS: tuple[OptsListSpec, ...] = (
+    ACTION_OPTS, NAME_OPTS, ACCEL_OPTS, MON_OPTS, DEVICE_OPTS, CHARDEV_OPTS,
+)  # fmt: skip

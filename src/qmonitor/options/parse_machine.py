@@ -1,0 +1,325 @@
+"""The machine option group: ``-machine``, ``-accel``, ``-display``, ``-cpu``, ``-smp``, ``-m``, ...
+
+The options that describe the machine and its guest -- machine type and
+properties (keyval), accelerators, display, CPU, SMP and memory, actions,
+``-name``, ``-uuid``, ``-msg``, ``-audiodev`` and the options QEMU checks
+but qmonitor does not model (``-rtc``, ``-overcommit``, ``-sandbox``,
+``-boot``) -- and the late stages that check them (softmmu/vl.c,
+softmmu/runstate-action.c, hw/core/machine.c).
+"""
+
+from __future__ import annotations
+
+import re
+
+from qmonitor.machine.guest import (
+    DEFAULT_CPU_MODEL,
+    DEFAULT_RAM_SIZE,
+    MACHINE_CPU_MODELS,
+    GuestConfig,
+    GuestObject,
+    smp_limits,
+)
+from qmonitor.options.checks import CheckError, check_boot, check_rtc, check_sandbox
+from qmonitor.options.config import CmdlineError
+from qmonitor.options.guest import GuestOptionError, parse_cpu, ram_size, smp_config
+from qmonitor.options.machines import (
+    ACCEL_HELP_TEXT,
+    ACCELERATORS,
+    DEFAULT_MACHINE,
+    machine_help_text,
+    machine_known,
+    machine_typename,
+)
+from qmonitor.options.optlists import RUNSTATE_ACTIONS
+from qmonitor.options.parser_state import ParserState
+from qmonitor.options.texts import (
+    ACCEL_FALLBACK,
+    ACCEL_INCOMPATIBLE,
+    ACCEL_PROPERTY_NOT_FOUND,
+    INVALID_ACCELERATOR,
+    MACHINE_HINT,
+    UNSUPPORTED_MACHINE,
+    UUID_WRONG_FORMAT,
+    VNC_NEEDS_DISPLAY,
+)
+from qmonitor.util.error import Diagnostic, QemuOptsError
+from qmonitor.util.keyval import DISPLAY_HELP_TEXT, check_display, keyval_parse, keyval_put
+from qmonitor.util.qemuopts import is_help_option
+from qmonitor.util.texts import ENUM_VALUE
+
+
+class MachineGroup(ParserState):
+    """Parsing and checking the options that describe the machine and its guest."""
+
+    def _opt_machine(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        try:
+            values, want_help = keyval_parse(arg, "type")
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        self._keyval_merge(self.machine_opts, values, loc)
+        if want_help:
+            # machine_help_func: a known type's options, else the list of types.
+            typename = machine_typename(self.machine_opts.get("type") or "")
+            if typename is not None:
+                from qmonitor.machine.machine_props import machine_options_help
+
+                raise self._stdout(machine_options_help(typename))
+            raise self._stdout(machine_help_text())
+        if set(values) - {"type", "accel"}:
+            self.unmodelled.append(loc)
+
+    def _opt_display(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        if is_help_option(arg):
+            raise self._stdout(DISPLAY_HELP_TEXT)
+        if arg.startswith("vnc"):
+            if not arg.startswith("vnc="):
+                raise self._fail(VNC_NEEDS_DISPLAY, loc)
+            self.unmodelled.append(loc)
+            return
+        try:
+            values, _ = keyval_parse(arg, "type", help_allowed=False)
+            kind, gl = check_display(values)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        self.display = kind
+        self.display_gl = gl
+
+    def _opt_accel(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self._parse_opts(self.accel_group, arg, loc)
+        accel = opts.get("accel")
+        if accel is None or is_help_option(accel):
+            raise self._stdout(ACCEL_HELP_TEXT)
+
+    def _opt_nographic(self, arg: str | None, loc: str) -> None:
+        self.machine_opts["graphics"] = "off"
+        self.nographic = True
+        self.display = "none"
+        self.display_gl = False
+
+    def _opt_no_acpi(self, arg: str | None, loc: str) -> None:
+        """``-no-acpi``: the machine's ``acpi`` property off (not modelled beyond that)."""
+        self.machine_opts["acpi"] = "off"
+        self.unmodelled.append(loc)
+
+    def _opt_enable_kvm(self, arg: str | None, loc: str) -> None:
+        self.machine_opts["accel"] = "kvm"
+
+    def _opt_uuid(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", arg) is None:
+            raise self._fail(UUID_WRONG_FORMAT, loc)
+        self.uuid = arg.lower()
+
+    def _opt_name(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._parse_opts(self.name_group, arg, loc)
+
+    def _opt_msg(self, arg: str | None, loc: str) -> None:
+        """configure_msg(): the last ``-msg`` decides; bad values are errors here."""
+        assert arg is not None
+        opts = self._parse_opts(self.msg_group, arg, loc)
+        try:
+            self.msg_timestamp = opts.get_bool("timestamp", False)
+        finally:
+            self.msg_group.remove(opts)
+
+    def _opt_cpu(self, arg: str | None, loc: str) -> None:
+        """``-cpu``: the last one counts, checked once the chardevs are open.
+
+        The features after the model are checked (check_cpu_option) but
+        change nothing but the CPUID version: recorded as not modelled.
+        """
+        assert arg is not None
+        self.cpu_arg = arg
+        if "," in arg:
+            self.unmodelled.append(loc)
+
+    def _opt_smp(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._parse_opts(self.smp_group, arg, loc, keep_loc=True)
+
+    def _opt_m(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self._parse_opts(self.memory_group, arg, loc, keep_loc=True)
+        opts.loc = loc
+        if set(opts.as_dict()) - {"size"}:
+            self.unmodelled.append(loc)
+
+    def _opt_audiodev(self, arg: str | None, loc: str) -> None:
+        """``-audiodev``: checked now (audio_parse_option), recorded as not modelled."""
+        assert arg is not None
+        from qmonitor.options.audiodev import AudiodevError, check_audiodev
+
+        try:
+            check_audiodev(arg)
+        except AudiodevError as exc:
+            raise self._fail(str(exc), loc) from None
+        self.unmodelled.append(loc)
+
+    def _opt_checked(self, arg: str | None, loc: str) -> None:
+        """-rtc, -overcommit, -sandbox, -boot: parsed (errors now), recorded, checked later."""
+        assert arg is not None
+        name = loc.split(" ", 1)[0].lstrip("-")
+        opts = self._parse_opts(self.checked_groups[name], arg, loc, keep_loc=True)
+        if not opts.loc:
+            opts.loc = loc
+        self.unmodelled.append(loc)
+
+    def _opt_action(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self._parse_opts(self.action_group, arg, loc, keep_loc=True)
+        if not opts.loc:
+            opts.loc = loc
+
+    def _opt_watchdog_action(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self.action_group.create(None)
+        if not opts.loc:
+            opts.loc = loc
+        opts.set("watchdog", arg)
+
+    def _check_early(self) -> None:
+        """parse_sandbox() and configure_rtc(), right after the option loop."""
+        sandbox = self.checked_groups["sandbox"].find(None)
+        rtc = self.checked_groups["rtc"].find(None)
+        try:
+            if sandbox is not None:
+                try:
+                    check_sandbox(sandbox.as_dict())
+                except CheckError as exc:
+                    raise self._fail(exc.message, sandbox.loc) from None
+            if rtc is not None:
+                check_rtc(rtc.as_dict())
+        except CheckError as exc:
+            raise self._fail(Diagnostic(exc.message, exc.hint), "") from None
+
+    def _process_actions(self) -> str:
+        """qemu_process_early_options(): check ``-action``; returns the watchdog action."""
+        opts = self.action_group.find(None)
+        if opts is None:
+            return "reset"
+        values = opts.as_dict()
+        for name, choices in RUNSTATE_ACTIONS.items():
+            value = values.get(name)
+            if value is not None and value not in choices:
+                raise self._fail(ENUM_VALUE.format(name, value), opts.loc)
+        if set(values) - {"watchdog"}:
+            self.unmodelled.append(opts.loc)
+        return values.get("watchdog", "reset")
+
+    def _cpu_help(self) -> None:
+        """qemu_process_help_options(): ``-cpu help`` lists the CPU models, before -device help."""
+        if self.cpu_arg is not None and is_help_option(self.cpu_arg):
+            from qmonitor.machine.cpu_models import cpu_help_text
+
+            raise self._stdout(cpu_help_text())
+
+    def _select_machine(self) -> str:
+        machine = self.machine_opts.get("type")
+        if machine is None:
+            return DEFAULT_MACHINE
+        if not machine_known(machine):
+            raise self._fail(Diagnostic(UNSUPPORTED_MACHINE, MACHINE_HINT), "")
+        return machine
+
+    def _check_boot(self) -> None:
+        """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options)."""
+        boot = self.checked_groups["boot"].find(None)
+        if boot is not None:
+            try:
+                check_boot(boot.as_dict())
+            except CheckError as exc:
+                raise self._fail(exc.message, "") from None
+
+    def _configure_accelerators(self) -> str | None:
+        wanted = self.machine_opts.get("accel")
+        if not self.accel_group.entries:
+            if wanted is None:
+                return None
+            failed = False
+            chosen = None
+            for accel in wanted.split(":"):
+                if accel in ACCELERATORS:
+                    chosen = chosen or accel
+                else:
+                    failed = True
+                    self._print(Diagnostic(INVALID_ACCELERATOR.format(accel)), "")
+            if chosen is None:
+                raise CmdlineError("".join(self.stderr), 1, "stderr")
+            if failed and self.qtest_spec is None:
+                self._print(Diagnostic(ACCEL_FALLBACK.format(chosen)), "")
+            return chosen
+        if wanted is not None:
+            raise self._fail(ACCEL_INCOMPATIBLE, "")
+        failed = False
+        for opts in self.accel_group.entries:
+            accel = opts.get("accel") or ""
+            if accel not in ACCELERATORS:
+                failed = True
+                self._print(Diagnostic(INVALID_ACCELERATOR.format(accel)), opts.loc)
+                continue
+            for key, _ in opts.items:
+                if key != "accel" and key not in ACCELERATORS[accel]:
+                    raise self._fail(ACCEL_PROPERTY_NOT_FOUND.format(accel, key), opts.loc)
+            if set(opts.as_dict()) - {"accel"}:
+                self.unmodelled.append(opts.loc)
+            if failed and self.qtest_spec is None:
+                self._print(Diagnostic(ACCEL_FALLBACK.format(accel)), "")
+            return accel
+        raise CmdlineError("".join(self.stderr), 1, "stderr")
+
+    def _guest(self, machine: str) -> GuestConfig:
+        """The guest the options describe (checked as QEMU checks them when building it)."""
+        memory = self.memory_group.find(None)
+        try:
+            size = ram_size(memory.get("size") if memory is not None else None, DEFAULT_RAM_SIZE)
+        except GuestOptionError as exc:
+            raise self._fail(exc.diagnostic, memory.loc if memory is not None else "") from None
+        typename = machine_typename(machine)
+        if typename is not None:
+            from qmonitor.machine.machine_props import check_machine_properties
+
+            try:
+                check_machine_properties(typename, list(self.machine_opts))
+            except ValueError as exc:
+                raise self._fail(str(exc), "") from None
+        smp_opts = self.smp_group.find(None)
+        warnings: list[str] = []
+        limits = smp_limits(typename)
+        try:
+            smp = smp_config(smp_opts.as_dict() if smp_opts is not None else {}, limits, warnings)
+        except GuestOptionError as exc:
+            error: GuestOptionError | None = exc
+        else:
+            error = None
+        for warning in warnings:
+            self._print(Diagnostic(warning, warning=True), "")
+        if error is not None:
+            raise self._fail(error.diagnostic, "")
+        cpu = parse_cpu(self.cpu_arg or MACHINE_CPU_MODELS.get(machine, DEFAULT_CPU_MODEL))
+        names = self.name_group.find(None)
+        debug_threads = names is not None and names.get_bool("debug-threads", False)
+        props = tuple((k, v) for k, v in self.machine_opts.items() if k not in ("type", "accel"))
+        return GuestConfig(
+            cpu_model=cpu.model,
+            cpu_props=cpu.props,
+            smp=smp,
+            ram_size=size,
+            devices=tuple(self.guest_devices),
+            objects=tuple(GuestObject(o.qom_type, o.id) for o in self.objects),
+            debug_threads=debug_threads,
+            machine_typename=machine_typename(machine),
+            machine_props=props,
+        )
+
+    def _keyval_merge(self, target: dict[str, str], values: dict[str, str], loc: str) -> None:
+        """keyval_merge(): a later ``-machine`` adds to (and overrides) the earlier ones."""
+        for key, value in values.items():
+            try:
+                keyval_put(target, key, value)
+            except QemuOptsError as exc:
+                raise self._fail(exc.diagnostic, loc) from None

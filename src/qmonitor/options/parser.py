@@ -1,0 +1,198 @@
+"""The command-line parser's driver: QEMU's passes over the argument vector, in order.
+
+It follows ``softmmu/vl.c``: a first pass over the vector that rejects
+unknown options and missing arguments (and reads qmonitor's own
+``-qmonitor-version`` and ``-qmonitor-package``, so that ``-version`` sees
+them wherever they are), a second pass that hands each option to its
+group's handler in order (QemuOpts syntax errors are reported at once),
+then the later stages in QEMU's order -- ``-action``/``-watchdog-action``,
+``-cpu help``, ``-device DRIVER,help``, machine type, default devices,
+objects, chardevs, accelerators, the qtest chardev, monitors, serial and
+parallel ports, and last the ``-device`` devices qmonitor models.  The work
+of each option group is in its own class; this one only sequences them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from qmonitor.options.config import Config
+from qmonitor.options.help import help_text, version_text
+from qmonitor.options.machines import MAX_PARALLEL_PORTS
+from qmonitor.options.parse_chardevs import ChardevGroup
+from qmonitor.options.parse_devices import DeviceGroup
+from qmonitor.options.parse_machine import MachineGroup
+from qmonitor.options.table import OPTIONS
+from qmonitor.options.texts import (
+    BAD_QEMU_VERSION,
+    INVALID_OPTION,
+    OPENGL_UNSUPPORTED,
+    PARALLEL_CONNECT,
+    REQUIRES_ARGUMENT,
+    SERIAL_CONNECT,
+    TOO_MANY_PARALLEL,
+)
+
+
+class Parser(ChardevGroup, MachineGroup, DeviceGroup):
+    """One run of QEMU's option handling; see the module docstring for the stages."""
+
+    def __init__(self, argv: list[str], prog: str) -> None:
+        super().__init__(argv, prog)
+        self.handlers: dict[str, Callable[[str | None, str], None]] = {
+            "h": self._opt_help, "help": self._opt_help, "version": self._opt_version,
+            "machine": self._opt_machine, "M": self._opt_machine, "accel": self._opt_accel,
+            "enable-kvm": self._opt_enable_kvm, "no-acpi": self._opt_no_acpi,
+            "name": self._opt_name,
+            "uuid": self._opt_uuid, "chardev": self._opt_chardev, "mon": self._opt_mon,
+            "qmp": self._opt_qmp, "qmp-pretty": self._opt_qmp_pretty,
+            "monitor": self._opt_monitor, "serial": self._opt_serial,
+            "parallel": self._opt_parallel, "S": self._opt_s, "display": self._opt_display,
+            "nographic": self._opt_nographic, "nodefaults": self._opt_nodefaults,
+            "no-user-config": self._opt_nothing, "qtest": self._opt_qtest,
+            "daemonize": self._opt_daemonize, "pidfile": self._opt_pidfile,
+            "qmonitor-version": self._opt_nothing, "qmonitor-package": self._opt_nothing,
+            "qmonitor-extensions": self._opt_extensions, "device": self._opt_device,
+            "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
+            "qtest-log": self._opt_qtest_log,
+            "persona": self._opt_persona, "msg": self._opt_msg,
+            "object": self._opt_object, "cpu": self._opt_cpu, "smp": self._opt_smp,
+            "m": self._opt_m, "audiodev": self._opt_audiodev, "rtc": self._opt_checked,
+            "overcommit": self._opt_checked,
+            "sandbox": self._opt_checked, "boot": self._opt_checked,
+        }  # fmt: skip
+
+    def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
+        """QEMU's lookup_opt(): option name, argument, next index, location."""
+        raw = self.argv[index]
+        name = raw[2:] if raw.startswith("--") else raw[1:]
+        if name not in OPTIONS:
+            raise self._fail(INVALID_OPTION, raw)
+        if not OPTIONS[name]:
+            return name, None, index + 1, raw
+        if index + 1 >= len(self.argv):
+            raise self._fail(REQUIRES_ARGUMENT, raw)
+        arg = self.argv[index + 1]
+        return name, arg, index + 2, f"{raw} {arg}"
+
+    def run(self) -> Config:
+        index = 0
+        while index < len(self.argv):
+            if not self.argv[index].startswith("-"):
+                index += 1
+                continue
+            name, arg, index, loc = self._lookup(index)
+            if name == "qmonitor-version" and arg is not None:
+                self._set_version(arg, loc)
+            elif name == "qmonitor-package" and arg is not None:
+                self.package = arg
+        index = 0
+        while index < len(self.argv):
+            if not self.argv[index].startswith("-"):
+                self.unmodelled.append(self.argv[index])
+                index += 1
+                continue
+            name, arg, index, loc = self._lookup(index)
+            handler = self.handlers.get(name)
+            if handler is None:
+                self.unmodelled.append(loc)
+            else:
+                handler(arg, loc)
+        return self._late_stages()
+
+    def _set_version(self, arg: str, loc: str) -> None:
+        m = re.fullmatch(r"([0-9]+)\.([0-9]+)\.([0-9]+)", arg)
+        if m is None:
+            raise self._fail(BAD_QEMU_VERSION, loc)
+        self.version = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+    def _opt_nothing(self, arg: str | None, loc: str) -> None:
+        """Options whose work was done in the first pass, or that change nothing here."""
+
+    def _opt_help(self, arg: str | None, loc: str) -> None:
+        raise self._stdout(help_text(self.prog, self.version, self.package))
+
+    def _opt_version(self, arg: str | None, loc: str) -> None:
+        raise self._stdout(version_text(self.version, self.package))
+
+    def _opt_extensions(self, arg: str | None, loc: str) -> None:
+        self.extensions = True
+
+    def _opt_s(self, arg: str | None, loc: str) -> None:
+        self.start_paused = True
+
+    def _opt_nodefaults(self, arg: str | None, loc: str) -> None:
+        self.has_defaults = False
+
+    def _opt_daemonize(self, arg: str | None, loc: str) -> None:
+        self.daemonize = True
+
+    def _opt_pidfile(self, arg: str | None, loc: str) -> None:
+        self.pidfile = arg
+
+    def _opt_persona(self, arg: str | None, loc: str) -> None:
+        self.persona = arg
+
+    def _opt_qtest_log(self, arg: str | None, loc: str) -> None:
+        self.qtest_log = arg
+
+    def _late_stages(self) -> Config:
+        self._check_early()
+        watchdog_action = self._process_actions()
+        self._cpu_help()
+        self._device_help()
+        machine = self._select_machine()
+        self._check_boot()
+        self._default_devices(machine)
+        if self.display == "none" and self.display_gl:
+            raise self._fail(OPENGL_UNSUPPORTED, "")
+        self._create_objects()
+        for opts in list(self.chardev_group.entries):
+            self._create_chardev(opts, opts.loc)
+        accel = self._configure_accelerators()
+        qtest = self._create_qtest()
+        for opts in self.mon_group.entries:
+            self._create_monitor(opts)
+        # A "none" serial port keeps its index (serial1 stays free after
+        # "-serial null -serial none"); a "none" parallel port does not.
+        for index, port in enumerate(self.serials):
+            if port.spec != "none":
+                self._create_port(port, f"serial{index}", SERIAL_CONNECT)
+        parallels = [port for port in self.parallels if port.spec != "none"]
+        for index, port in enumerate(parallels):
+            if index == MAX_PARALLEL_PORTS:
+                raise self._fail(TOO_MANY_PARALLEL, port.loc)
+            self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        devices = self._create_devices(machine)
+        guest = self._guest(machine)
+        names = self.name_group.find(None)
+        return Config(
+            chardevs=tuple(self.chardevs.values()),
+            monitors=tuple(self.monitors),
+            name=names.get("guest") if names is not None else None,
+            uuid=self.uuid,
+            start_paused=self.start_paused,
+            machine=machine,
+            accel=accel,
+            qtest=qtest,
+            nodefaults=not self.has_defaults,
+            display=self.display,
+            daemonize=self.daemonize,
+            pidfile=self.pidfile,
+            qemu_version=self.version,
+            package=self.package,
+            unmodelled=tuple(self.unmodelled),
+            nographic=self.nographic,
+            extensions=self.extensions,
+            warnings=tuple(self.stderr),
+            devices=devices,
+            watchdog_action=watchdog_action,
+            qtest_log=self.qtest_log,
+            persona=self.persona,
+            msg_timestamp=self.msg_timestamp,
+            objects=tuple(self.objects),
+            tls_creds=dict(self.tls_creds),
+            guest=guest,
+            cpu_option=self.cpu_arg,
+        )

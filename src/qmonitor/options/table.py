@@ -1,0 +1,45 @@
+"""QEMU 7.2's option table (qemu-options.def): every option name and whether it takes an argument.
+
+The parser's first pass looks each ``-name`` up here, as QEMU's
+``lookup_opt`` does: an unknown name or a missing argument stops QEMU before
+any option is handled.  Options qmonitor models come first; the rest are
+accepted and recorded in :attr:`qmonitor.options.config.Config.unmodelled`.
+"""
+
+from __future__ import annotations
+
+_MODELLED: dict[str, bool] = {
+    "h": False, "help": False, "version": False, "machine": True, "M": True,
+    "accel": True, "enable-kvm": False, "no-acpi": False, "name": True, "uuid": True,
+    "chardev": True,
+    "mon": True, "qmp": True, "qmp-pretty": True, "monitor": True, "serial": True,
+    "parallel": True, "S": False, "display": True, "nographic": False,
+    "nodefaults": False, "no-user-config": False, "qtest": True, "daemonize": False,
+    "pidfile": True, "qmonitor-version": True, "qmonitor-package": True,
+    "qmonitor-extensions": False, "device": True, "watchdog-action": True, "action": True,
+    "qtest-log": True, "persona": True, "msg": True, "object": True, "cpu": True,
+    "smp": True, "m": True, "audiodev": True, "rtc": True, "overcommit": True, "sandbox": True,
+    "boot": True,
+}  # fmt: skip
+_UNMODELLED: dict[str, bool] = {
+    **dict.fromkeys(
+        ("drive", "blockdev", "netdev", "nic", "net",
+         "global", "vga", "k", "L", "bios", "kernel", "initrd",
+         "append", "dtb", "D", "d", "trace",
+         "incoming", "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
+         "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
+         "readconfig", "mem-path", "plugin", "loadvm", "option-rom",
+         "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",
+         "pflash", "usbdevice", "echr", "audio", "tpmdev", "fsdev", "virtfs",
+         "iscsi", "spice", "dfilter", "dump-vmstate", "rotate"),
+        True,
+    ),
+    **dict.fromkeys(
+        ("no-shutdown", "no-reboot", "snapshot", "usb", "no-hpet", "full-screen",
+         "only-migratable", "preconfig", "s", "singlestep", "mem-prealloc",
+         "enable-sync-profile", "no-fd-bootchk", "win2k-hack", "portrait", "audio-help",
+         "async-teardown"),
+        False,
+    ),
+}  # fmt: skip
+OPTIONS: dict[str, bool] = {**_MODELLED, **_UNMODELLED}
