@@ -15,14 +15,12 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from qmonitor.qapi.context import CURRENT_MONITOR, CommandMonitor, set_current_monitor
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.types import ObjectType, Path, first_unexpected
 from qmonitor.qjson import encode, qdict_order
-
-if TYPE_CHECKING:
-    from qmonitor.monitor.monitor import Monitor
 
 #: Texts of qmp_dispatch_check_obj and qmp_dispatch (qapi/qmp-dispatch.c).
 NOT_AN_OBJECT = "QMP input must be a JSON object"
@@ -139,7 +137,7 @@ def qmp_dispatch(
     cmds: QmpCommandList,
     request: Any,
     allow_oob: bool,
-    cur_mon: Monitor | None,
+    cur_mon: CommandMonitor | None,
 ) -> DispatchResult:
     """Run one request and build its reply (None: no reply is due).
 
@@ -167,11 +165,11 @@ def qmp_dispatch(
         if oob and not cmd.allow_oob:
             raise QapiError(NO_OOB.format(command))
         arguments = request.get("arguments", _NO_ARGUMENTS)
-        token = current_monitor_var().set(cur_mon)
+        token = CURRENT_MONITOR.set(cur_mon)
         try:
             ret = cmd.call(arguments)
         finally:
-            current_monitor_var().reset(token)
+            CURRENT_MONITOR.reset(token)
         if type(ret) not in _NOT_AWAITABLE and inspect.isawaitable(ret):
             return _finish(ret, cmd, cur_mon, req_id, has_id)
     except QapiError as err:
@@ -188,17 +186,9 @@ _NO_ARGUMENTS: dict[str, Any] = {}
 _NOT_AWAITABLE = frozenset({type(None), dict, list, str, int, bool, float})
 
 
-def current_monitor_var() -> contextvars.ContextVar[Monitor | None]:
-    """The ``monitor_cur`` variable (imported late: monitor imports this module)."""
-    global _monitor_cur
-    if _monitor_cur is None:
-        from qmonitor.monitor.monitor import _current
-
-        _monitor_cur = _current
-    return _monitor_cur
-
-
-_monitor_cur: contextvars.ContextVar[Monitor | None] | None = None
+def current_monitor_var() -> contextvars.ContextVar[CommandMonitor | None]:
+    """The ``monitor_cur`` variable (:data:`qmonitor.qapi.context.CURRENT_MONITOR`)."""
+    return CURRENT_MONITOR
 
 
 def _reply_frame() -> tuple[str, str, str]:
@@ -212,19 +202,20 @@ _FRAME_OPEN, _FRAME_MIDDLE, _FRAME_CLOSE = _reply_frame()
 _RETURN_FIRST = _FRAME_OPEN == '{"return": '
 
 
-def run_plain(cmd: QmpCommand, request: dict[str, Any], cur_mon: Monitor | None) -> str | None:
+def run_plain(
+    cmd: QmpCommand, request: dict[str, Any], cur_mon: CommandMonitor | None
+) -> str | None:
     """The compact reply text of ``{"execute": NAME[, "id": ID]}`` (None: no reply).
 
     The same reply as :func:`qmp_dispatch` gives, by a shorter road: the
     caller has found ``cmd`` enabled, without arguments and not a coroutine
     command, and the request has no member but those two.
     """
-    var = _monitor_cur or current_monitor_var()
-    token = var.set(cur_mon)
+    token = CURRENT_MONITOR.set(cur_mon)
     try:
         return plain_reply(cmd, request)
     finally:
-        var.reset(token)
+        CURRENT_MONITOR.reset(token)
 
 
 def plain_reply(cmd: QmpCommand, request: dict[str, Any]) -> str | None:
@@ -292,10 +283,8 @@ def _success(cmd: QmpCommand, ret: Any, req_id: Any, has_id: bool) -> dict[str, 
 
 
 async def _finish(
-    ret: Awaitable[Any], cmd: QmpCommand, cur_mon: Monitor | None, req_id: Any, has_id: bool
+    ret: Awaitable[Any], cmd: QmpCommand, cur_mon: CommandMonitor | None, req_id: Any, has_id: bool
 ) -> dict[str, Any] | None:
-    from qmonitor.monitor.monitor import set_current_monitor
-
     old = set_current_monitor(cur_mon)
     try:
         value = await ret
