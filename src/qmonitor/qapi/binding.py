@@ -130,6 +130,14 @@ class _BoxedCommand(QmpCommand):
         return self.handler(self.args.visit_members(arguments, t.Path()))
 
 
+def schema_type(schema: s.Schema, name: str) -> t.QType:
+    """The input-visitor type of the schema's type ``name`` (an enum, a struct, ...)."""
+    typ = schema.lookup_type(name)
+    if typ is None or not schema.enabled(typ.ifcond):
+        raise SchemaBindingError(f"the schema has no type '{name}'")
+    return _builder(schema).build(typ)
+
+
 def arg_type(schema: s.Schema, name: str) -> t.ObjectType | None:
     """The input-visitor type of a command's arguments (None: it takes none)."""
     cmd: s.Command = _entity(schema, name, s.Command)
