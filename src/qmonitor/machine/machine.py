@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from qmonitor.chardev.base import Chardev
 from qmonitor.machine.guest import GuestConfig
+from qmonitor.machine.hmp_commands import HMP_CMDS
 from qmonitor.machine.ports import PortBus
 from qmonitor.machine.qtest import QTestServer, QTestSession
 from qmonitor.machine.rtc import MC146818
@@ -45,6 +46,8 @@ from qmonitor.monitor.events import (
     VirtualClock,
     qapi_event_emit,
 )
+from qmonitor.monitor.hmp import MonitorHMP
+from qmonitor.monitor.hmp_table import HMPCommand
 from qmonitor.monitor.iothread import IOThread
 from qmonitor.monitor.monitor import MonitorRegistry
 from qmonitor.monitor.qmp import MonitorQMP, QmpCommandSets, QmpDispatcher
@@ -127,6 +130,9 @@ class Machine:
             self.ib700 = Ib700(self.guest_clock, self.watchdog_perform_action)
             self.ports.register(IB700_BASE, IB700_PORTS, self.ib700)
         self.commands = QmpCommandSets()
+        #: The HMP command table new HMP monitors get (extend it with
+        #: :func:`qmonitor.monitor.hmp_table.extend_table`).
+        self.hmp_commands: tuple[HMPCommand, ...] = HMP_CMDS
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
         #: The chardevs by id, in creation order (a mux's base before the mux).
@@ -165,6 +171,21 @@ class Machine:
         )
         mon.start()
         return mon
+
+    def add_hmp_monitor(self, chr: Chardev) -> MonitorHMP[Machine]:
+        """Create an interactive HMP monitor on ``chr`` (``monitor_init_hmp``)."""
+        mon = MonitorHMP(self, chr)
+        mon.start()
+        return mon
+
+    @property
+    def qemu_version(self) -> tuple[int, int, int]:
+        """The QEMU version the machine claims to be (``-qmonitor-version``)."""
+        return self.options.qemu_version
+
+    def request_quit(self) -> None:
+        """Shut down as ``quit`` does (QMP, HMP, or C-a x on a mux)."""
+        self.shutdown(ShutdownCause.HOST_QMP_QUIT)
 
     # -- events -------------------------------------------------------------
 

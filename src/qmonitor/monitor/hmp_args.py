@@ -38,7 +38,7 @@ from qmonitor.monitor.monitor import current_monitor, error_printf
 from qmonitor.util.qemuopts import Diagnostic, OptsGroup, OptsListSpec, QemuOptsError
 
 if TYPE_CHECKING:
-    from qmonitor.machine.hmp_commands import HMPCommand
+    from qmonitor.monitor.hmp_table import HMPCommand
 
 #: Longest word ``get_str`` keeps (its callers' 1024-byte buffers).
 STR_MAX = 1023
