@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Final
 
-from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
+from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
 from qmonitor.util.keyval import ENUM_VALUE
 from qmonitor.util.qemuopts import (
     INVALID_PARAMETER_VALUE,

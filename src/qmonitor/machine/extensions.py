@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.machine.schema import machine_schema
 from qmonitor.qapi.binding import bind_command
 from qmonitor.qapi.error import QapiError
+from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE, INVALID_PARAMETER_VALUE
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
@@ -28,9 +29,9 @@ MAX_EMIT_COUNT = 1_000_000
 
 def _check_event(event: str, data: Any) -> None:
     if data is not None and not isinstance(data, dict):
-        raise QapiError("Invalid parameter type for 'data', expected: object")
+        raise QapiError(INVALID_PARAMETER_TYPE.format("data", "object"))
     if not event:
-        raise QapiError("Parameter 'event' expects a non-empty event name")
+        raise QapiError(INVALID_PARAMETER_VALUE.format("event", "a non-empty event name"))
 
 
 def register_extensions(machine: Machine) -> None:
@@ -43,7 +44,9 @@ def register_extensions(machine: Machine) -> None:
     def emit_events(event: str, count: int, data: Any = None, counter: str | None = None) -> None:
         _check_event(event, data)
         if not 0 <= count <= MAX_EMIT_COUNT:
-            raise QapiError(f"Parameter 'count' expects a value between 0 and {MAX_EMIT_COUNT}")
+            raise QapiError(
+                INVALID_PARAMETER_VALUE.format("count", f"a value between 0 and {MAX_EMIT_COUNT}")
+            )
         emit = machine.emit_event
         if counter is None:
             for _ in range(count):

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.error import ErrorClass, QapiError
-from qmonitor.qapi.commands import COMMAND_NOT_FOUND
+from qmonitor.qapi.texts import COMMAND_NOT_FOUND
 from qmonitor.util.qemuopts import BOOL_TRUE
 
 if TYPE_CHECKING:

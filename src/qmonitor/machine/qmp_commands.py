@@ -24,6 +24,7 @@ from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.qapi.binding import bind_command, schema_type
 from qmonitor.qapi.commands import Handler
 from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
 from qmonitor.qapi.types import EnumType
 
 if TYPE_CHECKING:
@@ -297,7 +298,7 @@ HOTPLUG_NOT_ENABLED = "The feature 'query-hotpluggable-cpus' is not enabled"
 #: qmp_balloon and qmp_query_balloon (softmmu/balloon.c) without a balloon device.
 NO_BALLOON = "No balloon device has been activated"
 #: qmp_balloon's text for a target that is not a size (QERR_INVALID_PARAMETER_VALUE).
-BALLOON_TARGET = "Parameter 'target' expects a size"
+BALLOON_TARGET = INVALID_PARAMETER_VALUE.format("target", "a size")
 #: The balloon devices QEMU 7.2 has (any of them answers balloon and query-balloon).
 BALLOON_DRIVERS = (
     "virtio-balloon-pci", "virtio-balloon-pci-transitional",

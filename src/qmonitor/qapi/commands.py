@@ -19,19 +19,21 @@ from typing import Any
 
 from qmonitor.qapi.context import CURRENT_MONITOR, CommandMonitor, set_current_monitor
 from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import (
+    ARGUMENTS_NOT_OBJECT,
+    COMMAND_DISABLED,
+    COMMAND_NOT_FOUND,
+    INTERNAL_ERROR,
+    LACKS_EXECUTE,
+    MEMBER_CLASH,
+    MEMBER_NOT_STRING,
+    MEMBER_UNEXPECTED,
+    NO_OOB,
+    NOT_AN_OBJECT,
+    UNEXPECTED_PARAMETER,
+)
 from qmonitor.qapi.types import ObjectType, Path, first_unexpected
 from qmonitor.qjson import encode, qdict_order
-
-#: Texts of qmp_dispatch_check_obj and qmp_dispatch (qapi/qmp-dispatch.c).
-NOT_AN_OBJECT = "QMP input must be a JSON object"
-MEMBER_NOT_STRING = "QMP input member '{}' must be a string"
-MEMBER_CLASH = "QMP input member '{}' clashes with '{}'"
-ARGUMENTS_NOT_OBJECT = "QMP input member 'arguments' must be an object"
-MEMBER_UNEXPECTED = "QMP input member '{}' is unexpected"
-LACKS_EXECUTE = "QMP input lacks member 'execute'"
-COMMAND_NOT_FOUND = "The command {} has not been found"
-COMMAND_DISABLED = "Command {} has been disabled"
-NO_OOB = "The command {} does not support OOB"
 
 Handler = Callable[..., Any]
 
@@ -63,7 +65,7 @@ class QmpCommand:
         """Validate ``arguments`` as QEMU's input visitor does, then run the handler."""
         if self.args is None:
             if arguments:
-                raise QapiError(f"Parameter '{first_unexpected(arguments, {})}' is unexpected")
+                raise QapiError(UNEXPECTED_PARAMETER.format(first_unexpected(arguments, {})))
             return self.handler()
         values = self.args.visit_members(arguments, Path())
         return self.handler(**{k.replace("-", "_"): v for k, v in values.items()})
@@ -270,7 +272,7 @@ def _plain_error(err: QapiError, id_text: str | None, req_id: Any) -> str:
 
 def internal_error(exc: BaseException) -> QapiError:
     """The reply for a handler that failed with a Python exception."""
-    return QapiError(f"Internal error: {type(exc).__name__}: {exc}")
+    return QapiError(INTERNAL_ERROR.format(type(exc).__name__, exc))
 
 
 def _success(cmd: QmpCommand, ret: Any, req_id: Any, has_id: bool) -> dict[str, Any] | None:
