@@ -7,7 +7,6 @@ import asyncio
 from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
-from qmonitor.monitor.hmp import add_hmp_monitor
 
 
 class CountingChardev(FakeChardev):
@@ -24,7 +23,7 @@ def _session(*chunks: bytes) -> CountingChardev:
     async def main() -> CountingChardev:
         machine = Machine(MachineOptions(use_io_thread=False))
         chr = CountingChardev()
-        add_hmp_monitor(machine, chr)
+        machine.add_hmp_monitor(chr)
         await asyncio.sleep(0.01)
         chr.be_event(ChrEvent.OPENED)
         await asyncio.sleep(0.01)

@@ -132,15 +132,16 @@ def test_flags_and_introspection() -> None:
     assert set(info) >= {"set-speed", "get-speeds", "ping", "echo-name", "SPEED_CHANGED"}
 
 
-def test_events_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    import qmonitor.monitor.events as events
-
+def test_events_are_checked() -> None:
     sent: list[tuple[str, Any]] = []
-    monkeypatch.setattr(events, "qapi_event_emit", lambda reg, n, d: sent.append((n, d)))
-    speed_changed.emit(object(), SCHEMA, hz=3, mode=Mode.FAST)
+
+    def emit(name: str, data: Any) -> None:
+        sent.append((name, data))
+
+    speed_changed.emit(emit, SCHEMA, hz=3, mode=Mode.FAST)
     assert sent == [("SPEED_CHANGED", {"hz": 3, "mode": "fast"})]
     with pytest.raises(ValueError, match="Parameter 'mode' is missing"):
-        speed_changed.emit(object(), SCHEMA, hz=3)
+        speed_changed.emit(emit, SCHEMA, hz=3)
 
 
 def test_bad_definitions_get_schema_errors() -> None:

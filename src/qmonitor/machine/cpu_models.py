@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Final
 
-from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
+from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
 from qmonitor.util.cutils import c_strtoll, c_strtoull, parse_bool, parse_size
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.texts import ENUM_VALUE, INVALID_PARAMETER_VALUE, NOT_WRITABLE

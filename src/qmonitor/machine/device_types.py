@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
+
 # Texts of softmmu/qdev-monitor.c (QEMU 7.2).
 NOT_A_DEVICE: Final = "'{}' is not a valid device model name"
-ABSTRACT: Final = "Parameter 'driver' expects a non-abstract device type"
-NOT_PLUGGABLE: Final = "Parameter 'driver' expects a pluggable device type"
+ABSTRACT: Final = INVALID_PARAMETER_VALUE.format("driver", "a non-abstract device type")
+NOT_PLUGGABLE: Final = INVALID_PARAMETER_VALUE.format("driver", "a pluggable device type")
 
 #: The types ``-device help`` lists.
 _CREATABLE: Final = (

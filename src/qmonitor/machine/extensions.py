@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.qapi.commands import QmpCommand
+from qmonitor.machine.schema import machine_schema
+from qmonitor.qapi.binding import bind_command
 from qmonitor.qapi.error import QapiError
-from qmonitor.qapi.types import BUILTIN_TYPES, Member, object_type
+from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE, INVALID_PARAMETER_VALUE
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
@@ -28,13 +29,13 @@ MAX_EMIT_COUNT = 1_000_000
 
 def _check_event(event: str, data: Any) -> None:
     if data is not None and not isinstance(data, dict):
-        raise QapiError("Invalid parameter type for 'data', expected: object")
+        raise QapiError(INVALID_PARAMETER_TYPE.format("data", "object"))
     if not event:
-        raise QapiError("Parameter 'event' expects a non-empty event name")
+        raise QapiError(INVALID_PARAMETER_VALUE.format("event", "a non-empty event name"))
 
 
 def register_extensions(machine: Machine) -> None:
-    """Add the ``x-qmonitor-*`` commands to the machine's full command list."""
+    """Add the ``x-qmonitor-*`` commands (schema: misc.py's) to the machine's full command list."""
 
     def emit_event(event: str, data: Any = None) -> None:
         _check_event(event, data)
@@ -43,7 +44,9 @@ def register_extensions(machine: Machine) -> None:
     def emit_events(event: str, count: int, data: Any = None, counter: str | None = None) -> None:
         _check_event(event, data)
         if not 0 <= count <= MAX_EMIT_COUNT:
-            raise QapiError(f"Parameter 'count' expects a value between 0 and {MAX_EMIT_COUNT}")
+            raise QapiError(
+                INVALID_PARAMETER_VALUE.format("count", f"a value between 0 and {MAX_EMIT_COUNT}")
+            )
         emit = machine.emit_event
         if counter is None:
             for _ in range(count):
@@ -56,18 +59,9 @@ def register_extensions(machine: Machine) -> None:
             item[counter] = seq
             emit(event, item)
 
-    args = object_type(
-        "q_obj_x-qmonitor-emit-event-arg",
-        [Member("event", BUILTIN_TYPES["str"]), Member("data", BUILTIN_TYPES["any"], True)],
-    )
-    machine.commands.full.register(QmpCommand("x-qmonitor-emit-event", emit_event, args))
-    many_args = object_type(
-        "q_obj_x-qmonitor-emit-events-arg",
-        [
-            Member("event", BUILTIN_TYPES["str"]),
-            Member("count", BUILTIN_TYPES["int"]),
-            Member("data", BUILTIN_TYPES["any"], True),
-            Member("counter", BUILTIN_TYPES["str"], True),
-        ],
-    )
-    machine.commands.full.register(QmpCommand("x-qmonitor-emit-events", emit_events, many_args))
+    # Their arguments are the schema's, where they exist only with the
+    # extensions' configuration symbol.
+    schema = machine_schema(extensions=True)
+    full = machine.commands.full
+    full.register(bind_command(schema, "x-qmonitor-emit-event", emit_event))
+    full.register(bind_command(schema, "x-qmonitor-emit-events", emit_events))

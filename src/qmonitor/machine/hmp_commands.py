@@ -1,6 +1,6 @@
 """The HMP command tables: the top-level commands and the ``info`` sub-commands.
 
-Each entry is QEMU's ``HMPCommand`` (monitor/monitor-internal.h): a name
+Each entry is an :class:`~qmonitor.monitor.hmp_table.HMPCommand`: a name
 with its ``|`` aliases, an ``args_type`` string the parser follows, the
 ``params`` and ``help`` texts that ``help`` prints (copied from QEMU 7.2's
 hmp-commands.hx and hmp-commands-info.hx), and the handler.  As QEMU does
@@ -18,47 +18,25 @@ with ``hmp_handle_error`` (``Error: ...``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.container import listing_order
+from qmonitor.machine import hmp_info
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
-from qmonitor.machine import hmp_info
+from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler, sort_table
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
-    from qmonitor.monitor.hmp import MonitorHMP
+    from qmonitor.machine.hmp_info import MachineHMP
 
-HmpHandler = Callable[["MonitorHMP", dict[str, Any]], None]
-
-
-@dataclass(frozen=True, slots=True)
-class HMPCommand:
-    """One HMP command (``HMPCommand`` in monitor-internal.h)."""
-
-    #: The name and its aliases, ``|``-separated (``"stop|s"``).
-    name: str
-    #: ``key:type`` pairs the argument parser follows (``"item:s?"``).
-    args_type: str
-    #: The argument synopsis ``help`` shows.
-    params: str
-    #: The one-line description ``help`` shows.
-    help: str
-    handler: HmpHandler
-    #: Sub-commands (``info``): a word after the name selects one.
-    sub_table: tuple[HMPCommand, ...] | None = None
-
-    def matches(self, name: str) -> bool:
-        """Whether ``name`` is the name or one of its aliases (``hmp_compare_cmd``)."""
-        return name in self.name.split("|")
+__all__ = ["HMP_CMDS", "INFO_CMDS", "HMPCommand"]
 
 
 # -- info sub-commands (hmp-commands-info.hx) --------------------------------
 
 
-def _info_status(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_status(mon: MachineHMP, args: dict[str, Any]) -> None:
     state: RunState = mon.machine.runstate
     text = "VM status: " + ("running" if state.is_running else "paused")
     if not state.is_running and state is not RunState.PAUSED:
@@ -66,22 +44,22 @@ def _info_status(mon: MonitorHMP, args: dict[str, Any]) -> None:
     mon.printf(text + "\n")
 
 
-def _info_name(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_name(mon: MachineHMP, args: dict[str, Any]) -> None:
     name = mon.machine.options.name
     if name is not None:
         mon.printf(f"{name}\n")
 
 
-def _info_uuid(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_uuid(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.printf(f"{mon.machine.options.uuid or NIL_UUID}\n")
 
 
-def _info_version(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_version(mon: MachineHMP, args: dict[str, Any]) -> None:
     major, minor, micro = mon.machine.options.qemu_version
     mon.printf(f"{major}.{minor}.{micro}{mon.machine.options.package}\n")
 
 
-def _info_history(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_history(mon: MachineHMP, args: dict[str, Any]) -> None:
     # A monitor without a line editor (human-monitor-command) has no history.
     for i, line in enumerate(mon.history()):
         mon.printf(f"{i}: '{line}'\n")
@@ -90,71 +68,70 @@ def _info_history(mon: MonitorHMP, args: dict[str, Any]) -> None:
 def _prints(text: str) -> HmpHandler:
     """A handler that prints a fixed answer (what QEMU says without the device)."""
 
-    def handler(mon: MonitorHMP, args: dict[str, Any]) -> None:
+    def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
         mon.printf(text)
 
     return handler
 
 
-def _nothing(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _nothing(mon: MachineHMP, args: dict[str, Any]) -> None:
     # info iothreads: one line per iothread; there are none.
     return
 
 
-def _info_chardev(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_chardev(mon: MachineHMP, args: dict[str, Any]) -> None:
     # hmp_info_chardev prints query-chardev's list: the /chardevs table's order.
     chardevs = mon.machine.chardevs
     for label in listing_order(chardevs):
         mon.printf(f"{label}: filename={chardevs[label].filename}\n")
 
 
-def _info_kvm(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_kvm(mon: MachineHMP, args: dict[str, Any]) -> None:
     # QEMU is built with KVM: "not compiled" never shows.
     enabled = mon.machine.options.accel == "kvm"
     mon.printf("kvm support: " + ("enabled" if enabled else "disabled") + "\n")
 
 
-def _info_vm_generation_id(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info_vm_generation_id(mon: MachineHMP, args: dict[str, Any]) -> None:
     raise QapiError("VM Generation ID device not found")
 
 
 # -- top-level commands (hmp-commands.hx) --------------------------------------
 
 
-def _help(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _help(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.help(args.get("name"))
 
 
-def _info(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _info(mon: MachineHMP, args: dict[str, Any]) -> None:
     # ``info`` alone (hmp_info_help): the info table, as ``help info``.
     mon.help("info")
 
 
-def _stop(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _stop(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.vm_stop()
 
 
-def _cont(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _cont(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.cont()
 
 
-def _system_reset(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _system_reset(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.system_reset(ShutdownCause.HOST_QMP_SYSTEM_RESET)
 
 
-def _system_powerdown(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _system_powerdown(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.system_powerdown()
 
 
-def _quit(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def _quit(mon: MachineHMP, args: dict[str, Any]) -> None:
     # No prompt after quit: the monitor stays suspended while QEMU exits.
     mon.suspend()
     mon.machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
 
 
 def _sorted(*cmds: HMPCommand) -> tuple[HMPCommand, ...]:
-    """A table in QEMU's order: sorted by name, byte by byte (``compare_mon_cmd``)."""
-    return tuple(sorted(cmds, key=lambda c: c.name.encode()))
+    return sort_table(cmds)
 
 
 #: The ``info`` sub-commands.

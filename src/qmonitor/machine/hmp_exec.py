@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 from qmonitor.machine.hmp_info import c_int, set_current_cpu
 from qmonitor.monitor.hmp import MonitorHMP, text
 from qmonitor.qapi.error import QapiError
+from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
 
 #: QERR_INVALID_PARAMETER_VALUE for a cpu-index that names no CPU.
-BAD_CPU_INDEX = "Parameter 'cpu-index' expects a CPU number"
+BAD_CPU_INDEX = INVALID_PARAMETER_VALUE.format("cpu-index", "a CPU number")
 
 
 def run_hmp_command(machine: Machine, command_line: str, cpu_index: int | None) -> str:

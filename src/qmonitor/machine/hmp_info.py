@@ -28,13 +28,17 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.qapi.commands import COMMAND_NOT_FOUND
 from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import COMMAND_NOT_FOUND
 from qmonitor.util.cutils import BOOL_TRUE
 
 if TYPE_CHECKING:
     from qmonitor.machine.guest import GuestConfig
+    from qmonitor.machine.machine import Machine
     from qmonitor.monitor.hmp import MonitorHMP
+
+    #: An HMP monitor serving the null machine.
+    MachineHMP = MonitorHMP[Machine]
 
 # Texts of QEMU 7.2's monitor/hmp-cmds.c, monitor/misc.c and target/i386/monitor.c.
 NO_CPU = "No CPU available\n"
@@ -45,7 +49,7 @@ PAGING_DISABLED = "PG disabled\n"
 NO_MICE = "No mouse devices connected\n"
 
 #: The monitors' current CPUs, by monitor (absent: the first CPU).
-_current_cpu: weakref.WeakKeyDictionary[MonitorHMP, int] = weakref.WeakKeyDictionary()
+_current_cpu: weakref.WeakKeyDictionary[MachineHMP, int] = weakref.WeakKeyDictionary()
 
 
 def c_int(value: int) -> int:
@@ -53,20 +57,20 @@ def c_int(value: int) -> int:
     return (value + 2**31) % 2**32 - 2**31
 
 
-def _cpu_count(mon: MonitorHMP) -> int:
+def _cpu_count(mon: MachineHMP) -> int:
     """How many vCPUs the machine has (none for ``-M none``)."""
     options = mon.machine.options
     return options.guest.smp.cpus if options.has_cpus else 0
 
 
-def current_cpu(mon: MonitorHMP) -> int | None:
+def current_cpu(mon: MachineHMP) -> int | None:
     """The monitor's current CPU index (mon_get_cpu), None without CPUs."""
     if _cpu_count(mon) == 0:
         return None
     return _current_cpu.get(mon, 0)
 
 
-def _qmp(mon: MonitorHMP, name: str) -> Any:
+def _qmp(mon: MachineHMP, name: str) -> Any:
     """Run the machine's QMP command ``name`` without arguments, as QEMU's HMP handlers do."""
     cmd = mon.machine.commands.full.find(name)
     if cmd is None:
@@ -77,7 +81,7 @@ def _qmp(mon: MonitorHMP, name: str) -> Any:
 # -- the cpu command, info cpus, info hotpluggable-cpus ------------------------
 
 
-def set_current_cpu(mon: MonitorHMP, index: int) -> bool:
+def set_current_cpu(mon: MachineHMP, index: int) -> bool:
     """Make vCPU ``index`` the monitor's current CPU; False if there is no such vCPU.
 
     QEMU's monitor_set_cpu: the ``cpu`` command and human-monitor-command's
@@ -89,13 +93,13 @@ def set_current_cpu(mon: MonitorHMP, index: int) -> bool:
     return True
 
 
-def hmp_cpu(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def hmp_cpu(mon: MachineHMP, args: dict[str, Any]) -> None:
     """``cpu N``: make vCPU N the monitor's current CPU (hmp_cpu)."""
     if not set_current_cpu(mon, c_int(args["index"])):
         mon.printf(INVALID_CPU_INDEX)
 
 
-def info_cpus(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_cpus(mon: MachineHMP, args: dict[str, Any]) -> None:
     """One line per vCPU with its thread id; ``*`` marks the current CPU."""
     current = current_cpu(mon)
     for cpu in _qmp(mon, "query-cpus-fast"):
@@ -107,7 +111,7 @@ def info_cpus(mon: MonitorHMP, args: dict[str, Any]) -> None:
 _SLOT_PROPS = ("node-id", "socket-id", "die-id", "cluster-id", "core-id", "thread-id")
 
 
-def info_hotpluggable_cpus(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_hotpluggable_cpus(mon: MachineHMP, args: dict[str, Any]) -> None:
     """Every CPU slot, the last first, as query-hotpluggable-cpus lists them."""
     slots = _qmp(mon, "query-hotpluggable-cpus")
     mon.printf("Hotpluggable CPUs:\n")
@@ -216,7 +220,7 @@ def cpuid_version(guest: GuestConfig, accel: str | None) -> int:
     return version
 
 
-def _has_x2apic(mon: MonitorHMP) -> bool:
+def _has_x2apic(mon: MachineHMP) -> bool:
     """Whether the vCPUs have x2APIC: KVM adds it to every model, TCG (7.2) has none."""
     options = mon.machine.options
     return options.accel == "kvm" and _cpu_feature(options.guest, "x2apic", True)
@@ -235,7 +239,7 @@ def _cpu_feature(guest: GuestConfig, name: str, default: bool) -> bool:
 _NO_APIC_MODELS = frozenset(("486", "486-v1", "base"))
 
 
-def _has_apic(mon: MonitorHMP) -> bool:
+def _has_apic(mon: MachineHMP) -> bool:
     """Whether the vCPUs have a local APIC (x86_cpu_apic_create).
 
     Every vCPU gets one when the model's CPUID says APIC or when there is
@@ -245,7 +249,7 @@ def _has_apic(mon: MonitorHMP) -> bool:
     return guest.smp.cpus > 1 or _cpu_feature(guest, "apic", guest.cpu_model not in _NO_APIC_MODELS)
 
 
-def _halted_at_reset(mon: MonitorHMP, index: int) -> bool:
+def _halted_at_reset(mon: MachineHMP, index: int) -> bool:
     """TCG halts the application processors until their start-up IPI; KVM does not."""
     return index != 0 and mon.machine.options.accel != "kvm"
 
@@ -292,13 +296,13 @@ def reset_registers(version: int, halted: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _registers_of(mon: MonitorHMP, index: int) -> None:
+def _registers_of(mon: MachineHMP, index: int) -> None:
     version = cpuid_version(mon.machine.options.guest, mon.machine.options.accel)
     mon.printf(f"\nCPU#{index}\n")
     mon.printf(reset_registers(version, _halted_at_reset(mon, index)))
 
 
-def info_registers(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_registers(mon: MachineHMP, args: dict[str, Any]) -> None:
     """``info registers [-a|vcpu]``: the reset state of one vCPU or of all (hmp_info_registers)."""
     count = _cpu_count(mon)
     if args.get("cpustate_all"):
@@ -346,7 +350,7 @@ def reset_lapic(index: int, x2apic: bool) -> str:
     )
 
 
-def info_lapic(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_lapic(mon: MachineHMP, args: dict[str, Any]) -> None:
     """``info lapic [apic-id]``: the local APIC of the CPU with that APIC ID, or the current one."""
     index: int | None
     if "apic-id" in args:
@@ -364,7 +368,7 @@ def info_lapic(mon: MonitorHMP, args: dict[str, Any]) -> None:
         mon.printf(reset_lapic(index, _has_x2apic(mon)))
 
 
-def info_mem(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_mem(mon: MachineHMP, args: dict[str, Any]) -> None:
     """``info mem`` and ``info tlb``: a CPU fresh from reset has paging off (CR0.PG clear)."""
     mon.printf(NO_CPU if current_cpu(mon) is None else PAGING_DISABLED)
 
@@ -372,7 +376,7 @@ def info_mem(mon: MonitorHMP, args: dict[str, Any]) -> None:
 # -- balloon, mice, drives ------------------------------------------------------------
 
 
-def info_balloon(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_balloon(mon: MachineHMP, args: dict[str, Any]) -> None:
     """The balloon's size in MiB (hmp_info_balloon), or query-balloon's error."""
     info = _qmp(mon, "query-balloon")
     mon.printf(f"balloon: actual={info['actual'] >> 20}\n")
@@ -396,13 +400,13 @@ INPUT_DEVICES: dict[str, tuple[str, bool | None]] = {
 PS2_MOUSE_ID = 2
 
 
-def _has_ps2(mon: MonitorHMP) -> bool:
+def _has_ps2(mon: MachineHMP) -> bool:
     """Whether the machine type has an i8042 with a PS/2 mouse (the PCs)."""
     typename = mon.machine.options.guest.machine_typename or ""
     return typename.startswith(("pc-i440fx-", "pc-q35-")) or typename == "isapc"
 
 
-def info_mice(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_mice(mon: MachineHMP, args: dict[str, Any]) -> None:
     """The mice, newest first; ``*`` marks the one that gets relative motion (hmp_info_mice).
 
     Input handlers are numbered as they register: a PC's PS/2 devices,
@@ -430,7 +434,7 @@ def info_mice(mon: MonitorHMP, args: dict[str, Any]) -> None:
         mon.printf(f"{mark} Mouse #{ident}: {name}{' (absolute)' if absolute else ''}\n")
 
 
-def info_block(mon: MonitorHMP, args: dict[str, Any]) -> None:
+def info_block(mon: MachineHMP, args: dict[str, Any]) -> None:
     """``info block`` and ``info blockstats``: the guest has no drives, so nothing.
 
     qmonitor models no block layer: query-block and

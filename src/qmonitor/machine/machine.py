@@ -54,6 +54,8 @@ from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 if TYPE_CHECKING:
     from qmonitor.machine.qom import QomSource
+    from qmonitor.monitor.hmp import MonitorHMP
+    from qmonitor.monitor.hmp_table import HMPCommand
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,7 @@ class Machine:
             self.ib700 = Ib700(self.guest_clock, self.watchdog_perform_action)
             self.ports.register(IB700_BASE, IB700_PORTS, self.ib700)
         self.commands = QmpCommandSets()
+        self._hmp_commands: tuple[HMPCommand, ...] | None = None
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
         #: The chardevs by id, in creation order (a mux's base before the mux).
@@ -170,6 +173,41 @@ class Machine:
         )
         mon.start()
         return mon
+
+    @property
+    def hmp_commands(self) -> tuple[HMPCommand, ...]:
+        """The HMP command table new HMP monitors get (QEMU's, as qmonitor models it).
+
+        Set it to extend the table (see
+        :func:`qmonitor.monitor.hmp_table.extend_table`).
+        """
+        if self._hmp_commands is None:
+            # Imported on first use: a start without HMP does not load it.
+            from qmonitor.machine.hmp_commands import HMP_CMDS
+
+            self._hmp_commands = HMP_CMDS
+        return self._hmp_commands
+
+    @hmp_commands.setter
+    def hmp_commands(self, table: tuple[HMPCommand, ...]) -> None:
+        self._hmp_commands = table
+
+    def add_hmp_monitor(self, chr: Chardev) -> MonitorHMP[Machine]:
+        """Create an interactive HMP monitor on ``chr`` (``monitor_init_hmp``)."""
+        from qmonitor.monitor.hmp import MonitorHMP
+
+        mon = MonitorHMP(self, chr)
+        mon.start()
+        return mon
+
+    @property
+    def qemu_version(self) -> tuple[int, int, int]:
+        """The QEMU version the machine claims to be (``-qmonitor-version``)."""
+        return self.options.qemu_version
+
+    def request_quit(self) -> None:
+        """Shut down as ``quit`` does (QMP, HMP, or C-a x on a mux)."""
+        self.shutdown(ShutdownCause.HOST_QMP_QUIT)
 
     # -- events -------------------------------------------------------------
 

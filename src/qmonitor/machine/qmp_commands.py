@@ -17,23 +17,29 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
+from qmonitor.machine.schema import machine_schema
 from qmonitor.machine.watchdog import WatchdogAction
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP
-from qmonitor.qapi.commands import Handler, QmpCommand
+from qmonitor.qapi.binding import bind_command, schema_type
+from qmonitor.qapi.commands import Handler
 from qmonitor.qapi.error import ErrorClass, QapiError
-from qmonitor.qapi.types import BUILTIN_TYPES, ArrayType, EnumType, Member, object_type
+from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
+from qmonitor.qapi.types import EnumType
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
     from qmonitor.machine.qom import QomTree
 
-QMP_CAPABILITY = EnumType("QMPCapability", ("oob",))
-#: qapi/run-state.json's action enums.
-WATCHDOG_ACTION = EnumType("WatchdogAction", tuple(a.value for a in WatchdogAction))
-REBOOT_ACTION = EnumType("RebootAction", ("reset", "shutdown"))
-SHUTDOWN_ACTION = EnumType("ShutdownAction", ("poweroff", "pause"))
-PANIC_ACTION = EnumType("PanicAction", ("pause", "shutdown", "exit-failure", "none"))
+
+def _enum(name: str) -> EnumType:
+    typ = schema_type(machine_schema(), name)
+    assert isinstance(typ, EnumType)
+    return typ
+
+
+#: The capabilities ``qmp_capabilities`` takes (the schema's QMPCapability).
+QMP_CAPABILITY = _enum("QMPCapability")
 
 #: The machine types qmonitor models (query-machines).
 MACHINE_TYPES: tuple[dict[str, Any], ...] = (
@@ -49,47 +55,45 @@ MACHINE_TYPES: tuple[dict[str, Any], ...] = (
 
 
 def register_commands(machine: Machine) -> None:
-    """Register the null machine's commands in both command lists."""
+    """Register the null machine's commands in both command lists.
+
+    Each command's arguments and flags are the schema's
+    (:mod:`qmonitor.machine.schema`); the order of registration is the
+    order ``query-commands`` lists them in (reversed).
+    """
+    schema = machine_schema()
     full = machine.commands.full
-    negotiation = machine.commands.cap_negotiation
+
+    # Queries read state under the big lock only: any_thread lets the
+    # monitor I/O thread answer them while the main loop is idle.
+    def cmd(name: str, *, any_thread: bool = False) -> Callable[[Handler], Handler]:
+        def wrap(fn: Handler) -> Handler:
+            full.register(bind_command(schema, name, fn, any_thread=any_thread))
+            return fn
+
+        return wrap
 
     def qmp_capabilities(enable: list[str] | None = None) -> None:
         mon = current_monitor()
         assert isinstance(mon, MonitorQMP)
         mon.accept_capabilities(enable or [])
 
-    caps = QmpCommand(
-        "qmp_capabilities",
-        qmp_capabilities,
-        object_type(
-            "q_obj_qmp_capabilities-arg", [Member("enable", ArrayType(QMP_CAPABILITY), True)]
-        ),
-        allow_preconfig=True,
-    )
-    negotiation.register(caps)
+    caps = bind_command(schema, "qmp_capabilities", qmp_capabilities)
+    machine.commands.cap_negotiation.register(caps)
     full.register(caps)
 
-    # Queries read state under the big lock only: any_thread lets the
-    # monitor I/O thread answer them while the main loop is idle.
-    def cmd(name: str, **options: Any) -> Callable[[Handler], Handler]:
-        def wrap(fn: Handler) -> Handler:
-            full.register(QmpCommand(name, fn, **options))
-            return fn
-
-        return wrap
-
-    @cmd("query-version", allow_preconfig=True, any_thread=True)
+    @cmd("query-version", any_thread=True)
     def query_version() -> dict[str, Any]:
         return machine.query_version()
 
-    @cmd("query-commands", allow_preconfig=True, any_thread=True)
+    @cmd("query-commands", any_thread=True)
     def query_commands() -> list[dict[str, Any]]:
         mon = current_monitor()
         cmds = mon.commands if isinstance(mon, MonitorQMP) else full
         # QEMU prepends each command while walking its list.
         return [{"name": c.name} for c in reversed(list(cmds)) if c.enabled]
 
-    @cmd("query-status", allow_preconfig=True, any_thread=True)
+    @cmd("query-status", any_thread=True)
     def query_status() -> dict[str, Any]:
         state = machine.runstate
         # _value_ is the member's value without the descriptor's cost: this
@@ -100,20 +104,20 @@ def register_commands(machine: Machine) -> None:
             "status": state._value_,
         }
 
-    @cmd("query-name", allow_preconfig=True, any_thread=True)
+    @cmd("query-name", any_thread=True)
     def query_name() -> dict[str, Any]:
         name = machine.options.name
         return {} if name is None else {"name": name}
 
-    @cmd("query-uuid", allow_preconfig=True, any_thread=True)
+    @cmd("query-uuid", any_thread=True)
     def query_uuid() -> dict[str, Any]:
         return {"UUID": machine.options.uuid or NIL_UUID}
 
-    @cmd("query-kvm", allow_preconfig=True, any_thread=True)
+    @cmd("query-kvm", any_thread=True)
     def query_kvm() -> dict[str, Any]:
         return {"enabled": False, "present": True}
 
-    @cmd("query-target", allow_preconfig=True, any_thread=True)
+    @cmd("query-target", any_thread=True)
     def query_target() -> dict[str, Any]:
         return {"arch": machine.options.target_arch}
 
@@ -153,21 +157,15 @@ def register_commands(machine: Machine) -> None:
     def system_powerdown() -> None:
         machine.system_powerdown()
 
-    @cmd("quit", allow_preconfig=True)
+    @cmd("quit")
     def quit_() -> None:
         machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
 
+    @cmd("watchdog-set-action")
     def watchdog_set_action(action: str) -> None:
         machine.watchdog_action = WatchdogAction(action)
 
-    full.register(
-        QmpCommand(
-            "watchdog-set-action",
-            watchdog_set_action,
-            object_type("q_obj_watchdog-set-action-arg", [Member("action", WATCHDOG_ACTION)]),
-        )
-    )
-
+    @cmd("set-action")
     def set_action(
         reboot: str | None = None,
         shutdown: str | None = None,
@@ -178,38 +176,13 @@ def register_commands(machine: Machine) -> None:
         if watchdog is not None:
             machine.watchdog_action = WatchdogAction(watchdog)
 
-    full.register(
-        QmpCommand(
-            "set-action",
-            set_action,
-            object_type(
-                "q_obj_set-action-arg",
-                [
-                    Member("reboot", REBOOT_ACTION, True),
-                    Member("shutdown", SHUTDOWN_ACTION, True),
-                    Member("panic", PANIC_ACTION, True),
-                    Member("watchdog", WATCHDOG_ACTION, True),
-                ],
-            ),
-            allow_preconfig=True,
-        )
-    )
-
-    hmp_args = object_type(
-        "q_obj_human-monitor-command-arg",
-        [
-            Member("command-line", BUILTIN_TYPES["str"]),
-            Member("cpu-index", BUILTIN_TYPES["int"], True),
-        ],
-    )
-
+    @cmd("human-monitor-command")
     def human_monitor_command(command_line: str, cpu_index: int | None = None) -> str:
         from qmonitor.machine.hmp_exec import run_hmp_command
 
         return run_hmp_command(machine, command_line, cpu_index)
 
-    full.register(QmpCommand("human-monitor-command", human_monitor_command, hmp_args))
-
+    @cmd("query-qmp-schema", any_thread=True)
     def query_qmp_schema() -> list[dict[str, Any]]:
         from qmonitor.machine.schema import machine_schema_info
 
@@ -217,9 +190,6 @@ def register_commands(machine: Machine) -> None:
         # when the client does whether they are there.
         return machine_schema_info(full.find("x-qmonitor-emit-event") is not None)
 
-    full.register(
-        QmpCommand("query-qmp-schema", query_qmp_schema, allow_preconfig=True, any_thread=True)
-    )
     register_yank(machine)
     register_command_line_options(machine)
     register_device_queries(machine)
@@ -234,8 +204,6 @@ def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:
 
 def register_yank(machine: Machine) -> None:
     """``yank`` and ``query-yank`` (QEMU's util/yank.c): out-of-band commands."""
-    from qmonitor.machine.schema import machine_schema
-    from qmonitor.qapi.binding import bind_command
 
     schema = machine_schema()
 
@@ -324,7 +292,7 @@ HOTPLUG_NOT_ENABLED = "The feature 'query-hotpluggable-cpus' is not enabled"
 #: qmp_balloon and qmp_query_balloon (softmmu/balloon.c) without a balloon device.
 NO_BALLOON = "No balloon device has been activated"
 #: qmp_balloon's text for a target that is not a size (QERR_INVALID_PARAMETER_VALUE).
-BALLOON_TARGET = "Parameter 'target' expects a size"
+BALLOON_TARGET = INVALID_PARAMETER_VALUE.format("target", "a size")
 #: The balloon devices QEMU 7.2 has (any of them answers balloon and query-balloon).
 BALLOON_DRIVERS = (
     "virtio-balloon-pci", "virtio-balloon-pci-transitional",
@@ -335,8 +303,6 @@ BALLOON_DRIVERS = (
 def register_device_queries(machine: Machine) -> None:
     """What libvirt asks about devices: chardevs, block devices, I/O threads, CPU slots."""
     from qmonitor.chardev.container import listing_order
-    from qmonitor.machine.schema import machine_schema
-    from qmonitor.qapi.binding import bind_command
 
     schema = machine_schema()
     full = machine.commands.full
@@ -417,8 +383,6 @@ def register_device_queries(machine: Machine) -> None:
 def register_migration(machine: Machine) -> None:
     """Migration settings kept per machine (:mod:`qmonitor.machine.migration`)."""
     from qmonitor.machine.migration import MigrationState
-    from qmonitor.machine.schema import machine_schema
-    from qmonitor.qapi.binding import bind_command
 
     schema = machine_schema()
     full = machine.commands.full
@@ -452,8 +416,6 @@ def machine_qom(machine: Machine) -> QomTree:
 
 def register_qom(machine: Machine) -> None:
     """``qom-list`` and ``qom-get`` over the machine's QOM tree."""
-    from qmonitor.machine.schema import machine_schema
-    from qmonitor.qapi.binding import bind_command
 
     schema = machine_schema()
     full = machine.commands.full

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from qmonitor.chardev.container import listing_order
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import DEVICE_NOT_FOUND, PROPERTY_NOT_FOUND
 
 if TYPE_CHECKING:
     from qmonitor.chardev.base import Chardev
@@ -49,10 +50,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Texts of qom/qom-qmp-cmds.c and qom/object.c (QEMU 7.2).
-DEVICE_NOT_FOUND = "Device '{}' not found"
+# Text of qom/qom-qmp-cmds.c (QEMU 7.2); DEVICE_NOT_FOUND and
+# PROPERTY_NOT_FOUND are qerror.h's (qapi/texts.py).
 PATH_AMBIGUOUS = "Path '{}' is ambiguous"
-PROPERTY_NOT_FOUND = "Property '{}.{}' not found"
 
 #: qmonitor's own text: the tree of other machine types is not modelled.
 NOT_MODELLED = "qmonitor: the QOM tree of machine type '{}' is not modelled"

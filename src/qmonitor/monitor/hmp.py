@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
 from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.chardev.mux import MuxChardev
-from qmonitor.machine.hmp_commands import HMP_CMDS, HMPCommand
-from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.hmp_args import (
     MAX_ARGS,
     HmpParseError,
@@ -41,19 +39,18 @@ from qmonitor.monitor.hmp_args import (
 )
 from qmonitor.monitor.hmp_args import isspace as _isspace
 from qmonitor.monitor.hmp_args import skip_spaces as _skip_spaces
+from qmonitor.monitor.hmp_table import HMPCommand, HmpHost
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
 from qmonitor.qapi.error import QapiError
 
-if TYPE_CHECKING:
-    from qmonitor.machine.machine import Machine
-
 __all__ = [
     "BANNER",
     "PROMPT",
+    "HMPCommand",
+    "HmpHost",
     "HmpParseError",
     "MonitorHMP",
-    "add_hmp_monitor",
     "get_str",
     "parse_arguments",
     "parse_words",
@@ -74,26 +71,33 @@ def _find(table: tuple[HMPCommand, ...], name: bytes) -> HMPCommand | None:
     return next((cmd for cmd in table if cmd.matches(decoded)), None)
 
 
-class MonitorHMP(Monitor):
+#: The machine an HMP monitor serves (its handlers see it as ``mon.machine``).
+HostT = TypeVar("HostT", bound=HmpHost)
+
+
+class MonitorHMP(Monitor, Generic[HostT]):
     """An HMP monitor; ``chr`` None makes it non-interactive with captured output.
 
-    :param machine: what the commands act on (run state, options, shutdown).
+    :param machine: what the commands act on; the monitor itself needs only
+        :class:`HmpHost` of it.
     :param use_readline: interactive with the line editor (QEMU's
         ``use_readline``); always false without a chardev.
-    :param commands: the command table (QEMU's ``hmp_cmds``), sorted by name.
+    :param commands: the command table (QEMU's ``hmp_cmds``), sorted by name
+        (see :func:`~qmonitor.monitor.hmp_table.extend_table`); without it,
+        the machine's ``hmp_commands``.
     """
 
     def __init__(
         self,
-        machine: Machine,
+        machine: HostT,
         chr: Chardev | None,
         *,
         use_readline: bool = True,
-        commands: tuple[HMPCommand, ...] = HMP_CMDS,
+        commands: tuple[HMPCommand, ...] | None = None,
     ) -> None:
         super().__init__(machine.registry, chr, skip_flush=chr is None)
         self.machine = machine
-        self.commands = commands
+        self.commands = machine.hmp_commands if commands is None else commands
         self.use_readline = use_readline and chr is not None
         self.rs: ReadLineState | None = None
         #: A peer connected at least once (QEMU's ``reset_seen``).
@@ -117,8 +121,7 @@ class MonitorHMP(Monitor):
         assert self.chr is not None
         if isinstance(self.chr, MuxChardev) and self.chr.quit_handler is None:
             # C-a x quits the machine as the quit command does.
-            machine = self.machine
-            self.chr.quit_handler = lambda: machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
+            self.chr.quit_handler = self.machine.request_quit
         self.chr.set_handlers(self.can_read, self._read, self._event, self.machine.loop)
         self.registry.append(self)
 
@@ -153,7 +156,7 @@ class MonitorHMP(Monitor):
             with self.mon_lock:
                 self.mux_out = True
         elif event is ChrEvent.OPENED:
-            major, minor, micro = self.machine.options.qemu_version
+            major, minor, micro = self.machine.qemu_version
             self.printf(BANNER.format(version=f"{major}.{minor}.{micro}"))
             if not self.mux_out and self.rs is not None:
                 self.rs.restart()
@@ -327,10 +330,3 @@ class MonitorHMP(Monitor):
 def _next_arg_type(typestr: str) -> str:
     colon = typestr.find(":")
     return typestr[colon + 1 :] if colon >= 0 else typestr
-
-
-def add_hmp_monitor(machine: Machine, chr: Chardev) -> MonitorHMP:
-    """Create an interactive HMP monitor on ``chr`` (monitor_init_hmp)."""
-    mon = MonitorHMP(machine, chr)
-    mon.start()
-    return mon

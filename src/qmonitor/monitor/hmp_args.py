@@ -41,7 +41,7 @@ from qmonitor.util.qemuopts import OptsGroup, OptsListSpec
 from qmonitor.util.texts import SIZE_HEX_SUFFIX_DEPRECATED
 
 if TYPE_CHECKING:
-    from qmonitor.machine.hmp_commands import HMPCommand
+    from qmonitor.monitor.hmp_table import HMPCommand
 
 #: Longest word ``get_str`` keeps (its callers' 1024-byte buffers).
 STR_MAX = 1023

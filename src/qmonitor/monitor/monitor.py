@@ -8,21 +8,21 @@ QEMU keeps in globals under ``monitor_lock`` (the monitor list, the
 "destroyed" flag, the event throttle state), so that several independent
 machines can live in one process.
 
-The current monitor (``monitor_cur()``) is a :mod:`contextvars` variable:
-each thread and each asyncio task sees its own, as each QEMU coroutine does.
+The current monitor (``monitor_cur()``) is qapi's (:mod:`qmonitor.qapi.context`):
+dispatch sets it; :func:`current_monitor` here is its view as a :class:`Monitor`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import errno
 import logging
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from qmonitor.chardev.base import Chardev
+from qmonitor.qapi.context import CURRENT_MONITOR, current_is_qmp, set_current_monitor
 
 if TYPE_CHECKING:
     from qmonitor.monitor.events import EventState
@@ -34,27 +34,25 @@ log = logging.getLogger(__name__)
 #: as events come.  Replies are never dropped; see README, "Slow readers".
 EVENT_OUTBUF_LIMIT = 1 << 20
 
-_current: contextvars.ContextVar[Monitor | None] = contextvars.ContextVar(
-    "monitor_cur", default=None
-)
+__all__ = [
+    "EVENT_OUTBUF_LIMIT",
+    "Monitor",
+    "MonitorRegistry",
+    "current_is_qmp",
+    "current_monitor",
+    "encode_output",
+    "error_printf",
+    "error_printf_unless_qmp",
+    "set_current_monitor",
+]
 
 
 def current_monitor() -> Monitor | None:
-    """The monitor whose command is running in this thread or task (``monitor_cur``)."""
-    return _current.get()
+    """The monitor whose command is running in this thread or task (``monitor_cur``).
 
-
-def set_current_monitor(mon: Monitor | None) -> Monitor | None:
-    """Make ``mon`` current for this thread or task; return the previous one."""
-    old = _current.get()
-    _current.set(mon)
-    return old
-
-
-def current_is_qmp() -> bool:
-    """Whether a QMP command is running here (``monitor_cur_is_qmp``)."""
-    mon = _current.get()
-    return mon is not None and mon.is_qmp
+    Only monitors are ever made current: this is qapi's variable seen as one.
+    """
+    return cast("Monitor | None", CURRENT_MONITOR.get())
 
 
 def encode_output(text: str) -> bytes:

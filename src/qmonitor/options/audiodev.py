@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
+from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
 from qmonitor.qjson.parser import JsonError
 from qmonitor.qjson.streamer import qobject_from_json
 from qmonitor.util.cutils import c_strtoull

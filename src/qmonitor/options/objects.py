@@ -33,7 +33,7 @@ from qmonitor.options.texts import (
     TLS_NO_SECRET,
     TLS_NOT_CREDS,
 )
-from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
+from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
 from qmonitor.util.cutils import parse_bool
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.qemuopts import OptsGroup, id_wellformed, is_help_option

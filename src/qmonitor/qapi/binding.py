@@ -9,7 +9,9 @@ one dict of the arguments (member names as on the wire); others get
 keyword arguments (``-`` turned into ``_``).
 
 :func:`check_event` validates an event's data against the schema before
-:func:`emit_event` hands it to the monitors, and :func:`check_return`
+:func:`emit_event` hands it to an emitter (qapi does not know the
+monitors: the caller passes what sends an event to them, such as
+``Machine.emit_event``), and :func:`check_return`
 checks a handler's return value against ``returns`` (for tests).  Misuse
 (unknown names, data that does not fit) raises :class:`SchemaBindingError`;
 a client's bad arguments become QMP error replies as always.
@@ -17,16 +19,16 @@ a client's bad arguments become QMP error replies as always.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from qmonitor.qapi import schema as s
 from qmonitor.qapi import types as t
 from qmonitor.qapi.commands import Handler, QmpCommand, QmpCommandList
 from qmonitor.qapi.error import QapiError
 
-if TYPE_CHECKING:
-    from qmonitor.monitor.monitor import MonitorRegistry
+#: What sends an event to the monitors: ``emit(name, data)``.
+EventEmitter = Callable[[str, dict[str, Any] | None], None]
 
 #: The QType an alternate branch of a JSON type is chosen by.
 _ALTERNATE_KEY = {
@@ -128,6 +130,14 @@ class _BoxedCommand(QmpCommand):
         return self.handler(self.args.visit_members(arguments, t.Path()))
 
 
+def schema_type(schema: s.Schema, name: str) -> t.QType:
+    """The input-visitor type of the schema's type ``name`` (an enum, a struct, ...)."""
+    typ = schema.lookup_type(name)
+    if typ is None or not schema.enabled(typ.ifcond):
+        raise SchemaBindingError(f"the schema has no type '{name}'")
+    return _builder(schema).build(typ)
+
+
 def arg_type(schema: s.Schema, name: str) -> t.ObjectType | None:
     """The input-visitor type of a command's arguments (None: it takes none)."""
     cmd: s.Command = _entity(schema, name, s.Command)
@@ -182,13 +192,11 @@ def check_event(schema: s.Schema, name: str, data: Mapping[str, Any] | None) -> 
 
 
 def emit_event(
-    registry: MonitorRegistry, schema: s.Schema, name: str, data: Mapping[str, Any] | None = None
+    emit: EventEmitter, schema: s.Schema, name: str, data: Mapping[str, Any] | None = None
 ) -> None:
-    """Check an event's data, then emit it to the registry's QMP monitors."""
-    from qmonitor.monitor.events import qapi_event_emit
-
+    """Check an event's data, then hand it to ``emit`` (e.g. ``machine.emit_event``)."""
     check_event(schema, name, data)
-    qapi_event_emit(registry, name, dict(data) if data is not None else None)
+    emit(name, dict(data) if data is not None else None)
 
 
 def check_return(schema: s.Schema, name: str, value: Any) -> None:

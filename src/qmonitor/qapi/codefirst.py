@@ -15,7 +15,7 @@ QEMU's validation, errors and introspection::
 
     schema = api.schema()
     api.register(schema, commands)            # QmpCommands for each function
-    speed_changed.emit(registry, schema, hz=5)
+    speed_changed.emit(machine.emit_event, schema, hz=5)
 
 Type hints: ``int`` (or :data:`Int8` ... :data:`Uint64`, :data:`Size`),
 ``float``, ``bool``, ``str``, ``None``, ``Any``, ``enum.Enum`` subclasses
@@ -36,7 +36,7 @@ import typing
 from collections.abc import Callable, Collection, Mapping
 from typing import Annotated, Any, NotRequired, Required, Union, get_args, get_origin
 
-from qmonitor.qapi.binding import bind_command, emit_event
+from qmonitor.qapi.binding import EventEmitter, bind_command, emit_event
 from qmonitor.qapi.commands import Handler, QmpCommand, QmpCommandList
 from qmonitor.qapi.schema import Schema, load_schema_text
 
@@ -163,9 +163,10 @@ class CodeFirstEvent:
 
     name: str
 
-    def emit(self, registry: Any, schema: Schema, **data: Any) -> None:
+    def emit(self, emit: EventEmitter, schema: Schema, **data: Any) -> None:
+        """Check the event against ``schema`` and send it through ``emit``."""
         wire = {_wire(k): to_wire(v) for k, v in data.items() if v is not None}
-        emit_event(registry, schema, self.name, wire or None)
+        emit_event(emit, schema, self.name, wire or None)
 
 
 class CodeFirstSchema:

@@ -15,25 +15,25 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from qmonitor.qapi.context import CURRENT_MONITOR, CommandMonitor, set_current_monitor
 from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import (
+    ARGUMENTS_NOT_OBJECT,
+    COMMAND_DISABLED,
+    COMMAND_NOT_FOUND,
+    INTERNAL_ERROR,
+    LACKS_EXECUTE,
+    MEMBER_CLASH,
+    MEMBER_NOT_STRING,
+    MEMBER_UNEXPECTED,
+    NO_OOB,
+    NOT_AN_OBJECT,
+    UNEXPECTED_PARAMETER,
+)
 from qmonitor.qapi.types import ObjectType, Path, first_unexpected
 from qmonitor.qjson import encode, qdict_order
-
-if TYPE_CHECKING:
-    from qmonitor.monitor.monitor import Monitor
-
-#: Texts of qmp_dispatch_check_obj and qmp_dispatch (qapi/qmp-dispatch.c).
-NOT_AN_OBJECT = "QMP input must be a JSON object"
-MEMBER_NOT_STRING = "QMP input member '{}' must be a string"
-MEMBER_CLASH = "QMP input member '{}' clashes with '{}'"
-ARGUMENTS_NOT_OBJECT = "QMP input member 'arguments' must be an object"
-MEMBER_UNEXPECTED = "QMP input member '{}' is unexpected"
-LACKS_EXECUTE = "QMP input lacks member 'execute'"
-COMMAND_NOT_FOUND = "The command {} has not been found"
-COMMAND_DISABLED = "Command {} has been disabled"
-NO_OOB = "The command {} does not support OOB"
 
 Handler = Callable[..., Any]
 
@@ -65,7 +65,7 @@ class QmpCommand:
         """Validate ``arguments`` as QEMU's input visitor does, then run the handler."""
         if self.args is None:
             if arguments:
-                raise QapiError(f"Parameter '{first_unexpected(arguments, {})}' is unexpected")
+                raise QapiError(UNEXPECTED_PARAMETER.format(first_unexpected(arguments, {})))
             return self.handler()
         values = self.args.visit_members(arguments, Path())
         return self.handler(**{k.replace("-", "_"): v for k, v in values.items()})
@@ -139,7 +139,7 @@ def qmp_dispatch(
     cmds: QmpCommandList,
     request: Any,
     allow_oob: bool,
-    cur_mon: Monitor | None,
+    cur_mon: CommandMonitor | None,
 ) -> DispatchResult:
     """Run one request and build its reply (None: no reply is due).
 
@@ -167,11 +167,11 @@ def qmp_dispatch(
         if oob and not cmd.allow_oob:
             raise QapiError(NO_OOB.format(command))
         arguments = request.get("arguments", _NO_ARGUMENTS)
-        token = current_monitor_var().set(cur_mon)
+        token = CURRENT_MONITOR.set(cur_mon)
         try:
             ret = cmd.call(arguments)
         finally:
-            current_monitor_var().reset(token)
+            CURRENT_MONITOR.reset(token)
         if type(ret) not in _NOT_AWAITABLE and inspect.isawaitable(ret):
             return _finish(ret, cmd, cur_mon, req_id, has_id)
     except QapiError as err:
@@ -188,17 +188,9 @@ _NO_ARGUMENTS: dict[str, Any] = {}
 _NOT_AWAITABLE = frozenset({type(None), dict, list, str, int, bool, float})
 
 
-def current_monitor_var() -> contextvars.ContextVar[Monitor | None]:
-    """The ``monitor_cur`` variable (imported late: monitor imports this module)."""
-    global _monitor_cur
-    if _monitor_cur is None:
-        from qmonitor.monitor.monitor import _current
-
-        _monitor_cur = _current
-    return _monitor_cur
-
-
-_monitor_cur: contextvars.ContextVar[Monitor | None] | None = None
+def current_monitor_var() -> contextvars.ContextVar[CommandMonitor | None]:
+    """The ``monitor_cur`` variable (:data:`qmonitor.qapi.context.CURRENT_MONITOR`)."""
+    return CURRENT_MONITOR
 
 
 def _reply_frame() -> tuple[str, str, str]:
@@ -212,19 +204,20 @@ _FRAME_OPEN, _FRAME_MIDDLE, _FRAME_CLOSE = _reply_frame()
 _RETURN_FIRST = _FRAME_OPEN == '{"return": '
 
 
-def run_plain(cmd: QmpCommand, request: dict[str, Any], cur_mon: Monitor | None) -> str | None:
+def run_plain(
+    cmd: QmpCommand, request: dict[str, Any], cur_mon: CommandMonitor | None
+) -> str | None:
     """The compact reply text of ``{"execute": NAME[, "id": ID]}`` (None: no reply).
 
     The same reply as :func:`qmp_dispatch` gives, by a shorter road: the
     caller has found ``cmd`` enabled, without arguments and not a coroutine
     command, and the request has no member but those two.
     """
-    var = _monitor_cur or current_monitor_var()
-    token = var.set(cur_mon)
+    token = CURRENT_MONITOR.set(cur_mon)
     try:
         return plain_reply(cmd, request)
     finally:
-        var.reset(token)
+        CURRENT_MONITOR.reset(token)
 
 
 def plain_reply(cmd: QmpCommand, request: dict[str, Any]) -> str | None:
@@ -279,7 +272,7 @@ def _plain_error(err: QapiError, id_text: str | None, req_id: Any) -> str:
 
 def internal_error(exc: BaseException) -> QapiError:
     """The reply for a handler that failed with a Python exception."""
-    return QapiError(f"Internal error: {type(exc).__name__}: {exc}")
+    return QapiError(INTERNAL_ERROR.format(type(exc).__name__, exc))
 
 
 def _success(cmd: QmpCommand, ret: Any, req_id: Any, has_id: bool) -> dict[str, Any] | None:
@@ -292,10 +285,8 @@ def _success(cmd: QmpCommand, ret: Any, req_id: Any, has_id: bool) -> dict[str, 
 
 
 async def _finish(
-    ret: Awaitable[Any], cmd: QmpCommand, cur_mon: Monitor | None, req_id: Any, has_id: bool
+    ret: Awaitable[Any], cmd: QmpCommand, cur_mon: CommandMonitor | None, req_id: Any, has_id: bool
 ) -> dict[str, Any] | None:
-    from qmonitor.monitor.monitor import set_current_monitor
-
     old = set_current_monitor(cur_mon)
     try:
         value = await ret

@@ -14,19 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from qmonitor.qapi.error import QapiError
+from qmonitor.qapi.texts import (
+    INVALID_ENUM_VALUE,
+    INVALID_PARAMETER_TYPE,
+    INVALID_PARAMETER_VALUE,
+    MISSING_PARAMETER,
+    UNEXPECTED_PARAMETER,
+)
 from qmonitor.qjson import qdict_order
 from qmonitor.util.ghash import leftover_order
-
-#: QERR_INVALID_PARAMETER_TYPE (qapi/qmp/qerror.h).
-INVALID_PARAMETER_TYPE = "Invalid parameter type for '{}', expected: {}"
-#: QERR_MISSING_PARAMETER.
-MISSING_PARAMETER = "Parameter '{}' is missing"
-#: "Parameter '%s' is unexpected" (qobject_input_check_struct).
-UNEXPECTED_PARAMETER = "Parameter '{}' is unexpected"
-#: QERR_INVALID_PARAMETER_VALUE, used for out-of-range sized integers.
-INVALID_PARAMETER_VALUE = "Parameter '{}' expects {}"
-#: input_type_enum in qapi-visit-core.c.
-INVALID_ENUM_VALUE = "Parameter '{}' does not accept value '{}'"
 
 
 class Path:

@@ -238,9 +238,7 @@ def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Char
             elif mon.mode == "control":
                 machine.add_qmp_monitor(chr, pretty=mon.pretty)
             else:
-                from qmonitor.monitor.hmp import add_hmp_monitor
-
-                add_hmp_monitor(machine, chr)
+                machine.add_hmp_monitor(chr)
     except BaseException:
         abandon_chardevs(machine, chardevs)
         raise
@@ -325,10 +323,9 @@ def serve_monitors(
             return functools.partial(_drop_monitor, machine.add_qmp_monitor(chr, pretty=pretty))
 
     else:
-        from qmonitor.monitor.hmp import add_hmp_monitor
 
         def new_monitor(chr: SocketChardev) -> Callable[[], None]:
-            return functools.partial(_drop_monitor, add_hmp_monitor(machine, chr))
+            return functools.partial(_drop_monitor, machine.add_hmp_monitor(chr))
 
     listener.serve(new_monitor, loop)
 

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP
-from qmonitor.qapi.commands import COMMAND_NOT_FOUND, QmpCommand
+from qmonitor.qapi.commands import QmpCommand
 from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import COMMAND_NOT_FOUND
 from qmonitor.testing.proxy import SENTINEL_PREFIX
 
 if TYPE_CHECKING:

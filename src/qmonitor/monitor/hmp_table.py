@@ -1,0 +1,109 @@
+"""HMP command tables and what an HMP monitor needs of the machine behind it.
+
+An :class:`HMPCommand` is QEMU's ``HMPCommand`` (monitor/monitor-internal.h):
+a name with its ``|`` aliases, the ``args_type`` string the argument parser
+follows, the ``params`` and ``help`` texts ``help`` prints, and the
+handler.  A table is a tuple of them sorted by name, as QEMU sorts its
+tables at start-up (``sortcmdlist``); a command with a ``sub_table``
+(``info``) takes a word naming one of its sub-commands.
+
+Tables are plain tuples, so whoever builds a monitor chooses its commands:
+:func:`extend_table` adds commands (and ``info`` sub-commands) to a table,
+keeping QEMU's order.  :class:`HmpHost` is the narrow view an HMP monitor
+has of its machine; the machine's commands reach the rest of it through
+``mon.machine``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from qmonitor.monitor.hmp import MonitorHMP
+    from qmonitor.monitor.monitor import MonitorRegistry
+
+#: A command's handler: the monitor it runs on, and the parsed arguments.
+HmpHandler = Callable[["MonitorHMP[Any]", dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class HMPCommand:
+    """One HMP command (``HMPCommand`` in monitor-internal.h)."""
+
+    #: The name and its aliases, ``|``-separated (``"stop|s"``).
+    name: str
+    #: ``key:type`` pairs the argument parser follows (``"item:s?"``).
+    args_type: str
+    #: The argument synopsis ``help`` shows.
+    params: str
+    #: The one-line description ``help`` shows.
+    help: str
+    handler: HmpHandler
+    #: Sub-commands (``info``): a word after the name selects one.
+    sub_table: tuple[HMPCommand, ...] | None = None
+
+    def matches(self, name: str) -> bool:
+        """Whether ``name`` is the name or one of its aliases (``hmp_compare_cmd``)."""
+        return name in self.name.split("|")
+
+
+def sort_table(cmds: Iterable[HMPCommand]) -> tuple[HMPCommand, ...]:
+    """A table in QEMU's order: sorted by name, byte by byte (``compare_mon_cmd``)."""
+    return tuple(sorted(cmds, key=lambda c: c.name.encode()))
+
+
+def extend_table(
+    table: tuple[HMPCommand, ...],
+    cmds: Iterable[HMPCommand] = (),
+    *,
+    info: Iterable[HMPCommand] = (),
+) -> tuple[HMPCommand, ...]:
+    """``table`` with ``cmds`` added and ``info`` added to the ``info`` sub-table.
+
+    A command whose name equals one already there replaces it.  The result
+    is sorted as QEMU sorts its tables; ``table`` is left as it was.
+    """
+
+    def merge(old: Iterable[HMPCommand], new: Iterable[HMPCommand]) -> tuple[HMPCommand, ...]:
+        added = {c.name: c for c in new}
+        return sort_table([*(c for c in old if c.name not in added), *added.values()])
+
+    info = tuple(info)
+    if info:
+        has_info = False
+        out = []
+        for cmd in table:
+            if cmd.matches("info") and cmd.sub_table is not None:
+                cmd = replace(cmd, sub_table=merge(cmd.sub_table, info))
+                has_info = True
+            out.append(cmd)
+        if not has_info:
+            raise ValueError("the table has no 'info' command to add sub-commands to")
+        table = tuple(out)
+    return merge(table, cmds)
+
+
+class HmpHost(Protocol):
+    """What an HMP monitor needs of the machine it serves."""
+
+    @property
+    def registry(self) -> MonitorRegistry:
+        """The monitor list the monitor joins."""
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The main loop the monitor's chardev handlers run on."""
+
+    @property
+    def hmp_commands(self) -> tuple[HMPCommand, ...]:
+        """The command table a monitor gets unless it is given one."""
+
+    @property
+    def qemu_version(self) -> tuple[int, int, int]:
+        """The QEMU version the banner names."""
+
+    def request_quit(self) -> None:
+        """Quit as the ``quit`` command does (C-a x on a mux)."""
