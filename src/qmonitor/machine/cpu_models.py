@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Final
 
-from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
+from qmonitor.qapi.texts import DEVICE_NOT_FOUND, INVALID_PARAMETER_TYPE, PROPERTY_NOT_FOUND
 from qmonitor.util.cutils import c_strtoll, c_strtoull, parse_bool, parse_size
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.texts import ENUM_VALUE, INVALID_PARAMETER_VALUE, NOT_WRITABLE
@@ -37,13 +37,13 @@ AMBIGUOUS_END: Final = (
 )
 BAD_NUMBER: Final = "bad numerical value {}"
 CANT_APPLY: Final = "can't apply global {}.{}={}: {}"
-NO_PROPERTY: Final = "Property '{}.{}' not found"
+NO_PROPERTY: Final = PROPERTY_NOT_FOUND
 EXPECTS: Final = INVALID_PARAMETER_VALUE
 BAD_ENUM: Final = ENUM_VALUE
 OUT_OF_RANGE: Final = "Property .{} doesn't take value {} (minimum: {}, maximum: {})"
 BAD_VALUE: Final = "Property '.{}' doesn't take value '{}'"
 OUTSIDE_MASK: Final = "Property value for '{}' has bits outside mask '{:#x}'"
-NO_DEVICE: Final = "Device '{}' not found"
+NO_DEVICE: Final = DEVICE_NOT_FOUND
 WRONG_TYPE: Final = INVALID_PARAMETER_TYPE
 NO_APIC_ID: Final = "apic-id property was not initialized properly"
 NEEDS_KVM: Final = "CPU model '{}' requires KVM or HVF"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from qmonitor.qapi.texts import PROPERTY_NOT_FOUND
+
 # -- softmmu/vl.c, monitor/monitor.c, chardev/char-fe.c, softmmu/qdev-monitor.c,
 # -- hw/core/qdev-properties.c, accel/accel-softmmu.c, softmmu/qtest.c ----------------
 
@@ -38,7 +40,7 @@ OPENGL_UNSUPPORTED: Final = "OpenGL is not supported by the display"
 #: -device (softmmu/qdev-monitor.c, hw/core/qdev-properties.c).
 DEVICE_NO_BUS: Final = "No '{}' bus found for device '{}'"
 DEVICE_BUS_NOT_FOUND: Final = "Bus '{}' not found"
-DEVICE_PROPERTY_NOT_FOUND: Final = "Property '{}.{}' not found"
+DEVICE_PROPERTY_NOT_FOUND: Final = PROPERTY_NOT_FOUND  # QERR_PROPERTY_NOT_FOUND
 DEVICE_NO_OPTIONS: Final = "There are no options for {}.\n"
 #: qmonitor's own option.
 BAD_QEMU_VERSION: Final = "expected a version MAJOR.MINOR.MICRO"

@@ -9,28 +9,27 @@ from __future__ import annotations
 
 from typing import Final
 
+# The texts QemuOpts and keyval share with the QAPI visitors are util's, one
+# layer down: the same constants, re-exported here for the QAPI side.
+from qmonitor.util import texts as _util
+
+#: QERR_MISSING_PARAMETER.
+MISSING_PARAMETER: Final = _util.MISSING_PARAMETER
+#: QERR_INVALID_PARAMETER_VALUE: member, then what it expects ("uint8_t", "a size").
+INVALID_PARAMETER_VALUE: Final = _util.INVALID_PARAMETER_VALUE
+#: A member the type does not have (qapi/qobject-input-visitor.c).
+UNEXPECTED_PARAMETER: Final = _util.UNEXPECTED_PARAMETER
+#: A string that is not one of the enum's values (qapi/qapi-visit-core.c).
+INVALID_ENUM_VALUE: Final = _util.ENUM_VALUE
+
 # -- qapi/qmp/qerror.h ----------------------------------------------------------
 
 #: QERR_INVALID_PARAMETER_TYPE: member (path), then the JSON type expected.
 INVALID_PARAMETER_TYPE: Final = "Invalid parameter type for '{}', expected: {}"
-#: QERR_MISSING_PARAMETER.
-MISSING_PARAMETER: Final = "Parameter '{}' is missing"
-#: QERR_INVALID_PARAMETER_VALUE: member, then what it expects ("uint8_t", "a size").
-INVALID_PARAMETER_VALUE: Final = "Parameter '{}' expects {}"
 #: QERR_DEVICE_NOT_FOUND.
 DEVICE_NOT_FOUND: Final = "Device '{}' not found"
 #: QERR_PROPERTY_NOT_FOUND: type or path, then property.
 PROPERTY_NOT_FOUND: Final = "Property '{}.{}' not found"
-
-# -- qapi/qobject-input-visitor.c (qobject_input_check_struct) -------------------
-
-#: A member the type does not have.
-UNEXPECTED_PARAMETER: Final = "Parameter '{}' is unexpected"
-
-# -- qapi/qapi-visit-core.c (input_type_enum) -----------------------------------
-
-#: A string that is not one of the enum's values.
-INVALID_ENUM_VALUE: Final = "Parameter '{}' does not accept value '{}'"
 
 # -- qapi/qmp-dispatch.c (qmp_dispatch_check_obj, qmp_dispatch) ---------------
 
