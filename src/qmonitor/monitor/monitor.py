@@ -23,6 +23,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import Chardev
+from qmonitor.qmp.session import encode_output as encode_output  # re-exported
 
 if TYPE_CHECKING:
     from qmonitor.monitor.events import EventState
@@ -55,14 +56,6 @@ def current_is_qmp() -> bool:
     """Whether a QMP command is running here (``monitor_cur_is_qmp``)."""
     mon = _current.get()
     return mon is not None and mon.is_qmp
-
-
-def encode_output(text: str) -> bytes:
-    """Monitor text to bytes: UTF-8, keeping undecodable input bytes as they came."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
 
 
 class MonitorRegistry:
