@@ -71,7 +71,7 @@ def _imports(module: str, path: Path) -> set[str]:
             found.add(target)
             # ``from pkg import mod`` may name a submodule.
             found.update(f"{target}.{alias.name}" for alias in node.names)
-        for sub in ast.iter_sub_nodes(node):
+        for sub in ast.iter_child_nodes(node):
             visit(sub)
 
     visit(tree)
