@@ -1,4 +1,4 @@
-"""The per-connection QMP logger: ``-->`` and ``<--`` DEBUG lines, silent unless asked."""
+"""Per-connection loggers: QMP and HMP ``-->`` and ``<--`` DEBUG lines, silent unless asked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.monitor.hmp import add_hmp_monitor
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.util.mainloop import new_main_loop
 
@@ -66,3 +67,22 @@ def test_silent_unless_asked(mon: MonitorQMP, caplog: pytest.LogCaptureFixture) 
     assert b'"running"' in mon.chr.written if isinstance(mon.chr, FakeChardev) else False
     assert lines(caplog) == []
     assert logging.getLogger("qmonitor.qmp.mon0").name.startswith("qmonitor.")
+
+
+def test_hmp_logs_each_line_run_and_each_output_chunk(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="qmonitor.hmp.hmp0")
+
+    async def main() -> None:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        chr = FakeChardev("hmp0")
+        add_hmp_monitor(machine, chr)
+        await asyncio.sleep(0.01)
+        chr.be_event(ChrEvent.OPENED)
+        await asyncio.sleep(0.01)
+        chr.be_write(b"info status\n")
+        await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    got = [r.getMessage() for r in caplog.records if r.name == "qmonitor.hmp.hmp0"]
+    assert "--> info status" in got
+    assert any(line.startswith("<-- ") and "VM status: running" in line for line in got)
