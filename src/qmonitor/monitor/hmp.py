@@ -22,6 +22,7 @@ any byte comes back out unchanged.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from typing import Generic, TypeVar
@@ -108,6 +109,10 @@ class MonitorHMP(Monitor, Generic[HostT]):
         self._pending: deque[int] = deque()
         self._input_lock = threading.RLock()
         self.loop = machine.loop
+        #: ``-->`` per command line run, ``<--`` per output chunk, at DEBUG.
+        self.hmp_log = logging.getLogger(f"qmonitor.hmp.{chr.label if chr else '(none)'}")
+        #: Whether hmp_log is on, read once per chunk of input.
+        self._debug = False
         if self.use_readline:
             self.rs = ReadLineState(self.printf, self.flush, self._find_completion)
             self.rs.start(PROMPT, self._command_cb)
@@ -165,6 +170,7 @@ class MonitorHMP(Monitor, Generic[HostT]):
 
     def _read(self, data: bytes) -> None:
         with self._input_lock:
+            self._debug = self.hmp_log.isEnabledFor(logging.DEBUG)
             self._pending.extend(data)
             self._pump()
 
@@ -191,7 +197,14 @@ class MonitorHMP(Monitor, Generic[HostT]):
         if self.rs is not None:
             self.rs.show_prompt()
 
+    def _flush_locked(self) -> None:
+        if self._debug and self.outbuf and not self._corked and self.chr is not None:
+            self.hmp_log.debug("<-- %s", bytes(self.outbuf).decode("utf-8", "replace"))
+        super()._flush_locked()
+
     def _command_cb(self, line: bytes) -> None:
+        if self._debug:
+            self.hmp_log.debug("--> %s", line.decode("utf-8", "replace"))
         self.suspend()
         try:
             self.handle_command(line)

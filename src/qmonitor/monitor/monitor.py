@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, cast
 
 from qmonitor.chardev.base import Chardev
 from qmonitor.qapi.context import CURRENT_MONITOR, current_is_qmp, set_current_monitor
+from qmonitor.qmp.session import encode_output as encode_output  # re-exported
 
 if TYPE_CHECKING:
     from qmonitor.monitor.events import EventState
@@ -53,14 +54,6 @@ def current_monitor() -> Monitor | None:
     Only monitors are ever made current: this is qapi's variable seen as one.
     """
     return cast("Monitor | None", CURRENT_MONITOR.get())
-
-
-def encode_output(text: str) -> bytes:
-    """Monitor text to bytes: UTF-8, keeping undecodable input bytes as they came."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
 
 
 class MonitorRegistry:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -26,14 +27,20 @@ from qmonitor.qapi.commands import (
     QmpCommand,
     QmpCommandList,
     current_monitor_var,
-    is_oob,
     plain_reply_text,
     qmp_dispatch,
     run_plain,
 )
-from qmonitor.qapi.error import ErrorClass, QapiError
-from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, NeedData, encode
+from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, NeedData, encode
 from qmonitor.qjson.streamer import plain_request
+from qmonitor.qmp.session import (
+    QmpSession,
+    Road,
+    parse_error_reply,
+    plain_shape,
+    runs_at_once,
+)
+from qmonitor.qmp.texts import QMP_CAPABILITIES
 from qmonitor.util.mainloop import big_lock
 
 if TYPE_CHECKING:
@@ -52,11 +59,7 @@ REPLY_BACKLOG_LIMIT = 1 << 20
 #: waits meanwhile: a few milliseconds at most).
 PLAIN_BURST_MAX = 256
 
-#: The capabilities a QMP monitor may offer (QMPCapability).
-QMP_CAPABILITIES = ("oob",)
-
-#: The text replacing CommandNotFound's in negotiation mode (monitor_qmp_dispatch).
-EXPECTING_NEGOTIATION = "Expecting capabilities negotiation with 'qmp_capabilities'"
+_DEBUG = logging.DEBUG
 
 
 @dataclass(slots=True)
@@ -103,13 +106,19 @@ class MonitorQMP(Monitor):
         use_io_thread = iothread_loop is not None and chr.supports_gcontext
         super().__init__(registry, chr, use_io_thread=use_io_thread)
         self.pretty = pretty
+        #: The protocol state: negotiation, capabilities, the input parser.
+        self.session = QmpSession(pretty=pretty)
         self.command_sets = commands
+        #: The current command list; follows the session (set when it opens
+        #: and when negotiation ends).
         self.commands = commands.cap_negotiation
         self._greeting_version = greeting_version
         self.dispatcher = dispatcher
-        self.capab_offered: set[str] = set()
-        self.capab: set[str] = set()
-        self.streamer = JsonStreamer()
+        self.streamer = self.session.streamer
+        #: ``-->`` / ``<--`` DEBUG lines for every message in and out.
+        self.qmp_log = logging.getLogger(f"qmonitor.qmp.{chr.label}")
+        #: Whether qmp_log is on, read once per chunk of input.
+        self._debug = False
         self.qmp_queue_lock = threading.Lock()
         self.qmp_requests: deque[QMPRequest] = deque()
         # Guards the streamer: input is parsed on the monitor's loop, and by
@@ -134,23 +143,21 @@ class MonitorQMP(Monitor):
         return self.commands is self.command_sets.cap_negotiation
 
     def oob_enabled(self) -> bool:
-        return "oob" in self.capab
+        return self.session.oob
 
-    def caps_reset(self) -> None:
-        self.capab_offered = {"oob"} if self.use_io_thread else set()
-        self.capab = set()
+    @property
+    def capab(self) -> frozenset[str]:
+        """The capabilities negotiation enabled."""
+        return self.session.enabled
+
+    @property
+    def capab_offered(self) -> tuple[str, ...]:
+        """The capabilities the greeting offered."""
+        return self.session.offered
 
     def accept_capabilities(self, enable: list[str]) -> None:
         """qmp_capabilities: enable what was asked, or fail listing what is missing."""
-        if not self.negotiating:
-            raise QapiError(
-                "Capabilities negotiation is already complete, command ignored",
-                ErrorClass.COMMAND_NOT_FOUND,
-            )
-        unavailable = [cap for cap in enable if cap not in self.capab_offered]
-        if unavailable:
-            raise QapiError(f"Capability {', '.join(unavailable)} not available")
-        self.capab = set(enable)
+        self.session.accept_capabilities(enable)
         self.commands = self.command_sets.full
 
     # -- output ---------------------------------------------------------
@@ -163,13 +170,12 @@ class MonitorQMP(Monitor):
         buffer and go out in one write when the run ends, instead of one
         write each.  The bytes on the wire are the same.
         """
-        if self.pretty:
-            self.send_text(encode(rsp, True).replace("\n", "\r\n"))
-        else:
-            self.send_text(encode(rsp))  # no newline of its own: strings escape it
+        self.send_text(self.session.text(rsp))
 
     def send_text(self, text: str) -> None:
         """Write an encoded message (its newlines already ``\\r\\n``; none at the end)."""
+        if self._debug:
+            self.qmp_log.debug("<-- %s", text)
         data = encode_output(text + "\r\n")
         with self.mon_lock:
             self.outbuf += data
@@ -177,23 +183,31 @@ class MonitorQMP(Monitor):
                 self._flush_locked()
 
     def greeting(self) -> dict[str, Any]:
-        offered = [cap for cap in QMP_CAPABILITIES if cap in self.capab_offered]
-        return {"QMP": {"version": self._greeting_version(), "capabilities": offered}}
+        return self.session.greeting(self._greeting_version())
+
+    def write_event(self, data: bytes) -> bool:
+        """Queue an event's wire bytes (see :meth:`Monitor.write_event`), logged at DEBUG."""
+        if self._debug:
+            self.qmp_log.debug("<-- %s", data.decode("utf-8", "replace").rstrip("\r\n"))
+        return super().write_event(data)
 
     # -- chardev handlers (on self.loop) --------------------------------------
 
     def _event(self, event: ChrEvent) -> None:
         if event is ChrEvent.OPENED:
+            self._debug = self.qmp_log.isEnabledFor(_DEBUG)
             self.commands = self.command_sets.cap_negotiation
-            self.caps_reset()
+            self.session.open(QMP_CAPABILITIES if self.use_io_thread else ())
             self.send_response(self.greeting())
         elif event is ChrEvent.CLOSED:
             self._cleanup_queue_and_resume()
             with self._input_lock:
-                self.streamer.reset()
+                self.session.close()
 
     def _read(self, data: bytes) -> None:
         with self._input_lock:
+            # Once per chunk, not per message: the fast roads pay nothing.
+            self._debug = self.qmp_log.isEnabledFor(_DEBUG)
             self.streamer.feed(data)
             self._pump()
 
@@ -216,7 +230,12 @@ class MonitorQMP(Monitor):
             # value a byte finishes before it looks at suspension again.
             while (not self.suspend_cnt and not self._reply_backlog()) or streamer.has_ready():
                 ev = streamer.next_event()
-                rest = self._plain_burst(ev) if type(ev) is JsonMessage else ev
+                if type(ev) is JsonMessage and self._debug:
+                    # Logged one by one: no run of plain queries.
+                    self.qmp_log.debug("--> %s", encode(ev.value))
+                    rest: JsonMessage | JsonParseError | NeedData | None = ev
+                else:
+                    rest = self._plain_burst(ev) if type(ev) is JsonMessage else ev
                 if rest is NEED_DATA:
                     return False
                 if type(rest) is JsonMessage:
@@ -239,8 +258,9 @@ class MonitorQMP(Monitor):
         """
         dispatcher = self.dispatcher
         bql = dispatcher.bql
-        if bql is None or self.pretty or self.negotiating:
+        if bql is None:
             return first
+        session = self.session
         find = self.commands.find
         next_event = self.streamer.next_event
         if not bql.acquire(blocking=False):
@@ -266,23 +286,17 @@ class MonitorQMP(Monitor):
                 # The first request came parsed; those after it are read by
                 # the short road while they are plain, by the long one else.
                 # ``ev`` is None for one read by the short road.
-                shape = _plain_shape(first.value)
+                shape = plain_shape(first.value)
                 if shape is None:
                     return first
                 name, id_text, req_id = shape
                 while True:
                     cmd = plain.get(name)
                     if cmd is None:
-                        cmd = find(name)
-                        if (
-                            cmd is None
-                            or not cmd.any_thread
-                            or cmd.coroutine
-                            or cmd.args is not None
-                            or not cmd.enabled
-                        ):
+                        found = find(name)
+                        if found is None or session.road(found) is not Road.SHORT:
                             return ev or JsonMessage(plain_request(name, id_text))
-                        plain[name] = cmd
+                        plain[name] = cmd = found
                     text = plain_reply_text(cmd, id_text, req_id)
                     if events:
                         # An event came while the command ran: it goes after
@@ -308,7 +322,7 @@ class MonitorQMP(Monitor):
                     if type(nxt) is not JsonMessage:
                         return nxt
                     ev = nxt
-                    shape = _plain_shape(nxt.value)
+                    shape = plain_shape(nxt.value)
                     if shape is None:
                         return ev
                     name, id_text, req_id = shape
@@ -364,7 +378,7 @@ class MonitorQMP(Monitor):
 
     def _handle_command(self, req: Any, err: str | None) -> None:
         """handle_qmp_command: run OOB now, queue the rest for the dispatcher."""
-        if err is None and type(req) is dict and "exec-oob" in req and is_oob(req):
+        if err is None and runs_at_once(req):
             pending = self.dispatch(req)
             if pending is not None:
                 # A coroutine command run out of band cannot happen (QEMU
@@ -406,34 +420,12 @@ class MonitorQMP(Monitor):
         return None
 
     def _respond(self, rsp: dict[str, Any] | None) -> None:
-        if rsp is None:
-            return
-        if self.negotiating:
-            error = rsp.get("error")
-            if isinstance(error, dict) and error.get("class") == "CommandNotFound":
-                del error["desc"]
-                error["desc"] = EXPECTING_NEGOTIATION
-        self.send_response(rsp)
+        if rsp is not None:
+            self.send_response(self.session.fix_reply(rsp))
 
     def respond_error(self, message: str) -> None:
         """Answer a parse error (no id: QEMU cannot know it)."""
-        self.send_response({"error": QapiError(message).to_qobject()})
-
-
-def _plain_shape(req: Any) -> tuple[str, str | None, Any] | None:
-    """(NAME, the id's text or None, the id) of ``{"execute": NAME[, "id": ID]}``, else None."""
-    if type(req) is not dict:
-        return None
-    name = req.get("execute")
-    size = len(req)
-    if type(name) is not str:
-        return None
-    if size == 1:
-        return name, None, None
-    if size == 2 and "id" in req:
-        req_id = req["id"]
-        return name, encode(req_id), req_id
-    return None
+        self.send_response(parse_error_reply(message))
 
 
 class QmpDispatcher:
@@ -491,7 +483,8 @@ class QmpDispatcher:
         if type(name) is not str:
             return False
         cmd = mon.commands.find(name)
-        if cmd is None or not cmd.any_thread or cmd.coroutine:
+        road = mon.session.road(cmd)
+        if road is Road.MAIN:
             return False
         if not bql.acquire(blocking=False):
             return False
@@ -501,10 +494,8 @@ class QmpDispatcher:
             if self._busy or self._shutdown or mon.qmp_requests:
                 return False
             if (
-                cmd.args is None
-                and cmd.enabled
-                and not mon.pretty
-                and not mon.negotiating
+                road is Road.SHORT
+                and cmd is not None
                 and (len(req) == 1 or (len(req) == 2 and "id" in req))
             ):
                 text = run_plain(cmd, req, mon)

@@ -34,19 +34,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qmonitor.machine.qmp_commands import QMP_CAPABILITY
-from qmonitor.monitor.monitor import encode_output
-from qmonitor.monitor.qmp import EXPECTING_NEGOTIATION
 from qmonitor.qapi.commands import (
     QmpCommand,
     QmpCommandList,
     check_obj,
     error_response,
-    is_oob,
     qmp_dispatch,
 )
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.types import ArrayType, Member, object_type
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
+from qmonitor.qmp.session import (
+    QmpSession,
+    State,
+    encode_output,
+    parse_error_reply,
+    runs_at_once,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,18 +90,31 @@ class _Slot:
 
 @dataclass(eq=False)
 class MuxClient:
-    """One client's state."""
+    """One client's state: its QMP session, and the replies it waits for."""
 
     id: int
-    streamer: JsonStreamer = field(default_factory=JsonStreamer)
-    negotiated: bool = False
-    oob: bool = False
+    session: QmpSession = field(default_factory=QmpSession)
     slots: deque[_Slot] = field(default_factory=deque)
     out: bytearray = field(default_factory=bytearray)
     negotiation: QmpCommandList = field(default_factory=QmpCommandList)
     connected: bool = True
     #: Events not sent because the client was not reading (see can_take_event).
     events_dropped: int = 0
+
+    @property
+    def streamer(self) -> JsonStreamer:
+        """The client's input parser."""
+        return self.session.streamer
+
+    @property
+    def negotiated(self) -> bool:
+        """Past capabilities negotiation."""
+        return self.session.state is State.COMMAND
+
+    @property
+    def oob(self) -> bool:
+        """The client enabled ``oob``."""
+        return self.session.oob
 
 
 @dataclass(slots=True)
@@ -151,14 +168,11 @@ class MuxCore:
     def connect(self) -> MuxClient:
         """A new client: its greeting is in its ``out``."""
         client = MuxClient(next(self._ids))
+        session = client.session
+        session.open(self.greeting.capabilities)
 
         def qmp_capabilities(enable: list[str] | None = None) -> None:
-            offered = self.greeting.capabilities
-            unavailable = [cap for cap in enable or [] if cap not in offered]
-            if unavailable:
-                raise QapiError(f"Capability {', '.join(unavailable)} not available")
-            client.oob = "oob" in (enable or [])
-            client.negotiated = True
+            session.accept_capabilities(enable or [])
 
         client.negotiation.register(
             QmpCommand("qmp_capabilities", qmp_capabilities, _CAPS_ARGS, allow_preconfig=True)
@@ -170,37 +184,36 @@ class MuxCore:
     def disconnect(self, client: MuxClient) -> None:
         """The client left: its pending replies will be dropped when they come."""
         client.connected = False
+        client.session.close()
         client.slots.clear()
         client.out.clear()
         self.clients.pop(client.id, None)
 
     def receive(self, client: MuxClient, data: bytes) -> None:
         """Bytes from a client."""
-        streamer = client.streamer
-        streamer.feed(data)
-        while (ev := streamer.next_event()) is not NEED_DATA:
+        session = client.session
+        session.receive_data(data)
+        while (ev := session.next_event()) is not NEED_DATA:
             if isinstance(ev, JsonMessage):
                 self._request(client, ev.value)
             elif isinstance(ev, JsonParseError):
-                self._local(client, {"error": QapiError(ev.message).to_qobject()})
+                self._local(client, parse_error_reply(ev.message))
 
     def _request(self, client: MuxClient, req: Any) -> None:
-        if not client.negotiated:
+        session = client.session
+        if session.negotiating:
             rsp = qmp_dispatch(client.negotiation, req, False, None)
             assert rsp is None or isinstance(rsp, dict)
             if rsp is not None:
-                error = rsp.get("error")
-                if isinstance(error, dict) and error.get("class") == "CommandNotFound":
-                    error["desc"] = EXPECTING_NEGOTIATION
-                self._local(client, rsp)
+                self._local(client, session.fix_reply(rsp))
             return
         has_id = isinstance(req, dict) and "id" in req
         req_id = req.get("id") if has_id else None
         # Without OOB the client's requests are read one at a time, so even
         # exec-oob is answered in order; with OOB it is answered at once.
-        oob = client.oob and isinstance(req, dict) and is_oob(req)
+        oob = session.oob and runs_at_once(req)
         try:
-            check_obj(req, client.oob)
+            check_obj(req, session.oob)
         except QapiError as err:
             self._local(client, error_response(err, req_id, has_id), oob=oob)
             return
@@ -216,7 +229,7 @@ class MuxCore:
         self._upstream_out += json.dumps(forward, separators=(", ", ": ")).encode()
 
     def _local(self, client: MuxClient, rsp: dict[str, Any], *, oob: bool = False) -> None:
-        data = _wire(rsp)
+        data = client.session.send(rsp)
         if oob:
             client.out += data
             return

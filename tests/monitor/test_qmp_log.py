@@ -1,0 +1,88 @@
+"""Per-connection loggers: QMP and HMP ``-->`` and ``<--`` DEBUG lines, silent unless asked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from fakes import FakeChardev
+from qmonitor.chardev.base import ChrEvent
+from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.monitor.hmp import add_hmp_monitor
+from qmonitor.monitor.qmp import MonitorQMP
+from qmonitor.util.mainloop import new_main_loop
+
+
+@pytest.fixture
+def mon() -> Iterator[MonitorQMP]:
+    loop = new_main_loop()
+    try:
+        machine = Machine(MachineOptions(), loop=loop)
+        chr = FakeChardev("mon0")
+        mon = machine.add_qmp_monitor(chr)
+        mon.dispatcher._busy = False  # as if started: queued requests wake it
+        yield mon
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def settle(mon: MonitorQMP) -> None:
+    """Let the main loop run the queued requests."""
+    mon.dispatcher.loop.run_until_complete(asyncio.sleep(0.05))
+
+
+def lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "qmonitor.qmp.mon0"]
+
+
+def test_every_message_in_and_out_is_logged(
+    mon: MonitorQMP, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="qmonitor.qmp.mon0")
+    mon._event(ChrEvent.OPENED)
+    mon._read(b'{"execute": "qmp_capabilities"}{"execute": "nope", "id": 1}')
+    settle(mon)
+    got = lines(caplog)
+    assert got[0].startswith('<-- {"QMP": {"version": ')
+    assert got[1:] == [
+        '--> {"execute": "qmp_capabilities"}',
+        '<-- {"return": {}}',
+        '--> {"execute": "nope", "id": 1}',
+        '<-- {"id": 1, "error": {"class": "CommandNotFound", '
+        '"desc": "The command nope has not been found"}}',
+    ]
+    mon.write_event(b'{"event": "STOP"}\r\n')
+    assert lines(caplog)[-1] == '<-- {"event": "STOP"}'
+
+
+def test_silent_unless_asked(mon: MonitorQMP, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="qmonitor")
+    mon._event(ChrEvent.OPENED)
+    mon._read(b'{"execute": "qmp_capabilities"}{"execute": "query-status"}')
+    settle(mon)
+    assert b'"running"' in mon.chr.written if isinstance(mon.chr, FakeChardev) else False
+    assert lines(caplog) == []
+    assert logging.getLogger("qmonitor.qmp.mon0").name.startswith("qmonitor.")
+
+
+def test_hmp_logs_each_line_run_and_each_output_chunk(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="qmonitor.hmp.hmp0")
+
+    async def main() -> None:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        chr = FakeChardev("hmp0")
+        add_hmp_monitor(machine, chr)
+        await asyncio.sleep(0.01)
+        chr.be_event(ChrEvent.OPENED)
+        await asyncio.sleep(0.01)
+        chr.be_write(b"info status\n")
+        await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    got = [r.getMessage() for r in caplog.records if r.name == "qmonitor.hmp.hmp0"]
+    assert "--> info status" in got
+    assert any(line.startswith("<-- ") and "VM status: running" in line for line in got)
