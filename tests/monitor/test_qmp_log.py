@@ -11,7 +11,6 @@ import pytest
 from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
-from qmonitor.monitor.hmp import add_hmp_monitor
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.util.mainloop import new_main_loop
 
@@ -20,7 +19,8 @@ from qmonitor.util.mainloop import new_main_loop
 def mon() -> Iterator[MonitorQMP]:
     loop = new_main_loop()
     try:
-        machine = Machine(MachineOptions(), loop=loop)
+        # No I/O thread: one left running would take the signals later tests send themselves.
+        machine = Machine(MachineOptions(use_io_thread=False), loop=loop)
         chr = FakeChardev("mon0")
         mon = machine.add_qmp_monitor(chr)
         mon.dispatcher._busy = False  # as if started: queued requests wake it
@@ -64,7 +64,8 @@ def test_silent_unless_asked(mon: MonitorQMP, caplog: pytest.LogCaptureFixture) 
     mon._event(ChrEvent.OPENED)
     mon._read(b'{"execute": "qmp_capabilities"}{"execute": "query-status"}')
     settle(mon)
-    assert b'"running"' in mon.chr.written if isinstance(mon.chr, FakeChardev) else False
+    assert isinstance(mon.chr, FakeChardev)
+    assert b'"running"' in mon.chr.written
     assert lines(caplog) == []
     assert logging.getLogger("qmonitor.qmp.mon0").name.startswith("qmonitor.")
 
@@ -75,7 +76,7 @@ def test_hmp_logs_each_line_run_and_each_output_chunk(caplog: pytest.LogCaptureF
     async def main() -> None:
         machine = Machine(MachineOptions(use_io_thread=False))
         chr = FakeChardev("hmp0")
-        add_hmp_monitor(machine, chr)
+        machine.add_hmp_monitor(chr)
         await asyncio.sleep(0.01)
         chr.be_event(ChrEvent.OPENED)
         await asyncio.sleep(0.01)
