@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.monitor.hmp import add_hmp_monitor
+from qmonitor_testsupport.fakes import FakeChardev
 
 
 class CountingChardev(FakeChardev):
