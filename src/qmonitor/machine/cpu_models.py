@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qapi.types import INVALID_PARAMETER_TYPE
 from qmonitor.util.keyval import ENUM_VALUE
 from qmonitor.util.qemuopts import (
@@ -342,7 +343,7 @@ def cpu_help_text() -> str:
     return "".join(out)
 
 
-class CpuOptionError(Exception):
+class CpuOptionError(QmonitorError):
     """QEMU's text for a ``-cpu`` it refuses (printed after the program name, exit 1)."""
 
 

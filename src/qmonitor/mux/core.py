@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.qmp_commands import QMP_CAPABILITY
 from qmonitor.monitor.monitor import encode_output
 from qmonitor.monitor.qmp import EXPECTING_NEGOTIATION
@@ -56,7 +57,7 @@ _CAPS_ARGS = object_type(
 )
 
 
-class UpstreamError(Exception):
+class UpstreamError(QmonitorError):
     """The upstream broke the protocol (a bad greeting, an unknown reply)."""
 
 

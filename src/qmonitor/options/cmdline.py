@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.guest import (
     DEFAULT_CPU_MODEL,
     DEFAULT_RAM_SIZE,
@@ -276,7 +277,7 @@ OPTIONS: dict[str, bool] = {**_MODELLED, **_UNMODELLED}
 # Results
 
 
-class CmdlineError(Exception):
+class CmdlineError(QmonitorError):
     """parse_args() wants the program to stop: print ``message`` on ``stream``, exit ``status``.
 
     Raised for errors (status 1, stderr; ``message`` holds everything QEMU

@@ -20,6 +20,7 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.util.qemuopts import NOT_WRITABLE
 
 # Texts of qom/object_interfaces.c, util/keyval.c and qapi/qobject-input-visitor.c.
@@ -88,7 +89,7 @@ def tls_x509_help() -> str:
     return "tls-creds-x509 options:\n" + "".join(f"  {name}=<{kind}>\n" for name, kind in rows)
 
 
-class ObjectError(Exception):
+class ObjectError(QmonitorError):
     """QEMU's text for a bad ``-object``; ``hint`` goes on the next lines.
 
     ``where`` is the command-line location QEMU prefixes it with, if any.
@@ -101,7 +102,7 @@ class ObjectError(Exception):
         self.where = where
 
 
-class ObjectHelp(Exception):
+class ObjectHelp(QmonitorError):
     """``-object help``: print ``text`` on stdout and exit 0."""
 
     def __init__(self, text: str) -> None:

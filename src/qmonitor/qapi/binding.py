@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qapi import schema as s
 from qmonitor.qapi import types as t
 from qmonitor.qapi.commands import Handler, QmpCommand, QmpCommandList
@@ -39,7 +40,7 @@ _ALTERNATE_KEY = {
 }
 
 
-class SchemaBindingError(ValueError):
+class SchemaBindingError(ValueError, QmonitorError):
     """A handler, event or value does not fit the schema (a program error)."""
 
 

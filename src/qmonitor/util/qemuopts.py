@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from qmonitor.errors import QmonitorError
+
 # --------------------------------------------------------------------------
 # QEMU's texts (util/qemu-option.c, qapi/qmp/qerror.h, qapi/qapi-util.c,
 # util/cutils.c, chardev/char.c, chardev/char-*.c).
@@ -120,7 +122,7 @@ class Diagnostic:
         return f"{prefix}{kind}{self.message}\n{self.hint}"
 
 
-class QemuOptsError(Exception):
+class QemuOptsError(QmonitorError):
     """An option argument QEMU rejects; ``message`` and ``hint`` are QEMU's text."""
 
     def __init__(self, message: str, hint: str = "") -> None:
@@ -134,7 +136,7 @@ class QemuOptsError(Exception):
         return Diagnostic(self.message, self.hint)
 
 
-class QemuOptsHelp(Exception):
+class QemuOptsHelp(QmonitorError):
     """The option asked for help: QEMU prints ``text`` on stdout and exits with ``status``."""
 
     def __init__(self, text: str, status: int) -> None:
@@ -143,7 +145,7 @@ class QemuOptsHelp(Exception):
         self.status = status
 
 
-class CompatParseError(Exception):
+class CompatParseError(QmonitorError):
     """A chardev short form QEMU cannot convert; ``diagnostics`` are what it printed first."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
