@@ -17,6 +17,13 @@ with QEMU's error texts::
     server.emit("TOYCPU_HALTED", counter=5)       # from any thread
     server.stop()
 
+Monitors may also be asked for without QEMU's syntax: ``MonitorServer(...,
+qmp=["/tmp/t.sock"], hmp=["/tmp/h.sock"])`` or :meth:`MonitorServer.add_monitor`
+listen on unix sockets, as ``-qmp unix:PATH,server=on,wait=off`` would.
+:meth:`MonitorServer.hmp_command` adds HMP commands beside QEMU's, and
+:meth:`MonitorServer.vm_stop` / :meth:`MonitorServer.vm_start` pause and
+resume the machine (raising ``STOP`` and ``RESUME``) from any thread.
+
 Handlers run where QEMU runs them: plain ones on the main loop, ``async
 def`` ones (``'coroutine': true``) awaited on the main loop, ``allow-oob``
 ones in the monitor I/O thread (they must not block); all of them see
@@ -33,6 +40,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
+import functools
 import inspect
 import logging
 import os
@@ -42,11 +51,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from qmonitor.chardev.base import Chardev
+from qmonitor.chardev.listener import SocketListener
 from qmonitor.machine.compose import ComposedSchema, compose_schema
 from qmonitor.machine.extensions import register_extensions
+from qmonitor.machine.hmp_commands import HMP_CMDS, HMPCommand, HmpHandler
 from qmonitor.machine.machine import Machine
-from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.events import qapi_event_emit
+from qmonitor.monitor.hmp import MonitorHMP
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.options.cmdline import CmdlineError, Config, parse_args
 from qmonitor.qapi.binding import SchemaBindingError, bind_command, check_event
@@ -56,18 +68,24 @@ from qmonitor.qapi.introspect import schema_info
 from qmonitor.qapi.schema import Schema
 from qmonitor.system.startup import (
     StartupError,
+    abandon_chardevs,
     close_chardevs,
     install_signal_handlers,
     machine_options,
     open_monitors,
+    serve_monitors,
 )
 from qmonitor.util.mainloop import new_main_loop
 
-__all__ = ["MonitorServer", "current_monitor", "main"]
+__all__ = ["HmpHandler", "MonitorHMP", "MonitorServer", "current_monitor", "main"]
 
 log = logging.getLogger(__name__)
 
 _H = TypeVar("_H", bound=Handler)
+_HH = TypeVar("_HH", bound=HmpHandler)
+
+#: :meth:`MonitorServer.add_monitor`'s modes: QMP, or HMP with its line editor.
+MONITOR_MODES = ("control", "readline")
 
 #: How long :meth:`MonitorServer.start` and :meth:`MonitorServer.stop` wait.
 START_TIMEOUT = 30.0
@@ -83,6 +101,8 @@ class MonitorServer:
         without the program name.
     :param prog: the program name error messages start with.
     :param defined: configuration symbols the schemas' ``if`` conditions test.
+    :param qmp: unix socket paths to serve QMP on (see :meth:`add_monitor`).
+    :param hmp: unix socket paths to serve HMP on, with the line editor.
     :raises CmdlineError: ``args`` are bad (QEMU's text and exit status).
     :raises QapiSchemaError: a schema is bad (QEMU's message).
     """
@@ -93,10 +113,13 @@ class MonitorServer:
         args: Sequence[str] = (),
         prog: str = "qmonitor",
         defined: Sequence[str] = (),
+        qmp: Sequence[str | os.PathLike[str]] = (),
+        hmp: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         self.prog = prog
+        self._args = list(args)
         #: What the command line said (qmonitor.options.cmdline.Config).
-        self.config: Config = parse_args(list(args), prog)
+        self.config: Config = parse_args(self._args, prog)
         self.composed: ComposedSchema = compose_schema(
             sources, defined, extensions=self.config.extensions
         )
@@ -115,6 +138,82 @@ class MonitorServer:
         self._startup_error: BaseException | None = None
         self._shutdown_cause: ShutdownCause | None = None
         self._chardevs: dict[str, Chardev] = {}
+        self._hmp_commands: list[HMPCommand] = []
+        for path in qmp:
+            self.add_monitor(path)
+        for path in hmp:
+            self.add_monitor(path, mode="readline")
+
+    # -- monitors -------------------------------------------------------
+
+    def add_monitor(
+        self, path: str | os.PathLike[str], *, mode: str = "control", pretty: bool = False
+    ) -> None:
+        """Serve a monitor on a unix socket at ``path``, created when the server starts.
+
+        As ``-qmp unix:PATH,server=on,wait=off`` (``-qmp-pretty`` with
+        ``pretty``) or, for ``mode="readline"``, ``-monitor unix:...``: one
+        client at a time, the socket file made with mode 0600 and removed
+        at shutdown.  Monitors come after those of ``args``, in call order.
+
+        :param mode: ``"control"`` (QMP) or ``"readline"`` (HMP).
+        :param pretty: QMP replies in QEMU's pretty form (QMP only).
+        :raises ValueError: a bad mode, ``pretty`` for HMP, or a path with a
+            comma (QEMU's option syntax could not carry it).
+        """
+        if self.machine is not None or self._thread is not None:
+            raise RuntimeError("add monitors before the server starts")
+        if mode not in MONITOR_MODES:
+            raise ValueError(f"mode must be one of {', '.join(MONITOR_MODES)}, not {mode!r}")
+        if pretty and mode != "control":
+            raise ValueError("'pretty' is not compatible with HMP monitors")
+        where = os.fspath(path)
+        if "," in where:
+            raise ValueError(f"a monitor socket path may not contain a comma: {where!r}")
+        option = "-monitor" if mode == "readline" else "-qmp-pretty" if pretty else "-qmp"
+        args = [*self._args, option, f"unix:{where},server=on,wait=off"]
+        self.config = parse_args(args, self.prog)
+        self._args = args
+
+    def hmp_command(
+        self,
+        name: str,
+        handler: HmpHandler | None = None,
+        *,
+        args_type: str = "",
+        params: str = "",
+        help: str = "",
+    ) -> Any:
+        """Add an HMP command beside QEMU's (``help`` lists it; completion knows it).
+
+        The handler gets the :class:`MonitorHMP` (``mon.printf`` writes to the
+        client) and the arguments parsed by QEMU's rules from ``args_type``
+        (``"value:i,name:s?"``: see ``HMPCommand`` in
+        :mod:`qmonitor.machine.hmp_commands`); it runs on the main loop.
+        ``params`` and ``help`` are the synopsis and text ``help`` shows.
+        Without ``handler`` this is a decorator.
+
+        :raises ValueError: one of ``name``'s names (``|``-separated
+            aliases) is already a command.
+        """
+        if handler is None:
+
+            def wrap(func: _HH) -> _HH:
+                self.hmp_command(name, func, args_type=args_type, params=params, help=help)
+                return func
+
+            return wrap
+        if self.machine is not None or self._thread is not None:
+            raise RuntimeError("add HMP commands before the server starts")
+        for alias in name.split("|"):
+            if any(cmd.matches(alias) for cmd in (*HMP_CMDS, *self._hmp_commands)):
+                raise ValueError(f"there is already an HMP command '{alias}'")
+        self._hmp_commands.append(HMPCommand(name, args_type, params, help, handler))
+        return None
+
+    def _hmp_table(self) -> tuple[HMPCommand, ...]:
+        """QEMU's HMP commands and the embedder's, in QEMU's order (by name, bytewise)."""
+        return tuple(sorted((*HMP_CMDS, *self._hmp_commands), key=lambda c: c.name.encode()))
 
     # -- commands and events --------------------------------------------
 
@@ -179,6 +278,34 @@ class MonitorServer:
         if machine is None:
             raise RuntimeError("the server is not running")
         machine.loop.call_soon_threadsafe(fn, *args)
+
+    def vm_stop(self, state: RunState = RunState.PAUSED) -> None:
+        """Pause the machine as ``stop`` does (``STOP`` if it was running), from any thread.
+
+        On the main loop (in a handler) it happens now; from another thread
+        it is queued to the main loop, as a vCPU asks QEMU for a stop.
+        """
+        self._on_main_loop(lambda machine: machine.vm_stop(state))
+
+    def vm_start(self) -> None:
+        """Resume the machine as ``cont`` does (``RESUME``), from any thread.
+
+        Unlike ``cont`` it does not refuse a machine that needs a reset.
+        """
+        self._on_main_loop(lambda machine: machine.vm_start())
+
+    def _on_main_loop(self, fn: Callable[[Machine], object]) -> None:
+        machine = self.machine
+        if machine is None:
+            raise RuntimeError("the server is not running")
+        try:
+            here = asyncio.get_running_loop() is machine.loop
+        except RuntimeError:
+            here = False
+        if here:
+            fn(machine)
+        else:
+            machine.loop.call_soon_threadsafe(fn, machine)
 
     @property
     def running(self) -> bool:
@@ -292,9 +419,42 @@ class MonitorServer:
         self._register(machine)
         if install_signals:
             install_signal_handlers(machine, self.prog)
-        self._chardevs = open_monitors(machine, config, self.prog)
+        if self._hmp_commands:
+            self._chardevs = self._open_monitors(machine, config)
+        else:
+            self._chardevs = open_monitors(machine, config, self.prog)
         self.machine = machine
         return machine
+
+    def _open_monitors(self, machine: Machine, config: Config) -> dict[str, Chardev]:
+        """:func:`open_monitors`, with the embedder's HMP commands in every HMP monitor.
+
+        The start-up code makes HMP monitors with QEMU's table only: here the
+        chardevs are opened by it and the monitors made in the same order,
+        with the same checks and texts, but HMP ones get the extended table.
+        """
+        table = self._hmp_table()
+        chardevs = open_monitors(machine, dataclasses.replace(config, monitors=()), self.prog)
+        try:
+            for mon in config.monitors:
+                chr = chardevs.get(mon.chardev)
+                if chr is None:
+                    raise StartupError(f'chardev "{mon.chardev}" not found')
+                if mon.mode != "control" and mon.pretty:
+                    raise StartupError("'pretty' is not compatible with HMP monitors")
+                if mon.mode == "control":
+                    if isinstance(chr, SocketListener):
+                        serve_monitors(machine, chr, qmp=True, pretty=mon.pretty)
+                    else:
+                        machine.add_qmp_monitor(chr, pretty=mon.pretty)
+                elif isinstance(chr, SocketListener):
+                    chr.serve(functools.partial(_serve_hmp, machine, table), machine.loop)
+                else:
+                    MonitorHMP(machine, chr, commands=table).start()
+        except BaseException:
+            abandon_chardevs(machine, chardevs)
+            raise
+        return chardevs
 
     def _register(self, machine: Machine) -> None:
         full = machine.commands.full
@@ -311,6 +471,19 @@ class MonitorServer:
         full.register(
             bind_command(self.schema, "query-qmp-schema", query_qmp_schema, any_thread=True)
         )
+
+
+def _serve_hmp(machine: Machine, table: tuple[HMPCommand, ...], chr: Chardev) -> Callable[[], None]:
+    """An HMP monitor with ``table`` for one client of a multi-client listener."""
+    mon = MonitorHMP(machine, chr, commands=table)
+    mon.start()
+
+    def drop() -> None:
+        if mon.registry.remove(mon):
+            mon.flush()
+            mon.destroy()
+
+    return drop
 
 
 def main(
