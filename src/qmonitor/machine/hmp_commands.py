@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.container import listing_order
+from qmonitor.machine import hmp_info
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
-from qmonitor.machine import hmp_info
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
