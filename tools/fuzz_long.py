@@ -2,7 +2,7 @@
 
     python tools/fuzz_long.py [json|qmp|hmp|all] [--runs N] [--engine atheris|mutate]
 
-Each target (tests/fuzz/fuzz_harness.py: the JSON streamer, the QMP request
+Each target (qmonitor_testsupport.fuzz_harness: the JSON streamer, the QMP request
 path of an in-process null machine, the HMP line editor and parser) runs in
 a child process of its own.  With atheris installed (``pip install
 atheris``) the run is coverage-guided (libFuzzer) from the committed corpus
@@ -38,14 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("json", "qmp", "hmp")
 
 
-def _paths() -> None:
-    for extra in (ROOT / "tests", ROOT / "tests" / "fuzz", ROOT / "src"):
-        if str(extra) not in sys.path:
-            sys.path.insert(0, str(extra))
-
-
 def _target(kind: str) -> Callable[[bytes], None]:
-    import fuzz_harness
+    from qmonitor_testsupport import fuzz_harness
 
     if kind == "json":
         return fuzz_harness.check_streamer
@@ -128,7 +122,7 @@ class Watchdog:
 
 def run_mutate(kind: str, runs: int, progress: int = 10_000, hang: float = 120.0) -> int:
     """A seeded mutation loop (no coverage feedback); returns inputs tried."""
-    import fuzz_harness
+    from qmonitor_testsupport import fuzz_harness
 
     target = _target(kind)
     pool = fuzz_harness.corpus(kind) or [b""]
@@ -226,7 +220,6 @@ def main() -> int:
     if args.replay:
         if args.kind == "all":
             parser.error("--replay needs a target: json, qmp or hmp")
-        _paths()
         return replay(args.kind, args.replay)
     engine = args.engine
     if engine is None:
@@ -237,7 +230,6 @@ def main() -> int:
         except ImportError:
             engine = "mutate"
     if args.child:
-        _paths()
         if engine == "atheris":
             run_atheris(args.kind, args.runs)
         run_mutate(args.kind, args.runs, args.progress, args.hang)

@@ -5,7 +5,7 @@
 Seeds: the odd inputs QEMU 7.2 was recorded answering
 (tests/qjson/data/qemu72_transcript.json), requests real clients send, and
 HMP lines with the line editor's keys.  A QMP or HMP seed starts with the
-mode byte the fuzz targets read (see tests/fuzz/fuzz_harness.py).  Files
+mode byte the fuzz targets read (see src/qmonitor_testsupport/fuzz_harness.py).  Files
 are named by the SHA-1 of their content, as libFuzzer names its corpus.
 """
 

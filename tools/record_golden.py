@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Record the QMP corpus (tools/qmp_corpus.py) from real QEMU into tests/golden/qmp/.
+"""Record the QMP corpus (qmonitor_testsupport.qmp_corpus) from real QEMU into tests/golden/qmp/.
 
 Runs every case of the corpus against ``qemu-system-x86_64`` (in parallel,
 one fresh process per case) and writes one file per theme.  Each case is
@@ -26,10 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import goldenlib
-import qmp_corpus
+from qmonitor_testsupport import goldenlib, qmp_corpus
 
 
 def _greeting_version(recorded: dict[str, Any]) -> tuple[str, str] | None:

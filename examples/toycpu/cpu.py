@@ -94,9 +94,7 @@ class ToyCpu:
                 self.server.call_soon(self._stop_machine)
 
     def _stop_machine(self) -> None:
-        machine = self.server.machine
-        if machine is not None:
-            machine.vm_stop()
+        self.server.vm_stop()
         with self.lock:
             self._stop_pending = False
 

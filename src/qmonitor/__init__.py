@@ -17,6 +17,49 @@ The embedding API (see :mod:`qmonitor.embed` and README "Embedding qmonitor"):
 - :func:`current_monitor`: the monitor whose command is running;
 - :class:`RunState` and :class:`ShutdownCause`: the machine's run state.
 
+- :func:`main`: the ``qmonitor`` program (argv in, exit status out).
+
+Every exception qmonitor defines derives from :class:`QmonitorError`
+(:mod:`qmonitor.errors`), so ``except QmonitorError`` catches whatever the
+library raises and nothing else.  Like qemu.qmp's ``ExecuteError`` under
+``QMPError``, :class:`QapiError` is in the tree too: it is the peer family
+(what a handler raises so that the client gets an error reply; it never
+reaches the embedder from the wire), while the others report misuse of the
+library, a bad schema or a bad command line::
+
+    QmonitorError
+     +-- QapiError                 a QMP error reply (class and text)
+     +-- SchemaBindingError        a handler or event that does not fit
+     |                             the schema (also a ValueError)
+     +-- QapiSchemaError           a schema file QEMU's generator refuses
+     +-- JsonError                 a JSON value QEMU rejects
+     +-- ChardevError              a chardev could not be created or opened
+     +-- TlsError                  a TLS handshake failed
+     +-- QemuOptsError             a QemuOpts option string is wrong
+     +-- CompatParseError          a chardev short form QEMU cannot convert
+     +-- QemuOptsHelp              ``help`` asked of an option (not an error)
+     +-- CmdlineError              parsing the command line stops the program
+     +-- AudiodevError             an -audiodev option is wrong
+     +-- GuestOptionError          a guest option (-smp, -m, ...) is wrong
+     +-- ObjectError               an -object option is wrong
+     +-- ObjectHelp                ``help`` asked of -object (not an error)
+     +-- CheckError                an option value QEMU rejects
+     +-- CpuOptionError            a -cpu option is wrong
+     +-- TopologyError             an -smp that does not add up
+     +-- HmpParseError             an HMP command line does not parse
+     +-- BadRequest                a qtest request QEMU would assert on
+     +-- StartupError              building the machine failed
+     +-- PidfileError              the pidfile cannot be written
+     +-- SessionError              a QMP session driven out of its states
+     +-- UpstreamError             the multiplexer's QEMU broke the protocol
+     +-- PersonaError              a persona cannot be loaded
+     +-- RecordError               the QEMU to record cannot be talked to
+     |    +-- QemuDied             it exited with a request outstanding
+     +-- CassetteError             a cassette file cannot be read
+     +-- FakeQemuError             the pytest fake QEMU was misused
+     +-- ReplayDivergence          a client left its cassette (also an
+                                   AssertionError, so pytest reports it)
+
 Names are imported on first use, so ``import qmonitor.qjson`` stays light.
 """
 
@@ -28,7 +71,9 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.version import __version__
 
 if TYPE_CHECKING:
+    from qmonitor.cli import main
     from qmonitor.embed import MonitorServer, current_monitor
+    from qmonitor.errors import QmonitorError
     from qmonitor.machine.runstate import RunState, ShutdownCause
     from qmonitor.qapi.binding import SchemaBindingError, check_return
     from qmonitor.qapi.codefirst import (
@@ -49,6 +94,8 @@ if TYPE_CHECKING:
 
 #: Public name -> the module that defines it.
 _EXPORTS = {
+    "main": "qmonitor.cli",
+    "QmonitorError": "qmonitor.errors",
     "MonitorServer": "qmonitor.embed",
     "current_monitor": "qmonitor.embed",
     "RunState": "qmonitor.machine.runstate",
@@ -97,6 +144,7 @@ __all__ = [
     "MonitorServer",
     "QapiError",
     "QapiSchemaError",
+    "QmonitorError",
     "RunState",
     "Schema",
     "SchemaBindingError",
@@ -111,4 +159,5 @@ __all__ = [
     "current_monitor",
     "load_schema",
     "load_schema_text",
+    "main",
 ]

@@ -17,6 +17,13 @@ with QEMU's error texts::
     server.emit("TOYCPU_HALTED", counter=5)       # from any thread
     server.stop()
 
+Monitors may also be asked for without QEMU's syntax: ``MonitorServer(...,
+qmp=["/tmp/t.sock"], hmp=["/tmp/h.sock"])`` or :meth:`MonitorServer.add_monitor`
+listen on unix sockets, as ``-qmp unix:PATH,server=on,wait=off`` would.
+:meth:`MonitorServer.hmp_command` adds HMP commands beside QEMU's, and
+:meth:`MonitorServer.vm_stop` / :meth:`MonitorServer.vm_start` pause and
+resume the machine (raising ``STOP`` and ``RESUME``) from any thread.
+
 Handlers run where QEMU runs them: plain ones on the main loop, ``async
 def`` ones (``'coroutine': true``) awaited on the main loop, ``allow-oob``
 ones in the monitor I/O thread (they must not block); all of them see
@@ -44,9 +51,12 @@ from typing import Any, TypeVar
 from qmonitor.chardev.base import Chardev
 from qmonitor.machine.compose import ComposedSchema, compose_schema
 from qmonitor.machine.extensions import register_extensions
+from qmonitor.machine.hmp_commands import HMP_CMDS
 from qmonitor.machine.machine import Machine
-from qmonitor.machine.runstate import ShutdownCause
+from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.events import qapi_event_emit
+from qmonitor.monitor.hmp import MonitorHMP
+from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler, extend_table
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.options.cmdline import CmdlineError, Config, parse_args
 from qmonitor.qapi.binding import SchemaBindingError, bind_command, check_event
@@ -63,11 +73,15 @@ from qmonitor.system.startup import (
 )
 from qmonitor.util.mainloop import new_main_loop
 
-__all__ = ["MonitorServer", "current_monitor", "main"]
+__all__ = ["HmpHandler", "MonitorHMP", "MonitorServer", "current_monitor", "main"]
 
 log = logging.getLogger(__name__)
 
 _H = TypeVar("_H", bound=Handler)
+_HH = TypeVar("_HH", bound=HmpHandler)
+
+#: :meth:`MonitorServer.add_monitor`'s modes: QMP, or HMP with its line editor.
+MONITOR_MODES = ("control", "readline")
 
 #: How long :meth:`MonitorServer.start` and :meth:`MonitorServer.stop` wait.
 START_TIMEOUT = 30.0
@@ -83,6 +97,8 @@ class MonitorServer:
         without the program name.
     :param prog: the program name error messages start with.
     :param defined: configuration symbols the schemas' ``if`` conditions test.
+    :param qmp: unix socket paths to serve QMP on (see :meth:`add_monitor`).
+    :param hmp: unix socket paths to serve HMP on, with the line editor.
     :raises CmdlineError: ``args`` are bad (QEMU's text and exit status).
     :raises QapiSchemaError: a schema is bad (QEMU's message).
     """
@@ -93,10 +109,13 @@ class MonitorServer:
         args: Sequence[str] = (),
         prog: str = "qmonitor",
         defined: Sequence[str] = (),
+        qmp: Sequence[str | os.PathLike[str]] = (),
+        hmp: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         self.prog = prog
+        self._args = list(args)
         #: What the command line said (qmonitor.options.cmdline.Config).
-        self.config: Config = parse_args(list(args), prog)
+        self.config: Config = parse_args(self._args, prog)
         self.composed: ComposedSchema = compose_schema(
             sources, defined, extensions=self.config.extensions
         )
@@ -115,6 +134,78 @@ class MonitorServer:
         self._startup_error: BaseException | None = None
         self._shutdown_cause: ShutdownCause | None = None
         self._chardevs: dict[str, Chardev] = {}
+        self._hmp_commands: list[HMPCommand] = []
+        for path in qmp:
+            self.add_monitor(path)
+        for path in hmp:
+            self.add_monitor(path, mode="readline")
+
+    # -- monitors -------------------------------------------------------
+
+    def add_monitor(
+        self, path: str | os.PathLike[str], *, mode: str = "control", pretty: bool = False
+    ) -> None:
+        """Serve a monitor on a unix socket at ``path``, created when the server starts.
+
+        As ``-qmp unix:PATH,server=on,wait=off`` (``-qmp-pretty`` with
+        ``pretty``) or, for ``mode="readline"``, ``-monitor unix:...``: one
+        client at a time, the socket file made with mode 0600 and removed
+        at shutdown.  Monitors come after those of ``args``, in call order.
+
+        :param mode: ``"control"`` (QMP) or ``"readline"`` (HMP).
+        :param pretty: QMP replies in QEMU's pretty form (QMP only).
+        :raises ValueError: a bad mode, ``pretty`` for HMP, or a path with a
+            comma (QEMU's option syntax could not carry it).
+        """
+        if self.machine is not None or self._thread is not None:
+            raise RuntimeError("add monitors before the server starts")
+        if mode not in MONITOR_MODES:
+            raise ValueError(f"mode must be one of {', '.join(MONITOR_MODES)}, not {mode!r}")
+        if pretty and mode != "control":
+            raise ValueError("'pretty' is not compatible with HMP monitors")
+        where = os.fspath(path)
+        if "," in where:
+            raise ValueError(f"a monitor socket path may not contain a comma: {where!r}")
+        option = "-monitor" if mode == "readline" else "-qmp-pretty" if pretty else "-qmp"
+        args = [*self._args, option, f"unix:{where},server=on,wait=off"]
+        self.config = parse_args(args, self.prog)
+        self._args = args
+
+    def hmp_command(
+        self,
+        name: str,
+        handler: HmpHandler | None = None,
+        *,
+        args_type: str = "",
+        params: str = "",
+        help: str = "",
+    ) -> Any:
+        """Add an HMP command beside QEMU's (``help`` lists it; completion knows it).
+
+        The handler gets the :class:`MonitorHMP` (``mon.printf`` writes to the
+        client) and the arguments parsed by QEMU's rules from ``args_type``
+        (``"value:i,name:s?"``: see ``HMPCommand`` in
+        :mod:`qmonitor.machine.hmp_commands`); it runs on the main loop.
+        ``params`` and ``help`` are the synopsis and text ``help`` shows.
+        Without ``handler`` this is a decorator.
+
+        :raises ValueError: one of ``name``'s names (``|``-separated
+            aliases) is already a command.
+        """
+        if handler is None:
+
+            def wrap(func: _HH) -> _HH:
+                self.hmp_command(name, func, args_type=args_type, params=params, help=help)
+                return func
+
+            return wrap
+        if self.machine is not None or self._thread is not None:
+            raise RuntimeError("add HMP commands before the server starts")
+        for alias in name.split("|"):
+            if any(cmd.matches(alias) for cmd in (*HMP_CMDS, *self._hmp_commands)):
+                raise ValueError(f"there is already an HMP command '{alias}'")
+        self._hmp_commands.append(HMPCommand(name, args_type, params, help, handler))
+        return None
 
     # -- commands and events --------------------------------------------
 
@@ -179,6 +270,34 @@ class MonitorServer:
         if machine is None:
             raise RuntimeError("the server is not running")
         machine.loop.call_soon_threadsafe(fn, *args)
+
+    def vm_stop(self, state: RunState = RunState.PAUSED) -> None:
+        """Pause the machine as ``stop`` does (``STOP`` if it was running), from any thread.
+
+        On the main loop (in a handler) it happens now; from another thread
+        it is queued to the main loop, as a vCPU asks QEMU for a stop.
+        """
+        self._on_main_loop(lambda machine: machine.vm_stop(state))
+
+    def vm_start(self) -> None:
+        """Resume the machine as ``cont`` does (``RESUME``), from any thread.
+
+        Unlike ``cont`` it does not refuse a machine that needs a reset.
+        """
+        self._on_main_loop(lambda machine: machine.vm_start())
+
+    def _on_main_loop(self, fn: Callable[[Machine], object]) -> None:
+        machine = self.machine
+        if machine is None:
+            raise RuntimeError("the server is not running")
+        try:
+            here = asyncio.get_running_loop() is machine.loop
+        except RuntimeError:
+            here = False
+        if here:
+            fn(machine)
+        else:
+            machine.loop.call_soon_threadsafe(fn, machine)
 
     @property
     def running(self) -> bool:
@@ -292,6 +411,9 @@ class MonitorServer:
         self._register(machine)
         if install_signals:
             install_signal_handlers(machine, self.prog)
+        if self._hmp_commands:
+            # Every HMP monitor of the machine, human-monitor-command's too, gets this table.
+            machine.hmp_commands = extend_table(machine.hmp_commands, self._hmp_commands)
         self._chardevs = open_monitors(machine, config, self.prog)
         self.machine = machine
         return machine

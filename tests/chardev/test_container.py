@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import pytest
-from record_hmp import load_theme
 
 from qmonitor.chardev.base import Chardev, NullChardev
 from qmonitor.chardev.container import listing_order
@@ -20,6 +19,7 @@ from qmonitor.chardev.file import FileChardev
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.stdio import StdioChardev
 from qmonitor.util.ghash import g_str_hash
+from qmonitor_testsupport.hmp_golden import load_theme
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp" / "chardev.json"
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeChardev
-from procs import BASE_ARGS, QEMU, qmonitor_cmd
 from qmonitor.chardev.base import ChardevError, ChrEvent
 from qmonitor.chardev.mux import MAX_MUX, MUX_BUFFER_SIZE, MuxChardev, help_text, timestamp
+from qmonitor_testsupport.fakes import FakeChardev
+from qmonitor_testsupport.procs import BASE_ARGS, QEMU, qmonitor_cmd
 
 HELP = (
     b"\n\rC-a h    print this help\n\rC-a x    exit emulator\n\r"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from procs import BASE_ARGS, QEMU, qmonitor_cmd
+from qmonitor_testsupport.procs import BASE_ARGS, QEMU, qmonitor_cmd
 
 PROGRAMS = [
     pytest.param("qmonitor", id="qmonitor"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from procs import qmonitor_cmd, running
+from qmonitor_testsupport.procs import qmonitor_cmd, running
 
 
 def test_qemu_qmp_client_session(tmp_path: Path) -> None:

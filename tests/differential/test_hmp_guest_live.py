@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from record_hmp import Case, qemu_identity, qmonitor_command, record_case
 
-from procs import qmp_replies
+from qmonitor_testsupport.hmp_golden import Case, qemu_identity, qmonitor_command, record_case
+from qmonitor_testsupport.procs import qmp_replies
 
 QEMU = shutil.which("qemu-system-x86_64")
 pytestmark = [

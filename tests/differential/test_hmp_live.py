@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from record_hmp import (
+
+from qmonitor_testsupport.hmp_golden import (
     BASE_ARGS,
     Case,
     connect,

@@ -14,11 +14,10 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-import goldenlib
 import pytest
-import qmp_corpus
 
-from sessions import selected_cases
+from qmonitor_testsupport import goldenlib, qmp_corpus
+from qmonitor_testsupport.sessions import selected_cases
 
 QEMU = shutil.which("qemu-system-x86_64")
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import fuzz_harness
 import pytest
-from fuzz_harness import HmpHarness, LineChardev
+
+from qmonitor_testsupport import fuzz_harness
+from qmonitor_testsupport.fuzz_harness import HmpHarness, LineChardev
 
 
 def _seen_after_each(marker: bytes, pieces: list[bytes]) -> list[bool]:

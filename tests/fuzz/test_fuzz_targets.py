@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fuzz_harness import CORPUS, HmpHarness, QmpHarness, check_streamer, corpus
-from fuzz_strategies import (
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qmonitor_testsupport.fuzz_harness import CORPUS, HmpHarness, QmpHarness, check_streamer, corpus
+from qmonitor_testsupport.fuzz_strategies import (
     DEFAULT_EXAMPLES,
     SLOW_EXAMPLES,
     examples,
@@ -24,8 +27,6 @@ from fuzz_strategies import (
     json_inputs,
     qmp_inputs,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 COUNTS = [
     pytest.param(examples(DEFAULT_EXAMPLES), id="default"),

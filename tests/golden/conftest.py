@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sys
 
-import goldenlib
 import pytest
 
-from sessions import selected_cases
+from qmonitor_testsupport import goldenlib
+from qmonitor_testsupport.sessions import selected_cases
 
 RECORDINGS = goldenlib.load_recordings()
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import goldenlib
 import pytest
-import qmp_corpus
+
+from qmonitor_testsupport import goldenlib, qmp_corpus
 
 RECORDINGS = goldenlib.load_recordings()
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
+from qmonitor_testsupport.fakes import FakeChardev
 
 CASES = json.loads((Path(__file__).parent / "unexpected_keys.json").read_text())
 

@@ -25,11 +25,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from libvirtd import Libvirtd, monitor_sessions, private_libvirtd, why_unavailable
 
-from procs import QEMU
 from qmonitor.persona.record import kvm_usable
 from qmonitor.persona.serve import NO_RECORDED_ANSWER
+from qmonitor_testsupport.libvirtd import (
+    Libvirtd,
+    monitor_sessions,
+    private_libvirtd,
+    why_unavailable,
+)
+from qmonitor_testsupport.procs import QEMU
 
 pytestmark = [
     pytest.mark.slow,

@@ -7,7 +7,7 @@ import socket
 import time
 from pathlib import Path
 
-from procs import qmonitor_cmd, running
+from qmonitor_testsupport.procs import qmonitor_cmd, running
 
 
 def fd_count(pid: int) -> int:

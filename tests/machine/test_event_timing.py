@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import record_event_timing as rec
+
+from qmonitor_testsupport import event_timing as rec
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden/events"
 RECORDINGS = {p.stem: json.loads(p.read_text()) for p in sorted(GOLDEN.glob("*.json"))}

@@ -6,11 +6,11 @@ import asyncio
 import json
 from typing import Any
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.extensions import MAX_EMIT_COUNT, register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
+from qmonitor_testsupport.fakes import FakeChardev
 
 
 def session(requests: list[dict[str, Any]], extensions: bool = True) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from procs import QEMU, qmonitor_cmd, qmp_replies
 from qmonitor.machine.migration import CAPABILITIES, MigrationState
 from qmonitor.qapi.error import QapiError
+from qmonitor_testsupport.procs import QEMU, qmonitor_cmd, qmp_replies
 
 ARGS = (
     "-M", "none", "-display", "none", "-nodefaults",

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.monitor import Monitor
+from qmonitor_testsupport.fakes import FakeChardev
 
 
 def lines(chr: FakeChardev) -> list[dict[str, object]]:

@@ -87,11 +87,11 @@ def test_rtc_change_throttled_on_virtual_clock() -> None:
 def test_extension_command_raises_throttled_events(tmp_path: object) -> None:
     import asyncio
 
-    from fakes import FakeChardev
     from qmonitor.chardev.base import ChrEvent
     from qmonitor.machine.extensions import register_extensions
     from qmonitor.machine.machine import Machine, MachineOptions
     from qmonitor.machine.runstate import ShutdownCause
+    from qmonitor_testsupport.fakes import FakeChardev
 
     async def main() -> list[str]:
         machine = Machine(MachineOptions(use_io_thread=False))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from procs import BASE_ARGS, wait_for_unix_socket
+from qmonitor_testsupport.procs import BASE_ARGS, wait_for_unix_socket
 
 
 def read_all(s: socket.socket) -> bytes:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from procs import BASE_ARGS, wait_for_unix_socket
 from qmonitor.util.sigwatch import (
     TERMINATION_SIGNALS,
     UNKNOWN_PROCESS,
@@ -20,6 +19,7 @@ from qmonitor.util.sigwatch import (
     sender_name,
     termination_message,
 )
+from qmonitor_testsupport.procs import BASE_ARGS, wait_for_unix_socket
 
 QEMU = shutil.which("qemu-system-x86_64")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from procs import BASE_ARGS, QEMU, qmonitor_cmd, qmp_replies
+from qmonitor_testsupport.procs import BASE_ARGS, QEMU, qmonitor_cmd, qmp_replies
 
 
 def _free_port() -> int:

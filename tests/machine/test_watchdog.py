@@ -265,8 +265,8 @@ def test_qtest_log_before_open_has_no_replies() -> None:
 
 
 def test_qmp_set_actions_with_qemus_errors() -> None:
-    from fakes import FakeChardev
     from qmonitor.chardev.base import ChrEvent
+    from qmonitor_testsupport.fakes import FakeChardev
 
     requests = [
         b'{"execute":"watchdog-set-action","arguments":{"action":"foo"}}',
@@ -319,8 +319,8 @@ def test_qtest_log_option(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> 
     """-qtest-log: stderr by default, ``none``, a file; a file that cannot be opened: no log."""
     import sys
 
-    from fakes import FakeChardev
     from qmonitor.system.startup import _add_qtest
+    from qmonitor_testsupport.fakes import FakeChardev
 
     async def main() -> list[object]:
         machine = Machine(MachineOptions(machine_type="pc", use_io_thread=False))

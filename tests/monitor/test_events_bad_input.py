@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.monitor.events import SECOND_NS, EventState, VirtualClock, qapi_event_emit
 from qmonitor.monitor.monitor import EVENT_OUTBUF_LIMIT, MonitorRegistry
 from qmonitor.monitor.qmp import MonitorQMP, QmpCommandSets, QmpDispatcher
+from qmonitor_testsupport.fakes import FakeChardev
 
 TS = {"seconds": 1, "microseconds": 2}
 

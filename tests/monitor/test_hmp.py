@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.hmp_commands import HMP_CMDS, HMPCommand
 from qmonitor.machine.hmp_exec import run_hmp_command
@@ -36,6 +35,7 @@ from qmonitor.monitor.monitor import (
     set_current_monitor,
 )
 from qmonitor.qapi.error import QapiError
+from qmonitor_testsupport.fakes import FakeChardev
 
 BANNER = b"QEMU 7.2.0 monitor - type 'help' for more information\r\n"
 

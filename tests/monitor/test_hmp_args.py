@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from record_hmp import load_theme
 
 from qmonitor.machine.hmp_commands import HMPCommand
 from qmonitor.machine.machine import Machine, MachineOptions
@@ -30,6 +29,7 @@ from qmonitor.monitor.hmp_args import (
     strtod,
     strtosz_mib,
 )
+from qmonitor_testsupport.hmp_golden import load_theme
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp" / "arguments.json"
 CASES = {case["name"]: case for case in load_theme(GOLDEN)["cases"]}

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.machine.hmp_commands import HMP_CMDS, HMPCommand
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.monitor.hmp import MonitorHMP
+from qmonitor_testsupport.fakes import FakeChardev
 
 DEPTH = 2000
 

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from record_hmp import (
+
+from qmonitor.machine.hmp_commands import HMP_CMDS, INFO_CMDS, HMPCommand
+from qmonitor.machine.hmp_exec import run_hmp_command
+from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.monitor.hmp import MonitorHMP
+from qmonitor.options.cmdline import parse_args
+from qmonitor_testsupport.fakes import FakeChardev
+from qmonitor_testsupport.hmp_golden import (
     describe_mismatch,
     from_json_text,
     load_theme,
@@ -27,13 +34,6 @@ from record_hmp import (
     recv_matches,
     replay_live,
 )
-
-from fakes import FakeChardev
-from qmonitor.machine.hmp_commands import HMP_CMDS, INFO_CMDS, HMPCommand
-from qmonitor.machine.hmp_exec import run_hmp_command
-from qmonitor.machine.machine import Machine, MachineOptions
-from qmonitor.monitor.hmp import MonitorHMP
-from qmonitor.options.cmdline import parse_args
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp"
 THEMES = {p.stem: load_theme(p) for p in sorted(GOLDEN.glob("*.json"))}

@@ -21,9 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from record_hmp import describe_mismatch, from_json_text, load_theme, recv_matches
 
-from fakes import FakeChardev
 from qmonitor.machine.guest import GuestConfig
 from qmonitor.machine.hmp_exec import run_hmp_command
 from qmonitor.machine.hmp_info import (
@@ -39,6 +37,13 @@ from qmonitor.monitor.hmp import MonitorHMP
 from qmonitor.options.cmdline import parse_args
 from qmonitor.qapi.error import QapiError
 from qmonitor.system.startup import machine_options
+from qmonitor_testsupport.fakes import FakeChardev
+from qmonitor_testsupport.hmp_golden import (
+    describe_mismatch,
+    from_json_text,
+    load_theme,
+    recv_matches,
+)
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 THEME = load_theme(GOLDEN / "hmp" / "guest.json")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor_testsupport.fakes import FakeChardev
 
 
 class CountingChardev(FakeChardev):

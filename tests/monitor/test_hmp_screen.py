@@ -21,12 +21,12 @@ from typing import Any
 
 import pyte
 import pytest
-from record_hmp import Case, from_json_text, qmonitor_command, record_case
 from test_hmp_golden import THEMES, machine_for, qemu_tables
 
-from fakes import FakeChardev
 from qmonitor.machine.hmp_commands import HMP_CMDS
 from qmonitor.monitor.hmp import MonitorHMP
+from qmonitor_testsupport.fakes import FakeChardev
+from qmonitor_testsupport.hmp_golden import Case, from_json_text, qmonitor_command, record_case
 
 #: The terminal QEMU's users typically have.
 COLUMNS, LINES = 80, 24

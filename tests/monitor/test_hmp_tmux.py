@@ -117,7 +117,7 @@ def tmux() -> Iterator[Tmux]:
 
 
 def _qemu_identity() -> tuple[str, str]:
-    from record_hmp import qemu_identity
+    from qmonitor_testsupport.hmp_golden import qemu_identity
 
     assert QEMU is not None
     return qemu_identity(QEMU)

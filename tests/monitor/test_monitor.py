@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.monitor import monitor as monmod
 from qmonitor.monitor.monitor import (
     Monitor,
@@ -17,6 +16,7 @@ from qmonitor.monitor.monitor import (
     error_printf_unless_qmp,
     set_current_monitor,
 )
+from qmonitor_testsupport.fakes import FakeChardev
 
 
 class QmpLike(Monitor):

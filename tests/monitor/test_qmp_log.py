@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.util.mainloop import new_main_loop
+from qmonitor_testsupport.fakes import FakeChardev
 
 
 @pytest.fixture

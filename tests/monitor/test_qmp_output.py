@@ -16,12 +16,12 @@ from collections.abc import Callable
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.qapi.commands import QmpCommand
 from qmonitor.util.mainloop import new_main_loop
+from qmonitor_testsupport.fakes import FakeChardev
 
 
 class CountingChardev(FakeChardev):

@@ -11,7 +11,7 @@ from muxhelp import start_mux, stop_mux
 from qemu.qmp import ExecuteError, QMPClient
 from test_mux_server import SCRIPT, transcript
 
-from procs import QEMU, running
+from qmonitor_testsupport.procs import QEMU, running
 
 pytestmark = [
     pytest.mark.qemu,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from muxhelp import TIMESTAMP, Conn, start_mux, stop_mux
 
-from procs import qmonitor_cmd, running
 from qmonitor.testing import FakeQemu
+from qmonitor_testsupport.procs import qmonitor_cmd, running
 
 #: Input that exercises negotiation, errors, ids and events, sent in one piece.
 SCRIPT = (

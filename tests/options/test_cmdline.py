@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import record_cli
 
 from qmonitor.options.cmdline import (
     ChardevConfig,
@@ -27,6 +26,7 @@ from qmonitor.options.cmdline import (
 from qmonitor.options.help import help_text, version_text
 from qmonitor.system.startup import StartupError, check_cpu
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
+from qmonitor_testsupport import cli_cases as record_cli
 
 GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden/cli/cases.json").read_text())
 PROG = GOLDEN["qemu"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from procs import QEMU, qmonitor_cmd
+from qmonitor_testsupport.procs import QEMU, qmonitor_cmd
 
 GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden/cli/cases.json").read_text())
 CASES = {case["name"]: case for case in GOLDEN["cases"]}

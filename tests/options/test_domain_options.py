@@ -14,9 +14,9 @@ import subprocess
 
 import pytest
 
-from procs import QEMU
 from qmonitor.machine.guest import DEFAULT_RAM_SIZE, GuestDevice, GuestObject, SmpConfig
 from qmonitor.options.cmdline import CmdlineError, parse_args
+from qmonitor_testsupport.procs import QEMU
 
 BASE = ("-M", "pc", "-display", "none", "-nodefaults", "-accel", "tcg", "-S")
 PROG = "qemu-system-x86_64"

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from procs import QEMU, qmonitor_cmd
 from qmonitor.persona.record import record_vcpu
 from qmonitor.persona.store import Persona, Variant
+from qmonitor_testsupport.procs import QEMU, qmonitor_cmd
 
 pytestmark = pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64")
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from procs import QEMU, qmonitor_cmd, wait_for_unix_socket
 from qmonitor.persona.serve import NO_RECORDED_ANSWER
 from qmonitor.persona.store import Persona, PersonaError, QomRecord, Variant, request_key
+from qmonitor_testsupport.procs import QEMU, qmonitor_cmd, wait_for_unix_socket
 
 pytestmark = pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64")
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import record_cli
+
+from qmonitor_testsupport import cli_cases as record_cli
 
 GOLDEN = json.loads(
     (Path(__file__).resolve().parent.parent / "golden/cli/daemonize.json").read_text()

@@ -443,3 +443,126 @@ def test_embedder_commands_take_the_schemas_flags(harness: Harness) -> None:
     assert flags == {
         c.name: (c.allow_oob, c.allow_preconfig, c.coroutine) for c in schema.commands()
     }
+
+
+# -- monitors without QEMU's syntax, HMP commands, vm_stop / vm_start ------------
+
+
+def _hmp_until(sock: Any, want: bytes) -> bytes:
+    data = b""
+    while want not in data:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    return data
+
+
+def test_monitors_by_path_and_embedder_hmp_commands(tmp_path: Path) -> None:
+    import socket
+
+    api, _ = make_codefirst()
+    qmp, pretty, hmp = tmp_path / "q.sock", tmp_path / "p.sock", tmp_path / "h.sock"
+    server = MonitorServer(api, qmp=[qmp], hmp=[str(hmp)])
+    server.add_monitor(pretty, pretty=True)
+    seen: list[dict[str, Any]] = []
+
+    @server.hmp_command("lamp", args_type="name:s", params="name", help="show a lamp")
+    def lamp(mon: Any, args: dict[str, Any]) -> None:
+        seen.append(args)
+        mon.printf(f"lamp {args['name']}\n")
+
+    server.hmp_command("lamp_off|lo", lambda mon, args: mon.printf("off\n"), help="all off")
+    with pytest.raises(ValueError, match="already an HMP command 'stop'"):
+        server.hmp_command("stop", lamp)
+    with pytest.raises(ValueError, match="already an HMP command 'lo'"):
+        server.hmp_command("x|lo", lamp)
+    with pytest.raises(ValueError, match="'pretty' is not compatible"):
+        server.add_monitor(tmp_path / "x.sock", mode="readline", pretty=True)
+    with pytest.raises(ValueError, match="mode must be"):
+        server.add_monitor(tmp_path / "x.sock", mode="qmp")
+    with pytest.raises(ValueError, match="comma"):
+        server.add_monitor(tmp_path / "a,b.sock")
+    assert [m.mode for m in server.config.monitors] == ["control", "readline", "control"]
+    assert [m.pretty for m in server.config.monitors] == [False, False, True]
+
+    async def session() -> None:
+        client = await connect(qmp)
+        try:
+            assert await client.execute("query-status") == {
+                "status": "running",
+                "singlestep": False,
+                "running": True,
+            }
+        finally:
+            await client.disconnect()
+
+    with server:
+        run(session())
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(TIMEOUT)
+            sock.connect(str(pretty))
+            assert _hmp_until(sock, b"\r\n}\r\n").startswith(b'{\r\n    "QMP": {\r\n')
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(TIMEOUT)
+            sock.connect(str(hmp))
+            _hmp_until(sock, b"(qemu) ")
+            sock.sendall(b"lamp desk\r")
+            assert b"lamp desk\r\n(qemu) " in _hmp_until(sock, b"desk\r\n(qemu) ")
+            sock.sendall(b"lo\r")
+            assert b"off\r\n(qemu) " in _hmp_until(sock, b"off\r\n(qemu) ")
+            sock.sendall(b"help\r")
+            listing = _hmp_until(sock, b"\r\n(qemu) ")
+            assert b"lamp name -- show a lamp\r\n" in listing
+            assert b"lamp_off|lo  -- all off\r\n" in listing
+            # QEMU's order: by name, byte by byte.
+            assert listing.index(b"info ") < listing.index(b"lamp ") < listing.index(b"quit|q ")
+        with pytest.raises(RuntimeError):
+            server.add_monitor(tmp_path / "late.sock")
+        with pytest.raises(RuntimeError):
+            server.hmp_command("late", lamp)
+    assert seen == [{"name": "desk"}]
+    assert not qmp.exists() and not hmp.exists()
+
+
+def test_hmp_commands_on_a_multi_client_listener(tmp_path: Path) -> None:
+    import socket
+
+    sock_path = tmp_path / "h.sock"
+    server = MonitorServer(
+        args=["-chardev", f"socket,id=h,path={sock_path},server=on,wait=off,x-qmonitor-multi=on",
+              "-mon", "chardev=h,mode=readline"]
+    )  # fmt: skip
+    server.hmp_command("hello", lambda mon, args: mon.printf("hello\n"), help="greet")
+    with server:
+        for _ in range(2):
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(TIMEOUT)
+                sock.connect(str(sock_path))
+                _hmp_until(sock, b"(qemu) ")
+                sock.sendall(b"hello\r")
+                assert b"\x1b[K\r\nhello\r\n(qemu) " in _hmp_until(sock, b"hello\r\n(qemu) ")
+
+
+def test_vm_stop_and_vm_start_from_any_thread(tmp_path: Path) -> None:
+    api, _ = make_codefirst()
+    sock = tmp_path / "q.sock"
+    server = MonitorServer(api, qmp=[sock])
+    with pytest.raises(RuntimeError):
+        server.vm_stop()
+
+    async def session() -> None:
+        client = await connect(sock)
+        try:
+            with client.listener() as listener:
+                server.vm_stop()  # from this thread: queued to the main loop
+                assert (await asyncio.wait_for(listener.get(), TIMEOUT))["event"] == "STOP"
+                assert (await client.execute("query-status"))["status"] == "paused"
+                assert not server.running
+                server.vm_start()
+                assert (await asyncio.wait_for(listener.get(), TIMEOUT))["event"] == "RESUME"
+            assert server.running
+        finally:
+            await client.disconnect()
+
+    with server:
+        run(session())

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
@@ -24,6 +23,7 @@ from qmonitor.machine.schema import machine_schema, machine_schema_info
 from qmonitor.qapi.binding import arg_type
 from qmonitor.qapi.types import ObjectType
 from qmonitor.qjson import encode
+from qmonitor_testsupport.fakes import FakeChardev
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "qapi" / "query-qmp-schema.json"
 RECORDED = json.loads(GOLDEN.read_text())

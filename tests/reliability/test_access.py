@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from pki import OPENSSL, make_pki
 
-from procs import BASE_ARGS, QEMU, qmonitor_cmd
+from qmonitor_testsupport.procs import BASE_ARGS, QEMU, qmonitor_cmd
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command")
 

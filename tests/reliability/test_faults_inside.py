@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeChardev
-from procs import QEMU, qmonitor_cmd, running
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.qapi.commands import QmpCommand
 from qmonitor.qapi.error import QapiError
 from qmonitor.util.mainloop import big_lock, new_main_loop
+from qmonitor_testsupport.fakes import FakeChardev
+from qmonitor_testsupport.procs import QEMU, qmonitor_cmd, running
 
 
 class RecordingChardev(FakeChardev):

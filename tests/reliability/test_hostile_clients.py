@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from procs import qmonitor_cmd, running
+from qmonitor_testsupport.procs import qmonitor_cmd, running
 
 
 def fd_count(pid: int) -> int:

@@ -27,8 +27,8 @@ import pytest
 from pki import OPENSSL, make_pki
 from qemu.qmp import QMPClient
 
-from procs import BASE_ARGS, qmonitor_cmd
 from qmonitor import CodeFirstSchema, MonitorServer
+from qmonitor_testsupport.procs import BASE_ARGS, qmonitor_cmd
 
 #: How long a whole run of clients may take before the test gives up.
 DEADLINE = 120.0

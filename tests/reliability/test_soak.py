@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from procs import qmonitor_cmd, running
+from qmonitor_testsupport.procs import qmonitor_cmd, running
 
 SECONDS = float(os.environ.get("QMONITOR_SOAK_SECONDS", "20"))
 #: Growth of VmRSS tolerated after the warm-up (allocator noise, caches).

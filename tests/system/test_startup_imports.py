@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-import procs
+from qmonitor_testsupport import procs
 
 #: Not imported at all on the plain path.
 NOT_LOADED = (

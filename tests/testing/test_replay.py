@@ -16,9 +16,9 @@ import pytest
 from qemu.qmp import ExecuteError, QMPClient
 from rawclient import RawClient
 
-from procs import QEMU, qmonitor_cmd, running
 from qmonitor.testing import Cassette, FakeQemu, Recorder, ReplayServer
 from qmonitor.testing.cassette import CassetteError, plan
+from qmonitor_testsupport.procs import QEMU, qmonitor_cmd, running
 
 
 async def session(path: str, stop_command: str = "stop") -> list[Any]:

@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable
 from enum import Enum
 
+from qmonitor.errors import QmonitorError
+
 #: How much a backend reads at once.  QEMU reads at most ``can_read()`` bytes,
 #: and a monitor answers 1, so QEMU reads a byte per system call; qmonitor's
 #: frontends buffer what they cannot take yet, so a backend may read more.
@@ -46,7 +48,7 @@ EventHandler = Callable[[ChrEvent], None]
 WatchCallback = Callable[[], None]
 
 
-class ChardevError(Exception):
+class ChardevError(QmonitorError):
     """A chardev could not be created or opened; the text is QEMU's."""
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import ssl
 
+from qmonitor.errors import QmonitorError
 
-class TlsError(Exception):
+
+class TlsError(QmonitorError):
     """The handshake failed or the peer broke the TLS protocol: drop the connection."""
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qapi.texts import DEVICE_NOT_FOUND, INVALID_PARAMETER_TYPE, PROPERTY_NOT_FOUND
 from qmonitor.util.cutils import c_strtoll, c_strtoull, parse_bool, parse_size
 from qmonitor.util.error import QemuOptsError
@@ -335,7 +336,7 @@ def cpu_help_text() -> str:
     return "".join(out)
 
 
-class CpuOptionError(Exception):
+class CpuOptionError(QmonitorError):
     """QEMU's text for a ``-cpu`` it refuses (printed after the program name, exit 1)."""
 
 

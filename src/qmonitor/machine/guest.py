@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qmonitor.errors import QmonitorError
+
 #: QEMU's default RAM size (hw/i386/pc.c: 128 MiB).
 DEFAULT_RAM_SIZE = 128 << 20
 #: The CPU model QEMU gives an x86_64 PC when ``-cpu`` is absent.
@@ -61,7 +63,7 @@ def smp_limits(typename: str | None) -> SmpLimits:
     return SmpLimits(name)
 
 
-class TopologyError(Exception):
+class TopologyError(QmonitorError):
     """QEMU's text for a ``-smp`` that does not add up."""
 
 

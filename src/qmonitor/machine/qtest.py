@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Protocol, TextIO
 
 from qmonitor.chardev.base import Chardev, ChrEvent
+from qmonitor.errors import QmonitorError
 
 #: What qtest takes per read (qtest_can_read).
 QTEST_CAN_READ = 1024
@@ -45,7 +46,7 @@ class VirtualTime(Protocol):
     def next_deadline_ns(self) -> int | None: ...
 
 
-class BadRequest(Exception):
+class BadRequest(QmonitorError):
     """A request QEMU would assert on."""
 
 

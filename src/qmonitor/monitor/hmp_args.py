@@ -34,6 +34,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.monitor.monitor import current_monitor, error_printf
 from qmonitor.util.cutils import U64_LIMIT, strtoull_digits
 from qmonitor.util.error import Diagnostic, QemuOptsError
@@ -168,7 +169,7 @@ def parse_words(data: bytes) -> list[bytes] | None:
         words.append(word)
 
 
-class HmpParseError(Exception):
+class HmpParseError(QmonitorError):
     """Arguments could not be parsed; the message is what the monitor prints."""
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.qmp_commands import QMP_CAPABILITY
 from qmonitor.qapi.commands import (
     QmpCommand,
@@ -60,7 +61,7 @@ _CAPS_ARGS = object_type(
 )
 
 
-class UpstreamError(Exception):
+class UpstreamError(QmonitorError):
     """The upstream broke the protocol (a bad greeting, an unknown reply)."""
 
 

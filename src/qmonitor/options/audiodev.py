@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
 from qmonitor.qjson.parser import JsonError
 from qmonitor.qjson.streamer import qobject_from_json
@@ -50,7 +51,7 @@ _PER_DIRECTION: Final = (
 )  # fmt: skip
 
 
-class AudiodevError(Exception):
+class AudiodevError(QmonitorError):
     """QEMU's text for an ``-audiodev`` it refuses (printed after the option)."""
 
 

@@ -10,12 +10,13 @@ option list (:data:`qmonitor.options.optlists.CHARDEV_OPTS`).
 
 from __future__ import annotations
 
+from qmonitor.errors import QmonitorError
 from qmonitor.options.texts import CHR_MON_NOT_SUPPORTED, CHR_NOT_VALID_DRIVER
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.qemuopts import OptsGroup, QemuOpts
 
 
-class CompatParseError(Exception):
+class CompatParseError(QmonitorError):
     """A chardev short form QEMU cannot convert; ``diagnostics`` are what it printed first."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.options.texts import (
     RTC_DATETIME,
     RTC_DATETIME_HINT,
@@ -80,7 +81,7 @@ BOOT_MEMBERS: Final = (
 _INTEGER: Final = re.compile(r"\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 
 
-class CheckError(Exception):
+class CheckError(QmonitorError):
     """QEMU's text (and hint) for an option value it rejects."""
 
     def __init__(self, message: str, hint: str = "") -> None:

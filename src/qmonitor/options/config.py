@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.guest import GuestConfig
 from qmonitor.options.optlists import CHARDEV_OPTS
 from qmonitor.util.qemuopts import TypedOptGetters
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from qmonitor.options.objects import ObjectConfig, TlsCredsX509
 
 
-class CmdlineError(Exception):
+class CmdlineError(QmonitorError):
     """parse_args() wants the program to stop: print ``message`` on ``stream``, exit ``status``.
 
     Raised for errors (status 1, stderr; ``message`` holds everything QEMU

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.guest import (
     SMP_ZERO,
     GuestDevice,
@@ -53,7 +54,7 @@ SMP_MEMBERS: Final = ("cpus", "sockets", "dies", "clusters", "cores", "threads",
 MIB: Final = 1 << 20
 
 
-class GuestOptionError(Exception):
+class GuestOptionError(QmonitorError):
     """QEMU's text for a guest option it rejects; ``located``: printed after the option."""
 
     def __init__(self, diagnostic: Diagnostic, located: bool = True) -> None:

@@ -20,6 +20,7 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.options.optlists import OBJECT_OPTS
 from qmonitor.options.texts import (
     OBJECT_NOT_A_DICT,
@@ -91,7 +92,7 @@ def tls_x509_help() -> str:
     return "tls-creds-x509 options:\n" + "".join(f"  {name}=<{kind}>\n" for name, kind in rows)
 
 
-class ObjectError(Exception):
+class ObjectError(QmonitorError):
     """QEMU's text for a bad ``-object``; ``hint`` goes on the next lines.
 
     ``where`` is the command-line location QEMU prefixes it with, if any.
@@ -106,7 +107,7 @@ class ObjectError(Exception):
         self.warnings: list[tuple[str, str]] = []
 
 
-class ObjectHelp(Exception):
+class ObjectHelp(QmonitorError):
     """``-object help``: print ``text`` on stdout and exit 0."""
 
     def __init__(self, text: str) -> None:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.persona.serve import UNKNOWN_NAME
 from qmonitor.persona.store import Persona, QomRecord, Reply, Variant
 
@@ -120,7 +121,7 @@ START_TIMEOUT = 20.0
 REPLY_TIMEOUT = 60.0
 
 
-class RecordError(Exception):
+class RecordError(QmonitorError):
     """The QEMU to record could not be started or talked to."""
 
 

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qmonitor.errors import QmonitorError
+
 FORMAT = "qmonitor-persona"
 FORMAT_VERSION = 1
 
 
-class PersonaError(Exception):
+class PersonaError(QmonitorError):
     """A persona file that cannot be used (missing, unreadable, wrong format)."""
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qapi import schema as s
 from qmonitor.qapi import types as t
 from qmonitor.qapi.commands import Handler, QmpCommand, QmpCommandList
@@ -41,7 +42,7 @@ _ALTERNATE_KEY = {
 }
 
 
-class SchemaBindingError(ValueError):
+class SchemaBindingError(ValueError, QmonitorError):
     """A handler, event or value does not fit the schema (a program error)."""
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from qmonitor.errors import QmonitorError
+
 
 class ErrorClass(Enum):
     """QEMU's QapiErrorClass (qapi/error.json); the value is the wire name."""
@@ -26,7 +28,7 @@ class ErrorClass(Enum):
     KVM_MISSING_CAP = "KVMMissingCap"
 
 
-class QapiError(Exception):
+class QapiError(QmonitorError):
     """A command failed in a way the client is told about.
 
     :param desc: QEMU's human-readable text (the ``desc`` member).

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qmonitor.errors import QmonitorError
+
 
 @dataclass
 class Pragma:
@@ -76,7 +78,7 @@ class SourceInfo:
         return self.include_path() + self.in_defn() + self.loc()
 
 
-class QapiSchemaError(Exception):
+class QapiSchemaError(QmonitorError):
     """A bad schema, reported with QEMU's text and location.
 
     :param info: where the problem is (None only for internal definitions).

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qjson.lexer import Tok, split_run
 from qmonitor.qjson.unicode import is_valid_codepoint, mod_utf8_codepoint
 
@@ -49,7 +50,7 @@ INVALID_UTF8: Final = "invalid UTF-8 sequence in string"
 Token = tuple[Tok, bytes]
 
 
-class JsonError(Exception):
+class JsonError(QmonitorError):
     """A value that QEMU rejects; ``message`` is QEMU's whole error text."""
 
     def __init__(self, message: str) -> None:
@@ -284,7 +285,7 @@ def parse_exact(tokens: list[Token]) -> JsonValue:
 # -- the C decoder, where it agrees -------------------------------------------
 
 
-class _Reject(Exception):
+class _Reject(QmonitorError):
     """The C decoder's reading would differ from QEMU's."""
 
 

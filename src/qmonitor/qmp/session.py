@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qjson import JsonStreamer, encode
 from qmonitor.qmp.texts import (
@@ -97,7 +98,7 @@ class Road(Enum):
     MAIN = "main"
 
 
-class SessionError(Exception):
+class SessionError(QmonitorError):
     """The session was used wrongly (a trigger its state has no row for)."""
 
 

@@ -16,6 +16,8 @@ import contextlib
 import fcntl
 import os
 
+from qmonitor.errors import QmonitorError
+
 #: The texts of qemu_write_pidfile() (util/oslib-posix.c) and qemu_maybe_daemonize().
 PIDFILE_PREFIX = "cannot create PID file: "
 COULD_NOT_CREATE = "Could not create '{}'"
@@ -23,7 +25,7 @@ CANNOT_LOCK = "Cannot lock pid file"
 CANNOT_STAT = "Cannot stat file"
 
 
-class PidfileError(Exception):
+class PidfileError(QmonitorError):
     """The pidfile could not be written; the message is QEMU's."""
 
 

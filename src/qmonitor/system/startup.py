@@ -23,6 +23,7 @@ from qmonitor.chardev.base import Chardev, ChardevError, NullChardev
 from qmonitor.chardev.listener import SocketListener
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("qmonitor")
 
 
-class StartupError(Exception):
+class StartupError(QmonitorError):
     """A failure while building the machine; printed as QEMU prints it."""
 
 

@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.mux.core import NO_ID
 
 #: The format's version (the ``qmonitor-cassette`` member).
 CASSETTE_VERSION = 1
 
 
-class CassetteError(Exception):
+class CassetteError(QmonitorError):
     """A cassette file that cannot be read."""
 
 

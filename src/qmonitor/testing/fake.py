@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from qmonitor.chardev.socket import SocketChardev
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -46,7 +47,7 @@ CALL_TIMEOUT = 10.0
 _UNSET: Any = object()
 
 
-class FakeQemuError(Exception):
+class FakeQemuError(QmonitorError):
     """Misuse of the fake (not running, bad argument) or a failure to start it."""
 
 

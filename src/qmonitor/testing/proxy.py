@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from qmonitor.errors import QmonitorError
 from qmonitor.mux.address import Address, connect_retrying, start_server
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer
 from qmonitor.testing.log import RequestLog
@@ -85,7 +86,7 @@ class Tap(Protocol):
         """The connection ended."""
 
 
-class _Dropped(Exception):
+class _Dropped(QmonitorError):
     """The connection is to be cut here."""
 
 

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.mux.address import Address, parse_address, start_server
 from qmonitor.mux.core import NO_ID, replace_reply_id
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
@@ -39,7 +40,7 @@ from qmonitor.testing.proxy import Faults, Proxy
 THREAD_TIMEOUT = 10.0
 
 
-class ReplayDivergence(AssertionError):
+class ReplayDivergence(AssertionError, QmonitorError):
     """The client did not do what the cassette recorded."""
 
 

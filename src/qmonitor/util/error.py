@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qmonitor.errors import QmonitorError
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -30,7 +32,7 @@ class Diagnostic:
         return f"{prefix}{kind}{self.message}\n{self.hint}"
 
 
-class QemuOptsError(Exception):
+class QemuOptsError(QmonitorError):
     """An option argument QEMU rejects; ``message`` and ``hint`` are QEMU's text."""
 
     def __init__(self, message: str, hint: str = "") -> None:
@@ -44,7 +46,7 @@ class QemuOptsError(Exception):
         return Diagnostic(self.message, self.hint)
 
 
-class QemuOptsHelp(Exception):
+class QemuOptsHelp(QmonitorError):
     """The option asked for help: QEMU prints ``text`` on stdout and exits with ``status``."""
 
     def __init__(self, text: str, status: int) -> None:

@@ -27,18 +27,18 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from fakes import FakeChardev
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.hmp import MonitorHMP
 from qmonitor.qjson import NEED_DATA, JsonMessage, JsonParseError, JsonStreamer, encode
 from qmonitor.util.mainloop import new_main_loop
+from qmonitor_testsupport import REPO
+from qmonitor_testsupport.fakes import FakeChardev
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = REPO / "tests" / "fuzz" / "corpus"
 
 #: QEMU's lexer treats 0xFF as an error in every state: a client's way to
 #: bring the parser back to a known state (docs/interop/qmp-spec).
@@ -412,7 +412,7 @@ class HmpHarness:
 
     def _start(self) -> None:
         self.chr = LineChardev()
-        self.mon: MonitorHMP | None = None
+        self.mon: MonitorHMP[Machine] | None = None
         self._mt = _MachineThread(self._setup, MachineOptions(), self._wake)
         self.reconnect()
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from goldenlib import BASE_SOCKET, GAP, QUIET, Case, Step
+from qmonitor_testsupport.goldenlib import BASE_SOCKET, GAP, QUIET, Case, Step
 
 CASES: list[Case] = []
 

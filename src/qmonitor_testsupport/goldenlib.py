@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from qmonitor_testsupport import REPO
+
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
@@ -834,7 +836,7 @@ def timed_replay(recorded: dict[str, Any], command: Sequence[str], settle: float
 # ------------------------------------------------------------------ files
 
 
-GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "golden" / "qmp"
+GOLDEN_DIR = REPO / "tests" / "golden" / "qmp"
 
 
 Recording = tuple[dict[str, Any], dict[str, Any]]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from fuzz_harness import corpus
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from qmonitor.qjson import encode
+from qmonitor_testsupport.fuzz_harness import corpus
 
 #: Examples per target in the default suite, and in the slow run (≤ 2 min in all).
 DEFAULT_EXAMPLES = 300
