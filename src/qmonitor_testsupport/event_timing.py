@@ -11,6 +11,7 @@ scenarios against qmonitor and compares.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import json
 import os
 import queue
@@ -327,16 +328,22 @@ def play(cmd: list[str], scenario: Scenario, env: dict[str, str] | None = None) 
                 answer = reply()
                 replies.append({"qmp": arg, "reply": answer})
         end = time.monotonic() + scenario.tail
+        closed = False
         while (left := end - time.monotonic()) > 0:
             try:
                 arrived, msg = run.lines.get(timeout=left)
             except queue.Empty:
                 break
             if msg is None:
+                closed = True
                 break
             note(arrived, msg)
         time.sleep(0.05)
         status = run.proc.poll()
+        if closed and status is None:
+            # It closed its monitor: it is exiting, however slowly a busy machine lets it.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                status = run.proc.wait(TIMEOUT)
         while not run.lines.empty():
             arrived, msg = run.lines.get()
             if msg is not None:
