@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import contextlib
-import ctypes
 import datetime
 import json
 import os
 import platform
-import shutil
 import signal
 import socket
 import statistics
@@ -28,351 +25,52 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import bench_events
 import bench_hmp
-import plot
+from report import (
+    ECHO_ROWS,
+    LARGE_BYTES,
+    N_MONITORS,
+    PIPE_DEPTH,
+    table,
+    write_scaling_plot,
+)
+from targets import (
+    BENCH,
+    ECHO,
+    ECHO_SRC,
+    LOADGEN,
+    REPO,
+    BenchError,
+    Target,
+    _die_with_parent,
+    before_target,
+    build_c,
+    build_loadgen,
+    free_tcp_port,
+    loadgen,
+    log_tail,
+    make_targets,
+    qmp_unix,
+    spawn,
+    stop,
+    stop_all,
+    target_version,
+    vm_rss_kib,
+    wait_ready,
+)
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-LOADGEN_SRC = BENCH / "loadgen.c"
-LOADGEN = BENCH / "build" / "loadgen"
-ECHO_SRC = BENCH / "echo.c"
-ECHO = BENCH / "build" / "echo"
 RESULTS = BENCH / "results" / "latest.json"
-SCALING_PLOT = BENCH / "results" / "scaling.svg"
 
 BASE_ARGS = ["-M", "none", "-display", "none", "-nodefaults"]
-N_MONITORS = 100
-PIPE_DEPTH = 64
-LARGE_BYTES = 1 << 20
-
-
-class BenchError(Exception):
-    """A target or a workload failed; the row gets n/a."""
-
-
-# ---- processes ---------------------------------------------------------
-
-_live: set[subprocess.Popen[bytes]] = set()
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: never outlive run.py
-    except Exception:  # best effort: not every libc has prctl
-        pass
-
-
-def spawn(
-    argv: Sequence[str], log: Path, env: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            env=env,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-    _live.add(proc)
-    return proc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(3)
-    _live.discard(proc)
-
-
-def stop_all() -> None:
-    for proc in list(_live):
-        with contextlib.suppress(Exception):  # keep killing the others
-            stop(proc)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
-
-
-def log_tail(log: Path, n: int = 5) -> str:
-    try:
-        lines = log.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return " | ".join(lines[-n:])
-
-
-# ---- targets -------------------------------------------------------------
-
-
-@dataclass
-class Target:
-    name: str
-    cmd: list[str]
-    env: dict[str, str] | None = None
-    #: What is measured: "qemu", "qmonitor" or "echo" (a qmonitor built from
-    #: another revision is a second target of kind "qmonitor").
-    kind: str = ""
-    version: str = "unknown"
-    status: str = "ok"
-    results: dict[str, Any] = field(default_factory=dict)
-
-
-def _qmonitor_env(src: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(src) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    # Measure qmonitor as installed (pip compiles its modules to bytecode), not
-    # compiling every module from source at each start.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
-
-
-def make_targets() -> dict[str, Target]:
-    qemu = (
-        os.environ.get("QEMU")
-        or shutil.which("qemu-system-x86_64")
-        or "/usr/bin/qemu-system-x86_64"
-    )
-    return {
-        "qemu": Target("qemu", [qemu], kind="qemu"),
-        "qmonitor": Target(
-            "qmonitor", [sys.executable, "-m", "qmonitor"], _qmonitor_env(REPO / "src"), "qmonitor"
-        ),
-        "echo": Target("echo", [str(ECHO)], kind="echo"),
-    }
-
-
-def before_target(rev: str, into: Path) -> Target:
-    """qmonitor as it was at git revision ``rev``, extracted into ``into``: the "before" column."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", rev, "src"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    compileall.compile_dir(into / "src" / "qmonitor", quiet=1)
-    env = _qmonitor_env(into / "src")
-    return Target("before", [sys.executable, "-m", "qmonitor"], env, "qmonitor")
-
-
-#: The rows the C echo server is measured for: the QMP socket rows.  It
-#: answers every line at once, so busy-main-loop, HMP, mux and event rows
-#: mean nothing for it, and it does not echo ids (the large row).
-ECHO_ROWS = frozenset(
-    {"seq_unix", "seq_tcp", "seq_unix_p50", "seq_unix_p99", "pipe_unix", "pipe_tcp"}
-    | {"pipe_unix_oob", "clients", "startup", "rss_idle", "rss_per_monitor"}
-)
-
-
-def target_version(t: Target) -> str:
-    flag = "--version" if t.kind == "qemu" else "-version"
-    try:
-        out = subprocess.run(
-            [*t.cmd, flag], env=t.env, capture_output=True, text=True, timeout=20, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"unknown ({e})"
-    first = (out.stdout or out.stderr).strip().splitlines()
-    if out.returncode != 0 or not first:
-        return f"unknown (exit {out.returncode})"
-    return first[0]
-
-
-def qmp_unix(path: Path) -> str:
-    return f"unix:{path},server=on,wait=off"
-
-
-def free_tcp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def read_greeting(family: int, addr: object, deadline: float) -> None:
-    """Connect once, read the whole greeting line, disconnect."""
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.settimeout(max(0.1, deadline - time.monotonic()))
-        s.connect(addr)  # type: ignore[arg-type]
-        data = b""
-        while b"\n" not in data and len(data) < 65536:
-            chunk = s.recv(4096)
-            if not chunk:
-                raise BenchError(f"{addr}: closed before sending a greeting")
-            data += chunk
-        if not data.startswith(b'{"QMP"'):
-            raise BenchError(f"{addr}: not a QMP greeting: {data[:100]!r}")
-
-
-def wait_ready(
-    proc: subprocess.Popen[bytes],
-    log: Path,
-    unix: Sequence[Path] = (),
-    tcp_port: int | None = None,
-    timeout: float = 30.0,
-) -> None:
-    """Wait until every unix socket exists and the first one (and TCP) greets."""
-    deadline = time.monotonic() + timeout
-    pending = list(unix)
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"exited with status {proc.returncode}: {log_tail(log)}")
-        pending = [p for p in pending if not p.exists()]
-        if not pending:
-            break
-        time.sleep(0.005)
-    else:
-        raise BenchError(f"sockets did not appear within {timeout:.0f} s: {log_tail(log)}")
-    probes: list[tuple[int, object]] = []
-    if unix:
-        probes.append((socket.AF_UNIX, str(unix[0])))
-    if tcp_port is not None:
-        probes.append((socket.AF_INET, ("127.0.0.1", tcp_port)))
-    for family, addr in probes:
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"exited with status {proc.returncode}: {log_tail(log)}")
-            try:
-                read_greeting(family, addr, deadline)
-                break
-            except (ConnectionRefusedError, FileNotFoundError):
-                if time.monotonic() > deadline:
-                    raise BenchError(f"{addr}: no greeting within {timeout:.0f} s") from None
-                time.sleep(0.005)
-            except OSError as e:
-                raise BenchError(f"{addr}: {e}") from e
-
-
-def vm_rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise BenchError("no VmRSS in /proc/PID/status")
-
-
-# ---- loadgen ---------------------------------------------------------------
-
-
-def build_c(src: Path, out: Path) -> None:
-    """Compile one of the bench's C programs."""
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if not cc:
-        sys.exit(f"run.py: no C compiler (cc) found to build {src.relative_to(REPO)}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [cc, "-O2", "-Wall", "-Wextra", "-o", str(out), str(src)]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    if res.returncode != 0:
-        sys.exit(f"run.py: building {out.name} failed:\n{res.stderr}")
-
-
-def build_loadgen() -> None:
-    build_c(LOADGEN_SRC, LOADGEN)
-
-
-def loadgen(args: Sequence[str], limit: float) -> dict[str, Any]:
-    argv = [str(LOADGEN), "-t", f"{limit:g}", *args]
-    try:
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=limit + 15, check=False)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"loadgen did not finish within {limit + 15:.0f} s") from None
-    if res.returncode != 0:
-        raise BenchError(
-            f"loadgen exit {res.returncode}: {res.stderr.strip() or res.stdout.strip()}"
-        )
-    try:
-        out: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise BenchError(f"loadgen printed no result: {res.stdout!r} {res.stderr!r}") from None
-    if out.get("ops", 0) <= 0:
-        raise BenchError("no replies measured")
-    return out
-
-
-# ---- rows -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    key: str
-    label: str
-    unit: str
-    better: str  # "higher" or "lower"
-    digits: int
-
-
-ROWS = [
-    Row("seq_unix", "query-status round trips, sequential, unix", "ops/s", "higher", 0),
-    Row("seq_tcp", "query-status round trips, sequential, TCP", "ops/s", "higher", 0),
-    Row("seq_unix_p50", "sequential round-trip latency p50, unix", "µs", "lower", 0),
-    Row("seq_unix_p99", "sequential round-trip latency p99, unix", "µs", "lower", 0),
-    Row("pipe_unix", f"pipelined, {PIPE_DEPTH} in flight, unix", "ops/s", "higher", 0),
-    Row("pipe_tcp", f"pipelined, {PIPE_DEPTH} in flight, TCP", "ops/s", "higher", 0),
-    Row(
-        "pipe_unix_oob",
-        f"pipelined, {PIPE_DEPTH} in flight, unix, oob enabled",
-        "ops/s",
-        "higher",
-        0,
-    ),
-    Row(
-        "clients",
-        f"{N_MONITORS} clients on {N_MONITORS} monitors, sequential each, aggregate",
-        "ops/s",
-        "higher",
-        0,
-    ),
-    Row(
-        "oob_busy",
-        "exec-oob query-yank round trips while another monitor keeps the main loop busy",
-        "ops/s",
-        "higher",
-        0,
-    ),
-    Row("mux_seq", "through `qmonitor mux`: sequential round trips, unix", "ops/s", "higher", 0),
-    Row("mux_clients", "through `qmonitor mux`: 10 sequential clients", "ops/s", "higher", 0),
-    Row("large", "1 MiB request id echoed back, in+out, unix", "MB/s", "higher", 2),
-    Row(
-        "hmp_lines",
-        f"HMP: {bench_hmp.LINES:,} `info status` lines piped into -monitor stdio",
-        "lines/s",
-        "higher",
-        0,
-    ),
-    Row("startup", "start to greeting (median)", "ms", "lower", 1),
-    Row("rss_idle", "resident memory, idle, 1 monitor", "MiB", "lower", 1),
-    Row(
-        "rss_per_monitor",
-        f"resident memory per idle QMP monitor ((RSS@{N_MONITORS} - RSS@1)/{N_MONITORS - 1})",
-        "KiB",
-        "lower",
-        1,
-    ),
-    # qmonitor only (bench_events.py): QEMU has no way to emit events on demand.
-    *(
-        Row(
-            f"events_{n}",
-            f"events delivered to {n} client{'s' if n > 1 else ''} on "
-            f"{n} monitor{'s' if n > 1 else ''}, total",
-            "events/s",
-            "higher",
-            0,
-        )
-        for n in bench_events.CLIENT_COUNTS
-    ),
-    Row("emit_throttled", "throttled emission (RTC_CHANGE, held), no client", "/s", "higher", 0),
-    Row("emit_unthrottled", "unthrottled emission, no client", "/s", "higher", 0),
-]
 
 
 @dataclass
@@ -682,25 +380,6 @@ def run_scaling(t: Target, s: Settings, tmp: Path) -> None:
     note(f"  {t.name} scaling: sizes {sizes}, clients {clients}")
 
 
-def write_scaling_plot(targets: dict[str, Target]) -> None:
-    def series(key: str) -> dict[str, list[tuple[float, float]]]:
-        return {
-            name: [(float(x), float(y)) for x, y in t.results.get("scaling", {}).get(key, [])]
-            for name, t in targets.items()
-            if t.results.get("scaling", {}).get(key)
-        }
-
-    panels = [
-        plot.Panel(
-            "Large requests (id echoed)", "request size (bytes)", "MB/s", series("size_mb_per_s")
-        ),
-        plot.Panel(
-            "Clients on as many monitors", "clients", "round trips/s", series("clients_ops_per_s")
-        ),
-    ]
-    SCALING_PLOT.write_text(plot.svg(panels))
-
-
 #: Clients sharing one monitor through the multiplexer.
 MUX_CLIENTS = 10
 
@@ -814,58 +493,6 @@ def run_target(t: Target, s: Settings) -> None:
             for key in ("rss_idle", "rss_per_monitor"):
                 t.results.setdefault(key, {"value": None, "error": str(e)})
             note(f"  {t.name} memory: n/a ({e})")
-
-
-# ---- report -------------------------------------------------------------------
-
-
-def fmt(v: float | None, digits: int) -> str:
-    if v is None:
-        return "n/a"
-    return f"{v:,.{digits}f}"
-
-
-def table(targets: dict[str, Target]) -> tuple[str, list[dict[str, Any]]]:
-    q, m, e = targets["qemu"], targets["qmonitor"], targets["echo"]
-    b = targets.get("before")
-    lines = [
-        "| workload | QEMU | qmonitor | ratio (qmonitor/QEMU) | C echo server (the limit) |"
-        + (" qmonitor before | change (now/before) |" if b else ""),
-        "|---|---:|---:|---:|---:|" + ("---:|---:|" if b else ""),
-    ]
-    rows = []
-    for r in ROWS:
-        qv = q.results.get(r.key, {}).get("value")
-        mv = m.results.get(r.key, {}).get("value")
-        ev = e.results.get(r.key, {}).get("value")
-        ratio = mv / qv if qv and mv is not None else None
-        label = f"{r.label} ({r.unit}, {r.better} is better)"
-        rtxt = "n/a" if ratio is None else f"{ratio:.2f}x"
-        etxt = fmt(ev, r.digits) if r.key in ECHO_ROWS else "-"
-        line = f"| {label} | {fmt(qv, r.digits)} | {fmt(mv, r.digits)} | {rtxt} | {etxt} |"
-        if b is not None:
-            bv = b.results.get(r.key, {}).get("value")
-            change = f"{mv / bv:.3f}x" if bv and mv is not None else "n/a"
-            line += f" {fmt(bv, r.digits)} | {change} |"
-        lines.append(line)
-        rows.append(
-            {
-                "key": r.key,
-                "label": r.label,
-                "unit": r.unit,
-                "better": r.better,
-                "qemu": qv,
-                "qmonitor": mv,
-                "ratio": ratio,
-                "echo": ev,
-                "before": b.results.get(r.key, {}).get("value") if b else None,
-                "detail": {
-                    name: {k: v for k, v in t.results.get(r.key, {}).items() if k != "value"}
-                    for name, t in targets.items()
-                },
-            }
-        )
-    return "\n".join(lines), rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:

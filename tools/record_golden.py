@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qmonitor_testsupport import goldenlib, qmp_corpus
+from qmonitor_testsupport import golden_diff, golden_format, goldenlib, qmp_corpus
 
 
 def _greeting_version(recorded: dict[str, Any]) -> tuple[str, str] | None:
@@ -63,11 +63,11 @@ def _print_case(recorded: dict[str, Any]) -> None:
         print("--> " + " ".join(p for p in parts if p))
         if step["op"] == "send":
             for w in step.get("writes", [step]):
-                data = goldenlib._decode_bytes(w, "send")
-                print(goldenlib._indent(goldenlib.escape(data), "    > "))
+                data = golden_format._decode_bytes(w, "send")
+                print(golden_diff._indent(goldenlib.escape(data), "    > "))
         for conn, (data, eof) in sorted(goldenlib.received_from_json(step).items()):
             if data:
-                print(goldenlib._indent(goldenlib.escape(data), f"    <{conn} "))
+                print(golden_diff._indent(goldenlib.escape(data), f"    <{conn} "))
             if eof:
                 print(f"    <{conn} EOF")
 

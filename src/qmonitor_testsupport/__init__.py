@@ -7,8 +7,12 @@ the tests.
 
 * :mod:`.goldenlib` and :mod:`.qmp_corpus`: the QMP golden transcripts --
   their format, the socket driver that records and replays them, the cases.
+  :mod:`.goldenlib` gathers :mod:`.golden_format` (cases and their JSON),
+  :mod:`.golden_diff` (escaped text, differences) and :mod:`.golden_driver`
+  (process and sockets); :mod:`.qmp_corpus` is written with :mod:`.qmp_steps`.
 * :mod:`.hmp_golden`: the HMP transcripts' format, normalising and replay
-  (the cases themselves live in ``tools/record_hmp.py``).
+  (the cases themselves live in ``tools/hmp_cases.py``, recorded by
+  ``tools/record_hmp.py``).
 * :mod:`.cli_cases`: command lines recorded from QEMU and how a daemonizing
   one is run; :mod:`.event_timing`: the event-timing scenarios and player.
 * :mod:`.procs`, :mod:`.sessions`, :mod:`.fakes`: starting processes, once

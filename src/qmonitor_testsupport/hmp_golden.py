@@ -4,8 +4,9 @@ What tests/ and ``tools/record_hmp.py`` share: the :class:`Case` of one
 session, the on-disk format of tests/golden/hmp/THEME.json (read with
 :func:`load_theme`), how bytes are stored and compared, and the driver that
 runs one case against a binary (:func:`record_case`, :func:`replay_live`).
-The cases recorded from QEMU, and the script that records them, live in
-``tools/record_hmp.py``; its docstring describes the kinds of case.
+The cases recorded from QEMU live in ``tools/hmp_cases.py``, and the script
+that records them in ``tools/record_hmp.py``; its docstring describes the
+kinds of case.
 
 On disk::
 
