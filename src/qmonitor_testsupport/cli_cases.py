@@ -386,6 +386,10 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("smp_null_machine_hierarchy", ["-smp", "3,sockets=2"], {}),
     ("smp_null_machine_no_dies", ["-smp", "1,dies=2"], {}),
     ("smp_zero_then_error", ["-smp", "0,dies=2"], {}),
+    ("smp_octal", ["-smp", "010"], {}),
+    ("smp_underscore", ["-smp", "1_0"], {}),
+    ("smp_trailing_blank", ["-smp", "2 "], {}),
+    ("smp_too_large", ["-smp", "99999999999999999999"], {}),
     (
         "smp_pc_max_cpus",
         ["-display", "none", "-nodefaults", *["-M", "pc", "-smp", "2,maxcpus=300"]],
