@@ -499,6 +499,44 @@ THEMES: dict[str, list[Case]] = {
             reference_only=True,
         ),
         Case(
+            "size_values",
+            "qemu_strtosz_MiB's values (migrate_set_parameter max-bandwidth, read back):"
+            " rounding, fractions that round to 1, signs, hex, limits",
+            tuple(
+                line.encode()
+                for size in (
+                    "1.5",
+                    "1.1k",
+                    "0.7k",
+                    "0.1k",
+                    "0.9999999999999999k",
+                    "0.99999999999999999999k",
+                    "1.99999999999999999999",
+                    "8191.9999999999999999T",
+                    "+1M",
+                    " 2k",
+                    "1.",
+                    "1.k",
+                    "0x10",
+                    "0x10k",
+                    "1.5e3k",
+                    "0.5b",
+                    "1.0b",
+                    "99999999999999999999",
+                    "99999999999999999999k",
+                    "-1",
+                    "7.9999999999999999E",
+                    "8E",
+                )
+                for line in (
+                    f"migrate_set_parameter max-bandwidth {size}",
+                    "info migrate_parameters",
+                )
+            ),
+            kind="hmc",
+            reference_only=True,
+        ),
+        Case(
             "formats",
             "/ arguments (print): counts, letters, sizes, bad letters",
             tuple(

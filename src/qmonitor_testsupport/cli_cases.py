@@ -76,6 +76,13 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("chardev_size_fraction", ["-chardev", "ringbuf,id=c,size=1.5"], {}),
     ("chardev_size_too_large", ["-chardev", "ringbuf,id=c,size=16E"], {}),
     ("chardev_ringbuf_not_power_of_two", ["-chardev", "ringbuf,id=c,size=1.5M"], {}),
+    (
+        "chardev_size_overflow_then_suffix",
+        ["-chardev", "ringbuf,id=c,size=99999999999999999999k"],
+        {},
+    ),
+    ("chardev_size_negative_overflow", ["-chardev", "ringbuf,id=c,size=-99999999999999999999"], {}),
+    ("chardev_size_hex_suffix_then_junk", ["-chardev", "ringbuf,id=c,size=0x10kz"], {}),
     ("chardev_options_help", ["-chardev", "null,help"], {}),
     ("chardev_backends_help", ["-chardev", "help"], {}),
     # backend parse hooks
@@ -309,6 +316,19 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ),
     ("good_qtest", ["-qtest", "unix:{tmp}/qt,server=on,wait=off"], {"probe": True}),
     ("good_size_hex_suffix", ["-chardev", "ringbuf,id=r,size=0x10k"], {"probe": True}),
+    ("good_size_plus_sign", ["-chardev", "ringbuf,id=r,size=+1M"], {"probe": True}),
+    # 1023.99999999999989 rounds half up to 1024, a power of two.
+    (
+        "good_size_fraction_rounded",
+        ["-chardev", "ringbuf,id=r,size=0.9999999999999999k"],
+        {"probe": True},
+    ),
+    # The fraction reads as 1.0, whose 64-bit fixed-point conversion gives 0: 1k.
+    (
+        "good_size_fraction_of_one",
+        ["-chardev", "ringbuf,id=r,size=1.99999999999999999999k"],
+        {"probe": True},
+    ),
     ("good_double_dash", ["--S", "--name", "x", "--qmp", QMP], {}),
     (
         "good_ib700",
@@ -366,6 +386,10 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("smp_null_machine_hierarchy", ["-smp", "3,sockets=2"], {}),
     ("smp_null_machine_no_dies", ["-smp", "1,dies=2"], {}),
     ("smp_zero_then_error", ["-smp", "0,dies=2"], {}),
+    ("smp_octal", ["-smp", "010"], {}),
+    ("smp_underscore", ["-smp", "1_0"], {}),
+    ("smp_trailing_blank", ["-smp", "2 "], {}),
+    ("smp_too_large", ["-smp", "99999999999999999999"], {}),
     (
         "smp_pc_max_cpus",
         ["-display", "none", "-nodefaults", *["-M", "pc", "-smp", "2,maxcpus=300"]],

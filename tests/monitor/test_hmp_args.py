@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,8 @@ from qmonitor.monitor.hmp_args import (
     FormatDefaults,
     _parse_format,
     strtod,
-    strtosz_mib,
 )
+from qmonitor.util.cutils import SizeErrno, do_strtosz
 from qmonitor_testsupport.hmp_golden import load_theme
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "hmp" / "arguments.json"
@@ -111,6 +112,11 @@ def test_parse_errors_are_qemus(name: str, capsys: pytest.CaptureFixture[str]) -
         ("1t", 1 << 40),
         ("7E", 7 << 60),
         ("0.0b", 0),
+        ("0.7k", 717),  # rounded half up
+        ("0.9999999999999999k", 1024),
+        ("0.99999999999999999999k", 0),  # the fraction is 1.0, which x86-64 converts to 0
+        ("1.99999999999999999999", 1 << 20),
+        ("+1k", 1024),
     ],
 )
 def test_sizes(text: str, value: int, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,12 +125,37 @@ def test_sizes(text: str, value: int, capsys: pytest.CaptureFixture[str]) -> Non
     assert args == {"device": "d", "size": value}
 
 
+def _strtosz_mib(text: str) -> tuple[int, int] | None:
+    """qemu_strtosz_MiB with an end pointer: (value, end), or None when it fails."""
+    got = do_strtosz(text, default_suffix="M", whole=False)
+    return None if got.error is not None else (got.value, got.end)
+
+
 def test_size_end_is_left_to_the_caller() -> None:
-    assert strtosz_mib(b"1e3", 0) == (1 << 60, 2)  # e is the exa suffix
-    assert strtosz_mib(b"0x", 0) == (0, 1)
-    assert strtosz_mib(b"5 k", 0) == (5 << 20, 1)
-    assert strtosz_mib(b".5", 0) is None
-    assert strtosz_mib(b"18446744073709551616b", 0) is None
+    assert _strtosz_mib("1e3") == (1 << 60, 2)  # e is the exa suffix
+    assert _strtosz_mib("0x") == (0, 1)
+    assert _strtosz_mib("5 k") == (5 << 20, 1)
+    assert _strtosz_mib(".5") is None
+    assert do_strtosz("18446744073709551616b", whole=False).error is SizeErrno.RANGE
+
+
+def test_size_values_are_qemus() -> None:
+    """Every value QEMU 7.2's qemu_strtosz_MiB gave (read back as max-bandwidth).
+
+    QEMU keeps the last good value when a set fails ("Error: Invalid size"),
+    which a size qmonitor reads must then fail too (or exceed INT64_MAX).
+    """
+    steps = CASES["size_values"]["steps"]
+    for set_step, info_step in zip(steps[::2], steps[1::2], strict=True):
+        size = set_step["send"].split(" ", 2)[2]
+        shown = re.search(r"max-bandwidth: (\d+) bytes/second", info_step["recv"])
+        assert shown is not None
+        got = do_strtosz(size, default_suffix="M")
+        if set_step["recv"].startswith("Error: Invalid size"):
+            assert got.error is not None or got.value > (1 << 63) - 1, size
+        else:
+            assert (size, got.error, got.value) == (size, None, int(shown.group(1)))
+            assert got.hex_suffix == ("deprecated" in set_step["recv"])
 
 
 def test_hex_with_a_suffix_warns_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:

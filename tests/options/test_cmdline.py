@@ -340,6 +340,34 @@ EXPECTED: dict[str, dict[str, Any]] = {
             probe_chardev(0),
         ),
     },
+    "good_size_plus_sign": {
+        "chardevs": (
+            ChardevConfig("r", "ringbuf", {"size": "+1M"}, "-chardev ringbuf,id=r,size=+1M"),
+            probe_chardev(0),
+        ),
+    },
+    "good_size_fraction_rounded": {
+        "chardevs": (
+            ChardevConfig(
+                "r",
+                "ringbuf",
+                {"size": "0.9999999999999999k"},
+                "-chardev ringbuf,id=r,size=0.9999999999999999k",
+            ),
+            probe_chardev(0),
+        ),
+    },
+    "good_size_fraction_of_one": {
+        "chardevs": (
+            ChardevConfig(
+                "r",
+                "ringbuf",
+                {"size": "1.99999999999999999999k"},
+                "-chardev ringbuf,id=r,size=1.99999999999999999999k",
+            ),
+            probe_chardev(0),
+        ),
+    },
     "good_double_dash": {
         "name": "x",
         "start_paused": True,

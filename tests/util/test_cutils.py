@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from qmonitor.util.cutils import (
+    SizeErrno,
+    Strtosz,
     c_strtoll,
     c_strtoull,
+    do_strtosz,
     parse_bool,
     parse_number,
     parse_size,
@@ -104,3 +107,42 @@ def test_whole_string_strtoull_and_strtoll(
 ) -> None:
     assert c_strtoull(value) == unsigned
     assert c_strtoll(value) == signed
+
+
+@pytest.mark.parametrize(
+    ("value", "suffix", "result"),
+    [("1.5", "M", 3 << 19), ("0.7k", "B", 717), ("0.9999999999999999k", "B", 1024),
+     ("0.99999999999999999999k", "B", 0), ("+1k", "B", 1024), ("1.", "M", 1 << 20),
+     ("7.9999999999999999E", "B", (1 << 63) - 128)],
+)  # fmt: skip
+def test_do_strtosz_values(value: str, suffix: str, result: int) -> None:
+    got = do_strtosz(value, default_suffix=suffix)
+    assert (got.error, got.value) == (None, result)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "end"),
+    [("99999999999999999999", SizeErrno.RANGE, 20),
+     ("99999999999999999999k", SizeErrno.INVALID, 20),
+     ("-99999999999999999999", SizeErrno.RANGE, 21), ("-1", SizeErrno.INVALID, 0),
+     ("0x1ffffffffffffffff", SizeErrno.RANGE, 19), ("1.5e3k", SizeErrno.INVALID, 0),
+     ("0.5b", SizeErrno.INVALID, 0), ("16E", SizeErrno.RANGE, 3), ("0x", SizeErrno.INVALID, 1)],
+)  # fmt: skip
+def test_do_strtosz_errors(value: str, error: SizeErrno, end: int) -> None:
+    got = do_strtosz(value)
+    assert (got.error, got.end) == (error, end)
+
+
+def test_do_strtosz_end_and_metric() -> None:
+    assert do_strtosz("x 5k", 2, whole=False) == Strtosz(5120, 4, None)
+    assert do_strtosz("1.5G", unit=1000).value == 1_500_000_000
+    assert do_strtosz("0x10kz").hex_suffix  # the warning comes before the failure
+
+
+def test_size_plus_sign_and_range_with_suffix() -> None:
+    assert parse_size("size", "+1M") == 1 << 20
+    with pytest.raises(QemuOptsError) as info:
+        parse_size("size", "-99999999999999999999")
+    assert (
+        info.value.message == "Value '-99999999999999999999' is out of range for parameter 'size'"
+    )

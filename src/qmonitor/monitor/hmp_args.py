@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.errors import QmonitorError
 from qmonitor.monitor.monitor import current_monitor, error_printf
-from qmonitor.util.cutils import U64_LIMIT, strtoull_digits
+from qmonitor.util.cutils import U64_LIMIT, do_strtosz, strtoull_digits
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.qemuopts import OptsGroup, OptsListSpec
 from qmonitor.util.texts import SIZE_HEX_SUFFIX_DEPRECATED
@@ -397,10 +397,13 @@ def parse_arguments(data: bytes, pos: int, cmd: HMPCommand) -> dict[str, Any]:
                 tpos += 1
                 if pos >= len(data):
                     continue
-            size = strtosz_mib(data, pos)
-            if size is None or size[0] > _INT64_MAX:
+            # qemu_strtosz_MiB, which leaves what follows the size to us.
+            size = do_strtosz(data.decode("latin-1"), pos, default_suffix="M", whole=False)
+            if size.hex_suffix:
+                _warn(SIZE_HEX_SUFFIX_DEPRECATED.format(text(data[pos:])))
+            if size.error is not None or size.value > _INT64_MAX:
                 raise HmpParseError(INVALID_SIZE)
-            args[key], pos = size
+            args[key], pos = size.value, size.end
         elif c == "T":
             pos = skip_spaces(data, pos)
             if at(tpos) == "?":
@@ -482,73 +485,7 @@ def parse_arguments(data: bytes, pos: int, cmd: HMPCommand) -> dict[str, Any]:
     return args
 
 
-# -- sizes (o) ------------------------------------------------------------------
-
-#: Multipliers of size suffixes, powers of 1024 (suffix_mul in util/cutils.c).
-_SIZE_SHIFT = {ord(c): 10 * i for i, c in enumerate("bkmgtpe")}
-_DECIMAL = re.compile(rb"[ \t\n\v\f\r]*[+-]?[0-9]+")
-_HEX = re.compile(rb"[ \t\n\v\f\r]*[+-]?0[xX]([0-9a-fA-F]+)")
-#: What C's strtod takes after the integer part of a size: a fraction.
-_FRACTION = re.compile(rb"\.[0-9]+(?:[eE][+-]?[0-9]+)?")
-
-
-def _suffix_shift(data: bytes, pos: int) -> int | None:
-    if pos >= len(data):
-        return None
-    return _SIZE_SHIFT.get(data[pos] | 0x20)
-
-
-def strtosz_mib(data: bytes, pos: int) -> tuple[int, int] | None:
-    """``qemu_strtosz_MiB`` from ``pos``: (bytes, end), or None when QEMU fails.
-
-    A decimal number may have a fraction; a suffix multiplies by a power of
-    1024 and no suffix means MiB.  ``0x`` hex takes no fraction, and a
-    suffix on it draws QEMU's deprecation warning.  The end is after the
-    number and suffix: what follows is the caller's business.
-    """
-    m = _DECIMAL.match(data, pos)
-    if m is None or b"-" in m.group():
-        return None
-    value = int(m.group().lstrip(b" \t\n\v\f\r+"))
-    end = m.end()
-    fraction = 0.0
-    is_hex = False
-    if value == 0 and end < len(data) and data[end] in b"xX":
-        h = _HEX.match(data, pos)
-        if h is not None:
-            value, end = int(h.group(1), 16), h.end()
-        if end < len(data) and data[end] == 0x2E:  # '.'
-            return None
-        is_hex = True
-    elif end < len(data) and data[end] == 0x2E:
-        f = _FRACTION.match(data, end)
-        if f is None:
-            end += 1  # "1." and "1.k": no fraction digits
-        elif b"e" in f.group().lower():
-            return None
-        else:
-            fraction = float(f.group())
-            end = f.end()
-    if value >= U64_LIMIT:
-        return None
-    shift = _suffix_shift(data, end)
-    if shift is not None:
-        if is_hex:
-            _warn(SIZE_HEX_SUFFIX_DEPRECATED.format(text(data[pos:])))
-        end += 1
-    else:
-        shift = 20
-    if shift == 0:
-        if fraction:
-            return None
-        return value, end
-    # A 64.64 fixed-point product, rounded half up, as QEMU computes it.
-    fixed = int(fraction * 2.0**64)
-    product = (fixed << shift) + (1 << 63)
-    total = (value << shift) + (product >> 64)
-    if total >= U64_LIMIT:
-        return None
-    return total, end
+# -- messages outside the monitor ------------------------------------------------
 
 
 def _warn(message: str) -> None:

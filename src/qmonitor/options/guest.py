@@ -27,7 +27,7 @@ from qmonitor.machine.guest import (
 from qmonitor.qjson.parser import PREFIX as JSON_PREFIX
 from qmonitor.qjson.parser import PREMATURE_EOI, JsonError
 from qmonitor.qjson.streamer import qobject_from_json
-from qmonitor.util.cutils import parse_size
+from qmonitor.util.cutils import c_strtoll, parse_size
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType
 from qmonitor.util.texts import INVALID_PARAMETER_VALUE, MISSING_PARAMETER, UNEXPECTED_PARAMETER
@@ -93,12 +93,13 @@ def smp_config(
     for name in SMP_MEMBERS:
         if name not in values:
             continue
-        try:
-            numbers[name] = int(values[name], 0)
-        except ValueError:
+        # An int member of SMPConfiguration, read as qemu_strtoi64 in base 0.
+        number = c_strtoll(values[name])
+        if number is None:
             raise GuestOptionError(
                 Diagnostic(INVALID_PARAMETER_VALUE.format(f"smp.{name}", "integer")), False
-            ) from None
+            )
+        numbers[name] = number
     for name in values:
         if name not in SMP_MEMBERS:
             raise GuestOptionError(Diagnostic(UNEXPECTED_PARAMETER.format(f"smp.{name}")), False)
