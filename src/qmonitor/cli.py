@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from qmonitor.options.cmdline import CmdlineError, parse_args
+from qmonitor.options.config import print_warnings
 
 
 def _prog(argv0: str) -> str:
@@ -37,13 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = parse_args(args[1:], prog)
     except CmdlineError as exc:
-        stream = sys.stdout if exc.stream == "stdout" else sys.stderr
-        if exc.message:
-            stream.write(exc.message if exc.message.endswith("\n") else exc.message + "\n")
-            stream.flush()
-        return exc.status
-    for warning in config.warnings:
-        sys.stderr.write(warning if warning.endswith("\n") else warning + "\n")
+        return exc.report()
+    print_warnings(config.warnings)
     if os.environ.get("QMONITOR_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     from qmonitor.system.startup import run

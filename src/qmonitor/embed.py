@@ -59,6 +59,7 @@ from qmonitor.monitor.hmp import MonitorHMP
 from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler, extend_table
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.options.cmdline import CmdlineError, Config, parse_args
+from qmonitor.options.config import print_warnings
 from qmonitor.qapi.binding import SchemaBindingError, bind_command, check_event
 from qmonitor.qapi.codefirst import CodeFirstSchema, to_wire
 from qmonitor.qapi.commands import Handler
@@ -454,13 +455,8 @@ def main(
     try:
         server = MonitorServer(*sources, args=args[1:], prog=name)
     except CmdlineError as exc:
-        stream = sys.stdout if exc.stream == "stdout" else sys.stderr
-        if exc.message:
-            stream.write(exc.message if exc.message.endswith("\n") else exc.message + "\n")
-            stream.flush()
-        return exc.status
-    for warning in server.config.warnings:
-        sys.stderr.write(warning if warning.endswith("\n") else warning + "\n")
+        return exc.report()
+    print_warnings(server.config.warnings)
     cleanup = setup(server)
     try:
         server.run()

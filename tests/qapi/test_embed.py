@@ -560,6 +560,9 @@ def test_vm_stop_and_vm_start_from_any_thread(tmp_path: Path) -> None:
                 assert not server.running
                 server.vm_start()
                 assert (await asyncio.wait_for(listener.get(), TIMEOUT))["event"] == "RESUME"
+            # RESUME leaves before the run state changes (as QEMU's vm_start): ask
+            # the main loop, which answers once vm_start has finished.
+            assert (await client.execute("query-status"))["status"] == "running"
             assert server.running
         finally:
             await client.disconnect()

@@ -9,6 +9,8 @@ raises :class:`CmdlineError`.  These types are shared by process start-up
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -35,6 +37,20 @@ class CmdlineError(QmonitorError):
         self.message = message
         self.status = status
         self.stream: Literal["stdout", "stderr"] = stream
+
+    def report(self) -> int:
+        """Print the message where QEMU prints it; the exit status."""
+        stream = sys.stdout if self.stream == "stdout" else sys.stderr
+        if self.message:
+            stream.write(self.message if self.message.endswith("\n") else self.message + "\n")
+            stream.flush()
+        return self.status
+
+
+def print_warnings(warnings: Iterable[str]) -> None:
+    """Print the warnings parsing gathered, one line each, on stderr."""
+    for warning in warnings:
+        sys.stderr.write(warning if warning.endswith("\n") else warning + "\n")
 
 
 @dataclass(frozen=True, slots=True)
