@@ -60,6 +60,10 @@ REPLY_BACKLOG_LIMIT = 1 << 20
 PLAIN_BURST_MAX = 256
 
 _DEBUG = logging.DEBUG
+# Compared on every request: module globals, not class attribute reads
+# (an enum member read through its class is slow on Python 3.11).
+_SHORT = Road.SHORT
+_MAIN = Road.MAIN
 
 
 @dataclass(slots=True)
@@ -117,6 +121,7 @@ class MonitorQMP(Monitor):
         self.streamer = self.session.streamer
         #: ``-->`` / ``<--`` DEBUG lines for every message in and out.
         self.qmp_log = logging.getLogger(f"qmonitor.qmp.{chr.label}")
+        self._log_enabled = self.qmp_log.isEnabledFor
         #: Whether qmp_log is on, read once per chunk of input.
         self._debug = False
         self.qmp_queue_lock = threading.Lock()
@@ -207,7 +212,7 @@ class MonitorQMP(Monitor):
     def _read(self, data: bytes) -> None:
         with self._input_lock:
             # Once per chunk, not per message: the fast roads pay nothing.
-            self._debug = self.qmp_log.isEnabledFor(_DEBUG)
+            self._debug = self._log_enabled(_DEBUG)
             self.streamer.feed(data)
             self._pump()
 
@@ -294,7 +299,7 @@ class MonitorQMP(Monitor):
                     cmd = plain.get(name)
                     if cmd is None:
                         found = find(name)
-                        if found is None or session.road(found) is not Road.SHORT:
+                        if found is None or session.road(found) is not _SHORT:
                             return ev or JsonMessage(plain_request(name, id_text))
                         plain[name] = cmd = found
                     text = plain_reply_text(cmd, id_text, req_id)
@@ -412,7 +417,7 @@ class MonitorQMP(Monitor):
         A coroutine command is not answered here: its coroutine is returned
         for the dispatcher to await on the main loop.
         """
-        rsp = qmp_dispatch(self.commands, req, "oob" in self.capab, self)
+        rsp = qmp_dispatch(self.commands, req, self.session.oob, self)
         if type(rsp) is dict:
             self._respond(rsp)
         elif inspect.iscoroutine(rsp):
@@ -484,7 +489,7 @@ class QmpDispatcher:
             return False
         cmd = mon.commands.find(name)
         road = mon.session.road(cmd)
-        if road is Road.MAIN:
+        if road is _MAIN:
             return False
         if not bql.acquire(blocking=False):
             return False
@@ -494,7 +499,7 @@ class QmpDispatcher:
             if self._busy or self._shutdown or mon.qmp_requests:
                 return False
             if (
-                road is Road.SHORT
+                road is _SHORT
                 and cmd is not None
                 and (len(req) == 1 or (len(req) == 2 and "id" in req))
             ):

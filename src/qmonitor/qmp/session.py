@@ -98,6 +98,16 @@ class Road(Enum):
     MAIN = "main"
 
 
+# The members the per-request checks compare with, read as module globals:
+# on Python 3.11 reading an enum member through its class costs several
+# times a global's lookup.
+_COMMAND: Final = State.COMMAND
+_NEGOTIATING: Final = State.NEGOTIATING
+_SHORT: Final = Road.SHORT
+_HERE: Final = Road.HERE
+_MAIN: Final = Road.MAIN
+
+
 class SessionError(QmonitorError):
     """The session was used wrongly (a trigger its state has no row for)."""
 
@@ -214,7 +224,7 @@ class QmpSession:
     @property
     def negotiating(self) -> bool:
         """Not (or not yet) in command mode."""
-        return self.state is not State.COMMAND
+        return self.state is not _COMMAND
 
     # -- input -----------------------------------------------------------------
 
@@ -232,10 +242,10 @@ class QmpSession:
         The short road also needs a plain request (see :func:`plain_shape`).
         """
         if cmd is None or not cmd.any_thread or cmd.coroutine:
-            return Road.MAIN
-        if cmd.args is None and cmd.enabled and not self.pretty and self.state is State.COMMAND:
-            return Road.SHORT
-        return Road.HERE
+            return _MAIN
+        if cmd.args is None and cmd.enabled and not self.pretty and self.state is _COMMAND:
+            return _SHORT
+        return _HERE
 
     # -- output ----------------------------------------------------------------
 
@@ -251,7 +261,7 @@ class QmpSession:
         member of its QDict bucket; ``class`` and ``desc`` share no bucket,
         so the order on the wire is the same either way).
         """
-        if self.state is State.NEGOTIATING:
+        if self.state is _NEGOTIATING:
             error = rsp.get("error")
             if type(error) is dict and error.get("class") == "CommandNotFound":
                 del error["desc"]
