@@ -73,6 +73,8 @@ class QMPRequest:
     mon: MonitorQMP
     req: Any
     err: str | None
+    #: The connection that sent it (:attr:`MonitorQMP.connection` then).
+    connection: int
 
 
 class QmpCommandSets:
@@ -126,6 +128,9 @@ class MonitorQMP(Monitor):
         self._debug = False
         self.qmp_queue_lock = threading.Lock()
         self.qmp_requests: deque[QMPRequest] = deque()
+        #: Which connection the chardev has: counts opens and closes, so a
+        #: request (and its reply) can tell whether its client is still there.
+        self.connection = 0
         # Guards the streamer: input is parsed on the monitor's loop, and by
         # the dispatcher when it resumes the monitor (no thread hop then).
         self._input_lock = threading.Lock()
@@ -167,22 +172,25 @@ class MonitorQMP(Monitor):
 
     # -- output ---------------------------------------------------------
 
-    def send_response(self, rsp: dict[str, Any]) -> None:
+    def send_response(self, rsp: dict[str, Any], connection: int | None = None) -> None:
         """Write one message (qmp_send_response).
 
         While the monitor's loop works through a run of requests that came
         in together (a pipelining client), replies collect in the output
         buffer and go out in one write when the run ends, instead of one
-        write each.  The bytes on the wire are the same.
+        write each.  The bytes on the wire are the same.  A reply to a
+        request of ``connection`` is dropped if that connection is gone.
         """
-        self.send_text(self.session.text(rsp))
+        self.send_text(self.session.text(rsp), connection)
 
-    def send_text(self, text: str) -> None:
+    def send_text(self, text: str, connection: int | None = None) -> None:
         """Write an encoded message (its newlines already ``\\r\\n``; none at the end)."""
-        if self._debug:
-            self.qmp_log.debug("<-- %s", text)
         data = encode_output(text + "\r\n")
         with self.mon_lock:
+            if connection is not None and connection != self.connection:
+                return  # its client left: the next one must not read it
+            if self._debug:
+                self.qmp_log.debug("<-- %s", text)
             self.outbuf += data
             if not self._corked:
                 self._flush_locked()
@@ -199,6 +207,9 @@ class MonitorQMP(Monitor):
     # -- chardev handlers (on self.loop) --------------------------------------
 
     def _event(self, event: ChrEvent) -> None:
+        if event is ChrEvent.OPENED or event is ChrEvent.CLOSED:
+            with self.mon_lock:
+                self.connection += 1
         if event is ChrEvent.OPENED:
             self._debug = self.qmp_log.isEnabledFor(_DEBUG)
             self.commands = self.command_sets.cap_negotiation
@@ -397,7 +408,7 @@ class MonitorQMP(Monitor):
             # reading when this request fills the queue.
             if not self.oob_enabled() or len(self.qmp_requests) == QMP_REQ_QUEUE_LEN_MAX - 1:
                 self.suspend()
-            self.qmp_requests.append(QMPRequest(self, req, err))
+            self.qmp_requests.append(QMPRequest(self, req, err, self.connection))
         self.dispatcher.wake()
 
     def _cleanup_queue_and_resume(self) -> None:
@@ -411,26 +422,28 @@ class MonitorQMP(Monitor):
 
     # -- dispatch -------------------------------------------------------
 
-    def dispatch(self, req: Any) -> Coroutine[Any, Any, dict[str, Any] | None] | None:
-        """Run a request and answer it (monitor_qmp_dispatch).
+    def dispatch(
+        self, req: Any, connection: int | None = None
+    ) -> Coroutine[Any, Any, dict[str, Any] | None] | None:
+        """Run a request of ``connection`` (None: the current one) and answer it.
 
-        A coroutine command is not answered here: its coroutine is returned
-        for the dispatcher to await on the main loop.
+        monitor_qmp_dispatch.  A coroutine command is not answered here: its
+        coroutine is returned for the dispatcher to await on the main loop.
         """
         rsp = qmp_dispatch(self.commands, req, self.session.oob, self)
         if type(rsp) is dict:
-            self._respond(rsp)
+            self._respond(rsp, connection)
         elif inspect.iscoroutine(rsp):
             return rsp
         return None
 
-    def _respond(self, rsp: dict[str, Any] | None) -> None:
+    def _respond(self, rsp: dict[str, Any] | None, connection: int | None = None) -> None:
         if rsp is not None:
-            self.send_response(self.session.fix_reply(rsp))
+            self.send_response(self.session.fix_reply(rsp), connection)
 
-    def respond_error(self, message: str) -> None:
+    def respond_error(self, message: str, connection: int | None = None) -> None:
         """Answer a parse error (no id: QEMU cannot know it)."""
-        self.send_response(parse_error_reply(message))
+        self.send_response(parse_error_reply(message), connection)
 
 
 class QmpDispatcher:
@@ -566,24 +579,32 @@ class QmpDispatcher:
         oob_enabled = mon.oob_enabled()
         pending = None
         try:
-            if req.err is not None:
-                mon.respond_error(req.err)
+            if req.connection != mon.connection:
+                pass  # its client left after it was taken from the queue: not run
+            elif req.err is not None:
+                mon.respond_error(req.err, req.connection)
             else:
-                pending = mon.dispatch(req.req)
+                pending = mon.dispatch(req.req, req.connection)
         finally:
             if pending is None and not oob_enabled:
                 mon.resume(inline=True)
         if pending is not None:
             # A coroutine command: the dispatcher goes on when it is done.
-            self._running = loop.create_task(self._finish(pending, mon, oob_enabled))
+            self._running = loop.create_task(
+                self._finish(pending, mon, oob_enabled, req.connection)
+            )
             return
         loop.call_soon(self._process)
 
     async def _finish(
-        self, pending: Coroutine[Any, Any, dict[str, Any] | None], mon: MonitorQMP, oob: bool
+        self,
+        pending: Coroutine[Any, Any, dict[str, Any] | None],
+        mon: MonitorQMP,
+        oob: bool,
+        connection: int,
     ) -> None:
         try:
-            mon._respond(await pending)
+            mon._respond(await pending, connection)
         finally:
             if not oob:
                 mon.resume(inline=True)
