@@ -40,7 +40,7 @@ from qmonitor.monitor.hmp_args import (
 )
 from qmonitor.monitor.hmp_args import isspace as _isspace
 from qmonitor.monitor.hmp_args import skip_spaces as _skip_spaces
-from qmonitor.monitor.hmp_table import HMPCommand, HmpHost
+from qmonitor.monitor.hmp_table import HMPCommand, HmpHost, find_command
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
 from qmonitor.qapi.error import QapiError
@@ -67,9 +67,12 @@ BANNER = "QEMU {version} monitor - type 'help' for more information\n"
 CMDNAME_MAX = 255
 
 
+#: The log of monitors without a chardev (``human-monitor-command``), made once.
+_NO_CHR_LOG = logging.getLogger("qmonitor.hmp.(none)")
+
+
 def _find(table: tuple[HMPCommand, ...], name: bytes) -> HMPCommand | None:
-    decoded = text(name)
-    return next((cmd for cmd in table if cmd.matches(decoded)), None)
+    return find_command(table, text(name))
 
 
 #: The machine an HMP monitor serves (its handlers see it as ``mon.machine``).
@@ -110,7 +113,9 @@ class MonitorHMP(Monitor, Generic[HostT]):
         self._input_lock = threading.RLock()
         self.loop = machine.loop
         #: ``-->`` per command line run, ``<--`` per output chunk, at DEBUG.
-        self.hmp_log = logging.getLogger(f"qmonitor.hmp.{chr.label if chr else '(none)'}")
+        self.hmp_log = (
+            _NO_CHR_LOG if chr is None else logging.getLogger(f"qmonitor.hmp.{chr.label}")
+        )
         #: Whether hmp_log is on, read once per chunk of input.
         self._debug = False
         if self.use_readline:
@@ -170,7 +175,12 @@ class MonitorHMP(Monitor, Generic[HostT]):
 
     def _read(self, data: bytes) -> None:
         with self._input_lock:
-            self._debug = self.hmp_log.isEnabledFor(logging.DEBUG)
+            debug = self.hmp_log.isEnabledFor(logging.DEBUG)
+            if debug != self._debug:
+                # Output is logged through the flush hook only while on, so
+                # that the flushes of a run of input cost nothing more.
+                self._debug = debug
+                self._log_output = self._log_chunk if debug else None
             self._pending.extend(data)
             self._pump()
 
@@ -197,10 +207,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
         if self.rs is not None:
             self.rs.show_prompt()
 
-    def _flush_locked(self) -> None:
-        if self._debug and self.outbuf and not self._corked and self.chr is not None:
-            self.hmp_log.debug("<-- %s", bytes(self.outbuf).decode("utf-8", "replace"))
-        super()._flush_locked()
+    def _log_chunk(self, outbuf: bytearray) -> None:
+        self.hmp_log.debug("<-- %s", bytes(outbuf).decode("utf-8", "replace"))
 
     def _command_cb(self, line: bytes) -> None:
         if self._debug:

@@ -26,6 +26,8 @@ from qmonitor.qapi.context import CURRENT_MONITOR, current_is_qmp, set_current_m
 from qmonitor.qmp.session import encode_output as encode_output  # re-exported
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from qmonitor.monitor.events import EventState
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,9 @@ class Monitor:
     """
 
     is_qmp = False
+    #: Called with the buffer before each flush that may write it (a monitor
+    #: sets it on itself while its output is logged); None costs one check.
+    _log_output: Callable[[bytearray], None] | None = None
 
     def __init__(
         self,
@@ -208,7 +213,11 @@ class Monitor:
             self._flush_locked()
 
     def _flush_locked(self) -> None:
-        if self._corked or self.skip_flush or not self.outbuf or self.mux_out or self.chr is None:
+        if self._corked or self.skip_flush or not self.outbuf or self.chr is None:
+            return
+        if self._log_output is not None:
+            self._log_output(self.outbuf)
+        if self.mux_out:
             return
         rc = self.chr.write(bytes(self.outbuf))
         if rc < 0 or rc == len(self.outbuf):
