@@ -87,3 +87,26 @@ def test_hmp_logs_each_line_run_and_each_output_chunk(caplog: pytest.LogCaptureF
     got = [r.getMessage() for r in caplog.records if r.name == "qmonitor.hmp.hmp0"]
     assert "--> info status" in got
     assert any(line.startswith("<-- ") and "VM status: running" in line for line in got)
+
+
+def test_no_logger_is_made_until_debug_is_asked_for(caplog: pytest.LogCaptureFixture) -> None:
+    # A logging.Logger lives as long as the process: a hundred monitors, or a
+    # listener's thousands of connections, must not each leave one behind.
+    caplog.set_level(logging.INFO, logger="qmonitor")
+    loop = new_main_loop()
+    try:
+        machine = Machine(MachineOptions(use_io_thread=False), loop=loop)
+        mon = machine.add_qmp_monitor(FakeChardev("unlogged"))
+        mon.dispatcher._busy = False
+        mon._event(ChrEvent.OPENED)
+        mon._read(b'{"execute": "qmp_capabilities"}')
+        settle(mon)
+        assert "qmonitor.qmp.unlogged" not in logging.Logger.manager.loggerDict
+        caplog.set_level(logging.DEBUG, logger="qmonitor.qmp")  # the parent: every connection
+        mon._read(b'{"execute": "query-status"}')
+        settle(mon)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    got = [r.getMessage() for r in caplog.records if r.name == "qmonitor.qmp.unlogged"]
+    assert got[0] == '--> {"execute": "query-status"}'

@@ -29,6 +29,7 @@ from typing import Generic, TypeVar
 
 from qmonitor.chardev.base import Chardev, ChrEvent
 from qmonitor.chardev.mux import MuxChardev
+from qmonitor.monitor.connlog import ConnectionLog
 from qmonitor.monitor.hmp_args import (
     MAX_ARGS,
     HmpParseError,
@@ -68,7 +69,7 @@ CMDNAME_MAX = 255
 
 
 #: The log of monitors without a chardev (``human-monitor-command``), made once.
-_NO_CHR_LOG = logging.getLogger("qmonitor.hmp.(none)")
+_HMP_LOG = logging.getLogger("qmonitor.hmp")
 
 
 def _find(table: tuple[HMPCommand, ...], name: bytes) -> HMPCommand | None:
@@ -113,9 +114,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
         self._input_lock = threading.RLock()
         self.loop = machine.loop
         #: ``-->`` per command line run, ``<--`` per output chunk, at DEBUG.
-        self.hmp_log = (
-            _NO_CHR_LOG if chr is None else logging.getLogger(f"qmonitor.hmp.{chr.label}")
-        )
+        #: The connection's ``-->`` / ``<--`` lines (``qmonitor.hmp.<chardev>``).
+        self.hmp_log = ConnectionLog(_HMP_LOG, "(none)" if chr is None else chr.label)
         #: Whether hmp_log is on, read once per chunk of input.
         self._debug = False
         if self.use_readline:
@@ -175,7 +175,7 @@ class MonitorHMP(Monitor, Generic[HostT]):
 
     def _read(self, data: bytes) -> None:
         with self._input_lock:
-            debug = self.hmp_log.isEnabledFor(logging.DEBUG)
+            debug = self.hmp_log.enabled()
             if debug != self._debug:
                 # Output is logged through the flush hook only while on, so
                 # that the flushes of a run of input cost nothing more.

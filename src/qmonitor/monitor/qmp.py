@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.base import Chardev, ChrEvent
+from qmonitor.monitor.connlog import ConnectionLog
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry, encode_output
 from qmonitor.qapi.commands import (
     ID_FROM_TEXT,
@@ -59,7 +60,7 @@ REPLY_BACKLOG_LIMIT = 1 << 20
 #: waits meanwhile: a few milliseconds at most).
 PLAIN_BURST_MAX = 256
 
-_DEBUG = logging.DEBUG
+_QMP_LOG = logging.getLogger("qmonitor.qmp")
 # Compared on every request: module globals, not class attribute reads
 # (an enum member read through its class is slow on Python 3.11).
 _SHORT = Road.SHORT
@@ -122,8 +123,8 @@ class MonitorQMP(Monitor):
         self.dispatcher = dispatcher
         self.streamer = self.session.streamer
         #: ``-->`` / ``<--`` DEBUG lines for every message in and out.
-        self.qmp_log = logging.getLogger(f"qmonitor.qmp.{chr.label}")
-        self._log_enabled = self.qmp_log.isEnabledFor
+        #: The connection's ``-->`` / ``<--`` lines (``qmonitor.qmp.<chardev>``).
+        self.qmp_log = ConnectionLog(_QMP_LOG, chr.label)
         #: Whether qmp_log is on, read once per chunk of input.
         self._debug = False
         self.qmp_queue_lock = threading.Lock()
@@ -211,7 +212,7 @@ class MonitorQMP(Monitor):
             with self.mon_lock:
                 self.connection += 1
         if event is ChrEvent.OPENED:
-            self._debug = self.qmp_log.isEnabledFor(_DEBUG)
+            self._debug = self.qmp_log.enabled()
             self.commands = self.command_sets.cap_negotiation
             self.session.open(QMP_CAPABILITIES if self.use_io_thread else ())
             self.send_response(self.greeting())
@@ -223,7 +224,7 @@ class MonitorQMP(Monitor):
     def _read(self, data: bytes) -> None:
         with self._input_lock:
             # Once per chunk, not per message: the fast roads pay nothing.
-            self._debug = self._log_enabled(_DEBUG)
+            self._debug = self.qmp_log.enabled()
             self.streamer.feed(data)
             self._pump()
 
