@@ -40,6 +40,19 @@ def wait_for_unix_socket(path: Path, proc: subprocess.Popen[bytes], timeout: flo
     raise TimeoutError(f"{path} did not come up")
 
 
+def end_process(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server a test started: SIGTERM, then SIGKILL after 5 s; close its stderr pipe."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    if proc.stderr is not None:
+        proc.stderr.close()
+
+
 @contextlib.contextmanager
 def running(
     cmd: Sequence[str], extra: Sequence[str], sock: Path, *, probe: bool = False
@@ -63,15 +76,7 @@ def running(
                 time.sleep(0.01)
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        if proc.stderr is not None:
-            proc.stderr.close()
+        end_process(proc)
 
 
 def qmp_replies(

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from pki import OPENSSL, make_pki
 
-from qmonitor_testsupport.procs import BASE_ARGS, QEMU, qmonitor_cmd
+from qmonitor_testsupport.procs import BASE_ARGS, QEMU, end_process, qmonitor_cmd
 
 pytestmark = pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command")
 
@@ -53,15 +53,7 @@ def qmonitor(*args: str) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        if proc.stderr is not None:
-            proc.stderr.close()
+        end_process(proc)
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
