@@ -112,7 +112,6 @@ class MonitorQMP(Monitor):
     ) -> None:
         use_io_thread = iothread_loop is not None and chr.supports_gcontext
         super().__init__(registry, chr, use_io_thread=use_io_thread)
-        self.pretty = pretty
         #: The protocol state: negotiation, capabilities, the input parser.
         self.session = QmpSession(pretty=pretty)
         self.command_sets = commands
@@ -121,7 +120,6 @@ class MonitorQMP(Monitor):
         self.commands = commands.cap_negotiation
         self._greeting_version = greeting_version
         self.dispatcher = dispatcher
-        self.streamer = self.session.streamer
         #: ``-->`` / ``<--`` DEBUG lines for every message in and out.
         #: The connection's ``-->`` / ``<--`` lines (``qmonitor.qmp.<chardev>``).
         self.qmp_log = ConnectionLog(_QMP_LOG, chr.label)
@@ -155,6 +153,11 @@ class MonitorQMP(Monitor):
 
     def oob_enabled(self) -> bool:
         return self.session.oob
+
+    @property
+    def pretty(self) -> bool:
+        """Replies and events are pretty-printed (``-mon pretty=on``)."""
+        return self.session.pretty
 
     @property
     def capab(self) -> frozenset[str]:
@@ -225,7 +228,7 @@ class MonitorQMP(Monitor):
         with self._input_lock:
             # Once per chunk, not per message: the fast roads pay nothing.
             self._debug = self.qmp_log.enabled()
-            self.streamer.feed(data)
+            self.session.streamer.feed(data)
             self._pump()
 
     def _pump(self) -> None:
@@ -239,7 +242,7 @@ class MonitorQMP(Monitor):
 
     def _pump_run(self) -> bool:
         """One corked run of messages; True if it stopped at a backlog now gone."""
-        streamer = self.streamer
+        streamer = self.session.streamer
         self.cork()
         try:
             # Suspension stops reading further bytes; events the last byte
@@ -279,7 +282,7 @@ class MonitorQMP(Monitor):
             return first
         session = self.session
         find = self.commands.find
-        next_event = self.streamer.next_event
+        next_event = self.session.streamer.next_event
         if not bql.acquire(blocking=False):
             return first
         try:
@@ -297,7 +300,7 @@ class MonitorQMP(Monitor):
             held = len(self.outbuf)
             plain: dict[str, QmpCommand] = {}
             answered = 0
-            next_plain = self.streamer.next_plain
+            next_plain = self.session.streamer.next_plain
             ev: JsonMessage | None = first
             try:
                 # The first request came parsed; those after it are read by
