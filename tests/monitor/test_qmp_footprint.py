@@ -1,9 +1,9 @@
 """What an idle QMP monitor costs: its instance stays a key-sharing dict.
 
 CPython (3.11+) stores an instance's attributes as a compact values array
-sharing its class's keys only while the class has at most 30 attribute
-names (the 30th already misses); from there every instance gets a full dict of its own (about 0.8 KiB
-more per monitor, measured by tracemalloc with 100 monitors).  A hundred
+sharing its class's keys only while the class has fewer than 30 attribute
+names; from there every instance gets a full dict of its own (about
+0.8 KiB more per monitor, measured by tracemalloc with 100 monitors).  A hundred
 idle monitors is a use qmonitor's benchmarks count (bench/run.py).
 """
 
