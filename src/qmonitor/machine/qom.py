@@ -42,6 +42,7 @@ from qmonitor.chardev.container import listing_order
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import DEVICE_NOT_FOUND, PROPERTY_NOT_FOUND
+from qmonitor.util.cutils import c_property_integer
 
 if TYPE_CHECKING:
     from qmonitor.chardev.base import Chardev
@@ -434,10 +435,10 @@ def _vcpu_overrides(guest: GuestConfig, index: int, source: QomSource | None) ->
         if recorded is None or recorded[1] is not None:
             continue
         if isinstance(recorded[0], int):
-            try:
-                out[name] = int(value, 0)
-            except ValueError:
+            number = c_property_integer(value)
+            if number is None:
                 continue
+            out[name] = number
         elif isinstance(recorded[0], str):
             out[name] = value
     unavailable = source.values.get("unavailable-features")
