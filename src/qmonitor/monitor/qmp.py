@@ -275,7 +275,8 @@ class MonitorQMP(Monitor):
         """
         dispatcher = self.dispatcher
         bql = dispatcher.bql
-        if bql is None:
+        if bql is None or self.commands.preconfig:
+            # Before the machine is built each command is checked in full.
             return first
         session = self.session
         find = self.commands.find
@@ -496,7 +497,7 @@ class QmpDispatcher:
         thread hops.  False: queue it as usual.
         """
         bql = self.bql
-        if bql is None or self._shutdown or type(req) is not dict:
+        if bql is None or self._shutdown or type(req) is not dict or mon.commands.preconfig:
             return False
         name = req.get("execute")
         if type(name) is not str:
