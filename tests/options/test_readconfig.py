@@ -87,7 +87,7 @@ def test_sections_are_handed_on_one_by_one() -> None:
 
 
 def test_a_word_alone_is_a_key_with_an_empty_value() -> None:
-    assert _sections('[name]\nguest = x\nflag\n')[0].values == {"guest": "", "flag": ""}
+    assert _sections("[name]\nguest = x\nflag\n")[0].values == {"guest": "", "flag": ""}
 
 
 def test_a_header_with_an_id_and_scanf_limits() -> None:

@@ -28,6 +28,8 @@ from qmonitor.qapi.commands import (
     QmpCommand,
     QmpCommandList,
     current_monitor_var,
+    error_response,
+    internal_error,
     plain_reply_text,
     qmp_dispatch,
     run_plain,
@@ -440,8 +442,17 @@ class MonitorQMP(Monitor):
         return None
 
     def _respond(self, rsp: dict[str, Any] | None, connection: int | None = None) -> None:
-        if rsp is not None:
-            self.send_response(self.session.fix_reply(rsp), connection)
+        if rsp is None:
+            return
+        rsp = self.session.fix_reply(rsp)
+        try:
+            text = self.session.text(rsp)
+        except Exception as exc:  # a handler returned what QMP cannot carry
+            _QMP_LOG.exception("reply to %r cannot be encoded", rsp.get("id"))
+            text = self.session.text(
+                error_response(internal_error(exc), rsp.get("id"), "id" in rsp)
+            )
+        self.send_text(text, connection)
 
     def respond_error(self, message: str, connection: int | None = None) -> None:
         """Answer a parse error (no id: QEMU cannot know it)."""

@@ -254,13 +254,14 @@ def plain_reply_text(
             if inspect.iscoroutine(ret):
                 ret.close()
             raise TypeError(f"command {cmd.name} returned an awaitable")
+        if not cmd.success_response:
+            return None
+        # A value QMP cannot carry is the handler's bug too.
+        value = encode({} if ret is None else ret)
     except QapiError as err:
         return _plain_error(err, id_text, req_id)
     except Exception as exc:  # a handler bug must not cost the client its reply
         return _plain_error(internal_error(exc), id_text, req_id)
-    if not cmd.success_response:
-        return None
-    value = encode({} if ret is None else ret)
     if id_text is None:
         return '{"return": ' + value + "}"
     if _RETURN_FIRST:
