@@ -165,6 +165,7 @@ def probe_chardev(index: int) -> ChardevConfig:
 #: What the accepted command lines must give, besides the recorded chardevs:
 #: Config fields, and for "chardevs"/"monitors" the full tuples.
 EXPECTED: dict[str, dict[str, Any]] = {
+    "cpu_apic_id_on_null_machine": {"machine": "none", "cpu_option": "qemu64,apic-id=0"},
     "good_qmp_unix": {
         "chardevs": (
             ChardevConfig(

@@ -59,6 +59,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: softmmu/vl.c: qmp_x_exit_preconfig once the machine is built.
+EXIT_PRECONFIG_TOO_LATE = "The command is permitted only before machine initialization"
+
 #: Seconds between the end of the main loop and closing the monitors.
 CLOSE_GRACE = 0.002
 
@@ -91,6 +94,10 @@ class MachineOptions:
     #: them: given by whoever builds the machine from a command line (the
     #: machine sits below the command line and knows none of its own).
     command_line_options: tuple[OptsListSpec, ...] = ()
+    #: ``--preconfig``: wait, not built, until ``x-exit-preconfig``.
+    preconfig: bool = False
+    #: The SPICE server's options (``-spice``), None without SPICE.
+    spice: tuple[tuple[str, str], ...] | None = None
 
     @property
     def has_cpus(self) -> bool:
@@ -120,7 +127,9 @@ class Machine:
         if self.virtual_clock is not None:
             self.guest_clock: Clock = self.virtual_clock
         else:
-            self.running_clock = RunningClock(self.loop, running=not self.options.start_paused)
+            self.running_clock = RunningClock(
+                self.loop, running=not (self.options.start_paused or self.options.preconfig)
+            )
             self.guest_clock = self.running_clock
         self.watchdog_action = WatchdogAction(self.options.watchdog_action)
         self.ports = PortBus()
@@ -139,7 +148,13 @@ class Machine:
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
         #: The chardevs by id, in creation order (a mux's base before the mux).
         self.chardevs: dict[str, Chardev] = {}
-        self.runstate = RunState.PRELAUNCH if self.options.start_paused else RunState.RUNNING
+        #: Waiting in preconfig: the machine is not built (PHASE_MACHINE_READY not reached).
+        self.in_preconfig = self.options.preconfig
+        self.runstate = (
+            RunState.PRELAUNCH
+            if self.options.start_paused or self.in_preconfig
+            else RunState.RUNNING
+        )
         self.shutdown_cause: ShutdownCause | None = None
         self._vcpus: VcpuThreads | None = None
         #: Recorded vCPUs by CPU model (a persona's), for the QOM tree.
@@ -152,6 +167,7 @@ class Machine:
         from qmonitor.machine.qmp_commands import register_commands
 
         register_commands(self)
+        self.commands.full.preconfig = self.in_preconfig
 
     # -- monitors ---------------------------------------------------------
 
@@ -267,6 +283,19 @@ class Machine:
             self.virtual_clock.enabled = True
             self.loop.call_soon_threadsafe(self.virtual_clock.run_due)
 
+    def exit_preconfig(self) -> None:
+        """Build the machine and start it unless ``-S`` (qmp_x_exit_preconfig).
+
+        :raises QapiError: once the machine is built.
+        """
+        if not self.in_preconfig:
+            raise QapiError(EXIT_PRECONFIG_TOO_LATE)
+        self.in_preconfig = False
+        self.commands.full.preconfig = False
+        self.vcpu_thread_ids()  # QEMU makes its vCPU threads with the board
+        if not self.options.start_paused:
+            self.vm_start()
+
     def cont(self) -> None:
         """The ``cont`` command (qmp_cont)."""
         if self.runstate.needs_reset:
@@ -344,8 +373,10 @@ class Machine:
     async def run(self) -> ShutdownCause | None:
         """Serve until shut down, then clean up as the seed's ``monitor_cleanup``."""
         self.dispatcher.start()
-        # QEMU creates its vCPU threads with the machine, before the main loop.
-        self.vcpu_thread_ids()
+        # QEMU creates its vCPU threads with the machine, before the main loop
+        # (with --preconfig, when x-exit-preconfig builds it).
+        if not self.in_preconfig:
+            self.vcpu_thread_ids()
         try:
             await self._exit.wait()
         finally:

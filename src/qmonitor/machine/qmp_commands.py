@@ -195,6 +195,9 @@ def register_commands(machine: Machine) -> None:
     register_device_queries(machine)
     register_migration(machine)
     register_qom(machine)
+    from qmonitor.machine.qmp_ctl import register_ctl_commands
+
+    register_ctl_commands(machine)
 
 
 def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:

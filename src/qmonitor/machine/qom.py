@@ -40,8 +40,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from qmonitor.chardev.container import listing_order
 from qmonitor.chardev.socket import SocketChardev
+from qmonitor.machine.memdev import default_memdev
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import DEVICE_NOT_FOUND, PROPERTY_NOT_FOUND
+from qmonitor.util.cutils import c_property_integer
 
 if TYPE_CHECKING:
     from qmonitor.chardev.base import Chardev
@@ -279,14 +281,14 @@ class QomTree:
                 anon.add(f"device[{len(anon.children)}]", _device_object(device.driver))
         self.root.add("chardevs", QomObject("container", dynamic=self._chardevs))
         objects = [(o.qom_type, o.id) for o in guest.objects]
-        backend = dict(guest.machine_props).get("memory-backend")
-        if options.has_cpus and backend is None:
+        ram = default_memdev(options.machine_type, guest)
+        if ram is not None:
             # create_default_memdev(): the RAM backend under the machine's default id.
-            objects.append(("memory-backend-ram", DEFAULT_RAM_ID))
-        if objects:
-            root = self.objects_root()
-            for qom_type, ident in objects:
-                root.add(ident, QomObject(qom_type))
+            objects.append(("memory-backend-ram", ram))
+        # QEMU's start-up makes /objects whatever the command line has.
+        root = self.objects_root()
+        for qom_type, ident in objects:
+            root.add(ident, QomObject(qom_type))
 
     def _chardevs(self, container: QomObject) -> dict[str, QomObject]:
         out = {}
@@ -434,10 +436,10 @@ def _vcpu_overrides(guest: GuestConfig, index: int, source: QomSource | None) ->
         if recorded is None or recorded[1] is not None:
             continue
         if isinstance(recorded[0], int):
-            try:
-                out[name] = int(value, 0)
-            except ValueError:
+            number = c_property_integer(value)
+            if number is None:
                 continue
+            out[name] = number
         elif isinstance(recorded[0], str):
             out[name] = value
     unavailable = source.values.get("unavailable-features")

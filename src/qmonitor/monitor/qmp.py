@@ -28,6 +28,8 @@ from qmonitor.qapi.commands import (
     QmpCommand,
     QmpCommandList,
     current_monitor_var,
+    error_response,
+    internal_error,
     plain_reply_text,
     qmp_dispatch,
     run_plain,
@@ -278,7 +280,8 @@ class MonitorQMP(Monitor):
         """
         dispatcher = self.dispatcher
         bql = dispatcher.bql
-        if bql is None:
+        if bql is None or self.commands.preconfig:
+            # Before the machine is built each command is checked in full.
             return first
         session = self.session
         find = self.commands.find
@@ -442,8 +445,17 @@ class MonitorQMP(Monitor):
         return None
 
     def _respond(self, rsp: dict[str, Any] | None, connection: int | None = None) -> None:
-        if rsp is not None:
-            self.send_response(self.session.fix_reply(rsp), connection)
+        if rsp is None:
+            return
+        rsp = self.session.fix_reply(rsp)
+        try:
+            text = self.session.text(rsp)
+        except Exception as exc:  # a handler returned what QMP cannot carry
+            _QMP_LOG.exception("reply to %r cannot be encoded", rsp.get("id"))
+            text = self.session.text(
+                error_response(internal_error(exc), rsp.get("id"), "id" in rsp)
+            )
+        self.send_text(text, connection)
 
     def respond_error(self, message: str, connection: int | None = None) -> None:
         """Answer a parse error (no id: QEMU cannot know it)."""
@@ -499,7 +511,7 @@ class QmpDispatcher:
         thread hops.  False: queue it as usual.
         """
         bql = self.bql
-        if bql is None or self._shutdown or type(req) is not dict:
+        if bql is None or self._shutdown or type(req) is not dict or mon.commands.preconfig:
             return False
         name = req.get("execute")
         if type(name) is not str:

@@ -159,3 +159,7 @@ class Config:
     guest: GuestConfig = field(default_factory=GuestConfig)
     #: The last ``-cpu`` as given, None without one (checked by check_cpu_option).
     cpu_option: str | None = None
+    #: ``--preconfig``: the machine waits in preconfig until ``x-exit-preconfig``.
+    preconfig: bool = False
+    #: The SPICE server's options (``-spice``, ``[spice]``), None without SPICE.
+    spice: tuple[tuple[str, str], ...] | None = None

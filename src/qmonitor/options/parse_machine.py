@@ -20,6 +20,7 @@ from qmonitor.machine.guest import (
     GuestObject,
     smp_limits,
 )
+from qmonitor.machine.memdev import NO_DEFAULT_RAM
 from qmonitor.options.checks import CheckError, check_boot, check_rtc, check_sandbox
 from qmonitor.options.config import CmdlineError
 from qmonitor.options.guest import GuestOptionError, parse_cpu, ram_size, smp_config
@@ -276,7 +277,9 @@ class MachineGroup(ParserState):
         """The guest the options describe (checked as QEMU checks them when building it)."""
         memory = self.memory_group.find(None)
         try:
-            size = ram_size(memory.get("size") if memory is not None else None, DEFAULT_RAM_SIZE)
+            # The null machine has no RAM unless -m gives it some (default_ram_size 0).
+            default = 0 if machine in NO_DEFAULT_RAM else DEFAULT_RAM_SIZE
+            size = ram_size(memory.get("size") if memory is not None else None, default)
         except GuestOptionError as exc:
             raise self._fail(exc.diagnostic, memory.loc if memory is not None else "") from None
         typename = machine_typename(machine)
@@ -310,7 +313,9 @@ class MachineGroup(ParserState):
             smp=smp,
             ram_size=size,
             devices=tuple(self.guest_devices),
-            objects=tuple(GuestObject(o.qom_type, o.id) for o in self.objects),
+            objects=tuple(
+                GuestObject(o.qom_type, o.id, tuple(o.props.items())) for o in self.objects
+            ),
             debug_threads=debug_threads,
             machine_typename=machine_typename(machine),
             machine_props=props,

@@ -194,6 +194,8 @@ def machine_options(
         ib700=any(device.driver == "ib700" for device in config.devices),
         guest=config.guest,
         command_line_options=QUERYABLE_OPTION_LISTS,
+        preconfig=config.preconfig,
+        spice=config.spice,
     )
 
 

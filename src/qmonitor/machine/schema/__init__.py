@@ -21,6 +21,7 @@ from qmonitor.machine.schema import (
     misc,
     qom_machine,
     run_state,
+    ui,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ EXTENSIONS = "QMONITOR_EXTENSIONS"
 
 #: The whole schema text: its parts, in QEMU's order.
 SCHEMA = "".join(
-    part.TEXT for part in (run_state, block, char, migration, control, qom_machine, misc)
+    part.TEXT for part in (run_state, block, char, ui, migration, control, qom_machine, misc)
 )
 
 

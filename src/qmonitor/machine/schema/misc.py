@@ -101,6 +101,18 @@ TEXT = r"""##
 { 'command': 'cont' }
 
 ##
+# @x-exit-preconfig:
+#
+# Ends the preconfig state that --preconfig started: the machine is built
+# and, without -S, starts running.  Refused once the machine is built.
+#
+# Features:
+# @unstable: the command may change or go away.
+##
+{ 'command': 'x-exit-preconfig', 'allow-preconfig': true,
+  'features': [ 'unstable' ] }
+
+##
 # @human-monitor-command:
 #
 # @command-line: an HMP command

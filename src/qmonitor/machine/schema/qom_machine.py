@@ -184,6 +184,46 @@ TEXT = r"""##
 { 'command': 'query-kvm', 'returns': 'KvmInfo', 'allow-preconfig': true }
 
 ##
+# @HostMemPolicy:
+#
+# How a memory backend's pages are bound to host NUMA nodes.
+#
+# @default: the host's default policy
+# @preferred: preferably on the given nodes
+# @bind: only on the given nodes
+# @interleave: spread over the given nodes
+##
+{ 'enum': 'HostMemPolicy',
+  'data': [ 'default', 'preferred', 'bind', 'interleave' ] }
+
+##
+# @Memdev:
+#
+# One memory backend object.
+#
+# @id: its id
+# @size: its size in bytes
+# @merge: whether the host may merge identical pages
+# @dump: whether its pages go into core dumps
+# @prealloc: whether its pages were allocated at once
+# @share: whether its memory is shared with other processes
+# @reserve: whether swap space is reserved for it
+# @host-nodes: the host NUMA nodes of its policy
+# @policy: its NUMA policy
+##
+{ 'struct': 'Memdev',
+  'data': { '*id': 'str', 'size': 'size', 'merge': 'bool', 'dump': 'bool',
+            'prealloc': 'bool', 'share': 'bool', '*reserve': 'bool',
+            'host-nodes': [ 'uint16' ], 'policy': 'HostMemPolicy' } }
+
+##
+# @query-memdev:
+#
+# Returns: the memory backends, in the order of /objects
+##
+{ 'command': 'query-memdev', 'returns': [ 'Memdev' ], 'allow-preconfig': true }
+
+##
 # @HotpluggableCPU:
 #
 # A CPU slot.
