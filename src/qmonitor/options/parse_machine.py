@@ -276,7 +276,9 @@ class MachineGroup(ParserState):
         """The guest the options describe (checked as QEMU checks them when building it)."""
         memory = self.memory_group.find(None)
         try:
-            size = ram_size(memory.get("size") if memory is not None else None, DEFAULT_RAM_SIZE)
+            # The none machine's class asks for no RAM; every other one for 128 MiB.
+            default = 0 if machine == "none" else DEFAULT_RAM_SIZE
+            size = ram_size(memory.get("size") if memory is not None else None, default)
         except GuestOptionError as exc:
             raise self._fail(exc.diagnostic, memory.loc if memory is not None else "") from None
         typename = machine_typename(machine)
