@@ -119,7 +119,7 @@ def test_arguments_are_converted() -> None:
         ({"s": "x", "u16": 1 << 16}, "Parameter 'u16' expects uint16_t"),
         ({"s": "x", "u32": 1 << 32}, "Parameter 'u32' expects uint32_t"),
         # The unsigned visitors have one text for every failure (QEMU 7.2,
-        # recorded in tests/golden/qmp/queries.json: obj_add_size_types).
+        # recorded in tests/golden/qmp/queries.json: qry_obj_add_size_types).
         ({"s": "x", "u64": 1 << 64}, "Parameter 'u64' expects uint64"),
         ({"s": "x", "u64": "1"}, "Parameter 'u64' expects uint64"),
         ({"s": "x", "u64": True}, "Parameter 'u64' expects uint64"),

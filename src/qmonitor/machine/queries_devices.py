@@ -36,11 +36,15 @@ def register_device_state_queries(machine: Machine) -> None:
     full = machine.commands.full
 
     def query_pr_managers() -> list[dict[str, Any]]:
-        # Each pr-manager-helper object; none connects to a helper daemon.
+        from qmonitor.machine.qmp_commands import machine_qom
+
+        # The pr-manager-helper objects of /objects (QEMU makes the
+        # container to look); qmonitor connects none to a helper daemon.
+        objects = machine_qom(machine).objects_root().child_map()
         return [
-            {"id": o.id, "connected": False}
-            for o in machine.options.guest.objects
-            if o.qom_type == "pr-manager-helper"
+            {"id": name, "connected": False}
+            for name, obj in objects.items()
+            if obj.typename == "pr-manager-helper"
         ]
 
     def query_blockstats(query_nodes: bool | None = None) -> list[dict[str, Any]]:

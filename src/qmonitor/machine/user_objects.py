@@ -62,12 +62,15 @@ class PropSpec:
     default: Any
     #: The error text for setting it once the object exists (None: it can be set).
     fixed: str | None = None
+    #: Whether that error comes before the value is read (a bool property's
+    #: setter reads the value first).
+    fixed_first: bool = False
 
 
 #: The properties of a memory backend, in QEMU 7.2's listing order.
 _BACKEND_PROPS = (
     PropSpec("share", "bool", "bool", False, BACKEND_FIXED),
-    PropSpec("size", "int", "size", 0, BACKEND_SIZE_FIXED),
+    PropSpec("size", "int", "size", 0, BACKEND_SIZE_FIXED, fixed_first=True),
     PropSpec("dump", "bool", "bool", True),
     PropSpec("prealloc-threads", "int", "uint32", 1),
     PropSpec("x-use-canonical-path-for-ramblock-id", "bool", "bool", False),
@@ -204,10 +207,13 @@ class UserObjects:
             spec = None
         else:
             raise QapiError(NOT_WRITABLE.format(obj.typename, prop))
+        fixed = spec.fixed if spec is not None else None
+        if fixed is not None and spec is not None and spec.fixed_first:
+            raise QapiError(fixed.format(obj.typename))
         if qapi_type is not None:
             value = _qtype(qapi_type).visit(value, Path().member(prop), prop)
-        if spec is not None and spec.fixed is not None:
-            raise QapiError(spec.fixed.format(obj.typename))
+        if fixed is not None:
+            raise QapiError(fixed.format(obj.typename))
         props = list(obj.props)
         props[index] = Prop(current.name, current.type, value)
         obj.props = tuple(props)
