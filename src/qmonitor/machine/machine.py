@@ -86,6 +86,8 @@ class MachineOptions:
     use_io_thread: bool = True
     #: What an expired watchdog does (``-watchdog-action``): a WatchdogAction value.
     watchdog_action: str = "reset"
+    #: The display (``-display``; ``none`` with ``-nographic`` or none asked for).
+    display: str = "none"
     #: Plug an ib700 watchdog into the ISA bus (``-device ib700``).
     ib700: bool = False
     #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).

@@ -195,9 +195,23 @@ def register_commands(machine: Machine) -> None:
     register_device_queries(machine)
     register_migration(machine)
     register_qom(machine)
+    register_queries(machine)
     from qmonitor.machine.qmp_ctl import register_ctl_commands
 
     register_ctl_commands(machine)
+
+
+def register_queries(machine: Machine) -> None:
+    """The queries of machine state and ``object-add``/``object-del``/``qom-set``."""
+    from qmonitor.machine.queries_devices import register_device_state_queries
+    from qmonitor.machine.queries_machine import register_machine_queries
+    from qmonitor.machine.queries_ui import register_ui_queries
+    from qmonitor.machine.user_objects import register_object_commands
+
+    register_device_state_queries(machine)
+    register_ui_queries(machine)
+    register_object_commands(machine)
+    register_machine_queries(machine)
 
 
 def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:

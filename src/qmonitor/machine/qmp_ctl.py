@@ -75,8 +75,9 @@ def register_ctl_commands(machine: Machine) -> None:
 
         options = machine.options
         tree = machine_qom(machine)
-        objects = tree.root.children.get("objects")
-        order = [p["name"] for p in tree.qom_list("/objects")] if objects is not None else None
+        # query_memdev() walks object_get_objects_root(), which makes /objects.
+        tree.objects_root()
+        order = [p["name"] for p in tree.qom_list("/objects")]
         return query_memdev(options.machine_type, options.guest, order)
 
     def query_spice() -> dict[str, Any]:

@@ -285,10 +285,11 @@ class QomTree:
         if ram is not None:
             # create_default_memdev(): the RAM backend under the machine's default id.
             objects.append(("memory-backend-ram", ram))
-        # QEMU's start-up makes /objects whatever the command line has.
-        root = self.objects_root()
-        for qom_type, ident in objects:
-            root.add(ident, QomObject(qom_type))
+        # /objects is made by the first object (object_get_objects_root()).
+        if objects:
+            root = self.objects_root()
+            for qom_type, ident in objects:
+                root.add(ident, QomObject(qom_type))
 
     def _chardevs(self, container: QomObject) -> dict[str, QomObject]:
         out = {}

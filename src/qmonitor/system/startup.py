@@ -190,6 +190,7 @@ def machine_options(
         qemu_version=qemu_version,
         package=package,
         accel=config.accel,
+        display=config.display or "none",
         watchdog_action=config.watchdog_action,
         ib700=any(device.driver == "ib700" for device in config.devices),
         guest=config.guest,

@@ -14,11 +14,18 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.schema import (
+    acpi_stats,
     block,
+    block_jobs,
+    block_stats,
     char,
     control,
+    dump_net_tpm,
+    machine_info,
     migration,
+    migration_status,
     misc,
+    objects,
     qom_machine,
     run_state,
     ui,
@@ -35,7 +42,24 @@ EXTENSIONS = "QMONITOR_EXTENSIONS"
 
 #: The whole schema text: its parts, in QEMU's order.
 SCHEMA = "".join(
-    part.TEXT for part in (run_state, block, char, ui, migration, control, qom_machine, misc)
+    part.TEXT
+    for part in (
+        run_state,
+        block,
+        block_stats,
+        block_jobs,
+        char,
+        dump_net_tpm,
+        ui,
+        migration,
+        migration_status,
+        control,
+        qom_machine,
+        objects,
+        machine_info,
+        misc,
+        acpi_stats,
+    )
 )
 
 

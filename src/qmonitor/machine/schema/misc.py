@@ -129,6 +129,32 @@ TEXT = r"""##
   'features': [ 'savevm-monitor-nodes' ] }
 
 ##
+# @FdsetInfo:
+#
+# A file descriptor set.
+##
+{ 'struct': 'FdsetInfo',
+  'data': { 'fdset-id': 'int', 'fds': [ 'FdsetFdInfo' ] } }
+
+##
+# @FdsetFdInfo:
+#
+# One file descriptor of a set.
+##
+{ 'struct': 'FdsetFdInfo',
+  'data': { 'fd': 'int', '*opaque': 'str' } }
+
+##
+# @query-fdsets:
+#
+# The file descriptor sets added with add-fd.
+#
+# Returns: the sets
+##
+{ 'command': 'query-fdsets',
+  'returns': [ 'FdsetInfo' ] }
+
+##
 # @CommandLineParameterType:
 #
 # The type of a command-line option's parameter.

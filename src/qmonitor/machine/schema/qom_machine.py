@@ -38,6 +38,34 @@ TEXT = r"""##
   'allow-preconfig': true }
 
 ##
+# @qom-set:
+#
+# Sets a property of an object.
+##
+{ 'command': 'qom-set',
+  'data': { 'path': 'str', 'property': 'str', 'value': 'any' },
+  'allow-preconfig': true }
+
+##
+# @object-add:
+#
+# Creates an object.
+##
+{ 'command': 'object-add',
+  'data': 'ObjectOptions',
+  'boxed': true,
+  'allow-preconfig': true }
+
+##
+# @object-del:
+#
+# Deletes an object made with object-add.
+##
+{ 'command': 'object-del',
+  'data': { 'id': 'str' },
+  'allow-preconfig': true }
+
+##
 # @SysEmuTarget:
 #
 # The targets QEMU emulates.
@@ -127,6 +155,16 @@ TEXT = r"""##
 { 'command': 'query-machines', 'returns': [ 'MachineInfo' ] }
 
 ##
+# @query-current-machine:
+#
+# Facts about the running machine.
+#
+# Returns: whether the guest can be woken from suspend
+##
+{ 'command': 'query-current-machine',
+  'returns': 'CurrentMachineParams' }
+
+##
 # @TargetInfo:
 #
 # @arch: the target
@@ -153,6 +191,16 @@ TEXT = r"""##
 # Returns: the UUID
 ##
 { 'command': 'query-uuid', 'returns': 'UuidInfo', 'allow-preconfig': true }
+
+##
+# @query-vm-generation-id:
+#
+# The VM Generation ID device's GUID.
+#
+# Returns: the GUID (an error without the device)
+##
+{ 'command': 'query-vm-generation-id',
+  'returns': 'GuidInfo' }
 
 ##
 # @system_reset:
