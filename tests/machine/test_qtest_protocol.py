@@ -33,7 +33,7 @@ def rtc_session() -> tuple[QTestSession, MC146818, list[tuple[str, object]]]:
 
 def test_clearing_set_with_month_zero_answers_ok() -> None:
     """The request sequence that used to raise inside the handler and never got a reply."""
-    q, rtc, events = rtc_session()
+    q, _, events = rtc_session()
     script = b"outb 0x70 0xb\noutb 0x71 0x82\noutb 0x70 0x8\noutb 0x71 0x0\n"
     script += b"outb 0x70 0xb\noutb 0x71 0x2\n"
     assert q.feed(script) == b"OK\n" * 6
@@ -54,9 +54,10 @@ def test_any_exception_in_a_request_is_a_fail_reply() -> None:
 
 def test_requests_qemu_aborts_on_fail_and_serving_goes_on() -> None:
     q = QTestSession(PortBus(), VirtualClock())
-    for line in (b"\n", b"outb\n", b"inb 0x10000\n", b"outb 0x70 zz\n", b"inb -1\n",
-                 b"clock_step x\n", b"clock_set\n", b"readb 0\n", b"read 0 0\n",
-                 b"set_irq_in\n", b"irq_intercept_in\n", b"outb 0x70 0x1ffffffffffffffff\n"):  # fmt: skip
+    bad = (b"\n", b"outb\n", b"inb 0x10000\n", b"outb 0x70 zz\n", b"inb -1\n",
+           b"clock_step x\n", b"clock_set\n", b"readb 0\n", b"read 0 0\n", b"set_irq_in\n",
+           b"irq_intercept_in\n", b"outb 0x70 0x1ffffffffffffffff\n")  # fmt: skip
+    for line in bad:
         assert q.feed(line).startswith(b"FAIL "), line
     assert q.feed(b"outb 0x70 -1\nendianness\n") == b"OK\nOK little\n"
 
@@ -125,7 +126,7 @@ def test_mktimegm_and_gmtime_take_any_value() -> None:
 
 
 def test_rtc_register_fuzz_never_raises() -> None:
-    q, rtc, _ = rtc_session()
+    q, _, _ = rtc_session()
     rng = random.Random(7)
     for _ in range(3000):
         reg, val = rng.randrange(0, 0x80), rng.randrange(0, 256)

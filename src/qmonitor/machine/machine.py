@@ -149,7 +149,9 @@ class Machine:
                 ports=self.ports,
                 emit=self.emit_event,
                 ram_size=self.options.guest.ram_size,
-                rtc_settings=RtcSettings.configure(**dict(self.options.rtc)),
+                rtc_settings=RtcSettings.configure(
+                    *(dict(self.options.rtc).get(k) for k in ("base", "clock", "driftfix"))
+                ),
                 floppy=not self.options.nodefaults and "q35" not in mtype,
                 q35="q35" in mtype,
             )

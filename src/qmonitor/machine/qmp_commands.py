@@ -151,7 +151,7 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("system_reset")
     def system_reset() -> None:
-        machine.system_reset(ShutdownCause.HOST_QMP_SYSTEM_RESET)
+        machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
 
     @cmd("system_powerdown")
     def system_powerdown() -> None:
