@@ -134,3 +134,44 @@ def test_rtc_register_fuzz_never_raises() -> None:
         assert not out.count(b"FAIL"), (reg, val)
         if rng.random() < 0.05:
             assert q.feed(b"clock_step\n").startswith(b"OK ")
+
+
+def test_server_sends_every_byte_in_order_when_the_chardev_is_slow() -> None:
+    """Replies the chardev cannot take at once wait for it (qemu_chr_fe_write_all)."""
+    from qmonitor.machine.qtest import QTestServer
+    from qmonitor_testsupport.fakes import FakeChardev
+
+    chr = FakeChardev(capacity=5)
+    server = QTestServer(QTestSession(PortBus(), VirtualClock()), chr)
+    server._read(b"endianness\ninb 0x10\n")
+    assert bytes(chr.written) == b"OK li"
+    server._read(b"endianness\n")  # queued behind what waits
+    assert bytes(chr.written) == b"OK li" and len(chr.watches) == 1
+    chr.capacity = None
+    chr.fire_watches()
+    assert bytes(chr.written) == b"OK little\nOK 0x00ff\nOK little\n"
+
+
+def test_a_long_request_streams_its_irq_lines() -> None:
+    pc = PcInterrupts("/machine/i440fx/ioapic", ("/a/pic0", "/a/pic1"))
+    devices = list(pc.devices())
+    q = QTestSession(PortBus(), VirtualClock(), resolve_device=lambda p: devices[0])
+    q.feed(b"irq_intercept_in ioapic\n")
+    streamed: list[bytes] = []
+    q.on_async_output = streamed.append
+    bus = PortBus()
+
+    class Toggler:
+        def port_read(self, addr: int, size: int) -> int:
+            return 0
+
+        def port_write(self, addr: int, size: int, value: int) -> None:
+            for i in range(3000):
+                pc.isa[1].set(1 - i % 2)
+
+    bus.register(0x500, 1, Toggler())
+    q.ports = bus
+    rest = q.feed(b"outb 0x500 0\n")
+    lines = b"".join(streamed) + rest
+    assert lines.count(b"\n") == 3001 and lines.endswith(b"IRQ lower 1\nOK\n")
+    assert streamed  # some went out before the reply

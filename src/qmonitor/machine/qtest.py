@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 QTEST_CAN_READ = 1024
 #: How many IRQ numbers qtest tracks levels for (MAX_IRQ).
 MAX_IRQ = 256
+#: Lines a request sends before they go out while it still runs (qmonitor's choice).
+STREAM_LINES = 1024
 
 # Replies of softmmu/qtest.c (QEMU 7.2).
 UNKNOWN_DEVICE = "FAIL Unknown device\n"
@@ -191,10 +193,15 @@ class QTestSession:
         """qtest_send_prefix + qtest_send: log it (while open) and send it."""
         if self._opened_at is not None:
             self._log((f"[S +{self._elapsed():.6f}] " if prefix else "") + text)
-        if self._out is not None:
-            self._out.append(text)
-        elif self.on_async_output is not None:
-            self.on_async_output(text.encode("latin-1"))
+        if self._out is None:
+            if self.on_async_output is not None:
+                self.on_async_output(text.encode("latin-1"))
+            return
+        self._out.append(text)
+        if len(self._out) >= STREAM_LINES and self.on_async_output is not None:
+            # A long clock_step raises many IRQ lines: let them go while it runs.
+            self.on_async_output("".join(self._out).encode("latin-1"))
+            self._out.clear()
 
     def irq_handler(self, n: int, level: int) -> None:
         """An intercepted line changed: tell the harness (qtest_irq_handler)."""
@@ -487,6 +494,9 @@ class QTestServer:
         self.session = session
         self.chr = chr
         self._closing_log: TextIO | None = None
+        #: Bytes the chardev did not take yet, sent in order before anything else.
+        self._pending = bytearray()
+        self._watching = False
         session.on_async_output = self._write
 
     def start(self, loop: object) -> None:
@@ -497,12 +507,30 @@ class QTestServer:
         self.chr.set_handlers(lambda: QTEST_CAN_READ, self._read, self._event, loop)
 
     def _write(self, data: bytes) -> None:
-        self.chr.write(data)
+        """Send everything, in order (QEMU's qemu_chr_fe_write_all): what the
+        chardev does not take now waits for it to become writable."""
+        self._pending += data
+        if not self._watching:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._watching = False
+        while self._pending:
+            taken = self.chr.write(bytes(self._pending))
+            if taken < 0:  # the connection is gone: so is its output
+                self._pending.clear()
+                return
+            if taken == 0:
+                self._watching = self.chr.add_watch(self._flush)
+                if not self._watching:
+                    self._pending.clear()
+                return
+            del self._pending[:taken]
 
     def _read(self, data: bytes) -> None:
         reply = self.session.feed(data)
         if reply:
-            self.chr.write(reply)
+            self._write(reply)
 
     def _event(self, event: ChrEvent) -> None:
         if event is ChrEvent.OPENED:
