@@ -323,8 +323,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         ),
     },
     "good_unmodelled_options": {
-        # -m and -smp shape the guest (Config.guest); the others are only recorded.
-        "unmodelled": ("-no-shutdown", "-accel tcg,thread=single"),
+        # -m and -smp shape the guest (Config.guest); -no-shutdown is the shutdown
+        # action; the others are only recorded.
+        "unmodelled": ("-accel tcg,thread=single",),
+        "actions": (("shutdown", "pause"),),
         "accel": "tcg",
     },
     "good_qtest": {

@@ -25,9 +25,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from qmonitor.chardev.base import Chardev
 from qmonitor.machine.guest import GuestConfig
+from qmonitor.machine.irq import GpioDevice
+from qmonitor.machine.pcboard import PcBoard, board_layout, resolve_gpio_device
 from qmonitor.machine.ports import PortBus
-from qmonitor.machine.qtest import QTestServer, QTestSession
+from qmonitor.machine.qtest import BadRequest, QTestServer, QTestSession
 from qmonitor.machine.rtc import MC146818
+from qmonitor.machine.rtc_time import RtcSettings
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.machine.vclock import RunningClock
 from qmonitor.machine.vcpu import VcpuThreads
@@ -90,6 +93,12 @@ class MachineOptions:
     display: str = "none"
     #: Plug an ib700 watchdog into the ISA bus (``-device ib700``).
     ib700: bool = False
+    #: ``-action`` (with ``-no-reboot``, ``-no-shutdown``): (action, value) pairs.
+    actions: tuple[tuple[str, str], ...] = ()
+    #: ``-rtc``: (option, value) pairs (base, clock, driftfix).
+    rtc: tuple[tuple[str, str], ...] = ()
+    #: ``-nodefaults``: no default devices (moves a PC's devices in the QOM tree).
+    nodefaults: bool = False
     #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).
     guest: GuestConfig = field(default_factory=GuestConfig)
     #: The command line's option lists, as ``query-command-line-options`` shows
@@ -134,12 +143,30 @@ class Machine:
             )
             self.guest_clock = self.running_clock
         self.watchdog_action = WatchdogAction(self.options.watchdog_action)
+        actions = dict(self.options.actions)
+        #: What a guest reset does (``reboot``) and a guest shutdown (``shutdown``).
+        self.reboot_action = actions.get("reboot", "reset")
+        self.shutdown_action = actions.get("shutdown", "poweroff")
         self.ports = PortBus()
-        if self.options.machine_type.startswith("pc"):
-            self.rtc: MC146818 | None = MC146818(self.emit_event)
-            self.ports.register(0x70, 2, self.rtc)
-        else:
-            self.rtc = None
+        self.board: PcBoard | None = None
+        self.rtc: MC146818 | None = None
+        mtype = self.options.guest.machine_typename or self.options.machine_type
+        layout = board_layout(mtype, self.options.nodefaults)
+        if layout is not None:
+            self.board = PcBoard(
+                layout,
+                guest_clock=self.guest_clock,
+                loop=self.loop,
+                ports=self.ports,
+                emit=self.emit_event,
+                ram_size=self.options.guest.ram_size,
+                rtc_settings=RtcSettings.configure(
+                    *(dict(self.options.rtc).get(k) for k in ("base", "clock", "driftfix"))
+                ),
+                floppy=not self.options.nodefaults and "q35" not in mtype,
+                q35="q35" in mtype,
+            )
+            self.rtc = self.board.rtc
         self.ib700: Ib700 | None = None
         if self.options.ib700:
             self.ib700 = Ib700(self.guest_clock, self.watchdog_perform_action)
@@ -231,10 +258,40 @@ class Machine:
 
     def add_qtest(self, chr: Chardev, log: TextIO | None = None) -> QTestServer:
         """Serve the qtest protocol on ``chr`` (``-qtest``), logging to ``log``."""
-        server = QTestServer(QTestSession(self.ports, self.virtual_clock, log=log), chr)
+        session = QTestSession(
+            self.ports,
+            self.virtual_clock,
+            log=log,
+            memory=self.board.memory if self.board is not None else None,
+            resolve_device=self.resolve_gpio_device,
+            loaded_modules=frozenset({"accel-qtest-x86_64"} if self.virtual_clock else ()),
+        )
+        server = QTestServer(session, chr)
         server.start(self.loop)
         self._qtest_servers.append(server)
+        if self.board is not None:
+            self.board.start_observed()
         return server
+
+    def resolve_gpio_device(self, path: str) -> GpioDevice | None:
+        """The device at QOM ``path`` with its GPIO lines, for qtest.
+
+        Devices qmonitor wires interrupts for come first; any other device
+        of the QOM tree has no lines; an object that is not a device is an
+        error (QEMU would abort).
+        """
+        if self.board is not None:
+            dev, ambiguous = resolve_gpio_device(self.board.gpio_devices(), path)
+            if dev is not None or ambiguous:
+                return dev
+        from qmonitor.machine.qmp_commands import machine_qom
+
+        obj, _ = machine_qom(self).resolve(path)
+        if obj is None:
+            return None
+        if not any(prop.name == "realized" for prop in obj.props):
+            raise BadRequest(f"'{path}' is not a device")
+        return GpioDevice(obj.path())
 
     def emit_event(self, event: str, data: dict[str, Any] | None = None) -> None:
         """Emit a QAPI event to every negotiated QMP monitor, from any thread."""
@@ -308,10 +365,27 @@ class Machine:
             raise QapiError("Migration is not complete")
         self.vm_start()
 
+    def system_reset_request(self, cause: ShutdownCause) -> None:
+        """A reset request (qemu_system_reset_request): ``-no-reboot`` makes it a shutdown."""
+        if self.reboot_action == "shutdown" and cause is not ShutdownCause.SUBSYSTEM_RESET:
+            self.shutdown_request(cause)
+        else:
+            self.system_reset(cause)
+
+    def shutdown_request(self, cause: ShutdownCause) -> None:
+        """A shutdown request: SHUTDOWN, then exit, or stop with ``-no-shutdown``."""
+        if self.shutdown_action == "pause":
+            self.emit_event("SHUTDOWN", {"guest": cause.by_guest, "reason": cause.value})
+            self.vm_stop(RunState.SHUTDOWN)
+        else:
+            self.shutdown(cause)
+
     def system_reset(self, cause: ShutdownCause) -> None:
         """Reset the machine (qemu_system_reset and the main loop's follow-up)."""
         if self.ib700 is not None:
             self.ib700.reset()
+        if self.board is not None:
+            self.board.reset()
         self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
         if self.runstate not in (RunState.RUNNING, RunState.INMIGRATE, RunState.FINISH_MIGRATE):
             self.runstate = RunState.PRELAUNCH
@@ -335,7 +409,7 @@ class Machine:
         action = self.watchdog_action
         self.emit_event("WATCHDOG", {"action": action.value})
         if action is WatchdogAction.RESET:
-            self.system_reset(ShutdownCause.GUEST_RESET)
+            self.system_reset_request(ShutdownCause.GUEST_RESET)
         elif action is WatchdogAction.SHUTDOWN:
             self.system_powerdown()
         elif action is WatchdogAction.POWEROFF:

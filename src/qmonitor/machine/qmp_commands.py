@@ -151,7 +151,7 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("system_reset")
     def system_reset() -> None:
-        machine.system_reset(ShutdownCause.HOST_QMP_SYSTEM_RESET)
+        machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
 
     @cmd("system_powerdown")
     def system_powerdown() -> None:
@@ -172,7 +172,11 @@ def register_commands(machine: Machine) -> None:
         panic: str | None = None,
         watchdog: str | None = None,
     ) -> None:
-        # Only the watchdog action changes what the null machine does.
+        # The panic action changes nothing: the null machine's guest never panics.
+        if reboot is not None:
+            machine.reboot_action = reboot
+        if shutdown is not None:
+            machine.shutdown_action = shutdown
         if watchdog is not None:
             machine.watchdog_action = WatchdogAction(watchdog)
 

@@ -183,6 +183,20 @@ class MachineGroup(ParserState):
             opts.loc = loc
         opts.set("watchdog", arg)
 
+    def _opt_no_reboot(self, arg: str | None, loc: str) -> None:
+        """``-no-reboot``: ``-action reboot=shutdown`` (a guest reset shuts down)."""
+        self._set_action("reboot", "shutdown", loc)
+
+    def _opt_no_shutdown(self, arg: str | None, loc: str) -> None:
+        """``-no-shutdown``: ``-action shutdown=pause`` (a shutdown stops the VM)."""
+        self._set_action("shutdown", "pause", loc)
+
+    def _set_action(self, name: str, value: str, loc: str) -> None:
+        opts = self.action_group.create(None)
+        if not opts.loc:
+            opts.loc = loc
+        opts.set(name, value)
+
     def _check_early(self) -> None:
         """parse_sandbox() and configure_rtc(), right after the option loop."""
         sandbox = self.checked_groups["sandbox"].find(None)
@@ -198,19 +212,19 @@ class MachineGroup(ParserState):
         except CheckError as exc:
             raise self._fail(Diagnostic(exc.message, exc.hint), "") from None
 
-    def _process_actions(self) -> str:
-        """qemu_process_early_options(): check ``-action``; returns the watchdog action."""
+    def _process_actions(self) -> dict[str, str]:
+        """qemu_process_early_options(): check ``-action``; returns the actions given."""
         opts = self.action_group.find(None)
         if opts is None:
-            return "reset"
+            return {}
         values = opts.as_dict()
         for name, choices in RUNSTATE_ACTIONS.items():
             value = values.get(name)
             if value is not None and value not in choices:
                 raise self._fail(ENUM_VALUE.format(name, value), opts.loc)
-        if set(values) - {"watchdog"}:
+        if "panic" in values:
             self.unmodelled.append(opts.loc)
-        return values.get("watchdog", "reset")
+        return {name: values[name] for name in RUNSTATE_ACTIONS if name in values}
 
     def _cpu_help(self) -> None:
         """qemu_process_help_options(): ``-cpu help`` lists the CPU models, before -device help."""

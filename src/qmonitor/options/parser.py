@@ -56,6 +56,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             "qmonitor-version": self._opt_nothing, "qmonitor-package": self._opt_nothing,
             "qmonitor-extensions": self._opt_extensions, "device": self._opt_device,
             "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
+            "no-reboot": self._opt_no_reboot, "no-shutdown": self._opt_no_shutdown,
             "qtest-log": self._opt_qtest_log,
             "persona": self._opt_persona, "msg": self._opt_msg,
             "object": self._opt_object, "cpu": self._opt_cpu, "smp": self._opt_smp,
@@ -144,7 +145,8 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
     def _late_stages(self) -> Config:
         self._validate_options()
         self._check_early()
-        watchdog_action = self._process_actions()
+        actions = self._process_actions()
+        rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
         machine = self._select_machine()
@@ -193,7 +195,9 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             extensions=self.extensions,
             warnings=tuple(self.stderr),
             devices=devices,
-            watchdog_action=watchdog_action,
+            watchdog_action=actions.get("watchdog", "reset"),
+            actions=tuple(actions.items()),
+            rtc=tuple(rtc.as_dict().items()) if rtc is not None else (),
             qtest_log=self.qtest_log,
             persona=self.persona,
             msg_timestamp=self.msg_timestamp,
