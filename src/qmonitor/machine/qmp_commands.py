@@ -198,6 +198,9 @@ def register_commands(machine: Machine) -> None:
     register_command_line_options(machine)
     register_device_queries(machine)
     register_migration(machine)
+    from qmonitor.machine.block.commands import register_block_commands
+
+    register_block_commands(machine)
     register_qom(machine)
     register_queries(machine)
     from qmonitor.machine.qmp_ctl import register_ctl_commands
@@ -414,6 +417,7 @@ def register_migration(machine: Machine) -> None:
 
     full.register(bind_command(schema, "query-migrate", state.query, any_thread=True))
     full.register(bind_command(schema, "migrate-set-capabilities", migrate_set_capabilities))
+    full.register(bind_command(schema, "migrate-pause", state.pause, any_thread=True))
     full.register(
         bind_command(
             schema, "query-migrate-capabilities", state.query_capabilities, any_thread=True
