@@ -777,3 +777,4 @@ table("libvirt", [
 
 # The queries theme lives in its own module (this one is near its size limit).
 from qmonitor_testsupport import qmp_corpus_queries as _queries  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_block as _block  # noqa: E402, F401

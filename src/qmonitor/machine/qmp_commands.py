@@ -350,7 +350,10 @@ def register_device_queries(machine: Machine) -> None:
         return []
 
     def query_named_block_nodes(flat: bool | None = None) -> list[dict[str, Any]]:
-        return []
+        from qmonitor.machine.block.commands import graph_of
+        from qmonitor.machine.block.queries import named_nodes
+
+        return named_nodes(graph_of(machine), bool(flat))
 
     def query_iothreads() -> list[dict[str, Any]]:
         # QEMU lists the children of /objects, making the container if need be.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.block.drivers import open_node
@@ -16,6 +17,17 @@ if TYPE_CHECKING:
 ROOT_NEEDS_NAME = "'node-name' must be specified for the root node"
 
 
+_GRAPHS: weakref.WeakKeyDictionary[Machine, BlockGraph] = weakref.WeakKeyDictionary()
+
+
+def graph_of(machine: Machine) -> BlockGraph:
+    """The machine's block graph (made with its first use)."""
+    graph = _GRAPHS.get(machine)
+    if graph is None:
+        graph = _GRAPHS[machine] = BlockGraph()
+    return graph
+
+
 def blockdev_add(graph: BlockGraph, options: dict[str, Any]) -> None:
     """Open a root node: it must be named."""
     if "node-name" not in options:
@@ -28,7 +40,7 @@ def register_block_commands(machine: Machine) -> BlockGraph:
     from qmonitor.machine.schema import machine_schema
 
     schema = machine_schema()
-    graph = BlockGraph()
+    graph = graph_of(machine)
     full = machine.commands.full
 
     def add(options: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Block nodes and their names (QEMU 7.2's block.c and util/id.c)."""
+"""Block nodes and their names (QEMU 7.2's block.c, blockdev.c and util/id.c)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ INVALID_NODE_NAME = "Invalid node-name: '{}'"
 DUPLICATE_NODE_NAME = "Duplicate nodes with node-name='{}'"
 NODE_NAME_TOO_LONG = "Node name too long"
 NODE_NOT_FOUND = "Failed to find node with node-name='{}'"
-NODE_IN_USE = "Node {} is in use"
 NOT_MONITOR_OWNED = "Node {} is not owned by the monitor"
+BLOCK_DEVICE_IN_USE = "Block device {} is in use"
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 
 #: A BlockDriverState's node_name buffer holds 31 characters.
@@ -32,50 +32,62 @@ def id_wellformed(name: str) -> bool:
 
 @dataclass(eq=False)
 class BlockNode:
-    """One open block node."""
+    """One open block node (a BlockDriverState)."""
 
-    name: str
     driver: str
-    #: Its size in bytes, as the driver reports it.
+    #: When it was made, among all nodes (QEMU's all_bdrv_states order).
+    seq: int
+    name: str = ""
+    #: Its length in bytes, as the driver reports it.
     size: int = 0
     read_only: bool = False
     #: The options it was opened with (blockdev-add's arguments for it).
     options: dict[str, Any] = field(default_factory=dict)
-    #: Its children by role name ("file", "image", ...).
+    #: Its children by role ("file", "image"), in the order they were attached.
     children: dict[str, BlockNode] = field(default_factory=dict)
     #: Whether blockdev-add made it as a root (only those blockdev-del removes).
     monitor_owned: bool = False
-    #: How many parents (nodes or devices) hold it.
+    #: References held on it by parents (nodes) besides its own.
     parents: int = 0
 
 
 class BlockGraph:
-    """The named block nodes, in the order they were made (QEMU's graph_bdrv_states)."""
+    """The block nodes: named (QEMU's graph_bdrv_states) in the order they got their names."""
 
     def __init__(self, rng: random.Random | None = None) -> None:
         self.nodes: dict[str, BlockNode] = {}
+        self._seq = 0
         self._counter = 0
         self._rng = rng or random.Random()
+
+    def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
+        self._seq += 1
+        read_only = bool(options.get("read-only", False))
+        return BlockNode(
+            driver, self._seq, read_only=read_only, options=options, monitor_owned=root
+        )
+
+    def all_nodes(self) -> list[BlockNode]:
+        """Every node, in the order they were made."""
+        return sorted(self.nodes.values(), key=lambda n: n.seq)
 
     def generate_name(self) -> str:
         """util/id.c's id_generate(ID_BLOCK): '#block', a counter, two random digits."""
         self._counter += 1
         return f"#block{self._counter}{self._rng.randrange(100):02d}"
 
-    def check_name(self, name: str | None) -> str:
-        """The name a new node gets, or QEMU's error for the one asked."""
+    def assign_name(self, node: BlockNode, name: str | None) -> None:
+        """Name a node as bdrv_assign_node_name does (a generated name when none is given)."""
         if name is None:
-            return self.generate_name()
-        if not id_wellformed(name):
+            name = self.generate_name()
+        elif not id_wellformed(name):
             raise QapiError(INVALID_NODE_NAME.format(name))
         if name in self.nodes:
             raise QapiError(DUPLICATE_NODE_NAME.format(name))
         if len(name.encode()) > NODE_NAME_MAX:
             raise QapiError(NODE_NAME_TOO_LONG)
-        return name
-
-    def add(self, node: BlockNode) -> None:
-        self.nodes[node.name] = node
+        node.name = name
+        self.nodes[name] = node
 
     def lookup(self, reference: str) -> BlockNode:
         """A node named by a reference (a child given as a string)."""
@@ -89,15 +101,18 @@ class BlockGraph:
         node = self.nodes.get(name)
         if node is None:
             raise QapiError(NODE_NOT_FOUND.format(name))
-        if node.parents:
-            raise QapiError(NODE_IN_USE.format(name))
         if not node.monitor_owned:
             raise QapiError(NOT_MONITOR_OWNED.format(name))
-        self._drop(node)
+        if node.parents:
+            raise QapiError(BLOCK_DEVICE_IN_USE.format(name))
+        self.unref(node)
 
-    def _drop(self, node: BlockNode) -> None:
-        del self.nodes[node.name]
+    def unref(self, node: BlockNode) -> None:
+        """Drop a node nothing holds any more, and the children only it held."""
+        if self.nodes.get(node.name) is node:
+            del self.nodes[node.name]
         for child in node.children.values():
             child.parents -= 1
             if not child.parents and not child.monitor_owned:
-                self._drop(child)
+                self.unref(child)
+        node.children.clear()
