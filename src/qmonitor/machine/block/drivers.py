@@ -35,6 +35,11 @@ RAW_SUM = (
     " actual size of the containing file ({})"
 )
 RAW_ALIGN = "Specified size is not multiple of 512"
+# Texts of bdrv_open_common and bdrv_parse_detect_zeroes (block.c).
+FORCE_SHARE_RW = "force-share=on can only be used with read-only images"
+DETECT_ZEROES_UNMAP = (
+    "setting detect-zeroes to unmap is not allowed without setting discard operation to unmap"
+)
 
 #: block/null.c's default length: 1 GiB.
 NULL_DEFAULT_SIZE = 1 << 30
@@ -64,15 +69,24 @@ def open_node(graph: BlockGraph, options: dict[str, Any], *, root: bool) -> Bloc
     node = graph.new_node(options["driver"], options, root=root)
     try:
         if driver.protocol:
-            graph.assign_name(node, options.get("node-name"))
+            _name(graph, node, options)
             node.size = driver.opener(graph, node, options)
         else:
             node.size = driver.opener(graph, node, options)
-            graph.assign_name(node, options.get("node-name"))
+            _name(graph, node, options)
     except QapiError:
         graph.unref(node)
         raise
     return node
+
+
+def _name(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> None:
+    """bdrv_open_common's checks of the generic options, then the node's name."""
+    if options.get("force-share") and not node.read_only:
+        raise QapiError(FORCE_SHARE_RW)
+    if options.get("detect-zeroes") == "unmap" and options.get("discard") != "unmap":
+        raise QapiError(DETECT_ZEROES_UNMAP)
+    graph.assign_name(node, options.get("node-name"))
 
 
 def open_child(graph: BlockGraph, parent: BlockNode, role: str, ref: Any) -> BlockNode:
