@@ -20,6 +20,7 @@ from typing import Any
 
 from qmonitor.machine.block.blkdebug_config import parse_blkdebug_config
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
+from qmonitor.machine.block.qcow2 import HEADER_READ, MAGIC, parse_header
 from qmonitor.qapi.error import QapiError
 
 # Texts of QEMU 7.2: block.c (bdrv_find_format), block/blkdebug.c (read_config),
@@ -58,6 +59,8 @@ class Driver:
     filter: bool = False
     #: Options that make up its identity (QEMU's strong runtime options).
     strong: tuple[str, ...] = ()
+    #: What it opens once named (a qcow2 image's backing file).
+    after_name: Callable[[BlockGraph, BlockNode, dict[str, Any]], None] | None = None
 
 
 def open_node(graph: BlockGraph, options: dict[str, Any], *, root: bool) -> BlockNode:
@@ -69,11 +72,15 @@ def open_node(graph: BlockGraph, options: dict[str, Any], *, root: bool) -> Bloc
     node = graph.new_node(options["driver"], options, root=root)
     try:
         if driver.protocol:
+            graph.made(node)
             _name(graph, node, options)
             node.size = driver.opener(graph, node, options)
         else:
             node.size = driver.opener(graph, node, options)
+            graph.made(node)
             _name(graph, node, options)
+        if driver.after_name is not None:
+            driver.after_name(graph, node, options)
     except QapiError:
         graph.unref(node)
         raise
@@ -89,9 +96,33 @@ def _name(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> None:
     graph.assign_name(node, options.get("node-name"))
 
 
+#: Options an inline child takes from its parent unless it sets them (bdrv_inherited_options).
+INHERITED = ("read-only", "auto-read-only")
+INHERITED_CACHE = ("direct", "no-flush")
+
+
+def inherit(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """An inline child's options completed with what it inherits from its parent's."""
+    out = dict(child)
+    for key in INHERITED:
+        if key in parent and key not in out:
+            out[key] = parent[key]
+    cache = parent.get("cache", {})
+    if any(key in cache for key in INHERITED_CACHE):
+        mine = dict(out.get("cache", {}))
+        for key in INHERITED_CACHE:
+            if key in cache and key not in mine:
+                mine[key] = cache[key]
+        out["cache"] = mine
+    return out
+
+
 def open_child(graph: BlockGraph, parent: BlockNode, role: str, ref: Any) -> BlockNode:
     """A child given inline (options) or by reference (a node name)."""
-    child = open_node(graph, ref, root=False) if isinstance(ref, dict) else graph.lookup(ref)
+    if isinstance(ref, dict):
+        child = open_node(graph, inherit(parent.options, ref), root=False)
+    else:
+        child = graph.lookup(ref)
     child.parents += 1
     parent.children[role] = child
     return child
@@ -140,7 +171,8 @@ def _file(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise QapiError(NOT_REGULAR.format(filename))
-        return os.lseek(fd, 0, os.SEEK_END)
+        # The block layer counts whole 512-byte sectors.
+        return (os.lseek(fd, 0, os.SEEK_END) + 511) & ~511
     finally:
         os.close(fd)
 
@@ -160,6 +192,68 @@ def _raw(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
     return size
 
 
+def read_node(node: BlockNode, offset: int, length: int) -> bytes:
+    """Bytes of a node's image, as a parent reading through it gets them."""
+    if node.driver == "file":
+        fd = os.open(node.options["filename"], os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            return os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+    if node.driver == "raw":
+        start = int(node.options.get("offset", 0))
+        return read_node(node.children["file"], start + offset, min(length, node.size - offset))
+    if node.driver == "blkdebug":
+        return read_node(node.children["image"], offset, length)
+    # null-co and null-aio give zeroes (without read-zeroes, whatever the buffer held).
+    return bytes(max(0, min(length, node.size - offset)))
+
+
+def _qcow2(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
+    file = open_child(graph, node, "file", options["file"])
+    node.header = parse_header(read_node(file, 0, HEADER_READ))
+    return node.header.size
+
+
+def full_backing_filename(node: BlockNode) -> str:
+    """The image's backing file, relative to the directory of the node's file."""
+    assert node.header is not None
+    backing = node.header.backing_file
+    file = node.children["file"]
+    if backing.startswith("/") or file.driver != "file":
+        return backing
+    return os.path.join(os.path.dirname(str(file.options["filename"])), backing)
+
+
+def _qcow2_backing(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> None:
+    """The backing file: the one named in the image, another node, or none (null)."""
+    assert node.header is not None
+    named = node.header.backing_file
+    if "backing" in options:
+        ref = options["backing"]
+        if ref is None:
+            node.backing_overridden = bool(named)
+            return
+        child = open_child(graph, node, "backing", ref)
+        node.backing_overridden = not named or child.options.get("filename") != named
+        return
+    if not named:
+        return
+    full = full_backing_filename(node)
+    fmt = node.header.backing_format or _probe(full)
+    file = {"driver": "file", "filename": full, "read-only": True}
+    open_child(graph, node, "backing", {"driver": fmt, "file": file, "read-only": True})
+
+
+def _probe(path: str) -> str:
+    """The format of an image named without one: qcow2 by its magic, else raw."""
+    try:
+        with open(path, "rb") as f:
+            return "qcow2" if f.read(4) == MAGIC else "raw"
+    except OSError:
+        return "raw"
+
+
 _NULL = Driver(_null, protocol=True, strong=("size", "read-zeroes"))
 _BLKDEBUG_STRONG = (
     "config", "inject-error", "set-state", "align", "max-transfer", "opt-write-zero",
@@ -168,8 +262,9 @@ _BLKDEBUG_STRONG = (
 
 DRIVERS: dict[str, Driver] = {
     "blkdebug": Driver(_blkdebug, protocol=True, filter=True, strong=_BLKDEBUG_STRONG),
-    "file": Driver(_file, protocol=True),
+    "file": Driver(_file, protocol=True, strong=("filename",)),
     "null-aio": _NULL,
     "null-co": _NULL,
+    "qcow2": Driver(_qcow2, protocol=False, after_name=_qcow2_backing),
     "raw": Driver(_raw, protocol=False, strong=("offset", "size")),
 }

@@ -5,9 +5,12 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.block.qcow2 import Qcow2Header
 
 # Texts of bdrv_assign_node_name (block.c) and qmp_blockdev_del (blockdev.c).
 INVALID_NODE_NAME = "Invalid node-name: '{}'"
@@ -35,8 +38,9 @@ class BlockNode:
     """One open block node (a BlockDriverState)."""
 
     driver: str
-    #: When it was made, among all nodes (QEMU's all_bdrv_states order).
-    seq: int
+    #: When it was made, among all nodes (QEMU's all_bdrv_states order): a
+    #: protocol node before the children it opens, a format node after its file.
+    seq: int = 0
     name: str = ""
     #: Its length in bytes, as the driver reports it.
     size: int = 0
@@ -49,6 +53,10 @@ class BlockNode:
     monitor_owned: bool = False
     #: References held on it by parents (nodes) besides its own.
     parents: int = 0
+    #: A qcow2 node's image header.
+    header: Qcow2Header | None = None
+    #: Whether its backing differs from the one its image names (a json: filename).
+    backing_overridden: bool = False
 
 
 class BlockGraph:
@@ -61,11 +69,13 @@ class BlockGraph:
         self._rng = rng or random.Random()
 
     def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
-        self._seq += 1
         read_only = bool(options.get("read-only", False))
-        return BlockNode(
-            driver, self._seq, read_only=read_only, options=options, monitor_owned=root
-        )
+        return BlockNode(driver, read_only=read_only, options=options, monitor_owned=root)
+
+    def made(self, node: BlockNode) -> None:
+        """Count a node as made now (see :attr:`BlockNode.seq`)."""
+        self._seq += 1
+        node.seq = self._seq
 
     def all_nodes(self) -> list[BlockNode]:
         """Every node, in the order they were made."""

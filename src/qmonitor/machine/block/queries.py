@@ -19,12 +19,23 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from qmonitor.machine.block.drivers import DRIVERS
+from qmonitor.machine.block.drivers import DRIVERS, full_backing_filename
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.qjson import encode
 
-#: The permissions the children's parents let others take (no device uses them).
+#: The permissions a parent lets others take on a child it only passes requests to.
 SHARED_PERMS = ("resize", "write-unchanged", "write", "consistent-read")
+#: What a qcow2 node takes on its file (its metadata), writable or read-only, and shares.
+QCOW2_FILE_PERMS = {False: ["resize", "write", "consistent-read"], True: ["consistent-read"]}
+QCOW2_FILE_SHARED = ["write-unchanged", "consistent-read"]
+
+
+def _perms(node: BlockNode, role: str) -> tuple[list[str], list[str]]:
+    """The permissions a parent takes on a child and those it shares (no device above)."""
+    if node.driver == "qcow2" and role == "file":
+        return list(QCOW2_FILE_PERMS[node.read_only]), list(QCOW2_FILE_SHARED)
+    return [], list(SHARED_PERMS)
+
 
 _STAT_COUNTERS = (
     "rd_bytes", "wr_bytes", "unmap_bytes", "rd_operations", "wr_operations",
@@ -36,6 +47,27 @@ _STAT_COUNTERS = (
 )  # fmt: skip
 
 
+# Member orders of BlockDeviceInfo, ImageInfo and ImageInfoSpecificQCow2: QEMU's
+# output visitor inserts members in schema order, which decides the order of
+# keys that share a hash bucket in the reply.
+_DEVICE_INFO = (
+    "file", "node-name", "ro", "drv", "backing_file", "backing_file_depth", "encrypted",
+    "detect_zeroes", "bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr", "image",
+    "cache", "write_threshold",
+)  # fmt: skip
+_IMAGE_INFO = (
+    "filename", "format", "dirty-flag", "actual-size", "virtual-size", "cluster-size",
+    "backing-filename", "full-backing-filename", "backing-filename-format", "backing-image",
+    "format-specific",
+)  # fmt: skip
+
+
+def in_order(value: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """``value`` with its keys inserted in ``order`` (every key must be listed)."""
+    assert set(value) <= set(order), set(value) - set(order)
+    return {key: value[key] for key in order if key in value}
+
+
 def full_options(node: BlockNode) -> dict[str, Any]:
     """What identifies a node (QEMU's full_open_options): driver, strong options, children."""
     out: dict[str, Any] = {"driver": node.driver}
@@ -43,7 +75,10 @@ def full_options(node: BlockNode) -> dict[str, Any]:
         if key in node.options:
             out[key] = node.options[key]
     for role, child in node.children.items():
-        out[role] = full_options(child)
+        if role != "backing" or node.backing_overridden:
+            out[role] = full_options(child)
+    if node.backing_overridden and "backing" not in node.children:
+        out["backing"] = None
     return out
 
 
@@ -61,8 +96,10 @@ def exact_filename(node: BlockNode) -> str:
         if not child or extra:
             return ""
         return f"blkdebug:{opts.get('config', '')}:{child}"
-    # raw: its file's name, unless offset or size make it a different image.
-    return "" if strong else exact_filename(node.children["file"])
+    # raw and qcow2: the file's name, unless options make it a different image.
+    if strong or node.backing_overridden:
+        return ""
+    return exact_filename(node.children["file"])
 
 
 def filename(node: BlockNode) -> str:
@@ -81,7 +118,7 @@ def actual_size(node: BlockNode) -> int | None:
             return None
     if node.driver == "blkdebug":
         return None
-    sizes = [actual_size(child) for child in node.children.values()]
+    sizes = [actual_size(child) for role, child in node.children.items() if role != "backing"]
     if any(size is None for size in sizes):
         return None
     return sum(size for size in sizes if size is not None)
@@ -89,7 +126,7 @@ def actual_size(node: BlockNode) -> int | None:
 
 def _has_info(node: BlockNode) -> bool:
     """Whether bdrv_get_info succeeds: the file driver answers, raw asks its file."""
-    if node.driver == "file":
+    if node.driver in ("file", "qcow2"):
         return True
     return node.driver == "raw" and _has_info(node.children["file"])
 
@@ -104,14 +141,30 @@ def image_info(node: BlockNode, flat: bool) -> tuple[dict[str, Any], int]:
     size = actual_size(node)
     if size is not None:
         info["actual-size"] = size
+    header = node.header
+    if header is not None:
+        info["cluster-size"] = header.cluster_size
+        info["format-specific"] = {"type": "qcow2", "data": header.format_specific()}
+        if header.backing_file:
+            info["backing-filename"] = header.backing_file
+            info["full-backing-filename"] = full_backing_filename(node)
+            if header.backing_format:
+                info["backing-filename-format"] = header.backing_format
     if _has_info(node):
-        info["dirty-flag"] = False
+        info["dirty-flag"] = header.dirty if header is not None else False
     depth = 0
-    if not flat and DRIVERS[node.driver].filter:
-        child = next(iter(node.children.values()))
-        info["backing-image"], below = image_info(child, flat)
+    below_node = _backing(node)
+    if not flat and below_node is not None:
+        info["backing-image"], below = image_info(below_node, flat)
         depth = below + 1
-    return info, depth
+    return in_order(info, _IMAGE_INFO), depth
+
+
+def _backing(node: BlockNode) -> BlockNode | None:
+    """The node a chain walk goes down to: a filter's child, a COW image's backing."""
+    if DRIVERS[node.driver].filter:
+        return next(iter(node.children.values()))
+    return node.children.get("backing")
 
 
 def node_info(node: BlockNode, flat: bool) -> dict[str, Any]:
@@ -140,7 +193,11 @@ def node_info(node: BlockNode, flat: bool) -> dict[str, Any]:
         },
         "write_threshold": 0,
     }
-    return info
+    backing = node.children.get("backing")
+    if backing is not None:
+        named = node.header.backing_file if node.header is not None else ""
+        info["backing_file"] = named or filename(backing)
+    return in_order(info, _DEVICE_INFO)
 
 
 def named_nodes(graph: BlockGraph, flat: bool) -> list[dict[str, Any]]:
@@ -149,20 +206,28 @@ def named_nodes(graph: BlockGraph, flat: bool) -> list[dict[str, Any]]:
 
 def debug_graph(graph: BlockGraph) -> dict[str, Any]:
     """x-debug-query-block-graph: nodes and child edges, newest first."""
-    nodes = graph.all_nodes()
-    ids = {id(node): index for index, node in enumerate(nodes, 1)}
-    edges = [
-        {
-            "parent": ids[id(node)],
-            "child": ids[id(child)],
-            "name": role,
-            "perm": [],
-            "shared-perm": list(SHARED_PERMS),
-        }
-        for node in nodes
-        for role, child in node.children.items()
-    ]
-    listed = [{"id": ids[id(n)], "type": "block-driver", "name": n.name} for n in nodes]
+    ids: dict[int, int] = {}
+
+    def number(node: BlockNode) -> int:
+        # Numbered when first met: as a node in creation order, or as a child.
+        return ids.setdefault(id(node), len(ids) + 1)
+
+    listed: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    for node in graph.all_nodes():
+        listed.append({"id": number(node), "type": "block-driver", "name": node.name})
+        # A node's newest child comes first in its list of children.
+        for role, child in reversed(node.children.items()):
+            perm, shared = _perms(node, role)
+            edges.append(
+                {
+                    "parent": number(node),
+                    "child": number(child),
+                    "name": role,
+                    "perm": perm,
+                    "shared-perm": shared,
+                }
+            )
     return {"nodes": listed[::-1], "edges": edges[::-1]}
 
 
