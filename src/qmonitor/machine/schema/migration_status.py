@@ -56,6 +56,14 @@ TEXT = r"""##
   'returns': 'COLOStatus' }
 
 ##
+# @migrate-pause:
+#
+# Pauses a postcopy migration whose channel broke or must be cut; it may
+# run out of band, so it works while the main loop is stuck.
+##
+{ 'command': 'migrate-pause', 'allow-oob': true }
+
+##
 # @DirtyRateInfo:
 #
 # The result of the last dirty page rate measure.

@@ -10,13 +10,16 @@ TEXT = r"""
                                            'system_powerdown' ],
               'command-returns-exceptions': [ 'human-monitor-command', 'qom-get',
                                               'query-tpm-models', 'query-tpm-types' ],
-              'member-name-exceptions': [ 'ACPISlotType', 'BlockDeviceInfo',
+              'member-name-exceptions': [ 'ACPISlotType', 'BlkdebugEvent',
+                                         'BlkdebugSetStateOptions', 'BlockDeviceInfo',
+                                         'BlockdevAioOptions',
                                          'BlockDeviceStats', 'BlockDeviceTimedStats',
                                          'BlockInfo', 'BlockdevDriver',
                                          'ColoCompareProperties', 'FilterMirrorProperties',
                                          'FilterRedirectorProperties',
                                          'FilterRewriterProperties', 'InputLinuxProperties',
-                                         'ObjectType', 'SysEmuTarget', 'UuidInfo',
+                                         'ObjectType', 'SshHostKeyCheckMode', 'SysEmuTarget',
+                                         'UuidInfo',
                                          'VncClientInfo' ] } }
 
 ##
