@@ -331,10 +331,12 @@ def run_case(cmd: list[str], case: Case) -> dict[str, Any]:
         pass_fds: tuple[int, ...] = ()
         inherited = -1
         if case.inherit is not None:
-            src = os.open(os.devnull, _OPEN_MODES[case.inherit])
-            inherited = os.dup2(src, INHERITED_FD, inheritable=True)
-            os.close(src)
-            pass_fds = (INHERITED_FD,)
+            # The program gets it as INHERITED_FD through a shell, so that
+            # this process's own descriptor of that number is left alone.
+            inherited = os.open(os.devnull, _OPEN_MODES[case.inherit])
+            pass_fds = (inherited,)
+            script = f'exec {INHERITED_FD}<&{inherited} {inherited}<&-; exec "$@"'
+            args = ["bash", "-c", script, "bash", *args]
         try:
             proc = subprocess.Popen(
                 args,
