@@ -6,6 +6,7 @@ closed shows as EOF on its pipe's other end, or as EBADF.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -24,10 +25,8 @@ def opened() -> Iterator[list[int]]:
     fds: list[int] = []
     yield fds
     for fd in fds:
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
 
 
 def _pipe(opened: list[int]) -> tuple[int, int]:
@@ -73,13 +72,15 @@ def test_getfd_replaces_and_closes_the_old_descriptor(opened: list[int]) -> None
     assert fds.names() == ["a"]
     fds.closefd("a")
     assert _writer_closed(r2)
-    with pytest.raises(QapiError, match="^File descriptor named 'a' not found$"):
+    with pytest.raises(QapiError) as info:
         fds.closefd("a")
+    assert info.value.desc == "File descriptor named 'a' not found"
 
 
 def test_getfd_without_a_descriptor() -> None:
-    with pytest.raises(QapiError, match="^No file descriptor supplied via SCM_RIGHTS$"):
+    with pytest.raises(QapiError) as info:
         MonitorFds().getfd("a", -1)
+    assert info.value.desc == "No file descriptor supplied via SCM_RIGHTS"
 
 
 def test_a_name_starting_with_a_digit_is_refused_and_the_descriptor_closed(
@@ -99,11 +100,13 @@ def test_a_named_descriptor_is_taken_by_its_user(opened: list[int]) -> None:
     fd = _null(opened, os.O_RDONLY)
     fds.getfd("n", fd)
     assert fd_param(fds, "n") == fd
-    with pytest.raises(QapiError, match="^File descriptor named 'n' has not been found$"):
+    with pytest.raises(QapiError) as info:
         fd_param(fds, "n")
+    assert info.value.desc == "File descriptor named 'n' has not been found"
     assert fd_param(fds, "12") == 12
-    with pytest.raises(QapiError, match="^Invalid file descriptor number '1x'$"):
+    with pytest.raises(QapiError) as info:
         fd_param(fds, "1x")
+    assert info.value.desc == "Invalid file descriptor number '1x'"
 
 
 @pytest.mark.parametrize(
@@ -145,10 +148,12 @@ def test_remove_fd_closes_while_running_and_frees_the_empty_set(opened: list[int
     other = _null(opened, os.O_RDONLY)
     sets.add_fd(w, 4)
     sets.add_fd(other, 4)
-    with pytest.raises(QapiError, match=r"^File descriptor named 'fdset-id:4, fd:999' not found$"):
+    with pytest.raises(QapiError) as info:
         sets.remove_fd(4, 999)
-    with pytest.raises(QapiError, match=r"^File descriptor named 'fdset-id:5' not found$"):
+    assert info.value.desc == "File descriptor named 'fdset-id:4, fd:999' not found"
+    with pytest.raises(QapiError) as info:
         sets.remove_fd(5)
+    assert info.value.desc == "File descriptor named 'fdset-id:5' not found"
     sets.remove_fd(4, w)
     assert _writer_closed(r)
     assert sets.query() == [{"fdset-id": 4, "fds": [{"fd": other}]}]
@@ -233,8 +238,9 @@ def test_qemu_open_matches_the_access_mode(opened: list[int], tmp_path: Path) ->
     with pytest.raises(QapiError) as info:
         sets.qemu_open("/dev/fdset/8", os.O_RDONLY)
     assert info.value.desc == "Could not dup FD for /dev/fdset/8 flags 0: No such file or directory"
-    with pytest.raises(QapiError, match="^Could not parse fdset /dev/fdset/x$"):
+    with pytest.raises(QapiError) as info:
         sets.qemu_open("/dev/fdset/x", os.O_RDONLY)
+    assert info.value.desc == "Could not parse fdset /dev/fdset/x"
 
 
 def test_qemu_open_of_a_path(tmp_path: Path, opened: list[int]) -> None:
