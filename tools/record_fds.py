@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path(__file__).resolve().parent.parent / "tests/golden/qmp/fds.json",
+        default=Path(__file__).resolve().parent.parent / "tests/golden/fds/fds.json",
     )
     ns = parser.parse_args()
     version = subprocess.run(

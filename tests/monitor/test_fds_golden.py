@@ -1,6 +1,6 @@
 """Descriptor passing replayed against qmonitor: QEMU 7.2's replies, recorded.
 
-tests/golden/qmp/fds.json is written by tools/record_fds.py from real QEMU
+tests/golden/fds/fds.json is written by tools/record_fds.py from real QEMU
 (qmonitor_testsupport.fd_cases describes the cases and the
 normalisation of descriptor numbers); each case is played here against a
 qmonitor process and must give the same record: the same bytes in every
@@ -19,7 +19,7 @@ import pytest
 from qmonitor_testsupport.fd_cases import CASES, run_case
 from qmonitor_testsupport.procs import qmonitor_cmd
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "qmp" / "fds.json"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "fds" / "fds.json"
 RECORDED: dict[str, dict[str, Any]] = {
     case["name"]: case for case in json.loads(GOLDEN.read_text())["cases"]
 }
