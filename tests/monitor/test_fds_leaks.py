@@ -119,3 +119,19 @@ def test_ten_thousand_descriptors_leave_nothing_behind(tmp_path: Path) -> None:
         }
         again.close()
         assert _settles_at(baseline) == baseline
+
+
+def test_a_per_client_monitor_closes_its_named_descriptors_when_it_goes(tmp_path: Path) -> None:
+    """``x-qmonitor-multi``: a client's monitor goes with it, its getfd names too."""
+    sock = tmp_path / "m.sock"
+    chardev = f"socket,id=m,path={sock},server=on,wait=off,x-qmonitor-multi=on"
+    server = MonitorServer(args=["-chardev", chardev, "-mon", "chardev=m,mode=control"])
+    with server:
+        baseline = _count()
+        for _ in range(20):
+            client = _Client(sock)
+            for name in ("a", "b", "c"):
+                reply = client.request({"execute": "getfd", "arguments": {"fdname": name}}, 1)
+                assert reply == {"return": {}}
+            client.close()
+        assert _settles_at(baseline) == baseline

@@ -367,9 +367,17 @@ class Monitor:
     # -- life cycle ----------------------------------------------------------
 
     def destroy(self) -> None:
-        """Release the chardev and per-monitor state (``monitor_data_destroy``)."""
+        """Release the chardev and per-monitor state (``monitor_data_destroy``).
+
+        The descriptors named with ``getfd`` are closed too: QEMU leaves
+        them to its exit, which is when it destroys its monitors, but a
+        per-client monitor (``x-qmonitor-multi``) goes with its client.
+        """
         if self.chr is not None:
             self.chr.close()
+        fds = self._fds
+        if fds is not None:
+            fds.close_all()
 
 
 def error_printf(text: str) -> int:
