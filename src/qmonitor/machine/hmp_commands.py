@@ -127,6 +127,15 @@ def _watchdog_action(mon: MachineHMP, args: dict[str, Any]) -> None:
         raise QapiError(f"invalid parameter value: {value}") from None
 
 
+def _getfd(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_getfd: as QMP's getfd, on this monitor."""
+    mon.fds.getfd(args["fdname"], mon.get_msgfd())
+
+
+def _closefd(mon: MachineHMP, args: dict[str, Any]) -> None:
+    mon.fds.closefd(args["fdname"])
+
+
 def _system_reset(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
 
@@ -230,6 +239,20 @@ HMP_CMDS: tuple[HMPCommand, ...] = _sorted(
         "[reset|shutdown|poweroff|pause|debug|none]",
         "change watchdog action",
         _watchdog_action,
+    ),
+    HMPCommand(
+        "getfd",
+        "fdname:s",
+        "getfd name",
+        "receive a file descriptor via SCM rights and assign it a name",
+        _getfd,
+    ),
+    HMPCommand(
+        "closefd",
+        "fdname:s",
+        "closefd name",
+        "close a file descriptor previously passed via SCM rights",
+        _closefd,
     ),
     HMPCommand(
         "info",

@@ -206,6 +206,9 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.qmp_ctl import register_ctl_commands
 
     register_ctl_commands(machine)
+    from qmonitor.machine.qmp_fds import register_fd_commands
+
+    register_fd_commands(machine)
 
 
 def register_queries(machine: Machine) -> None:
