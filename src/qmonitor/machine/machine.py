@@ -85,6 +85,8 @@ class MachineOptions:
     watchdog_action: str = "reset"
     #: Plug an ib700 watchdog into the ISA bus (``-device ib700``).
     ib700: bool = False
+    #: The machine makes its default devices (no ``-nodefaults``).
+    defaults: bool = True
     #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).
     guest: GuestConfig = field(default_factory=GuestConfig)
     #: The command line's option lists, as ``query-command-line-options`` shows

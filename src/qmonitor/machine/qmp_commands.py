@@ -29,7 +29,6 @@ from qmonitor.qapi.types import EnumType
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
-    from qmonitor.machine.qom import QomTree
 
 
 def _enum(name: str) -> EnumType:
@@ -40,19 +39,6 @@ def _enum(name: str) -> EnumType:
 
 #: The capabilities ``qmp_capabilities`` takes (the schema's QMPCapability).
 QMP_CAPABILITY = _enum("QMPCapability")
-
-#: The machine types qmonitor models (query-machines).
-MACHINE_TYPES: tuple[dict[str, Any], ...] = (
-    {
-        "name": "none",
-        "hotpluggable-cpus": False,
-        "numa-mem-supported": False,
-        "cpu-max": 1,
-        "deprecated": False,
-        "default-ram-id": "ram",
-    },
-)
-
 
 def register_commands(machine: Machine) -> None:
     """Register the null machine's commands in both command lists.
@@ -123,7 +109,10 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("query-machines", any_thread=True)
     def query_machines() -> list[dict[str, Any]]:
-        return [dict(m) for m in MACHINE_TYPES]
+        from qmonitor.machine.recorded import machines_record
+
+        # QEMU 7.2's machine types, as it lists them.
+        return [dict(m) for m in machines_record()["machines"]]
 
     @cmd("query-cpus-fast", any_thread=True)
     def query_cpus_fast() -> list[dict[str, Any]]:
@@ -194,6 +183,8 @@ def register_commands(machine: Machine) -> None:
     register_command_line_options(machine)
     register_device_queries(machine)
     register_migration(machine)
+    from qmonitor.machine.qom_commands import register_qom
+
     register_qom(machine)
 
 
@@ -329,6 +320,8 @@ def register_device_queries(machine: Machine) -> None:
         return []
 
     def query_iothreads() -> list[dict[str, Any]]:
+        from qmonitor.machine.qom_commands import machine_qom
+
         # QEMU lists the children of /objects, making the container if need be.
         machine_qom(machine).objects_root()
         return []
@@ -401,30 +394,3 @@ def register_migration(machine: Machine) -> None:
     full.register(
         bind_command(schema, "query-migrate-parameters", state.query_parameters, any_thread=True)
     )
-
-
-def machine_qom(machine: Machine) -> QomTree:
-    """The machine's QOM tree, made on first use."""
-    from qmonitor.machine.qom import QomTree
-
-    tree: QomTree | None = getattr(machine, "_qmonitor_qom", None)
-    if tree is None:
-        tree = QomTree(machine, machine.vcpu_records)
-        machine._qmonitor_qom = tree  # type: ignore[attr-defined]
-    return tree
-
-
-def register_qom(machine: Machine) -> None:
-    """``qom-list`` and ``qom-get`` over the machine's QOM tree."""
-
-    schema = machine_schema()
-    full = machine.commands.full
-
-    def qom_list(path: str) -> list[dict[str, Any]]:
-        return machine_qom(machine).qom_list(path)
-
-    def qom_get(path: str, property: str) -> Any:
-        return machine_qom(machine).qom_get(path, property)
-
-    full.register(bind_command(schema, "qom-list", qom_list))
-    full.register(bind_command(schema, "qom-get", qom_get))

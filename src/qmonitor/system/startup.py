@@ -192,6 +192,7 @@ def machine_options(
         accel=config.accel,
         watchdog_action=config.watchdog_action,
         ib700=any(device.driver == "ib700" for device in config.devices),
+        defaults=not config.nodefaults,
         guest=config.guest,
         command_line_options=QUERYABLE_OPTION_LISTS,
     )
