@@ -40,6 +40,7 @@ def _enum(name: str) -> EnumType:
 #: The capabilities ``qmp_capabilities`` takes (the schema's QMPCapability).
 QMP_CAPABILITY = _enum("QMPCapability")
 
+
 def register_commands(machine: Machine) -> None:
     """Register the null machine's commands in both command lists.
 

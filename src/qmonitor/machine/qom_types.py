@@ -68,7 +68,11 @@ class TypeTable:
             current = self.parent.get(current)
 
     def is_a(self, name: str, base: str) -> bool:
-        """object_class_dynamic_cast(): whether type ``name`` can be cast to ``base``."""
+        """object_class_dynamic_cast(): whether type ``name`` can be cast to ``base``.
+
+        A cast to an interface is QEMU's recorded answer: a type with two
+        interfaces that both derive from ``base`` cannot be cast to it.
+        """
         members = self.interfaces.get(base)
         if members is not None:
             return name in members
