@@ -26,7 +26,7 @@ modules of the build, as the qtest programs are run):
     ``machine/data/qom_trees/TYPE.json.gz``.  Objects that are the same
     (type, listing, values and children) are stored once.  Each machine
     is recorded twice; values that differ between the runs (clocks) are
-    listed as volatile.  With ``--nodefaults``, the trees of ``-machine TYPE
+    listed as volatile and stored as null.  With ``--nodefaults``, the trees of ``-machine TYPE
     -nodefaults`` into ``TYPE.nodefaults.json.gz``.
 
 Usage::
@@ -360,6 +360,14 @@ def record_tree(binary: str, machine: str, nodefaults: bool) -> None:
         time.sleep(1.1)
     changing: list[str] = []
     volatile(runs[0], runs[1], "/machine", changing)
+    for where in changing:
+        # Not kept: the machine computes them (and the files stay the same
+        # from one recording to the next).
+        path, _, name = where.rpartition(":")
+        node = runs[0]
+        for part in path.split("/")[2:]:
+            node = node["children"][part]
+        node["values"][name] = None
     nodes: list[Any] = []
     root = dedupe(runs[0], nodes, {})
     suffix = ".nodefaults" if nodefaults else ""
