@@ -69,7 +69,7 @@ def info_qom_tree(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 
 def device_add(mon: MachineHMP, args: dict[str, Any]) -> None:
-    from qmonitor.machine.device_types import ALIASES, device_type_error
+    from qmonitor.machine.device_types import device_type_error
     from qmonitor.util.qemuopts import is_help_option
 
     driver = args.get("driver")
@@ -78,10 +78,8 @@ def device_add(mon: MachineHMP, args: dict[str, Any]) -> None:
         mon.printf(types.device_help())
         return
     if driver is not None and any(is_help_option(key) for key in args):
-        # qdev_device_help(): an alias names its type when no type has the name.
-        typename = driver if types.known(driver) else ALIASES.get(driver, driver)
         try:
-            mon.printf(types.device_options_help(typename))
+            mon.printf(types.device_options_help(driver))
         except QapiError as err:
             mon.printf(err.desc + "\n")  # error_report_err(): no "Error: "
         return

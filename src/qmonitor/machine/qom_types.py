@@ -23,6 +23,7 @@ and softmmu/qdev-monitor.c do:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any, Final
@@ -41,6 +42,10 @@ QEMU_ABORTS: Final = "qmonitor: QEMU 7.2 aborts on qom-list-properties of type '
 #: The root of the types a QMP client may instantiate or list properties of.
 OBJECT: Final = "object"
 DEVICE: Final = "device"
+#: A device in the ``-device help`` listing: ``name "TYPE"``.
+_LISTED: Final = re.compile(r'^name "([^"]+)"', re.MULTILINE)
+#: A device listed with its alias: ``name "TYPE", bus ..., alias "ALIAS"``.
+_ALIAS: Final = re.compile(r'^name "([^"]+)"[^\n]*?, alias "([^"]+)"', re.MULTILINE)
 
 
 class TypeTable:
@@ -59,6 +64,12 @@ class TypeTable:
         self._device_properties: dict[str, int] = record["device_properties"]
         #: What ``-device help`` and ``device_add help`` print.
         self.device_help: str = record["device_help"]
+        #: The device types a user may create: those ``-device help`` lists.
+        self.user_creatable: frozenset[str] = frozenset(_LISTED.findall(self.device_help))
+        #: qdev's aliases of device types on this target, as ``-device help`` shows them.
+        self.aliases: dict[str, str] = {
+            alias: name for name, alias in _ALIAS.findall(self.device_help)
+        }
 
     def ancestors(self, name: str) -> Iterator[str]:
         """``name``, its parent, and so on up to ``object`` (or an interface root)."""
@@ -185,11 +196,14 @@ class QomTypes:
         self.load_modules()
         return self.table.device_help
 
-    def device_options_help(self, typename: str) -> str:
-        """What ``-device TYPE,help`` prints (qdev_device_help, after the alias is resolved).
+    def device_options_help(self, driver: str) -> str:
+        """What ``-device DRIVER,help`` prints (qdev_device_help).
+
+        A driver that names no type but an alias stands for the alias's type.
 
         :raises QapiError: device-list-properties' error, which QEMU reports.
         """
+        typename = driver if self.known(driver) else self.table.aliases.get(driver, driver)
         props = self.device_list_properties(typename)
         if not props:
             return f"There are no options for {typename}.\n"

@@ -52,7 +52,6 @@ class DeviceGroup(ParserState):
         device-list-properties fails (its error goes to stderr).  With a
         persona only the modelled devices are known.
         """
-        from qmonitor.machine.device_types import ALIASES
         from qmonitor.machine.qom_types import QomTypes
         from qmonitor.qapi.error import QapiError
 
@@ -70,9 +69,8 @@ class DeviceGroup(ParserState):
                 raise self._stdout(types.device_help())
             if not asks:
                 continue
-            typename = driver if types.known(driver) else ALIASES.get(driver, driver)
             try:
-                text = types.device_options_help(typename)
+                text = types.device_options_help(driver)
             except QapiError as err:
                 self._print(Diagnostic(err.desc), opts.loc)
                 raise CmdlineError("".join(self.stderr), 0, "stderr") from None
