@@ -177,11 +177,23 @@ def record_machines(binary: str) -> None:
     unknown = subprocess.run(
         [binary, *BASE_ARGS, "-machine", "no-such-machine"], capture_output=True, text=True
     )
+    # What starting a deprecated machine type warns (QEMU tells why).
+    deprecation = {}
+    for info in machines:
+        if info["deprecated"]:
+            started = subprocess.run(
+                [binary, "-machine", info["name"], "-display", "none", "-nodefaults", "-S",
+                 "-qmp", "stdio"],
+                input='{"execute": "qmp_capabilities"}\n{"execute": "quit"}\n',
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            deprecation[info["name"]] = started.stderr
     out = {
         "qemu": version,
         "machines": machines,
         "help": helped,
         "unknown": {"status": unknown.returncode, "stderr": unknown.stderr},
+        "deprecation": deprecation,
     }
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "machines.json").write_text(json.dumps(out, indent=1) + "\n")

@@ -18,6 +18,7 @@ NOT_A_DEVICE: Final = "'{}' is not a valid device model name"
 ABSTRACT: Final = INVALID_PARAMETER_VALUE.format("driver", "a non-abstract device type")
 NOT_PLUGGABLE: Final = INVALID_PARAMETER_VALUE.format("driver", "a pluggable device type")
 
+
 def device_type_error(driver: str) -> str | None:
     """QEMU's text refusing ``-device DRIVER``, None if QEMU would create such a device.
 
