@@ -157,3 +157,18 @@ def test_hmp_device_add_help_and_errors() -> None:
     assert unknown == "Device 'nope' not found\r\n"
     assert bad == "Error: 'nope' is not a valid device model name\r\n"
     assert gone == "Error: Device 'nope' not found\r\n"
+
+
+def test_hmp_device_add_needs_the_devices_bus() -> None:
+    none, pc = (_hmp(["-M", m], "device_add usb-mouse,id=mouse1")[0] for m in ("none", "pc"))
+    assert none == "Error: No 'usb-bus' bus found for device 'usb-mouse'\r\n"
+    assert pc == "Error: No 'usb-bus' bus found for device 'usb-mouse'\r\n"
+    (ok,) = _hmp(["-M", "pc"], "device_add e1000")
+    assert "No 'PCI' bus" not in ok
+
+
+def test_microvm_has_no_cpu_hotplug() -> None:
+    (microvm,) = _hmp(["-M", "microvm"], "info hotpluggable-cpus")
+    assert microvm == "Error: The feature 'query-hotpluggable-cpus' is not enabled\r\n"
+    (pc,) = _hmp(["-M", "pc"], "info hotpluggable-cpus")
+    assert pc.startswith("Hotpluggable CPUs:")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from qmonitor.machine.qom_build import walk
 from qmonitor.machine.qom_commands import machine_qom, machine_types
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import DEVICE_NOT_FOUND, MISSING_PARAMETER
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 # Texts of qom/qom-hmp-cmds.c (QEMU 7.2).
 PATH_NOT_RESOLVED: Final = "Path '{}' could not be resolved.\n"
 PATH_AMBIGUOUS: Final = "Warning: Path '{}' is ambiguous.\n"
+# Text of softmmu/qdev-monitor.c (QEMU 7.2).
+NO_BUS: Final = "No '{}' bus found for device '{}'"
 #: qmonitor's own: hot-plug is not modelled.
 NO_HOTPLUG: Final = "qmonitor: the null machine does not plug in devices after start-up"
 
@@ -88,6 +91,13 @@ def device_add(mon: MachineHMP, args: dict[str, Any]) -> None:
     error = device_type_error(driver)
     if error is not None:
         raise QapiError(error)
+    # qdev_device_add(): the bus the device plugs into must be somewhere
+    # below the machine.
+    table = types.table
+    bus = table.buses.get(table.aliases.get(driver, driver))
+    machine = machine_qom(mon.machine).root.children["machine"]
+    if bus is not None and not any(table.is_a(obj.typename, bus) for obj in walk(machine)):
+        raise QapiError(NO_BUS.format(bus, driver))
     raise QapiError(NO_HOTPLUG)
 
 

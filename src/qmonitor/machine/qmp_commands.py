@@ -329,10 +329,14 @@ def register_device_queries(machine: Machine) -> None:
 
     def query_hotpluggable_cpus() -> list[dict[str, Any]]:
         from qmonitor.machine.qom import vcpu_path, vcpu_typename
+        from qmonitor.machine.recorded import machine_info
 
-        if not machine.options.has_cpus:
-            raise QapiError(HOTPLUG_NOT_ENABLED)
         guest = machine.options.guest
+        info = machine_info(guest.machine_typename or machine.options.machine_type)
+        # A machine type without CPU hot-plug (microvm): QEMU's recorded attribute.
+        hotpluggable = info["hotpluggable-cpus"] if info is not None else True
+        if not machine.options.has_cpus or not hotpluggable:
+            raise QapiError(HOTPLUG_NOT_ENABLED)
         slots = []
         # QEMU prepends each possible CPU: the last slot comes first.
         for index in reversed(range(guest.smp.maxcpus)):

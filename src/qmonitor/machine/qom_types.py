@@ -44,6 +44,8 @@ OBJECT: Final = "object"
 DEVICE: Final = "device"
 #: A device in the ``-device help`` listing: ``name "TYPE"``.
 _LISTED: Final = re.compile(r'^name "([^"]+)"', re.MULTILINE)
+#: A device listed with its bus: ``name "TYPE", bus BUS``.
+_BUS: Final = re.compile(r'^name "([^"]+)", bus ([^,\n]+)', re.MULTILINE)
 #: A device listed with its alias: ``name "TYPE", bus ..., alias "ALIAS"``.
 _ALIAS: Final = re.compile(r'^name "([^"]+)"[^\n]*?, alias "([^"]+)"', re.MULTILINE)
 
@@ -66,6 +68,8 @@ class TypeTable:
         self.device_help: str = record["device_help"]
         #: The device types a user may create: those ``-device help`` lists.
         self.user_creatable: frozenset[str] = frozenset(_LISTED.findall(self.device_help))
+        #: The bus each listed device plugs into, as ``-device help`` shows it.
+        self.buses: dict[str, str] = dict(_BUS.findall(self.device_help))
         #: qdev's aliases of device types on this target, as ``-device help`` shows them.
         self.aliases: dict[str, str] = {
             alias: name for name, alias in _ALIAS.findall(self.device_help)

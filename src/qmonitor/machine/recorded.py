@@ -31,6 +31,14 @@ def machines_record() -> dict[str, Any]:
     return value
 
 
+def machine_info(typename: str) -> dict[str, Any] | None:
+    """The ``query-machines`` entry of machine type ``typename`` (its full name), if any."""
+    for info in machines_record()["machines"]:
+        if info["name"] == typename:
+            return dict(info)
+    return None
+
+
 @cache
 def types_record() -> dict[str, Any]:
     """``qom_types.json.gz`` (see :mod:`qmonitor.machine.qom_types`)."""
