@@ -309,7 +309,8 @@ def record_types(binary: str) -> None:
             "types": types,
             "module": module,
             "interfaces": interfaces,
-            "lists": lists,
+            # Each list as JSON text: a machine parses only those it is asked for.
+            "lists": [json.dumps(value, separators=(",", ":")) for value in lists],
             "properties": properties,
             "device_properties": device_properties,
             "device_help": device_help,

@@ -23,6 +23,7 @@ and softmmu/qdev-monitor.c do:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -61,7 +62,8 @@ class TypeTable:
         self.interfaces: dict[str, frozenset[str]] = {
             name: frozenset(members) for name, members in record["interfaces"].items()
         }
-        self._lists: list[Any] = record["lists"]
+        #: The answers, each as JSON text (parsed when asked: most never are).
+        self._lists: list[str] = record["lists"]
         self._properties: dict[str, int] = record["properties"]
         self._device_properties: dict[str, int] = record["device_properties"]
         #: What ``-device help`` and ``device_add help`` print.
@@ -115,11 +117,11 @@ class TypeTable:
 
     def recorded_properties(self, name: str) -> Any:
         """The recorded answer of ``qom-list-properties`` for a known type."""
-        return self._lists[self._properties[name]]
+        return json.loads(self._lists[self._properties[name]])
 
     def device_properties(self, name: str) -> Any:
         """The recorded answer of ``device-list-properties`` for a device type."""
-        return self._lists[self._device_properties[name]]
+        return json.loads(self._lists[self._device_properties[name]])
 
     def device_names(self) -> list[str]:
         """The device types (abstract ones too) in table order."""
@@ -138,7 +140,8 @@ def _answer(recorded: Any, typename: str) -> list[dict[str, Any]]:
     if isinstance(recorded, dict):
         cls, desc = recorded["error"]
         raise QapiError(desc, ErrorClass(cls))
-    return [dict(entry) for entry in recorded]
+    answer: list[dict[str, Any]] = recorded
+    return answer
 
 
 def property_help(info: dict[str, Any]) -> str:

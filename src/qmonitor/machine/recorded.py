@@ -5,8 +5,9 @@
 ``qom_types.json.gz`` (the QOM types, their properties and the device
 list) and ``qom_trees/TYPE[.nodefaults].json.gz`` (the composition tree
 QEMU builds under ``/machine`` for each machine type).  Nothing here is
-read at start-up: each file is read the first time a command needs it,
-and kept (the type table is shared by every machine of the process).
+read at start-up: each file is read the first time a command needs it;
+the machine list and the type table are kept (shared by every machine of
+the process), a composition tree is read by the machine that builds it.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ def types_record() -> dict[str, Any]:
     return value
 
 
-@cache
 def tree_record(machine: str, nodefaults: bool) -> dict[str, Any] | None:
     """The recorded composition tree of machine type ``machine`` (its full name), if any.
 
@@ -54,7 +54,7 @@ def tree_record(machine: str, nodefaults: bool) -> dict[str, Any] | None:
     ``{"listing": [[name, type], ...], "values": {name: value}, "children":
     {name: node number}}``, a value being ``{"error": [class, desc]}`` where
     ``qom-get`` failed.  Without a ``-nodefaults`` recording the one with
-    defaults stands in.
+    defaults stands in.  Not kept: each machine builds its tree once.
     """
     if "/" in machine or machine.startswith("."):
         return None
