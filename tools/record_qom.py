@@ -6,8 +6,10 @@ qtest`` with a QMP socket (run it with ``QEMU_MODULE_DIR`` pointing at the
 modules of the build, as the qtest programs are run):
 
 ``machines``
-    ``query-machines`` as QEMU answers it (its order is QEMU's) and what
-    ``-machine help`` prints, into ``machine/data/machines.json``.
+    ``query-machines`` as QEMU answers it (its order is QEMU's), what
+    ``-machine help`` and ``-machine TYPE,help`` print, QEMU's error for an unknown machine type and
+    its warning when a deprecated one starts, into
+    ``machine/data/machines.json``.
 ``types``
     With ``-M none -nodefaults``: the QOM types (``qom-list-types``
     with ``abstract`` true, giving each type's parent), which of them
@@ -188,10 +190,18 @@ def record_machines(binary: str) -> None:
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             deprecation[info["name"]] = started.stderr
+    # What -machine TYPE,help lists for each machine type.
+    options_help = {
+        info["name"]: subprocess.run(
+            [binary, "-machine", f"{info['name']},help"], capture_output=True, text=True
+        ).stdout
+        for info in machines
+    }
     out = {
         "qemu": version,
         "machines": machines,
         "help": helped,
+        "options_help": options_help,
         "unknown": {"status": unknown.returncode, "stderr": unknown.stderr},
         "deprecation": deprecation,
     }

@@ -37,3 +37,10 @@ def test_a_deprecated_machine_type_warns_unless_under_qtest(name: str) -> None:
     assert "".join(config.warnings) == RECORDED["deprecation"][name]
     quiet = parse_args(["-display", "none", "-M", name, "-accel", "qtest"], PROG)
     assert quiet.warnings == ()
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED["options_help"]))
+def test_machine_options_help_is_qemus(name: str) -> None:
+    from qmonitor.machine.machine_props import machine_options_help
+
+    assert machine_options_help(name) == RECORDED["options_help"][name]
