@@ -14,21 +14,23 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent / "data"
+# os.path, not pathlib: the -device checks read the type tree at start-up.
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
-def _read_gz(path: Path) -> Any:
-    return json.loads(gzip.decompress(path.read_bytes()))
+def _read(*parts: str) -> bytes:
+    with open(os.path.join(DATA, *parts), "rb") as f:
+        return f.read()
 
 
 @cache
 def machines_record() -> dict[str, Any]:
     """``machines.json``: ``machines`` (query-machines), ``help`` (``-machine help``)."""
-    value: dict[str, Any] = json.loads((DATA / "machines.json").read_text())
+    value: dict[str, Any] = json.loads(_read("machines.json"))
     return value
 
 
@@ -43,7 +45,7 @@ def machine_info(typename: str) -> dict[str, Any] | None:
 @cache
 def types_record() -> dict[str, Any]:
     """``qom_types.json.gz`` (see :mod:`qmonitor.machine.qom_types`)."""
-    value: dict[str, Any] = _read_gz(DATA / "qom_types.json.gz")
+    value: dict[str, Any] = json.loads(gzip.decompress(_read("qom_types.json.gz")))
     return value
 
 
@@ -61,8 +63,7 @@ def tree_record(machine: str, nodefaults: bool) -> dict[str, Any] | None:
     names = [f"{machine}.nodefaults.json.gz"] if nodefaults else []
     names.append(f"{machine}.json.gz")
     for name in names:
-        path = DATA / "qom_trees" / name
-        if path.is_file():
-            value: dict[str, Any] = _read_gz(path)
+        if os.path.isfile(os.path.join(DATA, "qom_trees", name)):
+            value: dict[str, Any] = json.loads(gzip.decompress(_read("qom_trees", name)))
             return value
     return None

@@ -52,9 +52,6 @@ class DeviceGroup(ParserState):
         device-list-properties fails (its error goes to stderr).  With a
         persona only the modelled devices are known.
         """
-        from qmonitor.machine.qom_types import QomTypes
-        from qmonitor.qapi.error import QapiError
-
         for opts in self.device_group.entries:
             driver = opts.get("driver")
             if driver is None:
@@ -64,11 +61,15 @@ class DeviceGroup(ParserState):
                 if driver in DEVICES and asks:
                     raise self._stdout(DEVICE_NO_OPTIONS.format(driver))
                 continue
+            if not asks and not is_help_option(driver):
+                continue
+            # Only for a help request: the type tree is not read otherwise.
+            from qmonitor.machine.qom_types import QomTypes
+            from qmonitor.qapi.error import QapiError
+
             types = QomTypes()
             if is_help_option(driver):
                 raise self._stdout(types.device_help())
-            if not asks:
-                continue
             try:
                 text = types.device_options_help(driver)
             except QapiError as err:
