@@ -1,21 +1,19 @@
 """The machine's QOM tree, as ``qom-list`` and ``qom-get`` show it.
 
-QEMU 7.2 with ``-M none`` has a small object tree: the root container
-with ``/machine`` (a ``none-machine`` with its containers and the memory
-regions and system bus it always makes), ``/chardevs`` (one child per
+The root container holds ``/machine``, ``/chardevs`` (one child per
 chardev) and, once something asked for it or ``-object`` made one,
-``/objects``.  This module models that tree with the properties QEMU lists
-and their values.
-
-Machine types with CPUs (a PC) have a far larger tree; qmonitor models the
-part clients read: ``/machine`` with the generic machine properties, the
-vCPUs at the paths QEMU gives them in ``/machine/unattached``, the
-``-device`` devices in ``/machine/peripheral`` (by id) and
-``/machine/peripheral-anon``, and the ``-object`` objects (and the RAM
-backend QEMU makes when none is named) in ``/objects``.  A vCPU is the
-one a persona recorded for its CPU model (:class:`RecordedObject`), its
-topology properties and ``-cpu`` options applied, so that ``qom-list`` and
-``qom-get`` agree and match that QEMU.
+``/objects``.  ``/machine`` is the composition tree QEMU 7.2 builds for
+the machine type, recorded from it (:mod:`qmonitor.machine.qom_build`,
+with or without ``-nodefaults``), adapted to the command line: the
+generic machine properties, the vCPUs at the paths QEMU gives them in
+``/machine/unattached``, the ``-device`` devices in ``/machine/peripheral``
+(by id) and ``/machine/peripheral-anon``, and the ``-object`` objects (and
+the RAM backend QEMU makes when none is named) in ``/objects``.  A vCPU
+other than the recorded one is the one a persona recorded for its CPU
+model (:class:`RecordedObject`), its topology properties and ``-cpu``
+options applied, so that ``qom-list`` and ``qom-get`` agree and match that
+QEMU.  A machine type without a recording (a persona's) gets the generic
+part of the tree only.
 
 Listing order follows qom/object.c: properties are iterated instance
 properties first (a GLib string hash table, :class:`~qmonitor.util.ghash.StrTable`),
