@@ -774,3 +774,6 @@ table("libvirt", [
      _qom_get("/chardevs/n0", "addr", id=11), _qom_get("/chardevs/mx-base", "addr", id=12),
      _CHARDEVS),
 ])  # fmt: skip
+
+# The queries theme lives in its own module (this one is near its size limit).
+from qmonitor_testsupport import qmp_corpus_queries as _queries  # noqa: E402, F401

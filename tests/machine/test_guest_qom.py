@@ -65,6 +65,12 @@ def test_a_feature_turned_off_through_an_alias() -> None:
     assert untouched.qom_get(VCPU0, "unavailable-features") == ["pni"]
 
 
+def test_integer_cpu_options_are_c_numbers() -> None:
+    """-cpu level=010 is 8, as QEMU reads it (Python's int(x, 0) refuses it)."""
+    tree = _tree("qemu64", (("level", "010"),))
+    assert tree.qom_get(VCPU0, "level") == 8
+
+
 def test_an_unrecorded_model_stands_on_a_recorded_one() -> None:
     tree = _tree("kvm64", (), cpus=2)
     vcpu1 = "/machine/unattached/device[2]"

@@ -85,7 +85,7 @@ def test_values_finished_by_one_byte_are_all_queued() -> None:
         await asyncio.sleep(0.05)
         chr.be_write(b"1]")
         # Both values were taken from the streamer at once.
-        assert not mon.streamer.has_ready()
+        assert not mon.session.streamer.has_ready()
         assert len(mon.qmp_requests) == 2
         await asyncio.sleep(0.05)
         machine.shutdown(ShutdownCause.HOST_SIGNAL)

@@ -7,6 +7,7 @@ from typing import Any
 from qmonitor.machine.ports import PortBus
 from qmonitor.machine.qtest import QTestSession
 from qmonitor.machine.rtc import MC146818
+from qmonitor.machine.rtc_time import RtcSettings
 from qmonitor.monitor.events import SECOND_NS, EventState, VirtualClock, qapi_event_emit
 from qmonitor.monitor.monitor import Monitor, MonitorRegistry
 
@@ -31,7 +32,10 @@ def setup() -> tuple[QTestSession, VirtualClock, Sink, MC146818]:
     sink = Sink(reg)
     reg.append(sink)
     bus = PortBus()
-    rtc = MC146818(lambda e, d: qapi_event_emit(reg, e, d), now=lambda: HOST_NOW)
+    # The RTC follows its own virtual clock (clock=vm) started at HOST_NOW, so
+    # that the only timers on ``clock`` are the event throttle's.
+    settings = RtcSettings.configure(clock="vm", host_ns=lambda: int(HOST_NOW * 1e9))
+    rtc = MC146818(lambda e, d: qapi_event_emit(reg, e, d), VirtualClock(), settings)
     bus.register(0x70, 2, rtc)
     return QTestSession(bus, clock), clock, sink, rtc
 
@@ -81,7 +85,7 @@ def test_rtc_change_throttled_on_virtual_clock() -> None:
     assert [m["data"]["offset"] for m in sink.got] == [1, -14]
     assert q.feed(f"clock_step {SECOND_NS}\n".encode()) == f"OK {2 * SECOND_NS}\n".encode()
     assert clock.next_deadline_ns() is None  # nothing held: state freed
-    assert rtc.offset == -14
+    assert rtc.settings.timedate_diff(rtc.date()) == -14  # the guest clock: 14 s behind
 
 
 def test_extension_command_raises_throttled_events(tmp_path: object) -> None:

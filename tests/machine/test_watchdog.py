@@ -334,3 +334,50 @@ def test_qtest_log_option(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> 
     logs = asyncio.run(main())
     assert logs[0] is sys.stderr and logs[1] is None and logs[3] is None
     assert (tmp_path / "q.log").exists()
+
+
+def test_no_reboot_turns_the_watchdog_reset_into_a_shutdown() -> None:
+    """-no-reboot (-action reboot=shutdown): SHUTDOWN with reason guest-reset, then exit."""
+    machine, sink = machine_with("reset", actions=(("reboot", "shutdown"),))
+    expire(machine)
+    assert sink.names() == ["WATCHDOG", "SHUTDOWN"]
+    assert sink.got[1]["data"] == {"guest": True, "reason": "guest-reset"}
+    machine.loop.run_until_complete(asyncio.wait_for(machine._exit.wait(), 1))
+    assert machine.shutdown_cause is ShutdownCause.GUEST_RESET
+
+
+def test_no_reboot_and_no_shutdown_stop_in_shutdown_state() -> None:
+    actions = (("reboot", "shutdown"), ("shutdown", "pause"))
+    machine, sink = machine_with("reset", actions=actions)
+    expire(machine)
+    assert sink.names() == ["WATCHDOG", "SHUTDOWN", "STOP"]
+    assert machine.runstate is RunState.SHUTDOWN and not machine._exit.is_set()
+
+
+def test_a_reset_request_follows_the_reboot_action() -> None:
+    machine, sink = machine_with("none")
+    machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
+    assert sink.names() == ["RESET"]
+    machine.reboot_action = "shutdown"
+    machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
+    assert sink.names() == ["RESET", "SHUTDOWN"]
+
+
+def test_command_line_actions_reach_the_machine() -> None:
+    from qmonitor.options.parser import Parser
+
+    argv = ["-no-reboot", "-no-shutdown", "-watchdog-action", "pause", "-display", "none"]
+    config = Parser(argv, "qemu-system-x86_64").run()
+    assert dict(config.actions) == {"reboot": "shutdown", "shutdown": "pause", "watchdog": "pause"}
+
+
+def test_hmp_watchdog_action() -> None:
+    from qmonitor.machine.hmp_exec import run_hmp_command
+    from qmonitor.machine.watchdog import WatchdogAction
+
+    machine, _ = machine_with("reset")
+    assert run_hmp_command(machine, "watchdog_action PAUSE", None) == ""
+    assert machine.watchdog_action is WatchdogAction.PAUSE
+    out = run_hmp_command(machine, "watchdog_action bogus", None)
+    assert out == "Error: invalid parameter value: bogus\r\n"
+    assert machine.watchdog_action is WatchdogAction.PAUSE

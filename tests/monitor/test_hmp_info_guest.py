@@ -218,6 +218,12 @@ def test_cpu_options_override_the_model() -> None:
     assert decode_cpuid_version(cpuid_version(guest, "tcg")) == (23, 16, 1)
 
 
+def test_cpu_options_are_c_numbers() -> None:
+    """-cpu family=010 is octal, as QEMU's visitor reads it (Python's int(x, 0) refuses it)."""
+    guest = GuestConfig(cpu_model="Haswell-v2", cpu_props=(("family", "010"), ("model", " 0x10")))
+    assert decode_cpuid_version(cpuid_version(guest, "tcg")) == (8, 16, 1)
+
+
 def test_an_unknown_model_answers_as_qemu64() -> None:
     assert cpuid_version(GuestConfig(cpu_model="no-such-cpu"), "tcg") == 0x60FB1
 

@@ -165,6 +165,7 @@ def probe_chardev(index: int) -> ChardevConfig:
 #: What the accepted command lines must give, besides the recorded chardevs:
 #: Config fields, and for "chardevs"/"monitors" the full tuples.
 EXPECTED: dict[str, dict[str, Any]] = {
+    "cpu_apic_id_on_null_machine": {"machine": "none", "cpu_option": "qemu64,apic-id=0"},
     "good_qmp_unix": {
         "chardevs": (
             ChardevConfig(
@@ -322,8 +323,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         ),
     },
     "good_unmodelled_options": {
-        # -m and -smp shape the guest (Config.guest); the others are only recorded.
-        "unmodelled": ("-no-shutdown", "-accel tcg,thread=single"),
+        # -m and -smp shape the guest (Config.guest); -no-shutdown is the shutdown
+        # action; the others are only recorded.
+        "unmodelled": ("-accel tcg,thread=single",),
+        "actions": (("shutdown", "pause"),),
         "accel": "tcg",
     },
     "good_qtest": {

@@ -117,7 +117,7 @@ def test_guest_shape_from_the_command_line() -> None:
         GuestDevice("piix3-usb-uhci", None),
         GuestDevice("e1000", None),
     )
-    assert guest.objects == (GuestObject("memory-backend-ram", "pc.ram"),)
+    assert guest.objects == (GuestObject("memory-backend-ram", "pc.ram", (("size", 67108864),)),)
 
 
 def test_guest_defaults() -> None:

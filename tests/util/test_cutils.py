@@ -7,6 +7,7 @@ import pytest
 from qmonitor.util.cutils import (
     SizeErrno,
     Strtosz,
+    c_property_integer,
     c_strtoll,
     c_strtoull,
     do_strtosz,
@@ -107,6 +108,15 @@ def test_whole_string_strtoull_and_strtoll(
 ) -> None:
     assert c_strtoull(value) == unsigned
     assert c_strtoll(value) == signed
+
+
+@pytest.mark.parametrize(
+    ("value", "result"),
+    [("010", 8), (" 0x1F", 31), ("-2", -2), ("0xffffffffffffffff", 2**64 - 1),
+     ("1_0", None), ("0b1", None), ("99999999999999999999", None), ("", None)],
+)  # fmt: skip
+def test_property_integer_reads_c_numbers(value: str, result: int | None) -> None:
+    assert c_property_integer(value) == result
 
 
 @pytest.mark.parametrize(

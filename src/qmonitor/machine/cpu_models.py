@@ -336,6 +336,20 @@ def cpu_help_text() -> str:
     return "".join(out)
 
 
+#: The ``apic-id`` a vCPU has until someone sets it (UNASSIGNED_APIC_ID, target/i386/cpu.h).
+UNASSIGNED_APIC_ID: Final = 0xFFFFFFFF
+
+
+def _apic_id(globals_: list[tuple[str, str]]) -> int:
+    """The vCPU's ``apic-id`` once the ``-cpu`` properties are set (they were checked)."""
+    value = UNASSIGNED_APIC_ID
+    for name, text in globals_:
+        if name == "apic-id":
+            number = c_strtoull(text)
+            value = number if number is not None else value
+    return value
+
+
 class CpuOptionError(QmonitorError):
     """QEMU's text for a ``-cpu`` it refuses (printed after the program name, exit 1)."""
 
@@ -461,8 +475,9 @@ def check_cpu_option(
             _set_global(typename, name, kind_of(name), value)
         except CpuOptionError as exc:
             raise CpuOptionError(CANT_APPLY.format(typename, name, value, exc)) from None
-    if machine_type == "none":
-        # The null machine makes its one vCPU without an APIC ID.
+    if machine_type == "none" and _apic_id(globals_) == UNASSIGNED_APIC_ID:
+        # The null machine makes its one vCPU without giving it an APIC ID:
+        # realize refuses it unless -cpu set one (x86_cpu_realizefn).
         raise CpuOptionError(NO_APIC_ID)
     for name in plus + minus:
         _set_feature(typename, name, kind_of(name))

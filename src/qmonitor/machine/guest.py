@@ -12,6 +12,7 @@ vCPU in it as ``x86_possible_cpu_arch_ids`` does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from qmonitor.errors import QmonitorError
 
@@ -181,10 +182,11 @@ class GuestDevice:
 
 @dataclass(frozen=True, slots=True)
 class GuestObject:
-    """One ``-object``: its QOM type and id."""
+    """One ``-object``: its QOM type, id and properties (as given: strings, or JSON values)."""
 
     qom_type: str
     id: str
+    props: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

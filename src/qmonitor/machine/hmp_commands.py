@@ -116,8 +116,19 @@ def _cont(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.cont()
 
 
+def _watchdog_action(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_watchdog_action: the action, lower-cased, must be a WatchdogAction."""
+    from qmonitor.machine.watchdog import WatchdogAction
+
+    value = args["action"].lower()
+    try:
+        mon.machine.watchdog_action = WatchdogAction(value)
+    except ValueError:
+        raise QapiError(f"invalid parameter value: {value}") from None
+
+
 def _system_reset(mon: MachineHMP, args: dict[str, Any]) -> None:
-    mon.machine.system_reset(ShutdownCause.HOST_QMP_SYSTEM_RESET)
+    mon.machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
 
 
 def _system_powerdown(mon: MachineHMP, args: dict[str, Any]) -> None:
@@ -226,6 +237,13 @@ HMP_CMDS: tuple[HMPCommand, ...] = _sorted(
     ),
     HMPCommand("system_reset", "", "", "reset the system", _system_reset),
     HMPCommand("system_powerdown", "", "", "send system power down event", _system_powerdown),
+    HMPCommand(
+        "watchdog_action",
+        "action:s",
+        "[reset|shutdown|poweroff|pause|debug|none]",
+        "change watchdog action",
+        _watchdog_action,
+    ),
     HMPCommand(
         "info",
         "item:s?",

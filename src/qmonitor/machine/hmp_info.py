@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import COMMAND_NOT_FOUND
-from qmonitor.util.cutils import BOOL_TRUE
+from qmonitor.util.cutils import BOOL_TRUE, c_property_integer
 
 if TYPE_CHECKING:
     from qmonitor.machine.guest import GuestConfig
@@ -211,10 +211,10 @@ def cpuid_version(guest: GuestConfig, accel: str | None) -> int:
     fields = dict(zip(("family", "model", "stepping"), decode_cpuid_version(version), strict=True))
     overridden = False
     for name, value in guest.cpu_props:
-        if name in fields:
-            with contextlib.suppress(ValueError):
-                fields[name] = int(value, 0)
-                overridden = True
+        number = c_property_integer(value) if name in fields else None
+        if number is not None:
+            fields[name] = number
+            overridden = True
     if overridden:
         version = encode_cpuid_version(fields["family"], fields["model"], fields["stepping"])
     return version

@@ -25,9 +25,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from qmonitor.chardev.base import Chardev
 from qmonitor.machine.guest import GuestConfig
+from qmonitor.machine.irq import GpioDevice
+from qmonitor.machine.pcboard import PcBoard, board_layout, resolve_gpio_device
 from qmonitor.machine.ports import PortBus
-from qmonitor.machine.qtest import QTestServer, QTestSession
+from qmonitor.machine.qtest import BadRequest, QTestServer, QTestSession
 from qmonitor.machine.rtc import MC146818
+from qmonitor.machine.rtc_time import RtcSettings
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.machine.vclock import RunningClock
 from qmonitor.machine.vcpu import VcpuThreads
@@ -59,6 +62,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: softmmu/vl.c: qmp_x_exit_preconfig once the machine is built.
+EXIT_PRECONFIG_TOO_LATE = "The command is permitted only before machine initialization"
+
 #: Seconds between the end of the main loop and closing the monitors.
 CLOSE_GRACE = 0.002
 
@@ -83,16 +89,26 @@ class MachineOptions:
     use_io_thread: bool = True
     #: What an expired watchdog does (``-watchdog-action``): a WatchdogAction value.
     watchdog_action: str = "reset"
+    #: The display (``-display``; ``none`` with ``-nographic`` or none asked for).
+    display: str = "none"
     #: Plug an ib700 watchdog into the ISA bus (``-device ib700``).
     ib700: bool = False
-    #: The machine makes its default devices (no ``-nodefaults``).
-    defaults: bool = True
+    #: ``-action`` (with ``-no-reboot``, ``-no-shutdown``): (action, value) pairs.
+    actions: tuple[tuple[str, str], ...] = ()
+    #: ``-rtc``: (option, value) pairs (base, clock, driftfix).
+    rtc: tuple[tuple[str, str], ...] = ()
+    #: ``-nodefaults``: no default devices (moves a PC's devices in the QOM tree).
+    nodefaults: bool = False
     #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).
     guest: GuestConfig = field(default_factory=GuestConfig)
     #: The command line's option lists, as ``query-command-line-options`` shows
     #: them: given by whoever builds the machine from a command line (the
     #: machine sits below the command line and knows none of its own).
     command_line_options: tuple[OptsListSpec, ...] = ()
+    #: ``--preconfig``: wait, not built, until ``x-exit-preconfig``.
+    preconfig: bool = False
+    #: The SPICE server's options (``-spice``), None without SPICE.
+    spice: tuple[tuple[str, str], ...] | None = None
 
     @property
     def has_cpus(self) -> bool:
@@ -122,15 +138,35 @@ class Machine:
         if self.virtual_clock is not None:
             self.guest_clock: Clock = self.virtual_clock
         else:
-            self.running_clock = RunningClock(self.loop, running=not self.options.start_paused)
+            self.running_clock = RunningClock(
+                self.loop, running=not (self.options.start_paused or self.options.preconfig)
+            )
             self.guest_clock = self.running_clock
         self.watchdog_action = WatchdogAction(self.options.watchdog_action)
+        actions = dict(self.options.actions)
+        #: What a guest reset does (``reboot``) and a guest shutdown (``shutdown``).
+        self.reboot_action = actions.get("reboot", "reset")
+        self.shutdown_action = actions.get("shutdown", "poweroff")
         self.ports = PortBus()
-        if self.options.machine_type.startswith("pc"):
-            self.rtc: MC146818 | None = MC146818(self.emit_event)
-            self.ports.register(0x70, 2, self.rtc)
-        else:
-            self.rtc = None
+        self.board: PcBoard | None = None
+        self.rtc: MC146818 | None = None
+        mtype = self.options.guest.machine_typename or self.options.machine_type
+        layout = board_layout(mtype, self.options.nodefaults)
+        if layout is not None:
+            self.board = PcBoard(
+                layout,
+                guest_clock=self.guest_clock,
+                loop=self.loop,
+                ports=self.ports,
+                emit=self.emit_event,
+                ram_size=self.options.guest.ram_size,
+                rtc_settings=RtcSettings.configure(
+                    *(dict(self.options.rtc).get(k) for k in ("base", "clock", "driftfix"))
+                ),
+                floppy=not self.options.nodefaults and "q35" not in mtype,
+                q35="q35" in mtype,
+            )
+            self.rtc = self.board.rtc
         self.ib700: Ib700 | None = None
         if self.options.ib700:
             self.ib700 = Ib700(self.guest_clock, self.watchdog_perform_action)
@@ -141,7 +177,13 @@ class Machine:
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
         #: The chardevs by id, in creation order (a mux's base before the mux).
         self.chardevs: dict[str, Chardev] = {}
-        self.runstate = RunState.PRELAUNCH if self.options.start_paused else RunState.RUNNING
+        #: Waiting in preconfig: the machine is not built (PHASE_MACHINE_READY not reached).
+        self.in_preconfig = self.options.preconfig
+        self.runstate = (
+            RunState.PRELAUNCH
+            if self.options.start_paused or self.in_preconfig
+            else RunState.RUNNING
+        )
         self.shutdown_cause: ShutdownCause | None = None
         self._vcpus: VcpuThreads | None = None
         #: Recorded vCPUs by CPU model (a persona's), for the QOM tree.
@@ -154,6 +196,7 @@ class Machine:
         from qmonitor.machine.qmp_commands import register_commands
 
         register_commands(self)
+        self.commands.full.preconfig = self.in_preconfig
 
     # -- monitors ---------------------------------------------------------
 
@@ -215,10 +258,40 @@ class Machine:
 
     def add_qtest(self, chr: Chardev, log: TextIO | None = None) -> QTestServer:
         """Serve the qtest protocol on ``chr`` (``-qtest``), logging to ``log``."""
-        server = QTestServer(QTestSession(self.ports, self.virtual_clock, log=log), chr)
+        session = QTestSession(
+            self.ports,
+            self.virtual_clock,
+            log=log,
+            memory=self.board.memory if self.board is not None else None,
+            resolve_device=self.resolve_gpio_device,
+            loaded_modules=frozenset({"accel-qtest-x86_64"} if self.virtual_clock else ()),
+        )
+        server = QTestServer(session, chr)
         server.start(self.loop)
         self._qtest_servers.append(server)
+        if self.board is not None:
+            self.board.start_observed()
         return server
+
+    def resolve_gpio_device(self, path: str) -> GpioDevice | None:
+        """The device at QOM ``path`` with its GPIO lines, for qtest.
+
+        Devices qmonitor wires interrupts for come first; any other device
+        of the QOM tree has no lines; an object that is not a device is an
+        error (QEMU would abort).
+        """
+        if self.board is not None:
+            dev, ambiguous = resolve_gpio_device(self.board.gpio_devices(), path)
+            if dev is not None or ambiguous:
+                return dev
+        from qmonitor.machine.qom_commands import machine_qom
+
+        obj, _ = machine_qom(self).resolve(path)
+        if obj is None:
+            return None
+        if not any(prop.name == "realized" for prop in obj.props):
+            raise BadRequest(f"'{path}' is not a device")
+        return GpioDevice(obj.path())
 
     def emit_event(self, event: str, data: dict[str, Any] | None = None) -> None:
         """Emit a QAPI event to every negotiated QMP monitor, from any thread."""
@@ -269,6 +342,19 @@ class Machine:
             self.virtual_clock.enabled = True
             self.loop.call_soon_threadsafe(self.virtual_clock.run_due)
 
+    def exit_preconfig(self) -> None:
+        """Build the machine and start it unless ``-S`` (qmp_x_exit_preconfig).
+
+        :raises QapiError: once the machine is built.
+        """
+        if not self.in_preconfig:
+            raise QapiError(EXIT_PRECONFIG_TOO_LATE)
+        self.in_preconfig = False
+        self.commands.full.preconfig = False
+        self.vcpu_thread_ids()  # QEMU makes its vCPU threads with the board
+        if not self.options.start_paused:
+            self.vm_start()
+
     def cont(self) -> None:
         """The ``cont`` command (qmp_cont)."""
         if self.runstate.needs_reset:
@@ -279,10 +365,27 @@ class Machine:
             raise QapiError("Migration is not complete")
         self.vm_start()
 
+    def system_reset_request(self, cause: ShutdownCause) -> None:
+        """A reset request (qemu_system_reset_request): ``-no-reboot`` makes it a shutdown."""
+        if self.reboot_action == "shutdown" and cause is not ShutdownCause.SUBSYSTEM_RESET:
+            self.shutdown_request(cause)
+        else:
+            self.system_reset(cause)
+
+    def shutdown_request(self, cause: ShutdownCause) -> None:
+        """A shutdown request: SHUTDOWN, then exit, or stop with ``-no-shutdown``."""
+        if self.shutdown_action == "pause":
+            self.emit_event("SHUTDOWN", {"guest": cause.by_guest, "reason": cause.value})
+            self.vm_stop(RunState.SHUTDOWN)
+        else:
+            self.shutdown(cause)
+
     def system_reset(self, cause: ShutdownCause) -> None:
         """Reset the machine (qemu_system_reset and the main loop's follow-up)."""
         if self.ib700 is not None:
             self.ib700.reset()
+        if self.board is not None:
+            self.board.reset()
         self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
         if self.runstate not in (RunState.RUNNING, RunState.INMIGRATE, RunState.FINISH_MIGRATE):
             self.runstate = RunState.PRELAUNCH
@@ -306,7 +409,7 @@ class Machine:
         action = self.watchdog_action
         self.emit_event("WATCHDOG", {"action": action.value})
         if action is WatchdogAction.RESET:
-            self.system_reset(ShutdownCause.GUEST_RESET)
+            self.system_reset_request(ShutdownCause.GUEST_RESET)
         elif action is WatchdogAction.SHUTDOWN:
             self.system_powerdown()
         elif action is WatchdogAction.POWEROFF:
@@ -346,8 +449,10 @@ class Machine:
     async def run(self) -> ShutdownCause | None:
         """Serve until shut down, then clean up as the seed's ``monitor_cleanup``."""
         self.dispatcher.start()
-        # QEMU creates its vCPU threads with the machine, before the main loop.
-        self.vcpu_thread_ids()
+        # QEMU creates its vCPU threads with the machine, before the main loop
+        # (with --preconfig, when x-exit-preconfig builds it).
+        if not self.in_preconfig:
+            self.vcpu_thread_ids()
         try:
             await self._exit.wait()
         finally:

@@ -141,7 +141,7 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("system_reset")
     def system_reset() -> None:
-        machine.system_reset(ShutdownCause.HOST_QMP_SYSTEM_RESET)
+        machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
 
     @cmd("system_powerdown")
     def system_powerdown() -> None:
@@ -162,7 +162,11 @@ def register_commands(machine: Machine) -> None:
         panic: str | None = None,
         watchdog: str | None = None,
     ) -> None:
-        # Only the watchdog action changes what the null machine does.
+        # The panic action changes nothing: the null machine's guest never panics.
+        if reboot is not None:
+            machine.reboot_action = reboot
+        if shutdown is not None:
+            machine.shutdown_action = shutdown
         if watchdog is not None:
             machine.watchdog_action = WatchdogAction(watchdog)
 
@@ -187,6 +191,23 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.qom_commands import register_qom
 
     register_qom(machine)
+    register_queries(machine)
+    from qmonitor.machine.qmp_ctl import register_ctl_commands
+
+    register_ctl_commands(machine)
+
+
+def register_queries(machine: Machine) -> None:
+    """The queries of machine state and ``object-add``/``object-del``/``qom-set``."""
+    from qmonitor.machine.queries_devices import register_device_state_queries
+    from qmonitor.machine.queries_machine import register_machine_queries
+    from qmonitor.machine.queries_ui import register_ui_queries
+    from qmonitor.machine.user_objects import register_object_commands
+
+    register_device_state_queries(machine)
+    register_ui_queries(machine)
+    register_object_commands(machine)
+    register_machine_queries(machine)
 
 
 def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:

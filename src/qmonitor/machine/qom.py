@@ -36,13 +36,15 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qmonitor.chardev.socket import SocketChardev
+from qmonitor.machine.memdev import default_memdev
 from qmonitor.machine.qom_object import Failing, Prop, QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import DEVICE_NOT_FOUND, PROPERTY_NOT_FOUND
+from qmonitor.util.cutils import c_property_integer
 
 __all__ = ["Failing", "Prop", "QomObject", "QomTree"]
 
-from qmonitor.machine.guest import DEFAULT_CPU_MODEL, DEFAULT_RAM_SIZE
+from qmonitor.machine.guest import DEFAULT_CPU_MODEL
 
 if TYPE_CHECKING:
     from qmonitor.chardev.base import Chardev
@@ -189,7 +191,7 @@ class QomTree:
         options = machine.options
         guest = options.guest
         typename = guest.machine_typename or options.machine_type
-        record = tree_record(typename, not options.defaults)
+        record = tree_record(typename, options.nodefaults)
         self.modelled = record is not None or options.machine_type == "none" or options.has_cpus
         if record is not None:
             mach = self.root.add("machine", _recorded_machine(machine, record, vcpu_records or {}))
@@ -204,10 +206,11 @@ class QomTree:
                 anon.add(f"device[{len(anon.children)}]", _device_object(device.driver))
         self.root.add("chardevs", QomObject("container", dynamic=self._chardevs))
         objects = [(o.qom_type, o.id) for o in guest.objects]
-        backend = dict(guest.machine_props).get("memory-backend")
-        if options.has_cpus and backend is None:
+        ram = default_memdev(options.machine_type, guest)
+        if ram is not None:
             # create_default_memdev(): the RAM backend under the machine's default id.
-            objects.append(("memory-backend-ram", DEFAULT_RAM_ID))
+            objects.append(("memory-backend-ram", ram))
+        # /objects is made by the first object (object_get_objects_root()).
         if objects:
             root = self.objects_root()
             for qom_type, ident in objects:
@@ -301,13 +304,10 @@ def _device_object(driver: str) -> QomObject:
     return QomObject(driver, _DEVICE_PROPS)
 
 
-def _machine_values(guest: GuestConfig, has_cpus: bool) -> dict[str, Any]:
+def _machine_values(guest: GuestConfig) -> dict[str, Any]:
     """The generic machine properties the command line set, with its values."""
     given = dict(guest.machine_props)
-    values: dict[str, Any] = {"smp": guest.smp.as_qom()}
-    if has_cpus or guest.ram_size != DEFAULT_RAM_SIZE:
-        # The machine none has no RAM unless -m gives it some.
-        values["memory"] = {"size": guest.ram_size}
+    values: dict[str, Any] = {"smp": guest.smp.as_qom(), "memory": {"size": guest.ram_size}}
     for name in ("usb", "dump-guest-core", "mem-merge", "graphics", "suppress-vmdesc"):
         if name in given:
             values[name] = given[name] in ("on", "yes", "true", "y")
@@ -318,7 +318,7 @@ def _machine_values(guest: GuestConfig, has_cpus: bool) -> dict[str, Any]:
 
 def _machine_props(guest: GuestConfig) -> tuple[Prop, ...]:
     """The generic machine properties with the command line's values."""
-    values = _machine_values(guest, True)
+    values = _machine_values(guest)
     return tuple(
         Prop(p.name, p.type, values[p.name]) if p.name in values else p for p in _NONE_MACHINE_PROPS
     )
@@ -358,7 +358,7 @@ def _recorded_machine(
     guest = options.guest
     mach = qom_build.build_recorded(record)
     qom_build.follow_clock(mach, record["volatile"], machine.rtc)
-    qom_build.set_values(mach, _machine_values(guest, options.has_cpus))
+    qom_build.set_values(mach, _machine_values(guest))
     unattached = mach.children["unattached"]
     cpu0 = unattached.children.get(vcpu_device_name(0))
     if not options.has_cpus or cpu0 is None:
@@ -413,10 +413,10 @@ def _vcpu_overrides(guest: GuestConfig, index: int, source: QomSource | None) ->
         if recorded is None or recorded[1] is not None:
             continue
         if isinstance(recorded[0], int):
-            try:
-                out[name] = int(value, 0)
-            except ValueError:
+            number = c_property_integer(value)
+            if number is None:
                 continue
+            out[name] = number
         elif isinstance(recorded[0], str):
             out[name] = value
     unavailable = source.values.get("unavailable-features")

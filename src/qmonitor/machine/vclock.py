@@ -104,3 +104,21 @@ class _Timer:
         if not self.cancelled:
             self.cancelled = True
             self.clock._reschedule()
+
+
+class HostClock:
+    """QEMU_CLOCK_HOST: host wall-clock time; timers fire on the main loop.
+
+    The RTC follows it by default (``-rtc clock=host``).  Timers are armed
+    and fire on the main loop thread only.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+    def call_at(self, when_ns: int, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        delay = max(0.0, (when_ns - time.time_ns()) / 1e9)
+        return self.loop.call_later(delay, callback)

@@ -44,6 +44,7 @@ from qmonitor.monitor.hmp_args import skip_spaces as _skip_spaces
 from qmonitor.monitor.hmp_table import HMPCommand, HmpHost, find_command
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
+from qmonitor.qapi.commands import internal_error
 from qmonitor.qapi.error import QapiError
 
 __all__ = [
@@ -245,6 +246,9 @@ class MonitorHMP(Monitor, Generic[HostT]):
             cmd.handler(self, args)
         except QapiError as err:
             self.hmp_handle_error(err)
+        except Exception as exc:  # a handler bug: an error line, and the monitor goes on
+            _HMP_LOG.exception("HMP command %r failed", cmd.name)
+            self.hmp_handle_error(internal_error(exc))
         finally:
             set_current_monitor(old)
 

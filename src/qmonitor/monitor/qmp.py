@@ -28,6 +28,8 @@ from qmonitor.qapi.commands import (
     QmpCommand,
     QmpCommandList,
     current_monitor_var,
+    error_response,
+    internal_error,
     plain_reply_text,
     qmp_dispatch,
     run_plain,
@@ -112,7 +114,6 @@ class MonitorQMP(Monitor):
     ) -> None:
         use_io_thread = iothread_loop is not None and chr.supports_gcontext
         super().__init__(registry, chr, use_io_thread=use_io_thread)
-        self.pretty = pretty
         #: The protocol state: negotiation, capabilities, the input parser.
         self.session = QmpSession(pretty=pretty)
         self.command_sets = commands
@@ -121,7 +122,6 @@ class MonitorQMP(Monitor):
         self.commands = commands.cap_negotiation
         self._greeting_version = greeting_version
         self.dispatcher = dispatcher
-        self.streamer = self.session.streamer
         #: ``-->`` / ``<--`` DEBUG lines for every message in and out.
         #: The connection's ``-->`` / ``<--`` lines (``qmonitor.qmp.<chardev>``).
         self.qmp_log = ConnectionLog(_QMP_LOG, chr.label)
@@ -155,6 +155,11 @@ class MonitorQMP(Monitor):
 
     def oob_enabled(self) -> bool:
         return self.session.oob
+
+    @property
+    def pretty(self) -> bool:
+        """Replies and events are pretty-printed (``-mon pretty=on``)."""
+        return self.session.pretty
 
     @property
     def capab(self) -> frozenset[str]:
@@ -225,7 +230,7 @@ class MonitorQMP(Monitor):
         with self._input_lock:
             # Once per chunk, not per message: the fast roads pay nothing.
             self._debug = self.qmp_log.enabled()
-            self.streamer.feed(data)
+            self.session.streamer.feed(data)
             self._pump()
 
     def _pump(self) -> None:
@@ -239,7 +244,7 @@ class MonitorQMP(Monitor):
 
     def _pump_run(self) -> bool:
         """One corked run of messages; True if it stopped at a backlog now gone."""
-        streamer = self.streamer
+        streamer = self.session.streamer
         self.cork()
         try:
             # Suspension stops reading further bytes; events the last byte
@@ -275,11 +280,12 @@ class MonitorQMP(Monitor):
         """
         dispatcher = self.dispatcher
         bql = dispatcher.bql
-        if bql is None:
+        if bql is None or self.commands.preconfig:
+            # Before the machine is built each command is checked in full.
             return first
         session = self.session
         find = self.commands.find
-        next_event = self.streamer.next_event
+        next_event = self.session.streamer.next_event
         if not bql.acquire(blocking=False):
             return first
         try:
@@ -297,7 +303,7 @@ class MonitorQMP(Monitor):
             held = len(self.outbuf)
             plain: dict[str, QmpCommand] = {}
             answered = 0
-            next_plain = self.streamer.next_plain
+            next_plain = self.session.streamer.next_plain
             ev: JsonMessage | None = first
             try:
                 # The first request came parsed; those after it are read by
@@ -439,8 +445,17 @@ class MonitorQMP(Monitor):
         return None
 
     def _respond(self, rsp: dict[str, Any] | None, connection: int | None = None) -> None:
-        if rsp is not None:
-            self.send_response(self.session.fix_reply(rsp), connection)
+        if rsp is None:
+            return
+        rsp = self.session.fix_reply(rsp)
+        try:
+            text = self.session.text(rsp)
+        except Exception as exc:  # a handler returned what QMP cannot carry
+            _QMP_LOG.exception("reply to %r cannot be encoded", rsp.get("id"))
+            text = self.session.text(
+                error_response(internal_error(exc), rsp.get("id"), "id" in rsp)
+            )
+        self.send_text(text, connection)
 
     def respond_error(self, message: str, connection: int | None = None) -> None:
         """Answer a parse error (no id: QEMU cannot know it)."""
@@ -496,7 +511,7 @@ class QmpDispatcher:
         thread hops.  False: queue it as usual.
         """
         bql = self.bql
-        if bql is None or self._shutdown or type(req) is not dict:
+        if bql is None or self._shutdown or type(req) is not dict or mon.commands.preconfig:
             return False
         name = req.get("execute")
         if type(name) is not str:

@@ -145,6 +145,10 @@ class Config:
     devices: tuple[DeviceConfig, ...] = ()
     #: What an expired watchdog does (``-watchdog-action``, ``-action watchdog=``).
     watchdog_action: str = "reset"
+    #: ``-action``, ``-no-reboot``, ``-no-shutdown``: (action, value) given.
+    actions: tuple[tuple[str, str], ...] = ()
+    #: ``-rtc``: its options (base, clock, driftfix) as given.
+    rtc: tuple[tuple[str, str], ...] = ()
     #: ``-qtest-log``: a file name, ``none``, or None for stderr.
     qtest_log: str | None = None
     #: ``-persona FILE``: answer the recorded QEMU's queries from FILE.
@@ -159,3 +163,7 @@ class Config:
     guest: GuestConfig = field(default_factory=GuestConfig)
     #: The last ``-cpu`` as given, None without one (checked by check_cpu_option).
     cpu_option: str | None = None
+    #: ``--preconfig``: the machine waits in preconfig until ``x-exit-preconfig``.
+    preconfig: bool = False
+    #: The SPICE server's options (``-spice``, ``[spice]``), None without SPICE.
+    spice: tuple[tuple[str, str], ...] | None = None

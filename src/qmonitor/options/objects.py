@@ -15,6 +15,7 @@ types QEMU can create are accepted with their properties unchecked.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -79,6 +80,8 @@ TLS_X509_PROPS: Final = (
     ("passwordid", "string"),
 )
 ENDPOINTS: Final = ("client", "server")
+#: qom/object.c: object_property_try_add, adding a second child of that name to /objects.
+DUPLICATE_CHILD: Final = "attempt to add duplicate property '{}' to object (type 'container')"
 
 
 def object_help() -> str:
@@ -123,6 +126,9 @@ class ObjectConfig:
     id: str
     props: dict[str, Any] = field(hash=False)
     origin: str = ""
+    #: Given as key=value on the command line: QEMU keeps those in its
+    #: ``object`` QemuOpts list, where a duplicate id is its own error.
+    in_opts_list: bool = True
 
 
 # -- parsing ---------------------------------------------------------------------
@@ -185,6 +191,7 @@ def _pairs(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
 def _parse_object(
     arg: str, origin: str, diagnostics: list[Diagnostic]
 ) -> tuple[ObjectConfig, list[tuple[str, str]]]:
+    values: dict[str, Any]
     is_json = arg.startswith("{")
     if is_json:
         from qmonitor.qjson.parser import JsonError
@@ -196,11 +203,29 @@ def _parse_object(
             raise ObjectError(exc.message) from None
         if not isinstance(raw, dict):
             raise ObjectError(OBJECT_NOT_A_DICT)
-        values: dict[str, Any] = raw
+        values = raw
         want_help = False
         obj_id = values.get("id")
     else:
         values, obj_id, want_help = _qemu_opts(arg, diagnostics)
+    return _object_config(values, obj_id, want_help, is_json, origin), _pairs(diagnostics)
+
+
+def parse_object_values(values: dict[str, str], origin: str = "") -> ObjectConfig:
+    """An ``[object]`` section of a ``-readconfig`` file, visited as keyval (strings).
+
+    :raises ObjectError: with QEMU's text (to print after the location).
+    :raises ObjectHelp: for ``help`` requests.
+    """
+    want_help = any(is_help_option(name) for name in values)
+    cfg = _object_config(dict(values), values.get("id"), want_help, False, origin)
+    return dataclasses.replace(cfg, in_opts_list=False)
+
+
+def _object_config(
+    values: dict[str, Any], obj_id: Any, want_help: bool, is_json: bool, origin: str
+) -> ObjectConfig:
+    """object_option_parse()'s checks, in QEMU's order, of an -object's members."""
     qom_type = values.get("qom-type")
     if qom_type is None:
         raise ObjectError(MISSING_PARAMETER.format("qom-type"))
@@ -229,7 +254,7 @@ def _parse_object(
         for name in props:
             if not _property_name(name):
                 raise ObjectError(INVALID_PARAMETER.format(name))
-    return ObjectConfig(qom_type, obj_id, props, origin), _pairs(diagnostics)
+    return ObjectConfig(qom_type, obj_id, props, origin, not is_json)
 
 
 def _check_tls_x509(props: dict[str, Any], is_json: bool) -> dict[str, Any]:
@@ -371,8 +396,12 @@ def create_objects(configs: list[ObjectConfig] | tuple[ObjectConfig, ...]) -> Ob
     objects = Objects()
     secrets = {c.id: c for c in configs if c.qom_type == "secret"}
     for cfg in configs:
-        if cfg.id in objects.configs:
-            raise ObjectError(DUPLICATE_ID.format(cfg.id, "object"), where=cfg.origin)
+        earlier = objects.configs.get(cfg.id)
+        if earlier is not None:
+            if earlier.in_opts_list and cfg.in_opts_list:
+                raise ObjectError(DUPLICATE_ID.format(cfg.id, "object"), where=cfg.origin)
+            # The JSON and -readconfig forms meet the first one in /objects.
+            raise ObjectError(DUPLICATE_CHILD.format(cfg.id))
         objects.configs[cfg.id] = cfg
         if cfg.qom_type == "tls-creds-x509":
             objects.tls[cfg.id] = load_tls_x509(cfg, secrets)

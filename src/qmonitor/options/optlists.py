@@ -95,6 +95,29 @@ MSG_OPTS = OptsListSpec(
 #: ``qom-type``; QEMU 7.2 reads the key=value form with QemuOpts, not keyval.
 OBJECT_OPTS = OptsListSpec("object", "qom-type", ())
 
+#: ``-spice`` and ``[spice]`` (ui/spice-core.c: qemu_spice_opts, a module of 7.2's build).
+SPICE_OPTS = OptsListSpec(
+    "spice",
+    None,
+    tuple(
+        OptDesc(name, kind)
+        for name, kind in (
+            ("port", _N), ("tls-port", _N), ("addr", _S), ("ipv4", _B), ("ipv6", _B),
+            ("unix", _B), ("password", _S), ("password-secret", _S),
+            ("disable-ticketing", _B), ("disable-copy-paste", _B),
+            ("disable-agent-file-xfer", _B), ("sasl", _B), ("x509-dir", _S),
+            ("x509-key-file", _S), ("x509-key-password", _S), ("x509-cert-file", _S),
+            ("x509-cacert-file", _S), ("x509-dh-key-file", _S), ("tls-ciphers", _S),
+            ("tls-channel", _S), ("plaintext-channel", _S), ("image-compression", _S),
+            ("jpeg-wan-compression", _S), ("zlib-glz-wan-compression", _S),
+            ("streaming-video", _S), ("agent-mouse", _B), ("playback-compression", _B),
+            ("seamless-migration", _B), ("display", _S), ("head", _N), ("gl", _B),
+            ("rendernode", _S),
+        )
+    ),
+    merge_lists=True,
+)  # fmt: skip
+
 #: The lists ``query-command-line-options`` shows, in QEMU 7.2's order for
 #: ``-M none`` (QEMU prepends as it walks its groups, so this is the reverse of
 #: their registration; its ``machine`` group is not modelled).

@@ -20,6 +20,7 @@ from qmonitor.machine.guest import (
     GuestObject,
     smp_limits,
 )
+from qmonitor.machine.memdev import NO_DEFAULT_RAM
 from qmonitor.options.checks import CheckError, check_boot, check_rtc, check_sandbox
 from qmonitor.options.config import CmdlineError
 from qmonitor.options.guest import GuestOptionError, parse_cpu, ram_size, smp_config
@@ -183,6 +184,20 @@ class MachineGroup(ParserState):
             opts.loc = loc
         opts.set("watchdog", arg)
 
+    def _opt_no_reboot(self, arg: str | None, loc: str) -> None:
+        """``-no-reboot``: ``-action reboot=shutdown`` (a guest reset shuts down)."""
+        self._set_action("reboot", "shutdown", loc)
+
+    def _opt_no_shutdown(self, arg: str | None, loc: str) -> None:
+        """``-no-shutdown``: ``-action shutdown=pause`` (a shutdown stops the VM)."""
+        self._set_action("shutdown", "pause", loc)
+
+    def _set_action(self, name: str, value: str, loc: str) -> None:
+        opts = self.action_group.create(None)
+        if not opts.loc:
+            opts.loc = loc
+        opts.set(name, value)
+
     def _check_early(self) -> None:
         """parse_sandbox() and configure_rtc(), right after the option loop."""
         sandbox = self.checked_groups["sandbox"].find(None)
@@ -198,19 +213,19 @@ class MachineGroup(ParserState):
         except CheckError as exc:
             raise self._fail(Diagnostic(exc.message, exc.hint), "") from None
 
-    def _process_actions(self) -> str:
-        """qemu_process_early_options(): check ``-action``; returns the watchdog action."""
+    def _process_actions(self) -> dict[str, str]:
+        """qemu_process_early_options(): check ``-action``; returns the actions given."""
         opts = self.action_group.find(None)
         if opts is None:
-            return "reset"
+            return {}
         values = opts.as_dict()
         for name, choices in RUNSTATE_ACTIONS.items():
             value = values.get(name)
             if value is not None and value not in choices:
                 raise self._fail(ENUM_VALUE.format(name, value), opts.loc)
-        if set(values) - {"watchdog"}:
+        if "panic" in values:
             self.unmodelled.append(opts.loc)
-        return values.get("watchdog", "reset")
+        return {name: values[name] for name in RUNSTATE_ACTIONS if name in values}
 
     def _cpu_help(self) -> None:
         """qemu_process_help_options(): ``-cpu help`` lists the CPU models, before -device help."""
@@ -283,7 +298,9 @@ class MachineGroup(ParserState):
         """The guest the options describe (checked as QEMU checks them when building it)."""
         memory = self.memory_group.find(None)
         try:
-            size = ram_size(memory.get("size") if memory is not None else None, DEFAULT_RAM_SIZE)
+            # The null machine has no RAM unless -m gives it some (default_ram_size 0).
+            default = 0 if machine in NO_DEFAULT_RAM else DEFAULT_RAM_SIZE
+            size = ram_size(memory.get("size") if memory is not None else None, default)
         except GuestOptionError as exc:
             raise self._fail(exc.diagnostic, memory.loc if memory is not None else "") from None
         typename = machine_typename(machine)
@@ -317,7 +334,9 @@ class MachineGroup(ParserState):
             smp=smp,
             ram_size=size,
             devices=tuple(self.guest_devices),
-            objects=tuple(GuestObject(o.qom_type, o.id) for o in self.objects),
+            objects=tuple(
+                GuestObject(o.qom_type, o.id, tuple(o.props.items())) for o in self.objects
+            ),
             debug_threads=debug_threads,
             machine_typename=machine_typename(machine),
             machine_props=props,

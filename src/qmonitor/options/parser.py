@@ -21,6 +21,7 @@ from qmonitor.options.config import Config
 from qmonitor.options.help import help_text, version_text
 from qmonitor.options.machines import MAX_PARALLEL_PORTS
 from qmonitor.options.parse_chardevs import ChardevGroup
+from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
 from qmonitor.options.parse_machine import MachineGroup
 from qmonitor.options.table import OPTIONS
@@ -35,7 +36,7 @@ from qmonitor.options.texts import (
 )
 
 
-class Parser(ChardevGroup, MachineGroup, DeviceGroup):
+class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
     """One run of QEMU's option handling; see the module docstring for the stages."""
 
     def __init__(self, argv: list[str], prog: str) -> None:
@@ -55,12 +56,16 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup):
             "qmonitor-version": self._opt_nothing, "qmonitor-package": self._opt_nothing,
             "qmonitor-extensions": self._opt_extensions, "device": self._opt_device,
             "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
+            "no-reboot": self._opt_no_reboot, "no-shutdown": self._opt_no_shutdown,
             "qtest-log": self._opt_qtest_log,
             "persona": self._opt_persona, "msg": self._opt_msg,
             "object": self._opt_object, "cpu": self._opt_cpu, "smp": self._opt_smp,
             "m": self._opt_m, "audiodev": self._opt_audiodev, "rtc": self._opt_checked,
             "overcommit": self._opt_checked,
             "sandbox": self._opt_checked, "boot": self._opt_checked,
+            "readconfig": self._opt_readconfig, "spice": self._opt_spice,
+            "preconfig": self._opt_preconfig, "loadvm": self._opt_loadvm,
+            "incoming": self._opt_incoming,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -138,8 +143,10 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup):
         self.qtest_log = arg
 
     def _late_stages(self) -> Config:
+        self._validate_options()
         self._check_early()
-        watchdog_action = self._process_actions()
+        actions = self._process_actions()
+        rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
         machine = self._select_machine()
@@ -167,6 +174,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup):
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
         devices = self._create_devices(machine)
         guest = self._guest(machine)
+        spice = self._spice()
         names = self.name_group.find(None)
         return Config(
             chardevs=tuple(self.chardevs.values()),
@@ -188,7 +196,9 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup):
             extensions=self.extensions,
             warnings=tuple(self.stderr),
             devices=devices,
-            watchdog_action=watchdog_action,
+            watchdog_action=actions.get("watchdog", "reset"),
+            actions=tuple(actions.items()),
+            rtc=tuple(rtc.as_dict().items()) if rtc is not None else (),
             qtest_log=self.qtest_log,
             persona=self.persona,
             msg_timestamp=self.msg_timestamp,
@@ -196,4 +206,6 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup):
             tls_creds=dict(self.tls_creds),
             guest=guest,
             cpu_option=self.cpu_arg,
+            preconfig=self.preconfig,
+            spice=spice,
         )

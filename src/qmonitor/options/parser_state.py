@@ -28,6 +28,7 @@ from qmonitor.options.optlists import (
     MSG_OPTS,
     NAME_OPTS,
 )
+from qmonitor.options.readconfig import FileLocation
 from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.qemuopts import OptsGroup, QemuOpts
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
@@ -112,14 +113,17 @@ class ParserState:
 
     # -- reporting ---------------------------------------------------------
 
-    def _prefix(self, loc: str) -> str:
-        prefix = f"{self.prog}: {loc}: " if loc else f"{self.prog}: "
+    def _prefix(self, loc: str | FileLocation) -> str:
+        if isinstance(loc, FileLocation):
+            prefix = f"{self.prog}:{loc}: "  # a line of a -readconfig file (LOC_FILE)
+        else:
+            prefix = f"{self.prog}: {loc}: " if loc else f"{self.prog}: "
         return msg_timestamp() + prefix if self.msg_timestamp else prefix
 
-    def _print(self, diag: Diagnostic, loc: str) -> None:
+    def _print(self, diag: Diagnostic, loc: str | FileLocation) -> None:
         self.stderr.append(diag.render(self._prefix(loc)))
 
-    def _fail(self, diag: Diagnostic | str, loc: str) -> CmdlineError:
+    def _fail(self, diag: Diagnostic | str, loc: str | FileLocation) -> CmdlineError:
         if isinstance(diag, str):
             diag = Diagnostic(diag)
         self._print(diag, loc)

@@ -30,6 +30,7 @@ from qmonitor.qapi.texts import (
     MEMBER_UNEXPECTED,
     NO_OOB,
     NOT_AN_OBJECT,
+    NOT_BEFORE_MACHINE_READY,
     UNEXPECTED_PARAMETER,
 )
 from qmonitor.qapi.types import ObjectType, Path, first_unexpected
@@ -76,6 +77,9 @@ class QmpCommandList:
 
     def __init__(self) -> None:
         self._commands: dict[str, QmpCommand] = {}
+        #: The machine is not built yet (``--preconfig``): only the commands
+        #: with ``allow-preconfig`` run (qmp_command_available).
+        self.preconfig = False
 
     def register(self, cmd: QmpCommand) -> QmpCommand:
         """Add (or replace) a command."""
@@ -166,6 +170,8 @@ def qmp_dispatch(
             raise QapiError(COMMAND_DISABLED.format(command), ErrorClass.COMMAND_NOT_FOUND)
         if oob and not cmd.allow_oob:
             raise QapiError(NO_OOB.format(command))
+        if cmds.preconfig and not cmd.allow_preconfig:
+            raise QapiError(NOT_BEFORE_MACHINE_READY.format(command))
         arguments = request.get("arguments", _NO_ARGUMENTS)
         token = CURRENT_MONITOR.set(cur_mon)
         try:
@@ -248,13 +254,14 @@ def plain_reply_text(
             if inspect.iscoroutine(ret):
                 ret.close()
             raise TypeError(f"command {cmd.name} returned an awaitable")
+        if not cmd.success_response:
+            return None
+        # A value QMP cannot carry is the handler's bug too.
+        value = encode({} if ret is None else ret)
     except QapiError as err:
         return _plain_error(err, id_text, req_id)
     except Exception as exc:  # a handler bug must not cost the client its reply
         return _plain_error(internal_error(exc), id_text, req_id)
-    if not cmd.success_response:
-        return None
-    value = encode({} if ret is None else ret)
     if id_text is None:
         return '{"return": ' + value + "}"
     if _RETURN_FIRST:

@@ -42,6 +42,10 @@ LACKS_EXECUTE: Final = "QMP input lacks member 'execute'"
 COMMAND_NOT_FOUND: Final = "The command {} has not been found"
 COMMAND_DISABLED: Final = "Command {} has been disabled"
 NO_OOB: Final = "The command {} does not support OOB"
+#: softmmu/qdev-monitor.c: qmp_command_available, before the machine is ready.
+NOT_BEFORE_MACHINE_READY: Final = (
+    "The command '{}' is permitted only after machine initialization has completed"
+)
 
 # -- qmonitor's own ---------------------------------------------------------------
 

@@ -113,15 +113,20 @@ class IntType(QType):
     expected = "integer"
 
     def visit(self, value: Any, path: Path, name: str | None) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not self.signed:
+            # Anything but a number that fits uint64 or int64 fails with one
+            # text (qobject_input_type_uint64); the sized types check after.
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise QapiError(INVALID_PARAMETER_VALUE.format(path.full_name(), "uint64"))
+            if not INT64_MIN <= value <= UINT64_MAX:
+                raise QapiError(INVALID_PARAMETER_VALUE.format(path.full_name(), "uint64"))
+        elif isinstance(value, bool) or not isinstance(value, int):
             raise self.mismatch(path)
         if self.signed:
             if not INT64_MIN <= value <= INT64_MAX:
                 raise self.mismatch(path)
             lo, hi = -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
         else:
-            if value > UINT64_MAX or value < INT64_MIN:
-                raise self.mismatch(path)
             # QEMU accepts negative numbers for unsigned types and wraps them.
             value &= UINT64_MAX
             lo, hi = 0, (1 << self.bits) - 1

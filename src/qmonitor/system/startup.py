@@ -190,11 +190,16 @@ def machine_options(
         qemu_version=qemu_version,
         package=package,
         accel=config.accel,
+        display=config.display or "none",
         watchdog_action=config.watchdog_action,
+        actions=config.actions,
+        rtc=config.rtc,
+        nodefaults=config.nodefaults,
         ib700=any(device.driver == "ib700" for device in config.devices),
-        defaults=not config.nodefaults,
         guest=config.guest,
         command_line_options=QUERYABLE_OPTION_LISTS,
+        preconfig=config.preconfig,
+        spice=config.spice,
     )
 
 

@@ -103,6 +103,21 @@ def c_strtoll(value: str) -> int | None:
     return number if -(2**63) <= number < 2**63 else None
 
 
+def c_property_integer(value: str) -> int | None:
+    """An integer QOM property value from a string, as QEMU's string input visitor reads it.
+
+    ``qemu_strtoi64`` in base 0 for the signed types, ``qemu_strtou64`` for
+    the unsigned ones (whose values past INT64_MAX only it reads); None
+    when neither reads the whole string.
+    """
+    number = c_strtoll(value)
+    if number is None:
+        number = c_strtoull(value)
+        if number is not None and number >= U64_LIMIT:
+            return None
+    return number
+
+
 def parse_number(name: str, value: str) -> int:
     """Parse a number option as QEMU's ``parse_option_number`` (``qemu_strtou64``, base 0)."""
     number = c_strtoull(value)

@@ -14,13 +14,21 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.schema import (
+    acpi_stats,
     block,
+    block_jobs,
+    block_stats,
     char,
     control,
+    dump_net_tpm,
+    machine_info,
     migration,
+    migration_status,
     misc,
+    objects,
     qom_machine,
     run_state,
+    ui,
 )
 
 if TYPE_CHECKING:
@@ -34,23 +42,62 @@ EXTENSIONS = "QMONITOR_EXTENSIONS"
 
 #: The whole schema text: its parts, in QEMU's order.
 SCHEMA = "".join(
-    part.TEXT for part in (run_state, block, char, migration, control, qom_machine, misc)
+    part.TEXT
+    for part in (
+        run_state,
+        block,
+        block_stats,
+        block_jobs,
+        char,
+        dump_net_tpm,
+        ui,
+        migration,
+        migration_status,
+        control,
+        qom_machine,
+        objects,
+        machine_info,
+        misc,
+        acpi_stats,
+    )
 )
+
+
+def _cache_key(extensions: bool) -> str:
+    """What the checked schema and its introspection depend on: the text and the QAPI code."""
+    from pathlib import Path
+
+    from qmonitor.util.diskcache import cache_key, source_digest
+
+    qapi = Path(__file__).resolve().parent.parent.parent / "qapi"
+    return cache_key(SCHEMA, FNAME, str(extensions), source_digest(qapi.glob("*.py")))
 
 
 @lru_cache(maxsize=2)
 def machine_schema(extensions: bool = False) -> Schema:
-    """The checked schema (with the extension commands when asked)."""
-    from qmonitor.qapi.schema import load_schema_text
+    """The checked schema (with the extension commands when asked).
 
-    return load_schema_text(SCHEMA, FNAME, (EXTENSIONS,) if extensions else ())
+    Checking it takes tens of milliseconds; the result is kept on disk
+    (:mod:`qmonitor.util.diskcache`) for the next start.
+    """
+    from qmonitor.qapi.schema import load_schema_text
+    from qmonitor.util.diskcache import cached
+
+    def build() -> Schema:
+        return load_schema_text(SCHEMA, FNAME, (EXTENSIONS,) if extensions else ())
+
+    return cached("machine-schema", _cache_key(extensions), build)
 
 
 @lru_cache(maxsize=2)
 def _machine_schema_info(extensions: bool) -> tuple[dict[str, Any], ...]:
     from qmonitor.qapi.introspect import schema_info
+    from qmonitor.util.diskcache import cached
 
-    return tuple(schema_info(machine_schema(extensions)))
+    def build() -> tuple[dict[str, Any], ...]:
+        return tuple(schema_info(machine_schema(extensions)))
+
+    return cached("machine-schema-info", _cache_key(extensions), build)
 
 
 def machine_schema_info(extensions: bool = False) -> list[dict[str, Any]]:

@@ -4,6 +4,17 @@ Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
 TEXT = r"""##
+# @query-pr-managers:
+#
+# The persistent reservation managers.
+#
+# Returns: the managers and whether each is connected
+##
+{ 'command': 'query-pr-managers',
+  'returns': [ 'PRManagerInfo' ],
+  'allow-preconfig': true }
+
+##
 # @BlockdevDetectZeroesOptions:
 #
 # How a block node treats writes of zeroes.
@@ -291,6 +302,29 @@ TEXT = r"""##
 ##
 { 'command': 'query-block',
   'returns': [ 'BlockInfo' ] }
+
+##
+# @query-blockstats:
+#
+# Statistics of every block device.
+#
+# Returns: one entry per device (or node, if asked)
+##
+{ 'command': 'query-blockstats',
+  'data': { '*query-nodes': 'bool' },
+  'returns': [ 'BlockStats' ],
+  'allow-preconfig': true }
+
+##
+# @query-block-jobs:
+#
+# Lists the block jobs.
+#
+# Returns: the block jobs (none on the null machine)
+##
+{ 'command': 'query-block-jobs',
+  'returns': [ 'BlockJobInfo' ],
+  'allow-preconfig': true }
 
 ##
 # @query-named-block-nodes:

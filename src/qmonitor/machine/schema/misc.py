@@ -101,6 +101,18 @@ TEXT = r"""##
 { 'command': 'cont' }
 
 ##
+# @x-exit-preconfig:
+#
+# Ends the preconfig state that --preconfig started: the machine is built
+# and, without -S, starts running.  Refused once the machine is built.
+#
+# Features:
+# @unstable: the command may change or go away.
+##
+{ 'command': 'x-exit-preconfig', 'allow-preconfig': true,
+  'features': [ 'unstable' ] }
+
+##
 # @human-monitor-command:
 #
 # @command-line: an HMP command
@@ -115,6 +127,32 @@ TEXT = r"""##
   'data': { 'command-line': 'str', '*cpu-index': 'int' },
   'returns': 'str',
   'features': [ 'savevm-monitor-nodes' ] }
+
+##
+# @FdsetInfo:
+#
+# A file descriptor set.
+##
+{ 'struct': 'FdsetInfo',
+  'data': { 'fdset-id': 'int', 'fds': [ 'FdsetFdInfo' ] } }
+
+##
+# @FdsetFdInfo:
+#
+# One file descriptor of a set.
+##
+{ 'struct': 'FdsetFdInfo',
+  'data': { 'fd': 'int', '*opaque': 'str' } }
+
+##
+# @query-fdsets:
+#
+# The file descriptor sets added with add-fd.
+#
+# Returns: the sets
+##
+{ 'command': 'query-fdsets',
+  'returns': [ 'FdsetInfo' ] }
 
 ##
 # @CommandLineParameterType:

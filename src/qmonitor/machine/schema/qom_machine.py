@@ -38,6 +38,15 @@ TEXT = r"""##
   'allow-preconfig': true }
 
 ##
+# @qom-set:
+#
+# Sets a property of an object.
+##
+{ 'command': 'qom-set',
+  'data': { 'path': 'str', 'property': 'str', 'value': 'any' },
+  'allow-preconfig': true }
+
+##
 # @ObjectTypeInfo:
 #
 # A QOM type.
@@ -72,6 +81,25 @@ TEXT = r"""##
 { 'command': 'qom-list-properties',
   'data': { 'typename': 'str'},
   'returns': [ 'ObjectPropertyInfo' ],
+  'allow-preconfig': true }
+
+##
+# @object-add:
+#
+# Creates an object.
+##
+{ 'command': 'object-add',
+  'data': 'ObjectOptions',
+  'boxed': true,
+  'allow-preconfig': true }
+
+##
+# @object-del:
+#
+# Deletes an object made with object-add.
+##
+{ 'command': 'object-del',
+  'data': { 'id': 'str' },
   'allow-preconfig': true }
 
 ##
@@ -175,6 +203,16 @@ TEXT = r"""##
 { 'command': 'query-machines', 'returns': [ 'MachineInfo' ] }
 
 ##
+# @query-current-machine:
+#
+# Facts about the running machine.
+#
+# Returns: whether the guest can be woken from suspend
+##
+{ 'command': 'query-current-machine',
+  'returns': 'CurrentMachineParams' }
+
+##
 # @TargetInfo:
 #
 # @arch: the target
@@ -201,6 +239,16 @@ TEXT = r"""##
 # Returns: the UUID
 ##
 { 'command': 'query-uuid', 'returns': 'UuidInfo', 'allow-preconfig': true }
+
+##
+# @query-vm-generation-id:
+#
+# The VM Generation ID device's GUID.
+#
+# Returns: the GUID (an error without the device)
+##
+{ 'command': 'query-vm-generation-id',
+  'returns': 'GuidInfo' }
 
 ##
 # @system_reset:
@@ -230,6 +278,46 @@ TEXT = r"""##
 # Returns: KVM's status
 ##
 { 'command': 'query-kvm', 'returns': 'KvmInfo', 'allow-preconfig': true }
+
+##
+# @HostMemPolicy:
+#
+# How a memory backend's pages are bound to host NUMA nodes.
+#
+# @default: the host's default policy
+# @preferred: preferably on the given nodes
+# @bind: only on the given nodes
+# @interleave: spread over the given nodes
+##
+{ 'enum': 'HostMemPolicy',
+  'data': [ 'default', 'preferred', 'bind', 'interleave' ] }
+
+##
+# @Memdev:
+#
+# One memory backend object.
+#
+# @id: its id
+# @size: its size in bytes
+# @merge: whether the host may merge identical pages
+# @dump: whether its pages go into core dumps
+# @prealloc: whether its pages were allocated at once
+# @share: whether its memory is shared with other processes
+# @reserve: whether swap space is reserved for it
+# @host-nodes: the host NUMA nodes of its policy
+# @policy: its NUMA policy
+##
+{ 'struct': 'Memdev',
+  'data': { '*id': 'str', 'size': 'size', 'merge': 'bool', 'dump': 'bool',
+            'prealloc': 'bool', 'share': 'bool', '*reserve': 'bool',
+            'host-nodes': [ 'uint16' ], 'policy': 'HostMemPolicy' } }
+
+##
+# @query-memdev:
+#
+# Returns: the memory backends, in the order of /objects
+##
+{ 'command': 'query-memdev', 'returns': [ 'Memdev' ], 'allow-preconfig': true }
 
 ##
 # @HotpluggableCPU:

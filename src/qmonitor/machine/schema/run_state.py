@@ -8,9 +8,16 @@ TEXT = r"""
 
 { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
                                            'system_powerdown' ],
-              'command-returns-exceptions': [ 'human-monitor-command', 'qom-get' ],
-              'member-name-exceptions': [ 'BlockDeviceInfo', 'BlockInfo', 'SysEmuTarget',
-                                         'UuidInfo' ] } }
+              'command-returns-exceptions': [ 'human-monitor-command', 'qom-get',
+                                              'query-tpm-models', 'query-tpm-types' ],
+              'member-name-exceptions': [ 'ACPISlotType', 'BlockDeviceInfo',
+                                         'BlockDeviceStats', 'BlockDeviceTimedStats',
+                                         'BlockInfo', 'BlockdevDriver',
+                                         'ColoCompareProperties', 'FilterMirrorProperties',
+                                         'FilterRedirectorProperties',
+                                         'FilterRewriterProperties', 'InputLinuxProperties',
+                                         'ObjectType', 'SysEmuTarget', 'UuidInfo',
+                                         'VncClientInfo' ] } }
 
 ##
 # @RunState:

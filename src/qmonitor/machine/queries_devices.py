@@ -1,0 +1,92 @@
+"""Queries about block devices, jobs, dumps, NICs and TPMs: what the null machine has of them.
+
+The null machine has no block backends, no jobs and no exports, has never
+dumped its memory, has no NIC and no TPM; each query answers that as
+QEMU 7.2 does for a machine without them.  The lists of what QEMU 7.2
+could create (dump formats, TPM models and backends) are the facts
+recorded from it (tests/golden/qmp/queries.json).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qmonitor.machine.schema import machine_schema
+from qmonitor.qapi.binding import bind_command
+from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from qmonitor.machine.machine import Machine
+
+#: The dump formats QEMU 7.2 (x86_64, Debian's build) can write.
+DUMP_FORMATS = ("elf", "kdump-zlib", "win-dmp")
+#: The TPM front ends and backends of QEMU 7.2's x86_64 build, as it lists them.
+TPM_MODELS = ("tpm-crb", "tpm-tis")
+TPM_TYPES = ("passthrough", "emulator")
+
+#: qmp_query_rx_filter (net/net.c) for a name no net client has.
+INVALID_NET_CLIENT = "invalid net client name: {}"
+
+
+def register_device_state_queries(machine: Machine) -> None:
+    """Register the queries of this module on ``machine``."""
+    schema = machine_schema()
+    full = machine.commands.full
+
+    def query_pr_managers() -> list[dict[str, Any]]:
+        from qmonitor.machine.qom_commands import machine_qom
+
+        # The pr-manager-helper objects of /objects (QEMU makes the
+        # container to look); qmonitor connects none to a helper daemon.
+        objects = machine_qom(machine).objects_root().child_map()
+        return [
+            {"id": name, "connected": False}
+            for name, obj in objects.items()
+            if obj.typename == "pr-manager-helper"
+        ]
+
+    def query_blockstats(query_nodes: bool | None = None) -> list[dict[str, Any]]:
+        return []
+
+    def empty() -> list[dict[str, Any]]:
+        return []
+
+    def block_graph() -> dict[str, Any]:
+        return {"nodes": [], "edges": []}
+
+    def query_dump() -> dict[str, Any]:
+        return {"status": "none", "completed": 0, "total": 0}
+
+    def dump_capability() -> dict[str, Any]:
+        return {"formats": list(DUMP_FORMATS)}
+
+    def query_rx_filter(name: str | None = None) -> list[dict[str, Any]]:
+        # No NIC and no other net client: any name is unknown.
+        if name is not None:
+            raise QapiError(INVALID_NET_CLIENT.format(name))
+        return []
+
+    def tpm_models() -> list[str]:
+        return list(TPM_MODELS)
+
+    def tpm_types() -> list[str]:
+        return list(TPM_TYPES)
+
+    handlers: tuple[tuple[str, Callable[..., Any]], ...] = (
+        ("query-pr-managers", query_pr_managers),
+        ("query-blockstats", query_blockstats),
+        ("query-block-jobs", empty),
+        ("x-debug-query-block-graph", block_graph),
+        ("query-jobs", empty),
+        ("query-block-exports", empty),
+        ("query-dump", query_dump),
+        ("query-dump-guest-memory-capability", dump_capability),
+        ("query-rx-filter", query_rx_filter),
+        ("query-tpm-models", tpm_models),
+        ("query-tpm-types", tpm_types),
+        ("query-tpm", empty),
+    )
+    for name, handler in handlers:
+        full.register(bind_command(schema, name, handler, any_thread=True))

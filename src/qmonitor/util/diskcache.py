@@ -1,0 +1,89 @@
+"""Results that are costly to compute and never change for the same inputs, kept on disk.
+
+Checking the null machine's QAPI schema takes tens of milliseconds at every
+start, and its introspection as much again at the first ``query-qmp-schema``;
+both depend only on the schema text and on qmonitor's code.  The result is
+pickled under the user's cache directory (``$QMONITOR_CACHE_DIR``, else
+``$XDG_CACHE_HOME/qmonitor``, else ``~/.cache/qmonitor``), named by a hash of
+everything it depends on, so a changed input never meets a stale file.  The
+cache is an optimisation only: an unreadable, corrupt or unwritable file
+means the value is computed as if there were none.  ``QMONITOR_CACHE_DIR=off``
+turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: The environment variable naming the cache directory (``off``: no cache).
+ENV = "QMONITOR_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """Where cached values live, or None when caching is off."""
+    explicit = os.environ.get(ENV)
+    if explicit is not None:
+        return None if explicit in ("", "off") else Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "qmonitor"
+
+
+def source_digest(files: Iterable[Path]) -> str:
+    """A hash of the contents of ``files`` (the code a cached value was made by)."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(*parts: str) -> str:
+    """A file-name-safe hash of ``parts`` and the interpreter's version."""
+    digest = hashlib.sha256(sys.version.encode())
+    for part in parts:
+        digest.update(b"\0")
+        digest.update(part.encode())
+    return digest.hexdigest()[:32]
+
+
+def cached(name: str, key: str, build: Callable[[], T]) -> T:
+    """The value ``build()`` returns, read from the cache when a file for ``key`` exists."""
+    directory = cache_dir()
+    if directory is None:
+        return build()
+    path = directory / f"{name}-{key}.pickle"
+    try:
+        with path.open("rb") as f:
+            value: T = pickle.load(f)
+        return value
+    except Exception:  # a missing or damaged cache file is only a miss
+        pass
+    value = build()
+    _store(path, value)
+    return value
+
+
+def _store(path: Path, value: object) -> None:
+    """Write ``value`` atomically; a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass
