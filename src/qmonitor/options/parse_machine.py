@@ -29,6 +29,7 @@ from qmonitor.options.machines import (
     ACCEL_HELP_TEXT,
     ACCELERATORS,
     DEFAULT_MACHINE,
+    deprecation_warning,
     machine_help_text,
     machine_known,
     machine_typename,
@@ -270,6 +271,12 @@ class MachineGroup(ParserState):
         if not machine_known(machine):
             raise self._fail(Diagnostic(UNSUPPORTED_MACHINE, MACHINE_HINT), "")
         return machine
+
+    def _warn_deprecated(self, machine: str, accel: str | None) -> None:
+        """qemu_init() warns of a deprecated machine type once the accelerator is set."""
+        warning = deprecation_warning(machine)
+        if warning is not None and accel != "qtest":
+            self._print(Diagnostic(warning, warning=True), "")
 
     def _check_boot(self) -> None:
         """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options)."""

@@ -159,6 +159,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
         accel = self._configure_accelerators()
+        self._warn_deprecated(machine, accel)
         qtest = self._create_qtest()
         for opts in self.mon_group.entries:
             self._create_monitor(opts)
