@@ -741,3 +741,194 @@ THEMES: dict[str, list[Case]] = {
         ),
     ],
 }
+
+
+def _lines(text: str) -> tuple[bytes, ...]:
+    """One command line per non-empty line of ``text``."""
+    return tuple(line.strip().encode() for line in text.splitlines() if line.strip())
+
+
+#: QEMU's tests/qtest/test-hmp.c runs these on every machine type; on the
+#: null machine, the ones whose state qmonitor models or that find nothing.
+_TEST_HMP = """
+    announce_self
+    boot_set ndc
+    commit all
+    cpu 0
+    dump-guest-memory /dev/null 0 4096
+    dump-guest-memory /dev/null
+    gdbserver
+    gva2gpa 0
+    hostfwd_add tcp::43210-:43210
+    hostfwd_remove tcp::43210-:43210
+    i /w 0
+    memsave 0 4096 "/dev/null"
+    mouse_button 7
+    mouse_move 10 10
+    mouse_button 0
+    nmi
+    o /w 0 0x1234
+    pmemsave 0 4096 "/dev/null"
+    p $pc + 8
+    screendump /dev/null
+    singlestep on
+    wavcapture /dev/null
+    stopcapture 0
+    sum 0 512
+    x /8i 0x100
+    xp /16x 0
+"""
+
+#: Commands with typical arguments, naming what the null machine lacks.
+_NULL_MACHINE = """
+    balloon 100
+    block_job_cancel foo
+    block_job_cancel -f foo
+    block_job_complete foo
+    block_job_pause foo
+    block_job_resume foo
+    block_job_set_speed foo 1M
+    block_resize foo 1G
+    block_set_io_throttle foo 1 2 3 4 5 6
+    block_stream foo
+    block_stream foo 1M base
+    calc_dirty_rate 1
+    cancel_vcpu_dirty_limit
+    cancel_vcpu_dirty_limit 3
+    change foo bar
+    closefd foo
+    commit foo
+    delvm foo
+    drive_backup foo bar
+    drive_backup -n -f -c foo bar qcow2
+    drive_del foo
+    drive_mirror foo bar
+    dump-guest-memory -p /dev/null
+    dumpdtb /dev/null
+    eject foo
+    eject -f foo
+    exit_preconfig
+    gdbserver none
+    gdbserver tcp::4321
+    getfd foo
+    gpa2hpa 0
+    gpa2hva 0x1000
+    gva2gpa 0x1000
+    i /b 0x70
+    i /h 0x71
+    i 0x80
+    loadvm foo
+    mce 0 0 0 0 0 0
+    migrate_cancel
+    migrate_continue pre-switchover
+    migrate_incoming tcp:127.0.0.1:0
+    migrate_pause
+    migrate_recover tcp:127.0.0.1:0
+    migrate_set_capability xbzrle on
+    migrate_set_capability bogus on
+    info migrate_capabilities
+    migrate_set_capability xbzrle off
+    migrate_start_postcopy
+    mouse_set 0
+    nbd_server_add foo
+    nbd_server_add -w foo bar
+    nbd_server_remove foo
+    nbd_server_remove -f foo
+    pcie_aer_inject_error foo 0
+    qemu-io foo "read 0 512"
+    qemu-io -d foo "read 0 512"
+    replay_break 0
+    replay_delete_break
+    replay_seek 0
+    savevm foo
+    savevm
+    set_vcpu_dirty_limit 10
+    singlestep
+    singlestep off
+    singlestep bogus
+    snapshot_blkdev foo
+    snapshot_blkdev foo bar
+    snapshot_blkdev_internal foo bar
+    snapshot_delete_blkdev_internal foo bar
+    snapshot_delete_blkdev_internal foo bar baz
+    sum 0 0
+    sync-profile
+    sync-profile on
+    sync-profile
+    sync-profile off
+    sync-profile bogus
+    system_wakeup
+    x /2x 0
+    xp /2x 0x1000
+    xp /0x 0
+    x_colo_lost_heartbeat
+"""
+
+#: print's formats and expressions.
+_PRINT = """
+    print 0
+    print /x 0
+    print /o 0
+    print /o 8
+    print /x 255
+    print /u -1
+    print /d -1
+    print /c 65
+    print /c 10
+    print /c 0x27
+    print /c 200
+    p 1+2*3
+    p /x 0xffffffffffffffff
+"""
+
+
+def _info_lines() -> tuple[bytes, ...]:
+    """``info X`` for every sub-command whose answer is the same from run to run."""
+    names = (
+        "balloon block block-jobs blockstats capture cpus dirty_rate dump history"
+        " hotpluggable-cpus iothreads irq jit kvm lapic mem memdev memory-devices"
+        " memory_size_summary mice migrate migrate_capabilities migrate_parameters mtree"
+        " name network numa opcount pci pic profile qtree ramblock rdma roms registers"
+        " replay rocker rocker-of-dpa-flows rocker-of-dpa-groups rocker-ports sev sgx"
+        " snapshots spice stats status sync-profile tlb tpm usb usbhost usernet uuid"
+        " vcpu_dirty_limit version virtio virtio-queue-element virtio-queue-status"
+        " virtio-status virtio-vhost-queue-status vm-generation-id vnc"
+    )
+    return tuple(f"info {name}".encode() for name in names.split())
+
+
+_ARGUMENTED_INFO = """
+    info rocker sw1
+    info rocker-ports sw1
+    info rocker-of-dpa-flows sw1
+    info rocker-of-dpa-groups sw1 2
+    info stats vm
+    info stats bogus
+    info virtio-status /machine
+    info virtio-queue-status /machine 0
+    info virtio-queue-element /machine 0 1
+    info virtio-vhost-queue-status /machine 0
+    info lapic 0
+    info registers -a
+"""
+
+THEMES["table"] = [
+    Case(
+        "test_hmp",
+        "test-hmp.c's commands on the null machine",
+        _lines(_TEST_HMP),
+        kind="hmc",
+        args=("-S",),
+    ),
+    Case(
+        "null_machine",
+        "commands over what the null machine lacks",
+        _lines(_NULL_MACHINE),
+        kind="hmc",
+    ),
+    Case("print", "print's formats", _lines(_PRINT), kind="hmc"),
+    Case("info", "every info sub-command on the null machine", _info_lines(), kind="hmc"),
+    Case(
+        "info_arguments", "info sub-commands with arguments", _lines(_ARGUMENTED_INFO), kind="hmc"
+    ),
+]

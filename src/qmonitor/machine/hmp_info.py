@@ -70,12 +70,15 @@ def current_cpu(mon: MachineHMP) -> int | None:
     return _current_cpu.get(mon, 0)
 
 
-def _qmp(mon: MachineHMP, name: str) -> Any:
-    """Run the machine's QMP command ``name`` without arguments, as QEMU's HMP handlers do."""
+def qmp(mon: MachineHMP, name: str, arguments: dict[str, Any] | None = None) -> Any:
+    """Run the machine's QMP command ``name``, as QEMU's HMP handlers call theirs."""
     cmd = mon.machine.commands.full.find(name)
     if cmd is None:
         raise QapiError(COMMAND_NOT_FOUND.format(name), ErrorClass.COMMAND_NOT_FOUND)
-    return cmd.call({})
+    return cmd.call(arguments or {})
+
+
+_qmp = qmp
 
 
 # -- the cpu command, info cpus, info hotpluggable-cpus ------------------------
