@@ -932,3 +932,38 @@ THEMES["table"] = [
         "info_arguments", "info sub-commands with arguments", _lines(_ARGUMENTED_INFO), kind="hmc"
     ),
 ]
+
+
+def _bare_commands() -> tuple[bytes, ...]:
+    """Every command alone, and with a stray word: QEMU's argument errors for each spec.
+
+    Left out: what ends the session (quit), prints a listing other cases
+    have (help, info), or, with its arguments all optional, acts on state
+    qmonitor does not model.
+    """
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "src" / "qmonitor" / "machine" / "hmp_help.json"
+    names = [entry[0].split("|")[0] for entry in json.loads(data.read_text())["commands"]]
+    skip = {
+        "quit", "help", "info", "stop", "cont", "system_reset", "system_powerdown",
+        "nbd_server_stop", "migrate_cancel", "announce_self", "savevm", "qom-list",
+        "sync-profile", "singlestep", "gdbserver", "exit_preconfig",
+        # An empty option list reaches QMP commands qmonitor lacks or another
+        # area models (device_add).
+        "device_add", "netdev_add",
+    }  # fmt: skip
+    lines: list[bytes] = []
+    for name in names:
+        if name in skip:
+            continue
+        lines.append(name.encode())
+    for name in ("stop", "cont", "nmi", "system_wakeup", "migrate_pause", "x_colo_lost_heartbeat"):
+        lines.append(f"{name} extra".encode())
+    return tuple(lines)
+
+
+THEMES["table"].append(
+    Case("bare", "every command without its arguments", _bare_commands(), kind="hmc")
+)
