@@ -967,3 +967,59 @@ def _bare_commands() -> tuple[bytes, ...]:
 THEMES["table"].append(
     Case("bare", "every command without its arguments", _bare_commands(), kind="hmc")
 )
+
+
+#: Memory, ports and boot order of a PC whose guest never ran.
+_PC = """
+    xp /16x 0
+    xp /4xg 0
+    xp /3d 0
+    xp /5c 0xffff0
+    xp /8xb 0xffff0
+    xp /2o 0xffff0
+    xp /2u 0xffff0
+    xp /2d 0xfffffff0
+    xp /2x 0xa0000
+    xp /2x 0xfec00000
+    xp /2x 0x10000000
+    xp /2xw 0x7fffffc
+    xp /2xw 0x7fffffe
+    x /4x 0x100
+    x /2xh 0xffff0
+    x /3uh 0xffff0
+    x /2dg 0xffff0
+    sum 0 512
+    sum 0xffff0 16
+    sum 0x10000000 16
+    gva2gpa 0
+    gva2gpa 0x1234
+    gpa2hpa 0x10000000
+    nmi
+    i 0x70
+    o 0x70 0x0a
+    i 0x71
+    boot_set ndc
+    o 0x70 0x3d
+    i 0x71
+    o 0x70 0x38
+    i 0x71
+    boot_set cd
+    o 0x70 0x3d
+    i 0x71
+    boot_set cc
+    boot_set z
+    boot_set e
+    boot_set abcd
+    info sgx
+    info numa
+"""
+
+THEMES["table"].append(
+    Case(
+        "pc",
+        "a PC's memory, ports and boot order",
+        _lines(_PC),
+        kind="hmc",
+        args=("-M", "pc", "-S", "-m", "128"),
+    )
+)

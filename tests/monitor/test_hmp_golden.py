@@ -25,6 +25,7 @@ from qmonitor.machine.hmp_commands import HMP_CMDS, INFO_CMDS, HMPCommand
 from qmonitor.machine.hmp_exec import run_hmp_command
 from qmonitor.machine.machine import Machine
 from qmonitor.monitor.hmp import MonitorHMP
+from qmonitor.monitor.hmp_args import FORMAT_DEFAULTS, FormatDefaults
 from qmonitor.options.cmdline import parse_args
 from qmonitor.system.startup import machine_options
 from qmonitor_testsupport.fakes import FakeChardev
@@ -143,6 +144,12 @@ def test_human_monitor_command(
     theme: dict[str, Any], case: dict[str, Any], capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     async def run() -> list[tuple[str, Any]]:
+        # Each case is a QEMU process of its own: x, xp and print start from
+        # its default format.
+        FORMAT_DEFAULTS.format, FORMAT_DEFAULTS.size = (
+            FormatDefaults().format,
+            FormatDefaults().size,
+        )
         machine = machine_for(theme, case)
         return [(s["send"], run_hmp_command(machine, s["send"], None)) for s in case["steps"]]
 

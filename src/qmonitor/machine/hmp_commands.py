@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.container import listing_order
-from qmonitor.machine import hmp_info, hmp_info_more, hmp_null, hmp_print
+from qmonitor.machine import hmp_info, hmp_info_more, hmp_memory, hmp_null, hmp_print
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -217,6 +217,7 @@ INFO_HANDLERS: dict[str, HmpHandler] = {
 HANDLERS: dict[str, HmpHandler] = {
     **{name: _not_modelled(qmp) for name, qmp in NOT_MODELLED.items()},
     **hmp_null.HANDLERS,
+    **hmp_memory.HANDLERS,
     "help": _help,
     "quit": _quit,
     "stop": _stop,

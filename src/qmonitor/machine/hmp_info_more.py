@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # Texts of QEMU 7.2 (monitor/hmp-cmds.c, migration/, target/i386/, hw/, softmmu/).
 NO_SEV = "SEV is not enabled\n"
 SGX_PC_ONLY = "SGX is only supported on PC machines\n"
+NO_EPC = "No EPC regions defined, SGX not available\n"
 NO_VIRTIO = "No VirtIO devices\n"
 NO_DIRTY_LIMIT = "Dirty page limit not enabled!\n"
 NO_SNAPSHOT_DEVICE = "no block device can store vmstate for snapshot\n"
@@ -248,6 +249,11 @@ def info_qtree(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.printf(NULL_QTREE)
 
 
+def info_sgx(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_info_sgx: a PC without ``sgx-epc`` memory has no EPC section."""
+    mon.printf(SGX_PC_ONLY if mon.machine.board is None else NO_EPC)
+
+
 def _rocker(mon: MachineHMP, args: dict[str, Any]) -> None:
     # No rocker switch exists to be named.
     raise QapiError(f"rocker {args['name']} not found")
@@ -302,7 +308,7 @@ INFO_HANDLERS: dict[str, Any] = {
     "rocker-ports": _rocker,
     "roms": _human_text("x-query-roms"),
     "sev": _prints(NO_SEV),
-    "sgx": _prints(SGX_PC_ONLY),
+    "sgx": info_sgx,
     "snapshots": info_snapshots,
     "spice": info_spice,
     "stats": _stats,

@@ -52,11 +52,6 @@ GDB_NO_CPU = "gdbstub: meaningless to attach gdb to a machine without any CPU.\n
 GDB_CANNOT_OPEN = "Could not open gdbserver on device '{}'\n"
 #: gdbserver's device when none is given (DEFAULT_GDBSTUB_PORT).
 GDB_DEFAULT_DEVICE = "tcp::1234"
-NO_CPU_GVA = "No cpu\n"
-NO_MEMORY_AT = "No memory is mapped at address 0x{:x}\n"
-NO_CPU_AVAILABLE = "No CPU available\n"
-DUMP_NEEDS_CPU = "Can not dump without CPU\n"
-CANNOT_ACCESS = "Cannot access memory\n"
 MOUSE_NOT_FOUND = "Mouse at index '{}' not found\n"
 AER_NO_DEVICE = "id or pci device path is invalid or device not found. {}\n"
 AUDIODEV_NOT_FOUND = "Audiodev '{}' not found\n"
@@ -139,71 +134,6 @@ def _nbd_server_add(mon: MachineHMP, args: dict[str, Any]) -> None:
 # -- memory and CPUs -----------------------------------------------------------------------
 
 
-def _gpa_to_host(mon: MachineHMP, args: dict[str, Any]) -> None:
-    # No RAM is mapped anywhere on the null machine.
-    mon.printf(NO_MEMORY_AT.format(args["addr"] & (2**64 - 1)))
-
-
-def _gva2gpa(mon: MachineHMP, args: dict[str, Any]) -> None:
-    if current_cpu(mon) is None:
-        mon.printf(NO_CPU_GVA)
-        return
-    # A vCPU fresh from reset has paging off: the address is the physical one.
-    gpa = args["addr"] & (2**64 - 1)
-    mon.printf("gpa: " + ("0" if gpa == 0 else f"{gpa:#x}") + "\n")
-
-
-def _memsave(mon: MachineHMP, args: dict[str, Any]) -> None:
-    if current_cpu(mon) is None:
-        mon.printf(NO_CPU_AVAILABLE)
-
-
-def _pmemsave(mon: MachineHMP, args: dict[str, Any]) -> None:
-    """Physical memory to a file: the null machine's unmapped memory reads as zeros."""
-    size = args["size"]
-    try:
-        with open(args["filename"], "wb") as f:
-            f.write(bytes(min(size, 1 << 20)) if size > 0 else b"")
-    except OSError as err:
-        raise QapiError(f"Could not open '{args['filename']}': {err.strerror}") from None
-
-
-def _x(mon: MachineHMP, args: dict[str, Any]) -> None:
-    if current_cpu(mon) is None:
-        mon.printf(DUMP_NEEDS_CPU)
-
-
-def _xp(mon: MachineHMP, args: dict[str, Any]) -> None:
-    # memory_dump: the first line's address, then the failed read ends the dump.
-    if args["count"] > 0:
-        mon.printf(f"{args['addr'] & (2**64 - 1):016x}: " + CANNOT_ACCESS)
-
-
-def _sum(mon: MachineHMP, args: dict[str, Any]) -> None:
-    # Unmapped memory reads as zeros: the BSD checksum of zeros is 0.
-    mon.printf("00000\n")
-
-
-def _ioport_read(mon: MachineHMP, args: dict[str, Any]) -> None:
-    """hmp_ioport_read: ``i /fmt addr[.index]``."""
-    addr = args["addr"] & 0xFFFF
-    if "index" in args:
-        mon.machine.ports.outp(addr, 1, args["index"] & 0xFF)
-        addr += 1
-    size = args["size"]
-    suffix = {2: "w", 4: "l"}.get(size, "b")
-    size = {2: 2, 4: 4}.get(size, 1)
-    value = mon.machine.ports.inp(addr, size)
-    mon.printf(f"port{suffix}[0x{addr:04x}] = 0x{value:0{size * 2}x}\n")
-
-
-def _ioport_write(mon: MachineHMP, args: dict[str, Any]) -> None:
-    """hmp_ioport_write: ``o /fmt addr value``."""
-    size = {2: 2, 4: 4}.get(args["size"], 1)
-    mask = (1 << (8 * size)) - 1
-    mon.machine.ports.outp(args["addr"] & 0xFFFF, size, args["val"] & mask)
-
-
 def _cpu_required(text: str) -> Any:
     def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
         if current_cpu(mon) is None:
@@ -232,6 +162,41 @@ def _migrate_set_capability(mon: MachineHMP, args: dict[str, Any]) -> None:
         "migrate-set-capabilities",
         {"capabilities": [{"capability": name, "state": args["state"]}]},
     )
+
+
+def _boot_set(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_boot_set: a PC keeps the first three boot devices in the RTC's CMOS."""
+    order = args["bootdevice"]
+    board = mon.machine.board
+    if board is None:
+        mon.printf(NO_BOOT_SET)
+        return
+    seen: set[str] = set()
+    for letter in order:
+        if not "a" <= letter <= "p":
+            mon.printf(f"Invalid boot device '{letter}'\n")
+            return
+        if letter in seen:
+            mon.printf(f"Boot device '{letter}' was given twice\n")
+            return
+        seen.add(letter)
+    if len(order) > 3:
+        mon.printf("Too many boot devices for PC\n")
+        return
+    nibbles = [_BOOT_NIBBLES.get(letter, 0) for letter in order]
+    for letter, nibble in zip(order, nibbles, strict=True):
+        if nibble == 0:
+            mon.printf(f"Invalid boot device for PC: '{letter}'\n")
+            return
+    nibbles += [0] * (3 - len(nibbles))
+    cmos = board.rtc.cmos
+    cmos[0x3D] = nibbles[1] << 4 | nibbles[0]
+    cmos[0x38] = nibbles[2] << 4  # the floppy boot signature is checked
+    mon.printf(f"boot device list now set to {order}\n")
+
+
+#: The CMOS code of each boot device letter a PC's BIOS knows (floppy, disk, CD, network).
+_BOOT_NIBBLES = {"a": 1, "b": 1, "c": 2, "d": 3, "n": 4}
 
 
 def _calc_dirty_rate(mon: MachineHMP, args: dict[str, Any]) -> None:
@@ -290,7 +255,7 @@ HANDLERS: dict[str, Any] = {
     "block_resize": _block_resize,
     "block_set_io_throttle": _error(DEVICE_NOT_FOUND, "device"),
     "block_stream": _no_node,
-    "boot_set": _prints(NO_BOOT_SET),
+    "boot_set": _boot_set,
     "calc_dirty_rate": _calc_dirty_rate,
     "cancel_vcpu_dirty_limit": _prints(DIRTY_LIMIT_CANCELLED),
     "change": _error(DEVICE_NOT_FOUND, "device"),
@@ -306,16 +271,11 @@ HANDLERS: dict[str, Any] = {
     "exit_preconfig": _exit_preconfig,
     "gdbserver": _gdbserver,
     "getfd": _error(NO_SCM_RIGHTS),
-    "gpa2hpa": _gpa_to_host,
-    "gpa2hva": _gpa_to_host,
-    "gva2gpa": _gva2gpa,
     "hostfwd_add": _prints(NO_USER_NET),
     "hostfwd_remove": _prints(NO_USER_NET),
-    "i": _ioport_read,
     "loadvm": _error(NO_VMSTATE_DEVICE),
     "logfile": _nothing,
     "mce": _nothing,
-    "memsave": _memsave,
     "migrate_cancel": _nothing,
     "migrate_continue": _migrate_continue,
     "migrate_incoming": _error(NO_INCOMING),
@@ -329,9 +289,7 @@ HANDLERS: dict[str, Any] = {
     "nbd_server_add": _nbd_server_add,
     "nbd_server_remove": _error(EXPORT_NOT_FOUND, "name"),
     "nmi": _cpu_required(NOT_SUPPORTED),
-    "o": _ioport_write,
     "pcie_aer_inject_error": _prints(AER_NO_DEVICE, "id"),
-    "pmemsave": _pmemsave,
     "qemu-io": _qemu_io,
     "replay_break": _prints(REPLAY_BREAK),
     "replay_delete_break": _prints(REPLAY_DELETE_BREAK),
@@ -344,10 +302,7 @@ HANDLERS: dict[str, Any] = {
     "snapshot_blkdev_internal": _no_node,
     "snapshot_delete_blkdev_internal": _no_node,
     "stopcapture": _nothing,
-    "sum": _sum,
     "sync-profile": _sync_profile_cmd,
     "system_wakeup": _error(NO_WAKEUP),
-    "x": _x,
     "x_colo_lost_heartbeat": _error(COLO_DISABLED),
-    "xp": _xp,
 }
