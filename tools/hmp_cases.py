@@ -864,6 +864,55 @@ _NULL_MACHINE = """
     x_colo_lost_heartbeat
 """
 
+#: log items and log file templates.
+_LOG = """
+    log none
+    log all
+    log bogus
+    log in_asm,bogus
+    log in_asm,int
+    log trace:foo
+    log trace:
+    log ,
+    logfile qemu-log-%x
+    logfile qemu-log-%d-%d
+    logfile qemu-log-%d
+    log tid
+    log none
+    log tid,cpu
+    logfile other-%d
+    logfile qemu-log-%d
+    log none
+    logfile qemu-log
+    log all
+"""
+
+#: Trace events by name and by pattern, and their states.
+_TRACE = """
+    trace-event foo on
+    trace-event qemu_mutex_lock on
+    info trace-events qemu_mutex_lock
+    info trace-events qemu_mutex_*
+    trace-event qemu_mutex_* on
+    info trace-events qemu_mutex_?ock
+    trace-event qemu_mutex_lock off
+    info trace-events qemu_mutex_*
+    trace-event nope* on
+    info trace-events nope*
+    info trace-events nope
+    trace-event qemu_mutex_lock on 0
+    trace-event qemu_mutex_lock on -1
+    info trace-events qemu_mutex_lock 0
+    trace-event qemu_mutex_lock maybe
+    log trace:visit_type_int*
+    info trace-events visit_type_int*
+    log trace:-visit_type_int8
+    info trace-events visit_type_int*
+    log trace:foo,bogus
+    log trace:-foo
+    info trace-events *run_poll*
+"""
+
 #: print's formats and expressions.
 _PRINT = """
     print 0
@@ -890,7 +939,8 @@ def _info_lines() -> tuple[bytes, ...]:
         " memory_size_summary mice migrate migrate_capabilities migrate_parameters mtree"
         " name network numa opcount pci pic profile qtree ramblock rdma roms registers"
         " replay rocker rocker-of-dpa-flows rocker-of-dpa-groups rocker-ports sev sgx"
-        " snapshots spice stats status sync-profile tlb tpm usb usbhost usernet uuid"
+        " snapshots spice stats status sync-profile tlb tpm trace-events usb usbhost"
+        " usernet uuid"
         " vcpu_dirty_limit version virtio virtio-queue-element virtio-queue-status"
         " virtio-status virtio-vhost-queue-status vm-generation-id vnc"
     )
@@ -927,6 +977,8 @@ THEMES["table"] = [
         kind="hmc",
     ),
     Case("print", "print's formats", _lines(_PRINT), kind="hmc"),
+    Case("log", "log items and log files", _lines(_LOG), kind="hmc"),
+    Case("trace", "trace events", _lines(_TRACE), kind="hmc"),
     Case("info", "every info sub-command on the null machine", _info_lines(), kind="hmc"),
     Case(
         "info_arguments", "info sub-commands with arguments", _lines(_ARGUMENTED_INFO), kind="hmc"

@@ -43,6 +43,7 @@ Usage::
                                [-k SUBSTRING] [--print]
     python tools/record_hmp.py --cpu-versions [--qemu PATH]
     python tools/record_hmp.py --help-table [--qemu PATH]
+    python tools/record_hmp.py --trace-events [--qemu PATH]
 
 ``--help-table`` records QEMU's ``help`` and ``help info`` listings, cut
 into ``[name, params, help]`` entries, into the package data
@@ -50,6 +51,9 @@ src/qmonitor/machine/hmp_help.json that qmonitor's HMP tables are built
 from (checked to print back byte for byte as the listings)::
 
     {"format": 1, "qemu": {...}, "commands": [[NAME, PARAMS, HELP], ...], "info": [...]}
+
+``--trace-events`` records the names of QEMU's trace events, in the order
+``info trace-events`` lists them, into src/qmonitor/machine/trace_events.txt.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ from qmonitor_testsupport.hmp_golden import (
 
 #: Where ``--cpu-versions`` writes.
 CPU_VERSIONS_FILE = GOLDEN_DIR.parent / "cpu_versions.json"
+#: Where ``--trace-events`` writes: package data, one event name a line.
+TRACE_EVENTS_FILE = GOLDEN_DIR.parents[2] / "src" / "qmonitor" / "machine" / "trace_events.txt"
 #: Where ``--help-table`` writes: package data the HMP tables are built from.
 HELP_TABLE_FILE = GOLDEN_DIR.parents[2] / "src" / "qmonitor" / "machine" / "hmp_help.json"
 
@@ -196,6 +202,20 @@ def record_help_table(qemu: str, path: Path) -> int:
     return 0
 
 
+def record_trace_events(qemu: str, path: Path) -> int:
+    """Record the trace event names ``info trace-events`` lists, in its order."""
+    (listing,) = _hmc_outputs(qemu, ("info trace-events",))
+    names = []
+    for line in listing.split("\r\n")[:-1]:
+        name, sep, state = line.rpartition(" : state ")
+        if not sep or state != "0":
+            raise ValueError(f"unexpected line {line!r}")
+        names.append(name)
+    path.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+    print(f"wrote {path} ({len(names)} events)")
+    return 0
+
+
 def _print_case(recorded: dict[str, Any]) -> None:
     print(f"=== {recorded['name']}: {recorded['description']}")
     for step in recorded["steps"]:
@@ -215,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--print", action="store_true")
     parser.add_argument("--cpu-versions", action="store_true")
     parser.add_argument("--help-table", action="store_true")
+    parser.add_argument("--trace-events", action="store_true")
     opts = parser.parse_args(argv)
     if not opts.qemu:
         print("no qemu-system-x86_64 found", file=sys.stderr)
@@ -223,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         return record_cpu_versions(opts.qemu, CPU_VERSIONS_FILE)
     if opts.help_table:
         return record_help_table(opts.qemu, HELP_TABLE_FILE)
+    if opts.trace_events:
+        return record_trace_events(opts.qemu, TRACE_EVENTS_FILE)
     version, package = qemu_identity(opts.qemu)
     for theme, cases in THEMES.items():
         if opts.theme and theme not in opts.theme:

@@ -141,8 +141,15 @@ def test_process_session(theme: dict[str, Any], case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("theme", "case"), _cases("hmc"))
 def test_human_monitor_command(
-    theme: dict[str, Any], case: dict[str, Any], capsysbinary: pytest.CaptureFixture[bytes]
+    theme: dict[str, Any],
+    case: dict[str, Any],
+    capsysbinary: pytest.CaptureFixture[bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # QEMU ran in a directory of its own: files the commands name land here.
+    monkeypatch.chdir(tmp_path)
+
     async def run() -> list[tuple[str, Any]]:
         # Each case is a QEMU process of its own: x, xp and print start from
         # its default format.

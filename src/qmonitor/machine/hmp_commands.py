@@ -18,7 +18,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.container import listing_order
-from qmonitor.machine import hmp_info, hmp_info_more, hmp_memory, hmp_null, hmp_print
+from qmonitor.machine import (
+    hmp_info,
+    hmp_info_more,
+    hmp_log,
+    hmp_memory,
+    hmp_null,
+    hmp_print,
+    hmp_trace,
+)
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -158,7 +166,6 @@ NOT_MODELLED: dict[str, str] = {
     "device_del": "device_del",
     "drive_add": "blockdev-add",
     "expire_password": "expire_password",
-    "log": "x-log",
     "migrate": "migrate",
     "migrate_set_parameter": "migrate-set-parameters",
     "nbd_server_start": "nbd-server-start",
@@ -175,20 +182,19 @@ NOT_MODELLED: dict[str, str] = {
     "sendkey": "send-key",
     "set_link": "set_link",
     "set_password": "set_password",
-    "trace-event": "trace-event-set-state",
     "wavcapture": "x-wavcapture",
 }
 #: ``info`` sub-commands likewise.
 INFO_NOT_MODELLED: dict[str, str] = {
     "qdm": "qom-list-types",
     "qom-tree": "qom-list",
-    "trace-events": "trace-event-get-state",
 }
 
 #: The ``info`` sub-commands' handlers, by name.
 INFO_HANDLERS: dict[str, HmpHandler] = {
     **{name: _not_modelled(qmp) for name, qmp in INFO_NOT_MODELLED.items()},
     **hmp_info_more.INFO_HANDLERS,
+    "trace-events": hmp_trace.info_trace_events,
     "balloon": hmp_info.info_balloon,
     "block": hmp_info.info_block,
     "block-jobs": _prints("No active jobs\n"),
@@ -218,6 +224,8 @@ HANDLERS: dict[str, HmpHandler] = {
     **{name: _not_modelled(qmp) for name, qmp in NOT_MODELLED.items()},
     **hmp_null.HANDLERS,
     **hmp_memory.HANDLERS,
+    **hmp_log.HANDLERS,
+    "trace-event": hmp_trace.hmp_trace_event,
     "help": _help,
     "quit": _quit,
     "stop": _stop,

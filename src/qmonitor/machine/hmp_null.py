@@ -274,7 +274,6 @@ HANDLERS: dict[str, Any] = {
     "hostfwd_add": _prints(NO_USER_NET),
     "hostfwd_remove": _prints(NO_USER_NET),
     "loadvm": _error(NO_VMSTATE_DEVICE),
-    "logfile": _nothing,
     "mce": _nothing,
     "migrate_cancel": _nothing,
     "migrate_continue": _migrate_continue,
