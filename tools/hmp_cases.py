@@ -496,7 +496,6 @@ THEMES: dict[str, list[Case]] = {
                 )
             ),
             kind="hmc",
-            reference_only=True,
         ),
         Case(
             "size_values",
@@ -534,7 +533,6 @@ THEMES: dict[str, list[Case]] = {
                 )
             ),
             kind="hmc",
-            reference_only=True,
         ),
         Case(
             "formats",
@@ -564,7 +562,6 @@ THEMES: dict[str, list[Case]] = {
                 )
             ),
             kind="hmc",
-            reference_only=True,
         ),
         Case(
             "options",
@@ -763,6 +760,9 @@ _TEST_HMP = """
     hostfwd_remove tcp::43210-:43210
     i /w 0
     memsave 0 4096 "/dev/null"
+    migrate_set_parameter xbzrle-cache-size 1
+    migrate_set_parameter downtime-limit 1
+    migrate_set_parameter max-bandwidth 1
     mouse_button 7
     mouse_move 10 10
     mouse_button 0
@@ -913,6 +913,66 @@ _TRACE = """
     info trace-events *run_poll*
 """
 
+#: Migration parameters read from text, QEMU's checks, and what they leave.
+_MIGRATE_SET_PARAMETER = """
+    migrate_set_parameter compress-level 5
+    migrate_set_parameter compress-level 10
+    migrate_set_parameter compress-level 300
+    migrate_set_parameter compress-level -1
+    migrate_set_parameter compress-level x
+    migrate_set_parameter compress-level 0x5
+    migrate_set_parameter compress-level 1-2
+    migrate_set_parameter compress-threads 0
+    migrate_set_parameter compress-threads 256
+    migrate_set_parameter compress-wait-thread off
+    migrate_set_parameter compress-wait-thread yes
+    migrate_set_parameter compress-wait-thread maybe
+    migrate_set_parameter decompress-threads 0
+    migrate_set_parameter throttle-trigger-threshold 0
+    migrate_set_parameter throttle-trigger-threshold 101
+    migrate_set_parameter cpu-throttle-initial 0
+    migrate_set_parameter cpu-throttle-increment 100
+    migrate_set_parameter cpu-throttle-tailslow on
+    migrate_set_parameter max-cpu-throttle 100
+    migrate_set_parameter tls-creds foo
+    migrate_set_parameter tls-hostname bar
+    migrate_set_parameter tls-authz baz
+    migrate_set_parameter max-bandwidth 1
+    migrate_set_parameter max-bandwidth 1k
+    migrate_set_parameter max-bandwidth x
+    migrate_set_parameter downtime-limit 1
+    migrate_set_parameter downtime-limit 2000001
+    migrate_set_parameter downtime-limit 1k
+    migrate_set_parameter downtime-limit x
+    migrate_set_parameter x-checkpoint-delay 5
+    migrate_set_parameter x-checkpoint-delay 4294967296
+    migrate_set_parameter block-incremental on
+    migrate_set_parameter multifd-channels 0
+    migrate_set_parameter multifd-channels 4
+    migrate_set_parameter multifd-compression zlib
+    migrate_set_parameter multifd-compression bogus
+    migrate_set_parameter multifd-zlib-level 10
+    migrate_set_parameter multifd-zlib-level 9
+    migrate_set_parameter multifd-zstd-level 21
+    migrate_set_parameter multifd-zstd-level 20
+    migrate_set_parameter xbzrle-cache-size 1
+    migrate_set_parameter xbzrle-cache-size 4k
+    migrate_set_parameter xbzrle-cache-size 3k
+    migrate_set_parameter xbzrle-cache-size 1M
+    migrate_set_parameter max-postcopy-bandwidth 5
+    migrate_set_parameter announce-initial 10
+    migrate_set_parameter announce-initial 100001
+    migrate_set_parameter announce-max 20
+    migrate_set_parameter announce-rounds 1001
+    migrate_set_parameter announce-rounds 3
+    migrate_set_parameter announce-step 0
+    migrate_set_parameter announce-step 10001
+    migrate_set_parameter announce-step 7
+    migrate_set_parameter block-bitmap-mapping x
+    migrate_set_parameter bogus 1
+    info migrate_parameters
+"""
+
 #: print's formats and expressions.
 _PRINT = """
     print 0
@@ -979,6 +1039,12 @@ THEMES["table"] = [
     Case("print", "print's formats", _lines(_PRINT), kind="hmc"),
     Case("log", "log items and log files", _lines(_LOG), kind="hmc"),
     Case("trace", "trace events", _lines(_TRACE), kind="hmc"),
+    Case(
+        "migrate_set_parameter",
+        "every migration parameter, good values and bad",
+        _lines(_MIGRATE_SET_PARAMETER),
+        kind="hmc",
+    ),
     Case("info", "every info sub-command on the null machine", _info_lines(), kind="hmc"),
     Case(
         "info_arguments", "info sub-commands with arguments", _lines(_ARGUMENTED_INFO), kind="hmc"
