@@ -766,6 +766,7 @@ _TEST_HMP = """
     mouse_button 7
     mouse_move 10 10
     mouse_button 0
+    sendkey x
     nmi
     o /w 0 0x1234
     pmemsave 0 4096 "/dev/null"
@@ -973,6 +974,34 @@ _MIGRATE_SET_PARAMETER = """
     info migrate_parameters
 """
 
+#: Choosing among a PC's mice, and keys for sendkey.
+_INPUT = """
+    info mice
+    mouse_set 0
+    mouse_set 1
+    mouse_set 3
+    mouse_set 4
+    mouse_set 5
+    mouse_set 6
+    info mice
+    mouse_set 2
+    info mice
+    mouse_set 5
+    info mice
+    sendkey x
+    sendkey ctrl-alt-delete
+    sendkey ctrl-alt-bogus
+    sendkey 0x1c
+    sendkey 0x1g
+    sendkey 0x
+    sendkey <
+    sendkey a-<
+    sendkey x 100
+    sendkey -x
+    sendkey x-
+    sendkey 0X1c
+"""
+
 #: print's formats and expressions.
 _PRINT = """
     print 0
@@ -1039,6 +1068,18 @@ THEMES["table"] = [
     Case("print", "print's formats", _lines(_PRINT), kind="hmc"),
     Case("log", "log items and log files", _lines(_LOG), kind="hmc"),
     Case("trace", "trace events", _lines(_TRACE), kind="hmc"),
+    Case(
+        "input",
+        "mouse_set and sendkey on a PC with USB input devices",
+        _lines(_INPUT),
+        kind="hmc",
+        args=(
+            "-M",
+            "pc",
+            "-S",
+            *_devices("piix3-usb-uhci", "usb-kbd", "usb-tablet", "usb-mouse"),
+        ),
+    ),
     Case(
         "migrate_set_parameter",
         "every migration parameter, good values and bad",

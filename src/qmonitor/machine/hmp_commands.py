@@ -21,6 +21,7 @@ from qmonitor.chardev.container import listing_order
 from qmonitor.machine import (
     hmp_info,
     hmp_info_more,
+    hmp_input,
     hmp_log,
     hmp_memory,
     hmp_migration,
@@ -179,7 +180,6 @@ NOT_MODELLED: dict[str, str] = {
     "qom-set": "qom-set",
     "ringbuf_read": "ringbuf-read",
     "ringbuf_write": "ringbuf-write",
-    "sendkey": "send-key",
     "set_link": "set_link",
     "set_password": "set_password",
     "wavcapture": "x-wavcapture",
@@ -225,6 +225,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_null.HANDLERS,
     **hmp_memory.HANDLERS,
     **hmp_log.HANDLERS,
+    **hmp_input.HANDLERS,
     "migrate_set_parameter": hmp_migration.hmp_migrate_set_parameter,
     "trace-event": hmp_trace.hmp_trace_event,
     "help": _help,

@@ -52,7 +52,6 @@ GDB_NO_CPU = "gdbstub: meaningless to attach gdb to a machine without any CPU.\n
 GDB_CANNOT_OPEN = "Could not open gdbserver on device '{}'\n"
 #: gdbserver's device when none is given (DEFAULT_GDBSTUB_PORT).
 GDB_DEFAULT_DEVICE = "tcp::1234"
-MOUSE_NOT_FOUND = "Mouse at index '{}' not found\n"
 AER_NO_DEVICE = "id or pci device path is invalid or device not found. {}\n"
 AUDIODEV_NOT_FOUND = "Audiodev '{}' not found\n"
 REPLAY_BREAK = "setting the breakpoint is allowed only in play mode\n"
@@ -282,9 +281,6 @@ HANDLERS: dict[str, Any] = {
     "migrate_recover": _error(MIGRATE_RECOVER),
     "migrate_set_capability": _migrate_set_capability,
     "migrate_start_postcopy": _error(POSTCOPY_NOT_ENABLED),
-    "mouse_button": _nothing,
-    "mouse_move": _nothing,
-    "mouse_set": _prints(MOUSE_NOT_FOUND, "index"),
     "nbd_server_add": _nbd_server_add,
     "nbd_server_remove": _error(EXPORT_NOT_FOUND, "name"),
     "nmi": _cpu_required(NOT_SUPPORTED),
