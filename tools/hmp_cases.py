@@ -1002,6 +1002,32 @@ _INPUT = """
     sendkey 0X1c
 """
 
+#: User-created objects from text: types read by keyval, QEMU's checks.
+_OBJECTS = """
+    object_add memory-backend-ram,id=mem1,size=256M
+    object_add memory-backend-ram,id=mem1,size=256M
+    object_add memory-backend-ram,id=mem2,size=x
+    object_add memory-backend-ram,id=mem3,size=1M,share=maybe
+    object_add memory-backend-ram,id=mem4,size=1M,share=on,prealloc-threads=x
+    object_add memory-backend-ram,id=mem5
+    object_add memory-backend-ram,size=1M
+    object_add memory-backend-ram,id=m6,size=1M,bogus=1
+    object_add bogus-type,id=x
+    object_add id=x
+    object_add help
+    object_add secret,id=s1,data=abc
+    object_add secret,id=s2
+    object_add memory-backend-ram,id=m7,size=1M,host-nodes=0
+    object_add memory-backend-ram,id=m8,size=-1
+    object_add iothread,id=io2,poll-max-ns=99999999999999999999
+    object_add memory-backend-ram,id=m9,size=1M,policy=bogus
+    object_add memory-backend-ram,id=m10,size=1M,x-use-canonical-path-for-ramblock-id=yes
+    object_add {"qom-type":"secret","id":"s3","data":"x"}
+    object_del mem1
+    object_del mem1
+    object_del s1
+"""
+
 #: print's formats and expressions.
 _PRINT = """
     print 0
@@ -1068,6 +1094,7 @@ THEMES["table"] = [
     Case("print", "print's formats", _lines(_PRINT), kind="hmc"),
     Case("log", "log items and log files", _lines(_LOG), kind="hmc"),
     Case("trace", "trace events", _lines(_TRACE), kind="hmc"),
+    Case("objects", "object_add and object_del", _lines(_OBJECTS), kind="hmc"),
     Case(
         "input",
         "mouse_set and sendkey on a PC with USB input devices",
