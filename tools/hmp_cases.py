@@ -425,6 +425,22 @@ THEMES: dict[str, list[Case]] = {
             process=True,
         ),
         Case(
+            "chardev_remove",
+            "chardev-remove of a monitor's chardev and of an unused one; breaks, ringbufs",
+            _typed(
+                "chardev-remove compat_monitor0",
+                "chardev-send-break n1",
+                "chardev-send-break compat_monitor0",
+                "ringbuf_write n1 x",
+                "ringbuf_read compat_monitor0 4",
+                "chardev-remove n1",
+                "info chardev",
+                "chardev-remove n1",
+            ),
+            args=("-chardev", "null,id=n1"),
+            process=True,
+        ),
+        Case(
             "info_chardev_mux",
             "a mux on stdio with a monitor: the mux and its base",
             _typed("info chardev"),
@@ -1028,6 +1044,26 @@ _OBJECTS = """
     object_del s1
 """
 
+#: Remote displays and servers the null machine does not run.
+_DISPLAYS = """
+    set_password vnc secret
+    set_password spice secret
+    set_password bogus secret
+    set_password vnc secret -d 0
+    set_password vnc secret keep
+    expire_password vnc never
+    expire_password spice now
+    expire_password bogus now
+    client_migrate_info spice localhost 5900
+    client_migrate_info vnc localhost 5900
+    client_migrate_info bogus localhost
+    nbd_server_stop
+    ringbuf_write nope x
+    ringbuf_read nope 10
+    chardev-remove nope
+    chardev-send-break nope
+"""
+
 #: print's formats and expressions.
 _PRINT = """
     print 0
@@ -1095,6 +1131,7 @@ THEMES["table"] = [
     Case("log", "log items and log files", _lines(_LOG), kind="hmc"),
     Case("trace", "trace events", _lines(_TRACE), kind="hmc"),
     Case("objects", "object_add and object_del", _lines(_OBJECTS), kind="hmc"),
+    Case("displays", "passwords, NBD, chardevs that are not there", _lines(_DISPLAYS), kind="hmc"),
     Case(
         "input",
         "mouse_set and sendkey on a PC with USB input devices",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.container import listing_order
 from qmonitor.machine import (
+    hmp_chardev,
     hmp_info,
     hmp_info_more,
     hmp_input,
@@ -162,25 +163,17 @@ def _not_modelled(qmp_name: str) -> HmpHandler:
 NOT_MODELLED: dict[str, str] = {
     "chardev-add": "chardev-add",
     "chardev-change": "chardev-change",
-    "chardev-remove": "chardev-remove",
-    "chardev-send-break": "chardev-send-break",
-    "client_migrate_info": "client_migrate_info",
     "device_add": "device_add",
     "device_del": "device_del",
     "drive_add": "blockdev-add",
-    "expire_password": "expire_password",
     "migrate": "migrate",
     "nbd_server_start": "nbd-server-start",
-    "nbd_server_stop": "nbd-server-stop",
     "netdev_add": "netdev_add",
     "netdev_del": "netdev_del",
     "qom-get": "qom-get",
     "qom-list": "qom-list",
     "qom-set": "qom-set",
-    "ringbuf_read": "ringbuf-read",
-    "ringbuf_write": "ringbuf-write",
     "set_link": "set_link",
-    "set_password": "set_password",
     "wavcapture": "x-wavcapture",
 }
 #: ``info`` sub-commands likewise.
@@ -226,6 +219,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_log.HANDLERS,
     **hmp_input.HANDLERS,
     **hmp_objects.HANDLERS,
+    **hmp_chardev.HANDLERS,
     "migrate_set_parameter": hmp_migration.hmp_migrate_set_parameter,
     "trace-event": hmp_trace.hmp_trace_event,
     "help": _help,
