@@ -1064,6 +1064,22 @@ _DISPLAYS = """
     chardev-send-break nope
 """
 
+#: QOM properties set from text and from JSON.
+_QOM_SET = """
+    qom-set /machine initrd test
+    qom-set /machine bogus 1
+    qom-set /nope initrd x
+    qom-set /machine dump-guest-core off
+    qom-set /machine dump-guest-core maybe
+    qom-set -j /machine dump-guest-core false
+    qom-set -j /machine dump-guest-core "no"
+    qom-set -j /machine initrd "x
+    qom-set -j /machine initrd {"a": 1}
+    qom-set /machine type x
+    qom-set /machine mem-merge on
+    qom-set /machine kernel
+"""
+
 #: print's formats and expressions.
 _PRINT = """
     print 0
@@ -1131,6 +1147,7 @@ THEMES["table"] = [
     Case("log", "log items and log files", _lines(_LOG), kind="hmc"),
     Case("trace", "trace events", _lines(_TRACE), kind="hmc"),
     Case("objects", "object_add and object_del", _lines(_OBJECTS), kind="hmc"),
+    Case("qom_set", "qom-set with and without -j", _lines(_QOM_SET), kind="hmc"),
     Case("displays", "passwords, NBD, chardevs that are not there", _lines(_DISPLAYS), kind="hmc"),
     Case(
         "input",

@@ -29,13 +29,15 @@ from qmonitor.machine import (
     hmp_null,
     hmp_objects,
     hmp_print,
+    hmp_qom_set,
     hmp_trace,
 )
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler
-from qmonitor.qapi.error import QapiError
+from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import COMMAND_NOT_FOUND
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
@@ -147,19 +149,20 @@ def _quit(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 
 def _not_modelled(qmp_name: str) -> HmpHandler:
-    """The handler of a command whose QMP counterpart the machine lacks.
+    """The handler of a command whose QMP counterpart qmonitor's HMP does not reach.
 
-    QEMU's handler calls that QMP command; the machine has none, so the
-    command fails as a call of it would (``CommandNotFound``'s text).
+    QEMU's handler calls that QMP command; the command fails as a call of
+    a QMP command the machine lacks would (``CommandNotFound``'s text).
     """
 
     def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
-        hmp_info.qmp(mon, qmp_name)
+        raise QapiError(COMMAND_NOT_FOUND.format(qmp_name), ErrorClass.COMMAND_NOT_FOUND)
 
     return handler
 
 
-#: Commands whose QMP counterpart (the value) qmonitor does not have yet.
+#: Commands whose QMP counterpart (the value) qmonitor's HMP does not reach yet
+#: (the QOM commands are modelled with the QOM tree, elsewhere).
 NOT_MODELLED: dict[str, str] = {
     "chardev-add": "chardev-add",
     "chardev-change": "chardev-change",
@@ -172,7 +175,6 @@ NOT_MODELLED: dict[str, str] = {
     "netdev_del": "netdev_del",
     "qom-get": "qom-get",
     "qom-list": "qom-list",
-    "qom-set": "qom-set",
     "set_link": "set_link",
     "wavcapture": "x-wavcapture",
 }
@@ -220,6 +222,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_input.HANDLERS,
     **hmp_objects.HANDLERS,
     **hmp_chardev.HANDLERS,
+    "qom-set": hmp_qom_set.hmp_qom_set,
     "migrate_set_parameter": hmp_migration.hmp_migrate_set_parameter,
     "trace-event": hmp_trace.hmp_trace_event,
     "help": _help,
