@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.chardev.container import listing_order
 from qmonitor.machine import (
     hmp_chardev,
+    hmp_complete,
     hmp_info,
     hmp_info_more,
     hmp_input,
@@ -241,4 +242,6 @@ HANDLERS: dict[str, HmpHandler] = {
 INFO_CMDS: tuple[HMPCommand, ...] = build_table("info", INFO_HANDLERS)
 
 #: The top-level commands.
-HMP_CMDS: tuple[HMPCommand, ...] = build_table("commands", HANDLERS, {"info": INFO_CMDS})
+HMP_CMDS: tuple[HMPCommand, ...] = build_table(
+    "commands", HANDLERS, {"info": INFO_CMDS}, hmp_complete.COMPLETERS
+)

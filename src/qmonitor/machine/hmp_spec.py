@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler
+from qmonitor.monitor.hmp_table import HMPCommand, HmpCompleter, HmpHandler
 
 __all__ = ["ARGS_TYPES", "INFO_ARGS_TYPES", "HelpEntry", "build_table", "help_entries"]
 
@@ -238,11 +238,12 @@ def build_table(
     table: str,
     handlers: Mapping[str, HmpHandler],
     sub_tables: Mapping[str, tuple[HMPCommand, ...]] | None = None,
+    completions: Mapping[str, HmpCompleter] | None = None,
 ) -> tuple[HMPCommand, ...]:
     """The commands of ``table`` that have a handler, in QEMU's order.
 
     A command is named by its first name (``"stop"`` for ``stop|s``) in
-    ``handlers`` and ``sub_tables``.
+    ``handlers``, ``sub_tables`` and ``completions``.
     """
     specs = ARGS_TYPES if table == "commands" else INFO_ARGS_TYPES
     cmds: list[HMPCommand] = []
@@ -252,7 +253,7 @@ def build_table(
         if handler is None:
             continue
         sub = (sub_tables or {}).get(key)
-        cmds.append(
-            HMPCommand(entry.name, specs[entry.name], entry.params, entry.help, handler, sub)
-        )
+        complete = (completions or {}).get(key)
+        spec = specs[entry.name]
+        cmds.append(HMPCommand(entry.name, spec, entry.params, entry.help, handler, sub, complete))
     return tuple(cmds)

@@ -38,7 +38,7 @@ NEGATIVE_VCPU = "argument vcpu must be positive"
 
 @cache
 def event_names() -> tuple[str, ...]:
-    """QEMU's trace events, in its listing order."""
+    """QEMU's trace events, in ``info trace-events``' order (the reverse of registration)."""
     with open(EVENTS_FILE, encoding="utf-8") as f:
         return tuple(line.rstrip("\n") for line in f)
 
@@ -80,7 +80,8 @@ def enable_events(mon: MachineHMP, line: str) -> None:
     ``help`` lists the events on standard output.
     """
     if line in ("help", "?"):
-        sys.stdout.write("".join(f"{name}\n" for name in event_names()))
+        # In registration order: the reverse of info trace-events' listing.
+        sys.stdout.write("".join(f"{name}\n" for name in reversed(event_names())))
         sys.stdout.flush()
         return
     enable = not line.startswith("-")

@@ -337,6 +337,9 @@ class MonitorHMP(Monitor, Generic[HostT]):
         if cmd.sub_table is not None:
             self._complete_in(rs, cmd.sub_table, words[1:])
             return
+        if cmd.completion is not None:
+            cmd.completion(self, rs, len(words), text(words[-1]))
+            return
         # Which argument type the last word is: QEMU's next_arg_type walk.
         ptype = _next_arg_type(cmd.args_type)
         for _ in range(len(words) - 2):
