@@ -23,6 +23,7 @@ any byte comes back out unchanged.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from typing import Generic, TypeVar
@@ -351,8 +352,35 @@ class MonitorHMP(Monitor, Generic[HostT]):
         while ptype.startswith("-") and old != ptype:
             old = ptype
             ptype = _next_arg_type(ptype)
-        if ptype[:1] in ("s", "S") and cmd.name == "help|?":
+        word = words[-1]
+        if ptype[:1] == "F":
+            rs.set_completion_index(len(word))
+            _file_completion(rs, word)
+        elif ptype[:1] == "B":
+            # Block device names: a machine here has no block backend.
+            rs.set_completion_index(len(word))
+        elif ptype[:1] in ("s", "S") and cmd.name == "help|?":
             self._complete_in(rs, table, words[1:])
+
+
+def _file_completion(rs: ReadLineState, word: bytes) -> None:
+    """The files of the directory ``word`` names whose names start as it does (file_completion).
+
+    Directories get a ``/``.  Entries come in the directory's own order.
+    """
+    slash = word.rfind(b"/")
+    directory, prefix = (word[: slash + 1], word[slash + 1 :]) if slash >= 0 else (b"", word)
+    try:
+        names = os.listdir(directory or b".")
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        path = directory + name
+        if os.path.isdir(path):
+            path += b"/"
+        rs.add_completion(path)
 
 
 def _next_arg_type(typestr: str) -> str:
