@@ -856,6 +856,8 @@ _TEST_HMP = """
     boot_set ndc
     commit all
     cpu 0
+    drive_add ignored format=help
+    drive_add -n ignored format=help
     dump-guest-memory /dev/null 0 4096
     dump-guest-memory /dev/null
     gdbserver

@@ -21,6 +21,7 @@ from qmonitor.chardev.container import listing_order
 from qmonitor.machine import (
     hmp_chardev,
     hmp_complete,
+    hmp_drive,
     hmp_info,
     hmp_info_more,
     hmp_input,
@@ -169,7 +170,6 @@ NOT_MODELLED: dict[str, str] = {
     "chardev-change": "chardev-change",
     "device_add": "device_add",
     "device_del": "device_del",
-    "drive_add": "blockdev-add",
     "migrate": "migrate",
     "nbd_server_start": "nbd-server-start",
     "netdev_add": "netdev_add",
@@ -223,6 +223,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_input.HANDLERS,
     **hmp_objects.HANDLERS,
     **hmp_chardev.HANDLERS,
+    "drive_add": hmp_drive.hmp_drive_add,
     "qom-set": hmp_qom_set.hmp_qom_set,
     "migrate_set_parameter": hmp_migration.hmp_migrate_set_parameter,
     "trace-event": hmp_trace.hmp_trace_event,
