@@ -240,13 +240,20 @@ def info_profile(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.printf(qmp(mon, "x-query-profile")["human-readable-text"])
 
 
-def info_mtree(mon: MachineHMP, args: dict[str, Any]) -> None:
-    """The null machine's address spaces (``-M none``)."""
-    mon.printf(NULL_MTREE)
+#: What a PC's memory, device and interrupt controller views answer: qmonitor
+#: models them for the null machine only.
+PC_NOT_MODELLED = "info {} is not modelled for this machine type"
 
 
-def info_qtree(mon: MachineHMP, args: dict[str, Any]) -> None:
-    mon.printf(NULL_QTREE)
+def _null_machine_only(name: str, text: str) -> Any:
+    """A handler printing the null machine's ``text``; a PC's is not modelled."""
+
+    def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
+        if mon.machine.board is not None:
+            raise QapiError(PC_NOT_MODELLED.format(name))
+        mon.printf(text)
+
+    return handler
 
 
 def info_sgx(mon: MachineHMP, args: dict[str, Any]) -> None:
@@ -293,13 +300,13 @@ INFO_HANDLERS: dict[str, Any] = {
     "migrate": info_migrate,
     "migrate_capabilities": info_migrate_capabilities,
     "migrate_parameters": info_migrate_parameters,
-    "mtree": info_mtree,
+    "mtree": _null_machine_only("mtree", NULL_MTREE),
     "network": _nothing,
     "opcount": _human_text("x-query-opcount"),
-    "pci": _nothing,
-    "pic": _nothing,
+    "pci": _null_machine_only("pci", ""),
+    "pic": _null_machine_only("pic", ""),
     "profile": info_profile,
-    "qtree": info_qtree,
+    "qtree": _null_machine_only("qtree", NULL_QTREE),
     "ramblock": _human_text("x-query-ramblock"),
     "rdma": _human_text("x-query-rdma"),
     "rocker": _rocker,
