@@ -20,9 +20,7 @@ from qmonitor.machine.hmp_chardev import RINGBUF_DRIVERS
 from qmonitor.machine.hmp_info import qmp
 from qmonitor.machine.hmp_input import QKEYCODES
 from qmonitor.machine.hmp_migration import PARAMETER_TYPES
-from qmonitor.machine.hmp_objects import CREATABLE_TYPES
 from qmonitor.machine.migration import CAPABILITIES
-from qmonitor.machine.watchdog import WatchdogAction
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
@@ -55,6 +53,9 @@ def sendkey(mon: MachineHMP, rs: ReadLineState, nb_args: int, word: str) -> None
 
 
 def watchdog_action(mon: MachineHMP, rs: ReadLineState, nb_args: int, word: str) -> None:
+    # Imported here: the watchdog module brings in the event machinery.
+    from qmonitor.machine.watchdog import WatchdogAction
+
     if nb_args == 2:
         _offer(rs, word, (action.value for action in WatchdogAction))
 
@@ -100,6 +101,8 @@ def ringbuf(mon: MachineHMP, rs: ReadLineState, nb_args: int, word: str) -> None
 
 
 def object_add(mon: MachineHMP, rs: ReadLineState, nb_args: int, word: str) -> None:
+    from qmonitor.machine.hmp_objects import CREATABLE_TYPES
+
     if nb_args == 2:
         _offer(rs, word, CREATABLE_TYPES)
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import COMMAND_NOT_FOUND
 from qmonitor.util.error import QemuOptsError
-from qmonitor.util.qemuopts import OptsGroup, OptsListSpec
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
@@ -66,8 +65,6 @@ BLOCK_FORMATS = [
     "vvfat",
 ]
 NODE_NAME_NEEDED = "'node-name' needs to be specified\n"
-#: The ``drive`` option list: any option name (checked later, by the block layer).
-DRIVE_OPTS = OptsListSpec("drive", None, ())
 
 
 def format_help() -> str:
@@ -78,8 +75,12 @@ def format_help() -> str:
 
 def hmp_drive_add(mon: MachineHMP, args: dict[str, Any]) -> None:
     """``drive_add [-n] pci_addr opts``."""
+    from qmonitor.util.qemuopts import OptsGroup, OptsListSpec
+
+    # The ``drive`` option list takes any option name (the block layer checks them).
+    drive_opts = OptsListSpec("drive", None, ())
     try:
-        opts = OptsGroup(DRIVE_OPTS).parse(args["opts"], False, [])
+        opts = OptsGroup(drive_opts).parse(args["opts"], False, [])
     except QemuOptsError as err:
         mon.printf(err.message + "\n")
         return

@@ -17,22 +17,12 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.machine.hmp_info import qmp
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
-from qmonitor.qapi.types import (
-    BoolType,
-    IntType,
-    LazyType,
-    NumberType,
-    ObjectType,
-    Path,
-    QType,
-    UnionType,
-)
 from qmonitor.util.cutils import BOOL_FALSE, BOOL_TRUE, c_strtoll, c_strtoull, do_strtosz
 from qmonitor.util.error import QemuOptsError
-from qmonitor.util.keyval import keyval_parse
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
+    from qmonitor.qapi.types import Path, QType
 
 #: What ``object_add help`` prints before the type names.
 HELP_HEADER = "List of user creatable objects:\n"
@@ -81,6 +71,8 @@ CREATABLE_TYPES: tuple[str, ...] = (
 
 
 def _resolve(qtype: QType) -> QType:
+    from qmonitor.qapi.types import LazyType
+
     while isinstance(qtype, LazyType):
         qtype = qtype.target
     return qtype
@@ -88,6 +80,8 @@ def _resolve(qtype: QType) -> QType:
 
 def keyval_scalar(qtype: QType, text: str, path: Path) -> Any:
     """A member's value read from ``text`` as the keyval visitor reads it."""
+    from qmonitor.qapi.types import BoolType, IntType, NumberType
+
     qtype = _resolve(qtype)
 
     def expects(what: str) -> QapiError:
@@ -121,6 +115,8 @@ def keyval_scalar(qtype: QType, text: str, path: Path) -> Any:
 
 def keyval_typed(qtype: QType, values: dict[str, Any], path: Path) -> dict[str, Any]:
     """``values`` (strings) with each member's value read for its type."""
+    from qmonitor.qapi.types import ObjectType, UnionType
+
     qtype = _resolve(qtype)
     if not isinstance(qtype, ObjectType):
         return values
@@ -141,6 +137,10 @@ def keyval_typed(qtype: QType, values: dict[str, Any], path: Path) -> dict[str, 
 
 def hmp_object_add(mon: MachineHMP, args: dict[str, Any]) -> None:
     """``object_add [qom-type=]TYPE,id=ID[,prop=value...]`` or a JSON object."""
+    # The QAPI types and keyval are loaded when an object is added, not at start.
+    from qmonitor.qapi.types import Path
+    from qmonitor.util.keyval import keyval_parse
+
     text = args["object"]
     if text.startswith("{"):
         try:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.machine.hmp_info import qmp
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
-from qmonitor.qjson.streamer import JsonMessage, JsonParseError, JsonStreamer
 from qmonitor.util.cutils import BOOL_FALSE, BOOL_TRUE, c_strtoll, c_strtoull
 
 if TYPE_CHECKING:
@@ -27,6 +26,8 @@ _UNSIGNED = frozenset({"uint8", "uint16", "uint32", "uint64", "size"})
 
 def json_value(text: str) -> Any:
     """qobject_from_json: the one JSON value ``text`` holds, or QapiError with QEMU's text."""
+    from qmonitor.qjson.streamer import JsonMessage, JsonParseError, JsonStreamer
+
     streamer = JsonStreamer()
     streamer.feed(text.encode("utf-8", "surrogateescape"))
     streamer.flush()
