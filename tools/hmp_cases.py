@@ -1371,3 +1371,27 @@ THEMES["table"].append(
         args=("-M", "pc", "-S", "-m", "128"),
     )
 )
+
+
+THEMES["commands"].append(
+    Case(
+        "preconfig",
+        "before the machine is built: only preconfig commands, in help, completion and use",
+        (
+            b"help\r",
+            b"info\r",
+            b"help stop\r",
+            b"help info cpus\r",
+            b"help info status\r",
+            b"stop\r",
+            b"info cpus\r",
+            b"info status\r",
+            b"s\t",
+            b"\x05\x17\rinfo v\t",
+            b"\x05\x17\x17\rexit_preconfig\r",
+            b"help stop\r",
+            b"info cpus\r",
+        ),
+        args=("--preconfig",),
+    )
+)

@@ -212,6 +212,29 @@ INFO_ARGS_TYPES: dict[str, str] = {
 }
 
 
+#: Commands available before the machine is built (``--preconfig``; the
+#: ``p`` flag of hmp-commands.hx and hmp-commands-info.hx).
+PRECONFIG: dict[str, frozenset[str]] = {
+    "commands": frozenset(
+        (
+            "help|?", "quit|q", "exit_preconfig", "block_resize", "block_stream",
+            "block_job_set_speed", "block_job_cancel", "block_job_complete",
+            "block_job_pause", "block_job_resume", "netdev_add", "netdev_del",
+            "object_add", "object_del", "nbd_server_start", "nbd_server_add",
+            "nbd_server_remove", "nbd_server_stop", "getfd", "closefd",
+            "block_set_io_throttle", "qom-list", "qom-get", "qom-set", "info",
+        )
+    ),
+    "info": frozenset(
+        (
+            "version", "chardev", "history", "status", "name", "uuid", "qom-tree", "memdev",
+            "iothreads", "hotpluggable-cpus", "virtio", "virtio-status", "virtio-queue-status",
+            "virtio-vhost-queue-status", "virtio-queue-element",
+        )
+    ),
+}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class HelpEntry:
     """One line (or several) of QEMU's ``help``: name, params and help text."""
@@ -255,5 +278,8 @@ def build_table(
         sub = (sub_tables or {}).get(key)
         complete = (completions or {}).get(key)
         spec = specs[entry.name]
-        cmds.append(HMPCommand(entry.name, spec, entry.params, entry.help, handler, sub, complete))
+        early = entry.name in PRECONFIG[table]
+        cmds.append(
+            HMPCommand(entry.name, spec, entry.params, entry.help, handler, sub, complete, early)
+        )
     return tuple(cmds)

@@ -271,10 +271,20 @@ class MonitorHMP(Monitor, Generic[HostT]):
         if cmd is None:
             self.printf(f"unknown command: '{text(data[:pos])}'\n")
             return None
+        if not self._available(cmd):
+            self.printf(
+                f"Command '{text(data[:pos])}' not available"
+                " until machine initialization has completed.\n"
+            )
+            return None
         pos = _skip_spaces(data, pos)
         if cmd.sub_table is not None and pos < len(data):
             return self._parse_command(data, pos, cmd.sub_table)
         return cmd, pos
+
+    def _available(self, cmd: HMPCommand) -> bool:
+        """cmd_available: before the machine is built only preconfig commands are."""
+        return cmd.preconfig or not getattr(self.machine, "in_preconfig", False)
 
     # -- help ------------------------------------------------------------------
 
@@ -294,6 +304,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
                 self._help_dump_one(each, words, index)
             return
         cmd = _find(table, words[index])
+        if cmd is not None and not self._available(cmd):
+            cmd = None
         if cmd is None:
             self.printf(
                 "unknown command: '" + " ".join(text(w) for w in words[: index + 1]) + "'\n"
@@ -304,6 +316,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
             self._help_dump_one(cmd, words, index)
 
     def _help_dump_one(self, cmd: HMPCommand, prefix: list[bytes], count: int) -> None:
+        if not self._available(cmd):
+            return
         lead = "".join(f"{text(p)} " for p in prefix[:count])
         self.printf(f"{lead}{cmd.name} {cmd.params} -- {cmd.help}\n")
 
@@ -327,13 +341,15 @@ class MonitorHMP(Monitor, Generic[HostT]):
             name = words[0] if words else b""
             rs.set_completion_index(len(name))
             for each in table:
+                if not self._available(each):
+                    continue
                 for alias in each.name.split("|"):
                     candidate = alias.encode()
                     if candidate.startswith(name):
                         rs.add_completion(candidate)
             return
         cmd = _find(table, words[0])
-        if cmd is None:
+        if cmd is None or not self._available(cmd):
             return
         if cmd.sub_table is not None:
             self._complete_in(rs, cmd.sub_table, words[1:])

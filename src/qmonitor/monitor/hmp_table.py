@@ -51,6 +51,8 @@ class HMPCommand:
     sub_table: tuple[HMPCommand, ...] | None = None
     #: Completes the command's arguments; without one, its argument types do.
     completion: HmpCompleter | None = None
+    #: Available before the machine is built (``--preconfig``; QEMU's flag ``p``).
+    preconfig: bool = False
 
     def matches(self, name: str) -> bool:
         """Whether ``name`` is the name or one of its aliases (``hmp_compare_cmd``)."""
