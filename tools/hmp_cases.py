@@ -513,22 +513,6 @@ THEMES: dict[str, list[Case]] = {
             process=True,
         ),
         Case(
-            "chardev_remove",
-            "chardev-remove of a monitor's chardev and of an unused one; breaks, ringbufs",
-            _typed(
-                "chardev-remove compat_monitor0",
-                "chardev-send-break n1",
-                "chardev-send-break compat_monitor0",
-                "ringbuf_write n1 x",
-                "ringbuf_read compat_monitor0 4",
-                "chardev-remove n1",
-                "info chardev",
-                "chardev-remove n1",
-            ),
-            args=("-chardev", "null,id=n1"),
-            process=True,
-        ),
-        Case(
             "info_chardev_mux",
             "a mux on stdio with a monitor: the mux and its base",
             _typed("info chardev"),
@@ -1393,5 +1377,27 @@ THEMES["commands"].append(
             b"info cpus\r",
         ),
         args=("--preconfig",),
+    )
+)
+
+
+#: chardev-remove and friends on the command line's chardevs (not in the
+#: chardev theme, whose sessions all list the chardevs first).
+THEMES["commands"].append(
+    Case(
+        "chardev_remove",
+        "chardev-remove of a monitor's chardev and of an unused one; breaks, ringbufs",
+        _typed(
+            "chardev-remove compat_monitor0",
+            "chardev-send-break n1",
+            "chardev-send-break compat_monitor0",
+            "ringbuf_write n1 x",
+            "ringbuf_read compat_monitor0 4",
+            "chardev-remove n1",
+            "info chardev",
+            "chardev-remove n1",
+        ),
+        args=("-chardev", "null,id=n1"),
+        process=True,
     )
 )
