@@ -496,7 +496,6 @@ THEMES: dict[str, list[Case]] = {
                 )
             ),
             kind="hmc",
-            reference_only=True,
         ),
         Case(
             "size_values",
@@ -534,7 +533,6 @@ THEMES: dict[str, list[Case]] = {
                 )
             ),
             kind="hmc",
-            reference_only=True,
         ),
         Case(
             "formats",
@@ -564,7 +562,6 @@ THEMES: dict[str, list[Case]] = {
                 )
             ),
             kind="hmc",
-            reference_only=True,
         ),
         Case(
             "options",
@@ -741,3 +738,11 @@ THEMES: dict[str, list[Case]] = {
         ),
     ],
 }
+
+
+# QEMU 7.2's whole command table, in a module of its own.
+from hmp_cases_table import COMMAND_CASES, COMPLETION_CASES, TABLE_CASES  # noqa: E402
+
+THEMES["table"] = TABLE_CASES
+THEMES["commands"] += COMMAND_CASES
+THEMES["completion"] += COMPLETION_CASES

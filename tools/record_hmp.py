@@ -42,6 +42,18 @@ Usage::
     python tools/record_hmp.py [--qemu PATH] [--out DIR] [--theme NAME]
                                [-k SUBSTRING] [--print]
     python tools/record_hmp.py --cpu-versions [--qemu PATH]
+    python tools/record_hmp.py --help-table [--qemu PATH]
+    python tools/record_hmp.py --trace-events [--qemu PATH]
+
+``--help-table`` records QEMU's ``help`` and ``help info`` listings, cut
+into ``[name, params, help]`` entries, into the package data
+src/qmonitor/machine/hmp_help.json that qmonitor's HMP tables are built
+from (checked to print back byte for byte as the listings)::
+
+    {"format": 1, "qemu": {...}, "commands": [[NAME, PARAMS, HELP], ...], "info": [...]}
+
+``--trace-events`` records the names of QEMU's trace events, in the order
+``info trace-events`` lists them, into src/qmonitor/machine/trace_events.txt.
 """
 
 from __future__ import annotations
@@ -71,6 +83,10 @@ from qmonitor_testsupport.hmp_golden import (
 
 #: Where ``--cpu-versions`` writes.
 CPU_VERSIONS_FILE = GOLDEN_DIR.parent / "cpu_versions.json"
+#: Where ``--trace-events`` writes: package data, one event name a line.
+TRACE_EVENTS_FILE = GOLDEN_DIR.parents[2] / "src" / "qmonitor" / "machine" / "trace_events.txt"
+#: Where ``--help-table`` writes: package data the HMP tables are built from.
+HELP_TABLE_FILE = GOLDEN_DIR.parents[2] / "src" / "qmonitor" / "machine" / "hmp_help.json"
 
 
 def cpu_models(qemu: str) -> list[str]:
@@ -120,6 +136,86 @@ def record_cpu_versions(qemu: str, path: Path) -> int:
     return 0
 
 
+def _hmc_outputs(qemu: str, lines: tuple[str, ...]) -> list[str]:
+    """What ``human-monitor-command`` returns for each line, on ``-M none``."""
+    case = Case("listing", "", tuple(line.encode() for line in lines), kind="hmc")
+    got = record_case(case, [qemu])
+    return [str(step["recv"]) for step in got["steps"]]
+
+
+def split_listing(listing: str, prefix: str, names: set[str]) -> list[list[str]]:
+    """A ``help`` listing cut into ``[name, params, help]`` entries.
+
+    An entry starts on a line whose first word is ``prefix`` then a
+    command name (with its ``|`` aliases) that completion offers; its
+    params and help may run over several lines.  Raises ValueError unless
+    the entries print back as ``listing``.
+    """
+    starts: list[int] = []
+    offset = 0
+    for line in listing.splitlines(keepends=True):
+        head = line[len(prefix) :].split(" ", 1)[0] if line.startswith(prefix) else ""
+        if head and all(alias in names for alias in head.split("|")):
+            starts.append(offset)
+        offset += len(line)
+    entries: list[list[str]] = []
+    for start, end in zip(starts, [*starts[1:], len(listing)], strict=True):
+        text = listing[start + len(prefix) : end]
+        if not text.endswith("\r\n"):
+            raise ValueError(f"entry without its line end: {text!r}")
+        name, _, rest = text[:-2].partition(" ")
+        params, sep, help_text = rest.partition(" -- ")
+        if not sep:
+            raise ValueError(f"entry without ' -- ': {text!r}")
+        # The monitor wrote each of QEMU's newlines as CR LF: keep QEMU's text.
+        entries.append([name, params.replace("\r\n", "\n"), help_text.replace("\r\n", "\n")])
+    again = "".join(f"{prefix}{n} {p} -- {h}\n" for n, p, h in entries).replace("\n", "\r\n")
+    if again != listing:
+        raise ValueError("the entries do not print back as the listing")
+    return entries
+
+
+def record_help_table(qemu: str, path: Path) -> int:
+    """Record ``help`` and ``help info`` as entries into ``path``."""
+    version, package = qemu_identity(qemu)
+    # What completion offers on an empty line and after "info ": every name and alias.
+    case = Case("names", "", (b"\t", b"info \t"), qemu_table=True)
+    got = record_case(case, [qemu])
+    names: set[str] = set()
+    for step in got["steps"][1:]:
+        listing = str(step["recv"])
+        body = listing[listing.index("\r\n") + 2 : listing.rindex("\r\n")]
+        names.update(body.split())
+    top, info = _hmc_outputs(qemu, ("help", "help info"))
+    commands = split_listing(top, "", names)
+    infos = split_listing(info, "info ", names)
+    doc = {
+        "format": FORMAT,
+        "qemu": {"binary": os.path.basename(qemu), "version": version, "package": package},
+        "commands": commands,
+        "info": infos,
+    }
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=0)
+        f.write("\n")
+    print(f"wrote {path} ({len(commands)} commands, {len(infos)} info)")
+    return 0
+
+
+def record_trace_events(qemu: str, path: Path) -> int:
+    """Record the trace event names ``info trace-events`` lists, in its order."""
+    (listing,) = _hmc_outputs(qemu, ("info trace-events",))
+    names = []
+    for line in listing.split("\r\n")[:-1]:
+        name, sep, state = line.rpartition(" : state ")
+        if not sep or state != "0":
+            raise ValueError(f"unexpected line {line!r}")
+        names.append(name)
+    path.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+    print(f"wrote {path} ({len(names)} events)")
+    return 0
+
+
 def _print_case(recorded: dict[str, Any]) -> None:
     print(f"=== {recorded['name']}: {recorded['description']}")
     for step in recorded["steps"]:
@@ -138,12 +234,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", action="append", default=None)
     parser.add_argument("--print", action="store_true")
     parser.add_argument("--cpu-versions", action="store_true")
+    parser.add_argument("--help-table", action="store_true")
+    parser.add_argument("--trace-events", action="store_true")
     opts = parser.parse_args(argv)
     if not opts.qemu:
         print("no qemu-system-x86_64 found", file=sys.stderr)
         return 1
     if opts.cpu_versions:
         return record_cpu_versions(opts.qemu, CPU_VERSIONS_FILE)
+    if opts.help_table:
+        return record_help_table(opts.qemu, HELP_TABLE_FILE)
+    if opts.trace_events:
+        return record_trace_events(opts.qemu, TRACE_EVENTS_FILE)
     version, package = qemu_identity(opts.qemu)
     for theme, cases in THEMES.items():
         if opts.theme and theme not in opts.theme:

@@ -475,7 +475,7 @@ def test_monitors_by_path_and_embedder_hmp_commands(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="already an HMP command 'stop'"):
         server.hmp_command("stop", lamp)
     with pytest.raises(ValueError, match="already an HMP command 'lo'"):
-        server.hmp_command("x|lo", lamp)
+        server.hmp_command("lamp_dim|lo", lamp)
     with pytest.raises(ValueError, match="'pretty' is not compatible"):
         server.add_monitor(tmp_path / "x.sock", mode="readline", pretty=True)
     with pytest.raises(ValueError, match="mode must be"):

@@ -1,19 +1,16 @@
 """The HMP command tables: the top-level commands and the ``info`` sub-commands.
 
-Each entry is an :class:`~qmonitor.monitor.hmp_table.HMPCommand`: a name
-with its ``|`` aliases, an ``args_type`` string the parser follows, the
-``params`` and ``help`` texts that ``help`` prints (copied from QEMU 7.2's
-hmp-commands.hx and hmp-commands-info.hx), and the handler.  As QEMU does
-at start-up (``sortcmdlist``), both tables are sorted by name; that order
-is the order of ``help`` and ``info``.
-
-Only commands that make sense for the machines qmonitor models are here:
-a null machine, and a PC whose guest never runs (the commands that read
-the guest are in :mod:`qmonitor.machine.hmp_info`).  Any other command of
-QEMU's answers ``unknown command``, as a QEMU built without it would.
-Handlers print through the monitor they run on and reach the machine
-through it; a handler raises :class:`QapiError` for what QEMU reports
-with ``hmp_handle_error`` (``Error: ...``).
+Every command and ``info`` sub-command of QEMU 7.2 x86_64 is here, built
+by :func:`~qmonitor.machine.hmp_spec.build_table` from QEMU's recorded
+``help`` listings (names, params, help texts, in QEMU's sorted order), the
+``args_type`` of each, and the handlers below: the run state here, the
+guest's vCPUs in :mod:`~qmonitor.machine.hmp_info`, what the null machine
+has none of in :mod:`~qmonitor.machine.hmp_null` and
+:mod:`~qmonitor.machine.hmp_info_more`.  A command whose QMP counterpart
+qmonitor lacks (:data:`NOT_MODELLED`) fails as a call of that QMP command
+would.  Handlers print through the monitor they run on and reach the
+machine through it; a handler raises :class:`QapiError` for what QEMU
+reports with ``hmp_handle_error`` (``Error: ...``).
 """
 
 from __future__ import annotations
@@ -21,11 +18,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.container import listing_order
-from qmonitor.machine import hmp_info, hmp_qom
+from qmonitor.machine import (
+    hmp_chardev,
+    hmp_complete,
+    hmp_drive,
+    hmp_info,
+    hmp_info_more,
+    hmp_input,
+    hmp_log,
+    hmp_memory,
+    hmp_migration,
+    hmp_null,
+    hmp_objects,
+    hmp_print,
+    hmp_qom,
+    hmp_qom_set,
+    hmp_trace,
+)
 from qmonitor.machine.defaults import NIL_UUID
+from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.runstate import RunState, ShutdownCause
-from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler, sort_table
-from qmonitor.qapi.error import QapiError
+from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler
+from qmonitor.qapi.error import ErrorClass, QapiError
+from qmonitor.qapi.texts import COMMAND_NOT_FOUND
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
@@ -72,11 +87,6 @@ def _prints(text: str) -> HmpHandler:
         mon.printf(text)
 
     return handler
-
-
-def _nothing(mon: MachineHMP, args: dict[str, Any]) -> None:
-    # info iothreads: one line per iothread; there are none.
-    return
 
 
 def _info_chardev(mon: MachineHMP, args: dict[str, Any]) -> None:
@@ -150,129 +160,100 @@ def _quit(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.shutdown(ShutdownCause.HOST_QMP_QUIT)
 
 
-def _sorted(*cmds: HMPCommand) -> tuple[HMPCommand, ...]:
-    return sort_table(cmds)
+def _not_modelled(qmp_name: str) -> HmpHandler:
+    """The handler of a command whose QMP counterpart qmonitor's HMP does not reach.
 
+    QEMU's handler calls that QMP command; the command fails as a call of
+    a QMP command the machine lacks would (``CommandNotFound``'s text).
+    """
+
+    def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
+        raise QapiError(COMMAND_NOT_FOUND.format(qmp_name), ErrorClass.COMMAND_NOT_FOUND)
+
+    return handler
+
+
+#: Commands whose QMP counterpart (the value) qmonitor's HMP does not reach yet.
+NOT_MODELLED: dict[str, str] = {
+    "chardev-add": "chardev-add",
+    "chardev-change": "chardev-change",
+    "migrate": "migrate",
+    "nbd_server_start": "nbd-server-start",
+    "netdev_add": "netdev_add",
+    "netdev_del": "netdev_del",
+    "set_link": "set_link",
+    "wavcapture": "x-wavcapture",
+}
+#: ``info`` sub-commands likewise.
+INFO_NOT_MODELLED: dict[str, str] = {
+    "qdm": "qom-list-types",
+}
+
+#: The ``info`` sub-commands' handlers, by name.
+INFO_HANDLERS: dict[str, HmpHandler] = {
+    **{name: _not_modelled(qmp) for name, qmp in INFO_NOT_MODELLED.items()},
+    **hmp_info_more.INFO_HANDLERS,
+    "trace-events": hmp_trace.info_trace_events,
+    "qom-tree": hmp_qom.info_qom_tree,
+    "balloon": hmp_info.info_balloon,
+    "block": hmp_info.info_block,
+    "block-jobs": _prints("No active jobs\n"),
+    "blockstats": hmp_info.info_block,
+    "chardev": _info_chardev,
+    "cpus": hmp_info.info_cpus,
+    "dump": _prints("Status: none\n"),
+    "history": _info_history,
+    "hotpluggable-cpus": hmp_info.info_hotpluggable_cpus,
+    "kvm": _info_kvm,
+    "lapic": hmp_info.info_lapic,
+    "mem": hmp_info.info_mem,
+    "mice": hmp_info.info_mice,
+    "name": _info_name,
+    "numa": _prints("0 nodes\n"),
+    "registers": hmp_info.info_registers,
+    "replay": _prints("Record/replay is not active\n"),
+    "status": _info_status,
+    "tlb": hmp_info.info_mem,
+    "uuid": _info_uuid,
+    "version": _info_version,
+    "vm-generation-id": _info_vm_generation_id,
+}
+
+#: The top-level commands' handlers, by first name.
+HANDLERS: dict[str, HmpHandler] = {
+    **{name: _not_modelled(qmp) for name, qmp in NOT_MODELLED.items()},
+    **hmp_null.HANDLERS,
+    **hmp_memory.HANDLERS,
+    **hmp_log.HANDLERS,
+    **hmp_input.HANDLERS,
+    **hmp_objects.HANDLERS,
+    **hmp_chardev.HANDLERS,
+    "drive_add": hmp_drive.hmp_drive_add,
+    "getfd": _getfd,
+    "closefd": _closefd,
+    "device_add": hmp_qom.device_add,
+    "device_del": hmp_qom.device_del,
+    "qom-list": hmp_qom.qom_list,
+    "qom-get": hmp_qom.qom_get,
+    "qom-set": hmp_qom_set.hmp_qom_set,
+    "migrate_set_parameter": hmp_migration.hmp_migrate_set_parameter,
+    "trace-event": hmp_trace.hmp_trace_event,
+    "help": _help,
+    "quit": _quit,
+    "stop": _stop,
+    "cont": _cont,
+    "cpu": hmp_info.hmp_cpu,
+    "print": hmp_print.do_print,
+    "system_reset": _system_reset,
+    "system_powerdown": _system_powerdown,
+    "watchdog_action": _watchdog_action,
+    "info": _info,
+}
 
 #: The ``info`` sub-commands.
-INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
-    HMPCommand("balloon", "", "", "show balloon information", hmp_info.info_balloon),
-    HMPCommand(
-        "block",
-        "nodes:-n,verbose:-v,device:B?",
-        "[-n] [-v] [device]",
-        "show info of one block device or all block devices"
-        " (-n: show named nodes; -v: show details)",
-        hmp_info.info_block,
-    ),
-    HMPCommand(
-        "block-jobs",
-        "",
-        "",
-        "show progress of ongoing block device operations",
-        _prints("No active jobs\n"),
-    ),
-    HMPCommand("blockstats", "", "", "show block device statistics", hmp_info.info_block),
-    HMPCommand("chardev", "", "", "show the character devices", _info_chardev),
-    HMPCommand("cpus", "", "", "show infos for each CPU", hmp_info.info_cpus),
-    HMPCommand("dump", "", "", "Display the latest dump status", _prints("Status: none\n")),
-    HMPCommand("history", "", "", "show the command line history", _info_history),
-    HMPCommand(
-        "hotpluggable-cpus",
-        "",
-        "",
-        "Show information about hotpluggable CPUs",
-        hmp_info.info_hotpluggable_cpus,
-    ),
-    HMPCommand("iothreads", "", "", "show iothreads", _nothing),
-    HMPCommand("kvm", "", "", "show KVM information", _info_kvm),
-    HMPCommand(
-        "lapic",
-        "apic-id:i?",
-        "[apic-id]",
-        "show local apic state (apic-id: local apic to read, default is which of current CPU)",
-        hmp_info.info_lapic,
-    ),
-    HMPCommand("mem", "", "", "show the active virtual memory mappings", hmp_info.info_mem),
-    HMPCommand(
-        "mice",
-        "",
-        "",
-        "show which guest mouse is receiving events",
-        hmp_info.info_mice,
-    ),
-    HMPCommand("name", "", "", "show the current VM name", _info_name),
-    HMPCommand("numa", "", "", "show NUMA information", _prints("0 nodes\n")),
-    HMPCommand("qom-tree", "path:s?", "[path]", "show QOM composition tree", hmp_qom.info_qom_tree),
-    HMPCommand(
-        "registers",
-        "cpustate_all:-a,vcpu:i?",
-        "[-a|vcpu]",
-        "show the cpu registers (-a: show register info for all cpus;"
-        " vcpu: specific vCPU to query; show the current CPU's registers if"
-        " no argument is specified)",
-        hmp_info.info_registers,
-    ),
-    HMPCommand(
-        "replay", "", "", "show record/replay information", _prints("Record/replay is not active\n")
-    ),
-    HMPCommand("status", "", "", "show the current VM status (running|paused)", _info_status),
-    HMPCommand("tlb", "", "", "show virtual to physical memory mappings", hmp_info.info_mem),
-    HMPCommand("uuid", "", "", "show the current VM UUID", _info_uuid),
-    HMPCommand("version", "", "", "show the version of QEMU", _info_version),
-    HMPCommand(
-        "vm-generation-id", "", "", "Show Virtual Machine Generation ID", _info_vm_generation_id
-    ),
-)
+INFO_CMDS: tuple[HMPCommand, ...] = build_table("info", INFO_HANDLERS)
 
 #: The top-level commands.
-HMP_CMDS: tuple[HMPCommand, ...] = _sorted(
-    HMPCommand("help|?", "name:S?", "[cmd]", "show the help", _help),
-    HMPCommand("quit|q", "", "", "quit the emulator", _quit),
-    HMPCommand("stop|s", "", "", "stop emulation", _stop),
-    HMPCommand("cont|c", "", "", "resume emulation", _cont),
-    HMPCommand("cpu", "index:i", "index", "set the default CPU", hmp_info.hmp_cpu),
-    HMPCommand(
-        "device_add",
-        "device:O",
-        "driver[,prop=value][,...]",
-        "add device, like -device on the command line",
-        hmp_qom.device_add,
-    ),
-    HMPCommand("device_del", "id:s", "device", "remove device", hmp_qom.device_del),
-    HMPCommand("qom-list", "path:s?", "path", "list QOM properties", hmp_qom.qom_list),
-    HMPCommand(
-        "qom-get", "path:s,property:s", "path property", "print QOM property", hmp_qom.qom_get
-    ),
-    HMPCommand("system_reset", "", "", "reset the system", _system_reset),
-    HMPCommand("system_powerdown", "", "", "send system power down event", _system_powerdown),
-    HMPCommand(
-        "watchdog_action",
-        "action:s",
-        "[reset|shutdown|poweroff|pause|debug|none]",
-        "change watchdog action",
-        _watchdog_action,
-    ),
-    HMPCommand(
-        "getfd",
-        "fdname:s",
-        "getfd name",
-        "receive a file descriptor via SCM rights and assign it a name",
-        _getfd,
-    ),
-    HMPCommand(
-        "closefd",
-        "fdname:s",
-        "closefd name",
-        "close a file descriptor previously passed via SCM rights",
-        _closefd,
-    ),
-    HMPCommand(
-        "info",
-        "item:s?",
-        "[subcommand]",
-        "show various information about the system state",
-        _info,
-        INFO_CMDS,
-    ),
+HMP_CMDS: tuple[HMPCommand, ...] = build_table(
+    "commands", HANDLERS, {"info": INFO_CMDS}, hmp_complete.COMPLETERS
 )

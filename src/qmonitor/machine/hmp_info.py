@@ -70,12 +70,15 @@ def current_cpu(mon: MachineHMP) -> int | None:
     return _current_cpu.get(mon, 0)
 
 
-def _qmp(mon: MachineHMP, name: str) -> Any:
-    """Run the machine's QMP command ``name`` without arguments, as QEMU's HMP handlers do."""
+def qmp(mon: MachineHMP, name: str, arguments: dict[str, Any] | None = None) -> Any:
+    """Run the machine's QMP command ``name``, as QEMU's HMP handlers call theirs."""
     cmd = mon.machine.commands.full.find(name)
     if cmd is None:
         raise QapiError(COMMAND_NOT_FOUND.format(name), ErrorClass.COMMAND_NOT_FOUND)
-    return cmd.call({})
+    return cmd.call(arguments or {})
+
+
+_qmp = qmp
 
 
 # -- the cpu command, info cpus, info hotpluggable-cpus ------------------------
@@ -395,8 +398,8 @@ INPUT_DEVICES: dict[str, tuple[str, bool | None]] = {
     "virtio-tablet-pci": ("QEMU Virtio Tablet", True),
     "virtio-tablet-device": ("QEMU Virtio Tablet", True),
 }
-#: The input handler id of a PC's PS/2 mouse (the i8042's keyboard and mouse
-#: come first); ``-device`` input devices are numbered after it.
+#: The input handler id of a PC's PS/2 mouse (after the PS/2 keyboard);
+#: ``-device`` input devices are numbered after it.
 PS2_MOUSE_ID = 2
 
 
@@ -406,25 +409,56 @@ def _has_ps2(mon: MachineHMP) -> bool:
     return typename.startswith(("pc-i440fx-", "pc-q35-")) or typename == "isapc"
 
 
-def info_mice(mon: MachineHMP, args: dict[str, Any]) -> None:
-    """The mice, newest first; ``*`` marks the one that gets relative motion (hmp_info_mice).
+#: The PS/2 keyboard's input handler id: the first handler registered.
+PS2_KEYBOARD_ID = 1
+#: Input handlers moved to the head of the list (``mouse_set``), per machine, latest first.
+_activated: weakref.WeakKeyDictionary[Machine, list[int]] = weakref.WeakKeyDictionary()
 
-    Input handlers are numbered as they register: a PC's PS/2 devices,
-    then each ``-device`` input device in command-line order.  The first
-    mouse registered is current until the guest switches.
+
+def input_handlers(mon: MachineHMP) -> list[tuple[int, str, bool | None]]:
+    """The input handlers in QEMU's list order: (id, name, absolute or None for a keyboard).
+
+    Handlers are numbered as they register: a PC's PS/2 keyboard and
+    mouse, then each ``-device`` input device in command-line order;
+    ``mouse_set`` moves one to the head of the list.
     """
-    mice: list[tuple[int, str, bool]] = []
+    handlers: list[tuple[int, str, bool | None]] = []
     if mon.machine.options.has_cpus and _has_ps2(mon):
-        mice.append((PS2_MOUSE_ID, "QEMU PS/2 Mouse", False))
+        handlers.append((PS2_KEYBOARD_ID, "QEMU PS/2 Keyboard", None))
+        handlers.append((PS2_MOUSE_ID, "QEMU PS/2 Mouse", False))
         next_id = PS2_MOUSE_ID + 1
         for device in mon.machine.options.guest.devices:
             handler = INPUT_DEVICES.get(device.driver)
-            if handler is None:
-                continue
-            name, absolute = handler
-            if absolute is not None:
-                mice.append((next_id, name, absolute))
-            next_id += 1
+            if handler is not None:
+                handlers.append((next_id, *handler))
+                next_id += 1
+    first = _activated.get(mon.machine, [])
+    rank = {ident: i for i, ident in enumerate(first)}
+    return sorted(handlers, key=lambda h: (rank.get(h[0], len(rank)), handlers.index(h)))
+
+
+def mouse_set(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """``mouse_set N``: the mouse with handler id N gets relative motion (hmp_mouse_set)."""
+    index = c_int(args["index"])
+    for ident, name, absolute in input_handlers(mon):
+        if ident != index:
+            continue
+        if absolute is None:
+            mon.printf(f"Input device '{name}' is not a mouse\n")
+            return
+        order = _activated.setdefault(mon.machine, [])
+        if ident in order:
+            order.remove(ident)
+        order.insert(0, ident)
+        return
+    mon.printf(f"Mouse at index '{index}' not found\n")
+
+
+def info_mice(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """The mice, last in the list first; ``*`` marks the one getting motion (hmp_info_mice)."""
+    mice = [
+        (i, name, absolute) for i, name, absolute in input_handlers(mon) if absolute is not None
+    ]
     if not mice:
         mon.printf(NO_MICE)
         return

@@ -58,6 +58,11 @@ class GuestMemory:
         self._bios = _find_bios(BIOS_NAME) if bios is None else bios
         self._bios_base = FOUR_GIB - len(self._bios)
 
+    @property
+    def bios_base(self) -> int:
+        """Where the BIOS image is mapped, ending at 4 GiB."""
+        return self._bios_base
+
     def _ram_offset(self, addr: int) -> int | None:
         """Where ``addr`` falls in RAM, or None when it is not RAM."""
         if addr < self.lowmem:

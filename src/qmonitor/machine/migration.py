@@ -11,9 +11,14 @@ migration has run.
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.error import QapiError
+from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
+
+if TYPE_CHECKING:
+    from qmonitor.machine.machine import Machine
 
 #: MigrationCapability, in the schema's order (query-migrate-capabilities lists them so).
 CAPABILITIES = (
@@ -103,6 +108,52 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
 }
 
 
+#: migrate_params_check's limits: (parameter, lowest, highest, what QEMU says is expected).
+_PARAMETER_LIMITS = (
+    ("compress-level", 0, 9, "a value between 0 and 9"),
+    ("compress-threads", 1, 255, "a value between 1 and 255"),
+    ("decompress-threads", 1, 255, "a value between 1 and 255"),
+    ("throttle-trigger-threshold", 1, 100, "an integer in the range of 1 to 100"),
+    ("cpu-throttle-initial", 1, 99, "an integer in the range of 1 to 99"),
+    ("cpu-throttle-increment", 1, 99, "an integer in the range of 1 to 99"),
+    ("downtime-limit", 0, 2000 * 1000, "an integer in the range of 0 to (2000 * 1000) ms"),
+    ("multifd-channels", 1, 255, "a value between 1 and 255"),
+)
+_ANNOUNCE_LIMITS = (
+    ("announce-initial", 0, 100000, "a value between 0 and 100000"),
+    ("announce-max", 0, 100000, "a value between 0 and 100000"),
+    ("announce-rounds", 0, 1000, "a value between 0 and 1000"),
+    ("announce-step", 1, 10000, "a value between 0 and 10000"),
+)
+#: The smallest page of the target (x86: 4 KiB), which the XBZRLE cache must not undercut.
+TARGET_PAGE_SIZE = 4096
+
+
+def check_parameters(params: dict[str, Any], changed: dict[str, Any]) -> None:
+    """migrate_params_check on the parameters as they would be, for those ``changed``."""
+
+    def refuse(name: str, expected: str) -> None:
+        raise QapiError(INVALID_PARAMETER_VALUE.format(name.replace("-", "_"), expected))
+
+    for name, low, high, expected in _PARAMETER_LIMITS:
+        if name in changed and not low <= params[name] <= high:
+            refuse(name, expected)
+    cache = params["xbzrle-cache-size"]
+    if "xbzrle-cache-size" in changed and (cache < TARGET_PAGE_SIZE or cache & (cache - 1)):
+        refuse("xbzrle-cache-size", "a power of two no less than the target page size")
+    if "max-cpu-throttle" in changed and not (
+        params["cpu-throttle-initial"] <= params["max-cpu-throttle"] <= 99
+    ):
+        refuse("max-cpu-throttle", "an integer in the range of cpu_throttle_initial to 99")
+    for name, low, high, expected in _ANNOUNCE_LIMITS:
+        if name in changed and not low <= params[name] <= high:
+            refuse(name, expected)
+
+
+#: The machines' migration states (``register_migration`` makes one per machine).
+STATES: weakref.WeakKeyDictionary[Machine, MigrationState] = weakref.WeakKeyDictionary()
+
+
 class MigrationState:
     """One machine's migration settings."""
 
@@ -162,6 +213,17 @@ class MigrationState:
         """
         if "postcopy-active" not in (self.status, self.incoming_status):
             raise QapiError(PAUSE_NOT_POSTCOPY)
+
+    def set_parameters(self, changes: dict[str, Any]) -> None:
+        """migrate-set-parameters: apply ``changes`` if they pass QEMU's checks.
+
+        QEMU 7.2 copies every change but the multifd compression levels
+        into the set it checks (migrate_params_test_apply), so those two
+        are never refused.
+        """
+        checked = {k: v for k, v in changes.items() if not k.startswith("multifd-z")}
+        check_parameters({**self.parameters, **checked}, checked)
+        self.parameters.update(changes)
 
     def query_parameters(self) -> dict[str, Any]:
         return dict(self.parameters)

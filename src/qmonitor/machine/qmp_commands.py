@@ -410,11 +410,11 @@ def register_device_queries(machine: Machine) -> None:
 
 def register_migration(machine: Machine) -> None:
     """Migration settings kept per machine (:mod:`qmonitor.machine.migration`)."""
-    from qmonitor.machine.migration import MigrationState
+    from qmonitor.machine.migration import STATES, MigrationState
 
     schema = machine_schema()
     full = machine.commands.full
-    state = MigrationState()
+    state = STATES[machine] = MigrationState()
 
     def migrate_set_capabilities(capabilities: list[dict[str, Any]]) -> None:
         state.set_capabilities(capabilities)

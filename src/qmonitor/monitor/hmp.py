@@ -23,6 +23,7 @@ any byte comes back out unchanged.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from typing import Generic, TypeVar
@@ -273,10 +274,20 @@ class MonitorHMP(Monitor, Generic[HostT]):
         if cmd is None:
             self.printf(f"unknown command: '{text(data[:pos])}'\n")
             return None
+        if not self._available(cmd):
+            self.printf(
+                f"Command '{text(data[:pos])}' not available"
+                " until machine initialization has completed.\n"
+            )
+            return None
         pos = _skip_spaces(data, pos)
         if cmd.sub_table is not None and pos < len(data):
             return self._parse_command(data, pos, cmd.sub_table)
         return cmd, pos
+
+    def _available(self, cmd: HMPCommand) -> bool:
+        """cmd_available: before the machine is built only preconfig commands are."""
+        return cmd.preconfig or not getattr(self.machine, "in_preconfig", False)
 
     # -- help ------------------------------------------------------------------
 
@@ -296,6 +307,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
                 self._help_dump_one(each, words, index)
             return
         cmd = _find(table, words[index])
+        if cmd is not None and not self._available(cmd):
+            cmd = None
         if cmd is None:
             self.printf(
                 "unknown command: '" + " ".join(text(w) for w in words[: index + 1]) + "'\n"
@@ -306,6 +319,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
             self._help_dump_one(cmd, words, index)
 
     def _help_dump_one(self, cmd: HMPCommand, prefix: list[bytes], count: int) -> None:
+        if not self._available(cmd):
+            return
         lead = "".join(f"{text(p)} " for p in prefix[:count])
         self.printf(f"{lead}{cmd.name} {cmd.params} -- {cmd.help}\n")
 
@@ -329,16 +344,21 @@ class MonitorHMP(Monitor, Generic[HostT]):
             name = words[0] if words else b""
             rs.set_completion_index(len(name))
             for each in table:
+                if not self._available(each):
+                    continue
                 for alias in each.name.split("|"):
                     candidate = alias.encode()
                     if candidate.startswith(name):
                         rs.add_completion(candidate)
             return
         cmd = _find(table, words[0])
-        if cmd is None:
+        if cmd is None or not self._available(cmd):
             return
         if cmd.sub_table is not None:
             self._complete_in(rs, cmd.sub_table, words[1:])
+            return
+        if cmd.completion is not None:
+            cmd.completion(self, rs, len(words), text(words[-1]))
             return
         # Which argument type the last word is: QEMU's next_arg_type walk.
         ptype = _next_arg_type(cmd.args_type)
@@ -351,8 +371,35 @@ class MonitorHMP(Monitor, Generic[HostT]):
         while ptype.startswith("-") and old != ptype:
             old = ptype
             ptype = _next_arg_type(ptype)
-        if ptype[:1] in ("s", "S") and cmd.name == "help|?":
+        word = words[-1]
+        if ptype[:1] == "F":
+            rs.set_completion_index(len(word))
+            _file_completion(rs, word)
+        elif ptype[:1] == "B":
+            # Block device names: a machine here has no block backend.
+            rs.set_completion_index(len(word))
+        elif ptype[:1] in ("s", "S") and cmd.name == "help|?":
             self._complete_in(rs, table, words[1:])
+
+
+def _file_completion(rs: ReadLineState, word: bytes) -> None:
+    """The files of the directory ``word`` names whose names start as it does (file_completion).
+
+    Directories get a ``/``.  Entries come in the directory's own order.
+    """
+    slash = word.rfind(b"/")
+    directory, prefix = (word[: slash + 1], word[slash + 1 :]) if slash >= 0 else (b"", word)
+    try:
+        names = os.listdir(directory or b".")
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        path = directory + name
+        if os.path.isdir(path):
+            path += b"/"
+        rs.add_completion(path)
 
 
 def _next_arg_type(typestr: str) -> str:

@@ -24,9 +24,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from qmonitor.monitor.hmp import MonitorHMP
     from qmonitor.monitor.monitor import MonitorRegistry
+    from qmonitor.monitor.readline import ReadLineState
 
 #: A command's handler: the monitor it runs on, and the parsed arguments.
 HmpHandler = Callable[["MonitorHMP[Any]", dict[str, Any]], None]
+#: A command's argument completion (``command_completion``): the monitor, its
+#: line editor, how many words the line has (the command's name counts) and
+#: the last one, which the completer offers candidates for.
+HmpCompleter = Callable[["MonitorHMP[Any]", "ReadLineState", int, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,10 @@ class HMPCommand:
     handler: HmpHandler
     #: Sub-commands (``info``): a word after the name selects one.
     sub_table: tuple[HMPCommand, ...] | None = None
+    #: Completes the command's arguments; without one, its argument types do.
+    completion: HmpCompleter | None = None
+    #: Available before the machine is built (``--preconfig``; QEMU's flag ``p``).
+    preconfig: bool = False
 
     def matches(self, name: str) -> bool:
         """Whether ``name`` is the name or one of its aliases (``hmp_compare_cmd``)."""
