@@ -203,6 +203,9 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.qmp_ctl import register_ctl_commands
 
     register_ctl_commands(machine)
+    from qmonitor.machine.chardev_cmds import register_chardev_commands
+
+    register_chardev_commands(machine)
 
 
 def register_queries(machine: Machine) -> None:
@@ -323,12 +326,13 @@ BALLOON_DRIVERS = (
 
 def register_device_queries(machine: Machine) -> None:
     """What libvirt asks about devices: chardevs, block devices, I/O threads, CPU slots."""
-    from qmonitor.chardev.container import listing_order
 
     schema = machine_schema()
     full = machine.commands.full
 
     def query_chardev() -> list[dict[str, Any]]:
+        from qmonitor.machine.chardev_cmds import chardev_table
+
         chardevs = machine.chardevs
         return [
             {
@@ -337,7 +341,7 @@ def register_device_queries(machine: Machine) -> None:
                 # A frontend attached (a monitor, or a mux over its base).
                 "frontend-open": chardevs[label].loop is not None,
             }
-            for label in listing_order(chardevs)
+            for label in chardev_table(machine).listing_order()
         ]
 
     def query_chardev_backends() -> list[dict[str, Any]]:
