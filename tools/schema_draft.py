@@ -93,6 +93,8 @@ class Drafter:
         return f"'{key}': {typ}"
 
     def members(self, entry: dict[str, Any], path: str) -> str:
+        if not entry["members"]:
+            return "{}"
         return "{ " + ", ".join(self.member(m, path) for m in entry["members"]) + " }"
 
     def define(self, name: str, entry: dict[str, Any], path: str) -> None:

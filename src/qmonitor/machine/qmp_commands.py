@@ -206,6 +206,11 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.chardev_cmds import register_chardev_commands
 
     register_chardev_commands(machine)
+    from qmonitor.machine.dump_cmd import register_dump_command
+    from qmonitor.machine.net_cmds import register_net_commands
+
+    register_dump_command(machine)
+    register_net_commands(machine)
 
 
 def register_queries(machine: Machine) -> None:

@@ -7,7 +7,8 @@ TEXT = r"""
 # qmonitor's null machine, described in QEMU's schema language.
 
 { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
-                                           'system_powerdown' ],
+                                           'system_powerdown', 'set_link', 'netdev_add',
+                                           'netdev_del' ],
               'command-returns-exceptions': [ 'human-monitor-command', 'qom-get',
                                               'query-tpm-models', 'query-tpm-types',
                                               'ringbuf-read' ],
@@ -16,9 +17,10 @@ TEXT = r"""
                                          'BlockInfo', 'BlockdevDriver',
                                          'ColoCompareProperties', 'FilterMirrorProperties',
                                          'FilterRedirectorProperties',
-                                         'FilterRewriterProperties', 'InputLinuxProperties',
-                                         'ObjectType', 'SysEmuTarget', 'UuidInfo',
-                                         'VncClientInfo' ] } }
+                                         'FilterRewriterProperties',
+                                         'InputLinuxProperties', 'NetdevTapOptions',
+                                         'ObjectType',
+                                         'SysEmuTarget', 'UuidInfo', 'VncClientInfo' ] } }
 
 ##
 # @RunState:
