@@ -779,3 +779,4 @@ table("libvirt", [
 from qmonitor_testsupport import qmp_corpus_chardev as _chardev  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_net as _net  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_queries as _queries  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_ui as _ui  # noqa: E402, F401

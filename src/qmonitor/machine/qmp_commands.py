@@ -211,6 +211,9 @@ def register_commands(machine: Machine) -> None:
 
     register_dump_command(machine)
     register_net_commands(machine)
+    from qmonitor.machine.ui_cmds import register_ui_commands
+
+    register_ui_commands(machine)
 
 
 def register_queries(machine: Machine) -> None:

@@ -8,7 +8,7 @@ TEXT = r"""
 
 { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
                                            'system_powerdown', 'set_link', 'netdev_add',
-                                           'netdev_del' ],
+                                           'netdev_del', 'set_password', 'expire_password' ],
               'command-returns-exceptions': [ 'human-monitor-command', 'qom-get',
                                               'query-tpm-models', 'query-tpm-types',
                                               'ringbuf-read' ],
@@ -19,7 +19,7 @@ TEXT = r"""
                                          'FilterRedirectorProperties',
                                          'FilterRewriterProperties',
                                          'InputLinuxProperties', 'NetdevTapOptions',
-                                         'ObjectType',
+                                         'ObjectType', 'QKeyCode',
                                          'SysEmuTarget', 'UuidInfo', 'VncClientInfo' ] } }
 
 ##
