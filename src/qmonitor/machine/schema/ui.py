@@ -76,7 +76,8 @@ TEXT = r"""##
 ##
 # @expire_password:
 #
-# Set when the password of a remote display expires: 'now', 'never', '+SECONDS' or an absolute time in seconds.
+# Set when the password of a remote display expires: 'now', 'never',
+# '+SECONDS' or an absolute time in seconds.
 ##
 { 'command': 'expire_password',
   'data': 'ExpirePasswordOptions',
