@@ -424,7 +424,10 @@ def register_migration(machine: Machine) -> None:
     def migrate_set_capabilities(capabilities: list[dict[str, Any]]) -> None:
         state.set_capabilities(capabilities)
 
-    full.register(bind_command(schema, "query-migrate", state.query, any_thread=True))
+    from qmonitor.machine.migration_cmds import register_migration_commands
+
+    migration = register_migration_commands(machine, state)
+    full.register(bind_command(schema, "query-migrate", migration.query, any_thread=True))
     full.register(bind_command(schema, "migrate-set-capabilities", migrate_set_capabilities))
     full.register(
         bind_command(

@@ -27,7 +27,7 @@ TEXT = r"""##
 ##
 { 'struct': 'NetLegacyNicOptions',
   'data': { '*netdev': 'str', '*macaddr': 'str', '*model': 'str', '*addr': 'str',
-            '*vectors': 'int' } }
+            '*vectors': 'uint32' } }
 
 ##
 # @NetdevUserOptions:
@@ -50,9 +50,9 @@ TEXT = r"""##
 ##
 { 'struct': 'NetdevTapOptions',
   'data': { '*ifname': 'str', '*fd': 'str', '*fds': 'str', '*script': 'str',
-            '*downscript': 'str', '*br': 'str', '*helper': 'str', '*sndbuf': 'int',
+            '*downscript': 'str', '*br': 'str', '*helper': 'str', '*sndbuf': 'size',
             '*vnet_hdr': 'bool', '*vhost': 'bool', '*vhostfd': 'str', '*vhostfds': 'str',
-            '*vhostforce': 'bool', '*queues': 'int', '*poll-us': 'int' } }
+            '*vhostforce': 'bool', '*queues': 'uint32', '*poll-us': 'uint32' } }
 
 ##
 # @NetdevL2TPv3Options:
@@ -62,8 +62,8 @@ TEXT = r"""##
 { 'struct': 'NetdevL2TPv3Options',
   'data': { 'src': 'str', 'dst': 'str', '*srcport': 'str', '*dstport': 'str',
             '*ipv6': 'bool', '*udp': 'bool', '*cookie64': 'bool', '*counter': 'bool',
-            '*pincounter': 'bool', '*txcookie': 'int', '*rxcookie': 'int',
-            'txsession': 'int', '*rxsession': 'int', '*offset': 'int' } }
+            '*pincounter': 'bool', '*txcookie': 'uint64', '*rxcookie': 'uint64',
+            'txsession': 'uint32', '*rxsession': 'uint32', '*offset': 'uint32' } }
 
 ##
 # @NetdevSocketOptions:
@@ -96,7 +96,7 @@ TEXT = r"""##
 # A VDE switch port.
 ##
 { 'struct': 'NetdevVdeOptions',
-  'data': { '*sock': 'str', '*port': 'int', '*group': 'str', '*mode': 'int' } }
+  'data': { '*sock': 'str', '*port': 'uint16', '*group': 'str', '*mode': 'uint16' } }
 
 ##
 # @NetdevBridgeOptions:
@@ -112,7 +112,7 @@ TEXT = r"""##
 # A port of one of QEMU's internal hubs.
 ##
 { 'struct': 'NetdevHubPortOptions',
-  'data': { 'hubid': 'int', '*netdev': 'str' } }
+  'data': { 'hubid': 'int32', '*netdev': 'str' } }
 
 ##
 # @NetdevNetmapOptions:

@@ -103,7 +103,7 @@ TEXT = r"""##
 # Returns: its flows
 ##
 { 'command': 'query-rocker-of-dpa-flows',
-  'data': { 'name': 'str', '*tbl-id': 'int' },
+  'data': { 'name': 'str', '*tbl-id': 'uint32' },
   'returns': [ 'RockerOfDpaFlow' ] }
 
 ##
@@ -125,7 +125,7 @@ TEXT = r"""##
 # Returns: its groups
 ##
 { 'command': 'query-rocker-of-dpa-groups',
-  'data': { 'name': 'str', '*type': 'int' },
+  'data': { 'name': 'str', '*type': 'uint8' },
   'returns': [ 'RockerOfDpaGroup' ] }
 
 """

@@ -8,7 +8,8 @@ TEXT = r"""
 
 { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
                                            'system_powerdown', 'set_link', 'netdev_add',
-                                           'netdev_del', 'set_password', 'expire_password' ],
+                                           'netdev_del', 'set_password', 'expire_password',
+                                           'client_migrate_info', 'migrate_cancel' ],
               'command-returns-exceptions': [ 'human-monitor-command', 'qom-get',
                                               'query-tpm-models', 'query-tpm-types',
                                               'ringbuf-read' ],
