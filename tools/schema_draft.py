@@ -116,7 +116,7 @@ class Drafter:
             for m in entry["members"]:
                 t = self.ref(m["type"], path + ".alt")
                 key = {"str": "s", "int": "i", "bool": "b", "null": "n", "number": "f"}.get(t, "o")
-                branches.append(f"'{key}': '{t}'")
+                branches.append(f"'{key}': " + (t if t.startswith("[") else f"'{t}'"))
             body = f"{{ 'alternate': '{name}',\n  'data': {{ {', '.join(branches)} }}{feats} }}"
         elif "variants" in entry:
             base = self.members(entry, path)

@@ -214,6 +214,9 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.ui_cmds import register_ui_commands
 
     register_ui_commands(machine)
+    from qmonitor.machine.machine_cmds import register_machine_commands
+
+    register_machine_commands(machine)
 
 
 def register_queries(machine: Machine) -> None:

@@ -60,7 +60,7 @@ def register_ui_commands(machine: Machine) -> None:
     def change_vnc_password(password: str) -> None:
         raise QapiError(SET_PASSWORD_FAILED)
 
-    def screendump(
+    async def screendump(
         filename: str, device: str | None = None, head: int | None = None, format: Any = None
     ) -> None:
         if head is not None and device is None:

@@ -26,6 +26,7 @@ from qmonitor.machine.schema import (
     migration,
     migration_status,
     misc,
+    misc_target,
     net,
     objects,
     qom_machine,
@@ -33,6 +34,7 @@ from qmonitor.machine.schema import (
     run_state,
     tpm,
     ui,
+    virtio,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +68,9 @@ SCHEMA = "".join(
         objects,
         machine_info,
         misc,
+        misc_target,
         acpi_stats,
+        virtio,
     )
 )
 

@@ -173,7 +173,8 @@ TEXT = r"""##
 ##
 { 'command': 'netdev_add',
   'data': 'Netdev',
-  'boxed': true }
+  'boxed': true,
+  'allow-preconfig': true }
 
 ##
 # @netdev_del:
@@ -181,7 +182,8 @@ TEXT = r"""##
 # Remove a network backend.
 ##
 { 'command': 'netdev_del',
-  'data': { 'id': 'str' } }
+  'data': { 'id': 'str' },
+  'allow-preconfig': true }
 
 ##
 # @RxFilterInfo:

@@ -9,19 +9,25 @@ TEXT = r"""
 { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
                                            'system_powerdown', 'set_link', 'netdev_add',
                                            'netdev_del', 'set_password', 'expire_password',
-                                           'client_migrate_info', 'migrate_cancel' ],
+                                           'client_migrate_info', 'migrate_cancel',
+                                           'system_wakeup', 'add_client' ],
               'command-returns-exceptions': [ 'human-monitor-command', 'qom-get',
                                               'query-tpm-models', 'query-tpm-types',
                                               'ringbuf-read' ],
               'member-name-exceptions': [ 'ACPISlotType', 'BlockDeviceInfo',
-                                         'BlockDeviceStats', 'BlockDeviceTimedStats',
+                                         'BlockDeviceStats',
+                                         'BlockDeviceTimedStats',
                                          'BlockInfo', 'BlockdevDriver',
-                                         'ColoCompareProperties', 'FilterMirrorProperties',
+                                         'ColoCompareProperties',
+                                         'FilterMirrorProperties',
                                          'FilterRedirectorProperties',
                                          'FilterRewriterProperties',
-                                         'InputLinuxProperties', 'NetdevTapOptions',
-                                         'ObjectType', 'QKeyCode',
-                                         'SysEmuTarget', 'UuidInfo', 'VncClientInfo' ] } }
+                                         'InputLinuxProperties',
+                                         'NetdevTapOptions', 'ObjectType',
+                                         'PciBusInfo', 'PciDeviceInfo',
+                                         'PciMemoryRegion', 'QKeyCode',
+                                         'SysEmuTarget', 'UuidInfo',
+                                         'VncClientInfo' ] } }
 
 ##
 # @RunState:

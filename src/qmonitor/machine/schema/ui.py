@@ -98,7 +98,8 @@ TEXT = r"""##
 ##
 { 'command': 'screendump',
   'data': { 'filename': 'str', '*device': 'str', '*head': 'int',
-            '*format': 'ImageFormat' } }
+            '*format': 'ImageFormat' },
+  'coroutine': true }
 
 ##
 # @SpiceInfo:
