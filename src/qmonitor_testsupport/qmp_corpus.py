@@ -777,6 +777,7 @@ table("libvirt", [
 
 # The chardev and queries themes live in their own modules (this one is near its size limit).
 from qmonitor_testsupport import qmp_corpus_chardev as _chardev  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_devices as _devices  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_machine as _machine  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_migration as _migration  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_net as _net  # noqa: E402, F401

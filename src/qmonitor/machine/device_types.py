@@ -188,3 +188,8 @@ def device_type_error(driver: str) -> str | None:
     if kind == "built-in":
         return NOT_PLUGGABLE
     return None
+
+
+def creatable_types() -> list[str]:
+    """The device types a user may create (``-device help``)."""
+    return _CREATABLE.split()

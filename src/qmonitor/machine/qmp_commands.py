@@ -217,6 +217,9 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.machine_cmds import register_machine_commands
 
     register_machine_commands(machine)
+    from qmonitor.machine.device_cmds import register_device_commands
+
+    register_device_commands(machine)
 
 
 def register_queries(machine: Machine) -> None:

@@ -33,6 +33,7 @@ from qmonitor.machine.schema import (
     rocker,
     run_state,
     tpm,
+    trace,
     ui,
     virtio,
 )
@@ -63,6 +64,7 @@ SCHEMA = "".join(
         ui,
         migration,
         migration_status,
+        trace,
         control,
         qom_machine,
         objects,

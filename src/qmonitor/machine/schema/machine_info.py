@@ -282,6 +282,61 @@ TEXT = r"""##
   'data': { 'filename': 'str' } }
 
 ##
+# @CpuModelExpansionType:
+#
+# How much of a CPU model to expand.
+##
+{ 'enum': 'CpuModelExpansionType',
+  'data': [ 'static', 'full' ] }
+
+##
+# @CpuModelInfo:
+#
+# A CPU model and property values.
+##
+{ 'struct': 'CpuModelInfo',
+  'data': { 'name': 'str', '*props': 'any' } }
+
+##
+# @CpuModelExpansionInfo:
+#
+# A CPU model expanded.
+##
+{ 'struct': 'CpuModelExpansionInfo',
+  'data': { 'model': 'CpuModelInfo' } }
+
+##
+# @query-cpu-model-expansion:
+#
+# Expand a CPU model into a base model and properties.
+#
+# Returns: the expansion
+##
+{ 'command': 'query-cpu-model-expansion',
+  'data': { 'type': 'CpuModelExpansionType', 'model': 'CpuModelInfo' },
+  'returns': 'CpuModelExpansionInfo' }
+
+##
+# @CpuDefinitionInfo:
+#
+# A CPU model.
+##
+{ 'struct': 'CpuDefinitionInfo',
+  'data': { 'name': 'str', '*migration-safe': 'bool', 'static': 'bool',
+            '*unavailable-features': [ 'str' ], 'typename': 'str', '*alias-of': 'str',
+            'deprecated': 'bool' } }
+
+##
+# @query-cpu-definitions:
+#
+# The CPU models.
+#
+# Returns: the models
+##
+{ 'command': 'query-cpu-definitions',
+  'returns': [ 'CpuDefinitionInfo' ] }
+
+##
 # @ReplayInfo:
 #
 # The record/replay state.

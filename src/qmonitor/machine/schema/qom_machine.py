@@ -66,6 +66,44 @@ TEXT = r"""##
   'allow-preconfig': true }
 
 ##
+# @device_add:
+#
+# Add a device; members other than these are the device's properties.
+#
+# Features:
+# @json-cli: -device takes JSON
+# @json-cli-hotplug: -device JSON works with device_del
+##
+{ 'command': 'device_add',
+  'data': { 'driver': 'str', '*bus': 'str', '*id': 'str' },
+  'gen': false,
+  'features': [ 'json-cli', 'json-cli-hotplug' ] }
+
+##
+# @device_del:
+#
+# Remove a device, by id or QOM path; the guest may have to agree first.
+##
+{ 'command': 'device_del',
+  'data': { 'id': 'str' } }
+
+##
+# @DEVICE_DELETED:
+#
+# A device is gone.
+##
+{ 'event': 'DEVICE_DELETED',
+  'data': { '*device': 'str', 'path': 'str' } }
+
+##
+# @DEVICE_UNPLUG_GUEST_ERROR:
+#
+# The guest refused to give up a device.
+##
+{ 'event': 'DEVICE_UNPLUG_GUEST_ERROR',
+  'data': { '*device': 'str', 'path': 'str' } }
+
+##
 # @SysEmuTarget:
 #
 # The targets QEMU emulates.
