@@ -17,9 +17,9 @@ its properties, and expanding them is not modelled.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.device_types import ALIASES, device_type_error
@@ -51,7 +51,10 @@ _ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
 
 
 def _data(name: str) -> Any:
-    return json.loads(resources.files("qmonitor.machine.data").joinpath(name).read_text())
+    # os.path, not importlib.resources: start-up stays without pathlib.
+    path = os.path.join(os.path.dirname(__file__), "data", name)
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
 
 
 @lru_cache(maxsize=1)
