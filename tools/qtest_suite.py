@@ -26,6 +26,7 @@ from qmonitor_testsupport.qtest_suite import (
     PROGRAMS,
     Outcome,
     Target,
+    default_root,
     ensure_build,
     list_subtests,
     read_expected,
@@ -41,10 +42,7 @@ QEMU = Path("/usr/bin/qemu-system-x86_64")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    default_dir = os.environ.get(
-        "QMONITOR_QTEST_DIR", str(Path.home() / ".cache" / "qmonitor-qtest")
-    )
-    parser.add_argument("--dir", type=Path, default=Path(default_dir))
+    parser.add_argument("--dir", type=Path, default=default_root())
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--programs", nargs="+", default=list(PROGRAMS), choices=PROGRAMS)
     parser.add_argument("--qmonitor", type=Path, default=Path(sys.executable).parent / "qmonitor")

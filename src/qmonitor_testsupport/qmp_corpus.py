@@ -775,7 +775,9 @@ table("libvirt", [
      _CHARDEVS),
 ])  # fmt: skip
 
-# The chardev and queries themes live in their own modules (this one is near its size limit).
+# The block, chardev, devices, machine, migration, net, queries and ui themes live in their
+# own modules (this one is near its size limit).
+from qmonitor_testsupport import qmp_corpus_block as _block  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_chardev as _chardev  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_devices as _devices  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_machine as _machine  # noqa: E402, F401

@@ -20,6 +20,7 @@ subtest QEMU registers and qmonitor does not counts as failed.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -83,6 +84,36 @@ QTEST_MODULE = "accel-qtest-x86_64.so"
 
 #: Seconds one subtest may take before it counts as failed.
 SUBTEST_TIMEOUT = 90.0
+
+
+def default_root() -> Path:
+    """Where tools/qtest_suite.py keeps its build (``$QMONITOR_QTEST_DIR`` overrides)."""
+    return Path(
+        os.environ.get("QMONITOR_QTEST_DIR", str(Path.home() / ".cache" / "qmonitor-qtest"))
+    )
+
+
+def built_module_dir() -> Path | None:
+    """The directory holding the built qtest accelerator module, if a build made one.
+
+    Debian's QEMU needs it (``QEMU_MODULE_DIR``) to start with ``-accel qtest``.
+    """
+    explicit = os.environ.get("QEMU_MODULE_DIR")
+    for directory in ([Path(explicit)] if explicit else []) + [default_root() / "modules"]:
+        if (directory / QTEST_MODULE).exists():
+            return directory
+    return None
+
+
+def uses_qtest_accel(args: Sequence[str]) -> bool:
+    """Whether a command line asks for the qtest accelerator (``-accel qtest``, ``accel=qtest``)."""
+    for flag, value in itertools.pairwise(args):
+        if flag in ("-accel", "--accel") and value.split(",")[0] in ("qtest", "accel=qtest"):
+            return True
+        if flag in ("-machine", "-M") and "accel=qtest" in value.split(","):
+            return True
+    return False
+
 
 _BINNMU = re.compile(r"\+b\d+$")
 _TAP = re.compile(r"^(ok|not ok) \d+ (\S+)(.*)$")

@@ -24,7 +24,7 @@ BASE = ["-M", "none", "-display", "none", "-nodefaults"]
 CONFIG = "{tmp}/qemu.cfg"
 PROBE = ["-qmp", "unix:{tmp}/probe.sock,server=on,wait=off"]
 #: How long a command line may take to open its probe socket (it fails sooner).
-STARTUP_SECONDS = 10.0
+STARTUP_SECONDS = 30.0
 
 #: What a started case is asked, in order.
 PROBES: list[dict[str, Any]] = [
@@ -92,7 +92,7 @@ def argv_of(before: list[str], after: list[str]) -> list[str]:
 
 def _probe(path: str) -> list[Any]:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(5)
+        sock.settimeout(30)  # a loaded machine may take seconds to greet
         sock.connect(path)
         stream = sock.makefile("rwb")
         stream.readline()

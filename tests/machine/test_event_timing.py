@@ -28,6 +28,11 @@ SCENARIOS = {s.name: s for s in rec.SCENARIOS}
 #: How far qmonitor's arrival times and timestamps may be from QEMU's, in seconds.
 TOLERANCE = 0.15
 
+#: Plays of a scenario before its timing counts as different: on a loaded
+#: machine one play can be late by more than the tolerance for reasons that
+#: are not qmonitor's (the scheduler), while a real difference shows every time.
+PLAYS = 3
+
 _LOG_TIME = re.compile(r"^\[([IRS]) \+?[0-9]+\.[0-9]{6}\]")
 
 
@@ -91,5 +96,11 @@ def compare(gold: dict[str, Any], ours: dict[str, Any]) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_same_events_and_timing_as_qemu(name: str) -> None:
-    ours = rec.play([sys.executable, "-m", "qmonitor"], SCENARIOS[name])
-    compare(RECORDINGS[name], ours)
+    for attempt in range(PLAYS):
+        ours = rec.play([sys.executable, "-m", "qmonitor"], SCENARIOS[name])
+        try:
+            compare(RECORDINGS[name], ours)
+            return
+        except AssertionError:
+            if attempt == PLAYS - 1:
+                raise

@@ -10,6 +10,7 @@ import pytest
 
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.monitor.events import qapi_event_emit
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.util.mainloop import new_main_loop
 from qmonitor_testsupport.fakes import FakeChardev
@@ -55,8 +56,10 @@ def test_every_message_in_and_out_is_logged(
         '<-- {"id": 1, "error": {"class": "CommandNotFound", '
         '"desc": "The command nope has not been found"}}',
     ]
-    mon.write_event(b'{"event": "STOP"}\r\n')
-    assert lines(caplog)[-1] == '<-- {"event": "STOP"}'
+    qapi_event_emit(mon.registry, "STOP", None)
+    last = lines(caplog)[-1]
+    assert last.startswith('<-- {"timestamp": {"seconds": ')
+    assert last.endswith('"event": "STOP"}')
 
 
 def test_silent_unless_asked(mon: MonitorQMP, caplog: pytest.LogCaptureFixture) -> None:

@@ -61,6 +61,7 @@ def test_accepted_like_qemu(name: str) -> None:
     ours = readconfig_cases.run_case([sys.executable, "-m", "qmonitor"], name, text, before, after)
     assert ours["started"], ours["stderr"]
     assert ours["stderr"] == case["stderr"]
+    assert "replies" in ours, "the probe monitor did not answer"
     assert ours["replies"] == case["replies"]
 
 

@@ -39,13 +39,13 @@ def test_plain_fake_is_qemu(fake_qemu: FakeQemu) -> None:
             "running": True,
         }
         with pytest.raises(ExecuteError) as info:
-            await client.execute("blockdev-add", {"driver": "null-co"})
+            await client.execute("block-commit", {"device": "d0"})
         assert info.value.error_class == "CommandNotFound"
-        assert str(info.value) == "The command blockdev-add has not been found"
+        assert str(info.value) == "The command block-commit has not been found"
 
     run(fake_qemu, session)
-    assert fake_qemu.commands == ["qmp_capabilities", "query-status", "blockdev-add"]
-    assert fake_qemu.sent[-1].arguments == {"driver": "null-co"}
+    assert fake_qemu.commands == ["qmp_capabilities", "query-status", "block-commit"]
+    assert fake_qemu.sent[-1].arguments == {"device": "d0"}
     assert fake_qemu.sent[-1].connection == 1
 
 

@@ -14,6 +14,7 @@ from qmonitor_testsupport.qtest_suite import (
     read_expected,
     source_version,
     table,
+    uses_qtest_accel,
     write_expected,
 )
 
@@ -74,3 +75,11 @@ def test_expected_list_round_trips(tmp_path: Path) -> None:
     lines = path.read_text().splitlines()
     assert lines[1:] == ["qmp-test /q", "rtc-test /r"]
     assert read_expected(path) == {("qmp-test", "/q"), ("rtc-test", "/r")}
+
+
+def test_uses_qtest_accel_reads_qemus_spellings() -> None:
+    assert uses_qtest_accel(["-M", "none", "-accel", "qtest"])
+    assert uses_qtest_accel(["-accel", "qtest,thread=single"])
+    assert uses_qtest_accel(["-machine", "pc,accel=qtest"])
+    assert not uses_qtest_accel(["-accel", "tcg", "-name", "qtest"])
+    assert not uses_qtest_accel([])

@@ -31,6 +31,12 @@ def test_a_miss_builds_and_stores_then_a_hit_does_not_build(cache: Path) -> None
     assert [p.name for p in cache.iterdir()] == ["thing-k1.pickle"]
 
 
+def test_files_are_the_users_own(cache: Path) -> None:
+    cached("thing", "k", lambda: 1)
+    assert (cache.stat().st_mode & 0o777) == 0o700
+    assert ((cache / "thing-k.pickle").stat().st_mode & 0o777) == 0o600
+
+
 def test_another_key_is_another_value(cache: Path) -> None:
     assert cached("thing", "k1", lambda: 1) == 1
     assert cached("thing", "k2", lambda: 2) == 2
@@ -67,9 +73,9 @@ def test_keys_follow_every_part_and_sources_their_contents(tmp_path: Path) -> No
     assert cache_key("a") == cache_key("a")
     f = tmp_path / "m.py"
     f.write_text("x = 1\n")
-    before = source_digest([f])
+    before = source_digest([str(f)])
     f.write_text("x = 2\n")
-    assert source_digest([f]) != before
+    assert source_digest([str(f)]) != before
 
 
 def test_the_machine_schema_survives_the_cache(cache: Path) -> None:

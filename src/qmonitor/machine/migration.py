@@ -68,6 +68,9 @@ PREEMPT_NEEDS_POSTCOPY = "Postcopy preempt requires postcopy-ram"
 PREEMPT_COMPRESS = "Postcopy preempt not compatible with compress"
 MULTIFD_COMPRESS = "Multifd is not compatible with compress"
 
+# Text of qmp_migrate_pause (migration/migration.c, QEMU 7.2).
+PAUSE_NOT_POSTCOPY = "migrate-pause is currently only supported during postcopy-active state"
+
 #: MigrationParameters as QEMU 7.2 starts (migration/migration.c's property
 #: defaults), members in the schema's order.
 DEFAULT_PARAMETERS: dict[str, Any] = {
@@ -106,6 +109,9 @@ class MigrationState:
     def __init__(self) -> None:
         self.capabilities = dict.fromkeys(CAPABILITIES, False)
         self.parameters = dict(DEFAULT_PARAMETERS)
+        #: The outgoing and incoming migrations' MigrationStatus: none ever runs.
+        self.status = "none"
+        self.incoming_status = "none"
 
     def query_capabilities(self) -> list[dict[str, Any]]:
         return [{"capability": c, "state": on} for c, on in self.capabilities.items()]
@@ -147,6 +153,15 @@ class MigrationState:
                 raise QapiError(PREEMPT_COMPRESS)
         if caps["multifd"] and caps["compress"]:
             raise QapiError(MULTIFD_COMPRESS)
+
+    def pause(self) -> None:
+        """``migrate-pause``: only a postcopy migration (either side) can be paused.
+
+        It runs out of band, so it must not wait for the main loop; no
+        migration runs on the null machine, so it always refuses.
+        """
+        if "postcopy-active" not in (self.status, self.incoming_status):
+            raise QapiError(PAUSE_NOT_POSTCOPY)
 
     def query_parameters(self) -> dict[str, Any]:
         return dict(self.parameters)

@@ -198,6 +198,9 @@ def register_commands(machine: Machine) -> None:
     register_command_line_options(machine)
     register_device_queries(machine)
     register_migration(machine)
+    from qmonitor.machine.block.commands import register_block_commands
+
+    register_block_commands(machine)
     register_qom(machine)
     register_queries(machine)
     from qmonitor.machine.qmp_ctl import register_ctl_commands
@@ -365,7 +368,10 @@ def register_device_queries(machine: Machine) -> None:
         return []
 
     def query_named_block_nodes(flat: bool | None = None) -> list[dict[str, Any]]:
-        return []
+        from qmonitor.machine.block.commands import graph_of
+        from qmonitor.machine.block.queries import named_nodes
+
+        return named_nodes(graph_of(machine), bool(flat))
 
     def query_iothreads() -> list[dict[str, Any]]:
         # QEMU lists the children of /objects, making the container if need be.
@@ -435,6 +441,7 @@ def register_migration(machine: Machine) -> None:
     migration = register_migration_commands(machine, state)
     full.register(bind_command(schema, "query-migrate", migration.query, any_thread=True))
     full.register(bind_command(schema, "migrate-set-capabilities", migrate_set_capabilities))
+    full.register(bind_command(schema, "migrate-pause", state.pause, any_thread=True))
     full.register(
         bind_command(
             schema, "query-migrate-capabilities", state.query_capabilities, any_thread=True

@@ -50,13 +50,19 @@ def register_device_state_queries(machine: Machine) -> None:
         ]
 
     def query_blockstats(query_nodes: bool | None = None) -> list[dict[str, Any]]:
-        return []
+        from qmonitor.machine.block.commands import graph_of
+        from qmonitor.machine.block.queries import blockstats
+
+        return blockstats(graph_of(machine), bool(query_nodes))
 
     def empty() -> list[dict[str, Any]]:
         return []
 
     def block_graph() -> dict[str, Any]:
-        return {"nodes": [], "edges": []}
+        from qmonitor.machine.block.commands import graph_of
+        from qmonitor.machine.block.queries import debug_graph
+
+        return debug_graph(graph_of(machine))
 
     def query_dump() -> dict[str, Any]:
         from qmonitor.machine.dump_cmd import dump_state

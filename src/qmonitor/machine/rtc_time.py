@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from qmonitor.errors import QmonitorError
+
 #: The RTC's clock choices (QEMUClockType for ``-rtc clock=``).
 CLOCK_HOST, CLOCK_RT, CLOCK_VM = "host", "rt", "vm"
 #: Base choices: ``base=utc``, ``base=localtime``, or a date.
@@ -117,7 +119,7 @@ def _mktime_local(tm: Tm) -> int:
         return mktimegm(tm) + time.timezone
 
 
-class BadRtcDate(ValueError):
+class BadRtcDate(QmonitorError, ValueError):
     """``-rtc base=`` is not a date QEMU reads."""
 
 

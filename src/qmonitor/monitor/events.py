@@ -368,11 +368,15 @@ def broadcast_locked(registry: MonitorRegistry, ev: QapiEvent) -> None:
     fails does not keep the event from the others.
     """
     texts: dict[bool, str] | None = None
+    compact = ev.compact
     for mon in registry.monitors:
         try:
             if isinstance(mon, MonitorQMP):
                 if not mon.negotiating:
-                    mon.write_event(ev.wire(mon.pretty))
+                    data = ev.wire(True) if mon.session.pretty else compact
+                    mon.write_event(data)
+                    if mon.debug_log:
+                        mon.log_event(data)
                 continue
             # Any other monitor that takes events (a test double, an embedder's).
             send_event = getattr(mon, "send_event", None)

@@ -125,8 +125,9 @@ class MonitorQMP(Monitor):
         #: ``-->`` / ``<--`` DEBUG lines for every message in and out.
         #: The connection's ``-->`` / ``<--`` lines (``qmonitor.qmp.<chardev>``).
         self.qmp_log = ConnectionLog(_QMP_LOG, chr.label)
-        #: Whether qmp_log is on, read once per chunk of input.
-        self._debug = False
+        #: Whether qmp_log is on (read when a connection opens and once per
+        #: chunk of input): every message in and out is logged.
+        self.debug_log = False
         self.qmp_queue_lock = threading.Lock()
         self.qmp_requests: deque[QMPRequest] = deque()
         #: Which connection the chardev has: counts opens and closes, so a
@@ -195,7 +196,7 @@ class MonitorQMP(Monitor):
         with self.mon_lock:
             if connection is not None and connection != self.connection:
                 return  # its client left: the next one must not read it
-            if self._debug:
+            if self.debug_log:
                 self.qmp_log.debug("<-- %s", text)
             self.outbuf += data
             if not self._corked:
@@ -204,11 +205,9 @@ class MonitorQMP(Monitor):
     def greeting(self) -> dict[str, Any]:
         return self.session.greeting(self._greeting_version())
 
-    def write_event(self, data: bytes) -> bool:
-        """Queue an event's wire bytes (see :meth:`Monitor.write_event`), logged at DEBUG."""
-        if self._debug:
-            self.qmp_log.debug("<-- %s", data.decode("utf-8", "replace").rstrip("\r\n"))
-        return super().write_event(data)
+    def log_event(self, data: bytes) -> None:
+        """The ``<--`` DEBUG line of an event sent (written when :attr:`debug_log` is on)."""
+        self.qmp_log.debug("<-- %s", data.decode("utf-8", "replace").rstrip("\r\n"))
 
     # -- chardev handlers (on self.loop) --------------------------------------
 
@@ -217,7 +216,7 @@ class MonitorQMP(Monitor):
             with self.mon_lock:
                 self.connection += 1
         if event is ChrEvent.OPENED:
-            self._debug = self.qmp_log.enabled()
+            self.debug_log = self.qmp_log.enabled()
             self.commands = self.command_sets.cap_negotiation
             self.session.open(QMP_CAPABILITIES if self.use_io_thread else ())
             self.send_response(self.greeting())
@@ -229,7 +228,7 @@ class MonitorQMP(Monitor):
     def _read(self, data: bytes) -> None:
         with self._input_lock:
             # Once per chunk, not per message: the fast roads pay nothing.
-            self._debug = self.qmp_log.enabled()
+            self.debug_log = self.qmp_log.enabled()
             self.session.streamer.feed(data)
             self._pump()
 
@@ -252,7 +251,7 @@ class MonitorQMP(Monitor):
             # value a byte finishes before it looks at suspension again.
             while (not self.suspend_cnt and not self._reply_backlog()) or streamer.has_ready():
                 ev = streamer.next_event()
-                if type(ev) is JsonMessage and self._debug:
+                if type(ev) is JsonMessage and self.debug_log:
                     # Logged one by one: no run of plain queries.
                     self.qmp_log.debug("--> %s", encode(ev.value))
                     rest: JsonMessage | JsonParseError | NeedData | None = ev

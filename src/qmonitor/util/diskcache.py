@@ -17,9 +17,7 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -28,22 +26,23 @@ T = TypeVar("T")
 ENV = "QMONITOR_CACHE_DIR"
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     """Where cached values live, or None when caching is off."""
     explicit = os.environ.get(ENV)
     if explicit is not None:
-        return None if explicit in ("", "off") else Path(explicit)
+        return None if explicit in ("", "off") else explicit
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "qmonitor"
+    base = xdg if xdg else os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "qmonitor")
 
 
-def source_digest(files: Iterable[Path]) -> str:
+def source_digest(files: Iterable[str]) -> str:
     """A hash of the contents of ``files`` (the code a cached value was made by)."""
     digest = hashlib.sha256()
     for path in sorted(files):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        digest.update(os.path.basename(path).encode())
+        with open(path, "rb") as f:
+            digest.update(f.read())
     return digest.hexdigest()
 
 
@@ -61,9 +60,9 @@ def cached(name: str, key: str, build: Callable[[], T]) -> T:
     directory = cache_dir()
     if directory is None:
         return build()
-    path = directory / f"{name}-{key}.pickle"
+    path = os.path.join(directory, f"{name}-{key}.pickle")
     try:
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             value: T = pickle.load(f)
         return value
     except Exception:  # a missing or damaged cache file is only a miss
@@ -73,11 +72,13 @@ def cached(name: str, key: str, build: Callable[[], T]) -> T:
     return value
 
 
-def _store(path: Path, value: object) -> None:
+def _store(path: str, value: object) -> None:
     """Write ``value`` atomically; a cache that cannot be written is skipped."""
+    # Unique per process and thread: concurrent writers each rename a whole file.
+    tmp = f"{path}.{os.getpid()}.{id(value):x}.tmp"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -17,6 +17,8 @@ from qmonitor.machine.schema import (
     acpi_stats,
     block,
     block_jobs,
+    block_options,
+    block_options2,
     block_stats,
     char,
     char_backends,
@@ -54,6 +56,8 @@ SCHEMA = "".join(
         run_state,
         block,
         block_stats,
+        block_options,
+        block_options2,
         block_jobs,
         char,
         char_backends,
@@ -79,12 +83,13 @@ SCHEMA = "".join(
 
 def _cache_key(extensions: bool) -> str:
     """What the checked schema and its introspection depend on: the text and the QAPI code."""
-    from pathlib import Path
+    import os
 
     from qmonitor.util.diskcache import cache_key, source_digest
 
-    qapi = Path(__file__).resolve().parent.parent.parent / "qapi"
-    return cache_key(SCHEMA, FNAME, str(extensions), source_digest(qapi.glob("*.py")))
+    qapi = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "qapi")
+    sources = [os.path.join(qapi, n) for n in os.listdir(qapi) if n.endswith(".py")]
+    return cache_key(SCHEMA, FNAME, str(extensions), source_digest(sources))
 
 
 @lru_cache(maxsize=2)

@@ -60,6 +60,25 @@ TEXT = r"""##
   'features': [ 'unstable' ] }
 
 ##
+# @blockdev-add:
+#
+# Opens a new block node (and the nodes its options define inline) and
+# adds it to the block graph.
+##
+{ 'command': 'blockdev-add', 'data': 'BlockdevOptions', 'boxed': true,
+  'allow-preconfig': true }
+
+##
+# @blockdev-del:
+#
+# Removes a node added by blockdev-add; it must be unused.
+#
+# @node-name: the node to remove
+##
+{ 'command': 'blockdev-del', 'data': { 'node-name': 'str' },
+  'allow-preconfig': true }
+
+##
 # @JobInfo:
 #
 # A job.

@@ -72,6 +72,14 @@ TEXT = r"""##
   'allow-oob': true }
 
 ##
+# @migrate-pause:
+#
+# Pauses a postcopy migration whose channel broke or must be cut; it may
+# run out of band, so it works while the main loop is stuck.
+##
+{ 'command': 'migrate-pause', 'allow-oob': true }
+
+##
 # @UNPLUG_PRIMARY:
 #
 # A failover primary device was unplugged for a migration.

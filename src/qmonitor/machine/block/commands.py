@@ -1,0 +1,54 @@
+"""``blockdev-add`` and ``blockdev-del`` on the machine's block graph."""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from qmonitor.machine.block.drivers import open_node
+from qmonitor.machine.block.graph import BlockGraph
+from qmonitor.qapi.binding import bind_command
+from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.machine import Machine
+
+#: Text of qmp_blockdev_add (blockdev.c).
+ROOT_NEEDS_NAME = "'node-name' must be specified for the root node"
+
+
+_GRAPHS: weakref.WeakKeyDictionary[Machine, BlockGraph] = weakref.WeakKeyDictionary()
+
+
+def graph_of(machine: Machine) -> BlockGraph:
+    """The machine's block graph (made with its first use)."""
+    graph = _GRAPHS.get(machine)
+    if graph is None:
+        graph = _GRAPHS[machine] = BlockGraph()
+    return graph
+
+
+def blockdev_add(graph: BlockGraph, options: dict[str, Any]) -> None:
+    """Open a root node: it must be named."""
+    if "node-name" not in options:
+        raise QapiError(ROOT_NEEDS_NAME)
+    open_node(graph, options, root=True)
+
+
+def register_block_commands(machine: Machine) -> BlockGraph:
+    """Register the block graph's commands; return the graph they work on."""
+    from qmonitor.machine.schema import machine_schema
+
+    schema = machine_schema()
+    graph = graph_of(machine)
+    full = machine.commands.full
+
+    def add(options: dict[str, Any]) -> None:
+        blockdev_add(graph, options)
+
+    def delete(node_name: str) -> None:
+        graph.delete(node_name)
+
+    full.register(bind_command(schema, "blockdev-add", add))
+    full.register(bind_command(schema, "blockdev-del", delete))
+    return graph

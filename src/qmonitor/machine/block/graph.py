@@ -1,0 +1,128 @@
+"""Block nodes and their names (QEMU 7.2's block.c, blockdev.c and util/id.c)."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.block.qcow2 import Qcow2Header
+
+# Texts of bdrv_assign_node_name (block.c) and qmp_blockdev_del (blockdev.c).
+INVALID_NODE_NAME = "Invalid node-name: '{}'"
+DUPLICATE_NODE_NAME = "Duplicate nodes with node-name='{}'"
+NODE_NAME_TOO_LONG = "Node name too long"
+NODE_NOT_FOUND = "Failed to find node with node-name='{}'"
+NOT_MONITOR_OWNED = "Node {} is not owned by the monitor"
+BLOCK_DEVICE_IN_USE = "Block device {} is in use"
+NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
+
+#: A BlockDriverState's node_name buffer holds 31 characters.
+NODE_NAME_MAX = 31
+
+#: util/id.c's id_wellformed: a letter, then letters, digits, '-', '.' or '_'.
+_WELLFORMED = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
+
+
+def id_wellformed(name: str) -> bool:
+    """Whether a user may give this name to a node (or any other object with an id)."""
+    return _WELLFORMED.match(name) is not None
+
+
+@dataclass(eq=False)
+class BlockNode:
+    """One open block node (a BlockDriverState)."""
+
+    driver: str
+    #: When it was made, among all nodes (QEMU's all_bdrv_states order): a
+    #: protocol node before the children it opens, a format node after its file.
+    seq: int = 0
+    name: str = ""
+    #: Its length in bytes, as the driver reports it.
+    size: int = 0
+    read_only: bool = False
+    #: The options it was opened with (blockdev-add's arguments for it).
+    options: dict[str, Any] = field(default_factory=dict)
+    #: Its children by role ("file", "image"), in the order they were attached.
+    children: dict[str, BlockNode] = field(default_factory=dict)
+    #: Whether blockdev-add made it as a root (only those blockdev-del removes).
+    monitor_owned: bool = False
+    #: References held on it by parents (nodes) besides its own.
+    parents: int = 0
+    #: A qcow2 node's image header.
+    header: Qcow2Header | None = None
+    #: Whether its backing differs from the one its image names (a json: filename).
+    backing_overridden: bool = False
+
+
+class BlockGraph:
+    """The block nodes: named (QEMU's graph_bdrv_states) in the order they got their names."""
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self.nodes: dict[str, BlockNode] = {}
+        self._seq = 0
+        self._counter = 0
+        self._rng = rng or random.Random()
+
+    def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
+        read_only = bool(options.get("read-only", False))
+        return BlockNode(driver, read_only=read_only, options=options, monitor_owned=root)
+
+    def made(self, node: BlockNode) -> None:
+        """Count a node as made now (see :attr:`BlockNode.seq`)."""
+        self._seq += 1
+        node.seq = self._seq
+
+    def all_nodes(self) -> list[BlockNode]:
+        """Every node, in the order they were made."""
+        return sorted(self.nodes.values(), key=lambda n: n.seq)
+
+    def generate_name(self) -> str:
+        """util/id.c's id_generate(ID_BLOCK): '#block', a counter, two random digits."""
+        self._counter += 1
+        return f"#block{self._counter}{self._rng.randrange(100):02d}"
+
+    def assign_name(self, node: BlockNode, name: str | None) -> None:
+        """Name a node as bdrv_assign_node_name does (a generated name when none is given)."""
+        if name is None:
+            name = self.generate_name()
+        elif not id_wellformed(name):
+            raise QapiError(INVALID_NODE_NAME.format(name))
+        if name in self.nodes:
+            raise QapiError(DUPLICATE_NODE_NAME.format(name))
+        if len(name.encode()) > NODE_NAME_MAX:
+            raise QapiError(NODE_NAME_TOO_LONG)
+        node.name = name
+        self.nodes[name] = node
+
+    def lookup(self, reference: str) -> BlockNode:
+        """A node named by a reference (a child given as a string)."""
+        node = self.nodes.get(reference)
+        if node is None:
+            raise QapiError(NO_DEVICE_NOR_NODE.format(reference, reference))
+        return node
+
+    def delete(self, name: str) -> None:
+        """``blockdev-del``: remove an unused root node and the children only it held."""
+        node = self.nodes.get(name)
+        if node is None:
+            raise QapiError(NODE_NOT_FOUND.format(name))
+        if not node.monitor_owned:
+            raise QapiError(NOT_MONITOR_OWNED.format(name))
+        if node.parents:
+            raise QapiError(BLOCK_DEVICE_IN_USE.format(name))
+        self.unref(node)
+
+    def unref(self, node: BlockNode) -> None:
+        """Drop a node nothing holds any more, and the children only it held."""
+        if self.nodes.get(node.name) is node:
+            del self.nodes[node.name]
+        for child in node.children.values():
+            child.parents -= 1
+            if not child.parents and not child.monitor_owned:
+                self.unref(child)
+        node.children.clear()

@@ -1,0 +1,95 @@
+"""qcow2 and file nodes: real QEMU 7.2 and qmonitor answer the same block queries.
+
+Images made by ``qemu-img`` (version 2 and 3, lazy refcounts, narrow
+refcounts, a backing chain, a backing format), then opened by blockdev-add
+in both programs, one after the other in the same directory, each image
+either writable or read-only, its backing file named in the image, cut
+off (``backing: null``) or auto-opened.  Generated node names have random
+digits: they are compared as ``#block``.  Skipped without QEMU.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qmonitor_testsupport.procs import BASE_ARGS, qmonitor_cmd, qmp_replies
+
+QEMU = shutil.which("qemu-system-x86_64")
+QEMU_IMG = shutil.which("qemu-img")
+pytestmark = [
+    pytest.mark.qemu,
+    pytest.mark.slow,
+    pytest.mark.skipif(QEMU is None or QEMU_IMG is None, reason="QEMU is not installed"),
+]
+
+
+def _images(tmp: Path) -> None:
+    def img(*args: str) -> None:
+        assert QEMU_IMG is not None
+        subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", *args], cwd=tmp, check=True)
+
+    img("a.qcow2", "1M")
+    img("-o", "compat=0.10,cluster_size=4096", "b.qcow2", "64M")
+    img("-o", "lazy_refcounts=on,refcount_bits=1", "c.qcow2", "1G")
+    img("-b", "a.qcow2", "-F", "qcow2", "d.qcow2")
+    img("-b", "c.qcow2", "-F", "qcow2", "e.qcow2", "2G")
+    shutil.copy(tmp / "a.qcow2", tmp / "g.qcow2")
+    (tmp / "z.img").write_bytes(bytes(512))
+    v4 = bytearray(512)
+    v4[:4] = b"QFI\xfb"
+    struct.pack_into(">I", v4, 4, 4)
+    (tmp / "v4.img").write_bytes(bytes(v4))
+    big = bytearray(512)
+    big[:4] = b"QFI\xfb"
+    struct.pack_into(">IQII", big, 4, 3, 0, 0, 30)
+    (tmp / "cb.img").write_bytes(bytes(big))
+
+
+def _qcow2(name: str, filename: str, **opts: Any) -> dict[str, Any]:
+    file = {"driver": "file", "filename": filename, "node-name": f"f{name}"}
+    args = {"driver": "qcow2", "node-name": name, "file": file}
+    args.update({k.replace("_", "-"): v for k, v in opts.items()})
+    return {"execute": "blockdev-add", "arguments": args, "id": name}
+
+
+REQUESTS = [
+    {"execute": "qmp_capabilities"},
+    _qcow2("a", "a.qcow2"),
+    _qcow2("b", "b.qcow2", read_only=True),
+    _qcow2("d", "d.qcow2", backing=None),
+    _qcow2("z", "z.img"),
+    _qcow2("e", "e.qcow2"),
+    _qcow2("v4", "v4.img"),
+    _qcow2("cb", "cb.img"),
+    _qcow2("g", "g.qcow2", read_only=True),
+    {
+        "execute": "blockdev-add",
+        "arguments": {"driver": "qcow2", "node-name": "n", "file": {"driver": "null-co"}},
+    },
+    {"execute": "query-named-block-nodes", "arguments": {"flat": True}},
+    {"execute": "query-named-block-nodes"},
+    {"execute": "x-debug-query-block-graph"},
+    {"execute": "query-blockstats", "arguments": {"query-nodes": True}},
+    {"execute": "blockdev-del", "arguments": {"node-name": "e"}},
+    {"execute": "query-named-block-nodes", "arguments": {"flat": True}},
+]
+
+
+def _normal(reply: bytes) -> bytes:
+    return re.sub(rb"#block\d+", b"#block", reply)
+
+
+def test_qcow2_nodes_as_qemu(tmp_path: Path) -> None:
+    assert QEMU is not None
+    _images(tmp_path)
+    qemu = qmp_replies([QEMU], BASE_ARGS, REQUESTS, tmp_path)
+    ours = qmp_replies(qmonitor_cmd(), BASE_ARGS, REQUESTS, tmp_path)
+    for request, want, got in zip(REQUESTS, qemu, ours, strict=True):
+        assert _normal(got) == _normal(want), request
