@@ -6,7 +6,7 @@ The chardevs a client makes join ``machine.chardevs`` (and so
 (a mouse, a tablet, a test device, a SPICE channel, the built-in agent, a
 virtual console, a D-Bus channel) are made as QEMU makes them, with the
 file name QEMU reports; ring buffers keep what is written to them; a file
-is opened for real.  A backend QEMU 7.2 cannot open here answers QEMU's
+is opened for real, and so are sockets and ptys.  A backend QEMU 7.2 cannot open here answers QEMU's
 error: braille without brltty, a SPICE port without ``-spice``,
 ``console`` (not a driver of x86_64).  Errors are prefixed as QEMU's
 ``Failed to add chardev 'ID': ...``.
@@ -146,6 +146,10 @@ class ChardevTable:
             return _ModelChardev(label, "mux", "mux")
         if kind == "socket":
             return _socket(label, data)
+        if kind == "pty":
+            from qmonitor.chardev.pty import PtyChardev
+
+            return PtyChardev(label)
         if kind == "spiceport":
             raise ChardevError(SPICE_NOT_ENABLED)
         if kind == "braille":
@@ -154,7 +158,7 @@ class ChardevTable:
             raise ChardevError(STDIO_TWICE)
         if kind in _PLAIN:
             return _ModelChardev(label, kind, _PLAIN[kind])
-        # Host devices, UDP and ptys: their backends are the host's.
+        # Host devices and UDP: their backends are the host's.
         raise ChardevError(f"chardev-add of a '{kind}' backend is not modelled")
 
 
@@ -249,7 +253,10 @@ def register_chardev_commands(machine: Machine) -> None:
         except ChardevError as exc:
             raise QapiError(ADD_FAILED.format(id, exc)) from None
         table.add(chr)
-        return {}
+        # A pty tells where its slave side is (QEMU's ChardevReturn).
+        from qmonitor.chardev.pty import PtyChardev
+
+        return {"pty": chr.path} if isinstance(chr, PtyChardev) else {}
 
     def chardev_add(id: str, backend: dict[str, Any]) -> dict[str, Any]:
         if id in machine.chardevs:
