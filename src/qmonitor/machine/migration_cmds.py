@@ -158,8 +158,9 @@ class Migration:
                 sock.connect(path)
             except OSError as exc:
                 # QEMU connects in the background: the command succeeds and
-                # the migration fails.
-                self.fail(CONNECT_FAILED.format(path, exc.strerror))
+                # the migration fails just after its reply.
+                error = CONNECT_FAILED.format(path, exc.strerror)
+                self.machine.loop.call_soon_threadsafe(self.fail, error)
                 return
             finally:
                 sock.close()
@@ -168,7 +169,7 @@ class Migration:
         if uri.startswith(("exec:", "rdma:")):
             self.fail(None)
             raise QapiError(f"migration to '{uri.split(':', 1)[0]}:' is not modelled")
-        self.status = "failed"
+        self.fail(None)
         raise QapiError(EXPECTS.format("uri", "a valid migration protocol"))
 
 
