@@ -112,3 +112,38 @@ def test_qmp_shell_subprocess(tmp_path: Path) -> None:
         )
     assert '"status": "running"' in out.stdout
     assert '"arch": "x86_64"' in out.stdout
+
+
+def test_qemu_qmp_passes_descriptors(tmp_path: Path) -> None:
+    """qemu.qmp's send_fd_scm (a space carrying the descriptor), then getfd and add-fd."""
+    import os
+
+    from qemu.qmp import ExecuteError, QMPClient
+
+    sock = tmp_path / "q.sock"
+
+    async def session() -> None:
+        client = QMPClient("fds")
+        await client.connect(str(sock))
+        try:
+            r, w = os.pipe()
+            try:
+                client.send_fd_scm(w)
+                assert await client.execute("getfd", {"fdname": "pipe"}) == {}
+                with pytest.raises(ExecuteError) as info:
+                    await client.execute("getfd", {"fdname": "again"})
+                assert str(info.value) == "No file descriptor supplied via SCM_RIGHTS"
+                client.send_fd_scm(r)
+                added = await client.execute("add-fd", {"opaque": "read end"})
+                assert added["fdset-id"] == 0
+                sets = await client.execute("query-fdsets")
+                assert sets == [{"fdset-id": 0, "fds": [{"fd": added["fd"], "opaque": "read end"}]}]
+                assert await client.execute("closefd", {"fdname": "pipe"}) == {}
+            finally:
+                os.close(r)
+                os.close(w)
+        finally:
+            await client.disconnect()
+
+    with running(qmonitor_cmd(), [], sock):
+        asyncio.run(asyncio.wait_for(session(), 30))

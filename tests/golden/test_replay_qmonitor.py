@@ -18,11 +18,10 @@ from qmonitor_testsupport import goldenlib, qmp_corpus
 RECORDINGS = goldenlib.load_recordings()
 
 #: Cases where qmonitor differs from QEMU on purpose (documented in the
-#: README): it lists the commands and machine types it really implements.
+#: README): it lists the commands it really implements.
 DELIBERATE_DIFFERENCES = {
     "query_commands": "query-commands lists qmonitor's own commands",
     "pretty_query_commands": "query-commands lists qmonitor's own commands",
-    "query_machines": "query-machines lists the machine types qmonitor models",
 }
 
 

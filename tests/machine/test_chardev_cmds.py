@@ -41,7 +41,7 @@ def test_chardev_add_pty_returns_its_path() -> None:
         assert add is not None
         ret = add.call({"id": "p0", "backend": {"type": "pty", "data": {}}})
         filename = machine.chardevs["p0"].filename
-        from qmonitor.machine.qmp_commands import machine_qom
+        from qmonitor.machine.qom_commands import machine_qom
 
         # QEMU's type is chardev-pty (was chardev-chardev).
         listing = machine_qom(machine).qom_list("/chardevs")

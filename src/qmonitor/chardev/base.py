@@ -138,6 +138,14 @@ class Chardev:
         else:
             loop.call_soon_threadsafe(self._resume_reading)
 
+    def get_msgfd(self) -> int:
+        """Take a descriptor the peer sent with its input (``qemu_chr_fe_get_msgfd``).
+
+        -1 when none came, or the backend cannot carry descriptors (only a
+        unix socket can).  The caller owns the descriptor.
+        """
+        return -1
+
     def set_echo(self, echo: bool) -> None:
         """Ask a terminal backend to echo input or not (``qemu_chr_fe_set_echo``)."""
 

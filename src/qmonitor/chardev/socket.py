@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent, call_on
 from qmonitor.chardev.fdio import FdChardev
+from qmonitor.chardev.msgfds import MsgFds, recv_with_fds
 from qmonitor.util.sigwatch import unwatched
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ class SocketChardev(FdChardev):
         self._listener_addr: dict[str, object] | None = None
         self._keep_socket_file = False
         self._conn: socket.socket | None = None
+        #: Descriptors received with the connection's input (unix only).
+        self._msgfds = MsgFds()
+        self._fd_pass = False
         self._peer = ""
         self._accepting = False
         family = socket.AF_UNIX if path is not None else socket.AF_UNSPEC
@@ -264,6 +268,7 @@ class SocketChardev(FdChardev):
         if conn.family in (socket.AF_INET, socket.AF_INET6) and self.nodelay:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._conn = conn
+        self._fd_pass = conn.family == socket.AF_UNIX
         self._connecting = True
         if isinstance(addr, tuple):
             self._peer = f"{addr[0]}:{addr[1]}"
@@ -342,6 +347,10 @@ class SocketChardev(FdChardev):
         conn = self._conn
         if conn is None:
             return b""
+        if self._fd_pass:
+            data, fds = recv_with_fds(conn, READ_CHUNK)
+            self._msgfds.arrived(fds)
+            return data
         data = conn.recv(READ_CHUNK)
         tls = self._tls
         if tls is None or not data:
@@ -365,6 +374,10 @@ class SocketChardev(FdChardev):
         if not plain:
             raise BlockingIOError
         return plain
+
+    def get_msgfd(self) -> int:
+        fds = self._msgfds.take(1)
+        return fds[0] if fds else -1
 
     def _opened(self) -> None:
         """Tell the frontend of the new connection (on the handler loop)."""
@@ -456,6 +469,7 @@ class SocketChardev(FdChardev):
             self._peer = ""
             self._tls = None
             self._connecting = False
+        self._msgfds.clear()
         self._fire_watchers()
         with contextlib.suppress(OSError):
             conn.close()
@@ -482,6 +496,7 @@ class SocketChardev(FdChardev):
                 self._conn.close()
             self._conn = None
             self._rfd = self._wfd = None
+        self._msgfds.clear()
         if self._listener is not None:
             listener, self._listener = self._listener, None
             self._close_listener(listener)

@@ -22,7 +22,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.device_types import ALIASES, device_type_error
+from qmonitor.machine.device_types import device_type_error, resolve_alias
 from qmonitor.machine.schema import machine_schema
 from qmonitor.qapi.binding import arg_type, bind_command
 from qmonitor.qapi.commands import QmpCommand
@@ -85,7 +85,7 @@ class _RawArgsCommand(QmpCommand):
 
 def register_device_commands(machine: Machine) -> None:
     """device_add, device_del, the trace event commands and the CPU model queries."""
-    from qmonitor.machine.qmp_commands import machine_qom
+    from qmonitor.machine.qom_commands import machine_qom
     from qmonitor.machine.queries_ui import is_pc
 
     schema = machine_schema()
@@ -102,7 +102,7 @@ def register_device_commands(machine: Machine) -> None:
         error = device_type_error(driver)
         if error is not None:
             raise QapiError(error)
-        name = driver if driver in device_add_answers() else ALIASES.get(driver, driver)
+        name = resolve_alias(driver)
         answer = device_add_answers().get(name)
         if answer == NOT_PLUGGABLE:
             raise QapiError(answer)

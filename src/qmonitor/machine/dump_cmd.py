@@ -1,7 +1,7 @@
 """dump-guest-memory and query-dump: QEMU's checks, and a machine without guest memory.
 
-QEMU checks the arguments, opens the output (``fd:NAME`` of the monitor,
-or ``file:PATH``), stops a running VM (STOP), looks at the guest memory
+QEMU checks the arguments, opens the output (``fd:NAME`` named with ``getfd``
+on the monitor, or ``file:PATH``), stops a running VM (STOP), looks at the guest memory
 and resumes it (RESUME).  A ``-M none`` machine has no guest memory: the
 dump fails with QEMU's text and ``query-dump`` says ``failed`` from then
 on.  A machine with guest memory would write it: that is not modelled.
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.runstate import RunState
 from qmonitor.machine.schema import machine_schema
+from qmonitor.monitor.fds import FD_NOT_FOUND_BY_NAME
 from qmonitor.qapi.binding import bind_command
 from qmonitor.qapi.error import QapiError
 
@@ -27,7 +28,6 @@ KDUMP_FILTER = "kdump-compressed format doesn't support paging or filter"
 MISSING = "Parameter '{}' is missing"
 NO_LZO = "kdump-lzo is not available now"
 NO_SNAPPY = "kdump-snappy is not available now"
-FD_NOT_FOUND = "File descriptor named '{}' has not been found"
 OPEN_FAILED = "Could not open '{}': {}"
 INVALID = "Invalid parameter '{}'"
 NO_MEMORY = "dump: no guest memory to dump"
@@ -54,11 +54,20 @@ def dump_state(machine: Machine) -> DumpState:
     return state
 
 
+def monitor_fd(name: str) -> int:
+    """Take the descriptor named ``name`` with ``getfd`` on the current monitor."""
+    from qmonitor.monitor.monitor import current_monitor
+
+    mon = current_monitor()
+    if mon is None:
+        raise QapiError(FD_NOT_FOUND_BY_NAME.format(name))
+    return mon.fds.take(name)
+
+
 def _open_output(protocol: str) -> int:
     """The file descriptor a dump would write to (QEMU's protocol parse)."""
     if protocol.startswith("fd:"):
-        # The monitor's named fds (getfd) are not kept: none is ever found.
-        raise QapiError(FD_NOT_FOUND.format(protocol[3:]))
+        return monitor_fd(protocol[3:])
     if protocol.startswith("file:"):
         path = protocol[5:]
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.container import listing_order
-from qmonitor.machine import hmp_info
+from qmonitor.machine import hmp_info, hmp_qom
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler, sort_table
@@ -127,6 +127,15 @@ def _watchdog_action(mon: MachineHMP, args: dict[str, Any]) -> None:
         raise QapiError(f"invalid parameter value: {value}") from None
 
 
+def _getfd(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_getfd: as QMP's getfd, on this monitor."""
+    mon.fds.getfd(args["fdname"], mon.get_msgfd())
+
+
+def _closefd(mon: MachineHMP, args: dict[str, Any]) -> None:
+    mon.fds.closefd(args["fdname"])
+
+
 def _system_reset(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.machine.system_reset_request(ShutdownCause.HOST_QMP_SYSTEM_RESET)
 
@@ -194,6 +203,7 @@ INFO_CMDS: tuple[HMPCommand, ...] = _sorted(
     ),
     HMPCommand("name", "", "", "show the current VM name", _info_name),
     HMPCommand("numa", "", "", "show NUMA information", _prints("0 nodes\n")),
+    HMPCommand("qom-tree", "path:s?", "[path]", "show QOM composition tree", hmp_qom.info_qom_tree),
     HMPCommand(
         "registers",
         "cpustate_all:-a,vcpu:i?",
@@ -222,6 +232,18 @@ HMP_CMDS: tuple[HMPCommand, ...] = _sorted(
     HMPCommand("stop|s", "", "", "stop emulation", _stop),
     HMPCommand("cont|c", "", "", "resume emulation", _cont),
     HMPCommand("cpu", "index:i", "index", "set the default CPU", hmp_info.hmp_cpu),
+    HMPCommand(
+        "device_add",
+        "device:O",
+        "driver[,prop=value][,...]",
+        "add device, like -device on the command line",
+        hmp_qom.device_add,
+    ),
+    HMPCommand("device_del", "id:s", "device", "remove device", hmp_qom.device_del),
+    HMPCommand("qom-list", "path:s?", "path", "list QOM properties", hmp_qom.qom_list),
+    HMPCommand(
+        "qom-get", "path:s,property:s", "path property", "print QOM property", hmp_qom.qom_get
+    ),
     HMPCommand("system_reset", "", "", "reset the system", _system_reset),
     HMPCommand("system_powerdown", "", "", "send system power down event", _system_powerdown),
     HMPCommand(
@@ -230,6 +252,20 @@ HMP_CMDS: tuple[HMPCommand, ...] = _sorted(
         "[reset|shutdown|poweroff|pause|debug|none]",
         "change watchdog action",
         _watchdog_action,
+    ),
+    HMPCommand(
+        "getfd",
+        "fdname:s",
+        "getfd name",
+        "receive a file descriptor via SCM rights and assign it a name",
+        _getfd,
+    ),
+    HMPCommand(
+        "closefd",
+        "fdname:s",
+        "closefd name",
+        "close a file descriptor previously passed via SCM rights",
+        _closefd,
     ),
     HMPCommand(
         "info",

@@ -284,7 +284,7 @@ class Machine:
             dev, ambiguous = resolve_gpio_device(self.board.gpio_devices(), path)
             if dev is not None or ambiguous:
                 return dev
-        from qmonitor.machine.qmp_commands import machine_qom
+        from qmonitor.machine.qom_commands import machine_qom
 
         obj, _ = machine_qom(self).resolve(path)
         if obj is None:

@@ -33,7 +33,6 @@ NO_FDT = "This machine doesn't have a FDT"
 BREAK_NOT_PLAYING = "setting the breakpoint is allowed only in play mode"
 DELETE_BREAK_NOT_PLAYING = "replay breakpoints are allowed only in play mode"
 SEEK_WITHOUT_REPLAY = "replay must be enabled to seek"
-FD_NOT_FOUND = "File descriptor named '{}' has not been found"
 SEV_NO_MEASURE = "SEV launch measurement is not available"
 SEV_NO_KVM = "KVM not enabled"
 SEV_NOT_FOR_GUEST = "SEV not enabled for guest"
@@ -122,8 +121,10 @@ def register_machine_commands(machine: Machine) -> None:
         raise QapiError(SEEK_WITHOUT_REPLAY)
 
     def add_client(fdname: str, **_: Any) -> None:
-        # The monitor keeps no named file descriptors (getfd).
-        raise QapiError(FD_NOT_FOUND.format(fdname))
+        from qmonitor.machine.dump_cmd import monitor_fd
+
+        os.close(monitor_fd(fdname))
+        raise QapiError("add_client is not modelled")
 
     def rtc_reset_reinjection() -> None:
         # The RTC never holds back interrupts to reinject.

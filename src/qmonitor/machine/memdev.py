@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from qmonitor.machine.guest import GuestConfig
 
 #: Machine types whose RAM is 0 unless ``-m`` says otherwise (default_ram_size 0).
-NO_DEFAULT_RAM: Final = frozenset({"none", "x-remote"})
+#: Not x-remote: it keeps the generic 128 MiB (its /machine ``memory``, as
+#: recorded from QEMU), it only makes no RAM backend (no default_ram_id).
+NO_DEFAULT_RAM: Final = frozenset({"none"})
 #: The memory backend types QEMU 7.2 (x86_64, Linux) can create.
 BACKEND_TYPES: Final = frozenset(
     {"memory-backend-ram", "memory-backend-file", "memory-backend-memfd", "memory-backend-epc"}

@@ -39,7 +39,6 @@ NO_INCOMING = "'-incoming' was not specified on the command line"
 RECOVER_NOT_PAUSED = "Migrate recover can only be run when postcopy is paused."
 COLO_NOT_ENABLED = "The feature 'colo' is not enabled"
 SPICE_NOT_IN_USE = "SPICE is not in use"
-FD_NOT_FOUND = "File descriptor named '{}' has not been found"
 BAD_ADDRESS = "error parsing address '{}'"
 CONNECT_FAILED = "Failed to connect to '{}': {}"
 RUNNING_LOAD = "Cannot update device state while vm is running"
@@ -140,9 +139,16 @@ class Migration:
         self.error = None
         self._set("setup")
         if uri.startswith("fd:"):
-            err = FD_NOT_FOUND.format(uri[3:])
-            self.fail(err)
-            raise QapiError(err)
+            from qmonitor.machine.dump_cmd import monitor_fd
+
+            try:
+                fd = monitor_fd(uri[3:])
+            except QapiError as exc:
+                self.fail(exc.desc)
+                raise
+            os.close(fd)
+            self.fail(None)
+            raise QapiError("migration to a file descriptor is not modelled")
         if uri.startswith("tcp:"):
             address = uri[4:]
             if ":" not in address:

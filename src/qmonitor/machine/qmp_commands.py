@@ -29,7 +29,6 @@ from qmonitor.qapi.types import EnumType
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
-    from qmonitor.machine.qom import QomTree
 
 
 def _enum(name: str) -> EnumType:
@@ -40,18 +39,6 @@ def _enum(name: str) -> EnumType:
 
 #: The capabilities ``qmp_capabilities`` takes (the schema's QMPCapability).
 QMP_CAPABILITY = _enum("QMPCapability")
-
-#: The machine types qmonitor models (query-machines).
-MACHINE_TYPES: tuple[dict[str, Any], ...] = (
-    {
-        "name": "none",
-        "hotpluggable-cpus": False,
-        "numa-mem-supported": False,
-        "cpu-max": 1,
-        "deprecated": False,
-        "default-ram-id": "ram",
-    },
-)
 
 
 def register_commands(machine: Machine) -> None:
@@ -123,7 +110,10 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("query-machines", any_thread=True)
     def query_machines() -> list[dict[str, Any]]:
-        return [dict(m) for m in MACHINE_TYPES]
+        from qmonitor.machine.recorded import machines_record
+
+        # QEMU 7.2's machine types, as it lists them.
+        return [dict(m) for m in machines_record()["machines"]]
 
     @cmd("query-cpus-fast", any_thread=True)
     def query_cpus_fast() -> list[dict[str, Any]]:
@@ -201,11 +191,16 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.block.commands import register_block_commands
 
     register_block_commands(machine)
+    from qmonitor.machine.qom_commands import register_qom
+
     register_qom(machine)
     register_queries(machine)
     from qmonitor.machine.qmp_ctl import register_ctl_commands
 
     register_ctl_commands(machine)
+    from qmonitor.machine.qmp_fds import register_fd_commands
+
+    register_fd_commands(machine)
     from qmonitor.machine.chardev_cmds import register_chardev_commands
 
     register_chardev_commands(machine)
@@ -374,16 +369,22 @@ def register_device_queries(machine: Machine) -> None:
         return named_nodes(graph_of(machine), bool(flat))
 
     def query_iothreads() -> list[dict[str, Any]]:
+        from qmonitor.machine.qom_commands import machine_qom
+
         # QEMU lists the children of /objects, making the container if need be.
         machine_qom(machine).objects_root()
         return []
 
     def query_hotpluggable_cpus() -> list[dict[str, Any]]:
         from qmonitor.machine.qom import vcpu_path, vcpu_typename
+        from qmonitor.machine.recorded import machine_info
 
-        if not machine.options.has_cpus:
-            raise QapiError(HOTPLUG_NOT_ENABLED)
         guest = machine.options.guest
+        info = machine_info(guest.machine_typename or machine.options.machine_type)
+        # A machine type without CPU hot-plug (microvm): QEMU's recorded attribute.
+        hotpluggable = info["hotpluggable-cpus"] if info is not None else True
+        if not machine.options.has_cpus or not hotpluggable:
+            raise QapiError(HOTPLUG_NOT_ENABLED)
         slots = []
         # QEMU prepends each possible CPU: the last slot comes first.
         for index in reversed(range(guest.smp.maxcpus)):
@@ -450,30 +451,3 @@ def register_migration(machine: Machine) -> None:
     full.register(
         bind_command(schema, "query-migrate-parameters", state.query_parameters, any_thread=True)
     )
-
-
-def machine_qom(machine: Machine) -> QomTree:
-    """The machine's QOM tree, made on first use."""
-    from qmonitor.machine.qom import QomTree
-
-    tree: QomTree | None = getattr(machine, "_qmonitor_qom", None)
-    if tree is None:
-        tree = QomTree(machine, machine.vcpu_records)
-        machine._qmonitor_qom = tree  # type: ignore[attr-defined]
-    return tree
-
-
-def register_qom(machine: Machine) -> None:
-    """``qom-list`` and ``qom-get`` over the machine's QOM tree."""
-
-    schema = machine_schema()
-    full = machine.commands.full
-
-    def qom_list(path: str) -> list[dict[str, Any]]:
-        return machine_qom(machine).qom_list(path)
-
-    def qom_get(path: str, property: str) -> Any:
-        return machine_qom(machine).qom_get(path, property)
-
-    full.register(bind_command(schema, "qom-list", qom_list))
-    full.register(bind_command(schema, "qom-get", qom_get))

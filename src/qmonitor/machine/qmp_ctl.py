@@ -71,7 +71,7 @@ def register_ctl_commands(machine: Machine) -> None:
         machine.exit_preconfig()
 
     def memdevs() -> list[dict[str, Any]]:
-        from qmonitor.machine.qmp_commands import machine_qom
+        from qmonitor.machine.qom_commands import machine_qom
 
         options = machine.options
         tree = machine_qom(machine)

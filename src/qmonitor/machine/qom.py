@@ -1,21 +1,19 @@
 """The machine's QOM tree, as ``qom-list`` and ``qom-get`` show it.
 
-QEMU 7.2 with ``-M none`` has a small object tree: the root container
-with ``/machine`` (a ``none-machine`` with its containers and the memory
-regions and system bus it always makes), ``/chardevs`` (one child per
+The root container holds ``/machine``, ``/chardevs`` (one child per
 chardev) and, once something asked for it or ``-object`` made one,
-``/objects``.  This module models that tree with the properties QEMU lists
-and their values.
-
-Machine types with CPUs (a PC) have a far larger tree; qmonitor models the
-part clients read: ``/machine`` with the generic machine properties, the
-vCPUs at the paths QEMU gives them in ``/machine/unattached``, the
-``-device`` devices in ``/machine/peripheral`` (by id) and
-``/machine/peripheral-anon``, and the ``-object`` objects (and the RAM
-backend QEMU makes when none is named) in ``/objects``.  A vCPU is the
-one a persona recorded for its CPU model (:class:`RecordedObject`), its
-topology properties and ``-cpu`` options applied, so that ``qom-list`` and
-``qom-get`` agree and match that QEMU.
+``/objects``.  ``/machine`` is the composition tree QEMU 7.2 builds for
+the machine type, recorded from it (:mod:`qmonitor.machine.qom_build`,
+with or without ``-nodefaults``), adapted to the command line: the
+generic machine properties, the vCPUs at the paths QEMU gives them in
+``/machine/unattached``, the ``-device`` devices in ``/machine/peripheral``
+(by id) and ``/machine/peripheral-anon``, and the ``-object`` objects (and
+the RAM backend QEMU makes when none is named) in ``/objects``.  A vCPU
+other than the recorded one is the one a persona recorded for its CPU
+model (:class:`RecordedObject`), its topology properties and ``-cpu``
+options applied, so that ``qom-list`` and ``qom-get`` agree and match that
+QEMU.  A machine type without a recording (a persona's) gets the generic
+part of the tree only.
 
 Listing order follows qom/object.c: properties are iterated instance
 properties first (a GLib string hash table, :class:`~qmonitor.util.ghash.StrTable`),
@@ -34,16 +32,19 @@ ambiguous when it does so in more than one place.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from qmonitor.chardev.container import listing_order
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.machine.memdev import default_memdev
+from qmonitor.machine.qom_object import Failing, Prop, QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import DEVICE_NOT_FOUND, PROPERTY_NOT_FOUND
 from qmonitor.util.cutils import c_property_integer
+
+__all__ = ["Failing", "Prop", "QomObject", "QomTree"]
+
+from qmonitor.machine.guest import DEFAULT_CPU_MODEL
 
 if TYPE_CHECKING:
     from qmonitor.chardev.base import Chardev
@@ -58,69 +59,6 @@ PATH_AMBIGUOUS = "Path '{}' is ambiguous"
 
 #: qmonitor's own text: the tree of other machine types is not modelled.
 NOT_MODELLED = "qmonitor: the QOM tree of machine type '{}' is not modelled"
-
-#: A property value: a constant, or computed when asked.
-Value = Any | Callable[[], Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Prop:
-    """A non-child property: its QOM type name and value (``""`` for an empty link)."""
-
-    name: str
-    type: str
-    value: Value = None
-
-
-@dataclass(slots=True)
-class QomObject:
-    """An object: its type, class properties (listing order) and children."""
-
-    typename: str
-    props: tuple[Prop, ...] = ()
-    parent: QomObject | None = None
-    name: str = ""
-    #: Children by name in creation order; listed as the hash table orders them.
-    children: dict[str, QomObject] = field(default_factory=dict)
-    #: Computes the children when asked (``/chardevs``); overrides ``children``.
-    dynamic: Callable[[QomObject], dict[str, QomObject]] | None = None
-
-    def add(self, name: str, child: QomObject) -> QomObject:
-        child.parent, child.name = self, name
-        self.children[name] = child
-        return child
-
-    def child_map(self) -> dict[str, QomObject]:
-        return self.dynamic(self) if self.dynamic is not None else self.children
-
-    def path(self) -> str:
-        parts = []
-        obj: QomObject | None = self
-        while obj is not None and obj.parent is not None:
-            parts.append(obj.name)
-            obj = obj.parent
-        return "/" + "/".join(reversed(parts))
-
-    def listing(self) -> list[dict[str, Any]]:
-        out = [{"name": "type", "type": "string"}]
-        out.extend({"name": p.name, "type": p.type} for p in self.props)
-        children = self.child_map()
-        out.extend(
-            {"name": name, "type": f"child<{children[name].typename}>"}
-            for name in _table_order(children)
-        )
-        return out
-
-    def get(self, prop: str) -> Any:
-        if prop == "type":
-            return self.typename
-        for p in self.props:
-            if p.name == prop:
-                return p.value() if callable(p.value) else p.value
-        child = self.child_map().get(prop)
-        if child is not None:
-            return child.path()
-        raise QapiError(PROPERTY_NOT_FOUND.format(self.typename, prop))
 
 
 class QomSource(Protocol):
@@ -177,11 +115,6 @@ class RecordedObject(QomObject):
             cls, desc = error
             raise QapiError(desc.replace(self.source.typename, self.typename), ErrorClass(cls))
         return value
-
-
-def _table_order(children: dict[str, QomObject]) -> list[str]:
-    """Child names in QEMU's listing order (reverse hash-table order)."""
-    return listing_order(children)
 
 
 def _memory_region(size: int) -> QomObject:
@@ -251,29 +184,21 @@ class QomTree:
     def __init__(
         self, machine: Machine, vcpu_records: Mapping[str, QomSource] | None = None
     ) -> None:
+        from qmonitor.machine.recorded import tree_record
+
         self.machine = machine
         self.root = QomObject("container")
         options = machine.options
-        self.modelled = options.machine_type == "none" or options.has_cpus
         guest = options.guest
-        if options.has_cpus:
-            typename = f"{guest.machine_typename or options.machine_type}-machine"
-            mach = self.root.add("machine", QomObject(typename, _machine_props(guest)))
+        typename = guest.machine_typename or options.machine_type
+        record = tree_record(typename, options.nodefaults)
+        self.modelled = record is not None or options.machine_type == "none" or options.has_cpus
+        if record is not None:
+            mach = self.root.add("machine", _recorded_machine(machine, record, vcpu_records or {}))
         else:
-            mach = self.root.add("machine", QomObject("none-machine", _NONE_MACHINE_PROPS))
-        anon = mach.add("peripheral-anon", QomObject("container"))
-        peripheral = mach.add("peripheral", QomObject("container"))
-        unattached = mach.add("unattached", QomObject("container"))
-        if options.has_cpus:
-            for index in range(guest.smp.cpus):
-                cpu = _vcpu_object(guest, index, vcpu_records or {})
-                unattached.add(vcpu_device_name(index), cpu)
-        unattached.add("sysbus", QomObject("System", (
-            Prop("realized", "bool", False),
-            Prop("hotplug-handler", "link<hotplug-handler>", ""),
-        )))  # fmt: skip
-        unattached.add("system[0]", _memory_region(SYSTEM_MEMORY_SIZE))
-        unattached.add("io[0]", _memory_region(IO_MEMORY_SIZE))
+            mach = self.root.add("machine", _sketched_machine(machine, vcpu_records or {}))
+        anon = mach.children["peripheral-anon"]
+        peripheral = mach.children["peripheral"]
         for device in guest.devices:
             if device.id is not None:
                 peripheral.add(device.id, _device_object(device.driver))
@@ -379,21 +304,72 @@ def _device_object(driver: str) -> QomObject:
     return QomObject(driver, _DEVICE_PROPS)
 
 
-def _machine_props(guest: GuestConfig) -> tuple[Prop, ...]:
-    """The generic machine properties with the command line's values."""
+def _machine_values(guest: GuestConfig) -> dict[str, Any]:
+    """The generic machine properties the command line set, with its values."""
     given = dict(guest.machine_props)
-    values: dict[str, Any] = {
-        "memory": {"size": guest.ram_size},
-        "smp": guest.smp.as_qom(),
-    }
+    values: dict[str, Any] = {"smp": guest.smp.as_qom(), "memory": {"size": guest.ram_size}}
     for name in ("usb", "dump-guest-core", "mem-merge", "graphics", "suppress-vmdesc"):
         if name in given:
             values[name] = given[name] in ("on", "yes", "true", "y")
     if "memory-backend" in given:
         values["memory-backend"] = f"/objects/{given['memory-backend']}"
+    return values
+
+
+def _machine_props(guest: GuestConfig) -> tuple[Prop, ...]:
+    """The generic machine properties with the command line's values."""
+    values = _machine_values(guest)
     return tuple(
         Prop(p.name, p.type, values[p.name]) if p.name in values else p for p in _NONE_MACHINE_PROPS
     )
+
+
+def _sketched_machine(machine: Machine, records: Mapping[str, QomSource]) -> QomObject:
+    """``/machine`` of a machine type without a recording: the generic part of it."""
+    options = machine.options
+    guest = options.guest
+    if options.has_cpus:
+        typename = f"{guest.machine_typename or options.machine_type}-machine"
+        mach = QomObject(typename, _machine_props(guest))
+    else:
+        mach = QomObject("none-machine", _NONE_MACHINE_PROPS)
+    mach.add("peripheral-anon", QomObject("container"))
+    mach.add("peripheral", QomObject("container"))
+    unattached = mach.add("unattached", QomObject("container"))
+    if options.has_cpus:
+        for index in range(guest.smp.cpus):
+            unattached.add(vcpu_device_name(index), _vcpu_object(guest, index, records))
+    unattached.add("sysbus", QomObject("System", (
+        Prop("realized", "bool", False),
+        Prop("hotplug-handler", "link<hotplug-handler>", ""),
+    )))  # fmt: skip
+    unattached.add("system[0]", _memory_region(SYSTEM_MEMORY_SIZE))
+    unattached.add("io[0]", _memory_region(IO_MEMORY_SIZE))
+    return mach
+
+
+def _recorded_machine(
+    machine: Machine, record: dict[str, Any], records: Mapping[str, QomSource]
+) -> QomObject:
+    """``/machine`` as QEMU 7.2 built it for the machine type, adapted to the command line."""
+    from qmonitor.machine import qom_build
+
+    options = machine.options
+    guest = options.guest
+    mach = qom_build.build_recorded(record)
+    qom_build.follow_clock(mach, record["volatile"], machine.rtc)
+    qom_build.set_values(mach, _machine_values(guest))
+    unattached = mach.children["unattached"]
+    cpu0 = unattached.children.get(vcpu_device_name(0))
+    if not options.has_cpus or cpu0 is None:
+        return mach
+    other_model = cpu0.typename != vcpu_typename(guest) and guest.cpu_model != DEFAULT_CPU_MODEL
+    if records or guest.cpu_props or guest.smp.cpus > 1 or other_model:
+        qom_build.shift_devices(unattached, 1, guest.smp.cpus - 1)
+        for index in range(guest.smp.cpus):
+            unattached.children.pop(vcpu_device_name(index), None)
+            unattached.add(vcpu_device_name(index), _vcpu_object(guest, index, records))
+    return mach
 
 
 #: x86 CPU feature properties QEMU 7.2 adds under a second, legacy name

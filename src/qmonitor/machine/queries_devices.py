@@ -38,7 +38,7 @@ def register_device_state_queries(machine: Machine) -> None:
     full = machine.commands.full
 
     def query_pr_managers() -> list[dict[str, Any]]:
-        from qmonitor.machine.qmp_commands import machine_qom
+        from qmonitor.machine.qom_commands import machine_qom
 
         # The pr-manager-helper objects of /objects (QEMU makes the
         # container to look); qmonitor connects none to a helper daemon.

@@ -159,9 +159,6 @@ def register_machine_queries(machine: Machine) -> None:
     def query_replay() -> dict[str, Any]:
         return {"mode": "none", "icount": 0}
 
-    def query_fdsets() -> list[dict[str, Any]]:
-        return []
-
     def acpi_ospm_status() -> list[dict[str, Any]]:
         if not has_acpi(machine):
             raise QapiError(NO_ACPI)
@@ -189,7 +186,6 @@ def register_machine_queries(machine: Machine) -> None:
         ("x-query-roms", x_query_empty),
         ("x-query-usb", x_query_usb),
         ("query-replay", query_replay),
-        ("query-fdsets", query_fdsets),
         ("query-acpi-ospm-status", acpi_ospm_status),
         ("query-stats-schemas", stats_schemas),
     )

@@ -221,7 +221,7 @@ class UserObjects:
 
 def register_object_commands(machine: Machine) -> None:
     """``object-add``, ``object-del`` and ``qom-set`` on ``machine``."""
-    from qmonitor.machine.qmp_commands import machine_qom
+    from qmonitor.machine.qom_commands import machine_qom
 
     schema = machine_schema()
     full = machine.commands.full

@@ -173,6 +173,9 @@ class MonitorHMP(Monitor, Generic[HostT]):
                 self.rs.restart()
                 self.rs.show_prompt()
             self.reset_seen = True
+            self.registry.fdsets.monitor_opened()
+        elif event is ChrEvent.CLOSED:
+            self.registry.fdsets.monitor_closed()
 
     def _read(self, data: bytes) -> None:
         with self._input_lock:

@@ -22,6 +22,7 @@ import threading
 from typing import TYPE_CHECKING, cast
 
 from qmonitor.chardev.base import Chardev
+from qmonitor.monitor.fds import FdSets, MonitorFds
 from qmonitor.qapi.context import CURRENT_MONITOR, current_is_qmp, set_current_monitor
 from qmonitor.qmp.session import encode_output as encode_output  # re-exported
 
@@ -69,6 +70,8 @@ class MonitorRegistry:
         self.monitors: list[Monitor] = []
         self.destroyed = False
         self.events: EventState | None = None
+        #: The fd sets every monitor shares, and how many monitors have a client.
+        self.fdsets = FdSets()
 
     def append(self, mon: Monitor) -> bool:
         """Add a monitor (``monitor_list_append``); refused once cleanup began."""
@@ -123,6 +126,9 @@ class Monitor:
     """
 
     is_qmp = False
+    #: The descriptors named with ``getfd`` (made on first use: most
+    #: monitors never have one, and an instance key costs every monitor).
+    _fds: MonitorFds | None = None
     #: Called with the buffer before each flush that may write it (a monitor
     #: sets it on itself while its output is logged); None costs one check.
     _log_output: Callable[[bytearray], None] | None = None
@@ -158,6 +164,21 @@ class Monitor:
         self._drop_streak = 0
         #: The loop running this monitor's chardev handlers.
         self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def fds(self) -> MonitorFds:
+        """The descriptors named with ``getfd`` on this monitor (``mon->fds``)."""
+        fds = self._fds
+        if fds is None:
+            with self.mon_lock:
+                fds = self._fds
+                if fds is None:
+                    fds = self._fds = MonitorFds()
+        return fds
+
+    def get_msgfd(self) -> int:
+        """Take the descriptor the client sent with its input, or -1 (``qemu_chr_fe_get_msgfd``)."""
+        return self.chr.get_msgfd() if self.chr is not None else -1
 
     # -- output ----------------------------------------------------------
 
@@ -346,9 +367,17 @@ class Monitor:
     # -- life cycle ----------------------------------------------------------
 
     def destroy(self) -> None:
-        """Release the chardev and per-monitor state (``monitor_data_destroy``)."""
+        """Release the chardev and per-monitor state (``monitor_data_destroy``).
+
+        The descriptors named with ``getfd`` are closed too: QEMU leaves
+        them to its exit, which is when it destroys its monitors, but a
+        per-client monitor (``x-qmonitor-multi``) goes with its client.
+        """
         if self.chr is not None:
             self.chr.close()
+        fds = self._fds
+        if fds is not None:
+            fds.close_all()
 
 
 def error_printf(text: str) -> int:

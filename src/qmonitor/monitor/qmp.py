@@ -220,10 +220,12 @@ class MonitorQMP(Monitor):
             self.commands = self.command_sets.cap_negotiation
             self.session.open(QMP_CAPABILITIES if self.use_io_thread else ())
             self.send_response(self.greeting())
+            self.registry.fdsets.monitor_opened()
         elif event is ChrEvent.CLOSED:
             self._cleanup_queue_and_resume()
             with self._input_lock:
                 self.session.close()
+            self.registry.fdsets.monitor_closed()
 
     def _read(self, data: bytes) -> None:
         with self._input_lock:

@@ -167,3 +167,5 @@ class Config:
     preconfig: bool = False
     #: The SPICE server's options (``-spice``, ``[spice]``), None without SPICE.
     spice: tuple[tuple[str, str], ...] | None = None
+    #: ``-add-fd``: (duplicate descriptor, fd set, opaque) to put into the fd sets.
+    add_fds: tuple[tuple[int, int, str | None], ...] = ()

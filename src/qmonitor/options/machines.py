@@ -78,3 +78,15 @@ def machine_typename(name: str) -> str | None:
         if name in (full, alias):
             return full
     return None
+
+
+def deprecation_warning(name: str) -> str | None:
+    """The warning QEMU 7.2 prints when machine type ``name`` starts, None if not deprecated."""
+    full = machine_typename(name)
+    if full is None or not any(m[0] == full and "x" in m[3] for m in MACHINES):
+        return None
+    from qmonitor.machine.recorded import machines_record
+
+    # Recorded from QEMU as it printed it: "PROG: warning: MESSAGE".
+    recorded: str = machines_record()["deprecation"][full]
+    return recorded.split("warning: ", 1)[1].rstrip("\n")

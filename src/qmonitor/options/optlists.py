@@ -85,6 +85,18 @@ RUNSTATE_ACTIONS: dict[str, tuple[str, ...]] = {
     "panic": ("pause", "shutdown", "exit-failure", "none"),
     "watchdog": ("reset", "shutdown", "poweroff", "pause", "debug", "none", "inject-nmi"),
 }
+#: ``-add-fd`` (softmmu/vl.c: qemu_add_fd_opts).
+ADD_FD_OPTS = OptsListSpec(
+    "add-fd",
+    None,
+    (
+        OptDesc(
+            "fd", OptType.NUMBER, help="file descriptor of which a duplicate is added to fd set"
+        ),
+        OptDesc("set", OptType.NUMBER, help="ID of the fd set to add fd to"),
+        OptDesc("opaque", OptType.STRING, help="free-form string used to describe fd"),
+    ),
+)
 #: ``-device`` (softmmu/qdev-monitor.c: qemu_device_opts): any option, implied ``driver``.
 DEVICE_OPTS = OptsListSpec("device", "driver", ())
 #: ``-msg`` (softmmu/vl.c: qemu_msg_opts).

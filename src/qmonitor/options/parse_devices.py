@@ -10,7 +10,7 @@ against QEMU 7.2's device types and recorded as not modelled.
 from __future__ import annotations
 
 from qmonitor.machine.guest import GuestDevice
-from qmonitor.options.config import DeviceConfig
+from qmonitor.options.config import CmdlineError, DeviceConfig
 from qmonitor.options.guest import GuestOptionError, parse_json_device
 from qmonitor.options.machines import DEVICES, ISA_BUS, NO_DEFAULT_PORTS
 from qmonitor.options.parser_state import ParserState
@@ -46,11 +46,36 @@ class DeviceGroup(ParserState):
             self.guest_devices.append(GuestDevice(driver, opts.id))
 
     def _device_help(self) -> None:
-        """qemu_process_help_options(): ``-device DRIVER,help`` for the modelled devices."""
+        """qemu_process_help_options(): ``-device help`` and ``-device DRIVER,help``.
+
+        Each prints and ends the program with status 0, even when
+        device-list-properties fails (its error goes to stderr).  With a
+        persona only the modelled devices are known.
+        """
         for opts in self.device_group.entries:
             driver = opts.get("driver")
-            if driver in DEVICES and any(is_help_option(key) for key, _ in opts.items):
-                raise self._stdout(DEVICE_NO_OPTIONS.format(driver))
+            if driver is None:
+                continue
+            asks = any(is_help_option(key) for key, _ in opts.items)
+            if self.persona is not None:
+                if driver in DEVICES and asks:
+                    raise self._stdout(DEVICE_NO_OPTIONS.format(driver))
+                continue
+            if not asks and not is_help_option(driver):
+                continue
+            # Only for a help request: the type tree is not read otherwise.
+            from qmonitor.machine.qom_types import QomTypes
+            from qmonitor.qapi.error import QapiError
+
+            types = QomTypes()
+            if is_help_option(driver):
+                raise self._stdout(types.device_help())
+            try:
+                text = types.device_options_help(driver)
+            except QapiError as err:
+                self._print(Diagnostic(err.desc), opts.loc)
+                raise CmdlineError("".join(self.stderr), 0, "stderr") from None
+            raise self._stdout(text)
 
     def _create_devices(self, machine: str) -> tuple[DeviceConfig, ...]:
         """qemu_create_cli_devices(), for the devices qmonitor models.

@@ -10,6 +10,7 @@ softmmu/runstate-action.c, hw/core/machine.c).
 
 from __future__ import annotations
 
+import os
 import re
 
 from qmonitor.machine.guest import (
@@ -28,6 +29,7 @@ from qmonitor.options.machines import (
     ACCEL_HELP_TEXT,
     ACCELERATORS,
     DEFAULT_MACHINE,
+    deprecation_warning,
     machine_help_text,
     machine_known,
     machine_typename,
@@ -212,6 +214,35 @@ class MachineGroup(ParserState):
         except CheckError as exc:
             raise self._fail(Diagnostic(exc.message, exc.hint), "") from None
 
+    def _opt_add_fd(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        opts = self._parse_opts(self.add_fd_group, arg, loc)
+        opts.loc = loc
+
+    def _process_add_fds(self) -> tuple[tuple[int, int, str | None], ...]:
+        """parse_add_fd then cleanup_add_fd: duplicates of the ``-add-fd`` descriptors.
+
+        The first error is fatal; once all are duplicated the inherited
+        descriptors are closed.
+        """
+        from qmonitor.machine.qmp_fds import close_add_fd_options, dup_add_fd_option
+        from qmonitor.qapi.error import QapiError
+
+        added: list[tuple[int, int, str | None]] = []
+        entries = list(self.add_fd_group.entries)
+        for opts in entries:
+            fd = opts.get_number("fd", -1)
+            fdset_id = opts.get_number("set", -1)
+            try:
+                dup = dup_add_fd_option(fd, fdset_id)
+            except QapiError as exc:
+                for done, _set, _opaque in added:
+                    os.close(done)
+                raise self._fail(str(exc), opts.loc) from None
+            added.append((dup, fdset_id, opts.get("opaque")))
+        close_add_fd_options([opts.get_number("fd", -1) for opts in entries])
+        return tuple(added)
+
     def _process_actions(self) -> dict[str, str]:
         """qemu_process_early_options(): check ``-action``; returns the actions given."""
         opts = self.action_group.find(None)
@@ -240,6 +271,12 @@ class MachineGroup(ParserState):
         if not machine_known(machine):
             raise self._fail(Diagnostic(UNSUPPORTED_MACHINE, MACHINE_HINT), "")
         return machine
+
+    def _warn_deprecated(self, machine: str, accel: str | None) -> None:
+        """qemu_init() warns of a deprecated machine type once the accelerator is set."""
+        warning = deprecation_warning(machine)
+        if warning is not None and accel != "qtest":
+            self._print(Diagnostic(warning, warning=True), "")
 
     def _check_boot(self) -> None:
         """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options)."""

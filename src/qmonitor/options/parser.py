@@ -65,7 +65,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             "sandbox": self._opt_checked, "boot": self._opt_checked,
             "readconfig": self._opt_readconfig, "spice": self._opt_spice,
             "preconfig": self._opt_preconfig, "loadvm": self._opt_loadvm,
-            "incoming": self._opt_incoming,
+            "incoming": self._opt_incoming, "add-fd": self._opt_add_fd,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -146,6 +146,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
         self._validate_options()
         self._check_early()
         actions = self._process_actions()
+        add_fds = self._process_add_fds()
         rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
@@ -158,6 +159,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
         accel = self._configure_accelerators()
+        self._warn_deprecated(machine, accel)
         qtest = self._create_qtest()
         for opts in self.mon_group.entries:
             self._create_monitor(opts)
@@ -207,4 +209,5 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             cpu_option=self.cpu_arg,
             preconfig=self.preconfig,
             spice=spice,
+            add_fds=add_fds,
         )

@@ -22,6 +22,7 @@ from qmonitor.options.guest import MEMORY_OPTS, SMP_OPTS
 from qmonitor.options.optlists import (
     ACCEL_OPTS,
     ACTION_OPTS,
+    ADD_FD_OPTS,
     CHARDEV_OPTS,
     DEVICE_OPTS,
     MON_OPTS,
@@ -63,6 +64,7 @@ class ParserState:
         self.name_group = OptsGroup(NAME_OPTS)
         self.accel_group = OptsGroup(ACCEL_OPTS)
         self.action_group = OptsGroup(ACTION_OPTS)
+        self.add_fd_group = OptsGroup(ADD_FD_OPTS)
         self.device_group = OptsGroup(DEVICE_OPTS)
         self.qtest_log: str | None = None
         self.persona: str | None = None

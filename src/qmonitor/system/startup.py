@@ -209,6 +209,9 @@ def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Char
     Raises :class:`StartupError` with QEMU's text, having closed whatever it
     opened.
     """
+    from qmonitor.machine.qmp_fds import add_fd_options
+
+    add_fd_options(machine.registry.fdsets, config.add_fds)
     chardevs: dict[str, Chardev] = {}
     try:
         for cfg in config.chardevs:

@@ -137,6 +137,62 @@ TEXT = r"""##
   'features': [ 'savevm-monitor-nodes' ] }
 
 ##
+# @getfd:
+#
+# Names the file descriptor the client sent with this command (SCM_RIGHTS
+# on a unix socket) in the monitor's table; a name in use is given the new
+# descriptor and its old one is closed.
+#
+# @fdname: the name, not starting with a digit
+##
+{ 'command': 'getfd', 'data': { 'fdname': 'str' } }
+
+##
+# @closefd:
+#
+# Closes a descriptor named with getfd on this monitor.
+#
+# @fdname: its name
+##
+{ 'command': 'closefd', 'data': { 'fdname': 'str' } }
+
+##
+# @AddfdInfo:
+#
+# Where add-fd put a descriptor.
+#
+# @fdset-id: the fd set
+# @fd: the descriptor's number in this process
+##
+{ 'struct': 'AddfdInfo', 'data': { 'fdset-id': 'int', 'fd': 'int' } }
+
+##
+# @add-fd:
+#
+# Puts the file descriptor the client sent with this command into an fd
+# set, shared by all monitors.
+#
+# @fdset-id: the set (a new one with the lowest free id when absent)
+# @opaque: a free-form text kept with the descriptor
+#
+# Returns: where it went
+##
+{ 'command': 'add-fd',
+  'data': { '*fdset-id': 'int', '*opaque': 'str' },
+  'returns': 'AddfdInfo' }
+
+##
+# @remove-fd:
+#
+# Removes a descriptor, or all of them, from an fd set; it is closed once
+# nothing opened from the set is still open.
+#
+# @fdset-id: the set
+# @fd: the descriptor (all of the set's when absent)
+##
+{ 'command': 'remove-fd', 'data': { 'fdset-id': 'int', '*fd': 'int' } }
+
+##
 # @FdsetInfo:
 #
 # A file descriptor set.

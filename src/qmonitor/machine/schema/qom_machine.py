@@ -47,6 +47,43 @@ TEXT = r"""##
   'allow-preconfig': true }
 
 ##
+# @ObjectTypeInfo:
+#
+# A QOM type.
+#
+# @name: the type's name
+# @abstract: present and true for a type that cannot be instantiated
+# @parent: the type it derives from
+##
+{ 'struct': 'ObjectTypeInfo',
+  'data': { 'name': 'str', '*abstract': 'bool', '*parent': 'str' } }
+
+##
+# @qom-list-types:
+#
+# @implements: only types that can be cast to this one
+# @abstract: include abstract types (default false)
+#
+# Returns: the QOM types
+##
+{ 'command': 'qom-list-types',
+  'data': { '*implements': 'str', '*abstract': 'bool' },
+  'returns': [ 'ObjectTypeInfo' ],
+  'allow-preconfig': true }
+
+##
+# @qom-list-properties:
+#
+# @typename: a QOM type
+#
+# Returns: the properties an object of that type has
+##
+{ 'command': 'qom-list-properties',
+  'data': { 'typename': 'str'},
+  'returns': [ 'ObjectPropertyInfo' ],
+  'allow-preconfig': true }
+
+##
 # @object-add:
 #
 # Creates an object.
@@ -64,6 +101,17 @@ TEXT = r"""##
 { 'command': 'object-del',
   'data': { 'id': 'str' },
   'allow-preconfig': true }
+
+##
+# @device-list-properties:
+#
+# @typename: a device type
+#
+# Returns: the properties a user may set on such a device
+##
+{ 'command': 'device-list-properties',
+  'data': { 'typename': 'str'},
+  'returns': [ 'ObjectPropertyInfo' ] }
 
 ##
 # @device_add:
