@@ -775,6 +775,13 @@ table("libvirt", [
      _CHARDEVS),
 ])  # fmt: skip
 
-# The queries and block themes live in their own modules (this one is near its size limit).
+# The block, chardev, devices, machine, migration, net, queries and ui themes live in their
+# own modules (this one is near its size limit).
 from qmonitor_testsupport import qmp_corpus_block as _block  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_chardev as _chardev  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_devices as _devices  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_machine as _machine  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_migration as _migration  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_net as _net  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_queries as _queries  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_ui as _ui  # noqa: E402, F401

@@ -246,9 +246,9 @@ ALTERNATES = [
         in_defn("alternate", "Alt", 1, "name of 'data' member 'A' must not use uppercase or '_'"),
     ),
     (
-        "branch-array",
-        "{ 'alternate': 'Alt', 'data': { 'a': [ 'int' ] } }",
-        in_defn("alternate", "Alt", 1, "'data' member 'a' cannot be an array"),
+        "two-array-branches",
+        "{ 'alternate': 'Alt', 'data': { 'a': [ 'int' ], 'b': [ 'str' ] } }",
+        in_defn("alternate", "Alt", 1, "branch 'b' can't be distinguished from 'a'"),
     ),
     (
         "branch-dict",

@@ -98,3 +98,19 @@ def test_signed_ranges(name: str, lo: int, hi: int) -> None:
     for bad in (lo - 1, hi + 1):
         with pytest.raises(QapiError, match=f"Parameter 'v' expects {name}"):
             t.visit(bad, Path(), "v")
+
+
+def test_alternate_with_an_array_branch() -> None:
+    """QEMU 7.2 allows an array branch (StatsValue); it used to be refused."""
+    from qmonitor.qapi.binding import schema_type
+    from qmonitor.qapi.schema import load_schema_text
+
+    schema = load_schema_text(
+        "{ 'alternate': 'Alt', 'data': { 'one': 'int', 'many': [ 'int' ] } }\n"
+        "{ 'command': 'c', 'data': { 'a': 'Alt' } }\n",
+        "t.json",
+        (),
+    )
+    alt = schema_type(schema, "Alt")
+    assert alt.visit([1, 2], Path(), "a") == [1, 2]
+    assert alt.visit(3, Path(), "a") == 3

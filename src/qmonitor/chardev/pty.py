@@ -46,6 +46,8 @@ class PtyChardev(FdChardev):
         output by default).
     """
 
+    driver = "pty"
+
     def __init__(self, label: str, *, announce: Callable[[str], None] = _print_stdout) -> None:
         super().__init__(label)
         try:

@@ -39,3 +39,25 @@ def device_type_error(driver: str) -> str | None:
     if name not in table.user_creatable:
         return NOT_PLUGGABLE
     return None
+
+
+def creatable_types() -> list[str]:
+    """The device types a user may create (``-device help``), from the recorded type tree."""
+    from qmonitor.machine.qom_types import DEVICE, type_table
+
+    table = type_table()
+    return sorted(
+        name
+        for name in table.user_creatable
+        if name in table.parent and table.is_a(name, DEVICE) and name not in table.abstract
+    )
+
+
+def resolve_alias(driver: str) -> str:
+    """The type a ``-device`` alias names (the driver itself when it is no alias)."""
+    from qmonitor.machine.qom_types import type_table
+
+    table = type_table()
+    if driver not in table.parent and driver in table.aliases:
+        return table.aliases[driver]
+    return driver

@@ -201,6 +201,23 @@ def register_commands(machine: Machine) -> None:
     from qmonitor.machine.qmp_fds import register_fd_commands
 
     register_fd_commands(machine)
+    from qmonitor.machine.chardev_cmds import register_chardev_commands
+
+    register_chardev_commands(machine)
+    from qmonitor.machine.dump_cmd import register_dump_command
+    from qmonitor.machine.net_cmds import register_net_commands
+
+    register_dump_command(machine)
+    register_net_commands(machine)
+    from qmonitor.machine.ui_cmds import register_ui_commands
+
+    register_ui_commands(machine)
+    from qmonitor.machine.machine_cmds import register_machine_commands
+
+    register_machine_commands(machine)
+    from qmonitor.machine.device_cmds import register_device_commands
+
+    register_device_commands(machine)
 
 
 def register_queries(machine: Machine) -> None:
@@ -321,12 +338,13 @@ BALLOON_DRIVERS = (
 
 def register_device_queries(machine: Machine) -> None:
     """What libvirt asks about devices: chardevs, block devices, I/O threads, CPU slots."""
-    from qmonitor.chardev.container import listing_order
 
     schema = machine_schema()
     full = machine.commands.full
 
     def query_chardev() -> list[dict[str, Any]]:
+        from qmonitor.machine.chardev_cmds import chardev_table
+
         chardevs = machine.chardevs
         return [
             {
@@ -335,7 +353,7 @@ def register_device_queries(machine: Machine) -> None:
                 # A frontend attached (a monitor, or a mux over its base).
                 "frontend-open": chardevs[label].loop is not None,
             }
-            for label in listing_order(chardevs)
+            for label in chardev_table(machine).listing_order()
         ]
 
     def query_chardev_backends() -> list[dict[str, Any]]:
@@ -419,7 +437,10 @@ def register_migration(machine: Machine) -> None:
     def migrate_set_capabilities(capabilities: list[dict[str, Any]]) -> None:
         state.set_capabilities(capabilities)
 
-    full.register(bind_command(schema, "query-migrate", state.query, any_thread=True))
+    from qmonitor.machine.migration_cmds import register_migration_commands
+
+    migration = register_migration_commands(machine, state)
+    full.register(bind_command(schema, "query-migrate", migration.query, any_thread=True))
     full.register(bind_command(schema, "migrate-set-capabilities", migrate_set_capabilities))
     full.register(bind_command(schema, "migrate-pause", state.pause, any_thread=True))
     full.register(

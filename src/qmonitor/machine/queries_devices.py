@@ -28,6 +28,8 @@ TPM_TYPES = ("passthrough", "emulator")
 
 #: qmp_query_rx_filter (net/net.c) for a name no net client has.
 INVALID_NET_CLIENT = "invalid net client name: {}"
+#: The same for a network backend's name.
+NOT_A_NIC = "net client({}) isn't a NIC"
 
 
 def register_device_state_queries(machine: Machine) -> None:
@@ -63,14 +65,20 @@ def register_device_state_queries(machine: Machine) -> None:
         return debug_graph(graph_of(machine))
 
     def query_dump() -> dict[str, Any]:
-        return {"status": "none", "completed": 0, "total": 0}
+        from qmonitor.machine.dump_cmd import dump_state
+
+        return dump_state(machine).query()
 
     def dump_capability() -> dict[str, Any]:
         return {"formats": list(DUMP_FORMATS)}
 
     def query_rx_filter(name: str | None = None) -> list[dict[str, Any]]:
-        # No NIC and no other net client: any name is unknown.
+        from qmonitor.machine.net_cmds import net_clients
+
+        # No NIC: a name is a network backend's, or unknown.
         if name is not None:
+            if name in net_clients(machine).clients:
+                raise QapiError(NOT_A_NIC.format(name))
             raise QapiError(INVALID_NET_CLIENT.format(name))
         return []
 

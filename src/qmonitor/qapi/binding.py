@@ -39,6 +39,7 @@ _ALTERNATE_KEY = {
     "boolean": "bool",
     "object": "dict",
     "null": "null",
+    "array": "list",
 }
 
 

@@ -261,7 +261,14 @@ class Schema:
             )
         elif "alternate" in expr:
             variants = [
-                Variant(key, info, value["type"], value.get("if"))
+                Variant(
+                    key,
+                    info,
+                    self._make_array_type(value["type"][0], info)
+                    if isinstance(value["type"], list)
+                    else value["type"],
+                    value.get("if"),
+                )
                 for key, value in expr["data"].items()
             ]
             tag = ObjectMember("type", info, "QType", False)

@@ -271,7 +271,8 @@ def check_alternate(expr: dict[str, Any], info: SourceInfo) -> None:
         check_name_lower(key, info, source)
         check_keys(value, info, source, ["type"], ["if"])
         check_if(value, info, source)
-        check_type(value["type"], info, source)
+        # QEMU 7.2 lets a branch be an array (StatsValue's list).
+        check_type(value["type"], info, source, allow_array=True)
 
 
 def check_command(expr: dict[str, Any], info: SourceInfo) -> None:

@@ -48,6 +48,7 @@ _ALTERNATE_QTYPE = {
     "int": "QTYPE_QNUM",
     "boolean": "QTYPE_QBOOL",
     "object": "QTYPE_QDICT",
+    "array": "QTYPE_QLIST",
 }
 
 IfCond = Any  # None, a symbol, or {'all'|'any': [...]} / {'not': ...}

@@ -140,7 +140,11 @@ class StrTable:
 
     def live_keys(self) -> list[str]:
         """Keys in array order: GHashTable's iteration order."""
-        return [k for h, k in zip(self.hashes, self.keys, strict=True) if h > _TOMBSTONE and k]
+        return [
+            k
+            for h, k in zip(self.hashes, self.keys, strict=True)
+            if h > _TOMBSTONE and k is not None
+        ]
 
 
 def leftover_order(inserted: Iterable[str], removed: Iterable[str]) -> list[str]:

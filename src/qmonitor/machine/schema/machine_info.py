@@ -120,6 +120,26 @@ TEXT = r"""##
   'returns': [ 'MemoryDeviceInfo' ] }
 
 ##
+# @MEMORY_DEVICE_SIZE_CHANGE:
+#
+# A memory device's size as the guest sees it changed.
+##
+{ 'event': 'MEMORY_DEVICE_SIZE_CHANGE',
+  'data': { '*id': 'str', 'size': 'int', 'qom-path': 'str' } }
+
+##
+# @MEM_UNPLUG_ERROR:
+#
+# Unplugging a memory device failed.
+#
+# Features:
+# @deprecated: DEVICE_UNPLUG_GUEST_ERROR says the same
+##
+{ 'event': 'MEM_UNPLUG_ERROR',
+  'data': { 'device': 'str', 'msg': 'str' },
+  'features': [ 'deprecated' ] }
+
+##
 # @HumanReadableText:
 #
 # Text meant for people, not programs.
@@ -254,6 +274,69 @@ TEXT = r"""##
   'features': [ 'unstable' ] }
 
 ##
+# @dumpdtb:
+#
+# Write the machine's flattened device tree to a file.
+##
+{ 'command': 'dumpdtb',
+  'data': { 'filename': 'str' } }
+
+##
+# @CpuModelExpansionType:
+#
+# How much of a CPU model to expand.
+##
+{ 'enum': 'CpuModelExpansionType',
+  'data': [ 'static', 'full' ] }
+
+##
+# @CpuModelInfo:
+#
+# A CPU model and property values.
+##
+{ 'struct': 'CpuModelInfo',
+  'data': { 'name': 'str', '*props': 'any' } }
+
+##
+# @CpuModelExpansionInfo:
+#
+# A CPU model expanded.
+##
+{ 'struct': 'CpuModelExpansionInfo',
+  'data': { 'model': 'CpuModelInfo' } }
+
+##
+# @query-cpu-model-expansion:
+#
+# Expand a CPU model into a base model and properties.
+#
+# Returns: the expansion
+##
+{ 'command': 'query-cpu-model-expansion',
+  'data': { 'type': 'CpuModelExpansionType', 'model': 'CpuModelInfo' },
+  'returns': 'CpuModelExpansionInfo' }
+
+##
+# @CpuDefinitionInfo:
+#
+# A CPU model.
+##
+{ 'struct': 'CpuDefinitionInfo',
+  'data': { 'name': 'str', '*migration-safe': 'bool', 'static': 'bool',
+            '*unavailable-features': [ 'str' ], 'typename': 'str', '*alias-of': 'str',
+            'deprecated': 'bool' } }
+
+##
+# @query-cpu-definitions:
+#
+# The CPU models.
+#
+# Returns: the models
+##
+{ 'command': 'query-cpu-definitions',
+  'returns': [ 'CpuDefinitionInfo' ] }
+
+##
 # @ReplayInfo:
 #
 # The record/replay state.
@@ -278,4 +361,27 @@ TEXT = r"""##
 ##
 { 'command': 'query-replay',
   'returns': 'ReplayInfo' }
+
+##
+# @replay-break:
+#
+# Stop the replay at an instruction count.
+##
+{ 'command': 'replay-break',
+  'data': { 'icount': 'int' } }
+
+##
+# @replay-delete-break:
+#
+# Remove the replay's stopping point.
+##
+{ 'command': 'replay-delete-break' }
+
+##
+# @replay-seek:
+#
+# Move the replay to an instruction count.
+##
+{ 'command': 'replay-seek',
+  'data': { 'icount': 'int' } }
 """

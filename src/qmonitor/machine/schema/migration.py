@@ -177,6 +177,47 @@ TEXT = r"""##
   'returns': [ 'MigrationCapabilityStatus' ] }
 
 ##
+# @StrOrNull:
+#
+# A string, or null (which some settings take for an empty string).
+##
+{ 'alternate': 'StrOrNull',
+  'data': { 's': 'str', 'n': 'null' } }
+
+##
+# @MigrateSetParameters:
+#
+# The migration parameters migrate-set-parameters can change; each one
+# given replaces the current value.
+#
+# Features:
+# @unstable: the COLO checkpoint delay is not a stable interface yet
+##
+{ 'struct': 'MigrateSetParameters',
+  'data': { '*announce-initial': 'size', '*announce-max': 'size', '*announce-rounds': 'size',
+            '*announce-step': 'size', '*compress-level': 'uint8', '*compress-threads': 'uint8',
+            '*compress-wait-thread': 'bool', '*decompress-threads': 'uint8',
+            '*throttle-trigger-threshold': 'uint8', '*cpu-throttle-initial': 'uint8',
+            '*cpu-throttle-increment': 'uint8', '*cpu-throttle-tailslow': 'bool',
+            '*tls-creds': 'StrOrNull', '*tls-hostname': 'StrOrNull',
+            '*tls-authz': 'StrOrNull', '*max-bandwidth': 'size', '*downtime-limit': 'uint64',
+            '*x-checkpoint-delay': { 'type': 'uint32', 'features': [ 'unstable' ] },
+            '*block-incremental': 'bool', '*multifd-channels': 'uint8',
+            '*xbzrle-cache-size': 'size', '*max-postcopy-bandwidth': 'size',
+            '*max-cpu-throttle': 'uint8', '*multifd-compression': 'MultiFDCompression',
+            '*multifd-zlib-level': 'uint8', '*multifd-zstd-level': 'uint8',
+            '*block-bitmap-mapping': [ 'BitmapMigrationNodeAlias' ] } }
+
+##
+# @migrate-set-parameters:
+#
+# Change migration parameters; none changes unless all are valid.
+##
+{ 'command': 'migrate-set-parameters',
+  'data': 'MigrateSetParameters',
+  'boxed': true }
+
+##
 # @MultiFDCompression:
 #
 # How multifd compresses.
@@ -243,5 +284,120 @@ TEXT = r"""##
 ##
 { 'command': 'query-migrate-parameters',
   'returns': 'MigrationParameters' }
+
+##
+# @client_migrate_info:
+#
+# Tell the remote display's clients where the machine migrates to.
+##
+{ 'command': 'client_migrate_info',
+  'data': { 'protocol': 'str', 'hostname': 'str', '*port': 'int', '*tls-port': 'int',
+            '*cert-subject': 'str' } }
+
+##
+# @migrate-start-postcopy:
+#
+# Switch a running migration to postcopy.
+##
+{ 'command': 'migrate-start-postcopy' }
+
+##
+# @MIGRATION:
+#
+# The migration status changed.
+##
+{ 'event': 'MIGRATION',
+  'data': { 'status': 'MigrationStatus' } }
+
+##
+# @MIGRATION_PASS:
+#
+# A pass over the guest's memory began, during a migration.
+##
+{ 'event': 'MIGRATION_PASS',
+  'data': { 'pass': 'int' } }
+
+##
+# @COLO_EXIT:
+#
+# The machine left COLO mode.
+##
+{ 'event': 'COLO_EXIT',
+  'data': { 'mode': 'COLOMode', 'reason': 'COLOExitReason' } }
+
+##
+# @x-colo-lost-heartbeat:
+#
+# Tell COLO that its peer's heartbeat was lost, for a failover.
+#
+# Features:
+# @unstable: not a stable interface yet
+##
+{ 'command': 'x-colo-lost-heartbeat',
+  'features': [ 'unstable' ] }
+
+##
+# @migrate_cancel:
+#
+# Cancel the current migration.
+##
+{ 'command': 'migrate_cancel' }
+
+##
+# @migrate-continue:
+#
+# Go on with a migration paused in the given state.
+##
+{ 'command': 'migrate-continue',
+  'data': { 'state': 'MigrationStatus' } }
+
+##
+# @migrate:
+#
+# Migrate the machine to the given URI.
+##
+{ 'command': 'migrate',
+  'data': { 'uri': 'str', '*blk': 'bool', '*inc': 'bool', '*detach': 'bool',
+            '*resume': 'bool' } }
+
+##
+# @migrate-incoming:
+#
+# Start an incoming migration (with -incoming defer).
+##
+{ 'command': 'migrate-incoming',
+  'data': { 'uri': 'str' } }
+
+##
+# @xen-save-devices-state:
+#
+# Save the state of the Xen devices to a file.
+##
+{ 'command': 'xen-save-devices-state',
+  'data': { 'filename': 'str', '*live': 'bool' } }
+
+##
+# @xen-set-global-dirty-log:
+#
+# Turn dirty page logging on or off, for Xen.
+##
+{ 'command': 'xen-set-global-dirty-log',
+  'data': { 'enable': 'bool' } }
+
+##
+# @xen-load-devices-state:
+#
+# Load the state of the Xen devices from a file.
+##
+{ 'command': 'xen-load-devices-state',
+  'data': { 'filename': 'str' } }
+
+##
+# @xen-set-replication:
+#
+# Turn Xen COLO block replication on or off.
+##
+{ 'command': 'xen-set-replication',
+  'data': { 'enable': 'bool', 'primary': 'bool', '*failover': 'bool' } }
 
 """

@@ -22,6 +22,13 @@ TEXT = r"""##
   'returns': 'ReplicationStatus' }
 
 ##
+# @xen-colo-do-checkpoint:
+#
+# Take a Xen COLO checkpoint.
+##
+{ 'command': 'xen-colo-do-checkpoint' }
+
+##
 # @COLOStatus:
 #
 # The COLO state.
@@ -56,12 +63,37 @@ TEXT = r"""##
   'returns': 'COLOStatus' }
 
 ##
+# @migrate-recover:
+#
+# Resume a paused postcopy migration from a new incoming URI.
+##
+{ 'command': 'migrate-recover',
+  'data': { 'uri': 'str' },
+  'allow-oob': true }
+
+##
 # @migrate-pause:
 #
 # Pauses a postcopy migration whose channel broke or must be cut; it may
 # run out of band, so it works while the main loop is stuck.
 ##
 { 'command': 'migrate-pause', 'allow-oob': true }
+
+##
+# @UNPLUG_PRIMARY:
+#
+# A failover primary device was unplugged for a migration.
+##
+{ 'event': 'UNPLUG_PRIMARY',
+  'data': { 'device-id': 'str' } }
+
+##
+# @calc-dirty-rate:
+#
+# Measure how fast the guest dirties its memory, over @calc-time seconds.
+##
+{ 'command': 'calc-dirty-rate',
+  'data': { 'calc-time': 'int', '*sample-pages': 'int', '*mode': 'DirtyRateMeasureMode' } }
 
 ##
 # @DirtyRateInfo:
@@ -106,4 +138,38 @@ TEXT = r"""##
 ##
 { 'command': 'query-dirty-rate',
   'returns': 'DirtyRateInfo' }
+
+##
+# @set-vcpu-dirty-limit:
+#
+# Limit how fast a vCPU (or every vCPU) may dirty memory.
+##
+{ 'command': 'set-vcpu-dirty-limit',
+  'data': { '*cpu-index': 'int', 'dirty-rate': 'uint64' } }
+
+##
+# @cancel-vcpu-dirty-limit:
+#
+# Lift a vCPU's (or every vCPU's) dirty-page rate limit.
+##
+{ 'command': 'cancel-vcpu-dirty-limit',
+  'data': { '*cpu-index': 'int' } }
+
+##
+# @DirtyLimitInfo:
+#
+# A vCPU's dirty-page rate limit and its current rate.
+##
+{ 'struct': 'DirtyLimitInfo',
+  'data': { 'cpu-index': 'int', 'limit-rate': 'int', 'current-rate': 'int' } }
+
+##
+# @query-vcpu-dirty-limit:
+#
+# The dirty-page rate limits in force.
+#
+# Returns: one entry per limited vCPU
+##
+{ 'command': 'query-vcpu-dirty-limit',
+  'returns': [ 'DirtyLimitInfo' ] }
 """

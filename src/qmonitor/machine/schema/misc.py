@@ -55,6 +55,14 @@ TEXT = r"""##
 { 'command': 'query-yank', 'returns': [ 'YankInstance' ], 'allow-oob': true }
 
 ##
+# @add_client:
+#
+# Give a display or the monitor a client connected on a file descriptor.
+##
+{ 'command': 'add_client',
+  'data': { 'protocol': 'str', 'fdname': 'str', '*skipauth': 'bool', '*tls': 'bool' } }
+
+##
 # @NameInfo:
 #
 # @name: the machine's -name

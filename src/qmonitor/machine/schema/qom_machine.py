@@ -114,6 +114,44 @@ TEXT = r"""##
   'returns': [ 'ObjectPropertyInfo' ] }
 
 ##
+# @device_add:
+#
+# Add a device; members other than these are the device's properties.
+#
+# Features:
+# @json-cli: -device takes JSON
+# @json-cli-hotplug: -device JSON works with device_del
+##
+{ 'command': 'device_add',
+  'data': { 'driver': 'str', '*bus': 'str', '*id': 'str' },
+  'gen': false,
+  'features': [ 'json-cli', 'json-cli-hotplug' ] }
+
+##
+# @device_del:
+#
+# Remove a device, by id or QOM path; the guest may have to agree first.
+##
+{ 'command': 'device_del',
+  'data': { 'id': 'str' } }
+
+##
+# @DEVICE_DELETED:
+#
+# A device is gone.
+##
+{ 'event': 'DEVICE_DELETED',
+  'data': { '*device': 'str', 'path': 'str' } }
+
+##
+# @DEVICE_UNPLUG_GUEST_ERROR:
+#
+# The guest refused to give up a device.
+##
+{ 'event': 'DEVICE_UNPLUG_GUEST_ERROR',
+  'data': { '*device': 'str', 'path': 'str' } }
+
+##
 # @SysEmuTarget:
 #
 # The targets QEMU emulates.
@@ -265,6 +303,20 @@ TEXT = r"""##
 { 'command': 'system_powerdown' }
 
 ##
+# @system_wakeup:
+#
+# Wake a guest up from suspend to RAM.
+##
+{ 'command': 'system_wakeup' }
+
+##
+# @inject-nmi:
+#
+# Inject a non-maskable interrupt into the guest's CPUs.
+##
+{ 'command': 'inject-nmi' }
+
+##
 # @KvmInfo:
 #
 # @enabled: KVM in use
@@ -278,6 +330,22 @@ TEXT = r"""##
 # Returns: KVM's status
 ##
 { 'command': 'query-kvm', 'returns': 'KvmInfo', 'allow-preconfig': true }
+
+##
+# @memsave:
+#
+# Save a range of a vCPU's virtual memory to a file.
+##
+{ 'command': 'memsave',
+  'data': { 'val': 'int', 'size': 'int', 'filename': 'str', '*cpu-index': 'int' } }
+
+##
+# @pmemsave:
+#
+# Save a range of guest physical memory to a file.
+##
+{ 'command': 'pmemsave',
+  'data': { 'val': 'int', 'size': 'int', 'filename': 'str' } }
 
 ##
 # @HostMemPolicy:
@@ -338,6 +406,113 @@ TEXT = r"""##
   'allow-preconfig': true }
 
 ##
+# @NumaOptionsType:
+#
+# The kinds of NUMA setting.
+##
+{ 'enum': 'NumaOptionsType',
+  'data': [ 'node', 'dist', 'cpu', 'hmat-lb', 'hmat-cache' ] }
+
+##
+# @NumaNodeOptions:
+#
+# A NUMA node.
+##
+{ 'struct': 'NumaNodeOptions',
+  'data': { '*nodeid': 'int', '*cpus': [ 'int' ], '*mem': 'int', '*memdev': 'str',
+            '*initiator': 'int' } }
+
+##
+# @NumaDistOptions:
+#
+# The distance between two NUMA nodes.
+##
+{ 'struct': 'NumaDistOptions',
+  'data': { 'src': 'int', 'dst': 'int', 'val': 'int' } }
+
+##
+# @NumaCpuOptions:
+#
+# The NUMA node of a CPU.
+##
+{ 'struct': 'NumaCpuOptions',
+  'data': { '*node-id': 'int', '*socket-id': 'int', '*die-id': 'int', '*cluster-id': 'int',
+            '*core-id': 'int', '*thread-id': 'int' } }
+
+##
+# @HmatLBMemoryHierarchy:
+#
+# The level of memory a latency or bandwidth is for.
+##
+{ 'enum': 'HmatLBMemoryHierarchy',
+  'data': [ 'memory', 'first-level', 'second-level', 'third-level' ] }
+
+##
+# @HmatLBDataType:
+#
+# What an HMAT latency and bandwidth entry gives.
+##
+{ 'enum': 'HmatLBDataType',
+  'data': [ 'access-latency', 'read-latency', 'write-latency', 'access-bandwidth',
+    'read-bandwidth', 'write-bandwidth' ] }
+
+##
+# @NumaHmatLBOptions:
+#
+# An HMAT latency or bandwidth between an initiator and a target.
+##
+{ 'struct': 'NumaHmatLBOptions',
+  'data': { 'initiator': 'int', 'target': 'int', 'hierarchy': 'HmatLBMemoryHierarchy',
+            'data-type': 'HmatLBDataType', '*latency': 'int', '*bandwidth': 'int' } }
+
+##
+# @HmatCacheAssociativity:
+#
+# A memory-side cache's associativity.
+##
+{ 'enum': 'HmatCacheAssociativity',
+  'data': [ 'none', 'direct', 'complex' ] }
+
+##
+# @HmatCacheWritePolicy:
+#
+# A memory-side cache's write policy.
+##
+{ 'enum': 'HmatCacheWritePolicy',
+  'data': [ 'none', 'write-back', 'write-through' ] }
+
+##
+# @NumaHmatCacheOptions:
+#
+# An HMAT memory-side cache.
+##
+{ 'struct': 'NumaHmatCacheOptions',
+  'data': { 'node-id': 'int', 'size': 'int', 'level': 'int',
+            'associativity': 'HmatCacheAssociativity', 'policy': 'HmatCacheWritePolicy',
+            'line': 'int' } }
+
+##
+# @NumaOptions:
+#
+# A NUMA setting, by kind.
+##
+{ 'union': 'NumaOptions',
+  'base': { 'type': 'NumaOptionsType' },
+  'discriminator': 'type',
+  'data': { 'node': 'NumaNodeOptions', 'dist': 'NumaDistOptions', 'cpu': 'NumaCpuOptions',
+            'hmat-lb': 'NumaHmatLBOptions', 'hmat-cache': 'NumaHmatCacheOptions' } }
+
+##
+# @set-numa-node:
+#
+# Set NUMA settings, before the machine is made (with --preconfig).
+##
+{ 'command': 'set-numa-node',
+  'data': 'NumaOptions',
+  'boxed': true,
+  'allow-preconfig': true }
+
+##
 # @balloon:
 #
 # @value: the guest's new memory size, in bytes
@@ -357,5 +532,13 @@ TEXT = r"""##
 # Returns: the balloon's state
 ##
 { 'command': 'query-balloon', 'returns': 'BalloonInfo' }
+
+##
+# @BALLOON_CHANGE:
+#
+# The guest's balloon driver changed the guest's memory size.
+##
+{ 'event': 'BALLOON_CHANGE',
+  'data': { 'actual': 'int' } }
 
 """

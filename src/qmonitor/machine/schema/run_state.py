@@ -7,19 +7,26 @@ TEXT = r"""
 # qmonitor's null machine, described in QEMU's schema language.
 
 { 'pragma': { 'command-name-exceptions': [ 'qmp_capabilities', 'system_reset',
-                                           'system_powerdown' ],
+                                           'system_powerdown', 'set_link', 'netdev_add',
+                                           'netdev_del', 'set_password', 'expire_password',
+                                           'client_migrate_info', 'migrate_cancel',
+                                           'system_wakeup', 'add_client', 'device_add',
+                                           'device_del' ],
               'command-returns-exceptions': [ 'human-monitor-command', 'qom-get',
-                                              'query-tpm-models', 'query-tpm-types' ],
+                                              'query-tpm-models', 'query-tpm-types',
+                                              'ringbuf-read' ],
               'member-name-exceptions': [ 'ACPISlotType', 'BlkdebugEvent',
                                          'BlkdebugSetStateOptions', 'BlockDeviceInfo',
-                                         'BlockdevAioOptions',
                                          'BlockDeviceStats', 'BlockDeviceTimedStats',
-                                         'BlockInfo', 'BlockdevDriver',
-                                         'ColoCompareProperties', 'FilterMirrorProperties',
+                                         'BlockInfo', 'BlockdevAioOptions',
+                                         'BlockdevDriver', 'ColoCompareProperties',
+                                         'FilterMirrorProperties',
                                          'FilterRedirectorProperties',
-                                         'FilterRewriterProperties', 'InputLinuxProperties',
-                                         'ObjectType', 'SshHostKeyCheckMode', 'SysEmuTarget',
-                                         'UuidInfo',
+                                         'FilterRewriterProperties',
+                                         'InputLinuxProperties', 'NetdevTapOptions',
+                                         'ObjectType', 'PciBusInfo', 'PciDeviceInfo',
+                                         'PciMemoryRegion', 'QKeyCode',
+                                         'SshHostKeyCheckMode', 'SysEmuTarget', 'UuidInfo',
                                          'VncClientInfo' ] } }
 
 ##
@@ -98,6 +105,27 @@ TEXT = r"""
 { 'event': 'RESUME' }
 
 ##
+# @SUSPEND:
+#
+# The guest suspended to RAM.
+##
+{ 'event': 'SUSPEND' }
+
+##
+# @SUSPEND_DISK:
+#
+# The guest suspended to disk.
+##
+{ 'event': 'SUSPEND_DISK' }
+
+##
+# @WAKEUP:
+#
+# The guest woke up from suspend.
+##
+{ 'event': 'WAKEUP' }
+
+##
 # @WatchdogAction:
 #
 # What a watchdog expiry does.
@@ -153,5 +181,106 @@ TEXT = r"""
   'data': { '*reboot': 'RebootAction', '*shutdown': 'ShutdownAction',
             '*panic': 'PanicAction', '*watchdog': 'WatchdogAction' },
   'allow-preconfig': true }
+
+##
+# @GuestPanicAction:
+#
+# What was done about a guest panic.
+##
+{ 'enum': 'GuestPanicAction',
+  'data': [ 'pause', 'poweroff', 'run' ] }
+
+##
+# @GuestPanicInformationType:
+#
+# The kinds of panic information.
+##
+{ 'enum': 'GuestPanicInformationType',
+  'data': [ 'hyper-v', 's390' ] }
+
+##
+# @GuestPanicInformationHyperV:
+#
+# What a Hyper-V guest told of its crash.
+##
+{ 'struct': 'GuestPanicInformationHyperV',
+  'data': { 'arg1': 'int', 'arg2': 'int', 'arg3': 'int', 'arg4': 'int', 'arg5': 'int' } }
+
+##
+# @S390CrashReason:
+#
+# Why an s390 guest crashed.
+##
+{ 'enum': 'S390CrashReason',
+  'data': [ 'unknown', 'disabled-wait', 'extint-loop', 'pgmint-loop', 'opint-loop' ] }
+
+##
+# @GuestPanicInformationS390:
+#
+# What an s390 guest told of its crash.
+##
+{ 'struct': 'GuestPanicInformationS390',
+  'data': { 'core': 'int', 'psw-mask': 'int', 'psw-addr': 'int',
+            'reason': 'S390CrashReason' } }
+
+##
+# @GuestPanicInformation:
+#
+# What a guest told of its panic.
+##
+{ 'union': 'GuestPanicInformation',
+  'base': { 'type': 'GuestPanicInformationType' },
+  'discriminator': 'type',
+  'data': { 'hyper-v': 'GuestPanicInformationHyperV',
+            's390': 'GuestPanicInformationS390' } }
+
+##
+# @GUEST_PANICKED:
+#
+# The guest panicked.
+##
+{ 'event': 'GUEST_PANICKED',
+  'data': { 'action': 'GuestPanicAction', '*info': 'GuestPanicInformation' } }
+
+##
+# @GUEST_CRASHLOADED:
+#
+# The guest panicked and loaded a crash kernel.
+##
+{ 'event': 'GUEST_CRASHLOADED',
+  'data': { 'action': 'GuestPanicAction', '*info': 'GuestPanicInformation' } }
+
+##
+# @MemoryFailureRecipient:
+#
+# Who a memory failure concerns.
+##
+{ 'enum': 'MemoryFailureRecipient',
+  'data': [ 'hypervisor', 'guest' ] }
+
+##
+# @MemoryFailureAction:
+#
+# What was done about a memory failure.
+##
+{ 'enum': 'MemoryFailureAction',
+  'data': [ 'ignore', 'inject', 'fatal', 'reset' ] }
+
+##
+# @MemoryFailureFlags:
+#
+# Details of a memory failure.
+##
+{ 'struct': 'MemoryFailureFlags',
+  'data': { 'action-required': 'bool', 'recursive': 'bool' } }
+
+##
+# @MEMORY_FAILURE:
+#
+# A memory failure (a poisoned page) occurred.
+##
+{ 'event': 'MEMORY_FAILURE',
+  'data': { 'recipient': 'MemoryFailureRecipient', 'action': 'MemoryFailureAction',
+            'flags': 'MemoryFailureFlags' } }
 
 """
