@@ -189,11 +189,7 @@ def _socket(label: str, data: dict[str, Any]) -> Chardev:
 
 def chardev_table(machine: Machine) -> ChardevTable:
     """The machine's chardev table, made on first use."""
-    table: ChardevTable | None = getattr(machine, "_qmonitor_chardev_table", None)
-    if table is None:
-        table = ChardevTable(machine)
-        machine._qmonitor_chardev_table = table  # type: ignore[attr-defined]
-    return table
+    return machine.part(ChardevTable, lambda: ChardevTable(machine))
 
 
 def base64_decode(text: str) -> bytes:

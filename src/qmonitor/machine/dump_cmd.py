@@ -47,11 +47,7 @@ class DumpState:
 
 def dump_state(machine: Machine) -> DumpState:
     """The machine's dump state, made on first use."""
-    state: DumpState | None = getattr(machine, "_qmonitor_dump", None)
-    if state is None:
-        state = DumpState()
-        machine._qmonitor_dump = state  # type: ignore[attr-defined]
-    return state
+    return machine.part(DumpState, lambda: DumpState())
 
 
 def monitor_fd(name: str) -> int:

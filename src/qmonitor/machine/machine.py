@@ -21,7 +21,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from qmonitor.chardev.base import Chardev
 from qmonitor.machine.guest import GuestConfig
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from qmonitor.monitor.hmp_table import HMPCommand
 
 log = logging.getLogger(__name__)
+
+_Part = TypeVar("_Part")
 
 #: softmmu/vl.c: qmp_x_exit_preconfig once the machine is built.
 EXIT_PRECONFIG_TOO_LATE = "The command is permitted only before machine initialization"
@@ -172,6 +174,8 @@ class Machine:
             self.ib700 = Ib700(self.guest_clock, self.watchdog_perform_action)
             self.ports.register(IB700_BASE, IB700_PORTS, self.ib700)
         self.commands = QmpCommandSets()
+        #: The state of subsystems made on first use (see :meth:`part`).
+        self._parts: dict[type, Any] = {}
         self._hmp_commands: tuple[HMPCommand, ...] | None = None
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
@@ -199,6 +203,18 @@ class Machine:
         self.commands.full.preconfig = self.in_preconfig
 
     # -- monitors ---------------------------------------------------------
+
+    def part(self, kind: type[_Part], make: Callable[[], _Part]) -> _Part:
+        """The machine's one ``kind`` of subsystem state, made by ``make`` on first use.
+
+        Subsystems whose commands register on the machine (QOM, chardevs,
+        network back-ends, dumps) keep their state here instead of in
+        attributes of their own.
+        """
+        part = self._parts.get(kind)
+        if part is None:
+            part = self._parts[kind] = make()
+        return part
 
     def add_qmp_monitor(self, chr: Chardev, *, pretty: bool = False) -> MonitorQMP:
         """Create a QMP monitor on ``chr`` (``monitor_init_qmp``)."""

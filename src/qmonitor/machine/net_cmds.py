@@ -202,11 +202,7 @@ class NetClients:
 
 def net_clients(machine: Machine) -> NetClients:
     """The machine's network backends, made on first use."""
-    clients: NetClients | None = getattr(machine, "_qmonitor_net_clients", None)
-    if clients is None:
-        clients = NetClients(machine)
-        machine._qmonitor_net_clients = clients  # type: ignore[attr-defined]
-    return clients
+    return machine.part(NetClients, lambda: NetClients(machine))
 
 
 def register_net_commands(machine: Machine) -> None:

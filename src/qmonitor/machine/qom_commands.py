@@ -25,22 +25,14 @@ def machine_qom(machine: Machine) -> QomTree:
     """The machine's QOM tree, made on first use."""
     from qmonitor.machine.qom import QomTree
 
-    tree: QomTree | None = getattr(machine, "_qmonitor_qom", None)
-    if tree is None:
-        tree = QomTree(machine, machine.vcpu_records)
-        machine._qmonitor_qom = tree  # type: ignore[attr-defined]
-    return tree
+    return machine.part(QomTree, lambda: QomTree(machine, machine.vcpu_records))
 
 
 def machine_types(machine: Machine) -> QomTypes:
     """The machine's view of the QOM types (whether QEMU's modules are loaded yet)."""
     from qmonitor.machine.qom_types import QomTypes
 
-    types: QomTypes | None = getattr(machine, "_qmonitor_qom_types", None)
-    if types is None:
-        types = QomTypes()
-        machine._qmonitor_qom_types = types  # type: ignore[attr-defined]
-    return types
+    return machine.part(QomTypes, lambda: QomTypes())
 
 
 def register_qom(machine: Machine) -> None:
