@@ -27,12 +27,18 @@ _ANC_SIZE = socket.CMSG_SPACE(SOCKET_MAX_FDS * _INT_SIZE)
 _RECV_FLAGS = getattr(socket, "MSG_CMSG_CLOEXEC", 0)
 
 
+#: What a read without descriptors returns (shared: never changed).
+_NO_FDS: list[int] = []
+
+
 def recv_with_fds(conn: socket.socket, size: int) -> tuple[bytes, list[int]]:
     """Read up to ``size`` bytes and the descriptors that came with them.
 
     Raises what ``recv`` raises (``BlockingIOError`` when nothing waits).
     """
     data, ancdata, _flags, _addr = conn.recvmsg(size, _ANC_SIZE, _RECV_FLAGS)
+    if not ancdata:  # the common case: plain input
+        return data, _NO_FDS
     fds: list[int] = []
     for level, kind, payload in ancdata:
         if level != socket.SOL_SOCKET or kind != socket.SCM_RIGHTS:

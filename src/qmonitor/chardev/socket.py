@@ -349,7 +349,8 @@ class SocketChardev(FdChardev):
             return b""
         if self._fd_pass:
             data, fds = recv_with_fds(conn, READ_CHUNK)
-            self._msgfds.arrived(fds)
+            if fds:
+                self._msgfds.arrived(fds)
             return data
         data = conn.recv(READ_CHUNK)
         tls = self._tls
