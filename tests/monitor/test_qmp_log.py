@@ -113,3 +113,34 @@ def test_no_logger_is_made_until_debug_is_asked_for(caplog: pytest.LogCaptureFix
         asyncio.set_event_loop(None)
     got = [r.getMessage() for r in caplog.records if r.name == "qmonitor.qmp.unlogged"]
     assert got[0] == '--> {"execute": "query-status"}'
+
+
+def test_debug_turned_on_during_a_connection_is_seen_at_the_next_input(
+    mon: MonitorQMP, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The per-chunk check trusts logging's cached "no" only until a level changes."""
+    mon._event(ChrEvent.OPENED)
+    mon._read(b'{"execute": "qmp_capabilities"}')
+    settle(mon)
+    assert lines(caplog) == []
+    caplog.set_level(logging.DEBUG, logger="qmonitor.qmp")
+    mon._read(b'{"execute": "query-status", "id": 7}')
+    settle(mon)
+    assert '--> {"execute": "query-status", "id": 7}' in lines(caplog)
+    caplog.set_level(logging.INFO, logger="qmonitor.qmp")
+    before = len(lines(caplog))
+    mon._read(b'{"execute": "query-status", "id": 8}')
+    settle(mon)
+    assert len(lines(caplog)) == before
+
+
+def test_a_connection_logger_set_to_debug_is_seen(
+    mon: MonitorQMP, caplog: pytest.LogCaptureFixture
+) -> None:
+    mon._event(ChrEvent.OPENED)
+    mon._read(b'{"execute": "qmp_capabilities"}')
+    settle(mon)
+    caplog.set_level(logging.DEBUG, logger="qmonitor.qmp.mon0")
+    mon._read(b'{"execute": "query-status", "id": 9}')
+    settle(mon)
+    assert '--> {"execute": "query-status", "id": 9}' in lines(caplog)

@@ -18,6 +18,7 @@ import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
+from logging import DEBUG
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.base import Chardev, ChrEvent
@@ -230,7 +231,14 @@ class MonitorQMP(Monitor):
     def _read(self, data: bytes) -> None:
         with self._input_lock:
             # Once per chunk, not per message: the fast roads pay nothing.
-            self.debug_log = self.qmp_log.enabled()
+            # logging's cached "no" for the parent is read inline (see
+            # ConnectionLog.parent_cache): this runs for every read.
+            log = self.qmp_log
+            cache = log.parent_cache
+            self.debug_log = (
+                not (log.logger is None and cache is not None and cache.get(DEBUG) is False)
+                and log.enabled()
+            )
             self.session.streamer.feed(data)
             self._pump()
 
