@@ -11,14 +11,13 @@ Usage: ``python tools/record_blkdebug_config.py [--qemu PATH] [--out FILE]``
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from qmonitor_testsupport.procs import BASE_ARGS, qmp_replies
+from qmonitor_testsupport.recording import qemu_version, recorder_parser, write_cases
 
 #: Config texts: the parser's corner cases, groups, options and rule errors.
 CASES = (
@@ -81,21 +80,13 @@ def record(qemu: str) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qemu", default="qemu-system-x86_64")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path(__file__).resolve().parent.parent / "tests/golden/block/blkdebug_config.json",
+    parser = recorder_parser(
+        __doc__, Path(__file__).resolve().parent.parent / "tests/golden/block/blkdebug_config.json"
     )
     ns = parser.parse_args()
-    version = subprocess.run(
-        [ns.qemu, "-version"], capture_output=True, text=True, check=True
-    ).stdout.splitlines()[0]
+    version = qemu_version(ns.qemu)
     cases = record(ns.qemu)
-    ns.out.parent.mkdir(parents=True, exist_ok=True)
-    ns.out.write_text(json.dumps({"version": version, "cases": cases}, indent=1) + "\n")
-    print(f"{len(cases)} cases written to {ns.out}")
+    write_cases(ns.out, version, cases)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 from pathlib import Path
 
 from qmonitor_testsupport.cli_cases import BASE, CASES, DAEMON_CASES, run_case, run_daemon_case
+from qmonitor_testsupport.recording import qemu_version
 
 
 def record_some(qemu: str, out: Path, names: list[str]) -> None:
@@ -79,14 +79,12 @@ def main() -> None:
     print(f"{len(daemon_cases)} cases written to {ns.daemon_out}")
     if ns.only_daemon:
         return
-    version = subprocess.run(
-        [ns.qemu, "-version"], capture_output=True, text=True, check=True
-    ).stdout
+    version = qemu_version(ns.qemu)
     cases = [run_case(ns.qemu, name, args, opts) for name, args, opts in CASES]
     ns.out.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "qemu": os.path.basename(ns.qemu),
-        "version": version.splitlines()[0],
+        "version": version,
         "base": BASE,
         "cases": cases,
     }

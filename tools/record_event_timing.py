@@ -21,26 +21,21 @@ Usage: ``python tools/record_event_timing.py [--qemu PATH] [--out DIR] [NAME...]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import subprocess
 from pathlib import Path
 
 from qmonitor_testsupport.event_timing import SCENARIOS, play
+from qmonitor_testsupport.recording import qemu_version, recorder_parser
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qemu", default="qemu-system-x86_64")
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "tests/golden/events"
+    parser = recorder_parser(
+        __doc__, Path(__file__).resolve().parent.parent / "tests/golden/events"
     )
     parser.add_argument("names", nargs="*")
     ns = parser.parse_args()
-    version = subprocess.run(
-        [ns.qemu, "-version"], capture_output=True, text=True, check=True
-    ).stdout.splitlines()[0]
+    version = qemu_version(ns.qemu)
     ns.out.mkdir(parents=True, exist_ok=True)
     for scenario in SCENARIOS:
         if ns.names and scenario.name not in ns.names:

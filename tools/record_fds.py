@@ -12,34 +12,25 @@ Usage: ``python tools/record_fds.py [--qemu PATH] [--out FILE]``
 
 from __future__ import annotations
 
-import argparse
-import json
-import subprocess
 from pathlib import Path
 
 from qmonitor_testsupport.fd_cases import CASES, run_case
+from qmonitor_testsupport.recording import qemu_version, recorder_parser, write_cases
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qemu", default="qemu-system-x86_64")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path(__file__).resolve().parent.parent / "tests/golden/fds/fds.json",
+    parser = recorder_parser(
+        __doc__, Path(__file__).resolve().parent.parent / "tests/golden/fds/fds.json"
     )
     ns = parser.parse_args()
-    version = subprocess.run(
-        [ns.qemu, "-version"], capture_output=True, text=True, check=True
-    ).stdout.splitlines()[0]
+    version = qemu_version(ns.qemu)
     cases = []
     for case in CASES:
         first = run_case([ns.qemu], case)
         if run_case([ns.qemu], case) != first:
             raise SystemExit(f"{case.name}: QEMU answered differently on a second run")
         cases.append(first)
-    ns.out.write_text(json.dumps({"version": version, "cases": cases}, indent=1) + "\n")
-    print(f"{len(cases)} cases written to {ns.out}")
+    write_cases(ns.out, version, cases)
 
 
 if __name__ == "__main__":

@@ -13,26 +13,19 @@ Usage: ``python tools/record_qtest.py [--qemu PATH] [--out DIR] [NAME...]``.
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 from qmonitor_testsupport.qtest_transcripts import SCRIPTS, play
+from qmonitor_testsupport.recording import qemu_version, recorder_parser
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qemu", default="qemu-system-x86_64")
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "tests/golden/qtest"
-    )
+    parser = recorder_parser(__doc__, Path(__file__).resolve().parent.parent / "tests/golden/qtest")
     parser.add_argument("names", nargs="*")
     ns = parser.parse_args()
-    version = subprocess.run(
-        [ns.qemu, "-version"], capture_output=True, text=True, check=True
-    ).stdout.splitlines()[0]
+    version = qemu_version(ns.qemu)
     ns.out.mkdir(parents=True, exist_ok=True)
     status = 0
     for script in SCRIPTS:

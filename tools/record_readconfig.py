@@ -11,29 +11,20 @@ Usage: ``python tools/record_readconfig.py [--qemu PATH] [--out FILE]``
 
 from __future__ import annotations
 
-import argparse
-import json
-import subprocess
 from pathlib import Path
 
 from qmonitor_testsupport.readconfig_cases import CASES, run_case
+from qmonitor_testsupport.recording import qemu_version, recorder_parser, write_cases
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qemu", default="qemu-system-x86_64")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path(__file__).resolve().parent.parent / "tests/golden/cli/readconfig.json",
+    parser = recorder_parser(
+        __doc__, Path(__file__).resolve().parent.parent / "tests/golden/cli/readconfig.json"
     )
     ns = parser.parse_args()
-    version = subprocess.run(
-        [ns.qemu, "-version"], capture_output=True, text=True, check=True
-    ).stdout.splitlines()[0]
+    version = qemu_version(ns.qemu)
     cases = [run_case([ns.qemu], *case) for case in CASES]
-    ns.out.write_text(json.dumps({"version": version, "cases": cases}, indent=1) + "\n")
-    print(f"{len(cases)} cases written to {ns.out}")
+    write_cases(ns.out, version, cases)
 
 
 if __name__ == "__main__":
