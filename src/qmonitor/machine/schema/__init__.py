@@ -81,6 +81,7 @@ SCHEMA = "".join(
 )
 
 
+@lru_cache(maxsize=2)
 def _cache_key(extensions: bool) -> str:
     """What the checked schema and its introspection depend on: the text and the QAPI code."""
     import os
