@@ -11,7 +11,6 @@ code, so nothing is ever logged: the choices are only kept and checked.
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -102,15 +101,9 @@ class LogState:
     per_thread: bool = False
 
 
-_states: weakref.WeakKeyDictionary[Machine, LogState] = weakref.WeakKeyDictionary()
-
-
 def log_state(machine: Machine) -> LogState:
     """The machine's log settings (QEMU keeps them per process)."""
-    state = _states.get(machine)
-    if state is None:
-        state = _states[machine] = LogState()
-    return state
+    return machine.part(LogState, LogState)
 
 
 def _template(filename: str | None, per_thread: bool) -> tuple[str | None, str | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.block.drivers import open_node
@@ -17,15 +16,9 @@ if TYPE_CHECKING:
 ROOT_NEEDS_NAME = "'node-name' must be specified for the root node"
 
 
-_GRAPHS: weakref.WeakKeyDictionary[Machine, BlockGraph] = weakref.WeakKeyDictionary()
-
-
 def graph_of(machine: Machine) -> BlockGraph:
     """The machine's block graph (made with its first use)."""
-    graph = _GRAPHS.get(machine)
-    if graph is None:
-        graph = _GRAPHS[machine] = BlockGraph()
-    return graph
+    return machine.part(BlockGraph, BlockGraph)
 
 
 def blockdev_add(graph: BlockGraph, options: dict[str, Any]) -> None:
