@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.migration import STATES
+from qmonitor.machine.migration import MigrationState
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
 from qmonitor.util.cutils import BOOL_FALSE, BOOL_TRUE, c_strtoull, do_strtosz
@@ -128,4 +128,4 @@ def hmp_migrate_set_parameter(mon: MachineHMP, args: dict[str, Any]) -> None:
         mon.printf(f"warning: {message}\n")
 
     value = parse_value(name, kind, text, warn)
-    STATES[mon.machine].set_parameters({name: value})
+    mon.machine.part(MigrationState, MigrationState).set_parameters({name: value})

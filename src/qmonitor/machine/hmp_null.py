@@ -11,7 +11,6 @@ raises :class:`QapiError` where QEMU's reports through
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.hmp_info import current_cpu, qmp
@@ -202,13 +201,17 @@ def _calc_dirty_rate(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 # -- small switches kept per machine -------------------------------------------------------
 
-#: ``sync-profile on|off`` per machine (QEMU's qsp_enabled).
-_sync_profile: weakref.WeakKeyDictionary[Machine, bool] = weakref.WeakKeyDictionary()
+
+class SyncProfile:
+    """``sync-profile on|off`` of one machine (QEMU's qsp_enabled)."""
+
+    def __init__(self) -> None:
+        self.enabled = False
 
 
 def sync_profile_on(machine: Machine) -> bool:
     """Whether ``sync-profile on`` was given (``info sync-profile`` lists nothing either way)."""
-    return _sync_profile.get(machine, False)
+    return machine.part(SyncProfile, SyncProfile).enabled
 
 
 def _sync_profile_cmd(mon: MachineHMP, args: dict[str, Any]) -> None:
@@ -216,7 +219,7 @@ def _sync_profile_cmd(mon: MachineHMP, args: dict[str, Any]) -> None:
     if op is None:
         mon.printf(SYNC_PROFILE_STATE.format("on" if sync_profile_on(mon.machine) else "off"))
     elif op in ("on", "off"):
-        _sync_profile[mon.machine] = op == "on"
+        mon.machine.part(SyncProfile, SyncProfile).enabled = op == "on"
     elif op != "reset":
         raise QapiError(f"Invalid parameter '{op}'")
 

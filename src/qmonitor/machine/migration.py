@@ -11,14 +11,10 @@ migration has run.
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
-
-if TYPE_CHECKING:
-    from qmonitor.machine.machine import Machine
 
 #: MigrationCapability, in the schema's order (query-migrate-capabilities lists them so).
 CAPABILITIES = (
@@ -148,10 +144,6 @@ def check_parameters(params: dict[str, Any], changed: dict[str, Any]) -> None:
     for name, low, high, expected in _ANNOUNCE_LIMITS:
         if name in changed and not low <= params[name] <= high:
             refuse(name, expected)
-
-
-#: The machines' migration states (``register_migration`` makes one per machine).
-STATES: weakref.WeakKeyDictionary[Machine, MigrationState] = weakref.WeakKeyDictionary()
 
 
 class MigrationState:

@@ -428,11 +428,11 @@ def register_device_queries(machine: Machine) -> None:
 
 def register_migration(machine: Machine) -> None:
     """Migration settings kept per machine (:mod:`qmonitor.machine.migration`)."""
-    from qmonitor.machine.migration import STATES, MigrationState
+    from qmonitor.machine.migration import MigrationState
 
     schema = machine_schema()
     full = machine.commands.full
-    state = STATES[machine] = MigrationState()
+    state = machine.part(MigrationState, MigrationState)
 
     def migrate_set_capabilities(capabilities: list[dict[str, Any]]) -> None:
         state.set_capabilities(capabilities)
