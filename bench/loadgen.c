@@ -25,6 +25,7 @@
  *   -c NAME   command to execute (default query-status)
  *   -o        negotiate the "oob" capability
  *   -x        send requests as "exec-oob" (implies -o)
+ *   -1        one write() per request (as most clients send), not one per batch
  *   -a JSON   the requests' "arguments" object
  *   -t SECS   global time limit: exit 124 when it is reached
  *             (default: warm-up + duration + 60)
@@ -85,6 +86,10 @@ static const char *command = "query-status";
 static const char *arguments;
 static const char *exec_key = "execute";
 static int oob;
+/* -1: one write() per request, as clients that send each request on its own do */
+static int one_write;
+/* write() calls that wrote something, warm-up included */
+static long long nwrites;
 
 /* run state */
 static struct conn *conns;
@@ -332,6 +337,7 @@ static int conn_flush(struct conn *c, int tolerate_eof)
         ssize_t n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
         if (n > 0) {
             c->woff += (size_t)n;
+            nwrites++;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -626,8 +632,11 @@ static void run(void)
     while (phase != DONE) {
         for (i = 0; i < nconns; i++) {
             struct conn *c = &conns[i];
-            while ((long)c->outstanding < inflight && may_send())
+            while ((long)c->outstanding < inflight && may_send()) {
                 send_request(c);
+                if (one_write)
+                    conn_flush(c, 0);
+            }
             if (c->woff < c->wlen)
                 conn_flush(c, 0);
             pfds[i].fd = c->fd;
@@ -674,7 +683,8 @@ static double percentile(double p)
 static void usage(void)
 {
     fputs("usage: loadgen [-d SECS | -n COUNT] [-w SECS] [-m OPS] [-k K] [-s BYTES]\n"
-          "               [-c COMMAND] [-a ARGS] [-o] [-x] [-t SECS] seq|pipe|large|clients ADDR...\n"
+          "               [-c COMMAND] [-a ARGS] [-o] [-x] [-1] [-t SECS]\n"
+          "               seq|pipe|large|clients ADDR...\n"
           "ADDR: a unix socket path (or unix:PATH), or HOST:PORT (or tcp:HOST:PORT)\n",
           stderr);
     exit(2);
@@ -724,7 +734,7 @@ int main(int argc, char **argv)
     double seconds;
     struct sigaction sa;
 
-    while ((opt = getopt(argc, argv, "d:n:w:m:k:s:c:a:oxt:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:n:w:m:k:s:c:a:ox1t:h")) != -1) {
         switch (opt) {
         case 'd': duration = parse_double(optarg, "duration"); break;
         case 'n': count = parse_ll(optarg, "count"); break;
@@ -734,6 +744,7 @@ int main(int argc, char **argv)
         case 's': large_size = (size_t)parse_ll(optarg, "size"); break;
         case 'c': command = optarg; break;
         case 'o': oob = 1; break;
+        case '1': one_write = 1; break;
         case 'x': oob = 1; exec_key = "exec-oob"; break;
         case 'a': arguments = optarg; break;
         case 't': time_limit = parse_double(optarg, "time limit"); break;
@@ -790,12 +801,13 @@ int main(int argc, char **argv)
     printf("{\"workload\": \"%s\", \"connections\": %zu, \"inflight\": %ld, \"oob\": %s, "
            "\"ops\": %lld, \"seconds\": %.6f, \"ops_per_s\": %.1f, "
            "\"p50_us\": %.1f, \"p99_us\": %.1f, \"bytes_out\": %llu, \"bytes_in\": %llu, "
-           "\"mb_per_s\": %.3f, \"events\": %lld, \"errors\": %lld, \"id_mismatch\": %lld}\n",
+           "\"mb_per_s\": %.3f, \"events\": %lld, \"errors\": %lld, \"id_mismatch\": %lld, "
+           "\"writes\": %lld}\n",
            workload, nconns, inflight, oob ? "true" : "false", ops, seconds,
            seconds > 0 ? (double)ops / seconds : 0.0, percentile(0.50), percentile(0.99),
            bytes_out, bytes_in,
            seconds > 0 ? (double)(bytes_in + bytes_out) / 1e6 / seconds : 0.0, events, errors,
-           id_mismatch);
+           id_mismatch, nwrites);
     fflush(stdout);
     for (i = 0; i < nconns; i++)
         if (conns[i].fd >= 0)

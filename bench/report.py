@@ -28,6 +28,7 @@ LARGE_BYTES = 1 << 20
 #: mean nothing for it, and it does not echo ids (the large row).
 ECHO_ROWS = frozenset(
     {"seq_unix", "seq_tcp", "seq_unix_p50", "seq_unix_p99", "pipe_unix", "pipe_tcp"}
+    | {"pipe_unix_1w", "pipe_tcp_1w"}
     | {"pipe_unix_oob", "clients", "startup", "rss_idle", "rss_per_monitor"}
 )
 
@@ -51,6 +52,20 @@ ROWS = [
     Row("seq_unix_p99", "sequential round-trip latency p99, unix", "µs", "lower", 0),
     Row("pipe_unix", f"pipelined, {PIPE_DEPTH} in flight, unix", "ops/s", "higher", 0),
     Row("pipe_tcp", f"pipelined, {PIPE_DEPTH} in flight, TCP", "ops/s", "higher", 0),
+    Row(
+        "pipe_unix_1w",
+        f"pipelined, {PIPE_DEPTH} in flight, one write() per request, unix",
+        "ops/s",
+        "higher",
+        0,
+    ),
+    Row(
+        "pipe_tcp_1w",
+        f"pipelined, {PIPE_DEPTH} in flight, one write() per request, TCP",
+        "ops/s",
+        "higher",
+        0,
+    ),
     Row(
         "pipe_unix_oob",
         f"pipelined, {PIPE_DEPTH} in flight, unix, oob enabled",

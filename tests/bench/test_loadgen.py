@@ -233,3 +233,17 @@ def test_error_replies_are_counted(loadgen: Path, tmp_path: Path) -> None:
     assert out is not None
     assert out["ops"] == 20
     assert out["errors"] == 20
+
+
+def test_one_write_per_request(loadgen: Path, server: FakeQMP) -> None:
+    rc, out, err = run(loadgen, "-1", "-n", "300", "-k", "16", "pipe", str(server.path))
+    assert rc == 0, err
+    assert out is not None
+    assert out["ops"] == 300 and out["id_mismatch"] == 0
+    # qmp_capabilities, then each request written on its own.
+    assert out["writes"] >= 301
+    # Without -1 the first 16 requests at least go out in one write().
+    rc, out, err = run(loadgen, "-n", "300", "-k", "16", "pipe", str(server.path))
+    assert rc == 0, err
+    assert out is not None and out["ops"] == 300
+    assert out["writes"] <= 1 + 1 + (300 - 16)
