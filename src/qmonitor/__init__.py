@@ -66,11 +66,14 @@ Names are imported on first use, so ``import qmonitor.qjson`` stays light.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from qmonitor.version import __version__
 
+#: typing.TYPE_CHECKING without importing typing (``python -m qmonitor`` starts here).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from qmonitor.cli import main
     from qmonitor.embed import MonitorServer, current_monitor
     from qmonitor.errors import QmonitorError

@@ -8,13 +8,13 @@ version, parse errors) and sets up logging for ``QMONITOR_DEBUG``.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from collections.abc import Sequence
 
-from qmonitor.options.cmdline import CmdlineError, parse_args
-from qmonitor.options.config import print_warnings
+#: typing.TYPE_CHECKING without importing typing before the early greeter.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _prog(argv0: str) -> str:
@@ -35,13 +35,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qmonitor.persona.cli import main as persona_main
 
         return persona_main(args[2:], prog)
-    try:
-        config = parse_args(args[1:], prog)
-    except CmdlineError as exc:
-        return exc.report()
-    print_warnings(config.warnings)
-    if os.environ.get("QMONITOR_DEBUG"):
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-    from qmonitor.system.startup import run
+    if args[1:] in (["-version"], ["--version"]):
+        # The parser would say the same; without importing it, as fast as QEMU's.
+        from qmonitor.options.help import version_text
+        from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
-    return run(config, prog)
+        text = version_text(DEFAULT_QEMU_VERSION, PACKAGE)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        return 0
+    # Before the parser and the machine are imported: see qmonitor.system.early.
+    from qmonitor.system.early import start_early_greeter
+
+    early = start_early_greeter(args[1:])
+    try:
+        from qmonitor.options.cmdline import CmdlineError, parse_args
+        from qmonitor.options.config import print_warnings
+
+        try:
+            config = parse_args(args[1:], prog)
+        except CmdlineError as exc:
+            return exc.report()
+        print_warnings(config.warnings)
+        if os.environ.get("QMONITOR_DEBUG"):
+            import logging
+
+            logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        from qmonitor.system.startup import run
+
+        taken, early = early, None
+        return run(config, prog, taken)
+    finally:
+        if early is not None:
+            early.abandon()

@@ -40,7 +40,12 @@ def test_signal_shuts_down_even_if_stderr_is_gone(tmp_path: Path, signum: int) -
         client.settimeout(5)
         client.connect(str(sock))
         client.sendall(b'{"execute":"qmp_capabilities"}')
-        time.sleep(0.2)
+        # Negotiated (the greeting may come before start-up ends): events reach it.
+        seen = b""
+        while b'{"return": {}}' not in seen:
+            chunk = client.recv(4096)
+            assert chunk, seen
+            seen += chunk
         assert proc.stderr is not None
         proc.stderr.close()  # the terminal went away: writes to stderr fail
         proc.send_signal(signum)

@@ -74,6 +74,28 @@ def test_the_watcher_takes_signals_with_their_sender_and_restores_the_mask() -> 
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
 
 
+def test_a_holding_watcher_keeps_early_signals_for_the_callback() -> None:
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    got: list[tuple[int, int]] = []
+    with SignalWatcher(hold=True) as watcher:
+        os.kill(os.getpid(), signal.SIGHUP)  # before anyone listens: held
+        for _ in range(50):  # the watcher has taken it (nothing to see: it waits)
+            time.sleep(0.01)
+        watcher.deliver_to(lambda signum, pid: got.append((signum, pid)))
+        for _ in range(500):  # at once if it was held, else when the watcher takes it
+            if got:
+                break
+            time.sleep(0.01)
+        assert got == [(signal.SIGHUP, os.getpid())]
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(500):
+            if len(got) == 2:
+                break
+            time.sleep(0.01)
+    assert got == [(signal.SIGHUP, os.getpid()), (signal.SIGINT, os.getpid())]
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+
+
 def _terminate(cmd: list[str], sock: Path, count: int = 1) -> bytes:
     """Start ``cmd``, SIGTERM it ``count`` times from a child once its socket exists; its stderr."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)

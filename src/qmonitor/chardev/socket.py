@@ -71,6 +71,11 @@ class SocketChardev(FdChardev):
     (:class:`~qmonitor.chardev.listener.SocketListener`'s).  ``info`` prints
     QEMU's informational lines (the ``wait=on`` notice).  ``backlog`` is
     the listen backlog (QEMU's is 1).
+
+    A server may also be handed a ``listener`` already listening (the early
+    greeter's, :mod:`qmonitor.system.early`), with the ``conn`` it accepted
+    and the bytes ``greeted`` it already wrote there: the first writes to
+    that connection drop those bytes instead of sending them again.
     """
 
     def __init__(
@@ -83,6 +88,8 @@ class SocketChardev(FdChardev):
         fd: int | None = None,
         fd_name: str | None = None,
         conn: socket.socket | None = None,
+        listener: socket.socket | None = None,
+        greeted: bytes = b"",
         server: bool = False,
         wait: bool = True,
         nodelay: bool = False,
@@ -126,17 +133,21 @@ class SocketChardev(FdChardev):
         self._fd_pass = False
         self._peer = ""
         self._accepting = False
+        #: What an early greeter already wrote to the connection it accepted.
+        self._greeted = b""
         family = socket.AF_UNIX if path is not None else socket.AF_UNSPEC
         if ipv4 and not ipv6:
             family = socket.AF_INET
         elif ipv6 and not ipv4:
             family = socket.AF_INET6
-        if conn is not None:
+        if conn is not None and listener is None:
             self._set_conn(conn, _peer_of(conn))
             self.be_open = self._tls is None
             self._connecting = not self.be_open
         elif server:
-            if path is not None:
+            if listener is not None:
+                self._listener = listener
+            elif path is not None:
                 self._listener = _unix_listen(path, unix_mode, backlog)
             elif port is not None:
                 self._listener = _inet_listen(host, port, family, backlog)
@@ -146,7 +157,12 @@ class SocketChardev(FdChardev):
                 # As QEMU, a server's address is from now on the one it
                 # really listens on (a port chosen, localhost resolved).
                 self._listener_addr = _local_address(self._listener)
-            if wait:
+            if conn is not None:
+                self._set_conn(conn, _peer_of(conn))
+                self._greeted = greeted
+                self.be_open = True
+                self._connecting = False
+            elif wait:
                 conn, addr = self._wait_for_client(info)
                 self._set_conn(conn, addr)
                 self.be_open = self._tls is None
@@ -402,6 +418,8 @@ class SocketChardev(FdChardev):
             return -1
         tls = self._tls
         if tls is None:
+            if self._greeted:
+                return self._send_after_greeting(conn, data)
             return conn.send(data, socket.MSG_NOSIGNAL)
         # Under the write lock.  One write's ciphertext at most waits here:
         # while some does, take no more (the frontend keeps its output).
@@ -411,6 +429,23 @@ class SocketChardev(FdChardev):
         if self._flush_tls():
             self._want_writable()
         return len(data)
+
+    def _send_after_greeting(self, conn: socket.socket, data: bytes) -> int:
+        """Send ``data`` less what the early greeter already sent of it (write lock held)."""
+        sent = self._greeted
+        n = min(len(sent), len(data))
+        if data[:n] != sent[:n]:
+            # Not the greeting written early: the monitor's own output wins.
+            log.warning("%s: the first output is not the early greeting", self.label)
+            self._greeted = b""
+            return conn.send(data, socket.MSG_NOSIGNAL)
+        self._greeted = sent[n:]
+        if n == len(data):
+            return n
+        try:
+            return n + conn.send(data[n:], socket.MSG_NOSIGNAL)
+        except BlockingIOError:
+            return n
 
     def _flush_tls(self) -> bool:
         """Write pending ciphertext (write lock held); True if some is left."""
@@ -470,6 +505,7 @@ class SocketChardev(FdChardev):
             self._peer = ""
             self._tls = None
             self._connecting = False
+            self._greeted = b""
         self._msgfds.clear()
         self._fire_watchers()
         with contextlib.suppress(OSError):

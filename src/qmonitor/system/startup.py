@@ -45,6 +45,7 @@ from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, te
 if TYPE_CHECKING:
     # Personas are loaded only when -persona asks for one (start-up time).
     from qmonitor.persona.store import Variant
+    from qmonitor.system.early import EarlyGreeter
 
 log = logging.getLogger("qmonitor")
 
@@ -53,8 +54,13 @@ class StartupError(QmonitorError):
     """A failure while building the machine; printed as QEMU prints it."""
 
 
-def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
+def create_chardev(
+    cfg: ChardevConfig, info: Callable[[str], None], early: EarlyGreeter | None = None
+) -> Chardev:
     """Open one chardev from its options (qemu_chr_new_from_opts).
+
+    A unix server socket the ``early`` greeter bound is taken over, with
+    the client it greeted.
 
     ``mux=on`` puts a :class:`MuxChardev` with the configured id on top of
     the device, which is then named ``ID-base`` as in QEMU.  A ``vc`` (a
@@ -94,11 +100,19 @@ def create_chardev(cfg: ChardevConfig, info: Callable[[str], None]) -> Chardev:
                 raise ChardevError("x-qmonitor-multi=on is incompatible with mux=on")
             if max_clients is not None and not multi:
                 raise ChardevError("x-qmonitor-max-clients needs x-qmonitor-multi=on")
+            taken = early.take(path) if early is not None and path is not None else None
             open_socket: Callable[..., SocketChardev] = (
                 functools.partial(SocketListener, max_clients=max_clients)
                 if multi
                 else functools.partial(SocketChardev, server=server)
             )
+            if taken is not None and server and not multi:
+                open_socket = functools.partial(
+                    open_socket,
+                    listener=taken.listener,
+                    conn=taken.conn,
+                    greeted=early.greeting if early is not None else b"",
+                )
             return open_socket(
                 label,
                 path=path,
@@ -203,8 +217,12 @@ def machine_options(
     )
 
 
-def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Chardev]:
+def open_monitors(
+    machine: Machine, config: Config, prog: str, early: EarlyGreeter | None = None
+) -> dict[str, Chardev]:
     """Open the command line's chardevs and put its monitors on them.
+
+    The ``early`` greeter's sockets are taken over (it stops accepting first).
 
     Raises :class:`StartupError` with QEMU's text, having closed whatever it
     opened.
@@ -213,6 +231,8 @@ def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Char
 
     add_fd_options(machine.registry.fdsets, config.add_fds)
     chardevs: dict[str, Chardev] = {}
+    if early is not None:
+        early.stop()
     try:
         for cfg in config.chardevs:
             where = cfg.origin
@@ -224,7 +244,7 @@ def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Char
                 sys.stderr.flush()
 
             try:
-                dev = create_chardev(cfg, info)
+                dev = create_chardev(cfg, info, early)
             except ChardevError as exc:
                 raise StartupError(f"{where}: {exc}" if where else str(exc)) from None
             chardevs[cfg.id] = dev
@@ -252,6 +272,9 @@ def open_monitors(machine: Machine, config: Config, prog: str) -> dict[str, Char
     except BaseException:
         abandon_chardevs(machine, chardevs)
         raise
+    finally:
+        if early is not None:
+            early.abandon()
     return chardevs
 
 
@@ -396,6 +419,7 @@ async def _amain(
     persona: Variant | None = None,
     on_ready: Callable[[], None] | None = None,
     watcher: SignalWatcher | None = None,
+    early: EarlyGreeter | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
     version = (config.qemu_version, config.package)
@@ -409,7 +433,7 @@ async def _amain(
     if persona is not None:
         install_persona(machine, persona)
     install_signal_handlers(machine, prog, watcher)
-    chardevs = open_monitors(machine, config, prog)
+    chardevs = open_monitors(machine, config, prog, early)
 
     def warn(message: str) -> None:
         sys.stderr.write(f"{message_prefix(config, prog)}warning: {message}\n")
@@ -461,8 +485,20 @@ def message_prefix(config: Config, prog: str) -> str:
     return (msg_timestamp() if config.msg_timestamp else "") + f"{prog}: "
 
 
-def run(config: Config, prog: str) -> int:
-    """Build the machine that ``config`` describes and run it until it ends; the exit status."""
+def run(config: Config, prog: str, early: EarlyGreeter | None = None) -> int:
+    """Build the machine that ``config`` describes and run it until it ends; the exit status.
+
+    ``early``: the greeter that bound the QMP sockets before the command line
+    was parsed (:mod:`qmonitor.system.early`); its sockets are taken over.
+    """
+    try:
+        return _run(config, prog, early)
+    finally:
+        if early is not None:
+            early.abandon()
+
+
+def _run(config: Config, prog: str, early: EarlyGreeter | None) -> int:
     try:
         started = _start_process(config)
     except StartupError as exc:
@@ -470,10 +506,10 @@ def run(config: Config, prog: str) -> int:
         return 1
     try:
         # Before any thread starts: the watcher blocks the signals in all.
-        with SignalWatcher() as watcher:
+        with SignalWatcher(hold=early is not None) as watcher:
             try:
                 with asyncio.Runner(loop_factory=new_main_loop) as runner:
-                    return runner.run(_amain(config, prog, *started, watcher=watcher))
+                    return runner.run(_amain(config, prog, *started, watcher=watcher, early=early))
             finally:
                 # QEMU's handlers take these until it exits: one that comes
                 # while the process ends (or is pending) ends nothing.

@@ -81,11 +81,16 @@ class SignalWatcher:
     :meth:`deliver_to` names runs in the watcher's thread with
     ``(signum, sender_pid)``.  A signal that comes before there is one gets
     what it would have got without the watcher, the process's disposition
-    (by default, QEMU's too: the signal ends the process).
+    (by default, QEMU's too: the signal ends the process) -- unless ``hold``:
+    then it waits for the callback (the process's sockets exist already, as
+    those of an early greeter do, and QEMU handles its signals by then).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, hold: bool = False) -> None:
         self._lock = threading.Lock()
+        self._hold = hold
+        #: Signals held for the callback (``hold``), with their senders.
+        self._held: list[tuple[int, int]] = []
         self._callback: SignalCallback | None = None
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -115,9 +120,12 @@ class SignalWatcher:
             signal.pthread_sigmask(signal.SIG_SETMASK, self._old_mask)
 
     def deliver_to(self, callback: SignalCallback) -> None:
-        """Send signals to ``callback`` from now on."""
+        """Send signals to ``callback`` from now on (first those held for it)."""
         with self._lock:
             self._callback = callback
+            held, self._held = self._held, []
+        for signum, pid in held:
+            callback(signum, pid)
 
     def _run(self) -> None:
         while True:
@@ -126,6 +134,9 @@ class SignalWatcher:
                 if self._stopping:
                     return
                 callback = self._callback
+                if callback is None and self._hold and not _unwatched.is_set():
+                    self._held.append((info.si_signo, info.si_pid))
+                    continue
             if callback is None or _unwatched.is_set():
                 _redeliver(info.si_signo)
                 continue
