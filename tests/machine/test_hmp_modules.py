@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qmonitor.machine import hmp_log, hmp_trace
@@ -29,7 +31,8 @@ def test_log_usage_lists_none_first_and_ends_with_the_trace_hint() -> None:
     assert usage.endswith('Use "log trace:help" to get a list of trace events.\n\n')
 
 
-def test_tid_sticks_and_needs_a_template() -> None:
+def test_tid_sticks_and_needs_a_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the log file is made where the template says: here
     state = hmp_log.LogState()
     assert hmp_log._set_log(state, frozenset({"tid"}), None, rename=False) == (
         hmp_log.TID_NEEDS_TEMPLATE
