@@ -243,5 +243,7 @@ def test_nothing_heavy_before_the_greeting() -> None:
         "qmonitor.cli",
         "qmonitor.system",
         "qmonitor.system.early",
+        "qmonitor.util",
+        "qmonitor.util.unixsock",
         "qmonitor.version",
     ]

@@ -37,6 +37,7 @@ from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent, call_on
 from qmonitor.chardev.fdio import FdChardev
 from qmonitor.chardev.msgfds import MsgFds, recv_with_fds
 from qmonitor.util.sigwatch import unwatched
+from qmonitor.util.unixsock import unix_listen
 
 if TYPE_CHECKING:
     # TLS (and with it ssl) is loaded by the sockets that use it.
@@ -561,25 +562,12 @@ class SocketChardev(FdChardev):
 
 
 def _unix_listen(path: str, mode: int, backlog: int = LISTEN_BACKLOG) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise ChardevError(f"Failed to unlink socket {path}: {exc.strerror}") from None
-        try:
-            sock.bind(path)
-        except OSError as exc:
-            raise ChardevError(f"Failed to bind socket to {path}: {exc.strerror}") from None
-        # Before listen(), so no client can connect through a wider mode.
-        os.chmod(path, mode)
-        sock.listen(backlog)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+    def error(step: str, exc: OSError) -> ChardevError:
+        if step == "unlink":
+            return ChardevError(f"Failed to unlink socket {path}: {exc.strerror}")
+        return ChardevError(f"Failed to bind socket to {path}: {exc.strerror}")
+
+    return unix_listen(path, mode, backlog, error)
 
 
 def _unix_connect(path: str) -> socket.socket:

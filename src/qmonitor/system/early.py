@@ -15,7 +15,7 @@ writes it.  Whatever the client sent meanwhile waits in the socket, in order.
 Anything outside that narrow set of command lines takes the ordinary road,
 so every error, warning and help text stays the parser's.  This module
 imports nothing heavy: only the standard library's socket, select, signal
-and threading, and :mod:`qmonitor.version`.
+and threading, :mod:`qmonitor.version` and :mod:`qmonitor.util.unixsock`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import socket
 import threading
 from collections.abc import Sequence
 
+from qmonitor.util.unixsock import unix_listen
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 #: Options that take no argument and cannot fail, alone or beside the others here.
@@ -164,17 +165,7 @@ class EarlyGreeter:
 
 def _listen(path: str) -> socket.socket:
     """A unix stream listener at ``path``, made as the socket chardev makes one."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        sock.bind(path)
-        os.chmod(path, _UNIX_MODE)
-        sock.listen(_BACKLOG)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+    return unix_listen(path, _UNIX_MODE, _BACKLOG, lambda step, exc: exc)
 
 
 def start_early_greeter(args: Sequence[str]) -> EarlyGreeter | None:
