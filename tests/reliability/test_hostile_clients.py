@@ -54,8 +54,13 @@ def session_works(path: Path) -> None:
         s.close()
 
 
-def baseline(pid: int) -> tuple[int, int]:
-    """fds and threads once the server has noticed earlier clients leave."""
+def baseline(pid: int, sock: Path) -> tuple[int, int]:
+    """fds and threads once start-up is over and the server has noticed earlier clients leave.
+
+    A socket can greet before the machine is built (the early greeter):
+    a session answered says start-up is over.
+    """
+    session_works(sock)
     time.sleep(0.2)
     return fd_count(pid), thread_count(pid)
 
@@ -74,7 +79,7 @@ def test_reconnect_storm(tmp_path: Path, cycles: int) -> None:
     sock = tmp_path / "q.sock"
     with running(qmonitor_cmd(), [], sock) as proc:
         session_works(sock)
-        fds, threads = baseline(proc.pid)
+        fds, threads = baseline(proc.pid, sock)
         for i in range(cycles):
             s = connect(sock)
             if i % 2:
@@ -120,7 +125,7 @@ def test_slowloris_does_not_hold_up_other_monitors(tmp_path: Path) -> None:
 def test_half_closed_client_still_gets_its_replies(tmp_path: Path) -> None:
     sock = tmp_path / "q.sock"
     with running(qmonitor_cmd(), [], sock) as proc:
-        fds, threads = baseline(proc.pid)
+        fds, threads = baseline(proc.pid, sock)
         s = connect(sock)
         read_line(s)
         s.sendall(b'{"execute":"qmp_capabilities"}{"execute":"query-name","id":2}')
@@ -137,7 +142,7 @@ def test_client_gone_while_replies_are_written(tmp_path: Path) -> None:
     """EPIPE/ECONNRESET on write (SIGPIPE is ignored): no crash, next client served."""
     sock = tmp_path / "q.sock"
     with running(qmonitor_cmd(), [], sock) as proc:
-        fds, threads = baseline(proc.pid)
+        fds, threads = baseline(proc.pid, sock)
         for _ in range(20):
             s = connect(sock)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
