@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    from qmonitor.machine.block.bitmaps import DirtyBitmap
     from qmonitor.machine.block.qcow2 import Qcow2Header
 
 # Texts of bdrv_assign_node_name (block.c) and qmp_blockdev_del (blockdev.c).
@@ -19,6 +20,7 @@ NODE_NAME_TOO_LONG = "Node name too long"
 NODE_NOT_FOUND = "Failed to find node with node-name='{}'"
 NOT_MONITOR_OWNED = "Node {} is not owned by the monitor"
 BLOCK_DEVICE_IN_USE = "Block device {} is in use"
+NODE_IN_USE = "Node {} is in use"
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 
 #: A BlockDriverState's node_name buffer holds 31 characters.
@@ -57,6 +59,14 @@ class BlockNode:
     header: Qcow2Header | None = None
     #: Whether its backing differs from the one its image names (a json: filename).
     backing_overridden: bool = False
+    #: Its dirty bitmaps, newest first (:mod:`.bitmaps`).
+    bitmaps: list[DirtyBitmap] = field(default_factory=list)
+    #: block-set-write-threshold's offset (0: none).
+    write_threshold: int = 0
+    #: BlockBackends on it (exports; devices' drives): no blockdev-del while any.
+    backends: int = 0
+    #: Internal snapshots taken through the monitor (SnapshotInfo of each).
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
 
 
 class BlockGraph:
@@ -111,6 +121,8 @@ class BlockGraph:
         node = self.nodes.get(name)
         if node is None:
             raise QapiError(NODE_NOT_FOUND.format(name))
+        if node.backends:
+            raise QapiError(NODE_IN_USE.format(name))
         if not node.monitor_owned:
             raise QapiError(NOT_MONITOR_OWNED.format(name))
         if node.parents:
