@@ -21,6 +21,8 @@ NODE_NOT_FOUND = "Failed to find node with node-name='{}'"
 NOT_MONITOR_OWNED = "Node {} is not owned by the monitor"
 BLOCK_DEVICE_IN_USE = "Block device {} is in use"
 NODE_IN_USE = "Node {} is in use"
+#: bdrv_op_is_blocked's text for a node some other node uses as its backing file.
+BACKING_BUSY = "Node '{}' is busy: node is used as backing hd of '{}'"
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 
 #: A BlockDriverState's node_name buffer holds 31 characters.
@@ -63,6 +65,9 @@ class BlockNode:
     bitmaps: list[DirtyBitmap] = field(default_factory=list)
     #: block-set-write-threshold's offset (0: none).
     write_threshold: int = 0
+    #: The backing file name kept for it when a backing node was attached
+    #: after it opened (blockdev-snapshot): that node's filename.
+    backing_name: str = ""
     #: BlockBackends on it (exports; devices' drives): no blockdev-del while any.
     backends: int = 0
     #: Internal snapshots taken through the monitor (SnapshotInfo of each).
@@ -123,11 +128,18 @@ class BlockGraph:
             raise QapiError(NODE_NOT_FOUND.format(name))
         if node.backends:
             raise QapiError(NODE_IN_USE.format(name))
+        self.check_not_backing(node)
         if not node.monitor_owned:
             raise QapiError(NOT_MONITOR_OWNED.format(name))
         if node.parents:
             raise QapiError(BLOCK_DEVICE_IN_USE.format(name))
         self.unref(node)
+
+    def check_not_backing(self, node: BlockNode) -> None:
+        """The op blocker a backing file carries: most operations on it are refused."""
+        for parent in reversed(self.all_nodes()):
+            if parent.children.get("backing") is node:
+                raise QapiError(BACKING_BUSY.format(node.name, parent.name))
 
     def unref(self, node: BlockNode) -> None:
         """Drop a node nothing holds any more, and the children only it held."""

@@ -35,8 +35,9 @@ from qmonitor.qapi.error import ErrorClass, QapiError
 # Texts of blockdev.c, block.c, block/io.c and the drivers (QEMU 7.2).
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 BAD_SIZE = "Parameter 'size' expects a >0 size"
+DEVICE_IN_USE = "Device '{}' is in use"
 NO_RESIZE = "Image format driver does not support resize"
-READ_ONLY_NODE = "Block node is read-only"
+READ_ONLY_IMAGE = "Image is read-only"
 FIXED_RAW = "Cannot resize fixed-size raw disks"
 QCOW2_MULTIPLE = "The new size must be a multiple of 512"
 PERM_CONFLICT = (
@@ -70,8 +71,15 @@ CANNOT_ADD_CHILD = "The node {} does not support adding a child"
 CANNOT_DEL_CHILD = "The node {} does not support removing a child"
 FIND_NODE = "Failed to find node with node-name='{}'"
 NO_IOTHREAD = "Cannot find iothread {}"
+HAS_BACKEND = (
+    "Node {} is associated with a BlockBackend and could be in use"
+    " (use force=true to override this check)"
+)
 REOPEN_NO_NAME = "node-name not specified"
 CANNOT_CHANGE = "Cannot change the option '{}'"
+
+#: file-posix's MAX_BLOCKSIZE: the most allocate_first_block writes.
+FIRST_BLOCK_MAX = 4096
 
 #: The options blockdev-reopen may change (bdrv_reopen_prepare's generic ones).
 REOPEN_MUTABLE = frozenset(
@@ -111,8 +119,10 @@ def block_resize(graph: BlockGraph, device: str | None, node_name: str | None, s
     node = lookup(graph, device, node_name)
     if size < 0:
         raise QapiError(BAD_SIZE)
+    if any(p.children.get("backing") is node for p in graph.all_nodes()):
+        raise QapiError(DEVICE_IN_USE.format(device if device is not None else "(null)"))
     if node.read_only:
-        raise QapiError(READ_ONLY_NODE)
+        raise QapiError(READ_ONLY_IMAGE)
     for parent, role in parents(graph, node):
         if not _shares_resize(parent, role):
             raise QapiError(PERM_CONFLICT.format(node.name, node.name, parent.name, node.name, role))
@@ -123,7 +133,11 @@ def truncate(graph: BlockGraph, node: BlockNode, size: int) -> None:
     """bdrv_co_truncate on one node, then its new length (and its bitmaps') recorded."""
     if node.driver == "file":
         with open(node.options["filename"], "r+b") as f:
+            empty = os.fstat(f.fileno()).st_size == 0
             f.truncate(size)
+            if empty and size > 0:
+                # file-posix's allocate_first_block: one block written to help probing.
+                f.write(bytes(512 if size < FIRST_BLOCK_MAX else FIRST_BLOCK_MAX))
         node.size = (size + 511) & ~511
     elif node.driver == "raw":
         if "size" in node.options:
@@ -152,6 +166,7 @@ def _rewrite_qcow2(node: BlockNode, write: Any) -> None:
     with open(path, "rb") as f:
         node.header = parse_header(f.read(HEADER_READ))
     node.size = node.header.size
+    file.size = (os.path.getsize(path) + 511) & ~511
 
 
 # ------------------------------------------------------- device commands
@@ -252,6 +267,7 @@ def snapshot_sync(
     from qmonitor.machine.block.queries import filename
 
     node = lookup(graph, device, node_name)
+    graph.check_not_backing(node)
     if node_name is not None and snapshot_node_name is None:
         raise QapiError(OVERLAY_NAME_MISSING)
     if snapshot_node_name is not None and snapshot_node_name in graph.nodes:
@@ -282,6 +298,7 @@ def snapshot(graph: BlockGraph, node: str, overlay: str) -> None:
     base = graph.nodes.get(node)
     if base is None:
         raise QapiError(NO_DEVICE_NOR_NODE.format(node, node))
+    graph.check_not_backing(base)
     top = graph.nodes.get(overlay)
     if top is None:
         raise QapiError(NO_DEVICE_NOR_NODE.format(overlay, overlay))
@@ -303,13 +320,18 @@ def _append(graph: BlockGraph, base: BlockNode, overlay: BlockNode) -> None:
 
     The base then turns read-only; an overlay nothing holds is closed again.
     """
+    from qmonitor.machine.block.queries import filename
+
     for parent, role in parents(graph, base):
         parent.children[role] = overlay
         overlay.parents += 1
         base.parents -= 1
     overlay.children["backing"] = base
     base.parents += 1
-    overlay.backing_overridden = False
+    # A json: filename unless the image names this backing file itself.
+    named = overlay.header.backing_file if overlay.header is not None else ""
+    overlay.backing_overridden = not named or filename(base) != named
+    overlay.backing_name = filename(base)
     base.read_only = True
     if not overlay.parents and not overlay.monitor_owned:
         graph.unref(overlay)
@@ -358,8 +380,11 @@ def x_blockdev_set_iothread(
     graph: BlockGraph, iothreads: set[str], node_name: str, iothread: str | None, force: bool = False
 ) -> None:
     """``x-blockdev-set-iothread``: a node without a device moves to an I/O thread or back."""
-    if node_name not in graph.nodes:
+    node = graph.nodes.get(node_name)
+    if node is None:
         raise QapiError(FIND_NODE.format(node_name))
+    if node.backends and not force:
+        raise QapiError(HAS_BACKEND.format(node_name))
     if iothread is not None and iothread not in iothreads:
         raise QapiError(NO_IOTHREAD.format(iothread))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import struct
+from typing import Any
 
 from qmonitor.machine.block.qcow2 import EXT_BACKING_FORMAT, MAGIC, V3_LENGTH
 
@@ -33,6 +34,9 @@ FEATURES = (
 )  # fmt: skip
 #: Where the tables of a new image go: clusters 1, 2 and 3.
 REFCOUNT_TABLE, REFCOUNT_BLOCK, L1_TABLE = CLUSTER_SIZE, 2 * CLUSTER_SIZE, 3 * CLUSTER_SIZE
+#: An L1 entry's table offset bits, and its "refcount is exactly one" flag.
+L1_OFFSET_MASK = 0x00FFFFFFFFFFFE00
+COPIED = 1 << 63
 # Header field offsets.
 _BACKING_OFFSET, _SIZE, _L1_SIZE = 8, 24, 36
 
@@ -96,19 +100,55 @@ def creation_line(path: str, size: int, backing: str, backing_format: str) -> st
 
 
 def set_size(path: str, size: int, cluster_bits: int) -> bool:
-    """Write a new virtual size (and L1 length); False if the L1 table would outgrow its cluster."""
+    """Write a new virtual size (and L1 length); False if the L1 table would outgrow its cluster.
+
+    Shrinking discards the clusters past the new end as qcow2_co_truncate
+    does: each L2 table covering them is allocated (zeroed) if it was not,
+    at the end of the file, with its refcount set.
+    """
+    cluster = 1 << cluster_bits
     with open(path, "r+b") as f:
         header = f.read(V3_LENGTH)
-        (l1_size,) = struct.unpack_from(">I", header, _L1_SIZE)
+        (old_size,) = struct.unpack_from(">Q", header, _SIZE)
+        (l1_size, l1_offset) = struct.unpack_from(">IQ", header, _L1_SIZE)
         needed = l1_entries(size, cluster_bits)
-        if needed * 8 > (1 << cluster_bits):
+        if needed * 8 > cluster:
             return False
+        start = (size + cluster - 1) & ~(cluster - 1)
+        if start < old_size:
+            per_l2 = 1 << (2 * cluster_bits - 3)
+            for index in range(start // per_l2, (old_size - 1) // per_l2 + 1):
+                if index < l1_size:
+                    _allocate_l2(f, header, cluster_bits, l1_offset + 8 * index)
         f.seek(_SIZE)
         f.write(struct.pack(">Q", size))
         if needed > l1_size:
             f.seek(_L1_SIZE)
             f.write(struct.pack(">I", needed))
     return True
+
+
+def _allocate_l2(f: Any, header: bytes, cluster_bits: int, entry_offset: int) -> None:
+    """Give an L1 entry a zeroed L2 table at the end of the file (refcount 1)."""
+    cluster = 1 << cluster_bits
+    f.seek(entry_offset)
+    (entry,) = struct.unpack(">Q", f.read(8))
+    if entry & L1_OFFSET_MASK:
+        return
+    end = f.seek(0, os.SEEK_END)
+    table = (end + cluster - 1) & ~(cluster - 1)
+    (refcount_table,) = struct.unpack_from(">Q", header, 48)
+    f.seek(refcount_table)
+    (block,) = struct.unpack(">Q", f.read(8))
+    index = table >> cluster_bits
+    if not block or index >= cluster // 2:
+        return
+    f.seek(table)
+    f.write(bytes(cluster))
+    f.seek(entry_offset)
+    f.write(struct.pack(">Q", table | COPIED))
+    f.seek(block + 2 * index)
+    f.write(struct.pack(">H", 1))
 
 
 def set_backing(path: str, backing: str, backing_format: str) -> bool:

@@ -199,7 +199,7 @@ def node_info(node: BlockNode, flat: bool) -> dict[str, Any]:
     backing = node.children.get("backing")
     if backing is not None:
         named = node.header.backing_file if node.header is not None else ""
-        info["backing_file"] = named or filename(backing)
+        info["backing_file"] = node.backing_name or named or filename(backing)
     return in_order(info, _DEVICE_INFO)
 
 
