@@ -42,8 +42,7 @@ BUSY = "Bitmap '{}' is currently in use by another operation and cannot be used"
 READONLY = "Bitmap '{}' is readonly and cannot be modified"
 INCONSISTENT = "Bitmap '{}' is inconsistent and cannot be used"
 SIZES_DIFFER = (
-    "Bitmaps are of different sizes (destination size is {}, source size is {})"
-    " and can't be merged"
+    "Bitmaps are of different sizes (destination size is {}, source size is {}) and can't be merged"
 )
 # Texts of block/qcow2-bitmap.c (prefixed with QCOW2_PREFIX).
 QCOW2_PREFIX = "Can't make bitmap '{}' persistent in '{}': "
@@ -137,7 +136,9 @@ def lookup(graph: BlockGraph, node_name: str, name: str) -> tuple[BlockNode, Dir
     return node, bitmap
 
 
-def check(bitmap: DirtyBitmap, *, busy: bool = True, ro: bool = True, inconsistent: bool = True) -> None:
+def check(
+    bitmap: DirtyBitmap, *, busy: bool = True, ro: bool = True, inconsistent: bool = True
+) -> None:
     """bdrv_dirty_bitmap_check with the flags asked for."""
     if busy and bitmap.busy:
         raise QapiError(BUSY.format(bitmap.name))

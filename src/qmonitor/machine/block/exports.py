@@ -1,4 +1,4 @@
-"""Block exports and the NBD server (QEMU 7.2's block/export/export.c, blockdev-nbd.c, nbd/server.c).
+"""Block exports and the NBD server (QEMU 7.2's block/export/export.c, blockdev-nbd.c).
 
 :class:`BlockExports` holds the exports (newest first, as
 ``query-block-exports`` lists them) and the NBD server; the commands
@@ -117,7 +117,12 @@ class BlockExports:
     def query(self) -> list[dict[str, Any]]:
         """``query-block-exports``."""
         return [
-            {"id": e.id, "type": e.type, "node-name": e.node.name, "shutting-down": not e.user_owned}
+            {
+                "id": e.id,
+                "type": e.type,
+                "node-name": e.node.name,
+                "shutting-down": not e.user_owned,
+            }
             for e in self.exports
         ]
 

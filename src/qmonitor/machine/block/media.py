@@ -23,9 +23,7 @@ DEVICE_NOT_FOUND = "Device '{}' not found"
 NO_BACKEND = "Device does not have a block device backend"
 NOT_REMOVABLE = "Device '{}' is not removable"
 NO_TRAY = "Device '{}' does not have a tray"
-LOCKED = (
-    "Device '{}' is locked and force was not specified, wait for tray to open and try again"
-)
+LOCKED = "Device '{}' is locked and force was not specified, wait for tray to open and try again"
 TRAY_CLOSED = "Tray of device '{}' is not open"
 ANON_NOT_REMOVABLE = "Device is not removable"
 ANON_TRAY_CLOSED = "Tray of the device is not open"
@@ -80,10 +78,10 @@ class Drives:
                 raise QapiError(NO_BACKEND)
             raise QapiError(DEVICE_NOT_FOUND.format(qdev_id), ErrorClass.DEVICE_NOT_FOUND)
         assert device is not None
-        drive = self.by_name.get(device)
-        if drive is None:
+        named = self.by_name.get(device)
+        if named is None:
             raise QapiError(DEVICE_NOT_FOUND.format(device), ErrorClass.DEVICE_NOT_FOUND)
-        return drive
+        return named
 
 
 class TrayError(QapiError):
@@ -109,7 +107,9 @@ def _open_tray(drives: Drives, device: str | None, qdev_id: str | None, force: b
         raise TrayError(LOCKED.format(name), soft=True)
 
 
-def open_tray(drives: Drives, device: str | None = None, id: str | None = None, force: bool = False) -> None:
+def open_tray(
+    drives: Drives, device: str | None = None, id: str | None = None, force: bool = False
+) -> None:
     """``blockdev-open-tray``: no tray, or a locked one the guest was asked to open, is no error."""
     try:
         _open_tray(drives, device, id, force)
@@ -127,7 +127,9 @@ def close_tray(drives: Drives, device: str | None = None, id: str | None = None)
         drive.move_tray(False)
 
 
-def _remove_medium(graph: BlockGraph, drives: Drives, device: str | None, qdev_id: str | None) -> None:
+def _remove_medium(
+    graph: BlockGraph, drives: Drives, device: str | None, qdev_id: str | None
+) -> None:
     drive = drives.get(device, qdev_id)
     name = device or qdev_id
     if drive.attached and not drive.removable:
@@ -178,7 +180,13 @@ def insert_medium(graph: BlockGraph, drives: Drives, id: str, node_name: str) ->
     _insert(drive, node)
 
 
-def eject(graph: BlockGraph, drives: Drives, device: str | None = None, id: str | None = None, force: bool = False) -> None:
+def eject(
+    graph: BlockGraph,
+    drives: Drives,
+    device: str | None = None,
+    id: str | None = None,
+    force: bool = False,
+) -> None:
     """``eject``: open the tray (a drive without one is fine), then take the medium out."""
     try:
         _open_tray(drives, device, id, force)

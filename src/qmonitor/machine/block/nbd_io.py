@@ -37,6 +37,8 @@ BACKLOG = socket.SOMAXCONN
 #: How much of a client's stream is read at once.
 READ_SIZE = 1 << 20
 CREATE_SOCKET = "Failed to create socket family {}: {}"
+#: AF_VSOCK where the socket module does not name it.
+VSOCK_FAMILY = 40
 
 
 def _umask() -> int:
@@ -64,11 +66,11 @@ def listen(addr: dict[str, Any]) -> socket.socket:
     except ChardevError as err:
         raise QapiError(str(err)) from None
     if kind == "vsock":
-        family = getattr(socket, "AF_VSOCK", 40)
+        vsock = int(getattr(socket, "AF_VSOCK", VSOCK_FAMILY))
         try:
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock = socket.socket(vsock, socket.SOCK_STREAM)
         except OSError as err:
-            raise QapiError(CREATE_SOCKET.format(family, err.strerror)) from None
+            raise QapiError(CREATE_SOCKET.format(vsock, err.strerror)) from None
         try:
             sock.bind((int(data["cid"]), int(data["port"])))
             sock.listen(BACKLOG)
@@ -195,7 +197,9 @@ class NbdServer:
             await self._room.wait()
             sock, _ = await loop.sock_accept(self.listener)
             sock.setblocking(False)
-            conn = nbd.ServerConnection(self._info, self._list, tls_required=self.tls_creds is not None)
+            conn = nbd.ServerConnection(
+                self._info, self._list, tls_required=self.tls_creds is not None
+            )
             client = Client(conn, sock)
             self.clients.append(client)
             if 0 < self.max_connections <= len(self.clients):
@@ -244,7 +248,10 @@ class NbdServer:
                 conn.reply_done(req)
             elif req.command == nbd.CMD_BLOCK_STATUS:
                 flags = block_status(node, req.length)
-                extents = {cid: [(req.length, flags if cid == nbd.META_ID_BASE else 0)] for cid in req.contexts}
+                extents = {
+                    cid: [(req.length, flags if cid == nbd.META_ID_BASE else 0)]
+                    for cid in req.contexts
+                }
                 conn.reply_block_status(req, extents)
             else:
                 # FLUSH, TRIM and CACHE have nothing to do on these nodes.

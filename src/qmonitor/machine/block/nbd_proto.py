@@ -277,7 +277,11 @@ class ServerConnection:
         elif option == OPT_LIST:
             for export in self.list_exports():
                 raw = export.name.encode()
-                self._reply(option, REP_SERVER, struct.pack(">I", len(raw)) + raw + export.description.encode())
+                self._reply(
+                    option,
+                    REP_SERVER,
+                    struct.pack(">I", len(raw)) + raw + export.description.encode(),
+                )
             self._reply(option, REP_ACK)
         elif option == OPT_STARTTLS:
             self._error(option, REP_ERR_POLICY, "TLS not configured")
@@ -424,7 +428,9 @@ class ServerConnection:
         assert export is not None
         name = CMD_NAMES.get(req.command, "<unknown>")
         if req.command == CMD_READ and req.length > MAX_BUFFER:
-            self.reply_error(req, EINVAL, f"len ({req.length}) is larger than max len ({MAX_BUFFER})")
+            self.reply_error(
+                req, EINVAL, f"len ({req.length}) is larger than max len ({MAX_BUFFER})"
+            )
             return None
         if req.command in (CMD_WRITE, CMD_TRIM, CMD_WRITE_ZEROES) and export.read_only:
             self.reply_error(req, EPERM, "Export is read-only")
@@ -447,7 +453,9 @@ class ServerConnection:
         elif req.command == CMD_BLOCK_STATUS:
             allowed |= CMD_FLAG_REQ_ONE
         if req.flags & ~allowed:
-            self.reply_error(req, EINVAL, f"unsupported flags for command {name} (got 0x{req.flags:x})")
+            self.reply_error(
+                req, EINVAL, f"unsupported flags for command {name} (got 0x{req.flags:x})"
+            )
             return None
         if req.command == CMD_BLOCK_STATUS:
             if not self.structured or not self.contexts:
@@ -468,7 +476,9 @@ class ServerConnection:
     def reply_data(self, req: Request, data: bytes) -> None:
         """Answer a READ with its data (one OFFSET_DATA chunk when structured)."""
         if self.structured:
-            self._chunk(req.handle, REPLY_TYPE_OFFSET_DATA, struct.pack(">Q", req.offset) + data, True)
+            self._chunk(
+                req.handle, REPLY_TYPE_OFFSET_DATA, struct.pack(">Q", req.offset) + data, True
+            )
         else:
             self._simple(req.handle, 0, data)
 
@@ -491,9 +501,9 @@ class ServerConnection:
     def reply_error(self, req: Request, error: int, message: str) -> None:
         if self.structured:
             text = message.encode()
-            self._chunk(req.handle, REPLY_TYPE_ERROR, struct.pack(">IH", error, len(text)) + text, True)
-        elif req.command == CMD_READ and False:  # pragma: no cover - never: errors carry no data
-            pass
+            self._chunk(
+                req.handle, REPLY_TYPE_ERROR, struct.pack(">IH", error, len(text)) + text, True
+            )
         else:
             self._simple(req.handle, error)
 

@@ -125,7 +125,9 @@ def block_resize(graph: BlockGraph, device: str | None, node_name: str | None, s
         raise QapiError(READ_ONLY_IMAGE)
     for parent, role in parents(graph, node):
         if not _shares_resize(parent, role):
-            raise QapiError(PERM_CONFLICT.format(node.name, node.name, parent.name, node.name, role))
+            raise QapiError(
+                PERM_CONFLICT.format(node.name, node.name, parent.name, node.name, role)
+            )
     truncate(graph, node, size)
 
 
@@ -151,7 +153,8 @@ def truncate(graph: BlockGraph, node: BlockNode, size: int) -> None:
     elif node.driver == "qcow2" and node.header is not None:
         if size % 512:
             raise QapiError(QCOW2_MULTIPLE)
-        _rewrite_qcow2(node, lambda path: qcow2_image.set_size(path, size, node.header.cluster_bits))  # type: ignore[union-attr]
+        bits = node.header.cluster_bits
+        _rewrite_qcow2(node, lambda path: qcow2_image.set_size(path, size, bits))
     else:
         raise QapiError(NO_RESIZE)
     bitmaps.resized(node)
@@ -247,7 +250,9 @@ def snapshot_delete_internal(
             node.snapshots.remove(snap)
             return dict(snap)
     raise QapiError(
-        SNAPSHOT_MISSING.format(id if id is not None else "(null)", name if name is not None else "(null)", device)
+        SNAPSHOT_MISSING.format(
+            id if id is not None else "(null)", name if name is not None else "(null)", device
+        )
     )
 
 
@@ -274,8 +279,11 @@ def snapshot_sync(
         raise QapiError(OVERLAY_NAME_USED)
     if mode != "existing":
         if format != "qcow2":
-            raise QapiError(f"Unknown file format '{format}'" if format not in DRIVERS else (
-                f"Backing file not supported for file format '{format}'"))
+            raise QapiError(
+                f"Unknown file format '{format}'"
+                if format not in DRIVERS
+                else (f"Backing file not supported for file format '{format}'")
+            )
         backing = filename(node)
         try:
             qcow2_image.create(snapshot_file, node.size, backing, node.driver)
@@ -285,7 +293,10 @@ def snapshot_sync(
             ) from None
         sys.stdout.write(qcow2_image.creation_line(snapshot_file, node.size, backing, node.driver))
         sys.stdout.flush()
-    options: dict[str, Any] = {"driver": format, "file": {"driver": "file", "filename": snapshot_file}}
+    options: dict[str, Any] = {
+        "driver": format,
+        "file": {"driver": "file", "filename": snapshot_file},
+    }
     if snapshot_node_name is not None:
         options["node-name"] = snapshot_node_name
     options["backing"] = None
@@ -340,7 +351,9 @@ def _append(graph: BlockGraph, base: BlockNode, overlay: BlockNode) -> None:
 # -------------------------------------------------------- graph changes
 
 
-def change_backing_file(graph: BlockGraph, device: str, image_node_name: str, backing_file: str) -> None:
+def change_backing_file(
+    graph: BlockGraph, device: str, image_node_name: str, backing_file: str
+) -> None:
     """``change-backing-file``: rewrite the name an image in the device's chain records."""
     top = root_node(graph, device)
     image = graph.nodes.get(image_node_name)
@@ -348,7 +361,8 @@ def change_backing_file(graph: BlockGraph, device: str, image_node_name: str, ba
         raise QapiError(NO_DEVICE_NOR_NODE.format("", image_node_name))
     if "backing" not in image.children:
         raise QapiError(NO_BACKING_FILE)
-    chain, walk = [], top
+    chain: list[BlockNode] = []
+    walk: BlockNode | None = top
     while walk is not None:
         chain.append(walk)
         walk = walk.children.get("backing")
@@ -359,7 +373,9 @@ def change_backing_file(graph: BlockGraph, device: str, image_node_name: str, ba
     _rewrite_qcow2(image, lambda path: qcow2_image.set_backing(path, backing_file, fmt))
 
 
-def x_blockdev_change(graph: BlockGraph, parent: str, child: str | None = None, node: str | None = None) -> None:
+def x_blockdev_change(
+    graph: BlockGraph, parent: str, child: str | None = None, node: str | None = None
+) -> None:
     """``x-blockdev-change``: only quorum nodes take or give up children."""
     owner = graph.nodes.get(parent)
     if owner is None:
@@ -377,7 +393,11 @@ def x_blockdev_change(graph: BlockGraph, parent: str, child: str | None = None, 
 
 
 def x_blockdev_set_iothread(
-    graph: BlockGraph, iothreads: set[str], node_name: str, iothread: str | None, force: bool = False
+    graph: BlockGraph,
+    iothreads: set[str],
+    node_name: str,
+    iothread: str | None,
+    force: bool = False,
 ) -> None:
     """``x-blockdev-set-iothread``: a node without a device moves to an I/O thread or back."""
     node = graph.nodes.get(node_name)

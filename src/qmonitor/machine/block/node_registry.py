@@ -63,87 +63,177 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
         return {name for name, obj in children.items() if obj.typename == "iothread"}
 
     def open_medium(filename: str, fmt: str | None, read_only: bool | None) -> BlockNode:
-        options: dict[str, Any] = {"driver": fmt or "raw", "file": {"driver": "file", "filename": filename}}
+        file = {"driver": "file", "filename": filename}
+        options: dict[str, Any] = {"driver": fmt or "raw", "file": file}
         if read_only:
             options["read-only"] = True
         return open_node(graph, options, root=False)
 
-    handlers: dict[str, Any] = {
-        # Dirty bitmaps.
-        "block-dirty-bitmap-add": lambda node, name, granularity=None, persistent=False,
-        disabled=False: bitmaps.add(graph, node, name, granularity, persistent, disabled) and None,
-        "block-dirty-bitmap-remove": lambda node, name: bitmaps.remove(graph, node, name) and None,
-        "block-dirty-bitmap-clear": lambda node, name: bitmaps.clear(graph, node, name) and None,
-        "block-dirty-bitmap-enable": lambda node, name: bitmaps.enable(graph, node, name) and None,
-        "block-dirty-bitmap-disable": lambda node, name: bitmaps.disable(graph, node, name) and None,
-        "block-dirty-bitmap-merge": lambda node, target, bitmaps_: None,
-        "x-debug-block-dirty-bitmap-sha256": lambda node, name: bitmaps.sha256(graph, node, name),
-        # Node commands.
-        "block_resize": lambda size, device=None, node_name=None: node_cmds.block_resize(
-            graph, device, node_name, size
-        ),
-        "block-set-write-threshold": lambda node_name, write_threshold: node_cmds.set_write_threshold(
-            graph, node_name, write_threshold
-        ),
-        "block_set_io_throttle": node_cmds.block_set_io_throttle,
-        "block-latency-histogram-set": node_cmds.block_latency_histogram_set,
-        "blockdev-snapshot-sync": lambda snapshot_file, device=None, node_name=None,
-        snapshot_node_name=None, format="qcow2", mode="absolute-paths": node_cmds.snapshot_sync(
-            graph, device, node_name, snapshot_file, snapshot_node_name, format, mode
-        ),
-        "blockdev-snapshot": lambda node, overlay: node_cmds.snapshot(graph, node, overlay),
-        "blockdev-snapshot-internal-sync": lambda device, name: node_cmds.snapshot_internal(
-            graph, device, name
-        ),
-        "blockdev-snapshot-delete-internal-sync": lambda device, id=None, name=None: (
-            node_cmds.snapshot_delete_internal(graph, device, id, name)
-        ),
-        "change-backing-file": lambda device, image_node_name, backing_file: (
-            node_cmds.change_backing_file(graph, device, image_node_name, backing_file)
-        ),
-        "x-blockdev-change": lambda parent, child=None, node=None: node_cmds.x_blockdev_change(
-            graph, parent, child, node
-        ),
-        "x-blockdev-set-iothread": lambda node_name, iothread, force=False: (
-            node_cmds.x_blockdev_set_iothread(graph, iothreads(), node_name, iothread, force)
-        ),
-        "blockdev-reopen": lambda options: node_cmds.blockdev_reopen(graph, options),
-        # Removable media.
-        "eject": lambda device=None, id=None, force=False: media.eject(
-            graph, drives_of(machine), device, id, force
-        ),
-        "blockdev-open-tray": lambda device=None, id=None, force=False: media.open_tray(
-            drives_of(machine), device, id, force
-        ),
-        "blockdev-close-tray": lambda device=None, id=None: media.close_tray(
-            drives_of(machine), device, id
-        ),
-        "blockdev-remove-medium": lambda id: media.remove_medium(graph, drives_of(machine), id),
-        "blockdev-insert-medium": lambda id, node_name: media.insert_medium(
-            graph, drives_of(machine), id, node_name
-        ),
-        "blockdev-change-medium": lambda filename, device=None, id=None, format=None, force=False,
-        read_only_mode="retain": media.change_medium(
-            graph, drives_of(machine), open_medium, filename, device, id, format, force,
-            read_only_mode,
-        ),
-        # Exports.
-        "nbd-server-start": lambda addr, tls_creds=None, tls_authz=None, max_connections=0: (
-            exports().server_start(addr, tls_creds, tls_authz, max_connections)
-        ),
-        "nbd-server-add": lambda device, name=None, description=None, writable=None, bitmap=None: (
-            exports().nbd_server_add(device, name, description, writable, bitmap)
-        ),
-        "nbd-server-remove": lambda name, mode="safe": exports().nbd_server_remove(name, mode),
-        "nbd-server-stop": lambda: exports().server_stop(),
-        "block-export-add": lambda options: exports().add(options) and None,
-        "block-export-del": lambda id, mode="safe": exports().delete(id, mode),
-        "query-block-exports": lambda: exports().query(),
-    }
+    # Dirty bitmaps.
+    def bitmap_add(
+        node: str,
+        name: str,
+        granularity: int | None = None,
+        persistent: bool = False,
+        disabled: bool = False,
+    ) -> None:
+        bitmaps.add(graph, node, name, granularity, persistent, disabled)
 
-    def merge(node: str, target: str, **kwargs: Any) -> None:
+    def bitmap_remove(node: str, name: str) -> None:
+        bitmaps.remove(graph, node, name)
+
+    def bitmap_clear(node: str, name: str) -> None:
+        bitmaps.clear(graph, node, name)
+
+    def bitmap_enable(node: str, name: str) -> None:
+        bitmaps.enable(graph, node, name)
+
+    def bitmap_disable(node: str, name: str) -> None:
+        bitmaps.disable(graph, node, name)
+
+    def bitmap_merge(node: str, target: str, **kwargs: Any) -> None:
         bitmaps.merge(graph, node, target, kwargs["bitmaps"])
 
-    handlers["block-dirty-bitmap-merge"] = merge
+    def bitmap_sha256(node: str, name: str) -> dict[str, str]:
+        return bitmaps.sha256(graph, node, name)
+
+    # Node commands.
+    def block_resize(size: int, device: str | None = None, node_name: str | None = None) -> None:
+        node_cmds.block_resize(graph, device, node_name, size)
+
+    def write_threshold(node_name: str, write_threshold: int) -> None:
+        node_cmds.set_write_threshold(graph, node_name, write_threshold)
+
+    def snapshot_sync(
+        snapshot_file: str,
+        device: str | None = None,
+        node_name: str | None = None,
+        snapshot_node_name: str | None = None,
+        format: str = "qcow2",
+        mode: str = "absolute-paths",
+    ) -> None:
+        node_cmds.snapshot_sync(
+            graph, device, node_name, snapshot_file, snapshot_node_name, format, mode
+        )
+
+    def snapshot(node: str, overlay: str) -> None:
+        node_cmds.snapshot(graph, node, overlay)
+
+    def snapshot_internal(device: str, name: str) -> None:
+        node_cmds.snapshot_internal(graph, device, name)
+
+    def snapshot_delete_internal(
+        device: str, id: str | None = None, name: str | None = None
+    ) -> dict[str, Any]:
+        return node_cmds.snapshot_delete_internal(graph, device, id, name)
+
+    def change_backing_file(device: str, image_node_name: str, backing_file: str) -> None:
+        node_cmds.change_backing_file(graph, device, image_node_name, backing_file)
+
+    def blockdev_change(parent: str, child: str | None = None, node: str | None = None) -> None:
+        node_cmds.x_blockdev_change(graph, parent, child, node)
+
+    def set_iothread(node_name: str, iothread: str | None, force: bool = False) -> None:
+        node_cmds.x_blockdev_set_iothread(graph, iothreads(), node_name, iothread, force)
+
+    def reopen(options: list[dict[str, Any]]) -> None:
+        node_cmds.blockdev_reopen(graph, options)
+
+    # Removable media.
+    def eject(device: str | None = None, id: str | None = None, force: bool = False) -> None:
+        media.eject(graph, drives_of(machine), device, id, force)
+
+    def open_tray(device: str | None = None, id: str | None = None, force: bool = False) -> None:
+        media.open_tray(drives_of(machine), device, id, force)
+
+    def close_tray(device: str | None = None, id: str | None = None) -> None:
+        media.close_tray(drives_of(machine), device, id)
+
+    def remove_medium(id: str) -> None:
+        media.remove_medium(graph, drives_of(machine), id)
+
+    def insert_medium(id: str, node_name: str) -> None:
+        media.insert_medium(graph, drives_of(machine), id, node_name)
+
+    def change_medium(
+        filename: str,
+        device: str | None = None,
+        id: str | None = None,
+        format: str | None = None,
+        force: bool = False,
+        read_only_mode: str = "retain",
+    ) -> None:
+        media.change_medium(
+            graph, drives_of(machine), open_medium, filename, device, id, format, force,
+            read_only_mode,
+        )  # fmt: skip
+
+    # Exports.
+    def server_start(
+        addr: dict[str, Any],
+        tls_creds: str | None = None,
+        tls_authz: str | None = None,
+        max_connections: int = 0,
+    ) -> None:
+        exports().server_start(addr, tls_creds, tls_authz, max_connections)
+
+    def server_add(
+        device: str,
+        name: str | None = None,
+        description: str | None = None,
+        writable: bool | None = None,
+        bitmap: str | None = None,
+    ) -> None:
+        exports().nbd_server_add(device, name, description, writable, bitmap)
+
+    def server_remove(name: str, mode: str = "safe") -> None:
+        exports().nbd_server_remove(name, mode)
+
+    def server_stop() -> None:
+        exports().server_stop()
+
+    def export_add(options: dict[str, Any]) -> None:
+        exports().add(options)
+
+    def export_del(id: str, mode: str = "safe") -> None:
+        exports().delete(id, mode)
+
+    def query_exports() -> list[dict[str, Any]]:
+        return exports().query()
+
+    handlers: dict[str, Any] = {
+        "block-dirty-bitmap-add": bitmap_add,
+        "block-dirty-bitmap-remove": bitmap_remove,
+        "block-dirty-bitmap-clear": bitmap_clear,
+        "block-dirty-bitmap-enable": bitmap_enable,
+        "block-dirty-bitmap-disable": bitmap_disable,
+        "block-dirty-bitmap-merge": bitmap_merge,
+        "x-debug-block-dirty-bitmap-sha256": bitmap_sha256,
+        "block_resize": block_resize,
+        "block-set-write-threshold": write_threshold,
+        "block_set_io_throttle": node_cmds.block_set_io_throttle,
+        "block-latency-histogram-set": node_cmds.block_latency_histogram_set,
+        "blockdev-snapshot-sync": snapshot_sync,
+        "blockdev-snapshot": snapshot,
+        "blockdev-snapshot-internal-sync": snapshot_internal,
+        "blockdev-snapshot-delete-internal-sync": snapshot_delete_internal,
+        "change-backing-file": change_backing_file,
+        "x-blockdev-change": blockdev_change,
+        "x-blockdev-set-iothread": set_iothread,
+        "blockdev-reopen": reopen,
+        "eject": eject,
+        "blockdev-open-tray": open_tray,
+        "blockdev-close-tray": close_tray,
+        "blockdev-remove-medium": remove_medium,
+        "blockdev-insert-medium": insert_medium,
+        "blockdev-change-medium": change_medium,
+        "nbd-server-start": server_start,
+        "nbd-server-add": server_add,
+        "nbd-server-remove": server_remove,
+        "nbd-server-stop": server_stop,
+        "block-export-add": export_add,
+        "block-export-del": export_del,
+        "query-block-exports": query_exports,
+    }
     for name, handler in handlers.items():
         full.register(bind_command(schema, name, handler))
