@@ -26,6 +26,8 @@ IO_MODULES = frozenset({"asyncio", "socket", "selectors", "ssl", "threading", "s
 
 def _core_modules() -> list[str]:
     names = ["qmonitor.qjson", "qmonitor.qmp", "qmonitor.monitor.readline"]
+    # The NBD protocol of the block exports.
+    names.append("qmonitor.machine.block.nbd_proto")
     for pkg in ("qjson", "qmp"):
         path = SRC / "qmonitor" / pkg
         names += [f"qmonitor.{pkg}.{m.name}" for m in pkgutil.iter_modules([str(path)])]
