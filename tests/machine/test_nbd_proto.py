@@ -1,8 +1,9 @@
 """The NBD server protocol, sans IO (machine/block/nbd_proto.py): bytes in, bytes out.
 
 Option and reply layouts are the NBD protocol's; texts and flags are QEMU
-7.2's nbd/server.c (the export flags match what ``qemu-nbd --list`` showed
-of QEMU's own exports: 0x58f read-only, 0xded writable).
+7.2's nbd/server.c (the export flags match what ``qemu-nbd --list``, which
+negotiates structured replies (DF), showed of QEMU's own exports: 0x58f
+read-only, 0xded writable).
 """
 
 from __future__ import annotations

@@ -157,7 +157,7 @@ def test_server_stop_deletes_exports_oldest_first_and_frees_nodes(tmp_path: Path
     async def body(graph: BlockGraph, exports: BlockExports, events: Any, sock: str) -> None:
         exports.add({"type": "nbd", "id": "e0", "node-name": "n0"})
         exports.add({"type": "nbd", "id": "e1", "node-name": "r0", "name": "x"})
-        with pytest.raises(QapiError, match="^Node n0 is in use$"):
+        with pytest.raises(QapiError, match=r"^Node n0 is in use$"):
             graph.delete("n0")
         assert [e["id"] for e in exports.query()] == ["e1", "e0"]
         exports.server_stop()
@@ -170,7 +170,7 @@ def test_server_stop_deletes_exports_oldest_first_and_frees_nodes(tmp_path: Path
 
 def test_max_connections_holds_back_further_clients(tmp_path: Path) -> None:
     async def main() -> None:
-        graph, exports, _ = _setup(tmp_path)
+        _, exports, _ = _setup(tmp_path)
         sock = str(tmp_path / "one.sock")
         exports.server_start({"type": "unix", "data": {"path": sock}}, max_connections=1)
         exports.add({"type": "nbd", "id": "e0", "node-name": "n0"})
@@ -194,12 +194,12 @@ def test_server_start_errors(tmp_path: Path) -> None:
     async def main() -> None:
         _, exports, _ = _setup(tmp_path)
         with pytest.raises(
-            QapiError, match="^Failed to bind socket to /nonexistent/x.sock: No such"
+            QapiError, match=r"^Failed to bind socket to /nonexistent/x\.sock: No such"
         ):
             exports.server_start({"type": "unix", "data": {"path": "/nonexistent/x.sock"}})
         assert exports.server is None
         sock = str(tmp_path / "s.sock")
-        with pytest.raises(QapiError, match="^No TLS credentials with id 'tls0'$"):
+        with pytest.raises(QapiError, match=r"^No TLS credentials with id 'tls0'$"):
             exports.server_start({"type": "unix", "data": {"path": sock}}, tls_creds="tls0")
         assert exports.server is None and not os.path.exists(sock)
 
