@@ -204,3 +204,31 @@ def test_server_start_errors(tmp_path: Path) -> None:
         assert exports.server is None and not os.path.exists(sock)
 
     asyncio.run(main())
+
+
+def test_writes_past_a_write_threshold_raise_the_event_once(tmp_path: Path) -> None:
+    from qmonitor.machine.block.nbd_io import write_data
+
+    graph, _, _ = _setup(tmp_path)
+    events: list[tuple[str, dict[str, Any]]] = []
+    r0 = graph.nodes["r0"]
+    file = r0.children["file"]
+    r0.write_threshold, file.write_threshold = 1000, 5000
+
+    def emit(name: str, data: dict[str, Any]) -> None:
+        events.append((name, data))
+
+    # As QEMU answered a 4 KiB write at 512 through NBD: the raw node's threshold only.
+    write_data(r0, 512, b"\x55" * 4096, emit)
+    assert events == [
+        ("BLOCK_WRITE_THRESHOLD",
+         {"node-name": "r0", "amount-exceeded": 3608, "write-threshold": 1000})
+    ]  # fmt: skip
+    assert (r0.write_threshold, file.write_threshold) == (0, 5000)
+    write_data(r0, 8192, b"\0", emit)
+    assert events[1][1] == {
+        "node-name": file.name,
+        "amount-exceeded": 3193,
+        "write-threshold": 5000,
+    }
+    assert len(events) == 2

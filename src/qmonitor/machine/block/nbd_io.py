@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from qmonitor.machine.block.exports import BlockExports, Export
 
 log = logging.getLogger(__name__)
+
+#: Emits an event (name, data) to the monitors.
+Emit = Callable[[str, dict[str, Any]], None]
 
 #: QEMU listens with a backlog of SOMAXCONN.
 BACKLOG = socket.SOMAXCONN
@@ -93,8 +97,12 @@ def read_data(node: BlockNode, offset: int, length: int) -> bytes:
     return data + bytes(length - len(data))
 
 
-def write_data(node: BlockNode, offset: int, data: bytes) -> None:
-    """A write to the node: into the host file under a raw/file node; dropped by null nodes."""
+def write_data(node: BlockNode, offset: int, data: bytes, emit: Emit | None = None) -> None:
+    """A write to the node: into the host file under a raw/file node; dropped by null nodes.
+
+    Each node the write passes through checks its write threshold first.
+    """
+    check_write_threshold(node, offset, len(data), emit)
     if node.driver == "file":
         fd = os.open(node.options["filename"], os.O_WRONLY | os.O_CLOEXEC)
         try:
@@ -102,11 +110,24 @@ def write_data(node: BlockNode, offset: int, data: bytes) -> None:
         finally:
             os.close(fd)
     elif node.driver == "raw":
-        write_data(node.children["file"], int(node.options.get("offset", 0)) + offset, data)
+        start = int(node.options.get("offset", 0))
+        write_data(node.children["file"], start + offset, data, emit)
     elif node.driver == "blkdebug":
-        write_data(node.children["image"], offset, data)
+        write_data(node.children["image"], offset, data, emit)
     elif node.driver == "qcow2":
         raise OSError(5, "writes to qcow2 clusters are not supported")
+
+
+def check_write_threshold(node: BlockNode, offset: int, length: int, emit: Emit | None) -> None:
+    """bdrv_write_threshold_check_write: a write ending past the threshold raises
+    BLOCK_WRITE_THRESHOLD once, and the threshold is cleared."""
+    end, threshold = offset + length, node.write_threshold
+    if threshold > 0 and end > threshold:
+        node.write_threshold = 0
+        if emit is not None:
+            data = {"node-name": node.name, "amount-exceeded": end - threshold,
+                    "write-threshold": threshold}  # fmt: skip
+            emit("BLOCK_WRITE_THRESHOLD", data)
 
 
 def block_status(node: BlockNode, length: int) -> int:
@@ -241,10 +262,10 @@ class NbdServer:
             if req.command == nbd.CMD_READ:
                 conn.reply_data(req, read_data(node, req.offset, req.length))
             elif req.command == nbd.CMD_WRITE:
-                write_data(node, req.offset, req.data)
+                write_data(node, req.offset, req.data, self.exports.emit)
                 conn.reply_done(req)
             elif req.command == nbd.CMD_WRITE_ZEROES:
-                write_data(node, req.offset, bytes(req.length))
+                write_data(node, req.offset, bytes(req.length), self.exports.emit)
                 conn.reply_done(req)
             elif req.command == nbd.CMD_BLOCK_STATUS:
                 flags = block_status(node, req.length)
