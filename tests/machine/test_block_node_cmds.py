@@ -215,3 +215,21 @@ def test_trayless_and_fixed_drives() -> None:
     fixed, _ = _drives()
     with pytest.raises(QapiError, match=r"^Device 'cd0' is not removable$"):
         media.eject(g, fixed, id="cd0")
+
+
+def test_snapshot_actions_can_be_taken_back(tmp_path: Path) -> None:
+    g = _graph()
+    _raw(g, tmp_path / "base.raw", size=1 << 20)
+    blockdev_add(g, {"driver": "raw", "node-name": "top", "file": "r0"})
+    undo = node_cmds.snapshot_sync(g, None, "r0", str(tmp_path / "ov.qcow2"), "ov0")
+    assert g.nodes["top"].children["file"] is g.nodes["ov0"]
+    undo()
+    assert g.nodes["top"].children["file"] is g.nodes["r0"]
+    assert "ov0" not in g.nodes and not g.nodes["r0"].read_only
+    assert g.nodes["r0"].parents == 1
+    g.nodes["r0"].driver = "qcow2"
+    g.nodes["top"].children.clear()
+    g.nodes["r0"].parents = 0
+    undo = node_cmds.snapshot_internal(g, "r0", "s")
+    undo()
+    assert g.nodes["r0"].snapshots == []

@@ -13,9 +13,10 @@ The operations are plain functions of the graph so that ``transaction``
 can call them: :func:`add`, :func:`remove`, :func:`clear`,
 :func:`enable`, :func:`disable` and :func:`merge` each raise
 :class:`~qmonitor.qapi.error.QapiError` with QEMU's text and change
-nothing when they fail; :func:`add` returns the new bitmap, and
-:func:`remove`, :func:`clear` and :func:`merge` return what an abort
-needs to undo them (:func:`restore`).
+nothing when they fail.  :func:`add` returns the new bitmap (:func:`drop`
+takes it back); :func:`remove`, :func:`enable`, :func:`disable`,
+:func:`clear` and :func:`merge` return the node and the bitmap as it was
+before, which :func:`restore` puts back.
 """
 
 from __future__ import annotations
@@ -271,6 +272,11 @@ def merge(
         if src.size != dest.size:
             raise QapiError(SIZES_DIFFER.format(dest.size, src.size))
     return node, dest
+
+
+def drop(node: BlockNode, name: str) -> None:
+    """Take back :func:`add` (a transaction's abort): the bitmap goes, unchecked."""
+    node.bitmaps[:] = [b for b in node.bitmaps if b.name != name]
 
 
 def restore(node: BlockNode, before: DirtyBitmap) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from qmonitor.machine.block import bitmaps, qcow2_image
@@ -31,6 +32,9 @@ from qmonitor.machine.block.drivers import DRIVERS, open_node
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.qcow2 import HEADER_READ, parse_header
 from qmonitor.qapi.error import ErrorClass, QapiError
+
+#: What a transaction calls to take back an action that succeeded (its abort).
+Undo = Callable[[], None]
 
 # Texts of blockdev.c, block.c, block/io.c and the drivers (QEMU 7.2).
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
@@ -212,7 +216,7 @@ def root_node(graph: BlockGraph, name: str) -> BlockNode:
     return node
 
 
-def snapshot_internal(graph: BlockGraph, device: str, name: str) -> None:
+def snapshot_internal(graph: BlockGraph, device: str, name: str) -> Undo:
     """``blockdev-snapshot-internal-sync`` (kept on the node; the image is not written)."""
     node = root_node(graph, device)
     if node.read_only:
@@ -225,17 +229,22 @@ def snapshot_internal(graph: BlockGraph, device: str, name: str) -> None:
         raise QapiError(SNAPSHOT_EXISTS.format(name, device))
     ids = [int(s["id"]) for s in node.snapshots if s["id"].isdigit()]
     now = time.time_ns()
-    node.snapshots.append(
-        {
-            "id": str(max(ids, default=0) + 1),
-            "name": name,
-            "vm-state-size": 0,
-            "date-sec": now // 1_000_000_000,
-            "date-nsec": now % 1_000_000_000,
-            "vm-clock-sec": 0,
-            "vm-clock-nsec": 0,
-        }
-    )
+    snap = {
+        "id": str(max(ids, default=0) + 1),
+        "name": name,
+        "vm-state-size": 0,
+        "date-sec": now // 1_000_000_000,
+        "date-nsec": now % 1_000_000_000,
+        "vm-clock-sec": 0,
+        "vm-clock-nsec": 0,
+    }
+    node.snapshots.append(snap)
+
+    def undo() -> None:
+        if snap in node.snapshots:
+            node.snapshots.remove(snap)
+
+    return undo
 
 
 def snapshot_delete_internal(
@@ -267,7 +276,7 @@ def snapshot_sync(
     snapshot_node_name: str | None = None,
     format: str = "qcow2",
     mode: str = "absolute-paths",
-) -> None:
+) -> Undo:
     """``blockdev-snapshot-sync``: make the overlay's image, open it, put it on top."""
     from qmonitor.machine.block.queries import filename
 
@@ -301,10 +310,10 @@ def snapshot_sync(
         options["node-name"] = snapshot_node_name
     options["backing"] = None
     overlay = open_node(graph, options, root=False)
-    _append(graph, node, overlay)
+    return _append(graph, node, overlay)
 
 
-def snapshot(graph: BlockGraph, node: str, overlay: str) -> None:
+def snapshot(graph: BlockGraph, node: str, overlay: str) -> Undo:
     """``blockdev-snapshot``: an existing overlay node without backing goes on top of ``node``."""
     base = graph.nodes.get(node)
     if base is None:
@@ -322,18 +331,22 @@ def snapshot(graph: BlockGraph, node: str, overlay: str) -> None:
     if top.driver != "qcow2":
         raise QapiError(OVERLAY_NO_BACKING)
     top.parents += 1  # the transaction's own reference while it runs
-    _append(graph, base, top)
+    undo = _append(graph, base, top)
     top.parents -= 1
+    return undo
 
 
-def _append(graph: BlockGraph, base: BlockNode, overlay: BlockNode) -> None:
+def _append(graph: BlockGraph, base: BlockNode, overlay: BlockNode) -> Undo:
     """bdrv_append: the overlay takes the base's parents and the base as backing.
 
     The base then turns read-only; an overlay nothing holds is closed again.
+    Returns what puts the graph back as it was (a transaction's abort).
     """
     from qmonitor.machine.block.queries import filename
 
-    for parent, role in parents(graph, base):
+    moved = parents(graph, base)
+    was_read_only = base.read_only
+    for parent, role in moved:
         parent.children[role] = overlay
         overlay.parents += 1
         base.parents -= 1
@@ -346,6 +359,21 @@ def _append(graph: BlockGraph, base: BlockNode, overlay: BlockNode) -> None:
     base.read_only = True
     if not overlay.parents and not overlay.monitor_owned:
         graph.unref(overlay)
+
+    def undo() -> None:
+        for parent, role in moved:
+            parent.children[role] = base
+            base.parents += 1
+            overlay.parents -= 1
+        if overlay.children.get("backing") is base:
+            del overlay.children["backing"]
+            base.parents -= 1
+        overlay.backing_overridden, overlay.backing_name = bool(named), ""
+        base.read_only = was_read_only
+        if not overlay.parents and not overlay.monitor_owned:
+            graph.unref(overlay)
+
+    return undo
 
 
 # -------------------------------------------------------- graph changes
