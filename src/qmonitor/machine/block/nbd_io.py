@@ -131,11 +131,17 @@ def check_write_threshold(node: BlockNode, offset: int, length: int, emit: Emit 
 
 
 def block_status(node: BlockNode, length: int) -> int:
-    """base:allocation flags for a range: null nodes read as zeroes, images as data."""
+    """base:allocation flags (1 hole, 2 zero) of a range, down the backing chain.
+
+    Null nodes read as zeroes only with read-zeroes; a qcow2 overlay has no
+    cluster allocated, so its backing node answers (zeroes without one);
+    files hold data.
+    """
     if node.driver in ("null-co", "null-aio"):
         return 3 if node.options.get("read-zeroes") else 0
-    if node.driver == "qcow2" and "backing" not in node.children:
-        return 3
+    if node.driver == "qcow2":
+        backing = node.children.get("backing")
+        return 3 if backing is None else block_status(backing, length)
     return 0
 
 
