@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qmonitor_testsupport.qmp_steps import NEG, PROBE, cmd, table
+from qmonitor_testsupport.qmp_steps import NEG, PROBE, cmd, req, send, table
 
 
 def _c(execute: str, tag: str, **args: Any) -> Any:
@@ -227,4 +227,15 @@ table("nodes", [
      cmd("query-block-exports", id="exports-2"), cmd("nbd-server-stop", id="stop"),
      cmd("query-block-exports", id="exports-3"), _FLAT,
      _c("blockdev-del", "del-n0", node_name="n0"), PROBE),
+    ("nodes_nbd_tls", "nbd-server-start's TLS credentials: they must be a server's", NEG,
+     _c("object-add", "t0", qom_type="tls-creds-anon", id="t0"),
+     # A server's anonymous credentials make Diffie-Hellman parameters: slow.
+     send(req("object-add", {"qom-type": "tls-creds-anon", "id": "t1", "endpoint": "server"},
+              "t1"), quiet=10.0),
+     _c("nbd-server-start", "client-creds", addr=_UNIX, tls_creds="t0"),
+     _c("nbd-server-start", "server-creds", addr=_UNIX, tls_creds="t1", tls_authz="authz0"),
+     _c("nbd-server-start", "again", addr=_UNIX, tls_creds="t1"),
+     cmd("nbd-server-stop", id="stop"),
+     _c("nbd-server-start", "max", addr=_UNIX, max_connections=1),
+     cmd("nbd-server-stop", id="stop-2"), PROBE),
 ])  # fmt: skip

@@ -160,6 +160,11 @@ def test_tls_required_refuses_options() -> None:
     ]
     conn.receive_data(_option(nbd.OPT_EXPORT_NAME, b"ro"))
     assert conn.closed and conn.close_reason == "Option 0x1 not permitted before TLS"
+    # STARTTLS is acknowledged; no TLS session follows here, so the client is dropped.
+    conn = _negotiated(tls=True)
+    conn.receive_data(_option(nbd.OPT_STARTTLS))
+    assert _replies(conn.data_to_send()) == [(5, nbd.REP_ACK, b"")]
+    assert conn.closed and conn.close_reason == "TLS handshake failed"
 
 
 def test_export_name_with_and_without_zeroes() -> None:

@@ -159,7 +159,8 @@ class BlockExports:
             raise QapiError(NO_TLS_CREDS.format(ident))
         if not kind.startswith("tls-creds"):
             raise QapiError(NOT_TLS_CREDS.format(ident))
-        if self.object_prop(ident, "endpoint") not in (None, "server"):
+        # TLS credentials are for a client unless made with endpoint=server.
+        if self.object_prop(ident, "endpoint") != "server":
             raise QapiError(TLS_ENDPOINT)
 
     def server_stop(self) -> None:

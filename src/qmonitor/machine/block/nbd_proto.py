@@ -9,8 +9,9 @@ Rules (from the NBD protocol and QEMU's server):
   fixed-newstyle client may ask LIST, INFO, GO, STRUCTURED_REPLY,
   LIST/SET_META_CONTEXT, STARTTLS, ABORT or EXPORT_NAME; an unknown option
   gets ERR_UNSUP; with TLS required every option but STARTTLS gets
-  ERR_TLS_REQD (EXPORT_NAME drops the connection).  GO and EXPORT_NAME enter
-  the transmission phase.
+  ERR_TLS_REQD (EXPORT_NAME drops the connection), and STARTTLS is
+  acknowledged but no TLS session follows (the connection closes, as after
+  a failed handshake).  GO and EXPORT_NAME enter the transmission phase.
 - In transmission, each request (``REQUEST_MAGIC``, flags, type, handle,
   offset, length, data for WRITE) is checked here and handed to the IO
   edge as a :class:`Request`; the edge answers through :meth:`reply_data`,
@@ -258,12 +259,13 @@ class ServerConnection:
             if option == OPT_STARTTLS and data:
                 self._close(f"option '{name}' has unexpected length")
                 return
-            text = f"Option 0x{option:x} not permitted before TLS"
             if option == OPT_STARTTLS:
-                # No TLS session can be set up here: refuse as an unusable policy.
-                self._error(option, REP_ERR_POLICY, "TLS handshake failed")
+                # QEMU acknowledges, then runs the TLS handshake; this server
+                # has no TLS session to offer, so the handshake fails at once.
+                self._reply(option, REP_ACK)
+                self._close("TLS handshake failed")
                 return
-            self._error(option, REP_ERR_TLS_REQD, text)
+            self._error(option, REP_ERR_TLS_REQD, f"Option 0x{option:x} not permitted before TLS")
             if option == OPT_ABORT:
                 self._close("client aborted")
             return
