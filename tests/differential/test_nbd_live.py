@@ -44,8 +44,20 @@ SETUP: list[dict[str, Any]] = [
     {"execute": "block-export-add", "arguments": {"type": "nbd", "id": "e1",
      "node-name": "n0", "name": "zeros"}},
     {"execute": "block-export-add", "arguments": {"type": "nbd", "id": "e2",
-     "node-name": "q0"}},
+     "node-name": "q0", "allocation-depth": True}},
+    {"execute": "block-dirty-bitmap-add", "arguments": {"node": "f0", "name": "b0",
+     "disabled": True}},
+    {"execute": "block-export-add", "arguments": {"type": "nbd", "id": "e4",
+     "node-name": "r0", "name": "bm", "bitmaps": ["b0"]}},
+    {"execute": "block-dirty-bitmap-add", "arguments": {"node": "r0", "name": "b0",
+     "disabled": True}},
+    {"execute": "block-export-add", "arguments": {"type": "nbd", "id": "e3",
+     "node-name": "r0", "name": "bm", "bitmaps": ["b0"], "allocation-depth": True}},
 ]  # fmt: skip
+
+#: Meta contexts read through qemu-img map (x-dirty-bitmap names the context to show).
+CONTEXTS = [("q0", "qemu:allocation-depth"), ("bm", "qemu:allocation-depth"),
+            ("bm", "qemu:dirty-bitmap:b0"), ("zeros", "base:allocation")]  # fmt: skip
 
 
 class _Qmp:
@@ -98,6 +110,12 @@ def _session(cmd: list[str], tmp: Path) -> list[str]:
         for name in ("r0", "zeros", "q0"):
             out.append(_tool(tmp, "qemu-img", "info", "--output=json", url.format(name)))
             out.append(_tool(tmp, "qemu-img", "map", "--output=json", url.format(name)))
+        for export, context in CONTEXTS:
+            opts = (
+                f"driver=nbd,server.type=unix,server.path={tmp / 'nbd.sock'},"
+                f"export={export},x-dirty-bitmap={context}"
+            )
+            out.append(_tool(tmp, "qemu-img", "map", "--output=json", "--image-opts", opts))
         out.append(_tool(tmp, "qemu-img", "compare", "-f", "raw", "-F", "raw", "data.raw",
                          url.format("r0")))  # fmt: skip
         write = "write -P 0x5a 1024 4096"

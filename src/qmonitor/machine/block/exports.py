@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.block import bitmaps as bm
+from qmonitor.machine.block.drivers import DRIVERS as DRIVER_INFO
 from qmonitor.machine.block.graph import BlockGraph, BlockNode, id_wellformed
 from qmonitor.machine.block.nbd_proto import MAX_STRING, ExportInfo
 from qmonitor.qapi.error import QapiError
@@ -85,6 +86,13 @@ class Export:
             allocation_depth=self.allocation_depth,
             single_connection=single_connection,
         )
+
+
+def _filtered_or_cow(node: BlockNode) -> BlockNode | None:
+    """bdrv_filter_or_cow_bs: a filter's child or an image's backing node (not a file)."""
+    if DRIVER_INFO[node.driver].filter:
+        return next(iter(node.children.values()), None)
+    return node.children.get("backing")
 
 
 @dataclass
@@ -220,14 +228,14 @@ class BlockExports:
         export.allocation_depth = bool(options.get("allocation-depth", False))
 
     def _export_bitmap(self, export: Export, ref: str | dict[str, str]) -> tuple[BlockNode, str]:
-        """A bitmap of the node (or of a node below it) or given as {node, name}."""
+        """A bitmap of the node (or down its backing chain and filters) or given as {node, name}."""
         if isinstance(ref, str):
             walk: BlockNode | None = export.node
             while walk is not None:
                 bitmap = bm.find(walk, ref)
                 if bitmap is not None:
                     break
-                walk = walk.children.get("backing") or walk.children.get("file")
+                walk = _filtered_or_cow(walk)
             if walk is None or bitmap is None:
                 raise QapiError(BITMAP_NOT_FOUND.format(ref))
             owner, name = walk, ref

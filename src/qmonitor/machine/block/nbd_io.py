@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.chardev.base import ChardevError
 from qmonitor.chardev.socket import _inet_listen, _unix_listen
 from qmonitor.machine.block import nbd_proto as nbd
-from qmonitor.machine.block.drivers import read_node
+from qmonitor.machine.block.drivers import DRIVERS, read_node
 from qmonitor.machine.block.graph import BlockNode
 from qmonitor.qapi.error import QapiError
 
@@ -142,6 +142,31 @@ def block_status(node: BlockNode, length: int) -> int:
     if node.driver == "qcow2":
         backing = node.children.get("backing")
         return 3 if backing is None else block_status(backing, length)
+    return 0
+
+
+def allocation_depth(node: BlockNode) -> int:
+    """qemu:allocation-depth of a range: 1 where the node holds the data, n+1 where
+    its backing node's depth is n, 0 where nothing in the chain does.
+
+    Only a qcow2 overlay leaves ranges unallocated (its clusters are never
+    allocated here); filters pass the question to their child.
+    """
+    if DRIVERS[node.driver].filter:
+        return allocation_depth(next(iter(node.children.values())))
+    if node.driver != "qcow2":
+        return 1
+    backing = node.children.get("backing")
+    below = allocation_depth(backing) if backing is not None else 0
+    return below + 1 if below else 0
+
+
+def context_flags(node: BlockNode, context_id: int, length: int) -> int:
+    """The value of one meta context over a range (no dirty bitmap has a bit set)."""
+    if context_id == nbd.META_ID_BASE:
+        return block_status(node, length)
+    if context_id == nbd.META_ID_DEPTH:
+        return allocation_depth(node)
     return 0
 
 
@@ -274,9 +299,8 @@ class NbdServer:
                 write_data(node, req.offset, bytes(req.length), self.exports.emit)
                 conn.reply_done(req)
             elif req.command == nbd.CMD_BLOCK_STATUS:
-                flags = block_status(node, req.length)
                 extents = {
-                    cid: [(req.length, flags if cid == nbd.META_ID_BASE else 0)]
+                    cid: [(req.length, context_flags(node, cid, req.length))]
                     for cid in req.contexts
                 }
                 conn.reply_block_status(req, extents)
