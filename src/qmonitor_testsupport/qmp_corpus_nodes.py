@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qmonitor_testsupport.qmp_steps import NEG, PROBE, cmd, req, send, table
+from qmonitor_testsupport.qmp_steps import NEG, PROBE, cmd, hmp, req, send, table
 
 
 def _c(execute: str, tag: str, **args: Any) -> Any:
@@ -238,4 +238,14 @@ table("nodes", [
      cmd("nbd-server-stop", id="stop"),
      _c("nbd-server-start", "max", addr=_UNIX, max_connections=1),
      cmd("nbd-server-stop", id="stop-2"), PROBE),
+    ("nodes_hmp_nbd", "HMP's nbd_server_* commands over the QMP ones", NEG,
+     hmp("nbd_server_stop", "stop-none"), hmp("nbd_server_add n0", "add-none"),
+     hmp("nbd_server_remove x", "rm-none"), hmp("nbd_server_start -w unix:nbd.sock", "w"),
+     hmp("nbd_server_start nonsense", "bad-uri"), hmp("nbd_server_start unix:nbd.sock", "start"),
+     hmp("nbd_server_start unix:nbd.sock", "again"), _add("n0", "null-co", "n0"),
+     hmp("nbd_server_add -w n0", "add"), hmp("nbd_server_add n0 other", "add-other"),
+     cmd("query-block-exports", id="exports"), hmp("nbd_server_remove other", "rm"),
+     hmp("nbd_server_remove -f n0", "rm-f"), hmp("nbd_server_stop", "stop"),
+     hmp("nbd_server_start 127.0.0.1:0", "inet"), hmp("nbd_server_stop", "stop-2"),
+     hmp("block_resize n0 1M", "resize"), PROBE),
 ])  # fmt: skip
