@@ -1,6 +1,7 @@
 """The sans-IO cores import nothing that does IO.
 
-qmonitor.qjson, qmonitor.qmp and the line editor (qmonitor.monitor.readline)
+qmonitor.qjson, qmonitor.qmp, the line editor (qmonitor.monitor.readline) and the
+NBD protocol (qmonitor.machine.block.nbd_proto)
 must not reach asyncio, socket, selectors, ssl, threading or subprocess,
 directly or through qmonitor's own modules.  Checked twice: statically,
 following every qmonitor import (those inside functions too; not those

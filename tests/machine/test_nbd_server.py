@@ -232,3 +232,27 @@ def test_writes_past_a_write_threshold_raise_the_event_once(tmp_path: Path) -> N
         "write-threshold": 5000,
     }
     assert len(events) == 2
+
+
+@pytest.mark.parametrize(
+    ("uri", "addr"),
+    [
+        ("unix:/tmp/x.sock", {"type": "unix", "data": {"path": "/tmp/x.sock"}}),
+        ("127.0.0.1:10809", {"type": "inet", "data": {"host": "127.0.0.1", "port": "10809"}}),
+        (":10809", {"type": "inet", "data": {"host": "", "port": "10809"}}),
+        ("[::1]:99", {"type": "inet", "data": {"host": "::1", "port": "99", "ipv6": True}}),
+        ("fd:nbd0", {"type": "fd", "data": {"str": "nbd0"}}),
+        ("vsock:3:10809", {"type": "vsock", "data": {"cid": "3", "port": "10809"}}),
+    ],
+)
+def test_hmp_uris_as_socket_parse_reads_them(uri: str, addr: dict[str, Any]) -> None:
+    from qmonitor.machine.block.hmp_nbd import parse_uri
+
+    assert parse_uri(uri) == addr
+
+
+def test_hmp_uri_without_port() -> None:
+    from qmonitor.machine.block.hmp_nbd import parse_uri
+
+    with pytest.raises(QapiError, match=r"^error parsing address 'nonsense'$"):
+        parse_uri("nonsense")
