@@ -1,6 +1,7 @@
 """The sans-IO cores import nothing that does IO.
 
-qmonitor.qjson, qmonitor.qmp and the line editor (qmonitor.monitor.readline)
+qmonitor.qjson, qmonitor.qmp, the line editor (qmonitor.monitor.readline) and the
+NBD protocol (qmonitor.machine.block.nbd_proto)
 must not reach asyncio, socket, selectors, ssl, threading or subprocess,
 directly or through qmonitor's own modules.  Checked twice: statically,
 following every qmonitor import (those inside functions too; not those
@@ -26,6 +27,8 @@ IO_MODULES = frozenset({"asyncio", "socket", "selectors", "ssl", "threading", "s
 
 def _core_modules() -> list[str]:
     names = ["qmonitor.qjson", "qmonitor.qmp", "qmonitor.monitor.readline"]
+    # The NBD protocol of the block exports.
+    names.append("qmonitor.machine.block.nbd_proto")
     for pkg in ("qjson", "qmp"):
         path = SRC / "qmonitor" / pkg
         names += [f"qmonitor.{pkg}.{m.name}" for m in pkgutil.iter_modules([str(path)])]

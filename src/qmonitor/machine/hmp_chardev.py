@@ -29,7 +29,6 @@ NO_VNC_EXPIRE = "Could not set password expire time"
 NO_SPICE = "SPICE is not in use"
 BAD_PROTOCOL = "invalid parameter value: {}"
 SPICE_ONLY = "Parameter 'protocol' expects 'spice'"
-NBD_NOT_RUNNING = "NBD server not running"
 
 #: The chardev drivers ringbuf_read and ringbuf_write work on.
 RINGBUF_DRIVERS = ("ringbuf", "memory")
@@ -97,18 +96,12 @@ def hmp_client_migrate_info(mon: MachineHMP, args: dict[str, Any]) -> None:
         raise QapiError(NO_SPICE)
 
 
-def hmp_nbd_server_stop(mon: MachineHMP, args: dict[str, Any]) -> None:
-    # nbd_server_start is not modelled: no server ever runs.
-    raise QapiError(NBD_NOT_RUNNING)
-
-
 #: Handlers of the commands this module answers.
 HANDLERS: dict[str, Any] = {
     "chardev-remove": hmp_chardev_remove,
     "chardev-send-break": hmp_chardev_send_break,
     "client_migrate_info": hmp_client_migrate_info,
     "expire_password": _display_password(NO_VNC_EXPIRE),
-    "nbd_server_stop": hmp_nbd_server_stop,
     "ringbuf_read": _ringbuf,
     "ringbuf_write": _ringbuf,
     "set_password": _display_password(NO_VNC_PASSWORD),

@@ -35,6 +35,7 @@ from qmonitor.machine import (
     hmp_qom_set,
     hmp_trace,
 )
+from qmonitor.machine.block import hmp_nbd
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -178,7 +179,6 @@ NOT_MODELLED: dict[str, str] = {
     "chardev-add": "chardev-add",
     "chardev-change": "chardev-change",
     "migrate": "migrate",
-    "nbd_server_start": "nbd-server-start",
     "netdev_add": "netdev_add",
     "netdev_del": "netdev_del",
     "set_link": "set_link",
@@ -228,6 +228,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_input.HANDLERS,
     **hmp_objects.HANDLERS,
     **hmp_chardev.HANDLERS,
+    **hmp_nbd.HANDLERS,
     "drive_add": hmp_drive.hmp_drive_add,
     "getfd": _getfd,
     "closefd": _closefd,

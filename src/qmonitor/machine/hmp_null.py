@@ -33,7 +33,6 @@ NO_CONSOLE = "There is no console to take a screendump from"
 NOT_SUPPORTED = "this feature or command is not currently supported"
 NO_WAKEUP = "wake-up from suspend is not supported by this guest"
 COLO_DISABLED = "The feature 'colo' is not enabled"
-EXPORT_NOT_FOUND = "Export '{}' is not found"
 NO_INCOMING = "'-incoming' was not specified on the command line"
 MIGRATE_PAUSE = "migrate-pause is currently only supported during postcopy-active state"
 MIGRATE_RECOVER = "Migrate recover can only be run when postcopy is paused."
@@ -121,10 +120,6 @@ def _commit(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 def _drive_del(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.printf(DEVICE_NOT_FOUND.format(args["id"]) + "\n")
-
-
-def _nbd_server_add(mon: MachineHMP, args: dict[str, Any]) -> None:
-    raise QapiError(NO_DEVICE_NOR_NODE.format(args["device"], args["device"]))
 
 
 # -- memory and CPUs -----------------------------------------------------------------------
@@ -280,8 +275,6 @@ HANDLERS: dict[str, Any] = {
     "migrate_recover": _error(MIGRATE_RECOVER),
     "migrate_set_capability": _migrate_set_capability,
     "migrate_start_postcopy": _error(POSTCOPY_NOT_ENABLED),
-    "nbd_server_add": _nbd_server_add,
-    "nbd_server_remove": _error(EXPORT_NOT_FOUND, "name"),
     "nmi": _cpu_required(NOT_SUPPORTED),
     "pcie_aer_inject_error": _prints(AER_NO_DEVICE, "id"),
     "qemu-io": _qemu_io,

@@ -94,7 +94,6 @@ def register_device_state_queries(machine: Machine) -> None:
         ("query-block-jobs", empty),
         ("x-debug-query-block-graph", block_graph),
         ("query-jobs", empty),
-        ("query-block-exports", empty),
         ("query-dump", query_dump),
         ("query-dump-guest-memory-capability", dump_capability),
         ("query-rx-filter", query_rx_filter),

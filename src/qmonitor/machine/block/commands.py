@@ -44,4 +44,7 @@ def register_block_commands(machine: Machine) -> BlockGraph:
 
     full.register(bind_command(schema, "blockdev-add", add))
     full.register(bind_command(schema, "blockdev-del", delete))
+    from qmonitor.machine.block.node_registry import register_node_commands
+
+    register_node_commands(machine, graph)
     return graph

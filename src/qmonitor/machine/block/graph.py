@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    from qmonitor.machine.block.bitmaps import DirtyBitmap
     from qmonitor.machine.block.qcow2 import Qcow2Header
 
 # Texts of bdrv_assign_node_name (block.c) and qmp_blockdev_del (blockdev.c).
@@ -19,6 +20,9 @@ NODE_NAME_TOO_LONG = "Node name too long"
 NODE_NOT_FOUND = "Failed to find node with node-name='{}'"
 NOT_MONITOR_OWNED = "Node {} is not owned by the monitor"
 BLOCK_DEVICE_IN_USE = "Block device {} is in use"
+NODE_IN_USE = "Node {} is in use"
+#: bdrv_op_is_blocked's text for a node some other node uses as its backing file.
+BACKING_BUSY = "Node '{}' is busy: node is used as backing hd of '{}'"
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 
 #: A BlockDriverState's node_name buffer holds 31 characters.
@@ -57,6 +61,17 @@ class BlockNode:
     header: Qcow2Header | None = None
     #: Whether its backing differs from the one its image names (a json: filename).
     backing_overridden: bool = False
+    #: Its dirty bitmaps, newest first (:mod:`.bitmaps`).
+    bitmaps: list[DirtyBitmap] = field(default_factory=list)
+    #: block-set-write-threshold's offset (0: none).
+    write_threshold: int = 0
+    #: The backing file name kept for it when a backing node was attached
+    #: after it opened (blockdev-snapshot): that node's filename.
+    backing_name: str = ""
+    #: BlockBackends on it (exports; devices' drives): no blockdev-del while any.
+    backends: int = 0
+    #: Internal snapshots taken through the monitor (SnapshotInfo of each).
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
 
 
 class BlockGraph:
@@ -111,11 +126,20 @@ class BlockGraph:
         node = self.nodes.get(name)
         if node is None:
             raise QapiError(NODE_NOT_FOUND.format(name))
+        if node.backends:
+            raise QapiError(NODE_IN_USE.format(name))
+        self.check_not_backing(node)
         if not node.monitor_owned:
             raise QapiError(NOT_MONITOR_OWNED.format(name))
         if node.parents:
             raise QapiError(BLOCK_DEVICE_IN_USE.format(name))
         self.unref(node)
+
+    def check_not_backing(self, node: BlockNode) -> None:
+        """The op blocker a backing file carries: most operations on it are refused."""
+        for parent in reversed(self.all_nodes()):
+            if parent.children.get("backing") is node:
+                raise QapiError(BACKING_BUSY.format(node.name, parent.name))
 
     def unref(self, node: BlockNode) -> None:
         """Drop a node nothing holds any more, and the children only it held."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from qmonitor.machine.block.bitmaps import dirty_bitmaps_info
 from qmonitor.machine.block.drivers import DRIVERS, full_backing_filename
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.qjson import encode
@@ -53,7 +54,7 @@ _STAT_COUNTERS = (
 _DEVICE_INFO = (
     "file", "node-name", "ro", "drv", "backing_file", "backing_file_depth", "encrypted",
     "detect_zeroes", "bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr", "image",
-    "cache", "write_threshold",
+    "cache", "write_threshold", "dirty-bitmaps",
 )  # fmt: skip
 _IMAGE_INFO = (
     "filename", "format", "dirty-flag", "actual-size", "virtual-size", "cluster-size",
@@ -191,12 +192,14 @@ def node_info(node: BlockNode, flat: bool) -> dict[str, Any]:
             "direct": bool(cache.get("direct", False)),
             "no-flush": bool(cache.get("no-flush", False)),
         },
-        "write_threshold": 0,
+        "write_threshold": node.write_threshold,
     }
+    if node.bitmaps:
+        info["dirty-bitmaps"] = dirty_bitmaps_info(node)
     backing = node.children.get("backing")
     if backing is not None:
         named = node.header.backing_file if node.header is not None else ""
-        info["backing_file"] = named or filename(backing)
+        info["backing_file"] = node.backing_name or named or filename(backing)
     return in_order(info, _DEVICE_INFO)
 
 

@@ -3,7 +3,10 @@
 Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
-TEXT = r"""##
+from qmonitor.machine.schema import block_nodes
+
+TEXT = (
+    r"""##
 # @query-pr-managers:
 #
 # The persistent reservation managers.
@@ -13,7 +16,9 @@ TEXT = r"""##
 { 'command': 'query-pr-managers',
   'returns': [ 'PRManagerInfo' ],
   'allow-preconfig': true }
-
+"""
+    + block_nodes.MEDIA
+    + r"""
 ##
 # @BlockdevDetectZeroesOptions:
 #
@@ -295,6 +300,9 @@ TEXT = r"""##
             '*inserted': 'BlockDeviceInfo', '*tray_open': 'bool',
             '*io-status': 'BlockDeviceIoStatus' } }
 
+"""
+    + block_nodes.THROTTLE
+    + r"""
 ##
 # @query-block:
 #
@@ -325,7 +333,9 @@ TEXT = r"""##
 { 'command': 'query-block-jobs',
   'returns': [ 'BlockJobInfo' ],
   'allow-preconfig': true }
-
+"""
+    + block_nodes.RESIZE
+    + r"""
 ##
 # @query-named-block-nodes:
 #
@@ -338,3 +348,4 @@ TEXT = r"""##
   'returns': [ 'BlockDeviceInfo' ] }
 
 """
+)

@@ -3,7 +3,10 @@
 Part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 """
 
-TEXT = r"""##
+from qmonitor.machine.schema import block_nodes
+
+TEXT = (
+    r"""##
 # @XDbgBlockGraph:
 #
 # The block graph, for debugging.
@@ -58,7 +61,9 @@ TEXT = r"""##
   'returns': 'XDbgBlockGraph',
   'allow-preconfig': true,
   'features': [ 'unstable' ] }
-
+"""
+    + block_nodes.BITMAPS
+    + r"""
 ##
 # @blockdev-add:
 #
@@ -68,6 +73,9 @@ TEXT = r"""##
 { 'command': 'blockdev-add', 'data': 'BlockdevOptions', 'boxed': true,
   'allow-preconfig': true }
 
+"""
+    + block_nodes.REOPEN
+    + r"""
 ##
 # @blockdev-del:
 #
@@ -77,7 +85,9 @@ TEXT = r"""##
 ##
 { 'command': 'blockdev-del', 'data': { 'node-name': 'str' },
   'allow-preconfig': true }
-
+"""
+    + block_nodes.NODE_MISC
+    + r"""
 ##
 # @JobInfo:
 #
@@ -123,6 +133,9 @@ TEXT = r"""##
 { 'enum': 'BlockExportType',
   'data': [ 'nbd', 'vhost-user-blk', 'fuse', 'vduse-blk' ] }
 
+"""
+    + block_nodes.EXPORTS
+    + r"""
 ##
 # @query-block-exports:
 #
@@ -134,3 +147,4 @@ TEXT = r"""##
   'returns': [ 'BlockExportInfo' ],
   'allow-preconfig': true }
 """
+)
