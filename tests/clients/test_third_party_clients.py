@@ -51,6 +51,8 @@ GOCODE = Path("/usr/share/gocode")
 GO_QEMU = GOCODE / "src" / "github.com" / "digitalocean" / "go-qemu" / "qmp"
 #: Command lines both servers get (after -M none -display none -nodefaults -qmp ...).
 VARIANTS = [pytest.param([], id="running"), pytest.param(["-S"], id="S")]
+#: Plus a PC (a real QOM tree for qom-list, the block queries), for the typed clients.
+WITH_PC = [*VARIANTS, pytest.param(["-M", "pc", "-S"], id="pc-S")]
 
 Transcript = list[dict[str, Any]]
 
@@ -208,7 +210,7 @@ def test_npm_qemu_qmp(tmp_path: Path, identity: tuple[str, str], extra: list[str
     assert qemu[-1]["code"] == 0
 
 
-@pytest.mark.parametrize("extra", VARIANTS)
+@pytest.mark.parametrize("extra", WITH_PC)
 def test_npm_node_qemu_client(tmp_path: Path, identity: tuple[str, str], extra: list[str]) -> None:
     env = node_env(npm_modules("node-qemu"))
     driver = ["node", str(DRIVERS / "node_qemu.js"), "client"]
@@ -290,7 +292,7 @@ def test_npm_node_qemu_process(tmp_path: Path, identity: tuple[str, str], extra:
     assert len(steps(qemu, "pidfile-removed")) == 2
 
 
-@pytest.mark.parametrize("extra", VARIANTS)
+@pytest.mark.parametrize("extra", WITH_PC)
 def test_go_qemu(
     tmp_path: Path, identity: tuple[str, str], go_driver: Path, extra: list[str]
 ) -> None:
