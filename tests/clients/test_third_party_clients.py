@@ -37,7 +37,13 @@ from typing import Any
 
 import pytest
 
-from qmonitor_testsupport.procs import QEMU, qmonitor_cmd, running
+from qmonitor_testsupport.procs import (
+    BASE_ARGS,
+    QEMU,
+    end_process,
+    qmonitor_cmd,
+    wait_for_unix_socket,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -148,16 +154,24 @@ def transcript(
     """Start ``server``, run ``driver SOCKET`` against it: its JSON lines and both exit codes."""
     tmp.mkdir()
     sock = tmp / "qmp.sock"
-    with running(server, extra, sock) as proc:
+    argv = [*server, *BASE_ARGS, "-qmp", f"unix:{sock},server=on,wait=off", *extra]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # The probe connection waits until the socket listens (the file comes
+        # at bind(), a moment before); the server greets it and sees it go.
+        # A loaded host can take a Python process long to start: 60 s.
+        wait_for_unix_socket(sock, proc, timeout=60)
         done = subprocess.run(
             [*driver, str(sock)],
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=180,
             env=env,
             stdin=subprocess.DEVNULL,
         )
         code = proc.wait(30)
+    finally:
+        end_process(proc)
     lines: Transcript = [json.loads(line) for line in done.stdout.splitlines()]
     lines.append({"step": "driver-exit", "code": done.returncode, "stderr": done.stderr})
     lines.append({"step": "server-exit", "code": code})

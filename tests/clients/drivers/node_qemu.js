@@ -17,7 +17,7 @@ const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 const guard = setTimeout(() => {
   out({ step: "timeout" });
   process.exit(2);
-}, 60000);
+}, 120000);
 
 function describeError(err) {
   const rec = { name: err.name, message: err.message };
@@ -131,13 +131,28 @@ async function processSession(binary, dir, extra, how) {
   await proc.start();
   const pid = proc.pid;
   out({ step: "started", pidIsNumber: Number.isInteger(pid), socketPath: proc.socketPath === sock });
-  await until(() => fs.existsSync(sock), "the QMP socket");
-  const client = new QMPClient({ socketPath: sock });
+  // The socket file appears at bind(), a moment before listen(): a
+  // connection refused then is retried, with a new client, as a caller of
+  // QemuProcess has to.
+  let client = null;
   disconnected = false;
-  client.on("disconnected", () => {
-    disconnected = true;
-  });
-  await call("connect", client.connect());
+  for (const end = Date.now() + 20000; ; ) {
+    const attempt = new QMPClient({ socketPath: sock });
+    attempt.on("disconnected", () => {
+      disconnected = true;
+    });
+    try {
+      await attempt.connect();
+      client = attempt;
+      break;
+    } catch (err) {
+      await attempt.close();
+      if (!["ENOENT", "ECONNREFUSED"].includes(err.code) || Date.now() > end) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      disconnected = false;
+    }
+  }
+  out({ step: "connected" });
   out({ step: "pidfile", matches: fs.readFileSync(pidfile, "utf8").trim() === String(pid) });
   await call("queryStatus", client.queryStatus());
   if (how === "sigterm") {

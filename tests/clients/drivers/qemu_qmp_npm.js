@@ -10,7 +10,7 @@ const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 const guard = setTimeout(() => {
   out({ step: "timeout" });
   process.exit(2);
-}, 30000);
+}, 90000);
 
 const qmp = new QMP();
 
