@@ -31,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,6 @@ from qmonitor_testsupport.procs import (
     QEMU,
     end_process,
     qmonitor_cmd,
-    wait_for_unix_socket,
 )
 
 pytestmark = [
@@ -144,6 +144,26 @@ def _ours(identity: tuple[str, str]) -> list[str]:
     return [*qmonitor_cmd(), "-qmonitor-version", identity[0], "-qmonitor-package", identity[1]]
 
 
+#: The flag /proc/net/unix shows for a listening socket (__SO_ACCEPTCON).
+_ACCEPTCON = 0x10000
+
+
+def wait_listening(path: Path, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Poll /proc/net/unix until a socket listens at ``path`` (bounded; no connection made)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with open("/proc/net/unix", encoding="utf-8", errors="replace") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 8 and fields[7] == str(path) and int(fields[3], 16) & _ACCEPTCON:
+                    return
+        time.sleep(0.01)
+    raise TimeoutError(f"{path} did not come up")
+
+
 def transcript(
     server: Sequence[str],
     extra: Sequence[str],
@@ -157,10 +177,11 @@ def transcript(
     argv = [*server, *BASE_ARGS, "-qmp", f"unix:{sock},server=on,wait=off", *extra]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        # The probe connection waits until the socket listens (the file comes
-        # at bind(), a moment before); the server greets it and sees it go.
+        # The driver is the server's first client (on qmonitor's plainest
+        # command lines, the early greeter's): wait, without connecting, until
+        # the socket listens (its file comes at bind(), a moment before).
         # A loaded host can take a Python process long to start: 60 s.
-        wait_for_unix_socket(sock, proc, timeout=60)
+        wait_listening(sock, proc, timeout=60)
         done = subprocess.run(
             [*driver, str(sock)],
             capture_output=True,
@@ -325,3 +346,37 @@ def test_go_qemu(
     events = [x["event"] for x in steps(qemu, "event")]
     assert events[-2:] == ["RESET", "SHUTDOWN"]
     assert qemu[-3:-2] == [{"step": "close"}]
+
+
+def _versions_hidden(value: Any) -> Any:
+    """``value`` with every VersionInfo (``{"qemu": ..., "package": ...}``) replaced by a mark."""
+    if isinstance(value, dict):
+        if set(value) == {"qemu", "package"}:
+            return "<VersionInfo>"
+        return {k: _versions_hidden(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_versions_hidden(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("extra", VARIANTS)
+@pytest.mark.parametrize(
+    ("package", "driver"),
+    [("qemu-qmp", ["qemu_qmp_npm.js"]), ("node-qemu", ["node_qemu.js", "client"])],
+    ids=["qemu-qmp", "node-qemu"],
+)
+def test_npm_clients_early_greeter(
+    tmp_path: Path, package: str, driver: list[str], extra: list[str]
+) -> None:
+    """On a plain command line qmonitor's socket greets before start-up (system/early.py).
+
+    qmonitor runs with its own version here (the early greeter takes no
+    -qmonitor-version), so VersionInfo values are compared by shape only.
+    """
+    env = node_env(npm_modules(package))
+    argv = ["node", str(DRIVERS / driver[0]), *driver[1:]]
+    assert QEMU is not None
+    qemu = transcript([QEMU], extra, argv, env, tmp_path / "qemu")
+    ours = transcript(qmonitor_cmd(), extra, argv, env, tmp_path / "ours")
+    assert_same(_versions_hidden(qemu), _versions_hidden(ours))
+    assert "<VersionInfo>" in json.dumps(_versions_hidden(qemu))
