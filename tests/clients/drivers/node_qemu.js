@@ -14,9 +14,15 @@ const path = require("node:path");
 const { QMPClient, QemuProcess, QmpCommandError, QmpError, buildArgs } = require("node-qemu");
 
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+// The server QemuProcess started last: killed if the driver gives up or fails.
+let current = null;
+function giveUp(code) {
+  if (current) current.kill().catch(() => {});
+  setTimeout(() => process.exit(code), 100);
+}
 const guard = setTimeout(() => {
   out({ step: "timeout" });
-  process.exit(2);
+  giveUp(2);
 }, 120000);
 
 function describeError(err) {
@@ -120,6 +126,7 @@ async function processSession(binary, dir, extra, how) {
   };
   out({ step: "argv", argv: buildArgs(config).map((a) => a.split(dir).join("<dir>")) });
   const proc = new QemuProcess({ binary, config });
+  current = proc;
   // The exit and the socket's close come on different descriptors, in no
   // fixed order: both are printed once both have come.
   let exited = null;
@@ -184,5 +191,5 @@ async function main() {
 
 main().catch((e) => {
   out({ step: "failed", error: String(e && e.stack) });
-  process.exit(1);
+  giveUp(1);
 });
