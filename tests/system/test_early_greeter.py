@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qmonitor.chardev.socket import SocketChardev
-from qmonitor.system.early import EarlyGreeter, greeting_bytes, qmp_paths
+from qmonitor.system.early import EarlyGreeter, early_plan, greeting_bytes
 from qmonitor_testsupport import procs
 
 QMP = "unix:{},server=on,wait=off"
@@ -40,7 +40,33 @@ QMP = "unix:{},server=on,wait=off"
     ],
 )
 def test_only_plain_command_lines(args: list[str], paths: list[str] | None) -> None:
-    assert qmp_paths(args) == paths
+    plan = early_plan(args)
+    assert (plan.paths if plan is not None else None) == paths
+
+
+@pytest.mark.parametrize(
+    ("extra", "version", "package"),
+    [
+        (["-qmonitor-version", "9.1.02"], (9, 1, 2), "qmonitor 0.1.0"),
+        (["-qmonitor-package", 'Debian "1:7.2"'], (7, 2, 0), 'Debian "1:7.2"'),
+        (["-qmonitor-version", "8.0.0", "-qmonitor-version", "8.1.0"], (8, 1, 0), None),
+        (["-qmonitor-version", "8.0"], None, None),  # the parser's error
+        (["-qmonitor-version", "8.0.x"], None, None),
+        (["-qmonitor-version", "\uff18.0.0"], None, None),  # not an ASCII digit
+        (["-qmonitor-package", "caf\u00e9"], None, None),  # escaped by the encoder: left to it
+        (["-qmonitor-package", "a\tb"], None, None),
+    ],
+)
+def test_version_and_package(
+    extra: list[str], version: tuple[int, int, int] | None, package: str | None
+) -> None:
+    plan = early_plan(["-qmp", QMP.format("a"), *extra])
+    if version is None:
+        assert plan is None
+        return
+    assert plan is not None and plan.version == version
+    if package is not None:
+        assert plan.package == package
 
 
 def _chardev_with_early_client(
@@ -217,9 +243,13 @@ def test_turned_off_by_the_environment(tmp_path: Path) -> None:
     assert not (tmp_path / "s").exists()
 
 
-def test_early_greeting_is_the_monitors(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["-qmonitor-version", "7.2.22", "-qmonitor-package", 'Debian 1:7.2+dfsg-7 \\"x\\"']],
+)
+def test_early_greeting_is_the_monitors(tmp_path: Path, extra: list[str]) -> None:
     # Without the early greeter the monitor greets: the same bytes.
-    proc, sock = _start(tmp_path, env={**os.environ, "QMONITOR_NO_EARLY_GREETER": "1"})
+    proc, sock = _start(tmp_path, *extra, env={**os.environ, "QMONITOR_NO_EARLY_GREETER": "1"})
     try:
         client = _connect(proc, sock)
         client.sendall(b'{"execute": "qmp_capabilities"}')
@@ -227,7 +257,9 @@ def test_early_greeting_is_the_monitors(tmp_path: Path) -> None:
         client.close()
     finally:
         _stop(proc)
-    assert lines == [greeting_bytes().rstrip(b"\r\n"), b'{"return": {}}']
+    plan = early_plan([*extra, "-qmp", QMP.format(sock)])
+    assert plan is not None
+    assert lines == [greeting_bytes(plan.version, plan.package).rstrip(b"\r\n"), b'{"return": {}}']
 
 
 def test_nothing_heavy_before_the_greeting() -> None:

@@ -45,19 +45,45 @@ _TERMINATION_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 _UNIX_MODE = 0o600
 
 
-def greeting_bytes() -> bytes:
-    """The greeting a QMP monitor on a socket writes, as the monitor encodes it."""
-    major, minor, micro = DEFAULT_QEMU_VERSION
-    package = PACKAGE.replace("\\", "\\\\").replace('"', '\\"')
+def greeting_bytes(
+    version: tuple[int, int, int] = DEFAULT_QEMU_VERSION, package: str = PACKAGE
+) -> bytes:
+    """The greeting a QMP monitor on a socket writes, as the monitor encodes it.
+
+    ``package`` is printable ASCII (:func:`early_plan` sees to it): only
+    ``"`` and ``\\`` need escaping there.
+    """
+    major, minor, micro = version
+    text = package.replace("\\", "\\\\").replace('"', '\\"')
     return (
         f'{{"QMP": {{"version": {{"qemu": {{"micro": {micro}, "minor": {minor}, '
-        f'"major": {major}}}, "package": "{package}"}}, "capabilities": ["oob"]}}}}\r\n'
+        f'"major": {major}}}, "package": "{text}"}}, "capabilities": ["oob"]}}}}\r\n'
     ).encode()
 
 
-def qmp_paths(args: Sequence[str]) -> list[str] | None:
-    """The unix socket paths of a command line the early greeter may serve; None if not one."""
+class EarlyPlan:
+    """What the early greeter serves: the QMP socket paths and the version it greets with."""
+
+    __slots__ = ("package", "paths", "version")
+
+    def __init__(self, paths: list[str], version: tuple[int, int, int], package: str) -> None:
+        self.paths = paths
+        self.version = version
+        self.package = package
+
+
+def _version(text: str) -> tuple[int, int, int] | None:
+    """``-qmonitor-version MAJOR.MINOR.MICRO`` as the parser reads it; None if it refuses it."""
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p and all(c in "0123456789" for c in p) for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def early_plan(args: Sequence[str]) -> EarlyPlan | None:
+    """What a command line the early greeter may serve asks for; None if it is not one."""
     paths: list[str] = []
+    version, package = DEFAULT_QEMU_VERSION, PACKAGE
     i = 0
     while i < len(args):
         arg = args[i]
@@ -74,10 +100,19 @@ def qmp_paths(args: Sequence[str]) -> list[str] | None:
             if not path or "," in path or "=" in path or path in paths:
                 return None
             paths.append(path)
+        elif arg == "-qmonitor-version":
+            parsed = _version(value)
+            if parsed is None:
+                return None
+            version = parsed
+        elif arg == "-qmonitor-package":
+            if not all(" " <= c <= "~" for c in value):
+                return None
+            package = value
         elif value not in _VALUES.get(arg, ()):
             return None
         i += 2
-    return paths or None
+    return EarlyPlan(paths, version, package) if paths else None
 
 
 class EarlySocket:
@@ -94,8 +129,13 @@ class EarlySocket:
 class EarlyGreeter:
     """Binds the sockets at once and greets their first clients until :meth:`stop`."""
 
-    def __init__(self, paths: Sequence[str]) -> None:
-        self.greeting = greeting_bytes()
+    def __init__(
+        self,
+        paths: Sequence[str],
+        version: tuple[int, int, int] = DEFAULT_QEMU_VERSION,
+        package: str = PACKAGE,
+    ) -> None:
+        self.greeting = greeting_bytes(version, package)
         self.sockets: dict[str, EarlySocket] = {}
         self._wake_r, self._wake_w = os.pipe()
         self._thread: threading.Thread | None = None
@@ -177,8 +217,8 @@ def start_early_greeter(args: Sequence[str]) -> EarlyGreeter | None:
     """
     if os.environ.get("QMONITOR_NO_EARLY_GREETER"):
         return None
-    paths = qmp_paths(args)
-    if paths is None:
+    plan = early_plan(args)
+    if plan is None:
         return None
     # Blocked before the sockets exist, in this thread and so in the
     # greeter's, and left blocked: a signal that comes from now on stays
@@ -189,7 +229,7 @@ def start_early_greeter(args: Sequence[str]) -> EarlyGreeter | None:
     # its signal handling before its chardevs).
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINATION_SIGNALS)
     try:
-        greeter = EarlyGreeter(paths)
+        greeter = EarlyGreeter(plan.paths, plan.version, plan.package)
     except OSError:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
         return None
