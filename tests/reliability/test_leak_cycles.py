@@ -158,3 +158,53 @@ def test_add_remove_cycles_leak_nothing(tmp_path: Path, kind: str, cycles: int) 
     assert after[0] == before[0]
     assert after[1] == before[1]
     assert after[2] - before[2] <= RSS_SLACK_KIB
+
+
+def test_chardev_add_remove_keeps_no_history() -> None:
+    """The chardev table keeps QEMU's hash table, not a log of every add and
+    remove (which grew by ~200 bytes a cycle and was replayed at each
+    ``query-chardev``).  Measured in-process with tracemalloc."""
+    import asyncio
+    import gc
+    import tracemalloc
+
+    from qmonitor.chardev.base import ChrEvent
+    from qmonitor.machine.machine import Machine, MachineOptions
+    from qmonitor_testsupport.fakes import FakeChardev
+
+    add = b'{"execute":"chardev-add","arguments":{"id":"c0","backend":{"type":"null","data":{}}}}'
+    remove = b'{"execute":"chardev-remove","arguments":{"id":"c0"}}'
+
+    async def main() -> tuple[int, bytes]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        chr = FakeChardev("mon0")
+        mon = machine.add_qmp_monitor(chr)
+        machine.dispatcher.start()
+        mon._event(ChrEvent.OPENED)
+        mon._read(b'{"execute": "qmp_capabilities"}')
+
+        async def cycles(n: int) -> None:
+            for _ in range(n):
+                mon._read(add)
+                await asyncio.sleep(0)
+                mon._read(remove)
+                await asyncio.sleep(0)
+                chr.written.clear()
+
+        await cycles(200)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            await cycles(1000)
+            gc.collect()
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        mon._read(b'{"execute": "query-chardev", "id": 1}')
+        await asyncio.sleep(0.01)
+        return grown, bytes(chr.written)
+
+    grown, listing = asyncio.run(main())
+    assert grown < 64 * 1024, grown
+    assert listing.endswith(b'{"return": [], "id": 1}\r\n')
