@@ -15,6 +15,7 @@ per command, requests, hangs, lost and malformed replies and, with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -51,6 +52,8 @@ class Target:
         self.sock: socket.socket | None = None
         self.buf = b""
         self.starts = 0
+        #: How the process ended when a connection last closed (None: it had not).
+        self.exit_status: int | None = None
 
     def start(self) -> None:
         self.stop()
@@ -81,6 +84,14 @@ class Target:
         self.sock.sendall(b'{"execute": "qmp_capabilities"}')
         if self._line(time.monotonic() + REPLY_TIMEOUT) != b'{"return": {}}':
             raise RuntimeError("negotiation failed")
+
+    def closed(self) -> None:
+        """The connection closed: note how the process ended (bounded wait), stop it."""
+        self.exit_status = None
+        if self.proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.exit_status = self.proc.wait(10)
+        self.stop()
 
     def stop(self) -> None:
         if self.sock is not None:
@@ -126,7 +137,7 @@ class Target:
             line = self._line(deadline)
             if line is None or line == b"":
                 if line == b"":
-                    self.stop()  # started again for the next request
+                    self.closed()  # started again for the next request
                 return line
             if line.startswith(b'{"timestamp"') or (
                 b'"event": ' in line[:80] and b'"id"' not in line
@@ -176,6 +187,8 @@ class Figures:
     hangs: Counter[str] = field(default_factory=Counter)
     lost: Counter[str] = field(default_factory=Counter)
     malformed: Counter[str] = field(default_factory=Counter)
+    #: Requests that found the process ending cleanly (quit and its like).
+    ended: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
 
     def total(self, name: str) -> int:
@@ -198,9 +211,18 @@ def run_sets(target: Target, sets: Iterable[ArgSet], figures: Figures) -> None:
             figures.note(f"hang: {s.command} {s.kind} {json.dumps(s.arguments)[:200]}")
             target.start()
         elif line == b"":
-            if s.command not in ENDS_PROCESS or s.kind != "typed":
+            # The process may end on purpose: quit, or an earlier request
+            # (set-action reboot=shutdown, then system_reset) that ended it
+            # just after its reply.  A clean exit is no lost reply; a crash,
+            # or a connection closed on a live process, is.
+            if target.exit_status != 0:
                 figures.lost[s.command] += 1
-                figures.note(f"lost: {s.command} {s.kind} {json.dumps(s.arguments)[:200]}")
+                figures.note(
+                    f"lost (exit {target.exit_status}): {s.command} {s.kind} "
+                    f"{json.dumps(s.arguments)[:200]}"
+                )
+            else:
+                figures.ended[s.command] += 1
         elif (wrong := well_formed(line, req_id)) is not None:
             figures.malformed[s.command] += 1
             figures.note(f"malformed ({wrong}): {s.command}: {line[:200]!r}")
