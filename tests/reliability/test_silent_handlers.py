@@ -16,12 +16,14 @@ import contextlib
 import logging
 import os
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pki import OPENSSL, make_pki
 
 from qmonitor import MonitorServer
 from qmonitor.chardev.base import ChrEvent
@@ -432,3 +434,39 @@ def test_mux_upstream_message_that_fails(
     assert count == [1]
     assert logged(caplog, "restoring a reply for client")
     assert logged(caplog, "handling an upstream message failed")
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command")
+def test_tls_receive_that_fails_drops_that_client_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from qmonitor.chardev.tls import TlsSession
+
+    pki = make_pki(tmp_path / "pki")
+    count = fail(monkeypatch, TlsSession, "receive")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = [
+        "-object", f"tls-creds-x509,id=tls0,dir={pki},endpoint=server,verify-peer=off",
+        "-chardev", f"socket,id=c,host=127.0.0.1,port={port},server=on,wait=off,tls-creds=tls0",
+        "-mon", "c,mode=control",
+    ]  # fmt: skip
+    ctx = ssl.create_default_context(cafile=str(pki / "ca-cert.pem"))
+    with MonitorServer(args=args):
+        # The first handshake's bytes meet the bug: that client is let go.
+        raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        with (
+            pytest.raises((ssl.SSLError, ConnectionError)),
+            ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s,
+        ):
+            if not s.recv(4096):
+                raise ConnectionResetError
+        raw.close()
+        assert count == [1]
+        raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            assert read_until(s, b"\r\n").startswith(b'{"QMP": ')
+            s.sendall(b'{"execute": "qmp_capabilities"}')
+            assert read_until(s, b"\r\n") == b'{"return": {}}\r\n'
+    assert logged(caplog, "read callback failed")
