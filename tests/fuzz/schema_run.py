@@ -32,6 +32,10 @@ from schema_args import BAD_KINDS, ArgSet, SchemaWalker
 
 #: A reply later than this is a hang.
 REPLY_TIMEOUT = 20.0
+#: How long a process may take to listen (a loaded machine is slow to start Python).
+START_TIMEOUT = 90.0
+#: Typed sets of a command that ends the process: each costs a start.
+MAX_TYPED_ENDING = 3
 #: Commands whose normal end is the process's (a closed connection is their answer).
 ENDS_PROCESS = frozenset({"quit"})
 #: Commands that write ``size`` bytes to a file: typed sets write at most
@@ -59,18 +63,21 @@ class Target:
         self.stop()
         path = self.cwd / "fuzz-qmp.sock"
         path.unlink(missing_ok=True)
-        self.proc = subprocess.Popen(
-            [*self.cmd, *self.args, "-qmp", f"unix:{path},server=on,wait=off"],
-            cwd=self.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        errors = self.cwd / "fuzz-stderr.txt"
+        with errors.open("wb") as stderr:
+            self.proc = subprocess.Popen(
+                [*self.cmd, *self.args, "-qmp", f"unix:{path},server=on,wait=off"],
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         self.starts += 1
-        end = time.monotonic() + 30
+        end = time.monotonic() + START_TIMEOUT
         while True:
             if self.proc.poll() is not None or time.monotonic() > end:
-                raise RuntimeError(f"{self.cmd[0]} did not start")
+                said = errors.read_bytes()[-500:].decode(errors="replace")
+                raise RuntimeError(f"{self.cmd[0]} did not start (exit {self.proc.poll()}): {said}")
             if path.exists():
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 try:
@@ -201,9 +208,14 @@ class Figures:
 
 def run_sets(target: Target, sets: Iterable[ArgSet], figures: Figures) -> None:
     """Send every set to ``target``; count hangs, lost and malformed replies."""
+    typed_ending = 0
     for n, s in enumerate(sets):
         req_id = f"f{n}"
         s = bounded(s)
+        if s.command in ENDS_PROCESS and s.kind == "typed":
+            typed_ending += 1
+            if typed_ending > MAX_TYPED_ENDING:
+                continue
         figures.requests[s.command] += 1
         line = target.ask(s.request(req_id))
         if line is None:
