@@ -77,11 +77,21 @@ class Client:
         self.sock.close()
 
 
-def unix_client(path: Path) -> Client:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(str(path))
-    return Client(s)
+def unix_client(path: Path, timeout: float = 30) -> Client:
+    """Connect, waiting (bounded) for the server: its socket file appears at
+    bind, a moment before it listens, and a loaded machine stretches that."""
+    end = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        try:
+            s.connect(str(path))
+            return Client(s)
+        except (FileNotFoundError, ConnectionRefusedError):
+            s.close()
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.01)
 
 
 def wait_exit(proc: subprocess.Popen[bytes]) -> None:

@@ -42,12 +42,34 @@ def session_works(path: Path) -> None:
         s.close()
 
 
+def steady_fd_count(pid: int) -> int:
+    """The fd count once it has stayed the same for a few readings (bounded):
+    the server closes a departed client's socket when it next runs."""
+    last, same = -1, 0
+    end = time.monotonic() + 30
+    while same < 5 and time.monotonic() < end:
+        now = fd_count(pid)
+        same = same + 1 if now == last else 0
+        last = now
+        time.sleep(0.02)
+    return last
+
+
+def settles_at(pid: int, count: int) -> int:
+    """Wait (bounded) for the fd count to come back to ``count``; the count then."""
+    end = time.monotonic() + 30
+    now = fd_count(pid)
+    while now != count and time.monotonic() < end:
+        time.sleep(0.02)
+        now = fd_count(pid)
+    return now
+
+
 def test_disconnect_mid_request_and_mid_response(tmp_path: Path) -> None:
     sock = tmp_path / "q.sock"
     with running(qmonitor_cmd(), [], sock) as proc:
         session_works(sock)
-        time.sleep(0.1)
-        baseline = fd_count(proc.pid)
+        baseline = steady_fd_count(proc.pid)
         for i in range(30):
             s = connect(sock)
             read_line(s)
@@ -61,9 +83,8 @@ def test_disconnect_mid_request_and_mid_response(tmp_path: Path) -> None:
                 s.shutdown(socket.SHUT_WR)
             s.close()
         session_works(sock)
-        time.sleep(0.2)
         assert proc.poll() is None
-        assert fd_count(proc.pid) == baseline
+        assert settles_at(proc.pid, baseline) == baseline
 
 
 def test_garbage_then_normal_service(tmp_path: Path) -> None:

@@ -46,14 +46,34 @@ def _both(args: list[str], ids: tuple[str, ...], tmp: Path, fds: tuple[int, ...]
 pytestmark = pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64")
 
 
+def _port_taken(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def test_tcp_servers(tmp_path: Path) -> None:
-    p1, p2, p3 = _free_port(), _free_port(), _free_port()
-    args = [
-        "-chardev", f"socket,id=t1,host=127.0.0.1,port={p1},server=on,wait=off",
-        "-chardev", f"socket,id=t2,host=127.0.0.1,port={p2},server=on,wait=off,ipv4=on",
-        "-chardev", f"socket,id=t3,host=localhost,port={p3},server=on,wait=off,to={p3 + 2}",
-    ]  # fmt: skip
-    _both(args, ("t1", "t2", "t3"), tmp_path)
+    # The ports are free when picked, but another process on the machine may
+    # take one before QEMU or qmonitor binds it (the two run one after the
+    # other): then the run is tried again with other ports, a few times.
+    for attempt in range(3):
+        p1, p2, p3 = _free_port(), _free_port(), _free_port()
+        args = [
+            "-chardev", f"socket,id=t1,host=127.0.0.1,port={p1},server=on,wait=off",
+            "-chardev", f"socket,id=t2,host=127.0.0.1,port={p2},server=on,wait=off,ipv4=on",
+            "-chardev", f"socket,id=t3,host=localhost,port={p3},server=on,wait=off,to={p3 + 2}",
+        ]  # fmt: skip
+        try:
+            _both(args, ("t1", "t2", "t3"), tmp_path)
+            return
+        except RuntimeError:
+            ports = (p1, p2, p3, p3 + 1, p3 + 2)
+            if attempt == 2 or not any(_port_taken(p) for p in ports):
+                raise
 
 
 def test_a_tcp_client(tmp_path: Path) -> None:

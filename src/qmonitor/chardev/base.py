@@ -15,11 +15,15 @@ accepting and the handlers always run on the loop given to
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from enum import Enum
 
 from qmonitor.errors import QmonitorError
+from qmonitor.util.guard import call_guarded, guarded_value
+
+log = logging.getLogger("qmonitor.chardev")
 
 #: How much a backend reads at once.  QEMU reads at most ``can_read()`` bytes,
 #: and a monitor answers 1, so QEMU reads a byte per system call; qmonitor's
@@ -164,14 +168,24 @@ class Chardev:
 
     # -- backend side (qemu_chr_be_*) -------------------------------------
 
+    # The frontend's handlers are guarded: a bug in a monitor must not leave
+    # the backend half way through (a socket that no longer listens after a
+    # CLOSED handler raised, a reader that stops for good).  The traceback
+    # is logged and the backend goes on.
+
     def be_can_write(self) -> int:
         """How many bytes the frontend takes now (0: stop reading)."""
-        return self._can_read() if self._can_read is not None else 0
+        can_read = self._can_read
+        if can_read is None:
+            return 0
+        # A can_read that fails says 1: input keeps flowing to the (guarded)
+        # read handler rather than stalling the client for good.
+        return guarded_value(log, self.label, "can_read handler", 1, can_read)
 
     def be_write(self, data: bytes) -> None:
         """Hand input to the frontend."""
         if self._read is not None:
-            self._read(data)
+            call_guarded(log, self.label, "read handler", self._read, data)
 
     def be_event(self, event: ChrEvent) -> None:
         """Report an event to the frontend, tracking whether the backend is open."""
@@ -184,7 +198,7 @@ class Chardev:
                 return
             self.be_open = False
         if self._event is not None:
-            self._event(event)
+            call_guarded(log, self.label, "event handler", self._event, event)
 
     # -- for subclasses -----------------------------------------------------
 
@@ -193,7 +207,7 @@ class Chardev:
             return
         self._attach()
         if self.be_open and self._event is not None:
-            self._event(ChrEvent.OPENED)
+            call_guarded(log, self.label, "event handler", self._event, ChrEvent.OPENED)
 
     def _attach(self) -> None:
         """Start (or move) the backend's I/O onto ``self.loop``."""

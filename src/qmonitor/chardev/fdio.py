@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-from qmonitor.chardev.base import READ_CHUNK, Chardev, WatchCallback
+from qmonitor.chardev.base import READ_CHUNK, Chardev, WatchCallback, log
+from qmonitor.util.guard import call_guarded
 
 
 class FdChardev(Chardev):
@@ -46,6 +47,14 @@ class FdChardev(Chardev):
             self._start_reading()
 
     def _on_readable(self) -> None:
+        # A bug on the backend's own side of a read (the frontend's handler
+        # is guarded apart): end this input as at EOF, so that the loop does
+        # not spin on an fd that fails the same way each time, and the next
+        # client (a socket's) is served.
+        if not call_guarded(log, self.label, "read callback", self._readable):
+            call_guarded(log, self.label, "end of input", self._on_eof)
+
+    def _readable(self) -> None:
         rfd = self._rfd
         if rfd is None:
             return
@@ -116,7 +125,8 @@ class FdChardev(Chardev):
         self._remove_writer()
         callbacks, self._watchers = self._watchers, []
         for callback in callbacks:
-            callback()
+            # One failing watcher must not keep the others from their turn.
+            call_guarded(log, self.label, "write watch", callback)
 
     def _remove_writer(self) -> None:
         if self._writer_fd is not None and self.loop is not None:

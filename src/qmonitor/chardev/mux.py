@@ -42,7 +42,9 @@ from qmonitor.chardev.base import (
     ReadHandler,
     WatchCallback,
     call_on,
+    log,
 )
+from qmonitor.util.guard import call_guarded, guarded_value
 
 #: Frontends per mux (MAX_MUX in chardev/char-mux.h).
 MAX_MUX = 4
@@ -95,6 +97,44 @@ class _Frontend:
     buffer: bytearray = field(default_factory=bytearray)
 
 
+def _guarded_frontend(
+    label: str,
+    can_read: CanReadHandler | None,
+    read: ReadHandler | None,
+    event: EventHandler | None,
+) -> _Frontend:
+    """A slot whose handlers log a failure and go on.
+
+    One frontend's bug must neither lose the rest of an input chunk nor keep
+    the other frontends from an event (the base's own handlers are guarded
+    by the base).
+    """
+
+    def guarded_can_read(fn: CanReadHandler) -> CanReadHandler:
+        def run() -> int:
+            return guarded_value(log, label, "mux frontend can_read", 1, fn)
+
+        return run
+
+    def guarded_read(fn: ReadHandler) -> ReadHandler:
+        def run(data: bytes) -> None:
+            call_guarded(log, label, "mux frontend read", fn, data)
+
+        return run
+
+    def guarded_event(fn: EventHandler) -> EventHandler:
+        def run(ev: ChrEvent) -> None:
+            call_guarded(log, label, "mux frontend event", fn, ev)
+
+        return run
+
+    return _Frontend(
+        guarded_can_read(can_read) if can_read is not None else None,
+        guarded_read(read) if read is not None else None,
+        guarded_event(event) if event is not None else None,
+    )
+
+
 class MuxChardev(Chardev):
     """A multiplexer over ``base``.
 
@@ -145,7 +185,7 @@ class MuxChardev(Chardev):
         """
         if len(self._frontends) + len(self._deferred) >= MAX_MUX:
             raise ChardevError(TOO_MANY.format(self.label))
-        frontend = _Frontend(can_read, read, event)
+        frontend = _guarded_frontend(self.label, can_read, read, event)
         first = self.loop is None
         if first:
             try:

@@ -25,8 +25,9 @@ import termios
 import tty
 from collections.abc import Callable
 
-from qmonitor.chardev.base import ChardevError, ChrEvent, WatchCallback
+from qmonitor.chardev.base import ChardevError, ChrEvent, WatchCallback, log
 from qmonitor.chardev.fdio import FdChardev
+from qmonitor.util.guard import call_guarded
 
 #: Seconds between two looks for a peer (pty_chr_rearm_timer's 1000 ms).
 POLL_INTERVAL = 1.0
@@ -115,8 +116,10 @@ class PtyChardev(FdChardev):
 
     def _on_timer(self) -> None:
         self._timer = None
-        if not self.connected:
-            self._update_read_handler()
+        if not self.connected and not call_guarded(
+            log, self.label, "peer poll", self._update_read_handler
+        ):
+            self._rearm_timer()  # keep looking for a peer
 
     def _on_eof(self) -> None:
         # Reading the master fails (EIO) once the peer closed the slave.

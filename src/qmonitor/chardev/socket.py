@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from qmonitor.chardev.base import READ_CHUNK, ChardevError, ChrEvent, call_on
 from qmonitor.chardev.fdio import FdChardev
 from qmonitor.chardev.msgfds import MsgFds, recv_with_fds
+from qmonitor.util.guard import call_guarded
 from qmonitor.util.sigwatch import unwatched
 from qmonitor.util.unixsock import unix_listen
 
@@ -350,6 +351,20 @@ class SocketChardev(FdChardev):
             return
         except OSError:
             return
+        if not call_guarded(log, self.label, "accept", self._take_client, conn, addr):
+            self._drop_client(conn)
+
+    def _drop_client(self, conn: socket.socket) -> None:
+        """Taking a client failed half way (a bug): let it go, listen again."""
+        if self._conn is conn:
+            call_guarded(log, self.label, "disconnect", self._disconnect)
+        else:
+            with contextlib.suppress(OSError):
+                conn.close()
+        if self._conn is None and self.is_server:
+            self._listen_for_client()
+
+    def _take_client(self, conn: socket.socket, addr: object) -> None:
         if not self._peer_allowed(conn):
             return
         self._stop_accepting()
@@ -516,7 +531,7 @@ class SocketChardev(FdChardev):
             self._listen_for_client()
         hook = self.on_disconnect
         if hook is not None:
-            hook()
+            call_guarded(log, self.label, "disconnect hook", hook)
 
     def yank(self) -> None:
         """Cut the connection at once (QEMU's yank): the peer sees it end."""

@@ -82,33 +82,37 @@ class _ModelChardev(NullChardev):
 class ChardevTable:
     """The machine's chardevs as the ``/chardevs`` container holds them.
 
-    Remembers what was added and removed so that ``query-chardev`` lists
-    them in the order of QEMU's hash table, removals included.
+    Keeps QEMU's hash table of them, once one was added or removed, so that
+    ``query-chardev`` lists them in its order, removals included.  The
+    table is updated as chardevs come and go (a log of every addition and
+    removal, replayed at each listing, grew for ever).
     """
 
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
-        self._initial: list[str] | None = None
-        self._ops: list[tuple[str, bool]] = []
+        self._table: StrTable | None = None
         #: Chardevs in use by another chardev (a mux's base): label -> user.
         self.users: dict[str, str] = {}
 
     def listing_order(self) -> list[str]:
         """Labels in the order QEMU lists them (its table's order, reversed)."""
-        table = StrTable()
-        for label in self._initial if self._initial is not None else self.machine.chardevs:
-            table.insert(label)
-        for label, added in self._ops:
-            if added:
+        table = self._table
+        if table is None:
+            table = StrTable()
+            for label in self.machine.chardevs:
                 table.insert(label)
-            else:
-                table.remove(label)
         return list(reversed(table.live_keys()))
 
     def _log(self, label: str, added: bool) -> None:
-        if self._initial is None:
-            self._initial = list(self.machine.chardevs)
-        self._ops.append((label, added))
+        table = self._table
+        if table is None:
+            table = self._table = StrTable()
+            for initial in self.machine.chardevs:
+                table.insert(initial)
+        if added:
+            table.insert(label)
+        else:
+            table.remove(label)
 
     def add(self, chr: Chardev) -> None:
         self._log(chr.label, True)

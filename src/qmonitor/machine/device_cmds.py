@@ -76,6 +76,28 @@ def cpu_definitions() -> tuple[dict[str, Any], ...]:
     return tuple(_data("cpu_definitions.json"))
 
 
+def opts_from_qdict(args: dict[str, Any]) -> dict[str, str]:
+    """device_add's arguments as QemuOpts take them (qemu_opts_from_qdict).
+
+    A number or a boolean member becomes its text (``1`` -> ``"1"``,
+    ``1.5`` -> ``"1.5"``, ``true`` -> ``"on"``); a null, list or object
+    member is dropped, as is an ``id`` that is no string.
+    """
+    out: dict[str, str] = {}
+    for key, value in args.items():
+        if isinstance(value, bool):
+            out[key] = "on" if value else "off"
+        elif isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, int) and key != "id":
+            out[key] = str(value)
+        elif isinstance(value, float) and key != "id":
+            out[key] = f"{value:.17g}"
+    if not isinstance(args.get("id"), str):
+        out.pop("id", None)
+    return out
+
+
 class _RawArgsCommand(QmpCommand):
     """A ``'gen': false`` command: the handler takes the arguments unvisited."""
 
@@ -92,10 +114,11 @@ def register_device_commands(machine: Machine) -> None:
     full = machine.commands.full
     enabled: set[str] = set()
 
-    def device_add(args: dict[str, Any]) -> None:
-        ident = args.get("id")
+    def device_add(raw: dict[str, Any]) -> None:
+        ident = raw.get("id")
         if isinstance(ident, str) and not _ID.match(ident):
             raise QapiError(NOT_AN_IDENTIFIER)
+        args = opts_from_qdict(raw)
         driver = args.get("driver")
         if not isinstance(driver, str):
             raise QapiError(MISSING.format("driver"))

@@ -37,6 +37,9 @@ POSTCOPY_NOT_STARTED = "Postcopy must be started after migration has been starte
 NOT_IN_STATE = "Migration not in expected state: {}"
 NO_INCOMING = "'-incoming' was not specified on the command line"
 RECOVER_NOT_PAUSED = "Migrate recover can only be run when postcopy is paused."
+#: migrate with resume=true (migrate_prepare, migration/migration.c): checked
+#: before the URI; a null machine's migration never pauses in postcopy.
+RESUME_NOT_PAUSED = "Cannot resume if there is no paused migration"
 COLO_NOT_ENABLED = "The feature 'colo' is not enabled"
 SPICE_NOT_IN_USE = "SPICE is not in use"
 BAD_ADDRESS = "error parsing address '{}'"
@@ -208,7 +211,9 @@ def register_migration_commands(machine: Machine, state: MigrationState) -> Migr
     def migrate_continue(state: str) -> None:
         raise QapiError(NOT_IN_STATE.format(migration.status))
 
-    def migrate(uri: str, **_: Any) -> None:
+    def migrate(uri: str, resume: bool | None = None, **_: Any) -> None:
+        if resume:
+            raise QapiError(RESUME_NOT_PAUSED)
         migration.start(uri)
 
     def migrate_incoming(uri: str) -> None:

@@ -15,8 +15,13 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 import time
 from collections.abc import Callable
+
+from qmonitor.util.guard import call_guarded
+
+log = logging.getLogger("qmonitor.machine")
 
 
 class RunningClock:
@@ -88,7 +93,8 @@ class RunningClock:
                 break
             _, _, timer = heapq.heappop(self._timers)
             timer.cancelled = True
-            timer.callback()
+            # A device's bug must not stop the clock: later timers still fire.
+            call_guarded(log, "virtual clock", "timer", timer.callback)
         self._reschedule()
 
 
@@ -121,4 +127,4 @@ class HostClock:
 
     def call_at(self, when_ns: int, callback: Callable[[], None]) -> asyncio.TimerHandle:
         delay = max(0.0, (when_ns - time.time_ns()) / 1e9)
-        return self.loop.call_later(delay, callback)
+        return self.loop.call_later(delay, call_guarded, log, "host clock", "timer", callback)

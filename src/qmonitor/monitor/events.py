@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from qmonitor.monitor.monitor import encode_output
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.qjson.encode import encode, qdict_order, quote
+from qmonitor.util.guard import call_guarded
 
 if TYPE_CHECKING:
     from qmonitor.monitor.monitor import MonitorRegistry
@@ -105,13 +106,15 @@ class _ThreadsafeTimer:
         except RuntimeError:
             running = False
         if running:
-            self._handle = loop.call_later(delay, callback)
+            self._arm(delay, callback)
         else:
             loop.call_soon_threadsafe(self._arm, delay, callback)
 
     def _arm(self, delay: float, callback: Callable[[], None]) -> None:
         if not self._cancelled:
-            self._handle = self._loop.call_later(delay, callback)
+            self._handle = self._loop.call_later(
+                delay, call_guarded, log, "realtime clock", "timer", callback
+            )
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -173,7 +176,8 @@ class VirtualClock:
                     break
                 self._timers.remove(due)
                 self._now = max(self._now, due[0])
-            due[2].callback()
+            # A device's bug must not stop the clock: later timers still fire.
+            call_guarded(log, "virtual clock", "timer", due[2].callback)
         self._now = max(self._now, target_ns)
         return self._now
 

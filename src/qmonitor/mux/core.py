@@ -40,6 +40,7 @@ from qmonitor.qapi.commands import (
     QmpCommandList,
     check_obj,
     error_response,
+    internal_error,
     qmp_dispatch,
 )
 from qmonitor.qapi.error import QapiError
@@ -196,9 +197,23 @@ class MuxCore:
         session.receive_data(data)
         while (ev := session.next_event()) is not NEED_DATA:
             if isinstance(ev, JsonMessage):
-                self._request(client, ev.value)
+                self._guarded_request(client, ev.value)
             elif isinstance(ev, JsonParseError):
                 self._local(client, parse_error_reply(ev.message))
+
+    def _guarded_request(self, client: MuxClient, req: Any) -> None:
+        """:meth:`_request`; a bug in it answers that request with a GenericError."""
+        slots = len(client.slots)
+        try:
+            self._request(client, req)
+        except Exception as exc:
+            log.exception("mux: handling a request of client %d failed", client.id)
+            # A slot the failed request took would hold back every later reply.
+            while len(client.slots) > slots:
+                client.slots.pop()
+            has_id = isinstance(req, dict) and "id" in req
+            req_id = req.get("id") if has_id else None
+            self._local(client, error_response(internal_error(exc), req_id, has_id))
 
     def _request(self, client: MuxClient, req: Any) -> None:
         session = client.session
@@ -278,6 +293,23 @@ class MuxCore:
         client = pending.client
         if not client.connected:
             return
+        try:
+            data = self._client_reply(line, msg, uid, pending)
+        except Exception as exc:
+            # A bug of ours must not leave the client's slot empty for good
+            # (every later reply would wait behind it): it gets an error.
+            log.exception("mux: restoring a reply for client %d failed", client.id)
+            rsp = error_response(internal_error(exc), pending.req_id, pending.has_id)
+            data = client.session.send(rsp)
+        if pending.slot is None:
+            client.out += data
+        else:
+            pending.slot.data = data
+            self._flush(client)
+
+    @staticmethod
+    def _client_reply(line: bytes, msg: dict[str, Any], uid: int, pending: _Pending) -> bytes:
+        """The upstream's reply with the client's own id back (or none)."""
         restored = replace_reply_id(line, uid, pending.req_id if pending.has_id else NO_ID)
         if restored is None:  # not QEMU's compact layout: re-encode
             if pending.has_id:
@@ -285,12 +317,7 @@ class MuxCore:
             else:
                 del msg["id"]
             restored = _wire(msg)
-        data = restored
-        if pending.slot is None:
-            client.out += data
-        else:
-            pending.slot.data = data
-            self._flush(client)
+        return restored
 
 
 #: "The message has no id" for :func:`replace_reply_id`.

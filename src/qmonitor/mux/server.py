@@ -132,6 +132,10 @@ class Multiplexer:
                 except UpstreamError as exc:
                     log.error("mux: %s", exc)
                     break
+                except Exception:
+                    # A bug on our side: that one message is lost (logged),
+                    # the upstream and every client go on.
+                    log.exception("mux: handling an upstream message failed: %.200r", line)
                 self._flush_clients()
         except (ConnectionError, OSError) as exc:
             log.info("mux: upstream connection lost: %s", exc)

@@ -89,11 +89,11 @@ TEXT = r"""##
   'data': { 'image': 'BlockdevRef',
             '*config': 'str',
             '*align': 'int',
-            '*max-transfer': 'int',
-            '*opt-write-zero': 'int',
-            '*max-write-zero': 'int',
-            '*opt-discard': 'int',
-            '*max-discard': 'int',
+            '*max-transfer': 'int32',
+            '*opt-write-zero': 'int32',
+            '*max-write-zero': 'int32',
+            '*opt-discard': 'int32',
+            '*max-discard': 'int32',
             '*inject-error': [ 'BlkdebugInjectErrorOptions' ],
             '*set-state': [ 'BlkdebugSetStateOptions' ],
             '*take-child-perms': [ 'BlockPermission' ],
@@ -107,9 +107,9 @@ TEXT = r"""##
 { 'struct': 'BlockdevOptionsBlklogwrites',
   'data': { 'file': 'BlockdevRef',
             'log': 'BlockdevRef',
-            '*log-sector-size': 'int',
+            '*log-sector-size': 'uint32',
             '*log-append': 'bool',
-            '*log-super-update-interval': 'int' } }
+            '*log-super-update-interval': 'uint64' } }
 
 ##
 # @BlockdevOptionsBlkverify:
@@ -290,8 +290,8 @@ TEXT = r"""##
             '*tls-creds': 'str',
             '*tls-hostname': 'str',
             '*x-dirty-bitmap': { 'type': 'str', 'features': [ 'unstable' ] },
-            '*reconnect-delay': 'int',
-            '*open-timeout': 'int' } }
+            '*reconnect-delay': 'uint32',
+            '*open-timeout': 'uint32' } }
 
 ##
 # @BlockdevOptionsNfs:
@@ -315,7 +315,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevOptionsNull',
   'data': { '*size': 'int',
-            '*latency-ns': 'int',
+            '*latency-ns': 'uint64',
             '*read-zeroes': 'bool' } }
 
 ##

@@ -70,7 +70,7 @@ TEXT = r"""##
 # An IP socket address.
 ##
 { 'struct': 'InetSocketAddress',
-  'data': { 'host': 'str', 'port': 'str', '*numeric': 'bool', '*to': 'int',
+  'data': { 'host': 'str', 'port': 'str', '*numeric': 'bool', '*to': 'uint16',
             '*ipv4': 'bool', '*ipv6': 'bool', '*keep-alive': 'bool',
             '*mptcp': 'bool' } }
 

@@ -419,8 +419,8 @@ TEXT = r"""##
 # A NUMA node.
 ##
 { 'struct': 'NumaNodeOptions',
-  'data': { '*nodeid': 'int', '*cpus': [ 'int' ], '*mem': 'int', '*memdev': 'str',
-            '*initiator': 'int' } }
+  'data': { '*nodeid': 'uint16', '*cpus': [ 'uint16' ], '*mem': 'size', '*memdev': 'str',
+            '*initiator': 'uint16' } }
 
 ##
 # @NumaDistOptions:
@@ -428,7 +428,7 @@ TEXT = r"""##
 # The distance between two NUMA nodes.
 ##
 { 'struct': 'NumaDistOptions',
-  'data': { 'src': 'int', 'dst': 'int', 'val': 'int' } }
+  'data': { 'src': 'uint16', 'dst': 'uint16', 'val': 'uint8' } }
 
 ##
 # @NumaCpuOptions:
@@ -462,8 +462,8 @@ TEXT = r"""##
 # An HMAT latency or bandwidth between an initiator and a target.
 ##
 { 'struct': 'NumaHmatLBOptions',
-  'data': { 'initiator': 'int', 'target': 'int', 'hierarchy': 'HmatLBMemoryHierarchy',
-            'data-type': 'HmatLBDataType', '*latency': 'int', '*bandwidth': 'int' } }
+  'data': { 'initiator': 'uint16', 'target': 'uint16', 'hierarchy': 'HmatLBMemoryHierarchy',
+            'data-type': 'HmatLBDataType', '*latency': 'uint64', '*bandwidth': 'size' } }
 
 ##
 # @HmatCacheAssociativity:
@@ -487,9 +487,9 @@ TEXT = r"""##
 # An HMAT memory-side cache.
 ##
 { 'struct': 'NumaHmatCacheOptions',
-  'data': { 'node-id': 'int', 'size': 'int', 'level': 'int',
+  'data': { 'node-id': 'uint32', 'size': 'size', 'level': 'uint8',
             'associativity': 'HmatCacheAssociativity', 'policy': 'HmatCacheWritePolicy',
-            'line': 'int' } }
+            'line': 'uint16' } }
 
 ##
 # @NumaOptions:
