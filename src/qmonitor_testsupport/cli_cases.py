@@ -19,7 +19,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -572,16 +571,19 @@ def run_case(qemu: str, name: str, args: list[str], options: dict[str, bool]) ->
         stderr=subprocess.PIPE,
         cwd=tmp,
     )
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    started = proc.poll() is None
+    # Read while waiting: a listing longer than a pipe's buffer (-trace help)
+    # would otherwise hold QEMU in write() and look like a running QEMU.
+    try:
+        out, err = proc.communicate(timeout=STARTUP_SECONDS)
+        started = False
+    except subprocess.TimeoutExpired:
+        started = True
     chardevs = None
     if started and probe:
         chardevs = _query_chardev(os.path.join(tmp, "probe.sock"))
     if started:
         proc.send_signal(signal.SIGKILL)
-    out, err = proc.communicate()
+        out, err = proc.communicate()
     shutil.rmtree(tmp, ignore_errors=True)
 
     def text(data: bytes) -> str:
