@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from qmonitor_testsupport.cli_cases_more import MORE_CASES
+
 #: Every case runs with these options first, unless it says ``"base": False``.
 BASE = ["-M", "none", "-display", "none", "-nodefaults"]
 
@@ -539,6 +541,9 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("cpu_pc_host_plus_unknown", [*PC, "-S", *["-cpu", "host,+foo"]], {"base": False}),
     ("cpu_pc_unknown_model", [*PC, "-S", *["-cpu", "foo", "-smp", "2"]], {"base": False}),
 ]
+
+
+CASES += MORE_CASES
 
 
 def _query_chardev(path: str) -> list[list[str]]:

@@ -364,6 +364,18 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "qtest_log": "{tmp}/qtest.log",
         "watchdog_action": "reset",
     },
+    "good_log_file": {
+        "log_items": frozenset({"guest_errors", "unimp"}),
+        "log_file": "{tmp}/log",
+        "unmodelled": (),
+    },
+    "good_trace": {
+        "trace_file": "{tmp}/t",
+        "unmodelled": ("-trace enable=qmp_*,file={tmp}/t",),
+    },
+    "good_trace_unknown_event": {"trace_enabled": frozenset(), "trace_file": None},
+    "good_global_short": {"unmodelled": ("-global isa-serial.iobase=0x2f8",)},
+    "good_vga_none": {"unmodelled": ("-vga none",)},
 }
 
 
@@ -512,3 +524,24 @@ def test_mux_chardev_takes_four_frontends() -> None:
 def test_qmonitor_extensions_flag() -> None:
     assert parse_args(["-M", "none"], "qmonitor").extensions is False
     assert parse_args(["-M", "none", "-qmonitor-extensions"], "qmonitor").extensions is True
+
+
+def test_trace_enable_pattern_turns_on_the_matching_events() -> None:
+    config = replay(CASES["good_trace"])
+    assert config.trace_enabled
+    assert all(name.startswith("qmp_") for name in config.trace_enabled)
+
+
+def test_trace_events_file_and_disable(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    events.write_text("# a comment\n\nqmp_job_*\n-qmp_job_cancel\nnosuch\n")
+    config = parse_args(["-trace", f"events={events}"], "q")
+    assert "qmp_job_pause" in config.trace_enabled
+    assert "qmp_job_cancel" not in config.trace_enabled
+    assert config.warnings == (f"q:{events}:5: warning: trace event 'nosuch' does not exist\n",)
+
+
+def test_log_items_enable_trace_events() -> None:
+    config = parse_args(["-d", "trace:qmp_job_pause,unimp"], "q")
+    assert config.log_items == frozenset({"trace", "unimp"})
+    assert config.trace_enabled == frozenset({"qmp_job_pause"})

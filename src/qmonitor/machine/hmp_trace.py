@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-import weakref
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -63,15 +63,16 @@ def _known() -> frozenset[str]:
     return frozenset(event_names())
 
 
-_enabled: weakref.WeakKeyDictionary[Machine, set[str]] = weakref.WeakKeyDictionary()
+@dataclass(slots=True)
+class TraceState:
+    """The events tracing is on for: set by ``-trace``, ``-d trace:``, HMP and QMP alike."""
+
+    enabled: set[str] = field(default_factory=set)
 
 
 def enabled_events(machine: Machine) -> set[str]:
     """The events tracing is on for (QEMU keeps them per process)."""
-    found = _enabled.get(machine)
-    if found is None:
-        found = _enabled[machine] = set()
-    return found
+    return machine.part(TraceState, TraceState).enabled
 
 
 def enable_events(mon: MachineHMP, line: str) -> None:

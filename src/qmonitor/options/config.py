@@ -169,3 +169,11 @@ class Config:
     spice: tuple[tuple[str, str], ...] | None = None
     #: ``-add-fd``: (duplicate descriptor, fd set, opaque) to put into the fd sets.
     add_fds: tuple[tuple[int, int, str | None], ...] = ()
+    #: ``-d``: the log items chosen (checked; ``trace`` for ``trace:PATTERN``).
+    log_items: frozenset[str] = frozenset()
+    #: ``-D``: the log file's name as given (a ``%d`` stands for the process id).
+    log_file: str | None = None
+    #: ``-trace file=``: the log file once the process has daemonized.
+    trace_file: str | None = None
+    #: The trace events ``-trace`` and ``-d trace:`` turned on.
+    trace_enabled: frozenset[str] = frozenset()

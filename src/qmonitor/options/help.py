@@ -7,6 +7,7 @@ its version lines and the program name are written here.
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 
@@ -53,3 +54,19 @@ def help_text(prog: str, version: tuple[int, int, int], package: str) -> str:
         + "'disk_image' is a raw hard disk image for IDE hard disk 0\n\n"
         + _help_body()
     )
+
+
+#: QEMU 7.2's help listings that depend on its build (tools/record_help_text.py).
+LISTINGS_FILE = os.path.join(os.path.dirname(__file__), "data", "help_lists.json")
+
+
+@cache
+def _listings() -> dict[str, str]:
+    with open(LISTINGS_FILE, encoding="utf-8") as f:
+        listings: dict[str, str] = json.load(f)
+    return listings
+
+
+def recorded_listing(key: str) -> str:
+    """A recorded help listing: ``vga``, ``netdev``, ``audiodev`` or ``object:TYPE``."""
+    return _listings()[key]

@@ -236,9 +236,9 @@ def _object_config(
     if qom_type not in USER_CREATABLE:
         raise ObjectError(ENUM_VALUE.format("qom-type", qom_type))
     if want_help:
-        if qom_type == "tls-creds-x509":
-            raise ObjectHelp(tls_x509_help())
-        raise ObjectHelp(f"{qom_type} options:\n")
+        from qmonitor.options.help import recorded_listing
+
+        raise ObjectHelp(recorded_listing(f"object:{qom_type}"))
     if obj_id is None:
         raise ObjectError(MISSING_PARAMETER.format("id"))
     if not isinstance(obj_id, str):

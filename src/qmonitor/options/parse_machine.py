@@ -34,7 +34,7 @@ from qmonitor.options.machines import (
     machine_known,
     machine_typename,
 )
-from qmonitor.options.optlists import RUNSTATE_ACTIONS
+from qmonitor.options.optlists import BOOT_HELP_OPTS, RUNSTATE_ACTIONS, SMP_HELP_OPTS
 from qmonitor.options.parser_state import ParserState
 from qmonitor.options.texts import (
     ACCEL_FALLBACK,
@@ -48,7 +48,7 @@ from qmonitor.options.texts import (
 )
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.keyval import DISPLAY_HELP_TEXT, check_display, keyval_parse, keyval_put
-from qmonitor.util.qemuopts import is_help_option
+from qmonitor.util.qemuopts import OptsListSpec, is_help_option
 from qmonitor.util.texts import ENUM_VALUE
 
 
@@ -143,7 +143,20 @@ class MachineGroup(ParserState):
 
     def _opt_smp(self, arg: str | None, loc: str) -> None:
         assert arg is not None
+        self._machine_property_help(arg, SMP_HELP_OPTS)
         self._parse_opts(self.smp_group, arg, loc, keep_loc=True)
+
+    def _machine_property_help(self, arg: str, spec: OptsListSpec) -> None:
+        """machine_parse_property_opt(): keyval's ``help`` lists the options, status 0.
+
+        Syntax errors are left to the QemuOpts parse that follows.
+        """
+        try:
+            _, want_help = keyval_parse(arg, spec.implied_opt_name or "")
+        except QemuOptsError:
+            return
+        if want_help:
+            raise self._stdout(spec.help_text())
 
     def _opt_m(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -155,6 +168,10 @@ class MachineGroup(ParserState):
     def _opt_audiodev(self, arg: str | None, loc: str) -> None:
         """``-audiodev``: checked now (audio_parse_option), recorded as not modelled."""
         assert arg is not None
+        if is_help_option(arg):
+            from qmonitor.options.help import recorded_listing
+
+            raise self._stdout(recorded_listing("audiodev"))
         from qmonitor.options.audiodev import AudiodevError, check_audiodev
 
         try:
@@ -167,6 +184,8 @@ class MachineGroup(ParserState):
         """-rtc, -overcommit, -sandbox, -boot: parsed (errors now), recorded, checked later."""
         assert arg is not None
         name = loc.split(" ", 1)[0].lstrip("-")
+        if name == "boot":
+            self._machine_property_help(arg, BOOT_HELP_OPTS)
         opts = self._parse_opts(self.checked_groups[name], arg, loc, keep_loc=True)
         if not opts.loc:
             opts.loc = loc

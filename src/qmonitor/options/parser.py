@@ -23,7 +23,9 @@ from qmonitor.options.machines import MAX_PARALLEL_PORTS
 from qmonitor.options.parse_chardevs import ChardevGroup
 from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
+from qmonitor.options.parse_logging import LoggingGroup
 from qmonitor.options.parse_machine import MachineGroup
+from qmonitor.options.parse_misc import MiscGroup
 from qmonitor.options.table import OPTIONS
 from qmonitor.options.texts import (
     BAD_QEMU_VERSION,
@@ -36,7 +38,7 @@ from qmonitor.options.texts import (
 )
 
 
-class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
+class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup, MiscGroup):
     """One run of QEMU's option handling; see the module docstring for the stages."""
 
     def __init__(self, argv: list[str], prog: str) -> None:
@@ -66,6 +68,9 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             "readconfig": self._opt_readconfig, "spice": self._opt_spice,
             "preconfig": self._opt_preconfig, "loadvm": self._opt_loadvm,
             "incoming": self._opt_incoming, "add-fd": self._opt_add_fd,
+            "d": self._opt_d, "D": self._opt_D, "trace": self._opt_trace,
+            "vga": self._opt_vga, "global": self._opt_global, "netdev": self._opt_netdev,
+            "nic": self._opt_nic, "numa": self._opt_numa,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -147,12 +152,14 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
         self._check_early()
         actions = self._process_actions()
         add_fds = self._process_add_fds()
+        self._process_log_options()
         rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
         machine = self._select_machine()
         self._check_boot()
         self._default_devices(machine)
+        self._select_vga(machine)
         if self.display == "none" and self.display_gl:
             raise self._fail(OPENGL_UNSUPPORTED, "")
         self._create_objects()
@@ -161,6 +168,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
         accel = self._configure_accelerators()
         self._warn_deprecated(machine, accel)
         qtest = self._create_qtest()
+        self._net_help()
         for opts in self.mon_group.entries:
             self._create_monitor(opts)
         # A "none" serial port keeps its index (serial1 stays free after
@@ -173,6 +181,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             if index == MAX_PARALLEL_PORTS:
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        self._check_numa()
         devices = self._create_devices(machine)
         guest = self._guest(machine)
         spice = self._spice()
@@ -210,4 +219,8 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             preconfig=self.preconfig,
             spice=spice,
             add_fds=add_fds,
+            log_items=self.log_items,
+            log_file=self.log_file,
+            trace_file=self.trace_file,
+            trace_enabled=frozenset(self.trace_enabled),
         )

@@ -20,13 +20,13 @@ _MODELLED: dict[str, bool] = {
     "qtest-log": True, "persona": True, "msg": True, "object": True, "cpu": True,
     "smp": True, "m": True, "audiodev": True, "rtc": True, "overcommit": True, "sandbox": True,
     "boot": True, "readconfig": True, "spice": True, "preconfig": False, "loadvm": True,
-    "incoming": True,
+    "incoming": True, "d": True, "D": True, "trace": True, "vga": True, "global": True,
+    "netdev": True, "nic": True, "numa": True, "blockdev": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
-        ("drive", "blockdev", "netdev", "nic", "net",
-         "global", "vga", "k", "L", "bios", "kernel", "initrd",
-         "append", "dtb", "D", "d", "trace",
+        ("drive", "net", "k", "L", "bios", "kernel", "initrd",
+         "append", "dtb",
          "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
          "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
          "mem-path", "plugin", "option-rom",

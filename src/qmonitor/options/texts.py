@@ -110,3 +110,10 @@ TLS_NO_SECRET: Final = "No secret with id '{}'"
 
 TLS_NOT_CREDS: Final = "Object with id '{}' is not TLS credentials"
 TLS_EXPECTED_ENDPOINT: Final = "Expected TLS credentials for a {} endpoint"
+
+# -- util/log.c, trace/control.c, softmmu/vl.c (-vga, -global) ------------------------
+
+UNKNOWN_VGA: Final = "unknown vga type: {}"
+GLOBAL_REQUIRED: Final = "options 'driver', 'property', and 'value' are required"
+#: net_client_init1 and set_numa_options: the type visited as its QAPI enum.
+TYPE_BAD_VALUE: Final = "Parameter 'type' does not accept value '{}'"

@@ -44,6 +44,7 @@ from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, te
 
 if TYPE_CHECKING:
     # Personas are loaded only when -persona asks for one (start-up time).
+    from qmonitor.machine.hmp_log import LogState
     from qmonitor.persona.store import Variant
 
 log = logging.getLogger("qmonitor")
@@ -395,6 +396,7 @@ async def _amain(
     prog: str,
     persona: Variant | None = None,
     on_ready: Callable[[], None] | None = None,
+    log_state: LogState | None = None,
     watcher: SignalWatcher | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
@@ -404,6 +406,12 @@ async def _amain(
 
         version = recorded_version(persona) or version
     machine = Machine(machine_options(config, version), loop)
+    if log_state is not None:
+        machine.part(type(log_state), lambda: log_state)
+    if config.trace_enabled:
+        from qmonitor.machine.hmp_trace import enabled_events
+
+        enabled_events(machine).update(config.trace_enabled)
     if config.extensions:
         register_extensions(machine)
     if persona is not None:
@@ -432,11 +440,31 @@ async def _amain(
     return 0
 
 
-def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] | None]:
-    """Load the persona, daemonize and write the pidfile, in QEMU's order.
+def _open_log(config: Config) -> LogState | None:
+    """qemu_set_log_filename_flags() for ``-d`` and ``-D``: the log file is opened (emptied).
 
-    Returns the persona's variant for the accelerator asked for and what to
-    call once the monitors are up.
+    None when the command line does not log (the machine then makes its
+    settings on first use, as QEMU's defaults).
+    """
+    if not (config.log_items or config.log_file or config.trace_file):
+        return None
+    from qmonitor.machine.hmp_log import LogState, start_log
+
+    log_state = LogState()
+    error = start_log(log_state, config.log_items, config.log_file)
+    if error:
+        raise StartupError(error)
+    return log_state
+
+
+def _start_process(
+    config: Config,
+) -> tuple[Variant | None, Callable[[], None] | None, LogState | None]:
+    """Load the persona, open the log, daemonize and write the pidfile, in QEMU's order.
+
+    Returns the persona's variant for the accelerator asked for, what to
+    call once the monitors are up, and the log settings (``-d``, ``-D``,
+    ``-trace file=``) for the machine.
     """
     persona = None
     if config.persona is not None:
@@ -446,6 +474,7 @@ def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] |
             persona = Persona.load(config.persona).variant(config.accel)
         except PersonaError as exc:
             raise StartupError(f"-persona {config.persona}: {exc}") from None
+    log_state = _open_log(config)
     daemon = daemonize() if config.daemonize else None
     if config.pidfile is not None:
         try:
@@ -453,7 +482,14 @@ def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] |
         except PidfileError as exc:
             raise StartupError(f"{PIDFILE_PREFIX}{exc}") from None
         atexit.register(remove_pidfile, config.pidfile, fd)
-    return persona, daemon.ready if daemon is not None else None
+    if config.trace_file is not None and log_state is not None:
+        # trace_init_file(): -trace file= names the log file, after daemonizing.
+        from qmonitor.machine.hmp_log import start_log
+
+        error = start_log(log_state, log_state.items, config.trace_file)
+        if error:
+            raise StartupError(error)
+    return persona, daemon.ready if daemon is not None else None, log_state
 
 
 def message_prefix(config: Config, prog: str) -> str:

@@ -1,0 +1,129 @@
+"""Options qmonitor checks as QEMU does but does not model: ``-vga``, ``-global``,
+and the help forms of ``-netdev``, ``-nic`` and ``-numa``.
+
+``-vga`` is remembered and chosen once the machine type is known
+(select_vgahw): ``help`` lists the VGA models the build has, marking the
+machine type's default.  ``-global`` is QEMU's qemu_global_option(): the
+``DRIVER.PROP=VALUE`` short form, else QemuOpts with ``driver``,
+``property`` and ``value`` all required.  The network and NUMA options
+belong to layers qmonitor does not model; only what QEMU does with a
+``help`` type is: ``-netdev help`` lists the backends when the network is
+set up, ``-nic help`` and ``-numa help`` are a type QEMU does not know.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qmonitor.options.help import recorded_listing
+from qmonitor.options.machines import machine_typename
+from qmonitor.options.parser_state import ParserState
+from qmonitor.options.texts import GLOBAL_REQUIRED, TYPE_BAD_VALUE, UNKNOWN_VGA
+from qmonitor.util.qemuopts import OptDesc, OptsGroup, OptsListSpec, OptType, is_help_option
+
+#: ``-global`` (softmmu/qdev-monitor.c: qemu_global_opts).
+GLOBAL_OPTS = OptsListSpec(
+    "global",
+    None,
+    (OptDesc("driver", OptType.STRING), OptDesc("property", OptType.STRING),
+     OptDesc("value", OptType.STRING)),
+)  # fmt: skip
+#: The VGA models of QEMU 7.2's x86_64 build, by -vga name (vga_interfaces).
+VGA_MODELS = ("none", "std", "cirrus", "vmware", "qxl", "virtio")
+#: ``DRIVER.PROP=VALUE``: at most 63 characters each side of the dot, as sscanf reads them.
+_GLOBAL_SHORT = re.compile(r"([^.=]{1,63})\.([^=]{1,63})=")
+
+
+def default_vga(machine: str) -> str:
+    """get_default_vga_model(): ``std`` for q35 and i440fx 2.2 and later, else ``cirrus``."""
+    full = machine_typename(machine) or machine
+    if full.startswith("pc-q35-"):
+        return "std"
+    found = re.fullmatch(r"pc-i440fx-(\d+)\.(\d+)", full)
+    if found is not None and (int(found.group(1)), int(found.group(2))) >= (2, 2):
+        return "std"
+    return "cirrus"
+
+
+def vga_help(machine: str) -> str:
+    """``-vga help``: the recorded list (for ``-M none``), the machine's default marked."""
+    marker = " (default)"
+    lines = [line.removesuffix(marker) for line in recorded_listing("vga").splitlines()]
+    wanted = default_vga(machine)
+    return "".join(f"{line}{marker if line.split(' ', 1)[0] == wanted else ''}\n" for line in lines)
+
+
+class MiscGroup(ParserState):
+    """``-vga``, ``-global``, and the help forms of ``-netdev``, ``-nic``, ``-numa``."""
+
+    def __init__(self, argv: list[str], prog: str) -> None:
+        super().__init__(argv, prog)
+        #: The last ``-vga``: checked once the machine is chosen (errors name no option).
+        self.vga: str | None = None
+        self.global_group = OptsGroup(GLOBAL_OPTS)
+        self.netdev_help = False
+        self.nic_help: tuple[str, str] | None = None
+        self.numa_help: tuple[str, str] | None = None
+
+    def _opt_vga(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.vga = arg
+        self.unmodelled.append(loc)
+
+    def _opt_global(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.unmodelled.append(loc)
+        if _GLOBAL_SHORT.match(arg):
+            return
+        opts = self._parse_opts(self.global_group, arg, loc)
+        if any(opts.get(name) is None for name in ("driver", "property", "value")):
+            raise self._fail(GLOBAL_REQUIRED, loc)
+
+    def _opt_netdev(self, arg: str | None, loc: str) -> None:
+        """Only ``help`` as the type (QemuOpts' implied first value) is acted on."""
+        assert arg is not None
+        self.unmodelled.append(loc)
+        if not arg.startswith("{") and is_help_option(_implied(arg, "type")):
+            self.netdev_help = True
+
+    def _opt_nic(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.unmodelled.append(loc)
+        if self.nic_help is None and is_help_option(_implied(arg, "type")):
+            self.nic_help = (_implied(arg, "type"), loc)
+
+    def _opt_numa(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.unmodelled.append(loc)
+        if self.numa_help is None and is_help_option(_implied(arg, "type")):
+            self.numa_help = (_implied(arg, "type"), loc)
+
+    def _select_vga(self, machine: str) -> None:
+        """select_vgahw(), once the machine type is known."""
+        arg = self.vga
+        if arg is None:
+            return
+        if arg == "help":
+            raise self._stdout(vga_help(machine))
+        name = next((m for m in VGA_MODELS if arg.startswith(m)), None)
+        rest = arg[len(name) :] if name is not None else ""
+        if name is None or re.fullmatch(r"(,retrace=(dumb|precise))*", rest) is None:
+            raise self._fail(UNKNOWN_VGA.format(arg), "")
+
+    def _check_numa(self) -> None:
+        """parse_numa_opts() while the machine is made: a ``help`` type is no NumaOptionsType."""
+        if self.numa_help is not None:
+            raise self._fail(TYPE_BAD_VALUE.format(self.numa_help[0]), self.numa_help[1])
+
+    def _net_help(self) -> None:
+        """net_init_clients(): ``-netdev help`` lists the backends, ``-nic help`` is no type."""
+        if self.netdev_help:
+            raise self._stdout(recorded_listing("netdev"))
+        if self.nic_help is not None:
+            raise self._fail(TYPE_BAD_VALUE.format(self.nic_help[0]), self.nic_help[1])
+
+
+def _implied(arg: str, name: str) -> str:
+    """The value of the implied first option (or of ``name=``) in a QemuOpts argument."""
+    first = arg.split(",", 1)[0]
+    return first.split("=", 1)[1] if first.startswith(f"{name}=") else first

@@ -1,0 +1,57 @@
+"""More recorded command lines: help forms, -d/-D/-trace, -vga, -global and the like.
+
+Kept apart from :mod:`qmonitor_testsupport.cli_cases` (whose :data:`CASES`
+ends with these) so each module stays small; same format, same recorder
+(tools/record_cli.py).
+"""
+
+from __future__ import annotations
+
+#: A PC without default devices.
+PC = ["-M", "pc", "-display", "none", "-nodefaults"]
+
+MORE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
+    # help forms
+    ("netdev_help", ["-netdev", "help"], {}),
+    ("netdev_help_mark", ["-netdev", "?"], {}),
+    ("nic_help", ["-nic", "help"], {}),
+    ("numa_help", ["-numa", "help"], {}),
+    ("audiodev_help", ["-audiodev", "help"], {}),
+    ("vga_help", ["-vga", "help"], {}),
+    ("vga_help_pc", [*PC, "-vga", "help"], {"base": False}),
+    ("vga_unknown", ["-vga", "foo"], {}),
+    ("vga_bad_retrace", ["-vga", "std,retrace=x"], {}),
+    ("global_help", ["-global", "help"], {}),
+    ("global_flag", ["-global", "foo"], {}),
+    ("global_missing_value", ["-global", "driver=a,property=b"], {}),
+    ("global_bad_parameter", ["-global", "driver=a,property=b,value=c,x=1"], {}),
+    ("watchdog_removed", ["-watchdog", "help"], {}),
+    ("watchdog_action_help", ["-watchdog-action", "help"], {}),
+    ("boot_help", ["-boot", "help"], {}),
+    ("smp_help", ["-smp", "help"], {}),
+    ("msg_help", ["-msg", "help"], {}),
+    ("object_memory_backend_help", ["-object", "memory-backend-ram,help"], {}),
+    ("object_iothread_help", ["-object", "iothread,help"], {}),
+    ("object_unknown_type_help", ["-object", "foo,help"], {}),
+    # -d, -D, -trace
+    ("log_help", ["-d", "help"], {}),
+    ("log_unknown_item", ["-d", "guest_errors,foo"], {}),
+    ("log_none", ["-d", "none"], {}),
+    ("log_trace_help", ["-d", "trace:help"], {}),
+    ("log_tid_without_template", ["-d", "tid"], {}),
+    ("log_bad_template", ["-D", "{tmp}/x%s"], {}),
+    ("log_bad_template_two", ["-D", "{tmp}/x%d%d"], {}),
+    ("trace_help", ["-trace", "help"], {}),
+    ("trace_enable_help", ["-trace", "enable=help"], {}),
+    ("trace_flag", ["-trace", "help,foo"], {}),
+    ("trace_bad_parameter", ["-trace", "file={tmp}/t,bar=1"], {}),
+    ("trace_events_missing", ["-trace", "events={tmp}/none"], {}),
+    ("trace_unknown_then_error", ["-trace", "nosuch", "-uuid", "x"], {}),
+    ("trace_pattern_then_error", ["-trace", "nosuch*", "-trace", "-x", "-uuid", "x"], {}),
+    # command lines QEMU accepts
+    ("good_log_file", ["-d", "guest_errors,unimp", "-D", "{tmp}/log"], {}),
+    ("good_trace", ["-trace", "enable=qmp_*,file={tmp}/t"], {}),
+    ("good_trace_unknown_event", ["-trace", "nosuch"], {}),
+    ("good_global_short", ["-global", "isa-serial.iobase=0x2f8"], {}),
+    ("good_vga_none", ["-vga", "none"], {}),
+]
