@@ -48,7 +48,28 @@ MORE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("trace_events_missing", ["-trace", "events={tmp}/none"], {}),
     ("trace_unknown_then_error", ["-trace", "nosuch", "-uuid", "x"], {}),
     ("trace_pattern_then_error", ["-trace", "nosuch*", "-trace", "-x", "-uuid", "x"], {}),
+    # -blockdev: the visitor's errors at once, blockdev-add's at start-up
+    ("blockdev_help", ["-blockdev", "help"], {}),
+    ("blockdev_unexpected", ["-blockdev", "driver=null-co,node-name=x,foo=1"], {}),
+    ("blockdev_no_driver", ["-blockdev", "node-name=x"], {}),
+    ("blockdev_bad_integer", ["-blockdev", "null-co,node-name=x,size=1k"], {}),
+    ("blockdev_json_type", ["-blockdev", '{"driver":"null-co","node-name":"x","size":"1"}'], {}),
+    ("blockdev_json_bad", ["-blockdev", "{bad"], {}),
+    ("blockdev_nested_bad", ["-blockdev", "raw,node-name=r,file.driver=null-co,file.x=1"], {}),
+    ("blockdev_no_node_name", ["-blockdev", "driver=null-co"], {}),
+    ("blockdev_invalid_node_name", ["-blockdev", "null-co,node-name=x,,y"], {}),
+    ("blockdev_unknown_ref", ["-blockdev", "driver=raw,node-name=r,file=nosuch"], {}),
+    (
+        "blockdev_duplicate",
+        ["-blockdev", "null-co,node-name=x", "-blockdev", "null-aio,node-name=x"],
+        {},
+    ),
     # command lines QEMU accepts
+    (
+        "good_blockdev",
+        ["-blockdev", "raw,node-name=r,file.driver=null-co,file.size=512,file.node-name=f"],
+        {},
+    ),
     ("good_log_file", ["-d", "guest_errors,unimp", "-D", "{tmp}/log"], {}),
     ("good_trace", ["-trace", "enable=qmp_*,file={tmp}/t"], {}),
     ("good_trace_unknown_event", ["-trace", "nosuch"], {}),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from qmonitor.machine.block.graph import BlockGraph
 from qmonitor.options.cmdline import (
     ChardevConfig,
     CmdlineError,
@@ -24,7 +25,7 @@ from qmonitor.options.cmdline import (
     parse_args,
 )
 from qmonitor.options.help import help_text, version_text
-from qmonitor.system.startup import StartupError, check_cpu
+from qmonitor.system.startup import StartupError, add_blockdevs, check_cpu
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 from qmonitor_testsupport import cli_cases as record_cli
 
@@ -50,6 +51,7 @@ def replay(case: dict[str, Any]) -> Config:
     config = parse_args(argv, PROG)
     warnings: list[str] = []
     try:
+        add_blockdevs(BlockGraph(), config)
         check_cpu(config, warn=lambda message: warnings.append(f"{PROG}: warning: {message}\n"))
     except StartupError as exc:
         raise CmdlineError(
@@ -376,6 +378,18 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "good_trace_unknown_event": {"trace_enabled": frozenset(), "trace_file": None},
     "good_global_short": {"unmodelled": ("-global isa-serial.iobase=0x2f8",)},
     "good_vga_none": {"unmodelled": ("-vga none",)},
+    "good_blockdev": {
+        "blockdevs": (
+            (
+                {
+                    "driver": "raw",
+                    "node-name": "r",
+                    "file": {"driver": "null-co", "node-name": "f", "size": 512},
+                },
+                "-blockdev raw,node-name=r,file.driver=null-co,file.size=512,file.node-name=f",
+            ),
+        ),
+    },
 }
 
 

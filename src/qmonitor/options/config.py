@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.guest import GuestConfig
@@ -177,3 +177,5 @@ class Config:
     trace_file: str | None = None
     #: The trace events ``-trace`` and ``-d trace:`` turned on.
     trace_enabled: frozenset[str] = frozenset()
+    #: ``-blockdev``: (visited BlockdevOptions, the option as given), in order.
+    blockdevs: tuple[tuple[dict[str, Any], str], ...] = ()

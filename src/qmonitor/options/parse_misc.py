@@ -1,5 +1,6 @@
-"""Options qmonitor checks as QEMU does but does not model: ``-vga``, ``-global``,
-and the help forms of ``-netdev``, ``-nic`` and ``-numa``.
+"""Options read and checked here, acted on elsewhere or not modelled: ``-blockdev``
+(opened by start-up), ``-vga``, ``-global``, and the help forms of ``-netdev``,
+``-nic`` and ``-numa``.
 
 ``-vga`` is remembered and chosen once the machine type is known
 (select_vgahw): ``help`` lists the VGA models the build has, marking the
@@ -14,6 +15,7 @@ set up, ``-nic help`` and ``-numa help`` are a type QEMU does not know.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from qmonitor.options.help import recorded_listing
 from qmonitor.options.machines import machine_typename
@@ -64,6 +66,18 @@ class MiscGroup(ParserState):
         self.netdev_help = False
         self.nic_help: tuple[str, str] | None = None
         self.numa_help: tuple[str, str] | None = None
+        #: ``-blockdev``: the visited BlockdevOptions and where each was given.
+        self.blockdevs: list[tuple[dict[str, Any], str]] = []
+
+    def _opt_blockdev(self, arg: str | None, loc: str) -> None:
+        """Visited now (errors end the run); opened by start-up, in command-line order."""
+        assert arg is not None
+        from qmonitor.options.blockdev import BlockdevOptionError, parse_blockdev
+
+        try:
+            self.blockdevs.append((parse_blockdev(arg), loc))
+        except BlockdevOptionError as exc:
+            raise self._fail(exc.message, loc) from None
 
     def _opt_vga(self, arg: str | None, loc: str) -> None:
         assert arg is not None

@@ -70,7 +70,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "incoming": self._opt_incoming, "add-fd": self._opt_add_fd,
             "d": self._opt_d, "D": self._opt_D, "trace": self._opt_trace,
             "vga": self._opt_vga, "global": self._opt_global, "netdev": self._opt_netdev,
-            "nic": self._opt_nic, "numa": self._opt_numa,
+            "nic": self._opt_nic, "numa": self._opt_numa, "blockdev": self._opt_blockdev,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -223,4 +223,5 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             log_file=self.log_file,
             trace_file=self.trace_file,
             trace_enabled=frozenset(self.trace_enabled),
+            blockdevs=tuple(self.blockdevs),
         )

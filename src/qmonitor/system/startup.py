@@ -44,6 +44,7 @@ from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, te
 
 if TYPE_CHECKING:
     # Personas are loaded only when -persona asks for one (start-up time).
+    from qmonitor.machine.block.graph import BlockGraph
     from qmonitor.machine.hmp_log import LogState
     from qmonitor.persona.store import Variant
 
@@ -423,6 +424,10 @@ async def _amain(
         sys.stderr.write(f"{message_prefix(config, prog)}warning: {message}\n")
 
     try:
+        if config.blockdevs:
+            from qmonitor.machine.block.commands import graph_of
+
+            add_blockdevs(graph_of(machine), config)
         check_cpu(config, persona, warn)
     except StartupError:
         abandon_chardevs(machine, chardevs)
@@ -455,6 +460,21 @@ def _open_log(config: Config) -> LogState | None:
     if error:
         raise StartupError(error)
     return log_state
+
+
+def add_blockdevs(graph: BlockGraph, config: Config) -> None:
+    """configure_blockdev(): open each ``-blockdev`` node as ``blockdev-add`` would.
+
+    :raises StartupError: the first failure, after the option QEMU names.
+    """
+    from qmonitor.machine.block.commands import blockdev_add
+    from qmonitor.qapi.error import QapiError
+
+    for options, where in config.blockdevs:
+        try:
+            blockdev_add(graph, options)
+        except QapiError as exc:
+            raise StartupError(f"{where}: {exc.desc}") from None
 
 
 def _start_process(

@@ -1,0 +1,105 @@
+"""``-blockdev``: BlockdevOptions read from the command line as QEMU 7.2 reads them.
+
+softmmu/vl.c visits the argument as ``BlockdevOptions`` when it meets the
+option (qobject_input_visitor_new_str with ``driver`` as the implied key):
+JSON when it starts with ``{``, else keyval, whose dotted keys make nested
+objects and whose values are strings read for each member's type (the
+keyval input visitor).  A visitor error ends QEMU at once; the node is
+opened later, with the other block devices, by ``blockdev-add``'s own code
+(:func:`qmonitor.machine.block.commands.blockdev_add`), from start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qmonitor.errors import QmonitorError
+from qmonitor.machine.hmp_objects import keyval_scalar
+from qmonitor.qapi.error import QapiError
+from qmonitor.qapi.types import AlternateType, LazyType, ObjectType, Path, QType, UnionType
+from qmonitor.qjson.streamer import qobject_from_json
+from qmonitor.util.error import QemuOptsError
+from qmonitor.util.keyval import keyval_parse
+
+#: util/keyval.c: keyval_parse() called without a help flag.
+HELP_NOT_AVAILABLE = "Help is not available for this option"
+
+
+class BlockdevOptionError(QmonitorError):
+    """QEMU's text for a ``-blockdev`` it cannot read."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _resolve(qtype: QType) -> QType:
+    while isinstance(qtype, LazyType):
+        qtype = qtype.target
+    return qtype
+
+
+def _nest(flat: dict[str, str]) -> dict[str, Any]:
+    """Dotted keys as nested objects (``file.driver=x`` is ``{"file": {"driver": "x"}}``)."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, last = key.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return out
+
+
+def _keyval_values(qtype: QType, value: Any, path: Path) -> Any:
+    """``value`` with each string read for its member's type, as the keyval visitor reads it."""
+    qtype = _resolve(qtype)
+    if isinstance(qtype, AlternateType):
+        # A nested object takes the object branch; a string stays a string.
+        if isinstance(value, dict):
+            branch = next((b for q, b in qtype.branches if q == "dict"), None)
+            return _keyval_values(branch, value, path) if branch is not None else value
+        return value
+    if isinstance(qtype, ObjectType):
+        if not isinstance(value, dict):
+            return value
+        members = {m.name: m.type for m in qtype.members}
+        if isinstance(qtype, UnionType) and isinstance(value.get(qtype.tag), str):
+            branch = dict(qtype.variants).get(value[qtype.tag])
+            if branch is not None:
+                members.update({m.name: m.type for m in branch.members})
+        return {
+            key: _keyval_values(members[key], item, path.member(key)) if key in members else item
+            for key, item in value.items()
+        }
+    if isinstance(value, str):
+        return keyval_scalar(qtype, value, path)
+    return value
+
+
+def parse_blockdev(arg: str) -> dict[str, Any]:
+    """The BlockdevOptions ``-blockdev ARG`` gives, visited.
+
+    :raises BlockdevOptionError: with QEMU's text.
+    """
+    from qmonitor.machine.schema import machine_schema
+    from qmonitor.qapi.binding import schema_type
+    from qmonitor.qjson.parser import JsonError
+
+    qtype = schema_type(machine_schema(), "BlockdevOptions")
+    try:
+        if arg.startswith("{"):
+            value: Any = qobject_from_json(arg)
+        else:
+            flat, want_help = keyval_parse(arg, "driver")
+            if want_help:
+                raise BlockdevOptionError(HELP_NOT_AVAILABLE)
+            value = _keyval_values(qtype, _nest(flat), Path())
+        visited: dict[str, Any] = qtype.visit(value, Path(), None)
+    except JsonError as exc:
+        raise BlockdevOptionError(exc.message) from None
+    except QemuOptsError as exc:
+        raise BlockdevOptionError(exc.message) from None
+    except QapiError as exc:
+        raise BlockdevOptionError(exc.desc) from None
+    return visited
