@@ -32,14 +32,21 @@ class CmdlineError(QmonitorError):
     ``-version`` and the ``help`` listings (usually status 0, stdout).
     """
 
-    def __init__(self, message: str, status: int, stream: Literal["stdout", "stderr"]) -> None:
+    def __init__(
+        self, message: str, status: int, stream: Literal["stdout", "stderr"], warnings: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.stream: Literal["stdout", "stderr"] = stream
+        #: For a listing on stdout: the warnings QEMU printed on stderr before it.
+        self.warnings = warnings
 
     def report(self) -> int:
         """Print the message where QEMU prints it; the exit status."""
+        if self.warnings:
+            sys.stderr.write(self.warnings)
+            sys.stderr.flush()
         stream = sys.stdout if self.stream == "stdout" else sys.stderr
         if self.message:
             stream.write(self.message if self.message.endswith("\n") else self.message + "\n")

@@ -17,10 +17,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from qmonitor.options.config import CmdlineError
 from qmonitor.options.help import recorded_listing
 from qmonitor.options.machines import machine_typename
 from qmonitor.options.parser_state import ParserState
 from qmonitor.options.texts import GLOBAL_REQUIRED, TYPE_BAD_VALUE, UNKNOWN_VGA
+from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
+from qmonitor.util.keyval import keyval_parse
 from qmonitor.util.qemuopts import OptDesc, OptsGroup, OptsListSpec, OptType, is_help_option
 
 #: ``-global`` (softmmu/qdev-monitor.c: qemu_global_opts).
@@ -30,6 +33,47 @@ GLOBAL_OPTS = OptsListSpec(
     (OptDesc("driver", OptType.STRING), OptDesc("property", OptType.STRING),
      OptDesc("value", OptType.STRING)),
 )  # fmt: skip
+_S, _N, _B = OptType.STRING, OptType.NUMBER, OptType.BOOL
+#: ``-vnc`` (ui/vnc.c: qemu_vnc_opts); the display is not modelled, the syntax is checked.
+VNC_OPTS = OptsListSpec(
+    "vnc",
+    "vnc",
+    tuple(
+        OptDesc(name, kind)
+        for name, kind in (
+            ("vnc", _S), ("websocket", _S), ("tls-creds", _S), ("share", _S),
+            ("display", _S), ("head", _N), ("connections", _N), ("to", _N), ("ipv4", _B),
+            ("ipv6", _B), ("password", _B), ("password-secret", _S), ("reverse", _B),
+            ("lock-key-sync", _B), ("key-delay-ms", _N), ("sasl", _B), ("tls-authz", _S),
+            ("sasl-authz", _S), ("lossy", _B), ("non-adaptive", _B), ("audiodev", _S),
+            ("power-control", _B),
+        )
+    ),
+)  # fmt: skip
+#: ``-iscsi`` (block/iscsi-opts.c: qemu_iscsi_opts), with the help texts ``-iscsi help`` shows.
+ISCSI_OPTS = OptsListSpec(
+    "iscsi",
+    None,
+    (
+        OptDesc("user", _S, help="username for CHAP authentication to target"),
+        OptDesc("password", _S, help="password for CHAP authentication to target"),
+        OptDesc(
+            "password-secret",
+            _S,
+            help="ID of the secret providing password for CHAP authentication to target",
+        ),
+        OptDesc(
+            "header-digest", _S, help="HeaderDigest setting. {CRC32C|CRC32C-NONE|NONE-CRC32C|NONE}"
+        ),
+        OptDesc("initiator-name", _S, help="Initiator iqn name to use when connecting"),
+        OptDesc("timeout", _N, help="Request timeout in seconds (default 0 = no timeout)"),
+    ),
+)
+#: What ``-tpmdev help`` prints on stderr (tpm_display_backend_drivers), the build's backends.
+TPM_BACKENDS = (("passthrough", "Passthrough TPM backend driver"),
+                ("emulator", "TPM emulator backend driver"))  # fmt: skip
+TPM_HELP_HEADER = "Supported TPM types (choose only one):"
+
 #: The VGA models of QEMU 7.2's x86_64 build, by -vga name (vga_interfaces).
 VGA_MODELS = ("none", "std", "cirrus", "vmware", "qxl", "virtio")
 #: ``DRIVER.PROP=VALUE``: at most 63 characters each side of the dot, as sscanf reads them.
@@ -64,7 +108,10 @@ class MiscGroup(ParserState):
         self.vga: str | None = None
         self.global_group = OptsGroup(GLOBAL_OPTS)
         self.netdev_help = False
-        self.nic_help: tuple[str, str] | None = None
+        #: The first ``-nic`` and ``-net`` whose type is ``help`` (QEMU sets -nic up first).
+        self.nic_help: dict[str, tuple[str, str]] = {}
+        self.vnc_group = OptsGroup(VNC_OPTS)
+        self.iscsi_group = OptsGroup(ISCSI_OPTS)
         self.numa_help: tuple[str, str] | None = None
         #: ``-blockdev``: the visited BlockdevOptions and where each was given.
         self.blockdevs: list[tuple[dict[str, Any], str]] = []
@@ -101,10 +148,57 @@ class MiscGroup(ParserState):
             self.netdev_help = True
 
     def _opt_nic(self, arg: str | None, loc: str) -> None:
+        """``-nic`` and ``-net``: only a ``help`` type is acted on (it is no type)."""
         assert arg is not None
         self.unmodelled.append(loc)
-        if self.nic_help is None and is_help_option(_implied(arg, "type")):
-            self.nic_help = (_implied(arg, "type"), loc)
+        option = loc.split(" ", 1)[0].lstrip("-")
+        if option not in self.nic_help and is_help_option(_implied(arg, "type")):
+            self.nic_help[option] = (_implied(arg, "type"), loc)
+
+    def _opt_vnc(self, arg: str | None, loc: str) -> None:
+        """vnc_parse(): QemuOpts; a bare ``help`` is help, not the display's address."""
+        assert arg is not None
+        self.unmodelled.append(loc)
+        self._parse_noisily(self.vnc_group, arg, loc, not is_help_option(arg))
+
+    def _opt_iscsi(self, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self.unmodelled.append(loc)
+        self._parse_noisily(OptsGroup(ISCSI_OPTS), arg, loc, False)
+
+    def _parse_noisily(self, group: OptsGroup, arg: str, loc: str, permit_abbrev: bool) -> None:
+        """qemu_opts_parse_noisily() with QEMU's ``permit_abbrev`` for the option."""
+        warnings: list[Diagnostic] = []
+        try:
+            group.parse(arg, permit_abbrev, warnings)
+        except QemuOptsError as exc:
+            for warning in warnings:
+                self._print(warning, loc)
+            raise self._fail(exc.diagnostic, loc) from None
+        except QemuOptsHelp as exc:
+            raise self._stdout(exc.text, exc.status) from None
+        for warning in warnings:
+            self._print(warning, loc)
+
+    def _opt_tpmdev(self, arg: str | None, loc: str) -> None:
+        """tpm_config_parse(): exactly ``help`` lists the backends on stderr, status 1."""
+        assert arg is not None
+        self.unmodelled.append(loc)
+        if arg == "help":
+            lines = [TPM_HELP_HEADER] + [f"{name:>12}   {text}" for name, text in TPM_BACKENDS]
+            self.stderr.append("".join(f"{line}\n" for line in lines))
+            raise CmdlineError("".join(self.stderr), 1, "stderr")
+
+    def _opt_audio(self, arg: str | None, loc: str) -> None:
+        """``-audio``: keyval's ``help`` or a ``help`` driver lists the audio drivers."""
+        assert arg is not None
+        self.unmodelled.append(loc)
+        try:
+            values, want_help = keyval_parse(arg, "driver")
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        if want_help or is_help_option(values.get("driver", "")):
+            raise self._stdout(recorded_listing("audiodev"))
 
     def _opt_numa(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -133,8 +227,10 @@ class MiscGroup(ParserState):
         """net_init_clients(): ``-netdev help`` lists the backends, ``-nic help`` is no type."""
         if self.netdev_help:
             raise self._stdout(recorded_listing("netdev"))
-        if self.nic_help is not None:
-            raise self._fail(TYPE_BAD_VALUE.format(self.nic_help[0]), self.nic_help[1])
+        for option in ("nic", "net"):
+            if option in self.nic_help:
+                value, loc = self.nic_help[option]
+                raise self._fail(TYPE_BAD_VALUE.format(value), loc)
 
 
 def _implied(arg: str, name: str) -> str:

@@ -70,7 +70,9 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "incoming": self._opt_incoming, "add-fd": self._opt_add_fd,
             "d": self._opt_d, "D": self._opt_D, "trace": self._opt_trace,
             "vga": self._opt_vga, "global": self._opt_global, "netdev": self._opt_netdev,
-            "nic": self._opt_nic, "numa": self._opt_numa, "blockdev": self._opt_blockdev,
+            "nic": self._opt_nic, "net": self._opt_nic, "numa": self._opt_numa,
+            "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
+            "tpmdev": self._opt_tpmdev, "audio": self._opt_audio,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:

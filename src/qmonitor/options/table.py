@@ -21,18 +21,19 @@ _MODELLED: dict[str, bool] = {
     "smp": True, "m": True, "audiodev": True, "rtc": True, "overcommit": True, "sandbox": True,
     "boot": True, "readconfig": True, "spice": True, "preconfig": False, "loadvm": True,
     "incoming": True, "d": True, "D": True, "trace": True, "vga": True, "global": True,
-    "netdev": True, "nic": True, "numa": True, "blockdev": True,
+    "netdev": True, "nic": True, "numa": True, "blockdev": True, "net": True, "vnc": True,
+    "iscsi": True, "tpmdev": True, "audio": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
-        ("drive", "net", "k", "L", "bios", "kernel", "initrd",
+        ("drive", "k", "L", "bios", "kernel", "initrd",
          "append", "dtb",
-         "compat", "seed", "vnc", "debugcon", "icount", "runas", "chroot",
-         "gdb", "fw_cfg", "smbios", "numa", "add-fd", "set",
+         "compat", "seed", "debugcon", "icount", "runas", "chroot",
+         "gdb", "fw_cfg", "smbios", "add-fd", "set",
          "mem-path", "plugin", "option-rom",
          "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",
-         "pflash", "usbdevice", "echr", "audio", "tpmdev", "fsdev", "virtfs",
-         "iscsi", "dfilter", "dump-vmstate", "rotate"),
+         "pflash", "usbdevice", "echr", "fsdev", "virtfs",
+         "dfilter", "dump-vmstate", "rotate"),
         True,
     ),
     **dict.fromkeys(
