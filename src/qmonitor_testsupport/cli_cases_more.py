@@ -87,4 +87,10 @@ MORE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("good_trace_unknown_event", ["-trace", "nosuch"], {}),
     ("good_global_short", ["-global", "isa-serial.iobase=0x2f8"], {}),
     ("good_vga_none", ["-vga", "none"], {}),
+    ("good_vga_std_on_none", ["-vga", "std"], {}),
+    (
+        "good_global_no_device_type",
+        ["-global", "a.b=c", "-global", "driver=memory-backend-ram,property=p,value=1"],
+        {},
+    ),
 ]

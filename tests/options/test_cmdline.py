@@ -385,6 +385,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "good_trace_unknown_event": {"trace_enabled": frozenset(), "trace_file": None},
     "good_global_short": {"unmodelled": ("-global isa-serial.iobase=0x2f8",)},
     "good_vga_none": {"unmodelled": ("-vga none",)},
+    "good_vga_std_on_none": {"unmodelled": ("-vga std",)},
+    "good_global_no_device_type": {"machine": "none"},
     "good_blockdev": {
         "blockdevs": (
             (

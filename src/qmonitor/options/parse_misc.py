@@ -21,7 +21,13 @@ from qmonitor.options.config import CmdlineError
 from qmonitor.options.help import recorded_listing
 from qmonitor.options.machines import machine_typename
 from qmonitor.options.parser_state import ParserState
-from qmonitor.options.texts import GLOBAL_REQUIRED, TYPE_BAD_VALUE, UNKNOWN_VGA
+from qmonitor.options.texts import (
+    GLOBAL_INVALID_CLASS,
+    GLOBAL_REQUIRED,
+    TYPE_BAD_VALUE,
+    UNKNOWN_VGA,
+    VGA_NOT_USED,
+)
 from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.keyval import keyval_parse
 from qmonitor.util.qemuopts import OptDesc, OptsGroup, OptsListSpec, OptType, is_help_option
@@ -107,6 +113,8 @@ class MiscGroup(ParserState):
         #: The last ``-vga``: checked once the machine is chosen (errors name no option).
         self.vga: str | None = None
         self.global_group = OptsGroup(GLOBAL_OPTS)
+        #: Every -global's (driver, property), in order.
+        self.globals: list[tuple[str, str]] = []
         self.netdev_help = False
         #: The first ``-nic`` and ``-net`` whose type is ``help`` (QEMU sets -nic up first).
         self.nic_help: dict[str, tuple[str, str]] = {}
@@ -134,11 +142,37 @@ class MiscGroup(ParserState):
     def _opt_global(self, arg: str | None, loc: str) -> None:
         assert arg is not None
         self.unmodelled.append(loc)
-        if _GLOBAL_SHORT.match(arg):
+        short = _GLOBAL_SHORT.match(arg)
+        if short is not None:
+            self.globals.append((short.group(1), short.group(2)))
             return
         opts = self._parse_opts(self.global_group, arg, loc)
-        if any(opts.get(name) is None for name in ("driver", "property", "value")):
+        driver, prop = opts.get("driver"), opts.get("property")
+        if driver is None or prop is None or opts.get("value") is None:
             raise self._fail(GLOBAL_REQUIRED, loc)
+        self.globals.append((driver, prop))
+
+    def _check_globals(self) -> None:
+        """qdev_prop_check_globals(): a global for no device type is reported (a warning).
+
+        The null machine applies no global, so a device type's global is
+        never "used"; QEMU's "not used" warning depends on whether the type
+        can be hot-plugged, which the recorded type tree does not say: not
+        reported.
+        """
+        if not self.globals:
+            return
+        from qmonitor.machine.qom_types import DEVICE, type_table
+
+        table = type_table()
+        for driver, prop in self.globals:
+            if driver not in table.parent or not table.is_a(driver, DEVICE):
+                self._print(Diagnostic(GLOBAL_INVALID_CLASS.format(driver, prop), warning=True), "")
+
+    def _warn_vga(self, machine: str) -> None:
+        """A -vga other than ``none`` makes no device on a machine without a display (none)."""
+        if self.vga is not None and machine == "none" and not self.vga.startswith("none"):
+            self._print(Diagnostic(VGA_NOT_USED, warning=True), "")
 
     def _opt_netdev(self, arg: str | None, loc: str) -> None:
         """Only ``help`` as the type (QemuOpts' implied first value) is acted on."""

@@ -185,6 +185,8 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
         self._check_numa()
         devices = self._create_devices(machine)
+        self._check_globals()
+        self._warn_vga(machine)
         guest = self._guest(machine)
         spice = self._spice()
         names = self.name_group.find(None)

@@ -117,3 +117,10 @@ UNKNOWN_VGA: Final = "unknown vga type: {}"
 GLOBAL_REQUIRED: Final = "options 'driver', 'property', and 'value' are required"
 #: net_client_init1 and set_numa_options: the type visited as its QAPI enum.
 TYPE_BAD_VALUE: Final = "Parameter 'type' does not accept value '{}'"
+#: qdev_prop_check_globals (hw/core/qdev-properties.c), once the devices are made.
+GLOBAL_INVALID_CLASS: Final = "global {}.{} has invalid class name"
+#: qemu_machine_creation_done: a -vga the machine type made no device for.
+VGA_NOT_USED: Final = (
+    "A -vga option was passed but this machine type does not use that option; "
+    "No VGA device has been created"
+)
