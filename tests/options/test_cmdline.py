@@ -386,6 +386,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "good_global_short": {"unmodelled": ("-global isa-serial.iobase=0x2f8",)},
     "good_vga_none": {"unmodelled": ("-vga none",)},
     "good_vga_std_on_none": {"unmodelled": ("-vga std",)},
+    "good_fw_cfg": {"unmodelled": ("-fw_cfg a,string=x", "-fw_cfg opt/b,string=y")},
+    "good_runas_ids": {"unmodelled": ("-runas 1:1",)},
     "good_global_no_device_type": {"machine": "none"},
     "good_blockdev": {
         "blockdevs": (

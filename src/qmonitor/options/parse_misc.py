@@ -14,6 +14,8 @@ set up, ``-nic help`` and ``-numa help`` are a type QEMU does not know.
 
 from __future__ import annotations
 
+import os
+import pwd
 import re
 from typing import Any
 
@@ -22,12 +24,19 @@ from qmonitor.options.help import recorded_listing
 from qmonitor.options.machines import machine_typename
 from qmonitor.options.parser_state import ParserState
 from qmonitor.options.texts import (
+    FW_CFG_CANT_LOAD,
+    FW_CFG_NAME_TOO_LONG,
+    FW_CFG_NEEDS,
+    FW_CFG_NOT_OPT,
+    FW_CFG_UNAVAILABLE,
     GLOBAL_INVALID_CLASS,
     GLOBAL_REQUIRED,
+    RUNAS_UNKNOWN,
     TYPE_BAD_VALUE,
     UNKNOWN_VGA,
     VGA_NOT_USED,
 )
+from qmonitor.util.cutils import c_strtoull
 from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.keyval import keyval_parse
 from qmonitor.util.qemuopts import OptDesc, OptsGroup, OptsListSpec, OptType, is_help_option
@@ -75,6 +84,23 @@ ISCSI_OPTS = OptsListSpec(
         OptDesc("timeout", _N, help="Request timeout in seconds (default 0 = no timeout)"),
     ),
 )
+#: ``-fw_cfg`` (softmmu/vl.c: qemu_fw_cfg_opts), with the help texts QEMU shows.
+FW_CFG_OPTS = OptsListSpec(
+    "fw_cfg",
+    "name",
+    (
+        OptDesc("name", _S, help="Sets the fw_cfg name of the blob to be inserted"),
+        OptDesc(
+            "file", _S, help="Sets the name of the file from which the fw_cfg blob will be loaded"
+        ),
+        OptDesc("string", _S, help="Sets content of the blob to be inserted from a string"),
+        OptDesc(
+            "gen_id", _S, help="Sets id of the object generating the fw_cfg blob to be inserted"
+        ),
+    ),
+)
+#: FW_CFG_MAX_FILE_PATH (include/standard-headers/linux/qemu_fw_cfg.h), with its NUL.
+FW_CFG_MAX_FILE_PATH = 56
 #: What ``-tpmdev help`` prints on stderr (tpm_display_backend_drivers), the build's backends.
 TPM_BACKENDS = (("passthrough", "Passthrough TPM backend driver"),
                 ("emulator", "TPM emulator backend driver"))  # fmt: skip
@@ -119,6 +145,7 @@ class MiscGroup(ParserState):
         #: The first ``-nic`` and ``-net`` whose type is ``help`` (QEMU sets -nic up first).
         self.nic_help: dict[str, tuple[str, str]] = {}
         self.vnc_group = OptsGroup(VNC_OPTS)
+        self.fw_cfg_group = OptsGroup(FW_CFG_OPTS)
         self.iscsi_group = OptsGroup(ISCSI_OPTS)
         self.numa_help: tuple[str, str] | None = None
         #: ``-blockdev``: the visited BlockdevOptions and where each was given.
@@ -214,6 +241,48 @@ class MiscGroup(ParserState):
         for warning in warnings:
             self._print(warning, loc)
 
+    def _opt_fw_cfg(self, arg: str | None, loc: str) -> None:
+        """Parsed now, checked when the machine's devices are made (parse_fw_cfg)."""
+        assert arg is not None
+        self.unmodelled.append(loc)
+        opts = self._parse_opts(self.fw_cfg_group, arg, loc)
+        opts.loc = loc
+
+    def _check_fw_cfg(self, machine: str) -> None:
+        """parse_fw_cfg() for each ``-fw_cfg``: the blob's name and source, checked.
+
+        Every x86 machine type but ``none`` has a fw_cfg device; the blobs
+        are not modelled (no guest reads them), the files are read.
+        """
+        for opts in self.fw_cfg_group.entries:
+            if machine == "none":
+                raise self._fail(FW_CFG_UNAVAILABLE, opts.loc)
+            name = opts.get("name") or ""
+            sources = [opts.get(key) or "" for key in ("file", "string", "gen_id")]
+            if not name or sum(1 for source in sources if source) != 1:
+                raise self._fail(FW_CFG_NEEDS, opts.loc)
+            if len(name.encode()) > FW_CFG_MAX_FILE_PATH - 1:
+                raise self._fail(FW_CFG_NAME_TOO_LONG.format(FW_CFG_MAX_FILE_PATH - 1), opts.loc)
+            file, _, gen_id = sources
+            if gen_id:
+                continue
+            if not name.startswith("opt/"):
+                self._print(Diagnostic(FW_CFG_NOT_OPT, warning=True), opts.loc)
+            if file:
+                try:
+                    with open(file, "rb"):
+                        pass
+                except OSError as err:
+                    text = FW_CFG_CANT_LOAD.format(file, file, os.strerror(err.errno or 0))
+                    raise self._fail(text, opts.loc) from None
+
+    def _opt_runas(self, arg: str | None, loc: str) -> None:
+        """os_parse_cmd_args(): a user name or ``UID:GID`` (the process keeps its user)."""
+        assert arg is not None
+        self.unmodelled.append(loc)
+        if not _runas_valid(arg):
+            raise self._fail(RUNAS_UNKNOWN.format(arg), loc)
+
     def _opt_tpmdev(self, arg: str | None, loc: str) -> None:
         """tpm_config_parse(): exactly ``help`` lists the backends on stderr, status 1."""
         assert arg is not None
@@ -265,6 +334,24 @@ class MiscGroup(ParserState):
             if option in self.nic_help:
                 value, loc = self.nic_help[option]
                 raise self._fail(TYPE_BAD_VALUE.format(value), loc)
+
+
+def _runas_valid(arg: str) -> bool:
+    """A user the system knows, or ``UID:GID`` as two C numbers below 2**32 - 1."""
+    try:
+        pwd.getpwnam(arg)
+    except KeyError:
+        pass
+    else:
+        return True
+    uid, colon, gid = arg.partition(":")
+    if not colon:
+        return False
+    for part in (uid, gid):
+        number = c_strtoull(part)
+        if number is None or number >= 0xFFFFFFFF:
+            return False
+    return True
 
 
 def _implied(arg: str, name: str) -> str:

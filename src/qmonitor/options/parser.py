@@ -72,7 +72,8 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "vga": self._opt_vga, "global": self._opt_global, "netdev": self._opt_netdev,
             "nic": self._opt_nic, "net": self._opt_nic, "numa": self._opt_numa,
             "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
-            "tpmdev": self._opt_tpmdev, "audio": self._opt_audio,
+            "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
+            "runas": self._opt_runas,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -184,6 +185,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
         self._check_numa()
+        self._check_fw_cfg(machine)
         devices = self._create_devices(machine)
         self._check_globals()
         self._warn_vga(machine)

@@ -117,6 +117,15 @@ UNKNOWN_VGA: Final = "unknown vga type: {}"
 GLOBAL_REQUIRED: Final = "options 'driver', 'property', and 'value' are required"
 #: net_client_init1 and set_numa_options: the type visited as its QAPI enum.
 TYPE_BAD_VALUE: Final = "Parameter 'type' does not accept value '{}'"
+#: parse_fw_cfg (softmmu/vl.c), when the machine's devices are made.
+FW_CFG_UNAVAILABLE: Final = "fw_cfg device not available"
+FW_CFG_NEEDS: Final = "name, plus exactly one of file, string and gen_id, are needed"
+FW_CFG_NAME_TOO_LONG: Final = "name too long (max. {} char)"
+FW_CFG_NOT_OPT: Final = 'externally provided fw_cfg item names should be prefixed with "opt/"'
+#: g_file_get_contents's message (GLib), after parse_fw_cfg's "can't load FILE: ".
+FW_CFG_CANT_LOAD: Final = "can't load {}: Failed to open file \u201c{}\u201d: {}"
+#: os_parse_cmd_args (os-posix.c).
+RUNAS_UNKNOWN: Final = 'User "{}" doesn\'t exist (and is not <uid>:<gid>)'
 #: qdev_prop_check_globals (hw/core/qdev-properties.c), once the devices are made.
 GLOBAL_INVALID_CLASS: Final = "global {}.{} has invalid class name"
 #: qemu_machine_creation_done: a -vga the machine type made no device for.
