@@ -55,6 +55,11 @@ MORE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("runas_unknown", ["-runas", "nosuchuser"], {}),
     ("runas_bad_gid", ["-runas", "1:x"], {}),
     ("runas_uid_too_big", ["-runas", "4294967295:1"], {}),
+    ("compat_help", ["-compat", "help"], {}),
+    ("compat_bad_value", ["-compat", "deprecated-input=x"], {}),
+    ("compat_unexpected", ["-compat", "deprecated-output=hide,unstable-input=crash,foo=2"], {}),
+    ("compat_no_implied_key", ["-compat", "reject"], {}),
+    ("compat_json_bad_value", ["-compat", '{"unstable-output": 1}'], {}),
     # -d, -D, -trace
     ("log_help", ["-d", "help"], {}),
     ("log_unknown_item", ["-d", "guest_errors,foo"], {}),
@@ -103,6 +108,7 @@ MORE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
         {"base": False},
     ),
     ("good_runas_ids", ["-runas", "1:1"], {}),
+    ("good_compat", ["-compat", "deprecated-input=reject,deprecated-output=hide"], {}),
     ("good_vga_std_on_none", ["-vga", "std"], {}),
     (
         "good_global_no_device_type",

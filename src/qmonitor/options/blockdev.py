@@ -1,4 +1,4 @@
-"""``-blockdev``: BlockdevOptions read from the command line as QEMU 7.2 reads them.
+"""``-blockdev`` and ``-compat``: QAPI types read from the command line as QEMU 7.2 reads them.
 
 softmmu/vl.c visits the argument as ``BlockdevOptions`` when it meets the
 option (qobject_input_visitor_new_str with ``driver`` as the implied key):
@@ -7,6 +7,7 @@ objects and whose values are strings read for each member's type (the
 keyval input visitor).  A visitor error ends QEMU at once; the node is
 opened later, with the other block devices, by ``blockdev-add``'s own code
 (:func:`qmonitor.machine.block.commands.blockdev_add`), from start-up.
+``-compat`` is read the same way as CompatPolicy, without an implied key.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from typing import Any
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.hmp_objects import keyval_scalar
 from qmonitor.qapi.error import QapiError
-from qmonitor.qapi.types import AlternateType, LazyType, ObjectType, Path, QType, UnionType
+from qmonitor.qapi.types import (
+    AlternateType,
+    EnumType,
+    LazyType,
+    Member,
+    ObjectType,
+    Path,
+    QType,
+    UnionType,
+)
 from qmonitor.qjson.streamer import qobject_from_json
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.keyval import keyval_parse
@@ -77,6 +87,20 @@ def _keyval_values(qtype: QType, value: Any, path: Path) -> Any:
     return value
 
 
+#: qapi/compat.json's CompatPolicy (not in the machine's schema: no command uses it).
+_INPUT = EnumType("CompatPolicyInput", ("accept", "reject", "crash"))
+_OUTPUT = EnumType("CompatPolicyOutput", ("accept", "hide"))
+COMPAT_POLICY = ObjectType(
+    "CompatPolicy",
+    (
+        Member("deprecated-input", _INPUT, True),
+        Member("deprecated-output", _OUTPUT, True),
+        Member("unstable-input", _INPUT, True),
+        Member("unstable-output", _OUTPUT, True),
+    ),
+)
+
+
 def parse_blockdev(arg: str) -> dict[str, Any]:
     """The BlockdevOptions ``-blockdev ARG`` gives, visited.
 
@@ -84,14 +108,22 @@ def parse_blockdev(arg: str) -> dict[str, Any]:
     """
     from qmonitor.machine.schema import machine_schema
     from qmonitor.qapi.binding import schema_type
+
+    return visit_option(arg, schema_type(machine_schema(), "BlockdevOptions"), "driver")
+
+
+def visit_option(arg: str, qtype: QType, implied_key: str | None) -> dict[str, Any]:
+    """qobject_input_visitor_new_str() then the type's visit: JSON, else keyval.
+
+    :raises BlockdevOptionError: with QEMU's text.
+    """
     from qmonitor.qjson.parser import JsonError
 
-    qtype = schema_type(machine_schema(), "BlockdevOptions")
     try:
         if arg.startswith("{"):
             value: Any = qobject_from_json(arg)
         else:
-            flat, want_help = keyval_parse(arg, "driver")
+            flat, want_help = keyval_parse(arg, implied_key)
             if want_help:
                 raise BlockdevOptionError(HELP_NOT_AVAILABLE)
             value = _keyval_values(qtype, _nest(flat), Path())

@@ -151,6 +151,17 @@ class MiscGroup(ParserState):
         #: ``-blockdev``: the visited BlockdevOptions and where each was given.
         self.blockdevs: list[tuple[dict[str, Any], str]] = []
 
+    def _opt_compat(self, arg: str | None, loc: str) -> None:
+        """``-compat``: CompatPolicy, checked (what it changes in QMP is not modelled)."""
+        assert arg is not None
+        from qmonitor.options.blockdev import COMPAT_POLICY, BlockdevOptionError, visit_option
+
+        self.unmodelled.append(loc)
+        try:
+            visit_option(arg, COMPAT_POLICY, None)
+        except BlockdevOptionError as exc:
+            raise self._fail(exc.message, loc) from None
+
     def _opt_blockdev(self, arg: str | None, loc: str) -> None:
         """Visited now (errors end the run); opened by start-up, in command-line order."""
         assert arg is not None

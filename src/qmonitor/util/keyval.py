@@ -49,12 +49,13 @@ def _qapi_name_length(text: str) -> int:
 
 
 def keyval_parse(
-    params: str, implied_key: str, help_allowed: bool = True
+    params: str, implied_key: str | None, help_allowed: bool = True
 ) -> tuple[dict[str, str], bool]:
     """Parse ``key=value,...`` into flat dotted keys; returns (values, help wanted).
 
     The first parameter may omit ``implied_key=`` (its value then ends at the
-    first comma, with no ``,,`` escape); ``help`` or ``?`` alone asks for help.
+    first comma, with no ``,,`` escape) unless ``implied_key`` is None;
+    ``help`` or ``?`` alone asks for help.
     """
     values: dict[str, str] = {}
     want_help = False
@@ -73,7 +74,7 @@ def keyval_parse(
             pos += length + 1
             first = False
             continue
-        if bare and first:
+        if bare and first and implied_key is not None:
             keyval_put(values, implied_key, params[pos : pos + length])
             pos += length + 1
             first = False
