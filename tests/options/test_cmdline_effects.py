@@ -112,3 +112,12 @@ def test_start_up_errors(args: list[str], message: bytes) -> None:
             theirs.returncode,
             theirs.stderr.replace(b"qemu-system-x86_64: ", b"qmonitor: "),
         )
+
+
+def test_smbios_uuid_is_the_machines(tmp_path: Path) -> None:
+    (reply,) = _both(
+        ["-smbios", "type=1,uuid=12345678-1234-1234-1234-1234567890AB"],
+        [{"execute": "query-uuid"}],
+        tmp_path,
+    )
+    assert json.loads(reply)["return"] == {"UUID": "12345678-1234-1234-1234-1234567890ab"}

@@ -39,7 +39,14 @@ from qmonitor.options.texts import (
 from qmonitor.util.cutils import c_strtoull
 from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.keyval import keyval_parse
-from qmonitor.util.qemuopts import OptDesc, OptsGroup, OptsListSpec, OptType, is_help_option
+from qmonitor.util.qemuopts import (
+    OptDesc,
+    OptsGroup,
+    OptsListSpec,
+    OptType,
+    QemuOpts,
+    is_help_option,
+)
 
 #: ``-global`` (softmmu/qdev-monitor.c: qemu_global_opts).
 GLOBAL_OPTS = OptsListSpec(
@@ -238,11 +245,25 @@ class MiscGroup(ParserState):
         self.unmodelled.append(loc)
         self._parse_noisily(OptsGroup(ISCSI_OPTS), arg, loc, False)
 
-    def _parse_noisily(self, group: OptsGroup, arg: str, loc: str, permit_abbrev: bool) -> None:
+    def _opt_smbios(self, arg: str | None, loc: str) -> None:
+        """smbios_entry_add() as the option is met; a type 1 UUID is the machine's."""
+        assert arg is not None
+        from qmonitor.options.smbios import SMBIOS_OPTS, SmbiosError, check_smbios
+
+        self.unmodelled.append(loc)
+        opts = self._parse_noisily(OptsGroup(SMBIOS_OPTS), arg, loc, False)
+        try:
+            uuid = check_smbios(opts)
+        except SmbiosError as exc:
+            raise self._fail(exc.message, loc) from None
+        if uuid is not None:
+            self.uuid = uuid
+
+    def _parse_noisily(self, group: OptsGroup, arg: str, loc: str, permit_abbrev: bool) -> QemuOpts:
         """qemu_opts_parse_noisily() with QEMU's ``permit_abbrev`` for the option."""
         warnings: list[Diagnostic] = []
         try:
-            group.parse(arg, permit_abbrev, warnings)
+            opts = group.parse(arg, permit_abbrev, warnings)
         except QemuOptsError as exc:
             for warning in warnings:
                 self._print(warning, loc)
@@ -251,6 +272,7 @@ class MiscGroup(ParserState):
             raise self._stdout(exc.text, exc.status) from None
         for warning in warnings:
             self._print(warning, loc)
+        return opts
 
     def _opt_fw_cfg(self, arg: str | None, loc: str) -> None:
         """Parsed now, checked when the machine's devices are made (parse_fw_cfg)."""

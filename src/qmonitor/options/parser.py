@@ -73,7 +73,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "nic": self._opt_nic, "net": self._opt_nic, "numa": self._opt_numa,
             "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
             "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
-            "runas": self._opt_runas, "compat": self._opt_compat,
+            "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
