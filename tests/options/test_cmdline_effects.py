@@ -83,6 +83,7 @@ def test_log_file_is_created_and_logfile_sees_the_items(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["-D", "/nonexistent/dir/log"], b"Error opening logfile /nonexistent/dir/log: "),
+        (["-chroot", "/nonexistent/dir"], b"chroot failed\n"),
         (
             ["-blockdev", "null-co,node-name=x", "-blockdev", "null-aio,node-name=x"],
             b"-blockdev null-aio,node-name=x: Duplicate nodes with node-name='x'\n",

@@ -186,3 +186,5 @@ class Config:
     trace_enabled: frozenset[str] = frozenset()
     #: ``-blockdev``: (visited BlockdevOptions, the option as given), in order.
     blockdevs: tuple[tuple[dict[str, Any], str], ...] = ()
+    #: ``-chroot``: the directory QEMU would enter once set up (checked, not entered).
+    chroot: str | None = None

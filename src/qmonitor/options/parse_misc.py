@@ -153,6 +153,7 @@ class MiscGroup(ParserState):
         self.nic_help: dict[str, tuple[str, str]] = {}
         self.vnc_group = OptsGroup(VNC_OPTS)
         self.fw_cfg_group = OptsGroup(FW_CFG_OPTS)
+        self.chroot: str | None = None
         self.iscsi_group = OptsGroup(ISCSI_OPTS)
         self.numa_help: tuple[str, str] | None = None
         #: ``-blockdev``: the visited BlockdevOptions and where each was given.
@@ -315,6 +316,10 @@ class MiscGroup(ParserState):
         self.unmodelled.append(loc)
         if not _runas_valid(arg):
             raise self._fail(RUNAS_UNKNOWN.format(arg), loc)
+
+    def _opt_chroot(self, arg: str | None, loc: str) -> None:
+        self.chroot = arg
+        self.unmodelled.append(loc)
 
     def _opt_tpmdev(self, arg: str | None, loc: str) -> None:
         """tpm_config_parse(): exactly ``help`` lists the backends on stderr, status 1."""

@@ -74,6 +74,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
             "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
             "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
+            "chroot": self._opt_chroot,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -230,4 +231,5 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             trace_file=self.trace_file,
             trace_enabled=frozenset(self.trace_enabled),
             blockdevs=tuple(self.blockdevs),
+            chroot=self.chroot,
         )

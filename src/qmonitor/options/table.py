@@ -23,13 +23,13 @@ _MODELLED: dict[str, bool] = {
     "incoming": True, "d": True, "D": True, "trace": True, "vga": True, "global": True,
     "netdev": True, "nic": True, "numa": True, "blockdev": True, "net": True, "vnc": True,
     "iscsi": True, "tpmdev": True, "audio": True, "fw_cfg": True, "runas": True,
-    "compat": True, "smbios": True,
+    "compat": True, "smbios": True, "chroot": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
         ("drive", "k", "L", "bios", "kernel", "initrd",
          "append", "dtb",
-         "seed", "debugcon", "icount", "chroot",
+         "seed", "debugcon", "icount",
          "gdb", "add-fd", "set",
          "mem-path", "plugin", "option-rom",
          "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",

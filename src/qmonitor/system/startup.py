@@ -32,8 +32,10 @@ from qmonitor.options.chardev_checks import check_fd_number
 from qmonitor.options.cmdline import ChardevConfig, Config, msg_timestamp
 from qmonitor.options.optlists import QUERYABLE_OPTION_LISTS
 from qmonitor.system.daemon import (
+    CHROOT_FAILED,
     PIDFILE_PREFIX,
     PidfileError,
+    chroot_possible,
     daemonize,
     remove_pidfile,
     write_pidfile,
@@ -436,6 +438,10 @@ async def _amain(
         qtest_chr = chardevs.get(config.qtest)
         if qtest_chr is not None:
             _add_qtest(machine, qtest_chr, config.qtest_log)
+    if config.chroot is not None and not chroot_possible(config.chroot):
+        # os_setup_post(), once everything is set up.
+        abandon_chardevs(machine, chardevs)
+        raise StartupError(CHROOT_FAILED)
     if on_ready is not None:
         on_ready()
     try:
