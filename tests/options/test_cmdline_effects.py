@@ -122,3 +122,17 @@ def test_smbios_uuid_is_the_machines(tmp_path: Path) -> None:
         tmp_path,
     )
     assert json.loads(reply)["return"] == {"UUID": "12345678-1234-1234-1234-1234567890ab"}
+
+
+def test_trace_file_names_the_log_file(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.log"
+    _both(["-trace", f"enable=nosuch*,file={trace}"], [], tmp_path)
+    assert trace.exists()
+
+
+def test_per_thread_log_from_the_command_line_is_kept_by_hmp(tmp_path: Path) -> None:
+    """-d tid makes the log file name fixed: HMP's logfile then refuses a new one."""
+    (reply,) = _both(
+        ["-d", "tid", "-D", str(tmp_path / "log%d")], [_hmp(f"logfile {tmp_path}/other")], tmp_path
+    )
+    assert json.loads(reply)["return"] == "Cannot change log filename after setting 'tid'\r\n"
