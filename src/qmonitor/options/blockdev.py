@@ -49,8 +49,12 @@ def _resolve(qtype: QType) -> QType:
     return qtype
 
 
-def _nest(flat: dict[str, str]) -> dict[str, Any]:
-    """Dotted keys as nested objects (``file.driver=x`` is ``{"file": {"driver": "x"}}``)."""
+def _nest(flat: dict[str, str]) -> Any:
+    """Dotted keys as nested objects (``file.driver=x`` is ``{"file": {"driver": "x"}}``).
+
+    An object whose keys are all numbers is a list (keyval_listify), in
+    their order.
+    """
     out: dict[str, Any] = {}
     for key, value in flat.items():
         *parents, last = key.split(".")
@@ -58,7 +62,16 @@ def _nest(flat: dict[str, str]) -> dict[str, Any]:
         for part in parents:
             node = node.setdefault(part, {})
         node[last] = value
-    return out
+    return _listify(out)
+
+
+def _listify(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    items = {key: _listify(item) for key, item in value.items()}
+    if items and all(key.isdigit() for key in items):
+        return [items[key] for key in sorted(items, key=int)]
+    return items
 
 
 def _keyval_values(qtype: QType, value: Any, path: Path) -> Any:

@@ -47,6 +47,7 @@ from qmonitor.util.qemuopts import (
     QemuOpts,
     is_help_option,
 )
+from qmonitor.util.texts import MISSING_PARAMETER
 
 #: ``-global`` (softmmu/qdev-monitor.c: qemu_global_opts).
 GLOBAL_OPTS = OptsListSpec(
@@ -340,6 +341,8 @@ class MiscGroup(ParserState):
             raise self._fail(exc.diagnostic, loc) from None
         if want_help or is_help_option(values.get("driver", "")):
             raise self._stdout(recorded_listing("audiodev"))
+        if "model" not in values:
+            raise self._fail(MISSING_PARAMETER.format("model"), loc)
 
     def _opt_numa(self, arg: str | None, loc: str) -> None:
         assert arg is not None

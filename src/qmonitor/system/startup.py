@@ -457,7 +457,7 @@ def _open_log(config: Config) -> LogState | None:
     None when the command line does not log (the machine then makes its
     settings on first use, as QEMU's defaults).
     """
-    if not (config.log_items or config.log_file or config.trace_file):
+    if not config.log_items and config.log_file is None and config.trace_file is None:
         return None
     from qmonitor.machine.hmp_log import LogState, start_log
 
