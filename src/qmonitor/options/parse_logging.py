@@ -87,9 +87,12 @@ class LoggingGroup(ParserState):
     def _read_events_file(self, fname: str) -> None:
         """trace_init_events(): one pattern a line; ``#`` starts a comment."""
         try:
-            with open(fname, "rb") as f:
+            if os.path.isdir(fname):
                 # fopen() opens a directory, whose first fgets() reads nothing.
-                data = b"" if os.path.isdir(fname) else f.read()
+                data = b""
+            else:
+                with open(fname, "rb") as f:
+                    data = f.read()
         except OSError as err:
             raise self._fail(os.strerror(err.errno or 0), FileLocation(fname, 0)) from None
         for number, raw in enumerate(data.splitlines(keepends=True), 1):
