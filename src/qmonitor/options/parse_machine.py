@@ -42,6 +42,7 @@ from qmonitor.options.texts import (
     ACCEL_PROPERTY_NOT_FOUND,
     INVALID_ACCELERATOR,
     MACHINE_HINT,
+    NO_BOOT_SET_HANDLER,
     UNSUPPORTED_MACHINE,
     UUID_WRONG_FORMAT,
     VNC_NEEDS_DISPLAY,
@@ -143,18 +144,19 @@ class MachineGroup(ParserState):
 
     def _opt_smp(self, arg: str | None, loc: str) -> None:
         assert arg is not None
-        self._machine_property_help(arg, SMP_HELP_OPTS)
+        self._machine_property_help(arg, loc, SMP_HELP_OPTS)
         self._parse_opts(self.smp_group, arg, loc, keep_loc=True)
 
-    def _machine_property_help(self, arg: str, spec: OptsListSpec) -> None:
+    def _machine_property_help(self, arg: str, loc: str, spec: OptsListSpec) -> None:
         """machine_parse_property_opt(): keyval's ``help`` lists the options, status 0.
 
-        Syntax errors are left to the QemuOpts parse that follows.
+        Keyval's syntax errors end the run here, before QemuOpts reads the
+        argument into the group that is checked later.
         """
         try:
-            _, want_help = keyval_parse(arg, spec.implied_opt_name or "")
-        except QemuOptsError:
-            return
+            _, want_help = keyval_parse(arg, spec.implied_opt_name)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
         if want_help:
             raise self._stdout(spec.help_text())
 
@@ -185,7 +187,7 @@ class MachineGroup(ParserState):
         assert arg is not None
         name = loc.split(" ", 1)[0].lstrip("-")
         if name == "boot":
-            self._machine_property_help(arg, BOOT_HELP_OPTS)
+            self._machine_property_help(arg, loc, BOOT_HELP_OPTS)
         opts = self._parse_opts(self.checked_groups[name], arg, loc, keep_loc=True)
         if not opts.loc:
             opts.loc = loc
@@ -297,14 +299,20 @@ class MachineGroup(ParserState):
         if warning is not None and accel != "qtest":
             self._print(Diagnostic(warning, warning=True), "")
 
-    def _check_boot(self) -> None:
-        """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options)."""
+    def _check_boot(self, machine: str) -> None:
+        """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options).
+
+        ``once`` is set at once (qemu_boot_set), which needs the boot-order
+        handler every PC registers and the ``none`` machine has not.
+        """
         boot = self.checked_groups["boot"].find(None)
         if boot is not None:
             try:
                 check_boot(boot.as_dict())
             except CheckError as exc:
                 raise self._fail(exc.message, "") from None
+            if machine == "none" and boot.get("once") is not None:
+                raise self._fail(NO_BOOT_SET_HANDLER, "")
 
     def _configure_accelerators(self) -> str | None:
         wanted = self.machine_opts.get("accel")

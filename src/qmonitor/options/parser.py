@@ -161,7 +161,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
         self._cpu_help()
         self._device_help()
         machine = self._select_machine()
-        self._check_boot()
+        self._check_boot(machine)
         self._default_devices(machine)
         self._select_vga(machine)
         if self.display == "none" and self.display_gl:

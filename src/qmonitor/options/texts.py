@@ -117,6 +117,8 @@ UNKNOWN_VGA: Final = "unknown vga type: {}"
 GLOBAL_REQUIRED: Final = "options 'driver', 'property', and 'value' are required"
 #: net_client_init1 and set_numa_options: the type visited as its QAPI enum.
 TYPE_BAD_VALUE: Final = "Parameter 'type' does not accept value '{}'"
+#: qemu_boot_set (softmmu/bootdevice.c): -boot once= on a machine with no boot-order handler.
+NO_BOOT_SET_HANDLER: Final = "no function defined to set boot device list for this architecture"
 #: parse_fw_cfg (softmmu/vl.c), when the machine's devices are made.
 FW_CFG_UNAVAILABLE: Final = "fw_cfg device not available"
 FW_CFG_NEEDS: Final = "name, plus exactly one of file, string and gen_id, are needed"
