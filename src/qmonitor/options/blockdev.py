@@ -31,9 +31,6 @@ from qmonitor.qjson.streamer import qobject_from_json
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.keyval import keyval_parse
 
-#: util/keyval.c: keyval_parse() called without a help flag.
-HELP_NOT_AVAILABLE = "Help is not available for this option"
-
 
 class BlockdevOptionError(QmonitorError):
     """QEMU's text for a ``-blockdev`` it cannot read."""
@@ -136,9 +133,7 @@ def visit_option(arg: str, qtype: QType, implied_key: str | None) -> dict[str, A
         if arg.startswith("{"):
             value: Any = qobject_from_json(arg)
         else:
-            flat, want_help = keyval_parse(arg, implied_key)
-            if want_help:
-                raise BlockdevOptionError(HELP_NOT_AVAILABLE)
+            flat, _ = keyval_parse(arg, implied_key, help_allowed=False)
             value = _keyval_values(qtype, _nest(flat), Path())
         visited: dict[str, Any] = qtype.visit(value, Path(), None)
     except JsonError as exc:
