@@ -1,15 +1,18 @@
-"""Options read and checked here, acted on elsewhere or not modelled: ``-blockdev``
-(opened by start-up), ``-vga``, ``-global``, and the help forms of ``-netdev``,
-``-nic`` and ``-numa``.
+"""Options read and checked here, acted on elsewhere or not modelled.
 
-``-vga`` is remembered and chosen once the machine type is known
-(select_vgahw): ``help`` lists the VGA models the build has, marking the
-machine type's default.  ``-global`` is QEMU's qemu_global_option(): the
-``DRIVER.PROP=VALUE`` short form, else QemuOpts with ``driver``,
-``property`` and ``value`` all required.  The network and NUMA options
-belong to layers qmonitor does not model; only what QEMU does with a
-``help`` type is: ``-netdev help`` lists the backends when the network is
-set up, ``-nic help`` and ``-numa help`` are a type QEMU does not know.
+``-blockdev`` is visited now and opened by start-up; ``-smbios`` is
+checked now (a type 1 UUID becomes the machine's); ``-compat``, ``-runas``,
+``-vnc``, ``-iscsi`` and ``-fw_cfg`` are read and checked as QEMU reads
+them, at the stage QEMU does, and change nothing else; ``-chroot`` is
+checked by start-up.  ``-vga`` is remembered and chosen once the machine
+type is known (select_vgahw): ``help`` lists the VGA models the build has,
+marking the machine type's default.  ``-global`` is QEMU's
+qemu_global_option(): the ``DRIVER.PROP=VALUE`` short form, else QemuOpts
+with ``driver``, ``property`` and ``value`` all required.  The network,
+NUMA, TPM and sound options belong to layers qmonitor does not model; only
+their help forms are: ``-netdev help`` lists the backends when the network
+is set up, ``-nic help``, ``-net help`` and ``-numa help`` are a type QEMU
+does not know, ``-tpmdev help`` and ``-audio help`` list the backends.
 """
 
 from __future__ import annotations
