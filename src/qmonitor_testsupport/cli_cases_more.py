@@ -84,6 +84,7 @@ MORE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("log_unknown_item", ["-d", "guest_errors,foo"], {}),
     ("log_none", ["-d", "none"], {}),
     ("log_trace_help", ["-d", "trace:help"], {}),
+    ("log_trace_warning_then_unknown", ["-d", "trace:nosuch,bar"], {}),
     ("log_tid_without_template", ["-d", "tid"], {}),
     ("log_bad_template", ["-D", "{tmp}/x%s"], {}),
     ("log_bad_template_two", ["-D", "{tmp}/x%d%d"], {}),
@@ -122,6 +123,7 @@ MORE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("good_log_file", ["-d", "guest_errors,unimp", "-D", "{tmp}/log"], {}),
     ("good_trace", ["-trace", "enable=qmp_*,file={tmp}/t"], {}),
     ("good_trace_unknown_event", ["-trace", "nosuch"], {}),
+    ("good_log_trace_unknown_event", ["-d", "trace:nosuch,unimp"], {}),
     ("good_global_short", ["-global", "isa-serial.iobase=0x2f8"], {}),
     ("good_vga_none", ["-vga", "none"], {}),
     (

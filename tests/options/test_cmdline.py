@@ -383,6 +383,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "unmodelled": ("-trace enable=qmp_*,file={tmp}/t",),
     },
     "good_trace_unknown_event": {"trace_enabled": frozenset(), "trace_file": None},
+    "good_log_trace_unknown_event": {"log_items": frozenset({"trace", "unimp"})},
     "good_global_short": {"unmodelled": ("-global isa-serial.iobase=0x2f8",)},
     "good_vga_none": {"unmodelled": ("-vga none",)},
     "good_vga_std_on_none": {"unmodelled": ("-vga std",)},
