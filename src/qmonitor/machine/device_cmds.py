@@ -85,9 +85,9 @@ class _RawArgsCommand(QmpCommand):
 
 def register_device_commands(machine: Machine) -> None:
     """device_add, device_del, the trace event commands and the CPU model queries."""
-    from qmonitor.machine.hmp_trace import enabled_events
     from qmonitor.machine.qom_commands import machine_qom
     from qmonitor.machine.queries_ui import is_pc
+    from qmonitor.machine.trace_state import enabled_events
 
     schema = machine_schema()
     full = machine.commands.full

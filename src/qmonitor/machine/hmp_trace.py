@@ -15,15 +15,14 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.hmp_info import current_cpu
+from qmonitor.machine.trace_state import enabled_events
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
-    from qmonitor.machine.machine import Machine
 
 #: The recorded event names, package data.
 EVENTS_FILE = os.path.join(os.path.dirname(__file__), "trace_events.txt")
@@ -63,16 +62,6 @@ def _known() -> frozenset[str]:
     return frozenset(event_names())
 
 
-@dataclass(slots=True)
-class TraceState:
-    """The events tracing is on for: set by ``-trace``, ``-d trace:``, HMP and QMP alike."""
-
-    enabled: set[str] = field(default_factory=set)
-
-
-def enabled_events(machine: Machine) -> set[str]:
-    """The events tracing is on for (QEMU keeps them per process)."""
-    return machine.part(TraceState, TraceState).enabled
 
 
 def enable_events(mon: MachineHMP, line: str) -> None:

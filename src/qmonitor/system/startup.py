@@ -412,7 +412,7 @@ async def _amain(
     if log_state is not None:
         machine.part(type(log_state), lambda: log_state)
     if config.trace_enabled:
-        from qmonitor.machine.hmp_trace import enabled_events
+        from qmonitor.machine.trace_state import enabled_events
 
         enabled_events(machine).update(config.trace_enabled)
     if config.extensions:
