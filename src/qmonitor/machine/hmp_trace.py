@@ -62,8 +62,6 @@ def _known() -> frozenset[str]:
     return frozenset(event_names())
 
 
-
-
 def enable_events(mon: MachineHMP, line: str) -> None:
     """trace_enable_events (``log trace:LINE``): ``-NAME`` turns tracing off.
 

@@ -166,22 +166,22 @@ class MiscGroup(ParserState):
     def _opt_compat(self, arg: str | None, loc: str) -> None:
         """``-compat``: CompatPolicy, checked (what it changes in QMP is not modelled)."""
         assert arg is not None
-        from qmonitor.options.blockdev import COMPAT_POLICY, BlockdevOptionError, visit_option
+        from qmonitor.options.qapi_option import COMPAT_POLICY, QapiOptionError, visit_option
 
         self.unmodelled.append(loc)
         try:
             visit_option(arg, COMPAT_POLICY, None)
-        except BlockdevOptionError as exc:
+        except QapiOptionError as exc:
             raise self._fail(exc.message, loc) from None
 
     def _opt_blockdev(self, arg: str | None, loc: str) -> None:
         """Visited now (errors end the run); opened by start-up, in command-line order."""
         assert arg is not None
-        from qmonitor.options.blockdev import BlockdevOptionError, parse_blockdev
+        from qmonitor.options.qapi_option import QapiOptionError, parse_blockdev
 
         try:
             self.blockdevs.append((parse_blockdev(arg), loc))
-        except BlockdevOptionError as exc:
+        except QapiOptionError as exc:
             raise self._fail(exc.message, loc) from None
 
     def _opt_vga(self, arg: str | None, loc: str) -> None:

@@ -32,8 +32,8 @@ from qmonitor.util.error import QemuOptsError
 from qmonitor.util.keyval import keyval_parse
 
 
-class BlockdevOptionError(QmonitorError):
-    """QEMU's text for a ``-blockdev`` it cannot read."""
+class QapiOptionError(QmonitorError):
+    """QEMU's text for an option argument (``-blockdev``, ``-compat``) it cannot read."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -114,7 +114,7 @@ COMPAT_POLICY = ObjectType(
 def parse_blockdev(arg: str) -> dict[str, Any]:
     """The BlockdevOptions ``-blockdev ARG`` gives, visited.
 
-    :raises BlockdevOptionError: with QEMU's text.
+    :raises QapiOptionError: with QEMU's text.
     """
     from qmonitor.machine.schema import machine_schema
     from qmonitor.qapi.binding import schema_type
@@ -125,7 +125,7 @@ def parse_blockdev(arg: str) -> dict[str, Any]:
 def visit_option(arg: str, qtype: QType, implied_key: str | None) -> dict[str, Any]:
     """qobject_input_visitor_new_str() then the type's visit: JSON, else keyval.
 
-    :raises BlockdevOptionError: with QEMU's text.
+    :raises QapiOptionError: with QEMU's text.
     """
     from qmonitor.qjson.parser import JsonError
 
@@ -137,9 +137,9 @@ def visit_option(arg: str, qtype: QType, implied_key: str | None) -> dict[str, A
             value = _keyval_values(qtype, _nest(flat), Path())
         visited: dict[str, Any] = qtype.visit(value, Path(), None)
     except JsonError as exc:
-        raise BlockdevOptionError(exc.message) from None
+        raise QapiOptionError(exc.message) from None
     except QemuOptsError as exc:
-        raise BlockdevOptionError(exc.message) from None
+        raise QapiOptionError(exc.message) from None
     except QapiError as exc:
-        raise BlockdevOptionError(exc.desc) from None
+        raise QapiOptionError(exc.desc) from None
     return visited
