@@ -390,6 +390,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "good_fw_cfg": {"unmodelled": ("-fw_cfg a,string=x", "-fw_cfg opt/b,string=y")},
     "good_runas_ids": {"unmodelled": ("-runas 1:1",)},
     "good_smbios": {"uuid": "12345678-1234-1234-1234-1234567890ab"},
+    "good_icount": {"unmodelled": ("-icount shift=auto,sleep=off",)},
+    "good_icount_sleep_only": {"unmodelled": ("-icount sleep=off",)},
     "good_compat": {"unmodelled": ("-compat deprecated-input=reject,deprecated-output=hide",)},
     "good_global_no_device_type": {"machine": "none"},
     "good_blockdev": {

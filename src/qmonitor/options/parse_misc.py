@@ -34,12 +34,18 @@ from qmonitor.options.texts import (
     FW_CFG_UNAVAILABLE,
     GLOBAL_INVALID_CLASS,
     GLOBAL_REQUIRED,
+    ICOUNT_ALIGN_NEEDS_SHIFT,
+    ICOUNT_ALIGN_SLEEP,
+    ICOUNT_BAD_RR,
+    ICOUNT_BAD_SHIFT,
+    ICOUNT_NEEDS_TCG,
+    ICOUNT_NO_RRFILE,
     RUNAS_UNKNOWN,
     TYPE_BAD_VALUE,
     UNKNOWN_VGA,
     VGA_NOT_USED,
 )
-from qmonitor.util.cutils import c_strtoull
+from qmonitor.util.cutils import c_strtoll, c_strtoull
 from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.keyval import keyval_parse
 from qmonitor.util.qemuopts import (
@@ -117,6 +123,17 @@ TPM_BACKENDS = (("passthrough", "Passthrough TPM backend driver"),
                 ("emulator", "TPM emulator backend driver"))  # fmt: skip
 TPM_HELP_HEADER = "Supported TPM types (choose only one):"
 
+#: ``-icount`` (softmmu/vl.c: qemu_icount_opts), one merged group.
+ICOUNT_OPTS = OptsListSpec(
+    "icount",
+    "shift",
+    (OptDesc("shift", _S), OptDesc("align", _B), OptDesc("sleep", _B), OptDesc("rr", _S),
+     OptDesc("rrfile", _S), OptDesc("rrsnapshot", _S)),
+    merge_lists=True,
+)  # fmt: skip
+#: MAX_ICOUNT_SHIFT (softmmu/icount.c).
+MAX_ICOUNT_SHIFT = 10
+
 #: The VGA models of QEMU 7.2's x86_64 build, by -vga name (vga_interfaces).
 VGA_MODELS = ("none", "std", "cirrus", "vmware", "qxl", "virtio")
 #: ``DRIVER.PROP=VALUE``: at most 63 characters each side of the dot, as sscanf reads them.
@@ -158,6 +175,7 @@ class MiscGroup(ParserState):
         self.vnc_group = OptsGroup(VNC_OPTS)
         self.fw_cfg_group = OptsGroup(FW_CFG_OPTS)
         self.chroot: str | None = None
+        self.icount_group = OptsGroup(ICOUNT_OPTS)
         self.iscsi_group = OptsGroup(ISCSI_OPTS)
         self.numa_help: tuple[str, str] | None = None
         #: ``-blockdev``: the visited BlockdevOptions and where each was given.
@@ -320,6 +338,59 @@ class MiscGroup(ParserState):
         self.unmodelled.append(loc)
         if not _runas_valid(arg):
             raise self._fail(RUNAS_UNKNOWN.format(arg), loc)
+
+    def _opt_icount(self, arg: str | None, loc: str) -> None:
+        """Parsed now (one merged group, keeping its first location); checked later."""
+        assert arg is not None
+        self.unmodelled.append(loc)
+        opts = self._parse_opts(self.icount_group, arg, loc, keep_loc=True)
+        if not opts.loc:
+            opts.loc = loc
+
+    def _replay_configure(self) -> None:
+        """replay_configure(): ``rr`` must be record or replay, with an ``rrfile``.
+
+        Recording and replaying are not modelled (no guest runs): nothing
+        is written or read.
+        """
+        opts = self.icount_group.find(None)
+        rr = opts.get("rr") if opts is not None else None
+        if opts is None or rr is None:
+            return
+        if rr not in ("record", "replay"):
+            raise self._fail(ICOUNT_BAD_RR.format(rr), opts.loc)
+        if opts.get("rrfile") is None:
+            raise self._fail(ICOUNT_NO_RRFILE, opts.loc)
+
+    def _configure_icount(self) -> bool:
+        """icount_configure() as configure_accelerators() starts: whether icount is on."""
+        opts = self.icount_group.find(None)
+        if opts is None:
+            return False
+        shift = opts.get("shift")
+        try:
+            sleep = opts.get_bool("sleep", True)
+            align = opts.get_bool("align", False)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, opts.loc) from None
+        if shift is None:
+            if opts.get("align") is not None:
+                raise self._fail(ICOUNT_ALIGN_NEEDS_SHIFT, opts.loc)
+            return False
+        if align and not sleep:
+            raise self._fail(ICOUNT_ALIGN_SLEEP, opts.loc)
+        if shift != "auto":
+            value = c_strtoll(shift)
+            if value is None or not 0 <= value <= MAX_ICOUNT_SHIFT:
+                raise self._fail(ICOUNT_BAD_SHIFT, opts.loc)
+        # shift=auto checks the settings of an earlier icount_configure(),
+        # which the command line never makes: align off, sleep on.
+        return True
+
+    def _check_icount_accel(self, icount: bool, accel: str | None) -> None:
+        """configure_accelerators()'s last check: icount needs TCG (the default here)."""
+        if icount and accel not in (None, "tcg"):
+            raise self._fail(ICOUNT_NEEDS_TCG, "")
 
     def _opt_chroot(self, arg: str | None, loc: str) -> None:
         self.chroot = arg

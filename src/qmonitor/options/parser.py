@@ -74,7 +74,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
             "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
             "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
-            "chroot": self._opt_chroot,
+            "chroot": self._opt_chroot, "icount": self._opt_icount,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -160,6 +160,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
         rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
+        self._replay_configure()
         machine = self._select_machine()
         self._check_boot(machine)
         self._default_devices(machine)
@@ -169,7 +170,9 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
         self._create_objects()
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
+        icount = self._configure_icount()
         accel = self._configure_accelerators()
+        self._check_icount_accel(icount, accel)
         self._warn_deprecated(machine, accel)
         qtest = self._create_qtest()
         self._net_help()

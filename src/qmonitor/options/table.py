@@ -24,12 +24,13 @@ _MODELLED: dict[str, bool] = {
     "netdev": True, "nic": True, "numa": True, "blockdev": True, "net": True, "vnc": True,
     "iscsi": True, "tpmdev": True, "audio": True, "fw_cfg": True, "runas": True,
     "compat": True, "smbios": True, "chroot": True,
+    "icount": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
         ("drive", "k", "L", "bios", "kernel", "initrd",
          "append", "dtb",
-         "seed", "debugcon", "icount",
+         "seed", "debugcon",
          "gdb", "add-fd", "set",
          "mem-path", "plugin", "option-rom",
          "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",

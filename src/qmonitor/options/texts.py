@@ -119,6 +119,16 @@ GLOBAL_REQUIRED: Final = "options 'driver', 'property', and 'value' are required
 TYPE_BAD_VALUE: Final = "Parameter 'type' does not accept value '{}'"
 #: qemu_boot_set (softmmu/bootdevice.c): -boot once= on a machine with no boot-order handler.
 NO_BOOT_SET_HANDLER: Final = "no function defined to set boot device list for this architecture"
+#: icount_configure (softmmu/icount.c), replay_configure (replay/replay.c) and
+#: configure_accelerators (softmmu/vl.c).
+ICOUNT_ALIGN_NEEDS_SHIFT: Final = "Please specify shift option when using align"
+ICOUNT_ALIGN_SLEEP: Final = "align=on and sleep=off are incompatible"
+ICOUNT_BAD_SHIFT: Final = "icount: Invalid shift value"
+ICOUNT_AUTO_ALIGN: Final = "shift=auto and align=on are incompatible"
+ICOUNT_AUTO_SLEEP: Final = "shift=auto and sleep=off are incompatible"
+ICOUNT_BAD_RR: Final = "Invalid icount rr option: {}"
+ICOUNT_NO_RRFILE: Final = "File name not specified for replay"
+ICOUNT_NEEDS_TCG: Final = "-icount is not allowed with hardware virtualization"
 #: parse_fw_cfg (softmmu/vl.c), when the machine's devices are made.
 FW_CFG_UNAVAILABLE: Final = "fw_cfg device not available"
 FW_CFG_NEEDS: Final = "name, plus exactly one of file, string and gen_id, are needed"
