@@ -42,7 +42,9 @@ from qmonitor.options.texts import (
     ICOUNT_NO_RRFILE,
     RUNAS_UNKNOWN,
     TYPE_BAD_VALUE,
+    TYPE_IS_NULL,
     UNKNOWN_VGA,
+    VGA_NOT_AVAILABLE,
     VGA_NOT_USED,
 )
 from qmonitor.util.cutils import c_strtoll, c_strtoull
@@ -134,8 +136,11 @@ ICOUNT_OPTS = OptsListSpec(
 #: MAX_ICOUNT_SHIFT (softmmu/icount.c).
 MAX_ICOUNT_SHIFT = 10
 
-#: The VGA models of QEMU 7.2's x86_64 build, by -vga name (vga_interfaces).
-VGA_MODELS = ("none", "std", "cirrus", "vmware", "qxl", "virtio")
+#: The VGA models of QEMU 7.2's x86_64 build, by -vga name, in vga_interfaces' order.
+VGA_MODELS = ("none", "std", "cirrus", "vmware", "qxl", "tcx", "cg3", "virtio")
+#: Models whose device types the x86_64 build lacks: looking for them makes
+#: QEMU look a second, absent, type up (module_load_qom's "type is NULL").
+VGA_UNAVAILABLE = {"tcx": "TCX framebuffer", "cg3": "CG3 framebuffer"}
 #: ``DRIVER.PROP=VALUE``: at most 63 characters each side of the dot, as sscanf reads them.
 _GLOBAL_SHORT = re.compile(r"([^.=]{1,63})\.([^=]{1,63})=")
 
@@ -430,8 +435,13 @@ class MiscGroup(ParserState):
         if arg is None:
             return
         if arg == "help":
+            for _ in VGA_UNAVAILABLE:
+                self._print(Diagnostic(TYPE_IS_NULL), "")
             raise self._stdout(vga_help(machine))
         name = next((m for m in VGA_MODELS if arg.startswith(m)), None)
+        if name in VGA_UNAVAILABLE:
+            self._print(Diagnostic(TYPE_IS_NULL), "")
+            raise self._fail(VGA_NOT_AVAILABLE.format(VGA_UNAVAILABLE[name]), "")
         rest = arg[len(name) :] if name is not None else ""
         if name is None or re.fullmatch(r"(,retrace=(dumb|precise))*", rest) is None:
             raise self._fail(UNKNOWN_VGA.format(arg), "")

@@ -114,6 +114,9 @@ TLS_EXPECTED_ENDPOINT: Final = "Expected TLS credentials for a {} endpoint"
 # -- util/log.c, trace/control.c, softmmu/vl.c (-vga, -global) ------------------------
 
 UNKNOWN_VGA: Final = "unknown vga type: {}"
+VGA_NOT_AVAILABLE: Final = "{} not available"
+#: util/module.c: module_load_qom() asked for no type (a VGA model's absent second type).
+TYPE_IS_NULL: Final = "type is NULL"
 GLOBAL_REQUIRED: Final = "options 'driver', 'property', and 'value' are required"
 #: net_client_init1 and set_numa_options: the type visited as its QAPI enum.
 TYPE_BAD_VALUE: Final = "Parameter 'type' does not accept value '{}'"
