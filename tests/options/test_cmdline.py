@@ -379,7 +379,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "good_trace": {
         "trace_file": "{tmp}/t",
-        "unmodelled": ("-trace enable=qmp_*,file={tmp}/t",),
+        "unmodelled": (),
     },
     "good_trace_unknown_event": {"trace_enabled": frozenset(), "trace_file": None},
     "good_log_trace_unknown_event": {"log_items": frozenset({"trace", "unimp"})},

@@ -63,7 +63,6 @@ class LoggingGroup(ParserState):
         if events is not None:
             self._read_events_file(events)
         self.trace_file = opts.get("file")
-        self.unmodelled.append(loc)
 
     def _enable_events(self, line: str, loc: str | FileLocation) -> None:
         """trace_enable_events(): ``help`` lists the events and ends the program."""
