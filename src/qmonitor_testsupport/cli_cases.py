@@ -19,15 +19,16 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from qmonitor_testsupport.cli_cases_more import MORE_CASES
 
 #: Every case runs with these options first, unless it says ``"base": False``.
 BASE = ["-M", "none", "-display", "none", "-nodefaults"]
 
 #: How long a command line may take to fail before it counts as accepted.
-STARTUP_SECONDS = 1.0
+STARTUP_SECONDS = float(os.environ.get("QMONITOR_CLI_STARTUP", "1.0"))
 
 QMP = "unix:{tmp}/qmp.sock,server=on,wait=off"
 
@@ -542,6 +543,9 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
 ]
 
 
+CASES += MORE_CASES
+
+
 def _query_chardev(path: str) -> list[list[str]]:
     """Connect to a QMP socket and return [label, filename] of every chardev."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -572,16 +576,19 @@ def run_case(qemu: str, name: str, args: list[str], options: dict[str, bool]) ->
         stderr=subprocess.PIPE,
         cwd=tmp,
     )
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    started = proc.poll() is None
+    # Read while waiting: a listing longer than a pipe's buffer (-trace help)
+    # would otherwise hold QEMU in write() and look like a running QEMU.
+    try:
+        out, err = proc.communicate(timeout=STARTUP_SECONDS)
+        started = False
+    except subprocess.TimeoutExpired:
+        started = True
     chardevs = None
     if started and probe:
         chardevs = _query_chardev(os.path.join(tmp, "probe.sock"))
     if started:
         proc.send_signal(signal.SIGKILL)
-    out, err = proc.communicate()
+        out, err = proc.communicate()
     shutil.rmtree(tmp, ignore_errors=True)
 
     def text(data: bytes) -> str:

@@ -109,10 +109,12 @@ def register_device_commands(machine: Machine) -> None:
     """device_add, device_del, the trace event commands and the CPU model queries."""
     from qmonitor.machine.qom_commands import machine_qom
     from qmonitor.machine.queries_ui import is_pc
+    from qmonitor.machine.trace_state import enabled_events
 
     schema = machine_schema()
     full = machine.commands.full
-    enabled: set[str] = set()
+    # One set of enabled events for QMP, HMP and the command line.
+    enabled = enabled_events(machine)
 
     def device_add(raw: dict[str, Any]) -> None:
         ident = raw.get("id")

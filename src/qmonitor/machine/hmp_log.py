@@ -60,12 +60,19 @@ BAD_TEMPLATE = "Bad logfile template: {}"
 TID_FILENAME_FIXED = "Cannot change log filename after setting 'tid'"
 
 
-def log_usage() -> str:
-    """What ``log`` prints for an unknown item (help_cmd's special case)."""
-    lines = ["Log items (comma separated):\n", f"{'none':<15} remove all logs\n"]
+def log_usage(command_line: bool = False) -> str:
+    """What ``log`` prints for an unknown item (help_cmd's special case).
+
+    ``command_line``: ``-d``'s text (qemu_print_log_usage), which has no
+    ``none`` item and names ``-d`` in its hint.
+    """
+    lines = ["Log items (comma separated):\n"]
+    if not command_line:
+        lines.append(f"{'none':<15} remove all logs\n")
     lines += [f"{name:<15} {text}\n" for name, text in LOG_ITEMS]
     lines.append("trace:PATTERN   enable trace events\n")
-    lines.append('\nUse "log trace:help" to get a list of trace events.\n\n')
+    where = "-d" if command_line else "log"
+    lines.append(f'\nUse "{where} trace:help" to get a list of trace events.\n\n')
     return "".join(lines)
 
 
@@ -153,6 +160,19 @@ def _set_log(state: LogState, items: frozenset[str], filename: str | None, renam
         except OSError as err:
             return f"Error opening logfile {state.filename}: {err.strerror}"
     return ""
+
+
+def filename_error(filename: str | None, items: frozenset[str]) -> str | None:
+    """What valid_filename_template says of ``filename`` for ``items``, None if it is good."""
+    return _template(filename, PER_THREAD in items)[1]
+
+
+def start_log(state: LogState, items: frozenset[str], filename: str | None) -> str:
+    """qemu_set_log_filename_flags at start-up (``-d``, ``-D``, ``-trace file=``).
+
+    Returns the error text, or "" once the settings are in force.
+    """
+    return _set_log(state, items, filename, rename=True)
 
 
 def hmp_log(mon: MachineHMP, args: dict[str, Any]) -> None:

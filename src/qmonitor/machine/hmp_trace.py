@@ -15,15 +15,14 @@ from __future__ import annotations
 import os
 import re
 import sys
-import weakref
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.hmp_info import current_cpu
+from qmonitor.machine.trace_state import enabled_events
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
-    from qmonitor.machine.machine import Machine
 
 #: The recorded event names, package data.
 EVENTS_FILE = os.path.join(os.path.dirname(__file__), "trace_events.txt")
@@ -61,17 +60,6 @@ def matching(pattern: str) -> list[str]:
 @cache
 def _known() -> frozenset[str]:
     return frozenset(event_names())
-
-
-_enabled: weakref.WeakKeyDictionary[Machine, set[str]] = weakref.WeakKeyDictionary()
-
-
-def enabled_events(machine: Machine) -> set[str]:
-    """The events tracing is on for (QEMU keeps them per process)."""
-    found = _enabled.get(machine)
-    if found is None:
-        found = _enabled[machine] = set()
-    return found
 
 
 def enable_events(mon: MachineHMP, line: str) -> None:

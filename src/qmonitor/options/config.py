@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.guest import GuestConfig
@@ -32,14 +32,21 @@ class CmdlineError(QmonitorError):
     ``-version`` and the ``help`` listings (usually status 0, stdout).
     """
 
-    def __init__(self, message: str, status: int, stream: Literal["stdout", "stderr"]) -> None:
+    def __init__(
+        self, message: str, status: int, stream: Literal["stdout", "stderr"], warnings: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.stream: Literal["stdout", "stderr"] = stream
+        #: For a listing on stdout: the warnings QEMU printed on stderr before it.
+        self.warnings = warnings
 
     def report(self) -> int:
         """Print the message where QEMU prints it; the exit status."""
+        if self.warnings:
+            sys.stderr.write(self.warnings)
+            sys.stderr.flush()
         stream = sys.stdout if self.stream == "stdout" else sys.stderr
         if self.message:
             stream.write(self.message if self.message.endswith("\n") else self.message + "\n")
@@ -169,3 +176,15 @@ class Config:
     spice: tuple[tuple[str, str], ...] | None = None
     #: ``-add-fd``: (duplicate descriptor, fd set, opaque) to put into the fd sets.
     add_fds: tuple[tuple[int, int, str | None], ...] = ()
+    #: ``-d``: the log items chosen (checked; ``trace`` for ``trace:PATTERN``).
+    log_items: frozenset[str] = frozenset()
+    #: ``-D``: the log file's name as given (a ``%d`` stands for the process id).
+    log_file: str | None = None
+    #: ``-trace file=``: the log file once the process has daemonized.
+    trace_file: str | None = None
+    #: The trace events ``-trace`` and ``-d trace:`` turned on.
+    trace_enabled: frozenset[str] = frozenset()
+    #: ``-blockdev``: (visited BlockdevOptions, the option as given), in order.
+    blockdevs: tuple[tuple[dict[str, Any], str], ...] = ()
+    #: ``-chroot``: the directory QEMU would enter once set up (checked, not entered).
+    chroot: str | None = None

@@ -89,12 +89,6 @@ def object_help() -> str:
     return "List of user creatable objects:\n" + "".join(f"  {t}\n" for t in USER_CREATABLE)
 
 
-def tls_x509_help() -> str:
-    """``-object tls-creds-x509,help``: the properties, sorted by name."""
-    rows = sorted(TLS_X509_PROPS)
-    return "tls-creds-x509 options:\n" + "".join(f"  {name}=<{kind}>\n" for name, kind in rows)
-
-
 class ObjectError(QmonitorError):
     """QEMU's text for a bad ``-object``; ``hint`` goes on the next lines.
 
@@ -116,6 +110,8 @@ class ObjectHelp(QmonitorError):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+        #: The warnings QEMU printed (on stderr) before the help: (message, hint) pairs.
+        self.warnings: list[tuple[str, str]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +174,8 @@ def parse_object(arg: str, origin: str = "") -> tuple[ObjectConfig, list[tuple[s
     diagnostics: list[Diagnostic] = []
     try:
         return _parse_object(arg, origin, diagnostics)
-    except ObjectError as exc:
-        # Short-form warnings come before the visitor's error, as in QEMU.
+    except (ObjectError, ObjectHelp) as exc:
+        # Short-form warnings come before the visitor's error or the help, as in QEMU.
         exc.warnings = _pairs(diagnostics)
         raise
 
@@ -236,9 +232,9 @@ def _object_config(
     if qom_type not in USER_CREATABLE:
         raise ObjectError(ENUM_VALUE.format("qom-type", qom_type))
     if want_help:
-        if qom_type == "tls-creds-x509":
-            raise ObjectHelp(tls_x509_help())
-        raise ObjectHelp(f"{qom_type} options:\n")
+        from qmonitor.options.help import recorded_listing
+
+        raise ObjectHelp(recorded_listing(f"object:{qom_type}"))
     if obj_id is None:
         raise ObjectError(MISSING_PARAMETER.format("id"))
     if not isinstance(obj_id, str):

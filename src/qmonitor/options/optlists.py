@@ -101,7 +101,17 @@ ADD_FD_OPTS = OptsListSpec(
 DEVICE_OPTS = OptsListSpec("device", "driver", ())
 #: ``-msg`` (softmmu/vl.c: qemu_msg_opts).
 MSG_OPTS = OptsListSpec(
-    "msg", None, (OptDesc("timestamp", OptType.BOOL), OptDesc("guest-name", OptType.BOOL))
+    "msg",
+    None,
+    (
+        OptDesc("timestamp", OptType.BOOL),
+        OptDesc(
+            "guest-name",
+            OptType.BOOL,
+            help="Prepends guest name for error messages but only if -name guest is set "
+            "otherwise option is ignored\n",
+        ),
+    ),
 )
 #: ``-object`` (qom/object_interfaces.c: qemu_object_opts): any option, implied
 #: ``qom-type``; QEMU 7.2 reads the key=value form with QemuOpts, not keyval.
@@ -136,3 +146,27 @@ SPICE_OPTS = OptsListSpec(
 QUERYABLE_OPTION_LISTS: tuple[OptsListSpec, ...] = (
     ACTION_OPTS, NAME_OPTS, ACCEL_OPTS, MON_OPTS, DEVICE_OPTS, CHARDEV_OPTS,
 )  # fmt: skip
+
+#: What ``-smp help`` lists (softmmu/vl.c: qemu_smp_opts); -smp itself is read by keyval.
+SMP_HELP_OPTS = OptsListSpec(
+    "smp-opts",
+    "cpus",
+    tuple(
+        OptDesc(name, OptType.NUMBER)
+        for name in ("cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus")
+    ),
+)
+#: What ``-boot help`` lists (softmmu/vl.c: qemu_boot_opts); -boot itself is read by keyval.
+BOOT_HELP_OPTS = OptsListSpec(
+    "boot-opts",
+    "order",
+    (
+        OptDesc("order", OptType.STRING),
+        OptDesc("once", OptType.STRING),
+        OptDesc("menu", OptType.BOOL),
+        OptDesc("splash", OptType.STRING),
+        OptDesc("splash-time", OptType.NUMBER),
+        OptDesc("reboot-timeout", OptType.NUMBER),
+        OptDesc("strict", OptType.BOOL),
+    ),
+)

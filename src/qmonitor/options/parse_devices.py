@@ -132,6 +132,8 @@ class DeviceGroup(ParserState):
         try:
             cfg, warnings = parse_object(arg, loc)
         except ObjectHelp as exc:
+            for message, hint in exc.warnings:
+                self._print(Diagnostic(message, hint, True), loc)
             raise self._stdout(exc.text) from None
         except ObjectError as exc:
             for message, hint in exc.warnings:

@@ -34,7 +34,7 @@ from qmonitor.options.machines import (
     machine_known,
     machine_typename,
 )
-from qmonitor.options.optlists import RUNSTATE_ACTIONS
+from qmonitor.options.optlists import BOOT_HELP_OPTS, RUNSTATE_ACTIONS, SMP_HELP_OPTS
 from qmonitor.options.parser_state import ParserState
 from qmonitor.options.texts import (
     ACCEL_FALLBACK,
@@ -42,13 +42,14 @@ from qmonitor.options.texts import (
     ACCEL_PROPERTY_NOT_FOUND,
     INVALID_ACCELERATOR,
     MACHINE_HINT,
+    NO_BOOT_SET_HANDLER,
     UNSUPPORTED_MACHINE,
     UUID_WRONG_FORMAT,
     VNC_NEEDS_DISPLAY,
 )
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.keyval import DISPLAY_HELP_TEXT, check_display, keyval_parse, keyval_put
-from qmonitor.util.qemuopts import is_help_option
+from qmonitor.util.qemuopts import OptsListSpec, is_help_option
 from qmonitor.util.texts import ENUM_VALUE
 
 
@@ -143,7 +144,21 @@ class MachineGroup(ParserState):
 
     def _opt_smp(self, arg: str | None, loc: str) -> None:
         assert arg is not None
+        self._machine_property_help(arg, loc, SMP_HELP_OPTS)
         self._parse_opts(self.smp_group, arg, loc, keep_loc=True)
+
+    def _machine_property_help(self, arg: str, loc: str, spec: OptsListSpec) -> None:
+        """machine_parse_property_opt(): keyval's ``help`` lists the options, status 0.
+
+        Keyval's syntax errors end the run here, before QemuOpts reads the
+        argument into the group that is checked later.
+        """
+        try:
+            _, want_help = keyval_parse(arg, spec.implied_opt_name)
+        except QemuOptsError as exc:
+            raise self._fail(exc.diagnostic, loc) from None
+        if want_help:
+            raise self._stdout(spec.help_text())
 
     def _opt_m(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -155,6 +170,10 @@ class MachineGroup(ParserState):
     def _opt_audiodev(self, arg: str | None, loc: str) -> None:
         """``-audiodev``: checked now (audio_parse_option), recorded as not modelled."""
         assert arg is not None
+        if is_help_option(arg):
+            from qmonitor.options.help import recorded_listing
+
+            raise self._stdout(recorded_listing("audiodev"))
         from qmonitor.options.audiodev import AudiodevError, check_audiodev
 
         try:
@@ -167,6 +186,8 @@ class MachineGroup(ParserState):
         """-rtc, -overcommit, -sandbox, -boot: parsed (errors now), recorded, checked later."""
         assert arg is not None
         name = loc.split(" ", 1)[0].lstrip("-")
+        if name == "boot":
+            self._machine_property_help(arg, loc, BOOT_HELP_OPTS)
         opts = self._parse_opts(self.checked_groups[name], arg, loc, keep_loc=True)
         if not opts.loc:
             opts.loc = loc
@@ -278,14 +299,20 @@ class MachineGroup(ParserState):
         if warning is not None and accel != "qtest":
             self._print(Diagnostic(warning, warning=True), "")
 
-    def _check_boot(self) -> None:
-        """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options)."""
+    def _check_boot(self, machine: str) -> None:
+        """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options).
+
+        ``once`` is set at once (qemu_boot_set), which needs the boot-order
+        handler every PC registers and the ``none`` machine has not.
+        """
         boot = self.checked_groups["boot"].find(None)
         if boot is not None:
             try:
                 check_boot(boot.as_dict())
             except CheckError as exc:
                 raise self._fail(exc.message, "") from None
+            if machine == "none" and boot.get("once") is not None:
+                raise self._fail(NO_BOOT_SET_HANDLER, "")
 
     def _configure_accelerators(self) -> str | None:
         wanted = self.machine_opts.get("accel")

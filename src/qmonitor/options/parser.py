@@ -23,7 +23,9 @@ from qmonitor.options.machines import MAX_PARALLEL_PORTS
 from qmonitor.options.parse_chardevs import ChardevGroup
 from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
+from qmonitor.options.parse_logging import LoggingGroup
 from qmonitor.options.parse_machine import MachineGroup
+from qmonitor.options.parse_misc import MiscGroup
 from qmonitor.options.table import OPTIONS
 from qmonitor.options.texts import (
     BAD_QEMU_VERSION,
@@ -36,7 +38,7 @@ from qmonitor.options.texts import (
 )
 
 
-class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
+class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup, MiscGroup):
     """One run of QEMU's option handling; see the module docstring for the stages."""
 
     def __init__(self, argv: list[str], prog: str) -> None:
@@ -66,6 +68,13 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             "readconfig": self._opt_readconfig, "spice": self._opt_spice,
             "preconfig": self._opt_preconfig, "loadvm": self._opt_loadvm,
             "incoming": self._opt_incoming, "add-fd": self._opt_add_fd,
+            "d": self._opt_d, "D": self._opt_D, "trace": self._opt_trace,
+            "vga": self._opt_vga, "global": self._opt_global, "netdev": self._opt_netdev,
+            "nic": self._opt_nic, "net": self._opt_nic, "numa": self._opt_numa,
+            "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
+            "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
+            "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
+            "chroot": self._opt_chroot, "icount": self._opt_icount,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -147,20 +156,26 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
         self._check_early()
         actions = self._process_actions()
         add_fds = self._process_add_fds()
+        self._process_log_options()
         rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
+        self._replay_configure()
         machine = self._select_machine()
-        self._check_boot()
+        self._check_boot(machine)
         self._default_devices(machine)
+        self._select_vga(machine)
         if self.display == "none" and self.display_gl:
             raise self._fail(OPENGL_UNSUPPORTED, "")
         self._create_objects()
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
+        icount = self._configure_icount()
         accel = self._configure_accelerators()
+        self._check_icount_accel(icount, accel)
         self._warn_deprecated(machine, accel)
         qtest = self._create_qtest()
+        self._net_help()
         for opts in self.mon_group.entries:
             self._create_monitor(opts)
         # A "none" serial port keeps its index (serial1 stays free after
@@ -173,7 +188,11 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             if index == MAX_PARALLEL_PORTS:
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        self._check_numa()
+        self._check_fw_cfg(machine)
         devices = self._create_devices(machine)
+        self._check_globals()
+        self._warn_vga(machine)
         guest = self._guest(machine)
         spice = self._spice()
         names = self.name_group.find(None)
@@ -210,4 +229,10 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             preconfig=self.preconfig,
             spice=spice,
             add_fds=add_fds,
+            log_items=self.log_items,
+            log_file=self.log_file,
+            trace_file=self.trace_file,
+            trace_enabled=frozenset(self.trace_enabled),
+            blockdevs=tuple(self.blockdevs),
+            chroot=self.chroot,
         )

@@ -132,7 +132,7 @@ class ParserState:
         return CmdlineError("".join(self.stderr), 1, "stderr")
 
     def _stdout(self, text: str, status: int = 0) -> CmdlineError:
-        return CmdlineError(text, status, "stdout")
+        return CmdlineError(text, status, "stdout", "".join(self.stderr))
 
     def _parse_opts(
         self, group: OptsGroup, arg: str, loc: str, *, keep_loc: bool = False

@@ -110,3 +110,41 @@ TLS_NO_SECRET: Final = "No secret with id '{}'"
 
 TLS_NOT_CREDS: Final = "Object with id '{}' is not TLS credentials"
 TLS_EXPECTED_ENDPOINT: Final = "Expected TLS credentials for a {} endpoint"
+
+# -- util/log.c, trace/control.c, softmmu/vl.c (-vga, -global) ------------------------
+
+UNKNOWN_VGA: Final = "unknown vga type: {}"
+VGA_NOT_AVAILABLE: Final = "{} not available"
+#: util/module.c: module_load_qom() asked for no type (a VGA model's absent second type).
+TYPE_IS_NULL: Final = "type is NULL"
+GLOBAL_REQUIRED: Final = "options 'driver', 'property', and 'value' are required"
+#: net_client_init1 and set_numa_options: the type visited as its QAPI enum.
+TYPE_BAD_VALUE: Final = "Parameter 'type' does not accept value '{}'"
+#: qemu_boot_set (softmmu/bootdevice.c): -boot once= on a machine with no boot-order handler.
+NO_BOOT_SET_HANDLER: Final = "no function defined to set boot device list for this architecture"
+#: icount_configure (softmmu/icount.c), replay_configure (replay/replay.c) and
+#: configure_accelerators (softmmu/vl.c).
+ICOUNT_ALIGN_NEEDS_SHIFT: Final = "Please specify shift option when using align"
+ICOUNT_ALIGN_SLEEP: Final = "align=on and sleep=off are incompatible"
+ICOUNT_BAD_SHIFT: Final = "icount: Invalid shift value"
+ICOUNT_AUTO_ALIGN: Final = "shift=auto and align=on are incompatible"
+ICOUNT_AUTO_SLEEP: Final = "shift=auto and sleep=off are incompatible"
+ICOUNT_BAD_RR: Final = "Invalid icount rr option: {}"
+ICOUNT_NO_RRFILE: Final = "File name not specified for replay"
+ICOUNT_NEEDS_TCG: Final = "-icount is not allowed with hardware virtualization"
+#: parse_fw_cfg (softmmu/vl.c), when the machine's devices are made.
+FW_CFG_UNAVAILABLE: Final = "fw_cfg device not available"
+FW_CFG_NEEDS: Final = "name, plus exactly one of file, string and gen_id, are needed"
+FW_CFG_NAME_TOO_LONG: Final = "name too long (max. {} char)"
+FW_CFG_NOT_OPT: Final = 'externally provided fw_cfg item names should be prefixed with "opt/"'
+#: g_file_get_contents's message (GLib), after parse_fw_cfg's "can't load FILE: ".
+FW_CFG_CANT_LOAD: Final = "can't load {}: Failed to open file \u201c{}\u201d: {}"
+#: os_parse_cmd_args (os-posix.c).
+RUNAS_UNKNOWN: Final = 'User "{}" doesn\'t exist (and is not <uid>:<gid>)'
+#: qdev_prop_check_globals (hw/core/qdev-properties.c), once the devices are made.
+GLOBAL_INVALID_CLASS: Final = "global {}.{} has invalid class name"
+#: qemu_machine_creation_done: a -vga the machine type made no device for.
+VGA_NOT_USED: Final = (
+    "A -vga option was passed but this machine type does not use that option; "
+    "No VGA device has been created"
+)

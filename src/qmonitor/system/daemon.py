@@ -20,6 +20,19 @@ from qmonitor.errors import QmonitorError
 
 #: The texts of qemu_write_pidfile() (util/oslib-posix.c) and qemu_maybe_daemonize().
 PIDFILE_PREFIX = "cannot create PID file: "
+#: os_setup_post (os-posix.c): -chroot's directory could not be entered.
+CHROOT_FAILED = "chroot failed"
+
+
+def chroot_possible(path: str) -> bool:
+    """Whether chroot(``path``) would succeed: a directory, and the privilege to do it.
+
+    qmonitor does not enter it (its own modules and the monitors' paths
+    stay where they are); only QEMU's failure is reproduced.
+    """
+    return os.path.isdir(path) and os.geteuid() == 0
+
+
 COULD_NOT_CREATE = "Could not create '{}'"
 CANNOT_LOCK = "Cannot lock pid file"
 CANNOT_STAT = "Cannot stat file"

@@ -32,8 +32,10 @@ from qmonitor.options.chardev_checks import check_fd_number
 from qmonitor.options.cmdline import ChardevConfig, Config, msg_timestamp
 from qmonitor.options.optlists import QUERYABLE_OPTION_LISTS
 from qmonitor.system.daemon import (
+    CHROOT_FAILED,
     PIDFILE_PREFIX,
     PidfileError,
+    chroot_possible,
     daemonize,
     remove_pidfile,
     write_pidfile,
@@ -44,6 +46,8 @@ from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, te
 
 if TYPE_CHECKING:
     # Personas are loaded only when -persona asks for one (start-up time).
+    from qmonitor.machine.block.graph import BlockGraph
+    from qmonitor.machine.hmp_log import LogState
     from qmonitor.persona.store import Variant
     from qmonitor.system.early import EarlyGreeter
 
@@ -418,6 +422,7 @@ async def _amain(
     prog: str,
     persona: Variant | None = None,
     on_ready: Callable[[], None] | None = None,
+    log_state: LogState | None = None,
     watcher: SignalWatcher | None = None,
     early: EarlyGreeter | None = None,
 ) -> int:
@@ -428,6 +433,12 @@ async def _amain(
 
         version = recorded_version(persona) or version
     machine = Machine(machine_options(config, version), loop)
+    if log_state is not None:
+        machine.part(type(log_state), lambda: log_state)
+    if config.trace_enabled:
+        from qmonitor.machine.trace_state import enabled_events
+
+        enabled_events(machine).update(config.trace_enabled)
     if config.extensions:
         register_extensions(machine)
     if persona is not None:
@@ -439,6 +450,10 @@ async def _amain(
         sys.stderr.write(f"{message_prefix(config, prog)}warning: {message}\n")
 
     try:
+        if config.blockdevs:
+            from qmonitor.machine.block.commands import graph_of
+
+            add_blockdevs(graph_of(machine), config)
         check_cpu(config, persona, warn)
     except StartupError:
         abandon_chardevs(machine, chardevs)
@@ -447,6 +462,10 @@ async def _amain(
         qtest_chr = chardevs.get(config.qtest)
         if qtest_chr is not None:
             _add_qtest(machine, qtest_chr, config.qtest_log)
+    if config.chroot is not None and not chroot_possible(config.chroot):
+        # os_setup_post(), once everything is set up.
+        abandon_chardevs(machine, chardevs)
+        raise StartupError(CHROOT_FAILED)
     if on_ready is not None:
         on_ready()
     try:
@@ -456,11 +475,46 @@ async def _amain(
     return 0
 
 
-def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] | None]:
-    """Load the persona, daemonize and write the pidfile, in QEMU's order.
+def _open_log(config: Config) -> LogState | None:
+    """qemu_set_log_filename_flags() for ``-d`` and ``-D``: the log file is opened (emptied).
 
-    Returns the persona's variant for the accelerator asked for and what to
-    call once the monitors are up.
+    None when the command line does not log (the machine then makes its
+    settings on first use, as QEMU's defaults).
+    """
+    if not config.log_items and config.log_file is None and config.trace_file is None:
+        return None
+    from qmonitor.machine.hmp_log import LogState, start_log
+
+    log_state = LogState()
+    error = start_log(log_state, config.log_items, config.log_file)
+    if error:
+        raise StartupError(error)
+    return log_state
+
+
+def add_blockdevs(graph: BlockGraph, config: Config) -> None:
+    """configure_blockdev(): open each ``-blockdev`` node as ``blockdev-add`` would.
+
+    :raises StartupError: the first failure, after the option QEMU names.
+    """
+    from qmonitor.machine.block.commands import blockdev_add
+    from qmonitor.qapi.error import QapiError
+
+    for options, where in config.blockdevs:
+        try:
+            blockdev_add(graph, options)
+        except QapiError as exc:
+            raise StartupError(f"{where}: {exc.desc}") from None
+
+
+def _start_process(
+    config: Config,
+) -> tuple[Variant | None, Callable[[], None] | None, LogState | None]:
+    """Load the persona, open the log, daemonize and write the pidfile, in QEMU's order.
+
+    Returns the persona's variant for the accelerator asked for, what to
+    call once the monitors are up, and the log settings (``-d``, ``-D``,
+    ``-trace file=``) for the machine.
     """
     persona = None
     if config.persona is not None:
@@ -470,6 +524,7 @@ def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] |
             persona = Persona.load(config.persona).variant(config.accel)
         except PersonaError as exc:
             raise StartupError(f"-persona {config.persona}: {exc}") from None
+    log_state = _open_log(config)
     daemon = daemonize() if config.daemonize else None
     if config.pidfile is not None:
         try:
@@ -477,7 +532,14 @@ def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] |
         except PidfileError as exc:
             raise StartupError(f"{PIDFILE_PREFIX}{exc}") from None
         atexit.register(remove_pidfile, config.pidfile, fd)
-    return persona, daemon.ready if daemon is not None else None
+    if config.trace_file is not None and log_state is not None:
+        # trace_init_file(): -trace file= names the log file, after daemonizing.
+        from qmonitor.machine.hmp_log import start_log
+
+        error = start_log(log_state, log_state.items, config.trace_file)
+        if error:
+            raise StartupError(error)
+    return persona, daemon.ready if daemon is not None else None, log_state
 
 
 def message_prefix(config: Config, prog: str) -> str:

@@ -19,6 +19,7 @@ from qmonitor.util.qemuopts import is_help_option
 from qmonitor.util.texts import (
     ENUM_VALUE,
     EXPECTED_EQUALS,
+    HELP_NOT_AVAILABLE,
     INVALID_PARAMETER,
     MISSING_PARAMETER,
     UNEXPECTED_PARAMETER,
@@ -49,12 +50,13 @@ def _qapi_name_length(text: str) -> int:
 
 
 def keyval_parse(
-    params: str, implied_key: str, help_allowed: bool = True
+    params: str, implied_key: str | None, help_allowed: bool = True
 ) -> tuple[dict[str, str], bool]:
     """Parse ``key=value,...`` into flat dotted keys; returns (values, help wanted).
 
     The first parameter may omit ``implied_key=`` (its value then ends at the
-    first comma, with no ``,,`` escape); ``help`` or ``?`` alone asks for help.
+    first comma, with no ``,,`` escape) unless ``implied_key`` is None;
+    ``help`` or ``?`` alone asks for help (an error unless ``help_allowed``).
     """
     values: dict[str, str] = {}
     want_help = False
@@ -67,13 +69,11 @@ def keyval_parse(
             length += 1
         bare = length and (pos + length >= n or params[pos + length] != "=")
         if bare and is_help_option(params[pos : pos + length]):
-            if not help_allowed:
-                raise QemuOptsError(INVALID_PARAMETER.format(params[pos : pos + length]))
             want_help = True
             pos += length + 1
             first = False
             continue
-        if bare and first:
+        if bare and first and implied_key is not None:
             keyval_put(values, implied_key, params[pos : pos + length])
             pos += length + 1
             first = False
@@ -94,6 +94,9 @@ def keyval_parse(
             value.append(params[pos])
             pos += 1
         keyval_put(values, key, "".join(value))
+    if want_help and not help_allowed:
+        # Only once the whole argument parsed: its syntax errors come first.
+        raise QemuOptsError(HELP_NOT_AVAILABLE)
     return values, want_help
 
 

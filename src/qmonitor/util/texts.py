@@ -59,5 +59,7 @@ SIZE_HEX_SUFFIX_DEPRECATED: Final = "Using a multiplier suffix on hex numbers is
 
 #: keyval_parse_one(): a key with no value.
 EXPECTED_EQUALS: Final = "Expected '=' after parameter '{}'"
+#: keyval_parse() asked for no help, given ``help`` or ``?``.
+HELP_NOT_AVAILABLE: Final = "Help is not available for this option"
 #: keyval_parse_put(): ``a=1,a.b=2``.
 USED_INCONSISTENTLY: Final = "Parameters '{}.*' used inconsistently"
