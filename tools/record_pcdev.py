@@ -41,9 +41,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pcdev_cases import CASES, TEMPLATES  # noqa: E402
+from pcdev_cases import BEHIND_PORT, CASES, TEMPLATES
 
-from qmonitor_testsupport.recording import qemu_version  # noqa: E402
+from qmonitor_testsupport.recording import qemu_version
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "pcdev" / "cases.json"
@@ -214,7 +214,31 @@ def record_devices(qemu: str) -> dict[str, Any]:
         finally:
             vm.stop()
         print(" ".join(args), file=sys.stderr)
+    for typename, args in BEHIND_PORT:
+        vm = Qemu(qemu, list(args), qtest=True)
+        try:
+            types[f"{typename}@port"] = _behind_port(vm, typename, types[typename])
+        finally:
+            vm.stop()
     return types
+
+
+def _behind_port(vm: Qemu, typename: str, plain: dict[str, Any]) -> dict[str, Any]:
+    """The device behind the port at 00:01.0, once the port's secondary bus is 1."""
+    vm.qtest(f"outl 0xcf8 0x{0x80000000 | 1 << 11 | 0x18:x}")
+    vm.qtest("outl 0xcfc 0x00010100")
+    (bus,) = vm.execute("query-pci", {})["return"]
+    port = next(d for d in bus["devices"] if d["slot"] == 1)
+    (dev,) = port["pci_bridge"]["devices"]
+    config = b""
+    for reg in range(0, 256, 4):
+        vm.qtest(f"outl 0xcf8 0x{0x80010000 | reg:x}")
+        config += int(vm.qtest("inl 0xcfc").split()[1], 16).to_bytes(4, "little")
+    qtree = qtree_blocks(vm.hmp("info qtree"))[typename]
+    return {"gpio": qtree["gpio"], "props": qtree["props"], "config": config.hex(),
+            "desc": dev["class_info"].get("desc"),
+            "regions": [[r["bar"], r["type"], r["size"], r.get("prefetch", False),
+                         r.get("mem_type_64", False)] for r in dev["regions"]]}  # fmt: skip
 
 
 def _pci_type(vm: Qemu, dev: dict[str, Any], args: tuple[str, ...]) -> str:

@@ -1,11 +1,12 @@
 """device_add, device_del, the trace event commands and the CPU model queries.
 
-``device_add`` checks the id, the driver and the bus as QEMU 7.2 does; a
+``device_add`` checks the id, the driver and the bus as QEMU 7.2 does; on a
+PC the device model (:mod:`qmonitor.machine.devices`) creates the device.  A
 ``-M none`` machine has no bus and takes no hotplugged device, and what
 QEMU answers for each device type there was recorded
-(tools/record_surface_data.py, ``data/device_add_none.json``).  Hotplug
-into a PC is not modelled.  ``device_del`` finds no user device (none can
-be added) and refuses the objects a path names.
+(tools/record_surface_data.py, ``data/device_add_none.json``).
+``device_del`` asks for the unplug of a PC's user device, which a guest
+that runs no code leaves pending; it refuses the objects a path names.
 
 The trace events are QEMU 7.2's (``data/trace_events.json``): their
 states can be read and set; what an enabled event would log is not
@@ -76,6 +77,13 @@ def cpu_definitions() -> tuple[dict[str, Any], ...]:
     return tuple(_data("cpu_definitions.json"))
 
 
+def _opt_text(value: Any) -> str:
+    """A device_add argument as QemuOpts holds it (qemu_opts_from_qdict)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
 class _RawArgsCommand(QmpCommand):
     """A ``'gen': false`` command: the handler takes the arguments unvisited."""
 
@@ -85,6 +93,7 @@ class _RawArgsCommand(QmpCommand):
 
 def register_device_commands(machine: Machine) -> None:
     """device_add, device_del, the trace event commands and the CPU model queries."""
+    from qmonitor.machine.devices.state import pc_hotplug
     from qmonitor.machine.qom_commands import machine_qom
     from qmonitor.machine.queries_ui import is_pc
 
@@ -106,14 +115,26 @@ def register_device_commands(machine: Machine) -> None:
         answer = device_add_answers().get(name)
         if answer == NOT_PLUGGABLE:
             raise QapiError(answer)
+        hotplug = pc_hotplug(machine)
+        if hotplug is not None:
+            opts = {key: _opt_text(value) for key, value in args.items()}
+            opts["driver"] = name
+            dev = hotplug.add(opts, hotplug=True)
+            mach = machine_qom(machine).root.children["machine"]
+            hotplug.attach_qom(dev, mach.children["peripheral"], mach.children["peripheral-anon"])
+            return
         if is_pc(machine):
-            raise QapiError("device_add on a PC is not modelled")
+            raise QapiError("device_add on this PC is not modelled")
         bus = args.get("bus")
         if isinstance(bus, str):
             raise QapiError(BUS_NOT_FOUND.format(bus))
         raise QapiError((answer or NOT_PLUGGABLE).format(name))
 
     def device_del(id: str) -> None:
+        hotplug = pc_hotplug(machine)
+        if hotplug is not None and id in hotplug.by_id:
+            hotplug.delete(id)
+            return
         if id.startswith("/"):
             obj, _ = machine_qom(machine).resolve(id)
             if obj is not None:

@@ -178,6 +178,8 @@ class GuestDevice:
 
     driver: str
     id: str | None = None
+    #: The other properties, as given (``-device e1000,addr=3``: ``(("addr", "3"),)``).
+    props: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from qmonitor.chardev.base import Chardev
+from qmonitor.machine.devices.board import DefaultDevices
+from qmonitor.machine.devices.state import register_config_ports
 from qmonitor.machine.guest import GuestConfig
 from qmonitor.machine.irq import GpioDevice
 from qmonitor.machine.pcboard import PcBoard, board_layout, resolve_gpio_device
@@ -101,6 +103,9 @@ class MachineOptions:
     rtc: tuple[tuple[str, str], ...] = ()
     #: ``-nodefaults``: no default devices (moves a PC's devices in the QOM tree).
     nodefaults: bool = False
+    #: A PC's default devices (``-vga``, ``-net``, ``-serial`` ...); None: all of
+    #: them, or none with ``-nodefaults``.
+    default_devices: DefaultDevices | None = None
     #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).
     guest: GuestConfig = field(default_factory=GuestConfig)
     #: The command line's option lists, as ``query-command-line-options`` shows
@@ -177,6 +182,7 @@ class Machine:
         #: The state of subsystems made on first use (see :meth:`part`).
         self._parts: dict[type, Any] = {}
         self._hmp_commands: tuple[HMPCommand, ...] | None = None
+        register_config_ports(self)
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
         #: The chardevs by id, in creation order (a mux's base before the mux).

@@ -143,8 +143,13 @@ def register_machine_commands(machine: Machine) -> None:
         raise QapiError(SGX_NO_EPC if is_pc(machine) else SGX_NOT_PC)
 
     def query_pci() -> list[dict[str, Any]]:
+        from qmonitor.machine.devices.state import pc_hotplug
+
+        hotplug = pc_hotplug(machine)
+        if hotplug is not None:
+            return [hotplug.pc.root.query()]
         if is_pc(machine):
-            raise QapiError("query-pci of a PC is not modelled")
+            raise QapiError("query-pci of this PC is not modelled")
         return []
 
     def query_stats(filter: dict[str, Any]) -> list[dict[str, Any]]:

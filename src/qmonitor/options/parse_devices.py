@@ -43,7 +43,8 @@ class DeviceGroup(ParserState):
         opts = self._parse_opts(self.device_group, arg, loc)
         driver = opts.get("driver")
         if driver is not None and not is_help_option(driver):
-            self.guest_devices.append(GuestDevice(driver, opts.id))
+            props = tuple((k, v) for k, v in opts.items if k not in ("driver", "id"))
+            self.guest_devices.append(GuestDevice(driver, opts.id, props))
 
     def _device_help(self) -> None:
         """qemu_process_help_options(): ``-device help`` and ``-device DRIVER,help``.

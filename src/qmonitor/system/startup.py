@@ -24,6 +24,7 @@ from qmonitor.chardev.listener import SocketListener
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
 from qmonitor.errors import QmonitorError
+from qmonitor.machine.devices.board import DefaultDevices
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
@@ -177,6 +178,27 @@ def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
     machine.add_qtest(chr, log_file).close_log_on_exit(log_file)
 
 
+def default_devices(config: Config) -> DefaultDevices:
+    """The default devices a PC gets from this command line (softmmu/vl.c)."""
+    vga: str | None = None if config.nodefaults else "std"
+    nic = not config.nodefaults
+    for loc in config.unmodelled:
+        option, _, value = loc.partition(" ")
+        if option == "-vga":
+            vga = value if value != "none" else None
+        elif option in ("-net", "-nic"):
+            nic = False
+    labels = [chr.id for chr in config.chardevs]
+    if config.nodefaults:
+        return DefaultDevices(vga, False, 0, 0, False, False)
+    return DefaultDevices(
+        vga=vga,
+        nic=nic,
+        serials=sum(label.startswith("serial") for label in labels),
+        parallels=sum(label.startswith("parallel") for label in labels),
+    )
+
+
 def machine_options(
     config: Config, version: tuple[tuple[int, int, int], str] | None = None
 ) -> MachineOptions:
@@ -195,6 +217,7 @@ def machine_options(
         actions=config.actions,
         rtc=config.rtc,
         nodefaults=config.nodefaults,
+        default_devices=default_devices(config),
         ib700=any(device.driver == "ib700" for device in config.devices),
         guest=config.guest,
         command_line_options=QUERYABLE_OPTION_LISTS,

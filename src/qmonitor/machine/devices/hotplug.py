@@ -1,0 +1,262 @@
+"""Devices from ``-device`` and ``device_add``, and ``device_del``, on a PC.
+
+The checks run in QEMU 7.2's order (softmmu/qdev-monitor.c
+qdev_device_add_from_qdict, hw/pci/pci.c do_pci_register_device): the
+bus (named, or the first bus of the device's kind), whether it takes
+hotplugged devices, the id, the properties, then the PCI address and the
+hotplug controller's rules.  ``device_add`` passes every value as a
+string, as QEMU's QemuOpts do.  A device type whose facts were not
+recorded (tools/record_pcdev.py) is refused with a qmonitor text.
+
+An unplug waits for the guest (ACPI or PCIe native hotplug) and a
+guest that runs no code never answers: the device stays, marked pending,
+as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from qmonitor.machine.devices.board import PcDevices
+from qmonitor.machine.devices.facts import facts, known_types
+from qmonitor.machine.devices.pci import PciBus, PciDevice
+from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.qom_object import QomObject
+from qmonitor.qapi.error import ErrorClass, QapiError
+
+# Texts of QEMU 7.2 (softmmu/qdev-monitor.c, hw/core/qdev-properties*.c,
+# hw/pci/pci.c, hw/pci/shpc.c, qapi/qmp/qerror.h, qom/object.c).
+BUS_NOT_FOUND = "Bus '{}' not found"
+WRONG_BUS = "Device '{}' can't go on {} bus"
+NO_BUS = "No '{}' bus found for device '{}'"
+BUS_NO_HOTPLUG = "Bus '{}' does not support hotplugging"
+DUPLICATE_ID = "Duplicate device ID '{}'"
+BAD_VALUE = "Property '{}.{}' doesn't take value '{}'"
+CANT_FIND = "Property '{}.{}' can't find value '{}'"
+PROP_NOT_FOUND = "Property '{}.{}' not found"
+NO_DEVFN = "PCI: no slot/function available for {}, all in use or reserved"
+DEVFN_IN_USE = "PCI: slot {} function {} not available for {}, in use by {},id={}"
+FUNC0_TAKEN = (
+    "PCI: slot {} function 0 already occupied by {}, new func {} cannot be exposed to guest."
+)
+SINGLE_FUNCTION = "PCI: single function device can't be populated in function {:x}.{:x}"
+SHPC_SLOT = (
+    "Unsupported PCI slot {} for standard hotplug controller. Valid slots are between 1 and 31."
+)
+DRIVE_NOT_SET = "drive property not set"
+UNPLUG_PENDING = "Device {} is already in the process of unplug"
+DEVICE_NOT_FOUND = "Device '{}' not found"
+#: qmonitor's own text: a type whose facts were not recorded.
+NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
+
+#: A virtio PCI proxy's device on its virtio bus.
+_VIRTIO_DEVICE = {
+    "virtio-net-pci": "virtio-net-device",
+    "virtio-serial-pci": "virtio-serial-device",
+    "virtio-rng-pci": "virtio-rng-device",
+    "virtio-balloon-pci": "virtio-balloon-device",
+}
+#: Properties of a virtio proxy that its virtio device holds.
+_FORWARDED = ("mac", "netdev")
+
+
+def parse_devfn(text: str) -> int | None:
+    """``SLOT[.FN]`` in hex (hw/core/qdev-properties-system.c); None if invalid."""
+    slot_text, _, fn_text = text.partition(".")
+    try:
+        slot = int(slot_text, 16)
+        fn = int(fn_text, 16) if fn_text else 0
+    except ValueError:
+        return None
+    if slot_text.strip() != slot_text or slot > 0x1F or fn > 7 or slot < 0 or fn < 0:
+        return None
+    return slot << 3 | fn
+
+
+def _bool(text: str) -> bool | None:
+    return {"on": True, "yes": True, "true": True, "y": True,
+            "off": False, "no": False, "false": False, "n": False}.get(text)  # fmt: skip
+
+
+class Hotplug:
+    """Creating and removing a PC's user devices."""
+
+    def __init__(
+        self,
+        pc: PcDevices,
+        is_a: Callable[[str, str], bool],
+        netdev_exists: Callable[[str], bool],
+    ) -> None:
+        self.pc = pc
+        self.is_a = is_a
+        self.netdev_exists = netdev_exists
+        #: The user's devices with an id.
+        self.by_id: dict[str, Device] = {}
+        #: The user's devices in creation order.
+        self.created: list[Device] = []
+
+    def _bus_kind(self, driver: str) -> str | None:
+        if self.is_a(driver, "pci-device"):
+            return "PCI"
+        if self.is_a(driver, "isa-device"):
+            return "ISA"
+        return None
+
+    def _find_bus(self, name: str) -> Bus | None:
+        buses = [self.pc.sysbus]
+        for dev in self.pc.sysbus.walk():
+            buses.extend(dev.buses)
+        return next((b for b in buses if b.name == name), None)
+
+    def add(self, opts: dict[str, str], hotplug: bool) -> Device:
+        """Create the device ``opts`` describe (driver resolved, values as strings)."""
+        driver = opts["driver"]
+        kind = self._bus_kind(driver)
+        bus: Bus | None = None
+        if "bus" in opts:
+            bus = self._find_bus(opts["bus"])
+            if bus is None:
+                raise QapiError(BUS_NOT_FOUND.format(opts["bus"]))
+            if kind is None or (kind == "PCI") != isinstance(bus, PciBus):
+                raise QapiError(WRONG_BUS.format(driver, _bus_typename(bus)))
+        elif kind == "PCI":
+            bus = self.pc.root
+        elif kind == "ISA":
+            bus = self._find_bus("isa.0")
+        if bus is None:
+            raise QapiError(NOT_MODELLED.format(driver))
+        if hotplug and not bus.hotpluggable:
+            raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+        ident = opts.get("id")
+        if ident is not None and ident in self.by_id:
+            raise QapiError(DUPLICATE_ID.format(ident))
+        if driver == "virtio-blk-pci":
+            raise QapiError(DRIVE_NOT_SET if "drive" not in opts else NOT_MODELLED.format(driver))
+        if driver not in known_types() or not isinstance(bus, PciBus):
+            raise QapiError(NOT_MODELLED.format(driver))
+        values = self._values(driver, opts)
+        dev = self._plug_pci(driver, ident, bus, values, hotplug)
+        dev.user = True
+        dev.hotplugged = hotplug
+        if ident is not None:
+            self.by_id[ident] = dev
+        self.created.append(dev)
+        return dev
+
+    def _values(self, driver: str, opts: dict[str, str]) -> dict[str, Any]:
+        """The property values ``opts`` set, checked as QEMU's setters check them."""
+        known = dict(facts(driver).props)
+        inner = _VIRTIO_DEVICE.get(driver)
+        if inner is not None:
+            known.update(dict(facts(inner).props))
+        values: dict[str, Any] = {}
+        for name, text in opts.items():
+            if name in ("driver", "bus", "id"):
+                continue
+            default = known.get(name)
+            if default is None:
+                raise QapiError(PROP_NOT_FOUND.format(driver, name))
+            owner = inner if inner is not None and name in _FORWARDED else driver
+            if name == "addr":
+                devfn = parse_devfn(text)
+                if devfn is None:
+                    raise QapiError(BAD_VALUE.format(owner, name, text))
+                values[name] = devfn
+            elif name == "netdev":
+                if not self.netdev_exists(text):
+                    raise QapiError(CANT_FIND.format(owner, name, text))
+                values[name] = text
+            elif default in ("true", "false"):
+                flag = _bool(text)
+                if flag is None:
+                    raise QapiError(f"Parameter '{name}' expects 'on' or 'off'")
+                values[name] = flag
+            elif default.startswith('"'):
+                values[name] = text
+            else:
+                try:
+                    values[name] = int(text, 0)
+                except ValueError:
+                    raise QapiError(BAD_VALUE.format(owner, name, text)) from None
+        return values
+
+    def _plug_pci(
+        self, driver: str, ident: str | None, bus: PciBus, values: dict[str, Any], hotplug: bool
+    ) -> PciDevice:
+        devfn = values.pop("addr", None)
+        if devfn is None:
+            devfn = bus.free_devfn()
+            if devfn is None:
+                raise QapiError(NO_DEVFN.format(driver))
+        elif devfn in bus.devices:
+            user = bus.devices[devfn]
+            raise QapiError(
+                DEVFN_IN_USE.format(
+                    devfn >> 3, devfn & 7, driver, user.typename, user.id or "(null)"
+                )
+            )
+        func0 = bus.devices.get(devfn & ~7)
+        if hotplug and func0 is not None:
+            raise QapiError(FUNC0_TAKEN.format(devfn >> 3, func0.typename, driver))
+        if devfn & 7 and func0 is not None and not func0.multifunction:
+            raise QapiError(SINGLE_FUNCTION.format(devfn >> 3, devfn & 7))
+        if hotplug and bus.kind == "PCI" and bus is not self.pc.root and devfn >> 3 == 0:
+            raise QapiError(SHPC_SLOT.format(0))
+        inner = _VIRTIO_DEVICE.get(driver)
+        forwarded = {k: values.pop(k) for k in _FORWARDED if inner is not None and k in values}
+        if "mac" in dict(facts(inner or driver).props):
+            mac = forwarded if inner is not None else values
+            mac.setdefault("mac", self.pc.next_mac())
+            mac.setdefault("netdev", "")
+        key = f"{driver}@port"
+        behind_port = bus.kind == "PCIE" and bus is not self.pc.root and key in known_types()
+        dev = PciDevice(driver, ident, devfn, key if behind_port else None, **values)
+        bus.add(dev)
+        if inner is not None:
+            vbus = dev.add_bus(Bus("virtio-bus", "virtio-pci-bus"))
+            vdev = vbus.add(Device(inner, **forwarded))
+            if inner == "virtio-serial-device":
+                name = f"{ident}.0" if ident else self.pc.auto_name("virtio-serial-bus")
+                vdev.add_bus(Bus(name, "virtio-serial-bus"))
+        elif driver in ("pci-bridge", "pcie-pci-bridge"):
+            child = dev.add_bus(PciBus(ident or self.pc.auto_name("pci"), "PCI"))
+            child.hotpluggable = driver == "pci-bridge"
+        elif driver == "pcie-root-port":
+            child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
+            child.hotpluggable = True
+        return dev
+
+    def user_devices(self) -> list[Device]:
+        """The user's devices in creation order."""
+        return list(self.created)
+
+    def attach_qom(self, dev: Device, peripheral: QomObject, anon: QomObject) -> None:
+        """Put ``dev`` into ``/machine/peripheral`` (by id) or ``peripheral-anon``."""
+        from qmonitor.machine.devices.qomview import qom_object
+
+        obj = qom_object(dev, self.pc.q35)
+        if dev.id is not None:
+            peripheral.add(dev.id, obj)
+        else:
+            anon.add(f"device[{len(anon.children)}]", obj)
+        dev.qom_path = obj.path()
+
+    def delete(self, ident: str) -> Device:
+        """Ask for ``ident``'s unplug; the guest never completes it."""
+        dev = self.by_id.get(ident)
+        if dev is None:
+            raise QapiError(DEVICE_NOT_FOUND.format(ident), ErrorClass.DEVICE_NOT_FOUND)
+        bus = dev.bus
+        assert bus is not None
+        if not bus.hotpluggable:
+            raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+        if dev.unplug_pending:
+            raise QapiError(UNPLUG_PENDING.format(ident))
+        dev.unplug_pending = True
+        return dev
+
+
+def _bus_typename(bus: Bus) -> str:
+    """The QOM type of a bus, as WRONG_BUS names it."""
+    return {"PCI": "PCI", "PCIE": "PCIE", "ISA": "ISA", "System": "System"}.get(bus.kind, bus.kind)

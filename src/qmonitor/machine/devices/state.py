@@ -1,0 +1,85 @@
+"""A PC machine's device model, made on first use, and its configuration ports.
+
+:func:`pc_hotplug` builds the board's devices (:mod:`.board`) from the
+machine's options and then the ``-device`` devices, in command-line
+order, as QEMU creates them once the board is built.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from qmonitor.machine.devices.board import DefaultDevices, PcDevices
+from qmonitor.machine.devices.hotplug import Hotplug
+from qmonitor.machine.devices.pci import ConfigPorts
+from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.machine import Machine
+
+log = logging.getLogger(__name__)
+
+
+def pc_hotplug(machine: Machine) -> Hotplug | None:
+    """The PC's devices (None on a machine that is no i440FX or Q35 PC)."""
+    if machine.board is None:
+        return None
+    return machine.part(Hotplug, lambda: _build(machine))
+
+
+def _build(machine: Machine) -> Hotplug:
+    from qmonitor.machine.memory import pc_lowmem
+    from qmonitor.machine.net_cmds import net_clients
+    from qmonitor.machine.qom_types import type_table
+
+    options = machine.options
+    name = options.guest.machine_typename or options.machine_type
+    q35 = "q35" in name
+    defaults = options.default_devices
+    if defaults is None:
+        defaults = DefaultDevices.none() if options.nodefaults else DefaultDevices()
+    ram = options.guest.ram_size
+    pc = PcDevices(q35, defaults, pc_lowmem(ram, q35), ram)
+    table = type_table()
+    hotplug = Hotplug(
+        pc,
+        lambda typename, parent: typename in table.parent and table.is_a(typename, parent),
+        lambda ident: ident in net_clients(machine).clients,
+    )
+    for device in options.guest.devices:
+        opts = {"driver": device.driver, **dict(device.props)}
+        if device.id is not None:
+            opts["id"] = device.id
+        try:
+            hotplug.add(opts, hotplug=False)
+        except QapiError as exc:
+            log.info("-device %s: %s", device.driver, exc)
+    return hotplug
+
+
+class _LazyConfigPorts:
+    """Ports 0xcf8-0xcff, reaching the device model once something uses them."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self.ports: ConfigPorts | None = None
+
+    def _get(self) -> ConfigPorts:
+        if self.ports is None:
+            hotplug = pc_hotplug(self.machine)
+            assert hotplug is not None
+            self.ports = ConfigPorts(hotplug.pc.root)
+        return self.ports
+
+    def port_read(self, addr: int, size: int) -> int:
+        return self._get().port_read(addr, size)
+
+    def port_write(self, addr: int, size: int, value: int) -> None:
+        self._get().port_write(addr, size, value)
+
+
+def register_config_ports(machine: Machine) -> None:
+    """Claim the PCI configuration ports of a PC."""
+    if machine.board is not None:
+        machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
