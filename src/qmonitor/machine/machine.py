@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from qmonitor.chardev.base import Chardev
-from qmonitor.machine.devices.board import DefaultDevices
-from qmonitor.machine.devices.state import register_config_ports
 from qmonitor.machine.guest import GuestConfig
 from qmonitor.machine.irq import GpioDevice
 from qmonitor.machine.pcboard import PcBoard, board_layout, resolve_gpio_device
@@ -58,6 +56,7 @@ from qmonitor.util.qemuopts import OptsListSpec
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 if TYPE_CHECKING:
+    from qmonitor.machine.devices.board import DefaultDevices
     from qmonitor.machine.qom import QomSource
     from qmonitor.monitor.hmp import MonitorHMP
     from qmonitor.monitor.hmp_table import HMPCommand
@@ -182,7 +181,10 @@ class Machine:
         #: The state of subsystems made on first use (see :meth:`part`).
         self._parts: dict[type, Any] = {}
         self._hmp_commands: tuple[HMPCommand, ...] | None = None
-        register_config_ports(self)
+        if self.board is not None:
+            from qmonitor.machine.devices.state import register_config_ports
+
+            register_config_ports(self)
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
         #: The chardevs by id, in creation order (a mux's base before the mux).

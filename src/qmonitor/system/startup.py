@@ -24,7 +24,6 @@ from qmonitor.chardev.listener import SocketListener
 from qmonitor.chardev.mux import MuxChardev
 from qmonitor.chardev.socket import DEFAULT_UNIX_MODE, SocketChardev
 from qmonitor.errors import QmonitorError
-from qmonitor.machine.devices.board import DefaultDevices
 from qmonitor.machine.extensions import register_extensions
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import ShutdownCause
@@ -44,6 +43,8 @@ from qmonitor.util.mainloop import new_main_loop
 from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, termination_message
 
 if TYPE_CHECKING:
+    from qmonitor.machine.devices.board import DefaultDevices
+
     # Personas are loaded only when -persona asks for one (start-up time).
     from qmonitor.persona.store import Variant
 
@@ -178,8 +179,10 @@ def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
     machine.add_qtest(chr, log_file).close_log_on_exit(log_file)
 
 
-def default_devices(config: Config) -> DefaultDevices:
+def default_devices(config: Config) -> DefaultDevices | None:
     """The default devices a PC gets from this command line (softmmu/vl.c)."""
+    from qmonitor.machine.devices.board import DefaultDevices
+
     vga: str | None = None if config.nodefaults else "std"
     nic = not config.nodefaults
     for loc in config.unmodelled:
@@ -217,7 +220,7 @@ def machine_options(
         actions=config.actions,
         rtc=config.rtc,
         nodefaults=config.nodefaults,
-        default_devices=default_devices(config),
+        default_devices=default_devices(config) if config.machine != "none" else None,
         ib700=any(device.driver == "ib700" for device in config.devices),
         guest=config.guest,
         command_line_options=QUERYABLE_OPTION_LISTS,
