@@ -9,7 +9,8 @@ QMP socket:
     command line (``-M pc``/``-M q35``, with or without ``-nodefaults``,
     ``-vga``, ``-serial``, ``-device`` ...) and QMP requests (HMP through
     ``human-monitor-command``): each reply and the events that came
-    before it, into ``tests/golden/pcdev/cases.json``.  Replayed by
+    within 0.2 s of it (a device's removal ends after the reply), into
+    ``tests/golden/pcdev/cases.json``.  Replayed by
     tests/machine/devices/test_pcdev_golden.py.
 ``devices``
     The facts the device model is built from, into
@@ -142,6 +143,8 @@ def record_cases(qemu: str) -> list[dict[str, Any]]:
             for execute, arguments in requests:
                 reply = vm.execute(execute, arguments)
                 reply.pop("id", None)
+                # A device's removal finishes after the reply (its events follow).
+                time.sleep(0.2)
                 steps.append({"execute": execute, "arguments": arguments, "reply": reply,
                               "events": vm.settle()})  # fmt: skip
         finally:

@@ -411,6 +411,10 @@ class Machine:
         if self.board is not None:
             self.board.reset()
         self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
+        if self.board is not None:
+            from qmonitor.machine.devices.state import finish_unplugs
+
+            finish_unplugs(self)
         if self.runstate not in (RunState.RUNNING, RunState.INMIGRATE, RunState.FINISH_MIGRATE):
             self.runstate = RunState.PRELAUNCH
 

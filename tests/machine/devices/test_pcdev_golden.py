@@ -41,8 +41,13 @@ def _reply(machine: Machine, execute: str, arguments: dict[str, Any]) -> dict[st
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_recorded_session(case: dict[str, Any]) -> None:
+    events: list[dict[str, Any]] = []
+
     async def run() -> list[tuple[int, Any, Any]]:
         machine = _machine(case["args"])
+        machine.emit_event = lambda name, data=None: events.append(  # type: ignore[method-assign]
+            {"event": name, "data": data} if data is not None else {"event": name}
+        )
         problems = []
         for i, step in enumerate(case["steps"]):
             got = _reply(machine, step["execute"], step["arguments"])
@@ -65,3 +70,5 @@ def test_recorded_session(case: dict[str, Any]) -> None:
             )
             pytest.fail(f"step {i} {args}:\n{diff[:3000]}", pytrace=False)
     assert [(i, a, g) for i, a, g, _ in problems] == []
+    # The events, in order (QEMU sends a removal's events after the reply).
+    assert events == [e for step in case["steps"] for e in step["events"]]

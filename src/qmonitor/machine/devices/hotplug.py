@@ -50,13 +50,16 @@ DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
 
-#: A virtio PCI proxy's device on its virtio bus.
-_VIRTIO_DEVICE = {
-    "virtio-net-pci": "virtio-net-device",
-    "virtio-serial-pci": "virtio-serial-device",
-    "virtio-rng-pci": "virtio-rng-device",
-    "virtio-balloon-pci": "virtio-balloon-device",
-}
+
+def virtio_backend(driver: str) -> str | None:
+    """The device a virtio PCI proxy puts on its bus (``virtio-X-pci``: ``virtio-X-device``)."""
+    if driver.startswith("virtio-") and driver.endswith("-pci"):
+        inner = driver[: -len("-pci")] + "-device"
+        if inner in known_types():
+            return inner
+    return None
+
+
 #: Properties of a virtio proxy that its virtio device holds.
 _FORWARDED = ("mac", "netdev")
 
@@ -147,7 +150,7 @@ class Hotplug:
     def _values(self, driver: str, opts: dict[str, str]) -> dict[str, Any]:
         """The property values ``opts`` set, checked as QEMU's setters check them."""
         known = dict(facts(driver).props)
-        inner = _VIRTIO_DEVICE.get(driver)
+        inner = virtio_backend(driver)
         if inner is not None:
             known.update(dict(facts(inner).props))
         values: dict[str, Any] = {}
@@ -203,7 +206,7 @@ class Hotplug:
             raise QapiError(SINGLE_FUNCTION.format(devfn >> 3, devfn & 7))
         if hotplug and bus.kind == "PCI" and bus is not self.pc.root and devfn >> 3 == 0:
             raise QapiError(SHPC_SLOT.format(0))
-        inner = _VIRTIO_DEVICE.get(driver)
+        inner = virtio_backend(driver)
         forwarded = {k: values.pop(k) for k in _FORWARDED if inner is not None and k in values}
         if "mac" in dict(facts(inner or driver).props):
             mac = forwarded if inner is not None else values
@@ -221,7 +224,7 @@ class Hotplug:
                 vdev.add_bus(Bus(name, "virtio-serial-bus"))
         elif driver in ("pci-bridge", "pcie-pci-bridge"):
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pci"), "PCI"))
-            child.hotpluggable = driver == "pci-bridge"
+            child.hotpluggable = True  # both have a standard hotplug controller
         elif driver == "pcie-root-port":
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
             child.hotpluggable = True
@@ -241,6 +244,27 @@ class Hotplug:
         else:
             anon.add(f"device[{len(anon.children)}]", obj)
         dev.qom_path = obj.path()
+
+    def finish_unplugs(self) -> list[dict[str, Any]]:
+        """A system reset ends the unplugs the guest was asked for (ACPI, PCIe ports).
+
+        Returns the DEVICE_DELETED data, in the order QEMU sends them: a
+        device's own devices (a virtio proxy's backend) before it.
+        """
+        events: list[dict[str, Any]] = []
+        for dev in [d for d in self.pc.sysbus.walk() if d.unplug_pending]:
+            for child in (c for bus in dev.buses for c in bus.walk()):
+                if child.qom_path is None and dev.qom_path is not None:
+                    events.append({"path": f"{dev.qom_path}/virtio-backend"})
+            if dev.bus is not None:
+                dev.bus.remove(dev)
+            if dev.id is not None:
+                self.by_id.pop(dev.id, None)
+                events.append({"device": dev.id, "path": dev.qom_path})
+            else:
+                events.append({"path": dev.qom_path})
+            self.created.remove(dev)
+        return events
 
     def delete(self, ident: str) -> Device:
         """Ask for ``ident``'s unplug; the guest never completes it."""

@@ -240,7 +240,8 @@ class ConfigPorts:
             if addr == 0 and size == 4:
                 return self.address
             return (1 << (8 * size)) - 1
-        reg = (self.address & 0xFC) + (addr - 4)
+        # The address register keeps its low bits: they select the byte too.
+        reg = (self.address & 0xFF) | ((addr - 4) & 3)
         enabled = self.address & 0x80000000
         bus_num = (self.address >> 16) & 0xFF
         dev = self.bus.devices.get((self.address >> 8) & 0xFF)

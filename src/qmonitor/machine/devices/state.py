@@ -84,3 +84,21 @@ def register_config_ports(machine: Machine) -> None:
     """Claim the PCI configuration ports of a PC."""
     if machine.board is not None:
         machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
+
+
+def finish_unplugs(machine: Machine) -> None:
+    """At a system reset: remove the devices whose unplug was pending, with their events."""
+    from qmonitor.machine.qom_commands import machine_qom
+
+    hotplug = pc_hotplug(machine)
+    if hotplug is None or not any(d.unplug_pending for d in hotplug.created):
+        return
+    tree = machine_qom(machine)  # the devices' paths are their places in it
+    for data in hotplug.finish_unplugs():
+        path = data["path"]
+        if "/virtio-backend" not in path:
+            obj, _ = tree.resolve(path)
+            if obj is not None and obj.parent is not None:
+                obj.parent.children.pop(obj.name, None)
+                obj.parent.recorded = None
+        machine.emit_event("DEVICE_DELETED", data)
