@@ -43,6 +43,7 @@ PROGRAMS: tuple[str, ...] = (
     "readconfig-test",
     "rtc-test",
     "wdt_ib700-test",
+    "device-plug-test",
 )
 
 #: Debian's package of the installed oracle.
