@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pcdev_cases import BEHIND_PORT, CASES, TEMPLATES
+from pcdev_cases import BEHIND_PORT, CASES, CLI_ERRORS, TEMPLATES
 
 from qmonitor_testsupport.recording import qemu_version
 
@@ -151,6 +151,17 @@ def record_cases(qemu: str) -> list[dict[str, Any]]:
             vm.stop()
         out.append({"name": name, "args": list(args), "steps": steps})
         print(name, file=sys.stderr)
+    return out
+
+
+def record_cli(qemu: str) -> list[dict[str, Any]]:
+    """What QEMU prints, and its status, for each of :data:`pcdev_cases.CLI_ERRORS`."""
+    out = []
+    for name, args in CLI_ERRORS:
+        proc = subprocess.run([qemu, "-display", "none", "-S", *args], capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
+        out.append({"name": name, "args": list(args), "status": proc.returncode,
+                    "stderr": proc.stderr})  # fmt: skip
     return out
 
 
@@ -272,7 +283,9 @@ def main() -> int:
     if "cases" in opts.what:
         cases = record_cases(opts.qemu)
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps({"version": version, "cases": cases}, indent=1) + "\n")
+        cli = record_cli(opts.qemu)
+        document = {"version": version, "cases": cases, "cli": cli}
+        GOLDEN.write_text(json.dumps(document, indent=1) + "\n")
         print(f"{len(cases)} cases written to {GOLDEN}")
     return 0
 

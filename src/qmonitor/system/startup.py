@@ -202,6 +202,20 @@ def default_devices(config: Config) -> DefaultDevices | None:
     )
 
 
+def check_devices(machine: Machine) -> None:
+    """A PC's ``-device`` devices, created as QEMU creates them once the board is built.
+
+    :raises StartupError: QEMU's text for the first it could not create.
+    """
+    if machine.board is None:
+        return
+    from qmonitor.machine.devices.state import startup_error
+
+    error = startup_error(machine)
+    if error is not None:
+        raise StartupError(error)
+
+
 def machine_options(
     config: Config, version: tuple[tuple[int, int, int], str] | None = None
 ) -> MachineOptions:
@@ -442,6 +456,7 @@ async def _amain(
 
     try:
         check_cpu(config, persona, warn)
+        check_devices(machine)
     except StartupError:
         abandon_chardevs(machine, chardevs)
         raise

@@ -8,6 +8,8 @@ must be the recorded one and no event may come where QEMU sent none.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -72,3 +74,20 @@ def test_recorded_session(case: dict[str, Any]) -> None:
     assert [(i, a, g) for i, a, g, _ in problems] == []
     # The events, in order (QEMU sends a removal's events after the reply).
     assert events == [e for step in case["steps"] for e in step["events"]]
+
+
+CLI = json.loads(GOLDEN.read_text())["cli"]
+
+
+@pytest.mark.parametrize("case", CLI, ids=[c["name"] for c in CLI])
+def test_refused_device_ends_the_program(case: dict[str, Any]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "qmonitor", "-display", "none", "-S", *case["args"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    # QEMU's messages start with its program's name, qmonitor's with its own.
+    expected = case["stderr"].replace("qemu-system-x86_64: ", "qmonitor: ")
+    assert (proc.returncode, proc.stderr) == (case["status"], expected)

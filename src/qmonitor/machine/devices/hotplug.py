@@ -98,6 +98,8 @@ class Hotplug:
         self.by_id: dict[str, Device] = {}
         #: The user's devices in creation order.
         self.created: list[Device] = []
+        #: Why a ``-device`` of the command line could not be created.
+        self.startup_error: str | None = None
 
     def _bus_kind(self, driver: str) -> str | None:
         if self.is_a(driver, "pci-device"):

@@ -7,7 +7,6 @@ order, as QEMU creates them once the board is built.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from qmonitor.machine.devices.board import DefaultDevices, PcDevices
@@ -17,8 +16,6 @@ from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
-
-log = logging.getLogger(__name__)
 
 
 def pc_hotplug(machine: Machine) -> Hotplug | None:
@@ -55,8 +52,16 @@ def _build(machine: Machine) -> Hotplug:
         try:
             hotplug.add(opts, hotplug=False)
         except QapiError as exc:
-            log.info("-device %s: %s", device.driver, exc)
+            # QEMU stops at the first bad -device (the caller ends the program).
+            hotplug.startup_error = f"{device.loc}: {exc.desc}" if device.loc else exc.desc
+            break
     return hotplug
+
+
+def startup_error(machine: Machine) -> str | None:
+    """QEMU's error for the first ``-device`` it could not create, None if all were made."""
+    hotplug = pc_hotplug(machine)
+    return hotplug.startup_error if hotplug is not None else None
 
 
 class _LazyConfigPorts:
