@@ -268,10 +268,26 @@ CLI_ERRORS: list[tuple[str, tuple[str, ...]]] = [
     ("bad_addr", ("-M", "pc", "-device", "e1000,addr=0x20")),
     ("slot_in_use", ("-M", "pc", "-nodefaults", "-device", "e1000,addr=1")),
     ("no_bus", ("-M", "q35", "-device", "e1000e,bus=nope")),
-    ("second_fails", ("-M", "pc", "-nodefaults", "-device", "e1000,id=a",
-                      "-device", "e1000,id=b,addr=2", "-device", "e1000,id=a")),
-    ("func0_single", ("-M", "pc", "-nodefaults", "-device", "e1000,addr=4",
-                      "-device", "e1000,addr=4.1")),
-    ("duplicate_id", ("-M", "pc", "-nodefaults", "-device", "e1000,id=a",
-                      "-device", "virtio-net-pci,id=a")),
+    (
+        "second_fails",
+        (
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "e1000,id=a",
+            "-device",
+            "e1000,id=b,addr=2",
+            "-device",
+            "e1000,id=a",
+        ),
+    ),
+    (
+        "func0_single",
+        ("-M", "pc", "-nodefaults", "-device", "e1000,addr=4", "-device", "e1000,addr=4.1"),
+    ),
+    (
+        "duplicate_id",
+        ("-M", "pc", "-nodefaults", "-device", "e1000,id=a", "-device", "virtio-net-pci,id=a"),
+    ),
 ]

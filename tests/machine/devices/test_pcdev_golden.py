@@ -8,9 +8,9 @@ must be the recorded one and no event may come where QEMU sent none.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
