@@ -51,6 +51,13 @@ DEVICE_NOT_FOUND = "Device '{}' not found"
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
 
 
+class NotModelled(QapiError):
+    """A device the model cannot make (its facts were not recorded): qmonitor's text."""
+
+    def __init__(self, driver: str) -> None:
+        super().__init__(NOT_MODELLED.format(driver))
+
+
 def virtio_backend(driver: str) -> str | None:
     """The device a virtio PCI proxy puts on its bus (``virtio-X-pci``: ``virtio-X-device``)."""
     if driver.startswith("virtio-") and driver.endswith("-pci"):
@@ -130,17 +137,17 @@ class Hotplug:
         elif kind == "ISA":
             bus = self._find_bus("isa.0")
         if bus is None:
-            raise QapiError(NOT_MODELLED.format(driver))
+            raise NotModelled(driver)
         if hotplug and not bus.hotpluggable:
             raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
         ident = opts.get("id")
         if ident is not None and ident in self.by_id:
             raise QapiError(DUPLICATE_ID.format(ident))
-        if driver == "virtio-blk-pci":
-            raise QapiError(DRIVE_NOT_SET if "drive" not in opts else NOT_MODELLED.format(driver))
+        if driver == "virtio-blk-pci" and "drive" not in opts:
+            raise QapiError(DRIVE_NOT_SET)
         if driver not in known_types() or not isinstance(bus, PciBus):
-            raise QapiError(NOT_MODELLED.format(driver))
-        values = self._values(driver, opts)
+            raise NotModelled(driver)
+        values = self._values(driver, opts, hotplug)
         dev = self._plug_pci(driver, ident, bus, values, hotplug)
         dev.user = True
         dev.hotplugged = hotplug
@@ -149,7 +156,7 @@ class Hotplug:
         self.created.append(dev)
         return dev
 
-    def _values(self, driver: str, opts: dict[str, str]) -> dict[str, Any]:
+    def _values(self, driver: str, opts: dict[str, str], hotplug: bool) -> dict[str, Any]:
         """The property values ``opts`` set, checked as QEMU's setters check them."""
         known = dict(facts(driver).props)
         inner = virtio_backend(driver)
@@ -169,7 +176,8 @@ class Hotplug:
                     raise QapiError(BAD_VALUE.format(owner, name, text))
                 values[name] = devfn
             elif name == "netdev":
-                if not self.netdev_exists(text):
+                # -netdev is not modelled: a command line's names are taken on trust.
+                if hotplug and not self.netdev_exists(text):
                     raise QapiError(CANT_FIND.format(owner, name, text))
                 values[name] = text
             elif default in ("true", "false"):
@@ -232,6 +240,15 @@ class Hotplug:
             child.hotpluggable = True
         return dev
 
+    def add_unmodelled(self, driver: str, ident: str | None) -> Device:
+        """A ``-device`` the model cannot make: in QOM only, on no bus."""
+        dev = Device(driver, ident)
+        dev.user = True
+        self.created.append(dev)
+        if ident is not None:
+            self.by_id[ident] = dev
+        return dev
+
     def user_devices(self) -> list[Device]:
         """The user's devices in creation order."""
         return list(self.created)
@@ -271,7 +288,7 @@ class Hotplug:
     def delete(self, ident: str) -> Device:
         """Ask for ``ident``'s unplug; the guest never completes it."""
         dev = self.by_id.get(ident)
-        if dev is None:
+        if dev is None or dev.bus is None:
             raise QapiError(DEVICE_NOT_FOUND.format(ident), ErrorClass.DEVICE_NOT_FOUND)
         bus = dev.bus
         assert bus is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qmonitor.machine.devices.board import DefaultDevices, PcDevices
-from qmonitor.machine.devices.hotplug import Hotplug
+from qmonitor.machine.devices.hotplug import Hotplug, NotModelled
 from qmonitor.machine.devices.pci import ConfigPorts
 from qmonitor.qapi.error import QapiError
 
@@ -51,6 +51,8 @@ def _build(machine: Machine) -> Hotplug:
             opts["id"] = device.id
         try:
             hotplug.add(opts, hotplug=False)
+        except NotModelled:
+            hotplug.add_unmodelled(device.driver, device.id)
         except QapiError as exc:
             # QEMU stops at the first bad -device (the caller ends the program).
             hotplug.startup_error = f"{device.loc}: {exc.desc}" if device.loc else exc.desc
