@@ -15,6 +15,7 @@ as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -71,15 +72,33 @@ def virtio_backend(driver: str) -> str | None:
 _FORWARDED = ("mac", "netdev")
 
 
-def parse_devfn(text: str) -> int | None:
-    """``SLOT[.FN]`` in hex (hw/core/qdev-properties-system.c); None if invalid."""
-    slot_text, _, fn_text = text.partition(".")
-    try:
-        slot = int(slot_text, 16)
-        fn = int(fn_text, 16) if fn_text else 0
-    except ValueError:
+#: What sscanf's ``%x`` takes: blanks, a sign, ``0x``, hex digits.
+_SCAN_HEX = re.compile(r"\s*([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]+)")
+
+
+def _scan_hex(text: str, pos: int) -> tuple[int, int] | None:
+    """sscanf ``%x`` at ``pos``: the value (as an unsigned int) and where it ended."""
+    match = _SCAN_HEX.match(text, pos)
+    if match is None:
         return None
-    if slot_text.strip() != slot_text or slot > 0x1F or fn > 7 or slot < 0 or fn < 0:
+    value = int(match.group(2), 16)
+    if match.group(1) == "-":
+        value = -value
+    return value & 0xFFFFFFFF, match.end()
+
+
+def parse_devfn(text: str) -> int | None:
+    """``SLOT[.FN]`` as set_pci_devfn reads it (``%x.%x``, else ``%x``); None if invalid."""
+    first = _scan_hex(text, 0)
+    if first is None:
+        return None
+    slot, end = first
+    fn = 0
+    if text[end : end + 1] == ".":
+        second = _scan_hex(text, end + 1)
+        if second is not None:
+            fn, end = second
+    if end != len(text) or fn > 7 or slot > 31:
         return None
     return slot << 3 | fn
 
