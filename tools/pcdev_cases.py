@@ -194,6 +194,32 @@ CASES += [
     ),
 ]
 
+CASES += [
+    (
+        "pc_hmp_device_add",
+        ("-M", "pc", "-nodefaults"),
+        (
+            hmp("device_add e1000,id=n0"),
+            hmp("device_add e1000,id=n0"),
+            hmp("device_add pci-bridge,id=b"),
+            hmp("device_add isa-serial,bus=pci.0"),
+            hmp("device_add e1000,foo=1"),
+            hmp("device_add e1000,bus=isa.0"),
+            hmp("device_del n0"),
+            hmp("device_del n0"),
+            hmp("device_del nope"),
+            add(driver="pci-bridge", id="b2", chassis_nr=256),
+            add(driver="pci-bridge", id="b3", chassis_nr=2, addr="9"),
+            add(driver="e1000", bus="b3", addr="0"),
+            add(driver="e1000", bus="b3", addr="1", id="x"),
+            add(driver="e1000", addr="a.1", id="y"),
+            add(driver="e1000", multifunction="maybe"),
+            hmp("info pci"),
+            hmp("info qtree"),
+        ),
+    ),
+]
+
 TEMPLATES: list[tuple[str, ...]] = [
     ("-M", "pc"),
     ("-M", "q35"),

@@ -6,8 +6,9 @@ import pytest
 
 from qmonitor.machine.devices.board import DefaultDevices, PcDevices
 from qmonitor.machine.devices.facts import facts, format_value, size_to_str
-from qmonitor.machine.devices.hotplug import parse_devfn
+from qmonitor.machine.devices.hotplug import _integer, parse_devfn
 from qmonitor.machine.devices.pci import ConfigPorts, info_pci_text
+from qmonitor.qapi.error import QapiError
 
 
 @pytest.mark.parametrize(
@@ -91,3 +92,13 @@ def test_info_pci_prints_a_bridge_and_a_class_without_description() -> None:
         "      prefetchable memory range [0x00000000, 0x000fffff]\n"
         '      id "br0"\n'
     )
+
+
+def test_integers_read_as_strtoull_and_range_checked() -> None:
+    assert _integer("n", "010", "uint8") == 8
+    assert _integer("n", "0x10", "uint32") == 16
+    assert _integer("n", "-1", "uint64") == (1 << 64) - 1
+    with pytest.raises(QapiError, match=r"^Parameter 'n' expects uint8_t$"):
+        _integer("n", "256", "uint8")
+    with pytest.raises(QapiError, match=r"^Parameter 'n' expects integer$"):
+        _integer("n", "ten", "int32")

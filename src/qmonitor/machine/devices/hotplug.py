@@ -46,6 +46,9 @@ SHPC_SLOT = (
     "Unsupported PCI slot {} for standard hotplug controller. Valid slots are between 1 and 31."
 )
 DRIVE_NOT_SET = "drive property not set"
+NO_CHASSIS = (
+    "Bridge chassis not specified. Each bridge is required to be assigned a unique chassis id > 0."
+)
 UNPLUG_PENDING = "Device {} is already in the process of unplug"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
@@ -103,6 +106,30 @@ def parse_devfn(text: str) -> int | None:
     return slot << 3 | fn
 
 
+#: The C type a visitor names when an integer is out of its range, and the range.
+_INT_RANGES = {
+    "uint8": ("uint8_t", 0, 0xFF), "uint16": ("uint16_t", 0, 0xFFFF),
+    "uint32": ("uint32_t", 0, 0xFFFFFFFF), "int8": ("int8_t", -0x80, 0x7F),
+    "int16": ("int16_t", -0x8000, 0x7FFF), "int32": ("int32_t", -(1 << 31), (1 << 31) - 1),
+}  # fmt: skip
+
+
+def _integer(name: str, text: str, kind: str | None) -> int:
+    """An integer property's text as QEMU's keyval visitor reads it (qapi-visit-core.c)."""
+    try:
+        # strtoull's base 0: a leading 0 is octal (Python wants 0o).
+        octal = re.fullmatch(r"([+-]?)0([0-7]+)", text)
+        value = int(octal.group(1) + octal.group(2), 8) if octal else int(text, 0)
+    except ValueError:
+        raise QapiError(f"Parameter '{name}' expects integer") from None
+    limits = _INT_RANGES.get(kind or "")
+    if kind is not None and kind.startswith("uint") and value < 0:
+        value &= 0xFFFFFFFFFFFFFFFF  # strtoull wraps a negative number
+    if limits is not None and not limits[1] <= value <= limits[2]:
+        raise QapiError(f"Parameter '{name}' expects {limits[0]}")
+    return value
+
+
 def _bool(text: str) -> bool | None:
     return {"on": True, "yes": True, "true": True, "y": True,
             "off": False, "no": False, "false": False, "n": False}.get(text)  # fmt: skip
@@ -150,7 +177,7 @@ class Hotplug:
             if bus is None:
                 raise QapiError(BUS_NOT_FOUND.format(opts["bus"]))
             if kind is None or (kind == "PCI") != isinstance(bus, PciBus):
-                raise QapiError(WRONG_BUS.format(driver, _bus_typename(bus)))
+                raise QapiError(WRONG_BUS.format(driver, bus.kind))
         elif kind == "PCI":
             bus = self.pc.root
         elif kind == "ISA":
@@ -207,11 +234,18 @@ class Hotplug:
             elif default.startswith('"'):
                 values[name] = text
             else:
-                try:
-                    values[name] = int(text, 0)
-                except ValueError:
-                    raise QapiError(BAD_VALUE.format(owner, name, text)) from None
+                values[name] = _integer(name, text, self.prop_type(owner, name))
         return values
+
+    def prop_type(self, typename: str, name: str) -> str | None:
+        """A property's type as ``device-list-properties`` gives it (``uint8``, ``size`` ...)."""
+        from qmonitor.machine.qom_types import type_table
+
+        try:
+            props = type_table().device_properties(typename)
+        except KeyError:
+            return None
+        return next((p["type"] for p in props if p["name"] == name), None)
 
     def _plug_pci(
         self, driver: str, ident: str | None, bus: PciBus, values: dict[str, Any], hotplug: bool
@@ -235,6 +269,8 @@ class Hotplug:
             raise QapiError(SINGLE_FUNCTION.format(devfn >> 3, devfn & 7))
         if hotplug and bus.kind == "PCI" and bus is not self.pc.root and devfn >> 3 == 0:
             raise QapiError(SHPC_SLOT.format(0))
+        if driver == "pci-bridge" and not values.get("chassis_nr", 0) & 0xFF:
+            raise QapiError(NO_CHASSIS)
         inner = virtio_backend(driver)
         forwarded = {k: values.pop(k) for k in _FORWARDED if inner is not None and k in values}
         if "mac" in dict(facts(inner or driver).props):
@@ -317,8 +353,3 @@ class Hotplug:
             raise QapiError(UNPLUG_PENDING.format(ident))
         dev.unplug_pending = True
         return dev
-
-
-def _bus_typename(bus: Bus) -> str:
-    """The QOM type of a bus, as WRONG_BUS names it."""
-    return {"PCI": "PCI", "PCIE": "PCIE", "ISA": "ISA", "System": "System"}.get(bus.kind, bus.kind)
