@@ -122,6 +122,10 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             delete("n1"),
             delete("n1"),
             hmp("info pci"),
+            ("system_reset", {}),
+            ("query-status", {}),
+            hmp("info pci"),
+            delete("n2"),
         ),
     ),
 ]
