@@ -224,6 +224,25 @@ CASES += [
     ),
 ]
 
+CASES += [
+    (
+        "pc_device_del_by_path",
+        ("-M", "pc", "-nodefaults", "-device", "e1000", "-device", "e1000,id=n"),
+        (
+            delete("/machine/peripheral-anon/device[0]"),
+            delete("/machine/peripheral-anon/device[0]"),
+            delete("/machine/peripheral/n"),
+            delete("n"),
+            delete("/machine/peripheral/nope"),
+            delete("/machine/i440fx"),
+            delete("/machine/unattached"),
+            ("system_reset", {}),
+            ("query-status", {}),
+            hmp("info pci"),
+        ),
+    ),
+]
+
 TEMPLATES: list[tuple[str, ...]] = [
     ("-M", "pc"),
     ("-M", "q35"),

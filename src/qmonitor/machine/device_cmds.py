@@ -40,6 +40,7 @@ BUS_NOT_FOUND = "Bus '{}' not found"
 NOT_PLUGGABLE = "Parameter 'driver' expects a pluggable device type"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 NOT_HOTPLUGGABLE = "{} is not a hotpluggable device"
+BUS_NO_HOTPLUG = "Bus '{}' does not support hotplugging"
 INVALID_VCPU = "invalid vCPU index {}"
 UNKNOWN_EVENT = 'unknown event "{}"'
 NOT_VCPU_EVENT = 'event "{}" is not vCPU-specific'
@@ -132,9 +133,21 @@ def register_device_commands(machine: Machine) -> None:
 
     def device_del(id: str) -> None:
         hotplug = pc_hotplug(machine)
-        if hotplug is not None and id in hotplug.by_id:
-            hotplug.delete(id)
-            return
+        if hotplug is not None:
+            if id.startswith("/"):
+                machine_qom(machine)  # a user's device has its path once the tree is made
+                path = "/" + "/".join(p for p in id.split("/") if p)
+                dev = next((d for d in hotplug.created if d.qom_path == path), None)
+                if dev is not None and dev.bus is not None:
+                    hotplug.unplug(dev, id)
+                    return
+                obj, _ = machine_qom(machine).resolve(id)
+                bus = hotplug.board_bus(obj.typename) if obj is not None else None
+                if bus is not None and not bus.hotpluggable:
+                    raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+            elif id in hotplug.by_id:
+                hotplug.delete(id)
+                return
         if id.startswith("/"):
             obj, _ = machine_qom(machine).resolve(id)
             if obj is not None:

@@ -304,6 +304,12 @@ class Hotplug:
             self.by_id[ident] = dev
         return dev
 
+    def board_bus(self, typename: str) -> Bus | None:
+        """The bus the board put its device of type ``typename`` on (None: no such device)."""
+        return next(
+            (d.bus for d in self.pc.sysbus.walk() if d.typename == typename and not d.user), None
+        )
+
     def user_devices(self) -> list[Device]:
         """The user's devices in creation order."""
         return list(self.created)
@@ -345,11 +351,16 @@ class Hotplug:
         dev = self.by_id.get(ident)
         if dev is None or dev.bus is None:
             raise QapiError(DEVICE_NOT_FOUND.format(ident), ErrorClass.DEVICE_NOT_FOUND)
+        return self.unplug(dev, ident)
+
+    def unplug(self, dev: Device, named: str) -> Device:
+        """Ask for ``dev``'s unplug (``named``: the id or QOM path it was asked by)."""
         bus = dev.bus
+        assert bus is not None
         assert bus is not None
         if not bus.hotpluggable:
             raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
         if dev.unplug_pending:
-            raise QapiError(UNPLUG_PENDING.format(ident))
+            raise QapiError(UNPLUG_PENDING.format(named))
         dev.unplug_pending = True
         return dev
