@@ -243,6 +243,36 @@ CASES += [
     ),
 ]
 
+CASES += [
+    (
+        "pc_ports",
+        ("-M", "pc", "-nodefaults", "-serial", "null", "-serial", "null", "-parallel", "null"),
+        (hmp("info qtree"),),
+    ),
+    (
+        "q35_four_serials",
+        (
+            "-M",
+            "q35",
+            "-serial",
+            "null",
+            "-serial",
+            "null",
+            "-serial",
+            "null",
+            "-serial",
+            "null",
+            "-net",
+            "none",
+            "-vga",
+            "cirrus",
+            "-m",
+            "3G",
+        ),
+        (hmp("info qtree"), hmp("info pci")),
+    ),
+]
+
 TEMPLATES: list[tuple[str, ...]] = [
     ("-M", "pc"),
     ("-M", "q35"),

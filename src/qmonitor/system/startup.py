@@ -191,15 +191,14 @@ def default_devices(config: Config) -> DefaultDevices | None:
             vga = value if value != "none" else None
         elif option in ("-net", "-nic"):
             nic = False
+    # -serial and -parallel name their chardevs serialN and parallelN; each
+    # makes its port, -nodefaults or not.
     labels = [chr.id for chr in config.chardevs]
+    serials = sum(label.startswith("serial") for label in labels)
+    parallels = sum(label.startswith("parallel") for label in labels)
     if config.nodefaults:
-        return DefaultDevices(vga, False, 0, 0, False, False)
-    return DefaultDevices(
-        vga=vga,
-        nic=nic,
-        serials=sum(label.startswith("serial") for label in labels),
-        parallels=sum(label.startswith("parallel") for label in labels),
-    )
+        return DefaultDevices(vga, False, serials, parallels, False, False)
+    return DefaultDevices(vga=vga, nic=nic, serials=serials, parallels=parallels)
 
 
 def check_devices(machine: Machine) -> None:
