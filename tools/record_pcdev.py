@@ -5,7 +5,7 @@ Two recordings, each from ``qemu-system-x86_64 -display none -S`` with a
 QMP socket:
 
 ``cases``
-    The sessions of :data:`pcdev_cases.CASES` (beside this script): a
+    The sessions of :data:`qmonitor_testsupport.pcdev_cases.CASES`: a
     command line (``-M pc``/``-M q35``, with or without ``-nodefaults``,
     ``-vga``, ``-serial``, ``-device`` ...) and QMP requests (HMP through
     ``human-monitor-command``): each reply and the events that came
@@ -40,10 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from pcdev_cases import BEHIND_PORT, CASES, CLI_ERRORS, TEMPLATES
-
+from qmonitor_testsupport.pcdev_cases import BEHIND_PORT, CASES, CLI_ERRORS, TEMPLATES
 from qmonitor_testsupport.recording import qemu_version
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,6 +21,7 @@ from qmonitor.machine.machine import Machine
 from qmonitor.options.cmdline import parse_args
 from qmonitor.qapi.error import QapiError
 from qmonitor.system.startup import machine_options
+from qmonitor_testsupport import pcdev_cases
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "pcdev" / "cases.json"
 CASES = json.loads(GOLDEN.read_text())["cases"]
@@ -91,3 +92,15 @@ def test_refused_device_ends_the_program(case: dict[str, Any]) -> None:
     # QEMU's messages start with its program's name, qmonitor's with its own.
     expected = case["stderr"].replace("qemu-system-x86_64: ", "qmonitor: ")
     assert (proc.returncode, proc.stderr) == (case["status"], expected)
+
+
+def test_recordings_match_the_cases() -> None:
+    assert [(c["name"], tuple(c["args"])) for c in CASES] == [
+        (name, args) for name, args, _ in pcdev_cases.CASES
+    ]
+    assert [[s["execute"], s["arguments"]] for c in CASES for s in c["steps"]] == [
+        [execute, arguments]
+        for _, _, requests in pcdev_cases.CASES
+        for execute, arguments in requests
+    ]
+    assert [(c["name"], tuple(c["args"])) for c in CLI] == pcdev_cases.CLI_ERRORS

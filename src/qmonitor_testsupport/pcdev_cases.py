@@ -1,4 +1,4 @@
-"""The sessions and command lines tools/record_pcdev.py plays against QEMU 7.2.
+"""The sessions and command lines tools/record_pcdev.py plays against QEMU 7.2 (and tests replay).
 
 :data:`CASES` are (name, arguments, requests): a PC's default devices with
 and without ``-nodefaults`` and the options that change them, ``-device``
