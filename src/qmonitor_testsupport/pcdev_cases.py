@@ -273,6 +273,10 @@ CASES += [
     ),
 ]
 
+CASES += [
+    ("isapc_no_pci", ("-M", "isapc"), (("query-pci", {}), hmp("info pci"))),
+]
+
 TEMPLATES: list[tuple[str, ...]] = [
     ("-M", "pc"),
     ("-M", "q35"),

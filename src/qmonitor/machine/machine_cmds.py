@@ -146,11 +146,9 @@ def register_machine_commands(machine: Machine) -> None:
         from qmonitor.machine.devices.state import pc_hotplug
 
         hotplug = pc_hotplug(machine)
-        if hotplug is not None:
-            return [hotplug.pc.root.query()]
-        if is_pc(machine):
-            raise QapiError("query-pci of this PC is not modelled")
-        return []
+        # A machine without an i440FX or Q35 host bridge (none, isapc, microvm)
+        # has no PCI bus.
+        return [hotplug.pc.root.query()] if hotplug is not None else []
 
     def query_stats(filter: dict[str, Any]) -> list[dict[str, Any]]:
         # No accelerator of the null machine provides statistics.
