@@ -196,9 +196,15 @@ def default_devices(config: Config) -> DefaultDevices | None:
     labels = [chr.id for chr in config.chardevs]
     serials = sum(label.startswith("serial") for label in labels)
     parallels = sum(label.startswith("parallel") for label in labels)
+    usb = "-usb" in config.unmodelled or dict(config.guest.machine_props).get("usb") in (
+        "on",
+        "yes",
+        "true",
+        "y",
+    )
     if config.nodefaults:
-        return DefaultDevices(vga, False, serials, parallels, False, False)
-    return DefaultDevices(vga=vga, nic=nic, serials=serials, parallels=parallels)
+        return DefaultDevices(vga, False, serials, parallels, False, False, usb)
+    return DefaultDevices(vga=vga, nic=nic, serials=serials, parallels=parallels, usb=usb)
 
 
 def check_devices(machine: Machine) -> None:

@@ -102,3 +102,40 @@ def test_integers_read_as_strtoull_and_range_checked() -> None:
         _integer("n", "256", "uint8")
     with pytest.raises(QapiError, match=r"^Parameter 'n' expects integer$"):
         _integer("n", "ten", "int32")
+
+
+def test_a_libvirt_command_line_starts() -> None:
+    """Devices the model lacks (USB, disks) and QOM-only properties do not stop a start."""
+    import asyncio
+    from dataclasses import replace
+
+    from qmonitor.machine.devices.state import pc_hotplug, startup_error
+    from qmonitor.machine.machine import Machine
+    from qmonitor.options.cmdline import parse_args
+    from qmonitor.system.startup import machine_options
+
+    args = [
+        "-M", "pc-q35-7.2,usb=off", "-nodefaults", "-display", "none", "-S",
+        "-netdev", "user,id=hostnet0",
+        "-device", '{"driver":"pcie-root-port","port":16,"chassis":1,"id":"pci.1",'
+                   '"bus":"pcie.0","multifunction":true,"addr":"0x2"}',
+        "-device", '{"driver":"pcie-root-port","port":17,"chassis":2,"id":"pci.2",'
+                   '"bus":"pcie.0","addr":"0x2.0x1"}',
+        "-device", '{"driver":"qemu-xhci","p2":15,"p3":15,"id":"usb","bus":"pci.2","addr":"0x0"}',
+        "-device", '{"driver":"usb-tablet","id":"input0","bus":"usb.0","port":"1"}',
+        "-device", '{"driver":"virtio-net-pci","netdev":"hostnet0","id":"net0",'
+                   '"mac":"52:54:00:aa:bb:cc","bus":"pci.1","addr":"0x0","bootindex":1}',
+        "-device", '{"driver":"virtio-blk-pci","bus":"pcie.0","addr":"0x5","drive":"d0"}',
+    ]  # fmt: skip
+
+    async def run() -> None:
+        config = parse_args(args, "qemu-system-x86_64")
+        machine = Machine(replace(machine_options(config), use_io_thread=False))
+        assert startup_error(machine) is None
+        hotplug = pc_hotplug(machine)
+        assert hotplug is not None
+        net = hotplug.by_id["net0"]
+        assert net.buses[0].children[0].values["mac"] == "52:54:00:aa:bb:cc"
+        assert sorted(hotplug.pc.root.devices) == [0, 16, 17, 248, 250, 251]
+
+    asyncio.run(run())

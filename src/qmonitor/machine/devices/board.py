@@ -37,6 +37,8 @@ class DefaultDevices:
     parallels: int = 1
     cdrom: bool = True
     floppy: bool = True
+    #: ``-usb`` or ``-machine usb=on``: a USB controller (not modelled).
+    usb: bool = False
 
     @classmethod
     def none(cls) -> DefaultDevices:

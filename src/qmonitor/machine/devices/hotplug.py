@@ -141,25 +141,21 @@ class Hotplug:
     def __init__(
         self,
         pc: PcDevices,
-        is_a: Callable[[str, str], bool],
+        bus_type: Callable[[str], str | None],
         netdev_exists: Callable[[str], bool],
     ) -> None:
         self.pc = pc
-        self.is_a = is_a
+        #: The bus type a device type plugs into (``PCI``, ``ISA``, ``usb-bus`` ...).
+        self.bus_type = bus_type
         self.netdev_exists = netdev_exists
         #: The user's devices with an id.
         self.by_id: dict[str, Device] = {}
         #: The user's devices in creation order.
         self.created: list[Device] = []
+        #: Whether a device the model cannot make was asked for (its buses are unknown).
+        self.unmodelled = False
         #: Why a ``-device`` of the command line could not be created.
         self.startup_error: str | None = None
-
-    def _bus_kind(self, driver: str) -> str | None:
-        if self.is_a(driver, "pci-device"):
-            return "PCI"
-        if self.is_a(driver, "isa-device"):
-            return "ISA"
-        return None
 
     def _find_bus(self, name: str) -> Bus | None:
         buses = [self.pc.sysbus]
@@ -167,21 +163,36 @@ class Hotplug:
             buses.extend(dev.buses)
         return next((b for b in buses if b.name == name), None)
 
+    def _first_bus(self, bus: Bus, bus_type: str) -> Bus | None:
+        """qbus_find_recursive: ``bus`` itself, then its devices' buses, newest first."""
+        if _fits(bus, bus_type):
+            return bus
+        for dev in reversed(bus.children):
+            for child in dev.buses:
+                found = self._first_bus(child, bus_type)
+                if found is not None:
+                    return found
+        return None
+
     def add(self, opts: dict[str, str], hotplug: bool) -> Device:
         """Create the device ``opts`` describe (driver resolved, values as strings)."""
         driver = opts["driver"]
-        kind = self._bus_kind(driver)
+        bus_type = self.bus_type(driver)
         bus: Bus | None = None
         if "bus" in opts:
             bus = self._find_bus(opts["bus"])
+            if bus is None and self.unmodelled:
+                raise NotModelled(driver)
             if bus is None:
                 raise QapiError(BUS_NOT_FOUND.format(opts["bus"]))
-            if kind is None or (kind == "PCI") != isinstance(bus, PciBus):
+            if bus_type is None or not _fits(bus, bus_type):
                 raise QapiError(WRONG_BUS.format(driver, bus.kind))
-        elif kind == "PCI":
-            bus = self.pc.root
-        elif kind == "ISA":
-            bus = self._find_bus("isa.0")
+        elif bus_type is not None:
+            bus = self._first_bus(self.pc.sysbus, bus_type)
+            if bus is None and self.unmodelled:
+                raise NotModelled(driver)  # one of those may have made such a bus
+            if bus is None:
+                raise QapiError(NO_BUS.format(bus_type, driver))
         if bus is None:
             raise NotModelled(driver)
         if hotplug and not bus.hotpluggable:
@@ -214,7 +225,10 @@ class Hotplug:
                 continue
             default = known.get(name)
             if default is None:
-                raise QapiError(PROP_NOT_FOUND.format(driver, name))
+                # A property qtree does not print (bootindex ...) is taken and not shown.
+                if self.prop_type(driver, name) is None:
+                    raise QapiError(PROP_NOT_FOUND.format(driver, name))
+                continue
             owner = inner if inner is not None and name in _FORWARDED else driver
             if name == "addr":
                 devfn = parse_devfn(text)
@@ -299,6 +313,7 @@ class Hotplug:
         """A ``-device`` the model cannot make: in QOM only, on no bus."""
         dev = Device(driver, ident)
         dev.user = True
+        self.unmodelled = True
         self.created.append(dev)
         if ident is not None:
             self.by_id[ident] = dev
@@ -364,3 +379,8 @@ class Hotplug:
             raise QapiError(UNPLUG_PENDING.format(named))
         dev.unplug_pending = True
         return dev
+
+
+def _fits(bus: Bus, bus_type: str) -> bool:
+    """Whether ``bus`` is of ``bus_type`` (a PCI Express bus is a PCI bus too)."""
+    return bus.kind == bus_type or (bus_type == "PCI" and bus.kind == "PCIE")

@@ -42,9 +42,11 @@ def _build(machine: Machine) -> Hotplug:
     table = type_table()
     hotplug = Hotplug(
         pc,
-        lambda typename, parent: typename in table.parent and table.is_a(typename, parent),
+        table.buses.get,
         lambda ident: ident in net_clients(machine).clients,
     )
+    # The board's USB controller is not modelled: its bus is unknown.
+    hotplug.unmodelled = defaults.usb
     for device in options.guest.devices:
         opts = {"driver": device.driver, **dict(device.props)}
         if device.id is not None:
