@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from qmonitor_testsupport.qtest_suite import (
+    PROGRAMS,
+    QTEST_MODULE,
+    Build,
     Outcome,
     deb_src_lines,
     deb_src_text,
@@ -83,3 +87,23 @@ def test_uses_qtest_accel_reads_qemus_spellings() -> None:
     assert uses_qtest_accel(["-machine", "pc,accel=qtest"])
     assert not uses_qtest_accel(["-accel", "tcg", "-name", "qtest"])
     assert not uses_qtest_accel([])
+
+
+def test_a_build_for_fewer_programs_is_completed_not_redone(tmp_path: Path) -> None:
+    build = Build(tmp_path, "1:7.2+dfsg-7")
+    assert build.missing_programs() is None  # nothing built yet: start over
+    (build.build_dir / "tests" / "qtest").mkdir(parents=True)
+    (build.build_dir / "build.ninja").write_text("")
+    build.module_dir.mkdir()
+    (build.module_dir / QTEST_MODULE).write_text("")
+    stamp = dict(build.wanted_stamp(), programs=list(PROGRAMS[:-1]))
+    build.stamp.write_text(json.dumps(stamp))
+    for name in PROGRAMS[:-1]:
+        build.program(name).write_text("")
+    assert not build.is_current()
+    assert build.missing_programs() == [PROGRAMS[-1]]
+    build.program(PROGRAMS[-1]).write_text("")
+    assert build.is_current()
+    build.stamp.write_text(json.dumps(dict(stamp, options=["--other"])))
+    assert not build.is_current()
+    assert build.missing_programs() is None  # configured otherwise: start over

@@ -1,11 +1,12 @@
 """device_add, device_del, the trace event commands and the CPU model queries.
 
-``device_add`` checks the id, the driver and the bus as QEMU 7.2 does; a
+``device_add`` checks the id, the driver and the bus as QEMU 7.2 does; on a
+PC the device model (:mod:`qmonitor.machine.devices`) creates the device.  A
 ``-M none`` machine has no bus and takes no hotplugged device, and what
 QEMU answers for each device type there was recorded
-(tools/record_surface_data.py, ``data/device_add_none.json``).  Hotplug
-into a PC is not modelled.  ``device_del`` finds no user device (none can
-be added) and refuses the objects a path names.
+(tools/record_surface_data.py, ``data/device_add_none.json``).
+``device_del`` asks for the unplug of a PC's user device, which a guest
+that runs no code leaves pending; it refuses the objects a path names.
 
 The trace events are QEMU 7.2's (``data/trace_events.json``): their
 states can be read and set; what an enabled event would log is not
@@ -39,6 +40,7 @@ BUS_NOT_FOUND = "Bus '{}' not found"
 NOT_PLUGGABLE = "Parameter 'driver' expects a pluggable device type"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 NOT_HOTPLUGGABLE = "{} is not a hotpluggable device"
+BUS_NO_HOTPLUG = "Bus '{}' does not support hotplugging"
 INVALID_VCPU = "invalid vCPU index {}"
 UNKNOWN_EVENT = 'unknown event "{}"'
 NOT_VCPU_EVENT = 'event "{}" is not vCPU-specific'
@@ -107,6 +109,7 @@ class _RawArgsCommand(QmpCommand):
 
 def register_device_commands(machine: Machine) -> None:
     """device_add, device_del, the trace event commands and the CPU model queries."""
+    from qmonitor.machine.devices.state import pc_hotplug
     from qmonitor.machine.qom_commands import machine_qom
     from qmonitor.machine.queries_ui import is_pc
     from qmonitor.machine.trace_state import enabled_events
@@ -131,14 +134,38 @@ def register_device_commands(machine: Machine) -> None:
         answer = device_add_answers().get(name)
         if answer == NOT_PLUGGABLE:
             raise QapiError(answer)
+        hotplug = pc_hotplug(machine)
+        if hotplug is not None:
+            opts = dict(args)
+            opts["driver"] = name
+            dev = hotplug.add(opts, hotplug=True)
+            mach = machine_qom(machine).root.children["machine"]
+            hotplug.attach_qom(dev, mach.children["peripheral"], mach.children["peripheral-anon"])
+            return
         if is_pc(machine):
-            raise QapiError("device_add on a PC is not modelled")
+            raise QapiError("device_add on this PC is not modelled")
         bus = args.get("bus")
         if isinstance(bus, str):
             raise QapiError(BUS_NOT_FOUND.format(bus))
         raise QapiError((answer or NOT_PLUGGABLE).format(name))
 
     def device_del(id: str) -> None:
+        hotplug = pc_hotplug(machine)
+        if hotplug is not None:
+            if id.startswith("/"):
+                machine_qom(machine)  # a user's device has its path once the tree is made
+                path = "/" + "/".join(p for p in id.split("/") if p)
+                dev = next((d for d in hotplug.created if d.qom_path == path), None)
+                if dev is not None and dev.bus is not None:
+                    hotplug.unplug(dev, id)
+                    return
+                obj, _ = machine_qom(machine).resolve(id)
+                bus = hotplug.board_bus(obj.typename) if obj is not None else None
+                if bus is not None and not bus.hotpluggable:
+                    raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+            elif id in hotplug.by_id:
+                hotplug.delete(id)
+                return
         if id.startswith("/"):
             obj, _ = machine_qom(machine).resolve(id)
             if obj is not None:

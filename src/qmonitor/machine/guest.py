@@ -178,6 +178,10 @@ class GuestDevice:
 
     driver: str
     id: str | None = None
+    #: The other properties, as given (``-device e1000,addr=3``: ``(("addr", "3"),)``).
+    props: tuple[tuple[str, str], ...] = ()
+    #: The option as written (``-device e1000,addr=3``), for error messages.
+    loc: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,6 +256,22 @@ def _null_machine_only(name: str, text: str) -> Any:
     return handler
 
 
+def info_qtree(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_info_qtree: the PC's device tree, or the null machine's empty system bus."""
+    from qmonitor.machine.devices.qdev import qtree_text
+    from qmonitor.machine.devices.state import pc_hotplug
+
+    hotplug = pc_hotplug(mon.machine)
+    mon.printf(NULL_QTREE if hotplug is None else qtree_text(hotplug.pc.sysbus))
+
+
+def info_pci(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_info_pci: query-pci's answer, device by device."""
+    from qmonitor.machine.devices.pci import info_pci_text
+
+    mon.printf(info_pci_text(qmp(mon, "query-pci")))
+
+
 def info_sgx(mon: MachineHMP, args: dict[str, Any]) -> None:
     """hmp_info_sgx: a PC without ``sgx-epc`` memory has no EPC section."""
     mon.printf(SGX_PC_ONLY if mon.machine.board is None else NO_EPC)
@@ -303,10 +319,10 @@ INFO_HANDLERS: dict[str, Any] = {
     "mtree": _null_machine_only("mtree", NULL_MTREE),
     "network": _nothing,
     "opcount": _human_text("x-query-opcount"),
-    "pci": _null_machine_only("pci", ""),
+    "pci": info_pci,
     "pic": _null_machine_only("pic", ""),
     "profile": info_profile,
-    "qtree": _null_machine_only("qtree", NULL_QTREE),
+    "qtree": info_qtree,
     "ramblock": _human_text("x-query-ramblock"),
     "rdma": _human_text("x-query-rdma"),
     "rocker": _rocker,

@@ -91,6 +91,13 @@ def device_add(mon: MachineHMP, args: dict[str, Any]) -> None:
     error = device_type_error(driver)
     if error is not None:
         raise QapiError(error)
+    from qmonitor.machine.devices.state import pc_hotplug
+    from qmonitor.machine.hmp_info import qmp
+
+    if pc_hotplug(mon.machine) is not None:
+        # A PC's device model: the same road as QMP's device_add.
+        qmp(mon, "device_add", dict(args))
+        return
     # qdev_device_add(): the bus the device plugs into must be somewhere
     # below the machine.
     table = types.table
@@ -103,6 +110,12 @@ def device_add(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 def device_del(mon: MachineHMP, args: dict[str, Any]) -> None:
     ident = args["id"]
+    from qmonitor.machine.devices.state import pc_hotplug
+    from qmonitor.machine.hmp_info import qmp
+
+    if pc_hotplug(mon.machine) is not None:
+        qmp(mon, "device_del", {"id": ident})
+        return
     tree = machine_qom(mon.machine)
     peripheral = tree.root.children["machine"].children.get("peripheral")
     if peripheral is None or ident not in peripheral.child_map():

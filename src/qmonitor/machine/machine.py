@@ -56,6 +56,7 @@ from qmonitor.util.qemuopts import OptsListSpec
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 if TYPE_CHECKING:
+    from qmonitor.machine.devices.board import DefaultDevices
     from qmonitor.machine.qom import QomSource
     from qmonitor.monitor.hmp import MonitorHMP
     from qmonitor.monitor.hmp_table import HMPCommand
@@ -101,6 +102,9 @@ class MachineOptions:
     rtc: tuple[tuple[str, str], ...] = ()
     #: ``-nodefaults``: no default devices (moves a PC's devices in the QOM tree).
     nodefaults: bool = False
+    #: A PC's default devices (``-vga``, ``-net``, ``-serial`` ...); None: all of
+    #: them, or none with ``-nodefaults``.
+    default_devices: DefaultDevices | None = None
     #: The guest's CPUs, memory, devices and objects (``-cpu``, ``-m``, ...).
     guest: GuestConfig = field(default_factory=GuestConfig)
     #: The command line's option lists, as ``query-command-line-options`` shows
@@ -177,6 +181,10 @@ class Machine:
         #: The state of subsystems made on first use (see :meth:`part`).
         self._parts: dict[type, Any] = {}
         self._hmp_commands: tuple[HMPCommand, ...] | None = None
+        if self.board is not None:
+            from qmonitor.machine.devices.state import register_config_ports
+
+            register_config_ports(self)
         self.dispatcher = QmpDispatcher(self.registry, self.loop)
         self.iothread: IOThread | None = IOThread() if self.options.use_io_thread else None
         #: The chardevs by id, in creation order (a mux's base before the mux).
@@ -403,6 +411,10 @@ class Machine:
         if self.board is not None:
             self.board.reset()
         self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
+        if self.board is not None:
+            from qmonitor.machine.devices.state import finish_unplugs
+
+            finish_unplugs(self)
         if self.runstate not in (RunState.RUNNING, RunState.INMIGRATE, RunState.FINISH_MIGRATE):
             self.runstate = RunState.PRELAUNCH
 

@@ -143,9 +143,12 @@ def register_machine_commands(machine: Machine) -> None:
         raise QapiError(SGX_NO_EPC if is_pc(machine) else SGX_NOT_PC)
 
     def query_pci() -> list[dict[str, Any]]:
-        if is_pc(machine):
-            raise QapiError("query-pci of a PC is not modelled")
-        return []
+        from qmonitor.machine.devices.state import pc_hotplug
+
+        hotplug = pc_hotplug(machine)
+        # A machine without an i440FX or Q35 host bridge (none, isapc, microvm)
+        # has no PCI bus.
+        return [hotplug.pc.root.query()] if hotplug is not None else []
 
     def query_stats(filter: dict[str, Any]) -> list[dict[str, Any]]:
         # No accelerator of the null machine provides statistics.

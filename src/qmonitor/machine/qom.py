@@ -199,7 +199,13 @@ class QomTree:
             mach = self.root.add("machine", _sketched_machine(machine, vcpu_records or {}))
         anon = mach.children["peripheral-anon"]
         peripheral = mach.children["peripheral"]
-        for device in guest.devices:
+        from qmonitor.machine.devices.state import pc_hotplug
+
+        hotplug = pc_hotplug(machine)
+        if hotplug is not None:
+            for dev in hotplug.user_devices():
+                hotplug.attach_qom(dev, peripheral, anon)
+        for device in () if hotplug is not None else guest.devices:
             if device.id is not None:
                 peripheral.add(device.id, _device_object(device.driver))
             else:

@@ -13,6 +13,7 @@ holds, with QEMU's texts for what QEMU rejects while parsing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -152,4 +153,14 @@ def parse_json_device(arg: str) -> tuple[GuestDevice, dict[str, Any]]:
     if not isinstance(driver, str):
         raise GuestOptionError(Diagnostic(MISSING_PARAMETER.format("driver")))
     ident = value.get("id")
-    return GuestDevice(driver, ident if isinstance(ident, str) else None), value
+    props = tuple(
+        (key, _opt_text(item)) for key, item in value.items() if key not in ("driver", "id")
+    )
+    return GuestDevice(driver, ident if isinstance(ident, str) else None, props), value
+
+
+def _opt_text(value: Any) -> str:
+    """A JSON ``-device`` member as the device model reads it: text, ``on``/``off``."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return value if isinstance(value, str) else json.dumps(value)

@@ -215,7 +215,8 @@ class ConfigGroup(ParserState):
         if group == "device":
             driver = opts.get("driver")
             if driver is not None and not is_help_option(driver):
-                self.guest_devices.append(GuestDevice(driver, opts.id))
+                props = tuple((k, v) for k, v in opts.items if k not in ("driver", "id"))
+                self.guest_devices.append(GuestDevice(driver, opts.id, props))
         if group in UNMODELLED_GROUPS or (group == "memory" and set(opts.as_dict()) - {"size"}):
             self.unmodelled.append(f"{loc} [{group}]")
 

@@ -9,6 +9,8 @@ against QEMU 7.2's device types and recorded as not modelled.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from qmonitor.machine.guest import GuestDevice
 from qmonitor.options.config import CmdlineError, DeviceConfig
 from qmonitor.options.guest import GuestOptionError, parse_json_device
@@ -31,11 +33,12 @@ class DeviceGroup(ParserState):
     def _opt_device(self, arg: str | None, loc: str) -> None:
         assert arg is not None
         if arg.startswith("{"):
-            # The JSON form: its driver and id are kept; the device is not modelled.
+            # The JSON form: its members are kept as the device's properties.
             try:
                 device, _ = parse_json_device(arg)
             except GuestOptionError as exc:
                 raise self._fail(exc.diagnostic, loc) from None
+            device = replace(device, loc=loc)
             self.guest_devices.append(device)
             self.json_devices.append((device, loc))
             self.unmodelled.append(loc)
@@ -43,7 +46,8 @@ class DeviceGroup(ParserState):
         opts = self._parse_opts(self.device_group, arg, loc)
         driver = opts.get("driver")
         if driver is not None and not is_help_option(driver):
-            self.guest_devices.append(GuestDevice(driver, opts.id))
+            props = tuple((k, v) for k, v in opts.items if k not in ("driver", "id"))
+            self.guest_devices.append(GuestDevice(driver, opts.id, props, loc))
 
     def _device_help(self) -> None:
         """qemu_process_help_options(): ``-device help`` and ``-device DRIVER,help``.

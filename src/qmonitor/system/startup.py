@@ -45,6 +45,8 @@ from qmonitor.util.mainloop import new_main_loop
 from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, termination_message
 
 if TYPE_CHECKING:
+    from qmonitor.machine.devices.board import DefaultDevices
+
     # Personas are loaded only when -persona asks for one (start-up time).
     from qmonitor.machine.block.graph import BlockGraph
     from qmonitor.machine.hmp_log import LogState
@@ -195,6 +197,48 @@ def _add_qtest(machine: Machine, chr: Chardev, log_name: str | None) -> None:
     machine.add_qtest(chr, log_file).close_log_on_exit(log_file)
 
 
+def default_devices(config: Config) -> DefaultDevices | None:
+    """The default devices a PC gets from this command line (softmmu/vl.c)."""
+    from qmonitor.machine.devices.board import DefaultDevices
+
+    vga: str | None = None if config.nodefaults else "std"
+    nic = not config.nodefaults
+    for loc in config.unmodelled:
+        option, _, value = loc.partition(" ")
+        if option == "-vga":
+            vga = value if value != "none" else None
+        elif option in ("-net", "-nic"):
+            nic = False
+    # -serial and -parallel name their chardevs serialN and parallelN; each
+    # makes its port, -nodefaults or not.
+    labels = [chr.id for chr in config.chardevs]
+    serials = sum(label.startswith("serial") for label in labels)
+    parallels = sum(label.startswith("parallel") for label in labels)
+    usb = "-usb" in config.unmodelled or dict(config.guest.machine_props).get("usb") in (
+        "on",
+        "yes",
+        "true",
+        "y",
+    )
+    if config.nodefaults:
+        return DefaultDevices(vga, False, serials, parallels, False, False, usb)
+    return DefaultDevices(vga=vga, nic=nic, serials=serials, parallels=parallels, usb=usb)
+
+
+def check_devices(machine: Machine) -> None:
+    """A PC's ``-device`` devices, created as QEMU creates them once the board is built.
+
+    :raises StartupError: QEMU's text for the first it could not create.
+    """
+    if machine.board is None:
+        return
+    from qmonitor.machine.devices.state import startup_error
+
+    error = startup_error(machine)
+    if error is not None:
+        raise StartupError(error)
+
+
 def machine_options(
     config: Config, version: tuple[tuple[int, int, int], str] | None = None
 ) -> MachineOptions:
@@ -213,6 +257,7 @@ def machine_options(
         actions=config.actions,
         rtc=config.rtc,
         nodefaults=config.nodefaults,
+        default_devices=default_devices(config) if config.machine != "none" else None,
         ib700=any(device.driver == "ib700" for device in config.devices),
         guest=config.guest,
         command_line_options=QUERYABLE_OPTION_LISTS,
@@ -455,6 +500,7 @@ async def _amain(
 
             add_blockdevs(graph_of(machine), config)
         check_cpu(config, persona, warn)
+        check_devices(machine)
     except StartupError:
         abandon_chardevs(machine, chardevs)
         raise

@@ -1,0 +1,386 @@
+"""Devices from ``-device`` and ``device_add``, and ``device_del``, on a PC.
+
+The checks run in QEMU 7.2's order (softmmu/qdev-monitor.c
+qdev_device_add_from_qdict, hw/pci/pci.c do_pci_register_device): the
+bus (named, or the first bus of the device's kind), whether it takes
+hotplugged devices, the id, the properties, then the PCI address and the
+hotplug controller's rules.  ``device_add`` passes every value as a
+string, as QEMU's QemuOpts do.  A device type whose facts were not
+recorded (tools/record_pcdev.py) is refused with a qmonitor text.
+
+An unplug waits for the guest (ACPI or PCIe native hotplug) and a
+guest that runs no code never answers: the device stays, marked pending,
+as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from qmonitor.machine.devices.board import PcDevices
+from qmonitor.machine.devices.facts import facts, known_types
+from qmonitor.machine.devices.pci import PciBus, PciDevice
+from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.qom_object import QomObject
+from qmonitor.qapi.error import ErrorClass, QapiError
+
+# Texts of QEMU 7.2 (softmmu/qdev-monitor.c, hw/core/qdev-properties*.c,
+# hw/pci/pci.c, hw/pci/shpc.c, qapi/qmp/qerror.h, qom/object.c).
+BUS_NOT_FOUND = "Bus '{}' not found"
+WRONG_BUS = "Device '{}' can't go on {} bus"
+NO_BUS = "No '{}' bus found for device '{}'"
+BUS_NO_HOTPLUG = "Bus '{}' does not support hotplugging"
+DUPLICATE_ID = "Duplicate device ID '{}'"
+BAD_VALUE = "Property '{}.{}' doesn't take value '{}'"
+CANT_FIND = "Property '{}.{}' can't find value '{}'"
+PROP_NOT_FOUND = "Property '{}.{}' not found"
+NO_DEVFN = "PCI: no slot/function available for {}, all in use or reserved"
+DEVFN_IN_USE = "PCI: slot {} function {} not available for {}, in use by {},id={}"
+FUNC0_TAKEN = (
+    "PCI: slot {} function 0 already occupied by {}, new func {} cannot be exposed to guest."
+)
+SINGLE_FUNCTION = "PCI: single function device can't be populated in function {:x}.{:x}"
+SHPC_SLOT = (
+    "Unsupported PCI slot {} for standard hotplug controller. Valid slots are between 1 and 31."
+)
+DRIVE_NOT_SET = "drive property not set"
+NO_CHASSIS = (
+    "Bridge chassis not specified. Each bridge is required to be assigned a unique chassis id > 0."
+)
+UNPLUG_PENDING = "Device {} is already in the process of unplug"
+DEVICE_NOT_FOUND = "Device '{}' not found"
+#: qmonitor's own text: a type whose facts were not recorded.
+NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
+
+
+class NotModelled(QapiError):
+    """A device the model cannot make (its facts were not recorded): qmonitor's text."""
+
+    def __init__(self, driver: str) -> None:
+        super().__init__(NOT_MODELLED.format(driver))
+
+
+def virtio_backend(driver: str) -> str | None:
+    """The device a virtio PCI proxy puts on its bus (``virtio-X-pci``: ``virtio-X-device``)."""
+    if driver.startswith("virtio-") and driver.endswith("-pci"):
+        inner = driver[: -len("-pci")] + "-device"
+        if inner in known_types():
+            return inner
+    return None
+
+
+#: Properties of a virtio proxy that its virtio device holds.
+_FORWARDED = ("mac", "netdev")
+
+
+#: What sscanf's ``%x`` takes: blanks, a sign, ``0x``, hex digits.
+_SCAN_HEX = re.compile(r"\s*([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]+)")
+
+
+def _scan_hex(text: str, pos: int) -> tuple[int, int] | None:
+    """sscanf ``%x`` at ``pos``: the value (as an unsigned int) and where it ended."""
+    match = _SCAN_HEX.match(text, pos)
+    if match is None:
+        return None
+    value = int(match.group(2), 16)
+    if match.group(1) == "-":
+        value = -value
+    return value & 0xFFFFFFFF, match.end()
+
+
+def parse_devfn(text: str) -> int | None:
+    """``SLOT[.FN]`` as set_pci_devfn reads it (``%x.%x``, else ``%x``); None if invalid."""
+    first = _scan_hex(text, 0)
+    if first is None:
+        return None
+    slot, end = first
+    fn = 0
+    if text[end : end + 1] == ".":
+        second = _scan_hex(text, end + 1)
+        if second is not None:
+            fn, end = second
+    if end != len(text) or fn > 7 or slot > 31:
+        return None
+    return slot << 3 | fn
+
+
+#: The C type a visitor names when an integer is out of its range, and the range.
+_INT_RANGES = {
+    "uint8": ("uint8_t", 0, 0xFF), "uint16": ("uint16_t", 0, 0xFFFF),
+    "uint32": ("uint32_t", 0, 0xFFFFFFFF), "int8": ("int8_t", -0x80, 0x7F),
+    "int16": ("int16_t", -0x8000, 0x7FFF), "int32": ("int32_t", -(1 << 31), (1 << 31) - 1),
+}  # fmt: skip
+
+
+def _integer(name: str, text: str, kind: str | None) -> int:
+    """An integer property's text as QEMU's keyval visitor reads it (qapi-visit-core.c)."""
+    try:
+        # strtoull's base 0: a leading 0 is octal (Python wants 0o).
+        octal = re.fullmatch(r"([+-]?)0([0-7]+)", text)
+        value = int(octal.group(1) + octal.group(2), 8) if octal else int(text, 0)
+    except ValueError:
+        raise QapiError(f"Parameter '{name}' expects integer") from None
+    limits = _INT_RANGES.get(kind or "")
+    if kind is not None and kind.startswith("uint") and value < 0:
+        value &= 0xFFFFFFFFFFFFFFFF  # strtoull wraps a negative number
+    if limits is not None and not limits[1] <= value <= limits[2]:
+        raise QapiError(f"Parameter '{name}' expects {limits[0]}")
+    return value
+
+
+def _bool(text: str) -> bool | None:
+    return {"on": True, "yes": True, "true": True, "y": True,
+            "off": False, "no": False, "false": False, "n": False}.get(text)  # fmt: skip
+
+
+class Hotplug:
+    """Creating and removing a PC's user devices."""
+
+    def __init__(
+        self,
+        pc: PcDevices,
+        bus_type: Callable[[str], str | None],
+        netdev_exists: Callable[[str], bool],
+    ) -> None:
+        self.pc = pc
+        #: The bus type a device type plugs into (``PCI``, ``ISA``, ``usb-bus`` ...).
+        self.bus_type = bus_type
+        self.netdev_exists = netdev_exists
+        #: The user's devices with an id.
+        self.by_id: dict[str, Device] = {}
+        #: The user's devices in creation order.
+        self.created: list[Device] = []
+        #: Whether a device the model cannot make was asked for (its buses are unknown).
+        self.unmodelled = False
+        #: Why a ``-device`` of the command line could not be created.
+        self.startup_error: str | None = None
+
+    def _find_bus(self, name: str) -> Bus | None:
+        buses = [self.pc.sysbus]
+        for dev in self.pc.sysbus.walk():
+            buses.extend(dev.buses)
+        return next((b for b in buses if b.name == name), None)
+
+    def _first_bus(self, bus: Bus, bus_type: str) -> Bus | None:
+        """qbus_find_recursive: ``bus`` itself, then its devices' buses, newest first."""
+        if _fits(bus, bus_type):
+            return bus
+        for dev in reversed(bus.children):
+            for child in dev.buses:
+                found = self._first_bus(child, bus_type)
+                if found is not None:
+                    return found
+        return None
+
+    def add(self, opts: dict[str, str], hotplug: bool) -> Device:
+        """Create the device ``opts`` describe (driver resolved, values as strings)."""
+        driver = opts["driver"]
+        bus_type = self.bus_type(driver)
+        bus: Bus | None = None
+        if "bus" in opts:
+            bus = self._find_bus(opts["bus"])
+            if bus is None and self.unmodelled:
+                raise NotModelled(driver)
+            if bus is None:
+                raise QapiError(BUS_NOT_FOUND.format(opts["bus"]))
+            if bus_type is None or not _fits(bus, bus_type):
+                raise QapiError(WRONG_BUS.format(driver, bus.kind))
+        elif bus_type is not None:
+            bus = self._first_bus(self.pc.sysbus, bus_type)
+            if bus is None and self.unmodelled:
+                raise NotModelled(driver)  # one of those may have made such a bus
+            if bus is None:
+                raise QapiError(NO_BUS.format(bus_type, driver))
+        if bus is None:
+            raise NotModelled(driver)
+        if hotplug and not bus.hotpluggable:
+            raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+        ident = opts.get("id")
+        if ident is not None and ident in self.by_id:
+            raise QapiError(DUPLICATE_ID.format(ident))
+        if driver == "virtio-blk-pci" and "drive" not in opts:
+            raise QapiError(DRIVE_NOT_SET)
+        if driver not in known_types() or not isinstance(bus, PciBus):
+            raise NotModelled(driver)
+        values = self._values(driver, opts, hotplug)
+        dev = self._plug_pci(driver, ident, bus, values, hotplug)
+        dev.user = True
+        dev.hotplugged = hotplug
+        if ident is not None:
+            self.by_id[ident] = dev
+        self.created.append(dev)
+        return dev
+
+    def _values(self, driver: str, opts: dict[str, str], hotplug: bool) -> dict[str, Any]:
+        """The property values ``opts`` set, checked as QEMU's setters check them."""
+        known = dict(facts(driver).props)
+        inner = virtio_backend(driver)
+        if inner is not None:
+            known.update(dict(facts(inner).props))
+        values: dict[str, Any] = {}
+        for name, text in opts.items():
+            if name in ("driver", "bus", "id"):
+                continue
+            default = known.get(name)
+            if default is None:
+                # A property qtree does not print (bootindex ...) is taken and not shown.
+                if self.prop_type(driver, name) is None:
+                    raise QapiError(PROP_NOT_FOUND.format(driver, name))
+                continue
+            owner = inner if inner is not None and name in _FORWARDED else driver
+            if name == "addr":
+                devfn = parse_devfn(text)
+                if devfn is None:
+                    raise QapiError(BAD_VALUE.format(owner, name, text))
+                values[name] = devfn
+            elif name == "netdev":
+                # -netdev is not modelled: a command line's names are taken on trust.
+                if hotplug and not self.netdev_exists(text):
+                    raise QapiError(CANT_FIND.format(owner, name, text))
+                values[name] = text
+            elif default in ("true", "false"):
+                flag = _bool(text)
+                if flag is None:
+                    raise QapiError(f"Parameter '{name}' expects 'on' or 'off'")
+                values[name] = flag
+            elif default.startswith('"'):
+                values[name] = text
+            else:
+                values[name] = _integer(name, text, self.prop_type(owner, name))
+        return values
+
+    def prop_type(self, typename: str, name: str) -> str | None:
+        """A property's type as ``device-list-properties`` gives it (``uint8``, ``size`` ...)."""
+        from qmonitor.machine.qom_types import type_table
+
+        try:
+            props = type_table().device_properties(typename)
+        except KeyError:
+            return None
+        return next((p["type"] for p in props if p["name"] == name), None)
+
+    def _plug_pci(
+        self, driver: str, ident: str | None, bus: PciBus, values: dict[str, Any], hotplug: bool
+    ) -> PciDevice:
+        devfn = values.pop("addr", None)
+        if devfn is None:
+            devfn = bus.free_devfn()
+            if devfn is None:
+                raise QapiError(NO_DEVFN.format(driver))
+        elif devfn in bus.devices:
+            user = bus.devices[devfn]
+            raise QapiError(
+                DEVFN_IN_USE.format(
+                    devfn >> 3, devfn & 7, driver, user.typename, user.id or "(null)"
+                )
+            )
+        func0 = bus.devices.get(devfn & ~7)
+        if hotplug and func0 is not None:
+            raise QapiError(FUNC0_TAKEN.format(devfn >> 3, func0.typename, driver))
+        if devfn & 7 and func0 is not None and not func0.multifunction:
+            raise QapiError(SINGLE_FUNCTION.format(devfn >> 3, devfn & 7))
+        if hotplug and bus.kind == "PCI" and bus is not self.pc.root and devfn >> 3 == 0:
+            raise QapiError(SHPC_SLOT.format(0))
+        if driver == "pci-bridge" and not values.get("chassis_nr", 0) & 0xFF:
+            raise QapiError(NO_CHASSIS)
+        inner = virtio_backend(driver)
+        forwarded = {k: values.pop(k) for k in _FORWARDED if inner is not None and k in values}
+        if "mac" in dict(facts(inner or driver).props):
+            mac = forwarded if inner is not None else values
+            mac.setdefault("mac", self.pc.next_mac())
+            mac.setdefault("netdev", "")
+        key = f"{driver}@port"
+        behind_port = bus.kind == "PCIE" and bus is not self.pc.root and key in known_types()
+        dev = PciDevice(driver, ident, devfn, key if behind_port else None, **values)
+        bus.add(dev)
+        if inner is not None:
+            vbus = dev.add_bus(Bus("virtio-bus", "virtio-pci-bus"))
+            vdev = vbus.add(Device(inner, **forwarded))
+            if inner == "virtio-serial-device":
+                name = f"{ident}.0" if ident else self.pc.auto_name("virtio-serial-bus")
+                vdev.add_bus(Bus(name, "virtio-serial-bus"))
+        elif driver in ("pci-bridge", "pcie-pci-bridge"):
+            child = dev.add_bus(PciBus(ident or self.pc.auto_name("pci"), "PCI"))
+            child.hotpluggable = True  # both have a standard hotplug controller
+        elif driver == "pcie-root-port":
+            child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
+            child.hotpluggable = True
+        return dev
+
+    def add_unmodelled(self, driver: str, ident: str | None) -> Device:
+        """A ``-device`` the model cannot make: in QOM only, on no bus."""
+        dev = Device(driver, ident)
+        dev.user = True
+        self.unmodelled = True
+        self.created.append(dev)
+        if ident is not None:
+            self.by_id[ident] = dev
+        return dev
+
+    def board_bus(self, typename: str) -> Bus | None:
+        """The bus the board put its device of type ``typename`` on (None: no such device)."""
+        return next(
+            (d.bus for d in self.pc.sysbus.walk() if d.typename == typename and not d.user), None
+        )
+
+    def user_devices(self) -> list[Device]:
+        """The user's devices in creation order."""
+        return list(self.created)
+
+    def attach_qom(self, dev: Device, peripheral: QomObject, anon: QomObject) -> None:
+        """Put ``dev`` into ``/machine/peripheral`` (by id) or ``peripheral-anon``."""
+        from qmonitor.machine.devices.qomview import qom_object
+
+        obj = qom_object(dev, self.pc.q35)
+        if dev.id is not None:
+            peripheral.add(dev.id, obj)
+        else:
+            anon.add(f"device[{len(anon.children)}]", obj)
+        dev.qom_path = obj.path()
+
+    def finish_unplugs(self) -> list[dict[str, Any]]:
+        """A system reset ends the unplugs the guest was asked for (ACPI, PCIe ports).
+
+        Returns the DEVICE_DELETED data, in the order QEMU sends them: a
+        device's own devices (a virtio proxy's backend) before it.
+        """
+        events: list[dict[str, Any]] = []
+        for dev in [d for d in self.pc.sysbus.walk() if d.unplug_pending]:
+            for child in (c for bus in dev.buses for c in bus.walk()):
+                if child.qom_path is None and dev.qom_path is not None:
+                    events.append({"path": f"{dev.qom_path}/virtio-backend"})
+            if dev.bus is not None:
+                dev.bus.remove(dev)
+            if dev.id is not None:
+                self.by_id.pop(dev.id, None)
+                events.append({"device": dev.id, "path": dev.qom_path})
+            else:
+                events.append({"path": dev.qom_path})
+            self.created.remove(dev)
+        return events
+
+    def delete(self, ident: str) -> Device:
+        """Ask for ``ident``'s unplug; the guest never completes it."""
+        dev = self.by_id.get(ident)
+        if dev is None or dev.bus is None:
+            raise QapiError(DEVICE_NOT_FOUND.format(ident), ErrorClass.DEVICE_NOT_FOUND)
+        return self.unplug(dev, ident)
+
+    def unplug(self, dev: Device, named: str) -> Device:
+        """Ask for ``dev``'s unplug (``named``: the id or QOM path it was asked by)."""
+        bus = dev.bus
+        assert bus is not None
+        assert bus is not None
+        if not bus.hotpluggable:
+            raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+        if dev.unplug_pending:
+            raise QapiError(UNPLUG_PENDING.format(named))
+        dev.unplug_pending = True
+        return dev
+
+
+def _fits(bus: Bus, bus_type: str) -> bool:
+    """Whether ``bus`` is of ``bus_type`` (a PCI Express bus is a PCI bus too)."""
+    return bus.kind == bus_type or (bus_type == "PCI" and bus.kind == "PCIE")

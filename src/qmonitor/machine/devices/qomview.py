@@ -1,0 +1,38 @@
+"""A user's device as ``qom-list``/``qom-get`` show it in ``/machine/peripheral``.
+
+Its generic device properties (hw/core/qdev.c) and, for a PCI device, its
+address and MAC address; the rest of its QOM properties are not modelled.
+"""
+
+from __future__ import annotations
+
+from qmonitor.machine.devices.pci import PciDevice
+from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.qom_object import Prop, QomObject
+
+
+def bus_path(bus: Bus, q35: bool) -> str:
+    """The QOM path of a bus: the board's root bus, or a child of its device."""
+    owner = bus.parent
+    if owner is None or owner.qom_path is None:
+        return f"/machine/{'q35' if q35 else 'i440fx'}/{bus.name}"
+    return f"{owner.qom_path}/{bus.name}"
+
+
+def qom_object(dev: Device, q35: bool) -> QomObject:
+    """The QOM object of a user's device."""
+    bus = dev.bus
+    props = [
+        Prop("parent_bus", "link<bus>", bus_path(bus, q35) if bus is not None else ""),
+        Prop("realized", "bool", True),
+        Prop("hotplugged", "bool", dev.hotplugged),
+        Prop("hotpluggable", "bool", True),
+    ]
+    if isinstance(dev, PciDevice):
+        props.append(Prop("addr", "int32", dev.devfn))
+        mac = dev.values.get("mac")
+        if mac is None and dev.buses and dev.buses[0].children:
+            mac = dev.buses[0].children[0].values.get("mac")
+        if mac is not None:
+            props.append(Prop("mac", "str", mac))
+    return QomObject(dev.typename, tuple(props))

@@ -1,0 +1,113 @@
+"""A PC machine's device model, made on first use, and its configuration ports.
+
+:func:`pc_hotplug` builds the board's devices (:mod:`.board`) from the
+machine's options and then the ``-device`` devices, in command-line
+order, as QEMU creates them once the board is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qmonitor.machine.devices.board import DefaultDevices, PcDevices
+from qmonitor.machine.devices.hotplug import Hotplug, NotModelled
+from qmonitor.machine.devices.pci import ConfigPorts
+from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.machine import Machine
+
+
+def pc_hotplug(machine: Machine) -> Hotplug | None:
+    """The PC's devices (None on a machine that is no i440FX or Q35 PC)."""
+    # A machine stand-in (a test's) may have no board at all.
+    if getattr(machine, "board", None) is None:
+        return None
+    return machine.part(Hotplug, lambda: _build(machine))
+
+
+def _build(machine: Machine) -> Hotplug:
+    from qmonitor.machine.memory import pc_lowmem
+    from qmonitor.machine.net_cmds import net_clients
+    from qmonitor.machine.qom_types import type_table
+
+    options = machine.options
+    name = options.guest.machine_typename or options.machine_type
+    q35 = "q35" in name
+    defaults = options.default_devices
+    if defaults is None:
+        defaults = DefaultDevices.none() if options.nodefaults else DefaultDevices()
+    ram = options.guest.ram_size
+    pc = PcDevices(q35, defaults, pc_lowmem(ram, q35), ram)
+    table = type_table()
+    hotplug = Hotplug(
+        pc,
+        table.buses.get,
+        lambda ident: ident in net_clients(machine).clients,
+    )
+    # The board's USB controller is not modelled: its bus is unknown.
+    hotplug.unmodelled = defaults.usb
+    for device in options.guest.devices:
+        opts = {"driver": device.driver, **dict(device.props)}
+        if device.id is not None:
+            opts["id"] = device.id
+        try:
+            hotplug.add(opts, hotplug=False)
+        except NotModelled:
+            hotplug.add_unmodelled(device.driver, device.id)
+        except QapiError as exc:
+            # QEMU stops at the first bad -device (the caller ends the program).
+            hotplug.startup_error = f"{device.loc}: {exc.desc}" if device.loc else exc.desc
+            break
+    return hotplug
+
+
+def startup_error(machine: Machine) -> str | None:
+    """QEMU's error for the first ``-device`` it could not create, None if all were made."""
+    hotplug = pc_hotplug(machine)
+    return hotplug.startup_error if hotplug is not None else None
+
+
+class _LazyConfigPorts:
+    """Ports 0xcf8-0xcff, reaching the device model once something uses them."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self.ports: ConfigPorts | None = None
+
+    def _get(self) -> ConfigPorts:
+        if self.ports is None:
+            hotplug = pc_hotplug(self.machine)
+            assert hotplug is not None
+            self.ports = ConfigPorts(hotplug.pc.root)
+        return self.ports
+
+    def port_read(self, addr: int, size: int) -> int:
+        return self._get().port_read(addr, size)
+
+    def port_write(self, addr: int, size: int, value: int) -> None:
+        self._get().port_write(addr, size, value)
+
+
+def register_config_ports(machine: Machine) -> None:
+    """Claim the PCI configuration ports of a PC."""
+    if machine.board is not None:
+        machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
+
+
+def finish_unplugs(machine: Machine) -> None:
+    """At a system reset: remove the devices whose unplug was pending, with their events."""
+    from qmonitor.machine.qom_commands import machine_qom
+
+    hotplug = pc_hotplug(machine)
+    if hotplug is None or not any(d.unplug_pending for d in hotplug.created):
+        return
+    tree = machine_qom(machine)  # the devices' paths are their places in it
+    for data in hotplug.finish_unplugs():
+        path = data["path"]
+        if "/virtio-backend" not in path:
+            obj, _ = tree.resolve(path)
+            if obj is not None and obj.parent is not None:
+                obj.parent.children.pop(obj.name, None)
+                obj.parent.recorded = None
+        machine.emit_event("DEVICE_DELETED", data)
