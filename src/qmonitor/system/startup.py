@@ -45,10 +45,9 @@ from qmonitor.util.mainloop import new_main_loop
 from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, termination_message
 
 if TYPE_CHECKING:
-    from qmonitor.machine.devices.board import DefaultDevices
-
     # Personas are loaded only when -persona asks for one (start-up time).
     from qmonitor.machine.block.graph import BlockGraph
+    from qmonitor.machine.devices.board import DefaultDevices
     from qmonitor.machine.hmp_log import LogState
     from qmonitor.persona.store import Variant
     from qmonitor.system.early import EarlyGreeter
