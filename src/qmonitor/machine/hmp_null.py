@@ -141,9 +141,41 @@ def _cpu_required(text: str) -> Any:
 # -- migration -----------------------------------------------------------------------------
 
 
+#: MigrationStatus's members (qapi/migration.json): the states migrate_continue reads.
+MIGRATION_STATUSES = frozenset(
+    [
+        "none",
+        "setup",
+        "cancelling",
+        "cancelled",
+        "active",
+        "postcopy-active",
+        "postcopy-paused",
+        "postcopy-recover",
+        "completed",
+        "failed",
+        "colo",
+        "pre-switchover",
+        "device",
+        "wait-unplug",
+    ]
+)
+
+
 def _migrate_continue(mon: MachineHMP, args: dict[str, Any]) -> None:
+    if args["state"] in MIGRATION_STATUSES:
+        qmp(mon, "migrate-continue", {"state": args["state"]})
+        return
     status = qmp(mon, "query-migrate").get("status", "none")
     raise QapiError(MIGRATION_STATE.format(status))
+
+
+def _migrate_incoming(mon: MachineHMP, args: dict[str, Any]) -> None:
+    qmp(mon, "migrate-incoming", {"uri": args["uri"]})
+
+
+def _migrate_cancel(mon: MachineHMP, args: dict[str, Any]) -> None:
+    qmp(mon, "migrate_cancel")
 
 
 def _migrate_set_capability(mon: MachineHMP, args: dict[str, Any]) -> None:
@@ -273,9 +305,9 @@ HANDLERS: dict[str, Any] = {
     "hostfwd_remove": _prints(NO_USER_NET),
     "loadvm": _error(NO_VMSTATE_DEVICE),
     "mce": _nothing,
-    "migrate_cancel": _nothing,
+    "migrate_cancel": _migrate_cancel,
     "migrate_continue": _migrate_continue,
-    "migrate_incoming": _error(NO_INCOMING),
+    "migrate_incoming": _migrate_incoming,
     "migrate_pause": _error(MIGRATE_PAUSE),
     "migrate_recover": _error(MIGRATE_RECOVER),
     "migrate_set_capability": _migrate_set_capability,

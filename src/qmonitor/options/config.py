@@ -169,3 +169,5 @@ class Config:
     spice: tuple[tuple[str, str], ...] | None = None
     #: ``-add-fd``: (duplicate descriptor, fd set, opaque) to put into the fd sets.
     add_fds: tuple[tuple[int, int, str | None], ...] = ()
+    #: ``-incoming``: the URI (or ``defer``) of an incoming migration, None without.
+    incoming: str | None = None

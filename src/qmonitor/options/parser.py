@@ -210,4 +210,5 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup):
             preconfig=self.preconfig,
             spice=spice,
             add_fds=add_fds,
+            incoming=self.incoming,
         )

@@ -214,6 +214,7 @@ def machine_options(
         command_line_options=QUERYABLE_OPTION_LISTS,
         preconfig=config.preconfig,
         spice=config.spice,
+        incoming=config.incoming,
     )
 
 
@@ -447,13 +448,21 @@ async def _amain(
         qtest_chr = chardevs.get(config.qtest)
         if qtest_chr is not None:
             _add_qtest(machine, qtest_chr, config.qtest_log)
+    if config.incoming is not None and config.incoming != "defer":
+        from qmonitor.machine.migrate import IncomingError, start_incoming
+
+        try:
+            start_incoming(machine, config.incoming)
+        except IncomingError as exc:
+            abandon_chardevs(machine, chardevs)
+            raise StartupError(f"-incoming {config.incoming}: {exc}") from None
     if on_ready is not None:
         on_ready()
     try:
         await machine.run()
     finally:
         close_chardevs(chardevs)
-    return 0
+    return machine.exit_status
 
 
 def _start_process(config: Config) -> tuple[Variant | None, Callable[[], None] | None]:
