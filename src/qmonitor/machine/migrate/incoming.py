@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.migrate import state as machine_state
 from qmonitor.machine.migrate.channels import exec_process, listen_socket, monitor_fd_param
-from qmonitor.machine.migrate.stream import LoadError, StreamReader
+from qmonitor.machine.migrate.stream import ACCEPTED, LoadError, StreamReader
 from qmonitor.machine.migrate.uri import MigrationUri, parse_uri
 from qmonitor.machine.runstate import RunState
 from qmonitor.qapi.error import QapiError
@@ -135,7 +135,9 @@ class Incoming:
         source = open_source()
         if source is None:
             return
-        reader = StreamReader(machine_state.machine_type(self.machine))
+        reader = StreamReader(
+            machine_state.machine_type(self.machine), machine_state.ram_size(self.machine)
+        )
         try:
             first = source.read_first()
             if first is None:
@@ -145,13 +147,17 @@ class Incoming:
             if not source.active:
                 self._on_loop(lambda: self.set_status("active"))
             try:
-                reader.feed(first)
-                while reader.state is None:
-                    data = source.read()
+                data = first
+                while True:
                     if not data:
                         reader.eof()
                         break
                     reader.feed(data)
+                    if reader.config is not None:
+                        source.accept_config()
+                    if reader.state is not None:
+                        break
+                    data = source.read()
                 loaded = reader.state
                 assert loaded is not None
                 self._on_loop(lambda: self._check(loaded))
@@ -164,7 +170,7 @@ class Incoming:
             source.close()
 
     def _check(self, state: dict[str, Any]) -> None:
-        machine_state.check(self.machine, state)
+        machine_state.check(state)
 
     def _fail(self, exc: LoadError) -> None:
         """process_incoming_migration_co's failure: report, ``failed``, exit(1)."""
@@ -219,8 +225,9 @@ class _Source:
         proc: subprocess.Popen[bytes] | None = None,
         active: bool = False,
     ) -> None:
-        #: The status is already ``active``.
+        #: A socket: the status is already ``active`` and the source waits for ACCEPTED.
         self.active = active
+        self.accepted = False
         self.fd = fd
         self.pipe_hup_waits = pipe_hup_waits
         self.proc = proc
@@ -231,6 +238,13 @@ class _Source:
         if not data and self.pipe_hup_waits and _is_pipe(self.fd):
             return None
         return data
+
+    def accept_config(self) -> None:
+        """Tell a source on a socket that its configuration fits (once)."""
+        if self.active and not self.accepted:
+            self.accepted = True
+            with contextlib.suppress(OSError):
+                os.write(self.fd, ACCEPTED)
 
     def read(self) -> bytes:
         try:

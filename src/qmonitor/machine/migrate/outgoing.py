@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import errno
 import os
 import socket
 import subprocess
@@ -31,7 +32,7 @@ from qmonitor.errors import QmonitorError
 from qmonitor.machine.migrate import state as machine_state
 from qmonitor.machine.migrate.channels import connect_socket, exec_process, monitor_fd_param
 from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, ram_total
-from qmonitor.machine.migrate.stream import HEADER, encode, encode_body
+from qmonitor.machine.migrate.stream import ACCEPTED, encode_body
 from qmonitor.machine.migrate.uri import BAD_PROTOCOL_OUT, parse_uri
 from qmonitor.machine.runstate import RunState
 from qmonitor.qapi.error import QapiError
@@ -49,6 +50,8 @@ POSTMIGRATE = "Can't migrate the vm that was paused due to previous migration"
 COLO_DISK = "No disk migration is required in COLO mode"
 BLOCK_OPTIONS = "Command options are incompatible with current migration capabilities"
 NOT_IN_STATE = "Migration not in expected state: {}"
+# io/channel-*.c: a write the channel refused.
+WRITE_FAILED = "Unable to write to {}: {}"
 
 #: migration_is_running's states: a new ``migrate`` is refused in these.
 RUNNING_STATES = frozenset(
@@ -71,14 +74,31 @@ SLICE_MS = 100
 class Sink(Protocol):
     """Where the stream goes."""
 
+    #: How QEMU names the channel in "Unable to write to ...".
+    channel: str
+
     def write(self, data: bytes) -> None: ...
+    def wait_accepted(self) -> None: ...
     def close(self) -> None: ...
     def abort(self) -> None: ...
 
 
 class SocketSink:
+    channel = "socket"
+
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+
+    def wait_accepted(self) -> None:
+        """Wait until the destination took the configuration (or hung up: EPIPE).
+
+        A qmonitor destination answers the header on a socket with one
+        byte once the machine type and RAM size match, so that a refused
+        stream fails the source as it fails QEMU's, whose RAM pages meet
+        the closed socket.
+        """
+        if self.sock.recv(1) != ACCEPTED:
+            raise OSError(errno.EPIPE, os.strerror(errno.EPIPE))
 
     def write(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -95,8 +115,13 @@ class SocketSink:
 
 
 class FdSink:
+    channel = "file"
+
     def __init__(self, fd: int) -> None:
         self.fd = fd
+
+    def wait_accepted(self) -> None:
+        """One-way channels have nobody to answer."""
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -118,6 +143,8 @@ class FdSink:
 
 
 class ExecSink(FdSink):
+    channel = "command"
+
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdin is not None
         super().__init__(proc.stdin.fileno())
@@ -276,28 +303,24 @@ class Outgoing:
             self.settings.parameters["block-incremental"] = False
             self._remove_block_options = False
 
-    def _activate(self) -> None:
+    def _activate(self) -> bytes:
         """The channel is open: the first sync, then ``active``."""
         options = self.machine.options
         total = ram_total(options.machine_type, options.guest.ram_size)
         bandwidth = self.settings.parameters["max-bandwidth"]
         self._old_runstate = self.machine.runstate
-        device = encode(machine_state.capture(self.machine, self._old_runstate.value))
+        device = encode_body(machine_state.capture(self.machine, self._old_runstate.value))
         with self._lock:
             self.plan = Plan(total, bandwidth, len(device))
         self._pass()
         self.set_status("active")
+        return machine_state.header(self.machine)
 
     def _stop_vm(self) -> bytes:
         """migration_completion: store the run state, stop the VM, make the stream."""
         runstate = self.machine.runstate
         self._old_runstate = runstate
         self._was_running = runstate.is_running
-        if self.settings.capabilities["pause-before-switchover"]:
-            # QEMU 7.2 syncs the dirty bitmap once more before it stops a VM
-            # that will wait for migrate-continue (recorded: PASS 2, STOP,
-            # pre-switchover, device, PASS 3, completed).
-            self._pass()
         stream = encode_body(machine_state.capture(self.machine, runstate.value))
         if runstate.is_running:
             self.machine.vm_stop(RunState.FINISH_MIGRATE)
@@ -347,8 +370,8 @@ class Outgoing:
         try:
             if self._cancel.is_set():
                 raise Cancelled
-            self._on_loop(self._activate)
-            sink.write(HEADER)
+            sink.write(self._on_loop(self._activate))
+            sink.wait_accepted()
             self._ram_pass()
             stream = self._on_loop(self._stop_vm)
             if self.settings.capabilities["pause-before-switchover"]:
@@ -367,14 +390,15 @@ class Outgoing:
             sink.close()
             self._sink = None
             self._on_loop(self._cancelled)
-        except OSError:
+        except OSError as exc:
             sink.abort()
             sink.close()
             self._sink = None
             if self._cancel.is_set():
                 self._on_loop(self._cancelled)
             else:
-                self._on_loop(lambda: self._failed(None))
+                error = WRITE_FAILED.format(sink.channel, exc.strerror)
+                self._on_loop(lambda: self._failed(error))
 
     def _ram_pass(self) -> None:
         """Send the RAM at max-bandwidth: ``transfer_ms`` of wall time in slices."""

@@ -1,10 +1,12 @@
 """qmonitor's migration stream, and how a destination refuses any other, sans-IO.
 
-The stream is a header, ``QMON`` and a big-endian 32-bit version (sent
-as soon as the channel is open, as QEMU sends its own header), then a
-32-bit length, that many bytes of UTF-8 JSON (the machine state, see
-:mod:`.state`), and ``QEND``.  :class:`StreamReader` is fed bytes as they
-come and says when it has the state or why the stream cannot be loaded.
+The stream is ``QMON``, a big-endian 32-bit version and a frame with
+the configuration (machine type, RAM size), sent as soon as the channel
+is open as QEMU sends its header and configuration section; then, once
+the VM is stopped, a frame with the machine state (:mod:`.state`) and
+``QEND``.  A frame is a 32-bit length and that many bytes of UTF-8 JSON.
+:class:`StreamReader` is fed bytes as they come and says when it has the
+state or why the stream cannot be loaded.
 
 A stream from QEMU starts with QEMU's file magic ``QEVM``: the reader
 walks its header as QEMU 7.2's qemu_loadvm_state does (version, the
@@ -26,6 +28,8 @@ from qmonitor.errors import QmonitorError
 MAGIC = b"QMON"
 VERSION = 1
 TRAILER = b"QEND"
+#: What a destination answers on a socket once it accepted the configuration.
+ACCEPTED = b"\x01"
 #: The most state a stream may carry (a JSON document of a few KiB in practice).
 MAX_STATE = 16 * 1024 * 1024
 
@@ -76,39 +80,48 @@ def _strerror(code: int) -> str:
     }.get(code, f"Unknown error {code}")
 
 
-#: What the source sends first.
-HEADER = MAGIC + struct.pack(">I", VERSION)
 #: QEMU's text for a stream that ends inside a section (savevm.c check_section_footer).
 CUT_SHORT = "check_section_footer: Read section footer failed: -5"
+#: QEMU's texts for a RAM block of another size (migration/ram.c, migration/savevm.c).
+SIZE_MISMATCH = "Size mismatch: {}: 0x{:x} != 0x{:x}: Invalid argument"
+LOAD_STATE_FAILED = "error while loading state for instance 0x0 of device '{}'"
+#: The RAM block a PC's guest memory is (hw/i386/pc.c's "pc.ram").
+RAM_BLOCK = "pc.ram"
+
+
+def _frame(doc: dict[str, Any]) -> bytes:
+    body = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    return struct.pack(">I", len(body)) + body
+
+
+def encode_header(machine_type: str, ram_size: int) -> bytes:
+    """What the source sends as soon as the channel is open (QEMU: header and configuration)."""
+    config = {"machine-type": machine_type, "ram-size": ram_size}
+    return MAGIC + struct.pack(">I", VERSION) + _frame(config)
 
 
 def encode_body(state: dict[str, Any]) -> bytes:
-    """What follows the header: the state, framed."""
-    body = json.dumps(state, sort_keys=True, separators=(",", ":")).encode()
-    return struct.pack(">I", len(body)) + body + TRAILER
-
-
-def encode(state: dict[str, Any]) -> bytes:
-    """The whole stream carrying ``state``."""
-    return HEADER + encode_body(state)
+    """What follows the header once the VM is stopped: the state, and the trailer."""
+    return _frame(state) + TRAILER
 
 
 class StreamReader:
     """Feed it bytes; :attr:`state` is set when the stream is whole.
 
+    The configuration (machine type, RAM size) is checked against the
+    local machine's as soon as it has come, as QEMU checks its
+    configuration section and RAM blocks before any device state.
     :meth:`feed` raises :class:`LoadError` as soon as the bytes say the
     stream cannot be loaded; :meth:`eof` raises it if the stream ended
     early.
     """
 
-    def __init__(self, local_machine_type: str) -> None:
+    def __init__(self, local_machine_type: str, local_ram_size: int) -> None:
         self.local_machine_type = local_machine_type
+        self.local_ram_size = local_ram_size
         self.buf = bytearray()
+        self.config: dict[str, Any] | None = None
         self.state: dict[str, Any] | None = None
-
-    @property
-    def received(self) -> int:
-        return len(self.buf)
 
     def feed(self, data: bytes) -> None:
         self.buf += data
@@ -140,27 +153,60 @@ class StreamReader:
         (version,) = struct.unpack(">I", buf[4:8])
         if version != VERSION:
             raise LoadError((UNSUPPORTED_VERSION,), errno.ENOTSUP)
-        if len(buf) < 12:
+        pos = 8
+        docs: list[dict[str, Any]] = []
+        for _ in range(2):
+            doc, pos = self._read_frame(buf, pos, final)
+            if doc is None:
+                return
+            docs.append(doc)
+            if len(docs) == 1 and self.config is None:
+                self.config = doc
+                self._check_config(doc)
+        if len(buf) < pos + len(TRAILER):
             if final:
                 raise LoadError((CUT_SHORT,), errno.EINVAL)
             return
-        (length,) = struct.unpack(">I", buf[8:12])
+        if buf[pos : pos + len(TRAILER)] != TRAILER:
+            raise LoadError((BAD_STATE,), errno.EINVAL)
+        self.state = docs[1]
+
+    @staticmethod
+    def _read_frame(buf: bytes, pos: int, final: bool) -> tuple[dict[str, Any] | None, int]:
+        if len(buf) < pos + 4:
+            if final:
+                raise LoadError((CUT_SHORT,), errno.EINVAL)
+            return None, pos
+        (length,) = struct.unpack(">I", buf[pos : pos + 4])
         if length > MAX_STATE:
             raise LoadError((BAD_STATE,), errno.EINVAL)
-        end = 12 + length
-        if len(buf) < end + len(TRAILER):
+        end = pos + 4 + length
+        if len(buf) < end:
             if final:
                 raise LoadError((CUT_SHORT,), errno.EINVAL)
-            return
-        if buf[end : end + len(TRAILER)] != TRAILER:
-            raise LoadError((BAD_STATE,), errno.EINVAL)
+            return None, pos
         try:
-            state = json.loads(buf[12:end])
+            doc = json.loads(buf[pos + 4 : end])
         except (ValueError, UnicodeDecodeError):
             raise LoadError((BAD_STATE,), errno.EINVAL) from None
-        if not isinstance(state, dict):
+        if not isinstance(doc, dict):
             raise LoadError((BAD_STATE,), errno.EINVAL)
-        self.state = state
+        return doc, end
+
+    def _check_config(self, config: dict[str, Any]) -> None:
+        mtype, size = config.get("machine-type"), config.get("ram-size")
+        if mtype != self.local_machine_type:
+            raise LoadError((MACHINE_TYPE.format(mtype, self.local_machine_type),), errno.EINVAL)
+        if size != self.local_ram_size:
+            if not isinstance(size, int):
+                raise LoadError((BAD_STATE,), errno.EINVAL)
+            raise LoadError(
+                (
+                    SIZE_MISMATCH.format(RAM_BLOCK, size, self.local_ram_size),
+                    LOAD_STATE_FAILED.format("ram"),
+                ),
+                errno.EINVAL,
+            )
 
     def _qemu(self, buf: bytes, final: bool) -> None:
         """qemu_loadvm_state's header walk; reads past the end give zeros, as QEMUFile's do."""
