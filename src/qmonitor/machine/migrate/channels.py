@@ -21,7 +21,6 @@ from qmonitor.qapi.error import QapiError
 CONNECT_FAILED = "Failed to connect to '{}': {}"
 BIND_UNIX = "Failed to bind socket to {}: {}"
 NO_PORT = "Failed to find an available port: {}"
-FD_NOT_FOUND = "File descriptor named '{}' has not been found"
 #: QEMU's listen backlog for incoming migration (socket_start_incoming_migration).
 BACKLOG = 1
 
@@ -76,10 +75,11 @@ def listen_socket(uri: MigrationUri) -> socket.socket:
 
 
 def monitor_fd_param(name: str) -> int:
-    """monitor_fd_param: a descriptor named with getfd on this monitor, or a number."""
+    """monitor_fd_param: a descriptor named with getfd on this monitor, or a number.
+
+    Outside a monitor (``-incoming fd:N``) only a number will do.
+    """
     mon = current_monitor()
-    if mon is None and not name[:1].isdigit():
-        raise QapiError(FD_NOT_FOUND.format(name))
     return fd_param(mon.fds if mon is not None else None, name)
 
 
