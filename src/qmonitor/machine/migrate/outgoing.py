@@ -281,6 +281,10 @@ class Outgoing:
         """migrate-continue: only from the state the migration waits in."""
         if self.status != state:
             raise QapiError(NOT_IN_STATE.format(self.status))
+        # QEMU's migration thread wakes and moves on to ``device`` while the
+        # reply leaves; here the move is made before the reply.
+        if state == "pre-switchover":
+            self.set_status("device")
         self._continue.set()
 
     def _failed(self, error: str | None) -> None:
@@ -330,9 +334,6 @@ class Outgoing:
             self.set_status("pre-switchover")
         return stream
 
-    def _device(self) -> None:
-        self.set_status("device")
-
     def _complete(self) -> None:
         self._pass()
         self._was_running = False
@@ -378,7 +379,6 @@ class Outgoing:
                 while not self._continue.wait(0.05):
                     if self._cancel.is_set():
                         raise Cancelled
-                self._on_loop(self._device)
             sink.write(stream)
             if self._cancel.is_set():
                 raise Cancelled
