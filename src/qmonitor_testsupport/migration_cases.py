@@ -19,6 +19,10 @@ def _events(side: str) -> Step:
     return cmd(side, "migrate-set-capabilities", EVENTS_ON)
 
 
+def _hmp(side: str, line: str) -> Step:
+    return cmd(side, "human-monitor-command", {"command-line": line})
+
+
 def _finish(dst: bool = True) -> tuple[Step, ...]:
     """Wait for both ends to complete, then ask both how it went."""
     steps: list[Step] = [event("src", "MIGRATION", {"status": "completed"})]
@@ -243,6 +247,25 @@ SCENARIOS: tuple[Scenario, ...] = (
             cmd("src", "query-status"),
         ),
         description="-M pc into -M none: the destination fails, then the source",
+    ),
+    Scenario(
+        "hmp-info-migrate",
+        (*PC, "-S"),
+        (*PC, "-S", "-incoming", "tcp:127.0.0.1:{port}"),
+        (
+            _events("dst"),
+            _events("src"),
+            _hmp("dst", "info migrate"),
+            _hmp("src", "info migrate"),
+            cmd("src", "migrate", {"uri": "tcp:127.0.0.1:{port}"}),
+            *_finish(),
+            _hmp("src", "info migrate"),
+            _hmp("dst", "info migrate"),
+            _hmp("src", "migrate_incoming unix:{sock}"),
+            _hmp("src", "migrate_continue pre-switchover"),
+            _hmp("src", "migrate_cancel"),
+        ),
+        description="HMP's info migrate before and after, and the HMP migration commands",
     ),
     Scenario(
         "errors-source",

@@ -45,8 +45,13 @@ def test_statistics_follow_ram_and_bandwidth() -> None:
     info = plan.ram_info(plan.pages, 2, completed=True)
     assert info["total"] == total == 134750208  # QEMU 7.2's -M pc -m 128
     assert info["duplicate"] == plan.pages and info["normal"] == 0
-    assert info["transferred"] == plan.pages * ZERO_PAGE_BYTES + 300
+    assert info["transferred"] == plan.pages * ZERO_PAGE_BYTES
     assert info["remaining"] == 0
+    # A paused VM's bytes all count as downtime bytes, a running VM's RAM as precopy.
+    assert info["downtime-bytes"] == info["transferred"] and info["precopy-bytes"] == 0
+    running = Plan(total, 134217728, 300, running=True).ram_info(plan.pages, 2, completed=True)
+    assert running["precopy-bytes"] == plan.pages * ZERO_PAGE_BYTES
+    assert running["downtime-bytes"] == 0
     half = plan.ram_info(plan.pages // 2, 1, completed=False)
     assert half["remaining"] == (plan.pages - plan.pages // 2) * PAGE_SIZE
     slow = Plan(total, 65536, 300)

@@ -315,7 +315,7 @@ class Outgoing:
         self._old_runstate = self.machine.runstate
         device = encode_body(machine_state.capture(self.machine, self._old_runstate.value))
         with self._lock:
-            self.plan = Plan(total, bandwidth, len(device))
+            self.plan = Plan(total, bandwidth, len(device), self._old_runstate.is_running)
         self._pass()
         self.set_status("active")
         return machine_state.header(self.machine)

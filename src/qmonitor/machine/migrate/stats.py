@@ -41,6 +41,9 @@ class Plan:
     total: int
     bandwidth: int
     device_bytes: int
+    #: The VM ran during the RAM pass: QEMU counts bytes sent while it runs
+    #: as ``precopy-bytes`` and the others as ``downtime-bytes``.
+    running: bool = False
 
     @property
     def pages(self) -> int:
@@ -62,9 +65,10 @@ class Plan:
 
     def ram_info(self, sent_pages: int, syncs: int, *, completed: bool) -> dict[str, Any]:
         """MigrationStats after ``sent_pages`` pages and ``syncs`` bitmap syncs."""
-        precopy = sent_pages * ZERO_PAGE_BYTES
-        downtime_bytes = self.device_bytes if completed else 0
-        transferred = precopy + downtime_bytes
+        # QEMU's RAM counters count RAM pages only, not the device state.
+        transferred = sent_pages * ZERO_PAGE_BYTES
+        precopy = transferred if self.running else 0
+        downtime_bytes = transferred - precopy
         elapsed = self.transfer_ms + (self.downtime_ms if completed else 0)
         mbps = transferred * 8 / 1e6 / (elapsed / 1000) if completed and elapsed else 0.0
         pps = sent_pages * 1000 // elapsed if completed and elapsed else 0
