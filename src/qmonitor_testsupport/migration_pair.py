@@ -46,6 +46,8 @@ class QmpClient:
         self.buf = b""
         self.pending: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
+        #: Where the messages that came after the last command sent start.
+        self.mark = 0
         self.read_message()  # the greeting
         self.cmd("qmp_capabilities")
 
@@ -75,6 +77,7 @@ class QmpClient:
         if arguments is not None:
             req["arguments"] = arguments
         data = json.dumps(req).encode()
+        self.mark = len(self.received)
         if fd >= 0:
             self.sock.sendmsg(
                 [data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
@@ -93,8 +96,11 @@ class QmpClient:
                 return msg
 
     def wait_event(self, name: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Read until event ``name`` (with ``data`` among its data) has come."""
-        for msg in self.received:
+        """Read until event ``name`` (with ``data`` among its data) has come.
+
+        Only events that came after the last command sent count.
+        """
+        for msg in self.received[self.mark :]:
             if _matches(msg, name, data) and msg not in self.pending:
                 self.pending.append(msg)
                 return msg

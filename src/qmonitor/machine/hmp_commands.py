@@ -177,7 +177,6 @@ def _not_modelled(qmp_name: str) -> HmpHandler:
 NOT_MODELLED: dict[str, str] = {
     "chardev-add": "chardev-add",
     "chardev-change": "chardev-change",
-    "migrate": "migrate",
     "nbd_server_start": "nbd-server-start",
     "netdev_add": "netdev_add",
     "netdev_del": "netdev_del",
@@ -237,6 +236,7 @@ HANDLERS: dict[str, HmpHandler] = {
     "qom-get": hmp_qom.qom_get,
     "qom-set": hmp_qom_set.hmp_qom_set,
     "migrate_set_parameter": hmp_migration.hmp_migrate_set_parameter,
+    "migrate": hmp_migration.hmp_migrate,
     "trace-event": hmp_trace.hmp_trace_event,
     "help": _help,
     "quit": _quit,

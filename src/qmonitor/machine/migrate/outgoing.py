@@ -307,7 +307,7 @@ class Outgoing:
             self.settings.parameters["block-incremental"] = False
             self._remove_block_options = False
 
-    def _activate(self) -> bytes:
+    def _activate(self) -> None:
         """The channel is open: the first sync, then ``active``."""
         options = self.machine.options
         total = ram_total(options.machine_type, options.guest.ram_size)
@@ -318,7 +318,6 @@ class Outgoing:
             self.plan = Plan(total, bandwidth, len(device), self._old_runstate.is_running)
         self._pass()
         self.set_status("active")
-        return machine_state.header(self.machine)
 
     def _stop_vm(self) -> bytes:
         """migration_completion: store the run state, stop the VM, make the stream."""
@@ -371,8 +370,22 @@ class Outgoing:
         try:
             if self._cancel.is_set():
                 raise Cancelled
-            sink.write(self._on_loop(self._activate))
-            sink.wait_accepted()
+            # The header goes first; a qmonitor destination on a socket
+            # answers it once it is active and the configuration fits, so
+            # that its ``active`` comes before the source's, as QEMU's
+            # destination goes active on accept.  A refusal fails the
+            # source only once it is active, as QEMU's fails on its pages.
+            sink.write(machine_state.header(self.machine))
+            refused: OSError | None = None
+            try:
+                sink.wait_accepted()
+            except OSError as exc:
+                refused = exc
+            if self._cancel.is_set():
+                raise Cancelled
+            self._on_loop(self._activate)
+            if refused is not None:
+                raise refused
             self._ram_pass()
             stream = self._on_loop(self._stop_vm)
             if self.settings.capabilities["pause-before-switchover"]:
