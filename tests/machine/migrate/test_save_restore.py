@@ -74,3 +74,16 @@ def test_cut_short_stream_fails_the_destination(saved: bytes, tmp_path: Path, cu
     assert got["dst-exit"] == 1
     lines = [line.split(": ", 1)[1] for line in str(got["dst-stderr"]).splitlines()]
     assert lines == [CUT_SHORT, LOAD_FAILED.format("Invalid argument")]
+
+
+def test_quit_while_waiting_for_a_source(tmp_path: Path) -> None:
+    """A destination listening (or connected to a silent source) still quits at once."""
+    listener = Scenario(
+        "quit",
+        (),
+        ("-M", "none", "-incoming", "unix:{sock}"),
+        (cmd("dst", "query-migrate"), cmd("dst", "quit"), exits("dst")),
+    )
+    got = run_scenario(listener, QMONITOR, tmp_path)
+    assert got["dst-exit"] == 0
+    assert got["dst"][1] == {"return": {"socket-address": [{"path": "{sock}", "type": "unix"}]}}

@@ -88,7 +88,7 @@ class Incoming:
             proc = exec_process(parsed.target, write=False)
             reader = lambda: _Source(_stdout(proc), pipe_hup_waits=True, proc=proc)  # noqa: E731
         self.started = True
-        threading.Thread(target=self._run, args=(reader,), name="mig-incoming").start()
+        threading.Thread(target=self._run, args=(reader,), name="mig-incoming", daemon=True).start()
 
     @staticmethod
     def _address(uri: MigrationUri, sock: socket.socket) -> dict[str, Any]:
@@ -128,7 +128,10 @@ class Incoming:
             except BaseException as exc:  # handed to the thread
                 done.set_exception(exc)
 
-        self.machine.loop.call_soon_threadsafe(call)
+        try:
+            self.machine.loop.call_soon_threadsafe(call)
+        except RuntimeError:  # the main loop is gone: so is the machine
+            raise SystemExit from None
         return done.result()
 
     def _run(self, open_source: Callable[[], _Source | None]) -> None:

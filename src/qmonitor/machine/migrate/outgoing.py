@@ -265,7 +265,9 @@ class Outgoing:
             # QEMU keeps every error as the migration's but a bad protocol's.
             self._failed(None if exc.desc == BAD_PROTOCOL_OUT else exc.desc)
             raise
-        threading.Thread(target=self._run, args=(opener,), name="live_migration").start()
+        threading.Thread(
+            target=self._run, args=(opener,), name="live_migration", daemon=True
+        ).start()
 
     def cancel(self) -> None:
         """migrate_cancel: a running migration goes to ``cancelling``."""
@@ -356,7 +358,10 @@ class Outgoing:
             except BaseException as exc:  # handed to the thread
                 done.set_exception(exc)
 
-        self.machine.loop.call_soon_threadsafe(call)
+        try:
+            self.machine.loop.call_soon_threadsafe(call)
+        except RuntimeError:  # the main loop is gone: so is the machine
+            raise SystemExit from None
         return done.result()
 
     def _run(self, opener: Callable[[], Sink]) -> None:
