@@ -3,8 +3,12 @@
 Plays every scenario of :mod:`qmonitor_testsupport.migration_cases` with
 QEMU as both source and destination and writes each end's messages,
 normalised (no timestamps, no statistics values, placeholders for paths
-and ports), to one JSON file per scenario.  Re-recording gives identical
-files.
+and ports), to one JSON file per scenario.  Re-recording gives the same
+files but for QEMU's own races, which the replaying test
+(tests/machine/migrate/test_migration_pairs.py) names and tolerates: how
+many MIGRATION_PASS events a guest that dirties memory adds, a
+query-status that still sees ``finish-migrate`` just after ``completed``,
+and MIGRATION ``device`` before or after migrate-continue's reply.
 """
 
 from __future__ import annotations
