@@ -106,9 +106,12 @@ MIGRATION_GLOBALS = (
 
 
 def info_migrate(mon: MachineHMP, args: dict[str, Any]) -> None:
-    """hmp_info_migrate: the globals; no migration has run, so no status."""
-    qmp(mon, "query-migrate")
+    """hmp_info_migrate: the globals, then the migration's status and figures."""
+    from qmonitor.machine.migrate.hmp import migration_info_text
+
+    info = qmp(mon, "query-migrate")
     mon.printf(MIGRATION_GLOBALS)
+    mon.printf(migration_info_text(info))
 
 
 def info_migrate_capabilities(mon: MachineHMP, args: dict[str, Any]) -> None:

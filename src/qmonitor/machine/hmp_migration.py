@@ -1,4 +1,11 @@
-"""HMP ``migrate_set_parameter``: one migration parameter from text, as QEMU 7.2 reads it.
+"""HMP ``migrate`` and ``migrate_set_parameter``, as QEMU 7.2 runs them.
+
+``migrate`` without ``-d`` keeps the monitor suspended until the
+migration ends (hmp_migrate_status_cb polls it every second), then says
+why it failed, if it did, on stderr as QEMU's error_report does from a
+timer.
+
+``migrate_set_parameter`` reads one migration parameter from text:
 
 hmp_migrate_set_parameter reads the value with QEMU's string input
 visitor, by the parameter's type: integers with C's base prefixes (a
@@ -10,9 +17,12 @@ machine then checks the whole set (:mod:`qmonitor.machine.migration`).
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.hmp_info import qmp
 from qmonitor.machine.migration import MigrationState
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
@@ -129,3 +139,44 @@ def hmp_migrate_set_parameter(mon: MachineHMP, args: dict[str, Any]) -> None:
 
     value = parse_value(name, kind, text, warn)
     mon.machine.part(MigrationState, MigrationState).set_parameters({name: value})
+
+
+#: hmp_migrate's text when the monitor cannot wait (HMP run through QMP).
+CONTINUING_DETACHED = "terminal does not allow synchronous migration, continuing detached\n"
+#: How often hmp_migrate_status_cb looks (seconds).
+POLL_INTERVAL = 1.0
+
+
+def hmp_migrate(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """``migrate [-d] [-b] [-i] [-r] URI``."""
+    qmp(
+        mon,
+        "migrate",
+        {
+            "uri": args["uri"],
+            "blk": bool(args.get("blk")),
+            "inc": bool(args.get("inc")),
+            "resume": bool(args.get("resume")),
+        },
+    )
+    if args.get("detach"):
+        return
+    if mon.suspend() < 0:
+        mon.printf(CONTINUING_DETACHED)
+        return
+    loop = mon.machine.loop
+    block = bool(args.get("blk") or args.get("inc"))
+
+    def poll() -> None:
+        info = qmp(mon, "query-migrate")
+        if info.get("status", "setup") in ("setup", "active"):
+            loop.call_later(POLL_INTERVAL, poll)
+            return
+        if block:
+            mon.printf("\n")
+        if "error-desc" in info:
+            prog = os.path.basename(sys.argv[0] if sys.argv else "") or "qmonitor"
+            sys.stderr.write(f"{prog}: {info['error-desc']}\n")
+        mon.resume()
+
+    loop.call_soon(poll)

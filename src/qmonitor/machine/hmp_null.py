@@ -33,7 +33,6 @@ NO_CONSOLE = "There is no console to take a screendump from"
 NOT_SUPPORTED = "this feature or command is not currently supported"
 NO_WAKEUP = "wake-up from suspend is not supported by this guest"
 COLO_DISABLED = "The feature 'colo' is not enabled"
-NO_INCOMING = "'-incoming' was not specified on the command line"
 MIGRATE_PAUSE = "migrate-pause is currently only supported during postcopy-active state"
 MIGRATE_RECOVER = "Migrate recover can only be run when postcopy is paused."
 POSTCOPY_NOT_ENABLED = "Enable postcopy with migrate_set_capability before the start of migration"
@@ -136,9 +135,41 @@ def _cpu_required(text: str) -> Any:
 # -- migration -----------------------------------------------------------------------------
 
 
+#: MigrationStatus's members (qapi/migration.json): the states migrate_continue reads.
+MIGRATION_STATUSES = frozenset(
+    [
+        "none",
+        "setup",
+        "cancelling",
+        "cancelled",
+        "active",
+        "postcopy-active",
+        "postcopy-paused",
+        "postcopy-recover",
+        "completed",
+        "failed",
+        "colo",
+        "pre-switchover",
+        "device",
+        "wait-unplug",
+    ]
+)
+
+
 def _migrate_continue(mon: MachineHMP, args: dict[str, Any]) -> None:
+    if args["state"] in MIGRATION_STATUSES:
+        qmp(mon, "migrate-continue", {"state": args["state"]})
+        return
     status = qmp(mon, "query-migrate").get("status", "none")
     raise QapiError(MIGRATION_STATE.format(status))
+
+
+def _migrate_incoming(mon: MachineHMP, args: dict[str, Any]) -> None:
+    qmp(mon, "migrate-incoming", {"uri": args["uri"]})
+
+
+def _migrate_cancel(mon: MachineHMP, args: dict[str, Any]) -> None:
+    qmp(mon, "migrate_cancel")
 
 
 def _migrate_set_capability(mon: MachineHMP, args: dict[str, Any]) -> None:
@@ -268,9 +299,9 @@ HANDLERS: dict[str, Any] = {
     "hostfwd_remove": _prints(NO_USER_NET),
     "loadvm": _error(NO_VMSTATE_DEVICE),
     "mce": _nothing,
-    "migrate_cancel": _nothing,
+    "migrate_cancel": _migrate_cancel,
     "migrate_continue": _migrate_continue,
-    "migrate_incoming": _error(NO_INCOMING),
+    "migrate_incoming": _migrate_incoming,
     "migrate_pause": _error(MIGRATE_PAUSE),
     "migrate_recover": _error(MIGRATE_RECOVER),
     "migrate_set_capability": _migrate_set_capability,

@@ -115,6 +115,8 @@ class MachineOptions:
     preconfig: bool = False
     #: The SPICE server's options (``-spice``), None without SPICE.
     spice: tuple[tuple[str, str], ...] | None = None
+    #: ``-incoming``: wait for an incoming migration (a URI, or ``defer``).
+    incoming: str | None = None
 
     @property
     def has_cpus(self) -> bool:
@@ -145,7 +147,10 @@ class Machine:
             self.guest_clock: Clock = self.virtual_clock
         else:
             self.running_clock = RunningClock(
-                self.loop, running=not (self.options.start_paused or self.options.preconfig)
+                self.loop,
+                running=not (
+                    self.options.start_paused or self.options.preconfig or self.options.incoming
+                ),
             )
             self.guest_clock = self.running_clock
         self.watchdog_action = WatchdogAction(self.options.watchdog_action)
@@ -192,10 +197,16 @@ class Machine:
         #: Waiting in preconfig: the machine is not built (PHASE_MACHINE_READY not reached).
         self.in_preconfig = self.options.preconfig
         self.runstate = (
-            RunState.PRELAUNCH
+            RunState.INMIGRATE
+            if self.options.incoming is not None
+            else RunState.PRELAUNCH
             if self.options.start_paused or self.in_preconfig
             else RunState.RUNNING
         )
+        #: QEMU's ``autostart``: run once built, or once an incoming migration is done.
+        self.autostart = not self.options.start_paused
+        #: The process's exit status (1 after a failed incoming migration, as QEMU).
+        self.exit_status = 0
         self.shutdown_cause: ShutdownCause | None = None
         self._vcpus: VcpuThreads | None = None
         #: Recorded vCPUs by CPU model (a persona's), for the QOM tree.
@@ -376,7 +387,7 @@ class Machine:
         self.in_preconfig = False
         self.commands.full.preconfig = False
         self.vcpu_thread_ids()  # QEMU makes its vCPU threads with the board
-        if not self.options.start_paused:
+        if not self.options.start_paused and self.options.incoming is None:
             self.vm_start()
 
     def cont(self) -> None:
@@ -387,6 +398,10 @@ class Machine:
             return
         if self.runstate is RunState.FINISH_MIGRATE:
             raise QapiError("Migration is not complete")
+        if self.runstate is RunState.INMIGRATE:
+            # qmp_cont: run once the incoming migration is done.
+            self.autostart = True
+            return
         self.vm_start()
 
     def system_reset_request(self, cause: ShutdownCause) -> None:
@@ -458,11 +473,12 @@ class Machine:
             if isinstance(chr, SocketChardev):
                 chr.keep_socket_file()
 
-    def exit_now(self) -> None:
-        """End the process as QEMU's ``exit(0)`` does: no event, no further request.
+    def exit_now(self, status: int = 0) -> None:
+        """End the process as QEMU's ``exit(status)`` does: no event, no further request.
 
         Nor are the chardevs finalized: unix servers' socket files stay.
         """
+        self.exit_status = status
         self.keep_socket_files()
         self._exited_abruptly = True
         self.dispatcher.stop_taking_requests()

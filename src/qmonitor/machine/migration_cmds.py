@@ -5,10 +5,8 @@ does: the new values merged over the current ones must pass every check
 (:func:`check_parameters`), then the given ones are kept, except the
 multifd compression levels, which QEMU 7.2 neither checks nor keeps.
 
-Nothing migrates: a ``migrate`` whose URI QEMU refuses fails as it does
-(the status becomes ``failed`` with QEMU's error), and one to a unix
-socket nobody listens on fails as QEMU's asynchronous connect does; a
-migration to a live destination, ``exec:`` and RDMA are not modelled.
+Migrating itself (``migrate``, ``migrate-incoming``, ``migrate_cancel``,
+``migrate-continue``, ``query-migrate``) is :mod:`qmonitor.machine.migrate`'s.
 The COLO, Xen and dirty-limit commands answer as QEMU does for a TCG
 machine that is not in COLO mode.
 """
@@ -17,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.migration import ZERO_COPY_SEND, MigrationState
@@ -34,16 +31,12 @@ if TYPE_CHECKING:
 EXPECTS = "Parameter '{}' expects {}"
 POSTCOPY_NOT_ENABLED = "Enable postcopy with migrate_set_capability before the start of migration"
 POSTCOPY_NOT_STARTED = "Postcopy must be started after migration has been started"
-NOT_IN_STATE = "Migration not in expected state: {}"
-NO_INCOMING = "'-incoming' was not specified on the command line"
 RECOVER_NOT_PAUSED = "Migrate recover can only be run when postcopy is paused."
 #: migrate with resume=true (migrate_prepare, migration/migration.c): checked
 #: before the URI; a null machine's migration never pauses in postcopy.
 RESUME_NOT_PAUSED = "Cannot resume if there is no paused migration"
 COLO_NOT_ENABLED = "The feature 'colo' is not enabled"
 SPICE_NOT_IN_USE = "SPICE is not in use"
-BAD_ADDRESS = "error parsing address '{}'"
-CONNECT_FAILED = "Failed to connect to '{}': {}"
 RUNNING_LOAD = "Cannot update device state while vm is running"
 UNABLE_TO_OPEN = "Unable to open {}: {}"
 FAILOVER_WHEN_ENABLING = "Parameter 'failover' is only for stopping replication"
@@ -111,82 +104,13 @@ def set_parameters(state: MigrationState, given: dict[str, Any]) -> None:
     state.parameters = merged
 
 
-class Migration:
-    """The outgoing migration's status (``query-migrate``) on top of the settings."""
+def register_migration_commands(machine: Machine, state: MigrationState) -> None:
+    """The migration commands beside the settings :mod:`.migration` keeps.
 
-    def __init__(self, machine: Machine, state: MigrationState) -> None:
-        self.machine = machine
-        self.settings = state
-        self.status = "none"
-        self.error: str | None = None
-
-    def query(self) -> dict[str, Any]:
-        if self.status == "none":
-            return {}
-        out: dict[str, Any] = {"status": self.status}
-        if self.error is not None:
-            out["error-desc"] = self.error
-        return out
-
-    def _set(self, status: str) -> None:
-        self.status = status
-        if self.settings.capabilities["events"]:
-            self.machine.emit_event("MIGRATION", {"status": status})
-
-    def fail(self, error: str | None) -> None:
-        self.error = error
-        self._set("failed")
-
-    def start(self, uri: str) -> None:
-        """qmp_migrate for a machine with nothing to send."""
-        self.error = None
-        self._set("setup")
-        if uri.startswith("fd:"):
-            from qmonitor.machine.dump_cmd import monitor_fd
-
-            try:
-                fd = monitor_fd(uri[3:])
-            except QapiError as exc:
-                self.fail(exc.desc)
-                raise
-            os.close(fd)
-            self.fail(None)
-            raise QapiError("migration to a file descriptor is not modelled")
-        if uri.startswith("tcp:"):
-            address = uri[4:]
-            if ":" not in address:
-                err = BAD_ADDRESS.format(address)
-                self.fail(err)
-                raise QapiError(err)
-            self.fail(None)
-            raise QapiError("migration over TCP is not modelled")
-        if uri.startswith("unix:"):
-            path = uri[5:]
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(path)
-            except OSError as exc:
-                # QEMU connects in the background: the command succeeds and
-                # the migration fails just after its reply.
-                error = CONNECT_FAILED.format(path, exc.strerror)
-                self.machine.loop.call_soon_threadsafe(self.fail, error)
-                return
-            finally:
-                sock.close()
-            self.fail(None)
-            raise QapiError("migration to a live destination is not modelled")
-        if uri.startswith(("exec:", "rdma:")):
-            self.fail(None)
-            raise QapiError(f"migration to '{uri.split(':', 1)[0]}:' is not modelled")
-        self.fail(None)
-        raise QapiError(EXPECTS.format("uri", "a valid migration protocol"))
-
-
-def register_migration_commands(machine: Machine, state: MigrationState) -> Migration:
-    """The migration commands beside the settings :mod:`.migration` keeps."""
+    Migrating itself is :mod:`qmonitor.machine.migrate`'s.
+    """
     schema = machine_schema()
     full = machine.commands.full
-    migration = Migration(machine, state)
 
     def migrate_set_parameters(params: dict[str, Any]) -> None:
         set_parameters(state, params)
@@ -203,21 +127,6 @@ def register_migration_commands(machine: Machine, state: MigrationState) -> Migr
 
     def colo_lost_heartbeat() -> None:
         raise QapiError(COLO_NOT_ENABLED)
-
-    def migrate_cancel() -> None:
-        # Nothing is migrating.
-        return None
-
-    def migrate_continue(state: str) -> None:
-        raise QapiError(NOT_IN_STATE.format(migration.status))
-
-    def migrate(uri: str, resume: bool | None = None, **_: Any) -> None:
-        if resume:
-            raise QapiError(RESUME_NOT_PAUSED)
-        migration.start(uri)
-
-    def migrate_incoming(uri: str) -> None:
-        raise QapiError(NO_INCOMING)
 
     def migrate_recover(uri: str) -> None:
         raise QapiError(RECOVER_NOT_PAUSED)
@@ -278,10 +187,6 @@ def register_migration_commands(machine: Machine, state: MigrationState) -> Migr
         ("client_migrate_info", client_migrate_info),
         ("migrate-start-postcopy", migrate_start_postcopy),
         ("x-colo-lost-heartbeat", colo_lost_heartbeat),
-        ("migrate_cancel", migrate_cancel),
-        ("migrate-continue", migrate_continue),
-        ("migrate", migrate),
-        ("migrate-incoming", migrate_incoming),
         ("xen-save-devices-state", xen_save_devices_state),
         ("xen-set-global-dirty-log", xen_set_global_dirty_log),
         ("xen-load-devices-state", xen_load_devices_state),
@@ -294,4 +199,3 @@ def register_migration_commands(machine: Machine, state: MigrationState) -> Migr
         ("query-vcpu-dirty-limit", query_vcpu_dirty_limit),
     ):
         full.register(bind_command(schema, name, handler))
-    return migration

@@ -439,8 +439,10 @@ def register_migration(machine: Machine) -> None:
 
     from qmonitor.machine.migration_cmds import register_migration_commands
 
-    migration = register_migration_commands(machine, state)
-    full.register(bind_command(schema, "query-migrate", migration.query, any_thread=True))
+    register_migration_commands(machine, state)
+    from qmonitor.machine.migrate.commands import register_live_migration
+
+    register_live_migration(machine)
     full.register(bind_command(schema, "migrate-set-capabilities", migrate_set_capabilities))
     full.register(bind_command(schema, "migrate-pause", state.pause, any_thread=True))
     full.register(

@@ -55,6 +55,7 @@ class Ib700:
         self._clock = clock
         self._expired = expired
         self._timer: TimerHandle | None = None
+        self._deadline_ns = 0
 
     @property
     def armed(self) -> bool:
@@ -82,7 +83,14 @@ class Ib700:
     def arm(self, timeout_ns: int) -> None:
         """(Re)start the timer to expire ``timeout_ns`` from now on its clock."""
         self.disarm()
-        self._timer = self._clock.call_at(self._clock.now_ns() + timeout_ns, self._fire)
+        self._deadline_ns = self._clock.now_ns() + timeout_ns
+        self._timer = self._clock.call_at(self._deadline_ns, self._fire)
+
+    def remaining_ns(self) -> int | None:
+        """Nanoseconds until the armed timer expires (None when not armed), for migration."""
+        if self._timer is None:
+            return None
+        return max(0, self._deadline_ns - self._clock.now_ns())
 
     def disarm(self) -> None:
         if self._timer is not None:

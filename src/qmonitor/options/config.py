@@ -188,3 +188,5 @@ class Config:
     blockdevs: tuple[tuple[dict[str, Any], str], ...] = ()
     #: ``-chroot``: the directory QEMU would enter once set up (checked, not entered).
     chroot: str | None = None
+    #: ``-incoming``: the URI (or ``defer``) of an incoming migration, None without.
+    incoming: str | None = None

@@ -235,4 +235,5 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             trace_enabled=frozenset(self.trace_enabled),
             blockdevs=tuple(self.blockdevs),
             chroot=self.chroot,
+            incoming=self.incoming,
         )

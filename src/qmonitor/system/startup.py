@@ -262,6 +262,7 @@ def machine_options(
         command_line_options=QUERYABLE_OPTION_LISTS,
         preconfig=config.preconfig,
         spice=config.spice,
+        incoming=config.incoming,
     )
 
 
@@ -507,6 +508,14 @@ async def _amain(
         qtest_chr = chardevs.get(config.qtest)
         if qtest_chr is not None:
             _add_qtest(machine, qtest_chr, config.qtest_log)
+    if config.incoming is not None and config.incoming != "defer":
+        from qmonitor.machine.migrate import IncomingError, start_incoming
+
+        try:
+            start_incoming(machine, config.incoming)
+        except IncomingError as exc:
+            abandon_chardevs(machine, chardevs)
+            raise StartupError(f"-incoming {config.incoming}: {exc}") from None
     if config.chroot is not None and not chroot_possible(config.chroot):
         # os_setup_post(), once everything is set up.
         abandon_chardevs(machine, chardevs)
@@ -517,7 +526,7 @@ async def _amain(
         await machine.run()
     finally:
         close_chardevs(chardevs)
-    return 0
+    return machine.exit_status
 
 
 def _open_log(config: Config) -> LogState | None:

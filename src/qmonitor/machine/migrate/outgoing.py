@@ -1,0 +1,460 @@
+"""The source side: ``migrate``, its state machine, and the thread that sends.
+
+The status moves as QEMU 7.2's migration thread moves it: ``setup``
+(set by the command), ``active`` once the channel is open (after the
+first dirty-bitmap sync, MIGRATION_PASS 1), then the VM stops
+(``finish-migrate``, STOP if it ran), ``pre-switchover`` and ``device``
+with the pause-before-switchover capability (``migrate-continue`` lets
+it on), the device state is written (MIGRATION_PASS 2) and the status
+becomes ``completed`` with the VM in ``postmigrate``.  ``migrate_cancel``
+goes through ``cancelling`` to ``cancelled``; an error makes it
+``failed``.  In both cases a VM the migration stopped runs again.
+
+State changes and events happen on the main loop; connecting, the
+paced RAM pass (:mod:`.stats`) and writing happen in a thread of the
+migration's own, so the monitors keep answering.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import errno
+import os
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from qmonitor.errors import QmonitorError
+from qmonitor.machine.migrate import state as machine_state
+from qmonitor.machine.migrate.channels import connect_socket, exec_process, monitor_fd_param
+from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, ram_total
+from qmonitor.machine.migrate.stream import ACCEPTED, encode_body
+from qmonitor.machine.migrate.uri import BAD_PROTOCOL_OUT, parse_uri
+from qmonitor.machine.runstate import RunState
+from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.machine import Machine
+    from qmonitor.machine.migration import MigrationState
+
+# QEMU 7.2's texts (migration/migration.c, qapi/qmp/qerror.h).
+NO_PAUSED_MIGRATION = "Cannot resume if there is no paused migration"
+RELEASE_RAM_RESUME = "Postcopy recovery cannot work when release-ram capability is set"
+MIGRATION_ACTIVE = "There's a migration process in progress"
+WAITING_INCOMING = "Guest is waiting for an incoming migration"
+POSTMIGRATE = "Can't migrate the vm that was paused due to previous migration"
+COLO_DISK = "No disk migration is required in COLO mode"
+BLOCK_OPTIONS = "Command options are incompatible with current migration capabilities"
+NOT_IN_STATE = "Migration not in expected state: {}"
+# io/channel-*.c: a write the channel refused.
+WRITE_FAILED = "Unable to write to {}: {}"
+
+#: migration_is_running's states: a new ``migrate`` is refused in these.
+RUNNING_STATES = frozenset(
+    {
+        "setup",
+        "active",
+        "postcopy-active",
+        "postcopy-paused",
+        "postcopy-recover",
+        "pre-switchover",
+        "device",
+        "wait-unplug",
+        "cancelling",
+    }
+)
+#: QEMU's rate limiter lets max-bandwidth through in slices of this (BUFFER_DELAY, ms).
+SLICE_MS = 100
+
+
+class Sink(Protocol):
+    """Where the stream goes."""
+
+    #: How QEMU names the channel in "Unable to write to ...".
+    channel: str
+
+    def write(self, data: bytes) -> None: ...
+    def wait_accepted(self) -> None: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+class SocketSink:
+    channel = "socket"
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def wait_accepted(self) -> None:
+        """Wait until the destination took the configuration (or hung up: EPIPE).
+
+        A qmonitor destination answers the header on a socket with one
+        byte once the machine type and RAM size match, so that a refused
+        stream fails the source as it fails QEMU's, whose RAM pages meet
+        the closed socket.
+        """
+        if self.sock.recv(1) != ACCEPTED:
+            raise OSError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    def write(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)
+        self.sock.close()
+
+    def abort(self) -> None:
+        # Unblock a sendall() in the migration thread (QEMU: qemu_file_shutdown).
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+
+class FdSink:
+    channel = "file"
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def wait_accepted(self) -> None:
+        """One-way channels have nobody to answer."""
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+    def abort(self) -> None:
+        # A socket passed with getfd may block a write: shut it down.  Writes
+        # to files and pipes do not wait on the peer for long.
+        with contextlib.suppress(OSError):
+            sock = socket.socket(fileno=os.dup(self.fd))
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.detach()
+
+
+class ExecSink(FdSink):
+    channel = "command"
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None
+        super().__init__(proc.stdin.fileno())
+        self.proc = proc
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        self.proc.wait()
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+
+
+class Cancelled(QmonitorError):
+    """``migrate_cancel`` came while the thread worked."""
+
+
+class Outgoing:
+    """One machine's outgoing migration (QEMU's MigrationState, source half)."""
+
+    def __init__(self, machine: Machine, settings: MigrationState) -> None:
+        self.machine = machine
+        self.settings = settings
+        self.status = "none"
+        self.error: str | None = None
+        self.plan: Plan | None = None
+        self.sent_pages = 0
+        self.syncs = 0
+        self.started_ns = 0
+        self.setup_ms = 0
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._continue = threading.Event()
+        self._sink: Sink | None = None
+        self._old_runstate = RunState.RUNNING
+        self._was_running = False
+        self._remove_block_options = False
+
+    # -- main loop ------------------------------------------------------------
+
+    def set_status(self, status: str) -> None:
+        """migrate_set_state: the new status, and MIGRATION when events are on."""
+        self.status = status
+        self.settings.status = status
+        if self.settings.capabilities["events"]:
+            self.machine.emit_event("MIGRATION", {"status": status})
+
+    def _pass(self) -> None:
+        self.syncs += 1
+        if self.settings.capabilities["events"]:
+            self.machine.emit_event("MIGRATION_PASS", {"pass": self.syncs})
+
+    def prepare(self, blk: bool, inc: bool, resume: bool) -> None:
+        """migrate_prepare's checks, in QEMU's order; then the status is ``setup``."""
+        caps = self.settings.capabilities
+        if resume:
+            if self.status != "postcopy-paused":
+                raise QapiError(NO_PAUSED_MIGRATION)
+            if caps["release-ram"]:
+                raise QapiError(RELEASE_RAM_RESUME)
+            return
+        if self.status in RUNNING_STATES:
+            raise QapiError(MIGRATION_ACTIVE)
+        runstate = self.machine.runstate
+        if runstate is RunState.INMIGRATE:
+            raise QapiError(WAITING_INCOMING)
+        if runstate is RunState.POSTMIGRATE:
+            raise QapiError(POSTMIGRATE)
+        if blk or inc:
+            if caps["x-colo"]:
+                raise QapiError(COLO_DISK)
+            if caps["block"] or self.settings.parameters["block-incremental"]:
+                raise QapiError(BLOCK_OPTIONS)
+            caps["block"] = True
+            self._remove_block_options = True
+        if inc:
+            self.settings.parameters["block-incremental"] = True
+        # migrate_init
+        self.error = None
+        self.plan = None
+        self.sent_pages = self.syncs = 0
+        self.setup_ms = 0
+        self._cancel.clear()
+        self._continue.clear()
+        self.started_ns = time.monotonic_ns()
+        self.set_status("setup")
+
+    def start(self, uri: str, blk: bool = False, inc: bool = False, resume: bool = False) -> None:
+        """qmp_migrate: checks, ``setup``, then the channel opens in the thread."""
+        self.prepare(blk, inc, resume)
+        try:
+            parsed = parse_uri(uri, incoming=False)
+            opener: Callable[[], Sink]
+            if parsed.kind in ("tcp", "unix"):
+                address = (
+                    f"{parsed.target}:{parsed.port}" if parsed.kind == "tcp" else parsed.target
+                )
+
+                def opener() -> Sink:
+                    return SocketSink(connect_socket(parsed, address))
+
+            elif parsed.kind == "fd":
+                sink: Sink = FdSink(monitor_fd_param(parsed.target))
+
+                def opener() -> Sink:
+                    return sink
+
+            else:
+                proc_sink: Sink = ExecSink(exec_process(parsed.target, write=True))
+
+                def opener() -> Sink:
+                    return proc_sink
+
+        except QapiError as exc:
+            # QEMU keeps every error as the migration's but a bad protocol's.
+            self._failed(None if exc.desc == BAD_PROTOCOL_OUT else exc.desc)
+            raise
+        threading.Thread(
+            target=self._run, args=(opener,), name="live_migration", daemon=True
+        ).start()
+
+    def cancel(self) -> None:
+        """migrate_cancel: a running migration goes to ``cancelling``."""
+        if self.status not in RUNNING_STATES or self.status == "cancelling":
+            return
+        self.set_status("cancelling")
+        self._cancel.set()
+        sink = self._sink
+        if sink is not None:
+            sink.abort()
+
+    def resume_switchover(self, state: str) -> None:
+        """migrate-continue: only from the state the migration waits in."""
+        if self.status != state:
+            raise QapiError(NOT_IN_STATE.format(self.status))
+        # QEMU's migration thread wakes and moves on to ``device`` while the
+        # reply leaves; here the move is made before the reply.
+        if state == "pre-switchover":
+            self.set_status("device")
+        self._continue.set()
+
+    def _failed(self, error: str | None) -> None:
+        self.error = error
+        self.set_status("failed")
+        self._end()
+
+    def _end(self) -> None:
+        """What a failed or cancelled migration undoes (migration_iteration_finish)."""
+        if self._was_running:
+            self.machine.vm_start()
+        elif self.machine.runstate is RunState.FINISH_MIGRATE:
+            self.machine.runstate = self._old_runstate
+        self._was_running = False
+        self._block_cleanup()
+
+    def _block_cleanup(self) -> None:
+        if self._remove_block_options:
+            self.settings.capabilities["block"] = False
+            self.settings.parameters["block-incremental"] = False
+            self._remove_block_options = False
+
+    def _activate(self) -> None:
+        """The channel is open: the first sync, then ``active``."""
+        options = self.machine.options
+        total = ram_total(options.machine_type, options.guest.ram_size)
+        bandwidth = self.settings.parameters["max-bandwidth"]
+        self._old_runstate = self.machine.runstate
+        device = encode_body(machine_state.capture(self.machine, self._old_runstate.value))
+        with self._lock:
+            self.plan = Plan(total, bandwidth, len(device), self._old_runstate.is_running)
+        self._pass()
+        self.set_status("active")
+
+    def _stop_vm(self) -> bytes:
+        """migration_completion: store the run state, stop the VM, make the stream."""
+        runstate = self.machine.runstate
+        self._old_runstate = runstate
+        self._was_running = runstate.is_running
+        stream = encode_body(machine_state.capture(self.machine, runstate.value))
+        if runstate.is_running:
+            self.machine.vm_stop(RunState.FINISH_MIGRATE)
+        else:
+            self.machine.runstate = RunState.FINISH_MIGRATE
+        if self.settings.capabilities["pause-before-switchover"]:
+            self.set_status("pre-switchover")
+        return stream
+
+    def _complete(self) -> None:
+        self._pass()
+        self._was_running = False
+        self.set_status("completed")
+        self.machine.runstate = RunState.POSTMIGRATE
+        self._block_cleanup()
+
+    def _cancelled(self) -> None:
+        self.set_status("cancelled")
+        self._end()
+
+    # -- the migration thread ----------------------------------------------------
+
+    def _on_loop(self, func: Callable[[], Any]) -> Any:
+        """Run ``func`` on the main loop and wait for it (QEMU takes the BQL)."""
+        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def call() -> None:
+            try:
+                done.set_result(func())
+            except BaseException as exc:  # handed to the thread
+                done.set_exception(exc)
+
+        try:
+            self.machine.loop.call_soon_threadsafe(call)
+        except RuntimeError:  # the main loop is gone: so is the machine
+            raise SystemExit from None
+        return done.result()
+
+    def _run(self, opener: Callable[[], Sink]) -> None:
+        try:
+            sink = opener()
+        except QapiError as exc:
+            desc = exc.desc
+            self._on_loop(lambda: self._failed(desc))
+            return
+        self._sink = sink
+        try:
+            if self._cancel.is_set():
+                raise Cancelled
+            # The header goes first; a qmonitor destination on a socket
+            # answers it once it is active and the configuration fits, so
+            # that its ``active`` comes before the source's, as QEMU's
+            # destination goes active on accept.  A refusal fails the
+            # source only once it is active, as QEMU's fails on its pages.
+            sink.write(machine_state.header(self.machine))
+            refused: OSError | None = None
+            try:
+                sink.wait_accepted()
+            except OSError as exc:
+                refused = exc
+            if self._cancel.is_set():
+                raise Cancelled
+            self._on_loop(self._activate)
+            if refused is not None:
+                raise refused
+            self._ram_pass()
+            stream = self._on_loop(self._stop_vm)
+            if self.settings.capabilities["pause-before-switchover"]:
+                while not self._continue.wait(0.05):
+                    if self._cancel.is_set():
+                        raise Cancelled
+            sink.write(stream)
+            if self._cancel.is_set():
+                raise Cancelled
+            sink.close()
+            self._sink = None
+            self._on_loop(self._complete)
+        except Cancelled:
+            sink.abort()
+            sink.close()
+            self._sink = None
+            self._on_loop(self._cancelled)
+        except OSError as exc:
+            sink.abort()
+            sink.close()
+            self._sink = None
+            if self._cancel.is_set():
+                self._on_loop(self._cancelled)
+            else:
+                error = WRITE_FAILED.format(sink.channel, exc.strerror)
+                self._on_loop(lambda: self._failed(error))
+
+    def _ram_pass(self) -> None:
+        """Send the RAM at max-bandwidth: ``transfer_ms`` of wall time in slices."""
+        plan = self.plan
+        assert plan is not None
+        start = time.monotonic()
+        total_ms = plan.transfer_ms
+        while True:
+            elapsed = (time.monotonic() - start) * 1000
+            done = min(1.0, elapsed / total_ms) if total_ms else 1.0
+            with self._lock:
+                self.sent_pages = int(plan.pages * done)
+            if done >= 1.0:
+                return
+            if self._cancel.wait(min(SLICE_MS, total_ms - elapsed) / 1000):
+                raise Cancelled
+
+    # -- query-migrate ------------------------------------------------------------
+
+    def query(self) -> dict[str, Any]:
+        """The source's part of ``query-migrate`` (fill_source_migration_info)."""
+        status = self.status
+        if status == "none":
+            return {}
+        out: dict[str, Any] = {"status": status}
+        with self._lock:
+            plan, sent, syncs = self.plan, self.sent_pages, self.syncs
+        if status in ("active", "cancelling", "pre-switchover", "device") and plan is not None:
+            elapsed = (time.monotonic_ns() - self.started_ns) // 1_000_000
+            out["setup-time"] = self.setup_ms
+            out["total-time"] = min(elapsed, plan.transfer_ms)
+            out["expected-downtime"] = self.settings.parameters["downtime-limit"]
+            out["ram"] = plan.ram_info(sent, syncs, completed=False)
+        elif status == "completed" and plan is not None:
+            out["setup-time"] = self.setup_ms
+            out["downtime"] = plan.downtime_ms
+            out["total-time"] = self.setup_ms + plan.transfer_ms + plan.downtime_ms
+            out["ram"] = plan.ram_info(plan.pages, FINAL_SYNC_COUNT, completed=True)
+        elif status == "failed" and self.error is not None:
+            out["error-desc"] = self.error
+        return out
