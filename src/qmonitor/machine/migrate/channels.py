@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.migrate.uri import MigrationUri
 from qmonitor.monitor.fds import fd_param
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.qapi.error import QapiError
+
+if TYPE_CHECKING:
+    import subprocess
 
 CONNECT_FAILED = "Failed to connect to '{}': {}"
 BIND_UNIX = "Failed to bind socket to {}: {}"
@@ -85,6 +87,8 @@ def monitor_fd_param(name: str) -> int:
 
 def exec_process(command: str, *, write: bool) -> subprocess.Popen[bytes]:
     """``/bin/sh -c COMMAND`` with its stdin (source) or stdout (destination) ours."""
+    import subprocess  # exec: migrations only (start-up time)
+
     try:
         if write:
             return subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.PIPE)

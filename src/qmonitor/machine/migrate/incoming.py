@@ -21,7 +21,6 @@ import contextlib
 import os
 import select
 import socket
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -35,6 +34,8 @@ from qmonitor.machine.runstate import RunState
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    import subprocess
+
     from qmonitor.machine.machine import Machine
     from qmonitor.machine.migration import MigrationState
 

@@ -22,7 +22,6 @@ import contextlib
 import errno
 import os
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +37,8 @@ from qmonitor.machine.runstate import RunState
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    import subprocess
+
     from qmonitor.machine.machine import Machine
     from qmonitor.machine.migration import MigrationState
 
