@@ -18,12 +18,11 @@ import pytest
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor_testsupport import goldenlib
 
-#: Names of commands owned by the block-layer, fd and QOM work.  The
-#: snapshot commands run as jobs on block devices (JOB_STATUS_CHANGE,
-#: job-dismiss): they come with the block layer's job model.
+#: Names of commands owned by the block-layer (nodes, bitmaps, NBD, exports,
+#: media), fd and QOM work.  The job commands (job-*, block-job-*, mirror,
+#: backup, commit, stream, blockdev-create, snapshot-*, transaction) are in.
 OWNED_ELSEWHERE = re.compile(
-    r"^(blockdev-.*|block-.*|drive-.*|nbd-.*|job-.*|x-blockdev-.*|block_.*|transaction"
-    r"|snapshot-save|snapshot-load|snapshot-delete"
+    r"^(blockdev-.*|block-.*|nbd-.*|x-blockdev-.*|block_.*"
     r"|query-block.*|getfd|closefd|add-fd|remove-fd|qom-list-types|qom-list-properties"
     r"|device-list-properties|migrate-pause|eject|change-backing-file"
     r"|x-debug-block-dirty-bitmap-sha256)$"

@@ -44,4 +44,7 @@ def register_block_commands(machine: Machine) -> BlockGraph:
 
     full.register(bind_command(schema, "blockdev-add", add))
     full.register(bind_command(schema, "blockdev-del", delete))
+    from qmonitor.machine.block.job_qmp import register_job_commands
+
+    register_job_commands(machine)
     return graph

@@ -19,6 +19,8 @@ TEXT = r"""
                                          'BlkdebugSetStateOptions', 'BlockDeviceInfo',
                                          'BlockDeviceStats', 'BlockDeviceTimedStats',
                                          'BlockInfo', 'BlockdevAioOptions',
+                                         'BlockdevCreateOptionsVmdkAdapterType',
+                                         'BlockdevCreateOptionsVmdkSubformat',
                                          'BlockdevDriver', 'ColoCompareProperties',
                                          'FilterMirrorProperties',
                                          'FilterRedirectorProperties',
