@@ -46,6 +46,8 @@ FORMATTING_QCOW2 = (
     "Formatting '{}', fmt=qcow2 cluster_size=65536 extended_l2=off compression_type=zlib "
     "size={} lazy_refcounts=off refcount_bits=16"
 )
+#: Drivers that tell a backup their cluster size (bdrv_get_info): no warning for them.
+HAS_INFO = ("file", "raw", "qcow2")
 #: Formats whose images drive-mirror and drive-backup can make here.
 CREATABLE = ("raw", "qcow2")
 #: block/backup.c warns on stderr when the target's cluster size is a guess.
@@ -120,10 +122,14 @@ class JobCommands:
         target = lookup(self.graph, args["target"], args["target"])
         if target is source:
             raise QapiError(MIRROR_ITSELF)
+        self.jobs.check_not_busy(source)
+        self.jobs.check_not_busy(target)
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
         driver = Mirror(self.graph, source, target)
-        job = self.jobs.create(job_id, driver, total=source.size, **self._options(args))
+        job = self.jobs.create(
+            job_id, driver, total=source.size, nodes=(source, target), **self._options(args)
+        )
         self.jobs.start(job)
 
     # -- backup ------------------------------------------------------------
@@ -131,15 +137,19 @@ class JobCommands:
     def blockdev_backup(self, args: dict[str, Any], txn: JobTxn | None = None) -> Job:
         source = lookup(self.graph, args["device"], args["device"])
         target = lookup(self.graph, args["target"], args["target"])
+        self.jobs.check_not_busy(source)
+        self.jobs.check_not_busy(target)
         if source.size != target.size:
             raise QapiError(DIFFERENT_SIZES)
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
-        if "backing" not in target.children:
+        if "backing" not in target.children and target.driver not in HAS_INFO:
             self._warn(BACKUP_CLUSTER_WARNING.format(BACKUP_CLUSTER))
         total = -(-source.size // BACKUP_CLUSTER) * BACKUP_CLUSTER
         driver = Backup(self.graph, source, target)
-        return self.jobs.create(job_id, driver, total=total, txn=txn, **self._options(args))
+        return self.jobs.create(
+            job_id, driver, total=total, txn=txn, nodes=(source, target), **self._options(args)
+        )
 
     def start_paused(self, job: Job) -> None:
         """Start a job inside a drained section: it runs into a pause at once."""
@@ -234,9 +244,13 @@ class JobCommands:
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
         moved = chain[1 : chain.index(base)] if base is not None else chain[1:]
+        for node in (top, *moved):
+            self.jobs.check_not_busy(node)
         total = top.size if moved else 0
         driver = Stream(self.graph, top, base)
-        job = self.jobs.create(job_id, driver, total=total, **self._options(args))
+        job = self.jobs.create(
+            job_id, driver, total=total, nodes=(top, *moved), **self._options(args)
+        )
         self.jobs.start(job)
 
     def block_commit(self, args: dict[str, Any]) -> None:
@@ -272,11 +286,14 @@ class JobCommands:
             raise QapiError(COMMIT_ITSELF)
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
+        held = (*below[: below.index(base) + 1],)
+        for node in held:
+            self.jobs.check_not_busy(node)
         options = self._options(args)
         if top is active:
             mirror = ActiveCommit(self.graph, top, base)
-            job = self.jobs.create(job_id, mirror, total=top.size, **options)
+            job = self.jobs.create(job_id, mirror, total=top.size, nodes=held, **options)
         else:
             commit = Commit(self.graph, top, base, parent_in_chain(chain, top))
-            job = self.jobs.create(job_id, commit, total=top.size, **options)
+            job = self.jobs.create(job_id, commit, total=top.size, nodes=held, **options)
         self.jobs.start(job)

@@ -19,7 +19,7 @@ its completion always comes after the reply that asked for it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.jobs import Job, Step
@@ -74,7 +74,7 @@ def copy_range(source: BlockNode, target: BlockNode, offset: int, length: int) -
 
 def async_io(*nodes: BlockNode) -> bool:
     """Whether I/O on these nodes waits for the thread pool (host files do)."""
-    return any(host_file(n) is not None for n in nodes)
+    return any(n.driver == "file" or async_io(*n.children.values()) for n in nodes)
 
 
 @dataclass
@@ -172,6 +172,30 @@ class Backup(CopyJob):
         return None
 
 
+def _rewrite_backing(node: BlockNode, base: BlockNode | None) -> None:
+    """The image now names ``base`` as its backing file (bdrv_change_backing_file).
+
+    The header in memory always follows; on disk only dropping the backing
+    file is written (its offset and length zeroed), naming another one is not.
+    """
+    node.backing_overridden = False
+    if node.header is None:
+        return
+    name = ""
+    if base is not None:
+        where = host_file(base)
+        name = where[0] if where is not None else base.name
+    fmt = "" if base is None else base.driver
+    node.header = replace(node.header, backing_file=name, backing_format=fmt)
+    where = host_file(node.children["file"]) if "file" in node.children else None
+    if base is None and where is not None:
+        fd = os.open(where[0], os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.pwrite(fd, bytes(12), where[1] + 8)
+        finally:
+            os.close(fd)
+
+
 @dataclass
 class ChainJob:
     """block-stream and block-commit: data moves along a backing chain; the chain shortens.
@@ -211,7 +235,7 @@ class ChainJob:
         if self.base is not None:
             keeper.children["backing"] = self.base
             self.base.parents += 1
-        keeper.backing_overridden = True
+        _rewrite_backing(keeper, self.base)
         if old is not None:
             old.parents -= 1
             if not old.parents and not old.monitor_owned:

@@ -35,6 +35,8 @@ BLOCK_JOB_PAUSED = "The block job for device '{}' is currently paused"
 INVALID_JOB_ID = "Invalid job ID '{}'"
 JOB_ID_IN_USE = "Job ID '{}' already in use"
 SPEED_NEGATIVE = "Parameter 'speed' expects a non-negative value"
+#: bdrv_op_is_blocked's text with a block job's blocker.
+NODE_BUSY = "Node '{}' is busy: block device is in use by block job: {}"
 #: strerror(ECANCELED): the error of a cancelled job.
 CANCELED = "Operation canceled"
 
@@ -192,6 +194,8 @@ class Job:
     should_complete: bool = False
     #: Whether it was started (job_started: its coroutine exists).
     started: bool = False
+    #: The nodes it holds (block_job_add_bdrv): no other job may use them.
+    nodes: list[Any] = field(default_factory=list)
     #: Driver state (what it copies, where it is).
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -248,6 +252,12 @@ class JobList:
             raise QapiError(BLOCK_JOB_NOT_FOUND.format(job_id), ErrorClass.DEVICE_NOT_ACTIVE)
         return job
 
+    def check_not_busy(self, node: Any) -> None:
+        """bdrv_op_is_blocked: a node a job holds cannot be used by another."""
+        for job in self.jobs:
+            if any(n is node for n in job.nodes):
+                raise QapiError(NODE_BUSY.format(node.name, job.driver.job_type))
+
     def check_id(self, job_id: str) -> None:
         """job_create's checks of a new job's id."""
         from qmonitor.machine.block.graph import id_wellformed
@@ -269,13 +279,15 @@ class JobList:
         auto_finalize: bool = True,
         auto_dismiss: bool = True,
         txn: JobTxn | None = None,
+        nodes: tuple[Any, ...] = (),
     ) -> Job:
-        """A new job in status created (not started)."""
+        """A new job in status created (not started), holding ``nodes``."""
         self.check_id(job_id)
         if speed < 0:
             raise QapiError(SPEED_NEGATIVE)
         txn = txn or JobTxn()
         job = Job(job_id, driver, txn, auto_finalize, auto_dismiss, speed=speed, total=total)
+        job.nodes = list(nodes)
         txn.jobs.insert(0, job)
         self.jobs.insert(0, job)
         self._transition(job, JobStatus.CREATED)
@@ -441,6 +453,7 @@ class JobList:
 
     def _dismiss(self, job: Job) -> None:
         job.busy = False
+        job.nodes.clear()
         job.deferred = True
         if job in job.txn.jobs:
             job.txn.jobs.remove(job)
