@@ -118,10 +118,19 @@ class Create(OneShot):
             raise QapiError(NOT_MODELLED_CREATE.format(driver))
         cluster = int(options.get("cluster-size", 65536))
         version = 2 if options.get("version") == "v2" else 3
-        image = qcow2_image(int(options["size"]), cluster, version)
+        image = qcow2_image(
+            int(options["size"]),
+            cluster,
+            version,
+            options.get("backing-file", ""),
+            options.get("backing-fmt", ""),
+        )
         fd = os.open(where[0], os.O_WRONLY | os.O_CLOEXEC)
         try:
             os.pwrite(fd, image, where[1])
+            # A file node's length is the file's (file-posix asks fstat each time).
+            if node is not None and node.driver == "file":
+                node.size = os.fstat(fd).st_size
         finally:
             os.close(fd)
 
@@ -138,7 +147,15 @@ def _create_file(filename: str, size: int) -> None:
 
 
 class Amend(OneShot):
-    """x-blockdev-amend: checked as QEMU checks it; the image is left as it is."""
+    """x-blockdev-amend: checked as QEMU checks it; the image is left as it is.
+
+    With nothing to change, QEMU's amend finishes without waiting: all its
+    events come before the command's reply.
+    """
+
+    def step(self, job: Job) -> Step:
+        job.current = job.total
+        return Step.DONE
 
 
 class Snapshot(OneShot):

@@ -424,6 +424,8 @@ class JobList:
         self._update_rc(job)
         if job.error is not None:
             job.driver.abort(job)
+        # The drivers' clean (mirror_exit_common, backup_clean) let go of the nodes.
+        job.nodes.clear()
         if job.started:
             if job.cancelled:
                 self._block_event(job, "BLOCK_JOB_CANCELLED")
