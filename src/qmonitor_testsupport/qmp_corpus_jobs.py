@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qmonitor_testsupport.qmp_steps import NEG, PAUSED, PROBE, cmd, table
+from qmonitor_testsupport.qmp_steps import NEG, PAUSED, PROBE, cmd, hmp, table
 
 MIB = 1048576
 
@@ -222,4 +222,14 @@ table("jobs", [
                                               "job-id": "t3", "auto-finalize": False}}],
          "properties": {"completion-mode": "grouped"}}, "grouped"),
      *QUERIES, _job("job-finalize", "finalize", id="t3"), *QUERIES, PROBE, PAUSED),
+    ("jobs_hmp", "The block job HMP commands and info block-jobs", NEG,
+     hmp("info block-jobs", "info-none"), _null("n0"), _null("n2"),
+     hmp("block_stream n0", "stream"),
+     _job("blockdev-mirror", "mirror", job_id="m", device="n0", target="n2", sync="full"),
+     hmp("info block-jobs", "info"), hmp("block_job_set_speed m 1024", "speed"),
+     hmp("block_job_set_speed m -1", "speed-negative"),
+     hmp("block_job_pause m", "pause"), hmp("info block-jobs", "info-paused"),
+     hmp("block_job_cancel m", "cancel-paused"), hmp("block_job_resume m", "resume"),
+     hmp("block_job_complete m", "complete"), hmp("block_job_cancel nope", "cancel-nope"),
+     hmp("info block-jobs", "info-after"), PAUSED),
 ])  # fmt: skip
