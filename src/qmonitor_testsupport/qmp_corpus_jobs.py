@@ -54,6 +54,23 @@ def _raw_file(name: str, size: int = MIB) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def _qcow2(name: str, backing: str | None = None) -> tuple[Any, ...]:
+    """An empty 1 MiB qcow2 image NAME.qcow2 made by blockdev-create (over a backing file)."""
+    options: dict[str, Any] = {"driver": "qcow2", "file": f"f-{name}", "size": MIB}
+    if backing is not None:
+        options.update({"backing-file": backing, "backing-fmt": "qcow2"})
+    return (
+        _job("blockdev-create", f"create-{name}-file", job_id=f"cf-{name}",
+             options={"driver": "file", "filename": f"{name}.qcow2", "size": 0}),
+        cmd("blockdev-add", {"driver": "file", "node-name": f"f-{name}",
+                             "filename": f"{name}.qcow2"}, f"add-f-{name}"),
+        _job("blockdev-create", f"create-{name}", job_id=f"cq-{name}", options=options),
+        cmd("blockdev-del", {"node-name": f"f-{name}"}, f"del-f-{name}"),
+        cmd("job-dismiss", {"id": f"cf-{name}"}, f"dismiss-f-{name}"),
+        cmd("job-dismiss", {"id": f"cq-{name}"}, f"dismiss-{name}"),
+    )  # fmt: skip
+
+
 QUERIES = (cmd("query-jobs", id="jobs"), cmd("query-block-jobs", id="block-jobs"))
 
 table("jobs", [
@@ -222,6 +239,49 @@ table("jobs", [
                                               "job-id": "t3", "auto-finalize": False}}],
          "properties": {"completion-mode": "grouped"}}, "grouped"),
      *QUERIES, _job("job-finalize", "finalize", id="t3"), *QUERIES, PROBE, PAUSED),
+    # An active commit is left out: whether QEMU's is ready before its reply varies.
+    ("jobs_commit_chain", "Commits down a chain of three qcow2 images, drive-mirror and "
+     "drive-backup over them, and what transaction actions check first", NEG,
+     *_qcow2("c1"), *_qcow2("c2", "c1.qcow2"), *_qcow2("c3", "c2.qcow2"),
+     cmd("blockdev-add", {"driver": "qcow2", "node-name": "top",
+                          "file": {"driver": "file", "filename": "c3.qcow2"}}, "add-top"),
+     _job("block-commit", "commit-top-nope", device="top", job_id="c", top="nope.qcow2"),
+     _job("block-commit", "commit-base-nope", device="top", job_id="c", base="nope.qcow2"),
+     _job("block-commit", "commit", device="top", job_id="c", top="c2.qcow2"),
+     *QUERIES,
+     _job("drive-mirror", "drive-mirror", device="top", target="dm.img", sync="full",
+          format="raw", job_id="dm"),
+     _job("drive-mirror", "drive-mirror-busy", device="top", target="dm.img", sync="full",
+          format="raw", mode="existing", job_id="dm2"),
+     _job("drive-backup", "drive-backup-busy", device="top", target="db.img", sync="full",
+          format="raw", job_id="db"),
+     cmd("transaction", {"actions": [{"type": "blockdev-snapshot-sync", "data": {
+         "device": "nope", "snapshot-file": "s.qcow2"}}]}, "snapshot-sync"),
+     cmd("transaction", {"actions": [{"type": "blockdev-snapshot", "data": {
+         "node": "nope", "overlay": "x"}}]}, "snapshot"),
+     cmd("transaction", {"actions": [{"type": "blockdev-snapshot-internal-sync", "data": {
+         "device": "nope", "name": "x"}}]}, "snapshot-internal"),
+     cmd("transaction", {"actions": [{"type": "block-dirty-bitmap-remove", "data": {
+         "node": "nope", "name": "x"}}]}, "bitmap-remove"),
+     cmd("transaction", {"actions": [{"type": "block-dirty-bitmap-merge", "data": {
+         "node": "nope", "target": "x", "bitmaps": []}}]}, "bitmap-merge"),
+     cmd("transaction", {"actions": [{"type": "drive-backup", "data": {
+         "device": "nope", "target": "x", "sync": "full"}}]}, "drive-backup"),
+     *QUERIES, PAUSED),
+    ("jobs_mirror_kinds", "Mirrors from qcow2, null and raw sources; drained sections pause "
+     "every job in node order; mirror checks on nodes jobs hold", NEG,
+     *_qcow2("q1"),
+     cmd("blockdev-add", {"driver": "qcow2", "node-name": "q",
+                          "file": {"driver": "file", "filename": "q1.qcow2"}}, "add-q"),
+     _null("n"), _null("n2"), *_raw_file("ra"), *_raw_file("rb"),
+     _job("blockdev-mirror", "qcow2-null", device="q", target="n", sync="full", job_id="m1"),
+     _job("blockdev-mirror", "null-raw", device="n2", target="rb", sync="full", job_id="m2"),
+     _job("drive-mirror", "raw-new", device="ra", target="dm.img", sync="full", format="raw",
+          job_id="m3"),
+     *QUERIES,
+     _job("blockdev-backup", "backup-busy", device="q", target="n", sync="full", job_id="b1"),
+     _job("blockdev-mirror", "held", device="n", target="q", sync="full", job_id="m4"),
+     *QUERIES, PAUSED),
     ("jobs_hmp", "The block job HMP commands and info block-jobs", NEG,
      hmp("info block-jobs", "info-none"), _null("n0"), _null("n2"),
      hmp("block_stream n0", "stream"),

@@ -162,8 +162,20 @@ def test_job_ids_and_busy_nodes(h: Harness) -> None:
         "Can't mirror node into itself"
     )
     h.cmds.blockdev_mirror({**mirror, "job-id": "m"})
-    assert _error(lambda: h.cmds.blockdev_mirror({**mirror, "job-id": "m"})) == (
-        "Node 'n0' is busy: block device is in use by block job: mirror"
+    # The job holds its nodes: the source is no root any more, the target is busy.
+    assert _error(lambda: h.cmds.blockdev_mirror({**mirror, "job-id": "m2"})) == (
+        "Need a root block node"
+    )
+    h.null("n3")
+    other = {**mirror, "device": "n3", "job-id": "m2"}
+    assert _error(lambda: h.cmds.blockdev_mirror(other)) == (
+        "Node 'n2' is busy: block device is in use by block job: mirror"
+    )
+    assert _error(lambda: h.cmds.blockdev_mirror({**other, "granularity": 1000})) == (
+        "Parameter 'granularity' expects a power of 2"
+    )
+    assert _error(lambda: h.cmds.blockdev_mirror({**other, "granularity": 256})) == (
+        "Parameter 'granularity' expects a value in range [512B, 64MB]"
     )
 
 

@@ -22,12 +22,16 @@ from qmonitor.machine.block.job_drivers import (
     Commit,
     Mirror,
     Stream,
+    host_file,
 )
 from qmonitor.machine.block.jobs import Job, JobList, JobTxn
 from qmonitor.qapi.error import ErrorClass, QapiError
 
 # Texts of blockdev.c, block.c and block/backup.c.
 NEED_ROOT = "Need a root block node"
+GRANULARITY_RANGE = "Parameter 'granularity' expects a value in range [512B, 64MB]"
+GRANULARITY_POWER = "Parameter 'granularity' expects a power of 2"
+BUF_SIZE = "Invalid parameter 'buf-size'"
 MIRROR_ITSELF = "Can't mirror node into itself"
 COMMIT_ITSELF = "cannot commit an image into itself"
 DEVICE_NOT_FOUND = "Device '{}' not found"
@@ -48,6 +52,7 @@ FORMATTING_QCOW2 = (
 )
 #: Drivers that tell a backup their cluster size (bdrv_get_info): no warning for them.
 HAS_INFO = ("file", "raw", "qcow2")
+MIB = 1024 * 1024
 #: Formats whose images drive-mirror and drive-backup can make here.
 CREATABLE = ("raw", "qcow2")
 #: block/backup.c warns on stderr when the target's cluster size is a guess.
@@ -67,10 +72,10 @@ def lookup(graph: BlockGraph, device: str | None, node: str | None) -> BlockNode
     return found
 
 
-def root_node(graph: BlockGraph, name: str) -> BlockNode:
-    """qmp_get_root_bs: a node nothing else uses."""
+def root_node(graph: BlockGraph, name: str, jobs: JobList) -> BlockNode:
+    """qmp_get_root_bs: a node whose only users are block devices (not nodes, not jobs)."""
     node = lookup(graph, name, name)
-    if node.parents:
+    if node.parents or jobs.holder(node) is not None:
         raise QapiError(NEED_ROOT)
     return node
 
@@ -118,17 +123,30 @@ class JobCommands:
     # -- mirror ------------------------------------------------------------
 
     def blockdev_mirror(self, args: dict[str, Any]) -> None:
-        source = root_node(self.graph, args["device"])
+        source = root_node(self.graph, args["device"], self.jobs)
         target = lookup(self.graph, args["target"], args["target"])
-        if target is source:
-            raise QapiError(MIRROR_ITSELF)
+        self.mirror(source, target, args, source.size)
+
+    def mirror(
+        self, source: BlockNode, target: BlockNode, args: dict[str, Any], total: int
+    ) -> None:
+        """blockdev_mirror_common and mirror_start_job's checks, then the job."""
+        granularity = int(args.get("granularity", 0))
+        if granularity and not 512 <= granularity <= 64 * MIB:
+            raise QapiError(GRANULARITY_RANGE)
+        if granularity & (granularity - 1):
+            raise QapiError(GRANULARITY_POWER)
         self.jobs.check_not_busy(source)
         self.jobs.check_not_busy(target)
+        if int(args.get("buf-size", 0)) < 0:
+            raise QapiError(BUF_SIZE)
+        if target is source:
+            raise QapiError(MIRROR_ITSELF)
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
         driver = Mirror(self.graph, source, target)
         job = self.jobs.create(
-            job_id, driver, total=source.size, nodes=(source, target), **self._options(args)
+            job_id, driver, total=total, nodes=(source, target), **self._options(args)
         )
         self.jobs.start(job)
 
@@ -137,6 +155,8 @@ class JobCommands:
     def blockdev_backup(self, args: dict[str, Any], txn: JobTxn | None = None) -> Job:
         source = lookup(self.graph, args["device"], args["device"])
         target = lookup(self.graph, args["target"], args["target"])
+        # The action drains its source: jobs on it pause and go on.
+        self.jobs.drain(self.jobs.holders(source))
         self.jobs.check_not_busy(source)
         self.jobs.check_not_busy(target)
         if source.size != target.size:
@@ -172,6 +192,9 @@ class JobCommands:
 
     def drive_backup_job(self, args: dict[str, Any], txn: JobTxn | None = None) -> Job:
         source = lookup(self.graph, args["device"], args["device"])
+        # drive_backup_prepare drains the source and checks it before making the image.
+        self.jobs.drain(self.jobs.holders(source))
+        self.jobs.check_not_busy(source)
         target = self.drive_target(source, args)
         return self.blockdev_backup({**args, "device": source.name, "target": target.name}, txn)
 
@@ -183,18 +206,24 @@ class JobCommands:
         self.end_drained()
 
     def drive_mirror(self, args: dict[str, Any]) -> None:
-        source = root_node(self.graph, args["device"])
+        source = root_node(self.graph, args["device"], self.jobs)
         target = self.drive_target(source, args)
-        self.blockdev_mirror({**args, "target": target.name})
+        # A new image reads as zeroes: only what the source has allocated is
+        # copied (all of a host file; nothing of a null node or, here, a qcow2 image).
+        fresh = args.get("mode", "absolute-paths") != "existing"
+        total = 0 if fresh and host_file(source) is None else source.size
+        self.mirror(source, target, args, total)
 
     def drive_target(self, source: BlockNode, args: dict[str, Any]) -> BlockNode:
         """The image drive-mirror and drive-backup write to, made unless mode is existing."""
+        from qmonitor.machine.block.drivers import _probe as probe_format
         from qmonitor.machine.block.drivers import open_node
         from qmonitor.machine.block.qcow2_create import qcow2_image
 
         filename = args["target"]
-        fmt = args.get("format") or source.driver
-        if args.get("mode", "absolute-paths") != "existing":
+        existing = args.get("mode", "absolute-paths") == "existing"
+        fmt = args.get("format") or (probe_format(filename) if existing else source.driver)
+        if not existing:
             if fmt not in CREATABLE:
                 raise QapiError(NO_IMAGE_CREATION.format(fmt))
             size = source.size
@@ -291,8 +320,14 @@ class JobCommands:
             self.jobs.check_not_busy(node)
         options = self._options(args)
         if top is active:
+            # commit_active_start reopens the base read-write (it stays so).
+            for node in (base, *base.children.values()):
+                node.read_only = False
             mirror = ActiveCommit(self.graph, top, base)
-            job = self.jobs.create(job_id, mirror, total=top.size, nodes=held, **options)
+            # Only what the layers above the base allocated is copied: all of a
+            # host file, none of a qcow2 image (their clusters are not tracked).
+            total = top.size if host_file(top) is not None else 0
+            job = self.jobs.create(job_id, mirror, total=total, nodes=held, **options)
         else:
             commit = Commit(self.graph, top, base, parent_in_chain(chain, top))
             job = self.jobs.create(job_id, commit, total=top.size, nodes=held, **options)

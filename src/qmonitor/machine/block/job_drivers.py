@@ -122,14 +122,25 @@ class Mirror(CopyJob):
             self.run_error = DIFFERENT_SIZES
             job.total = job.current = 0
             return self.step(job)
-        if first and async_io(self.source, self.target):
+        if first and self.waits() and job.current < job.total:
+            # The first copy waits for the thread pool (nothing to copy: no wait).
             return Step.YIELD
         if job.current >= job.total:
             return Step.READY
         done = self.copy_step(job)
-        if done and (first or (self._steps == 2 and async_io(self.source, self.target))):
+        if done and (first or (self._steps == 2 and self.waits())):
             return Step.READY
         return Step.MORE if job.speed else Step.YIELD
+
+    def waits(self) -> bool:
+        """Whether the copy waits for the thread pool: it reads a host file, or writes
+        zeroes a null source reads (``read-zeroes``) into one.  A null source without
+        ``read-zeroes``, or a qcow2 image (its clusters unallocated here), has nothing
+        the target must get written.
+        """
+        if host_file(self.source) is not None:
+            return True
+        return bool(self.source.options.get("read-zeroes")) and async_io(self.target)
 
     def complete(self, job: Job) -> None:
         job.data["pivot"] = True
@@ -183,8 +194,7 @@ def _rewrite_backing(node: BlockNode, base: BlockNode | None) -> None:
         return
     name = ""
     if base is not None:
-        where = host_file(base)
-        name = where[0] if where is not None else base.name
+        name = str(base.children.get("file", base).options.get("filename", base.name))
     fmt = "" if base is None else base.driver
     node.header = replace(node.header, backing_file=name, backing_format=fmt)
     where = host_file(node.children["file"]) if "file" in node.children else None

@@ -252,11 +252,19 @@ class JobList:
             raise QapiError(BLOCK_JOB_NOT_FOUND.format(job_id), ErrorClass.DEVICE_NOT_ACTIVE)
         return job
 
+    def holders(self, node: Any) -> list[Job]:
+        """The jobs holding a node (block_job_add_bdrv)."""
+        return [job for job in self.jobs if any(n is node for n in job.nodes)]
+
+    def holder(self, node: Any) -> Job | None:
+        held = self.holders(node)
+        return held[0] if held else None
+
     def check_not_busy(self, node: Any) -> None:
         """bdrv_op_is_blocked: a node a job holds cannot be used by another."""
-        for job in self.jobs:
-            if any(n is node for n in job.nodes):
-                raise QapiError(NODE_BUSY.format(node.name, job.driver.job_type))
+        job = self.holder(node)
+        if job is not None:
+            raise QapiError(NODE_BUSY.format(node.name, job.driver.job_type))
 
     def check_id(self, job_id: str) -> None:
         """job_create's checks of a new job's id."""
@@ -520,13 +528,19 @@ class JobList:
             self._unpause(job)
 
     def drain(self, jobs: list[Job] | None = None) -> None:
-        """A drained section: running jobs pause, then resume (bdrv_drained_begin/end)."""
-        for job in jobs if jobs is not None else list(self.jobs):
-            if job.status in (JobStatus.RUNNING, JobStatus.READY):
-                job.pause_count += 1
-                self._pause_point(job)
-                job.pause_count -= 1
-                self._unpause(job)
+        """A drained section over every node (or the nodes of ``jobs``): jobs pause, then go on.
+
+        bdrv_drain_all_begin visits the nodes in the order they were made:
+        the jobs on them pause in that order, and resume in it at the end.
+        """
+        chosen = jobs if jobs is not None else [j for j in self.jobs if j.nodes]
+        chosen = sorted(chosen, key=lambda j: min(n.seq for n in j.nodes) if j.nodes else 0)
+        paused = [j for j in chosen if j.status in (JobStatus.RUNNING, JobStatus.READY)]
+        for job in paused:
+            job.pause_count += 1
+            self._pause_point(job)
+        for job in paused:
+            self.end_drain(job)
 
     def complete(self, job: Job) -> None:
         """job_complete."""

@@ -20,13 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from qmonitor.machine.block.graph import BlockGraph
-from qmonitor.machine.block.job_cmds import JobCommands, lookup
+from qmonitor.machine.block.graph import NO_DEVICE_NOR_NODE, BlockGraph
+from qmonitor.machine.block.job_cmds import JobCommands
 from qmonitor.machine.block.jobs import Job, JobList, JobTxn
 from qmonitor.qapi.error import QapiError
 
 #: blockdev.c's abort action.
 ABORT_ACTION = "Transaction aborted using Abort action"
+#: block/dirty-bitmap.c's block_dirty_bitmap_lookup.
+BITMAP_NODE_NOT_FOUND = "Node '{}' not found"
 NOT_MODELLED = "x-qmonitor: transaction action '{}' is not modelled"
 
 
@@ -58,12 +60,15 @@ class Transactions:
             "abort": self._abort,
             "blockdev-backup": self._backup,
             "drive-backup": self._drive_backup,
-            "block-dirty-bitmap-add": self._node_action("node"),
-            "block-dirty-bitmap-remove": self._node_action("node"),
-            "block-dirty-bitmap-clear": self._node_action("node"),
-            "block-dirty-bitmap-enable": self._node_action("node"),
-            "block-dirty-bitmap-disable": self._node_action("node"),
-            "block-dirty-bitmap-merge": self._node_action("node"),
+            "block-dirty-bitmap-add": self._lookup_action("node", "node"),
+            "block-dirty-bitmap-remove": self._bitmap_action("block-dirty-bitmap-remove"),
+            "block-dirty-bitmap-clear": self._bitmap_action("block-dirty-bitmap-clear"),
+            "block-dirty-bitmap-enable": self._bitmap_action("block-dirty-bitmap-enable"),
+            "block-dirty-bitmap-disable": self._bitmap_action("block-dirty-bitmap-disable"),
+            "block-dirty-bitmap-merge": self._bitmap_action("block-dirty-bitmap-merge"),
+            "blockdev-snapshot-sync": self._lookup_action("device", "node-name"),
+            "blockdev-snapshot": self._lookup_action("node", "node"),
+            "blockdev-snapshot-internal-sync": self._lookup_action("device", "device"),
         }
 
     def run(self, args: dict[str, Any]) -> None:
@@ -105,11 +110,24 @@ class Transactions:
 
         return Prepared(commit, abort)
 
-    def _node_action(self, member: str) -> Action:
+    def _lookup_action(self, device: str, node: str) -> Action:
+        """An action whose first check is bdrv_lookup_bs(``device``, ``node``)."""
+
         def prepare(data: dict[str, Any], txn: JobTxn | None) -> Prepared:
-            name = data[member]
-            lookup(self.graph, name, name)
+            name = data.get(node)
+            if name is None or name not in self.graph.nodes:
+                raise QapiError(NO_DEVICE_NOR_NODE.format(data.get(device, ""), name or ""))
             raise QapiError(NOT_MODELLED.format(self._kind_of(prepare)))
+
+        return prepare
+
+    def _bitmap_action(self, kind: str) -> Action:
+        """A bitmap action: block_dirty_bitmap_lookup finds the node first."""
+
+        def prepare(data: dict[str, Any], txn: JobTxn | None) -> Prepared:
+            if data["node"] not in self.graph.nodes:
+                raise QapiError(BITMAP_NODE_NOT_FOUND.format(data["node"]))
+            raise QapiError(NOT_MODELLED.format(kind))
 
         return prepare
 
