@@ -22,6 +22,7 @@ from qmonitor.machine.block.job_kinds import Create, Snapshot
 from qmonitor.machine.block.jobs import JobList
 from qmonitor.machine.block.qcow2 import parse_header
 from qmonitor.machine.block.qcow2_create import qcow2_image
+from qmonitor.qapi.error import ErrorClass, QapiError
 
 MIB = 1048576
 QEMU_IMG = shutil.which("qemu-img")
@@ -154,3 +155,81 @@ def test_stream_drops_the_backing_file(tmp_path: Path) -> None:
     assert "backing" not in j.graph.nodes["top"].children
     assert "backing-filename" not in _info(top)
     assert len(j.graph.nodes) == 2  # top and its file: the inline backing nodes are gone
+
+
+def test_commits_shorten_the_chain(tmp_path: Path) -> None:
+    """An intermediate commit drops a node from the chain; an active one becomes ready."""
+    c1, c2, c3 = (tmp_path / f"c{i}.qcow2" for i in (1, 2, 3))
+    c1.write_bytes(qcow2_image(MIB))
+    c2.write_bytes(qcow2_image(MIB, backing_file=str(c1), backing_format="qcow2"))
+    c3.write_bytes(qcow2_image(MIB, backing_file=str(c2), backing_format="qcow2"))
+    j = Jobs()
+    blockdev_add(
+        j.graph,
+        {"driver": "qcow2", "node-name": "top", "file": {"driver": "file", "filename": str(c3)}},
+    )
+    top = j.graph.nodes["top"]
+    middle = top.children["backing"]
+    j.cmds.block_commit({"job-id": "c", "device": "top", "top": str(c2)})
+    assert j.events == ["created", "running"]  # qcow2 over host files: after the reply
+    j.settle()
+    assert j.events[2:] == ["waiting", "pending", "BLOCK_JOB_COMPLETED", "concluded", "null"]
+    base = top.children["backing"]
+    assert base is not middle and "backing" not in base.children
+    assert top.header is not None and top.header.backing_file == str(c1)
+    j.events.clear()
+    j.cmds.block_commit({"job-id": "a", "device": "top"})
+    # Nothing allocated to copy: ready at once; the base turned read-write.
+    assert j.events == ["created", "running", "ready", "BLOCK_JOB_READY"]
+    assert base.read_only is False
+    j.jobs.complete(j.jobs.find("a"))
+    j.settle()
+    assert j.events[-1] == "null"
+    with pytest.raises(QapiError) as info:
+        j.cmds.block_commit({"job-id": "x", "device": "nope"})
+    assert (info.value.error_class, info.value.desc) == (
+        ErrorClass.DEVICE_NOT_FOUND,
+        "Device 'nope' not found",
+    )
+
+
+def test_create_checks_and_host_errors(tmp_path: Path) -> None:
+    j = Jobs()
+    blockdev_add(j.graph, {"driver": "null-co", "node-name": "n0"})
+    j.one_shot(Create, "create", "c0", options={"driver": "qcow2", "file": "n0", "size": 1000})
+    assert j.jobs.query_jobs()[0]["error"] == "Image size must be a multiple of 512 bytes"
+    j.one_shot(
+        Create,
+        "create",
+        "c1",
+        options={"driver": "qcow2", "file": "n0", "size": MIB, "cluster-size": 1000},
+    )
+    assert j.jobs.query_jobs()[0]["error"] == (
+        "Cluster size must be a power of two between 512 and 2048k"
+    )
+    # Checked before the job's first wait: every event before the reply.
+    assert j.events[-4:] == ["created", "running", "aborting", "concluded"]
+    big = tmp_path / "big.img"
+    j.one_shot(
+        Create, "create", "c2", options={"driver": "file", "filename": str(big), "size": 1 << 62}
+    )
+    assert j.jobs.query_jobs()[0]["error"] == "Could not resize file: File too large"
+
+
+def test_a_copy_whose_file_went_away_fails(tmp_path: Path) -> None:
+    j = Jobs()
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.img").write_bytes(bytes(MIB))
+        blockdev_add(
+            j.graph,
+            {
+                "driver": "raw",
+                "node-name": name,
+                "file": {"driver": "file", "filename": str(tmp_path / f"{name}.img")},
+            },
+        )
+    j.cmds.blockdev_mirror({"job-id": "m", "device": "a", "target": "b", "sync": "full"})
+    (tmp_path / "b.img").unlink()
+    j.settle()
+    # A failed block job reports BLOCK_JOB_COMPLETED with the error.
+    assert j.events[-4:] == ["aborting", "BLOCK_JOB_COMPLETED", "concluded", "null"]

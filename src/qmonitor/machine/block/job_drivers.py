@@ -94,7 +94,13 @@ class CopyJob:
         """Copy the next piece; whether everything is copied now."""
         limit = RATE_CHUNK if job.speed else self.chunk
         length = min(limit, job.total - job.current)
-        copy_range(self.source, self.target, job.current, length)
+        try:
+            copy_range(self.source, self.target, job.current, length)
+        except OSError as err:
+            # The host file went away or failed: the job fails with the error
+            # (on-source-error/on-target-error and BLOCK_JOB_ERROR are not modelled).
+            job.error = os.strerror(err.errno or 0)
+            return True
         job.current += length
         job.data["moved"] = length
         return job.current >= job.total
@@ -128,6 +134,9 @@ class Mirror(CopyJob):
         if job.current >= job.total:
             return Step.READY
         done = self.copy_step(job)
+        if job.error is not None:
+            self.run_error, job.error = job.error, None
+            return self.step(job)
         if done and (first or (self._steps == 2 and self.waits())):
             return Step.READY
         return Step.MORE if job.speed else Step.YIELD
@@ -166,6 +175,8 @@ class Backup(CopyJob):
         if self._steps == 1 and async_io(self.source, self.target):
             return Step.YIELD
         done = self.copy_step(job)
+        if job.error is not None:
+            return Step.DONE
         if done:
             return Step.DONE
         return Step.MORE if job.speed else Step.YIELD

@@ -32,6 +32,11 @@ from qmonitor.qapi.error import QapiError
 
 # Texts of block/file-posix.c, block/amend.c and migration/savevm.c.
 CREATE_FAILED = "Could not create '{}': {}"
+RESIZE_FAILED = "Could not resize file: {}"
+QCOW2_SIZE_ALIGN = "Image size must be a multiple of 512 bytes"
+QCOW2_CLUSTER_SIZE = "Cluster size must be a power of two between 512 and 2048k"
+#: The cluster sizes qcow2 takes: powers of two from 512 bytes to 2 MiB.
+QCOW2_CLUSTER_SIZES = frozenset(1 << bits for bits in range(9, 22))
 AMEND_DRIVER = "x-blockdev-amend doesn't support changing the block driver"
 AMEND_UNSUPPORTED = "Driver does not support x-blockdev-amend"
 NO_DEVICES = "At least one device is required for snapshot"
@@ -102,6 +107,12 @@ class Create(OneShot):
             ref = options["file"]
             if isinstance(ref, str):
                 lookup(self.graph, ref, ref)
+        if options["driver"] == "qcow2":
+            if int(options["size"]) % 512:
+                raise QapiError(QCOW2_SIZE_ALIGN)
+            cluster = int(options.get("cluster-size", 65536))
+            if cluster not in QCOW2_CLUSTER_SIZES:
+                raise QapiError(QCOW2_CLUSTER_SIZE)
 
     def work(self, job: Job) -> None:
         options = self.args["options"]
@@ -142,6 +153,8 @@ def _create_file(filename: str, size: int) -> None:
         raise QapiError(CREATE_FAILED.format(filename, os.strerror(err.errno or 0))) from None
     try:
         os.ftruncate(fd, size)
+    except OSError as err:
+        raise QapiError(RESIZE_FAILED.format(os.strerror(err.errno or 0))) from None
     finally:
         os.close(fd)
 
