@@ -231,5 +231,11 @@ def test_a_copy_whose_file_went_away_fails(tmp_path: Path) -> None:
     j.cmds.blockdev_mirror({"job-id": "m", "device": "a", "target": "b", "sync": "full"})
     (tmp_path / "b.img").unlink()
     j.settle()
-    # A failed block job reports BLOCK_JOB_COMPLETED with the error.
-    assert j.events[-4:] == ["aborting", "BLOCK_JOB_COMPLETED", "concluded", "null"]
+    # The error is reported, then the job fails: BLOCK_JOB_COMPLETED with the error.
+    assert j.events[-5:] == [
+        "BLOCK_JOB_ERROR",
+        "aborting",
+        "BLOCK_JOB_COMPLETED",
+        "concluded",
+        "null",
+    ]

@@ -50,6 +50,15 @@ def host_file(node: BlockNode) -> tuple[str, int] | None:
             return None
 
 
+class CopyError(Exception):
+    """A host file failed a copy: which side (``read`` or ``write``) and the errno text."""
+
+    def __init__(self, operation: str, err: OSError) -> None:
+        super().__init__(os.strerror(err.errno or 0))
+        self.operation = operation
+        self.text = os.strerror(err.errno or 0)
+
+
 def copy_range(source: BlockNode, target: BlockNode, offset: int, length: int) -> None:
     """Copy ``length`` bytes at ``offset`` from one node's image to another's."""
     dest = host_file(target)
@@ -59,17 +68,23 @@ def copy_range(source: BlockNode, target: BlockNode, offset: int, length: int) -
     if src is None:
         data = bytes(length)
     else:
-        fd = os.open(src[0], os.O_RDONLY | os.O_CLOEXEC)
         try:
-            data = os.pread(fd, length, src[1] + offset)
+            fd = os.open(src[0], os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                data = os.pread(fd, length, src[1] + offset)
+            finally:
+                os.close(fd)
+        except OSError as err:
+            raise CopyError("read", err) from None
+        data = data.ljust(length, b"\0")
+    try:
+        fd = os.open(dest[0], os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.pwrite(fd, data, dest[1] + offset)
         finally:
             os.close(fd)
-        data = data.ljust(length, b"\0")
-    fd = os.open(dest[0], os.O_WRONLY | os.O_CLOEXEC)
-    try:
-        os.pwrite(fd, data, dest[1] + offset)
-    finally:
-        os.close(fd)
+    except OSError as err:
+        raise CopyError("write", err) from None
 
 
 def async_io(*nodes: BlockNode) -> bool:
@@ -96,10 +111,12 @@ class CopyJob:
         length = min(limit, job.total - job.current)
         try:
             copy_range(self.source, self.target, job.current, length)
-        except OSError as err:
-            # The host file went away or failed: the job fails with the error
-            # (on-source-error/on-target-error and BLOCK_JOB_ERROR are not modelled).
-            job.error = os.strerror(err.errno or 0)
+        except CopyError as err:
+            # on-source-error/on-target-error "report" (the default): the job
+            # reports the error (BLOCK_JOB_ERROR) and fails with it; the other
+            # policies (ignore, stop, enospc) are not modelled.
+            job.error = err.text
+            job.data["io_error"] = err.operation
             return True
         job.current += length
         job.data["moved"] = length

@@ -346,6 +346,10 @@ class JobList:
                 return
             job.busy = True
             outcome = job.driver.step(job)
+            operation = job.data.pop("io_error", None)
+            if operation is not None and job.driver.block:
+                data = {"device": job.id, "operation": operation, "action": "report"}
+                self._emit("BLOCK_JOB_ERROR", data)
             if outcome is Step.READY:
                 job.busy = False
                 if not job.ready:
