@@ -210,9 +210,13 @@ class Job:
 
     @property
     def completed(self) -> bool:
-        return self.status in (JobStatus.WAITING, JobStatus.PENDING, JobStatus.CONCLUDED) or (
-            self.deferred and self.status in (JobStatus.ABORTING,)
-        )
+        """job_is_completed: its work is over (waiting, pending, aborting or after)."""
+        return self.status in _COMPLETED
+
+
+_COMPLETED = frozenset(
+    {JobStatus.WAITING, JobStatus.PENDING, JobStatus.ABORTING, JobStatus.CONCLUDED, JobStatus.NULL}
+)
 
 
 class Emit(Protocol):
@@ -572,10 +576,6 @@ class JobList:
         if speed < 0:
             raise QapiError(SPEED_NEGATIVE)
         job.speed = speed
-
-    def fail(self, job: Job, error: str) -> None:
-        """The job's work failed with ``error``."""
-        job.error = error
 
     # -- queries -----------------------------------------------------------
 
