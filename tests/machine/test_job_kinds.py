@@ -239,3 +239,15 @@ def test_a_copy_whose_file_went_away_fails(tmp_path: Path) -> None:
         "concluded",
         "null",
     ]
+
+
+def test_a_qcow2_image_too_large_for_its_l1_table(tmp_path: Path) -> None:
+    j = Jobs()
+    image = tmp_path / "big.qcow2"
+    image.write_bytes(b"")
+    blockdev_add(j.graph, {"driver": "file", "node-name": "f", "filename": str(image)})
+    j.one_shot(Create, "create", "c", options={"driver": "qcow2", "file": "f", "size": 1 << 60})
+    assert j.jobs.query_jobs()[0]["error"] == (
+        "Could not resize image: Failed to grow the L1 table: File too large"
+    )
+    # (QEMU has written an empty image by then; the file is left untouched here.)

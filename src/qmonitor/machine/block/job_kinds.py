@@ -33,6 +33,9 @@ from qmonitor.qapi.error import QapiError
 # Texts of block/file-posix.c, block/amend.c and migration/savevm.c.
 CREATE_FAILED = "Could not create '{}': {}"
 RESIZE_FAILED = "Could not resize file: {}"
+#: qcow2_grow_l1_table's limit (QCOW_MAX_L1_SIZE, 32 MiB of 8-byte entries) and its error.
+QCOW2_MAX_L1_ENTRIES = 32 * 1024 * 1024 // 8
+QCOW2_TOO_LARGE = "Could not resize image: Failed to grow the L1 table: File too large"
 QCOW2_SIZE_ALIGN = "Image size must be a multiple of 512 bytes"
 QCOW2_CLUSTER_SIZE = "Cluster size must be a power of two between 512 and 2048k"
 #: The cluster sizes qcow2 takes: powers of two from 512 bytes to 2 MiB.
@@ -44,6 +47,17 @@ NO_NODE = "No block device node '{}'"
 NO_SNAPSHOTS = "Device '{}' is writable but does not support snapshots"
 #: What qmonitor does not write (not QEMU's texts).
 NOT_MODELLED_CREATE = "x-qmonitor: creating {} images on host files is not modelled"
+NOT_MODELLED_CREATE_NULL = "x-qmonitor: creating {} images on null nodes is not modelled"
+#: blockdev-create on a null-co node, driver by driver (QEMU 7.2's answers,
+#: tests/golden/qmp/jobs.json case jobs_create_null): errors, and successes.
+_NO_RESIZE = "Image format driver does not support resize"
+NULL_CREATE_ERRORS = {
+    "qcow2": "Image is not in qcow2 format",
+    "qed": _NO_RESIZE,
+    "vhdx": _NO_RESIZE,
+    "vmdk": _NO_RESIZE,
+}
+NULL_CREATE_OK = frozenset({"vdi", "parallels", "qcow"})
 NOT_MODELLED_SNAPSHOT = "x-qmonitor: internal snapshots of qcow2 images are not modelled"
 
 #: Drivers whose images have internal snapshots.
@@ -124,11 +138,19 @@ class Create(OneShot):
         node = lookup(self.graph, ref, ref) if isinstance(ref, str) else None
         where = host_file(node) if node is not None else None
         if where is None:
+            # On a node that reads zeroes and drops writes (null-co): what QEMU's
+            # drivers make of an image they cannot read back.
+            if driver in NULL_CREATE_ERRORS:
+                raise QapiError(NULL_CREATE_ERRORS[driver])
+            if driver not in NULL_CREATE_OK:
+                raise QapiError(NOT_MODELLED_CREATE_NULL.format(driver))
             return
         if driver != "qcow2":
             raise QapiError(NOT_MODELLED_CREATE.format(driver))
         cluster = int(options.get("cluster-size", 65536))
         version = 2 if options.get("version") == "v2" else 3
+        if -(-int(options["size"]) // (cluster * (cluster // 8))) > QCOW2_MAX_L1_ENTRIES:
+            raise QapiError(QCOW2_TOO_LARGE)
         image = qcow2_image(
             int(options["size"]),
             cluster,
