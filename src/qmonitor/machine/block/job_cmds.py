@@ -218,7 +218,12 @@ class JobCommands:
         """The image drive-mirror and drive-backup write to, made unless mode is existing."""
         from qmonitor.machine.block.drivers import _probe as probe_format
         from qmonitor.machine.block.drivers import open_node
-        from qmonitor.machine.block.qcow2_create import qcow2_image
+        from qmonitor.machine.block.qcow2_create import (
+            MAX_L1_ENTRIES,
+            TOO_LARGE,
+            l1_entries,
+            qcow2_image,
+        )
 
         filename = args["target"]
         existing = args.get("mode", "absolute-paths") == "existing"
@@ -228,6 +233,8 @@ class JobCommands:
                 raise QapiError(NO_IMAGE_CREATION.format(fmt))
             size = source.size
             if fmt == "qcow2":
+                if l1_entries(size) > MAX_L1_ENTRIES:
+                    raise QapiError(TOO_LARGE)
                 data = qcow2_image(size)
                 print(FORMATTING_QCOW2.format(filename, size), flush=True)
             else:

@@ -27,15 +27,12 @@ from qmonitor.machine.block.graph import BlockGraph
 from qmonitor.machine.block.job_cmds import lookup
 from qmonitor.machine.block.job_drivers import host_file
 from qmonitor.machine.block.jobs import Job, Step
-from qmonitor.machine.block.qcow2_create import qcow2_image
+from qmonitor.machine.block.qcow2_create import MAX_L1_ENTRIES, TOO_LARGE, l1_entries, qcow2_image
 from qmonitor.qapi.error import QapiError
 
 # Texts of block/file-posix.c, block/amend.c and migration/savevm.c.
 CREATE_FAILED = "Could not create '{}': {}"
 RESIZE_FAILED = "Could not resize file: {}"
-#: qcow2_grow_l1_table's limit (QCOW_MAX_L1_SIZE, 32 MiB of 8-byte entries) and its error.
-QCOW2_MAX_L1_ENTRIES = 32 * 1024 * 1024 // 8
-QCOW2_TOO_LARGE = "Could not resize image: Failed to grow the L1 table: File too large"
 QCOW2_SIZE_ALIGN = "Image size must be a multiple of 512 bytes"
 QCOW2_CLUSTER_SIZE = "Cluster size must be a power of two between 512 and 2048k"
 #: The cluster sizes qcow2 takes: powers of two from 512 bytes to 2 MiB.
@@ -149,8 +146,8 @@ class Create(OneShot):
             raise QapiError(NOT_MODELLED_CREATE.format(driver))
         cluster = int(options.get("cluster-size", 65536))
         version = 2 if options.get("version") == "v2" else 3
-        if -(-int(options["size"]) // (cluster * (cluster // 8))) > QCOW2_MAX_L1_ENTRIES:
-            raise QapiError(QCOW2_TOO_LARGE)
+        if l1_entries(int(options["size"]), cluster) > MAX_L1_ENTRIES:
+            raise QapiError(TOO_LARGE)
         image = qcow2_image(
             int(options["size"]),
             cluster,

@@ -18,6 +18,17 @@ from qmonitor.machine.block.qcow2 import EXT_BACKING_FORMAT, MAGIC, V2_LENGTH
 V3_HEADER_LENGTH = 112
 
 
+#: qcow2_grow_l1_table's limit: QCOW_MAX_L1_SIZE (32 MiB) of 8-byte entries.
+MAX_L1_ENTRIES = 32 * 1024 * 1024 // 8
+#: Its error when an image's size needs more.
+TOO_LARGE = "Could not resize image: Failed to grow the L1 table: File too large"
+
+
+def l1_entries(size: int, cluster_size: int = 65536) -> int:
+    """How many L1 entries an image of ``size`` bytes needs."""
+    return max(1, -(-size // (cluster_size * (cluster_size // 8))))
+
+
 def qcow2_image(
     size: int,
     cluster_size: int = 65536,
@@ -27,8 +38,7 @@ def qcow2_image(
 ) -> bytes:
     """The bytes of an empty qcow2 image of ``size`` bytes (over a backing file, if named)."""
     cluster_bits = cluster_size.bit_length() - 1
-    l2_entries = cluster_size // 8
-    l1_size = max(1, -(-size // (cluster_size * l2_entries)))
+    l1_size = l1_entries(size, cluster_size)
     l1_clusters = -(-(l1_size * 8) // cluster_size)
     reftable, refblock, l1 = cluster_size, 2 * cluster_size, 3 * cluster_size
     clusters = 3 + l1_clusters
