@@ -613,7 +613,7 @@ class JobList:
                 "auto-finalize": job.auto_finalize,
                 "auto-dismiss": job.auto_dismiss,
             }
-            if job.status is JobStatus.CONCLUDED and job.error is not None:
+            if job.error is not None:  # block_job_query: whenever the job failed
                 info["error"] = job.error
             out.append(info)
         return out
