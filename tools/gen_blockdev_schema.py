@@ -162,7 +162,14 @@ def existing_types() -> dict[Any, str]:
 class Writer:
     """Turns QEMU's introspected types into definitions."""
 
-    def __init__(self, qemu: list[dict[str, Any]], known: dict[Any, str], taken: set[str]):
+    def __init__(
+        self,
+        qemu: list[dict[str, Any]],
+        known: dict[Any, str],
+        taken: set[str],
+        names: dict[str, str] | None = None,
+    ):
+        self.wanted_names = NAMES if names is None else names
         self.by = {e["name"]: e for e in qemu}
         self.res = resolver(qemu)
         self.known = known
@@ -187,7 +194,7 @@ class Writer:
             self.names[masked] = self.known[shape]
             self.uses[masked] = [use]
             return self.names[masked]
-        final = NAMES.get(wanted, wanted)
+        final = self.wanted_names.get(wanted, wanted)
         while final in self.taken:
             final += "X"
         self.taken.add(final)

@@ -1,31 +1,16 @@
 """The null machine's commands against QEMU 7.2's ``query-commands`` for ``-M none``.
 
-QEMU's list is the recorded golden case ``query_commands``.  Every
-command QEMU has must be registered; the test lists what is still missing
-and is an expected failure only while every missing name belongs to work
-done elsewhere (the block job commands), so it turns
-strict once that lands.
+QEMU's list is the recorded golden case ``query_commands``: every command
+QEMU has is registered, and no other.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
-
-import pytest
 
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor_testsupport import goldenlib
-
-#: Names of commands owned by the block job work (jobs, mirror, backup,
-#: commit, stream, image creation and amendment, transaction).  The
-#: snapshot commands run as jobs on block devices (JOB_STATUS_CHANGE,
-#: job-dismiss): they come with the block layer's job model.
-OWNED_ELSEWHERE = re.compile(
-    r"^(job-.*|block-job-.*|.*-mirror|.*-backup|block-commit|block-stream|blockdev-create"
-    r"|x-blockdev-amend|transaction|snapshot-save|snapshot-load|snapshot-delete)$"
-)
 
 
 def qemu_commands() -> set[str]:
@@ -51,8 +36,4 @@ def test_no_command_qemu_lacks() -> None:
 
 
 def test_every_qemu_command_is_there() -> None:
-    missing = sorted(qemu_commands() - our_commands())
-    ours_missing = [name for name in missing if not OWNED_ELSEWHERE.match(name)]
-    assert ours_missing == [], f"missing: {ours_missing}"
-    if missing:
-        pytest.xfail(f"{len(missing)} commands of the block job work: {missing}")
+    assert sorted(qemu_commands() - our_commands()) == []

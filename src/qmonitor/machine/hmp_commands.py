@@ -35,7 +35,7 @@ from qmonitor.machine import (
     hmp_qom_set,
     hmp_trace,
 )
-from qmonitor.machine.block import hmp_nbd
+from qmonitor.machine.block import hmp_nbd, job_hmp
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -198,7 +198,7 @@ INFO_HANDLERS: dict[str, HmpHandler] = {
     "qom-tree": hmp_qom.info_qom_tree,
     "balloon": hmp_info.info_balloon,
     "block": hmp_info.info_block,
-    "block-jobs": _prints("No active jobs\n"),
+    "block-jobs": job_hmp.info_block_jobs,
     "blockstats": hmp_info.info_block,
     "chardev": _info_chardev,
     "cpus": hmp_info.info_cpus,
@@ -224,6 +224,7 @@ INFO_HANDLERS: dict[str, HmpHandler] = {
 HANDLERS: dict[str, HmpHandler] = {
     **{name: _not_modelled(qmp) for name, qmp in NOT_MODELLED.items()},
     **hmp_null.HANDLERS,
+    **job_hmp.HANDLERS,
     **hmp_memory.HANDLERS,
     **hmp_log.HANDLERS,
     **hmp_input.HANDLERS,

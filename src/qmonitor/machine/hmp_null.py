@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 # Texts of QEMU 7.2 (block/monitor/block-hmp-cmds.c, blockdev.c, block.c,
 # monitor/hmp-cmds.c, migration/, softmmu/, net/, ui/, audio/, replay/).
-BLOCK_JOB_NOT_FOUND = "Block job '{}' not found"
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 NO_VMSTATE_DEVICE = "no block device can store vmstate for snapshot"
@@ -273,14 +272,8 @@ def _balloon(mon: MachineHMP, args: dict[str, Any]) -> None:
 HANDLERS: dict[str, Any] = {
     "announce_self": _nothing,
     "balloon": _balloon,
-    "block_job_cancel": _error(BLOCK_JOB_NOT_FOUND, "device"),
-    "block_job_complete": _error(BLOCK_JOB_NOT_FOUND, "device"),
-    "block_job_pause": _error(BLOCK_JOB_NOT_FOUND, "device"),
-    "block_job_resume": _error(BLOCK_JOB_NOT_FOUND, "device"),
-    "block_job_set_speed": _error(BLOCK_JOB_NOT_FOUND, "device"),
     "block_resize": _block_resize,
     "block_set_io_throttle": _error(DEVICE_NOT_FOUND, "device"),
-    "block_stream": _no_node,
     "boot_set": _boot_set,
     "calc_dirty_rate": _calc_dirty_rate,
     "cancel_vcpu_dirty_limit": _prints(DIRTY_LIMIT_CANCELLED),

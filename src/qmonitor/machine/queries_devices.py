@@ -91,9 +91,7 @@ def register_device_state_queries(machine: Machine) -> None:
     handlers: tuple[tuple[str, Callable[..., Any]], ...] = (
         ("query-pr-managers", query_pr_managers),
         ("query-blockstats", query_blockstats),
-        ("query-block-jobs", empty),
         ("x-debug-query-block-graph", block_graph),
-        ("query-jobs", empty),
         ("query-dump", query_dump),
         ("query-dump-guest-memory-capability", dump_capability),
         ("query-rx-filter", query_rx_filter),

@@ -44,7 +44,9 @@ def register_block_commands(machine: Machine) -> BlockGraph:
 
     full.register(bind_command(schema, "blockdev-add", add))
     full.register(bind_command(schema, "blockdev-del", delete))
+    from qmonitor.machine.block.job_qmp import register_job_commands
     from qmonitor.machine.block.node_registry import register_node_commands
 
     register_node_commands(machine, graph)
+    register_job_commands(machine)
     return graph

@@ -337,6 +337,35 @@ TEXT = (
     + block_nodes.RESIZE
     + r"""
 ##
+# @block-commit:
+#
+# Starts a job that writes the data of a backing chain's upper layers into a
+# lower one (@base) and drops them from the chain.
+##
+{ 'command': 'block-commit',
+  'data': 'BlockCommitArgs', 'boxed': true }
+
+##
+# @drive-backup:
+#
+# Starts a backup job from a device to a new image file, opened by name.
+#
+# Features:
+# @deprecated: may go away in a later version
+##
+{ 'command': 'drive-backup',
+  'data': 'DriveBackup', 'boxed': true,
+  'features': [ 'deprecated' ] }
+
+##
+# @blockdev-backup:
+#
+# Starts a backup job from one node to another existing node.
+##
+{ 'command': 'blockdev-backup',
+  'data': 'BlockdevBackup', 'boxed': true }
+
+##
 # @query-named-block-nodes:
 #
 # @flat: leave out the backing chains

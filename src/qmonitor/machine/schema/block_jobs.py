@@ -65,6 +65,88 @@ TEXT = (
     + block_nodes.BITMAPS
     + r"""
 ##
+# @drive-mirror:
+#
+# Starts a mirror job from a device to an image file it opens.
+##
+{ 'command': 'drive-mirror',
+  'data': 'DriveMirror', 'boxed': true }
+
+##
+# @blockdev-mirror:
+#
+# Starts a mirror job from one node to another existing node.
+##
+{ 'command': 'blockdev-mirror',
+  'data': 'BlockdevMirrorArgs', 'boxed': true }
+
+##
+# @block-stream:
+#
+# Starts a job that copies a backing chain's data into the node above it.
+##
+{ 'command': 'block-stream',
+  'data': 'BlockStreamArgs', 'boxed': true }
+
+##
+# @block-job-set-speed:
+#
+# Sets a block job's rate limit (bytes per second, 0 for none).
+##
+{ 'command': 'block-job-set-speed',
+  'data': { 'device': 'str',
+            'speed': 'int' } }
+
+##
+# @block-job-cancel:
+#
+# Cancels a block job (a ready mirror finishes without switching over).
+##
+{ 'command': 'block-job-cancel',
+  'data': { 'device': 'str',
+            '*force': 'bool' } }
+
+##
+# @block-job-pause:
+#
+# Pauses a block job.
+##
+{ 'command': 'block-job-pause',
+  'data': { 'device': 'str' } }
+
+##
+# @block-job-resume:
+#
+# Resumes a paused block job.
+##
+{ 'command': 'block-job-resume',
+  'data': { 'device': 'str' } }
+
+##
+# @block-job-complete:
+#
+# Asks a ready block job to complete.
+##
+{ 'command': 'block-job-complete',
+  'data': { 'device': 'str' } }
+
+##
+# @block-job-dismiss:
+#
+# Removes a concluded block job from the job list.
+##
+{ 'command': 'block-job-dismiss',
+  'data': { 'id': 'str' } }
+
+##
+# @block-job-finalize:
+#
+# Finalizes a pending block job: applies its graph changes.
+##
+{ 'command': 'block-job-finalize',
+  'data': { 'id': 'str' } }
+
+##
 # @blockdev-add:
 #
 # Opens a new block node (and the nodes its options define inline) and
@@ -88,6 +170,139 @@ TEXT = (
 """
     + block_nodes.NODE_MISC
     + r"""
+##
+# @blockdev-create:
+#
+# Starts a job that creates an image on a block node or a host file.
+##
+{ 'command': 'blockdev-create',
+  'data': 'BlockdevCreateArgs', 'boxed': true }
+
+##
+# @x-blockdev-amend:
+#
+# Starts a job that changes the options of an image format node.
+#
+# Features:
+# @unstable: not a stable interface yet
+##
+{ 'command': 'x-blockdev-amend',
+  'data': 'XBlockdevAmendArgs', 'boxed': true,
+  'features': [ 'unstable' ] }
+
+##
+# @BLOCK_JOB_COMPLETED:
+#
+# A block job has finished (with or without an error).
+##
+{ 'event': 'BLOCK_JOB_COMPLETED',
+  'data': { 'type': 'JobType',
+            'device': 'str',
+            'len': 'int',
+            'offset': 'int',
+            'speed': 'int',
+            '*error': 'str' } }
+
+##
+# @BLOCK_JOB_CANCELLED:
+#
+# A block job was cancelled before it finished.
+##
+{ 'event': 'BLOCK_JOB_CANCELLED',
+  'data': { 'type': 'JobType',
+            'device': 'str',
+            'len': 'int',
+            'offset': 'int',
+            'speed': 'int' } }
+
+##
+# @BLOCK_JOB_ERROR:
+#
+# A block job met an I/O error.
+##
+{ 'event': 'BLOCK_JOB_ERROR',
+  'data': { 'device': 'str',
+            'operation': 'BlockJobErrorOperation',
+            'action': 'BlockJobErrorAction' } }
+
+##
+# @BLOCK_JOB_READY:
+#
+# A block job is ready to complete (a mirror is in sync).
+##
+{ 'event': 'BLOCK_JOB_READY',
+  'data': { 'type': 'JobType',
+            'device': 'str',
+            'len': 'int',
+            'offset': 'int',
+            'speed': 'int' } }
+
+##
+# @BLOCK_JOB_PENDING:
+#
+# A block job waits to be finalized.
+##
+{ 'event': 'BLOCK_JOB_PENDING',
+  'data': { 'type': 'JobType',
+            'id': 'str' } }
+
+##
+# @JOB_STATUS_CHANGE:
+#
+# A job changed status.
+##
+{ 'event': 'JOB_STATUS_CHANGE',
+  'data': { 'id': 'str',
+            'status': 'JobStatus' } }
+
+##
+# @job-pause:
+#
+# Pauses a job.
+##
+{ 'command': 'job-pause',
+  'data': { 'id': 'str' } }
+
+##
+# @job-resume:
+#
+# Resumes a paused job.
+##
+{ 'command': 'job-resume',
+  'data': { 'id': 'str' } }
+
+##
+# @job-cancel:
+#
+# Cancels a job.
+##
+{ 'command': 'job-cancel',
+  'data': { 'id': 'str' } }
+
+##
+# @job-complete:
+#
+# Asks a ready job to complete.
+##
+{ 'command': 'job-complete',
+  'data': { 'id': 'str' } }
+
+##
+# @job-dismiss:
+#
+# Removes a concluded job from the job list.
+##
+{ 'command': 'job-dismiss',
+  'data': { 'id': 'str' } }
+
+##
+# @job-finalize:
+#
+# Finalizes a pending job and the jobs of its transaction.
+##
+{ 'command': 'job-finalize',
+  'data': { 'id': 'str' } }
+
 ##
 # @JobInfo:
 #

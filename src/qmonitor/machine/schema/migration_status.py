@@ -172,4 +172,35 @@ TEXT = r"""##
 ##
 { 'command': 'query-vcpu-dirty-limit',
   'returns': [ 'DirtyLimitInfo' ] }
+##
+# @snapshot-save:
+#
+# Starts a job that saves the VM state and internal snapshots of disks.
+##
+{ 'command': 'snapshot-save',
+  'data': 'SnapshotSaveArgs', 'boxed': true }
+
+##
+# @snapshot-load:
+#
+# Starts a job that loads a VM state and disk snapshots saved before.
+##
+{ 'command': 'snapshot-load',
+  'data': 'SnapshotLoadArgs', 'boxed': true }
+
+##
+# @snapshot-delete:
+#
+# Starts a job that deletes internal snapshots from disks.
+##
+{ 'command': 'snapshot-delete',
+  'data': 'SnapshotDeleteArgs', 'boxed': true }
+
+##
+# @transaction:
+#
+# Performs a list of block actions all together or not at all.
+##
+{ 'command': 'transaction',
+  'data': 'TransactionArgs', 'boxed': true }
 """
