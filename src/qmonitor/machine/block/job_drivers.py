@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.jobs import Job, Step
 
@@ -50,7 +51,7 @@ def host_file(node: BlockNode) -> tuple[str, int] | None:
             return None
 
 
-class CopyError(Exception):
+class CopyError(QmonitorError):
     """A host file failed a copy: which side (``read`` or ``write``) and the errno text."""
 
     def __init__(self, operation: str, err: OSError) -> None:

@@ -61,9 +61,6 @@ TEXT = (
   'returns': 'XDbgBlockGraph',
   'allow-preconfig': true,
   'features': [ 'unstable' ] }
-"""
-    + block_nodes.BITMAPS
-    + r"""
 ##
 # @drive-mirror:
 #
@@ -72,6 +69,9 @@ TEXT = (
 { 'command': 'drive-mirror',
   'data': 'DriveMirror', 'boxed': true }
 
+"""
+    + block_nodes.BITMAPS
+    + r"""
 ##
 # @blockdev-mirror:
 #
@@ -167,9 +167,6 @@ TEXT = (
 ##
 { 'command': 'blockdev-del', 'data': { 'node-name': 'str' },
   'allow-preconfig': true }
-"""
-    + block_nodes.NODE_MISC
-    + r"""
 ##
 # @blockdev-create:
 #
@@ -246,6 +243,9 @@ TEXT = (
   'data': { 'type': 'JobType',
             'id': 'str' } }
 
+"""
+    + block_nodes.NODE_MISC
+    + r"""
 ##
 # @JOB_STATUS_CHANGE:
 #
