@@ -42,7 +42,7 @@ from qmonitor.monitor.hmp_args import (
 )
 from qmonitor.monitor.hmp_args import isspace as _isspace
 from qmonitor.monitor.hmp_args import skip_spaces as _skip_spaces
-from qmonitor.monitor.hmp_table import HMPCommand, HmpHost, find_command
+from qmonitor.monitor.hmp_table import HMPCommand, HmpHost, find_command, help_listing
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
 from qmonitor.qapi.commands import internal_error
@@ -287,7 +287,11 @@ class MonitorHMP(Monitor, Generic[HostT]):
 
     def _available(self, cmd: HMPCommand) -> bool:
         """cmd_available: before the machine is built only preconfig commands are."""
-        return cmd.preconfig or not getattr(self.machine, "in_preconfig", False)
+        return cmd.preconfig or not self._preconfig_only()
+
+    def _preconfig_only(self) -> bool:
+        """Whether the machine is not built yet (``--preconfig``): only preconfig commands run."""
+        return bool(getattr(self.machine, "in_preconfig", False))
 
     # -- help ------------------------------------------------------------------
 
@@ -303,8 +307,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
 
     def _help_dump(self, table: tuple[HMPCommand, ...], words: list[bytes], index: int) -> None:
         if index >= len(words):
-            for each in table:
-                self._help_dump_one(each, words, index)
+            lead = "".join(f"{text(p)} " for p in words[:index])
+            self.printf(help_listing(table, lead, self._preconfig_only()))
             return
         cmd = _find(table, words[index])
         if cmd is not None and not self._available(cmd):
