@@ -93,3 +93,33 @@ def test_the_machine_schema_survives_the_cache(cache: Path) -> None:
         assert list(schema_info(loaded)) == list(schema_info(fresh))
     finally:
         machine_schema_module.machine_schema.cache_clear()
+
+
+def test_every_schema_module_is_a_part_and_in_the_cache_key() -> None:
+    """The schema text is read from PARTS only, and the key hashes those files."""
+    from qmonitor.machine import schema as machine_schema_module
+
+    here = Path(machine_schema_module.__file__).parent
+    modules = {p.stem for p in here.glob("*.py") if p.stem != "__init__"}
+    assert set(machine_schema_module.PARTS) == modules
+    assert len(machine_schema_module.PARTS) == len(modules)
+    import importlib
+
+    text = "".join(
+        importlib.import_module(f"qmonitor.machine.schema.{part}").TEXT
+        for part in machine_schema_module.PARTS
+    )
+    assert machine_schema_module.SCHEMA == text == machine_schema_module.schema_text()
+
+
+def test_a_cached_schema_has_no_docs(cache: Path) -> None:
+    from qmonitor.machine import schema as machine_schema_module
+
+    machine_schema_module.machine_schema.cache_clear()
+    try:
+        schema = machine_schema_module.machine_schema()
+        assert schema.docs == []
+        assert all(ent.doc is None for ent in schema.entities)
+        assert schema.lookup_entity("query-status") is not None
+    finally:
+        machine_schema_module.machine_schema.cache_clear()

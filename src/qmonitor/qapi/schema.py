@@ -84,6 +84,17 @@ class Schema:
                 info = ent.element_type.info
             ent.module = self._module_name(info.fname) if info is not None else None
 
+    def drop_docs(self) -> None:
+        """Forget the doc comments, once checked: what runs commands never reads them.
+
+        They are most of a schema's memory (about 2 MB of the null
+        machine's 2.7), and a schema kept for the life of a process needs
+        its types, commands and events only.
+        """
+        self.docs = []
+        for ent in self.entities:
+            ent.doc = None
+
     # Look-ups.
 
     def lookup_entity(self, name: str) -> Entity | None:
