@@ -123,3 +123,24 @@ def test_a_cached_schema_has_no_docs(cache: Path) -> None:
         assert schema.lookup_entity("query-status") is not None
     finally:
         machine_schema_module.machine_schema.cache_clear()
+
+
+def test_a_cached_schema_shares_its_strings(cache: Path) -> None:
+    from qmonitor.machine import schema as machine_schema_module
+    from qmonitor.qapi.introspect import schema_info
+    from qmonitor.qapi.schema import load_schema_text
+
+    fresh = load_schema_text(machine_schema_module.SCHEMA, machine_schema_module.FNAME)
+    machine_schema_module.machine_schema.cache_clear()
+    try:
+        machine_schema_module.machine_schema()  # stores
+        machine_schema_module.machine_schema.cache_clear()
+        loaded = machine_schema_module.machine_schema()  # reads back
+        assert list(schema_info(loaded)) == list(schema_info(fresh))
+        # The name of a type and the type name of a member of that type are one object.
+        status = loaded.lookup_type("StatusInfo")
+        assert status is not None
+        member = next(m for m in status.members if m.name == "status")  # type: ignore[attr-defined]
+        assert member.type_name is loaded.lookup_type("RunState").name  # type: ignore[union-attr]
+    finally:
+        machine_schema_module.machine_schema.cache_clear()

@@ -97,7 +97,9 @@ def machine_schema(extensions: bool = False) -> Schema:
 
     def build() -> Schema:
         schema = load_schema_text(schema_text(), FNAME, (EXTENSIONS,) if extensions else ())
-        schema.drop_docs()  # checked; kept for the life of the process
+        # Checked, and kept for the life of the process: as small as it goes.
+        schema.drop_docs()
+        schema.share_strings()
         return schema
 
     return cached("machine-schema", _cache_key(extensions), build)
