@@ -119,10 +119,6 @@ def _quoted_bytes(raw: bytes) -> str:
     return "".join(out)
 
 
-# ASCII that Python's JSON writer would escape otherwise than QEMU (as
-# ``\u00xx`` in lower case, or not at all for DEL): the controls without a
-# short escape.  A string without them is written by it exactly as by QEMU.
-_ODD_ASCII = re.compile(r"[\x00-\x07\x0b\x0e-\x1f\x7f]")
 # UTF-8 prefixes of every noncharacter (U+FDD0..U+FDEF: EF B7 90..AF; the
 # last two code points of each plane end in BF BE or BF BF): a string whose
 # UTF-8 has none of these has no noncharacter.
@@ -151,9 +147,13 @@ def quote(s: str) -> str:
         return f'"{s}"'
     if s.isascii():
         # Only '"', '\\' and controls to escape: the C writer of the json
-        # module does it as QEMU does unless a control has no short escape.
-        if _ODD_ASCII.search(s) is None:
-            return _json_quote_ascii(s)
+        # module does it as QEMU does unless a control has no short escape
+        # (it writes those as \u00xx, in lower case) or is DEL (kept as is).
+        # Looking for those in its output is a substring search, much
+        # cheaper than a pattern over the whole string.
+        literal = _json_quote_ascii(s)
+        if "\\u" not in literal and "\x7f" not in s:
+            return literal
         return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
     if _has_bad_unit(s):
         return _quoted_bytes(to_mod_utf8(s))
