@@ -85,9 +85,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def delivery(
-    n_clients: int, duration: float, warmup: float, tmp: Path, python: str = sys.executable
+    n_clients: int,
+    duration: float,
+    warmup: float,
+    tmp: Path,
+    python: str = sys.executable,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run one delivery measurement; evsink's result (events_per_s, complete, ...)."""
+    """Run one delivery measurement; evsink's result (events_per_s, complete, ...).
+
+    ``env`` is the environment qmonitor runs in (its ``PYTHONPATH`` names the
+    tree measured: bench/run.py's "before" column); this tree's by default.
+    """
     socks = [tmp / f"ev{n_clients}-{i}.sock" for i in range(n_clients)]
     argv = [python, "-m", "qmonitor", *BASE_ARGS]
     for p in socks:
@@ -100,7 +109,7 @@ def delivery(
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
-            env=qmonitor_env(),
+            env=qmonitor_env() if env is None else env,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
     try:
@@ -166,12 +175,18 @@ async def _emission(seconds: float) -> dict[str, Any]:
     }
 
 
-def emission(seconds: float, python: str = sys.executable) -> dict[str, Any]:
-    """Emission cost measured in a fresh interpreter (``--emission``)."""
+def emission(
+    seconds: float, python: str = sys.executable, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Emission cost measured in a fresh interpreter (``--emission``), in ``env`` as delivery."""
     cmd = [python, str(Path(__file__).resolve()), "--emission", "--seconds", f"{seconds:g}"]
     try:
         res = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=seconds * 2 + 60, env=qmonitor_env()
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=seconds * 2 + 60,
+            env=qmonitor_env() if env is None else env,
         )
     except subprocess.TimeoutExpired:
         raise EventBenchError("emission benchmark did not finish") from None
@@ -191,7 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=1.0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.emission:
-        sys.path.insert(0, str(REPO / "src"))
+        # The tree measured comes first on PYTHONPATH; this one only without.
+        if not os.environ.get("PYTHONPATH"):
+            sys.path.insert(0, str(REPO / "src"))
         print(json.dumps(asyncio.run(_emission(args.seconds))))
         return 0
     duration, warmup = (0.5, 0.1) if args.quick else (2.0, 0.5)

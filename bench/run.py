@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """QMP benchmark: real QEMU 7.2 against qmonitor.
 
-    python bench/run.py [--quick] [--only qemu|qmonitor]
+    python bench/run.py [--quick] [--only qemu|qmonitor] [--before REV] [--rows GROUP,...]
 
 Builds bench/build/loadgen from bench/loadgen.c, starts each target with its
 QMP sockets in a temporary directory, drives it with loadgen, prints a
@@ -73,6 +73,20 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+#: The groups of rows ``--rows`` selects from, in the order they are measured.
+GROUPS = (
+    "workloads",  # sequential, pipelined and large rows (one process)
+    "clients",
+    "oob_busy",
+    "mux",
+    "hmp",
+    "events",
+    "scaling",
+    "startup",
+    "memory",
+)
+
+
 @dataclass
 class Settings:
     duration: float
@@ -80,6 +94,8 @@ class Settings:
     greeting_runs: int
     memory_runs: int
     idle: float
+    #: The groups of rows to measure (``--rows``); all of them by default.
+    groups: tuple[str, ...] = GROUPS
 
 
 def note(msg: str) -> None:
@@ -450,14 +466,14 @@ def run_events(t: Target, s: Settings, tmp: Path) -> None:
 
         def deliver(n: int = n) -> Any:
             try:
-                out = bench_events.delivery(n, s.duration, s.warmup, tmp)
+                out = bench_events.delivery(n, s.duration, s.warmup, tmp, t.cmd[0], t.env)
             except bench_events.EventBenchError as e:
                 raise BenchError(str(e)) from e
             return out["events_per_s"], out
 
         record(t, f"events_{n}", deliver)
     try:
-        em = bench_events.emission(s.duration)
+        em = bench_events.emission(s.duration, t.cmd[0], t.env)
     except bench_events.EventBenchError as err:
         for key in ("emit_throttled", "emit_unthrottled"):
             t.results[key] = {"value": None, "error": str(err)}
@@ -474,28 +490,47 @@ def run_target(t: Target, s: Settings) -> None:
     note(f"  version: {t.version}")
     with tempfile.TemporaryDirectory(prefix="qmb") as d:
         tmp = Path(d)
-        try:
-            run_workloads(t, s, tmp)
-        except BenchError as e:
-            t.status = f"failed to start: {e}"
-            note(f"  {t.name}: {t.status}")
-            return
-        run_clients(t, s, tmp)
+        want = s.groups.__contains__
+        if want("workloads"):
+            try:
+                run_workloads(t, s, tmp)
+            except BenchError as e:
+                t.status = f"failed to start: {e}"
+                note(f"  {t.name}: {t.status}")
+                return
+        if want("clients"):
+            run_clients(t, s, tmp)
         if t.kind != "echo":
-            run_oob_busy(t, s, tmp)
-            run_mux(t, s, tmp)
-            record(t, "hmp_lines", lambda: run_hmp(t, s))
-        if t.kind == "qmonitor":
+            if want("oob_busy"):
+                run_oob_busy(t, s, tmp)
+            if want("mux"):
+                run_mux(t, s, tmp)
+            if want("hmp"):
+                record(t, "hmp_lines", lambda: run_hmp(t, s))
+        if t.kind == "qmonitor" and want("events"):
             run_events(t, s, tmp)
-        if t.kind != "echo":
+        if t.kind != "echo" and want("scaling"):
             run_scaling(t, s, tmp)
-        record(t, "startup", lambda: run_startup(t, s, tmp))
-        try:
-            run_memory(t, s, tmp)
-        except (BenchError, OSError) as e:
-            for key in ("rss_idle", "rss_per_monitor"):
-                t.results.setdefault(key, {"value": None, "error": str(e)})
-            note(f"  {t.name} memory: n/a ({e})")
+        if want("startup"):
+            record(t, "startup", lambda: run_startup(t, s, tmp))
+        if want("memory"):
+            try:
+                run_memory(t, s, tmp)
+            except (BenchError, OSError) as e:
+                for key in ("rss_idle", "rss_per_monitor"):
+                    t.results.setdefault(key, {"value": None, "error": str(e)})
+                note(f"  {t.name} memory: n/a ({e})")
+
+
+def parse_groups(text: str) -> tuple[str, ...]:
+    """``--rows``: comma-separated names of :data:`GROUPS`."""
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in GROUPS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown group {', '.join(unknown) or '(none)'}: choose from {', '.join(GROUPS)}"
+        )
+    return names
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -511,6 +546,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="REV",
         help="also measure qmonitor as of git revision REV (a 'before' column beside 'qmonitor')",
     )
+    ap.add_argument(
+        "--rows",
+        type=parse_groups,
+        default=GROUPS,
+        metavar="GROUP,...",
+        help=f"measure these groups of rows only (of {', '.join(GROUPS)}); the others are n/a",
+    )
     args = ap.parse_args(argv)
 
     s = (
@@ -518,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.quick
         else Settings(duration=2.0, warmup=0.5, greeting_runs=7, memory_runs=5, idle=0.5)
     )
+    s.groups = args.rows
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     targets = make_targets()
@@ -577,13 +620,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rows": rows,
         "markdown": md,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_name(RESULTS.name + ".tmp")
+    # A run of some rows only does not replace the last whole run's figures.
+    whole = s.groups == GROUPS
+    results = RESULTS if whole else RESULTS.with_name("rows.json")
+    if not whole:
+        doc["groups"] = list(s.groups)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    tmp = results.with_name(results.name + ".tmp")
     doc["scaling"] = {name: t.results.get("scaling") for name, t in targets.items()}
     tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, RESULTS)
-    write_scaling_plot(targets)
-    print(f"\nwritten {RESULTS.relative_to(REPO)}", file=sys.stderr)
+    os.replace(tmp, results)
+    if "scaling" in s.groups:
+        write_scaling_plot(targets)
+    print(f"\nwritten {results.relative_to(REPO)}", file=sys.stderr)
     return 0
 
 

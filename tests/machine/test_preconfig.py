@@ -91,3 +91,26 @@ def test_spice_info_from_its_options() -> None:
         "enabled": True, "migrated": False, "host": "::1", "port": 5904, "tls-port": 5901,
         "auth": "spice", "compiled-version": "0.15.1", "mouse-mode": "server", "channels": [],
     }  # fmt: skip
+
+
+def test_help_lists_preconfig_commands_until_the_machine_is_built() -> None:
+    """help's listing follows the phase: the same table gives two listings."""
+    from qmonitor.machine.hmp_exec import run_hmp_command
+
+    async def main() -> tuple[str, str, str, str]:
+        machine = Machine(MachineOptions(preconfig=True, use_io_thread=False))
+        before = run_hmp_command(machine, "help", None)
+        info_before = run_hmp_command(machine, "help info", None)
+        machine.exit_preconfig()
+        after = run_hmp_command(machine, "help", None)
+        info_after = run_hmp_command(machine, "help info", None)
+        await machine.cleanup()
+        return before, info_before, after, info_after
+
+    before, info_before, after, info_after = asyncio.run(main())
+    assert "exit_preconfig  -- exit the preconfig state\r\n" in before
+    assert "cont|c  -- resume emulation\r\n" not in before
+    assert "cont|c  -- resume emulation\r\n" in after
+    assert len(after) > len(before)
+    assert info_before.startswith("info ") and info_after.startswith("info ")
+    assert len(info_after.splitlines()) > len(info_before.splitlines())

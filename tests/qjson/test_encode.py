@@ -215,3 +215,46 @@ def test_needs_escape_is_exactly_quote_backslash_controls_and_non_ascii() -> Non
         if (_NEEDS_ESCAPE.match(chr(c)) is not None) != (c < 0x20 or c >= 0x7F or chr(c) in '"\\')
     ]
     assert wrong == []
+
+
+def _slow_quote(s: str) -> str:
+    """quote() by its definition alone: the escape class, code point by code point."""
+    from qmonitor.qjson.encode import (
+        _NEEDS_ESCAPE,
+        _NOT_CODE_POINT,
+        _escape_char,
+        _quoted_bytes,
+    )
+    from qmonitor.qjson.unicode import to_mod_utf8
+
+    if _NOT_CODE_POINT.search(s) is not None:
+        return _quoted_bytes(to_mod_utf8(s))
+    return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
+
+
+def test_every_ascii_character_is_quoted_by_definition() -> None:
+    # The ASCII road is the json module's writer: every character, alone and
+    # among text with escapes, as the definition has it (DEL and the
+    # controls without a short escape in upper-case \u form).
+    for c in map(chr, range(0x80)):
+        for s in (c, f'a{c}b\r\n"\\', f"{c}\x7f", f"{c}\t\b\f"):
+            assert quote(s) == _slow_quote(s), repr(s)
+    assert quote("x\x01\x7f\n") == '"x\\u0001\\u007F\\n"'
+
+
+def test_surrogates_and_noncharacters_are_found_in_long_text() -> None:
+    # (Lone surrogates a string may hold here are bytes that were not UTF-8.)
+    from qmonitor.qjson.encode import _NOT_CODE_POINT, _has_bad_unit
+
+    edges = [0xD7FF, 0xDC80, 0xDCFF, 0xE000, 0xFDCF, 0xFDD0, 0xFDEF, 0xFDF0, 0xFFFD, 0xFFFE]
+    edges += [0xFFFF, 0x10000, 0x1FFFD, 0x1FFFE, 0x1FFFF, 0x10FFFE, 0x10FFFF, 0x0FFE, 0xE9]
+    for cp in edges:
+        s = "help text\r\n" * 50 + chr(cp) + "é"
+        assert _has_bad_unit(s) == (_NOT_CODE_POINT.search(s) is not None), hex(cp)
+        assert quote(s) == _slow_quote(s), hex(cp)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_quote_agrees_with_its_definition(text: str) -> None:
+    assert quote(text) == _slow_quote(text)

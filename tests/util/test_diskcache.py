@@ -93,3 +93,73 @@ def test_the_machine_schema_survives_the_cache(cache: Path) -> None:
         assert list(schema_info(loaded)) == list(schema_info(fresh))
     finally:
         machine_schema_module.machine_schema.cache_clear()
+
+
+def test_every_schema_module_is_a_part_and_in_the_cache_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The schema text is PARTS' text (pieces are joined by parts); the key hashes every file."""
+    import importlib
+
+    from qmonitor.machine import schema as machine_schema_module
+    from qmonitor.util import diskcache
+
+    here = Path(machine_schema_module.__file__).parent
+    modules = {p.stem for p in here.glob("*.py") if p.stem != "__init__"}
+    parts = machine_schema_module.PARTS
+    assert len(parts) == len(set(parts)) and set(parts) <= modules
+    for name in modules:
+        module = importlib.import_module(f"qmonitor.machine.schema.{name}")
+        # A module with TEXT is a part; the others hold pieces that parts join.
+        assert hasattr(module, "TEXT") == (name in parts), name
+    text = "".join(
+        importlib.import_module(f"qmonitor.machine.schema.{part}").TEXT for part in parts
+    )
+    assert machine_schema_module.SCHEMA == text == machine_schema_module.schema_text()
+    hashed: list[str] = []
+
+    def digest(paths: list[str]) -> str:
+        hashed.extend(Path(p).name for p in paths)
+        return "x"
+
+    monkeypatch.setattr(diskcache, "source_digest", digest)
+    machine_schema_module._cache_key.cache_clear()
+    try:
+        machine_schema_module._cache_key(False)
+    finally:
+        machine_schema_module._cache_key.cache_clear()
+    assert {f"{name}.py" for name in modules} <= set(hashed)
+
+
+def test_a_cached_schema_has_no_docs(cache: Path) -> None:
+    from qmonitor.machine import schema as machine_schema_module
+
+    machine_schema_module.machine_schema.cache_clear()
+    try:
+        schema = machine_schema_module.machine_schema()
+        assert schema.docs == []
+        assert all(ent.doc is None for ent in schema.entities)
+        assert schema.lookup_entity("query-status") is not None
+    finally:
+        machine_schema_module.machine_schema.cache_clear()
+
+
+def test_a_cached_schema_shares_its_strings(cache: Path) -> None:
+    from qmonitor.machine import schema as machine_schema_module
+    from qmonitor.qapi.introspect import schema_info
+    from qmonitor.qapi.schema import load_schema_text
+
+    fresh = load_schema_text(machine_schema_module.SCHEMA, machine_schema_module.FNAME)
+    machine_schema_module.machine_schema.cache_clear()
+    try:
+        machine_schema_module.machine_schema()  # stores
+        machine_schema_module.machine_schema.cache_clear()
+        loaded = machine_schema_module.machine_schema()  # reads back
+        assert list(schema_info(loaded)) == list(schema_info(fresh))
+        # The name of a type and the type name of a member of that type are one object.
+        status = loaded.lookup_type("StatusInfo")
+        assert status is not None
+        member = next(m for m in status.members if m.name == "status")  # type: ignore[attr-defined]
+        assert member.type_name is loaded.lookup_type("RunState").name  # type: ignore[union-attr]
+    finally:
+        machine_schema_module.machine_schema.cache_clear()

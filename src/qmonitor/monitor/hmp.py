@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections import deque
 from typing import Generic, TypeVar
@@ -40,9 +41,8 @@ from qmonitor.monitor.hmp_args import (
     text,
     to_bytes,
 )
-from qmonitor.monitor.hmp_args import isspace as _isspace
 from qmonitor.monitor.hmp_args import skip_spaces as _skip_spaces
-from qmonitor.monitor.hmp_table import HMPCommand, HmpHost, find_command
+from qmonitor.monitor.hmp_table import HMPCommand, HmpHost, find_command, help_listing
 from qmonitor.monitor.monitor import Monitor, set_current_monitor
 from qmonitor.monitor.readline import ReadLineState
 from qmonitor.qapi.commands import internal_error
@@ -72,6 +72,10 @@ CMDNAME_MAX = 255
 
 #: The log of monitors without a chardev (``human-monitor-command``), made once.
 _HMP_LOG = logging.getLogger("qmonitor.hmp")
+#: The one log every monitor without a chardev shares (one per call was made).
+_NO_CHARDEV_LOG = ConnectionLog(_HMP_LOG, "(none)")
+#: What a command name runs to (get_command_name): a blank or ``/``.
+_COMMAND_NAME = re.compile(rb"[^/ \t\n\v\f\r]*")
 
 
 def _find(table: tuple[HMPCommand, ...], name: bytes) -> HMPCommand | None:
@@ -117,7 +121,7 @@ class MonitorHMP(Monitor, Generic[HostT]):
         self.loop = machine.loop
         #: ``-->`` per command line run, ``<--`` per output chunk, at DEBUG.
         #: The connection's ``-->`` / ``<--`` lines (``qmonitor.hmp.<chardev>``).
-        self.hmp_log = ConnectionLog(_HMP_LOG, "(none)" if chr is None else chr.label)
+        self.hmp_log = _NO_CHARDEV_LOG if chr is None else ConnectionLog(_HMP_LOG, chr.label)
         #: Whether hmp_log is on, read once per chunk of input.
         self._debug = False
         if self.use_readline:
@@ -268,8 +272,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
         if pos >= len(data):
             return None
         start = pos
-        while pos < len(data) and data[pos] != 0x2F and not _isspace(data, pos):  # '/'
-            pos += 1
+        name = _COMMAND_NAME.match(data, pos)
+        pos = name.end() if name is not None else pos
         cmd = _find(table, data[start:pos][:CMDNAME_MAX])
         if cmd is None:
             self.printf(f"unknown command: '{text(data[:pos])}'\n")
@@ -287,7 +291,11 @@ class MonitorHMP(Monitor, Generic[HostT]):
 
     def _available(self, cmd: HMPCommand) -> bool:
         """cmd_available: before the machine is built only preconfig commands are."""
-        return cmd.preconfig or not getattr(self.machine, "in_preconfig", False)
+        return cmd.preconfig or not self._preconfig_only()
+
+    def _preconfig_only(self) -> bool:
+        """Whether the machine is not built yet (``--preconfig``): only preconfig commands run."""
+        return bool(getattr(self.machine, "in_preconfig", False))
 
     # -- help ------------------------------------------------------------------
 
@@ -303,8 +311,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
 
     def _help_dump(self, table: tuple[HMPCommand, ...], words: list[bytes], index: int) -> None:
         if index >= len(words):
-            for each in table:
-                self._help_dump_one(each, words, index)
+            lead = "".join(f"{text(p)} " for p in words[:index])
+            self.printf(help_listing(table, lead, self._preconfig_only()))
             return
         cmd = _find(table, words[index])
         if cmd is not None and not self._available(cmd):

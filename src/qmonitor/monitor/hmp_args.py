@@ -97,11 +97,14 @@ def isspace(data: bytes, pos: int) -> bool:
     return pos < len(data) and data[pos] in b" \t\n\v\f\r"
 
 
+#: A run of C ``isspace`` bytes (possibly empty).
+_SPACES = re.compile(rb"[ \t\n\v\f\r]*")
+
+
 def skip_spaces(data: bytes, pos: int) -> int:
     """The first position at or after ``pos`` that is not a blank."""
-    while isspace(data, pos):
-        pos += 1
-    return pos
+    match = _SPACES.match(data, pos)
+    return match.end() if match is not None else pos
 
 
 def _wrap64(value: int) -> int:

@@ -84,6 +84,33 @@ def find_command(table: tuple[HMPCommand, ...], name: str) -> HMPCommand | None:
     return entry[1].get(name)
 
 
+#: ``help`` listings of whole tables, by ``id`` of the table (kept alive by
+#: the entry), the words before each name and whether only preconfig
+#: commands are available: a listing is the same text every time.
+_LISTINGS: dict[tuple[int, str, bool], tuple[tuple[HMPCommand, ...], str]] = {}
+
+
+def help_listing(table: tuple[HMPCommand, ...], lead: str, preconfig_only: bool) -> str:
+    """What ``help`` prints for every command of ``table`` (help_cmd_dump).
+
+    One line per available command, ``lead`` (the words typed before it,
+    each followed by a blank) then ``name params -- help``.  Made once per
+    table: QEMU's whole table is over a hundred lines.
+    """
+    key = (id(table), lead, preconfig_only)
+    entry = _LISTINGS.get(key)
+    if entry is None or entry[0] is not table:
+        listing = "".join(
+            f"{lead}{cmd.name} {cmd.params} -- {cmd.help}\n"
+            for cmd in table
+            if cmd.preconfig or not preconfig_only
+        )
+        if len(_LISTINGS) >= _MAX_INDEXES:
+            _LISTINGS.clear()
+        entry = _LISTINGS[key] = (table, listing)
+    return entry[1]
+
+
 def sort_table(cmds: Iterable[HMPCommand]) -> tuple[HMPCommand, ...]:
     """A table in QEMU's order: sorted by name, byte by byte (``compare_mon_cmd``)."""
     return tuple(sorted(cmds, key=lambda c: c.name.encode()))

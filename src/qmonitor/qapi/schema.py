@@ -15,6 +15,7 @@ the C preprocessor, an undefined symbol is false).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
@@ -83,6 +84,59 @@ class Schema:
                 assert ent.element_type is not None
                 info = ent.element_type.info
             ent.module = self._module_name(info.fname) if info is not None else None
+
+    def drop_docs(self) -> None:
+        """Forget the doc comments, once checked: what runs commands never reads them.
+
+        They are most of a schema's memory (about 2 MB of the null
+        machine's 2.7), and a schema kept for the life of a process needs
+        its types, commands and events only.
+        """
+        self.docs = []
+        for ent in self.entities:
+            ent.doc = None
+
+    def share_strings(self) -> None:
+        """Make equal strings one object throughout the schema.
+
+        Names recur (a type's name in every member of that type, member
+        names across types); a schema read back from a pickle keeps one
+        copy of each only if they were one object when it was written.
+        """
+        canon: dict[str, str] = {}
+
+        def one(value: object) -> object:
+            return canon.setdefault(value, value) if type(value) is str else value
+
+        seen: set[int] = set()
+        stack: list[object] = [self]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen or isinstance(obj, type):
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, list):
+                obj[:] = [one(v) for v in obj]
+                stack.extend(obj)
+            elif isinstance(obj, dict):
+                items = [(one(k), one(v)) for k, v in obj.items()]
+                obj.clear()
+                obj.update(items)
+                stack.extend(v for _, v in items)
+            elif isinstance(obj, tuple | frozenset | set):
+                stack.extend(obj)
+            elif not isinstance(obj, str | int | float | bool) and obj is not None:
+                attrs = getattr(obj, "__dict__", None)
+                if attrs is not None:
+                    stack.append(attrs)
+                for base in type(obj).__mro__:
+                    for name in getattr(base, "__slots__", ()):
+                        if hasattr(obj, name):
+                            value = getattr(obj, name)
+                            # A frozen object keeps its own copy.
+                            with contextlib.suppress(AttributeError, TypeError):
+                                setattr(obj, name, one(value))
+                            stack.append(value)
 
     # Look-ups.
 

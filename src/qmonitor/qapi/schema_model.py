@@ -58,6 +58,8 @@ class Member:
     """A named part of an entity: object member, enum value, feature, branch."""
 
     role = "member"
+    # Slots: a schema has thousands of members, kept for the life of a process.
+    __slots__ = ("defined_in", "ifcond", "info", "name")
 
     def __init__(self, name: str, info: SourceInfo | None, ifcond: IfCond = None) -> None:
         self.name = name
@@ -95,6 +97,7 @@ class Member:
 
 class Feature(Member):
     role = "feature"
+    __slots__ = ()
 
 
 def _make_features(raw: list[dict[str, Any]] | None, info: SourceInfo | None) -> list[Feature]:
@@ -103,6 +106,7 @@ def _make_features(raw: list[dict[str, Any]] | None, info: SourceInfo | None) ->
 
 class EnumMember(Member):
     role = "value"
+    __slots__ = ("features",)
 
     def __init__(
         self,
@@ -119,6 +123,8 @@ class EnumMember(Member):
 
 class ObjectMember(Member):
     """A member of an object type; ``type`` is set by :meth:`check`."""
+
+    __slots__ = ("features", "optional", "type", "type_name")
 
     def __init__(
         self,
@@ -146,6 +152,7 @@ class ObjectMember(Member):
 
 class Variant(ObjectMember):
     role = "branch"
+    __slots__ = ()
 
     def __init__(
         self, name: str, info: SourceInfo | None, type_name: str, ifcond: IfCond = None

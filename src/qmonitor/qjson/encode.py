@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable
+from json.encoder import encode_basestring_ascii as _json_quote_ascii
 from typing import Any
 
 from qmonitor.qjson.unicode import mod_utf8_codepoint, to_mod_utf8
@@ -118,11 +119,43 @@ def _quoted_bytes(raw: bytes) -> str:
     return "".join(out)
 
 
+# UTF-8 prefixes of every noncharacter (U+FDD0..U+FDEF: EF B7 90..AF; the
+# last two code points of each plane end in BF BE or BF BF): a string whose
+# UTF-8 has none of these has no noncharacter.
+_NONCHAR_UTF8 = (b"\xef\xb7", b"\xbf\xbe", b"\xbf\xbf")
+
+
+def _has_bad_unit(s: str) -> bool:
+    """Whether ``s`` has a surrogate or a noncharacter (``_NOT_CODE_POINT``).
+
+    The regular expression takes milliseconds over a few kilobytes (its
+    class reaches past the BMP); encoding to UTF-8 and looking for the
+    byte prefixes rules most strings out in microseconds.
+    """
+    try:
+        raw = s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True  # a lone surrogate
+    if not any(prefix in raw for prefix in _NONCHAR_UTF8):
+        return False
+    return _NOT_CODE_POINT.search(s) is not None
+
+
 def quote(s: str) -> str:
     """A string literal as QEMU writes it."""
     if _NEEDS_ESCAPE.search(s) is None:
         return f'"{s}"'
-    if _NOT_CODE_POINT.search(s) is not None:
+    if s.isascii():
+        # Only '"', '\\' and controls to escape: the C writer of the json
+        # module does it as QEMU does unless a control has no short escape
+        # (it writes those as \u00xx, in lower case) or is DEL (kept as is).
+        # Looking for those in its output is a substring search, much
+        # cheaper than a pattern over the whole string.
+        literal = _json_quote_ascii(s)
+        if "\\u" not in literal and "\x7f" not in s:
+            return literal
+        return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
+    if _has_bad_unit(s):
         return _quoted_bytes(to_mod_utf8(s))
     return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
 

@@ -13,12 +13,23 @@ turns it off.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import sys
 from collections.abc import Callable, Iterable
 from typing import TypeVar
+
+# The interpreter's own SHA-256 and unpickler: hashlib loads OpenSSL's
+# libcrypto and pickle its Python half, about 1 MB of resident memory that
+# a process reading one cached value does not need (pickle comes in only to
+# write one).
+try:
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found]  # CPython 3.11
+except ImportError:  # pragma: no cover - other versions and interpreters
+    from hashlib import sha256 as _sha256
+try:
+    from _pickle import load as _load
+except ImportError:  # pragma: no cover - an interpreter without the C pickler
+    from pickle import load as _load
 
 T = TypeVar("T")
 
@@ -38,21 +49,21 @@ def cache_dir() -> str | None:
 
 def source_digest(files: Iterable[str]) -> str:
     """A hash of the contents of ``files`` (the code a cached value was made by)."""
-    digest = hashlib.sha256()
+    digest = _sha256()
     for path in sorted(files):
         digest.update(os.path.basename(path).encode())
         with open(path, "rb") as f:
             digest.update(f.read())
-    return digest.hexdigest()
+    return str(digest.hexdigest())
 
 
 def cache_key(*parts: str) -> str:
     """A file-name-safe hash of ``parts`` and the interpreter's version."""
-    digest = hashlib.sha256(sys.version.encode())
+    digest = _sha256(sys.version.encode())
     for part in parts:
         digest.update(b"\0")
         digest.update(part.encode())
-    return digest.hexdigest()[:32]
+    return str(digest.hexdigest())[:32]
 
 
 def cached(name: str, key: str, build: Callable[[], T]) -> T:
@@ -63,7 +74,7 @@ def cached(name: str, key: str, build: Callable[[], T]) -> T:
     path = os.path.join(directory, f"{name}-{key}.pickle")
     try:
         with open(path, "rb") as f:
-            value: T = pickle.load(f)
+            value: T = _load(f)
         return value
     except Exception:  # a missing or damaged cache file is only a miss
         pass
@@ -74,6 +85,8 @@ def cached(name: str, key: str, build: Callable[[], T]) -> T:
 
 def _store(path: str, value: object) -> None:
     """Write ``value`` atomically; a cache that cannot be written is skipped."""
+    import pickle
+
     # Unique per process and thread: concurrent writers each rename a whole file.
     tmp = f"{path}.{os.getpid()}.{id(value):x}.tmp"
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    import random
+
     from qmonitor.machine.block.bitmaps import DirtyBitmap
     from qmonitor.machine.block.qcow2 import Qcow2Header
 
@@ -81,7 +82,8 @@ class BlockGraph:
         self.nodes: dict[str, BlockNode] = {}
         self._seq = 0
         self._counter = 0
-        self._rng = rng or random.Random()
+        #: Made on the first generated name: most machines have no block node.
+        self._rng = rng
 
     def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
         read_only = bool(options.get("read-only", False))
@@ -99,7 +101,12 @@ class BlockGraph:
     def generate_name(self) -> str:
         """util/id.c's id_generate(ID_BLOCK): '#block', a counter, two random digits."""
         self._counter += 1
-        return f"#block{self._counter}{self._rng.randrange(100):02d}"
+        rng = self._rng
+        if rng is None:
+            import random  # not at start: its seeding and module cost every process
+
+            rng = self._rng = random.Random()
+        return f"#block{self._counter}{rng.randrange(100):02d}"
 
     def assign_name(self, node: BlockNode, name: str | None) -> None:
         """Name a node as bdrv_assign_node_name does (a generated name when none is given)."""

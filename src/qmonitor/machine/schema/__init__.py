@@ -13,35 +13,6 @@ import copy
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.schema import (
-    acpi_stats,
-    block,
-    block_jobs,
-    block_options,
-    block_options2,
-    block_stats,
-    char,
-    char_backends,
-    control,
-    dump,
-    job_types,
-    job_types2,
-    machine_info,
-    migration,
-    migration_status,
-    misc,
-    misc_target,
-    net,
-    objects,
-    qom_machine,
-    rocker,
-    run_state,
-    tpm,
-    trace,
-    ui,
-    virtio,
-)
-
 if TYPE_CHECKING:
     from qmonitor.qapi.schema import Schema
 
@@ -51,38 +22,54 @@ FNAME = "qmonitor-machine.json"
 #: Configuration symbol of the -qmonitor-extensions commands.
 EXTENSIONS = "QMONITOR_EXTENSIONS"
 
-#: The whole schema text: its parts, in QEMU's order.
-SCHEMA = "".join(
-    part.TEXT
-    for part in (
-        run_state,
-        block,
-        block_stats,
-        block_options,
-        block_options2,
-        block_jobs,
-        job_types,
-        job_types2,
-        char,
-        char_backends,
-        dump,
-        net,
-        rocker,
-        tpm,
-        ui,
-        migration,
-        migration_status,
-        trace,
-        control,
-        qom_machine,
-        objects,
-        machine_info,
-        misc,
-        misc_target,
-        acpi_stats,
-        virtio,
-    )
+#: The modules holding the schema text, in QEMU's order.
+PARTS = (
+    "run_state",
+    "block",
+    "block_stats",
+    "block_options",
+    "block_options2",
+    "block_jobs",
+    "job_types",
+    "job_types2",
+    "char",
+    "char_backends",
+    "dump",
+    "net",
+    "rocker",
+    "tpm",
+    "ui",
+    "migration",
+    "migration_status",
+    "trace",
+    "control",
+    "qom_machine",
+    "objects",
+    "machine_info",
+    "misc",
+    "misc_target",
+    "acpi_stats",
+    "virtio",
 )
+
+
+@lru_cache(maxsize=1)
+def schema_text() -> str:
+    """The whole schema text: its parts, in QEMU's order.
+
+    Read only when the schema is checked (not on a start that finds it in
+    the disk cache): its modules hold some 150 kB of text.
+    """
+    import importlib
+
+    return "".join(importlib.import_module(f"{__name__}.{part}").TEXT for part in PARTS)
+
+
+def __getattr__(name: str) -> Any:
+    # SCHEMA, the whole text, made on first use (see schema_text).
+    if name == "SCHEMA":
+        return schema_text()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=2)
@@ -92,9 +79,13 @@ def _cache_key(extensions: bool) -> str:
 
     from qmonitor.util.diskcache import cache_key, source_digest
 
-    qapi = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "qapi")
+    here = os.path.dirname(__file__)
+    qapi = os.path.join(os.path.dirname(os.path.dirname(here)), "qapi")
     sources = [os.path.join(qapi, n) for n in os.listdir(qapi) if n.endswith(".py")]
-    return cache_key(SCHEMA, FNAME, str(extensions), source_digest(sources))
+    # The schema text is in this package's modules (the parts and the
+    # pieces they join): their files stand for it.
+    texts = [os.path.join(here, n) for n in sorted(os.listdir(here)) if n.endswith(".py")]
+    return cache_key(FNAME, str(extensions), source_digest(sources), source_digest(texts))
 
 
 @lru_cache(maxsize=2)
@@ -108,7 +99,11 @@ def machine_schema(extensions: bool = False) -> Schema:
     from qmonitor.util.diskcache import cached
 
     def build() -> Schema:
-        return load_schema_text(SCHEMA, FNAME, (EXTENSIONS,) if extensions else ())
+        schema = load_schema_text(schema_text(), FNAME, (EXTENSIONS,) if extensions else ())
+        # Checked, and kept for the life of the process: as small as it goes.
+        schema.drop_docs()
+        schema.share_strings()
+        return schema
 
     return cached("machine-schema", _cache_key(extensions), build)
 
