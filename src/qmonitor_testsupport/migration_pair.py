@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qmonitor_testsupport.procs import end_process
+
 #: How long a step may wait for a reply or an event.
 STEP_TIMEOUT = 20.0
 #: How long to collect late messages at the end of a scenario.
@@ -259,13 +261,7 @@ def _process(
             time.sleep(0.01)
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        end_process(proc)
 
 
 def run_scenario(

@@ -48,14 +48,13 @@ from qmonitor.options.texts import (
     VGA_NOT_USED,
 )
 from qmonitor.util.cutils import c_strtoll, c_strtoull
-from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
+from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.keyval import keyval_parse
 from qmonitor.util.qemuopts import (
     OptDesc,
     OptsGroup,
     OptsListSpec,
     OptType,
-    QemuOpts,
     is_help_option,
 )
 from qmonitor.util.texts import MISSING_PARAMETER
@@ -286,21 +285,6 @@ class MiscGroup(ParserState):
             raise self._fail(exc.message, loc) from None
         if uuid is not None:
             self.uuid = uuid
-
-    def _parse_noisily(self, group: OptsGroup, arg: str, loc: str, permit_abbrev: bool) -> QemuOpts:
-        """qemu_opts_parse_noisily() with QEMU's ``permit_abbrev`` for the option."""
-        warnings: list[Diagnostic] = []
-        try:
-            opts = group.parse(arg, permit_abbrev, warnings)
-        except QemuOptsError as exc:
-            for warning in warnings:
-                self._print(warning, loc)
-            raise self._fail(exc.diagnostic, loc) from None
-        except QemuOptsHelp as exc:
-            raise self._stdout(exc.text, exc.status) from None
-        for warning in warnings:
-            self._print(warning, loc)
-        return opts
 
     def _opt_fw_cfg(self, arg: str | None, loc: str) -> None:
         """Parsed now, checked when the machine's devices are made (parse_fw_cfg)."""

@@ -142,9 +142,16 @@ class ParserState:
         ``keep_loc``: the options merge into a group that keeps the location
         it was created at (a ``merge_lists`` list such as ``-action``).
         """
+        opts = self._parse_noisily(group, arg, loc, True)
+        if not keep_loc:
+            opts.loc = loc
+        return opts
+
+    def _parse_noisily(self, group: OptsGroup, arg: str, loc: str, permit_abbrev: bool) -> QemuOpts:
+        """qemu_opts_parse_noisily() with QEMU's ``permit_abbrev`` for the option."""
         warnings: list[Diagnostic] = []
         try:
-            opts = group.parse(arg, True, warnings)
+            opts = group.parse(arg, permit_abbrev, warnings)
         except QemuOptsError as exc:
             for warning in warnings:
                 self._print(warning, loc)
@@ -153,6 +160,4 @@ class ParserState:
             raise self._stdout(exc.text, exc.status) from None
         for warning in warnings:
             self._print(warning, loc)
-        if not keep_loc:
-            opts.loc = loc
         return opts

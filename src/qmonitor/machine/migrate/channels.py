@@ -7,6 +7,7 @@ never from the main loop.  Error texts are QEMU 7.2's
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -18,7 +19,9 @@ from qmonitor.monitor.monitor import current_monitor
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    import asyncio
     import subprocess
+    from collections.abc import Callable
 
 CONNECT_FAILED = "Failed to connect to '{}': {}"
 BIND_UNIX = "Failed to bind socket to {}: {}"
@@ -97,3 +100,23 @@ def exec_process(command: str, *, write: bool) -> subprocess.Popen[bytes]:
         )
     except OSError as exc:
         raise QapiError(f"Unable to start '{command}': {exc.strerror}") from None
+
+
+def run_on_loop(loop: asyncio.AbstractEventLoop, func: Callable[[], Any]) -> Any:
+    """Run ``func`` on the main loop from a migration thread and wait for it (QEMU takes the BQL).
+
+    :raises SystemExit: the loop is gone, and so is the machine: the thread ends.
+    """
+    done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def call() -> None:
+        try:
+            done.set_result(func())
+        except BaseException as exc:  # handed to the thread
+            done.set_exception(exc)
+
+    try:
+        loop.call_soon_threadsafe(call)
+    except RuntimeError:  # the main loop is gone: so is the machine
+        raise SystemExit from None
+    return done.result()

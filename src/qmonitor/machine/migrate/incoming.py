@@ -16,7 +16,6 @@ main loop.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import os
 import select
@@ -27,7 +26,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.migrate import state as machine_state
-from qmonitor.machine.migrate.channels import exec_process, listen_socket, monitor_fd_param
+from qmonitor.machine.migrate.channels import (
+    exec_process,
+    listen_socket,
+    monitor_fd_param,
+    run_on_loop,
+)
 from qmonitor.machine.migrate.stream import ACCEPTED, LoadError, StreamReader
 from qmonitor.machine.migrate.uri import MigrationUri, parse_uri
 from qmonitor.machine.runstate import RunState
@@ -121,19 +125,7 @@ class Incoming:
     # -- the incoming thread --------------------------------------------------------
 
     def _on_loop(self, func: Callable[[], Any]) -> Any:
-        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                done.set_result(func())
-            except BaseException as exc:  # handed to the thread
-                done.set_exception(exc)
-
-        try:
-            self.machine.loop.call_soon_threadsafe(call)
-        except RuntimeError:  # the main loop is gone: so is the machine
-            raise SystemExit from None
-        return done.result()
+        return run_on_loop(self.machine.loop, func)
 
     def _run(self, open_source: Callable[[], _Source | None]) -> None:
         source = open_source()

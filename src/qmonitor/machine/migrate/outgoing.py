@@ -17,7 +17,6 @@ migration's own, so the monitors keep answering.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import errno
 import os
@@ -29,7 +28,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.migrate import state as machine_state
-from qmonitor.machine.migrate.channels import connect_socket, exec_process, monitor_fd_param
+from qmonitor.machine.migrate.channels import (
+    connect_socket,
+    exec_process,
+    monitor_fd_param,
+    run_on_loop,
+)
 from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, ram_total
 from qmonitor.machine.migrate.stream import ACCEPTED, encode_body
 from qmonitor.machine.migrate.uri import BAD_PROTOCOL_OUT, parse_uri
@@ -350,20 +354,7 @@ class Outgoing:
     # -- the migration thread ----------------------------------------------------
 
     def _on_loop(self, func: Callable[[], Any]) -> Any:
-        """Run ``func`` on the main loop and wait for it (QEMU takes the BQL)."""
-        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                done.set_result(func())
-            except BaseException as exc:  # handed to the thread
-                done.set_exception(exc)
-
-        try:
-            self.machine.loop.call_soon_threadsafe(call)
-        except RuntimeError:  # the main loop is gone: so is the machine
-            raise SystemExit from None
-        return done.result()
+        return run_on_loop(self.machine.loop, func)
 
     def _run(self, opener: Callable[[], Sink]) -> None:
         try:
