@@ -9,7 +9,8 @@ src/qmonitor/machine/data/:
 - ``device_add_none.json``: what ``device_add`` answers on ``-M none`` for
   each user-creatable device type (qmonitor.machine.device_types), grouped
   by answer (``{}`` standing for the type's name);
-- ``cpu_definitions.json``: the ``query-cpu-definitions`` reply.
+- ``cpu_definitions.json``: the ``query-cpu-definitions`` reply;
+- ``command_order.json``: the names ``query-commands`` lists, in its order.
 
 Usage: ``python tools/record_surface_data.py [--qemu PATH]``
 """
@@ -89,6 +90,7 @@ def main() -> None:
                 template = desc.replace(f"'{driver}'", "'{}'")
                 by_answer.setdefault(template, []).append(driver)
             cpus = qmp.run("query-cpu-definitions")["return"]
+            order = [c["name"] for c in qmp.run("query-commands")["return"]]
         finally:
             qemu.kill()
             qemu.wait()
@@ -98,6 +100,7 @@ def main() -> None:
         json.dumps(by_answer, indent=0, sort_keys=True) + "\n"
     )
     (OUT / "cpu_definitions.json").write_text(json.dumps(cpus, indent=0) + "\n")
+    (OUT / "command_order.json").write_text(json.dumps(order, indent=0) + "\n")
 
 
 if __name__ == "__main__":

@@ -75,10 +75,18 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("query-commands", any_thread=True)
     def query_commands() -> list[dict[str, Any]]:
+        from qmonitor.machine.device_cmds import command_rank
+
         mon = current_monitor()
         cmds = mon.commands if isinstance(mon, MonitorQMP) else full
-        # QEMU prepends each command while walking its list.
-        return [{"name": c.name} for c in reversed(list(cmds)) if c.enabled]
+        # In QEMU's order (its registration order, recorded); commands QEMU
+        # does not have (an embedder's, the extensions) first, newest first,
+        # as QEMU prepends each command while walking its list.
+        rank = command_rank()
+        names = [c.name for c in reversed(list(cmds)) if c.enabled]
+        ours = [n for n in names if n not in rank]
+        known = sorted((n for n in names if n in rank), key=rank.__getitem__)
+        return [{"name": n} for n in ours + known]
 
     @cmd("query-status", any_thread=True)
     def query_status() -> dict[str, Any]:

@@ -188,6 +188,42 @@ TEXT = (
   'features': [ 'unstable' ] }
 
 ##
+# @BLOCK_IMAGE_CORRUPTED:
+#
+# An image format driver found its metadata corrupt (the null machine's
+# guest writes nothing: never emitted).
+##
+{ 'event': 'BLOCK_IMAGE_CORRUPTED',
+  'data': { 'device': 'str', '*node-name': 'str', 'msg': 'str', '*offset': 'int',
+            '*size': 'int', 'fatal': 'bool' } }
+
+##
+# @IoOperationType:
+#
+# The kind of guest I/O that failed.
+##
+{ 'enum': 'IoOperationType',
+  'data': [ 'read', 'write' ] }
+
+##
+# @BlockErrorAction:
+#
+# What was done about a failed guest I/O.
+##
+{ 'enum': 'BlockErrorAction',
+  'data': [ 'ignore', 'report', 'stop' ] }
+
+##
+# @BLOCK_IO_ERROR:
+#
+# A guest I/O request failed (the null machine's guest makes none: never
+# emitted).
+##
+{ 'event': 'BLOCK_IO_ERROR',
+  'data': { 'device': 'str', '*node-name': 'str', 'operation': 'IoOperationType',
+            'action': 'BlockErrorAction', '*nospace': 'bool', 'reason': 'str' } }
+
+##
 # @BLOCK_JOB_COMPLETED:
 #
 # A block job has finished (with or without an error).

@@ -87,6 +87,15 @@ MEDIA = r"""
 ##
 { 'event': 'DEVICE_TRAY_MOVED',
   'data': { 'device': 'str', 'id': 'str', 'tray-open': 'bool' } }
+
+##
+# @PR_MANAGER_STATUS_CHANGED:
+#
+# A persistent reservation manager connected or lost its helper (none
+# exist on the null machine: never emitted).
+##
+{ 'event': 'PR_MANAGER_STATUS_CHANGED',
+  'data': { 'id': 'str', 'connected': 'bool' } }
 """
 
 #: I/O limits and latency histograms: before query-block.
@@ -342,6 +351,32 @@ NODE_MISC = r"""
   'data': { 'node-name': 'str', 'iothread': 'StrOrNull', '*force': 'bool' },
   'features': [ 'unstable' ],
   'allow-preconfig': true }
+
+##
+# @QUORUM_FAILURE:
+#
+# A quorum node could not agree on a read (no quorum nodes here: never
+# emitted).
+##
+{ 'event': 'QUORUM_FAILURE',
+  'data': { 'reference': 'str', 'sector-num': 'int', 'sectors-count': 'int' } }
+
+##
+# @QuorumOpType:
+#
+# The operation a quorum child failed.
+##
+{ 'enum': 'QuorumOpType',
+  'data': [ 'read', 'write', 'flush' ] }
+
+##
+# @QUORUM_REPORT_BAD:
+#
+# A quorum child failed or disagreed (never emitted here).
+##
+{ 'event': 'QUORUM_REPORT_BAD',
+  'data': { 'type': 'QuorumOpType', '*error': 'str', 'node-name': 'str',
+            'sector-num': 'int', 'sectors-count': 'int' } }
 
 ##
 # @blockdev-snapshot-internal-sync:
