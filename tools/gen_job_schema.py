@@ -19,6 +19,10 @@ src/qmonitor/machine/schema/job_types.py and prints the command and event
 definitions (they live in the schema modules at QEMU's positions, which the
 introspection test checks).  Run it again after other schema work lands:
 types that appeared elsewhere meanwhile are then reused instead of doubled.
+Introspection shows every integer type as ``int``: the sized ones
+(``granularity`` of the mirrors is ``uint32``) are set by hand afterwards,
+and the schema fuzz against QEMU (tests/fuzz/test_schema_fuzz.py) finds any
+that a new run loses.
 """
 
 from __future__ import annotations
