@@ -5,13 +5,15 @@ replies are being written; client B connects at once on the same socket and
 must see only its own greeting and replies (see ``storm.py``).  HMP: A sends
 long commands (``help``, ``info qtree``, ``info mtree``) and resets; B must
 see only the banner and its own command's output.  Two CPU-hog processes run
-alongside.  The default run is short; the slow marker runs 1,000 rounds.
+alongside.  The default run is short; the slow marker runs 300 rounds
+(``QMONITOR_STORM_ROUNDS`` sets it; 1,000 for the README's figures).
 QEMU 7.2 runs the same storm beside; its count is printed, not asserted
 (QEMU writes a reply of a request whose client has gone to the next client).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,10 @@ from qmonitor_testsupport.procs import QEMU, qmonitor_cmd
 
 #: A's burst: QMP requests, HMP command triples.
 BURST = {"qmp": 200, "hmp": 20}
-ROUNDS = [50, pytest.param(1000, marks=pytest.mark.slow)]
+#: The slow run's rounds (bounded for CI; ``QMONITOR_STORM_ROUNDS=1000`` is the
+#: full storm whose figures the README gives).
+SLOW_ROUNDS = int(os.environ.get("QMONITOR_STORM_ROUNDS", "300"))
+ROUNDS = [50, pytest.param(SLOW_ROUNDS, marks=pytest.mark.slow)]
 
 
 @pytest.mark.parametrize("kind", ["qmp", "hmp"])
@@ -44,6 +49,6 @@ def test_qemus_figure(tmp_path: Path, kind: str) -> None:
     """QEMU's count, for the report beside qmonitor's (not asserted: QEMU leaks)."""
     assert QEMU is not None
     with cpu_hogs(2):
-        result = run_storm([QEMU], kind, 1000, BURST[kind], tmp_path)
+        result = run_storm([QEMU], kind, SLOW_ROUNDS, BURST[kind], tmp_path)
     print(result.line(f"QEMU 7.2 {kind}"))
-    assert result.rounds == 1000
+    assert result.rounds == SLOW_ROUNDS
