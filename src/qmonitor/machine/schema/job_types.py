@@ -259,7 +259,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsFile',
   'data': { 'filename': 'str',
-            'size': 'int',
+            'size': 'size',
             '*preallocation': 'BlockdevCreateOptionsFilePreallocation',
             '*nocow': 'bool',
             '*extent-size-hint': 'int' } }
@@ -271,7 +271,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsGluster',
   'data': { 'location': 'BlockdevOptionsGluster',
-            'size': 'int',
+            'size': 'size',
             '*preallocation': 'BlockdevCreateOptionsFilePreallocation' } }
 
 ##
@@ -288,7 +288,7 @@ TEXT = r"""##
             '*hash-alg': 'QCryptoHashAlgorithm',
             '*iter-time': 'int',
             'file': 'BlockdevRef',
-            'size': 'int',
+            'size': 'size',
             '*preallocation': 'BlockdevCreateOptionsFilePreallocation' } }
 
 ##
@@ -298,7 +298,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsNfs',
   'data': { 'location': 'BlockdevOptionsNfs',
-            'size': 'int' } }
+            'size': 'size' } }
 
 ##
 # @BlockdevCreateOptionsParallels:
@@ -307,8 +307,8 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsParallels',
   'data': { 'file': 'BlockdevRef',
-            'size': 'int',
-            '*cluster-size': 'int' } }
+            'size': 'size',
+            '*cluster-size': 'size' } }
 
 ##
 # @BlockdevCreateOptionsQcow:
@@ -317,7 +317,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsQcow',
   'data': { 'file': 'BlockdevRef',
-            'size': 'int',
+            'size': 'size',
             '*backing-file': 'str',
             '*encrypt': 'BlockdevCreateOptionsQcowEncrypt' } }
 
@@ -331,12 +331,12 @@ TEXT = r"""##
             '*data-file': 'BlockdevRef',
             '*data-file-raw': 'bool',
             '*extended-l2': 'bool',
-            'size': 'int',
+            'size': 'size',
             '*version': 'BlockdevCreateOptionsQcow2Version',
             '*backing-file': 'str',
             '*backing-fmt': 'BlockdevDriver',
             '*encrypt': 'BlockdevCreateOptionsQcowEncrypt',
-            '*cluster-size': 'int',
+            '*cluster-size': 'size',
             '*preallocation': 'BlockdevCreateOptionsFilePreallocation',
             '*lazy-refcounts': 'bool',
             '*refcount-bits': 'int',
@@ -349,10 +349,10 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsQed',
   'data': { 'file': 'BlockdevRef',
-            'size': 'int',
+            'size': 'size',
             '*backing-file': 'str',
             '*backing-fmt': 'BlockdevDriver',
-            '*cluster-size': 'int',
+            '*cluster-size': 'size',
             '*table-size': 'int' } }
 
 ##
@@ -362,8 +362,8 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsRbd',
   'data': { 'location': 'BlockdevOptionsRbd',
-            'size': 'int',
-            '*cluster-size': 'int',
+            'size': 'size',
+            '*cluster-size': 'size',
             '*encrypt': 'BlockdevCreateOptionsRbdEncrypt' } }
 
 ##
@@ -373,7 +373,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsSsh',
   'data': { 'location': 'BlockdevOptionsSsh',
-            'size': 'int' } }
+            'size': 'size' } }
 
 ##
 # @BlockdevCreateOptionsVdi:
@@ -382,7 +382,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsVdi',
   'data': { 'file': 'BlockdevRef',
-            'size': 'int',
+            'size': 'size',
             '*preallocation': 'BlockdevCreateOptionsFilePreallocation' } }
 
 ##
@@ -392,9 +392,9 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsVhdx',
   'data': { 'file': 'BlockdevRef',
-            'size': 'int',
-            '*log-size': 'int',
-            '*block-size': 'int',
+            'size': 'size',
+            '*log-size': 'size',
+            '*block-size': 'size',
             '*subformat': 'BlockdevCreateOptionsVhdxSubformat',
             '*block-state-zero': 'bool' } }
 
@@ -405,7 +405,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsVmdk',
   'data': { 'file': 'BlockdevRef',
-            'size': 'int',
+            'size': 'size',
             '*extents': [ 'BlockdevRef' ],
             '*subformat': 'BlockdevCreateOptionsVmdkSubformat',
             '*backing-file': 'str',
@@ -421,7 +421,7 @@ TEXT = r"""##
 ##
 { 'struct': 'BlockdevCreateOptionsVpc',
   'data': { 'file': 'BlockdevRef',
-            'size': 'int',
+            'size': 'size',
             '*subformat': 'BlockdevCreateOptionsVpcSubformat',
             '*force-size': 'bool' } }
 
