@@ -40,11 +40,19 @@ def test_plain_fake_is_qemu(fake_qemu: FakeQemu) -> None:
         }
         with pytest.raises(ExecuteError) as info:
             await client.execute("block-commit", {"device": "d0"})
+        assert info.value.error_class == "DeviceNotFound"  # as QEMU: no such drive
+        with pytest.raises(ExecuteError) as info:
+            await client.execute("x-no-such-command", {"device": "d0"})
         assert info.value.error_class == "CommandNotFound"
-        assert str(info.value) == "The command block-commit has not been found"
+        assert str(info.value) == "The command x-no-such-command has not been found"
 
     run(fake_qemu, session)
-    assert fake_qemu.commands == ["qmp_capabilities", "query-status", "block-commit"]
+    assert fake_qemu.commands == [
+        "qmp_capabilities",
+        "query-status",
+        "block-commit",
+        "x-no-such-command",
+    ]
     assert fake_qemu.sent[-1].arguments == {"device": "d0"}
     assert fake_qemu.sent[-1].connection == 1
 
