@@ -304,6 +304,26 @@ def introspect(cmd: Sequence[str], args: Sequence[str], cwd: Path) -> list[dict[
         target.stop()
 
 
+def fuzz_every_command(
+    cmd: Sequence[str], args: Sequence[str], count: int, cwd: Path
+) -> tuple[SchemaWalker, Figures]:
+    """``count`` sets of every command the process's introspection lists; the figures printed."""
+    walker = SchemaWalker(introspect(cmd, args, cwd))
+    figures = Figures()
+    target = Target(cmd, args, cwd)
+    try:
+        for command in walker.commands:
+            run_sets(target, walker.sets(command, count), figures)
+    finally:
+        target.stop()
+    print(
+        f"qmonitor {' '.join(args)}: {len(walker.commands)} commands, "
+        f"{figures.total('requests')} requests, {figures.total('hangs')} hangs, "
+        f"{figures.total('lost')} lost, {figures.total('malformed')} malformed"
+    )
+    return walker, figures
+
+
 def main(argv: list[str]) -> int:
     count = int(argv[0]) if argv and argv[0].isdigit() else 20
     with_qemu = "--qemu" in argv
@@ -312,19 +332,7 @@ def main(argv: list[str]) -> int:
         cwd = Path(tmp)
         for machine in MACHINES:
             args = [*machine, *BASE]
-            walker = SchemaWalker(introspect(ours_cmd, args, cwd))
-            figures = Figures()
-            target = Target(ours_cmd, args, cwd)
-            try:
-                for command in walker.commands:
-                    run_sets(target, walker.sets(command, count), figures)
-            finally:
-                target.stop()
-            print(
-                f"qmonitor {' '.join(machine)}: {len(walker.commands)} commands, "
-                f"{figures.total('requests')} requests, {figures.total('hangs')} hangs, "
-                f"{figures.total('lost')} lost, {figures.total('malformed')} malformed"
-            )
+            walker, figures = fuzz_every_command(ours_cmd, args, count, cwd)
             for sample in figures.samples:
                 print("  ", sample)
             if not with_qemu:

@@ -31,8 +31,8 @@ from schema_run import (
     Target,
     comparable,
     compare,
+    fuzz_every_command,
     introspect,
-    run_sets,
 )
 
 from qmonitor_testsupport.procs import QEMU, qmonitor_cmd, qmp_replies
@@ -109,20 +109,7 @@ def test_no_set_names_a_usable_network_peer(walker: SchemaWalker) -> None:
 
 
 def _run(tmp_path: Path, machine: tuple[str, ...], count: int) -> Figures:
-    args = [*machine, *BASE]
-    walker = SchemaWalker(introspect(qmonitor_cmd(), args, tmp_path))
-    figures = Figures()
-    target = Target(qmonitor_cmd(), args, tmp_path)
-    try:
-        for command in walker.commands:
-            run_sets(target, walker.sets(command, count), figures)
-    finally:
-        target.stop()
-    print(
-        f"\nqmonitor {' '.join(machine)}: {len(walker.commands)} commands, "
-        f"{figures.total('requests')} requests, {figures.total('hangs')} hangs, "
-        f"{figures.total('lost')} lost, {figures.total('malformed')} malformed"
-    )
+    walker, figures = fuzz_every_command(qmonitor_cmd(), [*machine, *BASE], count, tmp_path)
     assert figures.total("requests") >= len(walker.commands) * min(count, 2)
     return figures
 
