@@ -214,12 +214,7 @@ def change_medium(
         read_only = drive.medium.read_only
     medium = open_medium(filename, format, read_only)
     try:
-        try:
-            _open_tray(drives, device, id, force)
-        except TrayError as err:
-            if not (err.soft and err.desc.endswith("does not have a tray")):
-                raise QapiError(err.desc) from None
-        _remove_medium(graph, drives, device, id)
+        eject(graph, drives, device, id, force)
         _insert(drive, medium)
         close_tray(drives, device, id)
     except QapiError:
