@@ -190,6 +190,30 @@ def received_from_json(obj: dict[str, Any]) -> Received:
     return out
 
 
+def float_replies(data: bytes, ids: frozenset[str]) -> bytes:
+    """``data`` with each reply whose id is in ``ids`` moved after the other lines.
+
+    Where QEMU itself races a reply against a job's events (whether a job
+    reaches a status before the reply is written depends on host I/O), two
+    recordings are compared in this form: the events keep their order and
+    the reply must still come, only its place among them is free.
+    """
+    if not ids:
+        return data
+    kept: list[bytes] = []
+    floated: list[bytes] = []
+    for line in data.splitlines(keepends=True):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and obj.get("id") in ids and ("return" in obj or "error" in obj):
+            floated.append(line)
+        else:
+            kept.append(line)
+    return b"".join(kept + floated)
+
+
 def case_inputs_json(case: Case) -> dict[str, Any]:
     """The input half of a recorded case."""
     return {

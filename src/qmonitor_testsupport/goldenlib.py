@@ -85,6 +85,7 @@ from qmonitor_testsupport.golden_format import (
     Step,
     case_from_json,
     case_inputs_json,
+    float_replies,
     may_still_match,
     normalize,
     parse_greeting,
@@ -128,6 +129,7 @@ __all__ = [
     "connect_unix",
     "describe_difference",
     "escape",
+    "float_replies",
     "load_recordings",
     "may_still_match",
     "normalize",
@@ -199,9 +201,16 @@ def _step_label(index: int, obj: dict[str, Any]) -> str:
 
 
 def replay_case(
-    recorded: dict[str, Any], command: Sequence[str], settle: float = 0.0
+    recorded: dict[str, Any],
+    command: Sequence[str],
+    settle: float = 0.0,
+    floating: frozenset[str] = frozenset(),
 ) -> str | None:
-    """Replay a recorded case against ``command``; None or a description of the mismatch."""
+    """Replay a recorded case against ``command``; None or a description of the mismatch.
+
+    Replies to the request ids in ``floating`` may come anywhere among the
+    step's other lines (see :func:`float_replies`).
+    """
     case = case_from_json(recorded, "")
     history: list[str] = []
     with session(case, command, settle) as sess:
@@ -212,7 +221,7 @@ def replay_case(
                 history.append(label)
                 expected = received_from_json(obj)
                 got = sess.read_expected(expected, REPLAY_TIMEOUT)
-                problem = _compare(expected, got)
+                problem = _compare(expected, got, floating)
                 if problem:
                     return _report(case, sess, history, problem)
             extra = sess.read_quiet(DRAIN)
@@ -226,11 +235,14 @@ def replay_case(
     return None
 
 
-def _compare(expected: Received, got: Received) -> str | None:
+def _compare(
+    expected: Received, got: Received, floating: frozenset[str] = frozenset()
+) -> str | None:
     problems = []
     for conn in sorted(set(expected) | set(got)):
         want, want_eof = expected.get(conn, (b"", False))
         have, have_eof = got.get(conn, (b"", False))
+        want, have = float_replies(want, floating), float_replies(have, floating)
         if want != have:
             problems.append(f"connection {conn}: bytes differ\n{describe_difference(want, have)}")
         if want_eof != have_eof:
@@ -255,14 +267,19 @@ def _report(case: Case, sess: Session, history: list[str], problem: str) -> str:
     return "\n".join(lines)
 
 
-def compare_recordings(want: dict[str, Any], got: dict[str, Any]) -> str | None:
-    """Two recordings of the same case: None when equal, else the first difference."""
+def compare_recordings(
+    want: dict[str, Any], got: dict[str, Any], floating: frozenset[str] = frozenset()
+) -> str | None:
+    """Two recordings of the same case: None when equal, else the first difference.
+
+    ``floating`` as for :func:`replay_case`.
+    """
     if strip_received(want) != strip_received(got):
         return "the corpus changed since the recording (inputs differ): re-run the recorder"
     history: list[str] = []
     for index, (a, b) in enumerate(zip(want["steps"], got["steps"], strict=True)):
         history.append(_step_label(index, a))
-        problem = _compare(received_from_json(a), received_from_json(b))
+        problem = _compare(received_from_json(a), received_from_json(b), floating)
         if problem:
             return "\n".join(["steps:", *("  " + h for h in history), problem])
     return None
@@ -277,10 +294,15 @@ def run_parallel(items: Iterable[_T], func: Callable[[_T], _R], workers: int = W
         return list(pool.map(func, items))
 
 
-def timed_replay(recorded: dict[str, Any], command: Sequence[str], settle: float = 0.0) -> Outcome:
+def timed_replay(
+    recorded: dict[str, Any],
+    command: Sequence[str],
+    settle: float = 0.0,
+    floating: frozenset[str] = frozenset(),
+) -> Outcome:
     start = time.monotonic()
     try:
-        failure = replay_case(recorded, command, settle)
+        failure = replay_case(recorded, command, settle, floating)
     except Exception as exc:  # a crashing driver must not hide the other cases
         failure = f"case {recorded['name']}: driver crashed: {exc!r}"
     return Outcome(recorded["name"], failure, time.monotonic() - start)

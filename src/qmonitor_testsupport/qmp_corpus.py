@@ -26,6 +26,7 @@ from qmonitor_testsupport.golden_format import Step
 from qmonitor_testsupport.qmp_steps import (
     _UNSET,
     CASES,
+    FLOATING_REPLIES,
     GREETING,
     MON,
     MON_PRETTY,
@@ -53,7 +54,7 @@ from qmonitor_testsupport.qmp_steps import (
 )
 
 #: What tests and tools/record_golden.py read from here.
-__all__ = ["CASES", "connect", "send"]
+__all__ = ["CASES", "FLOATING_REPLIES", "connect", "send"]
 
 
 # ---------------------------------------------------------------- greeting

@@ -18,6 +18,10 @@ from qmonitor_testsupport.golden_format import BASE_SOCKET, GAP, QUIET, Case, St
 
 CASES: list[Case] = []
 
+#: Per case, the request ids whose reply QEMU races against job events: live
+#: runs of QEMU are compared with :func:`~golden_format.float_replies`.
+FLOATING_REPLIES: dict[str, frozenset[str]] = {}
+
 _UNSET: Any = object()
 
 

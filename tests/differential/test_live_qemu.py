@@ -43,6 +43,11 @@ def _skip_without_qtest(name: str) -> None:
         pytest.skip("QEMU's qtest accelerator module is not built (tools/qtest_suite.py)")
 
 
+def _floating(name: str) -> frozenset[str]:
+    """Replies QEMU races against job events in case NAME (see qmp_steps.FLOATING_REPLIES)."""
+    return qmp_corpus.FLOATING_REPLIES.get(name, frozenset())
+
+
 def _record(name: str) -> dict[str, Any] | str:
     assert QEMU is not None
     try:
@@ -66,7 +71,7 @@ def replayed(request: pytest.FixtureRequest) -> dict[str, goldenlib.Outcome]:
     names = selected_cases(request.session, "replay_case")
 
     def replay(name: str) -> goldenlib.Outcome:
-        return goldenlib.timed_replay(RECORDINGS[name][1], qemu, goldenlib.SETTLE)
+        return goldenlib.timed_replay(RECORDINGS[name][1], qemu, goldenlib.SETTLE, _floating(name))
 
     return {o.name: o for o in goldenlib.run_parallel(names, replay)}
 
@@ -80,7 +85,7 @@ def test_live_matches_recording(live_case: str, live: dict[str, dict[str, Any] |
     if live_case not in RECORDINGS:
         pytest.fail(f"{live_case} is not recorded: run tools/record_golden.py", pytrace=False)
     header, want = RECORDINGS[live_case]
-    problem = goldenlib.compare_recordings(want, got)
+    problem = goldenlib.compare_recordings(want, got, _floating(live_case))
     if problem is not None:
         recorded_with = f"{header['qemu']['version']} ({header['qemu']['package']})"
         pytest.fail(
