@@ -73,12 +73,6 @@ def trace_events() -> tuple[tuple[str, bool, bool], ...]:
 
 
 @lru_cache(maxsize=1)
-def command_rank() -> dict[str, int]:
-    """Each command's place in QEMU 7.2's ``query-commands`` listing (recorded)."""
-    return {name: index for index, name in enumerate(_data("command_order.json"))}
-
-
-@lru_cache(maxsize=1)
 def cpu_definitions() -> tuple[dict[str, Any], ...]:
     """QEMU 7.2's query-cpu-definitions reply."""
     return tuple(_data("cpu_definitions.json"))

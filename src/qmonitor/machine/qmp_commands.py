@@ -75,7 +75,7 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("query-commands", any_thread=True)
     def query_commands() -> list[dict[str, Any]]:
-        from qmonitor.machine.device_cmds import command_rank
+        from qmonitor.machine.command_groups import command_rank
 
         mon = current_monitor()
         cmds = mon.commands if isinstance(mon, MonitorQMP) else full
@@ -83,7 +83,7 @@ def register_commands(machine: Machine) -> None:
         # does not have (an embedder's, the extensions) first, newest first,
         # as QEMU prepends each command while walking its list.
         rank = command_rank()
-        names = [c.name for c in reversed(list(cmds)) if c.enabled]
+        names = cmds.names()[::-1]
         ours = [n for n in names if n not in rank]
         known = sorted((n for n in names if n in rank), key=rank.__getitem__)
         return [{"name": n} for n in ours + known]
@@ -195,50 +195,12 @@ def register_commands(machine: Machine) -> None:
     register_yank(machine)
     register_command_line_options(machine)
     register_device_queries(machine)
-    register_migration(machine)
-    from qmonitor.machine.block.commands import register_block_commands
-
-    register_block_commands(machine)
-    from qmonitor.machine.qom_commands import register_qom
-
-    register_qom(machine)
-    register_queries(machine)
-    from qmonitor.machine.qmp_ctl import register_ctl_commands
-
-    register_ctl_commands(machine)
     from qmonitor.machine.qmp_fds import register_fd_commands
 
     register_fd_commands(machine)
-    from qmonitor.machine.chardev_cmds import register_chardev_commands
+    from qmonitor.machine.command_groups import register_lazy_groups
 
-    register_chardev_commands(machine)
-    from qmonitor.machine.dump_cmd import register_dump_command
-    from qmonitor.machine.net_cmds import register_net_commands
-
-    register_dump_command(machine)
-    register_net_commands(machine)
-    from qmonitor.machine.ui_cmds import register_ui_commands
-
-    register_ui_commands(machine)
-    from qmonitor.machine.machine_cmds import register_machine_commands
-
-    register_machine_commands(machine)
-    from qmonitor.machine.device_cmds import register_device_commands
-
-    register_device_commands(machine)
-
-
-def register_queries(machine: Machine) -> None:
-    """The queries of machine state and ``object-add``/``object-del``/``qom-set``."""
-    from qmonitor.machine.queries_devices import register_device_state_queries
-    from qmonitor.machine.queries_machine import register_machine_queries
-    from qmonitor.machine.queries_ui import register_ui_queries
-    from qmonitor.machine.user_objects import register_object_commands
-
-    register_device_state_queries(machine)
-    register_ui_queries(machine)
-    register_object_commands(machine)
-    register_machine_queries(machine)
+    register_lazy_groups(machine)
 
 
 def _yank_instances(machine: Machine) -> dict[str, SocketChardev]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextvars
 import inspect
 import json
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,30 +74,80 @@ class QmpCommand:
 
 
 class QmpCommandList:
-    """A set of commands (QEMU has two: negotiation mode and full)."""
+    """A set of commands (QEMU has two: negotiation mode and full).
+
+    Commands may be registered lazily (:meth:`register_lazy`): a group of
+    names whose handlers some loader registers when one of them is first
+    looked up, so a process pays for a family of commands (its modules,
+    its argument types) only once a client uses it.  Lookups, listings and
+    replacements behave as if every group were loaded.
+    """
 
     def __init__(self) -> None:
         self._commands: dict[str, QmpCommand] = {}
+        #: Names not registered yet, each with the loader that registers it.
+        self._pending: dict[str, Callable[[], None]] = {}
+        self._loading = threading.RLock()
         #: The machine is not built yet (``--preconfig``): only the commands
         #: with ``allow-preconfig`` run (qmp_command_available).
         self.preconfig = False
 
     def register(self, cmd: QmpCommand) -> QmpCommand:
         """Add (or replace) a command."""
+        if cmd.name in self._pending:
+            self._load(cmd.name)
         self._commands[cmd.name] = cmd
         return cmd
 
+    def register_lazy(self, names: Iterable[str], load: Callable[[], None]) -> None:
+        """Declare commands ``load`` registers (all of ``names``) when one is first needed."""
+        for name in names:
+            if name not in self._commands:
+                self._pending[name] = load
+
     def unregister(self, name: str) -> None:
+        if name in self._pending:
+            self._load(name)
         self._commands.pop(name, None)
 
     def find(self, name: str) -> QmpCommand | None:
-        return self._commands.get(name)
+        cmd = self._commands.get(name)
+        if cmd is None and name in self._pending:
+            self._load(name)
+            cmd = self._commands.get(name)
+        return cmd
+
+    def names(self) -> list[str]:
+        """The names of the enabled commands, registered or not loaded yet (loads nothing)."""
+        names = [c.name for c in list(self._commands.values()) if c.enabled]
+        names.extend(n for n in list(self._pending) if n not in self._commands)
+        return names
+
+    def load_all(self) -> None:
+        """Register every lazily declared command now."""
+        while self._pending:
+            self._load(next(iter(self._pending)))
+
+    def _load(self, name: str) -> None:
+        with self._loading:
+            load = self._pending.get(name)
+            if load is None:  # another thread loaded it meanwhile
+                return
+            group = [n for n, fn in self._pending.items() if fn is load]
+            for other in group:
+                del self._pending[other]
+            try:
+                load()
+            except BaseException:
+                self.register_lazy(group, load)
+                raise
 
     def __iter__(self) -> Iterator[QmpCommand]:
+        self.load_all()
         return iter(list(self._commands.values()))
 
     def __len__(self) -> int:
-        return len(self._commands)
+        return len(self._commands) + len(self._pending)
 
 
 def check_obj(request: Any, allow_oob: bool) -> dict[str, Any]:

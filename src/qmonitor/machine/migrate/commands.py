@@ -29,8 +29,13 @@ def outgoing(machine: Machine) -> Outgoing:
 def incoming(machine: Machine) -> Incoming:
     """The machine's incoming migration."""
     settings = machine.part(MigrationState, MigrationState)
-    part = machine.part(Incoming, lambda: Incoming(machine, settings))
-    return part
+    return machine.part(Incoming, lambda: _new_incoming(machine, settings))
+
+
+def _new_incoming(machine: Machine, settings: MigrationState) -> Incoming:
+    dest = Incoming(machine, settings)
+    machine.on_exit(dest.close)
+    return dest
 
 
 def query_migrate(machine: Machine) -> dict[str, Any]:
@@ -45,7 +50,6 @@ def register_live_migration(machine: Machine) -> None:
     schema = machine_schema()
     full = machine.commands.full
     source, dest = outgoing(machine), incoming(machine)
-    machine.on_exit(dest.close)
 
     def migrate(
         uri: str,
