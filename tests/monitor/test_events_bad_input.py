@@ -206,3 +206,34 @@ def test_dropping_goes_on_until_half_the_limit_has_drained() -> None:
     qapi_event_emit(reg, "MY_EVENT", {"seq": i + 1})
     assert ms.events_dropped == 2
     assert ms.outbuf.endswith(b'"data": {"seq": %d}}\r\n' % (i + 1))
+
+
+def test_an_event_nobody_can_receive_is_not_encoded() -> None:
+    # Emitting with no negotiated monitor used to encode the message anyway
+    # (and raise for data that cannot be encoded): work for no reader.
+    a = FakeChardev()
+    reg, _, (mon,) = setup(a)
+    full = mon.commands
+    mon.commands = mon.command_sets.cap_negotiation  # back in negotiation
+    qapi_event_emit(reg, "MY_EVENT", {"x": Opaque()})
+    assert a.written == b"" and not mon.outbuf
+    mon.commands = full
+    with pytest.raises(TypeError):
+        qapi_event_emit(reg, "MY_EVENT", {"x": Opaque()})
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [TS, {"seconds": -1, "microseconds": 999999}, {"seconds": 1.5, "microseconds": 2}, {}],
+)
+@pytest.mark.parametrize("data", [None, {}, {"a": [1, "x\n"], "b": {"c": None}}])
+def test_the_fast_envelope_is_the_generic_encoding(
+    timestamp: dict[str, Any], data: dict[str, Any] | None
+) -> None:
+    from qmonitor.monitor.events import _encode_compact
+    from qmonitor.qjson.encode import encode
+
+    msg: dict[str, Any] = {"event": "E\u00e9", "timestamp": timestamp}
+    if data is not None:
+        msg["data"] = data
+    assert _encode_compact("E\u00e9", timestamp, data) == encode(msg)

@@ -207,27 +207,47 @@ _TIMESTAMP_KEYS = ("seconds", "microseconds")
 _TIMESTAMP_ORDER = tuple(qdict_order(_TIMESTAMP_KEYS))
 
 
+def _template(order: tuple[str, ...]) -> str:
+    """A %-format of the envelope with its members in ``order`` (``%s`` for each value)."""
+    return "{" + ", ".join(f'"{k}": %s' for k in order) + "}"
+
+
+def _positions(order: tuple[str, ...]) -> tuple[int, ...]:
+    """Where each of event, timestamp (and data) goes in ``order``."""
+    return tuple(order.index(k) for k in ("event", "timestamp", "data") if k in order)
+
+
+_TEMPLATE_NO_DATA = _template(_ORDER_NO_DATA)
+_TEMPLATE_DATA = _template(_ORDER_DATA)
+_AT_NO_DATA = _positions(_ORDER_NO_DATA)
+_AT_DATA = _positions(_ORDER_DATA)
+_TIMESTAMP_TEMPLATE = _template(_TIMESTAMP_ORDER).replace("%s", "%d")
+_TIMESTAMP_SECONDS_FIRST = _TIMESTAMP_ORDER[0] == "seconds"
+
+
 def _encode_compact(name: str, timestamp: dict[str, int], data: dict[str, Any] | None) -> str:
     """The compact text of an event message, as ``encode`` writes it, but faster.
 
     The envelope has a fixed shape, so only the data goes through the
     generic encoder.
     """
-    if (
-        len(timestamp) == 2
-        and type(timestamp.get("seconds")) is int
-        and type(timestamp.get("microseconds")) is int
-    ):
-        ts = "{" + ", ".join(f'"{k}": {timestamp[k]}' for k in _TIMESTAMP_ORDER) + "}"
+    seconds = timestamp.get("seconds")
+    micros = timestamp.get("microseconds")
+    if len(timestamp) == 2 and type(seconds) is int and type(micros) is int:
+        pair = (seconds, micros) if _TIMESTAMP_SECONDS_FIRST else (micros, seconds)
+        ts = _TIMESTAMP_TEMPLATE % pair
     else:
         ts = encode(timestamp)
-    parts = {"event": quote(name), "timestamp": ts}
     if data is None:
-        order: tuple[str, ...] = _ORDER_NO_DATA
+        values = [quote(name), ts]
+        at, template = _AT_NO_DATA, _TEMPLATE_NO_DATA
     else:
-        parts["data"] = encode(data)
-        order = _ORDER_DATA
-    return "{" + ", ".join(f'"{k}": {parts[k]}' for k in order) + "}"
+        values = [quote(name), ts, encode(data)]
+        at, template = _AT_DATA, _TEMPLATE_DATA
+    ordered = [""] * len(values)
+    for value, index in zip(values, at, strict=True):
+        ordered[index] = value
+    return template % tuple(ordered)
 
 
 class QapiEvent:
@@ -292,9 +312,13 @@ def qapi_event_emit(registry: MonitorRegistry, event: str, data: dict[str, Any] 
     and delivered after it, in order (the seed's reentrancy work-around).
     The event is encoded here: data that cannot be encoded raises
     :class:`TypeError` and nothing is sent.  ``data`` must not be changed
-    afterwards (a throttled event may be held and sent later).
+    afterwards (a throttled event may be held and sent later).  An event
+    no throttle watches, emitted while no monitor could receive it, is
+    dropped unencoded (as QEMU, which encodes per receiving monitor).
     """
     state = registry.events
+    if (state is None or event not in state.rates_ns) and not _has_receivers(registry):
+        return
     timestamp = state.timestamp() if state is not None else wall_clock_timestamp()
     try:
         ev = build_event(event, timestamp, data)
@@ -312,6 +336,17 @@ def qapi_event_emit(registry: MonitorRegistry, event: str, data: dict[str, Any] 
             _queue_no_reenter(reg, item)
     finally:
         _local.queue = None
+
+
+def _has_receivers(registry: MonitorRegistry) -> bool:
+    """Whether any monitor would be sent an event now (see :func:`broadcast_locked`)."""
+    for mon in registry.monitors:
+        if isinstance(mon, MonitorQMP):
+            if not mon.negotiating:
+                return True
+        elif getattr(mon, "send_event", None) is not None:
+            return True
+    return False
 
 
 def _throttle_key(event: str, data: Any) -> object:
