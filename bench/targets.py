@@ -2,7 +2,7 @@
 
 A :class:`Target` is a command to measure (QEMU, qmonitor, the C echo
 server, or qmonitor from another revision); :func:`spawn` starts one so
-that it dies with the bench, :func:`wait_ready` waits for its greeting, and
+that it dies with the bench, :func:`wait_ready` waits until it answers a command, and
 :func:`stop_all` ends what is left.  :func:`build_c` compiles bench/echo.c and
 bench/loadgen.c, and :func:`loadgen` runs one loadgen workload and reads its
 figures.  A failure raises :class:`BenchError`: that row is n/a.
@@ -170,18 +170,30 @@ def free_tcp_port() -> int:
 
 
 def read_greeting(family: int, addr: object, deadline: float) -> None:
-    """Connect once, read the whole greeting line, disconnect."""
+    """Connect once, read the greeting, negotiate, read the reply, disconnect.
+
+    A greeting alone does not say the process has started: qmonitor greets
+    before it has imported its machine.  A reply to a command does.
+    """
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.settimeout(max(0.1, deadline - time.monotonic()))
         s.connect(addr)  # type: ignore[arg-type]
-        data = b""
-        while b"\n" not in data and len(data) < 65536:
-            chunk = s.recv(4096)
-            if not chunk:
-                raise BenchError(f"{addr}: closed before sending a greeting")
-            data += chunk
+        data = _read_line(s, addr)
         if not data.startswith(b'{"QMP"'):
             raise BenchError(f"{addr}: not a QMP greeting: {data[:100]!r}")
+        s.sendall(b'{"execute": "qmp_capabilities"}\n')
+        data = _read_line(s, addr, data.partition(b"\n")[2])
+        if b'"return"' not in data:
+            raise BenchError(f"{addr}: no reply to qmp_capabilities: {data[:100]!r}")
+
+
+def _read_line(s: socket.socket, addr: object, data: bytes = b"") -> bytes:
+    while b"\n" not in data and len(data) < 65536:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise BenchError(f"{addr}: closed before a whole line came")
+        data += chunk
+    return data
 
 
 def wait_ready(
@@ -191,7 +203,7 @@ def wait_ready(
     tcp_port: int | None = None,
     timeout: float = 30.0,
 ) -> None:
-    """Wait until every unix socket exists and the first one (and TCP) greets."""
+    """Wait until every unix socket exists and the first one (and TCP) answers."""
     deadline = time.monotonic() + timeout
     pending = list(unix)
     while time.monotonic() < deadline:

@@ -18,9 +18,8 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Collection, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qmonitor.qapi.schema_expr import check_exprs
 from qmonitor.qapi.schema_model import (
     BUILTINS,
     SPECIAL_FEATURES,
@@ -43,8 +42,10 @@ from qmonitor.qapi.schema_model import (
     Variants,
     _make_features,
 )
-from qmonitor.qapi.schema_parser import Doc, Reader, SchemaParser, read_file
 from qmonitor.qapi.schema_source import QapiSchemaError, SourceInfo
+
+if TYPE_CHECKING:
+    from qmonitor.qapi.schema_parser import Doc, Reader
 
 
 class Schema:
@@ -53,14 +54,21 @@ class Schema:
     :param fname: the main schema file.
     :param defined: the configuration symbols ``if`` conditions test.
     :param reader: reads a file by name (default: the file system).
+
+    The parser and the expression checker are imported here, not with the
+    module: a process that loads a checked schema from the disk cache
+    never needs them.
     """
 
     def __init__(
-        self, fname: str, defined: Collection[str] = (), reader: Reader = read_file
+        self, fname: str, defined: Collection[str] = (), reader: Reader | None = None
     ) -> None:
+        from qmonitor.qapi.schema_expr import check_exprs
+        from qmonitor.qapi.schema_parser import SchemaParser, read_file
+
         self.fname = fname
         self.defined = frozenset(defined)
-        parser = SchemaParser(fname, reader)
+        parser = SchemaParser(fname, reader or read_file)
         exprs = check_exprs(parser.exprs)
         self.docs = parser.docs
         self.entities: list[Entity] = []
@@ -375,7 +383,7 @@ class Schema:
             )
 
 
-def load_schema(fname: str, defined: Collection[str] = (), reader: Reader = read_file) -> Schema:
+def load_schema(fname: str, defined: Collection[str] = (), reader: Reader | None = None) -> Schema:
     """Load and check a schema file; raises :class:`QapiSchemaError` if it is bad."""
     return Schema(fname, defined, reader)
 

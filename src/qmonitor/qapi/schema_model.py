@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.qapi.schema_expr import c_name
-from qmonitor.qapi.schema_parser import Doc
 from qmonitor.qapi.schema_source import QapiSchemaError, SourceInfo
 
 if TYPE_CHECKING:
     from qmonitor.qapi.schema import Schema
+    from qmonitor.qapi.schema_parser import Doc
 
 #: Features QEMU itself interprets (-compat policy); not allowed on types.
 SPECIAL_FEATURES = frozenset({"deprecated", "unstable"})
@@ -72,6 +71,10 @@ class Member:
         self.defined_in = name
 
     def check_clash(self, info: SourceInfo | None, seen: dict[str, Member]) -> None:
+        # Checking happens only when a schema is built from its text: the
+        # checker's module is not needed to use a checked schema.
+        from qmonitor.qapi.schema_expr import c_name
+
         cname = c_name(self.name)
         if cname in seen:
             raise QapiSchemaError(
@@ -326,6 +329,8 @@ class Variants:
             variant.set_defined_in(name)
 
     def check(self, schema: Schema, seen: dict[str, Member]) -> None:
+        from qmonitor.qapi.schema_expr import c_name
+
         if self.tag_name is not None:  # a union
             tag = seen.get(c_name(self.tag_name))
             base = "'base'"
