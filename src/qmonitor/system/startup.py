@@ -227,8 +227,15 @@ def default_devices(config: Config) -> DefaultDevices | None:
 def check_devices(machine: Machine) -> None:
     """A PC's ``-device`` devices, created as QEMU creates them once the board is built.
 
+    The network options come first (net_init_clients), on every machine.
+
     :raises StartupError: QEMU's text for the first it could not create.
     """
+    from qmonitor.machine.net_cmds import net_clients
+
+    net_error = net_clients(machine).startup_error
+    if net_error is not None:
+        raise StartupError(net_error)
     if machine.board is None:
         return
     from qmonitor.machine.devices.state import startup_error
@@ -263,7 +270,18 @@ def machine_options(
         preconfig=config.preconfig,
         spice=config.spice,
         incoming=config.incoming,
+        net=net_options(config),
     )
+
+
+def net_options(config: Config) -> tuple[tuple[str, str], ...]:
+    """``-netdev``, ``-nic`` and ``-net`` as given, in order (the machine sets them up)."""
+    found = []
+    for loc in config.unmodelled:
+        option, _, value = loc.partition(" ")
+        if option in ("-netdev", "-nic", "-net"):
+            found.append((option[1:], value))
+    return tuple(found)
 
 
 def open_monitors(
