@@ -150,13 +150,21 @@ def _checked(text: str | None, default: int, error: str) -> int:
 
 
 def add_netdev(
-    machine: Machine, netdev: dict[str, Any], is_netdev: bool = True, peer: NetClient | None = None
+    machine: Machine,
+    netdev: dict[str, Any],
+    is_netdev: bool = True,
+    peer: NetClient | None = None,
+    check_id: bool = True,
 ) -> NetClient:
-    """net_client_init1 for one back-end (``peer``: the hub port of a ``-net``)."""
+    """net_client_init1 for one back-end (``peer``: the hub port of a ``-net``).
+
+    ``check_id``: QMP's netdev_add checks the id (the command line's
+    QemuOpts checked it already, and an id made for ``-nic`` is no identifier).
+    """
     clients = net_clients(machine)
     ident: str = netdev["id"]
     kind: str = netdev["type"]
-    if not id_wellformed(ident):
+    if check_id and not id_wellformed(ident):
         raise QapiError(NOT_AN_IDENTIFIER)
     if kind in _NOT_COMPILED:
         raise QapiError(NOT_COMPILED.format(kind))

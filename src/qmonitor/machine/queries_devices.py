@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.schema import machine_schema
 from qmonitor.qapi.binding import bind_command
-from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -245,6 +245,17 @@ def check_devices(machine: Machine) -> None:
         raise StartupError(error)
 
 
+def warn_network(machine: Machine, config: Config, warn: Callable[[str], None]) -> None:
+    """net_check_clients() once the machine is made: back-ends and NICs left unjoined."""
+    from qmonitor.machine.net.cmdline import check_clients
+    from qmonitor.machine.net_cmds import net_clients
+
+    default_net = not machine.options.net and not machine.options.nodefaults
+    qtest = config.qtest is not None or config.accel == "qtest"
+    for warning in check_clients(net_clients(machine), default_net, qtest):
+        warn(warning)
+
+
 def machine_options(
     config: Config, version: tuple[tuple[int, int, int], str] | None = None
 ) -> MachineOptions:
@@ -519,6 +530,7 @@ async def _amain(
             add_blockdevs(graph_of(machine), config)
         check_cpu(config, persona, warn)
         check_devices(machine)
+        warn_network(machine, config, warn)
     except StartupError:
         abandon_chardevs(machine, chardevs)
         raise

@@ -97,8 +97,9 @@ class NetClients:
         self.hubs: list[Hub] = []
         self.macs = MacTable()
         self._generated = 0
-        #: The NICs ``-nic`` and ``-net nic`` ask the board for: (model, MAC, back-end).
-        self.board_nics: list[tuple[str | None, str, NetClient]] = []
+        #: The NICs ``-nic`` and ``-net nic`` ask the board for: (model, MAC,
+        #: back-end, name: a ``-net nic``'s id).
+        self.board_nics: list[tuple[str | None, str, NetClient, str | None]] = []
         #: QEMU's error for the first network option it could not set up.
         self.startup_error: str | None = None
 

@@ -124,15 +124,17 @@ def _nic_model(model: str | None) -> str | None:
 
 
 def _netdev(machine: Machine, text: str) -> None:
-    from qmonitor.machine.net_cmds import add_netdev
+    from qmonitor.machine.net_cmds import add_netdev, id_wellformed
 
     netdev = read_netdev(text)
-    add_netdev(machine, netdev)
+    if not id_wellformed(netdev["id"]):
+        raise QapiError(BAD_ID)
+    add_netdev(machine, netdev, check_id=False)
 
 
 def _nic(machine: Machine, clients: NetClients, text: str) -> None:
     """net_param_nic: the back-end (``user`` unless typed) and the board's NIC."""
-    from qmonitor.machine.net_cmds import add_netdev
+    from qmonitor.machine.net_cmds import add_netdev, id_wellformed
     from qmonitor.util.error import QemuOptsError
     from qmonitor.util.keyval import keyval_parse
 
@@ -144,11 +146,13 @@ def _nic(machine: Machine, clients: NetClients, text: str) -> None:
         return
     flat.setdefault("type", "user")
     model = flat.pop("model", None)
-    ident = flat.get("id") or clients.generate_id()
-    flat["id"] = ident
+    if "id" in flat and not id_wellformed(flat["id"]):
+        raise QapiError(BAD_ID)
+    if "id" not in flat:
+        flat["id"] = clients.generate_id()
     mac = _given_mac(clients, flat.pop("mac", None), MULTICAST_MAC)
-    netdev = add_netdev(machine, read_netdev_flat(flat))
-    clients.board_nics.append((model, mac, netdev))
+    netdev = add_netdev(machine, read_netdev_flat(flat), check_id=False)
+    clients.board_nics.append((model, mac, netdev, None))
 
 
 def read_netdev_flat(flat: dict[str, str]) -> dict[str, Any]:
@@ -185,10 +189,10 @@ def _net(machine: Machine, clients: NetClients, text: str) -> None:
         else:
             peer = clients.add_hub_port(0)
         mac = _given_mac(clients, flat.get("macaddr"), MULTICAST_MAC_NET)
-        clients.board_nics.append((flat.get("model"), mac, peer))
+        clients.board_nics.append((flat.get("model"), mac, peer, flat["id"]))
         return
     port = clients.add_hub_port(0)
-    add_netdev(machine, read_netdev_flat(flat), is_netdev=False, peer=port)
+    add_netdev(machine, read_netdev_flat(flat), is_netdev=False, peer=port, check_id=False)
 
 
 def create_from_options(machine: Machine, clients: NetClients) -> None:
@@ -215,4 +219,42 @@ def create_from_options(machine: Machine, clients: NetClients) -> None:
 
 def nic_models(clients: NetClients, default: str) -> list[tuple[str, str, NetClient]]:
     """The board's NICs: (model, MAC, back-end), each model checked."""
-    return [(_nic_model(model) or default, mac, peer) for model, mac, peer in clients.board_nics]
+    return [(_nic_model(model) or default, mac, peer) for model, mac, peer, _ in clients.board_nics]
+
+
+_HOST_KINDS = frozenset({"user", "tap", "socket", "stream", "dgram", "vde", "vhost-user"})
+
+
+def check_clients(clients: NetClients, default_net: bool, qtest: bool) -> list[str]:
+    """net_check_clients: the warnings of a network set up from the command line.
+
+    Nothing is said of the default network (``-net nic -net user`` that
+    QEMU adds by itself); ``-nic`` and ``-net nic`` NICs a machine without
+    PCI never made are reported.
+    """
+    if default_net:
+        return []
+    warnings: list[str] = []
+    for hub in clients.hubs:
+        has_nic = has_host = False
+        for port in hub.ports:
+            if port.peer is None:
+                warnings.append(f"hub port {port.name} has no peer")
+                continue
+            has_nic |= port.peer.kind == "nic"
+            has_host |= port.peer.kind in _HOST_KINDS
+        if has_host and not has_nic:
+            warnings.append(f"hub {hub.id} with no nics")
+        if has_nic and not has_host and not qtest:
+            warnings.append(f"hub {hub.id} is not connected to host network")
+    for client in clients.list:
+        if client.peer is None:
+            kind = "nic" if client.kind == "nic" else "netdev"
+            warnings.append(f"{kind} {client.name} has no peer")
+    for model, _, peer, name in clients.board_nics:
+        if not any(c.kind == "nic" and c.peer is peer for c in clients.list):
+            warnings.append(
+                f"requested NIC ({name or 'anonymous'}, model "
+                f"{model or 'unspecified'}) was not created (not supported by this machine?)"
+            )
+    return warnings
