@@ -57,5 +57,5 @@ NET_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
             "user",
         ],
         {"base": False},
-    ),  # fmt: skip
+    ),
 ]
