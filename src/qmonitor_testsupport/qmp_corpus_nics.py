@@ -33,6 +33,13 @@ def _link(name: str, up: bool, tag: Any) -> Any:
 
 
 _INFO = hmp("info network", "info")
+
+
+def _add(ident: str, kind: str, **opts: Any) -> Any:
+    return cmd("netdev_add", {"id": ident, "type": kind, **opts}, ident)
+
+
+_LOCAL = {"type": "inet", "host": "127.0.0.1", "port": "0"}
 _TWO_NICS = _pc("-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0,id=nic0",
                 "-netdev", "user,id=n1,net=192.168.7.0/24,restrict=on",
                 "-device", "e1000,netdev=n1")  # fmt: skip
@@ -68,6 +75,18 @@ table("nics", [
          "-nic", "user,id=named", q35=True)),
     ("nics_none", "-nic none and -net none: no NIC, no back-end", NEG,
      _INFO, _rx("all"), PROBE, _pc("-nic", "none", "-net", "none")),
+    ("nics_backends", "netdev_add of socket, stream, dgram, tap (fd=) and vhost back-ends: checks",
+     NEG, _add("s0", "socket"), _add("s1", "socket", listen="127.0.0.1:0", connect="x:1"),
+     _add("s2", "socket", udp="127.0.0.1:9"), _add("s3", "socket", fd="99"),
+     _add("s4", "socket", listen="127.0.0.1:0", localaddr="127.0.0.1:0"),
+     _add("s5", "socket", listen="nohost.invalid:0"), _add("t0", "tap", fd="99"),
+     _add("t1", "tap", fd="3", ifname="x"), _add("t2", "tap", fd="nope"),
+     _add("st0", "stream", addr=_LOCAL, server=True),
+     _add("st1", "stream", addr={"type": "fd", "str": "99"}),
+     _add("d0", "dgram"), _add("d1", "dgram", local=_LOCAL),
+     _add("vu", "vhost-user", chardev="nope"),
+     _add("vd", "vhost-vdpa", vhostdev="/nonexistent/vdpa"), _INFO,
+     cmd("netdev_del", {"id": "st0"}, "del"), hmp("info network", "after"), PROBE),
     ("nics_hmp", "HMP netdev_add, netdev_del and set_link", NEG,
      hmp("netdev_add user,id=u1", 1), hmp("netdev_add user,id=u1", 2),
      hmp("netdev_add user,id=2", 3), hmp("netdev_add user,id=u3,ipv4=maybe", 4),

@@ -1,12 +1,13 @@
 """netdev_add, netdev_del, set_link, announce-self and the rocker queries.
 
-The null machine keeps the network backends a client adds (their id, kind
-and link state) as QEMU keeps its net clients; it has no NIC, so no frame
-ever moves.  The user-mode stack (``user``) checks its IPv4 settings as
-QEMU's slirp set-up does; a hub port checks the netdev it names.  Backends
-that need the host (a tap, a bridge, sockets, vDPA) are not modelled; those
-QEMU 7.2 x86_64 does not have (``nic`` as a backend, ``none``, ``netmap``)
-are refused with its text, as is a VDE backend without a VDE switch.
+The null machine keeps the network back-ends a client adds in its net
+clients (:mod:`qmonitor.machine.net.clients`), with the NICs that use
+them; no frame ever moves.  The user-mode stack (``user``) checks its
+IPv4 settings as QEMU's slirp set-up does; a hub port checks the netdev
+it names; the host back-ends are checked by :mod:`.net.backends`.  Those
+QEMU 7.2 x86_64 does not have (``nic`` as a back-end, ``none``,
+``netmap``) are refused with its text, as is a VDE back-end without a VDE
+switch; a vhost-user back-end on an existing chardev is not modelled.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 import struct
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.net.backends import backend_info
 from qmonitor.machine.net.clients import NetClient, NetClients
 from qmonitor.machine.schema import machine_schema
 from qmonitor.qapi.binding import bind_command
@@ -183,6 +185,9 @@ def add_netdev(
             if hubpeer is None:
                 raise QapiError(HUB_NETDEV_NOT_FOUND.format(name))
         client = clients.add_hub_port(netdev["hubid"], ident, hubpeer)
+    elif (info := backend_info(kind, ident, netdev, peer is not None)) is not None:
+        client = clients.new_client(kind, kind, ident, peer)
+        client.info = info
     elif kind == "vde":
         raise QapiError(VDE_NO_SWITCH)
     elif kind == "vhost-user":
