@@ -96,3 +96,26 @@ def test_only_virtio_net_answers_rx_filter_queries() -> None:
 )
 def test_mac_addresses_read_as_net_parse_macaddr(text: str, mac: str | None) -> None:
     assert parse_mac(text) == mac
+
+
+def test_a_nic_given_its_mac_takes_no_address_from_the_table() -> None:
+    import asyncio
+    from dataclasses import replace
+
+    from qmonitor.machine.machine import Machine
+    from qmonitor.machine.net_cmds import net_clients
+    from qmonitor.options.cmdline import parse_args
+    from qmonitor.system.startup import check_devices, machine_options
+
+    argv = ["-M", "pc", "-S", "-display", "none", "-nodefaults", "-netdev", "user,id=a",
+            "-netdev", "user,id=b", "-device", "virtio-net-pci,netdev=a,mac=52:54:00:aa:bb:cc",
+            "-device", "e1000,netdev=b"]  # fmt: skip
+
+    async def run() -> list[str | None]:
+        config = parse_args(argv, "qemu-system-x86_64")
+        machine = Machine(replace(machine_options(config), use_io_thread=False))
+        check_devices(machine)
+        return [c.mac for c in net_clients(machine).list if c.kind == "nic"]
+
+    # As QEMU 7.2 gave them (qemu_macaddr_default_if_unset only for the second).
+    assert asyncio.run(run()) == ["52:54:00:aa:bb:cc", "52:54:00:12:34:56"]

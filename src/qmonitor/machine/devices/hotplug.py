@@ -297,7 +297,8 @@ class Hotplug:
         if nic:
             mac = forwarded if inner is not None else values
             given = "mac" in mac
-            mac.setdefault("mac", self.pc.next_mac())
+            if not given:  # a given address takes none from the table
+                mac["mac"] = self.pc.next_mac()
             mac.setdefault("netdev", "")
         key = f"{driver}@port"
         behind_port = bus.kind == "PCIE" and bus is not self.pc.root and key in known_types()

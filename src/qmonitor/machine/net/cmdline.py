@@ -123,9 +123,70 @@ def _nic_model(model: str | None) -> str | None:
     return model
 
 
+def is_modern(text: str) -> bool:
+    """netdev_is_modern: JSON, or a ``stream`` or ``dgram`` back-end (set up first)."""
+    return text.startswith("{") or text.split(",", 1)[0].removeprefix("type=") in (
+        "stream",
+        "dgram",
+    )
+
+
+def read_modern(text: str) -> dict[str, Any]:
+    """netdev_parse_modern: JSON, or keyval with dotted keys for nested members."""
+    from qmonitor.machine.hmp_objects import keyval_typed
+    from qmonitor.qapi.types import Path
+    from qmonitor.qjson.parser import JsonError
+    from qmonitor.qjson.streamer import qobject_from_json
+    from qmonitor.util.error import QemuOptsError
+    from qmonitor.util.keyval import keyval_parse
+
+    qtype = _netdev_type()
+    if text.startswith("{"):
+        try:
+            value = qobject_from_json(text)
+        except JsonError as exc:
+            raise QapiError(exc.message) from None
+        visited: dict[str, Any] = qtype.visit(value, Path(), None)
+        return visited
+    try:
+        flat, _ = keyval_parse(text, "type", help_allowed=False)
+    except QemuOptsError as exc:
+        raise QapiError(exc.message) from None
+    nested: dict[str, Any] = {}
+    for key, item in flat.items():
+        *outer, last = key.split(".")
+        place = nested
+        for part in outer:
+            place = place.setdefault(part, {})
+        place[last] = item
+    branch = _branch(qtype, nested.get("type"))
+    for name, member in list(nested.items()):
+        if isinstance(member, dict) and name in branch:
+            nested[name] = keyval_typed(branch[name], member, Path().member(name))
+    flat_top = {k: v for k, v in nested.items() if not isinstance(v, dict)}
+    typed = keyval_typed(qtype, flat_top, Path())
+    typed.update({k: v for k, v in nested.items() if isinstance(v, dict)})
+    visited = qtype.visit(typed, Path(), None)
+    return visited
+
+
+def _branch(qtype: Any, kind: Any) -> dict[str, Any]:
+    """The member types of the union's branch for ``kind``."""
+    from qmonitor.qapi.types import UnionType
+
+    target = qtype.target if hasattr(qtype, "target") else qtype
+    if not isinstance(target, UnionType) or not isinstance(kind, str):
+        return {}
+    branch = dict(target.variants).get(kind)
+    return {m.name: m.type for m in branch.members} if branch is not None else {}
+
+
 def _netdev(machine: Machine, text: str) -> None:
     from qmonitor.machine.net_cmds import add_netdev, id_wellformed
 
+    if is_modern(text):
+        add_netdev(machine, read_modern(text), check_id=False)
+        return
     netdev = read_netdev(text)
     if not id_wellformed(netdev["id"]):
         raise QapiError(BAD_ID)
@@ -201,7 +262,13 @@ def create_from_options(machine: Machine, clients: NetClients) -> None:
     if not options and not machine.options.nodefaults:
         options = (("net", "nic"), ("net", "user"))
     order = {"netdev": 0, "nic": 1, "net": 2}
-    for option, text in sorted(options, key=lambda o: order.get(o[0], 3)):
+
+    def rank(option: tuple[str, str]) -> int:
+        if option[0] == "netdev" and is_modern(option[1]):
+            return -1
+        return order.get(option[0], 3)
+
+    for option, text in sorted(options, key=rank):
         try:
             if option == "netdev":
                 _netdev(machine, text)
