@@ -74,8 +74,13 @@ _TIMESTAMP = re.compile(rb'("timestamp":\s*\{)([^{}]*)(\})')
 _DIGITS = re.compile(rb"\d+")
 
 
+#: id_generate's names (``#net``, a counter, two random digits): QEMU's util/id.c.
+_GENERATED_ID = re.compile(rb"(#net\d*)\d\d")
+
+
 def normalize(data: bytes) -> bytes:
-    """Zero the numbers inside every complete ``"timestamp": {...}``."""
+    """Zero the numbers inside every complete ``"timestamp": {...}`` and ids' random digits."""
+    data = _GENERATED_ID.sub(rb"\g<1>00", data)
     return _TIMESTAMP.sub(lambda m: m[1] + _DIGITS.sub(b"0", m[2]) + m[3], data)
 
 

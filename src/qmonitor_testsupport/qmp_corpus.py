@@ -785,6 +785,7 @@ from qmonitor_testsupport import qmp_corpus_jobs as _jobs  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_machine as _machine  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_migration as _migration  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_net as _net  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_nics as _nics  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_nodes as _nodes  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_queries as _queries  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_ui as _ui  # noqa: E402, F401

@@ -67,10 +67,18 @@ def test_printc_escapes_backslash() -> None:
 def test_a_command_without_its_qmp_counterpart_fails_as_that_call() -> None:
     async def run() -> str:
         machine = Machine(MachineOptions(use_io_thread=False))
+        return run_hmp_command(machine, "chardev-change c0 null", None)
+
+    assert NOT_MODELLED["chardev-change"] == "chardev-change"
+    assert asyncio.run(run()) == "Error: The command chardev-change has not been found\r\n"
+
+
+def test_netdev_del_reaches_the_net_clients() -> None:
+    async def run() -> str:
+        machine = Machine(MachineOptions(use_io_thread=False))
         return run_hmp_command(machine, "netdev_del net0", None)
 
-    assert NOT_MODELLED["netdev_del"] == "netdev_del"
-    assert asyncio.run(run()) == "Error: The command netdev_del has not been found\r\n"
+    assert asyncio.run(run()) == "Error: Device 'net0' not found\r\n"
 
 
 def test_parse_errors_come_before_the_handler() -> None:

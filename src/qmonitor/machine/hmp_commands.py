@@ -38,6 +38,7 @@ from qmonitor.machine import (
 from qmonitor.machine.block import hmp_nbd, job_hmp
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
+from qmonitor.machine.net import hmp as net_hmp
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler
 from qmonitor.qapi.error import ErrorClass, QapiError
@@ -180,9 +181,6 @@ NOT_MODELLED: dict[str, str] = {
     "chardev-change": "chardev-change",
     "migrate": "migrate",
     "nbd_server_start": "nbd-server-start",
-    "netdev_add": "netdev_add",
-    "netdev_del": "netdev_del",
-    "set_link": "set_link",
     "wavcapture": "x-wavcapture",
 }
 #: ``info`` sub-commands likewise.
@@ -231,6 +229,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_objects.HANDLERS,
     **hmp_chardev.HANDLERS,
     **hmp_nbd.HANDLERS,
+    **net_hmp.HANDLERS,
     "drive_add": hmp_drive.hmp_drive_add,
     "getfd": _getfd,
     "closefd": _closefd,

@@ -268,6 +268,14 @@ def info_qtree(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.printf(NULL_QTREE if hotplug is None else qtree_text(hotplug.pc.sysbus))
 
 
+def info_network(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """hmp_info_network: the hubs, then each NIC with its back-end."""
+    from qmonitor.machine.net.show import info_network as text
+    from qmonitor.machine.net_cmds import net_clients
+
+    mon.printf(text(net_clients(mon.machine)))
+
+
 def info_pci(mon: MachineHMP, args: dict[str, Any]) -> None:
     """hmp_info_pci: query-pci's answer, device by device."""
     from qmonitor.machine.devices.pci import info_pci_text
@@ -320,7 +328,7 @@ INFO_HANDLERS: dict[str, Any] = {
     "migrate_capabilities": info_migrate_capabilities,
     "migrate_parameters": info_migrate_parameters,
     "mtree": _null_machine_only("mtree", NULL_MTREE),
-    "network": _nothing,
+    "network": info_network,
     "opcount": _human_text("x-query-opcount"),
     "pci": info_pci,
     "pic": _null_machine_only("pic", ""),

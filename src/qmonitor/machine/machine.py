@@ -117,6 +117,8 @@ class MachineOptions:
     spice: tuple[tuple[str, str], ...] | None = None
     #: ``-incoming``: wait for an incoming migration (a URI, or ``defer``).
     incoming: str | None = None
+    #: ``-netdev``, ``-nic``, ``-net``: (option, argument) in command-line order.
+    net: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_cpus(self) -> bool:

@@ -1,21 +1,23 @@
 """netdev_add, netdev_del, set_link, announce-self and the rocker queries.
 
-The null machine keeps the network backends a client adds (their id, kind
-and link state) as QEMU keeps its net clients; it has no NIC, so no frame
-ever moves.  The user-mode stack (``user``) checks its IPv4 settings as
-QEMU's slirp set-up does; a hub port checks the netdev it names.  Backends
-that need the host (a tap, a bridge, sockets, vDPA) are not modelled; those
-QEMU 7.2 x86_64 does not have (``nic`` as a backend, ``none``, ``netmap``)
-are refused with its text, as is a VDE backend without a VDE switch.
+The null machine keeps the network back-ends a client adds in its net
+clients (:mod:`qmonitor.machine.net.clients`), with the NICs that use
+them; no frame ever moves.  The user-mode stack (``user``) checks its
+IPv4 settings as QEMU's slirp set-up does; a hub port checks the netdev
+it names; the host back-ends are checked by :mod:`.net.backends`.  Those
+QEMU 7.2 x86_64 does not have (``nic`` as a back-end, ``none``,
+``netmap``) are refused with its text, as is a VDE back-end without a VDE
+switch; a vhost-user back-end on an existing chardev is not modelled.
 """
 
 from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.net.backends import backend_info
+from qmonitor.machine.net.clients import NetClient, NetClients
 from qmonitor.machine.schema import machine_schema
 from qmonitor.qapi.binding import bind_command
 from qmonitor.qapi.error import ErrorClass, QapiError
@@ -29,6 +31,7 @@ NOT_AN_IDENTIFIER = "Parameter 'id' expects an identifier"
 NOT_COMPILED = "network backend '{}' is not compiled into this binary"
 DUPLICATE_ID = "Duplicate ID '{}'"
 DEVICE_NOT_FOUND = "Device '{}' not found"
+NOT_A_NETDEV = "Device '{}' is not a netdev"
 HUB_NETDEV_NOT_FOUND = "netdev '{}' not found"
 VDE_NO_SWITCH = "Could not open vde: No such file or directory"
 VHOST_USER_NO_CHARDEV = 'chardev "{}" not found'
@@ -43,14 +46,6 @@ def id_wellformed(ident: str) -> bool:
     if not ident or not ident[0].isascii() or not ident[0].isalpha():
         return False
     return all(c.isascii() and (c.isalnum() or c in "-._") for c in ident[1:])
-
-
-@dataclass(slots=True)
-class NetClient:
-    """A network backend: its kind and whether its link is up."""
-
-    kind: str
-    link_up: bool = True
 
 
 def _aton(text: str) -> int | None:
@@ -102,8 +97,8 @@ def _network(vnet: str) -> tuple[int, int]:
     return net & mask, mask
 
 
-def check_user(opts: dict[str, Any]) -> None:
-    """The IPv4 checks of QEMU's user-mode network set-up."""
+def check_user(opts: dict[str, Any]) -> int:
+    """The IPv4 checks of QEMU's user-mode network set-up; returns the network."""
     has4, has6 = "ipv4" in opts, "ipv6" in opts
     ipv4 = not ((has6 and opts["ipv6"] and not has4) or (has4 and not opts["ipv4"]))
     ipv6 = not ((has4 and opts["ipv4"] and not has6) or (has6 and not opts["ipv6"]))
@@ -144,6 +139,7 @@ def check_user(opts: dict[str, Any]) -> None:
         name = "vhostname" if key == "hostname" else key
         if value is not None and len(value.encode()) > 255:
             raise QapiError(f"'{name}' parameter cannot exceed 255 bytes")
+    return net
 
 
 def _checked(text: str | None, default: int, error: str) -> int:
@@ -155,70 +151,104 @@ def _checked(text: str | None, default: int, error: str) -> int:
     return value
 
 
-class NetClients:
-    """The machine's network backends by id, in the order they were added."""
+def add_netdev(
+    machine: Machine,
+    netdev: dict[str, Any],
+    is_netdev: bool = True,
+    peer: NetClient | None = None,
+    check_id: bool = True,
+) -> NetClient:
+    """net_client_init1 for one back-end (``peer``: the hub port of a ``-net``).
 
-    def __init__(self, machine: Machine) -> None:
-        self.machine = machine
-        self.clients: dict[str, NetClient] = {}
+    ``check_id``: QMP's netdev_add checks the id (the command line's
+    QemuOpts checked it already, and an id made for ``-nic`` is no identifier).
+    """
+    clients = net_clients(machine)
+    ident: str = netdev["id"]
+    kind: str = netdev["type"]
+    if check_id and not id_wellformed(ident):
+        raise QapiError(NOT_AN_IDENTIFIER)
+    if kind in _NOT_COMPILED:
+        raise QapiError(NOT_COMPILED.format(kind))
+    if clients.find_netdev(ident) is not None:
+        raise QapiError(DUPLICATE_ID.format(ident))
+    if kind == "user":
+        net = check_user(netdev)
+        client = clients.new_client(kind, kind, ident, peer)
+        restrict = "on" if netdev.get("restrict") else "off"
+        client.info = f"net={socket.inet_ntoa(struct.pack('!I', net))},restrict={restrict}"
+    elif kind == "hubport":
+        name = netdev.get("netdev")
+        hubpeer = None
+        if name is not None:
+            hubpeer = clients.find_netdev(name)
+            if hubpeer is None:
+                raise QapiError(HUB_NETDEV_NOT_FOUND.format(name))
+        client = clients.add_hub_port(netdev["hubid"], ident, hubpeer)
+    elif (info := backend_info(kind, ident, netdev, peer is not None)) is not None:
+        client = clients.new_client(kind, kind, ident, peer)
+        client.info = info
+    elif kind == "vde":
+        raise QapiError(VDE_NO_SWITCH)
+    elif kind == "vhost-user":
+        chardev = netdev["chardev"]
+        if chardev not in machine.chardevs:
+            raise QapiError(VHOST_USER_NO_CHARDEV.format(chardev))
+        raise QapiError(f"netdev_add of a '{kind}' backend is not modelled")
+    else:
+        raise QapiError(f"netdev_add of a '{kind}' backend is not modelled")
+    client.is_netdev = is_netdev
+    client.options = {k: v for k, v in netdev.items() if k not in ("id", "type")}
+    return client
 
-    def add(self, netdev: dict[str, Any]) -> None:
-        ident: str = netdev["id"]
-        kind: str = netdev["type"]
-        if not id_wellformed(ident):
-            raise QapiError(NOT_AN_IDENTIFIER)
-        if kind in _NOT_COMPILED:
-            raise QapiError(NOT_COMPILED.format(kind))
-        if ident in self.clients:
-            raise QapiError(DUPLICATE_ID.format(ident))
-        if kind == "user":
-            check_user(netdev)
-        elif kind == "hubport":
-            peer = netdev.get("netdev")
-            if peer is not None and peer not in self.clients:
-                raise QapiError(HUB_NETDEV_NOT_FOUND.format(peer))
-        elif kind == "vde":
-            raise QapiError(VDE_NO_SWITCH)
-        elif kind == "vhost-user":
-            chardev = netdev["chardev"]
-            if chardev not in self.machine.chardevs:
-                raise QapiError(VHOST_USER_NO_CHARDEV.format(chardev))
-            raise QapiError(f"netdev_add of a '{kind}' backend is not modelled")
-        else:
-            raise QapiError(f"netdev_add of a '{kind}' backend is not modelled")
-        self.clients[ident] = NetClient(kind)
 
-    def remove(self, ident: str) -> None:
-        if ident not in self.clients:
-            raise QapiError(DEVICE_NOT_FOUND.format(ident), ErrorClass.DEVICE_NOT_FOUND)
-        del self.clients[ident]
+def netdev_del(machine: Machine, ident: str) -> None:
+    """qmp_netdev_del: only a back-end made as a netdev."""
+    clients = net_clients(machine)
+    client = clients.find_netdev(ident)
+    if client is None:
+        raise QapiError(DEVICE_NOT_FOUND.format(ident), ErrorClass.DEVICE_NOT_FOUND)
+    if not client.is_netdev:
+        raise QapiError(NOT_A_NETDEV.format(ident))
+    clients.delete(client)
 
-    def set_link(self, name: str, up: bool) -> None:
-        client = self.clients.get(name)
-        if client is None:
-            raise QapiError(DEVICE_NOT_FOUND.format(name), ErrorClass.DEVICE_NOT_FOUND)
-        client.link_up = up
+
+def set_link(machine: Machine, name: str, up: bool) -> None:
+    """qmp_set_link: the client named and, if it is a NIC's back-end, the NIC."""
+    client = net_clients(machine).find_any(name)
+    if client is None:
+        raise QapiError(DEVICE_NOT_FOUND.format(name), ErrorClass.DEVICE_NOT_FOUND)
+    client.link_down = not up
+    if client.peer is not None and client.peer.kind == "nic":
+        client.peer.link_down = not up
 
 
 def net_clients(machine: Machine) -> NetClients:
-    """The machine's network backends, made on first use."""
-    return machine.part(NetClients, lambda: NetClients(machine))
+    """The machine's net clients, made (with the command line's) on first use."""
+    from qmonitor.machine.net.cmdline import create_from_options
+
+    def build() -> NetClients:
+        clients = NetClients()
+        machine.part(NetClients, lambda: clients)
+        create_from_options(machine, clients)
+        return clients
+
+    return machine.part(NetClients, build)
 
 
 def register_net_commands(machine: Machine) -> None:
     """netdev_add, netdev_del, set_link, announce-self and the rocker queries."""
     schema = machine_schema()
     full = machine.commands.full
-    clients = net_clients(machine)
 
     def netdev_add(netdev: dict[str, Any]) -> None:
-        clients.add(netdev)
+        add_netdev(machine, netdev)
 
-    def netdev_del(id: str) -> None:
-        clients.remove(id)
+    def netdev_del_cmd(id: str) -> None:
+        netdev_del(machine, id)
 
-    def set_link(name: str, up: bool) -> None:
-        clients.set_link(name, up)
+    def set_link_cmd(name: str, up: bool) -> None:
+        set_link(machine, name, up)
 
     def announce_self(
         initial: int,
@@ -235,9 +265,9 @@ def register_net_commands(machine: Machine) -> None:
         # The null machine has no rocker switch.
         raise QapiError(ROCKER_NOT_FOUND.format(name))
 
-    full.register(bind_command(schema, "set_link", set_link))
+    full.register(bind_command(schema, "set_link", set_link_cmd))
     full.register(bind_command(schema, "netdev_add", netdev_add))
-    full.register(bind_command(schema, "netdev_del", netdev_del))
+    full.register(bind_command(schema, "netdev_del", netdev_del_cmd))
     full.register(bind_command(schema, "announce-self", announce_self))
     for name in (
         "query-rocker",

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.schema import machine_schema
 from qmonitor.qapi.binding import bind_command
-from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,11 +24,6 @@ DUMP_FORMATS = ("elf", "kdump-zlib", "win-dmp")
 #: The TPM front ends and backends of QEMU 7.2's x86_64 build, as it lists them.
 TPM_MODELS = ("tpm-crb", "tpm-tis")
 TPM_TYPES = ("passthrough", "emulator")
-
-#: qmp_query_rx_filter (net/net.c) for a name no net client has.
-INVALID_NET_CLIENT = "invalid net client name: {}"
-#: The same for a network backend's name.
-NOT_A_NIC = "net client({}) isn't a NIC"
 
 
 def register_device_state_queries(machine: Machine) -> None:
@@ -73,14 +67,10 @@ def register_device_state_queries(machine: Machine) -> None:
         return {"formats": list(DUMP_FORMATS)}
 
     def query_rx_filter(name: str | None = None) -> list[dict[str, Any]]:
+        from qmonitor.machine.net.show import query_rx_filter as rx_filters
         from qmonitor.machine.net_cmds import net_clients
 
-        # No NIC: a name is a network backend's, or unknown.
-        if name is not None:
-            if name in net_clients(machine).clients:
-                raise QapiError(NOT_A_NIC.format(name))
-            raise QapiError(INVALID_NET_CLIENT.format(name))
-        return []
+        return rx_filters(net_clients(machine), name)
 
     def tpm_models() -> list[str]:
         return list(TPM_MODELS)

@@ -227,8 +227,15 @@ def default_devices(config: Config) -> DefaultDevices | None:
 def check_devices(machine: Machine) -> None:
     """A PC's ``-device`` devices, created as QEMU creates them once the board is built.
 
+    The network options come first (net_init_clients), on every machine.
+
     :raises StartupError: QEMU's text for the first it could not create.
     """
+    from qmonitor.machine.net_cmds import net_clients
+
+    net_error = net_clients(machine).startup_error
+    if net_error is not None:
+        raise StartupError(net_error)
     if machine.board is None:
         return
     from qmonitor.machine.devices.state import startup_error
@@ -236,6 +243,17 @@ def check_devices(machine: Machine) -> None:
     error = startup_error(machine)
     if error is not None:
         raise StartupError(error)
+
+
+def warn_network(machine: Machine, config: Config, warn: Callable[[str], None]) -> None:
+    """net_check_clients() once the machine is made: back-ends and NICs left unjoined."""
+    from qmonitor.machine.net.cmdline import check_clients
+    from qmonitor.machine.net_cmds import net_clients
+
+    default_net = not machine.options.net and not machine.options.nodefaults
+    qtest = config.qtest is not None or config.accel == "qtest"
+    for warning in check_clients(net_clients(machine), default_net, qtest):
+        warn(warning)
 
 
 def machine_options(
@@ -263,7 +281,18 @@ def machine_options(
         preconfig=config.preconfig,
         spice=config.spice,
         incoming=config.incoming,
+        net=net_options(config),
     )
+
+
+def net_options(config: Config) -> tuple[tuple[str, str], ...]:
+    """``-netdev``, ``-nic`` and ``-net`` as given, in order (the machine sets them up)."""
+    found = []
+    for loc in config.unmodelled:
+        option, _, value = loc.partition(" ")
+        if option in ("-netdev", "-nic", "-net"):
+            found.append((option[1:], value))
+    return tuple(found)
 
 
 def open_monitors(
@@ -501,6 +530,7 @@ async def _amain(
             add_blockdevs(graph_of(machine), config)
         check_cpu(config, persona, warn)
         check_devices(machine)
+        warn_network(machine, config, warn)
     except StartupError:
         abandon_chardevs(machine, chardevs)
         raise

@@ -11,6 +11,7 @@ eight SPD EEPROMs), the instance values are the ones the board sets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qmonitor.machine.devices.facts import facts
@@ -53,8 +54,23 @@ def _mmio(base: int, size: int) -> list[str]:
 class PcDevices:
     """A PC's device tree: the main system bus and the PCI root bus."""
 
-    def __init__(self, q35: bool, defaults: DefaultDevices, lowmem: int, ram_size: int) -> None:
+    def __init__(
+        self,
+        q35: bool,
+        defaults: DefaultDevices,
+        lowmem: int,
+        ram_size: int,
+        nics: list[tuple[str, str, str]] | None = None,
+        allocate_mac: Callable[[], str] | None = None,
+    ) -> None:
         self.q35 = q35
+        #: The NICs of -nic and -net nic: (model, MAC, back-end's name); None:
+        #: the default one when ``defaults.nic``.
+        self.nics = nics
+        #: Where a NIC without a MAC address gets one (QEMU's table), else a counter.
+        self.allocate_mac = allocate_mac
+        #: The board's NICs, in creation order.
+        self.board_nics: list[PciDevice] = []
         self.sysbus = Bus("main-system-bus", "System")
         #: Automatic bus names by bus type name (``ide`` -> next N of ``ide.N``).
         self.auto_ids: dict[str, int] = {}
@@ -96,6 +112,8 @@ class PcDevices:
         return dev
 
     def next_mac(self) -> str:
+        if self.allocate_mac is not None:
+            return self.allocate_mac()
         mac = list(MAC_BASE)
         mac[5] += self.nic_count
         self.nic_count += 1
@@ -133,11 +151,21 @@ class PcDevices:
             devfn = self.root.free_devfn()
             assert devfn is not None
             self.pci(VGA_TYPES[defaults.vga], devfn)
-        if defaults.nic:
+        nics = self.nics
+        if nics is None:
+            default = "e1000e" if self.q35 else "e1000"
+            nics = [(default, self.next_mac(), "hub0port0")] if defaults.nic else []
+        for model, mac, netdev in nics:
             devfn = self.root.free_devfn()
             assert devfn is not None
-            nic = "e1000e" if self.q35 else "e1000"
-            self.pci(nic, devfn, mac=self.next_mac(), netdev="hub0port0")
+            if model == "virtio-net-pci":
+                # The proxy's virtio device holds the NIC's properties.
+                dev = self.pci(model, devfn)
+                vbus = dev.add_bus(Bus("virtio-bus", "virtio-pci-bus"))
+                vbus.add(Device("virtio-net-device", mac=mac, netdev=netdev))
+            else:
+                dev = self.pci(model, devfn, mac=mac, netdev=netdev)
+            self.board_nics.append(dev)
 
     def _smbus(self, owner: Device) -> None:
         i2c = owner.add_bus(Bus("i2c", "i2c-bus"))

@@ -35,6 +35,7 @@ BUS_NO_HOTPLUG = "Bus '{}' does not support hotplugging"
 DUPLICATE_ID = "Duplicate device ID '{}'"
 BAD_VALUE = "Property '{}.{}' doesn't take value '{}'"
 CANT_FIND = "Property '{}.{}' can't find value '{}'"
+NETDEV_IN_USE = "Property '{}.{}' can't take value '{}', it's in use"
 PROP_NOT_FOUND = "Property '{}.{}' not found"
 NO_DEVFN = "PCI: no slot/function available for {}, all in use or reserved"
 DEVFN_IN_USE = "PCI: slot {} function {} not available for {}, in use by {},id={}"
@@ -142,12 +143,15 @@ class Hotplug:
         self,
         pc: PcDevices,
         bus_type: Callable[[str], str | None],
-        netdev_exists: Callable[[str], bool],
+        netdev_state: Callable[[str], str | None],
     ) -> None:
         self.pc = pc
         #: The bus type a device type plugs into (``PCI``, ``ISA``, ``usb-bus`` ...).
         self.bus_type = bus_type
-        self.netdev_exists = netdev_exists
+        #: Why a NIC cannot take a back-end (``missing``, ``in-use``), None if it can.
+        self.netdev_state = netdev_state
+        #: Called for each NIC made: (device, model, MAC, back-end's name, MAC given).
+        self.on_nic: Callable[[Device, str, str, str, bool], object] | None = None
         #: The user's devices with an id.
         self.by_id: dict[str, Device] = {}
         #: The user's devices in creation order.
@@ -236,9 +240,11 @@ class Hotplug:
                     raise QapiError(BAD_VALUE.format(owner, name, text))
                 values[name] = devfn
             elif name == "netdev":
-                # -netdev is not modelled: a command line's names are taken on trust.
-                if hotplug and not self.netdev_exists(text):
+                state = self.netdev_state(text)
+                if state == "missing":
                     raise QapiError(CANT_FIND.format(owner, name, text))
+                if state is not None:
+                    raise QapiError(NETDEV_IN_USE.format(owner, name, text))
                 values[name] = text
             elif default in ("true", "false"):
                 flag = _bool(text)
@@ -287,9 +293,12 @@ class Hotplug:
             raise QapiError(NO_CHASSIS)
         inner = virtio_backend(driver)
         forwarded = {k: values.pop(k) for k in _FORWARDED if inner is not None and k in values}
-        if "mac" in dict(facts(inner or driver).props):
+        nic = "mac" in dict(facts(inner or driver).props)
+        if nic:
             mac = forwarded if inner is not None else values
-            mac.setdefault("mac", self.pc.next_mac())
+            given = "mac" in mac
+            if not given:  # a given address takes none from the table
+                mac["mac"] = self.pc.next_mac()
             mac.setdefault("netdev", "")
         key = f"{driver}@port"
         behind_port = bus.kind == "PCIE" and bus is not self.pc.root and key in known_types()
@@ -307,6 +316,8 @@ class Hotplug:
         elif driver == "pcie-root-port":
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
             child.hotpluggable = True
+        if nic and self.on_nic is not None:
+            self.on_nic(dev, driver, str(mac["mac"]), str(mac["netdev"]), given)
         return dev
 
     def add_unmodelled(self, driver: str, ident: str | None) -> Device:

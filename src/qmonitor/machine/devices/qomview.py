@@ -1,7 +1,7 @@
 """A user's device as ``qom-list``/``qom-get`` show it in ``/machine/peripheral``.
 
 Its generic device properties (hw/core/qdev.c) and, for a PCI device, its
-address and MAC address; the rest of its QOM properties are not modelled.
+address and a NIC's MAC address and back-end; the rest of its QOM properties are not modelled.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ def qom_object(dev: Device, q35: bool) -> QomObject:
     ]
     if isinstance(dev, PciDevice):
         props.append(Prop("addr", "int32", dev.devfn))
-        mac = dev.values.get("mac")
-        if mac is None and dev.buses and dev.buses[0].children:
-            mac = dev.buses[0].children[0].values.get("mac")
+        # A virtio proxy's NIC properties are its virtio device's.
+        owner = dev.buses[0].children[0] if dev.buses and dev.buses[0].children else dev
+        mac = dev.values.get("mac", owner.values.get("mac"))
         if mac is not None:
             props.append(Prop("mac", "str", mac))
+            netdev = dev.values.get("netdev", owner.values.get("netdev"))
+            props.append(Prop("netdev", "str", netdev or ""))
     return QomObject(dev.typename, tuple(props))

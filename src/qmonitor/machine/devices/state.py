@@ -28,6 +28,8 @@ def pc_hotplug(machine: Machine) -> Hotplug | None:
 
 def _build(machine: Machine) -> Hotplug:
     from qmonitor.machine.memory import pc_lowmem
+    from qmonitor.machine.net.cmdline import nic_models
+    from qmonitor.machine.net.devices import attach_nic, netdev_state
     from qmonitor.machine.net_cmds import net_clients
     from qmonitor.machine.qom_types import type_table
 
@@ -38,15 +40,33 @@ def _build(machine: Machine) -> Hotplug:
     if defaults is None:
         defaults = DefaultDevices.none() if options.nodefaults else DefaultDevices()
     ram = options.guest.ram_size
-    pc = PcDevices(q35, defaults, pc_lowmem(ram, q35), ram)
+    net = net_clients(machine)
+    nic_error = None
+    try:
+        nics = nic_models(net, "e1000e" if q35 else "e1000")
+    except QapiError as exc:
+        # pci_nic_init_nofail ends QEMU before any -device (no location).
+        nics, nic_error = [], exc.desc
+    pc = PcDevices(
+        q35,
+        defaults,
+        pc_lowmem(ram, q35),
+        ram,
+        [(model, mac, peer.name) for model, mac, peer in nics],
+        net.macs.allocate,
+    )
+    for dev, (model, mac, peer) in zip(pc.board_nics, nics, strict=True):
+        net.add_nic(model, None, mac, peer).device = dev
     table = type_table()
-    hotplug = Hotplug(
-        pc,
-        table.buses.get,
-        lambda ident: ident in net_clients(machine).clients,
+    hotplug = Hotplug(pc, table.buses.get, lambda name: netdev_state(net, name))
+    hotplug.on_nic = lambda dev, model, mac, netdev, given: attach_nic(
+        net, dev, model, mac, netdev, given
     )
     # The board's USB controller is not modelled: its bus is unknown.
     hotplug.unmodelled = defaults.usb
+    if nic_error is not None:
+        hotplug.startup_error = nic_error
+        return hotplug
     for device in options.guest.devices:
         opts = {"driver": device.driver, **dict(device.props)}
         if device.id is not None:
@@ -103,6 +123,12 @@ def finish_unplugs(machine: Machine) -> None:
     if hotplug is None or not any(d.unplug_pending for d in hotplug.created):
         return
     tree = machine_qom(machine)  # the devices' paths are their places in it
+    from qmonitor.machine.net.devices import detach_nic
+    from qmonitor.machine.net_cmds import net_clients
+
+    pending = [d for d in hotplug.pc.sysbus.walk() if d.unplug_pending]
+    for dev in pending:
+        detach_nic(net_clients(machine), dev)
     for data in hotplug.finish_unplugs():
         path = data["path"]
         if "/virtio-backend" not in path:
