@@ -216,7 +216,9 @@ def info_spice(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 
 def info_snapshots(mon: MachineHMP, args: dict[str, Any]) -> None:
-    mon.printf(NO_SNAPSHOT_DEVICE)
+    from qmonitor.machine.savevm import info_snapshots as show
+
+    show(mon, args)
 
 
 def info_tpm(mon: MachineHMP, args: dict[str, Any]) -> None:

@@ -71,6 +71,17 @@ def _error(text: str, key: str = "") -> Any:
     return handler
 
 
+def _savevm(name: str) -> Any:
+    """A handler of :mod:`~qmonitor.machine.savevm`, imported on first use."""
+
+    def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
+        from qmonitor.machine import savevm
+
+        getattr(savevm, name)(mon, args)
+
+    return handler
+
+
 def _prints(text: str, key: str = "") -> Any:
     """A handler that prints ``text`` (formatted with argument ``key``)."""
 
@@ -279,7 +290,7 @@ HANDLERS: dict[str, Any] = {
     "cancel_vcpu_dirty_limit": _prints(DIRTY_LIMIT_CANCELLED),
     "change": _error(DEVICE_NOT_FOUND, "device"),
     "commit": _commit,
-    "delvm": _nothing,
+    "delvm": _savevm("hmp_delvm"),
     "drive_backup": _no_node,
     "drive_del": _drive_del,
     "drive_mirror": _no_node,
@@ -290,7 +301,7 @@ HANDLERS: dict[str, Any] = {
     "gdbserver": _gdbserver,
     "hostfwd_add": _prints(NO_USER_NET),
     "hostfwd_remove": _prints(NO_USER_NET),
-    "loadvm": _error(NO_VMSTATE_DEVICE),
+    "loadvm": _savevm("hmp_loadvm"),
     "mce": _nothing,
     "migrate_cancel": _migrate_cancel,
     "migrate_continue": _migrate_continue,
@@ -305,7 +316,7 @@ HANDLERS: dict[str, Any] = {
     "replay_break": _prints(REPLAY_BREAK),
     "replay_delete_break": _prints(REPLAY_DELETE_BREAK),
     "replay_seek": _prints(REPLAY_SEEK),
-    "savevm": _error(NO_VMSTATE_DEVICE),
+    "savevm": _savevm("hmp_savevm"),
     "screendump": _error(NO_CONSOLE),
     "set_vcpu_dirty_limit": _error(DIRTY_LIMIT_NEEDS_RING),
     "singlestep": _singlestep,

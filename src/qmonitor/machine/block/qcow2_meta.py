@@ -48,16 +48,22 @@ class Qcow2Meta:
         self.has_backing = has_backing
         self.fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         head = self.pread(0, 112)
-        (self.version,) = struct.unpack_from(">I", head, 4)
-        (self.cluster_bits,) = struct.unpack_from(">I", head, 20)
-        (self.size,) = struct.unpack_from(">Q", head, 24)
-        self.l1_size, self.l1_offset = struct.unpack_from(">IQ", head, _L1_SIZE)
-        self.reftable_offset, self.reftable_clusters = struct.unpack_from(">QI", head, _REFTABLE)
-        self.nb_snapshots, self.snapshots_offset = struct.unpack_from(">IQ", head, _NB_SNAPSHOTS)
+
+        def field(fmt: str, at: int) -> int:
+            return int(struct.unpack_from(fmt, head, at)[0])
+
+        self.version = field(">I", 4)
+        self.cluster_bits = field(">I", 20)
+        self.size = field(">Q", 24)
+        self.l1_size, self.l1_offset = field(">I", _L1_SIZE), field(">Q", _L1_SIZE + 4)
+        self.reftable_offset = field(">Q", _REFTABLE)
+        self.reftable_clusters = field(">I", _REFTABLE + 8)
+        self.nb_snapshots = field(">I", _NB_SNAPSHOTS)
+        self.snapshots_offset = field(">Q", _NB_SNAPSHOTS + 4)
         self.refcount_order = 4
         if self.version >= 3:
-            (incompatible,) = struct.unpack_from(">Q", head, 72)
-            (self.refcount_order,) = struct.unpack_from(">I", head, 96)
+            incompatible = field(">Q", 72)
+            self.refcount_order = field(">I", 96)
             if incompatible & _INCOMPAT_EXTL2:
                 raise QapiError(NOT_MODELLED.format("extended L2 entries"))
             if incompatible & _INCOMPAT_DATA_FILE:
@@ -114,7 +120,7 @@ class Qcow2Meta:
         raw = self.pread(block + byte, max(width // 8, 1))
         if width >= 8:
             return int.from_bytes(raw, "big")
-        return (raw[0] >> (8 - width - bit % 8)) & ((1 << width) - 1)
+        return int(raw[0] >> (8 - width - bit % 8)) & ((1 << width) - 1)
 
     def _set_refcount(self, index: int, value: int) -> None:
         place = self._refcount_place(index)
@@ -218,7 +224,7 @@ class Qcow2Meta:
         """The host offset an L2 entry maps to (0: unallocated or a plain zero cluster)."""
         if entry & COMPRESSED:
             raise QapiError(NOT_MODELLED.format("a compressed cluster"))
-        return entry & OFFSET_MASK
+        return int(entry & OFFSET_MASK)
 
     # ------------------------------------------------------------ guest data
 
@@ -251,7 +257,9 @@ class Qcow2Meta:
                 old_entry = self.l2_entry(l2, index + n)
                 old_host = 0 if old_entry & ZERO else self.host_cluster(old_entry)
                 if old_host:
-                    self.pwrite(host + (n << self.cluster_bits), self.pread(old_host, self.cluster_size))
+                    self.pwrite(
+                        host + (n << self.cluster_bits), self.pread(old_host, self.cluster_size)
+                    )
                 pos = self._write_cluster(host + (n << self.cluster_bits), pos, data, offset, end)
                 olds.append(self.host_cluster(old_entry))
             for n in range(count):

@@ -185,9 +185,7 @@ def create(meta: Qcow2Meta, snap: Qcow2Snapshot) -> list[Qcow2Snapshot]:
 def goto(meta: Qcow2Meta, snap: Qcow2Snapshot) -> None:
     """qcow2_snapshot_goto: the snapshot's L1 table becomes the active one (same disk size)."""
     if snap.disk_size != meta.size:
-        raise QapiError(
-            "x-qmonitor: reverting to a snapshot of another disk size is not modelled"
-        )
+        raise QapiError("x-qmonitor: reverting to a snapshot of another disk size is not modelled")
     meta.grow_l1(snap.l1_size, True)
     table = list(struct.unpack(f">{snap.l1_size}Q", meta.pread(snap.l1_offset, 8 * snap.l1_size)))
     table += [0] * (meta.l1_size - snap.l1_size)
