@@ -230,6 +230,8 @@ class SnapshotJob(OneShot):
 
     def work(self, job: Job) -> None:
         args, graph = self.args, self.graph
+        # What every kind checks first, before the machine is touched.
+        snapshots.check_all(graph, args["devices"])
         if self.job_type == "snapshot-save":
             save_snapshot(self.machine, graph, args["tag"], False, args["vmstate"], args["devices"])
         elif self.job_type == "snapshot-load":

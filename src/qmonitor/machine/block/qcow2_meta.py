@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import struct
 
+from qmonitor.machine.block.qcow2 import MAGIC, MAX_CLUSTER_BITS, MIN_CLUSTER_BITS, NOT_QCOW2
 from qmonitor.qapi.error import QapiError
 
 #: Entry bits (docs/interop/qcow2.txt).
@@ -54,6 +55,9 @@ class Qcow2Meta:
 
         self.version = field(">I", 4)
         self.cluster_bits = field(">I", 20)
+        if head[:4] != MAGIC or not MIN_CLUSTER_BITS <= self.cluster_bits <= MAX_CLUSTER_BITS:
+            os.close(self.fd)
+            raise QapiError(NOT_QCOW2)
         self.size = field(">Q", 24)
         self.l1_size, self.l1_offset = field(">I", _L1_SIZE), field(">Q", _L1_SIZE + 4)
         self.reftable_offset = field(">Q", _REFTABLE)

@@ -164,3 +164,41 @@ def delete_all(graph: BlockGraph, name: str, devices: list[str] | None) -> None:
                     qcow2_snapshots.delete(meta, snap)
                 except QapiError as err:
                     raise QapiError(DELETE_FAILED.format(name, node.name) + err.desc) from None
+
+
+# ------------------------------------------------ blockdev-snapshot-internal-sync
+
+
+def has_image(node: BlockNode) -> bool:
+    """Whether the node's snapshots live in an image on a host file (else only in memory)."""
+    target = snapshot_node(node)
+    if target is None or target.header is None:
+        return False
+    file = target.children.get("file")
+    return file is not None and host_file(file) is not None
+
+
+def infos(node: BlockNode) -> list[dict[str, object]]:
+    """The node's snapshots as SnapshotInfo."""
+    return [snap.info() for snap in listing(node)]
+
+
+def create_one(node: BlockNode, snap: Qcow2Snapshot) -> Qcow2Snapshot:
+    """bdrv_snapshot_create on one node (the id is chosen as the image's next)."""
+    from qmonitor.machine.block import qcow2_snapshots
+
+    with image(node) as meta:
+        qcow2_snapshots.create(meta, snap)
+    return snap
+
+
+def delete_one(node: BlockNode, id: str | None, name: str | None) -> None:
+    """bdrv_snapshot_delete on one node: the snapshot matching both id and name given."""
+    from qmonitor.machine.block import qcow2_snapshots
+
+    with image(node) as meta:
+        for snap in read_table(meta):
+            if (id is None or snap.id == id) and (name is None or snap.name == name):
+                qcow2_snapshots.delete(meta, snap)
+                return
+    raise QapiError(NOT_FOUND)
