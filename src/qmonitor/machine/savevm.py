@@ -4,8 +4,8 @@ Saving stops the VM (``save-vm``), writes qmonitor's machine state (the
 migration stream of :mod:`.migrate.state`: its header, then the state)
 into the first node that can hold it, takes a snapshot of that name on
 every node taking part (:mod:`.block.snapshots`) and runs the VM again if
-it ran.  Loading reverts every node, resets the machine (``RESET`` with
-reason ``snapshot-load``) and gives the devices the state read back from
+it ran.  Loading reverts every node, resets the devices (no ``RESET``
+event for this cause) and gives the devices the state read back from
 the image, so a second process over the same images can load what a
 first one saved.  The run state is not taken from the stream: the VM
 runs again after a load only if it ran before, as in QEMU.
@@ -23,7 +23,7 @@ from qmonitor.machine.block.job_kinds import OneShot
 from qmonitor.machine.block.qcow2_snapshots import Qcow2Snapshot, find, vm_state_offset
 from qmonitor.machine.migrate import state as machine_state
 from qmonitor.machine.migrate.stream import LoadError, StreamReader, encode_body
-from qmonitor.machine.runstate import RunState, ShutdownCause
+from qmonitor.machine.runstate import RunState
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
@@ -124,10 +124,12 @@ def load_snapshot(
                 raise QapiError(snapshots.LOAD_FAILED.format(name, node.name) + err.desc) from None
     with snapshots.image(target) as meta:
         data = meta.read(vm_state_offset(meta), snap.vm_state_size)
-    runstate = machine.runstate
-    machine.system_reset(ShutdownCause.SNAPSHOT_LOAD)
-    # qemu_system_reset itself leaves the run state alone.
-    machine.runstate = runstate
+    # qemu_system_reset(SNAPSHOT_LOAD): the devices reset, no RESET event, the
+    # run state left alone.
+    if machine.ib700 is not None:
+        machine.ib700.reset()
+    if machine.board is not None:
+        machine.board.reset()
     reader = StreamReader(machine_state.machine_type(machine), machine_state.ram_size(machine))
     try:
         reader.feed(data)
