@@ -137,6 +137,11 @@ def load_snapshot(
         assert reader.state is not None
         machine_state.check(reader.state)
     except LoadError as err:
+        from qmonitor.monitor.monitor import error_printf
+
+        # qemu_loadvm_state's error_report lines, on the monitor that asked.
+        for line in err.messages:
+            error_printf(line + "\n")
         raise QapiError(LOAD_ERROR.format(-err.errno)) from None
     machine_state.apply(machine, reader.state)
 

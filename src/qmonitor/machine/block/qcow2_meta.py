@@ -331,8 +331,8 @@ class Qcow2Meta:
                 continue
             if l2 & (self.cluster_size - 1):
                 raise QapiError(CORRUPT.format("L2 table offset not aligned"))
-            for j in range(self.l2_entries):
-                entry = self.l2_entry(l2, j)
+            table = struct.unpack(f">{self.l2_entries}Q", self.pread(l2, self.cluster_size))
+            for j, entry in enumerate(table):
                 host = self.host_cluster(entry)
                 if not host:
                     continue
