@@ -41,11 +41,11 @@ def recount(meta: Qcow2Meta) -> None:
     for block in meta.reftable:
         if block & OFFSET_MASK:
             add(block & OFFSET_MASK, cluster)
-    tables = [(meta.l1_offset, meta.l1_size, True)]
-    tables += [(s.l1_offset, s.l1_size, False) for s in snaps.read_table(meta)]
+    tables = [(meta.l1_offset, meta.l1_size)]
+    tables += [(s.l1_offset, s.l1_size) for s in snaps.read_table(meta)]
     if meta.nb_snapshots:
         add(meta.snapshots_offset, snaps.table_size(meta))
-    for offset, size, active in tables:
+    for offset, size in tables:
         add(offset, size * 8)
         raw = meta.pread(offset, size * 8)
         for entry in struct.unpack(f">{size}Q", raw):
