@@ -192,3 +192,37 @@ def test_not_a_qcow2_image_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(4096))
     with pytest.raises(QapiError, match="Image is not in qcow2 format"):
         Qcow2Meta(str(path))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "text"),
+    [
+        (60, struct.pack(">I", 0xFFFFFFFF), "Snapshot table too large"),
+        (36, struct.pack(">I", 0xFFFFFFFF), "table too large"),
+    ],
+)
+def test_corrupt_tables_are_errors_not_hangs(
+    tmp_path: Path, field: int, value: bytes, text: str
+) -> None:
+    path = _image(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[field : field + len(value)] = value
+    path.write_bytes(bytes(data))
+    with pytest.raises(QapiError, match=text):
+        meta = Qcow2Meta(str(path))
+        try:
+            snaps.read_table(meta)
+        finally:
+            meta.close()
+
+
+def test_a_snapshot_l1_table_out_of_place_is_refused(tmp_path: Path) -> None:
+    meta = Qcow2Meta(str(_image(tmp_path)))
+    try:
+        snap = _save(meta, "a", b"")
+        snap.l1_offset += 8
+        snaps.write_table(meta, [snap])
+        with pytest.raises(QapiError, match="Snapshot L1 table offset invalid"):
+            snaps.read_table(meta)
+    finally:
+        meta.close()

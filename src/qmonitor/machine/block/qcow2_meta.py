@@ -33,6 +33,8 @@ _L1_SIZE, _REFTABLE, _NB_SNAPSHOTS = 36, 48, 60
 _INCOMPAT_DATA_FILE, _INCOMPAT_EXTL2 = 4, 16
 #: QCOW_MAX_L1_SIZE: 32 MiB of 8-byte entries.
 MAX_L1_ENTRIES = 32 * 1024 * 1024 // 8
+#: QCOW_MAX_REFTABLE_SIZE: 8 MiB of refcount table.
+MAX_REFTABLE_SIZE = 8 * 1024 * 1024
 #: How QEMUFile hands the VM state to the image (migration/qemu-file.c IO_BUF_SIZE).
 VMSTATE_CHUNK = 32768
 
@@ -74,6 +76,12 @@ class Qcow2Meta:
                 raise QapiError(NOT_MODELLED.format("an external data file"))
         self.cluster_size = 1 << self.cluster_bits
         self.l2_entries = self.cluster_size // 8
+        # The limits qcow2_do_open checks before it reads the tables.
+        if self.l1_size > MAX_L1_ENTRIES or self.reftable_clusters * self.cluster_size > (
+            MAX_REFTABLE_SIZE
+        ):
+            os.close(self.fd)
+            raise QapiError(CORRUPT.format("table too large"))
         raw = self.pread(self.l1_offset, 8 * self.l1_size)
         self.l1 = list(struct.unpack(f">{self.l1_size}Q", raw))
         raw = self.pread(self.reftable_offset, self.reftable_clusters * self.cluster_size)

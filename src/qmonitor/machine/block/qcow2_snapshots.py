@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from qmonitor.machine.block.qcow2_meta import Qcow2Meta
+from qmonitor.machine.block.qcow2_meta import MAX_L1_ENTRIES, Qcow2Meta
 from qmonitor.qapi.error import QapiError
 
 _ENTRY = struct.Struct(">QIHHIIQII")
@@ -24,6 +24,10 @@ _EXTRA = struct.Struct(">QQQ")
 #: QCOW_MAX_SNAPSHOTS and QCOW_MAX_SNAPSHOTS_SIZE (block/qcow2.h).
 MAX_SNAPSHOTS = 65536
 MAX_TABLE_SIZE = 1024 * MAX_SNAPSHOTS
+# Texts of block/qcow2.c and block/qcow2-snapshot.c (QEMU 7.2).
+TOO_MANY = TABLE_TOO_LARGE = "Snapshot table too large"
+SNAPSHOT_L1_TOO_LARGE = "Snapshot L1 table too large"
+BAD_SNAPSHOT_L1 = "Snapshot L1 table offset invalid"
 #: The icount of a snapshot taken without record/replay.
 NO_ICOUNT = (1 << 64) - 1
 
@@ -65,13 +69,22 @@ def read_table(meta: Qcow2Meta) -> list[Qcow2Snapshot]:
     """qcow2_read_snapshots: the table the header points at."""
     out: list[Qcow2Snapshot] = []
     offset = meta.snapshots_offset
+    # qcow2_do_open's limits on the table, checked before it is read.
+    if meta.nb_snapshots > MAX_SNAPSHOTS:
+        raise QapiError(TOO_MANY)
     for _ in range(meta.nb_snapshots):
         offset = (offset + 7) & ~7
+        if offset - meta.snapshots_offset > MAX_TABLE_SIZE:
+            raise QapiError(TABLE_TOO_LARGE)
         fields = _ENTRY.unpack(meta.pread(offset, _ENTRY.size))
         l1_offset, l1_size, id_size, name_size, sec, nsec, clock, vm_size, extra_size = fields
         offset += _ENTRY.size
         extra = meta.pread(offset, extra_size)
         offset += extra_size
+        if l1_size > MAX_L1_ENTRIES:
+            raise QapiError(SNAPSHOT_L1_TOO_LARGE)
+        if l1_offset & (meta.cluster_size - 1):
+            raise QapiError(BAD_SNAPSHOT_L1)
         snap = Qcow2Snapshot("", "", l1_offset, l1_size, vm_size, sec, nsec, clock)
         snap.disk_size = meta.size
         if extra_size >= 8:

@@ -14,6 +14,7 @@ operations, as in QEMU's open image.
 
 from __future__ import annotations
 
+import struct
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,6 +132,9 @@ def image(node: BlockNode) -> Iterator[Qcow2Meta]:
     meta.free_index = _free_index.get(target, 0)
     try:
         yield meta
+    except (OSError, struct.error, ValueError) as err:
+        # An image changed or cut under the node: an error, never a crash.
+        raise QapiError(f"x-qmonitor: cannot use the qcow2 image '{where[0]}': {err}") from None
     finally:
         _free_index[target] = meta.free_index
         meta.close()
