@@ -268,10 +268,10 @@ class Qcow2Meta:
             for n in range(count):
                 old_entry = self.l2_entry(l2, index + n)
                 old_host = 0 if old_entry & ZERO else self.host_cluster(old_entry)
-                if old_host:
-                    self.pwrite(
-                        host + (n << self.cluster_bits), self.pread(old_host, self.cluster_size)
-                    )
+                # The parts the write does not cover are copied (or zeroed) on
+                # the whole cluster, as QEMU's copy on write leaves it allocated.
+                old_data = self.pread(old_host, self.cluster_size) if old_host else None
+                self.pwrite(host + (n << self.cluster_bits), old_data or bytes(self.cluster_size))
                 pos = self._write_cluster(host + (n << self.cluster_bits), pos, data, offset, end)
                 olds.append(self.host_cluster(old_entry))
             for n in range(count):

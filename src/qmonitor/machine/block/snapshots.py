@@ -14,6 +14,7 @@ operations, as in QEMU's open image.
 
 from __future__ import annotations
 
+import os
 import struct
 import weakref
 from collections.abc import Iterator
@@ -137,6 +138,9 @@ def image(node: BlockNode) -> Iterator[Qcow2Meta]:
         raise QapiError(f"x-qmonitor: cannot use the qcow2 image '{where[0]}': {err}") from None
     finally:
         _free_index[target] = meta.free_index
+        # file-posix reports the file's length as it is now.
+        if file is not None and file.driver == "file":
+            file.size = os.fstat(meta.fd).st_size
         meta.close()
 
 
