@@ -138,9 +138,10 @@ def image(node: BlockNode) -> Iterator[Qcow2Meta]:
         raise QapiError(f"x-qmonitor: cannot use the qcow2 image '{where[0]}': {err}") from None
     finally:
         _free_index[target] = meta.free_index
-        # file-posix reports the file's length as it is now.
+        # file-posix reports the file's length as it is now, in whole sectors
+        # (bdrv_getlength counts total_sectors).
         if file is not None and file.driver == "file":
-            file.size = os.fstat(meta.fd).st_size
+            file.size = -(-os.fstat(meta.fd).st_size // 512) * 512
         meta.close()
 
 
