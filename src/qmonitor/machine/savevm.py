@@ -224,7 +224,21 @@ def info_snapshots(mon: MachineHMP, args: dict[str, Any]) -> None:
     mon.printf(out)
 
 
-HANDLERS: dict[str, Any] = {"savevm": hmp_savevm, "loadvm": hmp_loadvm, "delvm": hmp_delvm}
+def hmp_snapshot_blkdev_internal(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """The QMP command blockdev-snapshot-internal-sync, from HMP."""
+    from qmonitor.machine.hmp_info import qmp
+
+    qmp(mon, "blockdev-snapshot-internal-sync", {"device": args["device"], "name": args["name"]})
+
+
+def hmp_snapshot_delete_blkdev_internal(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """blockdev-snapshot-delete-internal-sync from HMP: its reply is not shown."""
+    from qmonitor.machine.hmp_info import qmp
+
+    arguments = {"device": args["device"], "name": args["name"]}
+    if args.get("id") is not None:
+        arguments["id"] = args["id"]
+    qmp(mon, "blockdev-snapshot-delete-internal-sync", arguments)
 
 
 # ------------------------------------------------------------------ QMP jobs

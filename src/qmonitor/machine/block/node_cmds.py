@@ -286,7 +286,7 @@ def snapshot_delete_internal(
             return dict(snap)
     raise QapiError(
         SNAPSHOT_MISSING.format(
-            id if id is not None else "(null)", name if name is not None else "(null)", device
+            id if id is not None else "null", name if name is not None else "null", device
         )
     )
 
