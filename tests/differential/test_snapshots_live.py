@@ -225,6 +225,15 @@ MAIN = [
     hmp("info snapshots"),
     hmp("loadvm int1"),
     qmp("blockdev-snapshot-delete-internal-sync", device="qa", name="int1"),
+    qmp(
+        "transaction",
+        actions=[
+            {"type": "blockdev-snapshot-internal-sync", "data": {"device": "qb", "name": "t1"}},
+            {"type": "abort", "data": {}},
+        ],
+    ),
+    qmp("blockdev-snapshot-delete-internal-sync", device="qb", name="t1"),
+    hmp("snapshot_blkdev_internal qb h1"),
     job("snapshot-save", "j1", tag="j1", vmstate="qb", devices=["qa", "qb"]),
     job("snapshot-save", "j2", tag="j1", vmstate="qb", devices=["qa", "qb"]),
     job("snapshot-load", "j3", tag="j1", vmstate="qb", devices=["qa", "qb"]),
