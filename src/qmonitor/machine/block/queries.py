@@ -169,7 +169,7 @@ def _snapshots(node: BlockNode) -> list[dict[str, object]]:
     """The internal snapshots bdrv_snapshot_list finds in a qcow2 node's image."""
     from qmonitor.machine.block import snapshots
 
-    if not snapshots.has_image(node):
+    if not snapshots.has_image(node) or not snapshots.any_listed(node):
         return []
     try:
         return snapshots.infos(node)

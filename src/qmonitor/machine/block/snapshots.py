@@ -192,6 +192,22 @@ def infos(node: BlockNode) -> list[dict[str, object]]:
     return [snap.info() for snap in listing(node)]
 
 
+def any_listed(node: BlockNode) -> bool:
+    """Whether the image's header counts any snapshot (one small read, for the queries)."""
+    target = snapshot_node(node)
+    file = target.children.get("file") if target is not None else None
+    where = host_file(file) if file is not None else None
+    if where is None:
+        return False
+    try:
+        with open(where[0], "rb") as f:
+            f.seek(where[1] + 60)
+            head = f.read(4)
+    except OSError:
+        return False
+    return len(head) == 4 and struct.unpack(">I", head)[0] > 0
+
+
 def create_one(node: BlockNode, snap: Qcow2Snapshot) -> Qcow2Snapshot:
     """bdrv_snapshot_create on one node (the id is chosen as the image's next)."""
     from qmonitor.machine.block import qcow2_snapshots
