@@ -25,7 +25,6 @@ SGX_PC_ONLY = "SGX is only supported on PC machines\n"
 NO_EPC = "No EPC regions defined, SGX not available\n"
 NO_VIRTIO = "No VirtIO devices\n"
 NO_DIRTY_LIMIT = "Dirty page limit not enabled!\n"
-NO_SNAPSHOT_DEVICE = "no block device can store vmstate for snapshot\n"
 SYNC_PROFILE_HEADER = (
     "Type               Object  Call site  Wait Time (s)         Count  Average (us)\n"
     + "-" * 79

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 # monitor/hmp-cmds.c, migration/, softmmu/, net/, ui/, audio/, replay/).
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 DEVICE_NOT_FOUND = "Device '{}' not found"
-NO_VMSTATE_DEVICE = "no block device can store vmstate for snapshot"
 NO_GUEST_MEMORY = "dump: no guest memory to dump"
 NO_FDT = "This machine doesn't have a FDT"
 NO_SPICE = "SPICE is not in use"
