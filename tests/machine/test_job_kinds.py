@@ -18,10 +18,11 @@ import pytest
 from qmonitor.machine.block.commands import blockdev_add
 from qmonitor.machine.block.graph import BlockGraph
 from qmonitor.machine.block.job_cmds import JobCommands
-from qmonitor.machine.block.job_kinds import Create, Snapshot
+from qmonitor.machine.block.job_kinds import Create
 from qmonitor.machine.block.jobs import JobList
 from qmonitor.machine.block.qcow2 import parse_header
 from qmonitor.machine.block.qcow2_create import qcow2_image
+from qmonitor.machine.savevm import SnapshotJob
 from qmonitor.qapi.error import ErrorClass, QapiError
 
 MIB = 1048576
@@ -132,7 +133,8 @@ def test_snapshot_jobs_fail_as_qemus_do(devices: list[str], error: str) -> None:
     j = Jobs()
     blockdev_add(j.graph, {"driver": "null-co", "node-name": "n0"})
     j.jobs.check_id("s0")
-    job = j.jobs.create("s0", Snapshot(j.graph, {"devices": devices}, "snapshot-save"), total=1)
+    args = {"tag": "t", "vmstate": "n0", "devices": devices}
+    job = j.jobs.create("s0", SnapshotJob(j.graph, args, "snapshot-save"), total=1)
     j.jobs.start(job)
     assert j.events == ["created", "running"]  # its work runs in a bottom half, after the reply
     j.settle()

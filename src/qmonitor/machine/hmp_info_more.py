@@ -25,7 +25,6 @@ SGX_PC_ONLY = "SGX is only supported on PC machines\n"
 NO_EPC = "No EPC regions defined, SGX not available\n"
 NO_VIRTIO = "No VirtIO devices\n"
 NO_DIRTY_LIMIT = "Dirty page limit not enabled!\n"
-NO_SNAPSHOT_DEVICE = "no block device can store vmstate for snapshot\n"
 SYNC_PROFILE_HEADER = (
     "Type               Object  Call site  Wait Time (s)         Count  Average (us)\n"
     + "-" * 79
@@ -216,7 +215,9 @@ def info_spice(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 
 def info_snapshots(mon: MachineHMP, args: dict[str, Any]) -> None:
-    mon.printf(NO_SNAPSHOT_DEVICE)
+    from qmonitor.machine.savevm import info_snapshots as show
+
+    show(mon, args)
 
 
 def info_tpm(mon: MachineHMP, args: dict[str, Any]) -> None:

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 # monitor/hmp-cmds.c, migration/, softmmu/, net/, ui/, audio/, replay/).
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 DEVICE_NOT_FOUND = "Device '{}' not found"
-NO_VMSTATE_DEVICE = "no block device can store vmstate for snapshot"
 NO_GUEST_MEMORY = "dump: no guest memory to dump"
 NO_FDT = "This machine doesn't have a FDT"
 NO_SPICE = "SPICE is not in use"
@@ -67,6 +66,17 @@ def _error(text: str, key: str = "") -> Any:
 
     def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
         raise QapiError(text.format(args.get(key, "")))
+
+    return handler
+
+
+def _savevm(name: str) -> Any:
+    """A handler of :mod:`~qmonitor.machine.savevm`, imported on first use."""
+
+    def handler(mon: MachineHMP, args: dict[str, Any]) -> None:
+        from qmonitor.machine import savevm
+
+        getattr(savevm, name)(mon, args)
 
     return handler
 
@@ -279,7 +289,7 @@ HANDLERS: dict[str, Any] = {
     "cancel_vcpu_dirty_limit": _prints(DIRTY_LIMIT_CANCELLED),
     "change": _error(DEVICE_NOT_FOUND, "device"),
     "commit": _commit,
-    "delvm": _nothing,
+    "delvm": _savevm("hmp_delvm"),
     "drive_backup": _no_node,
     "drive_del": _drive_del,
     "drive_mirror": _no_node,
@@ -290,7 +300,7 @@ HANDLERS: dict[str, Any] = {
     "gdbserver": _gdbserver,
     "hostfwd_add": _prints(NO_USER_NET),
     "hostfwd_remove": _prints(NO_USER_NET),
-    "loadvm": _error(NO_VMSTATE_DEVICE),
+    "loadvm": _savevm("hmp_loadvm"),
     "mce": _nothing,
     "migrate_cancel": _migrate_cancel,
     "migrate_continue": _migrate_continue,
@@ -305,13 +315,13 @@ HANDLERS: dict[str, Any] = {
     "replay_break": _prints(REPLAY_BREAK),
     "replay_delete_break": _prints(REPLAY_DELETE_BREAK),
     "replay_seek": _prints(REPLAY_SEEK),
-    "savevm": _error(NO_VMSTATE_DEVICE),
+    "savevm": _savevm("hmp_savevm"),
     "screendump": _error(NO_CONSOLE),
     "set_vcpu_dirty_limit": _error(DIRTY_LIMIT_NEEDS_RING),
     "singlestep": _singlestep,
     "snapshot_blkdev": _snapshot_blkdev,
-    "snapshot_blkdev_internal": _no_node,
-    "snapshot_delete_blkdev_internal": _no_node,
+    "snapshot_blkdev_internal": _savevm("hmp_snapshot_blkdev_internal"),
+    "snapshot_delete_blkdev_internal": _savevm("hmp_snapshot_delete_blkdev_internal"),
     "stopcapture": _nothing,
     "sync-profile": _sync_profile_cmd,
     "system_wakeup": _error(NO_WAKEUP),

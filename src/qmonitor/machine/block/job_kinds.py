@@ -10,11 +10,8 @@ with JOB_MANUAL_DISMISS) and count their progress as 0 of 1 until done.
   formats on host files are not written: the job fails with a text that
   says so (``x-qmonitor``).
 - ``x-blockdev-amend`` changes nothing in the image: the job succeeds.
-- The snapshot jobs fail as QEMU 7.2's do on a machine without a disk
-  that can hold snapshots: no devices, an unknown one, or a writable one
-  of a driver without internal snapshots.  qcow2 nodes can hold them in
-  QEMU; writing VM state into them is not modelled and fails with an
-  ``x-qmonitor`` text.
+- The snapshot jobs are :class:`~qmonitor.machine.savevm.SnapshotJob`
+  (they need the machine: they stop it and save its state).
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ from qmonitor.machine.block.jobs import Job, Step
 from qmonitor.machine.block.qcow2_create import MAX_L1_ENTRIES, TOO_LARGE, l1_entries, qcow2_image
 from qmonitor.qapi.error import QapiError
 
-# Texts of block/file-posix.c, block/amend.c and migration/savevm.c.
+# Texts of block/file-posix.c, block/amend.c
 CREATE_FAILED = "Could not create '{}': {}"
 RESIZE_FAILED = "Could not resize file: {}"
 QCOW2_SIZE_ALIGN = "Image size must be a multiple of 512 bytes"
@@ -39,9 +36,6 @@ QCOW2_CLUSTER_SIZE = "Cluster size must be a power of two between 512 and 2048k"
 QCOW2_CLUSTER_SIZES = frozenset(1 << bits for bits in range(9, 22))
 AMEND_DRIVER = "x-blockdev-amend doesn't support changing the block driver"
 AMEND_UNSUPPORTED = "Driver does not support x-blockdev-amend"
-NO_DEVICES = "At least one device is required for snapshot"
-NO_NODE = "No block device node '{}'"
-NO_SNAPSHOTS = "Device '{}' is writable but does not support snapshots"
 #: What qmonitor does not write (not QEMU's texts).
 NOT_MODELLED_CREATE = "x-qmonitor: creating {} images on host files is not modelled"
 NOT_MODELLED_CREATE_NULL = "x-qmonitor: creating {} images on null nodes is not modelled"
@@ -55,10 +49,7 @@ NULL_CREATE_ERRORS = {
     "vmdk": _NO_RESIZE,
 }
 NULL_CREATE_OK = frozenset({"vdi", "parallels", "qcow"})
-NOT_MODELLED_SNAPSHOT = "x-qmonitor: internal snapshots of qcow2 images are not modelled"
 
-#: Drivers whose images have internal snapshots.
-SNAPSHOT_DRIVERS = frozenset({"qcow2"})
 #: Drivers x-blockdev-amend can amend (QEMU 7.2: qcow2 and luks).
 AMEND_DRIVERS = frozenset({"qcow2", "luks"})
 
@@ -188,19 +179,3 @@ class Amend(OneShot):
     def step(self, job: Job) -> Step:
         job.current = job.total
         return Step.DONE
-
-
-class Snapshot(OneShot):
-    """snapshot-save, snapshot-load and snapshot-delete (their work runs in a bottom half)."""
-
-    def work(self, job: Job) -> None:
-        devices = self.args["devices"]
-        if not devices:
-            raise QapiError(NO_DEVICES)
-        for name in devices:
-            node = self.graph.nodes.get(name)
-            if node is None:
-                raise QapiError(NO_NODE.format(name))
-            if not node.read_only and node.driver not in SNAPSHOT_DRIVERS:
-                raise QapiError(NO_SNAPSHOTS.format(name))
-        raise QapiError(NOT_MODELLED_SNAPSHOT)

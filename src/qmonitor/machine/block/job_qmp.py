@@ -20,7 +20,6 @@ from qmonitor.machine.block.job_kinds import (
     Amend,
     Create,
     OneShot,
-    Snapshot,
 )
 from qmonitor.machine.block.jobs import JobList
 from qmonitor.qapi.binding import bind_command
@@ -59,6 +58,7 @@ def register_job_commands(machine: Machine) -> JobList:
     """Register the job commands and queries; return the job list they work on."""
     from qmonitor.machine.block.commands import graph_of
     from qmonitor.machine.block.transaction import Transactions
+    from qmonitor.machine.savevm import snapshot_job
     from qmonitor.machine.schema import machine_schema
 
     schema = machine_schema()
@@ -97,7 +97,7 @@ def register_job_commands(machine: Machine) -> JobList:
     def block_job_set_speed(device: str, speed: int) -> None:
         jobs.set_speed(jobs.find_block(device), speed)
 
-    def one_shot(kind: type[OneShot], job_type: str) -> Callable[[dict[str, Any]], None]:
+    def one_shot(kind: Callable[..., OneShot], job_type: str) -> Callable[[dict[str, Any]], None]:
         def handler(args: dict[str, Any]) -> None:
             job_id = args["job-id"]
             jobs.check_id(job_id)
@@ -138,9 +138,9 @@ def register_job_commands(machine: Machine) -> JobList:
         "job-complete": job_verb(jobs.complete),
         "job-dismiss": job_verb(jobs.dismiss),
         "job-finalize": job_verb(jobs.finalize),
-        "snapshot-save": one_shot(Snapshot, "snapshot-save"),
-        "snapshot-load": one_shot(Snapshot, "snapshot-load"),
-        "snapshot-delete": one_shot(Snapshot, "snapshot-delete"),
+        "snapshot-save": one_shot(snapshot_job(machine), "snapshot-save"),
+        "snapshot-load": one_shot(snapshot_job(machine), "snapshot-load"),
+        "snapshot-delete": one_shot(snapshot_job(machine), "snapshot-delete"),
         "transaction": transactions.run,
         "query-jobs": jobs.query_jobs,
         "query-block-jobs": jobs.query_block_jobs,

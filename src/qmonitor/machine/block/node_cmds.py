@@ -216,8 +216,11 @@ def root_node(graph: BlockGraph, name: str) -> BlockNode:
     return node
 
 
-def snapshot_internal(graph: BlockGraph, device: str, name: str) -> Undo:
-    """``blockdev-snapshot-internal-sync`` (kept on the node; the image is not written)."""
+def snapshot_internal(graph: BlockGraph, device: str, name: str, vm_clock_ns: int = 0) -> Undo:
+    """``blockdev-snapshot-internal-sync``: into the node's image (kept on the node if none)."""
+    from qmonitor.machine.block import snapshots
+    from qmonitor.machine.block.qcow2_snapshots import Qcow2Snapshot
+
     node = root_node(graph, device)
     if node.read_only:
         raise QapiError(SNAPSHOT_READ_ONLY.format(device))
@@ -225,18 +228,35 @@ def snapshot_internal(graph: BlockGraph, device: str, name: str) -> Undo:
         raise QapiError(NO_INTERNAL.format(node.driver, device))
     if not name:
         raise QapiError(NAME_EMPTY)
-    if any(s["name"] == name for s in node.snapshots):
+    on_image = snapshots.has_image(node)
+    existing = snapshots.infos(node) if on_image else node.snapshots
+    if any(s["name"] == name for s in existing):
         raise QapiError(SNAPSHOT_EXISTS.format(name, device))
-    ids = [int(s["id"]) for s in node.snapshots if s["id"].isdigit()]
     now = time.time_ns()
+    seconds, micro = now // 1_000_000_000, now // 1000 % 1_000_000
+    if on_image:
+        made = Qcow2Snapshot(
+            "", name, date_sec=seconds, date_nsec=micro * 1000, vm_clock_nsec=vm_clock_ns
+        )
+        try:
+            snapshots.create_one(node, made)
+        except QapiError as err:
+            text = f"Failed to create snapshot '{name}' on device '{device}': {err.desc}"
+            raise QapiError(text) from None
+
+        def undo_image() -> None:
+            snapshots.delete_one(node, made.id, made.name)
+
+        return undo_image
+    ids = [int(str(s["id"])) for s in node.snapshots if str(s["id"]).isdigit()]
     snap = {
         "id": str(max(ids, default=0) + 1),
         "name": name,
         "vm-state-size": 0,
-        "date-sec": now // 1_000_000_000,
-        "date-nsec": now % 1_000_000_000,
-        "vm-clock-sec": 0,
-        "vm-clock-nsec": 0,
+        "date-sec": seconds,
+        "date-nsec": micro * 1000,
+        "vm-clock-sec": vm_clock_ns // 1_000_000_000,
+        "vm-clock-nsec": vm_clock_ns % 1_000_000_000,
     }
     node.snapshots.append(snap)
 
@@ -251,16 +271,22 @@ def snapshot_delete_internal(
     graph: BlockGraph, device: str, id: str | None = None, name: str | None = None
 ) -> dict[str, Any]:
     """``blockdev-snapshot-delete-internal-sync``: the deleted snapshot's SnapshotInfo."""
+    from qmonitor.machine.block import snapshots
+
     node = root_node(graph, device)
     if id is None and name is None:
         raise QapiError(NAME_OR_ID)
-    for snap in node.snapshots:
+    on_image = snapshots.has_image(node)
+    for snap in snapshots.infos(node) if on_image else node.snapshots:
         if (id is None or snap["id"] == id) and (name is None or snap["name"] == name):
-            node.snapshots.remove(snap)
+            if on_image:
+                snapshots.delete_one(node, id, name)
+            else:
+                node.snapshots.remove(snap)
             return dict(snap)
     raise QapiError(
         SNAPSHOT_MISSING.format(
-            id if id is not None else "(null)", name if name is not None else "(null)", device
+            id if id is not None else "null", name if name is not None else "null", device
         )
     )
 

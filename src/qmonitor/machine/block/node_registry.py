@@ -120,7 +120,7 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
         node_cmds.snapshot(graph, node, overlay)
 
     def snapshot_internal(device: str, name: str) -> None:
-        node_cmds.snapshot_internal(graph, device, name)
+        node_cmds.snapshot_internal(graph, device, name, machine.guest_clock.now_ns())
 
     def snapshot_delete_internal(
         device: str, id: str | None = None, name: str | None = None

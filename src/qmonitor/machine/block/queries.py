@@ -22,6 +22,7 @@ from typing import Any
 from qmonitor.machine.block.bitmaps import dirty_bitmaps_info
 from qmonitor.machine.block.drivers import DRIVERS, full_backing_filename
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
+from qmonitor.qapi.error import QapiError
 from qmonitor.qjson import encode
 
 #: The permissions a parent lets others take on a child it only passes requests to.
@@ -58,8 +59,8 @@ _DEVICE_INFO = (
 )  # fmt: skip
 _IMAGE_INFO = (
     "filename", "format", "dirty-flag", "actual-size", "virtual-size", "cluster-size",
-    "backing-filename", "full-backing-filename", "backing-filename-format", "backing-image",
-    "format-specific",
+    "backing-filename", "full-backing-filename", "backing-filename-format", "snapshots",
+    "backing-image", "format-specific",
 )  # fmt: skip
 
 
@@ -151,6 +152,9 @@ def image_info(node: BlockNode, flat: bool) -> tuple[dict[str, Any], int]:
             info["full-backing-filename"] = full_backing_filename(node)
             if header.backing_format:
                 info["backing-filename-format"] = header.backing_format
+        listed = _snapshots(node)
+        if listed:
+            info["snapshots"] = listed
     if _has_info(node):
         info["dirty-flag"] = header.dirty if header is not None else False
     depth = 0
@@ -159,6 +163,18 @@ def image_info(node: BlockNode, flat: bool) -> tuple[dict[str, Any], int]:
         info["backing-image"], below = image_info(below_node, flat)
         depth = below + 1
     return in_order(info, _IMAGE_INFO), depth
+
+
+def _snapshots(node: BlockNode) -> list[dict[str, object]]:
+    """The internal snapshots bdrv_snapshot_list finds in a qcow2 node's image."""
+    from qmonitor.machine.block import snapshots
+
+    if not snapshots.has_image(node) or not snapshots.any_listed(node):
+        return []
+    try:
+        return snapshots.infos(node)
+    except QapiError:
+        return []
 
 
 def _backing(node: BlockNode) -> BlockNode | None:

@@ -68,7 +68,7 @@ class Transactions:
             "block-dirty-bitmap-merge": self._bitmap_action("block-dirty-bitmap-merge"),
             "blockdev-snapshot-sync": self._lookup_action("device", "node-name"),
             "blockdev-snapshot": self._lookup_action("node", "node"),
-            "blockdev-snapshot-internal-sync": self._lookup_action("device", "device"),
+            "blockdev-snapshot-internal-sync": self._internal_snapshot,
         }
 
     def run(self, args: dict[str, Any]) -> None:
@@ -109,6 +109,13 @@ class Transactions:
             self.jobs.cancel(job, True)
 
         return Prepared(commit, abort)
+
+    def _internal_snapshot(self, data: dict[str, Any], txn: JobTxn | None) -> Prepared:
+        """internal_snapshot_prepare: the snapshot is taken; an abort deletes it again."""
+        from qmonitor.machine.block.node_cmds import snapshot_internal
+
+        undo = snapshot_internal(self.graph, data["device"], data["name"])
+        return Prepared(lambda: None, undo)
 
     def _lookup_action(self, device: str, node: str) -> Action:
         """An action whose first check is bdrv_lookup_bs(``device``, ``node``)."""
