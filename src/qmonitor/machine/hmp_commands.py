@@ -199,7 +199,7 @@ INFO_HANDLERS: dict[str, HmpHandler] = {
     "balloon": hmp_info.info_balloon,
     "block": hmp_info.info_block,
     "block-jobs": job_hmp.info_block_jobs,
-    "blockstats": hmp_info.info_block,
+    "blockstats": hmp_info.info_blockstats,
     "chardev": _info_chardev,
     "cpus": hmp_info.info_cpus,
     "dump": _prints("Status: none\n"),

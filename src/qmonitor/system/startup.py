@@ -499,6 +499,7 @@ async def _amain(
             from qmonitor.machine.block.commands import graph_of
 
             add_blockdevs(graph_of(machine), config)
+        add_drives(machine, config)
         check_cpu(config, persona, warn)
         check_devices(machine)
     except StartupError:
@@ -559,6 +560,39 @@ def add_blockdevs(graph: BlockGraph, config: Config) -> None:
             blockdev_add(graph, options)
         except QapiError as exc:
             raise StartupError(f"{where}: {exc.desc}") from None
+
+
+#: -device drivers that keep QEMU from making its default CD-ROM and floppy drives.
+_NO_DEFAULT_CDROM = ("ide-cd", "ide-hd", "scsi-cd", "scsi-hd")
+_NO_DEFAULT_FLOPPY = ("isa-fdc", "floppy")
+
+
+def add_drives(machine: Machine, config: Config) -> None:
+    """configure_blockdev(): the ``-drive`` drives, then the machine's default ones.
+
+    :raises StartupError: QEMU's text for the first drive that failed.
+    """
+    pc = machine.board is not None
+    if not config.drives and not (pc and not config.nodefaults):
+        return
+    from qmonitor.machine.block.drive_setup import DriveDefaults
+    from qmonitor.machine.block.drive_setup import add_drives as open_drives
+
+    defaults = DriveDefaults()
+    if pc:
+        drivers = {device.driver for device in config.devices}
+        q35 = "q35" in (config.guest.machine_typename or config.machine)
+        on = not config.nodefaults
+        defaults = DriveDefaults(
+            "ide",
+            q35,
+            cdrom=on and not drivers & set(_NO_DEFAULT_CDROM),
+            floppy=on and not q35 and not drivers & set(_NO_DEFAULT_FLOPPY),
+            sdcard=on,
+        )
+    error = open_drives(machine, config.drives, defaults)
+    if error is not None:
+        raise StartupError(error)
 
 
 def _start_process(

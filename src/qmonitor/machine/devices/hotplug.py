@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.devices.board import PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.devices.storage import NO_DRIVE, STORAGE_DEVICES, free_ide_unit
 from qmonitor.machine.qom_object import QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.devices.drive_attach import DriveAttach
 
 # Texts of QEMU 7.2 (softmmu/qdev-monitor.c, hw/core/qdev-properties*.c,
 # hw/pci/pci.c, hw/pci/shpc.c, qapi/qmp/qerror.h, qom/object.c).
@@ -72,7 +76,7 @@ def virtio_backend(driver: str) -> str | None:
 
 
 #: Properties of a virtio proxy that its virtio device holds.
-_FORWARDED = ("mac", "netdev")
+_FORWARDED = ("mac", "netdev", "drive")
 
 
 #: What sscanf's ``%x`` takes: blanks, a sign, ``0x``, hex digits.
@@ -156,6 +160,8 @@ class Hotplug:
         self.unmodelled = False
         #: Why a ``-device`` of the command line could not be created.
         self.startup_error: str | None = None
+        #: Resolves and attaches ``drive=`` (None: storage devices are not modelled).
+        self.drives: DriveAttach | None = None
 
     def _find_bus(self, name: str) -> Bus | None:
         buses = [self.pc.sysbus]
@@ -202,10 +208,19 @@ class Hotplug:
             raise QapiError(DUPLICATE_ID.format(ident))
         if driver == "virtio-blk-pci" and "drive" not in opts:
             raise QapiError(DRIVE_NOT_SET)
-        if driver not in known_types() or not isinstance(bus, PciBus):
-            raise NotModelled(driver)
-        values = self._values(driver, opts, hotplug)
-        dev = self._plug_pci(driver, ident, bus, values, hotplug)
+        if driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
+            dev = self._plug_storage(driver, ident, bus, opts)
+        else:
+            if driver not in known_types() or not isinstance(bus, PciBus):
+                raise NotModelled(driver)
+            values = self._values(driver, opts, hotplug)
+            blk = None
+            if driver == "virtio-blk-pci" and self.drives is not None:
+                blk = self.drives.resolve("virtio-blk-device", values["drive"])
+                values["drive"] = self.drives.drive_value(blk)
+            dev = self._plug_pci(driver, ident, bus, values, hotplug)
+            if blk is not None and self.drives is not None:
+                self.drives.attach(blk, dev.buses[0].children[0], "virtio-blk-device")
         dev.user = True
         dev.hotplugged = hotplug
         if ident is not None:
@@ -250,6 +265,43 @@ class Hotplug:
             else:
                 values[name] = _integer(name, text, self.prop_type(owner, name))
         return values
+
+    def _plug_storage(
+        self, driver: str, ident: str | None, bus: Bus, opts: dict[str, str]
+    ) -> Device:
+        """An IDE disk or CD-ROM, or a floppy drive, with its drive (or an empty one)."""
+        assert self.drives is not None
+        values = self._values(driver, opts, False)
+        blk = None
+        if "drive" in opts:
+            blk = self.drives.resolve(driver, opts["drive"])
+        elif driver == "ide-hd":
+            raise QapiError(NO_DRIVE)
+        unit = values.pop("unit", None)
+        if driver == "floppy":
+            taken = {d.values.get("unit", 0) for d in bus.children}
+            unit = unit if unit is not None else min({0, 1} - taken, default=0)
+            dev = Device(driver, ident, unit=unit, **values)
+        else:
+            ahci = bus.parent is not None and bus.parent.typename == "ich9-ahci"
+            unit = free_ide_unit(bus, unit, 1 if ahci else 2)
+            number = int(bus.name.rpartition(".")[2] or 0)
+            values.setdefault("serial", f"QM{number * 2 + unit + 1:05d}")
+            if driver == "ide-hd" and blk is not None and blk.medium is not None:
+                from qmonitor.machine.devices.storage import guess_chs
+
+                cyls, heads, secs = guess_chs(blk.medium.size)
+                values.update(cyls=cyls, heads=heads, secs=secs)
+            dev = Device(driver, ident, **values, unit=unit)
+        if blk is None:
+            from qmonitor.machine.block.backend import BlockBackend
+
+            blk = BlockBackend("")
+        values_drive = self.drives.drive_value(blk)
+        dev.values["drive"] = values_drive
+        bus.add(dev)
+        self.drives.attach(blk, dev, driver)
+        return dev
 
     def prop_type(self, typename: str, name: str) -> str | None:
         """A property's type as ``device-list-properties`` gives it (``uint8``, ``size`` ...)."""
@@ -353,6 +405,9 @@ class Hotplug:
                     events.append({"path": f"{dev.qom_path}/virtio-backend"})
             if dev.bus is not None:
                 dev.bus.remove(dev)
+            if self.drives is not None:
+                for gone in (dev, *(c for bus in dev.buses for c in bus.walk())):
+                    self.drives.detach(gone)
             if dev.id is not None:
                 self.by_id.pop(dev.id, None)
                 events.append({"device": dev.id, "path": dev.qom_path})

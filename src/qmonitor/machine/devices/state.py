@@ -38,7 +38,10 @@ def _build(machine: Machine) -> Hotplug:
     if defaults is None:
         defaults = DefaultDevices.none() if options.nodefaults else DefaultDevices()
     ram = options.guest.ram_size
-    pc = PcDevices(q35, defaults, pc_lowmem(ram, q35), ram)
+    from qmonitor.machine.devices.storage_setup import board_drives
+
+    drives = board_drives(machine)
+    pc = PcDevices(q35, defaults, pc_lowmem(ram, q35), ram, drives)
     table = type_table()
     hotplug = Hotplug(
         pc,
@@ -47,6 +50,10 @@ def _build(machine: Machine) -> Hotplug:
     )
     # The board's USB controller is not modelled: its bus is unknown.
     hotplug.unmodelled = defaults.usb
+    if drives is not None:
+        from qmonitor.machine.devices.storage_setup import attach_board_drives
+
+        attach_board_drives(machine, hotplug)
     for device in options.guest.devices:
         opts = {"driver": device.driver, **dict(device.props)}
         if device.id is not None:
@@ -59,6 +66,13 @@ def _build(machine: Machine) -> Hotplug:
             # QEMU stops at the first bad -device (the caller ends the program).
             hotplug.startup_error = f"{device.loc}: {exc.desc}" if device.loc else exc.desc
             break
+    if drives is not None and hotplug.startup_error is None:
+        from qmonitor.machine.devices.storage_setup import add_virtio_drives
+
+        try:
+            add_virtio_drives(machine, hotplug)
+        except QapiError as exc:
+            hotplug.startup_error = exc.desc
     return hotplug
 
 
