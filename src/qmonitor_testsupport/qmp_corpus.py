@@ -788,3 +788,4 @@ from qmonitor_testsupport import qmp_corpus_net as _net  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_nodes as _nodes  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_queries as _queries  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_ui as _ui  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_drives as _drives  # noqa: E402, F401

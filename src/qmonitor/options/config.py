@@ -21,6 +21,7 @@ from qmonitor.util.qemuopts import TypedOptGetters
 
 if TYPE_CHECKING:
     from qmonitor.machine.block.drive_setup import DriveOption
+
     # -object's module (TLS credentials) is loaded when an -object needs it.
     from qmonitor.options.objects import ObjectConfig, TlsCredsX509
 

@@ -219,6 +219,13 @@ def _block_text(info: dict[str, Any]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+#: The limits ``info block`` prints of a throttled drive, in its order.
+_THROTTLE_PRINTED = (
+    "bps", "bps_rd", "bps_wr", "bps_max", "bps_rd_max", "bps_wr_max", "iops", "iops_rd",
+    "iops_wr", "iops_max", "iops_rd_max", "iops_wr_max", "iops_size",
+)  # fmt: skip
+
+
 def _inserted_lines(inserted: dict[str, Any]) -> list[str]:
     cache = inserted["cache"]
     mode = "writeback" if cache["writeback"] else "writethrough"
@@ -234,9 +241,7 @@ def _inserted_lines(inserted: dict[str, Any]) -> list[str]:
         lines.append(f"    Detect zeroes:    {inserted['detect_zeroes']}")
     keys = ("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr")
     if any(inserted[k] for k in keys):
-        names = ("bps", "bps_rd", "bps_wr", "bps_max", "bps_rd_max", "bps_wr_max", "iops",
-                 "iops_rd", "iops_wr", "iops_max", "iops_rd_max", "iops_wr_max", "iops_size")  # fmt: skip
-        values = " ".join(f"{n}={inserted.get(n, 0)}" for n in names)
+        values = " ".join(f"{n}={inserted.get(n, 0)}" for n in _THROTTLE_PRINTED)
         lines.append(f"    I/O throttling:   {values} group={inserted.get('group', '')}")
     return lines
 

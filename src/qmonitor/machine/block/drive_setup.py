@@ -11,6 +11,8 @@ default interface, the first floppy, the SD card.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +69,6 @@ _COMMON = (
     "stats-account-invalid", "stats-account-failed", "auto-read-only", "aio",
 )  # fmt: skip
 _BOOLS = ("cache.direct", "cache.no-flush", "read-zeroes", "force-share")
-_NUMBERS = ("size", "offset", "latency-ns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,12 @@ def _protocol(filename: str) -> tuple[str, dict[str, Any]]:
     for proto in ("null-co", "null-aio"):
         if filename.startswith(f"{proto}://"):
             return proto, {}
+    try:
+        mode = os.stat(filename).st_mode
+    except OSError:
+        mode = 0
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "host_device", {"filename": filename}
     return "file", {"filename": filename}
 
 
@@ -112,8 +119,6 @@ def _open_options(file: str | None, opts: dict[str, str], read_only: bool) -> di
         leaf = key.rpartition(".")[2]
         if key in _BOOLS or leaf in ("direct", "no-flush"):
             value = _bool(key, text)
-        elif leaf in _NUMBERS:
-            value = _number(key, text)
         if key.startswith("cache."):
             cache[key[len("cache.") :]] = value
         elif key.startswith("file."):
@@ -133,7 +138,7 @@ def _open_options(file: str | None, opts: dict[str, str], read_only: bool) -> di
         proto, fields = _protocol(file)
         child = {"driver": proto, **fields, **child}
         if driver is None:
-            driver = _probe(file) if proto == "file" else "raw"
+            driver = _probe(file) if proto != "null-co" and proto != "null-aio" else "raw"
     if driver is None:
         driver = "raw"
     top["driver"] = driver

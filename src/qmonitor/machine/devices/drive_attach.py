@@ -10,9 +10,11 @@ its id, else by its QOM path (a virtio proxy's by its virtio device's).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from qmonitor.machine.block.backend import Backends, BlockBackend
 from qmonitor.machine.block.graph import BlockGraph
+from qmonitor.machine.block.media import Drive
 from qmonitor.machine.devices.qdev import Device
 from qmonitor.machine.devices.storage import CANT_FIND, IN_USE, IN_USE_AUTO, MEDIA_KINDS
 from qmonitor.qapi.error import QapiError
@@ -21,9 +23,15 @@ from qmonitor.qapi.error import QapiError
 class DriveAttach:
     """Resolves ``drive=`` values and attaches backends to devices."""
 
-    def __init__(self, backends: Backends, graph: Callable[[], BlockGraph]) -> None:
+    def __init__(
+        self,
+        backends: Backends,
+        graph: Callable[[], BlockGraph],
+        emit: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.backends = backends
         self.graph = graph
+        self.emit = emit
         #: The device each attached backend serves, and the type that decides its media.
         self.owners: dict[int, tuple[BlockBackend, Device, str]] = {}
 
@@ -47,8 +55,17 @@ class DriveAttach:
             self.backends.add(blk)
         removable, tray, io_status = MEDIA_KINDS.get(kind, (False, False, True))
         blk.removable, blk.has_tray, blk.io_status = removable, tray, io_status
+        blk.on_tray_moved = self._tray_moved
         self.owners[id(blk)] = (blk, dev, kind)
         self.refresh()
+
+    def _tray_moved(self, drive: Drive, open_: bool) -> None:
+        """DEVICE_TRAY_MOVED: the drive's name, its device, where the tray is now."""
+        # A device without a tray always reports it closed: nothing moved.
+        if self.emit is not None and drive.has_tray:
+            self.refresh()
+            data = {"device": drive.name, "id": drive.qdev_id, "tray-open": open_}
+            self.emit("DEVICE_TRAY_MOVED", data)
 
     def detach(self, dev: Device) -> None:
         """The device went: its anonymous backend goes with it, a named one stays."""

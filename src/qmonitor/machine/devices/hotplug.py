@@ -23,7 +23,12 @@ from qmonitor.machine.devices.board import PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
-from qmonitor.machine.devices.storage import NO_DRIVE, STORAGE_DEVICES, free_ide_unit
+from qmonitor.machine.devices.storage import (
+    NO_DRIVE,
+    STORAGE_DEVICES,
+    free_ide_unit,
+    guess_chs,
+)
 from qmonitor.machine.qom_object import QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
 
@@ -173,8 +178,9 @@ class Hotplug:
         """qbus_find_recursive: ``bus`` itself, then its devices' buses, newest first."""
         if _fits(bus, bus_type):
             return bus
+        # A device's buses, like a bus's devices, are listed newest first.
         for dev in reversed(bus.children):
-            for child in dev.buses:
+            for child in reversed(dev.buses):
                 found = self._first_bus(child, bus_type)
                 if found is not None:
                     return found
@@ -220,7 +226,11 @@ class Hotplug:
                 values["drive"] = self.drives.drive_value(blk)
             dev = self._plug_pci(driver, ident, bus, values, hotplug)
             if blk is not None and self.drives is not None:
-                self.drives.attach(blk, dev.buses[0].children[0], "virtio-blk-device")
+                vdev = dev.buses[0].children[0]
+                if blk.medium is not None:
+                    cyls, heads, secs = guess_chs(blk.medium.size)
+                    vdev.values.update(cyls=cyls, heads=heads, secs=secs)
+                self.drives.attach(blk, vdev, "virtio-blk-device")
         dev.user = True
         dev.hotplugged = hotplug
         if ident is not None:
@@ -288,8 +298,6 @@ class Hotplug:
             number = int(bus.name.rpartition(".")[2] or 0)
             values.setdefault("serial", f"QM{number * 2 + unit + 1:05d}")
             if driver == "ide-hd" and blk is not None and blk.medium is not None:
-                from qmonitor.machine.devices.storage import guess_chs
-
                 cyls, heads, secs = guess_chs(blk.medium.size)
                 values.update(cyls=cyls, heads=heads, secs=secs)
             dev = Device(driver, ident, **values, unit=unit)

@@ -36,6 +36,32 @@ def guess_chs(size: int) -> tuple[int, int, int]:
     return max(2, min(cylinders, 16383)), 16, 63
 
 
+#: hw/block/fdc.c's fd_formats: (drive type, sectors, tracks, heads - 1), in its order.
+_FD_FORMATS = (
+    ("144", 18, 80, 1), ("144", 20, 80, 1), ("144", 21, 80, 1), ("144", 21, 82, 1),
+    ("144", 21, 83, 1), ("144", 22, 80, 1), ("144", 23, 80, 1), ("144", 24, 80, 1),
+    ("288", 36, 80, 1), ("288", 39, 80, 1), ("288", 40, 80, 1), ("288", 44, 80, 1),
+    ("288", 48, 80, 1), ("144", 9, 80, 1), ("144", 10, 80, 1), ("144", 10, 82, 1),
+    ("144", 10, 83, 1), ("144", 13, 80, 1), ("144", 14, 80, 1), ("120", 15, 80, 1),
+    ("120", 18, 80, 1), ("120", 18, 82, 1), ("120", 18, 83, 1), ("120", 20, 80, 1),
+    ("120", 9, 80, 1), ("120", 11, 80, 1), ("120", 9, 40, 1), ("120", 9, 40, 0),
+    ("120", 10, 41, 1), ("120", 10, 42, 1), ("120", 8, 40, 1), ("120", 8, 40, 0),
+    ("144", 9, 80, 0),
+)  # fmt: skip
+
+
+def floppy_drive_type(size: int) -> str:
+    """pick_geometry for an ``auto`` drive: the type of the first format of the medium's size.
+
+    Without a medium, or for a size no format has, the fallback type (2.88 MB).
+    """
+    sectors = size // 512
+    for kind, sects, tracks, max_head in _FD_FORMATS:
+        if sects * tracks * (max_head + 1) == sectors:
+            return kind
+    return "288"
+
+
 def ide_devices(buses: Sequence[Bus], drives: Sequence[BoardDrive]) -> list[Device]:
     """ide-hd and ide-cd on the controller's buses for the IDE drives, in bus and unit order."""
     units = 1 if len(buses) > 2 else 2  # AHCI ports: one unit each
@@ -62,7 +88,9 @@ def floppy_devices(bus: Bus, drives: Sequence[BoardDrive]) -> list[Device]:
     made = []
     for drive in sorted((d for d in drives if d.interface == "floppy"), key=lambda d: d.unit):
         if drive.bus == 0 and drive.unit < 2:
-            made.append(bus.add(Device("floppy", unit=drive.unit, drive=drive.name)))
+            kind = floppy_drive_type(drive.size)
+            dev = Device("floppy", unit=drive.unit, drive=drive.name, **{"drive-type": kind})
+            made.append(bus.add(dev))
     return made
 
 

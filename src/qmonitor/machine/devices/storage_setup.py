@@ -16,6 +16,7 @@ from qmonitor.machine.devices.storage import STORAGE_DEVICES, BoardDrive
 if TYPE_CHECKING:
     from qmonitor.machine.devices.hotplug import Hotplug
     from qmonitor.machine.machine import Machine
+    from qmonitor.machine.qom_object import QomObject
 
 
 def drive_attach(machine: Machine) -> DriveAttach:
@@ -23,9 +24,10 @@ def drive_attach(machine: Machine) -> DriveAttach:
     from qmonitor.machine.block.commands import graph_of
     from qmonitor.machine.block.drive_setup import backends_of
 
-    return machine.part(
-        DriveAttach, lambda: DriveAttach(backends_of(machine), lambda: graph_of(machine))
-    )
+    def make() -> DriveAttach:
+        return DriveAttach(backends_of(machine), lambda: graph_of(machine), machine.emit_event)
+
+    return machine.part(DriveAttach, make)
 
 
 def board_drives(machine: Machine) -> list[BoardDrive] | None:
@@ -63,3 +65,49 @@ def add_virtio_drives(machine: Machine, hotplug: Hotplug) -> None:
 
     for blk in backends_of(machine).legacy("virtio"):
         hotplug.add({"driver": "virtio-blk-pci", "drive": blk.name}, hotplug=False)
+
+
+#: The board's storage controllers, whose devices QEMU makes right after them.
+_CONTROLLERS = ("isa-fdc", "piix3-ide", "ich9-ahci")
+_UNATTACHED = "/machine/unattached"
+
+
+def place_in_qom(unattached: QomObject, hotplug: Hotplug) -> None:
+    """Put the board's storage devices into ``/machine/unattached`` where QEMU has them.
+
+    The recorded tree has the default CD-ROM and floppy drives: they are
+    taken out (the devices after them move down), then each storage device
+    the board made goes right after its controller (the ones after it move
+    up), reusing a recorded object of its type where there is one.
+    """
+    from qmonitor.machine.devices.qomview import qom_object
+    from qmonitor.machine.qom_build import shift_devices
+
+    recorded: dict[str, list[QomObject]] = {}
+    for index in sorted(_device_indexes(unattached, STORAGE_DEVICES), reverse=True):
+        obj = unattached.children.pop(f"device[{index}]")
+        recorded.setdefault(obj.typename, []).insert(0, obj)
+        shift_devices(unattached, index, -1)
+    for controller in hotplug.pc.sysbus.walk():
+        if controller.typename not in _CONTROLLERS:
+            continue
+        found = _device_indexes(unattached, (controller.typename,))
+        if not found:
+            continue
+        base = found[0]
+        devices = [d for bus in controller.buses for d in bus.children if not d.user]
+        for offset, dev in enumerate(devices, start=1):
+            position = base + offset
+            shift_devices(unattached, position - 1, 1)
+            reuse = recorded.get(dev.typename)
+            obj = reuse.pop(0) if reuse else qom_object(dev, hotplug.pc.q35)
+            unattached.add(f"device[{position}]", obj)
+            dev.qom_path = f"{_UNATTACHED}/device[{position}]"
+
+
+def _device_indexes(unattached: QomObject, typenames: object) -> list[int]:
+    out = []
+    for name, child in unattached.children.items():
+        if name.startswith("device[") and child.typename in typenames:  # type: ignore[operator]
+            out.append(int(name[len("device[") : -1]))
+    return sorted(out)

@@ -1,0 +1,94 @@
+"""The ``drives`` theme of the QMP golden corpus: -drive, BlockBackends and storage devices.
+
+What QEMU 7.2 answers on a PC (i440FX and Q35) whose command line has
+``-drive`` drives of each interface, ``-device`` storage devices given a
+drive or a node, and device_add of them: ``query-block``,
+``query-blockstats``, ``info block``, ``info blockstats``, ``info qtree``,
+``query-pci``, the devices in QOM, the ``drive`` property's errors and the
+removable-media commands with their DEVICE_TRAY_MOVED events.  Every
+medium is a named null-co node, so no reply carries a generated name.
+Imported by :mod:`.qmp_corpus`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qmonitor_testsupport.qmp_steps import NEG, PROBE, Opts, cmd, hmp, table
+
+
+def _pc(*args: str, q35: bool = False) -> Opts:
+    return Opts(("-M", "q35" if q35 else "pc", "-accel", "qtest", "-S", *args))
+
+
+def _null(name: str, **extra: str) -> str:
+    opts = ",".join(f"{k}={v}" for k, v in extra.items())
+    return f"driver=null-co,node-name={name}" + (f",{opts}" if opts else "")
+
+
+_QUERIES = (
+    cmd("query-block", id="block"),
+    cmd("query-blockstats", id="stats"),
+    hmp("info block", "info-block"),
+    hmp("info blockstats", "info-blockstats"),
+)
+_EVERY_IF = (
+    "-drive", f"if=none,id=d0,{_null('n0')}",
+    "-drive", f"if=ide,index=0,{_null('n1')}",
+    "-drive", "if=ide,index=2,media=cdrom",
+    "-drive", f"if=virtio,{_null('n2', size='1048576')}",
+    "-drive", f"if=floppy,{_null('n3', size='1474560')}",
+)  # fmt: skip
+
+
+table("drives", [
+    ("drives_pc_every_if", "-drive of every interface a PC has: backends, devices, stats", NEG,
+     *_QUERIES, hmp("info qtree", "qtree"), cmd("query-pci", id="pci"),
+     cmd("qom-list", {"path": "/machine/peripheral-anon"}, "anon"),
+     cmd("qom-get", {"path": "/machine/unattached/device[13]", "property": "type"}, "fd-type"),
+     cmd("qom-get", {"path": "/machine/unattached/device[19]", "property": "type"}, "hd-type"),
+     cmd("qom-get", {"path": "/machine/unattached/device[20]", "property": "type"}, "cd-type"),
+     hmp("info block -n n1", "info-node"), hmp("info block d0", "info-d0"),
+     hmp("info block nope", "info-nope"), PROBE, _pc(*_EVERY_IF)),
+    ("drives_q35_ide", "-drive if=ide on Q35's AHCI ports: one unit a port", NEG,
+     *_QUERIES, hmp("info qtree", "qtree"),
+     _pc("-drive", f"if=ide,index=0,{_null('n1')}", "-drive", f"if=ide,index=1,{_null('n2')}",
+         "-drive", "if=ide,media=cdrom,index=3", q35=True)),
+    ("drives_pc_empty", "An empty -drive and a CD-ROM with no medium", NEG, *_QUERIES,
+     _pc("-drive", f"if=ide,index=0,{_null('n1')}", "-drive", "if=none,id=cd,media=cdrom")),
+    ("drives_device_drive", "-device storage devices given a drive, a node or none", NEG,
+     *_QUERIES, hmp("info qtree", "qtree"),
+     _pc("-drive", f"if=none,id=d0,{_null('n0')}", "-drive", f"if=none,id=d1,{_null('n1')}",
+         "-blockdev", "null-co,node-name=b0", "-blockdev", "null-co,node-name=b1",
+         "-device", "ide-hd,drive=d0,id=disk0", "-device", "ide-cd,id=cd0,bus=ide.1",
+         "-device", "ide-hd,drive=b0,bus=ide.0", "-device", "virtio-blk-pci,drive=d1,id=vd0",
+         "-device", "virtio-blk-pci,drive=b1")),
+    ("drives_device_add", "device_add of storage devices: drive errors, buses", NEG,
+     cmd("device_add", {"driver": "virtio-blk-pci", "drive": "nope"}, "nope"),
+     cmd("device_add", {"driver": "virtio-blk-pci", "drive": "d0"}, "in-use"),
+     cmd("device_add", {"driver": "virtio-blk-pci", "drive": "ide0-hd0"}, "in-use-auto"),
+     cmd("device_add", {"driver": "virtio-blk-pci", "drive": "d1", "id": "vd1"}, "ok"),
+     cmd("device_add", {"driver": "virtio-blk-pci", "drive": "d1"}, "again"),
+     cmd("device_add", {"driver": "virtio-blk-pci", "drive": "b0", "id": "vd2"}, "node"),
+     cmd("device_add", {"driver": "ide-hd", "drive": "d2"}, "ide-hotplug"),
+     cmd("device_add", {"driver": "virtio-blk-pci"}, "no-drive"),
+     *_QUERIES, cmd("device_del", {"id": "vd1"}, "del"), cmd("query-block", id="after-del"),
+     _pc("-drive", f"if=none,id=d0,{_null('n0')}", "-drive", f"if=none,id=d1,{_null('n1')}",
+         "-drive", f"if=none,id=d2,{_null('n2')}", "-drive", f"if=ide,index=0,{_null('h0')}",
+         "-blockdev", "null-co,node-name=b0", "-device", "virtio-blk-pci,drive=d0")),
+    ("drives_media", "Trays and media of an IDE CD-ROM and a floppy", NEG,
+     cmd("blockdev-add", {"driver": "null-co", "node-name": "m0"}, "add"),
+     cmd("blockdev-open-tray", {"id": "cd0"}, "open"),
+     cmd("query-block", id="opened"),
+     cmd("blockdev-insert-medium", {"id": "cd0", "node-name": "m0"}, "insert"),
+     cmd("blockdev-close-tray", {"id": "cd0"}, "close"),
+     cmd("query-block", id="closed"),
+     cmd("eject", {"id": "cd0"}, "eject"),
+     cmd("eject", {"device": "floppy0"}, "eject-fd"),
+     cmd("eject", {"device": "ide0-hd0"}, "eject-hd"),
+     cmd("blockdev-open-tray", {"device": "floppy0"}, "open-fd"),
+     cmd("blockdev-remove-medium", {"id": "cd0"}, "remove"),
+     cmd("query-block", id="final"), hmp("info block", "info-block"), PROBE,
+     _pc("-drive", f"if=ide,index=0,{_null('h0')}", "-device", "ide-cd,id=cd0,bus=ide.1",
+         "-drive", f"if=floppy,{_null('f0', size='1474560')}")),
+])  # fmt: skip
