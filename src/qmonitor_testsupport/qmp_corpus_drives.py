@@ -39,6 +39,11 @@ _EVERY_IF = (
 )  # fmt: skip
 
 
+def _thr(tag: str, **args: Any) -> Any:
+    limits = dict.fromkeys(("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr"), 0)
+    return cmd("block_set_io_throttle", {**limits, **args}, tag)
+
+
 table("drives", [
     ("drives_pc_every_if", "-drive of every interface a PC has: backends, devices, stats", NEG,
      *_QUERIES, hmp("info qtree", "qtree"), cmd("query-pci", id="pci"),
@@ -89,4 +94,26 @@ table("drives", [
      cmd("query-block", id="final"), hmp("info block", "info-block"), PROBE,
      _pc("-drive", f"if=ide,index=0,{_null('h0')}", "-device", "ide-cd,id=cd0,bus=ide.1",
          "-drive", f"if=floppy,{_null('f0', size='1474560')}")),
+    ("drives_throttle", "block_set_io_throttle: checks, groups, limits in query-block", NEG,
+     _thr("no-dev", device="nope"), _thr("both", device="d0", id="x"),
+     _thr("neither"), _thr("no-medium", device="cd"),
+     _thr("total-rw", device="d0", bps=10, bps_rd=5),
+     _thr("max-total-rw", device="d0", bps=10, bps_max=20, iops=1, iops_rd_max=5),
+     _thr("size-no-iops", device="d0", bps=10, iops_size=512),
+     _thr("range", device="d0", bps=1000000000000001),
+     _thr("negative", device="d0", bps=-1),
+     _thr("zero-burst", device="d0", bps=10, bps_max=20, bps_max_length=0),
+     _thr("burst-no-rate", device="d0", bps=10, bps_max_length=2),
+     _thr("burst-high", device="d0", bps=10, bps_max=1000000000, bps_max_length=10000000),
+     _thr("max-no-avg", device="d0", bps_max=20),
+     _thr("max-below", device="d0", bps=30, bps_max=20),
+     _thr("set", device="d0", bps=1000, iops=10, bps_max=2000, iops_size=4096),
+     _thr("by-id", id="disk1", iops_rd=7, group="g1"),
+     _thr("join", device="d2", bps=5, group="g1"),
+     cmd("query-block", id="throttled"), hmp("info block", "info-block"),
+     _thr("off", device="d0"), cmd("query-block", id="unthrottled"), PROBE,
+     _pc("-drive", f"if=none,id=d0,{_null('n0')}", "-drive", f"if=none,id=d1,{_null('n1')}",
+         "-drive", f"if=none,id=d2,{_null('n2')}", "-drive", "if=none,id=cd,media=cdrom",
+         "-device", "ide-hd,drive=d1,id=disk1",
+         "-drive", f"if=none,id=d3,{_null('n3')},bps_rd=100,iops_wr=3,group=g2")),
 ])  # fmt: skip

@@ -590,7 +590,7 @@ def add_drives(machine: Machine, config: Config) -> None:
             floppy=on and not q35 and not drivers & set(_NO_DEFAULT_FLOPPY),
             sdcard=on,
         )
-    error = open_drives(machine, config.drives, defaults)
+    error = open_drives(machine, config.drives, defaults, sys.stderr.write)
     if error is not None:
         raise StartupError(error)
 

@@ -17,6 +17,7 @@ from typing import Any
 from qmonitor.machine.block.graph import BlockGraph
 from qmonitor.machine.block.media import Drive, Drives
 from qmonitor.machine.block.queries import _zero_stats, node_info, node_stats
+from qmonitor.machine.block.throttle import ThrottleGroups
 
 #: blockdev.c's if_name[]: the interfaces a ``-drive`` may name.
 INTERFACES = ("none", "ide", "scsi", "floppy", "pflash", "mtd", "sd", "virtio", "xen")
@@ -40,8 +41,6 @@ class BlockBackend(Drive):
     writeback: bool = True
     #: stats-account-invalid / stats-account-failed.
     account: bool = True
-    #: I/O limits (block_set_io_throttle's members by name), None when unthrottled.
-    throttle: dict[str, Any] | None = None
     #: The legacy DriveInfo of a ``-drive``: interface, bus, unit, whether a CD-ROM.
     interface: str = "none"
     bus: int = 0
@@ -70,6 +69,7 @@ class Backends:
         #: Whether start-up made the command line's drives (the board's
         #: storage devices then follow them; else the recorded defaults).
         self.configured = False
+        self.throttle = ThrottleGroups()
 
     def add(self, backend: BlockBackend) -> BlockBackend:
         if backend.name:
@@ -102,6 +102,7 @@ class Backends:
         for key, value in list(self.drives.by_name.items()):
             if value is backend:
                 del self.drives.by_name[key]
+        self.throttle.leave(backend)
         medium = backend.medium
         if medium is not None:
             medium.backends -= 1
@@ -112,14 +113,6 @@ class Backends:
     def listed(self) -> list[BlockBackend]:
         """What query-block and query-blockstats list: named or attached backends."""
         return [d for d in self.all() if d.name or d.attached]
-
-
-def _throttle_members(backend: BlockBackend) -> dict[str, Any]:
-    limits = backend.throttle
-    if limits is None:
-        return {}
-    return {k: v for k, v in limits.items() if k not in ("bps", "bps_rd", "bps_wr", "iops",
-                                                           "iops_rd", "iops_wr")}  # fmt: skip
 
 
 #: BlockDeviceInfo's members in schema order, the throttle ones included.
@@ -133,21 +126,20 @@ _INSERTED = (
 )  # fmt: skip
 
 
-def inserted_info(backend: BlockBackend) -> dict[str, Any] | None:
+def inserted_info(backend: BlockBackend, groups: ThrottleGroups) -> dict[str, Any] | None:
     """The medium's BlockDeviceInfo as the backend shows it (its cache mode, its limits)."""
     medium = backend.medium
     if medium is None:
         return None
     info = node_info(medium, False)
     info["cache"] = dict(info["cache"], writeback=backend.writeback)
-    if backend.throttle is not None:
-        for key in ("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr"):
-            info[key] = backend.throttle.get(key, 0)
-        info.update(_throttle_members(backend))
+    cfg = groups.config_of(backend)
+    if cfg is not None:
+        info.update(cfg.info(), group=groups.group_of(backend))
     return {key: info[key] for key in _INSERTED if key in info}
 
 
-def block_info(backend: BlockBackend) -> dict[str, Any]:
+def block_info(backend: BlockBackend, groups: ThrottleGroups) -> dict[str, Any]:
     """One BlockInfo of query-block (members inserted in schema order)."""
     out: dict[str, Any] = {"device": backend.name}
     if backend.attached:
@@ -155,7 +147,7 @@ def block_info(backend: BlockBackend) -> dict[str, Any]:
     out["type"] = "unknown"
     out["removable"] = not backend.attached or backend.removable
     out["locked"] = backend.locked
-    inserted = inserted_info(backend)
+    inserted = inserted_info(backend, groups)
     if inserted is not None:
         out["inserted"] = inserted
     if backend.has_tray:
@@ -166,7 +158,7 @@ def block_info(backend: BlockBackend) -> dict[str, Any]:
 
 
 def query_block(backends: Backends) -> list[dict[str, Any]]:
-    return [block_info(b) for b in backends.listed()]
+    return [block_info(b, backends.throttle) for b in backends.listed()]
 
 
 def backend_stats(backend: BlockBackend) -> dict[str, Any]:

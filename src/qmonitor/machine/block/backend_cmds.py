@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.block.backend import Backends, blockstats, info_block_text, query_block
+from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
     from qmonitor.machine.machine import Machine
@@ -46,3 +47,18 @@ def machine_info_block(machine: Machine, device: str | None, nodes: bool) -> str
     from qmonitor.machine.block.commands import graph_of
 
     return info_block_text(synced_backends(machine), graph_of(machine), device, nodes)
+
+
+def set_io_throttle(
+    machine: Machine, device: str | None = None, id: str | None = None, **limits: Any
+) -> None:
+    """``block_set_io_throttle``: the drive by name or by its device's id."""
+    from qmonitor.machine.block.throttle import NO_MEDIUM, config_from_args
+
+    backends = synced_backends(machine)
+    blk = backends.drives.get(device, id)
+    if blk.medium is None:
+        raise QapiError(NO_MEDIUM)
+    group = limits.pop("group", None)
+    default = device if device is not None else str(id)
+    backends.throttle.set(blk, config_from_args(limits), group, default)

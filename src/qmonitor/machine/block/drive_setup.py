@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from qmonitor.machine.block.backend import (
 )
 from qmonitor.machine.block.drivers import DRIVERS, _probe, open_node
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
+from qmonitor.machine.block.throttle import config_from_args
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
@@ -41,6 +43,13 @@ WERROR_BUS = "werror is not supported by this bus type"
 RERROR_BUS = "rerror is not supported by this bus type"
 DRIVER_AND_FORMAT = "Cannot specify both 'driver' and 'format'"
 NUMBER = "Parameter '{}' expects a number"
+#: block/raw-format.c: a writable image whose format was probed as raw (printed as is).
+PROBED_RAW = (
+    "WARNING: Image format was not specified for '{}' and probing guessed raw.\n"
+    "         Automatically detecting the format is dangerous for raw images, write "
+    "operations on block 0 will be restricted.\n"
+    "         Specify the 'raw' format explicitly to remove the restrictions.\n"
+)
 BOOL = "Parameter '{}' expects 'on' or 'off'"
 
 #: ``cache=`` modes (bdrv_parse_cache_mode): writeback, direct, no-flush.
@@ -153,8 +162,12 @@ def new_drive(
     drive: DriveOption,
     default_if: str,
     q35: bool = False,
+    warn: Callable[[str], object] | None = None,
 ) -> BlockBackend:
-    """drive_new: check the legacy options, open the medium, add the backend."""
+    """drive_new: check the legacy options, open the medium, add the backend.
+
+    ``warn`` gets what QEMU prints of a writable image whose format it probed as raw.
+    """
     opts: dict[str, str] = {}
     for key, value in drive.values:
         opts[THROTTLE_RENAMES.get(key, "read-only" if key == "readonly" else key)] = value
@@ -204,6 +217,9 @@ def new_drive(
         raise QapiError(RERROR_BUS)
     common = {k: opts.pop(k) for k in _COMMON if k in opts}
     throttle = {k: opts.pop(k) for k in list(opts) if k.startswith("throttling.")}
+    limits = _throttle_args(throttle)
+    cfg = config_from_args(limits)
+    cfg.check()
     fmt = common.get("format")
     if fmt is not None:
         if "driver" in opts:
@@ -216,26 +232,39 @@ def new_drive(
         if "detect-zeroes" in common:
             options["detect-zeroes"] = common["detect-zeroes"]
         medium = open_node(graph, options, root=False)
+        probed = fmt is None and "driver" not in opts and medium.driver == "raw"
+        if probed and not read_only and warn is not None:
+            warn(PROBED_RAW.format(file))
     backend = BlockBackend(name, medium=medium)
     backend.writeback = _bool("cache.writeback", common.get("cache.writeback", "on"))
     backend.interface = interface
     backend.bus, backend.unit = bus, unit
     backend.media_cd = cdrom and interface in ("ide", "scsi", "xen", "none")
-    if any(_number(k, v) for k, v in throttle.items() if k != "throttling.group"):
-        backend.throttle = _throttle_config(throttle, drive_name_group=name)
-    return backends.add(backend)
+    backends.add(backend)
+    if cfg.enabled:
+        backends.throttle.set(backend, cfg, limits.get("group"), name)
+    return backend
 
 
-def _throttle_config(options: dict[str, str], drive_name_group: str) -> dict[str, Any]:
-    """The -drive I/O limits under block_set_io_throttle's names."""
-    names = {v.partition(".")[2]: k for k, v in THROTTLE_RENAMES.items()}
+def _throttle_args(options: dict[str, str]) -> dict[str, Any]:
+    """The ``throttling.*`` options under block_set_io_throttle's names."""
     out: dict[str, Any] = {}
     for key, text in options.items():
-        name = names.get(key.partition(".")[2])
-        if name is None:
+        name = key.partition(".")[2]
+        if name == "group":
+            out["group"] = text
             continue
-        out[name] = text if name == "group" else _number(key, text)
-    out.setdefault("group", drive_name_group)
+        if name == "iops-size":
+            out["iops_size"] = _number(key, text)
+            continue
+        kind, _, rest = name.partition("-")
+        direction, _, suffix = rest.partition("-")
+        bucket = kind + {"total": "", "read": "_rd", "write": "_wr"}.get(direction, "?")
+        if bucket.endswith("?"):
+            continue
+        out[bucket + {"": "", "max": "_max", "max-length": "_max_length"}.get(suffix, "?")] = (
+            _number(key, text)
+        )
     return out
 
 
@@ -281,7 +310,10 @@ class DriveDefaults:
 
 
 def add_drives(
-    machine: Machine, drives: tuple[DriveOption, ...], defaults: DriveDefaults
+    machine: Machine,
+    drives: tuple[DriveOption, ...],
+    defaults: DriveDefaults,
+    warn: Callable[[str], object] | None = None,
 ) -> str | None:
     """configure_blockdev's drives: QEMU's error (after the option's place) or None."""
     from qmonitor.machine.block.commands import graph_of
@@ -291,7 +323,7 @@ def add_drives(
     backends.configured = True
     for drive in drives:
         try:
-            new_drive(graph, backends, drive, defaults.interface, defaults.q35)
+            new_drive(graph, backends, drive, defaults.interface, defaults.q35, warn)
         except QapiError as exc:
             return f"{drive.loc}: {exc.desc}" if drive.loc else exc.desc
     default_drives(

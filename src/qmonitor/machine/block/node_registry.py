@@ -139,6 +139,11 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
     def reopen(options: list[dict[str, Any]]) -> None:
         node_cmds.blockdev_reopen(graph, options)
 
+    def throttle(**args: Any) -> None:
+        from qmonitor.machine.block.backend_cmds import set_io_throttle
+
+        set_io_throttle(machine, **args)
+
     # Removable media.
     def eject(device: str | None = None, id: str | None = None, force: bool = False) -> None:
         media.eject(graph, drives_of(machine), device, id, force)
@@ -211,7 +216,7 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
         "x-debug-block-dirty-bitmap-sha256": bitmap_sha256,
         "block_resize": block_resize,
         "block-set-write-threshold": write_threshold,
-        "block_set_io_throttle": node_cmds.block_set_io_throttle,
+        "block_set_io_throttle": throttle,
         "block-latency-histogram-set": node_cmds.block_latency_histogram_set,
         "blockdev-snapshot-sync": snapshot_sync,
         "blockdev-snapshot": snapshot,
