@@ -12,6 +12,8 @@ Imported by :mod:`.qmp_corpus`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from qmonitor_testsupport.qmp_steps import NEG, PROBE, Opts, cmd, hmp, table
 
 
