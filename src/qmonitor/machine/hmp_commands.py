@@ -35,7 +35,7 @@ from qmonitor.machine import (
     hmp_qom_set,
     hmp_trace,
 )
-from qmonitor.machine.block import hmp_nbd, job_hmp
+from qmonitor.machine.block import hmp_drives, hmp_nbd, job_hmp
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -231,6 +231,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_objects.HANDLERS,
     **hmp_chardev.HANDLERS,
     **hmp_nbd.HANDLERS,
+    **hmp_drives.HANDLERS,
     "drive_add": hmp_drive.hmp_drive_add,
     "getfd": _getfd,
     "closefd": _closefd,

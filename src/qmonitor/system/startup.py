@@ -567,13 +567,18 @@ _NO_DEFAULT_CDROM = ("ide-cd", "ide-hd", "scsi-cd", "scsi-hd")
 _NO_DEFAULT_FLOPPY = ("isa-fdc", "floppy")
 
 
-def add_drives(machine: Machine, config: Config) -> None:
+def add_drives(
+    machine: Machine, config: Config, warn: Callable[[str], object] = sys.stderr.write
+) -> None:
     """configure_blockdev(): the ``-drive`` drives, then the machine's default ones.
+
+    ``warn`` gets the texts QEMU prints as they are (a probed raw image).
 
     :raises StartupError: QEMU's text for the first drive that failed.
     """
     pc = machine.board is not None
-    if not config.drives and not (pc and not config.nodefaults):
+    # A PC's storage devices follow the drives, none or some.
+    if not config.drives and not pc:
         return
     from qmonitor.machine.block.drive_setup import DriveDefaults
     from qmonitor.machine.block.drive_setup import add_drives as open_drives
@@ -590,7 +595,7 @@ def add_drives(machine: Machine, config: Config) -> None:
             floppy=on and not q35 and not drivers & set(_NO_DEFAULT_FLOPPY),
             sdcard=on,
         )
-    error = open_drives(machine, config.drives, defaults, sys.stderr.write)
+    error = open_drives(machine, config.drives, defaults, warn)
     if error is not None:
         raise StartupError(error)
 
