@@ -104,7 +104,7 @@ def _number(name: str, text: str) -> int:
         raise QapiError(NUMBER.format(name)) from None
 
 
-def _protocol(filename: str) -> tuple[str, dict[str, Any]]:
+def protocol(filename: str) -> tuple[str, dict[str, Any]]:
     """The protocol a filename names (``null-co://``), else a host file."""
     for proto in ("null-co", "null-aio"):
         if filename.startswith(f"{proto}://"):
@@ -144,7 +144,7 @@ def _open_options(file: str | None, opts: dict[str, str], read_only: bool) -> di
             top.setdefault("filename", file)
         return top
     if file is not None:
-        proto, fields = _protocol(file)
+        proto, fields = protocol(file)
         child = {"driver": proto, **fields, **child}
         if driver is None:
             driver = _probe(file) if proto != "null-co" and proto != "null-aio" else "raw"

@@ -16,8 +16,8 @@ from qmonitor.qapi.error import QapiError
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
 
-#: qapi_enum_parse's text for a bad read-only mode.
-BAD_READ_ONLY_MODE = "Parameter 'read-only-mode' does not accept value '{}'"
+#: qapi_enum_parse's text for a bad read-only mode (qapi/qapi-util.c).
+BAD_READ_ONLY_MODE = "invalid parameter value: {}"
 _READ_ONLY_MODES = ("retain", "read-only", "read-write")
 
 

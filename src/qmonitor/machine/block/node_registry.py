@@ -63,7 +63,10 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
         return {name for name, obj in children.items() if obj.typename == "iothread"}
 
     def open_medium(filename: str, fmt: str | None, read_only: bool | None) -> BlockNode:
-        file = {"driver": "file", "filename": filename}
+        from qmonitor.machine.block.drive_setup import protocol
+
+        proto, fields = protocol(filename)
+        file = {"driver": proto, **fields}
         options: dict[str, Any] = {"driver": fmt or "raw", "file": file}
         if read_only:
             options["read-only"] = True
