@@ -78,6 +78,8 @@ class Backends:
             self._anon += 1
             self.drives.by_name[_ANON.format(self._anon)] = backend
         if backend.medium is not None:
+            # As a medium inserted into the drive: a parent and a backend.
+            backend.medium.parents += 1
             backend.medium.backends += 1
         return backend
 
@@ -106,6 +108,7 @@ class Backends:
         medium = backend.medium
         if medium is not None:
             medium.backends -= 1
+            medium.parents -= 1
             backend.medium = None
             if not medium.backends and not medium.parents and not medium.monitor_owned:
                 graph.unref(medium)
