@@ -51,4 +51,10 @@ DRIVE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
         "-device", "ide-hd,drive=d1", "-device", "ide-hd,drive=d2"), _NO_BASE),
     ("drive_device_unit_too_big", _pc("-drive", f"if=none,id=d0,{_NULL}", "-device",
                                       "ide-hd,drive=d0,unit=2"), _NO_BASE),
+    ("drive_orphan_on_none", ["-M", "none", "-display", "none", "-nodefaults", "-drive",
+                              f"if=ide,{_NULL}", "-drive", f"if=scsi,{_NULL}"], _NO_BASE),
+    ("drive_orphan_scsi_on_pc", _pc("-drive", f"if=scsi,{_NULL}"), _NO_BASE),
+    ("drive_orphan_ide_bus_2", _pc("-drive", f"if=ide,index=5,{_NULL}"), _NO_BASE),
+    ("drive_none_on_none", ["-M", "none", "-display", "none", "-nodefaults", "-S", "-hda",
+                            "null-co://"], _NO_BASE),
 ]  # fmt: skip

@@ -70,7 +70,12 @@ def _start_drives(config: Config, warnings: list[str]) -> None:
     """Start-up's block stages on a machine: -blockdev, -drive, -cpu, then the devices."""
     from qmonitor.machine.block.commands import graph_of
     from qmonitor.machine.machine import Machine
-    from qmonitor.system.startup import add_drives, check_devices, machine_options
+    from qmonitor.system.startup import (
+        add_drives,
+        check_devices,
+        check_orphaned_drives,
+        machine_options,
+    )
 
     async def run() -> None:
         machine = Machine(dataclasses.replace(machine_options(config), use_io_thread=False))
@@ -78,6 +83,7 @@ def _start_drives(config: Config, warnings: list[str]) -> None:
         add_drives(machine, config, warnings.append)
         check_cpu(config, warn=lambda message: warnings.append(f"{PROG}: warning: {message}\n"))
         check_devices(machine)
+        check_orphaned_drives(machine, config, PROG)
 
     asyncio.run(run())
 
@@ -418,6 +424,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "drive_hda_probed_raw": {"machine": "pc"},
     "drive_cdrom_probed_raw": {"machine": "pc"},
     "drive_good": {"machine": "pc"},
+    "drive_none_on_none": {"machine": "none"},
     "good_blockdev": {
         "blockdevs": (
             (

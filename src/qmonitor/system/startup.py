@@ -502,6 +502,7 @@ async def _amain(
         add_drives(machine, config)
         check_cpu(config, persona, warn)
         check_devices(machine)
+        check_orphaned_drives(machine, config, prog)
     except StartupError:
         abandon_chardevs(machine, chardevs)
         raise
@@ -598,6 +599,20 @@ def add_drives(
     error = open_drives(machine, config.drives, defaults, warn)
     if error is not None:
         raise StartupError(error)
+
+
+def check_orphaned_drives(machine: Machine, config: Config, prog: str) -> None:
+    """drive_check_orphaned(): a drive of an interface no device took stops QEMU.
+
+    :raises StartupError: every such drive's text, each on its own line.
+    """
+    if not config.drives:
+        return
+    from qmonitor.machine.block.drive_setup import orphaned_drives
+
+    orphans = orphaned_drives(machine)
+    if orphans:
+        raise StartupError(f"\n{message_prefix(config, prog)}".join(orphans))
 
 
 def _start_process(

@@ -11,7 +11,7 @@ commands work on them; this module adds what ``query-block``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from qmonitor.machine.block.graph import BlockGraph
@@ -46,8 +46,10 @@ class BlockBackend(Drive):
     bus: int = 0
     unit: int = 0
     media_cd: bool = False
-    #: The ``-drive``'s device options still to give the device (serial ...).
-    extra: dict[str, str] = field(default_factory=dict)
+    #: One of the drives the machine makes by default (they may stay unused).
+    default: bool = False
+    #: Where the command line gave it ('' for a default drive).
+    loc: str = ""
 
 
 def drive_name(interface: str, bus: int, unit: int, cdrom: bool, max_devs: int) -> str:

@@ -43,6 +43,8 @@ WERROR_BUS = "werror is not supported by this bus type"
 RERROR_BUS = "rerror is not supported by this bus type"
 DRIVER_AND_FORMAT = "Cannot specify both 'driver' and 'format'"
 NUMBER = "Parameter '{}' expects a number"
+#: drive_check_orphaned (blockdev.c): a drive no device of the machine took.
+ORPHANED = "machine type does not support if={},bus={},unit={}"
 #: block/raw-format.c: a writable image whose format was probed as raw (printed as is).
 PROBED_RAW = (
     "WARNING: Image format was not specified for '{}' and probing guessed raw.\n"
@@ -236,6 +238,7 @@ def new_drive(
         if probed and not read_only and warn is not None:
             warn(PROBED_RAW.format(file))
     backend = BlockBackend(name, medium=medium)
+    backend.loc = drive.loc
     backend.writeback = _bool("cache.writeback", common.get("cache.writeback", "on"))
     backend.interface = interface
     backend.bus, backend.unit = bus, unit
@@ -284,11 +287,28 @@ def default_drives(
         bus, unit = (index // max_devs, index % max_devs) if max_devs else (0, index)
         if backends.at(default_if, bus, unit) is None:
             values = (("media", "cdrom"), ("index", "2"))
-            new_drive(graph, backends, DriveOption(values, None, ""), default_if, q35)
+            new_drive(
+                graph, backends, DriveOption(values, None, ""), default_if, q35
+            ).default = True
     if floppy and backends.at("floppy", 0, 0) is None:
-        new_drive(graph, backends, DriveOption((("index", "0"),), None, ""), "floppy", q35)
+        drive = DriveOption((("index", "0"),), None, "")
+        new_drive(graph, backends, drive, "floppy", q35).default = True
     if sdcard and backends.at("sd", 0, 0) is None:
-        new_drive(graph, backends, DriveOption((("index", "0"),), None, ""), "sd", q35)
+        new_drive(
+            graph, backends, DriveOption((("index", "0"),), None, ""), "sd", q35
+        ).default = True
+
+
+def orphaned_drives(machine: Machine) -> list[str]:
+    """The drives of an interface that no device took (the defaults may stay unused)."""
+    from qmonitor.machine.block.backend_cmds import synced_backends
+
+    out = []
+    for blk in synced_backends(machine).all():
+        if blk.name and blk.interface != "none" and not blk.default and not blk.attached:
+            text = ORPHANED.format(blk.interface, blk.bus, blk.unit)
+            out.append(f"{blk.loc}: {text}" if blk.loc else text)
+    return out
 
 
 def backends_of(machine: Machine) -> Backends:
