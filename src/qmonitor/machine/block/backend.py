@@ -16,7 +16,6 @@ from typing import Any
 
 from qmonitor.machine.block.graph import BlockGraph
 from qmonitor.machine.block.media import Drive, Drives
-from qmonitor.machine.block.queries import _zero_stats, node_info, node_stats
 from qmonitor.machine.block.throttle import ThrottleGroups
 
 #: blockdev.c's if_name[]: the interfaces a ``-drive`` may name.
@@ -133,6 +132,8 @@ _INSERTED = (
 
 def inserted_info(backend: BlockBackend, groups: ThrottleGroups) -> dict[str, Any] | None:
     """The medium's BlockDeviceInfo as the backend shows it (its cache mode, its limits)."""
+    from qmonitor.machine.block.queries import node_info
+
     medium = backend.medium
     if medium is None:
         return None
@@ -168,6 +169,8 @@ def query_block(backends: Backends) -> list[dict[str, Any]]:
 
 def backend_stats(backend: BlockBackend) -> dict[str, Any]:
     """One BlockStats of query-blockstats: the device's counters over its medium's nodes."""
+    from qmonitor.machine.block.queries import _zero_stats, node_stats
+
     out: dict[str, Any] = {"device": backend.name}
     if backend.attached:
         out["qdev"] = backend.qdev_id
@@ -257,6 +260,8 @@ def info_block_text(backends: Backends, graph: BlockGraph, device: str | None, n
             out.append(("\n" if index else "") + _block_text(info))
         if out or device is None:
             return "".join(out)
+    from qmonitor.machine.block.queries import node_info
+
     for index, node in enumerate(reversed(list(graph.nodes.values()))):
         if device is not None and device != node.name:
             continue

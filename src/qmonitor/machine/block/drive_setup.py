@@ -24,7 +24,6 @@ from qmonitor.machine.block.backend import (
     BlockBackend,
     drive_name,
 )
-from qmonitor.machine.block.drivers import DRIVERS, _probe, open_node
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.throttle import config_from_args
 from qmonitor.qapi.error import QapiError
@@ -140,6 +139,8 @@ def _open_options(file: str | None, opts: dict[str, str], read_only: bool) -> di
         top["cache"] = cache
     if read_only:
         top["read-only"] = True
+    from qmonitor.machine.block.drivers import DRIVERS, _probe
+
     driver = top.get("driver")
     if driver is not None and DRIVERS.get(driver) is not None and DRIVERS[driver].protocol:
         if driver == "file" and file is not None:
@@ -230,6 +231,8 @@ def new_drive(
     file = legacy.get("file") or None
     medium: BlockNode | None = None
     if file is not None or opts:
+        from qmonitor.machine.block.drivers import open_node
+
         options = _open_options(file, opts, read_only)
         if "detect-zeroes" in common:
             options["detect-zeroes"] = common["detect-zeroes"]
@@ -336,9 +339,7 @@ def add_drives(
     warn: Callable[[str], object] | None = None,
 ) -> str | None:
     """configure_blockdev's drives: QEMU's error (after the option's place) or None."""
-    from qmonitor.machine.block.commands import graph_of
-
-    graph = graph_of(machine)
+    graph = machine.part(BlockGraph, BlockGraph)  # the graph blockdev-add works on
     backends = backends_of(machine)
     backends.configured = True
     for drive in drives:

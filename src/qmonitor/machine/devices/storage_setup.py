@@ -21,11 +21,14 @@ if TYPE_CHECKING:
 
 def drive_attach(machine: Machine) -> DriveAttach:
     """The machine's drive attachments (made with their first use)."""
-    from qmonitor.machine.block.commands import graph_of
     from qmonitor.machine.block.drive_setup import backends_of
+    from qmonitor.machine.block.graph import BlockGraph
 
     def make() -> DriveAttach:
-        return DriveAttach(backends_of(machine), lambda: graph_of(machine), machine.emit_event)
+        def graph() -> BlockGraph:
+            return machine.part(BlockGraph, BlockGraph)
+
+        return DriveAttach(backends_of(machine), graph, machine.emit_event)
 
     return machine.part(DriveAttach, make)
 
