@@ -306,9 +306,11 @@ def orphaned_drives(machine: Machine) -> list[str]:
     """The drives of an interface that no device took (the defaults may stay unused)."""
     from qmonitor.machine.block.backend_cmds import synced_backends
 
+    # A PC's firmware flash takes the if=pflash drives (its devices are not modelled).
+    taken = ("none", "pflash") if machine.board is not None else ("none",)
     out = []
     for blk in synced_backends(machine).all():
-        if blk.name and blk.interface != "none" and not blk.default and not blk.attached:
+        if blk.name and blk.interface not in taken and not blk.default and not blk.attached:
             text = ORPHANED.format(blk.interface, blk.bus, blk.unit)
             out.append(f"{blk.loc}: {text}" if blk.loc else text)
     return out
