@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from qmonitor_testsupport.cli_cases_drives import DRIVE_CASES
 from qmonitor_testsupport.cli_cases_more import MORE_CASES
 
 #: Every case runs with these options first, unless it says ``"base": False``.
@@ -544,6 +545,7 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
 
 
 CASES += MORE_CASES
+CASES += DRIVE_CASES
 
 
 def _query_chardev(path: str) -> list[list[str]]:

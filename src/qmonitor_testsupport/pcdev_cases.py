@@ -325,6 +325,16 @@ TEMPLATES: list[tuple[str, ...]] = [
         "-device",
         "virtio-tablet-pci",
     ),
+    # Storage devices made from -drive (ide-hd, virtio-blk) on null-co images.
+    (
+        "-M",
+        "pc",
+        "-nodefaults",
+        "-drive",
+        "if=ide,driver=null-co,index=0",
+        "-drive",
+        "if=virtio,driver=null-co",
+    ),
 ]
 
 #: Devices whose configuration differs behind a PCI Express port (a virtio

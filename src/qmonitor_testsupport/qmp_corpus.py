@@ -781,6 +781,7 @@ table("libvirt", [
 from qmonitor_testsupport import qmp_corpus_block as _block  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_chardev as _chardev  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_devices as _devices  # noqa: E402, F401
+from qmonitor_testsupport import qmp_corpus_drives as _drives  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_jobs as _jobs  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_machine as _machine  # noqa: E402, F401
 from qmonitor_testsupport import qmp_corpus_migration as _migration  # noqa: E402, F401

@@ -8,6 +8,7 @@ chardevs ``query-chardev`` listed, and the Config written down below.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from pathlib import Path
@@ -29,6 +30,8 @@ from qmonitor.system.startup import StartupError, add_blockdevs, check_cpu
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 from qmonitor_testsupport import cli_cases as record_cli
 
+#: -device drivers that take a drive: a command line with one is started on a machine.
+STORAGE_DEVICES = ("ide-hd", "ide-cd", "floppy", "virtio-blk-pci", "scsi-hd", "scsi-cd")
 GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden/cli/cases.json").read_text())
 PROG = GOLDEN["qemu"]
 # "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)"
@@ -51,13 +54,38 @@ def replay(case: dict[str, Any]) -> Config:
     config = parse_args(argv, PROG)
     warnings: list[str] = []
     try:
-        add_blockdevs(BlockGraph(), config)
-        check_cpu(config, warn=lambda message: warnings.append(f"{PROG}: warning: {message}\n"))
+        if config.drives or any(d.driver in STORAGE_DEVICES for d in config.guest.devices):
+            _start_drives(config, warnings)
+        else:
+            add_blockdevs(BlockGraph(), config)
+            check_cpu(config, warn=lambda message: warnings.append(f"{PROG}: warning: {message}\n"))
     except StartupError as exc:
         raise CmdlineError(
             "".join([*config.warnings, *warnings, f"{PROG}: {exc}\n"]), 1, "stderr"
         ) from None
     return dataclasses.replace(config, warnings=(*config.warnings, *warnings))
+
+
+def _start_drives(config: Config, warnings: list[str]) -> None:
+    """Start-up's block stages on a machine: -blockdev, -drive, -cpu, then the devices."""
+    from qmonitor.machine.block.commands import graph_of
+    from qmonitor.machine.machine import Machine
+    from qmonitor.system.startup import (
+        add_drives,
+        check_devices,
+        check_orphaned_drives,
+        machine_options,
+    )
+
+    async def run() -> None:
+        machine = Machine(dataclasses.replace(machine_options(config), use_io_thread=False))
+        add_blockdevs(graph_of(machine), config)
+        add_drives(machine, config, warnings.append)
+        check_cpu(config, warn=lambda message: warnings.append(f"{PROG}: warning: {message}\n"))
+        check_devices(machine)
+        check_orphaned_drives(machine, config, PROG)
+
+    asyncio.run(run())
 
 
 def test_golden_file_matches_the_recorder() -> None:
@@ -393,6 +421,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "good_icount_sleep_only": {"unmodelled": ("-icount sleep=off",)},
     "good_compat": {"unmodelled": ("-compat deprecated-input=reject,deprecated-output=hide",)},
     "good_global_no_device_type": {"machine": "none"},
+    "drive_hda_probed_raw": {"machine": "pc"},
+    "drive_cdrom_probed_raw": {"machine": "pc"},
+    "drive_good": {"machine": "pc"},
+    "drive_none_on_none": {"machine": "none"},
     "good_blockdev": {
         "blockdevs": (
             (
@@ -506,11 +538,13 @@ def test_nodelay_reads_both_spellings() -> None:
     assert plain.chardevs[0].get("abstract") is None
 
 
-def test_disk_images_and_unmodelled_options_are_recorded() -> None:
+def test_disk_images_become_drives_and_unmodelled_options_are_recorded() -> None:
     config = parse_args(
         ["-M", "none", "-nodefaults", "disk.img", "--rtc", "base=utc", "-snapshot"], "q"
     )
-    assert config.unmodelled == ("disk.img", "--rtc base=utc", "-snapshot")
+    assert config.unmodelled == ("--rtc base=utc", "-snapshot")
+    # A positional argument is the first hard disk's image (opened at start-up).
+    assert config.drives[0].values == (("media", "disk"), ("index", "0"), ("file", "disk.img"))
 
 
 def test_later_accelerators_are_ignored_once_one_starts() -> None:

@@ -35,7 +35,7 @@ from qmonitor.machine import (
     hmp_qom_set,
     hmp_trace,
 )
-from qmonitor.machine.block import hmp_nbd, job_hmp
+from qmonitor.machine.block import hmp_drives, hmp_nbd, job_hmp
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.net import hmp as net_hmp
@@ -197,7 +197,7 @@ INFO_HANDLERS: dict[str, HmpHandler] = {
     "balloon": hmp_info.info_balloon,
     "block": hmp_info.info_block,
     "block-jobs": job_hmp.info_block_jobs,
-    "blockstats": hmp_info.info_block,
+    "blockstats": hmp_info.info_blockstats,
     "chardev": _info_chardev,
     "cpus": hmp_info.info_cpus,
     "dump": _prints("Status: none\n"),
@@ -230,6 +230,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_chardev.HANDLERS,
     **hmp_nbd.HANDLERS,
     **net_hmp.HANDLERS,
+    **hmp_drives.HANDLERS,
     "drive_add": hmp_drive.hmp_drive_add,
     "getfd": _getfd,
     "closefd": _closefd,

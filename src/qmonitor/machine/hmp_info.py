@@ -469,10 +469,20 @@ def info_mice(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 
 def info_block(mon: MachineHMP, args: dict[str, Any]) -> None:
-    """``info block`` and ``info blockstats``: the guest has no drives, so nothing.
+    """``info block [-n] [-v] [device]``: the BlockBackends, or the nodes (hmp_info_block)."""
+    from qmonitor.machine.block.backend_cmds import machine_info_block
 
-    qmonitor models no block layer: query-block and
-    query-named-block-nodes answer empty lists, and QEMU prints nothing
-    for them (with any of -n, -v or a device name).
-    """
-    return
+    mon.printf(machine_info_block(mon.machine, args.get("device"), bool(args.get("nodes"))))
+
+
+def info_blockstats(mon: MachineHMP, args: dict[str, Any]) -> None:
+    """``info blockstats``: each drive's counters (hmp_info_blockstats)."""
+    from qmonitor.machine.block.backend_cmds import machine_blockstats
+
+    keys = ("rd_bytes", "wr_bytes", "rd_operations", "wr_operations", "flush_operations",
+            "wr_total_time_ns", "rd_total_time_ns", "flush_total_time_ns", "rd_merged",
+            "wr_merged", "idle_time_ns")  # fmt: skip
+    for entry in machine_blockstats(mon.machine, False):
+        stats = entry["stats"]
+        values = " ".join(f"{key}={stats.get(key, 0)}" for key in keys)
+        mon.printf(f"{entry['device']}: {values}\n")

@@ -330,7 +330,9 @@ def register_device_queries(machine: Machine) -> None:
         return [{"name": name} for name in CHARDEV_BACKENDS]
 
     def query_block() -> list[dict[str, Any]]:
-        return []
+        from qmonitor.machine.block.backend_cmds import machine_query_block
+
+        return machine_query_block(machine)
 
     def query_named_block_nodes(flat: bool | None = None) -> list[dict[str, Any]]:
         from qmonitor.machine.block.commands import graph_of

@@ -202,6 +202,10 @@ class QomTree:
         from qmonitor.machine.devices.state import pc_hotplug
 
         hotplug = pc_hotplug(machine)
+        if hotplug is not None and hotplug.drives is not None and record is not None:
+            from qmonitor.machine.devices.storage_setup import place_in_qom
+
+            place_in_qom(mach.children["unattached"], hotplug)
         if hotplug is not None:
             for dev in hotplug.user_devices():
                 hotplug.attach_qom(dev, peripheral, anon)

@@ -44,10 +44,9 @@ def register_device_state_queries(machine: Machine) -> None:
         ]
 
     def query_blockstats(query_nodes: bool | None = None) -> list[dict[str, Any]]:
-        from qmonitor.machine.block.commands import graph_of
-        from qmonitor.machine.block.queries import blockstats
+        from qmonitor.machine.block.backend_cmds import machine_blockstats
 
-        return blockstats(graph_of(machine), bool(query_nodes))
+        return machine_blockstats(machine, bool(query_nodes))
 
     def empty() -> list[dict[str, Any]]:
         return []

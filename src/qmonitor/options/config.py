@@ -20,6 +20,8 @@ from qmonitor.options.optlists import CHARDEV_OPTS
 from qmonitor.util.qemuopts import TypedOptGetters
 
 if TYPE_CHECKING:
+    from qmonitor.machine.block.drive_setup import DriveOption
+
     # -object's module (TLS credentials) is loaded when an -object needs it.
     from qmonitor.options.objects import ObjectConfig, TlsCredsX509
 
@@ -186,6 +188,8 @@ class Config:
     trace_enabled: frozenset[str] = frozenset()
     #: ``-blockdev``: (visited BlockdevOptions, the option as given), in order.
     blockdevs: tuple[tuple[dict[str, Any], str], ...] = ()
+    #: ``-drive`` and its short forms, in command-line order.
+    drives: tuple[DriveOption, ...] = ()
     #: ``-chroot``: the directory QEMU would enter once set up (checked, not entered).
     chroot: str | None = None
     #: ``-incoming``: the URI (or ``defer``) of an incoming migration, None without.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 from qmonitor.options.config import Config
 from qmonitor.options.help import help_text, version_text
@@ -23,6 +24,7 @@ from qmonitor.options.machines import MAX_PARALLEL_PORTS
 from qmonitor.options.parse_chardevs import ChardevGroup
 from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
+from qmonitor.options.parse_drives import DriveGroup
 from qmonitor.options.parse_logging import LoggingGroup
 from qmonitor.options.parse_machine import MachineGroup
 from qmonitor.options.parse_misc import MiscGroup
@@ -38,7 +40,9 @@ from qmonitor.options.texts import (
 )
 
 
-class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup, MiscGroup):
+class Parser(
+    ChardevGroup, MachineGroup, DeviceGroup, DriveGroup, ConfigGroup, LoggingGroup, MiscGroup
+):
     """One run of QEMU's option handling; see the module docstring for the stages."""
 
     def __init__(self, argv: list[str], prog: str) -> None:
@@ -74,8 +78,10 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
             "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
             "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
-            "chroot": self._opt_chroot, "icount": self._opt_icount,
+            "chroot": self._opt_chroot, "icount": self._opt_icount, "drive": self._opt_drive,
         }  # fmt: skip
+        for short in ("hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb"):
+            self.handlers[short] = partial(self._short_drive, short)
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
         """QEMU's lookup_opt(): option name, argument, next index, location."""
@@ -104,7 +110,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
         index = 0
         while index < len(self.argv):
             if not self.argv[index].startswith("-"):
-                self.unmodelled.append(self.argv[index])
+                self._opt_image(self.argv[index])
                 index += 1
                 continue
             name, arg, index, loc = self._lookup(index)
@@ -120,6 +126,10 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
         if m is None:
             raise self._fail(BAD_QEMU_VERSION, loc)
         self.version = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+    def _short_drive(self, name: str, arg: str | None, loc: str) -> None:
+        assert arg is not None
+        self._opt_drive_short(name, arg, loc)
 
     def _opt_nothing(self, arg: str | None, loc: str) -> None:
         """Options whose work was done in the first pass, or that change nothing here."""
@@ -234,6 +244,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             trace_file=self.trace_file,
             trace_enabled=frozenset(self.trace_enabled),
             blockdevs=tuple(self.blockdevs),
+            drives=tuple(self.drives),
             chroot=self.chroot,
             incoming=self.incoming,
         )

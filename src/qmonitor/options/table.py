@@ -24,16 +24,17 @@ _MODELLED: dict[str, bool] = {
     "netdev": True, "nic": True, "numa": True, "blockdev": True, "net": True, "vnc": True,
     "iscsi": True, "tpmdev": True, "audio": True, "fw_cfg": True, "runas": True,
     "compat": True, "smbios": True, "chroot": True,
-    "icount": True,
+    "icount": True, "drive": True, "hda": True, "hdb": True, "hdc": True, "hdd": True,
+    "cdrom": True, "fda": True, "fdb": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
-        ("drive", "k", "L", "bios", "kernel", "initrd",
+        ("k", "L", "bios", "kernel", "initrd",
          "append", "dtb",
          "seed", "debugcon",
          "gdb", "add-fd", "set",
          "mem-path", "plugin", "option-rom",
-         "acpitable", "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd",
+         "acpitable", "mtdblock", "sd",
          "pflash", "usbdevice", "echr", "fsdev", "virtfs",
          "dfilter", "dump-vmstate", "rotate"),
         True,

@@ -528,8 +528,11 @@ async def _amain(
             from qmonitor.machine.block.commands import graph_of
 
             add_blockdevs(graph_of(machine), config)
+        add_drives(machine, config)
         check_cpu(config, persona, warn)
         check_devices(machine)
+        # qemu_machine_creation_done: orphaned drives, then the network's warnings.
+        check_orphaned_drives(machine, config, prog)
         warn_network(machine, config, warn)
     except StartupError:
         abandon_chardevs(machine, chardevs)
@@ -589,6 +592,58 @@ def add_blockdevs(graph: BlockGraph, config: Config) -> None:
             blockdev_add(graph, options)
         except QapiError as exc:
             raise StartupError(f"{where}: {exc.desc}") from None
+
+
+#: -device drivers that keep QEMU from making its default CD-ROM and floppy drives.
+_NO_DEFAULT_CDROM = ("ide-cd", "ide-hd", "scsi-cd", "scsi-hd")
+_NO_DEFAULT_FLOPPY = ("isa-fdc", "floppy")
+
+
+def add_drives(
+    machine: Machine, config: Config, warn: Callable[[str], object] = sys.stderr.write
+) -> None:
+    """configure_blockdev(): the ``-drive`` drives, then the machine's default ones.
+
+    ``warn`` gets the texts QEMU prints as they are (a probed raw image).
+
+    :raises StartupError: QEMU's text for the first drive that failed.
+    """
+    pc = machine.board is not None
+    # A PC's storage devices follow the drives, none or some.
+    if not config.drives and not pc:
+        return
+    from qmonitor.machine.block.drive_setup import DriveDefaults
+    from qmonitor.machine.block.drive_setup import add_drives as open_drives
+
+    defaults = DriveDefaults()
+    if pc:
+        drivers = {device.driver for device in config.devices}
+        q35 = "q35" in (config.guest.machine_typename or config.machine)
+        on = not config.nodefaults
+        defaults = DriveDefaults(
+            "ide",
+            q35,
+            cdrom=on and not drivers & set(_NO_DEFAULT_CDROM),
+            floppy=on and not q35 and not drivers & set(_NO_DEFAULT_FLOPPY),
+            sdcard=on,
+        )
+    error = open_drives(machine, config.drives, defaults, warn)
+    if error is not None:
+        raise StartupError(error)
+
+
+def check_orphaned_drives(machine: Machine, config: Config, prog: str) -> None:
+    """drive_check_orphaned(): a drive of an interface no device took stops QEMU.
+
+    :raises StartupError: every such drive's text, each on its own line.
+    """
+    if not config.drives:
+        return
+    from qmonitor.machine.block.drive_setup import orphaned_drives
+
+    orphans = orphaned_drives(machine)
+    if orphans:
+        raise StartupError(f"\n{message_prefix(config, prog)}".join(orphans))
 
 
 def _start_process(

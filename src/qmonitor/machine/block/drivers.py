@@ -30,6 +30,7 @@ BLKDEBUG_CONFIG = "Could not read blkdebug config file: {}"
 CONFIG_READ = "Cannot read config file: {}"
 FILE_OPEN = "Could not open '{}': {}"
 NOT_REGULAR = "'file' driver requires '{}' to be a regular file"
+NOT_DEVICE = "'host_device' driver requires '{}' to be either a character or block device"
 RAW_OFFSET = "Offset ({}) cannot be greater than size of the containing file ({})"
 RAW_SUM = (
     "The sum of offset ({}) and size ({}) has to be smaller or equal to the "
@@ -129,9 +130,8 @@ def open_child(graph: BlockGraph, parent: BlockNode, role: str, ref: Any) -> Blo
 
 
 def _null(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
-    size = options.get("size", NULL_DEFAULT_SIZE)
-    assert isinstance(size, int)
-    return size
+    # An int from blockdev-add; the text given to -drive.
+    return int(options.get("size", NULL_DEFAULT_SIZE))
 
 
 def _blkdebug(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
@@ -172,6 +172,23 @@ def _file(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise QapiError(NOT_REGULAR.format(filename))
         # The block layer counts whole 512-byte sectors.
+        return (os.lseek(fd, 0, os.SEEK_END) + 511) & ~511
+    finally:
+        os.close(fd)
+
+
+def _host_device(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
+    """A character or block device (the protocol a device path is probed as)."""
+    filename = options["filename"]
+    flags = (os.O_RDONLY if node.read_only else os.O_RDWR) | os.O_CLOEXEC
+    try:
+        fd = os.open(filename, flags)
+    except OSError as err:
+        raise QapiError(FILE_OPEN.format(filename, os.strerror(err.errno or 0))) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)):
+            raise QapiError(NOT_DEVICE.format(filename))
         return (os.lseek(fd, 0, os.SEEK_END) + 511) & ~511
     finally:
         os.close(fd)
@@ -263,6 +280,7 @@ _BLKDEBUG_STRONG = (
 DRIVERS: dict[str, Driver] = {
     "blkdebug": Driver(_blkdebug, protocol=True, filter=True, strong=_BLKDEBUG_STRONG),
     "file": Driver(_file, protocol=True, strong=("filename",)),
+    "host_device": Driver(_host_device, protocol=True, strong=("filename",)),
     "null-aio": _NULL,
     "null-co": _NULL,
     "qcow2": Driver(_qcow2, protocol=False, after_name=_qcow2_backing),

@@ -2,12 +2,11 @@
 
 A drive (a BlockBackend, named by its ``-drive`` id or found through the
 qdev id of the device it is attached to) may belong to a device with
-removable media and maybe a tray that the guest can lock.  The null
-machine creates no storage devices yet, so :class:`Drives` is empty and
-every command answers QEMU's error for an unknown device; the logic
-below is the whole of QEMU's for drives that exist (a device model
-registers its :class:`Drive`), so the commands need no change when
-storage devices arrive.
+removable media and maybe a tray that the guest can lock.  The drives
+are the BlockBackends of :mod:`.backend` (``-drive``, and the devices'
+own); the devices tell them whether they have removable media and a
+tray.  A medium counts as a parent of the node and as a BlockBackend on
+it (no ``blockdev-del`` while a drive holds it).
 """
 
 from __future__ import annotations
@@ -141,6 +140,7 @@ def _remove_medium(
         return
     drive.medium = None
     medium.parents -= 1
+    medium.backends -= 1
     if not medium.parents and not medium.monitor_owned:
         graph.unref(medium)
     if not drive.has_tray:
@@ -161,6 +161,7 @@ def _insert(drive: Drive, node: BlockNode) -> None:
         raise QapiError(HAS_MEDIUM)
     drive.medium = node
     node.parents += 1
+    node.backends += 1
     if not drive.has_tray:
         drive.move_tray(False)
 

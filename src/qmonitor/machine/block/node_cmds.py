@@ -14,9 +14,9 @@
 - internal snapshots, ``change-backing-file``, ``x-blockdev-change``,
   ``x-blockdev-set-iothread``, ``blockdev-reopen``: QEMU's checks, in
   QEMU's order, on a graph whose nodes have no device above them.
-- ``block_set_io_throttle`` and ``block-latency-histogram-set`` act on
-  devices (BlockBackends): the null machine has none, so they answer
-  DeviceNotFound as QEMU does for an unknown one.
+- ``block-latency-histogram-set`` acts on devices (BlockBackends); it
+  answers DeviceNotFound as QEMU does for an unknown one
+  (``block_set_io_throttle`` is in :mod:`.backend_cmds`).
 """
 
 from __future__ import annotations
@@ -181,13 +181,6 @@ def _rewrite_qcow2(node: BlockNode, write: Any) -> None:
 
 def device_not_found(name: str) -> QapiError:
     return QapiError(DEVICE_NOT_FOUND.format(name), ErrorClass.DEVICE_NOT_FOUND)
-
-
-def block_set_io_throttle(device: str | None = None, id: str | None = None, **_: Any) -> None:
-    """``block_set_io_throttle``: a device by its drive name or qdev id (there is none)."""
-    if (device is None) == (id is None):
-        raise QapiError(NEED_DEVICE_OR_ID)
-    raise device_not_found(device if device is not None else str(id))
 
 
 def block_latency_histogram_set(id: str, **_: Any) -> None:

@@ -63,7 +63,10 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
         return {name for name, obj in children.items() if obj.typename == "iothread"}
 
     def open_medium(filename: str, fmt: str | None, read_only: bool | None) -> BlockNode:
-        file = {"driver": "file", "filename": filename}
+        from qmonitor.machine.block.drive_setup import protocol
+
+        proto, fields = protocol(filename)
+        file = {"driver": proto, **fields}
         options: dict[str, Any] = {"driver": fmt or "raw", "file": file}
         if read_only:
             options["read-only"] = True
@@ -139,6 +142,11 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
     def reopen(options: list[dict[str, Any]]) -> None:
         node_cmds.blockdev_reopen(graph, options)
 
+    def throttle(**args: Any) -> None:
+        from qmonitor.machine.block.backend_cmds import set_io_throttle
+
+        set_io_throttle(machine, **args)
+
     # Removable media.
     def eject(device: str | None = None, id: str | None = None, force: bool = False) -> None:
         media.eject(graph, drives_of(machine), device, id, force)
@@ -211,7 +219,7 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
         "x-debug-block-dirty-bitmap-sha256": bitmap_sha256,
         "block_resize": block_resize,
         "block-set-write-threshold": write_threshold,
-        "block_set_io_throttle": node_cmds.block_set_io_throttle,
+        "block_set_io_throttle": throttle,
         "block-latency-histogram-set": node_cmds.block_latency_histogram_set,
         "blockdev-snapshot-sync": snapshot_sync,
         "blockdev-snapshot": snapshot,

@@ -90,7 +90,7 @@ def exact_filename(node: BlockNode) -> str:
     strong = any(key in opts for key in DRIVERS[node.driver].strong)
     if node.driver in ("null-co", "null-aio"):
         return "" if strong else f"{node.driver}://"
-    if node.driver == "file":
+    if node.driver in ("file", "host_device"):
         return str(opts["filename"])
     if node.driver == "blkdebug":
         child = exact_filename(node.children["image"])
@@ -113,7 +113,7 @@ def actual_size(node: BlockNode) -> int | None:
     """Bytes allocated on the host (None: the driver cannot tell)."""
     if node.driver in ("null-co", "null-aio"):
         return 0
-    if node.driver == "file":
+    if node.driver in ("file", "host_device"):
         try:
             return os.stat(node.options["filename"]).st_blocks * 512
         except OSError:
@@ -128,7 +128,7 @@ def actual_size(node: BlockNode) -> int | None:
 
 def _has_info(node: BlockNode) -> bool:
     """Whether bdrv_get_info succeeds: the file driver answers, raw asks its file."""
-    if node.driver in ("file", "qcow2"):
+    if node.driver in ("file", "host_device", "qcow2"):
         return True
     return node.driver == "raw" and _has_info(node.children["file"])
 

@@ -11,12 +11,13 @@ eight SPD EEPROMs), the instance values are the ones the board sets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qmonitor.machine.devices.facts import facts
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.devices.storage import BoardDrive, floppy_devices, ide_devices
 
 #: ISA serial ports (hw/char/serial-isa.c): I/O base and IRQ by index.
 SERIAL_PORTS = ((0x3F8, 4), (0x2F8, 3), (0x3E8, 4), (0x2E8, 3))
@@ -62,6 +63,7 @@ class PcDevices:
         ram_size: int,
         nics: list[tuple[str, str, str]] | None = None,
         allocate_mac: Callable[[], str] | None = None,
+        drives: Sequence[BoardDrive] | None = None,
     ) -> None:
         self.q35 = q35
         #: The NICs of -nic and -net nic: (model, MAC, back-end's name); None:
@@ -71,6 +73,9 @@ class PcDevices:
         self.allocate_mac = allocate_mac
         #: The board's NICs, in creation order.
         self.board_nics: list[PciDevice] = []
+        #: The command line's drives the board makes devices for (None: the
+        #: default CD-ROM and floppy as ``defaults`` says).
+        self.drives = drives
         self.sysbus = Bus("main-system-bus", "System")
         #: Automatic bus names by bus type name (``ide`` -> next N of ``ide.N``).
         self.auto_ids: dict[str, int] = {}
@@ -127,7 +132,9 @@ class PcDevices:
         self._defaults_pci(defaults)
         ide = self.pci("piix3-ide", 1 << 3 | 1)
         buses = [ide.add_bus(Bus(self.auto_name("ide"), "IDE")) for _ in range(2)]
-        if defaults.cdrom:
+        if self.drives is not None:
+            ide_devices(buses, self.drives)
+        elif defaults.cdrom:
             buses[1].add(Device("ide-cd", drive="ide1-cd0", serial="QM00003"))
         pm = self.pci("PIIX4_PM", 1 << 3 | 3)
         self._smbus(pm)
@@ -139,7 +146,9 @@ class PcDevices:
         self._isa(isa, defaults, fdc=False)
         ahci = self.pci("ich9-ahci", 0x1F << 3 | 2)
         buses = [ahci.add_bus(Bus(self.auto_name("ide"), "IDE")) for _ in range(6)]
-        if defaults.cdrom:
+        if self.drives is not None:
+            ide_devices(buses, self.drives)
+        elif defaults.cdrom:
             buses[2].add(Device("ide-cd", drive="ide2-cd0", serial="QM00005"))
         smb = self.pci("ICH9-SMB", 0x1F << 3 | 3)
         self._smbus(smb)
@@ -190,7 +199,9 @@ class PcDevices:
         if fdc:
             fdc_dev = isa.add(Device("isa-fdc"))
             floppy_bus = fdc_dev.add_bus(Bus(self.auto_name("floppy-bus"), "floppy-bus"))
-            if defaults.floppy:
+            if self.drives is not None:
+                floppy_devices(floppy_bus, self.drives)
+            elif defaults.floppy:
                 floppy_bus.add(Device("floppy"))
         isa.add(Device("i8042"))
         isa.add(Device("vmport"))

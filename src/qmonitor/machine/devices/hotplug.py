@@ -17,14 +17,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.devices.board import PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.devices.storage import (
+    NO_DRIVE,
+    STORAGE_DEVICES,
+    free_ide_unit,
+    guess_chs,
+)
 from qmonitor.machine.qom_object import QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
+
+if TYPE_CHECKING:
+    from qmonitor.machine.devices.drive_attach import DriveAttach
 
 # Texts of QEMU 7.2 (softmmu/qdev-monitor.c, hw/core/qdev-properties*.c,
 # hw/pci/pci.c, hw/pci/shpc.c, qapi/qmp/qerror.h, qom/object.c).
@@ -73,7 +82,7 @@ def virtio_backend(driver: str) -> str | None:
 
 
 #: Properties of a virtio proxy that its virtio device holds.
-_FORWARDED = ("mac", "netdev")
+_FORWARDED = ("mac", "netdev", "drive")
 
 
 #: What sscanf's ``%x`` takes: blanks, a sign, ``0x``, hex digits.
@@ -160,6 +169,8 @@ class Hotplug:
         self.unmodelled = False
         #: Why a ``-device`` of the command line could not be created.
         self.startup_error: str | None = None
+        #: Resolves and attaches ``drive=`` (None: storage devices are not modelled).
+        self.drives: DriveAttach | None = None
 
     def _find_bus(self, name: str) -> Bus | None:
         buses = [self.pc.sysbus]
@@ -171,8 +182,9 @@ class Hotplug:
         """qbus_find_recursive: ``bus`` itself, then its devices' buses, newest first."""
         if _fits(bus, bus_type):
             return bus
+        # A device's buses, like a bus's devices, are listed newest first.
         for dev in reversed(bus.children):
-            for child in dev.buses:
+            for child in reversed(dev.buses):
                 found = self._first_bus(child, bus_type)
                 if found is not None:
                     return found
@@ -206,10 +218,23 @@ class Hotplug:
             raise QapiError(DUPLICATE_ID.format(ident))
         if driver == "virtio-blk-pci" and "drive" not in opts:
             raise QapiError(DRIVE_NOT_SET)
-        if driver not in known_types() or not isinstance(bus, PciBus):
-            raise NotModelled(driver)
-        values = self._values(driver, opts, hotplug)
-        dev = self._plug_pci(driver, ident, bus, values, hotplug)
+        if driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
+            dev = self._plug_storage(driver, ident, bus, opts)
+        else:
+            if driver not in known_types() or not isinstance(bus, PciBus):
+                raise NotModelled(driver)
+            values = self._values(driver, opts, hotplug)
+            blk = None
+            if driver == "virtio-blk-pci" and self.drives is not None:
+                blk = self.drives.resolve("virtio-blk-device", values["drive"])
+                values["drive"] = self.drives.drive_value(blk)
+            dev = self._plug_pci(driver, ident, bus, values, hotplug)
+            if blk is not None and self.drives is not None:
+                vdev = dev.buses[0].children[0]
+                if blk.medium is not None:
+                    cyls, heads, secs = guess_chs(blk.medium.size)
+                    vdev.values.update(cyls=cyls, heads=heads, secs=secs)
+                self.drives.attach(blk, vdev, "virtio-blk-device")
         dev.user = True
         dev.hotplugged = hotplug
         if ident is not None:
@@ -256,6 +281,41 @@ class Hotplug:
             else:
                 values[name] = _integer(name, text, self.prop_type(owner, name))
         return values
+
+    def _plug_storage(
+        self, driver: str, ident: str | None, bus: Bus, opts: dict[str, str]
+    ) -> Device:
+        """An IDE disk or CD-ROM, or a floppy drive, with its drive (or an empty one)."""
+        assert self.drives is not None
+        values = self._values(driver, opts, False)
+        blk = None
+        if "drive" in opts:
+            blk = self.drives.resolve(driver, opts["drive"])
+        elif driver == "ide-hd":
+            raise QapiError(NO_DRIVE)
+        unit = values.pop("unit", None)
+        if driver == "floppy":
+            taken = {d.values.get("unit", 0) for d in bus.children}
+            unit = unit if unit is not None else min({0, 1} - taken, default=0)
+            dev = Device(driver, ident, unit=unit, **values)
+        else:
+            ahci = bus.parent is not None and bus.parent.typename == "ich9-ahci"
+            unit = free_ide_unit(bus, unit, 1 if ahci else 2)
+            number = int(bus.name.rpartition(".")[2] or 0)
+            values.setdefault("serial", f"QM{number * 2 + unit + 1:05d}")
+            if driver == "ide-hd" and blk is not None and blk.medium is not None:
+                cyls, heads, secs = guess_chs(blk.medium.size)
+                values.update(cyls=cyls, heads=heads, secs=secs)
+            dev = Device(driver, ident, **values, unit=unit)
+        if blk is None:
+            from qmonitor.machine.block.backend import BlockBackend
+
+            blk = BlockBackend("")
+        values_drive = self.drives.drive_value(blk)
+        dev.values["drive"] = values_drive
+        bus.add(dev)
+        self.drives.attach(blk, dev, driver)
+        return dev
 
     def prop_type(self, typename: str, name: str) -> str | None:
         """A property's type as ``device-list-properties`` gives it (``uint8``, ``size`` ...)."""
@@ -364,6 +424,9 @@ class Hotplug:
                     events.append({"path": f"{dev.qom_path}/virtio-backend"})
             if dev.bus is not None:
                 dev.bus.remove(dev)
+            if self.drives is not None:
+                for gone in (dev, *(c for bus in dev.buses for c in bus.walk())):
+                    self.drives.detach(gone)
             if dev.id is not None:
                 self.by_id.pop(dev.id, None)
                 events.append({"device": dev.id, "path": dev.qom_path})

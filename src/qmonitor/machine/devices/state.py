@@ -40,6 +40,8 @@ def _build(machine: Machine) -> Hotplug:
     if defaults is None:
         defaults = DefaultDevices.none() if options.nodefaults else DefaultDevices()
     ram = options.guest.ram_size
+    from qmonitor.machine.devices.storage_setup import board_drives
+
     net = net_clients(machine)
     nic_error = None
     try:
@@ -47,6 +49,7 @@ def _build(machine: Machine) -> Hotplug:
     except QapiError as exc:
         # pci_nic_init_nofail ends QEMU before any -device (no location).
         nics, nic_error = [], exc.desc
+    drives = board_drives(machine)
     pc = PcDevices(
         q35,
         defaults,
@@ -54,6 +57,7 @@ def _build(machine: Machine) -> Hotplug:
         ram,
         [(model, mac, peer.name) for model, mac, peer in nics],
         net.macs.allocate,
+        drives,
     )
     for dev, (model, mac, peer) in zip(pc.board_nics, nics, strict=True):
         net.add_nic(model, None, mac, peer).device = dev
@@ -67,6 +71,10 @@ def _build(machine: Machine) -> Hotplug:
     if nic_error is not None:
         hotplug.startup_error = nic_error
         return hotplug
+    if drives is not None:
+        from qmonitor.machine.devices.storage_setup import attach_board_drives
+
+        attach_board_drives(machine, hotplug)
     for device in options.guest.devices:
         opts = {"driver": device.driver, **dict(device.props)}
         if device.id is not None:
@@ -79,6 +87,13 @@ def _build(machine: Machine) -> Hotplug:
             # QEMU stops at the first bad -device (the caller ends the program).
             hotplug.startup_error = f"{device.loc}: {exc.desc}" if device.loc else exc.desc
             break
+    if drives is not None and hotplug.startup_error is None:
+        from qmonitor.machine.devices.storage_setup import add_virtio_drives
+
+        try:
+            add_virtio_drives(machine, hotplug)
+        except QapiError as exc:
+            hotplug.startup_error = exc.desc
     return hotplug
 
 
