@@ -30,7 +30,7 @@ from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.monitor import Monitor
 from qmonitor.options.chardev_checks import check_fd_number
 from qmonitor.options.cmdline import ChardevConfig, Config, msg_timestamp
-from qmonitor.options.optlists import QUERYABLE_OPTION_LISTS
+from qmonitor.options.optgroups import QUERYABLE_OPTION_LISTS
 from qmonitor.system.daemon import (
     CHROOT_FAILED,
     PIDFILE_PREFIX,
