@@ -23,6 +23,7 @@ from qmonitor.options.machines import MAX_PARALLEL_PORTS
 from qmonitor.options.parse_chardevs import ChardevGroup
 from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
+from qmonitor.options.parse_extra import NOT_FOR_TARGET, OTHER_TARGET_OPTIONS, ExtraGroup
 from qmonitor.options.parse_logging import LoggingGroup
 from qmonitor.options.parse_machine import MachineGroup
 from qmonitor.options.parse_misc import MiscGroup
@@ -37,8 +38,13 @@ from qmonitor.options.texts import (
     TOO_MANY_PARALLEL,
 )
 
+#: Every option name QEMU 7.2's table has, this target's and the others'.
+_TABLE: dict[str, bool] = {**OPTIONS, **OTHER_TARGET_OPTIONS}
 
-class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup, MiscGroup):
+
+class Parser(
+    ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup, MiscGroup, ExtraGroup
+):
     """One run of QEMU's option handling; see the module docstring for the stages."""
 
     def __init__(self, argv: list[str], prog: str) -> None:
@@ -74,16 +80,17 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             "blockdev": self._opt_blockdev, "vnc": self._opt_vnc, "iscsi": self._opt_iscsi,
             "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
             "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
-            "chroot": self._opt_chroot, "icount": self._opt_icount,
+            "chroot": self._opt_chroot, "icount": self._opt_icount, "set": self._opt_set,
+            "L": self._opt_L, "audio-help": self._opt_audio_help, "plugin": self._opt_plugin,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
         """QEMU's lookup_opt(): option name, argument, next index, location."""
         raw = self.argv[index]
         name = raw[2:] if raw.startswith("--") else raw[1:]
-        if name not in OPTIONS:
+        if name not in _TABLE:
             raise self._fail(INVALID_OPTION, raw)
-        if not OPTIONS[name]:
+        if not _TABLE[name]:
             return name, None, index + 1, raw
         if index + 1 >= len(self.argv):
             raise self._fail(REQUIRES_ARGUMENT, raw)
@@ -108,11 +115,14 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
                 index += 1
                 continue
             name, arg, index, loc = self._lookup(index)
+            if name in OTHER_TARGET_OPTIONS:
+                raise self._fail(NOT_FOR_TARGET, loc)
             handler = self.handlers.get(name)
             if handler is None:
                 self.unmodelled.append(loc)
             else:
                 handler(arg, loc)
+            self._note_ids(name, arg)
         return self._late_stages()
 
     def _set_version(self, arg: str, loc: str) -> None:
@@ -157,6 +167,7 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
         actions = self._process_actions()
         add_fds = self._process_add_fds()
         self._process_log_options()
+        self._list_dirs()
         rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
@@ -188,6 +199,8 @@ class Parser(ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup,
             if index == MAX_PARALLEL_PORTS:
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        if not self.preconfig:
+            self._load_plugins()
         self._check_numa()
         self._check_fw_cfg(machine)
         devices = self._create_devices(machine)

@@ -1,0 +1,51 @@
+"""Recorded command lines for -set, -L, -audio-help, -plugin and other targets' options.
+
+Same format and recorder as :mod:`qmonitor_testsupport.cli_cases` (whose
+:data:`CASES` ends with these); replayed by tests/options/test_cmdline.py.
+"""
+
+from __future__ import annotations
+
+OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
+    # options of other targets: refused as the second pass meets them
+    ("other_target_g", ["-g", "800x600"], {}),
+    ("other_target_flag", ["-semihosting"], {}),
+    ("other_target_xen", ["-xen-domid", "1"], {}),
+    ("other_target_after_error", ["-uuid", "x", "-prom-env", "a"], {}),
+    ("other_target_missing_argument", ["-prom-env"], {}),
+    # -set
+    ("set_cant_parse", ["-set", "foo"], {}),
+    ("set_no_value", ["-set", "a.b.c"], {}),
+    ("set_empty_id", ["-set", "chardev..path=x"], {}),
+    ("set_no_group", ["-set", "foo.bar.baz=1"], {}),
+    ("set_keyval_group", ["-set", "machine.x.y=1"], {}),
+    ("set_object_group", ["-set", "object.x.y=1"], {}),
+    ("set_no_chardev", ["-set", "chardev.nope.path=x"], {}),
+    ("set_before_chardev", ["-set", "chardev.c.path=x", "-chardev", "null,id=c"], {}),
+    ("set_bad_parameter", ["-chardev", "null,id=c", "-set", "chardev.c.bogus=1"], {}),
+    ("set_bad_bool", ["-chardev", "null,id=c", "-set", "chardev.c.mux=maybe"], {}),
+    ("set_no_drive", ["-set", "drive.x.file=y"], {}),
+    ("set_merged_group", ["-action", "reboot=shutdown", "-set", "action..reboot=x"], {}),
+    (
+        "set_chardev_backend",
+        ["-chardev", "null,id=c", "-set", "chardev.c.backend=bogus"],
+        {},
+    ),
+    ("set_chardev_path", ["-chardev", "null,id=c", "-set", "chardev.c.path=x"], {}),
+    # -L
+    ("data_dirs_help", ["-L", "/a", "-L", "help", "-L", "/b", "-L", "/a", "-L", ""], {}),
+    ("data_dir", ["-L", "/nonexistent"], {}),
+    # -audio-help
+    ("legacy_audio_help", ["-audio-help"], {}),
+    ("legacy_audio_help_after_error", ["-uuid", "x", "-audio-help"], {}),
+    # -plugin
+    ("plugin_missing", ["-plugin", "foo"], {}),
+    ("plugin_missing_so", ["-plugin", "file=/nonexistent.so"], {}),
+    ("plugin_help", ["-plugin", "help"], {}),
+    ("plugin_not_elf", ["-plugin", "/etc/passwd"], {}),
+    ("plugin_empty_file", ["-plugin", "file="], {}),
+    ("plugin_no_file", ["-plugin", "arg=x"], {}),
+    ("plugin_arg_deprecated", ["-plugin", "/nonexistent,arg=foo"], {}),
+    ("plugin_bool_arg", ["-plugin", "/nonexistent,arg=on"], {}),
+    ("plugin_after_bad_machine", ["-plugin", "foo", "-M", "bogus"], {}),
+]
