@@ -318,6 +318,7 @@ def open_monitors(
                 machine.add_qmp_monitor(chr, pretty=mon.pretty)
             else:
                 machine.add_hmp_monitor(chr)
+        attach_serial_ports(machine, chardevs)
     except BaseException:
         abandon_chardevs(machine, chardevs)
         raise
@@ -325,6 +326,24 @@ def open_monitors(
         if early is not None:
             early.abandon()
     return chardevs
+
+
+def attach_serial_ports(machine: Machine, chardevs: dict[str, Chardev]) -> None:
+    """A PC's serial ports take their chardevs as the board is made, after the monitors.
+
+    On a mux (``-serial mon:stdio``) the port is the last frontend and so
+    has the focus first, as QEMU's 16550A has.
+    """
+    defaults = machine.options.default_devices
+    if defaults is None:
+        return
+    from qmonitor.machine.devices.board import SERIAL_PORTS
+    from qmonitor.machine.devices.serial_port import SerialReceiver
+
+    for index in range(min(defaults.serials, len(SERIAL_PORTS))):
+        chr = chardevs.get(f"serial{index}")
+        if chr is not None and not isinstance(chr, SocketListener):
+            SerialReceiver().attach(chr, machine.loop)
 
 
 def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
