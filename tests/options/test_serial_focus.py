@@ -31,13 +31,12 @@ def _session(tmp_path: Path, machine: str, until: bytes = b"(qemu) ") -> bytes:
     path = tmp_path / "mux.sock"
     args = ["-M", machine, "-S", "-display", "none", "-nodefaults",
             "-serial", f"mon:unix:{path},server=on,wait=off"]  # fmt: skip
-    with MonitorServer(args=args):
-        with socket.socket(socket.AF_UNIX) as conn:
-            conn.settimeout(10)
-            conn.connect(str(path))
-            # Typed while the serial port has the focus: the monitor never sees it.
-            conn.sendall(b"info status\r\x01c")
-            return _read_until(conn, until)
+    with MonitorServer(args=args), socket.socket(socket.AF_UNIX) as conn:
+        conn.settimeout(10)
+        conn.connect(str(path))
+        # Typed while the serial port has the focus: the monitor never sees it.
+        conn.sendall(b"info status\r\x01c")
+        return _read_until(conn, until)
 
 
 @pytest.mark.parametrize("machine", ["pc", "q35"])
