@@ -48,4 +48,17 @@ OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("plugin_arg_deprecated", ["-plugin", "/nonexistent,arg=foo"], {}),
     ("plugin_bool_arg", ["-plugin", "/nonexistent,arg=on"], {}),
     ("plugin_after_bad_machine", ["-plugin", "foo", "-M", "bogus"], {}),
+    # options that set machine properties, -rotate, -gdb
+    ("append_without_kernel", ["-append", "foo"], {}),
+    ("initrd_without_kernel", ["-initrd", "foo"], {}),
+    ("machine_append_without_kernel", ["-M", "none,append=foo"], {}),
+    ("append_checked_first", ["-initrd", "x", "-append", "y"], {}),
+    ("kernel_on_null_machine", ["-kernel", "/nonexistent", "-append", "x", "-dtb", "y"], {}),
+    ("no_hpet_null_machine", ["-no-hpet"], {}),
+    ("rotate_bad", ["-rotate", "45"], {}),
+    ("rotate_not_a_number", ["-rotate", "x"], {}),
+    ("rotate_wraps_to_90", ["-rotate", "4294967386"], {}),
+    ("rotate_trailing_junk", ["-rotate", " 180x"], {}),
+    ("gdb_null_machine", ["-gdb", "tcp::0"], {}),
+    ("s_null_machine", ["-s", "-gdb", "x"], {}),
 ]

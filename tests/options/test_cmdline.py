@@ -396,6 +396,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "chardevs": (ChardevConfig("c", "null", {"path": "x"}, "-chardev null,id=c"),)
     },
     "data_dir": {"unmodelled": ("-L /nonexistent",)},
+    "rotate_not_a_number": {"unmodelled": ("-rotate x",)},
+    "rotate_wraps_to_90": {"unmodelled": ("-rotate 4294967386",)},
+    "rotate_trailing_junk": {"unmodelled": ("-rotate  180x",)},
     "good_smbios": {"uuid": "12345678-1234-1234-1234-1234567890ab"},
     "good_icount": {"unmodelled": ("-icount shift=auto,sleep=off",)},
     "good_icount_sleep_only": {"unmodelled": ("-icount sleep=off",)},

@@ -45,6 +45,17 @@ PLUGIN_EMPTY_FILE: Final = "requires a non-empty argument"
 PLUGIN_NO_FILE: Final = "missing earlier '-plugin file=' option"
 PLUGIN_ARG_DEPRECATED: Final = "using 'arg={}' is deprecated"
 PLUGIN_CANT_LOAD: Final = "Could not load plugin {}: {}"
+ROTATE_BAD: Final = "only 90, 180, 270 deg rotation is available"
+APPEND_NEEDS_KERNEL: Final = "-append only allowed with -kernel option"
+INITRD_NEEDS_KERNEL: Final = "-initrd only allowed with -kernel option"
+NULL_MACHINE_KERNEL: Final = (
+    "The -kernel parameter is not supported (use the generic 'loader' device instead)."
+)
+GDB_NO_CPU: Final = "gdbstub: meaningless to attach gdb to a machine without any CPU."
+#: The options that set a machine property (softmmu/vl.c), and the property.
+MACHINE_PROPERTY_OPTIONS: Final = {
+    "kernel": "kernel", "initrd": "initrd", "append": "append", "dtb": "dtb", "bios": "firmware",
+}  # fmt: skip
 #: The groups -set refuses (is_qemuopts_group: read with keyval, not QemuOpts).
 _KEYVAL_GROUPS: Final = ("object", "audiodev", "machine", "smp-opts", "boot-opts")
 #: ``GROUP.ID.ARG=``: each part at most 63 characters, as sscanf reads them.
@@ -85,6 +96,57 @@ class ExtraGroup(ParserState):
         self.plugins: list[tuple[str, str]] = []
         #: The groups qmonitor does not keep: their options by id, for ``-set``.
         self.id_only: dict[str, dict[str, QemuOpts]] = {}
+        #: Where each ``-gdb`` and ``-s`` was given (a gdbstub each).
+        self.gdbstubs: list[str] = []
+
+    def _opt_machine_property(self, arg: str | None, loc: str) -> None:
+        """``-kernel``, ``-initrd``, ``-append``, ``-dtb``, ``-bios``: a machine property each."""
+        assert arg is not None
+        name = loc.split(" ", 1)[0].lstrip("-")
+        self.machine_opts[MACHINE_PROPERTY_OPTIONS[name]] = arg
+        self.unmodelled.append(loc)
+
+    def _opt_no_hpet(self, arg: str | None, loc: str) -> None:
+        """``-no-hpet``: the machine's ``hpet`` property off (a PC's; others have none)."""
+        self.machine_opts["hpet"] = "off"
+        self.unmodelled.append(loc)
+
+    def _validate_kernel(self) -> None:
+        """qemu_validate_options(): ``append`` and ``initrd`` need a ``kernel``."""
+        if self.machine_opts.get("kernel") is None:
+            if self.machine_opts.get("append") is not None:
+                raise self._fail(APPEND_NEEDS_KERNEL, "")
+            if self.machine_opts.get("initrd") is not None:
+                raise self._fail(INITRD_NEEDS_KERNEL, "")
+
+    def _check_null_kernel(self, machine: str) -> None:
+        """machine_none_init(): the null machine boots no kernel."""
+        if machine == "none" and self.machine_opts.get("kernel") is not None:
+            raise self._fail(NULL_MACHINE_KERNEL, "")
+
+    def _opt_rotate(self, arg: str | None, loc: str) -> None:
+        """``-rotate``: strtol() in base 10 into an int; 0, 90, 180 or 270."""
+        assert arg is not None
+        found = re.match(r"[ \t\n\v\f\r]*([+-]?[0-9]+)", arg)
+        value = int(found.group(1)) if found is not None else 0
+        value = max(-(2**63), min(2**63 - 1, value))  # long, saturated
+        value = (value + 2**31) % 2**32 - 2**31  # then stored in an int
+        if value not in (0, 90, 180, 270):
+            raise self._fail(ROTATE_BAD, loc)
+        self.unmodelled.append(loc)
+
+    def _opt_gdb(self, arg: str | None, loc: str) -> None:
+        """``-gdb DEV`` and ``-s``: a gdbstub, started once the machine is made."""
+        self.gdbstubs.append(loc)
+        self.unmodelled.append(loc)
+
+    def _check_gdbstubs(self, machine: str) -> None:
+        """gdbserver_start() for the first stub: the null machine has no CPU to debug.
+
+        On a PC QEMU would listen for a debugger; that is not modelled.
+        """
+        if self.gdbstubs and machine == "none":
+            raise self._fail(GDB_NO_CPU, self.gdbstubs[0])
 
     def _note_ids(self, option: str, arg: str | None) -> None:
         """Remember the id an option of a group qmonitor does not keep gave."""

@@ -82,6 +82,10 @@ class Parser(
             "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
             "chroot": self._opt_chroot, "icount": self._opt_icount, "set": self._opt_set,
             "L": self._opt_L, "audio-help": self._opt_audio_help, "plugin": self._opt_plugin,
+            "kernel": self._opt_machine_property, "initrd": self._opt_machine_property,
+            "append": self._opt_machine_property, "dtb": self._opt_machine_property,
+            "bios": self._opt_machine_property, "no-hpet": self._opt_no_hpet,
+            "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -162,6 +166,7 @@ class Parser(
         self.qtest_log = arg
 
     def _late_stages(self) -> Config:
+        self._validate_kernel()
         self._validate_options()
         self._check_early()
         actions = self._process_actions()
@@ -201,9 +206,11 @@ class Parser(
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
         if not self.preconfig:
             self._load_plugins()
+            self._check_null_kernel(machine)
         self._check_numa()
         self._check_fw_cfg(machine)
         devices = self._create_devices(machine)
+        self._check_gdbstubs(machine)
         self._check_globals()
         self._warn_vga(machine)
         guest = self._guest(machine)
