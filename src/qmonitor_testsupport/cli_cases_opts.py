@@ -61,4 +61,17 @@ OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("rotate_trailing_junk", ["-rotate", " 180x"], {}),
     ("gdb_null_machine", ["-gdb", "tcp::0"], {}),
     ("s_null_machine", ["-s", "-gdb", "x"], {}),
+    # -dfilter
+    ("dfilter_no_operator", ["-dfilter", "x"], {}),
+    ("dfilter_bad_left", ["-dfilter", "0x10..0x20,zz..4"], {}),
+    ("dfilter_bad_right", ["-dfilter", "0x10+"], {}),
+    ("dfilter_right_junk", ["-dfilter", "0x10+4k"], {}),
+    ("dfilter_minus_first", ["-dfilter", "1..-2"], {}),
+    ("dfilter_bad_range", ["-dfilter", "0x20..0x10"], {}),
+    ("dfilter_zero_length", ["-dfilter", "0+0"], {}),
+    ("dfilter_wraps", ["-dfilter", "0-2"], {}),
+    ("dfilter_empty_range", ["-dfilter", "1..2,,3..4"], {}),
+    ("dfilter_overflow", ["-dfilter", "99999999999999999999..1"], {}),
+    ("dfilter_good", ["-dfilter", "0x1000+0x100,0x2000-0x10,010..0x20, 4..5"], {}),
+    ("dfilter_empty", ["-dfilter", ""], {}),
 ]

@@ -27,6 +27,7 @@ from typing import Final
 from qmonitor.options.help import recorded_listing
 from qmonitor.options.optgroups import QUERYABLE_OPTION_LISTS
 from qmonitor.options.parser_state import ParserState
+from qmonitor.util.cutils import c_strtoull
 from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.qemuopts import OptsGroup, OptsListSpec, QemuOpts
 
@@ -51,6 +52,10 @@ INITRD_NEEDS_KERNEL: Final = "-initrd only allowed with -kernel option"
 NULL_MACHINE_KERNEL: Final = (
     "The -kernel parameter is not supported (use the generic 'loader' device instead)."
 )
+DFILTER_BAD_SPEC: Final = "Bad range specifier"
+DFILTER_BAD_LEFT: Final = "Invalid number to the left of {}"
+DFILTER_BAD_RIGHT: Final = "Invalid number to the right of {}"
+DFILTER_BAD_RANGE: Final = "Invalid range"
 GDB_NO_CPU: Final = "gdbstub: meaningless to attach gdb to a machine without any CPU."
 #: The options that set a machine property (softmmu/vl.c), and the property.
 MACHINE_PROPERTY_OPTIONS: Final = {
@@ -76,6 +81,37 @@ _MODULE_HINT: Final = "do you want to install qemu-system-gui package?"
 #: What qapi_bool_parse() takes.
 _BOOL_WORDS: Final = ("on", "yes", "true", "y", "off", "no", "false", "n")
 _ELF_MAGIC: Final = b"\x7fELF"
+
+
+def dfilter_error(spec: str) -> str | None:
+    """What qemu_set_dfilter_ranges() says of ``spec``, None when each range is good.
+
+    Each comma-separated range is ``START-LEN`` (ending at START), ``START+LEN``
+    or ``START..END``, with C numbers; the first operator found in that
+    order splits it; the arithmetic wraps as uint64_t does.
+    """
+    for text in spec.split(",") if spec else []:
+        for op in ("-", "+", ".."):
+            at = text.find(op)
+            if at >= 0:
+                break
+        else:
+            return DFILTER_BAD_SPEC
+        left = c_strtoull(text[:at])
+        if left is None or left >= 2**64:
+            return DFILTER_BAD_LEFT.format(op)
+        right = c_strtoull(text[at + len(op) :])
+        if right is None or right >= 2**64:
+            return DFILTER_BAD_RIGHT.format(op)
+        if op == "+":
+            low, high = left, (left + right - 1) % 2**64
+        elif op == "-":
+            low, high = (left - (right - 1)) % 2**64, left
+        else:
+            low, high = left, right
+        if low > high:
+            return DFILTER_BAD_RANGE
+    return None
 
 
 def _spec(name: str) -> OptsListSpec | None:
@@ -133,6 +169,14 @@ class ExtraGroup(ParserState):
         value = (value + 2**31) % 2**32 - 2**31  # then stored in an int
         if value not in (0, 90, 180, 270):
             raise self._fail(ROTATE_BAD, loc)
+        self.unmodelled.append(loc)
+
+    def _opt_dfilter(self, arg: str | None, loc: str) -> None:
+        """qemu_set_dfilter_ranges(): the address ranges the log keeps (not modelled)."""
+        assert arg is not None
+        error = dfilter_error(arg)
+        if error is not None:
+            raise self._fail(error, loc)
         self.unmodelled.append(loc)
 
     def _opt_gdb(self, arg: str | None, loc: str) -> None:

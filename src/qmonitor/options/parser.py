@@ -86,6 +86,7 @@ class Parser(
             "append": self._opt_machine_property, "dtb": self._opt_machine_property,
             "bios": self._opt_machine_property, "no-hpet": self._opt_no_hpet,
             "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
+            "dfilter": self._opt_dfilter,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
