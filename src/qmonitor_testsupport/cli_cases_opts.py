@@ -74,4 +74,17 @@ OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("dfilter_overflow", ["-dfilter", "99999999999999999999..1"], {}),
     ("dfilter_good", ["-dfilter", "0x1000+0x100,0x2000-0x10,010..0x20, 4..5"], {}),
     ("dfilter_empty", ["-dfilter", ""], {}),
+    # -seed, -option-rom
+    ("seed_bad", ["-seed", "x"], {}),
+    ("seed_negative", ["-seed", " -1"], {}),
+    ("seed_too_big", ["-seed", "18446744073709551616"], {}),
+    ("seed_junk", ["-seed", "12k"], {}),
+    ("seed_good", ["-seed", "0x10"], {}),
+    ("option_rom_bad_bootindex", ["-option-rom", "x,bootindex=abc"], {}),
+    ("option_rom_bad_parameter", ["-option-rom", "x,bogus=1"], {}),
+    ("option_rom_no_file", ["-option-rom", "bootindex=1"], {}),
+    ("option_rom_help", ["-option-rom", "help"], {}),
+    ("option_rom_options_help", ["-option-rom", "x,help"], {}),
+    ("option_rom_too_many", [*(["-option-rom", "r"] * 17)], {}),
+    ("option_rom_good", ["-option-rom", "romfile=r,bootindex=2"], {}),
 ]

@@ -56,6 +56,11 @@ DFILTER_BAD_SPEC: Final = "Bad range specifier"
 DFILTER_BAD_LEFT: Final = "Invalid number to the left of {}"
 DFILTER_BAD_RIGHT: Final = "Invalid number to the right of {}"
 DFILTER_BAD_RANGE: Final = "Invalid range"
+SEED_INVALID: Final = "Invalid seed number: {}"
+TOO_MANY_OPTION_ROMS: Final = "too many option ROMs"
+OPTION_ROM_NO_FILE: Final = "Option ROM file is not specified"
+#: MAX_OPTION_ROMS (include/sysemu/sysemu.h).
+MAX_OPTION_ROMS: Final = 16
 GDB_NO_CPU: Final = "gdbstub: meaningless to attach gdb to a machine without any CPU."
 #: The options that set a machine property (softmmu/vl.c), and the property.
 MACHINE_PROPERTY_OPTIONS: Final = {
@@ -132,6 +137,8 @@ class ExtraGroup(ParserState):
         self.plugins: list[tuple[str, str]] = []
         #: The groups qmonitor does not keep: their options by id, for ``-set``.
         self.id_only: dict[str, dict[str, QemuOpts]] = {}
+        #: ``-option-rom``: (romfile, bootindex) of each.
+        self.option_roms: list[tuple[str, int]] = []
         #: Where each ``-gdb`` and ``-s`` was given (a gdbstub each).
         self.gdbstubs: list[str] = []
 
@@ -177,6 +184,33 @@ class ExtraGroup(ParserState):
         error = dfilter_error(arg)
         if error is not None:
             raise self._fail(error, loc)
+        self.unmodelled.append(loc)
+
+    def _opt_seed(self, arg: str | None, loc: str) -> None:
+        """qemu_guest_random_seed_main(): parse_uint_full(), no minus sign (not modelled)."""
+        assert arg is not None
+        value = c_strtoull(arg)
+        if value is None or value >= 2**64 or arg.lstrip(" \t\n\v\f\r").startswith("-"):
+            raise self._fail(SEED_INVALID.format(arg), loc)
+        self.unmodelled.append(loc)
+
+    def _opt_option_rom(self, arg: str | None, loc: str) -> None:
+        """``-option-rom``: QemuOpts with an implied ``romfile`` (the ROM is not loaded)."""
+        assert arg is not None
+        if len(self.option_roms) >= MAX_OPTION_ROMS:
+            raise self._fail(TOO_MANY_OPTION_ROMS, loc)
+        recorded = _spec("option-rom")
+        assert recorded is not None
+        group = OptsGroup(OptsListSpec(recorded.name, "romfile", recorded.descs))
+        opts = self._parse_opts(group, arg, loc)
+        romfile = opts.get("romfile")
+        try:
+            bootindex = opts.get_number("bootindex", -1)
+        except QemuOptsError as exc:  # pragma: no cover - checked when parsed
+            raise self._fail(exc.diagnostic, loc) from None
+        if romfile is None:
+            raise self._fail(OPTION_ROM_NO_FILE, loc)
+        self.option_roms.append((romfile, bootindex))
         self.unmodelled.append(loc)
 
     def _opt_gdb(self, arg: str | None, loc: str) -> None:

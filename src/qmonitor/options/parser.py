@@ -86,7 +86,8 @@ class Parser(
             "append": self._opt_machine_property, "dtb": self._opt_machine_property,
             "bios": self._opt_machine_property, "no-hpet": self._opt_no_hpet,
             "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
-            "dfilter": self._opt_dfilter,
+            "dfilter": self._opt_dfilter, "seed": self._opt_seed,
+            "option-rom": self._opt_option_rom,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
