@@ -6,6 +6,9 @@ Same format and recorder as :mod:`qmonitor_testsupport.cli_cases` (whose
 
 from __future__ import annotations
 
+#: A PC without default devices.
+PC = ["-M", "pc", "-display", "none", "-nodefaults"]
+
 OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     # options of other targets: refused as the second pass meets them
     ("other_target_g", ["-g", "800x600"], {}),
@@ -87,4 +90,21 @@ OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("option_rom_options_help", ["-option-rom", "x,help"], {}),
     ("option_rom_too_many", [*(["-option-rom", "r"] * 17)], {}),
     ("option_rom_good", ["-option-rom", "romfile=r,bootindex=2"], {}),
+    # -usbdevice
+    ("usbdevice_unknown", ["-usbdevice", "foo"], {}),
+    ("usbdevice_no_bus", ["-usbdevice", "tablet"], {}),
+    ("usbdevice_parameters", ["-usbdevice", "tablet:x"], {}),
+    ("usbdevice_first_fails", ["-usbdevice", "foo", "-usbdevice", "bar"], {}),
+    ("usbdevice_unknown_pc", [*PC, "-usbdevice", "foo"], {"base": False}),
+    ("usbdevice_braille_pc", [*PC, "-usbdevice", "braille"], {"base": False}),
+    (
+        "usbdevice_isapc",
+        ["-M", "isapc", "-display", "none", "-usbdevice", "mouse"],
+        {"base": False},
+    ),
+    (
+        "usbdevice_pc",
+        [*PC, "-usbdevice", "wacom-tablet", "-usbdevice", "keyboard"],
+        {"base": False},
+    ),
 ]

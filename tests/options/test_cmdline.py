@@ -399,6 +399,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "rotate_not_a_number": {"unmodelled": ("-rotate x",)},
     "dfilter_zero_length": {"unmodelled": ("-dfilter 0+0",)},
     "seed_good": {"unmodelled": ("-seed 0x10",)},
+    "usbdevice_pc": {
+        "machine": "pc",
+        "unmodelled": ("-usbdevice wacom-tablet", "-usbdevice keyboard"),
+    },
     "option_rom_help": {"unmodelled": ("-option-rom help",)},
     "option_rom_good": {"unmodelled": ("-option-rom romfile=r,bootindex=2",)},
     "dfilter_good": {"unmodelled": ("-dfilter 0x1000+0x100,0x2000-0x10,010..0x20, 4..5",)},

@@ -61,6 +61,17 @@ TOO_MANY_OPTION_ROMS: Final = "too many option ROMs"
 OPTION_ROM_NO_FILE: Final = "Option ROM file is not specified"
 #: MAX_OPTION_ROMS (include/sysemu/sysemu.h).
 MAX_OPTION_ROMS: Final = 16
+USB_CANT_ADD: Final = "could not add USB device '{}'"
+USB_NO_PARAMETERS: Final = "usbdevice parameters are not supported anymore"
+USB_NO_BUS: Final = (
+    "Error: no usb bus to attach usbdevice {}, please try -machine usb=on and check that "
+    "the machine model supports USB"
+)
+#: The -usbdevice names of the build's USB devices (usb_legacy_register), and their types.
+USB_LEGACY_NAMES: Final = {"tablet": "usb-tablet", "mouse": "usb-mouse", "keyboard": "usb-kbd",
+                           "braille": "usb-braille", "wacom-tablet": "usb-wacom-tablet"}  # fmt: skip
+#: The machine types whose boards have no PCI bus, so no USB controller to add.
+_NO_USB_BUS: Final = ("none", "isapc")
 GDB_NO_CPU: Final = "gdbstub: meaningless to attach gdb to a machine without any CPU."
 #: The options that set a machine property (softmmu/vl.c), and the property.
 MACHINE_PROPERTY_OPTIONS: Final = {
@@ -82,6 +93,8 @@ _BUILD_DATA_DIRS: Final = ("../share/qemu", "../share/seabios", "../lib/ipxe/qem
 _MAX_DATA_DIRS: Final = 16
 #: The line ``-audio-help`` prints before the drivers when QEMU_AUDIO_DRV is unset.
 _ALL_DRIVERS: Final = "(Since you didn't specify QEMU_AUDIO_DRV"
+#: What brlapi__openConnection() says without a BrlAPI server.
+_BRLAPI_FAILED: Final = "brlapi__openConnection: connect: No such file or directory"
 _MODULE_HINT: Final = "do you want to install qemu-system-gui package?"
 #: What qapi_bool_parse() takes.
 _BOOL_WORDS: Final = ("on", "yes", "true", "y", "off", "no", "false", "n")
@@ -139,6 +152,8 @@ class ExtraGroup(ParserState):
         self.id_only: dict[str, dict[str, QemuOpts]] = {}
         #: ``-option-rom``: (romfile, bootindex) of each.
         self.option_roms: list[tuple[str, int]] = []
+        #: ``-usbdevice``: (name, where given) of each.
+        self.usbdevices: list[tuple[str, str]] = []
         #: Where each ``-gdb`` and ``-s`` was given (a gdbstub each).
         self.gdbstubs: list[str] = []
 
@@ -212,6 +227,33 @@ class ExtraGroup(ParserState):
             raise self._fail(OPTION_ROM_NO_FILE, loc)
         self.option_roms.append((romfile, bootindex))
         self.unmodelled.append(loc)
+
+    def _opt_usbdevice(self, arg: str | None, loc: str) -> None:
+        """``-usbdevice NAME``: the machine's ``usb`` on, the device added with the others."""
+        assert arg is not None
+        self.machine_opts["usb"] = "on"
+        self.usbdevices.append((arg, loc))
+        self.unmodelled.append(loc)
+
+    def _check_usbdevices(self, machine: str) -> None:
+        """usb_parse() for each ``-usbdevice`` (qemu_create_cli_devices), the first failure fatal.
+
+        The devices made are not modelled; ``braille`` needs a BrlAPI server,
+        which the null machine never finds.
+        """
+        for name, loc in self.usbdevices:
+            if ":" in name:
+                self._print(Diagnostic(USB_NO_PARAMETERS), loc)
+            elif name in USB_LEGACY_NAMES:
+                if machine in _NO_USB_BUS:
+                    self._print(Diagnostic(USB_NO_BUS.format(name)), loc)
+                elif name == "braille":
+                    self._print(Diagnostic(_BRLAPI_FAILED), loc)
+                    failed = f"Failed to create USB device '{USB_LEGACY_NAMES[name]}'"
+                    self._print(Diagnostic(failed), loc)
+                else:
+                    continue
+            raise self._fail(USB_CANT_ADD.format(name), loc)
 
     def _opt_gdb(self, arg: str | None, loc: str) -> None:
         """``-gdb DEV`` and ``-s``: a gdbstub, started once the machine is made."""

@@ -87,7 +87,7 @@ class Parser(
             "bios": self._opt_machine_property, "no-hpet": self._opt_no_hpet,
             "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
             "dfilter": self._opt_dfilter, "seed": self._opt_seed,
-            "option-rom": self._opt_option_rom,
+            "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -211,6 +211,7 @@ class Parser(
             self._check_null_kernel(machine)
         self._check_numa()
         self._check_fw_cfg(machine)
+        self._check_usbdevices(machine)
         devices = self._create_devices(machine)
         self._check_gdbstubs(machine)
         self._check_globals()
