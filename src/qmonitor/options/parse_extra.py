@@ -68,8 +68,10 @@ USB_NO_BUS: Final = (
     "the machine model supports USB"
 )
 #: The -usbdevice names of the build's USB devices (usb_legacy_register), and their types.
-USB_LEGACY_NAMES: Final = {"tablet": "usb-tablet", "mouse": "usb-mouse", "keyboard": "usb-kbd",
-                           "braille": "usb-braille", "wacom-tablet": "usb-wacom-tablet"}  # fmt: skip
+USB_LEGACY_NAMES: Final = {
+    "tablet": "usb-tablet", "mouse": "usb-mouse", "keyboard": "usb-kbd",
+    "braille": "usb-braille", "wacom-tablet": "usb-wacom-tablet",
+}  # fmt: skip
 #: The machine types whose boards have no PCI bus, so no USB controller to add.
 _NO_USB_BUS: Final = ("none", "isapc")
 GDB_NO_CPU: Final = "gdbstub: meaningless to attach gdb to a machine without any CPU."
