@@ -1,4 +1,4 @@
-"""``-set``, ``-L``, ``-audio-help``, ``-plugin`` and the options of other targets.
+"""The remaining options of QEMU 7.2's table, each read and checked as QEMU does.
 
 - ``-set GROUP.ID.ARG=VALUE`` (qemu_set_option in softmmu/vl.c) adds
   ``ARG=VALUE`` to an option group parsed earlier on the command line, as
@@ -13,8 +13,17 @@
 - ``-plugin`` is parsed as met and loaded when the board is made: this
   build loads no TCG plugin, so the load fails as QEMU's fails for a file
   that is not one (missing, or not a shared object).
-- Options of qemu-options.def for other targets are refused by the option
-  scanner (:data:`OTHER_TARGET_OPTIONS`).
+- ``-kernel``, ``-initrd``, ``-append``, ``-dtb``, ``-bios``, ``-no-hpet``
+  and ``-usbdevice`` set machine properties; ``-append`` and ``-initrd``
+  need a kernel, which the null machine refuses; each ``-usbdevice`` is
+  added with the other devices.
+- ``-rotate``, ``-dfilter``, ``-seed``, ``-option-rom``: their syntax;
+  ``-gdb`` and ``-s``: a gdbstub, which the CPU-less null machine refuses.
+- Options of qemu-options.def for other targets are refused as the second
+  pass meets them (:data:`OTHER_TARGET_OPTIONS`).
+
+What these options would change in a running guest is not modelled; each
+accepted one is listed in ``Config.unmodelled``.
 """
 
 from __future__ import annotations
