@@ -107,4 +107,11 @@ OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
         [*PC, "-usbdevice", "wacom-tablet", "-usbdevice", "keyboard"],
         {"base": False},
     ),
+    # -debugcon
+    ("debugcon_bad_backend", ["-debugcon", "bogus"], {}),
+    ("debugcon_null_machine", ["-debugcon", "null"], {}),
+    ("debugcon_twice", [*PC, "-debugcon", "null", "-debugcon", "null"], {"base": False}),
+    ("debugcon_pc", [*PC, "-debugcon", "null"], {"base": False, "probe": True}),
+    ("debugcon_mon_pc", [*PC, "-debugcon", "mon:null"], {"base": False, "probe": True}),
+    ("debugcon_after_bad_device", ["-device", "bogus", "-debugcon", "null"], {}),
 ]

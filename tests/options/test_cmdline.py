@@ -399,6 +399,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "rotate_not_a_number": {"unmodelled": ("-rotate x",)},
     "dfilter_zero_length": {"unmodelled": ("-dfilter 0+0",)},
     "seed_good": {"unmodelled": ("-seed 0x10",)},
+    "debugcon_pc": {"machine": "pc", "unmodelled": ("-debugcon null",)},
+    "debugcon_mon_pc": {"machine": "pc", "unmodelled": ("-debugcon mon:null",)},
     "usbdevice_pc": {
         "machine": "pc",
         "unmodelled": ("-usbdevice wacom-tablet", "-usbdevice keyboard"),

@@ -36,6 +36,7 @@ from typing import Final
 from qmonitor.options.help import recorded_listing
 from qmonitor.options.optgroups import QUERYABLE_OPTION_LISTS
 from qmonitor.options.parser_state import ParserState
+from qmonitor.options.texts import DEVICE_NO_BUS
 from qmonitor.util.cutils import c_strtoull
 from qmonitor.util.error import Diagnostic, QemuOptsError, QemuOptsHelp
 from qmonitor.util.qemuopts import OptsGroup, OptsListSpec, QemuOpts
@@ -83,6 +84,11 @@ USB_LEGACY_NAMES: Final = {
 }  # fmt: skip
 #: The machine types whose boards have no PCI bus, so no USB controller to add.
 _NO_USB_BUS: Final = ("none", "isapc")
+DEBUGCON_INVALID: Final = "invalid character backend '{}'"
+#: object_property_try_add_child() for a second chardev ``debugcon``.
+DEBUGCON_DUPLICATE: Final = (
+    "attempt to add duplicate property 'debugcon' to object (type 'container')"
+)
 GDB_NO_CPU: Final = "gdbstub: meaningless to attach gdb to a machine without any CPU."
 #: The options that set a machine property (softmmu/vl.c), and the property.
 MACHINE_PROPERTY_OPTIONS: Final = {
@@ -165,6 +171,8 @@ class ExtraGroup(ParserState):
         self.option_roms: list[tuple[str, int]] = []
         #: ``-usbdevice``: (name, where given) of each.
         self.usbdevices: list[tuple[str, str]] = []
+        #: ``-debugcon``: (chardev short form, where given) of each.
+        self.debugcons: list[tuple[str, str]] = []
         #: Where each ``-gdb`` and ``-s`` was given (a gdbstub each).
         self.gdbstubs: list[str] = []
 
@@ -265,6 +273,17 @@ class ExtraGroup(ParserState):
                 else:
                     continue
             raise self._fail(USB_CANT_ADD.format(name), loc)
+
+    def _opt_debugcon(self, arg: str | None, loc: str) -> None:
+        """``-debugcon DEV``: a chardev and an ``isa-debugcon`` on it, made with the ports."""
+        assert arg is not None
+        self.debugcons.append((arg, loc))
+        self.unmodelled.append(loc)
+
+    def _check_debugcon_device(self, machine: str) -> None:
+        """The ``isa-debugcon`` device, made after the -device ones: it needs an ISA bus."""
+        if self.debugcons and machine in ("none",):
+            raise self._fail(DEVICE_NO_BUS.format("ISA", "isa-debugcon"), self.debugcons[0][1])
 
     def _opt_gdb(self, arg: str | None, loc: str) -> None:
         """``-gdb DEV`` and ``-s``: a gdbstub, started once the machine is made."""

@@ -23,7 +23,13 @@ from qmonitor.options.machines import MAX_PARALLEL_PORTS
 from qmonitor.options.parse_chardevs import ChardevGroup
 from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
-from qmonitor.options.parse_extra import NOT_FOR_TARGET, OTHER_TARGET_OPTIONS, ExtraGroup
+from qmonitor.options.parse_extra import (
+    DEBUGCON_DUPLICATE,
+    DEBUGCON_INVALID,
+    NOT_FOR_TARGET,
+    OTHER_TARGET_OPTIONS,
+    ExtraGroup,
+)
 from qmonitor.options.parse_logging import LoggingGroup
 from qmonitor.options.parse_machine import MachineGroup
 from qmonitor.options.parse_misc import MiscGroup
@@ -37,6 +43,7 @@ from qmonitor.options.texts import (
     SERIAL_CONNECT,
     TOO_MANY_PARALLEL,
 )
+from qmonitor.util.error import Diagnostic
 
 #: Every option name QEMU 7.2's table has, this target's and the others'.
 _TABLE: dict[str, bool] = {**OPTIONS, **OTHER_TARGET_OPTIONS}
@@ -88,6 +95,7 @@ class Parser(
             "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
             "dfilter": self._opt_dfilter, "seed": self._opt_seed,
             "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
+            "debugcon": self._opt_debugcon,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -167,6 +175,16 @@ class Parser(
     def _opt_qtest_log(self, arg: str | None, loc: str) -> None:
         self.qtest_log = arg
 
+    def _create_debugcons(self) -> None:
+        """debugcon_parse(): each ``-debugcon`` makes chardev ``debugcon`` (``mon:`` allowed)."""
+        for spec, loc in self.debugcons:
+            if "debugcon" in self.chardevs:
+                # The second one's chardev takes a name the first one's has.
+                self._print(Diagnostic(DEBUGCON_DUPLICATE), loc)
+                raise self._fail(DEBUGCON_INVALID.format(spec), loc)
+            if self._new_from_spec("debugcon", spec, True, loc) is None:
+                raise self._fail(DEBUGCON_INVALID.format(spec), loc)
+
     def _late_stages(self) -> Config:
         self._validate_kernel()
         self._validate_options()
@@ -206,6 +224,7 @@ class Parser(
             if index == MAX_PARALLEL_PORTS:
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        self._create_debugcons()
         if not self.preconfig:
             self._load_plugins()
             self._check_null_kernel(machine)
@@ -213,6 +232,7 @@ class Parser(
         self._check_fw_cfg(machine)
         self._check_usbdevices(machine)
         devices = self._create_devices(machine)
+        self._check_debugcon_device(machine)
         self._check_gdbstubs(machine)
         self._check_globals()
         self._warn_vga(machine)
