@@ -399,6 +399,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "rotate_not_a_number": {"unmodelled": ("-rotate x",)},
     "dfilter_zero_length": {"unmodelled": ("-dfilter 0+0",)},
     "seed_good": {"unmodelled": ("-seed 0x10",)},
+    "acpitable_no_headers": {"unmodelled": ("-acpitable data=/dev/null",)},
+    "acpitable_sig": {"unmodelled": ("-acpitable sig=ABCDEFG,rev=1,data=/dev/null",)},
+    "acpitable_last_wins": {"unmodelled": ("-acpitable data=/nonexistent,data=/dev/null,sig=X",)},
     "debugcon_pc": {"machine": "pc", "unmodelled": ("-debugcon null",)},
     "debugcon_mon_pc": {"machine": "pc", "unmodelled": ("-debugcon mon:null",)},
     "usbdevice_pc": {

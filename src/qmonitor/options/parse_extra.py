@@ -285,6 +285,20 @@ class ExtraGroup(ParserState):
         if self.debugcons and machine in ("none",):
             raise self._fail(DEVICE_NO_BUS.format("ISA", "isa-debugcon"), self.debugcons[0][1])
 
+    def _opt_acpitable(self, arg: str | None, loc: str) -> None:
+        """acpi_table_add() as the option is met (qmonitor.options.acpitable)."""
+        assert arg is not None
+        from qmonitor.options.acpitable import AcpiTableError, check_acpitable
+
+        opts = self._parse_opts(OptsGroup(OptsListSpec("acpi", "data", ())), arg, loc)
+        try:
+            warnings = check_acpitable(opts.items)
+        except AcpiTableError as exc:
+            raise self._fail(exc.message, loc) from None
+        for warning in warnings:
+            self._print(Diagnostic(warning, warning=True), loc)
+        self.unmodelled.append(loc)
+
     def _opt_gdb(self, arg: str | None, loc: str) -> None:
         """``-gdb DEV`` and ``-s``: a gdbstub, started once the machine is made."""
         self.gdbstubs.append(loc)

@@ -95,7 +95,7 @@ class Parser(
             "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
             "dfilter": self._opt_dfilter, "seed": self._opt_seed,
             "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
-            "debugcon": self._opt_debugcon,
+            "debugcon": self._opt_debugcon, "acpitable": self._opt_acpitable,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
