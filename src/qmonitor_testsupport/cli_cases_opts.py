@@ -130,4 +130,7 @@ OPTS_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("acpitable_no_headers", ["-acpitable", "data=/dev/null"], {}),
     ("acpitable_sig", ["-acpitable", "sig=ABCDEFG,rev=1,data=/dev/null"], {}),
     ("acpitable_last_wins", ["-acpitable", "data=/nonexistent,data=/dev/null,sig=X"], {}),
+    # -echr
+    ("echr_not_a_number", ["-echr", "x"], {}),
+    ("echr_hex", ["-echr", "0x14"], {}),
 ]

@@ -393,3 +393,9 @@ def test_pc_serial_mon_stdio_starts_on_the_serial_port(tmp_path: Path) -> None:
     )
     assert ours == theirs
     assert our_status == their_status
+
+
+@pytest.mark.parametrize(("echr", "escape"), [("0x14", b"\x14"), ("30", b"\x1e"), ("x", b"\x00")])
+def test_echr_sets_the_mux_escape_character(tmp_path: Path, echr: str, escape: bytes) -> None:
+    steps = (escape + b"h", C_A + b"c", b"ab", escape + escape, escape + b"c", escape + b"x")
+    compare_terminal(["-echr", echr, "-serial", "mon:stdio"], steps, tmp_path)

@@ -399,6 +399,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "rotate_not_a_number": {"unmodelled": ("-rotate x",)},
     "dfilter_zero_length": {"unmodelled": ("-dfilter 0+0",)},
     "seed_good": {"unmodelled": ("-seed 0x10",)},
+    "echr_not_a_number": {
+        "unmodelled": ("-echr x",),
+        "escape_char": 0,
+        "stdout": "Bad argument to echr\n",
+    },
+    "echr_hex": {"unmodelled": ("-echr 0x14",), "escape_char": 0x14, "stdout": ""},
     "acpitable_no_headers": {"unmodelled": ("-acpitable data=/dev/null",)},
     "acpitable_sig": {"unmodelled": ("-acpitable sig=ABCDEFG,rev=1,data=/dev/null",)},
     "acpitable_last_wins": {"unmodelled": ("-acpitable data=/nonexistent,data=/dev/null,sig=X",)},

@@ -98,6 +98,8 @@ MACHINE_PROPERTY_OPTIONS: Final = {
 _KEYVAL_GROUPS: Final = ("object", "audiodev", "machine", "smp-opts", "boot-opts")
 #: ``GROUP.ID.ARG=``: each part at most 63 characters, as sscanf reads them.
 _SET_FORM = re.compile(r"([^.]{1,63})\.([^.]{1,63})\.([^=]{1,63})=")
+#: What strtol(..., 0) reads: a sign and a C number (``0x``/``0`` prefixes).
+_C_LONG = re.compile(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 #: The options whose groups qmonitor does not keep, and their groups.
 _ID_ONLY_GROUPS: Final = {
     "drive": "drive", "fsdev": "fsdev", "netdev": "netdev", "nic": "nic", "net": "net",
@@ -171,6 +173,10 @@ class ExtraGroup(ParserState):
         self.option_roms: list[tuple[str, int]] = []
         #: ``-usbdevice``: (name, where given) of each.
         self.usbdevices: list[tuple[str, str]] = []
+        #: ``-echr``: the mux escape character (term_escape_char), Ctrl-A by default.
+        self.escape_char = 0x01
+        #: What QEMU prints on stdout while reading the options (``-echr``'s complaint).
+        self.stdout_notes: list[str] = []
         #: ``-debugcon``: (chardev short form, where given) of each.
         self.debugcons: list[tuple[str, str]] = []
         #: Where each ``-gdb`` and ``-s`` was given (a gdbstub each).
@@ -297,6 +303,21 @@ class ExtraGroup(ParserState):
             raise self._fail(exc.message, loc) from None
         for warning in warnings:
             self._print(Diagnostic(warning, warning=True), loc)
+        self.unmodelled.append(loc)
+
+    def _opt_echr(self, arg: str | None, loc: str) -> None:
+        """``-echr``: strtol() in base 0 into an int; no number says so on stdout (and is 0)."""
+        assert arg is not None
+        found = _C_LONG.match(arg)
+        if found is None:
+            self.stdout_notes.append("Bad argument to echr\n")
+            value = 0
+        else:
+            digits = found.group(2)
+            value = int(digits, 16 if digits[:2] in ("0x", "0X") else 8 if digits[0] == "0" else 10)
+            value = -value if found.group(1) == "-" else value
+            value = max(-(2**63), min(2**63 - 1, value))  # long, saturated
+        self.escape_char = (value + 2**31) % 2**32 - 2**31  # then stored in an int
         self.unmodelled.append(loc)
 
     def _opt_gdb(self, arg: str | None, loc: str) -> None:

@@ -96,6 +96,7 @@ class Parser(
             "dfilter": self._opt_dfilter, "seed": self._opt_seed,
             "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
             "debugcon": self._opt_debugcon, "acpitable": self._opt_acpitable,
+            "echr": self._opt_echr,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -279,4 +280,6 @@ class Parser(
             blockdevs=tuple(self.blockdevs),
             chroot=self.chroot,
             incoming=self.incoming,
+            escape_char=self.escape_char,
+            stdout="".join(self.stdout_notes),
         )

@@ -301,6 +301,7 @@ def open_monitors(
             if isinstance(backend, NullChardev):
                 backend.driver = cfg.backend  # a vc stands in as null but is listed as vc
             if isinstance(dev, MuxChardev):
+                dev.escape_char = config.escape_char
                 # C-a x quits (qmp_quit) whatever frontends the mux has.
                 dev.quit_handler = functools.partial(machine.shutdown, ShutdownCause.HOST_QMP_QUIT)
             # QEMU creates a mux's base first: both are in the machine's table.
