@@ -399,6 +399,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "rotate_not_a_number": {"unmodelled": ("-rotate x",)},
     "dfilter_zero_length": {"unmodelled": ("-dfilter 0+0",)},
     "seed_good": {"unmodelled": ("-seed 0x10",)},
+    "fsdev_synth": {"unmodelled": ("-fsdev synth,id=f",)},
+    "fsdev_local_mapped": {
+        "unmodelled": ("-fsdev local,id=f,path=/,security_model=mapped,fmode=0600",)
+    },
+    "virtfs_pc": {"machine": "pc", "unmodelled": ("-virtfs synth,mount_tag=t",)},
     "echr_not_a_number": {
         "unmodelled": ("-echr x",),
         "escape_char": 0,

@@ -89,6 +89,10 @@ DEBUGCON_INVALID: Final = "invalid character backend '{}'"
 DEBUGCON_DUPLICATE: Final = (
     "attempt to add duplicate property 'debugcon' to object (type 'container')"
 )
+VIRTFS_USAGE: Final = "Usage: -virtfs fsdriver,mount_tag=tag"
+VIRTFS_DUPLICATE: Final = "duplicate or invalid fsdev id: {}"
+#: What -virtfs copies into its fsdev, in QEMU's order (``readonly`` is always set).
+_VIRTFS_COPIED: Final = ("writeout", "fsdriver", "path", "security_model", "socket", "sock_fd")
 GDB_NO_CPU: Final = "gdbstub: meaningless to attach gdb to a machine without any CPU."
 #: The options that set a machine property (softmmu/vl.c), and the property.
 MACHINE_PROPERTY_OPTIONS: Final = {
@@ -151,6 +155,13 @@ def dfilter_error(spec: str) -> str | None:
     return None
 
 
+def _with_implied(name: str, implied: str) -> OptsListSpec:
+    """A recorded option list, with the implied first option QEMU gives it."""
+    recorded = _spec(name)
+    assert recorded is not None
+    return OptsListSpec(name, implied, recorded.descs)
+
+
 def _spec(name: str) -> OptsListSpec | None:
     for spec in QUERYABLE_OPTION_LISTS:
         if spec.name == name and name != "machine":
@@ -177,6 +188,7 @@ class ExtraGroup(ParserState):
         self.escape_char = 0x01
         #: What QEMU prints on stdout while reading the options (``-echr``'s complaint).
         self.stdout_notes: list[str] = []
+        self.fsdev_group = OptsGroup(_with_implied("fsdev", "fsdriver"))
         #: ``-debugcon``: (chardev short form, where given) of each.
         self.debugcons: list[tuple[str, str]] = []
         #: Where each ``-gdb`` and ``-s`` was given (a gdbstub each).
@@ -319,6 +331,48 @@ class ExtraGroup(ParserState):
             value = max(-(2**63), min(2**63 - 1, value))  # long, saturated
         self.escape_char = (value + 2**31) % 2**32 - 2**31  # then stored in an int
         self.unmodelled.append(loc)
+
+    def _opt_fsdev(self, arg: str | None, loc: str) -> None:
+        """``-fsdev``: QemuOpts (implied ``fsdriver``), checked with the early backends."""
+        assert arg is not None
+        self._parse_opts(self.fsdev_group, arg, loc)
+        self.unmodelled.append(loc)
+
+    def _opt_virtfs(self, arg: str | None, loc: str) -> None:
+        """``-virtfs``: an fsdev (named by ``id`` or ``mount_tag``) and a virtio-9p-pci on it."""
+        assert arg is not None
+        opts = self._parse_opts(OptsGroup(_with_implied("virtfs", "fsdriver")), arg, loc)
+        tag = opts.get("mount_tag")
+        if opts.get("fsdriver") is None or tag is None:
+            raise self._fail(VIRTFS_USAGE, loc)
+        try:
+            fsdev = self.fsdev_group.create(opts.id or tag)
+        except QemuOptsError:
+            raise self._fail(VIRTFS_DUPLICATE.format(tag), loc) from None
+        fsdev.loc = loc
+        for name in _VIRTFS_COPIED:
+            value = opts.get(name)
+            if value is not None:
+                fsdev.items.append((name, value))
+        try:
+            readonly = opts.get_bool("readonly", False)
+        except QemuOptsError as exc:  # pragma: no cover - checked when parsed
+            raise self._fail(exc.diagnostic, loc) from None
+        fsdev.items.append(("readonly", "on" if readonly else "off"))
+        multidevs = opts.get("multidevs")
+        if multidevs is not None:
+            fsdev.items.append(("multidevs", multidevs))
+        self.unmodelled.append(loc)
+
+    def _init_fsdevs(self) -> None:
+        """qemu_fsdev_add() for each fsdev, in order, as the early backends are made."""
+        from qmonitor.options.fsdev import FsdevError, check_fsdev
+
+        for opts in self.fsdev_group.entries:
+            try:
+                check_fsdev(opts.id, opts.items)
+            except FsdevError as exc:
+                raise self._fail(Diagnostic(exc.message, exc.hint or ""), opts.loc) from None
 
     def _opt_gdb(self, arg: str | None, loc: str) -> None:
         """``-gdb DEV`` and ``-s``: a gdbstub, started once the machine is made."""

@@ -96,7 +96,7 @@ class Parser(
             "dfilter": self._opt_dfilter, "seed": self._opt_seed,
             "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
             "debugcon": self._opt_debugcon, "acpitable": self._opt_acpitable,
-            "echr": self._opt_echr,
+            "echr": self._opt_echr, "fsdev": self._opt_fsdev, "virtfs": self._opt_virtfs,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -207,6 +207,7 @@ class Parser(
         self._create_objects()
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
+        self._init_fsdevs()
         icount = self._configure_icount()
         accel = self._configure_accelerators()
         self._check_icount_accel(icount, accel)
