@@ -19,6 +19,10 @@
   added with the other devices.
 - ``-rotate``, ``-dfilter``, ``-seed``, ``-option-rom``: their syntax;
   ``-gdb`` and ``-s``: a gdbstub, which the CPU-less null machine refuses.
+- ``-echr``: every mux's escape character.
+- ``-debugcon``: a chardev made with the serial ports and an
+  ``isa-debugcon`` on it; ``-acpitable`` (:mod:`qmonitor.options.acpitable`)
+  and ``-fsdev``/``-virtfs`` (:mod:`qmonitor.options.fsdev`): QEMU's checks.
 - Options of qemu-options.def for other targets are refused as the second
   pass meets them (:data:`OTHER_TARGET_OPTIONS`).
 
