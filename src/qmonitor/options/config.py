@@ -197,3 +197,7 @@ class Config:
     escape_char: int = 0x01
     #: What QEMU prints on stdout for a command line it accepts (``-echr`` without a number).
     stdout: str = ""
+    #: ``-singlestep``: the machine starts in single-step mode.
+    singlestep: bool = False
+    #: ``-enable-sync-profile``: synchronization profiling starts on.
+    sync_profile: bool = False

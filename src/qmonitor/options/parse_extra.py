@@ -188,6 +188,9 @@ class ExtraGroup(ParserState):
         self.option_roms: list[tuple[str, int]] = []
         #: ``-usbdevice``: (name, where given) of each.
         self.usbdevices: list[tuple[str, str]] = []
+        #: ``-singlestep`` and ``-enable-sync-profile``: states the machine starts with.
+        self.singlestep = False
+        self.sync_profile = False
         #: ``-echr``: the mux escape character (term_escape_char), Ctrl-A by default.
         self.escape_char = 0x01
         #: What QEMU prints on stdout while reading the options (``-echr``'s complaint).
@@ -320,6 +323,12 @@ class ExtraGroup(ParserState):
         for warning in warnings:
             self._print(Diagnostic(warning, warning=True), loc)
         self.unmodelled.append(loc)
+
+    def _opt_singlestep(self, arg: str | None, loc: str) -> None:
+        self.singlestep = True
+
+    def _opt_sync_profile(self, arg: str | None, loc: str) -> None:
+        self.sync_profile = True
 
     def _opt_echr(self, arg: str | None, loc: str) -> None:
         """``-echr``: strtol() in base 0 into an int; no number says so on stdout (and is 0)."""

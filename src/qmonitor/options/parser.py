@@ -97,6 +97,7 @@ class Parser(
             "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
             "debugcon": self._opt_debugcon, "acpitable": self._opt_acpitable,
             "echr": self._opt_echr, "fsdev": self._opt_fsdev, "virtfs": self._opt_virtfs,
+            "singlestep": self._opt_singlestep, "enable-sync-profile": self._opt_sync_profile,
         }  # fmt: skip
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -283,4 +284,6 @@ class Parser(
             incoming=self.incoming,
             escape_char=self.escape_char,
             stdout="".join(self.stdout_notes),
+            singlestep=self.singlestep,
+            sync_profile=self.sync_profile,
         )

@@ -329,6 +329,18 @@ def open_monitors(
     return chardevs
 
 
+def apply_start_states(machine: Machine, config: Config) -> None:
+    """``-singlestep`` and ``-enable-sync-profile``: what the machine starts with."""
+    if config.singlestep:
+        from qmonitor.machine.singlestep import set_singlestep
+
+        set_singlestep(machine, True)
+    if config.sync_profile:
+        from qmonitor.machine.hmp_null import SyncProfile
+
+        machine.part(SyncProfile, SyncProfile).enabled = True
+
+
 def attach_serial_ports(machine: Machine, chardevs: dict[str, Chardev]) -> None:
     """A PC's serial ports take their chardevs as the board is made, after the monitors.
 
@@ -506,6 +518,7 @@ async def _amain(
         enabled_events(machine).update(config.trace_enabled)
     if config.extensions:
         register_extensions(machine)
+    apply_start_states(machine, config)
     if persona is not None:
         install_persona(machine, persona)
     install_signal_handlers(machine, prog, watcher)
