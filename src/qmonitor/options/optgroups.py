@@ -84,3 +84,11 @@ def _load() -> tuple[OptsListSpec, ...]:
 #: machine when it is built, so that the machine needs nothing from the
 #: command line).
 QUERYABLE_OPTION_LISTS: tuple[OptsListSpec, ...] = _load()
+
+
+def recorded_spec(name: str, implied: str | None = None) -> OptsListSpec:
+    """A listed group (not ``machine``) as a spec, with the implied first option QEMU gives it."""
+    for spec in QUERYABLE_OPTION_LISTS:
+        if spec.name == name and name != "machine":
+            return OptsListSpec(name, implied, spec.descs) if implied else spec
+    raise KeyError(name)

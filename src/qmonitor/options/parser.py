@@ -20,16 +20,11 @@ from collections.abc import Callable
 from qmonitor.options.config import Config
 from qmonitor.options.help import help_text, version_text
 from qmonitor.options.machines import MAX_PARALLEL_PORTS
+from qmonitor.options.parse_board import DEBUGCON_DUPLICATE, DEBUGCON_INVALID, BoardGroup
 from qmonitor.options.parse_chardevs import ChardevGroup
 from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
-from qmonitor.options.parse_extra import (
-    DEBUGCON_DUPLICATE,
-    DEBUGCON_INVALID,
-    NOT_FOR_TARGET,
-    OTHER_TARGET_OPTIONS,
-    ExtraGroup,
-)
+from qmonitor.options.parse_extra import NOT_FOR_TARGET, OTHER_TARGET_OPTIONS, ExtraGroup
 from qmonitor.options.parse_logging import LoggingGroup
 from qmonitor.options.parse_machine import MachineGroup
 from qmonitor.options.parse_misc import MiscGroup
@@ -50,7 +45,14 @@ _TABLE: dict[str, bool] = {**OPTIONS, **OTHER_TARGET_OPTIONS}
 
 
 class Parser(
-    ChardevGroup, MachineGroup, DeviceGroup, ConfigGroup, LoggingGroup, MiscGroup, ExtraGroup
+    ChardevGroup,
+    MachineGroup,
+    DeviceGroup,
+    ConfigGroup,
+    LoggingGroup,
+    MiscGroup,
+    ExtraGroup,
+    BoardGroup,
 ):
     """One run of QEMU's option handling; see the module docstring for the stages."""
 
