@@ -15,6 +15,7 @@ import os
 import struct
 from typing import Final
 
+from qmonitor.errors import QmonitorError
 from qmonitor.util.cutils import c_strtoull
 from qmonitor.util.texts import INVALID_PARAMETER
 
@@ -36,7 +37,7 @@ WRONG_LENGTH: Final = "ACPI table has wrong length, header says {}, actual size 
 NO_HEADERS: Final = "ACPI table: no headers are specified"
 
 
-class AcpiTableError(Exception):
+class AcpiTableError(QmonitorError):
     """The option is refused: ``message`` is QEMU's text."""
 
     def __init__(self, message: str) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from qmonitor.errors import QmonitorError
+
 _COMMON: Final = ("id", "fsdriver", "readonly")
 _THROTTLING: Final = tuple(
     f"throttling.{name}"
@@ -48,7 +50,7 @@ PROXY_BOTH: Final = "both socket and sock_fd properties are set"
 _MAPPED: Final = ("mapped", "mapped-xattr", "mapped-file")
 
 
-class FsdevError(Exception):
+class FsdevError(QmonitorError):
     """The fsdev is refused: QEMU's ``message`` and the hint it appends, if any."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
