@@ -38,6 +38,7 @@ LISTINGS: dict[str, list[str]] = {
     "vga": ["-vga", "help"],
     "netdev": ["-netdev", "help"],
     "audiodev": ["-audiodev", "help"],
+    "audio-help": ["-audio-help"],
     **{f"object:{name}": ["-object", f"{name},help"] for name in USER_CREATABLE},
 }
 

@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = parse_args(args[1:], prog)
         except CmdlineError as exc:
             return exc.report()
-        print_warnings(config.warnings)
+        print_warnings(config.warnings, config.stdout)
         if os.environ.get("QMONITOR_DEBUG"):
             import logging
 

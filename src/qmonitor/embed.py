@@ -67,6 +67,7 @@ from qmonitor.qapi.introspect import schema_info
 from qmonitor.qapi.schema import Schema
 from qmonitor.system.startup import (
     StartupError,
+    apply_start_states,
     close_chardevs,
     install_signal_handlers,
     machine_options,
@@ -409,6 +410,7 @@ class MonitorServer:
         machine = Machine(machine_options(config), asyncio.get_running_loop())
         if config.extensions:
             register_extensions(machine)
+        apply_start_states(machine, config)
         self._register(machine)
         if install_signals:
             install_signal_handlers(machine, self.prog)

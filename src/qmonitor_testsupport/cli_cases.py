@@ -24,6 +24,7 @@ from typing import Any
 
 from qmonitor_testsupport.cli_cases_drives import DRIVE_CASES
 from qmonitor_testsupport.cli_cases_more import MORE_CASES
+from qmonitor_testsupport.cli_cases_opts import OPTS_CASES
 
 #: Every case runs with these options first, unless it says ``"base": False``.
 BASE = ["-M", "none", "-display", "none", "-nodefaults"]
@@ -546,6 +547,7 @@ CASES: list[tuple[str, list[str], dict[str, bool]]] = [
 
 CASES += MORE_CASES
 CASES += DRIVE_CASES
+CASES += OPTS_CASES
 
 
 def _query_chardev(path: str) -> list[list[str]]:
@@ -566,6 +568,7 @@ def _query_chardev(path: str) -> list[list[str]]:
 def run_case(qemu: str, name: str, args: list[str], options: dict[str, bool]) -> dict[str, Any]:
     """Run one case and return its recording."""
     tmp = tempfile.mkdtemp(prefix="qmonitor-cli-")
+    bindir = os.path.dirname(os.path.realpath(shutil.which(qemu) or qemu))
     probe = options.get("probe", False)
     argv = (BASE if options.get("base", True) else []) + args
     if probe:
@@ -594,7 +597,9 @@ def run_case(qemu: str, name: str, args: list[str], options: dict[str, bool]) ->
     shutil.rmtree(tmp, ignore_errors=True)
 
     def text(data: bytes) -> str:
-        return data.decode("utf-8", "replace").replace(tmp, "{tmp}")
+        # "-L help" names the program's directory.
+        out = data.decode("utf-8", "replace").replace(tmp, "{tmp}")
+        return out.replace(bindir + "/../", "{bindir}/../")
 
     record: dict[str, Any] = {
         "name": name,

@@ -19,6 +19,7 @@ import pty
 import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -175,11 +176,21 @@ def terminal(argv: Sequence[str], cwd: Path) -> Iterator[Terminal]:
 
 
 def terminal_session(
-    argv: Sequence[str], steps: Sequence[bytes], cwd: Path, expect: list[bytes] | None = None
+    argv: Sequence[str],
+    steps: Sequence[bytes],
+    cwd: Path,
+    expect: list[bytes] | None = None,
+    ready: Path | None = None,
 ) -> tuple[list[bytes], int | None]:
-    """What each step shows, and the exit status if the process ended by itself."""
+    """What each step shows, and the exit status if the process ended by itself.
+
+    ``ready``: a QMP socket of the command line whose greeting says the
+    process is up (for a session whose start shows nothing to wait for).
+    """
     shown: list[bytes] = []
     with terminal(argv, cwd) as term:
+        if ready is not None:
+            _wait_greeting(ready)
         shown.append(term.read(len(expect[0]) if expect else 1))
         for i, step in enumerate(steps, 1):
             term.send(step)
@@ -190,6 +201,24 @@ def terminal_session(
         time.sleep(0.2)
         status = term.proc.poll()
     return shown, status
+
+
+def _wait_greeting(path: Path) -> None:
+    """Connect to a QMP socket (bounded wait) and read its greeting."""
+    deadline = time.monotonic() + 20
+    while True:
+        conn = socket.socket(socket.AF_UNIX)
+        conn.settimeout(10)
+        try:
+            conn.connect(str(path))
+            conn.recv(4096)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        finally:
+            conn.close()
 
 
 def compare_terminal(extra: Sequence[str], steps: Sequence[bytes], tmp_path: Path) -> None:
@@ -340,3 +369,33 @@ def test_file_chardev(tmp_path: Path) -> None:
 
 if __name__ == "__main__":  # pragma: no cover - manual use
     sys.exit(pytest.main([__file__, "-v"]))
+
+
+def test_pc_serial_mon_stdio_starts_on_the_serial_port(tmp_path: Path) -> None:
+    """On a PC the 16550A attaches to the mux after the monitor: it has the focus first.
+
+    What is typed goes to the serial port (nothing shows) until C-a c
+    brings the monitor, with the banner it printed while out of focus.
+    """
+    assert QEMU is not None
+    version, package = _identity()
+    ready = tmp_path / "ready.sock"
+    extra = ["-M", "pc", "-S", "-serial", "mon:stdio",
+             "-qmp", f"unix:{ready},server=on,wait=off"]  # fmt: skip
+    steps = (b"ab\r", C_A + b"c", b"info status\r", C_A + b"c", b"cd", C_A + b"c", C_A + b"x")
+    theirs, their_status = terminal_session(
+        [QEMU, *BASE_ARGS, *extra], steps, tmp_path, ready=ready
+    )
+    assert theirs[1] == b""
+    assert theirs[2].startswith(b"QEMU ")
+    ours, our_status = terminal_session(
+        [*qmonitor_command(version, package), *BASE_ARGS, *extra], steps, tmp_path, theirs, ready
+    )
+    assert ours == theirs
+    assert our_status == their_status
+
+
+@pytest.mark.parametrize(("echr", "escape"), [("0x14", b"\x14"), ("30", b"\x1e"), ("x", b"\x00")])
+def test_echr_sets_the_mux_escape_character(tmp_path: Path, echr: str, escape: bytes) -> None:
+    steps = (escape + b"h", C_A + b"c", b"ab", escape + escape, escape + b"c", escape + b"x")
+    compare_terminal(["-echr", echr, "-serial", "mon:stdio"], steps, tmp_path)

@@ -165,6 +165,8 @@ class MuxChardev(Chardev):
         self._opened = False
         self._open_scheduled = False
         self._got_escape = False
+        #: The escape character (``-echr``; QEMU's term_escape_char, for every mux).
+        self.escape_char = ESCAPE_CHAR
         self.timestamps = False
         self._timestamps_start = -1
         self._linestart = False
@@ -327,13 +329,13 @@ class MuxChardev(Chardev):
         """The escape state machine (mux_proc_byte): True if the byte is input."""
         if self._got_escape:
             self._got_escape = False
-            if byte == ESCAPE_CHAR:
+            if byte == self.escape_char:
                 return True
             command = _ESCAPE_COMMANDS.get(byte)
             if command is not None:
                 command(self)
             return False
-        if byte == ESCAPE_CHAR:
+        if byte == self.escape_char:
             self._got_escape = True
             return False
         return True
@@ -341,7 +343,7 @@ class MuxChardev(Chardev):
     # -- escape commands -------------------------------------------------------------
 
     def _print_help(self) -> None:
-        self.write(help_text())
+        self.write(help_text(self.escape_char))
 
     def _quit(self) -> None:
         self.write(TERMINATED.encode())

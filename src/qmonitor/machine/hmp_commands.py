@@ -40,6 +40,7 @@ from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.net import hmp as net_hmp
 from qmonitor.machine.runstate import RunState, ShutdownCause
+from qmonitor.machine.singlestep import singlestep_on
 from qmonitor.monitor.hmp_table import HMPCommand, HmpHandler
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import COMMAND_NOT_FOUND
@@ -56,6 +57,8 @@ __all__ = ["HMP_CMDS", "INFO_CMDS", "HMPCommand"]
 def _info_status(mon: MachineHMP, args: dict[str, Any]) -> None:
     state: RunState = mon.machine.runstate
     text = "VM status: " + ("running" if state.is_running else "paused")
+    if singlestep_on(mon.machine):
+        text += " (single step mode)"
     if not state.is_running and state is not RunState.PAUSED:
         text += f" ({state.value})"
     mon.printf(text + "\n")

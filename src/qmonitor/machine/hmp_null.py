@@ -260,9 +260,13 @@ def _sync_profile_cmd(mon: MachineHMP, args: dict[str, Any]) -> None:
 
 
 def _singlestep(mon: MachineHMP, args: dict[str, Any]) -> None:
+    from qmonitor.machine.singlestep import set_singlestep
+
     option = args.get("option")
     if option not in (None, "on", "off"):
         mon.printf(UNEXPECTED_OPTION.format(option))
+    else:
+        set_singlestep(mon.machine, option != "off")
 
 
 def _gdbserver(mon: MachineHMP, args: dict[str, Any]) -> None:

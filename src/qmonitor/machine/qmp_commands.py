@@ -18,6 +18,7 @@ from qmonitor.chardev.socket import SocketChardev
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.machine.schema import machine_schema
+from qmonitor.machine.singlestep import singlestep_on
 from qmonitor.machine.watchdog import WatchdogAction
 from qmonitor.monitor.monitor import current_monitor
 from qmonitor.monitor.qmp import MonitorQMP
@@ -95,7 +96,7 @@ def register_commands(machine: Machine) -> None:
         # is the command pollers call most.
         return {
             "running": state is RunState.RUNNING,
-            "singlestep": False,
+            "singlestep": singlestep_on(machine),
             "status": state._value_,
         }
 

@@ -56,10 +56,13 @@ class CmdlineError(QmonitorError):
         return self.status
 
 
-def print_warnings(warnings: Iterable[str]) -> None:
-    """Print the warnings parsing gathered, one line each, on stderr."""
+def print_warnings(warnings: Iterable[str], stdout: str = "") -> None:
+    """Print the warnings parsing gathered, one line each, on stderr (and ``stdout``'s text)."""
     for warning in warnings:
         sys.stderr.write(warning if warning.endswith("\n") else warning + "\n")
+    if stdout:
+        sys.stdout.write(stdout)
+        sys.stdout.flush()
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +197,11 @@ class Config:
     chroot: str | None = None
     #: ``-incoming``: the URI (or ``defer``) of an incoming migration, None without.
     incoming: str | None = None
+    #: ``-echr``: the escape character of every mux (Ctrl-A by default).
+    escape_char: int = 0x01
+    #: What QEMU prints on stdout for a command line it accepts (``-echr`` without a number).
+    stdout: str = ""
+    #: ``-singlestep``: the machine starts in single-step mode.
+    singlestep: bool = False
+    #: ``-enable-sync-profile``: synchronization profiling starts on.
+    sync_profile: bool = False

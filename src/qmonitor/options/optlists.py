@@ -2,10 +2,10 @@
 
 Each list names its options and their types as QEMU's ``QemuOptsList``
 does; the parser (:mod:`qmonitor.options.parser`) parses into them, and
-``query-command-line-options`` lists them (:data:`QUERYABLE_OPTION_LISTS`,
-handed to the machine when it is built, so that the machine needs nothing
-from the command line).  Lists that belong to one check live with it
-(:mod:`qmonitor.options.checks`, :mod:`qmonitor.options.guest`).
+``query-command-line-options`` lists them
+(:data:`qmonitor.options.optgroups.QUERYABLE_OPTION_LISTS`).  Lists that
+belong to one check live with it (:mod:`qmonitor.options.checks`,
+:mod:`qmonitor.options.guest`).
 """
 
 from __future__ import annotations
@@ -138,13 +138,6 @@ SPICE_OPTS = OptsListSpec(
         )
     ),
     merge_lists=True,
-)  # fmt: skip
-
-#: The lists ``query-command-line-options`` shows, in QEMU 7.2's order for
-#: ``-M none`` (QEMU prepends as it walks its groups, so this is the reverse of
-#: their registration; its ``machine`` group is not modelled).
-QUERYABLE_OPTION_LISTS: tuple[OptsListSpec, ...] = (
-    ACTION_OPTS, NAME_OPTS, ACCEL_OPTS, MON_OPTS, DEVICE_OPTS, CHARDEV_OPTS,
 )  # fmt: skip
 
 #: What ``-smp help`` lists (softmmu/vl.c: qemu_smp_opts); -smp itself is read by keyval.

@@ -21,10 +21,12 @@ from functools import partial
 from qmonitor.options.config import Config
 from qmonitor.options.help import help_text, version_text
 from qmonitor.options.machines import MAX_PARALLEL_PORTS
+from qmonitor.options.parse_board import DEBUGCON_DUPLICATE, DEBUGCON_INVALID, BoardGroup
 from qmonitor.options.parse_chardevs import ChardevGroup
 from qmonitor.options.parse_config import ConfigGroup
 from qmonitor.options.parse_devices import DeviceGroup
 from qmonitor.options.parse_drives import DriveGroup
+from qmonitor.options.parse_extra import NOT_FOR_TARGET, OTHER_TARGET_OPTIONS, ExtraGroup
 from qmonitor.options.parse_logging import LoggingGroup
 from qmonitor.options.parse_machine import MachineGroup
 from qmonitor.options.parse_misc import MiscGroup
@@ -38,10 +40,22 @@ from qmonitor.options.texts import (
     SERIAL_CONNECT,
     TOO_MANY_PARALLEL,
 )
+from qmonitor.util.error import Diagnostic
+
+#: Every option name QEMU 7.2's table has, this target's and the others'.
+_TABLE: dict[str, bool] = {**OPTIONS, **OTHER_TARGET_OPTIONS}
 
 
 class Parser(
-    ChardevGroup, MachineGroup, DeviceGroup, DriveGroup, ConfigGroup, LoggingGroup, MiscGroup
+    ChardevGroup,
+    MachineGroup,
+    DeviceGroup,
+    DriveGroup,
+    ConfigGroup,
+    LoggingGroup,
+    MiscGroup,
+    ExtraGroup,
+    BoardGroup,
 ):
     """One run of QEMU's option handling; see the module docstring for the stages."""
 
@@ -79,6 +93,17 @@ class Parser(
             "tpmdev": self._opt_tpmdev, "audio": self._opt_audio, "fw_cfg": self._opt_fw_cfg,
             "runas": self._opt_runas, "compat": self._opt_compat, "smbios": self._opt_smbios,
             "chroot": self._opt_chroot, "icount": self._opt_icount, "drive": self._opt_drive,
+            "set": self._opt_set,
+            "L": self._opt_L, "audio-help": self._opt_audio_help, "plugin": self._opt_plugin,
+            "kernel": self._opt_machine_property, "initrd": self._opt_machine_property,
+            "append": self._opt_machine_property, "dtb": self._opt_machine_property,
+            "bios": self._opt_machine_property, "no-hpet": self._opt_no_hpet,
+            "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
+            "dfilter": self._opt_dfilter, "seed": self._opt_seed,
+            "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
+            "debugcon": self._opt_debugcon, "acpitable": self._opt_acpitable,
+            "echr": self._opt_echr, "fsdev": self._opt_fsdev, "virtfs": self._opt_virtfs,
+            "singlestep": self._opt_singlestep, "enable-sync-profile": self._opt_sync_profile,
         }  # fmt: skip
         for short in ("hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb"):
             self.handlers[short] = partial(self._short_drive, short)
@@ -87,9 +112,9 @@ class Parser(
         """QEMU's lookup_opt(): option name, argument, next index, location."""
         raw = self.argv[index]
         name = raw[2:] if raw.startswith("--") else raw[1:]
-        if name not in OPTIONS:
+        if name not in _TABLE:
             raise self._fail(INVALID_OPTION, raw)
-        if not OPTIONS[name]:
+        if not _TABLE[name]:
             return name, None, index + 1, raw
         if index + 1 >= len(self.argv):
             raise self._fail(REQUIRES_ARGUMENT, raw)
@@ -114,11 +139,14 @@ class Parser(
                 index += 1
                 continue
             name, arg, index, loc = self._lookup(index)
+            if name in OTHER_TARGET_OPTIONS:
+                raise self._fail(NOT_FOR_TARGET, loc)
             handler = self.handlers.get(name)
             if handler is None:
                 self.unmodelled.append(loc)
             else:
                 handler(arg, loc)
+            self._note_ids(name, arg)
         return self._late_stages()
 
     def _set_version(self, arg: str, loc: str) -> None:
@@ -161,12 +189,24 @@ class Parser(
     def _opt_qtest_log(self, arg: str | None, loc: str) -> None:
         self.qtest_log = arg
 
+    def _create_debugcons(self) -> None:
+        """debugcon_parse(): each ``-debugcon`` makes chardev ``debugcon`` (``mon:`` allowed)."""
+        for spec, loc in self.debugcons:
+            if "debugcon" in self.chardevs:
+                # The second one's chardev takes a name the first one's has.
+                self._print(Diagnostic(DEBUGCON_DUPLICATE), loc)
+                raise self._fail(DEBUGCON_INVALID.format(spec), loc)
+            if self._new_from_spec("debugcon", spec, True, loc) is None:
+                raise self._fail(DEBUGCON_INVALID.format(spec), loc)
+
     def _late_stages(self) -> Config:
+        self._validate_kernel()
         self._validate_options()
         self._check_early()
         actions = self._process_actions()
         add_fds = self._process_add_fds()
         self._process_log_options()
+        self._list_dirs()
         rtc = self.checked_groups["rtc"].find(None)
         self._cpu_help()
         self._device_help()
@@ -180,6 +220,7 @@ class Parser(
         self._create_objects()
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
+        self._init_fsdevs()
         icount = self._configure_icount()
         accel = self._configure_accelerators()
         self._check_icount_accel(icount, accel)
@@ -198,9 +239,16 @@ class Parser(
             if index == MAX_PARALLEL_PORTS:
                 raise self._fail(TOO_MANY_PARALLEL, port.loc)
             self._create_port(port, f"parallel{index}", PARALLEL_CONNECT)
+        self._create_debugcons()
+        if not self.preconfig:
+            self._load_plugins()
+            self._check_null_kernel(machine)
         self._check_numa()
         self._check_fw_cfg(machine)
+        self._check_usbdevices(machine)
         devices = self._create_devices(machine)
+        self._check_debugcon_device(machine)
+        self._check_gdbstubs(machine)
         self._check_globals()
         self._warn_vga(machine)
         guest = self._guest(machine)
@@ -247,4 +295,8 @@ class Parser(
             drives=tuple(self.drives),
             chroot=self.chroot,
             incoming=self.incoming,
+            escape_char=self.escape_char,
+            stdout="".join(self.stdout_notes),
+            singlestep=self.singlestep,
+            sync_profile=self.sync_profile,
         )

@@ -30,7 +30,7 @@ from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.monitor import Monitor
 from qmonitor.options.chardev_checks import check_fd_number
 from qmonitor.options.cmdline import ChardevConfig, Config, msg_timestamp
-from qmonitor.options.optlists import QUERYABLE_OPTION_LISTS
+from qmonitor.options.optgroups import QUERYABLE_OPTION_LISTS
 from qmonitor.system.daemon import (
     CHROOT_FAILED,
     PIDFILE_PREFIX,
@@ -330,6 +330,7 @@ def open_monitors(
             if isinstance(backend, NullChardev):
                 backend.driver = cfg.backend  # a vc stands in as null but is listed as vc
             if isinstance(dev, MuxChardev):
+                dev.escape_char = config.escape_char
                 # C-a x quits (qmp_quit) whatever frontends the mux has.
                 dev.quit_handler = functools.partial(machine.shutdown, ShutdownCause.HOST_QMP_QUIT)
             # QEMU creates a mux's base first: both are in the machine's table.
@@ -347,6 +348,7 @@ def open_monitors(
                 machine.add_qmp_monitor(chr, pretty=mon.pretty)
             else:
                 machine.add_hmp_monitor(chr)
+        attach_serial_ports(machine, chardevs)
     except BaseException:
         abandon_chardevs(machine, chardevs)
         raise
@@ -354,6 +356,36 @@ def open_monitors(
         if early is not None:
             early.abandon()
     return chardevs
+
+
+def apply_start_states(machine: Machine, config: Config) -> None:
+    """``-singlestep`` and ``-enable-sync-profile``: what the machine starts with."""
+    if config.singlestep:
+        from qmonitor.machine.singlestep import set_singlestep
+
+        set_singlestep(machine, True)
+    if config.sync_profile:
+        from qmonitor.machine.hmp_null import SyncProfile
+
+        machine.part(SyncProfile, SyncProfile).enabled = True
+
+
+def attach_serial_ports(machine: Machine, chardevs: dict[str, Chardev]) -> None:
+    """A PC's serial ports take their chardevs as the board is made, after the monitors.
+
+    On a mux (``-serial mon:stdio``) the port is the last frontend and so
+    has the focus first, as QEMU's 16550A has.
+    """
+    defaults = machine.options.default_devices
+    if defaults is None:
+        return
+    from qmonitor.machine.devices.board import SERIAL_PORTS
+    from qmonitor.machine.devices.serial_port import SerialReceiver
+
+    for index in range(min(defaults.serials, len(SERIAL_PORTS))):
+        chr = chardevs.get(f"serial{index}")
+        if chr is not None and not isinstance(chr, SocketListener):
+            SerialReceiver().attach(chr, machine.loop)
 
 
 def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
@@ -515,6 +547,7 @@ async def _amain(
         enabled_events(machine).update(config.trace_enabled)
     if config.extensions:
         register_extensions(machine)
+    apply_start_states(machine, config)
     if persona is not None:
         install_persona(machine, persona)
     install_signal_handlers(machine, prog, watcher)

@@ -31,7 +31,7 @@ from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.mux.address import Address
-from qmonitor.options.optlists import QUERYABLE_OPTION_LISTS
+from qmonitor.options.optgroups import QUERYABLE_OPTION_LISTS
 from qmonitor.qapi.error import QapiError
 from qmonitor.testing.log import RequestLog, Sent
 from qmonitor.testing.proxy import Faults, Proxy
