@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Event benchmark: events delivered per second to 1, 10 and 100 QMP clients.
 
-    python bench/bench_events.py [--quick] [--clients 1,10,100]
+    python bench/bench_events.py [--quick] [--clients 1,10,100] [--qemu]
     python bench/bench_events.py --emission [--seconds S]
 
 Delivery: qmonitor runs with ``-qmonitor-extensions`` and one ``-qmp`` unix
@@ -11,6 +11,14 @@ connection with ``x-qmonitor-emit-events`` batches, checking every event
 line at every client (a full JSON syntax check, the envelope, and the
 sequence number, so none is missing or out of order).  The figure is the
 total events received by all clients per second.
+
+Events from commands (``command_events``): the target (QEMU or qmonitor)
+runs with ``1 + CMD_LISTENERS`` ``-qmp`` unix sockets and no extension;
+``evsink -c`` keeps ``CMD_DEPTH`` requests in flight on the first,
+alternating ``stop`` and ``cont`` (one ``write()`` each), while the others
+only listen.  Every connection must receive STOP and RESUME strictly
+alternating (the envelope checked, none missing); the figure is the events
+received by all connections, the driver's own included, per second.
 
 Emission (``--emission``, run in a fresh interpreter): the cost of
 ``Machine.emit_event`` with no client connected, for an unthrottled event
@@ -45,6 +53,10 @@ BASE_ARGS = ["-M", "none", "-display", "none", "-nodefaults", "-qmonitor-extensi
 CLIENT_COUNTS = (1, 10, 100)
 #: Events per x-qmonitor-emit-events request.
 BATCH = 500
+#: Monitors that only listen in the command-events row (the driver's is one more).
+CMD_LISTENERS = 10
+#: stop/cont requests the driver keeps in flight.
+CMD_DEPTH = 64
 
 
 class EventBenchError(Exception):
@@ -113,33 +125,76 @@ def delivery(
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
     try:
-        deadline = time.monotonic() + 30
-        while not all(p.exists() for p in socks):
-            if proc.poll() is not None:
-                raise EventBenchError(f"qmonitor exited with {proc.returncode}")
-            if time.monotonic() > deadline:
-                raise EventBenchError("sockets did not appear within 30 s")
-            time.sleep(0.01)
-        limit = warmup + duration + 40
-        cmd = [str(EVSINK), "-d", f"{duration:g}", "-w", f"{warmup:g}", "-b", str(BATCH)]
-        cmd += ["-t", f"{limit:g}", *map(str, socks)]
-        try:
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=limit + 10)
-        except subprocess.TimeoutExpired:
-            raise EventBenchError("evsink did not finish") from None
-        try:
-            out_doc: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            raise EventBenchError(
-                f"evsink exit {res.returncode}: {res.stderr.strip() or res.stdout!r}"
-            ) from None
-        if res.returncode != 0 or not out_doc.get("complete"):
-            raise EventBenchError(
-                f"evsink exit {res.returncode}, incomplete: {res.stderr.strip()} {out_doc}"
-            )
-        return out_doc
+        return _run_evsink(proc, socks, duration, warmup, ["-b", str(BATCH)])
     finally:
         _stop(proc)
+
+
+def command_events(
+    cmd: Sequence[str],
+    duration: float,
+    warmup: float,
+    tmp: Path,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Events caused by stop/cont on monitor 0, heard by it and CMD_LISTENERS others.
+
+    ``cmd`` starts the target (``qemu-system-x86_64``, or a Python running
+    ``-m qmonitor``); evsink's result (events_per_s, complete, ...).
+    """
+    socks = [tmp / f"cmd-{i}.sock" for i in range(1 + CMD_LISTENERS)]
+    argv = [*cmd, "-M", "none", "-display", "none", "-nodefaults"]
+    for p in socks:
+        p.unlink(missing_ok=True)
+        argv += ["-qmp", f"unix:{p},server=on,wait=off"]
+    log = tmp / "cmd-events.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            env=qmonitor_env() if env is None else env,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    try:
+        return _run_evsink(proc, socks, duration, warmup, ["-c", "-k", str(CMD_DEPTH)])
+    finally:
+        _stop(proc)
+
+
+def _run_evsink(
+    proc: subprocess.Popen[bytes],
+    socks: Sequence[Path],
+    duration: float,
+    warmup: float,
+    mode: Sequence[str],
+) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while not all(p.exists() for p in socks):
+        if proc.poll() is not None:
+            raise EventBenchError(f"target exited with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise EventBenchError("sockets did not appear within 30 s")
+        time.sleep(0.01)
+    limit = warmup + duration + 40
+    cmd = [str(EVSINK), "-d", f"{duration:g}", "-w", f"{warmup:g}", *mode]
+    cmd += ["-t", f"{limit:g}", *map(str, socks)]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=limit + 10)
+    except subprocess.TimeoutExpired:
+        raise EventBenchError("evsink did not finish") from None
+    try:
+        out_doc: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise EventBenchError(
+            f"evsink exit {res.returncode}: {res.stderr.strip() or res.stdout!r}"
+        ) from None
+    if res.returncode != 0 or not out_doc.get("complete"):
+        raise EventBenchError(
+            f"evsink exit {res.returncode}, incomplete: {res.stderr.strip()} {out_doc}"
+        )
+    return out_doc
 
 
 # ---- emission cost, in this interpreter -------------------------------------
@@ -202,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--quick", action="store_true", help="0.5 s per run instead of 2 s")
     ap.add_argument("--clients", default=",".join(map(str, CLIENT_COUNTS)))
+    ap.add_argument(
+        "--commands", action="store_true", help="only the stop/cont row, QEMU and qmonitor"
+    )
     ap.add_argument("--emission", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--seconds", type=float, default=1.0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -214,6 +272,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     duration, warmup = (0.5, 0.1) if args.quick else (2.0, 0.5)
     build_evsink()
     with tempfile.TemporaryDirectory(prefix="qme") as d:
+        qemu = os.environ.get("QEMU") or shutil.which("qemu-system-x86_64")
+        targets = [("qmonitor", [sys.executable, "-m", "qmonitor"])]
+        targets += [("QEMU", [qemu])] if qemu else []
+        for name, cmd in targets:
+            try:
+                r = command_events(cmd, duration, warmup, Path(d))
+            except EventBenchError as e:
+                print(f"stop/cont, {CMD_LISTENERS} listeners, {name}: n/a ({e})")
+                continue
+            print(
+                f"stop/cont, {CMD_LISTENERS} listeners, {name}: "
+                f"{r['events_per_s']:>12,.0f} events/s delivered in total"
+            )
+        if args.commands:
+            return 0
         for n in (int(x) for x in args.clients.split(",")):
             try:
                 r = delivery(n, duration, warmup, Path(d))

@@ -21,8 +21,20 @@
  * -w warm-up.  Then no further batch is sent, and evsink waits until every
  * connection has received every event that was emitted ("complete").
  *
+ * Command mode (-c): the events come from real commands instead.  The
+ * first connection keeps -k requests (64) in flight, alternating
+ *   {"execute":"stop"}  and  {"execute":"cont"}
+ * each written with its own write(), starting with stop on a running
+ * machine; at most -W events (4096) go beyond what the slowest connection
+ * has received.  Each command causes exactly one event (STOP, then RESUME),
+ * so every connection must see {"timestamp": {...}, "event": "STOP"} and
+ * {"timestamp": {...}, "event": "RESUME"} strictly alternating, the first
+ * being STOP; the first connection must also get one {"return": {}} per
+ * request.  Works against QEMU as well as qmonitor.
+ *
  * Options: -d SECS (2), -w SECS (0.5), -b B (batch, 500), -W EVENTS
- * (window, 8 batches), -e EVENT (BENCH_EVENT), -t SECS (time limit: exit 124).
+ * (window, 8 batches), -e EVENT (BENCH_EVENT), -t SECS (time limit: exit 124),
+ * -c (command mode), -k K (requests in flight in command mode, 64).
  * Output: one JSON line.  Exit 0 on success, 1 on an I/O error or an
  * invalid line, 2 on bad usage, 3 if some connection missed events.
  */
@@ -64,6 +76,8 @@ static size_t expect_event_len;
 static long long requested, acknowledged;
 static int inflight;
 static long long invalid;
+static int cmd_mode;
+static int cmd_depth = 64;
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
@@ -232,9 +246,41 @@ static long long parse_seq(const char *line, size_t len)
     return digits && p < e && *p == '}' ? v : -1;
 }
 
+/* Command mode: STOP and RESUME strictly alternating, STOP first; no data. */
+static int cmd_event_ok(struct conn *c, const char *line, size_t len)
+{
+    static const char stop[] = ", \"event\": \"STOP\"}";
+    static const char resume[] = ", \"event\": \"RESUME\"}";
+    const char *want = c->received % 2 ? resume : stop;
+    size_t wlen = c->received % 2 ? sizeof(resume) - 1 : sizeof(stop) - 1;
+    return len > wlen && !memcmp(line + len - wlen, want, wlen) &&
+           memchr(line, '}', len) == line + len - wlen - 1;
+}
+
 static void on_line(struct conn *c, const char *line, size_t len)
 {
     static const char ts[] = "{\"timestamp\": {\"seconds\": ";
+    if (cmd_mode && len >= sizeof(ts) - 1 && !memcmp(line, ts, sizeof(ts) - 1)) {
+        if (!is_json_object(line, len) || !memmem(line, len, "\"microseconds\": ", 16) ||
+            !cmd_event_ok(c, line, len)) {
+            if (!invalid++)
+                fprintf(stderr, "evsink: %s: bad event (expected %s, event %lld): %.*s\n",
+                        c->addr, c->received % 2 ? "RESUME" : "STOP", c->received, SHOW(len),
+                        line);
+            return;
+        }
+        c->received++;
+        return;
+    }
+    if (cmd_mode) {
+        if (c == &conns[0] && len == 14 && !memcmp(line, "{\"return\": {}}", 14) &&
+            inflight > 0) {
+            inflight--;
+            acknowledged++;
+            return;
+        }
+        die("%s: unexpected line: %.*s", c->addr, SHOW(len), line);
+    }
     if (len >= sizeof(ts) - 1 && !memcmp(line, ts, sizeof(ts) - 1)) {
         long long seq = parse_seq(line, len);
         if (!is_json_object(line, len) || !memmem(line, len, expect_event, expect_event_len) ||
@@ -386,8 +432,21 @@ static long long slowest(void)
 
 static void maybe_send(int sending)
 {
+    static const char stop[] = "{\"execute\":\"stop\"}\r\n";
+    static const char cont[] = "{\"execute\":\"cont\"}\r\n";
     char req[512];
     int n;
+    if (cmd_mode) {
+        while (sending && inflight < cmd_depth && requested - slowest() + 1 <= window) {
+            if (requested % 2)
+                write_all(conns[0].fd, cont, sizeof(cont) - 1);
+            else
+                write_all(conns[0].fd, stop, sizeof(stop) - 1);
+            requested++;
+            inflight++;
+        }
+        return;
+    }
     while (sending && inflight < 2 && requested - slowest() + batch <= window) {
         n = snprintf(req, sizeof(req),
                      "{\"execute\":\"x-qmonitor-emit-events\",\"arguments\":"
@@ -419,7 +478,7 @@ int main(int argc, char **argv)
     long long total = 0, min_rx, max_rx;
     double seconds;
 
-    while ((opt = getopt(argc, argv, "d:w:b:W:e:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "d:w:b:W:e:t:ck:")) != -1) {
         switch (opt) {
         case 'd': duration = parse_num(optarg, "duration"); break;
         case 'w': warmup = parse_num(optarg, "warm-up"); break;
@@ -427,9 +486,11 @@ int main(int argc, char **argv)
         case 'W': window = (long long)parse_num(optarg, "window"); break;
         case 'e': event_name = optarg; break;
         case 't': time_limit = parse_num(optarg, "time limit"); break;
+        case 'c': cmd_mode = 1; break;
+        case 'k': cmd_depth = (int)parse_num(optarg, "requests in flight"); break;
         default:
             fputs("usage: evsink [-d SECS] [-w SECS] [-b BATCH] [-W EVENTS] [-e EVENT] "
-                  "[-t SECS] ADDR...\n", stderr);
+                  "[-t SECS] [-c] [-k K] ADDR...\n", stderr);
             exit(2);
         }
     }
@@ -438,10 +499,14 @@ int main(int argc, char **argv)
         fputs("evsink: need ADDR...; batch >= 1; a plain event name\n", stderr);
         exit(2);
     }
+    if (cmd_mode && cmd_depth < 1)
+        cmd_depth = 1;
     if (window < 0)
-        window = 8 * batch;
-    if (window < batch)
+        window = cmd_mode ? 4096 : 8 * batch;
+    if (!cmd_mode && window < batch)
         window = batch;
+    if (cmd_mode && window < cmd_depth)
+        window = cmd_depth;
     snprintf(expect_event, sizeof(expect_event), "\"event\": \"%s\"", event_name);
     expect_event_len = strlen(expect_event);
     signal(SIGALRM, on_alarm);

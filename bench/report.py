@@ -106,6 +106,14 @@ ROWS = [
         "lower",
         1,
     ),
+    Row(
+        "events_cmd",
+        f"events from commands: stop/cont, {bench_events.CMD_DEPTH} in flight, "
+        f"heard by it and {bench_events.CMD_LISTENERS} listening monitors, total",
+        "events/s",
+        "higher",
+        0,
+    ),
     # qmonitor only (bench_events.py): QEMU has no way to emit events on demand.
     *(
         Row(

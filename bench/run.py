@@ -454,13 +454,29 @@ def run_hmp(t: Target, s: Settings) -> tuple[float, dict[str, Any]]:
 
 
 def run_events(t: Target, s: Settings, tmp: Path) -> None:
-    """Event delivery and emission cost (qmonitor only; see bench_events.py)."""
+    """Events from stop/cont (every target); delivery and emission cost (qmonitor only).
+
+    See bench_events.py.
+    """
+    keys = ["events_cmd"]
+    keys += [f"events_{n}" for n in bench_events.CLIENT_COUNTS] if t.kind == "qmonitor" else []
     try:
         bench_events.build_evsink()
     except bench_events.EventBenchError as e:
-        for n in bench_events.CLIENT_COUNTS:
-            t.results[f"events_{n}"] = {"value": None, "error": str(e)}
+        for key in keys:
+            t.results[key] = {"value": None, "error": str(e)}
         note(f"  {t.name} events: n/a ({e})")
+        return
+
+    def commands() -> Any:
+        try:
+            out = bench_events.command_events(t.cmd, s.duration, s.warmup, tmp, t.env)
+        except bench_events.EventBenchError as e:
+            raise BenchError(str(e)) from e
+        return out["events_per_s"], out
+
+    record(t, "events_cmd", commands)
+    if t.kind != "qmonitor":
         return
     for n in bench_events.CLIENT_COUNTS:
 
@@ -507,7 +523,7 @@ def run_target(t: Target, s: Settings) -> None:
                 run_mux(t, s, tmp)
             if want("hmp"):
                 record(t, "hmp_lines", lambda: run_hmp(t, s))
-        if t.kind == "qmonitor" and want("events"):
+        if t.kind != "echo" and want("events"):
             run_events(t, s, tmp)
         if t.kind != "echo" and want("scaling"):
             run_scaling(t, s, tmp)
