@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 NO_VMSTATE_DEVICE = "no block device can store vmstate for snapshot"
-NO_GUEST_MEMORY = "dump: no guest memory to dump"
 NO_FDT = "This machine doesn't have a FDT"
 NO_SPICE = "SPICE is not in use"
 NO_CONSOLE = "There is no console to take a screendump from"
@@ -283,7 +282,6 @@ HANDLERS: dict[str, Any] = {
     "drive_backup": _no_node,
     "drive_del": _drive_del,
     "drive_mirror": _no_node,
-    "dump-guest-memory": _error(NO_GUEST_MEMORY),
     "dumpdtb": _error(NO_FDT),
     "eject": _error(DEVICE_NOT_FOUND, "device"),
     "exit_preconfig": _exit_preconfig,
