@@ -71,6 +71,19 @@ def syncs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def listen_thread(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A postcopy destination's listen thread sets ``completed`` and only then drops its
+    listening addresses: a query-migrate right after may still show them.  qmonitor
+    drops them as it completes."""
+    out = []
+    for msg in messages:
+        ret = msg.get("return")
+        if isinstance(ret, dict) and ret.get("status") == "completed" and "socket-address" in ret:
+            msg = {"return": {k: v for k, v in ret.items() if k != "socket-address"}}
+        out.append(msg)
+    return out
+
+
 def stderr_lines(text: str | None) -> list[str]:
     """The lines without the program name QEMU's error_report puts first."""
     return [line.split(": ", 1)[1] for line in (text or "").splitlines() if ": " in line]
@@ -83,7 +96,7 @@ def test_scenario_as_qemu(scenario: Any, tmp_path: Path) -> None:
     got = run_scenario(scenario, QMONITOR, tmp_path, prepare)
     assert got.get("aborted") == golden.get("aborted")
     assert syncs(racy(got["src"])) == switchover(syncs(racy(golden["src"])))
-    assert got["dst"] == golden["dst"]
+    assert got["dst"] == listen_thread(golden["dst"])
     assert got.get("dst-exit") == golden.get("dst-exit")
     if "dst-stderr" in golden:
         assert stderr_lines(got.get("dst-stderr")) == stderr_lines(golden["dst-stderr"])

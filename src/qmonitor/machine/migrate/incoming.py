@@ -200,12 +200,12 @@ class Incoming:
                     reader.feed(data)
                     if reader.config is not None:
                         source.accept_config()
-                    if reader.state is not None:
-                        break
                     if reader.postcopy_state is not None and not entered:
                         entered = True
                         self._on_loop(partial(self._check, reader.postcopy_state))
                         self._on_loop(partial(self._postcopy_enter, reader.postcopy_state))
+                    if reader.state is not None:
+                        break
                     data = source.read()
                 if entered:
                     self._on_loop(self._postcopy_complete)
