@@ -119,6 +119,8 @@ POSTCOPY: tuple[Scenario, ...] = (
             *_postcopy_events("postcopy-active"),
             cmd("src", "migrate-set-parameters", {"max-postcopy-bandwidth": 0}),
             *_finish(),
+            _hmp("src", "info migrate"),
+            _hmp("dst", "info migrate"),
         ),
         description="postcopy: start, pause and recover from each end, complete",
         oob=True,

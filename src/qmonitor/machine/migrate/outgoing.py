@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qmonitor.errors import QmonitorError
@@ -527,6 +528,9 @@ class Outgoing:
         self._old_runstate = runstate
         self._was_running = runstate.is_running
         state = machine_state.capture(machine, runstate.value)
+        with self._lock:
+            if self.plan is not None:
+                self.plan = replace(self.plan, postcopy_from=self.sent_pages)
         self.set_status("postcopy-active")
         if runstate.is_running:
             machine.vm_stop(RunState.FINISH_MIGRATE)
