@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.machine.dump.elf import elf_chunks
 from qmonitor.machine.dump.layout import filter_blocks, guest_blocks, range_touches_blocks
 from qmonitor.machine.dump.notes import cpu_notes
+from qmonitor.machine.migration import MigrationState
 from qmonitor.machine.runstate import RunState
 from qmonitor.machine.schema import machine_schema
 from qmonitor.monitor.fds import FD_NOT_FOUND_BY_NAME
@@ -48,6 +49,8 @@ NO_MEMORY = "dump: no guest memory to dump"
 WIN_NO_VMCOREINFO = "win-dump: invalid vmcoreinfo note size"
 #: qmonitor's own: the kdump-compressed file is not written yet.
 KDUMP_NOT_MODELLED = "dump-guest-memory format kdump-zlib is not modelled"
+#: The migration blocker a dump holds while it runs (dump/dump.c).
+MIGRATION_BLOCKER = "Live migration disabled: dump-guest-memory in progress"
 #: The mode QEMU creates a ``file:`` dump with (S_IRUSR).
 FILE_MODE = 0o400
 
@@ -151,6 +154,7 @@ class Dump:
         self.machine.emit_event("DUMP_COMPLETED", data)
         with contextlib.suppress(OSError):
             os.close(self.fd)
+        _unblock_migration(self.machine)
         if self.resume:
             self.machine.vm_start()
 
@@ -186,6 +190,7 @@ def register_dump_command(machine: Machine) -> None:
         if format == "kdump-snappy":
             raise QapiError(NO_SNAPPY)
         fd = _open_output(protocol)
+        machine.part(MigrationState, MigrationState).blockers.append(MIGRATION_BLOCKER)
         dump = _prepare(machine, fd, begin, length, format)
         if detach:
             thread = threading.Thread(target=_detached, args=(dump,), name="dump_thread")
@@ -199,6 +204,13 @@ def register_dump_command(machine: Machine) -> None:
             raise QapiError(error)
 
     machine.commands.full.register(bind_command(schema, "dump-guest-memory", dump_guest_memory))
+
+
+def _unblock_migration(machine: Machine) -> None:
+    """dump_cleanup's migrate_del_blocker."""
+    blockers = machine.part(MigrationState, MigrationState).blockers
+    if MIGRATION_BLOCKER in blockers:
+        blockers.remove(MIGRATION_BLOCKER)
 
 
 def _detached(dump: Dump) -> None:
@@ -221,6 +233,7 @@ def _prepare(
         state.set("failed")
         with contextlib.suppress(OSError):
             os.close(fd)
+        _unblock_migration(machine)
         if resume:
             machine.vm_start()
         return QapiError(text)

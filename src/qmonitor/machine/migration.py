@@ -156,6 +156,8 @@ class MigrationState:
         #: The outgoing and incoming migrations' MigrationStatus: none ever runs.
         self.status = "none"
         self.incoming_status = "none"
+        #: Why migration is refused now (QEMU's migration_blockers, oldest first).
+        self.blockers: list[str] = []
         #: What migrate-pause tries, in order (the live migration's two ends).
         self.pause_hooks: list[Callable[[], bool]] = []
 

@@ -247,6 +247,9 @@ class Outgoing:
             raise QapiError(WAITING_INCOMING)
         if runstate is RunState.POSTMIGRATE:
             raise QapiError(POSTMIGRATE)
+        if self.settings.blockers:
+            # migration_is_blocked: the newest blocker's text.
+            raise QapiError(self.settings.blockers[-1])
         if blk or inc:
             if caps["x-colo"]:
                 raise QapiError(COLO_DISK)
@@ -573,9 +576,12 @@ class Outgoing:
     def query(self) -> dict[str, Any]:
         """The source's part of ``query-migrate`` (fill_source_migration_info)."""
         status = self.status
+        out: dict[str, Any] = {}
+        if self.settings.blockers:
+            out["blocked-reasons"] = list(self.settings.blockers)
         if status == "none":
-            return {}
-        out: dict[str, Any] = {"status": status}
+            return out
+        out["status"] = status
         with self._lock:
             plan, sent, syncs = self.plan, self.sent_pages, self.syncs
         if status in ACTIVE_STATES and plan is not None:
