@@ -13,19 +13,32 @@ tests/machine/dump/test_dump_golden.py replays.
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import stat
 import subprocess
+import termios
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qmonitor_testsupport.migration_pair import QmpClient, _process, _subst, normalise
+from qmonitor_testsupport.migration_pair import (
+    STEP_TIMEOUT,
+    QmpClient,
+    _process,
+    _subst,
+    normalise,
+)
+
+#: fcntl's F_GETPIPE_SZ (Linux).
+F_GETPIPE_SZ = 1032
 
 PC = ("-M", "pc", "-m", "128", "-S")
 
@@ -36,7 +49,7 @@ class DumpCase:
 
     name: str
     args: tuple[str, ...]
-    #: ("cmd", name, args) | ("hmp", line) | ("event", name) | ("pipe", fdname) | ("drain",)
+    #: ("cmd", name, args) | ("event", name) | ("pipe", fdname) | ("pipe-full",) | ("drain",)
     steps: tuple[tuple[Any, ...], ...]
     description: str = ""
     #: The guest's firmware ran (no ``-S``): SeaBIOS shadowed itself into RAM and
@@ -127,6 +140,9 @@ CASES: tuple[DumpCase, ...] = (
             _qmp("dump-guest-memory", {"paging": False, "protocol": "fd:dumpfd", "detach": True}),
             _dump("second"),
             _hmp("dump-guest-memory /nonexistent/x"),
+            ("pipe-full",),
+            _qmp("query-dump"),
+            _hmp("info dump"),
             _qmp("query-migrate"),
             _qmp("migrate", {"uri": "exec:cat > /dev/null"}),
             _qmp("query-migrate"),
@@ -137,6 +153,9 @@ CASES: tuple[DumpCase, ...] = (
             _dump("detached", detach=True),
             ("event", "DUMP_COMPLETED"),
             _qmp("query-dump"),
+            # The detached dump's thread drops its migration blocker after
+            # DUMP_COMPLETED (racy); a dump in the command drops it before replying.
+            _dump("sync", begin=0, length=4096),
             _qmp("query-migrate"),
         ),
         "a detached dump into a pipe nobody reads yet: a second dump is refused",
@@ -236,6 +255,8 @@ def run_case(case: DumpCase, command: Sequence[str], workdir: Path) -> dict[str,
                     client.cmd("getfd", {"fdname": step[1]}, fd=write_end)
                 finally:
                     os.close(write_end)
+            elif step[0] == "pipe-full":
+                _wait_pipe_full(read_end)
             elif step[0] == "drain":
                 fd = read_end
                 reader = threading.Thread(target=_hash_pipe, args=(fd, piped))
@@ -251,6 +272,18 @@ def run_case(case: DumpCase, command: Sequence[str], workdir: Path) -> dict[str,
         "messages": [normalise(m, names) for _, m in log],
         "files": files,
     }
+
+
+def _wait_pipe_full(fd: int) -> None:
+    """Wait (bounded) until the writer filled the pipe and blocks."""
+    size = fcntl.fcntl(fd, F_GETPIPE_SZ)
+    end = time.monotonic() + STEP_TIMEOUT
+    while time.monotonic() < end:
+        pending = array.array("i", [0])
+        fcntl.ioctl(fd, termios.FIONREAD, pending)
+        if pending[0] >= size:
+            return
+        time.sleep(0.01)
 
 
 def _hash_pipe(fd: int, result: dict[str, Any]) -> None:

@@ -51,6 +51,8 @@ WIN_NO_VMCOREINFO = "win-dump: invalid vmcoreinfo note size"
 KDUMP_NOT_MODELLED = "dump-guest-memory format kdump-zlib is not modelled"
 #: The migration blocker a dump holds while it runs (dump/dump.c).
 MIGRATION_BLOCKER = "Live migration disabled: dump-guest-memory in progress"
+#: The unit a dump's memory is written and counted in (the target page size).
+PROGRESS_PAGE = 4096
 #: The mode QEMU creates a ``file:`` dump with (S_IRUSR).
 FILE_MODE = 0o400
 
@@ -113,7 +115,7 @@ def _open_output(protocol: str) -> int:
     raise QapiError(INVALID.format("protocol"))
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
@@ -138,9 +140,16 @@ class Dump:
             return self.error
         try:
             for data, memory in self.chunks:
-                _write_all(self.fd, data)
-                if memory:
-                    self.state.advance(memory)
+                if not memory:
+                    _write_all(self.fd, data)
+                    continue
+                # Page by page, each counted once written, as QEMU's
+                # write_memory does: query-dump shows the same progress.
+                view = memoryview(data)
+                for offset in range(0, len(view), PROGRESS_PAGE):
+                    page = view[offset : offset + PROGRESS_PAGE]
+                    _write_all(self.fd, page)
+                    self.state.advance(len(page))
         except OSError as exc:
             return f"dump: failed to save memory: {exc.strerror}"
         return None
@@ -162,10 +171,12 @@ class Dump:
 def register_dump_command(machine: Machine) -> None:
     """dump-guest-memory (query-dump reads :func:`dump_state`)."""
     schema = machine_schema()
-    running: list[threading.Thread] = []
+    state = dump_state(machine)
 
     def in_progress() -> bool:
-        return any(t.is_alive() for t in running)
+        # qemu_system_dump_in_progress: the status, set before DUMP_COMPLETED
+        # (not the thread, which may still be ending after it).
+        return state.status == "active"
 
     def dump_guest_memory(
         paging: bool,
@@ -195,7 +206,6 @@ def register_dump_command(machine: Machine) -> None:
         if detach:
             thread = threading.Thread(target=_detached, args=(dump,), name="dump_thread")
             thread.daemon = True
-            running[:] = [thread]
             thread.start()
             return
         error = dump.write()
