@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from qmonitor_testsupport.migration_pair import Scenario, Step, cmd, event, exits, getfd
+from qmonitor_testsupport.migration_pair import Scenario, Step, cmd, event, exits, getfd, oob
 
 EVENTS_ON = {"capabilities": [{"capability": "events", "state": True}]}
 
@@ -59,6 +59,115 @@ def _live(
 
 NONE = ("-M", "none")
 PC = ("-M", "pc", "-m", "128")
+PC_1G = ("-M", "pc", "-m", "1024", "-S")
+POSTCOPY_ON = {"capabilities": [{"capability": "postcopy-ram", "state": True}]}
+
+
+def _postcopy_events(status: str) -> tuple[Step, ...]:
+    return (
+        event("src", "MIGRATION", {"status": status}),
+        event("dst", "MIGRATION", {"status": status}),
+    )
+
+
+#: Postcopy on a -S PC with 1 GiB: slow precopy so that migrate-start-postcopy
+#: comes while it runs, slow postcopy so that it can be paused and recovered twice.
+POSTCOPY: tuple[Scenario, ...] = (
+    Scenario(
+        "postcopy-pc-paused",
+        PC_1G,
+        (*PC_1G, "-incoming", "defer"),
+        (
+            _events("dst"),
+            _events("src"),
+            cmd("src", "migrate-start-postcopy"),
+            cmd("dst", "migrate-set-capabilities", POSTCOPY_ON),
+            cmd("src", "migrate-set-capabilities", POSTCOPY_ON),
+            cmd("src", "migrate-start-postcopy"),
+            oob("src", "migrate-pause"),
+            oob("dst", "migrate-recover", {"uri": "unix:{dir}/r.sock"}),
+            cmd("src", "migrate-set-parameters", {"max-bandwidth": 65536}),
+            cmd("src", "migrate-set-parameters", {"max-postcopy-bandwidth": 65536}),
+            cmd("dst", "migrate-incoming", {"uri": "unix:{sock}"}),
+            cmd("src", "migrate", {"uri": "unix:{sock}"}),
+            event("src", "MIGRATION", {"status": "active"}),
+            cmd("src", "query-migrate"),
+            cmd("dst", "query-migrate"),
+            cmd("src", "migrate-start-postcopy"),
+            *_postcopy_events("postcopy-active"),
+            cmd("src", "query-migrate"),
+            cmd("dst", "query-migrate"),
+            cmd("src", "query-status"),
+            cmd("dst", "query-status"),
+            cmd("src", "migrate-start-postcopy"),
+            oob("src", "migrate-pause"),
+            *_postcopy_events("postcopy-paused"),
+            cmd("src", "query-migrate"),
+            cmd("dst", "query-migrate"),
+            oob("src", "migrate-pause"),
+            oob("dst", "migrate-pause"),
+            cmd("src", "migrate", {"uri": "unix:{sock}"}),
+            oob("dst", "migrate-recover", {"uri": "unix:{dir}/r.sock"}),
+            cmd("dst", "query-migrate"),
+            cmd("src", "migrate", {"uri": "unix:{dir}/r.sock", "resume": True}),
+            *_postcopy_events("postcopy-active"),
+            cmd("src", "query-migrate"),
+            oob("dst", "migrate-pause"),
+            *_postcopy_events("postcopy-paused"),
+            oob("dst", "migrate-recover", {"uri": "unix:{dir}/r2.sock"}),
+            cmd("src", "migrate", {"uri": "unix:{dir}/r2.sock", "resume": True}),
+            *_postcopy_events("postcopy-active"),
+            cmd("src", "migrate-set-parameters", {"max-postcopy-bandwidth": 0}),
+            *_finish(),
+            _hmp("src", "info migrate"),
+            _hmp("dst", "info migrate"),
+        ),
+        description="postcopy: start, pause and recover from each end, complete",
+        oob=True,
+    ),
+    Scenario(
+        "postcopy-pc-running",
+        ("-M", "pc", "-m", "1024"),
+        ("-M", "pc", "-m", "1024", "-incoming", "defer"),
+        (
+            _events("dst"),
+            _events("src"),
+            cmd("dst", "migrate-set-capabilities", POSTCOPY_ON),
+            cmd("src", "migrate-set-capabilities", POSTCOPY_ON),
+            cmd("src", "migrate-set-parameters", {"max-bandwidth": 65536}),
+            cmd("dst", "migrate-incoming", {"uri": "tcp:127.0.0.1:{port}"}),
+            cmd("src", "migrate", {"uri": "tcp:127.0.0.1:{port}"}),
+            event("src", "MIGRATION", {"status": "active"}),
+            cmd("src", "migrate-start-postcopy"),
+            *_finish(),
+            cmd("src", "migrate-start-postcopy"),
+        ),
+        description="postcopy from a running source over TCP: the destination runs",
+    ),
+    Scenario(
+        "postcopy-bitmaps-errors",
+        NONE,
+        NONE,
+        (
+            _events("src"),
+            cmd(
+                "src",
+                "migrate-set-capabilities",
+                {"capabilities": [{"capability": "dirty-bitmaps", "state": True}]},
+            ),
+            cmd("src", "migrate-start-postcopy"),
+            oob("src", "migrate-recover", {"uri": "unix:{sock}"}),
+            oob("src", "migrate-pause"),
+            _hmp("src", "migrate_start_postcopy"),
+            _hmp("src", "migrate_pause"),
+            _hmp("src", "migrate_recover unix:{sock}"),
+            _hmp("src", "migrate -r unix:{sock}"),
+        ),
+        no_destination=True,
+        description="dirty-bitmaps alone enables postcopy; the refusals out of band and in HMP",
+        oob=True,
+    ),
+)
 
 SCENARIOS: tuple[Scenario, ...] = (
     _live("unix-none-paused", NONE, True, "unix:{sock}", "-M none -S over a unix socket"),
@@ -315,6 +424,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         description="the destination's refusals",
     ),
+    *POSTCOPY,
 )
 
 

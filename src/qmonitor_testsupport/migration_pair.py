@@ -41,7 +41,9 @@ _STAT_KEYS = frozenset(
 class QmpClient:
     """A blocking QMP client that keeps every message it receives."""
 
-    def __init__(self, path: Path, label: str, log: list[tuple[str, dict[str, Any]]]) -> None:
+    def __init__(
+        self, path: Path, label: str, log: list[tuple[str, dict[str, Any]]], oob: bool = False
+    ) -> None:
         self.label = label
         self.log = log
         self.sock = _connect(path)
@@ -51,7 +53,7 @@ class QmpClient:
         #: Where the messages that came after the last command sent start.
         self.mark = 0
         self.read_message()  # the greeting
-        self.cmd("qmp_capabilities")
+        self.cmd("qmp_capabilities", {"enable": ["oob"]} if oob else None)
 
     def close(self) -> None:
         self.sock.close()
@@ -74,8 +76,14 @@ class QmpClient:
             self.log.append((self.label, msg))
         return msg
 
-    def send(self, execute: str, arguments: dict[str, Any] | None = None, fd: int = -1) -> None:
-        req: dict[str, Any] = {"execute": execute}
+    def send(
+        self,
+        execute: str,
+        arguments: dict[str, Any] | None = None,
+        fd: int = -1,
+        oob: bool = False,
+    ) -> None:
+        req: dict[str, Any] = {"exec-oob": execute, "id": "oob"} if oob else {"execute": execute}
         if arguments is not None:
             req["arguments"] = arguments
         data = json.dumps(req).encode()
@@ -88,10 +96,14 @@ class QmpClient:
             self.sock.sendall(data)
 
     def cmd(
-        self, execute: str, arguments: dict[str, Any] | None = None, fd: int = -1
+        self,
+        execute: str,
+        arguments: dict[str, Any] | None = None,
+        fd: int = -1,
+        oob: bool = False,
     ) -> dict[str, Any]:
         """Send a command and read up to its reply (events on the way are kept)."""
-        self.send(execute, arguments, fd)
+        self.send(execute, arguments, fd, oob)
         while True:
             msg = self.read_message()
             if "return" in msg or "error" in msg:
@@ -157,6 +169,11 @@ def cmd(side: str, execute: str, args: dict[str, Any] | None = None) -> Step:
     return Step(side, "cmd", execute, args)
 
 
+def oob(side: str, execute: str, args: dict[str, Any] | None = None) -> Step:
+    """An out-of-band command (the scenario must negotiate ``oob``)."""
+    return Step(side, "oob", execute, args)
+
+
 def event(side: str, name: str, data: dict[str, Any] | None = None) -> Step:
     return Step(side, "event", name, data)
 
@@ -187,6 +204,8 @@ class Scenario:
     no_destination: bool = False
     description: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Both clients negotiate the ``oob`` capability.
+    oob: bool = False
 
 
 def _free_port() -> int:
@@ -295,13 +314,13 @@ def run_scenario(
             args = scenario.src_args if side == "src" else scenario.dst_args
             qmp = workdir / f"{side}-qmp.sock"
             procs[side] = stack.enter_context(_process(command, _subst(args, names), qmp))
-            clients[side] = QmpClient(qmp, side, log)
+            clients[side] = QmpClient(qmp, side, log, oob=scenario.oob)
             stack.callback(clients[side].close)
         for index, step in enumerate(scenario.steps):
             try:
                 client = clients[step.side]
-                if step.kind == "cmd":
-                    client.cmd(step.name, _subst(step.args, names))
+                if step.kind in ("cmd", "oob"):
+                    client.cmd(step.name, _subst(step.args, names), oob=step.kind == "oob")
                 elif step.kind == "event":
                     client.wait_event(step.name, step.args)
                 elif step.kind == "getfd":

@@ -37,6 +37,7 @@ from qmonitor.machine import (
 )
 from qmonitor.machine.block import hmp_drives, hmp_nbd, job_hmp
 from qmonitor.machine.defaults import NIL_UUID
+from qmonitor.machine.dump import hmp as dump_hmp
 from qmonitor.machine.hmp_spec import build_table
 from qmonitor.machine.net import hmp as net_hmp
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -203,7 +204,7 @@ INFO_HANDLERS: dict[str, HmpHandler] = {
     "blockstats": hmp_info.info_blockstats,
     "chardev": _info_chardev,
     "cpus": hmp_info.info_cpus,
-    "dump": _prints("Status: none\n"),
+    "dump": dump_hmp.hmp_info_dump,
     "history": _info_history,
     "hotpluggable-cpus": hmp_info.info_hotpluggable_cpus,
     "kvm": _info_kvm,
@@ -225,6 +226,7 @@ INFO_HANDLERS: dict[str, HmpHandler] = {
 HANDLERS: dict[str, HmpHandler] = {
     **{name: _not_modelled(qmp) for name, qmp in NOT_MODELLED.items()},
     **hmp_null.HANDLERS,
+    "dump-guest-memory": dump_hmp.hmp_dump_guest_memory,
     **job_hmp.HANDLERS,
     **hmp_memory.HANDLERS,
     **hmp_log.HANDLERS,

@@ -24,16 +24,12 @@ if TYPE_CHECKING:
 # monitor/hmp-cmds.c, migration/, softmmu/, net/, ui/, audio/, replay/).
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
 DEVICE_NOT_FOUND = "Device '{}' not found"
-NO_GUEST_MEMORY = "dump: no guest memory to dump"
 NO_FDT = "This machine doesn't have a FDT"
 NO_SPICE = "SPICE is not in use"
 NO_CONSOLE = "There is no console to take a screendump from"
 NOT_SUPPORTED = "this feature or command is not currently supported"
 NO_WAKEUP = "wake-up from suspend is not supported by this guest"
 COLO_DISABLED = "The feature 'colo' is not enabled"
-MIGRATE_PAUSE = "migrate-pause is currently only supported during postcopy-active state"
-MIGRATE_RECOVER = "Migrate recover can only be run when postcopy is paused."
-POSTCOPY_NOT_ENABLED = "Enable postcopy with migrate_set_capability before the start of migration"
 MIGRATION_STATE = "Migration not in expected state: {}"
 DIRTY_LIMIT_NEEDS_RING = (
     "dirty page limit feature requires KVM with accelerator property 'dirty-ring-size' set'"
@@ -181,6 +177,18 @@ def _migrate_cancel(mon: MachineHMP, args: dict[str, Any]) -> None:
     qmp(mon, "migrate_cancel")
 
 
+def _migrate_pause(mon: MachineHMP, args: dict[str, Any]) -> None:
+    qmp(mon, "migrate-pause")
+
+
+def _migrate_recover(mon: MachineHMP, args: dict[str, Any]) -> None:
+    qmp(mon, "migrate-recover", {"uri": args["uri"]})
+
+
+def _migrate_start_postcopy(mon: MachineHMP, args: dict[str, Any]) -> None:
+    qmp(mon, "migrate-start-postcopy")
+
+
 def _migrate_set_capability(mon: MachineHMP, args: dict[str, Any]) -> None:
     """hmp_migrate_set_capability: the name must be a MigrationCapability."""
     from qmonitor.machine.migration import CAPABILITIES
@@ -297,7 +305,6 @@ HANDLERS: dict[str, Any] = {
     "drive_backup": _no_node,
     "drive_del": _drive_del,
     "drive_mirror": _no_node,
-    "dump-guest-memory": _error(NO_GUEST_MEMORY),
     "dumpdtb": _error(NO_FDT),
     "eject": _error(DEVICE_NOT_FOUND, "device"),
     "exit_preconfig": _exit_preconfig,
@@ -309,10 +316,10 @@ HANDLERS: dict[str, Any] = {
     "migrate_cancel": _migrate_cancel,
     "migrate_continue": _migrate_continue,
     "migrate_incoming": _migrate_incoming,
-    "migrate_pause": _error(MIGRATE_PAUSE),
-    "migrate_recover": _error(MIGRATE_RECOVER),
+    "migrate_pause": _migrate_pause,
+    "migrate_recover": _migrate_recover,
     "migrate_set_capability": _migrate_set_capability,
-    "migrate_start_postcopy": _error(POSTCOPY_NOT_ENABLED),
+    "migrate_start_postcopy": _migrate_start_postcopy,
     "nmi": _cpu_required(NOT_SUPPORTED),
     "pcie_aer_inject_error": _prints(AER_NO_DEVICE, "id"),
     "qemu-io": _qemu_io,

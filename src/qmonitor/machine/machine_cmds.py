@@ -72,7 +72,8 @@ def register_machine_commands(machine: Machine) -> None:
     def save(filename: str, addr: int, size: int) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
         try:
-            fd = os.open(filename, flags, 0o600)
+            # fopen(filename, "wb"): what the umask lets of 0666.
+            fd = os.open(filename, flags, 0o666)
         except OSError as exc:
             raise QapiError(OPEN_FAILED.format(filename, exc.strerror)) from None
         try:

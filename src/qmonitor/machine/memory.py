@@ -74,30 +74,40 @@ class GuestMemory:
             return self.lowmem + addr - FOUR_GIB
         return None
 
-    def _rom_byte(self, addr: int) -> int | None:
-        bios = self._bios
-        if bios and self._bios_base <= addr < FOUR_GIB:
-            return bios[addr - self._bios_base]
-        if ISA_BIOS[0] <= addr < ISA_BIOS[1] and len(bios) >= ISA_BIOS[1] - ISA_BIOS[0]:
-            return bios[len(bios) - (ISA_BIOS[1] - addr)]
-        return None
-
     def read(self, addr: int, length: int) -> bytes:
+        """``length`` bytes from ``addr``: RAM, ROM, or zeros where nothing is mapped."""
         out = bytearray(length)
-        for i in range(length):
-            a = addr + i
-            if a >= ADDRESS_LIMIT:
-                break
+        end = min(addr + length, ADDRESS_LIMIT)
+        a = addr
+        while a < end:
+            # One run at a time: up to the end of a RAM page, or byte by byte elsewhere.
             offset = self._ram_offset(a)
             if offset is not None:
+                run = min(end - a, PAGE - offset % PAGE)
                 page = self._pages.get(offset // PAGE)
                 if page is not None:
-                    out[i] = page[offset % PAGE]
+                    start = offset % PAGE
+                    out[a - addr : a - addr + run] = page[start : start + run]
+                a += run
                 continue
-            rom = self._rom_byte(a)
-            if rom is not None:
-                out[i] = rom
+            rom = self._rom_run(a, end)
+            if rom:
+                out[a - addr : a - addr + len(rom)] = rom
+                a += len(rom)
+                continue
+            a += 1
         return bytes(out)
+
+    def _rom_run(self, addr: int, end: int) -> bytes:
+        """The ROM bytes from ``addr`` to the end of its mapping (or ``end``)."""
+        bios = self._bios
+        if bios and self._bios_base <= addr < FOUR_GIB:
+            return bios[addr - self._bios_base : min(end, FOUR_GIB) - self._bios_base]
+        if ISA_BIOS[0] <= addr < ISA_BIOS[1] and len(bios) >= ISA_BIOS[1] - ISA_BIOS[0]:
+            base = len(bios) - (ISA_BIOS[1] - ISA_BIOS[0])
+            stop = min(end, ISA_BIOS[1])
+            return bios[base + addr - ISA_BIOS[0] : base + stop - ISA_BIOS[0]]
+        return b""
 
     def write(self, addr: int, data: bytes) -> None:
         for i, byte in enumerate(data):

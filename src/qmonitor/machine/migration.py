@@ -11,6 +11,7 @@ migration has run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from qmonitor.qapi.error import QapiError
@@ -155,6 +156,10 @@ class MigrationState:
         #: The outgoing and incoming migrations' MigrationStatus: none ever runs.
         self.status = "none"
         self.incoming_status = "none"
+        #: Why migration is refused now (QEMU's migration_blockers, oldest first).
+        self.blockers: list[str] = []
+        #: What migrate-pause tries, in order (the live migration's two ends).
+        self.pause_hooks: list[Callable[[], bool]] = []
 
     def query_capabilities(self) -> list[dict[str, Any]]:
         return [{"capability": c, "state": on} for c, on in self.capabilities.items()]
@@ -200,10 +205,11 @@ class MigrationState:
     def pause(self) -> None:
         """``migrate-pause``: only a postcopy migration (either side) can be paused.
 
-        It runs out of band, so it must not wait for the main loop; no
-        migration runs on the null machine, so it always refuses.
+        It runs out of band, so it must not wait for the main loop: each
+        of :attr:`pause_hooks` (the source's, then the destination's)
+        shuts its channel down if it is in ``postcopy-active`` and says so.
         """
-        if "postcopy-active" not in (self.status, self.incoming_status):
+        if not any(hook() for hook in self.pause_hooks):
             raise QapiError(PAUSE_NOT_POSTCOPY)
 
     def set_parameters(self, changes: dict[str, Any]) -> None:

@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 # QEMU 7.2's texts (migration/migration.c, migration/colo.c, migration/savevm.c,
 # migration/dirtyrate.c, softmmu/dirtylimit.c, monitor/misc.c, qapi/qmp/qerror.h).
 EXPECTS = "Parameter '{}' expects {}"
-POSTCOPY_NOT_ENABLED = "Enable postcopy with migrate_set_capability before the start of migration"
-POSTCOPY_NOT_STARTED = "Postcopy must be started after migration has been started"
-RECOVER_NOT_PAUSED = "Migrate recover can only be run when postcopy is paused."
 #: migrate with resume=true (migrate_prepare, migration/migration.c): checked
 #: before the URI; a null machine's migration never pauses in postcopy.
 RESUME_NOT_PAUSED = "Cannot resume if there is no paused migration"
@@ -120,16 +117,8 @@ def register_migration_commands(machine: Machine, state: MigrationState) -> None
             raise QapiError(SPICE_NOT_IN_USE, ErrorClass.DEVICE_NOT_ACTIVE)
         raise QapiError(EXPECTS.format("protocol", "'spice'"))
 
-    def migrate_start_postcopy() -> None:
-        if not state.capabilities["postcopy-ram"]:
-            raise QapiError(POSTCOPY_NOT_ENABLED)
-        raise QapiError(POSTCOPY_NOT_STARTED)
-
     def colo_lost_heartbeat() -> None:
         raise QapiError(COLO_NOT_ENABLED)
-
-    def migrate_recover(uri: str) -> None:
-        raise QapiError(RECOVER_NOT_PAUSED)
 
     def xen_save_devices_state(filename: str, live: bool | None = None) -> None:
         running = machine.runstate.is_running
@@ -185,14 +174,12 @@ def register_migration_commands(machine: Machine, state: MigrationState) -> None
     for name, handler in (
         ("migrate-set-parameters", migrate_set_parameters),
         ("client_migrate_info", client_migrate_info),
-        ("migrate-start-postcopy", migrate_start_postcopy),
         ("x-colo-lost-heartbeat", colo_lost_heartbeat),
         ("xen-save-devices-state", xen_save_devices_state),
         ("xen-set-global-dirty-log", xen_set_global_dirty_log),
         ("xen-load-devices-state", xen_load_devices_state),
         ("xen-set-replication", xen_set_replication),
         ("xen-colo-do-checkpoint", xen_colo_do_checkpoint),
-        ("migrate-recover", migrate_recover),
         ("calc-dirty-rate", calc_dirty_rate),
         ("set-vcpu-dirty-limit", set_vcpu_dirty_limit),
         ("cancel-vcpu-dirty-limit", cancel_vcpu_dirty_limit),

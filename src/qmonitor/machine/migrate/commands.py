@@ -73,11 +73,22 @@ def register_live_migration(machine: Machine) -> None:
     def query() -> dict[str, Any]:
         return query_migrate(machine)
 
+    def migrate_start_postcopy() -> None:
+        source.start_postcopy()
+
+    def migrate_recover(uri: str) -> None:
+        dest.recover(uri)
+
+    settings = machine.part(MigrationState, MigrationState)
+    settings.pause_hooks[:] = [source.pause, dest.pause]
+
     for name, handler in (
         ("migrate", migrate),
         ("migrate-incoming", migrate_incoming),
         ("migrate_cancel", migrate_cancel),
         ("migrate-continue", migrate_continue),
+        ("migrate-start-postcopy", migrate_start_postcopy),
     ):
         full.register(bind_command(schema, name, handler))
+    full.register(bind_command(schema, "migrate-recover", migrate_recover, any_thread=True))
     full.register(bind_command(schema, "query-migrate", query, any_thread=True))

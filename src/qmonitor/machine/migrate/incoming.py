@@ -16,6 +16,7 @@ main loop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import select
@@ -23,8 +24,10 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.migrate import postcopy
 from qmonitor.machine.migrate import state as machine_state
 from qmonitor.machine.migrate.channels import (
     exec_process,
@@ -66,6 +69,11 @@ class Incoming:
         self.started = False
         self.addresses: list[dict[str, Any]] = []
         self._listener: socket.socket | None = None
+        #: Where the stream comes from now (migrate-pause shuts it down).
+        self._source: _Source | None = None
+        #: migrate-recover's listener, for the paused thread.
+        self._recover: socket.socket | None = None
+        self._recover_ready = threading.Event()
 
     def set_status(self, status: str) -> None:
         self.status = status
@@ -117,6 +125,7 @@ class Incoming:
 
     def close(self) -> None:
         """Stop listening (the machine is going away)."""
+        self._recover_ready.set()
         if self._listener is not None:
             with contextlib.suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)
@@ -127,10 +136,38 @@ class Incoming:
     def _on_loop(self, func: Callable[[], Any]) -> Any:
         return run_on_loop(self.machine.loop, func)
 
+    def recover(self, uri: str) -> None:
+        """qmp_migrate_recover: listen again for a paused postcopy migration's source."""
+        if self.status != "postcopy-paused":
+            raise QapiError(postcopy.RECOVER_NOT_PAUSED)
+        self.machine.emit_event("MIGRATION", {"status": "setup"})
+        parsed = parse_uri(uri, incoming=True)
+        if parsed.kind not in ("tcp", "unix"):
+            raise QapiError("migrate-recover of a " + parsed.kind + " channel is not modelled")
+        sock = listen_socket(parsed)
+        self.addresses = [self._address(parsed, sock)]
+        self._recover = sock
+        self._recover_ready.set()
+
+    def pause(self) -> bool:
+        """migrate-pause on the destination (any thread): shut the channel down if in postcopy."""
+        source = self._source
+        if self.status != "postcopy-active" or source is None:
+            return False
+        # The channel goes down once this callback of the loop running the
+        # command (the I/O thread's, out of band) has queued the reply, so that
+        # the reply leaves before ``postcopy-paused``.
+        try:
+            asyncio.get_running_loop().call_soon(source.shutdown)
+        except RuntimeError:  # called outside any loop
+            source.shutdown()
+        return True
+
     def _run(self, open_source: Callable[[], _Source | None]) -> None:
         source = open_source()
         if source is None:
             return
+        self._source = source
         reader = StreamReader(
             machine_state.machine_type(self.machine), machine_state.ram_size(self.machine)
         )
@@ -144,16 +181,35 @@ class Incoming:
                 self._on_loop(lambda: self.set_status("active"))
             try:
                 data = first
+                entered = False
                 while True:
+                    if not data and entered:
+                        # A postcopy channel broke: pause until recovered.
+                        source.close()
+                        recovered = self._postcopy_pause()
+                        if recovered is None:
+                            return
+                        source, data = recovered
+                        self._source = source
+                        if not data:
+                            data = source.read()
+                        continue
                     if not data:
                         reader.eof()
                         break
                     reader.feed(data)
                     if reader.config is not None:
                         source.accept_config()
+                    if reader.postcopy_state is not None and not entered:
+                        entered = True
+                        self._on_loop(partial(self._check, reader.postcopy_state))
+                        self._on_loop(partial(self._postcopy_enter, reader.postcopy_state))
                     if reader.state is not None:
                         break
                     data = source.read()
+                if entered:
+                    self._on_loop(self._postcopy_complete)
+                    return
                 loaded = reader.state
                 assert loaded is not None
                 self._on_loop(lambda: self._check(loaded))
@@ -177,8 +233,65 @@ class Incoming:
         self.set_status("failed")
         self.machine.exit_now(1)
 
+    def _postcopy_enter(self, state: dict[str, Any]) -> None:
+        """loadvm_postcopy_handle_run: the source's state, ``postcopy-active``, then the VM.
+
+        Unlike a precopy destination, a postcopy one runs whenever ``-S``
+        was not given (or ``cont`` came), whatever the source's run state.
+        """
+        machine_state.apply(self.machine, state)
+        self.set_status("postcopy-active")
+        if self.machine.autostart:
+            self.machine.vm_start()
+        else:
+            self.machine.runstate = RunState.PAUSED
+
+    def _postcopy_complete(self) -> None:
+        self.addresses = []
+        self.set_status("completed")
+
+    def _postcopy_pause(self) -> tuple[_Source, bytes] | None:
+        """``postcopy-paused`` until migrate-recover's listener has a source that resumes."""
+        self._source = None
+        self._on_loop(lambda: self.set_status("postcopy-paused"))
+        while True:
+            self._recover_ready.wait()
+            self._recover_ready.clear()
+            listener = self._recover
+            if listener is None:
+                return None
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return None
+            finally:
+                listener.close()
+                self._recover = None
+            self._on_loop(lambda: self.set_status("postcopy-recover"))
+            source = _Source(conn.detach(), pipe_hup_waits=False, active=True)
+            magic = b""
+            while len(magic) < len(postcopy.RESUME_MAGIC):
+                chunk = source.read()
+                if not chunk:
+                    break
+                magic += chunk
+            if magic[:4] != postcopy.RESUME_MAGIC:
+                source.close()
+                self._on_loop(lambda: self.set_status("postcopy-paused"))
+                continue
+            with contextlib.suppress(OSError):
+                os.write(source.fd, ACCEPTED)
+            self._on_loop(lambda: self.set_status("postcopy-active"))
+            return source, magic[4:]
+
     def _complete(self, state: dict[str, Any]) -> None:
         """process_incoming_migration_bh: state, run state, then ``completed``."""
+        self._load(state)
+        self.addresses = []
+        self.set_status("completed")
+
+    def _load(self, state: dict[str, Any]) -> None:
+        """The devices' state and the run state the source had."""
         machine_state.apply(self.machine, state)
         machine = self.machine
         runstate = state["runstate"]
@@ -192,8 +305,6 @@ class Incoming:
                 machine.runstate = RunState(runstate)
             except ValueError:
                 machine.runstate = RunState.PAUSED
-        self.addresses = []
-        self.set_status("completed")
 
     def query(self) -> dict[str, Any]:
         """The destination's part of ``query-migrate`` (fill_destination_migration_info)."""
@@ -242,6 +353,14 @@ class _Source:
             with contextlib.suppress(OSError):
                 os.write(self.fd, ACCEPTED)
 
+    def shutdown(self) -> None:
+        """Make a blocked read return EOF (migrate-pause; QEMU: qemu_file_shutdown)."""
+        with contextlib.suppress(OSError):
+            sock = socket.socket(fileno=os.dup(self.fd))
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
     def read(self) -> bytes:
         try:
             select.select([self.fd], [], [])
@@ -250,13 +369,17 @@ class _Source:
             return b""
 
     def close(self) -> None:
+        if self.fd < 0:
+            return
         if self.proc is not None:
+            self.fd = -1
             assert self.proc.stdout is not None
             self.proc.stdout.close()
             self.proc.wait()
             return
+        fd, self.fd = self.fd, -1
         with contextlib.suppress(OSError):
-            os.close(self.fd)
+            os.close(fd)
 
 
 def _is_pipe(fd: int) -> bool:

@@ -24,9 +24,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qmonitor.errors import QmonitorError
+from qmonitor.machine.migrate import postcopy
 from qmonitor.machine.migrate import state as machine_state
 from qmonitor.machine.migrate.channels import (
     connect_socket,
@@ -35,7 +37,12 @@ from qmonitor.machine.migrate.channels import (
     run_on_loop,
 )
 from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, ram_total
-from qmonitor.machine.migrate.stream import ACCEPTED, encode_body
+from qmonitor.machine.migrate.stream import (
+    ACCEPTED,
+    TRAILER,
+    encode_body,
+    encode_postcopy_state,
+)
 from qmonitor.machine.migrate.uri import BAD_PROTOCOL_OUT, parse_uri
 from qmonitor.machine.runstate import RunState
 from qmonitor.qapi.error import QapiError
@@ -70,6 +77,18 @@ RUNNING_STATES = frozenset(
         "device",
         "wait-unplug",
         "cancelling",
+    }
+)
+#: The states whose query-migrate shows the statistics of a migration under way.
+ACTIVE_STATES = frozenset(
+    {
+        "active",
+        "cancelling",
+        "pre-switchover",
+        "device",
+        "postcopy-active",
+        "postcopy-paused",
+        "postcopy-recover",
     }
 )
 #: QEMU's rate limiter lets max-bandwidth through in slices of this (BUFFER_DELAY, ms).
@@ -190,6 +209,13 @@ class Outgoing:
         self._old_runstate = RunState.RUNNING
         self._was_running = False
         self._remove_block_options = False
+        # Postcopy (:mod:`.postcopy`): the thread reads these.
+        self.lock = self._lock
+        self.cancel_requested = self._cancel
+        self.start_postcopy_requested = threading.Event()
+        self.pause_requested = threading.Event()
+        self.resume_requested = threading.Event()
+        self.resume_opener: Callable[[], Sink] | None = None
 
     # -- main loop ------------------------------------------------------------
 
@@ -221,6 +247,9 @@ class Outgoing:
             raise QapiError(WAITING_INCOMING)
         if runstate is RunState.POSTMIGRATE:
             raise QapiError(POSTMIGRATE)
+        if self.settings.blockers:
+            # migration_is_blocked: the newest blocker's text.
+            raise QapiError(self.settings.blockers[-1])
         if blk or inc:
             if caps["x-colo"]:
                 raise QapiError(COLO_DISK)
@@ -237,6 +266,9 @@ class Outgoing:
         self.setup_ms = 0
         self._cancel.clear()
         self._continue.clear()
+        self.start_postcopy_requested.clear()
+        self.pause_requested.clear()
+        self.resume_requested.clear()
         self.started_ns = time.monotonic_ns()
         self.set_status("setup")
 
@@ -267,9 +299,16 @@ class Outgoing:
                     return proc_sink
 
         except QapiError as exc:
+            if resume:
+                raise
             # QEMU keeps every error as the migration's but a bad protocol's.
             self._failed(None if exc.desc == BAD_PROTOCOL_OUT else exc.desc)
             raise
+        if resume:
+            # The paused migration thread takes the new channel.
+            self.resume_opener = opener
+            self.resume_requested.set()
+            return
         threading.Thread(
             target=self._run, args=(opener,), name="live_migration", daemon=True
         ).start()
@@ -283,6 +322,25 @@ class Outgoing:
         sink = self._sink
         if sink is not None:
             sink.abort()
+
+    def start_postcopy(self) -> None:
+        """qmp_migrate_start_postcopy: the thread switches when it next looks."""
+        if not postcopy.postcopy_enabled(self.settings.capabilities):
+            raise QapiError(postcopy.NOT_ENABLED)
+        if self.status == "none":
+            raise QapiError(postcopy.NOT_STARTED)
+        # Not an error once the migration is over: that would race with it.
+        self.start_postcopy_requested.set()
+
+    def pause(self) -> bool:
+        """migrate-pause on the source (any thread): shut the channel down if in postcopy."""
+        if self.status != "postcopy-active":
+            return False
+        self.pause_requested.set()
+        sink = self._sink
+        if sink is not None:
+            sink.abort()
+        return True
 
     def resume_switchover(self, state: str) -> None:
         """migrate-continue: only from the state the migration waits in."""
@@ -383,7 +441,9 @@ class Outgoing:
             self._on_loop(self._activate)
             if refused is not None:
                 raise refused
-            self._ram_pass()
+            if self._ram_pass():
+                self._run_postcopy(sink)
+                return
             stream = self._on_loop(self._stop_vm)
             if self.settings.capabilities["pause-before-switchover"]:
                 while not self._continue.wait(0.05):
@@ -410,8 +470,89 @@ class Outgoing:
                 error = WRITE_FAILED.format(sink.channel, exc.strerror)
                 self._on_loop(lambda: self._failed(error))
 
-    def _ram_pass(self) -> None:
-        """Send the RAM at max-bandwidth: ``transfer_ms`` of wall time in slices."""
+    def _run_postcopy(self, sink: Sink) -> None:
+        """From postcopy_start to the end, through any pauses (:mod:`.postcopy`)."""
+        current: Sink | None = sink
+        try:
+            frame = self._on_loop(self._postcopy_start)
+            with contextlib.suppress(OSError):  # a broken channel pauses below
+                sink.write(frame)
+            while True:
+                assert current is not None
+                try:
+                    postcopy.postcopy_ram(self, current)
+                    current.write(TRAILER)
+                    current.close()
+                    self._sink = None
+                    self._on_loop(self._postcopy_complete)
+                    return
+                except (postcopy.ChannelLost, OSError):
+                    postcopy.close_quietly(current)
+                    self._sink = None
+                    if self._cancel.is_set():
+                        current = None
+                        raise Cancelled from None
+                    current = self._postcopy_pause()
+                    if current is None:
+                        raise Cancelled from None
+        except Cancelled:
+            if current is not None:
+                postcopy.close_quietly(current)
+            self._sink = None
+            self._on_loop(self._cancelled)
+
+    def _postcopy_pause(self) -> Sink | None:
+        """postcopy_pause: ``postcopy-paused`` until a resumed channel is up (None: cancelled)."""
+        self._on_loop(lambda: self.set_status("postcopy-paused"))
+        self.pause_requested.clear()
+        while True:
+            try:
+                sink = postcopy.wait_for_resume(self)
+            except QapiError:
+                continue  # the destination was not there: still paused
+            if sink is None:
+                return None
+            self._sink = sink
+            self._on_loop(lambda: self.set_status("postcopy-recover"))
+            try:
+                postcopy.handshake(sink)
+            except OSError:
+                postcopy.close_quietly(sink)
+                self._sink = None
+                self._on_loop(lambda: self.set_status("postcopy-paused"))
+                continue
+            self._on_loop(lambda: self.set_status("postcopy-active"))
+            return sink
+
+    def _postcopy_start(self) -> bytes:
+        """postcopy_start: ``postcopy-active``, the VM stops, a last sync; the state to send."""
+        machine = self.machine
+        runstate = machine.runstate
+        self._old_runstate = runstate
+        self._was_running = runstate.is_running
+        state = machine_state.capture(machine, runstate.value)
+        with self._lock:
+            if self.plan is not None:
+                self.plan = replace(self.plan, postcopy_from=self.sent_pages)
+        self.set_status("postcopy-active")
+        if runstate.is_running:
+            machine.vm_stop(RunState.FINISH_MIGRATE)
+        else:
+            machine.runstate = RunState.FINISH_MIGRATE
+        self._pass()
+        return encode_postcopy_state(state)
+
+    def _postcopy_complete(self) -> None:
+        self._was_running = False
+        self.set_status("completed")
+        self.machine.runstate = RunState.POSTMIGRATE
+        self._block_cleanup()
+
+    def _ram_pass(self) -> bool:
+        """Send the RAM at max-bandwidth: ``transfer_ms`` of wall time in slices.
+
+        True when ``migrate-start-postcopy`` came first (the rest goes in postcopy).
+        """
         plan = self.plan
         assert plan is not None
         start = time.monotonic()
@@ -422,7 +563,11 @@ class Outgoing:
             with self._lock:
                 self.sent_pages = int(plan.pages * done)
             if done >= 1.0:
-                return
+                return False
+            if self.start_postcopy_requested.is_set() and postcopy.postcopy_enabled(
+                self.settings.capabilities
+            ):
+                return True
             if self._cancel.wait(min(SLICE_MS, total_ms - elapsed) / 1000):
                 raise Cancelled
 
@@ -431,12 +576,15 @@ class Outgoing:
     def query(self) -> dict[str, Any]:
         """The source's part of ``query-migrate`` (fill_source_migration_info)."""
         status = self.status
+        out: dict[str, Any] = {}
+        if self.settings.blockers:
+            out["blocked-reasons"] = list(self.settings.blockers)
         if status == "none":
-            return {}
-        out: dict[str, Any] = {"status": status}
+            return out
+        out["status"] = status
         with self._lock:
             plan, sent, syncs = self.plan, self.sent_pages, self.syncs
-        if status in ("active", "cancelling", "pre-switchover", "device") and plan is not None:
+        if status in ACTIVE_STATES and plan is not None:
             elapsed = (time.monotonic_ns() - self.started_ns) // 1_000_000
             out["setup-time"] = self.setup_ms
             out["total-time"] = min(elapsed, plan.transfer_ms)

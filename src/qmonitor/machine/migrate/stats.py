@@ -44,6 +44,9 @@ class Plan:
     #: The VM ran during the RAM pass: QEMU counts bytes sent while it runs
     #: as ``precopy-bytes`` and the others as ``downtime-bytes``.
     running: bool = False
+    #: Pages sent when postcopy started (None: precopy only).  QEMU counts what
+    #: goes after that as ``postcopy-bytes``, nothing as ``downtime-bytes``.
+    postcopy_from: int | None = None
 
     @property
     def pages(self) -> int:
@@ -67,8 +70,13 @@ class Plan:
         """MigrationStats after ``sent_pages`` pages and ``syncs`` bitmap syncs."""
         # QEMU's RAM counters count RAM pages only, not the device state.
         transferred = sent_pages * ZERO_PAGE_BYTES
-        precopy = transferred if self.running else 0
-        downtime_bytes = transferred - precopy
+        postcopy = 0
+        if self.postcopy_from is None:
+            precopy = transferred if self.running else 0
+        else:
+            precopy = min(sent_pages, self.postcopy_from) * ZERO_PAGE_BYTES if self.running else 0
+            postcopy = transferred - precopy
+        downtime_bytes = transferred - precopy - postcopy
         elapsed = self.transfer_ms + (self.downtime_ms if completed else 0)
         mbps = transferred * 8 / 1e6 / (elapsed / 1000) if completed and elapsed else 0.0
         pps = sent_pages * 1000 // elapsed if completed and elapsed else 0
@@ -89,6 +97,6 @@ class Plan:
             "pages-per-second": pps,
             "precopy-bytes": precopy,
             "downtime-bytes": downtime_bytes,
-            "postcopy-bytes": 0,
+            "postcopy-bytes": postcopy,
             "dirty-sync-missed-zero-copy": 0,
         }

@@ -30,6 +30,8 @@ VERSION = 1
 TRAILER = b"QEND"
 #: What a destination answers on a socket once it accepted the configuration.
 ACCEPTED = b"\x01"
+#: The state frame's member that says the trailer comes only after the RAM (postcopy).
+POSTCOPY_KEY = "postcopy"
 #: The most state a stream may carry (a JSON document of a few KiB in practice).
 MAX_STATE = 16 * 1024 * 1024
 
@@ -105,6 +107,11 @@ def encode_body(state: dict[str, Any]) -> bytes:
     return _frame(state) + TRAILER
 
 
+def encode_postcopy_state(state: dict[str, Any]) -> bytes:
+    """A postcopy source's state frame: sent when the VM stops, the trailer comes later."""
+    return _frame({**state, POSTCOPY_KEY: True})
+
+
 class StreamReader:
     """Feed it bytes; :attr:`state` is set when the stream is whole.
 
@@ -122,6 +129,8 @@ class StreamReader:
         self.buf = bytearray()
         self.config: dict[str, Any] | None = None
         self.state: dict[str, Any] | None = None
+        #: A postcopy source's state, as soon as its frame is whole (before the trailer).
+        self.postcopy_state: dict[str, Any] | None = None
 
     def feed(self, data: bytes) -> None:
         self.buf += data
@@ -163,6 +172,8 @@ class StreamReader:
             if len(docs) == 1 and self.config is None:
                 self.config = doc
                 self._check_config(doc)
+        if docs[1].get(POSTCOPY_KEY) is True and self.postcopy_state is None:
+            self.postcopy_state = docs[1]
         if len(buf) < pos + len(TRAILER):
             if final:
                 raise LoadError((CUT_SHORT,), errno.EINVAL)
