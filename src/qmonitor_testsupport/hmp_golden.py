@@ -289,6 +289,7 @@ def replay_outputs(
 ) -> tuple[list[bytes], bool, bytes]:
     """Run a recorded socket case against ``binary``: each step's output, hang-up, stdout.
 
+    Outputs and stdout are normalized as recordings are (:func:`normalize`).
     Each read waits for as many bytes as the recording has (bounded by
     :data:`REPLAY_TIMEOUT`), then for the recording's quiet window, so a
     slow start on a busy machine is waited for rather than cut short.  With
@@ -313,7 +314,7 @@ def replay_outputs(
                         break
                     sock.sendall(from_json_text(step["send"]))
                 data, eof = read_expected(sock, expected_len(step), quiet, REPLAY_TIMEOUT)
-                outputs.append(data)
+                outputs.append(normalize(data))
                 if stop_early and not recv_matches(step, data):
                     break
         stdout = read_stdout(sess)
