@@ -50,9 +50,9 @@ IDENTITY = [
     "-qmonitor-package",
     _VERSION[_VERSION.index("(") + 1 : -1],
 ]
-KNOWN: list[int] = json.loads(
-    (REPO / "tests" / "golden" / "fuzz" / "cli_known_differences.json").read_text()
-)["cases"]
+_KNOWN = json.loads((REPO / "tests" / "golden" / "fuzz" / "cli_known_differences.json").read_text())
+KNOWN: list[int] = _KNOWN["cases"]
+KNOWN_PROCESS: list[int] = _KNOWN["process"]
 SLOW = int(os.environ.get("QMONITOR_CLI_FUZZ_EXAMPLES", "10000"))
 COUNTS = [
     pytest.param(300, id="default"),
@@ -158,14 +158,22 @@ def _started_cases() -> list[Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("index", _started_cases())
-def test_refused_after_start_up_as_qemu(index: int) -> None:
-    """Inputs whose error QEMU meets once it opens chardevs and files: run as a process."""
-    case = CORPUS["cases"][index]
-    cmd = [sys.executable, "-m", "qmonitor"]
-    got = run_exit_case(cmd, [*IDENTITY, *case_argv(case)], case.get("config"), seconds=30.0)
-    assert not got["started"], f"still running: {case}"
-    got["stderr"] = got["stderr"].replace("qmonitor:", f"{PROG}:")
-    assert {k: got[k] for k in ("status", "stdout", "stderr")} == {
-        k: case[k] for k in ("status", "stdout", "stderr")
-    }
+def test_refused_after_start_up_as_qemu() -> None:
+    """Inputs the in-process checks accept but QEMU refused: run as a process (5 s each).
+
+    Their errors come once QEMU opens chardevs and files, or from options
+    qmonitor does not model; those where qmonitor starts or answers
+    otherwise are listed in cli_known_differences.json ("process").
+    """
+    differ = []
+    for param in _started_cases():
+        index = param.values[0]
+        assert isinstance(index, int)
+        case = CORPUS["cases"][index]
+        cmd = [sys.executable, "-m", "qmonitor"]
+        argv = [*IDENTITY, *case_argv(case)]
+        got = run_exit_case(cmd, argv, case.get("config"), seconds=5.0)
+        got["stderr"] = got["stderr"].replace("qmonitor:", f"{PROG}:")
+        if got["started"] or any(got[k] != case[k] for k in ("status", "stdout", "stderr")):
+            differ.append(index)
+    assert differ == KNOWN_PROCESS
