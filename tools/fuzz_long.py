@@ -1,14 +1,21 @@
 """The long fuzz run: a million inputs (or QMONITOR_FUZZ_EXAMPLES) per target.
 
-    python tools/fuzz_long.py [json|qmp|hmp|all] [--runs N] [--engine atheris|mutate]
+    python tools/fuzz_long.py [json|qmp|hmp|cli|readconfig|all] [--runs N]
+                              [--engine atheris|mutate]
 
 Each target (qmonitor_testsupport.fuzz_harness: the JSON streamer, the QMP request
-path of an in-process null machine, the HMP line editor and parser) runs in
-a child process of its own.  With atheris installed (``pip install
+path of an in-process null machine, the HMP line editor and parser;
+qmonitor_testsupport.cli_fuzz: the command-line parser and -readconfig, in
+process, one argument vector or file per input) runs in a child process of
+its own.  With atheris installed (``pip install
 atheris``) the run is coverage-guided (libFuzzer) from the committed corpus
 (tests/fuzz/corpus/KIND); new interesting inputs go to a temporary folder
 whose path is printed (``-merge=1`` them into the corpus by hand).  Without
-atheris a seeded mutation loop over the same corpus runs instead.  A failing
+atheris a seeded mutation loop over the same corpus runs instead.  The cli
+and readconfig targets start from the command lines and files recorded from
+QEMU (tests/golden/cli); half of their inputs are byte mutations, half come
+from cli_fuzz's generator (the option table and option lists) and its
+option-level mutations.  A failing
 input is written to fuzz-crash-KIND-*.bin in the current folder and the run
 fails.  The last line of each child says how many inputs it tried.
 
@@ -35,7 +42,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("json", "qmp", "hmp")
+KINDS = ("json", "qmp", "hmp", "cli", "readconfig")
+#: Targets whose seeds are the recordings and whose inputs are half structured.
+CLI_KINDS = ("cli", "readconfig")
 
 
 def _target(kind: str) -> Callable[[bytes], None]:
@@ -45,7 +54,19 @@ def _target(kind: str) -> Callable[[bytes], None]:
         return fuzz_harness.check_streamer
     if kind == "qmp":
         return fuzz_harness.QmpHarness().fuzz
+    if kind in CLI_KINDS:
+        from qmonitor_testsupport.cli_fuzz import CliHarness
+
+        harness = CliHarness()
+        return harness.fuzz_argv if kind == "cli" else harness.fuzz_config
     return fuzz_harness.HmpHarness().fuzz
+
+
+def _pool(kind: str) -> list[bytes]:
+    """The seed inputs of ``kind``."""
+    from qmonitor_testsupport import cli_fuzz, fuzz_harness
+
+    return cli_fuzz.seeds(kind) if kind in CLI_KINDS else fuzz_harness.corpus(kind)
 
 
 def _mutate(rnd: random.Random, data: bytes, pool: list[bytes]) -> bytes:
@@ -122,16 +143,19 @@ class Watchdog:
 
 def run_mutate(kind: str, runs: int, progress: int = 10_000, hang: float = 120.0) -> int:
     """A seeded mutation loop (no coverage feedback); returns inputs tried."""
-    from qmonitor_testsupport import fuzz_harness
+    from qmonitor_testsupport.cli_fuzz import structured_input
 
     target = _target(kind)
-    pool = fuzz_harness.corpus(kind) or [b""]
+    pool = _pool(kind) or [b""]
     rnd = random.Random(int(os.environ.get("QMONITOR_FUZZ_SEED", "0")))
     watchdog = Watchdog(kind, hang)
     started = time.monotonic()
     slowest = (0.0, -1)
     for i in range(runs):
-        data = _mutate(rnd, rnd.choice(pool), pool)
+        if kind in CLI_KINDS and rnd.random() < 0.5:
+            data = structured_input(kind, rnd, pool)
+        else:
+            data = _mutate(rnd, rnd.choice(pool), pool)
         watchdog.begin(i, data)
         try:
             target(data)
@@ -187,6 +211,11 @@ def run_atheris(kind: str, runs: int) -> None:
 
     found = tempfile.mkdtemp(prefix=f"qmonitor-fuzz-{kind}-")
     print(f"{kind}: new corpus entries go to {found}", flush=True)
+    seed_dirs = [str(ROOT / "tests" / "fuzz" / "corpus" / kind)]
+    if kind in CLI_KINDS:
+        for n, data in enumerate(_pool(kind)):
+            Path(found, f"seed-{n}").write_bytes(data)
+        seed_dirs = []
     args = [
         sys.argv[0],
         f"-runs={runs}",
@@ -195,7 +224,7 @@ def run_atheris(kind: str, runs: int) -> None:
         "-print_final_stats=1",
         f"-artifact_prefix=fuzz-crash-{kind}-",
         found,
-        str(ROOT / "tests" / "fuzz" / "corpus" / kind),
+        *seed_dirs,
     ]
     atheris.Setup(args, one_input)
     atheris.Fuzz()
@@ -219,7 +248,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.replay:
         if args.kind == "all":
-            parser.error("--replay needs a target: json, qmp or hmp")
+            parser.error("--replay needs a target: " + ", ".join(KINDS))
         return replay(args.kind, args.replay)
     engine = args.engine
     if engine is None:

@@ -284,8 +284,17 @@ def record_case(case: Case, binary: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def replay_live(recorded: dict[str, Any], binary: Sequence[str]) -> list[str]:
-    """Run a recorded socket case against ``binary``; the differences found."""
+def replay_outputs(
+    recorded: dict[str, Any], binary: Sequence[str], *, stop_early: bool = True
+) -> tuple[list[bytes], bool, bytes]:
+    """Run a recorded socket case against ``binary``: each step's output, hang-up, stdout.
+
+    Outputs and stdout are normalized as recordings are (:func:`normalize`).
+    Each read waits for as many bytes as the recording has (bounded by
+    :data:`REPLAY_TIMEOUT`), then for the recording's quiet window, so a
+    slow start on a busy machine is waited for rather than cut short.  With
+    ``stop_early`` the replay stops at the first step that differs.
+    """
     case = Case(
         recorded["name"],
         recorded["description"],
@@ -293,25 +302,35 @@ def replay_live(recorded: dict[str, Any], binary: Sequence[str]) -> list[str]:
         kind=recorded["kind"],
         args=tuple(recorded["args"]),
     )
-    problems: list[str] = []
     quiet = float(recorded.get("quiet", QUIET))
+    outputs: list[bytes] = []
+    eof = False
     with started(binary, case) as sess:
         sock = connect_to(sess)
         with sock:
-            eof = False
             for i, step in enumerate(recorded["steps"]):
                 if i:
+                    if eof:
+                        break
                     sock.sendall(from_json_text(step["send"]))
                 data, eof = read_expected(sock, expected_len(step), quiet, REPLAY_TIMEOUT)
-                if not recv_matches(step, data):
-                    problems.append(
-                        f"step {i} ({step['send'][:40]!r}): {describe_mismatch(step, data)}"
-                    )
+                outputs.append(normalize(data))
+                if stop_early and not recv_matches(step, data):
                     break
-            if not problems and eof != recorded["eof"]:
-                problems.append(f"hang-up: want {recorded['eof']}, got {eof}")
         stdout = read_stdout(sess)
-    stdout = normalize(stdout)
+    return outputs, eof, normalize(stdout)
+
+
+def replay_live(recorded: dict[str, Any], binary: Sequence[str]) -> list[str]:
+    """Run a recorded socket case against ``binary``; the differences found."""
+    problems: list[str] = []
+    outputs, eof, stdout = replay_outputs(recorded, binary)
+    for i, (step, data) in enumerate(zip(recorded["steps"], outputs, strict=False)):
+        if not recv_matches(step, data):
+            problems.append(f"step {i} ({step['send'][:40]!r}): {describe_mismatch(step, data)}")
+            break
+    if not problems and eof != recorded["eof"]:
+        problems.append(f"hang-up: want {recorded['eof']}, got {eof}")
     if not problems and stdout != from_json_text(recorded["stdout"]):
         problems.append(f"stdout: want {recorded['stdout']!r}, got {stdout!r}")
     return problems

@@ -306,7 +306,7 @@ class MiscGroup(ParserState):
             sources = [opts.get(key) or "" for key in ("file", "string", "gen_id")]
             if not name or sum(1 for source in sources if source) != 1:
                 raise self._fail(FW_CFG_NEEDS, opts.loc)
-            if len(name.encode()) > FW_CFG_MAX_FILE_PATH - 1:
+            if len(name.encode("utf-8", "surrogateescape")) > FW_CFG_MAX_FILE_PATH - 1:
                 raise self._fail(FW_CFG_NAME_TOO_LONG.format(FW_CFG_MAX_FILE_PATH - 1), opts.loc)
             file, _, gen_id = sources
             if gen_id:
