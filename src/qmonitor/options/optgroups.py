@@ -13,7 +13,7 @@ come from QEMU's reply, recorded by tools/record_cmdline_options.py into
 from __future__ import annotations
 
 import json
-from importlib import resources
+import os
 
 from qmonitor.options.checks import OVERCOMMIT_OPTS, RTC_OPTS, SANDBOX_OPTS
 from qmonitor.options.guest import MEMORY_OPTS
@@ -70,7 +70,10 @@ def _recorded_spec(group: dict[str, object]) -> OptsListSpec:
 
 
 def _load() -> tuple[OptsListSpec, ...]:
-    text = resources.files("qmonitor.options").joinpath("data/option_groups.json").read_text()
+    # os.path, not importlib.resources: start-up stays without pathlib.
+    path = os.path.join(os.path.dirname(__file__), "data", "option_groups.json")
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
     groups: list[dict[str, object]] = json.loads(text)
     out = []
     for group in groups:
