@@ -30,6 +30,7 @@ from qmonitor.options.cmdline import parse_args
 from qmonitor.system.startup import machine_options
 from qmonitor_testsupport.fakes import FakeChardev
 from qmonitor_testsupport.hmp_golden import (
+    BASE_ARGS,
     describe_mismatch,
     from_json_text,
     load_theme,
@@ -55,7 +56,8 @@ def _cases(kind: str, *, process: bool = False) -> list[Any]:
 
 def machine_for(theme: dict[str, Any], case: dict[str, Any]) -> Machine:
     """A machine configured from the case's command line, claiming the recorded QEMU."""
-    config = parse_args(["-M", "none", *case["args"]], "qemu-system-x86_64")
+    # The recorder's base options (-nodefaults among them), then the case's.
+    config = parse_args([*BASE_ARGS, *case["args"]], "qemu-system-x86_64")
     major, minor, micro = (int(x) for x in theme["qemu"]["version"].split("."))
     options = machine_options(config, ((major, minor, micro), theme["qemu"]["package"]))
     return Machine(replace(options, use_io_thread=False))
