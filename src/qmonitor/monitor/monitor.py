@@ -326,8 +326,7 @@ class Monitor:
                 # Replies produced before it are not in the buffer yet.
                 held.append(data)
                 return True
-            deferred = self.registry.deferred
-            if deferred is not None and (self._held_in is deferred or self._defer_locked()):
+            if self.registry.deferred is not None and self._defer_locked():
                 # A run of requests is being dispatched: written at its end.
                 outbuf += data
                 return True
