@@ -72,27 +72,6 @@ class MonitorRegistry:
         self.events: EventState | None = None
         #: The fd sets every monitor shares, and how many monitors have a client.
         self.fdsets = FdSets()
-        #: While the dispatcher works through a run of queued requests, the
-        #: monitors whose output waits for the run's end (one write each for
-        #: the run's replies and events, not one per message); None between
-        #: runs.  Only output made in :attr:`defer_thread` waits.
-        self.deferred: list[Monitor] | None = None
-        self.defer_thread = 0
-
-    def defer_output(self) -> None:
-        """Start holding back main-loop output until :meth:`release_output` (dispatcher)."""
-        if self.deferred is None:
-            self.defer_thread = threading.get_ident()
-            self.deferred = []
-
-    def release_output(self) -> None:
-        """Write out what :meth:`defer_output` held back, monitor by monitor, in order."""
-        deferred = self.deferred
-        if deferred is None:
-            return
-        self.deferred = None
-        for mon in deferred:
-            mon.flush()
 
     def append(self, mon: Monitor) -> bool:
         """Add a monitor (``monitor_list_append``); refused once cleanup began."""
@@ -175,8 +154,6 @@ class Monitor:
         self._corked = False
         #: While not None, events wait here (see MonitorQMP's runs of queries).
         self.event_hold: list[bytes] | None = None
-        #: The registry's list of deferred monitors this one was last put on.
-        self._held_in: list[Monitor] | None = None
         self.suspend_cnt = 0
         self._suspend_lock = threading.Lock()
         #: Events are dropped, not queued, while this much output waits
@@ -256,29 +233,8 @@ class Monitor:
             self._corked = False
             self._flush_locked()
 
-    def _defer_locked(self) -> bool:
-        """True if output made now waits for the dispatcher's run to end.
-
-        A monitor joins the run's list by output made in the dispatcher's
-        thread; once on it, output from any thread waits with the rest
-        (release flushes each monitor under its lock, after the list is gone).
-        """
-        registry = self.registry
-        deferred = registry.deferred
-        if deferred is None:
-            return False
-        if self._held_in is deferred:
-            return True
-        if registry.defer_thread != threading.get_ident():
-            return False
-        self._held_in = deferred
-        deferred.append(self)
-        return True
-
     def _flush_locked(self) -> None:
         if self._corked or self.skip_flush or not self.outbuf or self.chr is None:
-            return
-        if self.registry.deferred is not None and self._defer_locked():
             return
         if self._log_output is not None:
             self._log_output(self.outbuf)
@@ -325,10 +281,6 @@ class Monitor:
             if held is not None:
                 # Replies produced before it are not in the buffer yet.
                 held.append(data)
-                return True
-            if self.registry.deferred is not None and self._defer_locked():
-                # A run of requests is being dispatched: written at its end.
-                outbuf += data
                 return True
             chr = self.chr
             if outbuf or self.skip_flush or self.mux_out or chr is None:

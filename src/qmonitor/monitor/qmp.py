@@ -62,10 +62,6 @@ REPLY_BACKLOG_LIMIT = 1 << 20
 #: Most plain queries answered under one hold of the big lock (the main loop
 #: waits meanwhile: a few milliseconds at most).
 PLAIN_BURST_MAX = 256
-#: In-band requests whose replies and events may wait for one write per
-#: monitor (see QmpDispatcher._process); a client that waits for each reply
-#: never waits on this, as its run ends with its one request.
-DEFER_RUN_MAX = 32
 
 _QMP_LOG = logging.getLogger("qmonitor.qmp")
 # Compared on every request: module globals, not class attribute reads
@@ -494,8 +490,6 @@ class QmpDispatcher:
         self._shutdown = False
         self._running: asyncio.Task[None] | None = None
         self._loop_thread: int | None = None
-        #: Requests run since the output was last released.
-        self._run_len = 0
         #: The main loop's big lock, when it has one (qmonitor.util.mainloop).
         self.bql = big_lock(loop)
 
@@ -561,8 +555,6 @@ class QmpDispatcher:
     def stop_taking_requests(self) -> None:
         """From now on leave queued requests unanswered (the machine is quitting)."""
         self._shutdown = True
-        # What the run so far answered goes out before the process ends.
-        self.registry.release_output()
 
     async def shutdown(self) -> None:
         """Stop taking requests and wait for a running command to finish.
@@ -599,21 +591,13 @@ class QmpDispatcher:
         during a command is handled before the next one.
         """
         loop = self.loop
-        registry = self.registry
         if self._shutdown:
-            registry.release_output()
             return
         with self._busy_lock:
             self._busy = False
         req = self._pop_any()
         if req is None:
-            # The run ends: its output goes out now.
-            registry.release_output()
-            self._run_len = 0
             return
-        # Output of a run of requests waits for the run's end (at most
-        # DEFER_RUN_MAX requests): each monitor writes it in one go.
-        registry.defer_output()
         with self._busy_lock:
             self._busy = True
         mon = req.mon
@@ -626,16 +610,9 @@ class QmpDispatcher:
                 mon.respond_error(req.err, req.connection)
             else:
                 pending = mon.dispatch(req.req, req.connection)
-        except BaseException:
-            registry.release_output()
-            raise
         finally:
             if pending is None and not oob_enabled:
                 mon.resume(inline=True)
-        self._run_len += 1
-        if pending is not None or self._run_len >= DEFER_RUN_MAX:
-            registry.release_output()
-            self._run_len = 0
         if pending is not None:
             # A coroutine command: the dispatcher goes on when it is done.
             self._running = loop.create_task(
