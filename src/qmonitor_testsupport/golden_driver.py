@@ -87,13 +87,23 @@ def _recv(sock: socket.socket) -> bytes | None:
         return b""
 
 
+def readable(sock: socket.socket, timeout: float) -> bool:
+    """Whether ``sock`` has data (or a hang-up) within ``timeout`` seconds.
+
+    poll(), not select(): a long test run may hold descriptors past
+    FD_SETSIZE (1024), which select() cannot watch.
+    """
+    poller = select.poll()
+    poller.register(sock, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(max(0, int(timeout * 1000))))
+
+
 def read_quiet(sock: socket.socket, quiet: float, limit: float = READ_LIMIT) -> tuple[bytes, bool]:
     """Read one socket until nothing came for ``quiet`` seconds: (data, peer hung up)."""
     out = bytearray()
     end = time.monotonic() + limit
     while time.monotonic() < end:
-        ready, _, _ = select.select([sock], [], [], quiet)
-        if not ready:
+        if not readable(sock, quiet):
             return bytes(out), False
         chunk = _recv(sock)
         if chunk == b"":
@@ -109,8 +119,7 @@ def read_expected(
     out = bytearray()
     end = time.monotonic() + timeout
     while len(out) < want and time.monotonic() < end:
-        ready, _, _ = select.select([sock], [], [], 0.05)
-        if ready:
+        if readable(sock, 0.05):
             chunk = _recv(sock)
             if chunk == b"":
                 return bytes(out), True
@@ -228,7 +237,9 @@ class Session:
                 except BlockingIOError:
                     if time.monotonic() > end:
                         raise DriverError("send timed out") from None
-                    select.select([], [sock], [], 0.05)
+                    poller = select.poll()
+                    poller.register(sock, select.POLLOUT)
+                    poller.poll(50)
                     continue
                 except (BrokenPipeError, ConnectionResetError):
                     return

@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import json
 import re
-import select
 import socket
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from qmonitor_testsupport import REPO, goldenlib
+from qmonitor_testsupport.golden_driver import readable
 from qmonitor_testsupport.goldenlib import (
     BASE_ARGS,
     CONNECT_TIMEOUT,
@@ -227,8 +227,7 @@ def _qmp_call(sock: socket.socket, buf: bytearray, request: dict[str, Any]) -> A
             msg = json.loads(line)
             if "return" in msg or "error" in msg:
                 return msg
-        ready, _, _ = select.select([sock], [], [], 0.1)
-        if ready:
+        if readable(sock, 0.1):
             chunk = sock.recv(1 << 16)
             if not chunk:
                 raise DriverError("QMP connection closed")

@@ -37,14 +37,21 @@ def test_event_rows_run_the_targets_own_tree(
         seen.append(("emission", python, env))
         return {"throttled_per_s": 1.0, "unthrottled_no_client_per_s": 1.0}
 
+    def command_events(
+        cmd: list[str], duration: float, warmup: float, tmp: Path, env: dict[str, str] | None
+    ) -> dict[str, Any]:
+        seen.append(("commands", cmd[0], env))
+        return {"events_per_s": 1.0}
+
     monkeypatch.setattr(bench_events, "build_evsink", lambda: None)
     monkeypatch.setattr(bench_events, "delivery", delivery)
     monkeypatch.setattr(bench_events, "emission", emission)
+    monkeypatch.setattr(bench_events, "command_events", command_events)
     env = {"PYTHONPATH": "/old/tree/src"}
     t = Target("before", ["/some/python", "-m", "qmonitor"], env, "qmonitor")
     s = run.Settings(duration=0.1, warmup=0.0, greeting_runs=1, memory_runs=1, idle=0.0)
     run.run_events(t, s, tmp_path)
-    assert len(seen) == len(bench_events.CLIENT_COUNTS) + 1
+    assert len(seen) == len(bench_events.CLIENT_COUNTS) + 2
     assert all(python == "/some/python" and got is env for _, python, got in seen)
 
 
