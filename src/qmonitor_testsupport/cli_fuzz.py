@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -365,7 +365,9 @@ def late_outcome(config: Config, prog: str, warnings: str) -> Outcome:
     errors: list[str] = []
     prefix = message_prefix(config, prog)
     try:
-        machine = Machine(machine_options(config), _loop())
+        # No monitor I/O thread: each would keep a loop (an epoll and a
+        # socket pair) open for the life of this process.
+        machine = Machine(replace(machine_options(config), use_io_thread=False), _loop())
         if config.blockdevs:
             add_blockdevs(graph_of(machine), config)
         check_cpu(config, None, lambda message: errors.append(f"{prefix}warning: {message}\n"))
