@@ -161,37 +161,35 @@ def read_blkdebug_config(path: str) -> str:
     return b"".join(chunks).decode("utf-8", errors="replace")
 
 
-def _file(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
-    filename = options["filename"]
+def _sectors(node: BlockNode, filename: str, kind: Callable[[int], bool], wrong: str) -> int:
+    """Open ``filename`` as the node opens it; its size in whole 512-byte sectors.
+
+    ``kind`` tells from the file's mode whether it is what the driver
+    takes; else ``wrong`` (a text with the name's place) is the error.
+    """
     flags = (os.O_RDONLY if node.read_only else os.O_RDWR) | os.O_CLOEXEC
     try:
         fd = os.open(filename, flags)
     except OSError as err:
         raise QapiError(FILE_OPEN.format(filename, os.strerror(err.errno or 0))) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise QapiError(NOT_REGULAR.format(filename))
+        if not kind(os.fstat(fd).st_mode):
+            raise QapiError(wrong.format(filename))
         # The block layer counts whole 512-byte sectors.
         return (os.lseek(fd, 0, os.SEEK_END) + 511) & ~511
     finally:
         os.close(fd)
 
 
+def _file(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
+    return _sectors(node, options["filename"], stat.S_ISREG, NOT_REGULAR)
+
+
 def _host_device(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
     """A character or block device (the protocol a device path is probed as)."""
-    filename = options["filename"]
-    flags = (os.O_RDONLY if node.read_only else os.O_RDWR) | os.O_CLOEXEC
-    try:
-        fd = os.open(filename, flags)
-    except OSError as err:
-        raise QapiError(FILE_OPEN.format(filename, os.strerror(err.errno or 0))) from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)):
-            raise QapiError(NOT_DEVICE.format(filename))
-        return (os.lseek(fd, 0, os.SEEK_END) + 511) & ~511
-    finally:
-        os.close(fd)
+    return _sectors(
+        node, options["filename"], lambda mode: stat.S_ISCHR(mode) or stat.S_ISBLK(mode), NOT_DEVICE
+    )
 
 
 def _raw(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
