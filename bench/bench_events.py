@@ -111,12 +111,23 @@ def delivery(
     """
     socks = [tmp / f"ev{n_clients}-{i}.sock" for i in range(n_clients)]
     argv = [python, "-m", "qmonitor", *BASE_ARGS]
+    proc = _spawn(argv, socks, tmp / f"events{n_clients}.log", env)
+    try:
+        return _run_evsink(proc, socks, duration, warmup, ["-b", str(BATCH)])
+    finally:
+        _stop(proc)
+
+
+def _spawn(
+    argv: list[str], socks: Sequence[Path], log: Path, env: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` with a ``-qmp`` unix server on each of ``socks``, output to ``log``."""
+    argv = list(argv)
     for p in socks:
         p.unlink(missing_ok=True)
         argv += ["-qmp", f"unix:{p},server=on,wait=off"]
-    log = tmp / f"events{n_clients}.log"
     with open(log, "ab") as out:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -124,10 +135,6 @@ def delivery(
             env=qmonitor_env() if env is None else env,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
-    try:
-        return _run_evsink(proc, socks, duration, warmup, ["-b", str(BATCH)])
-    finally:
-        _stop(proc)
 
 
 def command_events(
@@ -144,19 +151,7 @@ def command_events(
     """
     socks = [tmp / f"cmd-{i}.sock" for i in range(1 + CMD_LISTENERS)]
     argv = [*cmd, "-M", "none", "-display", "none", "-nodefaults"]
-    for p in socks:
-        p.unlink(missing_ok=True)
-        argv += ["-qmp", f"unix:{p},server=on,wait=off"]
-    log = tmp / "cmd-events.log"
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            env=qmonitor_env() if env is None else env,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
+    proc = _spawn(argv, socks, tmp / "cmd-events.log", env)
     try:
         return _run_evsink(proc, socks, duration, warmup, ["-c", "-k", str(CMD_DEPTH)])
     finally:
