@@ -317,6 +317,19 @@ part of the null machine's schema (see :mod:`qmonitor.machine.schema`).
 TEXT = r"""'''
 
 
+def name_exceptions(writer: Writer, by: dict[str, Any]) -> list[str]:
+    """The written types with a member name QEMU's naming rules need an exception for."""
+    return [
+        writer.names[m]
+        for m in writer.order
+        if any(
+            "_" in x["name"] or x["name"] != x["name"].lower()
+            for x in by[m].get("members", [])
+            if "name" in x
+        )
+    ]
+
+
 def main() -> None:
     qemu = json.loads(json.loads(GOLDEN.read_text())["reply"])["return"]
     by = {e["name"]: e for e in qemu}
@@ -327,15 +340,7 @@ def main() -> None:
     if root in writer.order:
         writer.walk(root, final)
     chunks = [writer.definition(m) for m in writer.order]
-    exceptions = [
-        writer.names[m]
-        for m in writer.order
-        if any(
-            "_" in x["name"] or x["name"] != x["name"].lower()
-            for x in by[m].get("members", [])
-            if "name" in x
-        )
-    ]
+    exceptions = name_exceptions(writer, by)
     if exceptions:
         # One pragma serves the whole schema: it is in run_state.py.
         print("member-name-exceptions needed:", ", ".join(exceptions))

@@ -37,7 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from gen_blockdev_schema import GOLDEN, OUT, Writer, camel, resolver  # noqa: E402
+from gen_blockdev_schema import (  # noqa: E402
+    GOLDEN,
+    OUT,
+    Writer,
+    camel,
+    name_exceptions,
+    resolver,
+)
 
 #: The commands and events whose types this tool writes, in QEMU's order.
 COMMANDS = (
@@ -181,15 +188,7 @@ def main() -> None:
             if child in writer.order and child not in writer.walked:
                 writer.walk(child, got.strip("[]"))
     chunks = [writer.definition(m) for m in writer.order]
-    exceptions = [
-        writer.names[m]
-        for m in writer.order
-        if any(
-            "_" in x["name"] or x["name"] != x["name"].lower()
-            for x in by[m].get("members", [])
-            if "name" in x
-        )
-    ]
+    exceptions = name_exceptions(writer, by)
     if exceptions:
         # One pragma serves the whole schema: it is in run_state.py.
         print("# member-name-exceptions needed:", ", ".join(exceptions))
