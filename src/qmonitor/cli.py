@@ -27,6 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qmonitor`` command; returns the exit status."""
     args = list(sys.argv if argv is None else argv)
     prog = _prog(args[0] if args else "qmonitor")
+    # Arguments that are not UTF-8 reach Python with surrogate escapes; messages
+    # quoting them carry their bytes back out, as QEMU's do.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="surrogateescape")
     if args[1:2] == ["mux"]:
         from qmonitor.mux.cli import main as mux_main
 

@@ -6,9 +6,17 @@ a traceback where QEMU starts or prints its error.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from qmonitor.machine.cpu_models import CpuOptionError, check_cpu_option
 from qmonitor.options.cmdline import CmdlineError, parse_args
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PC = ["-M", "pc", "-display", "none", "-nodefaults"]
 
@@ -27,3 +35,22 @@ def test_fw_cfg_name_length_counts_bytes() -> None:
     with pytest.raises(CmdlineError) as err:
         parse_args([*PC, "-fw_cfg", f"{fits}\udce2,string=x"], "q")
     assert "name too long" in err.value.message
+
+
+def test_cpu_vendor_counts_bytes() -> None:
+    # QEMU wants 12 bytes; an argument that is not UTF-8 is counted in its bytes.
+    check_cpu_option("qemu64,vendor=ab\udc8e\udcf8cdefghij", machine_type="pc", accel=None)
+    with pytest.raises(CpuOptionError) as err:
+        check_cpu_option("qemu64,vendor=ab\udc8e\udcf8c", machine_type="pc", accel=None)
+    assert "doesn't take value" in str(err.value)
+
+
+def test_messages_carry_the_arguments_bytes() -> None:
+    # QEMU prints the argument's bytes back; Python's default would print "\udc8e".
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-m", "qmonitor", *PC, "-cpu", os.fsdecode(b"qemu64,vendor=ab\x8e\xf8c")],
+        capture_output=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert b"vendor=ab\x8e\xf8c: Property '.vendor' doesn't take value 'ab\x8e\xf8c'" in done.stderr

@@ -19,6 +19,7 @@ QObject visitor, so it fits only a boolean.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection
 from typing import Final
 
@@ -389,7 +390,7 @@ def _set_global(typename: str, name: str, kind: str | None, value: str) -> None:
             raise CpuOptionError(BAD_ENUM.format(name, value))
     elif kind.startswith("link<"):
         raise CpuOptionError(NO_DEVICE.format(value))
-    elif name == "vendor" and len(value.encode()) != _VENDOR_LENGTH:
+    elif name == "vendor" and len(os.fsencode(value)) != _VENDOR_LENGTH:
         raise CpuOptionError(BAD_VALUE.format(name, value))
 
 
