@@ -21,7 +21,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from qmonitor.errors import QmonitorError
-from qmonitor.util.guard import call_guarded, guarded_value
+from qmonitor.util.guard import FAILED, call_guarded
 
 log = logging.getLogger("qmonitor.chardev")
 
@@ -179,13 +179,22 @@ class Chardev:
         if can_read is None:
             return 0
         # A can_read that fails says 1: input keeps flowing to the (guarded)
-        # read handler rather than stalling the client for good.
-        return guarded_value(log, self.label, "can_read handler", 1, can_read)
+        # read handler rather than stalling the client for good.  The guard
+        # is inline here and in be_write: both run for every read.
+        try:
+            return can_read()
+        except Exception:
+            log.exception(FAILED, self.label, "can_read handler")
+            return 1
 
     def be_write(self, data: bytes) -> None:
         """Hand input to the frontend."""
-        if self._read is not None:
-            call_guarded(log, self.label, "read handler", self._read, data)
+        read = self._read
+        if read is not None:
+            try:
+                read(data)
+            except Exception:
+                log.exception(FAILED, self.label, "read handler")
 
     def be_event(self, event: ChrEvent) -> None:
         """Report an event to the frontend, tracking whether the backend is open."""

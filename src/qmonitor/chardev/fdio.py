@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from qmonitor.chardev.base import READ_CHUNK, Chardev, WatchCallback, log
-from qmonitor.util.guard import call_guarded
+from qmonitor.util.guard import FAILED, call_guarded
 
 
 class FdChardev(Chardev):
@@ -50,8 +50,12 @@ class FdChardev(Chardev):
         # A bug on the backend's own side of a read (the frontend's handler
         # is guarded apart): end this input as at EOF, so that the loop does
         # not spin on an fd that fails the same way each time, and the next
-        # client (a socket's) is served.
-        if not call_guarded(log, self.label, "read callback", self._readable):
+        # client (a socket's) is served.  (The guard is inline: this runs
+        # for every read.)
+        try:
+            self._readable()
+        except Exception:
+            log.exception(FAILED, self.label, "read callback")
             call_guarded(log, self.label, "end of input", self._on_eof)
 
     def _readable(self) -> None:

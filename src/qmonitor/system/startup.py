@@ -40,6 +40,7 @@ from qmonitor.system.daemon import (
     remove_pidfile,
     write_pidfile,
 )
+from qmonitor.system.longlived import settle_startup_objects
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.mainloop import new_main_loop
 from qmonitor.util.sigwatch import SignalWatcher, ignore_termination_signals, termination_message
@@ -588,6 +589,7 @@ async def _amain(
         raise StartupError(CHROOT_FAILED)
     if on_ready is not None:
         on_ready()
+    settle_startup_objects()
     try:
         await machine.run()
     finally:
