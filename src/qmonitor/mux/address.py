@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -92,12 +93,44 @@ async def connect_retrying(
 async def start_server(addr: Address, on_client: ClientConnected) -> asyncio.Server:
     """Listen on ``addr``; a unix socket replaces a stale one and gets mode 0600."""
     if addr.path is not None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(addr.path)
-        server = await asyncio.start_unix_server(on_client, addr.path, limit=STREAM_LIMIT)
-        os.chmod(addr.path, UNIX_SOCKET_MODE)
-        return server
+        sock = bind_private_unix(addr.path)
+        return await asyncio.start_unix_server(on_client, sock=sock, limit=STREAM_LIMIT)
     return await asyncio.start_server(on_client, addr.host, addr.port, limit=STREAM_LIMIT)
+
+
+def bind_private_unix(path: str) -> socket.socket:
+    """A unix socket bound at ``path`` that nobody else can connect to at any moment.
+
+    Bound in a private directory beside ``path``, given mode 0600 there and
+    then renamed into place, so ``path`` never exists with the umask's mode;
+    where that longer name does not fit a socket address, bound at ``path``
+    under a umask that leaves 0600.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    private = tempfile.mkdtemp(prefix=".q", dir=os.path.dirname(os.path.abspath(path)))
+    staged = os.path.join(private, "s")
+    try:
+        try:
+            sock.bind(staged)
+        except OSError:
+            old = os.umask(0o777 & ~UNIX_SOCKET_MODE)
+            try:
+                sock.bind(path)
+            finally:
+                os.umask(old)
+        else:
+            os.chmod(staged, UNIX_SOCKET_MODE)
+            os.replace(staged, path)
+    except BaseException:
+        sock.close()
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(staged)
+        os.rmdir(private)
+    return sock
 
 
 def bound_address(server: asyncio.Server, addr: Address) -> Address:
