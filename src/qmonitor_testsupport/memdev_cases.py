@@ -89,9 +89,17 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
         "dimm_cmdline",
         (
-            "-M", "q35", "-nodefaults", "-m", "512M,slots=3,maxmem=2G",
-            *backend("m1", "256M"), *backend("m2", "128M"),
-            "-device", "pc-dimm,id=d0,memdev=m1,slot=1", "-device", "pc-dimm,memdev=m2",
+            "-M",
+            "q35",
+            "-nodefaults",
+            "-m",
+            "512M,slots=3,maxmem=2G",
+            *backend("m1", "256M"),
+            *backend("m2", "128M"),
+            "-device",
+            "pc-dimm,id=d0,memdev=m1,slot=1",
+            "-device",
+            "pc-dimm,memdev=m2",
         ),
         (*SHOW_MEM, delete("d0"), *SHOW_MEM),
     ),  # fmt: skip
@@ -117,8 +125,13 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
         "nvdimm",
         (
-            "-M", "pc,nvdimm=on", "-nodefaults", "-m", "128M,slots=2,maxmem=1G",
-            *backend("m1", "128M"), *backend("m2", "128M"),
+            "-M",
+            "pc,nvdimm=on",
+            "-nodefaults",
+            "-m",
+            "128M,slots=2,maxmem=1G",
+            *backend("m1", "128M"),
+            *backend("m2", "128M"),
         ),
         (
             add(driver="nvdimm", id="n1", memdev="m1"),
@@ -184,8 +197,15 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
         "mem_prealloc",
         (
-            "-M", "pc", "-nodefaults", "-m", "16M", "-mem-prealloc",
-            *backend("m1", "2M"), "-object", "memory-backend-ram,id=m2,size=2M,prealloc=off",
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-m",
+            "16M",
+            "-mem-prealloc",
+            *backend("m1", "2M"),
+            "-object",
+            "memory-backend-ram,id=m2,size=2M,prealloc=off",
         ),
         (
             ("query-memdev", {}),
@@ -210,8 +230,17 @@ CLI_ERRORS: list[tuple[str, tuple[str, ...]]] = [
     ("mem_path_missing", ("-M", "pc", "-m", "16M", "-mem-path", "/nonexistent/dir")),
     (
         "dimm_no_slots_cmdline",
-        ("-M", "pc", "-object", "memory-backend-ram,id=m1,size=128M", "-device",
-         "pc-dimm,memdev=m1"),
+        (
+            "-M",
+            "pc",
+            "-object",
+            "memory-backend-ram,id=m1,size=128M",
+            "-device",
+            "pc-dimm,memdev=m1",
+        ),
     ),  # fmt: skip
-    ("second_balloon", ("-M", "pc", "-device", "virtio-balloon-pci", "-device", "virtio-balloon-pci")),
+    (
+        "second_balloon",
+        ("-M", "pc", "-device", "virtio-balloon-pci", "-device", "virtio-balloon-pci"),
+    ),
 ]

@@ -177,6 +177,10 @@ class UserObjects:
 
         if not obj.typename.startswith("memory-backend-"):
             return False
+        from qmonitor.machine.devices.dimms import mapped_backend
+
+        if mapped_backend(self.machine, ident):
+            return True
         # The machine's RAM: -machine memory-backend, or the one a PC makes.
         guest = self.machine.options.guest
         backend = dict(guest.machine_props).get("memory-backend")
