@@ -102,7 +102,7 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             "pc-dimm,memdev=m2",
         ),
         (*SHOW_MEM, delete("d0"), *SHOW_MEM),
-    ),  # fmt: skip
+    ),
     (
         "no_slots",
         ("-M", "pc", "-nodefaults", *backend("m1", "128M")),
@@ -141,7 +141,7 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             delete("d1"),
             *SHOW_MEM,
         ),
-    ),  # fmt: skip
+    ),
     (
         "balloon",
         ("-M", "pc", "-nodefaults", "-device", "virtio-balloon-pci,id=b0"),
@@ -213,7 +213,7 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             qom_get("/objects/m1", "prealloc"),
             qom_get("/objects/m2", "prealloc"),
         ),
-    ),  # fmt: skip
+    ),
     (
         "mem_path_prealloc",
         ("-M", "q35", "-nodefaults", "-m", "16M", "-mem-path", MEM_DIR, "-mem-prealloc"),
@@ -238,7 +238,7 @@ CLI_ERRORS: list[tuple[str, tuple[str, ...]]] = [
             "-device",
             "pc-dimm,memdev=m1",
         ),
-    ),  # fmt: skip
+    ),
     (
         "second_balloon",
         ("-M", "pc", "-device", "virtio-balloon-pci", "-device", "virtio-balloon-pci"),

@@ -50,6 +50,14 @@ def memory_devices(machine: Machine) -> MemoryDevices | None:
     return machine.part(MemoryDevices, lambda: _make(machine))
 
 
+def plugged_memory_devices(machine: Machine) -> MemoryDevices | None:
+    """:func:`memory_devices` once the command line's devices are made (for the queries)."""
+    from qmonitor.machine.devices.state import pc_hotplug
+
+    pc_hotplug(machine)
+    return memory_devices(machine)
+
+
 def _make(machine: Machine) -> MemoryDevices:
     from qmonitor.machine.memory import pc_lowmem
     from qmonitor.machine.queries_machine import has_acpi
