@@ -130,10 +130,10 @@ def query_memdev(
             props = dict(obj.props)
             size = _size(props.get("size"))
             found[obj.id] = memdev_info(obj.qom_type, obj.id, props, size, prealloc)
-    for ident, (qom_type, props) in (added or {}).items():
+    for ident, (qom_type, made) in (added or {}).items():
         if ident not in found:
-            size = _size(props.get("size"))
-            found[ident] = memdev_info(qom_type, ident, props, size, prealloc)
+            size = _size(made.get("size"))
+            found[ident] = memdev_info(qom_type, ident, made, size, prealloc)
     ram = default_memdev(machine_type, guest)
     if ram is not None:
         found[ram] = memdev_info("memory-backend-ram", ram, {}, guest.ram_size, prealloc)
