@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.devices.hotplug import DUPLICATE_ID, PROP_NOT_FOUND, Hotplug, _integer
+from qmonitor.machine.devices.hotplug import (
+    BUS_NOT_FOUND,
+    DUPLICATE_ID,
+    PROP_NOT_FOUND,
+    WRONG_BUS,
+    Hotplug,
+    _integer,
+)
 from qmonitor.machine.devices.qdev import Device
 from qmonitor.machine.memdev import BACKEND_TYPES, default_memdev
 from qmonitor.machine.memdevs import (
@@ -147,6 +154,12 @@ def plug_dimm(machine: Machine, hotplug: Hotplug, opts: dict[str, str], hotplugg
     assert devices is not None
     driver = opts["driver"]
     ident = opts.get("id")
+    if "bus" in opts:
+        # A DIMM plugs into no bus: any bus named is the wrong one.
+        bus = hotplug._find_bus(opts["bus"])
+        if bus is None:
+            raise QapiError(BUS_NOT_FOUND.format(opts["bus"]))
+        raise QapiError(WRONG_BUS.format(driver, bus.kind))
     if ident is not None and ident in hotplug.by_id:
         raise QapiError(DUPLICATE_ID.format(ident))
     slot, node, addr = UNASSIGNED_SLOT, 0, 0
@@ -155,7 +168,7 @@ def plug_dimm(machine: Machine, hotplug: Hotplug, opts: dict[str, str], hotplugg
     for name, text in opts.items():
         if name in ("driver", "id"):
             continue
-        if name not in _DIMM_PROPS and name != "bus":
+        if name not in _DIMM_PROPS:
             raise QapiError(PROP_NOT_FOUND.format(driver, name))
         if name == "memdev":
             size = backend_size(machine, text, not hotplugged)
