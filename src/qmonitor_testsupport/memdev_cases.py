@@ -138,6 +138,50 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
         ),
     ),
     (
+        "no_acpi",
+        (
+            "-M",
+            "pc",
+            "-no-acpi",
+            "-nodefaults",
+            "-m",
+            "128M,slots=2,maxmem=1G",
+            *backend("m1", "128M"),
+        ),
+        (add(driver="pc-dimm", id="d1", memdev="m1"), *SHOW_MEM),
+    ),
+    (
+        "acpi_off",
+        (
+            "-M",
+            "q35,acpi=off",
+            "-nodefaults",
+            "-m",
+            "128M,slots=2,maxmem=1G",
+            *backend("m1", "128M"),
+        ),
+        (add(driver="pc-dimm", id="d1", memdev="m1"),),
+    ),
+    (
+        "no_space",
+        (
+            "-M",
+            "q35",
+            "-nodefaults",
+            "-m",
+            "128M,slots=4,maxmem=256M",
+            *backend("m1", "126M"),
+            *backend("m2", "4M"),
+            *backend("m3", "2M"),
+        ),
+        (
+            add(driver="pc-dimm", id="d1", memdev="m1"),
+            add(driver="pc-dimm", id="d2", memdev="m2"),
+            add(driver="pc-dimm", id="d3", memdev="m3"),
+            *SHOW_MEM,
+        ),
+    ),
+    (
         "no_slots",
         ("-M", "pc", "-nodefaults", *backend("m1", "128M")),
         (

@@ -82,7 +82,8 @@ def _make(machine: Machine) -> MemoryDevices:
         maxram,
         guest.ram_slots,
         device_memory_base(ram, pc_lowmem(ram, "q35" in name)),
-        acpi=has_acpi(machine),
+        # -no-acpi is -machine acpi=off (an OnOffAuto).
+        acpi=has_acpi(machine) and props.get("acpi") != "off",
         nvdimm=nvdimm,
         mapped=[m for m in mapped if m],
     )
