@@ -290,6 +290,14 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             qom_get("/objects/pc.ram", "prealloc"),
             qom_get("/objects/m1", "prealloc"),
             qom_get("/objects/m2", "prealloc"),
+            ("object-add", {"qom-type": "memory-backend-ram", "id": "m3", "size": 2 << 20}),
+            (
+                "object-add",
+                {"qom-type": "memory-backend-ram", "id": "m4", "size": 2 << 20, "prealloc": False},
+            ),
+            qom_get("/objects/m3", "prealloc"),
+            qom_get("/objects/m4", "prealloc"),
+            ("query-memdev", {}),
         ),
     ),
     (
