@@ -109,6 +109,8 @@ class _RawArgsCommand(QmpCommand):
 
 def register_device_commands(machine: Machine) -> None:
     """device_add, device_del, the trace event commands and the CPU model queries."""
+    from qmonitor.machine.devices.dimms import unplug_dimm
+    from qmonitor.machine.devices.special import special_device_add
     from qmonitor.machine.devices.state import pc_hotplug
     from qmonitor.machine.qom_commands import machine_qom
     from qmonitor.machine.queries_ui import is_pc
@@ -138,7 +140,7 @@ def register_device_commands(machine: Machine) -> None:
         if hotplug is not None:
             opts = dict(args)
             opts["driver"] = name
-            dev = hotplug.add(opts, hotplug=True)
+            dev = special_device_add(machine, hotplug, opts, True) or hotplug.add(opts, True)
             mach = machine_qom(machine).root.children["machine"]
             hotplug.attach_qom(dev, mach.children["peripheral"], mach.children["peripheral-anon"])
             return
@@ -163,6 +165,8 @@ def register_device_commands(machine: Machine) -> None:
                 bus = hotplug.board_bus(obj.typename) if obj is not None else None
                 if bus is not None and not bus.hotpluggable:
                     raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+            elif unplug_dimm(machine, id):
+                return
             elif id in hotplug.by_id:
                 hotplug.delete(id)
                 return

@@ -203,6 +203,14 @@ class GuestConfig:
     cpu_props: tuple[tuple[str, str], ...] = ()
     smp: SmpConfig = field(default_factory=SmpConfig)
     ram_size: int = DEFAULT_RAM_SIZE
+    #: ``-m slots=N``: DIMM slots (0: none).
+    ram_slots: int = 0
+    #: ``-m maxmem=M``: the most RAM with memory devices (None: the RAM size).
+    maxram_size: int | None = None
+    #: ``-mem-path``: the machine's own RAM backend is a memory-backend-file there.
+    mem_path: str | None = None
+    #: ``-mem-prealloc``: memory backends preallocate unless told otherwise.
+    mem_prealloc: bool = False
     devices: tuple[GuestDevice, ...] = ()
     objects: tuple[GuestObject, ...] = ()
     #: ``-name debug-threads=on``: vCPU threads are named ``CPU N/ACCEL``.

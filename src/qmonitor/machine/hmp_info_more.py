@@ -85,6 +85,12 @@ def info_dirty_rate(mon: MachineHMP, args: dict[str, Any]) -> None:
         mon.printf("(not ready)\n")
 
 
+def info_memory_devices(mon: MachineHMP, args: dict[str, Any]) -> None:
+    from qmonitor.machine.memdevs import memory_devices_text
+
+    mon.printf(memory_devices_text(qmp(mon, "query-memory-devices")))
+
+
 def info_memory_size_summary(mon: MachineHMP, args: dict[str, Any]) -> None:
     info = qmp(mon, "query-memory-size-summary")
     mon.printf(f"base memory: {info['base-memory']}\n")
@@ -323,7 +329,7 @@ INFO_HANDLERS: dict[str, Any] = {
     "irq": _human_text("x-query-irq"),
     "jit": _human_text("x-query-jit"),
     "memdev": info_memdev,
-    "memory-devices": _nothing,
+    "memory-devices": info_memory_devices,
     "memory_size_summary": info_memory_size_summary,
     "migrate": info_migrate,
     "migrate_capabilities": info_migrate_capabilities,

@@ -105,6 +105,10 @@ def check_machine_properties(typename: str, keys: list[str]) -> None:
     ``keys`` are -machine's keys as given (``smp.cpus`` sets ``smp``).
     """
     names = {line.split("=", 1)[0].strip() for line in (*_BASE, *_own_lines(typename))}
+    if typename.startswith(("pc-i440fx-", "pc-q35-")):
+        # Instance properties (hw/core/machine.c machine_initfn, for machine
+        # types that support NVDIMMs): help does not list them.
+        names |= {"nvdimm", "nvdimm-persistence"}
     for key in keys:
         head = key.split(".", 1)[0]
         if head not in NOT_PROPERTIES and head not in names:

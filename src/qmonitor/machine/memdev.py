@@ -91,9 +91,15 @@ def _host_nodes(value: Any) -> list[int]:
     return list(range(low, high + 1))
 
 
-def memdev_info(qom_type: str, ident: str, props: Mapping[str, Any], size: int) -> dict[str, Any]:
-    """One backend as ``query-memdev`` describes it (members in the schema's order)."""
-    bools = {name: _bool(props.get(name), default) for name, default in _BOOL_DEFAULTS.items()}
+def memdev_info(
+    qom_type: str, ident: str, props: Mapping[str, Any], size: int, prealloc: bool = False
+) -> dict[str, Any]:
+    """One backend as ``query-memdev`` describes it (members in the schema's order).
+
+    ``prealloc``: its default (``-mem-prealloc`` turns it on for every backend).
+    """
+    defaults = dict(_BOOL_DEFAULTS, prealloc=prealloc)
+    bools = {name: _bool(props.get(name), default) for name, default in defaults.items()}
     return {
         "id": ident,
         "size": size,
@@ -108,16 +114,28 @@ def memdev_info(qom_type: str, ident: str, props: Mapping[str, Any], size: int) 
 
 
 def query_memdev(
-    machine_type: str, guest: GuestConfig, order: Iterable[str] | None = None
+    machine_type: str,
+    guest: GuestConfig,
+    order: Iterable[str] | None = None,
+    added: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
-    """``query-memdev``: every memory backend; ``order``: the ids as /objects lists them."""
+    """``query-memdev``: every memory backend; ``order``: the ids as /objects lists them.
+
+    ``added``: the backends object-add made, by id: (QOM type, properties).
+    """
     found: dict[str, dict[str, Any]] = {}
+    prealloc = guest.mem_prealloc
     for obj in guest.objects:
         if obj.qom_type in BACKEND_TYPES:
             props = dict(obj.props)
-            found[obj.id] = memdev_info(obj.qom_type, obj.id, props, _size(props.get("size")))
+            size = _size(props.get("size"))
+            found[obj.id] = memdev_info(obj.qom_type, obj.id, props, size, prealloc)
+    for ident, (qom_type, made) in (added or {}).items():
+        if ident not in found:
+            size = _size(made.get("size"))
+            found[ident] = memdev_info(qom_type, ident, made, size, prealloc)
     ram = default_memdev(machine_type, guest)
     if ram is not None:
-        found[ram] = memdev_info("memory-backend-ram", ram, {}, guest.ram_size)
+        found[ram] = memdev_info("memory-backend-ram", ram, {}, guest.ram_size, prealloc)
     ids = [i for i in order if i in found] if order is not None else list(found)
     return [found[i] for i in ids]

@@ -25,7 +25,6 @@ from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor.qapi.binding import bind_command, schema_type
 from qmonitor.qapi.commands import Handler
 from qmonitor.qapi.error import ErrorClass, QapiError
-from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
 from qmonitor.qapi.types import EnumType
 
 if TYPE_CHECKING:
@@ -296,16 +295,6 @@ CHARDEV_BACKENDS = (
 #: qmp_query_hotpluggable_cpus (hw/core/machine-qmp-cmds.c) on a machine without CPU hot-plug.
 HOTPLUG_NOT_ENABLED = "The feature 'query-hotpluggable-cpus' is not enabled"
 
-#: qmp_balloon and qmp_query_balloon (softmmu/balloon.c) without a balloon device.
-NO_BALLOON = "No balloon device has been activated"
-#: qmp_balloon's text for a target that is not a size (QERR_INVALID_PARAMETER_VALUE).
-BALLOON_TARGET = INVALID_PARAMETER_VALUE.format("target", "a size")
-#: The balloon devices QEMU 7.2 has (any of them answers balloon and query-balloon).
-BALLOON_DRIVERS = (
-    "virtio-balloon-pci", "virtio-balloon-pci-transitional",
-    "virtio-balloon-pci-non-transitional", "virtio-balloon-ccw", "virtio-balloon-device",
-)  # fmt: skip
-
 
 def register_device_queries(machine: Machine) -> None:
     """What libvirt asks about devices: chardevs, block devices, I/O threads, CPU slots."""
@@ -372,19 +361,14 @@ def register_device_queries(machine: Machine) -> None:
         return slots
 
     def balloon(value: int) -> None:
-        if not guest_has_balloon():
-            raise QapiError(NO_BALLOON, ErrorClass.DEVICE_NOT_ACTIVE)
-        if value <= 0:
-            raise QapiError(BALLOON_TARGET)
-        # No guest driver answers: the guest keeps all of its memory.
+        from qmonitor.machine.devices.balloon import balloon
+
+        balloon(machine, value)
 
     def query_balloon() -> dict[str, Any]:
-        if not guest_has_balloon():
-            raise QapiError(NO_BALLOON, ErrorClass.DEVICE_NOT_ACTIVE)
-        return {"actual": machine.options.guest.ram_size}
+        from qmonitor.machine.devices.balloon import query_balloon
 
-    def guest_has_balloon() -> bool:
-        return machine.options.guest.has_device(*BALLOON_DRIVERS)
+        return query_balloon(machine)
 
     for name, handler in (
         ("query-block", query_block),

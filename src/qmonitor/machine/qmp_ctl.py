@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from qmonitor.machine.memdev import query_memdev
+from qmonitor.machine.memdev import BACKEND_TYPES, query_memdev
 from qmonitor.machine.schema import machine_schema
 from qmonitor.qapi.binding import bind_command
 from qmonitor.util.cutils import c_strtoull, parse_bool
@@ -76,9 +76,14 @@ def register_ctl_commands(machine: Machine) -> None:
         options = machine.options
         tree = machine_qom(machine)
         # query_memdev() walks object_get_objects_root(), which makes /objects.
-        tree.objects_root()
+        root = tree.objects_root()
         order = [p["name"] for p in tree.qom_list("/objects")]
-        return query_memdev(options.machine_type, options.guest, order)
+        added = {
+            name: (obj.typename, {p.name: p.value for p in obj.props})
+            for name, obj in root.children.items()
+            if obj.typename in BACKEND_TYPES
+        }
+        return query_memdev(options.machine_type, options.guest, order, added)
 
     def query_spice() -> dict[str, Any]:
         return spice_info(machine.options.spice)

@@ -36,7 +36,6 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qmonitor.chardev.socket import SocketChardev
-from qmonitor.machine.memdev import default_memdev
 from qmonitor.machine.qom_object import Failing, Prop, QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import DEVICE_NOT_FOUND, PROPERTY_NOT_FOUND
@@ -215,16 +214,14 @@ class QomTree:
             else:
                 anon.add(f"device[{len(anon.children)}]", _device_object(device.driver))
         self.root.add("chardevs", QomObject("container", dynamic=self._chardevs))
-        objects = [(o.qom_type, o.id) for o in guest.objects]
-        ram = default_memdev(options.machine_type, guest)
-        if ram is not None:
-            # create_default_memdev(): the RAM backend under the machine's default id.
-            objects.append(("memory-backend-ram", ram))
+        from qmonitor.machine.memdev_qom import backend_objects
+
+        objects = backend_objects(options.machine_type, guest)
         # /objects is made by the first object (object_get_objects_root()).
         if objects:
             root = self.objects_root()
-            for qom_type, ident in objects:
-                root.add(ident, QomObject(qom_type))
+            for ident, obj in objects:
+                root.add(ident, obj)
 
     def _chardevs(self, container: QomObject) -> dict[str, QomObject]:
         out = {}

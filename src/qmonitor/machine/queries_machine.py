@@ -120,10 +120,17 @@ def register_machine_queries(machine: Machine) -> None:
         raise QapiError(NO_VMGENID)
 
     def memory_size_summary() -> dict[str, Any]:
-        return {"base-memory": guest.ram_size, "plugged-memory": 0}
+        from qmonitor.machine.devices.dimms import plugged_memory_devices as dimms
+
+        devices = dimms(machine)
+        plugged = devices.plugged_size() if devices is not None else 0
+        return {"base-memory": guest.ram_size, "plugged-memory": plugged}
 
     def memory_devices() -> list[dict[str, Any]]:
-        return []
+        from qmonitor.machine.devices.dimms import plugged_memory_devices as dimms
+
+        devices = dimms(machine)
+        return devices.query() if devices is not None else []
 
     def x_query_irq() -> dict[str, Any]:
         return text("")

@@ -145,8 +145,11 @@ class UserObjects:
             raise QapiError(SIZE_ZERO.format(qom_type))
         specs = {s.name: s for s in CLASS_PROPS.get(qom_type, ())}
         if specs:
+            # -mem-prealloc: every backend preallocates unless it says otherwise.
+            sugar = {"prealloc": True} if self.machine.options.guest.mem_prealloc else {}
             props = tuple(
-                Prop(s.name, s.qom_type, given.get(s.name, s.default)) for s in specs.values()
+                Prop(s.name, s.qom_type, given.get(s.name, sugar.get(s.name, s.default)))
+                for s in specs.values()
             )
         else:
             props = tuple(Prop(k, _qom_type_of(v), v) for k, v in given.items())
@@ -177,6 +180,10 @@ class UserObjects:
 
         if not obj.typename.startswith("memory-backend-"):
             return False
+        from qmonitor.machine.devices.dimms import mapped_backend
+
+        if mapped_backend(self.machine, ident):
+            return True
         # The machine's RAM: -machine memory-backend, or the one a PC makes.
         guest = self.machine.options.guest
         backend = dict(guest.machine_props).get("memory-backend")

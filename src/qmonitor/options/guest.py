@@ -80,6 +80,39 @@ def ram_size(size: str | None, default: int) -> int:
     return value or default
 
 
+# hw/core/machine.c machine_set_mem: what it refuses of -m's slots and maxmem.
+MAXMEM_BELOW_SIZE: Final = (
+    "invalid value of maxmem: maximum memory size (0x{:x}) must be at least "
+    "the initial memory size (0x{:x})"
+)
+MAXMEM_EQUAL_SIZE: Final = (
+    "invalid value of maxmem: memory slots were specified but maximum memory size "
+    "(0x{:x}) is equal to the initial memory size (0x{:x})"
+)
+SLOTS_NO_MAXMEM: Final = "slots specified but no max-size"
+
+
+def memory_limits(size: int, slots: str | None, maxmem: str | None) -> tuple[int, int | None]:
+    """``-m``'s slots and maxmem (machine_set_mem): (slots, maxmem in bytes or None).
+
+    :raises GuestOptionError: QEMU's text, printed without a location.
+    """
+    try:
+        count = parse_size("slots", slots) if slots is not None else 0
+        most = parse_size("maxmem", maxmem) if maxmem is not None else None
+    except QemuOptsError as exc:
+        raise GuestOptionError(exc.diagnostic) from None
+    if most is None:
+        if slots is not None:
+            raise GuestOptionError(Diagnostic(SLOTS_NO_MAXMEM), False)
+        return count, None
+    if most < size:
+        raise GuestOptionError(Diagnostic(MAXMEM_BELOW_SIZE.format(most, size)), False)
+    if count and most == size:
+        raise GuestOptionError(Diagnostic(MAXMEM_EQUAL_SIZE.format(most, size)), False)
+    return count, most
+
+
 def smp_config(
     values: dict[str, str], limits: SmpLimits | None = None, warnings: list[str] | None = None
 ) -> SmpConfig:

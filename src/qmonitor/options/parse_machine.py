@@ -24,7 +24,13 @@ from qmonitor.machine.guest import (
 from qmonitor.machine.memdev import NO_DEFAULT_RAM
 from qmonitor.options.checks import CheckError, check_boot, check_rtc, check_sandbox
 from qmonitor.options.config import CmdlineError
-from qmonitor.options.guest import GuestOptionError, parse_cpu, ram_size, smp_config
+from qmonitor.options.guest import (
+    GuestOptionError,
+    memory_limits,
+    parse_cpu,
+    ram_size,
+    smp_config,
+)
 from qmonitor.options.machines import (
     ACCEL_HELP_TEXT,
     ACCELERATORS,
@@ -358,8 +364,15 @@ class MachineGroup(ParserState):
             # The null machine has no RAM unless -m gives it some (default_ram_size 0).
             default = 0 if machine in NO_DEFAULT_RAM else DEFAULT_RAM_SIZE
             size = ram_size(memory.get("size") if memory is not None else None, default)
+            # QemuOpts already checked both (a number, a size).
+            slots, maxmem = memory_limits(
+                size,
+                memory.get("slots") if memory is not None else None,
+                memory.get("maxmem") if memory is not None else None,
+            )
         except GuestOptionError as exc:
-            raise self._fail(exc.diagnostic, memory.loc if memory is not None else "") from None
+            where = memory.loc if memory is not None and exc.located else ""
+            raise self._fail(exc.diagnostic, where) from None
         typename = machine_typename(machine)
         if typename is not None:
             from qmonitor.machine.machine_props import check_machine_properties
@@ -390,6 +403,10 @@ class MachineGroup(ParserState):
             cpu_props=cpu.props,
             smp=smp,
             ram_size=size,
+            ram_slots=slots,
+            maxram_size=maxmem,
+            mem_path=self.mem_path,
+            mem_prealloc=self.mem_prealloc,
             devices=tuple(self.guest_devices),
             objects=tuple(
                 GuestObject(o.qom_type, o.id, tuple(o.props.items())) for o in self.objects

@@ -104,6 +104,7 @@ class Parser(
             "debugcon": self._opt_debugcon, "acpitable": self._opt_acpitable,
             "echr": self._opt_echr, "fsdev": self._opt_fsdev, "virtfs": self._opt_virtfs,
             "singlestep": self._opt_singlestep, "enable-sync-profile": self._opt_sync_profile,
+            "mem-path": self._opt_mem_path, "mem-prealloc": self._opt_mem_prealloc,
         }  # fmt: skip
         for short in ("hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb"):
             self.handlers[short] = partial(self._short_drive, short)
@@ -170,6 +171,12 @@ class Parser(
 
     def _opt_extensions(self, arg: str | None, loc: str) -> None:
         self.extensions = True
+
+    def _opt_mem_path(self, arg: str | None, loc: str) -> None:
+        self.mem_path = arg
+
+    def _opt_mem_prealloc(self, arg: str | None, loc: str) -> None:
+        self.mem_prealloc = True
 
     def _opt_s(self, arg: str | None, loc: str) -> None:
         self.start_paused = True

@@ -75,6 +75,9 @@ class ParserState:
         self.tls_creds: dict[str, TlsCredsX509] = {}
         self.msg_group = OptsGroup(MSG_OPTS)
         self.memory_group = OptsGroup(MEMORY_OPTS)
+        #: ``-mem-path`` (the last one given) and ``-mem-prealloc``.
+        self.mem_path: str | None = None
+        self.mem_prealloc = False
         self.smp_group = OptsGroup(SMP_OPTS)
         #: Recorded, not modelled, but checked (qmonitor.options.checks).
         self.checked_groups = {

@@ -25,7 +25,7 @@ _MODELLED: dict[str, bool] = {
     "iscsi": True, "tpmdev": True, "audio": True, "fw_cfg": True, "runas": True,
     "compat": True, "smbios": True, "chroot": True,
     "icount": True, "drive": True, "hda": True, "hdb": True, "hdc": True, "hdd": True,
-    "cdrom": True, "fda": True, "fdb": True,
+    "cdrom": True, "fda": True, "fdb": True, "mem-path": True, "mem-prealloc": False,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
@@ -33,7 +33,7 @@ _UNMODELLED: dict[str, bool] = {
          "append", "dtb",
          "seed", "debugcon",
          "gdb", "add-fd", "set",
-         "mem-path", "plugin", "option-rom",
+         "plugin", "option-rom",
          "acpitable", "mtdblock", "sd",
          "pflash", "usbdevice", "echr", "fsdev", "virtfs",
          "dfilter", "dump-vmstate", "rotate"),
@@ -41,7 +41,7 @@ _UNMODELLED: dict[str, bool] = {
     ),
     **dict.fromkeys(
         ("no-shutdown", "no-reboot", "snapshot", "usb", "no-hpet", "full-screen",
-         "only-migratable", "s", "singlestep", "mem-prealloc",
+         "only-migratable", "s", "singlestep",
          "enable-sync-profile", "no-fd-bootchk", "win2k-hack", "portrait", "audio-help",
          "async-teardown"),
         False,

@@ -22,6 +22,10 @@ def bus_path(bus: Bus, q35: bool) -> str:
 def qom_object(dev: Device, q35: bool) -> QomObject:
     """The QOM object of a user's device."""
     bus = dev.bus
+    if bus is None and "memdev" in dev.values:
+        from qmonitor.machine.devices.dimms import dimm_qom
+
+        return dimm_qom(dev)
     props = [
         Prop("parent_bus", "link<bus>", bus_path(bus, q35) if bus is not None else ""),
         Prop("realized", "bool", True),

@@ -68,8 +68,11 @@ def _build(machine: Machine) -> Hotplug:
     )
     # The board's USB controller is not modelled: its bus is unknown.
     hotplug.unmodelled = defaults.usb
-    if nic_error is not None:
-        hotplug.startup_error = nic_error
+    from qmonitor.machine.devices.special import board_memory_error, special_device_add
+
+    memory_error = board_memory_error(machine)
+    if memory_error is not None or nic_error is not None:
+        hotplug.startup_error = memory_error or nic_error
         return hotplug
     if drives is not None:
         from qmonitor.machine.devices.storage_setup import attach_board_drives
@@ -80,7 +83,7 @@ def _build(machine: Machine) -> Hotplug:
         if device.id is not None:
             opts["id"] = device.id
         try:
-            hotplug.add(opts, hotplug=False)
+            special_device_add(machine, hotplug, opts, False) or hotplug.add(opts, hotplug=False)
         except NotModelled:
             hotplug.add_unmodelled(device.driver, device.id)
         except QapiError as exc:
