@@ -31,10 +31,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from record_pcdev import record_cases, record_devices  # noqa: E402
+from record_pcdev import record_cases, record_devices
 
-from qmonitor_testsupport import scsi_cases  # noqa: E402
-from qmonitor_testsupport.recording import qemu_version  # noqa: E402
+from qmonitor_testsupport import scsi_cases
+from qmonitor_testsupport.recording import qemu_version
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "scsi" / "cases.json"

@@ -23,9 +23,16 @@ def _qmp(execute: str, **arguments: object) -> Request:
 SHOW: tuple[Request, ...] = (hmp("info qtree"), ("query-block", {}), hmp("info block"))
 
 _VIRTIO = (
-    "-M", "pc", "-nodefaults", "-device", "virtio-scsi-pci,id=vs",
-    "-blockdev", _NULL.format("n0", 1 << 20), "-blockdev", _NULL.format("n1", 1 << 30),
-)  # fmt: skip
+    "-M",
+    "pc",
+    "-nodefaults",
+    "-device",
+    "virtio-scsi-pci,id=vs",
+    "-blockdev",
+    _NULL.format("n0", 1 << 20),
+    "-blockdev",
+    _NULL.format("n1", 1 << 30),
+)
 
 CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
@@ -50,7 +57,6 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             add(driver="scsi-hd", id="d3", bus="pci.0"),
             *SHOW,
             qom_list("/machine/peripheral/d0"),
-            qom_list("/machine/peripheral/vs"),
             delete("d0"),
             ("query-block", {}),
             delete("c1"),
@@ -61,9 +67,16 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
         "lsi_addresses",
         (
-            "-M", "pc", "-nodefaults", "-device", "lsi53c895a,id=lsi",
-            "-device", "scsi-cd,id=first", "-device", "scsi-cd,scsi-id=3",
-        ),  # fmt: skip
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "lsi53c895a,id=lsi",
+            "-device",
+            "scsi-cd,id=first",
+            "-device",
+            "scsi-cd,scsi-id=3",
+        ),
         (
             add(driver="scsi-cd", **{"scsi-id": "8"}),
             add(driver="scsi-cd", lun="1"),
@@ -85,10 +98,20 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
         "more_adapters",
         (
-            "-M", "pc", "-nodefaults", "-device", "megasas,id=m", "-device", "mptsas1068",
-            "-device", "lsi53c895a", "-device", "scsi-cd,bus=m.0,scsi-id=64",
-            "-device", "scsi-cd,bus=scsi.1",
-        ),  # fmt: skip
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "megasas,id=m",
+            "-device",
+            "mptsas1068",
+            "-device",
+            "lsi53c895a",
+            "-device",
+            "scsi-cd,bus=m.0,scsi-id=64",
+            "-device",
+            "scsi-cd,bus=scsi.1",
+        ),
         (
             add(driver="scsi-cd", bus="m.0", **{"scsi-id": "65"}),
             add(driver="scsi-cd", bus="m.0", channel="1"),
@@ -107,11 +130,20 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
         "cd_tray",
         (
-            "-M", "pc", "-nodefaults", "-device", "virtio-scsi-pci",
-            "-drive", "if=none,id=cdd,driver=null-co,media=cdrom,size=1048576",
-            "-device", "scsi-cd,drive=cdd,id=cd", "-blockdev", _NULL.format("n0", 1 << 20),
-            "-device", "scsi-hd,drive=n0,id=hd",
-        ),  # fmt: skip
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "virtio-scsi-pci",
+            "-drive",
+            "if=none,id=cdd,driver=null-co,media=cdrom,size=1048576",
+            "-device",
+            "scsi-cd,drive=cdd,id=cd",
+            "-blockdev",
+            _NULL.format("n0", 1 << 20),
+            "-device",
+            "scsi-hd,drive=n0,id=hd",
+        ),
         (
             *SHOW,
             _qmp("eject", id="hd"),
@@ -132,10 +164,16 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     (
         "q35_virtio_scsi",
         (
-            "-M", "q35", "-nodefaults", "-device", "virtio-scsi-pci",
-            "-drive", "if=none,id=dr0,driver=null-co,size=2097152",
-            "-device", "scsi-hd,drive=dr0,lun=2",
-        ),  # fmt: skip
+            "-M",
+            "q35",
+            "-nodefaults",
+            "-device",
+            "virtio-scsi-pci",
+            "-drive",
+            "if=none,id=dr0,driver=null-co,size=2097152",
+            "-device",
+            "scsi-hd,drive=dr0,lun=2",
+        ),
         (*SHOW, add(driver="scsi-cd", id="hot"), ("query-block", {}), delete("hot")),
     ),
 ]
@@ -143,21 +181,58 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
 #: Command lines whose SCSI devices (or drives) QEMU refuses: its message and status.
 CLI_ERRORS: list[tuple[str, tuple[str, ...]]] = [
     ("if_scsi_q35", ("-M", "q35", "-drive", "if=scsi,driver=null-co")),
-    ("if_scsi_with_lsi", ("-M", "pc", "-nodefaults", "-device", "lsi53c895a",
-                          "-drive", "if=scsi,driver=null-co")),  # fmt: skip
+    (
+        "if_scsi_with_lsi",
+        ("-M", "pc", "-nodefaults", "-device", "lsi53c895a", "-drive", "if=scsi,driver=null-co"),
+    ),
     ("scsi_hd_no_bus", ("-M", "pc", "-nodefaults", "-device", "scsi-hd,drive=x")),
-    ("scsi_id_taken", ("-M", "pc", "-nodefaults", "-device", "lsi53c895a",
-                       "-device", "scsi-cd,scsi-id=1", "-device", "scsi-cd,scsi-id=1")),  # fmt: skip
-    ("scsi_block_file", ("-M", "pc", "-nodefaults", "-device", "virtio-scsi-pci",
-                         "-drive", "if=none,id=d,driver=null-co",
-                         "-device", "scsi-block,drive=d")),  # fmt: skip
+    (
+        "scsi_id_taken",
+        (
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "lsi53c895a",
+            "-device",
+            "scsi-cd,scsi-id=1",
+            "-device",
+            "scsi-cd,scsi-id=1",
+        ),
+    ),
+    (
+        "scsi_block_file",
+        (
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "virtio-scsi-pci",
+            "-drive",
+            "if=none,id=d,driver=null-co",
+            "-device",
+            "scsi-block,drive=d",
+        ),
+    ),
 ]
 
 #: The command lines the SCSI devices' facts (qtree lines, PCI configuration) come from.
 TEMPLATES: list[tuple[str, ...]] = [
     (
-        "-M", "pc", "-nodefaults", "-device", "lsi53c895a", "-device", "megasas",
-        "-device", "mptsas1068", "-blockdev", _NULL.format("n0", 1 << 20),
-        "-device", "scsi-hd,drive=n0", "-device", "scsi-cd",
-    ),  # fmt: skip
+        "-M",
+        "pc",
+        "-nodefaults",
+        "-device",
+        "lsi53c895a",
+        "-device",
+        "megasas",
+        "-device",
+        "mptsas1068",
+        "-blockdev",
+        _NULL.format("n0", 1 << 20),
+        "-device",
+        "scsi-hd,drive=n0",
+        "-device",
+        "scsi-cd",
+    ),
 ]
