@@ -13,10 +13,13 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from qmonitor_testsupport.locking_cases import BASE
+
+Request = tuple[str, dict[str, Any]]
 
 #: What the second program reads on stdin: it quits as soon as it can.
 _QUIT = b'{"execute": "qmp_capabilities"}\n{"execute": "quit"}\n'
@@ -74,10 +77,23 @@ class Holder:
         self.proc.stderr.close()
 
 
-def run_second(cmd: list[str], args: tuple[str, ...], directory: Path) -> tuple[int, str]:
-    """The second program's exit status and what it printed on stderr."""
+def run_second(
+    cmd: list[str], args: tuple[str, ...], directory: Path, requests: Sequence[Request] = ()
+) -> tuple[int, str, list[dict[str, Any]]]:
+    """The second program's exit status, its stderr and its replies to ``requests``."""
+    lines = b"".join(
+        json.dumps({"execute": name, "arguments": arguments}).encode() + b"\n"
+        for name, arguments in requests
+    )
     proc = subprocess.run(
-        [*cmd, *BASE, "-qmp", "stdio", *args], cwd=directory, input=_QUIT,
+        [*cmd, *BASE, "-qmp", "stdio", *args], cwd=directory,
+        input=_QUIT[: _QUIT.index(b"\n") + 1] + lines + _QUIT[_QUIT.index(b"\n") + 1 :],
         capture_output=True, timeout=120, env={**os.environ},
     )  # fmt: skip
-    return proc.returncode, proc.stderr.decode()
+    replies = []
+    for line in proc.stdout.splitlines():
+        message = json.loads(line)
+        if "return" in message or "error" in message:
+            replies.append(message)
+    # The first answers qmp_capabilities, the last quit.
+    return proc.returncode, proc.stderr.decode(), replies[1:-1]

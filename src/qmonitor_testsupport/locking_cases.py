@@ -2,7 +2,9 @@
 
 Each case is (name, holder, second): the holder's command line starts
 first and keeps the image open; then the second's, which either starts
-(status 0) or stops with QEMU's lock error and hint.  Both run in a
+(status 0) or stops with QEMU's lock error and hint.  :data:`SESSIONS`
+are (name, holder, second, requests): the second starts and then plays
+the QMP requests, whose replies are recorded.  Both run in a
 directory holding ``disk.raw`` (raw, 1 MiB) and ``disk.qcow2`` (qcow2,
 1 MiB), named relatively so the hint's image name is the same everywhere.
 The lock bytes are the ones of block/file-posix.c, so the holder and the
@@ -88,5 +90,69 @@ CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
             "-device",
             "virtio-blk-pci,drive=f",
         ),
+    ),
+]
+
+_CD = ("-M", "pc", "-device", "virtio-scsi-pci", "-device", "scsi-cd,id=cd")
+_RAW_NODE: dict[str, object] = {
+    "driver": "raw",
+    "node-name": "m",
+    "file": {"driver": "file", "filename": "disk.raw"},
+}
+
+SESSIONS: list[
+    tuple[str, tuple[str, ...], tuple[str, ...], tuple[tuple[str, dict[str, object]], ...]]
+] = [
+    (
+        "insert_into_cd_while_written",
+        _VBLK,
+        _CD,
+        (
+            ("blockdev-add", _RAW_NODE),
+            ("blockdev-open-tray", {"id": "cd"}),
+            ("blockdev-insert-medium", {"id": "cd", "node-name": "m"}),
+            ("query-block", {}),
+            ("blockdev-change-medium", {"id": "cd", "filename": "disk.raw", "format": "raw"}),
+            ("blockdev-del", {"node-name": "m"}),
+        ),
+    ),
+    (
+        "hotplug_disk_while_written",
+        _VBLK,
+        (
+            "-M",
+            "pc",
+            "-device",
+            "virtio-scsi-pci",
+            "-blockdev",
+            "file,filename=disk.raw,node-name=f",
+        ),
+        (
+            ("device_add", {"driver": "scsi-hd", "drive": "f", "id": "hd"}),
+            ("query-block", {}),
+            ("device_add", {"driver": "scsi-hd", "drive": "f", "id": "hd", "share-rw": True}),
+            ("device_add", {"driver": "scsi-cd", "drive": "f", "id": "cd"}),
+            ("query-block", {}),
+        ),
+    ),
+    (
+        "disk_leaves_then_writer_comes",
+        (
+            "-M",
+            "pc",
+            "-device",
+            "virtio-scsi-pci",
+            "-blockdev",
+            "file,filename=disk.raw,node-name=f",
+        ),
+        (
+            "-M",
+            "pc",
+            "-device",
+            "virtio-scsi-pci",
+            "-blockdev",
+            "file,filename=disk.raw,node-name=f",
+        ),
+        (("device_add", {"driver": "scsi-hd", "drive": "f", "id": "hd"}),),
     ),
 ]

@@ -29,7 +29,8 @@ pytestmark = [
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "locking" / "cases.json"
 #: A few cases: each runs two programs twice.
 NAMES = ("disk_then_disk", "scsi_then_scsi", "qcow2_then_qcow2_readonly",
-         "disk_then_drive_alone", "disk_then_locking_off")  # fmt: skip
+         "disk_then_drive_alone", "disk_then_locking_off", "insert_into_cd_while_written",
+         "hotplug_disk_while_written")  # fmt: skip
 CASES = [c for c in json.loads(GOLDEN.read_text())["cases"] if c["name"] in NAMES]
 PREFIX = "qemu-system-x86_64: "
 
@@ -38,10 +39,13 @@ def _run(case: dict[str, Any], holder: list[str], second: list[str], tmp: Path) 
     assert QEMU_IMG is not None
     make_images(tmp, QEMU_IMG)
     held = Holder(holder, tuple(case["holder"]), tmp)
+    requests = [(s["execute"], s["arguments"]) for s in case.get("steps", ())]
     try:
-        return run_second(second, tuple(case["second"]), tmp)
+        status, stderr, replies = run_second(second, tuple(case["second"]), tmp, requests)
     finally:
         held.stop()
+    assert replies == [s["reply"] for s in case.get("steps", ())]
+    return status, stderr
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])

@@ -21,6 +21,7 @@ from qmonitor.machine.block.commands import graph_of
 from qmonitor.machine.block.qcow2_create import qcow2_image
 from qmonitor.machine.machine import Machine
 from qmonitor.options.cmdline import parse_args
+from qmonitor.qapi.error import QapiError
 from qmonitor.system.startup import (
     StartupError,
     add_blockdevs,
@@ -61,6 +62,16 @@ def close(machine: Machine) -> None:
             node.image_lock.close()
 
 
+def _reply(machine: Machine, execute: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    cmd = machine.commands.full.find(execute)
+    assert cmd is not None, execute
+    try:
+        value = cmd.call(arguments)
+    except QapiError as exc:
+        return {"error": {"class": exc.error_class.value, "desc": exc.desc}}
+    return {"return": {} if value is None else value}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_second_machine_on_the_image(
     case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -68,17 +79,21 @@ def test_second_machine_on_the_image(
     write_images(tmp_path)
     monkeypatch.chdir(tmp_path)
 
-    async def run() -> str | None:
+    async def run() -> tuple[str | None, list[dict[str, Any]]]:
         holder, error = start(case["holder"])
         assert error is None
+        replies = []
         try:
             second, error = start(case["second"])
+            for step in case.get("steps", ()):
+                replies.append(_reply(second, step["execute"], step["arguments"]))
             close(second)
         finally:
             close(holder)
-        return error
+        return error, replies
 
-    error = asyncio.run(run())
+    error, replies = asyncio.run(run())
+    assert replies == [step["reply"] for step in case.get("steps", ())]
     if case["status"] == 0:
         assert error is None
     else:
@@ -89,4 +104,9 @@ def test_second_machine_on_the_image(
 def test_recordings_match_the_cases() -> None:
     assert [(c["name"], tuple(c["holder"]), tuple(c["second"])) for c in CASES] == [
         (name, holder, second) for name, holder, second in locking_cases.CASES
+    ] + [(name, holder, second) for name, holder, second, _ in locking_cases.SESSIONS]
+    sessions = [c for c in CASES if "steps" in c]
+    assert [[(s["execute"], s["arguments"]) for s in c["steps"]] for c in sessions] == [
+        [(name, json.loads(json.dumps(args))) for name, args in requests]
+        for _, _, _, requests in locking_cases.SESSIONS
     ]
