@@ -62,6 +62,8 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             delete("c1"),
             delete("d0"),
             hmp("info qtree"),
+            hmp("device_add scsi-block,drive=n0"),
+            hmp("device_add scsi-cd,scsi-id=300"),
         ),
     ),
     (

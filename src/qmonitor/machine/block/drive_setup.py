@@ -360,8 +360,7 @@ def add_drives(
             relock(graph)
         except QapiError as exc:
             text = f"{drive.loc}: {exc.desc}" if drive.loc else exc.desc
-            hint = getattr(exc, "hint", "")
-            return f"{text}\n{hint}" if hint else text
+            return f"{text}\n{exc.hint}" if exc.hint else text
     default_drives(
         graph, backends, defaults.interface, defaults.q35, defaults.cdrom, defaults.floppy,
         defaults.sdcard,

@@ -88,9 +88,8 @@ def _build(machine: Machine) -> Hotplug:
         except QapiError as exc:
             # QEMU stops at the first bad -device (the caller ends the program).
             hotplug.startup_error = f"{device.loc}: {exc.desc}" if device.loc else exc.desc
-            hint = getattr(exc, "hint", "")
-            if hint:  # error_append_hint: printed on the line after the error
-                hotplug.startup_error += f"\n{hint}"
+            if exc.hint:  # error_append_hint: printed on the line after the error
+                hotplug.startup_error += f"\n{exc.hint}"
             break
     if drives is not None and hotplug.startup_error is None:
         from qmonitor.machine.devices.storage_setup import add_virtio_drives
