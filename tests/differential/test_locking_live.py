@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,45 @@ def test_qemu_after_qmonitor(case: dict[str, Any], tmp_path: Path) -> None:
     assert QEMU is not None
     status, stderr = _run(case, qmonitor_cmd(), [QEMU], tmp_path)
     assert (status, stderr) == (case["status"], case["stderr"])
+
+
+#: qemu-img and qemu-io runs on a held image: writers and readers that share no writing fail.
+TOOLS: list[tuple[str, ...]] = [
+    ("qemu-img", "resize", "-f", "raw", "disk.raw", "2M"),
+    ("qemu-img", "convert", "-O", "raw", "disk.raw", "copy.raw"),
+    ("qemu-img", "info", "disk.raw"),
+    ("qemu-io", "-c", "write 0 512", "-f", "raw", "disk.raw"),
+    ("qemu-img", "check", "-f", "qcow2", "disk.qcow2"),
+]
+_HOLDER = (
+    "-M", "pc", "-drive", "file=disk.raw,format=raw,if=none,id=d",
+    "-device", "virtio-blk-pci,drive=d", "-drive", "file=disk.qcow2,if=none,id=q",
+)  # fmt: skip
+
+
+def _tools(holder: list[str], tmp: Path) -> list[tuple[int, str]]:
+    """Each tool's status and stderr while ``holder`` has the images open."""
+    assert QEMU_IMG is not None
+    make_images(tmp, QEMU_IMG)
+    held = Holder(holder, _HOLDER, tmp)
+    out = []
+    try:
+        for tool in TOOLS:
+            path = shutil.which(tool[0])
+            if path is None:
+                continue
+            proc = subprocess.run([path, *tool[1:]], cwd=tmp, capture_output=True, text=True,
+                                  timeout=60)  # fmt: skip
+            out.append((proc.returncode, proc.stderr))
+    finally:
+        held.stop()
+    return out
+
+
+def test_qemu_tools_see_qmonitors_locks_as_qemus(tmp_path: Path) -> None:
+    assert QEMU is not None
+    (tmp_path / "qemu").mkdir()
+    (tmp_path / "qmonitor").mkdir()
+    expected = _tools([QEMU], tmp_path / "qemu")
+    assert any(status for status, _ in expected)  # some refused: the locks were there
+    assert _tools(qmonitor_cmd(), tmp_path / "qmonitor") == expected
