@@ -164,6 +164,28 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
         ),
     ),
     (
+        "removable_disk",
+        (
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "virtio-scsi-pci",
+            "-blockdev",
+            _NULL.format("n0", 1 << 20),
+            "-device",
+            "scsi-hd,drive=n0,id=hd,removable=on",
+        ),
+        (
+            ("query-block", {}),
+            _qmp("eject", id="hd"),
+            ("query-block", {}),
+            _qmp("blockdev-close-tray", id="hd"),
+            _qmp("blockdev-insert-medium", id="hd", **{"node-name": "n0"}),
+            hmp("info block"),
+        ),
+    ),
+    (
         "q35_virtio_scsi",
         (
             "-M",

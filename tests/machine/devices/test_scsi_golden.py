@@ -22,19 +22,23 @@ from qmonitor.machine.block.commands import graph_of
 from qmonitor.machine.machine import Machine
 from qmonitor.options.cmdline import parse_args
 from qmonitor.qapi.error import QapiError
-from qmonitor.system.startup import add_blockdevs, add_drives, machine_options
+from qmonitor.system.startup import add_blockdevs, add_drives, check_devices, machine_options
 from qmonitor_testsupport import scsi_cases
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "scsi" / "cases.json"
 CASES = json.loads(GOLDEN.read_text())["cases"]
 
 
-def _machine(args: list[str]) -> Machine:
-    """The machine start-up makes: its ``-blockdev`` nodes and ``-drive`` drives too."""
+def _machine(args: list[str], events: list[dict[str, Any]]) -> Machine:
+    """The machine start-up makes (nodes, drives, devices), its events kept in ``events``."""
     config = parse_args(["-display", "none", "-S", *args], "qemu-system-x86_64")
     machine = Machine(replace(machine_options(config), use_io_thread=False))
+    machine.emit_event = lambda name, data=None: events.append(  # type: ignore[method-assign]
+        {"event": name, "data": data} if data is not None else {"event": name}
+    )
     add_blockdevs(graph_of(machine), config)
     add_drives(machine, config)
+    check_devices(machine)
     return machine
 
 
@@ -58,10 +62,7 @@ def test_recorded_session(case: dict[str, Any]) -> None:
     events: list[dict[str, Any]] = []
 
     async def run() -> list[tuple[int, Any, Any]]:
-        machine = _machine(case["args"])
-        machine.emit_event = lambda name, data=None: events.append(  # type: ignore[method-assign]
-            {"event": name, "data": data} if data is not None else {"event": name}
-        )
+        machine = _machine(case["args"], events)
         problems = []
         for i, step in enumerate(case["steps"]):
             got = _reply(machine, step["execute"], step["arguments"])

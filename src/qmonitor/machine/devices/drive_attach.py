@@ -74,6 +74,8 @@ class DriveAttach:
         if not blk.name and blk not in self.backends.all():
             self.backends.add(blk)
         removable, tray, io_status = MEDIA_KINDS.get(kind, (False, False, True))
+        if kind == "scsi-hd" and dev.values.get("removable"):
+            removable = tray = True  # scsi-disk's removable block ops: a tray and media
         blk.removable, blk.has_tray, blk.io_status = removable, tray, io_status
         blk.on_tray_moved = self._tray_moved
         self.owners[id(blk)] = (blk, dev, kind)
