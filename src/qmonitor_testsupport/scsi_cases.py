@@ -186,6 +186,27 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
         ),
     ),
     (
+        "unplug_first_thing",
+        (
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "virtio-scsi-pci",
+            "-device",
+            "scsi-cd,id=c",
+            "-device",
+            "scsi-cd",
+        ),
+        (
+            delete("c"),
+            qom_list("/machine/peripheral"),
+            delete("/machine/peripheral-anon/device[1]"),
+            qom_list("/machine/peripheral-anon"),
+            ("query-block", {}),
+        ),
+    ),
+    (
         "q35_virtio_scsi",
         (
             "-M",

@@ -178,7 +178,7 @@ class Hotplug:
         self.startup_error: str | None = None
         #: Resolves and attaches ``drive=`` (None: storage devices are not modelled).
         self.drives: DriveAttach | None = None
-        #: Called for each device removed at once (a SCSI device's ``device_del``).
+        #: Called for each device removed at once (a SCSI device's ``device_del``), before.
         self.on_removed: Callable[[Device], object] | None = None
 
     def _find_bus(self, name: str) -> Bus | None:
@@ -494,7 +494,9 @@ class Hotplug:
         return dev
 
     def _remove(self, dev: Device) -> None:
-        """The device leaves its bus, its drive and the user's devices now."""
+        """The device leaves QOM (:attr:`on_removed`), its bus, its drive and the user's devices."""
+        if self.on_removed is not None:
+            self.on_removed(dev)
         assert dev.bus is not None
         dev.bus.remove(dev)
         if self.drives is not None:
@@ -502,8 +504,6 @@ class Hotplug:
         if dev.id is not None:
             self.by_id.pop(dev.id, None)
         self.created.remove(dev)
-        if self.on_removed is not None:
-            self.on_removed(dev)
 
 
 def _fits(bus: Bus, bus_type: str) -> bool:

@@ -105,9 +105,10 @@ def _removed(machine: Machine, dev: Device) -> None:
     """A device that went at once leaves QOM; DEVICE_DELETED follows the command's reply."""
     from qmonitor.machine.qom_commands import machine_qom
 
+    tree = machine_qom(machine)  # a device has its path once the tree is made
     path = dev.qom_path
     if path is not None:
-        obj, _ = machine_qom(machine).resolve(path)
+        obj, _ = tree.resolve(path)
         if obj is not None and obj.parent is not None:
             obj.parent.children.pop(obj.name, None)
             obj.parent.recorded = None
