@@ -40,7 +40,15 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "scsi" / "cases.json"
 DATA = ROOT / "src" / "qmonitor" / "machine" / "data" / "scsi_devices.json"
 #: The types whose facts are kept (the others are in pc_devices.json).
-TYPES = ("lsi53c895a", "megasas", "mptsas1068", "scsi-hd", "scsi-cd")
+TYPES = (
+    "lsi53c895a",
+    "lsi53c810",
+    "megasas",
+    "megasas-gen2",
+    "mptsas1068",
+    "scsi-hd",
+    "scsi-cd",
+)
 
 
 def record_cli(qemu: str) -> list[dict[str, Any]]:

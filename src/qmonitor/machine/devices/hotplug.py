@@ -178,6 +178,9 @@ class Hotplug:
         self.startup_error: str | None = None
         #: Resolves and attaches ``drive=`` (None: storage devices are not modelled).
         self.drives: DriveAttach | None = None
+        #: qdev_set_id's counter of anonymous devices: every one made takes the next
+        #: ``device[N]``, even one that then fails or is unplugged.
+        self.anon_count = 0
         #: Called for each device removed at once (a SCSI device's ``device_del``), before.
         self.on_removed: Callable[[Device], object] | None = None
 
@@ -225,6 +228,28 @@ class Hotplug:
         ident = opts.get("id")
         if ident is not None and ident in self.by_id:
             raise QapiError(DUPLICATE_ID.format(ident))
+        try:
+            dev = self._make(driver, ident, bus, opts, hotplug)
+        except NotModelled:
+            raise
+        except QapiError:
+            if ident is None:
+                self.anon_count += 1  # qdev_set_id numbered it before it failed
+            raise
+        if ident is None:
+            dev.anon_index = self.anon_count
+            self.anon_count += 1
+        dev.user = True
+        dev.hotplugged = hotplug
+        if ident is not None:
+            self.by_id[ident] = dev
+        self.created.append(dev)
+        return dev
+
+    def _make(
+        self, driver: str, ident: str | None, bus: Bus, opts: dict[str, str], hotplug: bool
+    ) -> Device:
+        """Create and plug the device, past the checks that come before QEMU makes it."""
         if driver == "virtio-blk-pci" and "drive" not in opts:
             raise QapiError(DRIVE_NOT_SET)
         if driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
@@ -246,11 +271,6 @@ class Hotplug:
                     cyls, heads, secs = guess_chs(blk.medium.size)
                     vdev.values.update(cyls=cyls, heads=heads, secs=secs)
                 self.drives.attach(blk, vdev, "virtio-blk-device")
-        dev.user = True
-        dev.hotplugged = hotplug
-        if ident is not None:
-            self.by_id[ident] = dev
-        self.created.append(dev)
         return dev
 
     def _values(self, driver: str, opts: dict[str, str], hotplug: bool) -> dict[str, Any]:
@@ -417,6 +437,9 @@ class Hotplug:
         """A ``-device`` the model cannot make: in QOM only, on no bus."""
         dev = Device(driver, ident)
         dev.user = True
+        if ident is None:
+            dev.anon_index = self.anon_count
+            self.anon_count += 1
         self.unmodelled = True
         self.created.append(dev)
         if ident is not None:
@@ -441,7 +464,8 @@ class Hotplug:
         if dev.id is not None:
             peripheral.add(dev.id, obj)
         else:
-            anon.add(f"device[{len(anon.children)}]", obj)
+            index = dev.anon_index if dev.anon_index is not None else len(anon.children)
+            anon.add(f"device[{index}]", obj)
         dev.qom_path = obj.path()
 
     def finish_unplugs(self) -> list[dict[str, Any]]:

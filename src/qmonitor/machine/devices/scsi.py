@@ -72,13 +72,15 @@ ADAPTERS = {
     # VIRTIO_SCSI_MAX_CHANNEL/TARGET/LUN (include/hw/virtio/virtio-scsi.h)
     "virtio-scsi-device": ScsiLimits(0, 255, 16383),
     "lsi53c895a": ScsiLimits(0, 7, 0),  # LSI_MAX_DEVS; its LUNs beyond 0 are off
+    "lsi53c810": ScsiLimits(0, 7, 0),  # the same adapter with another PCI id
     "megasas": ScsiLimits(0, 64, 255),  # MFI_MAX_LD
+    "megasas-gen2": ScsiLimits(0, 64, 255),
     "mptsas1068": ScsiLimits(0, 8, 1),  # MPTSAS_NUM_PORTS
 }
 #: The devices that plug into a SCSI bus.
 SCSI_DEVICES = ("scsi-hd", "scsi-cd", "scsi-block")
 #: The adapters whose ``sas_address`` comes from where they sit on the PCI bus.
-_SAS_ADAPTERS = ("megasas", "mptsas1068")
+_SAS_ADAPTERS = ("megasas", "megasas-gen2", "mptsas1068")
 #: NAA locally assigned ID and IEEE company locally assigned (hw/scsi/mptsas.c, megasas.c).
 _SAS_BASE = ((0x3 << 24) | 0x525400) << 36
 
