@@ -131,9 +131,9 @@ class Qemu:
         self.proc.stderr.close()
 
 
-def record_cases(qemu: str) -> list[dict[str, Any]]:
+def record_cases(qemu: str, cases: list[Any] = CASES) -> list[dict[str, Any]]:
     out = []
-    for name, args, requests in CASES:
+    for name, args, requests in cases:
         vm = Qemu(qemu, list(args))
         steps = []
         try:
@@ -201,9 +201,11 @@ def config_space(vm: Qemu, devfn: int) -> bytes:
     return data
 
 
-def record_devices(qemu: str) -> dict[str, Any]:
+def record_devices(
+    qemu: str, templates: list[tuple[str, ...]] = TEMPLATES, behind: list[Any] = BEHIND_PORT
+) -> dict[str, Any]:
     types: dict[str, Any] = {}
-    for args in TEMPLATES:
+    for args in templates:
         vm = Qemu(qemu, list(args), qtest=True)
         try:
             for typename, block in qtree_blocks(vm.hmp("info qtree")).items():
@@ -225,7 +227,7 @@ def record_devices(qemu: str) -> dict[str, Any]:
         finally:
             vm.stop()
         print(" ".join(args), file=sys.stderr)
-    for typename, args in BEHIND_PORT:
+    for typename, args in behind:
         vm = Qemu(qemu, list(args), qtest=True)
         try:
             types[f"{typename}@port"] = _behind_port(vm, typename, types[typename])

@@ -263,6 +263,8 @@ class MonitorHMP(Monitor, Generic[HostT]):
     def hmp_handle_error(self, err: QapiError) -> None:
         """Print a failed command's error (hmp_handle_error → error_reportf_err)."""
         self.printf(f"Error: {err.desc}\n")
+        if err.hint:
+            self.printf(f"{err.hint}\n")
 
     def _parse_command(
         self, data: bytes, pos: int, table: tuple[HMPCommand, ...]

@@ -35,6 +35,10 @@ class QapiError(QmonitorError):
     :param error_class: the QAPI error class (``class`` member).
     """
 
+    #: error_append_hint's text: printed on the lines after the error by the
+    #: command line and HMP, never sent over QMP ("" for none).
+    hint = ""
+
     def __init__(self, desc: str, error_class: ErrorClass = ErrorClass.GENERIC_ERROR) -> None:
         super().__init__(desc)
         self.desc = desc

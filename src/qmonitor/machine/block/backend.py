@@ -49,6 +49,8 @@ class BlockBackend(Drive):
     default: bool = False
     #: Where the command line gave it ('' for a default drive).
     loc: str = ""
+    #: What its device takes and shares of its medium (None: no device), for image locking.
+    device_perm: tuple[int, int] | None = None
 
 
 def drive_name(interface: str, bus: int, unit: int, cdrom: bool, max_devs: int) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.block.drivers import open_node
 from qmonitor.machine.block.graph import BlockGraph
+from qmonitor.machine.block.locking import relock
 from qmonitor.qapi.binding import bind_command
 from qmonitor.qapi.error import QapiError
 
@@ -25,7 +26,12 @@ def blockdev_add(graph: BlockGraph, options: dict[str, Any]) -> None:
     """Open a root node: it must be named."""
     if "node-name" not in options:
         raise QapiError(ROOT_NEEDS_NAME)
-    open_node(graph, options, root=True)
+    node = open_node(graph, options, root=True)
+    try:
+        relock(graph)
+    except QapiError:
+        graph.unref(node)
+        raise
 
 
 def register_block_commands(machine: Machine) -> BlockGraph:

@@ -25,6 +25,7 @@ from qmonitor.machine.block.backend import (
     drive_name,
 )
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
+from qmonitor.machine.block.locking import relock
 from qmonitor.machine.block.throttle import config_from_args
 from qmonitor.qapi.error import QapiError
 
@@ -320,7 +321,16 @@ def backends_of(machine: Machine) -> Backends:
     """The machine's BlockBackends (kept with the drives the media commands use)."""
     from qmonitor.machine.block.node_registry import drives_of
 
-    return machine.part(Backends, lambda: Backends(drives_of(machine)))
+    def make() -> Backends:
+        from qmonitor.machine.block.graph import BlockGraph
+        from qmonitor.machine.block.locking import backend_users
+
+        backends = Backends(drives_of(machine))
+        graph = machine.part(BlockGraph, BlockGraph)
+        graph.lock_users = lambda: backend_users(backends.all())
+        return backends
+
+    return machine.part(Backends, make)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,8 +357,10 @@ def add_drives(
     for drive in drives:
         try:
             new_drive(graph, backends, drive, defaults.interface, defaults.q35, warn)
+            relock(graph)
         except QapiError as exc:
-            return f"{drive.loc}: {exc.desc}" if drive.loc else exc.desc
+            text = f"{drive.loc}: {exc.desc}" if drive.loc else exc.desc
+            return f"{text}\n{exc.hint}" if exc.hint else text
     default_drives(
         graph, backends, defaults.interface, defaults.q35, defaults.cdrom, defaults.floppy,
         defaults.sdcard,

@@ -20,6 +20,7 @@ from typing import Any
 
 from qmonitor.machine.block.blkdebug_config import parse_blkdebug_config
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
+from qmonitor.machine.block.locking import open_lock
 from qmonitor.machine.block.qcow2 import HEADER_READ, MAGIC, parse_header
 from qmonitor.qapi.error import QapiError
 
@@ -182,7 +183,10 @@ def _sectors(node: BlockNode, filename: str, kind: Callable[[int], bool], wrong:
 
 
 def _file(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
-    return _sectors(node, options["filename"], stat.S_ISREG, NOT_REGULAR)
+    size = _sectors(node, options["filename"], stat.S_ISREG, NOT_REGULAR)
+    # It holds nothing yet: its users' permissions come once the graph is complete.
+    node.image_lock = open_lock(options["filename"], str(options.get("locking", "auto")))
+    return size
 
 
 def _host_device(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     import random
 
     from qmonitor.machine.block.bitmaps import DirtyBitmap
+    from qmonitor.machine.block.locking import ImageLock, User
     from qmonitor.machine.block.qcow2 import Qcow2Header
 
 # Texts of bdrv_assign_node_name (block.c) and qmp_blockdev_del (blockdev.c).
@@ -73,6 +75,8 @@ class BlockNode:
     backends: int = 0
     #: Internal snapshots taken through the monitor (SnapshotInfo of each).
     snapshots: list[dict[str, Any]] = field(default_factory=list)
+    #: A ``file`` node's lock bytes on its image (:mod:`.locking`), None without.
+    image_lock: ImageLock | None = None
 
 
 class BlockGraph:
@@ -84,6 +88,8 @@ class BlockGraph:
         self._counter = 0
         #: Made on the first generated name: most machines have no block node.
         self._rng = rng
+        #: The nodes' users outside the graph (drives, devices), for image locking.
+        self.lock_users: Callable[[], list[User]] = list
 
     def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
         read_only = bool(options.get("read-only", False))
@@ -152,6 +158,9 @@ class BlockGraph:
         """Drop a node nothing holds any more, and the children only it held."""
         if self.nodes.get(node.name) is node:
             del self.nodes[node.name]
+        if node.image_lock is not None:
+            node.image_lock.close()
+            node.image_lock = None
         for child in node.children.values():
             child.parents -= 1
             if not child.parents and not child.monitor_owned:

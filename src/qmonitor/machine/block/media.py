@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
+from qmonitor.machine.block.locking import relock
 from qmonitor.qapi.error import ErrorClass, QapiError
 
 NEED_ONE = "Need exactly one of 'device' and 'id'"
@@ -143,6 +144,7 @@ def _remove_medium(
     medium.backends -= 1
     if not medium.parents and not medium.monitor_owned:
         graph.unref(medium)
+    relock(graph)  # its image's lock bytes go with the device's use of it
     if not drive.has_tray:
         drive.move_tray(True)
 
@@ -152,7 +154,7 @@ def remove_medium(graph: BlockGraph, drives: Drives, id: str) -> None:
     _remove_medium(graph, drives, None, id)
 
 
-def _insert(drive: Drive, node: BlockNode) -> None:
+def _insert(graph: BlockGraph, drive: Drive, node: BlockNode) -> None:
     if drive.attached and not drive.removable:
         raise QapiError(ANON_NOT_REMOVABLE)
     if drive.attached and drive.has_tray and not drive.tray_open:
@@ -162,6 +164,14 @@ def _insert(drive: Drive, node: BlockNode) -> None:
     drive.medium = node
     node.parents += 1
     node.backends += 1
+    try:
+        # blk_insert_bs: the device's permissions on the new medium, or QEMU's lock error.
+        relock(graph)
+    except QapiError:
+        drive.medium = None
+        node.parents -= 1
+        node.backends -= 1
+        raise
     if not drive.has_tray:
         drive.move_tray(False)
 
@@ -178,7 +188,7 @@ def insert_medium(graph: BlockGraph, drives: Drives, id: str, node_name: str) ->
         raise QapiError(NODE_NOT_FOUND.format(node_name))
     if _in_a_drive(drives, node):
         raise QapiError(NODE_IN_USE.format(node_name))
-    _insert(drive, node)
+    _insert(graph, drive, node)
 
 
 def eject(
@@ -216,7 +226,7 @@ def change_medium(
     medium = open_medium(filename, format, read_only)
     try:
         eject(graph, drives, device, id, force)
-        _insert(drive, medium)
+        _insert(graph, drive, medium)
         close_tray(drives, device, id)
     except QapiError:
         if not medium.parents:

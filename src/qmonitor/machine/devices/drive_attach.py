@@ -14,6 +14,7 @@ from typing import Any
 
 from qmonitor.machine.block.backend import Backends, BlockBackend
 from qmonitor.machine.block.graph import BlockGraph
+from qmonitor.machine.block.locking import backend_users, device_perm, relock, update_locks
 from qmonitor.machine.block.media import Drive
 from qmonitor.machine.devices.qdev import Device
 from qmonitor.machine.devices.storage import CANT_FIND, IN_USE, IN_USE_AUTO, MEDIA_KINDS
@@ -50,10 +51,31 @@ class DriveAttach:
         return blk
 
     def attach(self, blk: BlockBackend, dev: Device, kind: str) -> None:
-        """blk_attach_dev, and what the device type tells the backend of its media."""
+        """blk_attach_dev, and what the device type tells the backend of its media.
+
+        The device's permissions on the medium come first: another process's
+        image lock refuses the device (QEMU's error), and nothing is attached.
+        """
+        cd = kind in ("ide-cd", "scsi-cd")
+        read_only = cd or (blk.medium is not None and blk.medium.read_only)
+        # A virtio proxy keeps the properties its virtio device does not take.
+        proxy = dev.bus.parent if dev.bus is not None else None
+        share_rw = bool(dev.values.get("share-rw", proxy and proxy.values.get("share-rw")))
+        blk.device_perm = device_perm(read_only, not cd and kind != "floppy", share_rw)
+        if blk.medium is not None:
+            try:
+                update_locks(
+                    list(self.graph().nodes.values()),
+                    backend_users([*self.backends.all(), blk]),
+                )
+            except QapiError:
+                blk.device_perm = None
+                raise
         if not blk.name and blk not in self.backends.all():
             self.backends.add(blk)
         removable, tray, io_status = MEDIA_KINDS.get(kind, (False, False, True))
+        if kind == "scsi-hd" and dev.values.get("removable"):
+            removable = tray = True  # scsi-disk's removable block ops: a tray and media
         blk.removable, blk.has_tray, blk.io_status = removable, tray, io_status
         blk.on_tray_moved = self._tray_moved
         self.owners[id(blk)] = (blk, dev, kind)
@@ -74,8 +96,10 @@ class DriveAttach:
                 del self.owners[key]
                 blk.qdev_id = ""
                 blk.removable = blk.has_tray = blk.io_status = False
+                blk.device_perm = None
                 if not blk.name:
                     self.backends.remove(blk, self.graph())
+                relock(self.graph())  # only gives bytes up
 
     def refresh(self) -> None:
         """Each attached backend's ``qdev``: the device's id, else its QOM path."""

@@ -51,11 +51,17 @@ class DeviceFacts:
     regions: tuple[Region, ...]
 
 
+#: The recordings, each of its tool: tools/record_pcdev.py, tools/record_scsi.py.
+_FILES = ("pc_devices.json", "scsi_devices.json")
+
+
 @lru_cache(maxsize=1)
 def _recorded() -> dict[str, Any]:
-    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "pc_devices.json")
-    with open(path, encoding="utf-8") as file:
-        types: dict[str, Any] = json.load(file)["types"]
+    types: dict[str, Any] = {}
+    for name in _FILES:
+        path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", name)
+        with open(path, encoding="utf-8") as file:
+            types.update(json.load(file)["types"])
     return types
 
 

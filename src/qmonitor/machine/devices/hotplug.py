@@ -23,6 +23,13 @@ from qmonitor.machine.devices.board import PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.devices.scsi import (
+    SCSI_DEVICES,
+    ScsiBus,
+    adapter_bus,
+    adapter_values,
+    plug_scsi,
+)
 from qmonitor.machine.devices.storage import (
     NO_DRIVE,
     STORAGE_DEVICES,
@@ -171,6 +178,11 @@ class Hotplug:
         self.startup_error: str | None = None
         #: Resolves and attaches ``drive=`` (None: storage devices are not modelled).
         self.drives: DriveAttach | None = None
+        #: qdev_set_id's counter of anonymous devices: every one made takes the next
+        #: ``device[N]``, even one that then fails or is unplugged.
+        self.anon_count = 0
+        #: Called for each device removed at once (a SCSI device's ``device_del``), before.
+        self.on_removed: Callable[[Device], object] | None = None
 
     def _find_bus(self, name: str) -> Bus | None:
         buses = [self.pc.sysbus]
@@ -216,10 +228,34 @@ class Hotplug:
         ident = opts.get("id")
         if ident is not None and ident in self.by_id:
             raise QapiError(DUPLICATE_ID.format(ident))
+        try:
+            dev = self._make(driver, ident, bus, opts, hotplug)
+        except NotModelled:
+            raise
+        except QapiError:
+            if ident is None:
+                self.anon_count += 1  # qdev_set_id numbered it before it failed
+            raise
+        if ident is None:
+            dev.anon_index = self.anon_count
+            self.anon_count += 1
+        dev.user = True
+        dev.hotplugged = hotplug
+        if ident is not None:
+            self.by_id[ident] = dev
+        self.created.append(dev)
+        return dev
+
+    def _make(
+        self, driver: str, ident: str | None, bus: Bus, opts: dict[str, str], hotplug: bool
+    ) -> Device:
+        """Create and plug the device, past the checks that come before QEMU makes it."""
         if driver == "virtio-blk-pci" and "drive" not in opts:
             raise QapiError(DRIVE_NOT_SET)
         if driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
             dev = self._plug_storage(driver, ident, bus, opts)
+        elif driver in SCSI_DEVICES and self.drives is not None and isinstance(bus, ScsiBus):
+            dev = plug_scsi(self.drives, driver, ident, bus, self._scsi_values(driver, opts))
         else:
             if driver not in known_types() or not isinstance(bus, PciBus):
                 raise NotModelled(driver)
@@ -235,11 +271,6 @@ class Hotplug:
                     cyls, heads, secs = guess_chs(blk.medium.size)
                     vdev.values.update(cyls=cyls, heads=heads, secs=secs)
                 self.drives.attach(blk, vdev, "virtio-blk-device")
-        dev.user = True
-        dev.hotplugged = hotplug
-        if ident is not None:
-            self.by_id[ident] = dev
-        self.created.append(dev)
         return dev
 
     def _values(self, driver: str, opts: dict[str, str], hotplug: bool) -> dict[str, Any]:
@@ -280,6 +311,23 @@ class Hotplug:
                 values[name] = text
             else:
                 values[name] = _integer(name, text, self.prop_type(owner, name))
+        return values
+
+    def _scsi_values(self, driver: str, opts: dict[str, str]) -> dict[str, Any]:
+        """A SCSI device's values; ``scsi-block`` (never made, so never recorded) by its types."""
+        if driver in known_types():
+            return self._values(driver, opts, False)
+        values: dict[str, Any] = {}
+        for name, text in opts.items():
+            kind = self.prop_type(driver, name)
+            if name in ("driver", "bus", "id"):
+                continue
+            if kind is None:
+                raise QapiError(PROP_NOT_FOUND.format(driver, name))
+            if name in ("channel", "scsi-id", "lun"):
+                values[name] = _integer(name, text, kind)
+            elif name == "drive":
+                values[name] = text
         return values
 
     def _plug_storage(
@@ -362,11 +410,14 @@ class Hotplug:
             mac.setdefault("netdev", "")
         key = f"{driver}@port"
         behind_port = bus.kind == "PCIE" and bus is not self.pc.root and key in known_types()
+        adapter_values(driver, devfn, values)
         dev = PciDevice(driver, ident, devfn, key if behind_port else None, **values)
         bus.add(dev)
         if inner is not None:
             vbus = dev.add_bus(Bus("virtio-bus", "virtio-pci-bus"))
             vdev = vbus.add(Device(inner, **forwarded))
+            if inner == "virtio-scsi-device":
+                adapter_bus(vdev, ident, self.pc.auto_name)
             if inner == "virtio-serial-device":
                 name = f"{ident}.0" if ident else self.pc.auto_name("virtio-serial-bus")
                 vdev.add_bus(Bus(name, "virtio-serial-bus"))
@@ -376,6 +427,8 @@ class Hotplug:
         elif driver == "pcie-root-port":
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
             child.hotpluggable = True
+        else:
+            adapter_bus(dev, ident, self.pc.auto_name)
         if nic and self.on_nic is not None:
             self.on_nic(dev, driver, str(mac["mac"]), str(mac["netdev"]), given)
         return dev
@@ -384,6 +437,9 @@ class Hotplug:
         """A ``-device`` the model cannot make: in QOM only, on no bus."""
         dev = Device(driver, ident)
         dev.user = True
+        if ident is None:
+            dev.anon_index = self.anon_count
+            self.anon_count += 1
         self.unmodelled = True
         self.created.append(dev)
         if ident is not None:
@@ -408,7 +464,8 @@ class Hotplug:
         if dev.id is not None:
             peripheral.add(dev.id, obj)
         else:
-            anon.add(f"device[{len(anon.children)}]", obj)
+            index = dev.anon_index if dev.anon_index is not None else len(anon.children)
+            anon.add(f"device[{index}]", obj)
         dev.qom_path = obj.path()
 
     def finish_unplugs(self) -> list[dict[str, Any]]:
@@ -443,16 +500,34 @@ class Hotplug:
         return self.unplug(dev, ident)
 
     def unplug(self, dev: Device, named: str) -> Device:
-        """Ask for ``dev``'s unplug (``named``: the id or QOM path it was asked by)."""
+        """Ask for ``dev``'s unplug (``named``: the id or QOM path it was asked by).
+
+        A SCSI bus lets its device go at once (:attr:`on_removed` is told);
+        elsewhere the unplug waits for the guest.
+        """
         bus = dev.bus
-        assert bus is not None
         assert bus is not None
         if not bus.hotpluggable:
             raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
         if dev.unplug_pending:
             raise QapiError(UNPLUG_PENDING.format(named))
+        if isinstance(bus, ScsiBus):
+            self._remove(dev)
+            return dev
         dev.unplug_pending = True
         return dev
+
+    def _remove(self, dev: Device) -> None:
+        """The device leaves QOM (:attr:`on_removed`), its bus, its drive and the user's devices."""
+        if self.on_removed is not None:
+            self.on_removed(dev)
+        assert dev.bus is not None
+        dev.bus.remove(dev)
+        if self.drives is not None:
+            self.drives.detach(dev)
+        if dev.id is not None:
+            self.by_id.pop(dev.id, None)
+        self.created.remove(dev)
 
 
 def _fits(bus: Bus, bus_type: str) -> bool:

@@ -74,6 +74,8 @@ class Device:
         self.unplug_pending = False
         #: Where the QOM tree has it (a user's device), else None.
         self.qom_path: str | None = None
+        #: The N of its ``/machine/peripheral-anon/device[N]`` (a user's device without id).
+        self.anon_index: int | None = None
 
     def add_bus(self, bus: Bus) -> Bus:
         bus.parent = self

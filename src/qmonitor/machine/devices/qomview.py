@@ -1,13 +1,17 @@
 """A user's device as ``qom-list``/``qom-get`` show it in ``/machine/peripheral``.
 
 Its generic device properties (hw/core/qdev.c) and, for a PCI device, its
-address and a NIC's MAC address and back-end; the rest of its QOM properties are not modelled.
+address and a NIC's MAC address and back-end; the rest of a PCI device's
+QOM properties are not modelled.  A SCSI device has all its properties,
+in the order QEMU lists them, with their values.
 """
 
 from __future__ import annotations
 
+from qmonitor.machine.devices.facts import facts
 from qmonitor.machine.devices.pci import PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.devices.scsi import SCSI_DEVICES
 from qmonitor.machine.qom_object import Prop, QomObject
 
 
@@ -41,4 +45,31 @@ def qom_object(dev: Device, q35: bool) -> QomObject:
             props.append(Prop("mac", "str", mac))
             netdev = dev.values.get("netdev", owner.values.get("netdev"))
             props.append(Prop("netdev", "str", netdev or ""))
+    elif dev.typename in SCSI_DEVICES:
+        props.extend(_all_props(dev))
     return QomObject(dev.typename, tuple(props))
+
+
+def _all_props(dev: Device) -> list[Prop]:
+    """Every property of the device's type, valued as it is now (default or set)."""
+    from qmonitor.machine.qom_types import type_table
+
+    defaults = dict(facts(dev.facts_key).props)
+    out = []
+    for prop in type_table().device_properties(dev.typename):
+        name = prop["name"]
+        value = dev.values[name] if name in dev.values else _printed(defaults.get(name))
+        out.append(Prop(name, prop["type"], value))
+    return out
+
+
+def _printed(text: str | None) -> object:
+    """A value as ``info qtree`` printed it: ``"s"``, ``true``, ``5 (0x5)``, ``512 (512 B)``."""
+    if text is None:
+        return None
+    if text.startswith('"'):
+        return text[1:-1]
+    if text in ("true", "false"):
+        return text == "true"
+    head = text.split(" ", 1)[0]
+    return int(head) if head.lstrip("-").isdigit() else text

@@ -15,6 +15,7 @@ from qmonitor.machine.devices.pci import ConfigPorts
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    from qmonitor.machine.devices.qdev import Device
     from qmonitor.machine.machine import Machine
 
 
@@ -66,6 +67,7 @@ def _build(machine: Machine) -> Hotplug:
     hotplug.on_nic = lambda dev, model, mac, netdev, given: attach_nic(
         net, dev, model, mac, netdev, given
     )
+    hotplug.on_removed = lambda dev: _removed(machine, dev)
     # The board's USB controller is not modelled: its bus is unknown.
     hotplug.unmodelled = defaults.usb
     from qmonitor.machine.devices.special import board_memory_error, special_device_add
@@ -89,6 +91,8 @@ def _build(machine: Machine) -> Hotplug:
         except QapiError as exc:
             # QEMU stops at the first bad -device (the caller ends the program).
             hotplug.startup_error = f"{device.loc}: {exc.desc}" if device.loc else exc.desc
+            if exc.hint:  # error_append_hint: printed on the line after the error
+                hotplug.startup_error += f"\n{exc.hint}"
             break
     if drives is not None and hotplug.startup_error is None:
         from qmonitor.machine.devices.storage_setup import add_virtio_drives
@@ -98,6 +102,22 @@ def _build(machine: Machine) -> Hotplug:
         except QapiError as exc:
             hotplug.startup_error = exc.desc
     return hotplug
+
+
+def _removed(machine: Machine, dev: Device) -> None:
+    """A device that went at once leaves QOM; DEVICE_DELETED follows the command's reply."""
+    from qmonitor.machine.qom_commands import machine_qom
+
+    tree = machine_qom(machine)  # a device has its path once the tree is made
+    path = dev.qom_path
+    if path is not None:
+        obj, _ = tree.resolve(path)
+        if obj is not None and obj.parent is not None:
+            obj.parent.children.pop(obj.name, None)
+            obj.parent.recorded = None
+    data = {"device": dev.id, "path": path} if dev.id is not None else {"path": path}
+    # QEMU sends it once the device is finalized, after the reply.
+    machine.loop.call_soon(machine.emit_event, "DEVICE_DELETED", data)
 
 
 def startup_error(machine: Machine) -> str | None:

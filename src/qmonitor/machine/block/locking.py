@@ -1,0 +1,278 @@
+"""Image locking as QEMU's file driver does it (block/file-posix.c raw_check/apply_lock).
+
+A ``file`` node keeps its image open and shows the other processes on the
+same image what it uses and what it does not let others use, with
+open-file-description (OFD) locks on single bytes: byte 100 + *i* while
+the node holds permission *i*, byte 200 + *i* while it does not share
+it (the permissions of include/block/block-common.h: consistent read,
+write, write unchanged, resize).  Before it takes more, it tests that no
+one else has locked the bytes that forbid it, with QEMU's error and hint.
+The same bytes, the same lock kind: real QEMU, ``qemu-img`` and other
+qmonitors on the same host see these locks and these see theirs.
+
+What a node holds follows from who uses it (QEMU's permission system, as
+far as the null machine's graphs go): a device holds consistent read and
+(unless read-only) write and shares all but write (and resize, for a
+CD-ROM); a ``-drive`` without a device holds consistent read; a qcow2
+node's image file is its metadata (written unless read-only, never shared
+for writing); a backing file is read only and shared for writing; a raw
+node passes its users' permissions to its file.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qmonitor.machine.block.graph import BlockNode
+
+if TYPE_CHECKING:
+    from qmonitor.machine.block.backend import BlockBackend
+    from qmonitor.machine.block.graph import BlockGraph
+from qmonitor.qapi.error import QapiError
+
+# The permissions (include/block/block-common.h, QEMU 7.2) and their names (block.c).
+CONSISTENT_READ = 0x01
+WRITE = 0x02
+WRITE_UNCHANGED = 0x04
+RESIZE = 0x08
+ALL = 0x0F
+_NAMES = ("consistent read", "write", "write unchanged", "resize")
+#: RAW_LOCK_PERM_BASE and RAW_LOCK_SHARED_BASE (block/file-posix.c).
+PERM_BASE = 100
+SHARED_BASE = 200
+
+# Texts of block/file-posix.c (raw_check_lock_bytes, raw_handle_perm_lock).
+LOCK_FAILED = 'Failed to get "{}" lock'
+SHARED_LOCK_FAILED = 'Failed to get shared "{}" lock'
+IN_USE_HINT = "Is another process using the image [{}]?"
+LOCK_BYTE = "Failed to lock byte {}"
+
+#: struct flock on Linux: type, whence, start, length, pid (0 for OFD locks).
+_FLOCK = struct.Struct("hhqqi4x")
+
+
+class LockError(QapiError):
+    """Another process holds a lock that forbids the permission: QEMU's error and hint."""
+
+    def __init__(self, desc: str, filename: str) -> None:
+        super().__init__(desc)
+        self.hint = IN_USE_HINT.format(filename)
+
+
+def _set(fd: int, offset: int, kind: int, filename: str) -> None:
+    try:
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _FLOCK.pack(kind, os.SEEK_SET, offset, 1, 0))
+    except OSError as err:
+        # raw_lock_error_setg_errno: the errno's text unless the byte is just taken.
+        text = LOCK_BYTE.format(offset)
+        if err.errno != errno.EAGAIN:
+            text += f": {os.strerror(err.errno or 0)}"
+        raise LockError(text, filename) from None
+
+
+def _held_elsewhere(fd: int, offset: int) -> bool:
+    """qemu_lock_fd_test(exclusive): whether another description locks the byte."""
+    reply = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, offset,
+                                                           1, 0))  # fmt: skip
+    kind: int = _FLOCK.unpack(reply)[0]
+    return kind != fcntl.F_UNLCK
+
+
+def _bits(mask: int) -> Iterable[int]:
+    return (i for i in range(len(_NAMES)) if mask & (1 << i))
+
+
+class ImageLock:
+    """The lock bytes one ``file`` node holds on its image, through its own descriptor."""
+
+    def __init__(self, fd: int, filename: str) -> None:
+        self.fd = fd
+        self.filename = filename
+        #: What the node holds and shares now (nothing held, everything shared at open).
+        self.perm = 0
+        self.shared = ALL
+        self._locked_perm = 0
+        self._locked_shared = 0
+
+    def _apply(self, perm_bits: int, shared_bits: int, unlock: bool) -> None:
+        """raw_apply_lock_bytes: lock the bytes of the bits; with ``unlock``, free the rest."""
+        for i in range(len(_NAMES)):
+            bit = 1 << i
+            pairs = ((PERM_BASE, perm_bits, "_locked_perm"),
+                     (SHARED_BASE, shared_bits, "_locked_shared"))  # fmt: skip
+            for base, want, attr in pairs:
+                have = getattr(self, attr)
+                if want & bit and not have & bit:
+                    _set(self.fd, base + i, fcntl.F_RDLCK, self.filename)
+                    setattr(self, attr, have | bit)
+                elif unlock and have & bit and not want & bit:
+                    _set(self.fd, base + i, fcntl.F_UNLCK, self.filename)
+                    setattr(self, attr, have & ~bit)
+
+    def _check(self, perm: int, shared: int) -> None:
+        """raw_check_lock_bytes: no one else unshares what we take or holds what we unshare."""
+        for i in _bits(perm):
+            if _held_elsewhere(self.fd, SHARED_BASE + i):
+                raise LockError(LOCK_FAILED.format(_NAMES[i]), self.filename)
+        for i in _bits(~shared & ALL):
+            if _held_elsewhere(self.fd, PERM_BASE + i):
+                raise LockError(SHARED_LOCK_FAILED.format(_NAMES[i]), self.filename)
+
+    def prepare(self, perm: int, shared: int) -> None:
+        """RAW_PL_PREPARE: take the new bytes too and check them; undone on failure."""
+        if self.perm | perm == self.perm and self.shared & shared == self.shared:
+            return  # only giving up bytes, which cannot fail
+        try:
+            self._apply(self.perm | perm, ~self.shared & ALL | ~shared & ALL, False)
+            self._check(perm, shared)
+        except (LockError, OSError):
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """RAW_PL_ABORT: back to the bytes of what the node holds now."""
+        self._apply(self.perm, ~self.shared & ALL, True)
+
+    def commit(self, perm: int, shared: int) -> None:
+        """RAW_PL_COMMIT: exactly the bytes of the new permissions."""
+        self._apply(perm, ~shared & ALL, True)
+        self.perm, self.shared = perm, shared
+
+    def close(self) -> None:
+        """Closing the descriptor frees its locks."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def open_lock(filename: str, locking: str) -> ImageLock | None:
+    """The lock a ``file`` node keeps (None with ``locking=off``, or where OFD locks fail)."""
+    if locking == "off":
+        return None
+    try:
+        fd = os.open(filename, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        _held_elsewhere(fd, PERM_BASE)
+    except OSError as err:
+        # qemu_has_ofd_lock() false: ``auto`` goes without (``on`` falls back to POSIX
+        # locks in QEMU, which is not modelled).
+        os.close(fd)
+        if err.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            return None
+        raise
+    return ImageLock(fd, filename)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A node's user outside the graph: a device's drive, a ``-drive`` alone."""
+
+    root: BlockNode
+    perm: int
+    shared: int
+
+
+def device_perm(read_only: bool, resizable: bool, share_rw: bool) -> tuple[int, int]:
+    """blkconf_apply_backend_options: what a storage device takes and shares of its drive."""
+    perm = CONSISTENT_READ if read_only else CONSISTENT_READ | WRITE
+    shared = CONSISTENT_READ | WRITE_UNCHANGED
+    if resizable:
+        shared |= RESIZE
+    if share_rw:
+        shared |= WRITE
+    return perm, shared
+
+
+def drive_user(root: BlockNode) -> User:
+    """A ``-drive`` no device took: it reads (what QEMU's locks show)."""
+    return User(root, CONSISTENT_READ, ALL)
+
+
+def _child_perms(node: BlockNode, role: str, perm: int, shared: int) -> tuple[int, int]:
+    """What ``node`` asks of its child in ``role`` when its users ask ``perm``/``shared``."""
+    if role == "backing":  # bdrv_default_perms_for_cow
+        shared = (WRITE | RESIZE if shared & WRITE else 0) | CONSISTENT_READ | WRITE_UNCHANGED
+        return perm & CONSISTENT_READ, shared
+    storage = node.driver == "qcow2" and role == "file"
+    data = storage or (
+        node.driver == "raw"
+        and role == "file"
+        and ("offset" in node.options or "size" in node.options)
+    )
+    if storage:  # metadata: written by the format itself unless read-only
+        if not node.read_only:
+            perm |= WRITE | RESIZE
+        perm |= CONSISTENT_READ
+        shared &= ~(WRITE | RESIZE)
+    if data:
+        shared &= ~RESIZE
+        if perm & WRITE_UNCHANGED:
+            perm |= WRITE
+        if perm & WRITE:
+            perm |= RESIZE
+    return perm, shared
+
+
+def _wanted(
+    nodes: Iterable[BlockNode], users: Iterable[User]
+) -> dict[int, tuple[BlockNode, int, int]]:
+    """Every node's permissions: the union of what its users take, the meet of what they share."""
+    out: dict[int, tuple[BlockNode, int, int]] = {}
+
+    def visit(node: BlockNode, perm: int, shared: int) -> None:
+        _, have, share = out.get(id(node), (node, 0, ALL))
+        out[id(node)] = (node, have | perm, share & shared)
+        for role, child in node.children.items():
+            visit(child, *_child_perms(node, role, perm, shared))
+
+    for node in nodes:
+        visit(node, 0, ALL)
+    for user in users:
+        visit(user.root, user.perm, user.shared)
+    return out
+
+
+def update_locks(nodes: Iterable[BlockNode], users: Iterable[User]) -> None:
+    """Give every locked node the bytes of its permissions now, all or none (QEMU's errors)."""
+    changes = [
+        (lock, perm, shared)
+        for node, perm, shared in _wanted(nodes, users).values()
+        if (lock := node.image_lock) is not None and (lock.perm, lock.shared) != (perm, shared)
+    ]
+    done: list[ImageLock] = []
+    try:
+        for lock, perm, shared in changes:
+            lock.prepare(perm, shared)
+            done.append(lock)
+    except (LockError, OSError):
+        for lock in done:
+            lock.abort()
+        raise
+    for lock, perm, shared in changes:
+        lock.commit(perm, shared)
+
+
+def backend_users(backends: Iterable[BlockBackend]) -> list[User]:
+    """The users the BlockBackends make: their devices, or a ``-drive`` alone."""
+    out = []
+    for blk in backends:
+        if blk.medium is None:
+            continue
+        if blk.device_perm is not None:
+            out.append(User(blk.medium, *blk.device_perm))
+        elif blk.name:
+            out.append(drive_user(blk.medium))
+    return out
+
+
+def relock(graph: BlockGraph) -> None:
+    """Bring every node's lock bytes to what its users take now (QEMU's errors)."""
+    update_locks(list(graph.nodes.values()), graph.lock_users())

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Record what QEMU 7.2 shows of SCSI adapters and disks on a PC.
+
+Two recordings, each from ``qemu-system-x86_64 -display none -S`` with a
+QMP socket (the machinery of tools/record_pcdev.py):
+
+``cases``
+    The sessions of :data:`qmonitor_testsupport.scsi_cases.CASES` (each
+    reply and the events that came with it) and the command lines of
+    :data:`scsi_cases.CLI_ERRORS` (QEMU's message and exit status), into
+    ``tests/golden/scsi/cases.json``; replayed by
+    tests/machine/devices/test_scsi_golden.py.
+``devices``
+    The facts of the SCSI device types (``info qtree`` lines, PCI
+    configuration space and BARs) from :data:`scsi_cases.TEMPLATES`, into
+    ``src/qmonitor/machine/data/scsi_devices.json``.
+
+Usage::
+
+    python tools/record_scsi.py [--qemu PATH] [cases|devices]...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from record_pcdev import record_cases, record_devices
+
+from qmonitor_testsupport import scsi_cases
+from qmonitor_testsupport.recording import qemu_version
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "scsi" / "cases.json"
+DATA = ROOT / "src" / "qmonitor" / "machine" / "data" / "scsi_devices.json"
+#: The types whose facts are kept (the others are in pc_devices.json).
+TYPES = (
+    "lsi53c895a",
+    "lsi53c810",
+    "megasas",
+    "megasas-gen2",
+    "mptsas1068",
+    "scsi-hd",
+    "scsi-cd",
+)
+
+
+def record_cli(qemu: str) -> list[dict[str, Any]]:
+    out = []
+    for name, args in scsi_cases.CLI_ERRORS:
+        proc = subprocess.run([qemu, "-display", "none", "-S", *args], capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
+        out.append({"name": name, "args": list(args), "status": proc.returncode,
+                    "stderr": proc.stderr})  # fmt: skip
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--qemu", default="qemu-system-x86_64")
+    parser.add_argument("what", nargs="*", default=["cases", "devices"])
+    opts = parser.parse_args()
+    version = qemu_version(opts.qemu)
+    if "devices" in opts.what:
+        found = record_devices(opts.qemu, scsi_cases.TEMPLATES, [])
+        types = {name: found[name] for name in TYPES}
+        DATA.write_text(json.dumps({"version": version, "types": types}, indent=0,
+                                   sort_keys=True) + "\n")  # fmt: skip
+        print(f"{len(types)} device types written to {DATA}")
+    if "cases" in opts.what:
+        cases = record_cases(opts.qemu, scsi_cases.CASES)
+        document = {"version": version, "cases": cases, "cli": record_cli(opts.qemu)}
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(json.dumps(document, indent=1) + "\n")
+        print(f"{len(cases)} cases written to {GOLDEN}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
