@@ -38,11 +38,11 @@ from qmonitor_testsupport.golden_format import (
 #: Upper bound for one recording read (a server that never goes quiet).
 READ_LIMIT = 10.0
 #: Replay: how long to wait for the recorded bytes of one step.
-REPLAY_TIMEOUT = 5.0
+REPLAY_TIMEOUT = 30.0
 #: Replay: after each step, how long to watch for bytes nobody expected.
 GRACE = 0.03
 #: Waiting for a socket to appear and accept.
-CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 60.0
 #: Waiting for EOF in an ``expect_eof`` step while recording.
 EOF_TIMEOUT = 5.0
 
