@@ -36,7 +36,7 @@ from qmonitor.machine.migrate.channels import (
     monitor_fd_param,
     run_on_loop,
 )
-from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, ram_total
+from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, acpi_enabled, ram_total
 from qmonitor.machine.migrate.stream import (
     ACCEPTED,
     TRAILER,
@@ -375,7 +375,8 @@ class Outgoing:
     def _activate(self) -> None:
         """The channel is open: the first sync, then ``active``."""
         options = self.machine.options
-        total = ram_total(options.machine_type, options.guest.ram_size)
+        acpi = acpi_enabled(options.guest.machine_props)
+        total = ram_total(options.machine_type, options.guest.ram_size, acpi=acpi)
         bandwidth = self.settings.parameters["max-bandwidth"]
         self._old_runstate = self.machine.runstate
         device = encode_body(machine_state.capture(self.machine, self._old_runstate.value))
