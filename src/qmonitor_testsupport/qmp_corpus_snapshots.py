@@ -73,5 +73,12 @@ table("snapshots", [
      cmd("device_add", {"driver": "virtio-blk-pci", "drive": "qa", "id": "vda"}, "attach"),
      hmp("savevm s1", "savevm"), hmp("savevm s1", "savevm-again"),
      hmp("loadvm s1", "loadvm"), hmp("delvm s1", "delvm"), hmp("loadvm s1", "loadvm-deleted"),
-     hmp("info snapshots", "info-none"), PAUSED, Opts(("-M", "pc"))),
+     hmp("info snapshots", "info-none"),
+     cmd("migrate-set-capabilities",
+         {"capabilities": [{"capability": "events", "state": True}]}, "events-on"),
+     hmp("savevm s2", "savevm-events"), hmp("delvm s2", "delvm-events"),
+     cmd("migrate-set-capabilities",
+         {"capabilities": [{"capability": "block", "state": True}]}, "block-on"),
+     hmp("savevm s3", "savevm-block"), hmp("info snapshots", "info-none-block"),
+     PAUSED, Opts(("-M", "pc"))),
 ])  # fmt: skip

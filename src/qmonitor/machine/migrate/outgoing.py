@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 NO_PAUSED_MIGRATION = "Cannot resume if there is no paused migration"
 RELEASE_RAM_RESUME = "Postcopy recovery cannot work when release-ram capability is set"
 MIGRATION_ACTIVE = "There's a migration process in progress"
+SNAPSHOT_BLOCK = "Block migration and snapshots are incompatible"
 WAITING_INCOMING = "Guest is waiting for an incoming migration"
 POSTMIGRATE = "Can't migrate the vm that was paused due to previous migration"
 COLO_DISK = "No disk migration is required in COLO mode"
@@ -259,7 +260,10 @@ class Outgoing:
             self._remove_block_options = True
         if inc:
             self.settings.parameters["block-incremental"] = True
-        # migrate_init
+        self._init()
+
+    def _init(self) -> None:
+        """migrate_init: every figure reset, then the status is ``setup``."""
         self.error = None
         self.plan = None
         self.sent_pages = self.syncs = 0
@@ -271,6 +275,32 @@ class Outgoing:
         self.resume_requested.clear()
         self.started_ns = time.monotonic_ns()
         self.set_status("setup")
+
+    def savevm(self, device_bytes: int) -> None:
+        """qemu_savevm_state's part: a migration into the snapshot, whole in one go.
+
+        ``savevm`` and ``snapshot-save`` go through the migration state:
+        refused while a migration runs or with the ``block`` capability,
+        else ``setup``, the setup sync and the final sync (MIGRATION_PASS 1
+        and 2) and ``completed`` (events when the ``events`` capability is
+        on), and ``query-migrate`` then shows the figures of that save.
+        """
+        if self.status in RUNNING_STATES:
+            raise QapiError(MIGRATION_ACTIVE)
+        if self.settings.capabilities["block"]:
+            raise QapiError(SNAPSHOT_BLOCK)
+        self._init()
+        options = self.machine.options
+        acpi = acpi_enabled(options.guest.machine_props)
+        total = ram_total(options.machine_type, options.guest.ram_size, acpi=acpi)
+        plan = Plan(total, 0, device_bytes)  # written without max-bandwidth's limit
+        with self._lock:
+            self.plan = plan
+        self._pass()
+        with self._lock:
+            self.sent_pages = plan.pages
+        self._pass()
+        self.set_status("completed")
 
     def start(self, uri: str, blk: bool = False, inc: bool = False, resume: bool = False) -> None:
         """qmp_migrate: checks, ``setup``, then the channel opens in the thread."""
