@@ -61,6 +61,12 @@ NONE = ("-M", "none")
 PC = ("-M", "pc", "-m", "128")
 PC_1G = ("-M", "pc", "-m", "1024", "-S")
 POSTCOPY_ON = {"capabilities": [{"capability": "postcopy-ram", "state": True}]}
+POSTCOPY_BLOCKTIME_ON = {
+    "capabilities": [
+        {"capability": "postcopy-ram", "state": True},
+        {"capability": "postcopy-blocktime", "state": True},
+    ]
+}
 
 
 def _postcopy_events(status: str) -> tuple[Step, ...]:
@@ -143,6 +149,53 @@ POSTCOPY: tuple[Scenario, ...] = (
             cmd("src", "migrate-start-postcopy"),
         ),
         description="postcopy from a running source over TCP: the destination runs",
+    ),
+    Scenario(
+        "postcopy-blocktime-cancel",
+        PC_1G,
+        (*PC_1G, "-incoming", "defer"),
+        (
+            _events("dst"),
+            _events("src"),
+            cmd("dst", "migrate-set-capabilities", POSTCOPY_BLOCKTIME_ON),
+            cmd("src", "migrate-set-capabilities", POSTCOPY_BLOCKTIME_ON),
+            cmd("src", "migrate-set-parameters", {"max-bandwidth": 65536}),
+            cmd("src", "migrate-set-parameters", {"max-postcopy-bandwidth": 65536}),
+            cmd("dst", "migrate-incoming", {"uri": "unix:{sock}"}),
+            cmd("src", "migrate", {"uri": "unix:{sock}"}),
+            event("src", "MIGRATION", {"status": "active"}),
+            cmd("src", "migrate-start-postcopy"),
+            *_postcopy_events("postcopy-active"),
+            cmd("dst", "query-migrate"),
+            cmd("src", "migrate_cancel"),
+            event("src", "MIGRATION", {"status": "cancelled"}),
+            event("dst", "MIGRATION", {"status": "postcopy-paused"}),
+            cmd("src", "query-migrate"),
+            cmd("dst", "query-migrate"),
+            cmd("src", "query-status"),
+            cmd("dst", "query-status"),
+            cmd("src", "migrate", {"uri": "unix:{dir}/r.sock", "resume": True}),
+        ),
+        description="postcopy-blocktime on both ends; migrate_cancel in postcopy-active",
+    ),
+    Scenario(
+        "postcopy-blocktime-completed",
+        PC_1G,
+        (*PC_1G, "-incoming", "defer"),
+        (
+            _events("dst"),
+            _events("src"),
+            cmd("dst", "migrate-set-capabilities", POSTCOPY_BLOCKTIME_ON),
+            cmd("src", "migrate-set-capabilities", POSTCOPY_BLOCKTIME_ON),
+            cmd("src", "migrate-set-parameters", {"max-bandwidth": 65536}),
+            cmd("dst", "migrate-incoming", {"uri": "unix:{sock}"}),
+            cmd("src", "migrate", {"uri": "unix:{sock}"}),
+            event("src", "MIGRATION", {"status": "active"}),
+            cmd("src", "migrate-start-postcopy"),
+            *_postcopy_events("postcopy-active"),
+            *_finish(),
+        ),
+        description="postcopy-blocktime: the destination's blocktime figures once completed",
     ),
     Scenario(
         "postcopy-bitmaps-errors",

@@ -74,6 +74,8 @@ class Incoming:
         #: migrate-recover's listener, for the paused thread.
         self._recover: socket.socket | None = None
         self._recover_ready = threading.Event()
+        #: The postcopy blocktime context exists (query-migrate shows its figures).
+        self.blocktime = False
 
     def set_status(self, status: str) -> None:
         self.status = status
@@ -240,6 +242,9 @@ class Incoming:
         was not given (or ``cont`` came), whatever the source's run state.
         """
         machine_state.apply(self.machine, state)
+        if self.settings.capabilities["postcopy-blocktime"]:
+            # postcopy_ram_incoming_setup makes the blocktime context, kept to the end.
+            self.blocktime = True
         self.set_status("postcopy-active")
         if self.machine.autostart:
             self.machine.vm_start()
@@ -313,6 +318,11 @@ class Incoming:
             out["socket-address"] = [dict(a) for a in self.addresses]
         if self.status != "none":
             out["status"] = self.status
+        if self.status == "completed" and self.blocktime:
+            # fill_destination_postcopy_migration_info: the time vCPUs waited for
+            # pages they faulted on; the null guest's vCPUs never touch memory.
+            out["postcopy-blocktime"] = 0
+            out["postcopy-vcpu-blocktime"] = [0] * self.machine.options.guest.smp.cpus
         return out
 
 

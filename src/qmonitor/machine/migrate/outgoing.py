@@ -209,6 +209,7 @@ class Outgoing:
         self._sink: Sink | None = None
         self._old_runstate = RunState.RUNNING
         self._was_running = False
+        self._postcopy_started = False
         self._remove_block_options = False
         # Postcopy (:mod:`.postcopy`): the thread reads these.
         self.lock = self._lock
@@ -265,6 +266,7 @@ class Outgoing:
     def _init(self) -> None:
         """migrate_init: every figure reset, then the status is ``setup``."""
         self.error = None
+        self._postcopy_started = False
         self.plan = None
         self.sent_pages = self.syncs = 0
         self.setup_ms = 0
@@ -392,7 +394,10 @@ class Outgoing:
         if self._was_running:
             self.machine.vm_start()
         elif self.machine.runstate is RunState.FINISH_MIGRATE:
-            self.machine.runstate = self._old_runstate
+            if self._postcopy_started:
+                self.machine.runstate = RunState.POSTMIGRATE
+            else:
+                self.machine.runstate = self._old_runstate
         self._was_running = False
         self._block_cleanup()
 
@@ -560,7 +565,11 @@ class Outgoing:
         machine = self.machine
         runstate = machine.runstate
         self._old_runstate = runstate
-        self._was_running = runstate.is_running
+        # postcopy_start leaves vm_was_running as migrate_init set it (false):
+        # a cancelled postcopy does not run the source again, it stays stopped
+        # for good (postmigrate), running before or not.
+        self._was_running = False
+        self._postcopy_started = True
         state = machine_state.capture(machine, runstate.value)
         with self._lock:
             if self.plan is not None:
