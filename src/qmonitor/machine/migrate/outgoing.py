@@ -337,6 +337,11 @@ class Outgoing:
             self._failed(None if exc.desc == BAD_PROTOCOL_OUT else exc.desc)
             raise
         if resume:
+            if parsed.kind in ("fd", "exec"):
+                # Connected at once (migrate_fd_connect within the command): the
+                # state is ``postcopy-recover`` before the reply; a socket's
+                # connection completes later, in the thread.
+                self.set_status("postcopy-recover")
             # The paused migration thread takes the new channel.
             self.resume_opener = opener
             self.resume_requested.set()
@@ -549,7 +554,8 @@ class Outgoing:
             if sink is None:
                 return None
             self._sink = sink
-            self._on_loop(lambda: self.set_status("postcopy-recover"))
+            if self.status != "postcopy-recover":
+                self._on_loop(lambda: self.set_status("postcopy-recover"))
             try:
                 postcopy.handshake(sink)
             except OSError:
