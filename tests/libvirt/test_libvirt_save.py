@@ -13,11 +13,19 @@ timestamps, the descriptor number libvirtd hands a restoring process, the
 times and rates of a migration) and for what depends on a guest that ran
 its firmware (the pages QEMU sends as normal rather than zero ones, the
 size of the VM state a snapshot holds).
+
+Then ``virsh migrate --live`` between two private libvirtds on this
+machine, each in a UTS namespace with its own hostname and with its own
+host UUID (libvirt refuses to migrate to what looks like the same host),
+the migration stream over TCP on 127.0.0.1: both daemons' conversations
+must be QEMU's, but for the port libvirt picked and the order of
+migrate-continue's reply and MIGRATION ``device``, which race in QEMU.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -200,4 +208,108 @@ def test_save_restore_snapshots_are_qemus(daemon: Libvirtd, emulator: Path, tmp_
         assert len(got) == len(want), f"monitor {number}"
         for index, (message, expected) in enumerate(zip(got, want, strict=True)):
             assert message == expected, f"message {index} of monitor {number}"
+    assert ours == theirs
+
+
+#: The smallest domain of test_libvirt (no disk: nothing to share between hosts).
+MIGRATED_XML = """\
+<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>{emulator}</emulator></devices>
+</domain>
+"""
+
+
+@pytest.fixture(scope="module")
+def two_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Libvirtd, Libvirtd]]:
+    """Two private libvirtds that look like two hosts (own hostname and host UUID)."""
+    reason = why_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    tmp = tmp_path_factory.mktemp("hosts")
+    with (
+        private_libvirtd(
+            tmp / "src", hostname="qm-src", host_uuid="5e1f0c6a-0000-4000-8000-000000000001"
+        ) as src,
+        private_libvirtd(
+            tmp / "dst", hostname="qm-dst", host_uuid="5e1f0c6a-0000-4000-8000-000000000002"
+        ) as dst,
+    ):
+        yield src, dst
+
+
+def _switchover_settled(conversation: list[Any]) -> list[Any]:
+    """migrate-continue's reply before MIGRATION ``device``, wherever they raced.
+
+    QEMU's migration thread sets ``device`` once the command woke it, so the
+    event comes before or after the reply (a race tools/record_migration.py
+    names too): both orders are QEMU's.
+    """
+    out = list(conversation)
+    for index in range(len(out) - 1):
+        first, second = out[index], out[index + 1]
+        if (
+            first[0] == "event"
+            and first[1].get("data") == {"status": "device"}
+            and second[0] == "reply"
+            and second[1].get("return") == {}
+        ):
+            out[index], out[index + 1] = second, first
+    return out
+
+
+def _without_ports(session: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The migration port libvirt picked (from its own pool) as a placeholder."""
+    return [(kind, re.sub(r"(tcp:[0-9.]+):\d+", r"\1:PORT", text)) for kind, text in session]
+
+
+def migrate(
+    hosts: tuple[Libvirtd, Libvirtd], tmp: Path, name: str, emulator: str
+) -> dict[str, Any]:
+    """``virsh migrate --live`` from one daemon to the other; what both showed and said."""
+    src, dst = hosts
+    seen: dict[str, Any] = {}
+    xml = tmp / f"{name}.xml"
+    xml.write_text(MIGRATED_XML.format(name=name, emulator=emulator))
+    src.virsh("define", str(xml))
+    marks = len(src.log()), len(dst.log())
+    try:
+        src.virsh("start", name)
+        src.virsh("migrate", "--live", name, dst.uri, "tcp://127.0.0.1")
+        seen["source"] = src.virsh("domstate", "--reason", name).strip()
+        seen["destination"] = dst.virsh("domstate", "--reason", name).strip()
+        seen["query-status"] = json.loads(
+            dst.virsh("qemu-monitor-command", name, '{"execute":"query-status"}')
+        )["return"]
+        dst.virsh("destroy", name)
+    finally:
+        dst.virsh("destroy", name, check=False)
+        src.virsh("destroy", name, check=False)
+        src.virsh("undefine", name, check=False)
+    for side, daemon, mark in (("src", src, marks[0]), ("dst", dst, marks[1])):
+        sessions = monitor_sessions(daemon.log()[mark:])
+        seen[f"{side} monitors"] = [
+            _switchover_settled(_conversation(_without_ports(s), name, tmp)) for s in sessions
+        ]
+    return seen
+
+
+def test_migrate_between_two_daemons_is_qemus(
+    two_hosts: tuple[Libvirtd, Libvirtd], emulator: Path, tmp_path: Path
+) -> None:
+    assert QEMU is not None
+    theirs = migrate(two_hosts, tmp_path, "migrate-qemu", QEMU)
+    ours = migrate(two_hosts, tmp_path, "migrate-qmonitor", str(emulator))
+    assert ours["source"] == "shut off (migrated)"
+    assert ours["destination"] == "running (migrated)"
+    for side in ("src monitors", "dst monitors"):
+        mine, qemus = ours.pop(side), theirs.pop(side)
+        assert len(mine) == len(qemus), side
+        for number, (got, want) in enumerate(zip(mine, qemus, strict=True)):
+            assert len(got) == len(want), f"{side} {number}"
+            for index, (message, expected) in enumerate(zip(got, want, strict=True)):
+                assert message == expected, f"message {index} of {side} {number}"
     assert ours == theirs
