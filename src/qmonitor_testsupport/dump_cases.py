@@ -133,6 +133,29 @@ CASES: tuple[DumpCase, ...] = (
         "formats and arguments QEMU refuses",
     ),
     DumpCase(
+        "kdump-pc",
+        PC,
+        (
+            _dump("zlib", format="kdump-zlib"),
+            _qmp("query-dump"),
+            _hmp("dump-guest-memory -z {dir}/h-zlib"),
+            _hmp("info dump"),
+        ),
+        "kdump-zlib: QEMU's flattened kdump file, one zlib stream per page",
+    ),
+    DumpCase(
+        "kdump-pc-smp",
+        ("-M", "pc", "-m", "64", "-smp", "2", "-S"),
+        (_dump("zlib", format="kdump-zlib", detach=True), ("event", "DUMP_COMPLETED")),
+        "kdump-zlib of a two-CPU machine, detached",
+    ),
+    DumpCase(
+        "kdump-q35",
+        ("-M", "q35", "-m", "128", "-S"),
+        (_dump("zlib", format="kdump-zlib"),),
+        "kdump-zlib of a q35 machine",
+    ),
+    DumpCase(
         "detach-pc",
         PC,
         (

@@ -155,9 +155,19 @@ def _namespace_pids(pid: int) -> list[int]:
 
 @contextlib.contextmanager
 def private_libvirtd(
-    tmp: Path, *, log_filters: str = "1:qemu.qemu_monitor 3:*", log_level: int = 1
+    tmp: Path,
+    *,
+    log_filters: str = "1:qemu.qemu_monitor 3:*",
+    log_level: int = 1,
+    hostname: str | None = None,
+    host_uuid: str | None = None,
 ) -> Iterator[Libvirtd]:
-    """Start a private libvirtd under ``tmp`` (see the module docstring); stop it at exit."""
+    """Start a private libvirtd under ``tmp`` (see the module docstring); stop it at exit.
+
+    ``hostname`` runs it in a UTS namespace of its own under that name and
+    ``host_uuid`` gives it that host UUID: two daemons then look like two
+    hosts to each other, as a migration between them needs.
+    """
     root = tmp / "libvirt"
     paths = {key: root / key for key in DIRS}
     for path in paths.values():
@@ -167,17 +177,22 @@ def private_libvirtd(
             run=DIRS["run"], root=root, log_filters=log_filters, log_level=log_level
         )
     )
+    if host_uuid is not None:
+        with (paths["etc"] / "libvirtd.conf").open("a") as conf:
+            conf.write(f'host_uuid = "{host_uuid}"\n')
     (paths["etc"] / "qemu.conf").write_text(QEMU_CONF)
     mounts = " && ".join(
         f"mkdir -p {target} && mount --bind {paths[key]} {target}" for key, target in DIRS.items()
     )
     pidfile = root / "libvirtd.pid"
+    uts = f"hostname {hostname} && " if hostname is not None else ""
     script = (
-        f"mount --make-rprivate / && {mounts} && "
+        f"{uts}mount --make-rprivate / && {mounts} && "
         f"exec {LIBVIRTD} -d -f {DIRS['etc']}/libvirtd.conf -p {pidfile}"
     )
     assert UNSHARE is not None
-    subprocess.run([UNSHARE, "-m", "sh", "-c", script], check=True, timeout=60)
+    flags = ["-m", "-u"] if hostname is not None else ["-m"]
+    subprocess.run([UNSHARE, *flags, "sh", "-c", script], check=True, timeout=60)
     daemon = Libvirtd(root, 0, f"qemu:///system?socket={paths['run']}/libvirt-sock")
     try:
         end = time.monotonic() + 30

@@ -179,7 +179,8 @@ def event(side: str, name: str, data: dict[str, Any] | None = None) -> Step:
 
 
 def getfd(side: str, fdname: str, mode: str) -> Step:
-    """Pass the scenario's file (opened for ``mode``: "w" or "r") with getfd."""
+    """Pass the scenario's file (``mode`` "w" or "r"), or one end of its socket pair
+    (``mode`` "pair0" or "pair1", made on first use), with getfd."""
     return Step(side, "getfd", fdname, {"mode": mode})
 
 
@@ -306,6 +307,8 @@ def run_scenario(
         prepare(Path(names["file"]))
     log: list[tuple[str, dict[str, Any]]] = []
     result: dict[str, Any] = {}
+    #: The two ends of the run's socket pair (getfd modes "pair0" and "pair1").
+    pair: list[socket.socket] = []
     with contextlib.ExitStack() as stack:
         procs: dict[str, subprocess.Popen[bytes]] = {}
         clients: dict[str, QmpClient] = {}
@@ -325,8 +328,17 @@ def run_scenario(
                     client.wait_event(step.name, step.args)
                 elif step.kind == "getfd":
                     mode = (step.args or {})["mode"]
-                    flags = os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-                    fd = os.open(names["file"], flags, 0o600)
+                    if mode in ("pair0", "pair1"):
+                        if not pair:
+                            pair.extend(socket.socketpair())
+                            for end in pair:
+                                stack.callback(end.close)
+                        fd = os.dup(pair[int(mode[-1])].fileno())
+                    else:
+                        flags = os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_CREAT
+                        fd = os.open(
+                            names["file"], flags | (os.O_TRUNC if mode == "w" else 0), 0o600
+                        )
                     try:
                         client.cmd("getfd", {"fdname": step.name}, fd=fd)
                     finally:

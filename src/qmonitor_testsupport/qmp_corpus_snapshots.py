@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from qmonitor_testsupport.qmp_corpus_jobs import QUERIES, _job, _qcow2, _raw_file
-from qmonitor_testsupport.qmp_steps import NEG, PAUSED, cmd, hmp, table
+from qmonitor_testsupport.qmp_steps import NEG, PAUSED, Opts, cmd, hmp, table
 
 
 def _node(name: str, image: str, read_only: bool = False) -> Any:
@@ -67,4 +67,18 @@ table("snapshots", [
      *_raw_file("r"),
      hmp("savevm x", "savevm-raw"), hmp("info snapshots", "info-raw"),
      *QUERIES, PAUSED),
+    ("snapshots_device", "savevm, loadvm and delvm with the image behind a device, as "
+     "libvirt attaches it (the node is a BlockBackend's root, not monitor-owned alone)", NEG,
+     *_qcow2("a"), _node("qa", "a"),
+     cmd("device_add", {"driver": "virtio-blk-pci", "drive": "qa", "id": "vda"}, "attach"),
+     hmp("savevm s1", "savevm"), hmp("savevm s1", "savevm-again"),
+     hmp("loadvm s1", "loadvm"), hmp("delvm s1", "delvm"), hmp("loadvm s1", "loadvm-deleted"),
+     hmp("info snapshots", "info-none"),
+     cmd("migrate-set-capabilities",
+         {"capabilities": [{"capability": "events", "state": True}]}, "events-on"),
+     hmp("savevm s2", "savevm-events"), hmp("delvm s2", "delvm-events"),
+     cmd("migrate-set-capabilities",
+         {"capabilities": [{"capability": "block", "state": True}]}, "block-on"),
+     hmp("savevm s3", "savevm-block"), hmp("info snapshots", "info-none-block"),
+     PAUSED, Opts(("-M", "pc"))),
 ])  # fmt: skip

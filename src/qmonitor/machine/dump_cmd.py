@@ -8,9 +8,9 @@ VM (RESUME).  With ``detach`` the writing happens in a thread of its own
 and the command returns at once; ``query-dump`` follows its progress and
 a second dump is refused meanwhile.  The ``elf`` file is QEMU's byte for
 byte (:mod:`qmonitor.machine.dump`); ``win-dmp`` fails as it does on a
-guest without a vmcoreinfo note; ``kdump-lzo`` and ``kdump-snappy`` are
-not in Debian's build; ``kdump-zlib`` is refused with qmonitor's own text
-(its file is not written yet).  A ``-M none`` machine has no guest memory: the
+guest without a vmcoreinfo note; ``kdump-zlib`` is QEMU's flattened kdump
+file byte for byte (:mod:`qmonitor.machine.dump.kdump`); ``kdump-lzo`` and
+``kdump-snappy`` are not in Debian's build.  A ``-M none`` machine has no guest memory: the
 dump fails with QEMU's text.
 """
 
@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.dump.elf import elf_chunks
+from qmonitor.machine.dump.kdump import kdump_chunks
 from qmonitor.machine.dump.layout import filter_blocks, guest_blocks, range_touches_blocks
 from qmonitor.machine.dump.notes import cpu_notes
 from qmonitor.machine.migration import MigrationState
@@ -47,8 +48,6 @@ OPEN_FAILED = "Could not open '{}': {}"
 INVALID = "Invalid parameter '{}'"
 NO_MEMORY = "dump: no guest memory to dump"
 WIN_NO_VMCOREINFO = "win-dump: invalid vmcoreinfo note size"
-#: qmonitor's own: the kdump-compressed file is not written yet.
-KDUMP_NOT_MODELLED = "dump-guest-memory format kdump-zlib is not modelled"
 #: The migration blocker a dump holds while it runs (dump/dump.c).
 MIGRATION_BLOCKER = "Live migration disabled: dump-guest-memory in progress"
 #: The unit a dump's memory is written and counted in (the target page size).
@@ -140,8 +139,10 @@ class Dump:
             return self.error
         try:
             for data, memory in self.chunks:
-                if not memory:
+                if memory != len(data):
+                    # Headers, or a kdump page (compressed, cached): counted as a whole.
                     _write_all(self.fd, data)
+                    self.state.advance(memory)
                     continue
                 # Page by page, each counted once written, as QEMU's
                 # write_memory does: query-dump shows the same progress.
@@ -269,9 +270,11 @@ def _prepare(
     error: str | None = None
     if format == "win-dmp":
         error = WIN_NO_VMCOREINFO
-    elif format == "kdump-zlib":
-        raise fail(KDUMP_NOT_MODELLED)
     else:
         read: Callable[[int, int], bytes] = board.memory.read
-        chunks = elf_chunks(blocks, cpu_notes(machine.options.guest.smp.cpus), read)
+        cpus = machine.options.guest.smp.cpus
+        if format == "kdump-zlib":
+            chunks = kdump_chunks(blocks, cpu_notes(cpus), cpus, read)
+        else:
+            chunks = elf_chunks(blocks, cpu_notes(cpus), read)
     return Dump(machine, fd, chunks, error, resume)

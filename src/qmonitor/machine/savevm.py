@@ -22,6 +22,7 @@ from qmonitor.machine.block.commands import graph_of
 from qmonitor.machine.block.job_kinds import OneShot
 from qmonitor.machine.block.qcow2_snapshots import Qcow2Snapshot, find, vm_state_offset
 from qmonitor.machine.migrate import state as machine_state
+from qmonitor.machine.migrate.commands import outgoing
 from qmonitor.machine.migrate.stream import LoadError, StreamReader, encode_body
 from qmonitor.machine.runstate import RunState
 from qmonitor.qapi.error import QapiError
@@ -68,6 +69,7 @@ def save_snapshot(
     data = vm_state(machine)
     machine.vm_stop(RunState.SAVE_VM)
     try:
+        outgoing(machine).savevm(len(data))
         now = time.time_ns()
         seconds, micro = now // 1_000_000_000, now // 1000 % 1_000_000
         if name is None:

@@ -72,8 +72,16 @@ def takes_part(node: BlockNode) -> bool:
 
 
 def iterated(graph: BlockGraph) -> list[BlockNode]:
-    """bdrv_first/bdrv_next on a machine without drives: monitor-owned roots, oldest first."""
-    return [n for n in graph.all_nodes() if n.monitor_owned and not n.backends]
+    """bdrv_first/bdrv_next: the BlockBackends' roots, then monitor-owned nodes without one.
+
+    Each root comes once however many backends share it.  The roots are
+    taken in the order their nodes were made, which is the backends' order
+    wherever a node gets its backend when it is made (``-drive``) or the
+    devices follow their nodes (libvirt's ``-blockdev`` then ``-device``).
+    """
+    nodes = graph.all_nodes()
+    roots = [n for n in nodes if n.backends]
+    return roots + [n for n in nodes if n.monitor_owned and not n.backends]
 
 
 def nodes_for(graph: BlockGraph, devices: list[str] | None) -> list[BlockNode]:

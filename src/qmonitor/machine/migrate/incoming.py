@@ -72,8 +72,10 @@ class Incoming:
         #: Where the stream comes from now (migrate-pause shuts it down).
         self._source: _Source | None = None
         #: migrate-recover's listener, for the paused thread.
-        self._recover: socket.socket | None = None
+        self._recover: Callable[[], _Source | None] | None = None
         self._recover_ready = threading.Event()
+        #: The postcopy blocktime context exists (query-migrate shows its figures).
+        self.blocktime = False
 
     def set_status(self, status: str) -> None:
         self.status = status
@@ -140,14 +142,32 @@ class Incoming:
         """qmp_migrate_recover: listen again for a paused postcopy migration's source."""
         if self.status != "postcopy-paused":
             raise QapiError(postcopy.RECOVER_NOT_PAUSED)
+        # migration_incoming_transport_cleanup: the old listening addresses go.
+        self.addresses = []
         self.machine.emit_event("MIGRATION", {"status": "setup"})
         parsed = parse_uri(uri, incoming=True)
-        if parsed.kind not in ("tcp", "unix"):
-            raise QapiError("migrate-recover of a " + parsed.kind + " channel is not modelled")
-        sock = listen_socket(parsed)
-        self.addresses = [self._address(parsed, sock)]
-        self._recover = sock
+        if parsed.kind in ("tcp", "unix"):
+            sock = listen_socket(parsed)
+            self.addresses = [self._address(parsed, sock)]
+            self._recover = partial(self._accept_recovery, sock)
+        elif parsed.kind == "fd":
+            fd = monitor_fd_param(parsed.target)
+            self._recover = lambda: _Source(fd, pipe_hup_waits=False, active=True)
+        else:
+            proc = exec_process(parsed.target, write=False)
+            self._recover = lambda: _Source(_stdout(proc), pipe_hup_waits=False, proc=proc)
         self._recover_ready.set()
+
+    def _accept_recovery(self, listener: socket.socket) -> _Source | None:
+        """A socket's source: ``postcopy-recover`` as soon as it connects."""
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return None
+        finally:
+            listener.close()
+        self._on_loop(lambda: self.set_status("postcopy-recover"))
+        return _Source(conn.detach(), pipe_hup_waits=False, active=True)
 
     def pause(self) -> bool:
         """migrate-pause on the destination (any thread): shut the channel down if in postcopy."""
@@ -240,6 +260,9 @@ class Incoming:
         was not given (or ``cont`` came), whatever the source's run state.
         """
         machine_state.apply(self.machine, state)
+        if self.settings.capabilities["postcopy-blocktime"]:
+            # postcopy_ram_incoming_setup makes the blocktime context, kept to the end.
+            self.blocktime = True
         self.set_status("postcopy-active")
         if self.machine.autostart:
             self.machine.vm_start()
@@ -257,18 +280,15 @@ class Incoming:
         while True:
             self._recover_ready.wait()
             self._recover_ready.clear()
-            listener = self._recover
-            if listener is None:
+            opener, self._recover = self._recover, None
+            if opener is None:
                 return None
-            try:
-                conn, _ = listener.accept()
-            except OSError:
+            source = opener()
+            if source is None:
                 return None
-            finally:
-                listener.close()
-                self._recover = None
-            self._on_loop(lambda: self.set_status("postcopy-recover"))
-            source = _Source(conn.detach(), pipe_hup_waits=False, active=True)
+            # A socket's source went to ``postcopy-recover`` on connecting; an fd's
+            # or a command's only once the source's resume request comes.
+            listening = self.status == "postcopy-recover"
             magic = b""
             while len(magic) < len(postcopy.RESUME_MAGIC):
                 chunk = source.read()
@@ -277,8 +297,12 @@ class Incoming:
                 magic += chunk
             if magic[:4] != postcopy.RESUME_MAGIC:
                 source.close()
-                self._on_loop(lambda: self.set_status("postcopy-paused"))
+                if listening:
+                    self._on_loop(lambda: self.set_status("postcopy-paused"))
+                # else: the state never left postcopy-paused, QEMU says nothing.
                 continue
+            if not listening:
+                self._on_loop(lambda: self.set_status("postcopy-recover"))
             with contextlib.suppress(OSError):
                 os.write(source.fd, ACCEPTED)
             self._on_loop(lambda: self.set_status("postcopy-active"))
@@ -313,6 +337,11 @@ class Incoming:
             out["socket-address"] = [dict(a) for a in self.addresses]
         if self.status != "none":
             out["status"] = self.status
+        if self.status == "completed" and self.blocktime:
+            # fill_destination_postcopy_migration_info: the time vCPUs waited for
+            # pages they faulted on; the null guest's vCPUs never touch memory.
+            out["postcopy-blocktime"] = 0
+            out["postcopy-vcpu-blocktime"] = [0] * self.machine.options.guest.smp.cpus
         return out
 
 

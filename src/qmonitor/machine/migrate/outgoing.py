@@ -36,7 +36,7 @@ from qmonitor.machine.migrate.channels import (
     monitor_fd_param,
     run_on_loop,
 )
-from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, ram_total
+from qmonitor.machine.migrate.stats import FINAL_SYNC_COUNT, Plan, acpi_enabled, ram_total
 from qmonitor.machine.migrate.stream import (
     ACCEPTED,
     TRAILER,
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 NO_PAUSED_MIGRATION = "Cannot resume if there is no paused migration"
 RELEASE_RAM_RESUME = "Postcopy recovery cannot work when release-ram capability is set"
 MIGRATION_ACTIVE = "There's a migration process in progress"
+SNAPSHOT_BLOCK = "Block migration and snapshots are incompatible"
 WAITING_INCOMING = "Guest is waiting for an incoming migration"
 POSTMIGRATE = "Can't migrate the vm that was paused due to previous migration"
 COLO_DISK = "No disk migration is required in COLO mode"
@@ -208,6 +209,7 @@ class Outgoing:
         self._sink: Sink | None = None
         self._old_runstate = RunState.RUNNING
         self._was_running = False
+        self._postcopy_started = False
         self._remove_block_options = False
         # Postcopy (:mod:`.postcopy`): the thread reads these.
         self.lock = self._lock
@@ -259,8 +261,12 @@ class Outgoing:
             self._remove_block_options = True
         if inc:
             self.settings.parameters["block-incremental"] = True
-        # migrate_init
+        self._init()
+
+    def _init(self) -> None:
+        """migrate_init: every figure reset, then the status is ``setup``."""
         self.error = None
+        self._postcopy_started = False
         self.plan = None
         self.sent_pages = self.syncs = 0
         self.setup_ms = 0
@@ -271,6 +277,32 @@ class Outgoing:
         self.resume_requested.clear()
         self.started_ns = time.monotonic_ns()
         self.set_status("setup")
+
+    def savevm(self, device_bytes: int) -> None:
+        """qemu_savevm_state's part: a migration into the snapshot, whole in one go.
+
+        ``savevm`` and ``snapshot-save`` go through the migration state:
+        refused while a migration runs or with the ``block`` capability,
+        else ``setup``, the setup sync and the final sync (MIGRATION_PASS 1
+        and 2) and ``completed`` (events when the ``events`` capability is
+        on), and ``query-migrate`` then shows the figures of that save.
+        """
+        if self.status in RUNNING_STATES:
+            raise QapiError(MIGRATION_ACTIVE)
+        if self.settings.capabilities["block"]:
+            raise QapiError(SNAPSHOT_BLOCK)
+        self._init()
+        options = self.machine.options
+        acpi = acpi_enabled(options.guest.machine_props)
+        total = ram_total(options.machine_type, options.guest.ram_size, acpi=acpi)
+        plan = Plan(total, 0, device_bytes)  # written without max-bandwidth's limit
+        with self._lock:
+            self.plan = plan
+        self._pass()
+        with self._lock:
+            self.sent_pages = plan.pages
+        self._pass()
+        self.set_status("completed")
 
     def start(self, uri: str, blk: bool = False, inc: bool = False, resume: bool = False) -> None:
         """qmp_migrate: checks, ``setup``, then the channel opens in the thread."""
@@ -305,6 +337,11 @@ class Outgoing:
             self._failed(None if exc.desc == BAD_PROTOCOL_OUT else exc.desc)
             raise
         if resume:
+            if parsed.kind in ("fd", "exec"):
+                # Connected at once (migrate_fd_connect within the command): the
+                # state is ``postcopy-recover`` before the reply; a socket's
+                # connection completes later, in the thread.
+                self.set_status("postcopy-recover")
             # The paused migration thread takes the new channel.
             self.resume_opener = opener
             self.resume_requested.set()
@@ -362,7 +399,10 @@ class Outgoing:
         if self._was_running:
             self.machine.vm_start()
         elif self.machine.runstate is RunState.FINISH_MIGRATE:
-            self.machine.runstate = self._old_runstate
+            if self._postcopy_started:
+                self.machine.runstate = RunState.POSTMIGRATE
+            else:
+                self.machine.runstate = self._old_runstate
         self._was_running = False
         self._block_cleanup()
 
@@ -375,7 +415,8 @@ class Outgoing:
     def _activate(self) -> None:
         """The channel is open: the first sync, then ``active``."""
         options = self.machine.options
-        total = ram_total(options.machine_type, options.guest.ram_size)
+        acpi = acpi_enabled(options.guest.machine_props)
+        total = ram_total(options.machine_type, options.guest.ram_size, acpi=acpi)
         bandwidth = self.settings.parameters["max-bandwidth"]
         self._old_runstate = self.machine.runstate
         device = encode_body(machine_state.capture(self.machine, self._old_runstate.value))
@@ -513,7 +554,8 @@ class Outgoing:
             if sink is None:
                 return None
             self._sink = sink
-            self._on_loop(lambda: self.set_status("postcopy-recover"))
+            if self.status != "postcopy-recover":
+                self._on_loop(lambda: self.set_status("postcopy-recover"))
             try:
                 postcopy.handshake(sink)
             except OSError:
@@ -529,7 +571,11 @@ class Outgoing:
         machine = self.machine
         runstate = machine.runstate
         self._old_runstate = runstate
-        self._was_running = runstate.is_running
+        # postcopy_start leaves vm_was_running as migrate_init set it (false):
+        # a cancelled postcopy does not run the source again, it stays stopped
+        # for good (postmigrate), running before or not.
+        self._was_running = False
+        self._postcopy_started = True
         state = machine_state.capture(machine, runstate.value)
         with self._lock:
             if self.plan is not None:

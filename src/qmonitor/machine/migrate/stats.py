@@ -19,19 +19,27 @@ from typing import Any
 PAGE_SIZE = 4096
 #: Bytes a zero page costs on the wire (ram.c: be64 offset|flags, then the byte).
 ZERO_PAGE_BYTES = 9
-#: ROM blocks a PC board migrates beside its RAM (pc.bios, pc.rom, ...):
-#: QEMU 7.2's ``-M pc -m 128`` reports a RAM total of 134750208, 128 MiB + this
-#: (pc.bios, pc.rom, the ACPI tables, the table loader and the RSDP).
+#: ROM blocks a PC board migrates beside its RAM: QEMU 7.2's ``-M pc -m 128``
+#: reports a RAM total of 134750208, 128 MiB + this (pc.bios and pc.rom,
+#: then the ACPI tables, the table loader and the RSDP) ...
 PC_ROM_BYTES = 532480
+#: ... and with ``acpi=off`` (or ``-no-acpi``, as libvirt starts a domain
+#: without ``<acpi/>``) 134610944: no ACPI blobs, pc.bios and pc.rom only.
+PC_NO_ACPI_ROM_BYTES = 393216
 #: dirty-sync-count after a completed precopy (the setup sync and the final one).
 FINAL_SYNC_COUNT = 2
 
 
-def ram_total(machine_type: str, ram_size: int) -> int:
+def ram_total(machine_type: str, ram_size: int, *, acpi: bool = True) -> int:
     """Bytes of RAM blocks a machine migrates (none: 0)."""
     if machine_type == "none" or machine_type.startswith("x-remote"):
         return 0
-    return ram_size + PC_ROM_BYTES
+    return ram_size + (PC_ROM_BYTES if acpi else PC_NO_ACPI_ROM_BYTES)
+
+
+def acpi_enabled(machine_props: tuple[tuple[str, str], ...]) -> bool:
+    """Whether the machine builds ACPI tables (its ``acpi`` property is not ``off``)."""
+    return dict(machine_props).get("acpi") != "off"
 
 
 @dataclass(frozen=True, slots=True)
