@@ -15,6 +15,7 @@ from qmonitor.machine.devices.pci import ConfigPorts
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    from qmonitor.machine.devices.qdev import Device
     from qmonitor.machine.machine import Machine
 
 
@@ -130,21 +131,27 @@ def register_config_ports(machine: Machine) -> None:
         machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
 
 
-def finish_unplugs(machine: Machine) -> None:
-    """At a system reset: remove the devices whose unplug was pending, with their events."""
+def finish_unplugs(machine: Machine, devices: list[Device] | None = None) -> None:
+    """At a system reset: remove the devices whose unplug was pending, with their events.
+
+    ``devices``: remove these instead, in this order (a guest ejected them).
+    """
     from qmonitor.machine.qom_commands import machine_qom
 
     hotplug = pc_hotplug(machine)
-    if hotplug is None or not any(d.unplug_pending for d in hotplug.created):
+    if hotplug is None:
+        return
+    if devices is None:
+        devices = [d for d in hotplug.pc.sysbus.walk() if d.unplug_pending]
+    if not devices:
         return
     tree = machine_qom(machine)  # the devices' paths are their places in it
     from qmonitor.machine.net.devices import detach_nic
     from qmonitor.machine.net_cmds import net_clients
 
-    pending = [d for d in hotplug.pc.sysbus.walk() if d.unplug_pending]
-    for dev in pending:
+    for dev in devices:
         detach_nic(net_clients(machine), dev)
-    for data in hotplug.finish_unplugs():
+    for data in hotplug.finish_unplugs(devices):
         path = data["path"]
         if "/virtio-backend" not in path:
             obj, _ = tree.resolve(path)
