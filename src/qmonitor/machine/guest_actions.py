@@ -39,7 +39,7 @@ from qmonitor.machine.block.accounting import QTEST_LATENCY_NS, IoType
 from qmonitor.machine.block.backend_cmds import acct_now_ns, synced_backends
 from qmonitor.machine.block.media import NO_TRAY
 from qmonitor.machine.devices.hotplug import DEVICE_NOT_FOUND
-from qmonitor.machine.devices.pci import PciDevice
+from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.state import finish_unplugs, pc_hotplug
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.machine.schema import machine_schema
@@ -60,6 +60,7 @@ TRAY_LOCKED = "qmonitor: the guest cannot open the tray of '{}': its medium is l
 NOT_ATTACHED = "qmonitor: '{}' is attached to no guest device"
 NO_MEDIUM = "qmonitor: '{}' has no medium for the guest to use"
 NO_PANIC_DEVICE = "qmonitor: the guest has no pvpanic device"
+NOT_RUNNING = "qmonitor: the guest is not running (the VM is {})"
 #: What ``op`` takes.
 OPS = {"read": IoType.READ, "write": IoType.WRITE, "flush": IoType.FLUSH, "unmap": IoType.UNMAP}
 #: The devices' logical block size: requests are in whole sectors (BDRV_SECTOR_SIZE).
@@ -86,18 +87,35 @@ def _find_device(machine: Machine, ident: str) -> Device:
     return dev
 
 
+def _running(machine: Machine) -> None:
+    """A guest acts only while its vCPUs run."""
+    if not machine.runstate.is_running:
+        raise QapiError(NOT_RUNNING.format(machine.runstate.value))
+
+
+def _ejectable(dev: Device) -> bool:
+    """acpi_pcihp_pc_no_hotplug's complement: a bridge goes only if it was hotplugged."""
+    bridge = any(isinstance(bus, PciBus) for bus in dev.buses)
+    return dev.user and (dev.hotplugged or not bridge)
+
+
 def slot_devices(dev: Device) -> list[Device]:
     """What ejecting ``dev``'s slot removes: the slot's devices, newest first."""
     bus = dev.bus
     assert bus is not None
     if not isinstance(dev, PciDevice):
-        return [dev]
+        return [dev] if _ejectable(dev) else []
     slot = dev.devfn >> 3
-    return [d for d in reversed(bus.children) if isinstance(d, PciDevice) and d.devfn >> 3 == slot]
+    return [
+        d
+        for d in reversed(bus.children)
+        if isinstance(d, PciDevice) and d.devfn >> 3 == slot and _ejectable(d)
+    ]
 
 
 def guest_unplug(machine: Machine, ident: str, accept: bool = True) -> None:
     """The guest ejects ``ident``'s slot, or refuses the unplug it was asked for."""
+    _running(machine)
     dev = _find_device(machine, ident)
     assert dev.bus is not None
     if not dev.bus.hotpluggable:
@@ -126,6 +144,7 @@ def guest_tray(
     open_: bool | None = None,
 ) -> None:
     """The guest locks or unlocks the medium, then opens or closes the tray."""
+    _running(machine)
     blk = _attached(machine, device, ident)
     name = ident if ident is not None else device
     if not blk.has_tray:
@@ -161,6 +180,7 @@ def guest_disk_io(
     nbytes: int = 0,
 ) -> None:
     """One request of the guest's device to its drive, accounted as QEMU accounts it."""
+    _running(machine)
     kind = OPS.get(op)
     if kind is None:
         raise QapiError(INVALID_PARAMETER_VALUE.format("op", "read, write, flush or unmap"))
@@ -203,6 +223,7 @@ def _check_threshold(machine: Machine, node: BlockNode, end: int) -> None:
 
 def guest_panic(machine: Machine) -> None:
     """qemu_system_guest_panicked(NULL): GUEST_PANICKED, then the panic action."""
+    _running(machine)
     hotplug = pc_hotplug(machine)
     if hotplug is None or not any(d.typename in PANIC_DEVICES for d in hotplug.created):
         raise QapiError(NO_PANIC_DEVICE)
@@ -242,9 +263,11 @@ def register_guest(machine: Machine) -> None:
         guest_disk_io(machine, op, device, id, offset, bytes)
 
     def reset() -> None:
+        _running(machine)
         machine.system_reset_request(ShutdownCause.GUEST_RESET)
 
     def shutdown() -> None:
+        _running(machine)
         machine.shutdown_request(ShutdownCause.GUEST_SHUTDOWN)
 
     def panic() -> None:
