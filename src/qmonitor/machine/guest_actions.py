@@ -3,14 +3,16 @@
 The null machine runs no guest code, so whatever QEMU does only when a
 guest acts never happens: an unplug waits forever, a tray never moves by
 itself, a disk's counters stay at 0, the guest never resets, powers off
-or panics.  These commands make the guest act, and the machine answers
-with what QEMU 7.2 does when a real guest does the same:
+or panics.  These commands make the guest act (only while the VM runs:
+a stopped guest does nothing), and the machine answers with what QEMU
+7.2 does when a real guest does the same:
 
 - ``x-qmonitor-guest-unplug``: the guest ejects a PCI slot (ACPI ``_EJ0``,
   or a PCIe slot powered off).  Every device in the slot goes, newest
   first (hw/acpi/pcihp.c walks the bus's children, which qdev keeps newest
   first), each with DEVICE_DELETED (a virtio proxy's backend before the
-  proxy, hw/core/qdev.c's device_finalize).  ``accept: false`` is a guest
+  proxy, hw/core/qdev.c's device_finalize); a bridge the command line
+  made stays (acpi_pcihp_pc_no_hotplug).  ``accept: false`` is a guest
   that refuses: on x86 QEMU raises no event for a PCI device (only the
   ACPI memory hotplug of a DIMM raises DEVICE_UNPLUG_GUEST_ERROR); the
   request lapses and ``device_del`` may ask again.

@@ -10,7 +10,8 @@ recorded (tools/record_pcdev.py) is refused with a qmonitor text.
 
 An unplug waits for the guest (ACPI or PCIe native hotplug) and a
 guest that runs no code never answers: the device stays, marked pending,
-as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes.
+as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes (unless the
+opt-in guest, :mod:`qmonitor.machine.guest_actions`, ejects it).
 """
 
 from __future__ import annotations
