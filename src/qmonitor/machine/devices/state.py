@@ -69,6 +69,11 @@ def _build(machine: Machine) -> Hotplug:
     )
     # The board's USB controller is not modelled: its bus is unknown.
     hotplug.unmodelled = defaults.usb
+    # blk_by_qdev_id: a device found without a drive (a virtio proxy, a
+    # NIC) is "Device does not have a block device backend", not missing.
+    from qmonitor.machine.block.node_registry import drives_of
+
+    drives_of(machine).devices = hotplug.by_id.__contains__
     if nic_error is not None:
         hotplug.startup_error = nic_error
         return hotplug
