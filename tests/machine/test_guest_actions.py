@@ -238,11 +238,16 @@ def test_guest_locks_and_moves_the_tray(tmp_path: Path) -> None:
         assert (info["tray_open"], info["locked"], "inserted" in info) == (True, False, False)
 
 
-def test_a_disk_has_no_tray(tmp_path: Path) -> None:
+def test_a_disk_has_no_tray_and_a_lone_drive_no_guest(tmp_path: Path) -> None:
     disk = ("-blockdev", "null-co,node-name=d0,size=1048576", "-device", "ide-hd,drive=d0,id=hd")
-    with qmonitor(tmp_path, "-M", "pc", *disk) as qmp:
+    lone = ("-drive", "if=none,id=lone,driver=null-co")
+    with qmonitor(tmp_path, "-M", "pc", *disk, *lone) as qmp:
         reply = qmp("x-qmonitor-guest-tray", id="hd", open=True)
         assert reply["error"]["desc"] == "Device 'hd' does not have a tray"
+        reply = qmp("x-qmonitor-guest-disk-io", device="lone", op="flush")
+        assert reply["error"]["desc"] == "qmonitor: 'lone' is attached to no guest device"
+        reply = qmp("x-qmonitor-guest-disk-io", op="flush")
+        assert reply["error"]["desc"] == "Need exactly one of 'device' and 'id'"
 
 
 def _stats(qmp: Session, qdev: str) -> dict[str, Any]:
@@ -303,8 +308,14 @@ def test_writes_fire_the_write_threshold_once(tmp_path: Path) -> None:
         assert qmp.take_events() == []  # the threshold went with the event
         nodes = qmp("query-named-block-nodes")["return"]
         assert next(n for n in nodes if n["node-name"] == "d0")["write_threshold"] == 0
+        # A discard passes the threshold check too, but writes nothing.
+        qmp("block-set-write-threshold", **{"node-name": "d0", "write-threshold": 20000})
+        assert qmp(io, id="hd", op="unmap", offset=20480, bytes=512) == {"return": {}}
+        data = {"node-name": "d0", "amount-exceeded": 992, "write-threshold": 20000}
+        assert qmp.take_events() == [{"event": "BLOCK_WRITE_THRESHOLD", "data": data}]
         stats = _stats(qmp, "hd")
         assert stats["wr_highest_offset"] == 16896
+        assert (stats["unmap_bytes"], stats["unmap_operations"]) == (512, 1)
         assert stats["idle_time_ns"] >= 0
 
 

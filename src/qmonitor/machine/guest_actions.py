@@ -38,6 +38,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qmonitor.machine.block.accounting import QTEST_LATENCY_NS, IoType
+from qmonitor.machine.block.backend import BlockBackend
 from qmonitor.machine.block.backend_cmds import acct_now_ns, synced_backends
 from qmonitor.machine.block.media import NO_TRAY
 from qmonitor.machine.devices.hotplug import DEVICE_NOT_FOUND
@@ -50,7 +51,6 @@ from qmonitor.qapi.error import ErrorClass, QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
 
 if TYPE_CHECKING:
-    from qmonitor.machine.block.backend import BlockBackend
     from qmonitor.machine.block.graph import BlockNode
     from qmonitor.machine.devices.qdev import Device
     from qmonitor.machine.machine import Machine
@@ -133,9 +133,9 @@ def guest_unplug(machine: Machine, ident: str, accept: bool = True) -> None:
 def _attached(machine: Machine, device: str | None, ident: str | None) -> BlockBackend:
     blk = synced_backends(machine).drives.get(device, ident)
     name = ident if ident is not None else device
-    if not blk.attached:
+    if not isinstance(blk, BlockBackend) or not blk.attached:
         raise QapiError(NOT_ATTACHED.format(name))
-    return blk  # type: ignore[return-value]  # the machine's drives are BlockBackends
+    return blk
 
 
 def guest_tray(
