@@ -239,6 +239,26 @@ def test_client_quit_shuts_the_fake_down() -> None:
         assert fake.shutdown_cause.value == "host-qmp-quit"
 
 
+def test_a_fake_with_the_guest_resets_as_a_guest_does() -> None:
+    with FakeQemu(guest=True) as fake:
+        client = RawClient(fake.socket_path)
+        client.negotiate()
+        client.send({"execute": "x-qmonitor-guest-reset"})
+        event = client.msg()
+        assert (event["event"], event["data"]) == (
+            "RESET",
+            {"guest": True, "reason": "guest-reset"},
+        )
+        assert client.msg() == {"return": {}}
+        client.close()
+    with FakeQemu() as fake:
+        client = RawClient(fake.socket_path)
+        client.negotiate()
+        client.send({"execute": "x-qmonitor-guest-reset"})
+        assert client.msg()["error"]["class"] == "CommandNotFound"
+        client.close()
+
+
 def test_fakes_run_side_by_side() -> None:
     with FakeQemu(name="a") as a, FakeQemu(name="b") as b:
         for fake, name in ((a, "a"), (b, "b")):

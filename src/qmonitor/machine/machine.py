@@ -160,6 +160,8 @@ class Machine:
         #: What a guest reset does (``reboot``) and a guest shutdown (``shutdown``).
         self.reboot_action = actions.get("reboot", "reset")
         self.shutdown_action = actions.get("shutdown", "poweroff")
+        #: What a guest's panic does (``-action panic=``; only the opt-in guest panics).
+        self.panic_action = actions.get("panic", "shutdown")
         self.ports = PortBus()
         self.board: PcBoard | None = None
         self.rtc: MC146818 | None = None

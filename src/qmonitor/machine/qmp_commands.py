@@ -170,7 +170,9 @@ def register_commands(machine: Machine) -> None:
         panic: str | None = None,
         watchdog: str | None = None,
     ) -> None:
-        # The panic action changes nothing: the null machine's guest never panics.
+        # The panic action matters only to the opt-in guest (-qmonitor-guest).
+        if panic is not None:
+            machine.panic_action = panic
         if reboot is not None:
             machine.reboot_action = reboot
         if shutdown is not None:
@@ -190,7 +192,10 @@ def register_commands(machine: Machine) -> None:
 
         # -qmonitor-extensions registers its commands after this one: ask
         # when the client does whether they are there.
-        return machine_schema_info(full.find("x-qmonitor-emit-event") is not None)
+        return machine_schema_info(
+            full.find("x-qmonitor-emit-event") is not None,
+            full.find("x-qmonitor-guest-unplug") is not None,
+        )
 
     register_yank(machine)
     register_command_line_options(machine)

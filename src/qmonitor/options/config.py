@@ -152,6 +152,8 @@ class Config:
     warnings: tuple[str, ...] = ()
     #: ``-qmonitor-extensions``: register qmonitor's ``x-qmonitor-*`` commands.
     extensions: bool = False
+    #: ``-qmonitor-guest``: register the opt-in guest's ``x-qmonitor-guest-*`` commands.
+    guest_commands: bool = False
     #: The devices qmonitor models, in command-line order (other ``-device``
     #: options are in ``unmodelled``).
     devices: tuple[DeviceConfig, ...] = ()

@@ -75,6 +75,7 @@ class Parser(
             "daemonize": self._opt_daemonize, "pidfile": self._opt_pidfile,
             "qmonitor-version": self._opt_nothing, "qmonitor-package": self._opt_nothing,
             "qmonitor-extensions": self._opt_extensions, "device": self._opt_device,
+            "qmonitor-guest": self._opt_guest,
             "watchdog-action": self._opt_watchdog_action, "action": self._opt_action,
             "no-reboot": self._opt_no_reboot, "no-shutdown": self._opt_no_shutdown,
             "qtest-log": self._opt_qtest_log,
@@ -178,6 +179,9 @@ class Parser(
     def _opt_mem_prealloc(self, arg: str | None, loc: str) -> None:
         self.mem_prealloc = True
 
+    def _opt_guest(self, arg: str | None, loc: str) -> None:
+        self.guest_commands = True
+
     def _opt_s(self, arg: str | None, loc: str) -> None:
         self.start_paused = True
 
@@ -279,6 +283,7 @@ class Parser(
             unmodelled=tuple(self.unmodelled),
             nographic=self.nographic,
             extensions=self.extensions,
+            guest_commands=self.guest_commands,
             warnings=tuple(self.stderr),
             devices=devices,
             watchdog_action=actions.get("watchdog", "reset"),

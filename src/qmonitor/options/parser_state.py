@@ -101,6 +101,7 @@ class ParserState:
         self.uuid: str | None = None
         self.start_paused = False
         self.extensions = False
+        self.guest_commands = False
         self.display: str | None = None
         self.display_gl = False
         self.nographic = False

@@ -548,6 +548,10 @@ async def _amain(
         enabled_events(machine).update(config.trace_enabled)
     if config.extensions:
         register_extensions(machine)
+    if config.guest_commands:
+        from qmonitor.machine.guest_actions import register_guest
+
+        register_guest(machine)
     apply_start_states(machine, config)
     if persona is not None:
         install_persona(machine, persona)

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from qmonitor.chardev.socket import SocketChardev
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.extensions import register_extensions
+from qmonitor.machine.guest_actions import register_guest
 from qmonitor.machine.machine import Machine, MachineOptions
 from qmonitor.machine.runstate import RunState, ShutdownCause
 from qmonitor.monitor.qmp import MonitorQMP
@@ -99,6 +100,8 @@ class FakeQemu(_LogView):
     :param oob: offer the ``oob`` capability (the monitor I/O thread); False
         runs the monitor on the main loop, as on a chardev without GCONTEXT.
     :param extensions: add the ``x-qmonitor-emit-event(s)`` commands.
+    :param guest: add the opt-in guest's ``x-qmonitor-guest-*`` commands
+        (``-qmonitor-guest``; on this device-less machine, reset, shutdown).
     :param directory: where the sockets go (default: a new temp directory).
     """
 
@@ -110,6 +113,7 @@ class FakeQemu(_LogView):
         qemu_version: tuple[int, int, int] = DEFAULT_QEMU_VERSION,
         oob: bool = True,
         extensions: bool = False,
+        guest: bool = False,
         directory: str | Path | None = None,
     ) -> None:
         self.options = MachineOptions(
@@ -120,6 +124,7 @@ class FakeQemu(_LogView):
             command_line_options=QUERYABLE_OPTION_LISTS,
         )
         self._extensions = extensions
+        self._guest = guest
         self._own_dir = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="qmon-fake-"))
         self.socket_path = str(self.directory / "qmp.sock")
@@ -219,6 +224,8 @@ class FakeQemu(_LogView):
         machine = Machine(self.options, loop)
         if self._extensions:
             register_extensions(machine)
+        if self._guest:
+            register_guest(machine)
         self._machine = machine
         self._script = Script(machine)
         chr = SocketChardev("compat_monitor0", path=self._upstream_path, server=True, wait=False)

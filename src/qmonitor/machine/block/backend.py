@@ -11,9 +11,10 @@ commands work on them; this module adds what ``query-block``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from qmonitor.machine.block.accounting import BlockAcctStats
 from qmonitor.machine.block.graph import BlockGraph
 from qmonitor.machine.block.media import Drive, Drives
 from qmonitor.machine.block.throttle import ThrottleGroups
@@ -51,6 +52,8 @@ class BlockBackend(Drive):
     loc: str = ""
     #: What its device takes and shares of its medium (None: no device), for image locking.
     device_perm: tuple[int, int] | None = None
+    #: The device's I/O counters (only the opt-in guest moves them).
+    acct: BlockAcctStats = field(default_factory=BlockAcctStats)
 
 
 def drive_name(interface: str, bus: int, unit: int, cdrom: bool, max_devs: int) -> str:
@@ -169,9 +172,12 @@ def query_block(backends: Backends) -> list[dict[str, Any]]:
     return [block_info(b, backends.throttle) for b in backends.listed()]
 
 
-def backend_stats(backend: BlockBackend) -> dict[str, Any]:
-    """One BlockStats of query-blockstats: the device's counters over its medium's nodes."""
-    from qmonitor.machine.block.queries import _zero_stats, node_stats
+def backend_stats(backend: BlockBackend, now_ns: int = 0) -> dict[str, Any]:
+    """One BlockStats of query-blockstats: the device's counters over its medium's nodes.
+
+    ``now_ns`` is the accounting clock's time (``idle_time_ns`` is measured to it).
+    """
+    from qmonitor.machine.block.queries import STATS_ORDER, _zero_stats, node_stats
 
     out: dict[str, Any] = {"device": backend.name}
     if backend.attached:
@@ -184,13 +190,17 @@ def backend_stats(backend: BlockBackend) -> dict[str, Any]:
             out["backing"] = node_stats(backing)
     stats = _zero_stats()
     stats.update(account_invalid=backend.account, account_failed=backend.account)
-    out["stats"] = stats
+    stats.update(backend.acct.counters(now_ns))
+    if medium is not None:
+        # bdrv_query_bds_stats: the highest offset written is the root node's.
+        stats["wr_highest_offset"] = medium.wr_highest_offset
+    out["stats"] = {key: stats[key] for key in STATS_ORDER if key in stats}
     order = ("device", "qdev", "node-name", "stats", "parent", "backing", "driver-specific")
     return {key: out[key] for key in order if key in out}
 
 
-def blockstats(backends: Backends) -> list[dict[str, Any]]:
-    return [backend_stats(b) for b in backends.listed()]
+def blockstats(backends: Backends, now_ns: int = 0) -> list[dict[str, Any]]:
+    return [backend_stats(b, now_ns) for b in backends.listed()]
 
 
 def _block_text(info: dict[str, Any]) -> str:

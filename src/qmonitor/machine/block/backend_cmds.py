@@ -40,7 +40,16 @@ def machine_blockstats(machine: Machine, query_nodes: bool) -> list[dict[str, An
 
     if query_nodes:
         return node_blockstats(graph_of(machine), True)
-    return blockstats(synced_backends(machine))
+    return blockstats(synced_backends(machine), acct_now_ns(machine))
+
+
+def acct_now_ns(machine: Machine) -> int:
+    """The accounting clock (block/accounting.c): virtual under qtest, else the host's."""
+    import time
+
+    if machine.virtual_clock is not None:
+        return machine.virtual_clock.now_ns()
+    return time.monotonic_ns()
 
 
 def machine_info_block(machine: Machine, device: str | None, nodes: bool) -> str:

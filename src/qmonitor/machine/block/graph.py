@@ -68,6 +68,8 @@ class BlockNode:
     bitmaps: list[DirtyBitmap] = field(default_factory=list)
     #: block-set-write-threshold's offset (0: none).
     write_threshold: int = 0
+    #: The end of the highest write it took (wr_highest_offset; the opt-in guest's writes).
+    wr_highest_offset: int = 0
     #: The backing file name kept for it when a backing node was attached
     #: after it opened (blockdev-snapshot): that node's filename.
     backing_name: str = ""

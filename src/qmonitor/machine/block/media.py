@@ -101,7 +101,13 @@ def _open_tray(drives: Drives, device: str | None, qdev_id: str | None, force: b
         raise TrayError(NO_TRAY.format(name), soft=True)
     if drive.tray_open:
         return
-    if not drive.locked or force:
+    if drive.locked and force:
+        # blk_dev_eject_request: a forced request unlocks the device's
+        # tray (ide_cd_eject_request_cb, scsi_cd_eject_request_cb).
+        drive.locked = False
+        drive.move_tray(True)
+        return
+    if not drive.locked:
         drive.move_tray(True)
     if drive.locked and not force:
         raise TrayError(LOCKED.format(name), soft=True)

@@ -47,6 +47,14 @@ _STAT_COUNTERS = (
     "failed_flush_operations", "failed_unmap_operations", "invalid_rd_operations",
     "invalid_wr_operations", "invalid_flush_operations", "invalid_unmap_operations",
 )  # fmt: skip
+#: The order BlockDeviceStats' members are inserted in: ``idle_time_ns``
+#: (present once a request was accounted) where the schema has it.
+STATS_ORDER = (
+    *_STAT_COUNTERS[: _STAT_COUNTERS.index("unmap_merged") + 1],
+    "idle_time_ns",
+    *_STAT_COUNTERS[_STAT_COUNTERS.index("unmap_merged") + 1 :],
+    "timed_stats", "account_invalid", "account_failed",
+)  # fmt: skip
 
 
 # Member orders of BlockDeviceInfo, ImageInfo and ImageInfoSpecificQCow2: QEMU's
@@ -258,7 +266,9 @@ def _zero_stats() -> dict[str, Any]:
 
 def node_stats(node: BlockNode) -> dict[str, Any]:
     """One BlockStats of a node, its data child's as ``parent``."""
-    out: dict[str, Any] = {"node-name": node.name, "stats": _zero_stats()}
+    stats = _zero_stats()
+    stats["wr_highest_offset"] = node.wr_highest_offset
+    out: dict[str, Any] = {"node-name": node.name, "stats": stats}
     if node.driver == "file":
         out["driver-specific"] = {
             "driver": "file",

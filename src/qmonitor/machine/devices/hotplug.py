@@ -10,7 +10,8 @@ recorded (tools/record_pcdev.py) is refused with a qmonitor text.
 
 An unplug waits for the guest (ACPI or PCIe native hotplug) and a
 guest that runs no code never answers: the device stays, marked pending,
-as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes.
+as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes (unless the
+opt-in guest, :mod:`qmonitor.machine.guest_actions`, ejects it).
 """
 
 from __future__ import annotations
@@ -468,14 +469,17 @@ class Hotplug:
             anon.add(f"device[{index}]", obj)
         dev.qom_path = obj.path()
 
-    def finish_unplugs(self) -> list[dict[str, Any]]:
+    def finish_unplugs(self, devices: list[Device] | None = None) -> list[dict[str, Any]]:
         """A system reset ends the unplugs the guest was asked for (ACPI, PCIe ports).
 
+        ``devices``: remove these instead (a guest's eject), in this order.
         Returns the DEVICE_DELETED data, in the order QEMU sends them: a
         device's own devices (a virtio proxy's backend) before it.
         """
         events: list[dict[str, Any]] = []
-        for dev in [d for d in self.pc.sysbus.walk() if d.unplug_pending]:
+        if devices is None:
+            devices = [d for d in self.pc.sysbus.walk() if d.unplug_pending]
+        for dev in devices:
             for child in (c for bus in dev.buses for c in bus.walk()):
                 if child.qom_path is None and dev.qom_path is not None:
                     events.append({"path": f"{dev.qom_path}/virtio-backend"})

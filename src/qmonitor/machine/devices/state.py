@@ -70,8 +70,12 @@ def _build(machine: Machine) -> Hotplug:
     hotplug.on_removed = lambda dev: _removed(machine, dev)
     # The board's USB controller is not modelled: its bus is unknown.
     hotplug.unmodelled = defaults.usb
+    # blk_by_qdev_id: a device found without a drive (a virtio proxy, a
+    # NIC) is "Device does not have a block device backend", not missing.
+    from qmonitor.machine.block.node_registry import drives_of
     from qmonitor.machine.devices.special import board_memory_error, special_device_add
 
+    drives_of(machine).devices = hotplug.by_id.__contains__
     memory_error = board_memory_error(machine)
     if memory_error is not None or nic_error is not None:
         hotplug.startup_error = memory_error or nic_error
@@ -153,21 +157,27 @@ def register_config_ports(machine: Machine) -> None:
         machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
 
 
-def finish_unplugs(machine: Machine) -> None:
-    """At a system reset: remove the devices whose unplug was pending, with their events."""
+def finish_unplugs(machine: Machine, devices: list[Device] | None = None) -> None:
+    """At a system reset: remove the devices whose unplug was pending, with their events.
+
+    ``devices``: remove these instead, in this order (a guest ejected them).
+    """
     from qmonitor.machine.qom_commands import machine_qom
 
     hotplug = pc_hotplug(machine)
-    if hotplug is None or not any(d.unplug_pending for d in hotplug.created):
+    if hotplug is None:
+        return
+    if devices is None:
+        devices = [d for d in hotplug.pc.sysbus.walk() if d.unplug_pending]
+    if not devices:
         return
     tree = machine_qom(machine)  # the devices' paths are their places in it
     from qmonitor.machine.net.devices import detach_nic
     from qmonitor.machine.net_cmds import net_clients
 
-    pending = [d for d in hotplug.pc.sysbus.walk() if d.unplug_pending]
-    for dev in pending:
+    for dev in devices:
         detach_nic(net_clients(machine), dev)
-    for data in hotplug.finish_unplugs():
+    for data in hotplug.finish_unplugs(devices):
         path = data["path"]
         if "/virtio-backend" not in path:
             obj, _ = tree.resolve(path)

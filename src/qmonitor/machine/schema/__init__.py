@@ -4,7 +4,8 @@ Written for qmonitor in QEMU's schema language; each definition has the
 shape QEMU 7.2 introspects for the command or event of the same name
 (tests/qapi/test_machine_schema.py compares them with the recorded
 output of QEMU 7.2), in QEMU's order.  The ``x-qmonitor-*`` commands are
-conditional on ``QMONITOR_EXTENSIONS`` (``-qmonitor-extensions``).
+conditional on ``QMONITOR_EXTENSIONS`` (``-qmonitor-extensions``), the
+``x-qmonitor-guest-*`` ones on ``QMONITOR_GUEST`` (``-qmonitor-guest``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ FNAME = "qmonitor-machine.json"
 
 #: Configuration symbol of the -qmonitor-extensions commands.
 EXTENSIONS = "QMONITOR_EXTENSIONS"
+#: Configuration symbol of the -qmonitor-guest commands.
+GUEST = "QMONITOR_GUEST"
 
 #: The modules holding the schema text, in QEMU's order.
 PARTS = (
@@ -50,6 +53,7 @@ PARTS = (
     "misc_target",
     "acpi_stats",
     "virtio",
+    "qmonitor_guest",
 )
 
 
@@ -72,8 +76,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@lru_cache(maxsize=2)
-def _cache_key(extensions: bool) -> str:
+@lru_cache(maxsize=4)
+def _cache_key(extensions: bool, guest: bool = False) -> str:
     """What the checked schema and its introspection depend on: the text and the QAPI code."""
     import os
 
@@ -85,12 +89,13 @@ def _cache_key(extensions: bool) -> str:
     # The schema text is in this package's modules (the parts and the
     # pieces they join): their files stand for it.
     texts = [os.path.join(here, n) for n in sorted(os.listdir(here)) if n.endswith(".py")]
-    return cache_key(FNAME, str(extensions), source_digest(sources), source_digest(texts))
+    flags = str(extensions) + (",guest" if guest else "")
+    return cache_key(FNAME, flags, source_digest(sources), source_digest(texts))
 
 
-@lru_cache(maxsize=2)
-def machine_schema(extensions: bool = False) -> Schema:
-    """The checked schema (with the extension commands when asked).
+@lru_cache(maxsize=4)
+def machine_schema(extensions: bool = False, guest: bool = False) -> Schema:
+    """The checked schema (with the extension or guest commands when asked).
 
     Checking it takes tens of milliseconds; the result is kept on disk
     (:mod:`qmonitor.util.diskcache`) for the next start.
@@ -99,26 +104,27 @@ def machine_schema(extensions: bool = False) -> Schema:
     from qmonitor.util.diskcache import cached
 
     def build() -> Schema:
-        schema = load_schema_text(schema_text(), FNAME, (EXTENSIONS,) if extensions else ())
+        symbols = ((EXTENSIONS,) if extensions else ()) + ((GUEST,) if guest else ())
+        schema = load_schema_text(schema_text(), FNAME, symbols)
         # Checked, and kept for the life of the process: as small as it goes.
         schema.drop_docs()
         schema.share_strings()
         return schema
 
-    return cached("machine-schema", _cache_key(extensions), build)
+    return cached("machine-schema", _cache_key(extensions, guest), build)
 
 
-@lru_cache(maxsize=2)
-def _machine_schema_info(extensions: bool) -> tuple[dict[str, Any], ...]:
+@lru_cache(maxsize=4)
+def _machine_schema_info(extensions: bool, guest: bool = False) -> tuple[dict[str, Any], ...]:
     from qmonitor.qapi.introspect import schema_info
     from qmonitor.util.diskcache import cached
 
     def build() -> tuple[dict[str, Any], ...]:
-        return tuple(schema_info(machine_schema(extensions)))
+        return tuple(schema_info(machine_schema(extensions, guest)))
 
-    return cached("machine-schema-info", _cache_key(extensions), build)
+    return cached("machine-schema-info", _cache_key(extensions, guest), build)
 
 
-def machine_schema_info(extensions: bool = False) -> list[dict[str, Any]]:
+def machine_schema_info(extensions: bool = False, guest: bool = False) -> list[dict[str, Any]]:
     """The null machine's ``query-qmp-schema`` reply (a fresh copy each call)."""
-    return copy.deepcopy(list(_machine_schema_info(extensions)))
+    return copy.deepcopy(list(_machine_schema_info(extensions, guest)))
