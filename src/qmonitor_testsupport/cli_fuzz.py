@@ -322,14 +322,17 @@ class Outcome:
 
 
 def safe_argv(argv: list[str]) -> list[str]:
-    """``argv`` without ``-add-fd`` options and with device paths replaced (module docstring)."""
+    """``argv`` without ``-add-fd`` options and with device paths replaced (module docstring).
+
+    ``-dump-vmstate`` goes too: it writes its file where it is told.
+    """
     out: list[str] = []
     skip = False
     for arg in argv:
         if skip:
             skip = False
             continue
-        if arg in ("-add-fd", "--add-fd"):
+        if arg in ("-add-fd", "--add-fd", "-dump-vmstate", "--dump-vmstate"):
             skip = True
             continue
         out.append(_UNSAFE_PATH.sub("/nonexistent/", arg))
@@ -348,7 +351,7 @@ def parse_outcome(argv: list[str], prog: str = PROG, *, late: bool = False) -> O
         text = exc.message if not exc.message or exc.message.endswith("\n") else exc.message + "\n"
         if exc.stream == "stdout":
             return Outcome(exc.status, text, exc.warnings)
-        return Outcome(exc.status, "", exc.warnings + text)
+        return Outcome(exc.status, exc.stdout, exc.warnings + text)
     warnings = "".join(w if w.endswith("\n") else w + "\n" for w in config.warnings)
     if late:
         return late_outcome(config, prog, warnings)
@@ -359,8 +362,9 @@ def late_outcome(config: Config, prog: str, warnings: str) -> Outcome:
     """The checks of start-up that need no file, socket or persona: the machine is built
     (board, default devices), then ``-blockdev``, ``-cpu`` and ``-device`` are checked,
     in the order :mod:`qmonitor.system.startup` makes them.  A persona or a log file is
-    left out (they read and write files)."""
-    if config.persona is not None:
+    left out (they read and write files): with either, the outcome is the process's
+    to decide (start-up opens the log file before it builds the machine)."""
+    if config.persona is not None or config.log_file is not None:
         return Outcome(None, "", warnings)
     errors: list[str] = []
     prefix = message_prefix(config, prog)

@@ -42,3 +42,10 @@ def test_an_endless_file_is_read_only_so_far() -> None:
     with pytest.raises(AcpiTableError) as info:
         check_acpitable([("data", "/dev/zero"), ("sig", "X")])
     assert info.value.message.startswith("ACPI table too big, requested: ")
+
+
+def test_first_unknown_option_in_the_visitors_order() -> None:
+    """The opts visitor reports the first option it did not visit in GHashTable order (case 144)."""
+    items = [("", "a=b"), ("help", "sse=off"), ("backend", "id"), ("x", "virtio-serial")]
+    with pytest.raises(AcpiTableError, match="Invalid parameter 'backend'"):
+        check_acpitable(items)

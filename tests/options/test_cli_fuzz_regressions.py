@@ -54,3 +54,25 @@ def test_messages_carry_the_arguments_bytes() -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert b"vendor=ab\x8e\xf8c: Property '.vendor' doesn't take value 'ab\x8e\xf8c'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "drive",
+    ["if=none,format=raw,dri\udc9bver=null-co", "if=none,format=raw", "if=none,driver=qcow2"],
+)
+def test_a_format_drive_without_an_image(drive: str) -> None:
+    # A KeyError once the drives were checked by the parser; QEMU's text
+    # (block.c: bdrv_open_child_bs), as QEMU 7.2 prints it for these.
+    with pytest.raises(CmdlineError) as err:
+        parse_args([*PC, "-drive", drive], "q")
+    assert err.value.message == f'q: -drive {drive}: A block device must be specified for "file"\n'
+
+
+@pytest.mark.parametrize("driver", ["file", "host_device"])
+def test_a_protocol_drive_without_a_file_name(driver: str) -> None:
+    # A KeyError once the drives were checked by the parser (block.c's text).
+    with pytest.raises(CmdlineError) as err:
+        parse_args(["-M", "none", "-drive", f"driver={driver},if=none"], "q")
+    assert err.value.message == (
+        f"q: -drive driver={driver},if=none: The '{driver}' block driver requires a file name\n"
+    )

@@ -575,13 +575,18 @@ def test_nodelay_reads_both_spellings() -> None:
     assert plain.chardevs[0].get("abstract") is None
 
 
-def test_disk_images_become_drives_and_unmodelled_options_are_recorded() -> None:
+def test_disk_images_become_drives_and_unmodelled_options_are_recorded(tmp_path: Path) -> None:
+    image = tmp_path / "disk.img"
+    image.write_bytes(bytes(512))
     config = parse_args(
-        ["-M", "none", "-nodefaults", "disk.img", "--rtc", "base=utc", "-snapshot"], "q"
+        ["-M", "none", "-nodefaults", str(image), "--rtc", "base=utc", "-snapshot"], "q"
     )
     assert config.unmodelled == ("--rtc base=utc", "-snapshot")
-    # A positional argument is the first hard disk's image (opened at start-up).
-    assert config.drives[0].values == (("media", "disk"), ("index", "0"), ("file", "disk.img"))
+    # A positional argument is the first hard disk's image (checked where
+    # configure_blockdev runs, opened for the machine at start-up).
+    assert config.drives[0].values == (("media", "disk"), ("index", "0"), ("file", str(image)))
+    with pytest.raises(CmdlineError, match=r"Could not open 'nosuch\.img'"):
+        parse_args(["-M", "none", "-nodefaults", "nosuch.img"], "q")
 
 
 def test_later_accelerators_are_ignored_once_one_starts() -> None:

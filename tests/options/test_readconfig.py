@@ -108,3 +108,62 @@ def test_long_lines_are_read_in_pieces() -> None:
 
 def test_section_without_lines_has_no_location() -> None:
     assert _sections("[name]\n") == [ConfigSection("name", {}, None, last=True)]
+
+
+def test_a_bracket_line_renames_the_last_section() -> None:
+    """``[]`` is no header: read as a key, it leaves ``]`` in QEMU's group buffer."""
+    first, last = _sections('[name]\nguest = "a"\n[memory]\nsize = "1"\n[]\n')
+    assert (first.group, last.group) == ("name", "]")
+    assert last.values == {"size": "1", "[]": ""}
+    assert last.location == FileLocation("f.cfg", 5)
+
+
+def test_names_and_values_are_the_file_bytes_as_utf8() -> None:
+    (section,) = config_sections('[objecté]\nk = "é"\n'.encode(), "f.cfg")
+    assert (section.group, section.values) == ("objecté", {"k": "é"})
+    (section,) = config_sections(b'[g]\nk = "\xff"\n', "f.cfg")
+    assert section.values["k"].encode("utf-8", "surrogateescape") == b"\xff"
+
+
+def _refusal(tmp_path: Path, text: str, *argv: str) -> str:
+    path = tmp_path / "q.cfg"
+    path.write_text(text)
+    args = ["-M", "none", "-display", "none", "-nodefaults", *argv, "-readconfig", str(path)]
+    with pytest.raises(CmdlineError) as info:
+        parse_args(args, PROG)
+    return info.value.message.replace(str(path), "{cfg}")
+
+
+def test_a_later_error_keeps_the_file_location(tmp_path: Path) -> None:
+    """The monitor's check runs after the loop, at the section's saved LOC_FILE (case 318)."""
+    got = _refusal(tmp_path, '[mon]\npretty = "off"\n')
+    assert got == f"{PROG}:{{cfg}}:2: Parameter 'chardev' is missing\n"
+
+
+def test_overcommit_and_sandbox_sections_take_ids(tmp_path: Path) -> None:
+    """Neither list merges: an id is checked as one (cases 331, 308)."""
+    got = _refusal(tmp_path, '[overcommit]\nid = "+x"\nmem-lock = "off"\n')
+    assert got == f"{PROG}:{{cfg}}:3: Parameter 'id' expects an identifier\n"
+    got = _refusal(
+        tmp_path, '[sandbox "a"]\nenable = "y"\n[sandbox "b"]\nenable = "y"\nspawn = "1"\n'
+    )
+    assert got == f"{PROG}:{{cfg}}:5: invalid argument for spawn\n"
+
+
+def test_boot_is_no_section_group(tmp_path: Path) -> None:
+    got = _refusal(tmp_path, '[boot]\norder = "c"\n')
+    assert got == f"{PROG}:{{cfg}}:2: There is no option group 'boot'\n"
+
+
+def test_object_section_visited_as_object_options(tmp_path: Path) -> None:
+    """A missing member and an unexpected key, as the keyval visitor finds them (cases 232, 322)."""
+    got = _refusal(tmp_path, '[object]\nqom-type = "memory-backend-ram"\nid = "m0"\n[name]\n')
+    assert got == f"{PROG}:{{cfg}}:3: Parameter 'size' is missing\n"
+    got = _refusal(tmp_path, '[object]\nqom-type = "rng-builtin"\nid = "r"\nx')
+    assert got == f"{PROG}:{{cfg}}:4: Parameter 'x' is unexpected\n"
+
+
+def test_drive_section_is_a_drive(tmp_path: Path) -> None:
+    """Opened where QEMU opens the drives, at the section's location (case 296)."""
+    got = _refusal(tmp_path, '[name]\n[drive]\nx = "1"\n\n')
+    assert got == f"{PROG}:{{cfg}}:3: Must specify either driver or file\n"

@@ -17,6 +17,7 @@ from typing import Final
 
 from qmonitor.errors import QmonitorError
 from qmonitor.util.cutils import c_strtoull
+from qmonitor.util.ghash import leftover_order
 from qmonitor.util.texts import INVALID_PARAMETER
 
 #: AcpiTableOptions' members in visiting order, with their integer width (0: a string).
@@ -61,9 +62,12 @@ def check_acpitable(items: list[tuple[str, str]]) -> list[str]:
         if bits and name in values:
             _uint(name, values[name], bits)
     known = {name for name, _ in _MEMBERS}
-    for name, _ in items:
-        if name not in known:
-            raise AcpiTableError(INVALID_PARAMETER.format(name))
+    names = list(dict.fromkeys(name for name, _ in items))
+    if any(name not in known for name in names):
+        # The opts visitor's table of options not visited, in GHashTable order.
+        visited = [name for name in names if name in known]
+        first = leftover_order(names, visited)[0]
+        raise AcpiTableError(INVALID_PARAMETER.format(first))
     has_file = "file" in values
     if has_file == ("data" in values):
         raise AcpiTableError(NEEDS_ONE)

@@ -34,7 +34,7 @@ _B, _S = OptType.BOOL, OptType.STRING
 
 #: softmmu/vl.c: qemu_overcommit_opts.
 OVERCOMMIT_OPTS: Final = OptsListSpec(
-    "overcommit", None, (OptDesc("mem-lock", _B), OptDesc("cpu-pm", _B)), merge_lists=True
+    "overcommit", None, (OptDesc("mem-lock", _B), OptDesc("cpu-pm", _B))
 )
 #: softmmu/qemu-seccomp.c: qemu_sandbox_opts.
 SANDBOX_OPTS: Final = OptsListSpec(
@@ -47,7 +47,6 @@ SANDBOX_OPTS: Final = OptsListSpec(
         OptDesc("spawn", _S),
         OptDesc("resourcecontrol", _S),
     ),
-    merge_lists=True,
 )
 #: softmmu/vl.c: qemu_rtc_opts.
 RTC_OPTS: Final = OptsListSpec(

@@ -35,7 +35,12 @@ class CmdlineError(QmonitorError):
     """
 
     def __init__(
-        self, message: str, status: int, stream: Literal["stdout", "stderr"], warnings: str = ""
+        self,
+        message: str,
+        status: int,
+        stream: Literal["stdout", "stderr"],
+        warnings: str = "",
+        stdout: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -43,9 +48,15 @@ class CmdlineError(QmonitorError):
         self.stream: Literal["stdout", "stderr"] = stream
         #: For a listing on stdout: the warnings QEMU printed on stderr before it.
         self.warnings = warnings
+        #: For an error on stderr: what QEMU printed on stdout before it
+        #: (``Bad argument to echr``).
+        self.stdout = stdout
 
     def report(self) -> int:
         """Print the message where QEMU prints it; the exit status."""
+        if self.stdout:
+            sys.stdout.write(self.stdout)
+            sys.stdout.flush()
         if self.warnings:
             sys.stderr.write(self.warnings)
             sys.stderr.flush()
@@ -199,6 +210,8 @@ class Config:
     chroot: str | None = None
     #: ``-incoming``: the URI (or ``defer``) of an incoming migration, None without.
     incoming: str | None = None
+    #: ``-loadvm NAME``: the snapshot start-up loads once the machine is made.
+    loadvm: str | None = None
     #: ``-echr``: the escape character of every mux (Ctrl-A by default).
     escape_char: int = 0x01
     #: What QEMU prints on stdout for a command line it accepts (``-echr`` without a number).

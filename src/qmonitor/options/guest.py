@@ -25,11 +25,13 @@ from qmonitor.machine.guest import (
     SmpLimits,
     TopologyError,
 )
+from qmonitor.qjson import qdict_order
 from qmonitor.qjson.parser import PREFIX as JSON_PREFIX
 from qmonitor.qjson.parser import PREMATURE_EOI, JsonError
 from qmonitor.qjson.streamer import qobject_from_json
 from qmonitor.util.cutils import c_strtoll, parse_size
 from qmonitor.util.error import Diagnostic, QemuOptsError
+from qmonitor.util.ghash import leftover_order
 from qmonitor.util.qemuopts import OptDesc, OptsListSpec, OptType
 from qmonitor.util.texts import INVALID_PARAMETER_VALUE, MISSING_PARAMETER, UNEXPECTED_PARAMETER
 
@@ -134,9 +136,11 @@ def smp_config(
                 Diagnostic(INVALID_PARAMETER_VALUE.format(f"smp.{name}", "integer")), False
             )
         numbers[name] = number
-    for name in values:
-        if name not in SMP_MEMBERS:
-            raise GuestOptionError(Diagnostic(UNEXPECTED_PARAMETER.format(f"smp.{name}")), False)
+    unexpected = [name for name in values if name not in SMP_MEMBERS]
+    if unexpected:
+        # The visitor's table of keys not visited, in GHashTable order.
+        first = leftover_order(qdict_order(values), [n for n in values if n in SMP_MEMBERS])[0]
+        raise GuestOptionError(Diagnostic(UNEXPECTED_PARAMETER.format(f"smp.{first}")), False)
     if 0 in numbers.values() and warnings is not None:
         warnings.append(SMP_ZERO)
     try:

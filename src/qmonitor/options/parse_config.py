@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from qmonitor.machine.block.drive_setup import DriveOption
 from qmonitor.machine.guest import GuestDevice
 from qmonitor.options.config import CmdlineError
 from qmonitor.options.optlists import SPICE_OPTS
@@ -49,10 +50,12 @@ CANNOT_READ: Final = "Cannot read config file: {}"
 #: The highest TCP port.
 MAX_PORT: Final = 65535
 
+#: The sections QEMU merges into the machine's options (is_qemuopts_group).
+MACHINE_GROUPS: Final = ("smp-opts", "boot-opts")
 #: QEMU 7.2's other option lists (vm_config_groups and the modules' lists),
 #: which qmonitor does not model: their sections are accepted and recorded.
 UNMODELLED_GROUPS: Final = frozenset({
-    "drive", "netdev", "nic", "net", "global", "trace", "option-rom", "add-fd",
+    "netdev", "nic", "net", "global", "trace", "option-rom", "add-fd",
     "tpmdev", "numa", "icount", "semihosting-config", "fw_cfg", "plugin", "vnc",
     "iscsi",
 })  # fmt: skip
@@ -60,6 +63,9 @@ UNMODELLED_GROUPS: Final = frozenset({
 
 class ConfigGroup(ParserState):
     """``-readconfig``, ``-spice``, ``--preconfig``; ``-loadvm`` and ``-incoming`` against it."""
+
+    #: The drives (kept by DriveGroup): a ``[drive]`` section is one.
+    drives: list[DriveOption]
 
     def __init__(self, argv: list[str], prog: str) -> None:
         super().__init__(argv, prog)
@@ -75,7 +81,6 @@ class ConfigGroup(ParserState):
 
     def _opt_loadvm(self, arg: str | None, loc: str) -> None:
         self.loadvm = arg
-        self.unmodelled.append(loc)
 
     def _opt_incoming(self, arg: str | None, loc: str) -> None:
         self.incoming = arg
@@ -180,18 +185,30 @@ class ConfigGroup(ParserState):
         except ObjectError as exc:
             # Visited with &error_fatal: no hint, whichever section it is.
             raise self._fail(Diagnostic(exc.message), where) from None
+        from qmonitor.options.qapi_option import QapiOptionError, check_object_section
+
+        try:
+            check_object_section(values)
+        except QapiOptionError as exc:
+            raise self._fail(Diagnostic(exc.message), where) from None
         self.objects.append(cfg)
         if cfg.qom_type != "tls-creds-x509":
             self.unmodelled.append(f"-object {cfg.qom_type},id={cfg.id}")
 
     def _config_groups(self) -> dict[str, OptsGroup]:
-        """The QemuOpts lists a section can fill, by name."""
-        return {
-            "chardev": self.chardev_group, "mon": self.mon_group, "name": self.name_group,
-            "accel": self.accel_group, "action": self.action_group,
-            "device": self.device_group, "memory": self.memory_group, "msg": self.msg_group,
-            "spice": self.spice_group, **self.checked_groups, **self._unmodelled_groups,
-        }  # fmt: skip
+        """The QemuOpts lists a section can fill, by QEMU's name for each list.
+
+        Every list the option groups keep is one (``find_list`` looks a
+        section's group up by the list's name); ``smp-opts`` and
+        ``boot-opts`` are not, QEMU merges them into the machine's options.
+        """
+        lists = dict(self._unmodelled_groups)
+        for value in (*vars(self).values(), *self.checked_groups.values()):
+            if isinstance(value, OptsGroup):
+                lists[value.spec.name] = value
+        for name in MACHINE_GROUPS:
+            lists.pop(name, None)
+        return lists
 
     def _config_opts(
         self, group: str, values: dict[str, str], where: FileLocation | str, loc: str
@@ -204,7 +221,7 @@ class ConfigGroup(ParserState):
             opts = target.create(values.get("id"))
         except QemuOptsError as exc:
             raise self._config_error(exc.diagnostic, where) from None
-        opts.loc = str(where)
+        opts.loc = where
         keys = [key for key in values if key != "id"]
         for key in qdict_order(keys) if len(keys) > 1 else keys:
             try:
@@ -212,6 +229,8 @@ class ConfigGroup(ParserState):
             except QemuOptsError as exc:
                 target.remove(opts)
                 raise self._config_error(exc.diagnostic, where) from None
+        if group == "drive":
+            self.drives.append(DriveOption(tuple(opts.items), opts.id, where))
         if group == "device":
             driver = opts.get("driver")
             if driver is not None and not is_help_option(driver):

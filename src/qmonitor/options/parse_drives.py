@@ -1,4 +1,4 @@
-"""``-drive`` and its short forms: ``-hda``..``-hdd``, ``-cdrom``, ``-fda``/``-fdb``, an image.
+"""``-drive`` and its short forms (``-hda``, ``-cdrom``, ``-fda``, ``-sd``, ..., an image).
 
 As softmmu/vl.c: each is a group of the ``drive`` option list (which
 takes any option name; a duplicate id is refused at once), the short
@@ -9,23 +9,32 @@ for a floppy).  The drives are opened later, by start-up
 
 from __future__ import annotations
 
-from qmonitor.machine.block.drive_setup import DriveOption
+from typing import Any
+
+from qmonitor.machine.block.drive_setup import DriveOption, check_drives
+from qmonitor.machine.pcboard import board_layout
+from qmonitor.options.machines import machine_typename
 from qmonitor.options.parser_state import ParserState
 from qmonitor.util.qemuopts import OptsGroup, OptsListSpec
 
 #: The ``drive`` option list: any option name (blockdev.c checks them).
 DRIVE_OPTS = OptsListSpec("drive", None, ())
 
-#: The short forms: (interface or None for the machine's default, index, media).
-_SHORT = {
+#: The short forms: (interface or None for the machine's default, index, media),
+#: index None for the next free unit.
+_SHORT: dict[str, tuple[str | None, int | None, str | None]] = {
     "hda": (None, 0, "disk"), "hdb": (None, 1, "disk"), "hdc": (None, 2, "disk"),
     "hdd": (None, 3, "disk"), "cdrom": (None, 2, "cdrom"), "fda": ("floppy", 0, None),
-    "fdb": ("floppy", 1, None),
+    "fdb": ("floppy", 1, None), "sd": ("sd", None, None), "pflash": ("pflash", None, None),
+    "mtdblock": ("mtd", None, None),
 }  # fmt: skip
 
 
 class DriveGroup(ParserState):
     """``-drive`` and the options that add a drive."""
+
+    #: The ``-blockdev`` nodes (kept by MiscGroup).
+    blockdevs: list[tuple[dict[str, Any], str]]
 
     def __init__(self, argv: list[str], prog: str) -> None:
         super().__init__(argv, prog)
@@ -46,10 +55,28 @@ class DriveGroup(ParserState):
             values.append(("media", media))
         if interface is not None:
             values.append(("if", interface))
-        values.append(("index", str(index)))
+        if index is not None:
+            values.append(("index", str(index)))
         values.append(("file", file))
         self.drives.append(DriveOption(tuple(values), None, loc))
 
     def _opt_image(self, file: str) -> None:
         """A positional argument: the first hard disk."""
         self._opt_drive_short("hda", file, file)
+
+    def _configure_blockdev(self, machine: str) -> None:
+        """configure_blockdev()'s drive checks, where QEMU makes the drives.
+
+        Among the early backends: after the chardevs, before the machine's
+        properties, the accelerator, the monitors and the devices.  QEMU
+        opens the ``-blockdev`` nodes first, which start-up does (a node may
+        reach out of the process): with any, the drives wait for start-up too.
+        """
+        if not self.drives or self.blockdevs:
+            return
+        mtype = machine_typename(machine) or machine
+        pc = board_layout(mtype, not self.has_defaults) is not None
+        error = check_drives(tuple(self.drives), "ide" if pc else "none", "q35" in mtype)
+        if error is not None:
+            loc, text = error
+            raise self._fail(text, loc)

@@ -137,8 +137,6 @@ class ExtraGroup(ParserState):
         self.sync_profile = False
         #: ``-echr``: the mux escape character (term_escape_char), Ctrl-A by default.
         self.escape_char = 0x01
-        #: What QEMU prints on stdout while reading the options (``-echr``'s complaint).
-        self.stdout_notes: list[str] = []
 
     def _opt_rotate(self, arg: str | None, loc: str) -> None:
         """``-rotate``: strtol() in base 10 into an int; 0, 90, 180 or 270."""

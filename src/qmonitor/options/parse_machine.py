@@ -19,6 +19,7 @@ from qmonitor.machine.guest import (
     MACHINE_CPU_MODELS,
     GuestConfig,
     GuestObject,
+    SmpConfig,
     smp_limits,
 )
 from qmonitor.machine.memdev import NO_DEFAULT_RAM
@@ -53,6 +54,7 @@ from qmonitor.options.texts import (
     UUID_WRONG_FORMAT,
     VNC_NEEDS_DISPLAY,
 )
+from qmonitor.qjson import qdict_order
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.keyval import DISPLAY_HELP_TEXT, check_display, keyval_parse, keyval_put
 from qmonitor.util.qemuopts import OptsListSpec, is_help_option
@@ -61,6 +63,11 @@ from qmonitor.util.texts import ENUM_VALUE
 
 class MachineGroup(ParserState):
     """Parsing and checking the options that describe the machine and its guest."""
+
+    def __init__(self, argv: list[str], prog: str) -> None:
+        super().__init__(argv, prog)
+        #: The machine's ``smp`` once qemu_apply_machine_options set it.
+        self._smp: SmpConfig | None = None
 
     def _opt_machine(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -89,6 +96,9 @@ class MachineGroup(ParserState):
                 raise self._fail(VNC_NEEDS_DISPLAY, loc)
             self.unmodelled.append(loc)
             return
+        if arg.startswith("{"):
+            self._display_json(arg, loc)
+            return
         try:
             values, _ = keyval_parse(arg, "type", help_allowed=False)
             kind, gl = check_display(values)
@@ -96,6 +106,19 @@ class MachineGroup(ParserState):
             raise self._fail(exc.diagnostic, loc) from None
         self.display = kind
         self.display_gl = gl
+
+    def _display_json(self, arg: str, loc: str) -> None:
+        """parse_display_qapi(): a JSON argument visited as DisplayOptions."""
+        from qmonitor.machine.schema import machine_schema
+        from qmonitor.options.qapi_option import QapiOptionError, visit_option
+        from qmonitor.qapi.binding import schema_type
+
+        try:
+            opts = visit_option(arg, schema_type(machine_schema(), "DisplayOptions"), "type")
+        except QapiOptionError as exc:
+            raise self._fail(exc.message, loc) from None
+        self.display = str(opts["type"])
+        self.display_gl = opts.get("gl", "off") not in ("off", False)
 
     def _opt_accel(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -228,10 +251,10 @@ class MachineGroup(ParserState):
 
     def _check_early(self) -> None:
         """parse_sandbox() and configure_rtc(), right after the option loop."""
-        sandbox = self.checked_groups["sandbox"].find(None)
         rtc = self.checked_groups["rtc"].find(None)
         try:
-            if sandbox is not None:
+            # Each -sandbox is a group of its own (the list does not merge).
+            for sandbox in self.checked_groups["sandbox"].entries:
                 try:
                     check_sandbox(sandbox.as_dict())
                 except CheckError as exc:
@@ -305,6 +328,48 @@ class MachineGroup(ParserState):
         if warning is not None and accel != "qtest":
             self._print(Diagnostic(warning, warning=True), "")
 
+    def _apply_machine_options(self, machine: str) -> None:
+        """qemu_apply_machine_options(): the machine's properties set, in the QDict's order.
+
+        It runs once the early backends exist; ``-smp`` and ``-boot`` are
+        the machine's ``smp`` and ``boot`` properties and are checked in
+        their turn among the others, the first error ending the run.
+        """
+        typename = machine_typename(machine)
+        heads = list(dict.fromkeys(key.split(".", 1)[0] for key in self.machine_opts))
+        for name, group in (("smp", self.smp_group), ("boot", self.checked_groups["boot"])):
+            if group.entries and name not in heads:
+                heads.append(name)
+        for head in qdict_order(heads):
+            if head == "boot":
+                self._check_boot(machine)
+            elif head == "smp":
+                self._smp = self._smp_config(typename)
+            elif typename is not None:
+                from qmonitor.machine.machine_props import check_machine_properties
+
+                try:
+                    check_machine_properties(typename, [head])
+                except ValueError as exc:
+                    raise self._fail(str(exc), "") from None
+
+    def _smp_config(self, typename: str | None) -> SmpConfig:
+        """The machine's ``smp`` property: -smp visited and resolved (warnings printed)."""
+        smp_opts = self.smp_group.find(None)
+        warnings: list[str] = []
+        limits = smp_limits(typename)
+        try:
+            smp = smp_config(smp_opts.as_dict() if smp_opts is not None else {}, limits, warnings)
+        except GuestOptionError as exc:
+            error: GuestOptionError | None = exc
+        else:
+            error = None
+        for warning in warnings:
+            self._print(Diagnostic(warning, warning=True), "")
+        if error is not None:
+            raise self._fail(error.diagnostic, "")
+        return smp
+
     def _check_boot(self, machine: str) -> None:
         """The machine's ``boot`` property from ``-boot`` (qemu_apply_machine_options).
 
@@ -374,26 +439,7 @@ class MachineGroup(ParserState):
             where = memory.loc if memory is not None and exc.located else ""
             raise self._fail(exc.diagnostic, where) from None
         typename = machine_typename(machine)
-        if typename is not None:
-            from qmonitor.machine.machine_props import check_machine_properties
-
-            try:
-                check_machine_properties(typename, list(self.machine_opts))
-            except ValueError as exc:
-                raise self._fail(str(exc), "") from None
-        smp_opts = self.smp_group.find(None)
-        warnings: list[str] = []
-        limits = smp_limits(typename)
-        try:
-            smp = smp_config(smp_opts.as_dict() if smp_opts is not None else {}, limits, warnings)
-        except GuestOptionError as exc:
-            error: GuestOptionError | None = exc
-        else:
-            error = None
-        for warning in warnings:
-            self._print(Diagnostic(warning, warning=True), "")
-        if error is not None:
-            raise self._fail(error.diagnostic, "")
+        smp = self._smp if self._smp is not None else self._smp_config(typename)
         cpu = parse_cpu(self.cpu_arg or MACHINE_CPU_MODELS.get(machine, DEFAULT_CPU_MODEL))
         names = self.name_group.find(None)
         debug_threads = names is not None and names.get_bool("debug-threads", False)

@@ -47,6 +47,7 @@ from qmonitor.options.texts import (
     VGA_NOT_AVAILABLE,
     VGA_NOT_USED,
 )
+from qmonitor.options.tpmdev import TPMDEV_OPTS, TpmError, backend_listing, check_tpmdev
 from qmonitor.util.cutils import c_strtoll, c_strtoull
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.keyval import keyval_parse
@@ -119,10 +120,17 @@ FW_CFG_OPTS = OptsListSpec(
 )
 #: FW_CFG_MAX_FILE_PATH (include/standard-headers/linux/qemu_fw_cfg.h), with its NUL.
 FW_CFG_MAX_FILE_PATH = 56
-#: What ``-tpmdev help`` prints on stderr (tpm_display_backend_drivers), the build's backends.
-TPM_BACKENDS = (("passthrough", "Passthrough TPM backend driver"),
-                ("emulator", "TPM emulator backend driver"))  # fmt: skip
-TPM_HELP_HEADER = "Supported TPM types (choose only one):"
+
+#: softmmu/vl.c: what -dump-vmstate says of a file it cannot open.
+DUMP_VMSTATE_OPEN = "open {}: {}"
+#: ``-numa`` (softmmu/vl.c: qemu_numa_opts): any option, ``type`` implied.
+NUMA_OPTS = OptsListSpec("numa", "type", ())
+#: qapi/machine.json's NumaOptionsType.
+NUMA_TYPES = frozenset({"node", "dist", "cpu", "hmat-lb", "hmat-cache"})
+#: The machine types whose class leaves ``numa_mem_supported`` unset.
+NO_NUMA_MACHINES = frozenset({"none", "x-remote"})
+#: hw/core/numa.c: set_numa_options.
+NUMA_UNSUPPORTED = "NUMA is not supported by this machine-type"
 
 #: ``-icount`` (softmmu/vl.c: qemu_icount_opts), one merged group.
 ICOUNT_OPTS = OptsListSpec(
@@ -181,7 +189,10 @@ class MiscGroup(ParserState):
         self.chroot: str | None = None
         self.icount_group = OptsGroup(ICOUNT_OPTS)
         self.iscsi_group = OptsGroup(ISCSI_OPTS)
-        self.numa_help: tuple[str, str] | None = None
+        self.tpmdev_group = OptsGroup(TPMDEV_OPTS)
+        self.numa_group = OptsGroup(NUMA_OPTS)
+        #: ``-dump-vmstate``'s file (created when the option was met).
+        self.vmstate_dump: str | None = None
         #: ``-blockdev``: the visited BlockdevOptions and where each was given.
         self.blockdevs: list[tuple[dict[str, Any], str]] = []
 
@@ -388,11 +399,22 @@ class MiscGroup(ParserState):
     def _opt_tpmdev(self, arg: str | None, loc: str) -> None:
         """tpm_config_parse(): exactly ``help`` lists the backends on stderr, status 1."""
         assert arg is not None
-        self.unmodelled.append(loc)
         if arg == "help":
-            lines = [TPM_HELP_HEADER] + [f"{name:>12}   {text}" for name, text in TPM_BACKENDS]
-            self.stderr.append("".join(f"{line}\n" for line in lines))
+            self.stderr.append(backend_listing())
             raise CmdlineError("".join(self.stderr), 1, "stderr")
+        self._parse_opts(self.tpmdev_group, arg, loc)
+
+    def _init_tpm(self) -> None:
+        """tpm_init(), among the late backends: each -tpmdev checked at its location."""
+        for index, opts in enumerate(self.tpmdev_group.entries):
+            try:
+                check_tpmdev(opts, index)
+            except TpmError as exc:
+                self._print(exc.diagnostic, opts.loc)
+                if exc.listing:
+                    self.stderr.append(backend_listing())
+                raise CmdlineError("".join(self.stderr), 1, "stderr") from None
+            self.unmodelled.append(opts.loc)
 
     def _opt_audio(self, arg: str | None, loc: str) -> None:
         """``-audio``: keyval's ``help`` or a ``help`` driver lists the audio drivers."""
@@ -409,9 +431,8 @@ class MiscGroup(ParserState):
 
     def _opt_numa(self, arg: str | None, loc: str) -> None:
         assert arg is not None
+        self._parse_opts(self.numa_group, arg, loc)
         self.unmodelled.append(loc)
-        if self.numa_help is None and is_help_option(_implied(arg, "type")):
-            self.numa_help = (_implied(arg, "type"), loc)
 
     def _select_vga(self, machine: str) -> None:
         """select_vgahw(), once the machine type is known."""
@@ -430,10 +451,42 @@ class MiscGroup(ParserState):
         if name is None or re.fullmatch(r"(,retrace=(dumb|precise))*", rest) is None:
             raise self._fail(UNKNOWN_VGA.format(arg), "")
 
-    def _check_numa(self) -> None:
-        """parse_numa_opts() while the machine is made: a ``help`` type is no NumaOptionsType."""
-        if self.numa_help is not None:
-            raise self._fail(TYPE_BAD_VALUE.format(self.numa_help[0]), self.numa_help[1])
+    def _opt_dump_vmstate(self, arg: str | None, loc: str) -> None:
+        """``-dump-vmstate FILE``: the file is created when the option is met (fopen "w")."""
+        assert arg is not None
+        try:
+            with open(arg, "w"):
+                pass
+        except OSError as exc:
+            raise self._fail(DUMP_VMSTATE_OPEN.format(arg, exc.strerror), loc) from None
+        self.vmstate_dump = arg
+
+    def _dump_vmstate(self, machine: str) -> None:
+        """Once the NUMA options are parsed: the description written, and QEMU exits 0."""
+        if self.vmstate_dump is None:
+            return
+        from qmonitor.machine.vmstate_dump import vmstate_json
+
+        with open(self.vmstate_dump, "w") as f:
+            f.write(vmstate_json(machine_typename(machine) or machine))
+        raise self._stdout("", 0)
+
+    def _check_numa(self, machine: str) -> None:
+        """parse_numa_opts() while the machine is made: each -numa's NumaOptions union tag.
+
+        The opts visitor reads ``type`` first: missing, or no NumaOptionsType
+        (``help`` included), it ends QEMU at the option's location.  The
+        members are not modelled; a machine type without NUMA state
+        (``numa_mem_supported`` unset) then refuses the option.
+        """
+        for opts in self.numa_group.entries:
+            kind = opts.get("type")
+            if kind is None:
+                raise self._fail(MISSING_PARAMETER.format("type"), opts.loc)
+            if kind not in NUMA_TYPES:
+                raise self._fail(TYPE_BAD_VALUE.format(kind), opts.loc)
+            if machine in NO_NUMA_MACHINES:
+                raise self._fail(NUMA_UNSUPPORTED, opts.loc)
 
     def _net_help(self) -> None:
         """net_init_clients(): ``-netdev help`` lists the backends, ``-nic help`` is no type."""

@@ -102,12 +102,24 @@ class Parser(
             "rotate": self._opt_rotate, "gdb": self._opt_gdb, "s": self._opt_gdb,
             "dfilter": self._opt_dfilter, "seed": self._opt_seed,
             "option-rom": self._opt_option_rom, "usbdevice": self._opt_usbdevice,
+            "dump-vmstate": self._opt_dump_vmstate,
             "debugcon": self._opt_debugcon, "acpitable": self._opt_acpitable,
             "echr": self._opt_echr, "fsdev": self._opt_fsdev, "virtfs": self._opt_virtfs,
             "singlestep": self._opt_singlestep, "enable-sync-profile": self._opt_sync_profile,
             "mem-path": self._opt_mem_path, "mem-prealloc": self._opt_mem_prealloc,
         }  # fmt: skip
-        for short in ("hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb"):
+        for short in (
+            "hda",
+            "hdb",
+            "hdc",
+            "hdd",
+            "cdrom",
+            "fda",
+            "fdb",
+            "sd",
+            "pflash",
+            "mtdblock",
+        ):
             self.handlers[short] = partial(self._short_drive, short)
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
@@ -223,7 +235,6 @@ class Parser(
         self._device_help()
         self._replay_configure()
         machine = self._select_machine()
-        self._check_boot(machine)
         self._default_devices(machine)
         self._select_vga(machine)
         if self.display == "none" and self.display_gl:
@@ -232,12 +243,15 @@ class Parser(
         for opts in list(self.chardev_group.entries):
             self._create_chardev(opts, opts.loc)
         self._init_fsdevs()
+        self._configure_blockdev(machine)
+        self._apply_machine_options(machine)
         icount = self._configure_icount()
         accel = self._configure_accelerators()
         self._check_icount_accel(icount, accel)
         self._warn_deprecated(machine, accel)
         qtest = self._create_qtest()
         self._net_help()
+        self._init_tpm()
         for opts in self.mon_group.entries:
             self._create_monitor(opts)
         # A "none" serial port keeps its index (serial1 stays free after
@@ -254,7 +268,8 @@ class Parser(
         if not self.preconfig:
             self._load_plugins()
             self._check_null_kernel(machine)
-        self._check_numa()
+        self._check_numa(machine)
+        self._dump_vmstate(machine)
         self._check_fw_cfg(machine)
         self._check_usbdevices(machine)
         devices = self._create_devices(machine)
@@ -307,6 +322,7 @@ class Parser(
             drives=tuple(self.drives),
             chroot=self.chroot,
             incoming=self.incoming,
+            loadvm=self.loadvm,
             escape_char=self.escape_char,
             stdout="".join(self.stdout_notes),
             singlestep=self.singlestep,

@@ -59,6 +59,8 @@ class ParserState:
         self.argv = argv
         self.prog = prog
         self.stderr: list[str] = []
+        #: What the options printed on stdout as they were met (QEMU's printf).
+        self.stdout_notes: list[str] = []
         self.chardev_group = OptsGroup(CHARDEV_OPTS)
         self.mon_group = OptsGroup(MON_OPTS)
         self.name_group = OptsGroup(NAME_OPTS)
@@ -133,10 +135,11 @@ class ParserState:
         if isinstance(diag, str):
             diag = Diagnostic(diag)
         self._print(diag, loc)
-        return CmdlineError("".join(self.stderr), 1, "stderr")
+        return CmdlineError("".join(self.stderr), 1, "stderr", stdout="".join(self.stdout_notes))
 
     def _stdout(self, text: str, status: int = 0) -> CmdlineError:
-        return CmdlineError(text, status, "stdout", "".join(self.stderr))
+        notes = "".join(self.stdout_notes)
+        return CmdlineError(notes + text, status, "stdout", "".join(self.stderr))
 
     def _parse_opts(
         self, group: OptsGroup, arg: str, loc: str, *, keep_loc: bool = False

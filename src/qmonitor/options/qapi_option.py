@@ -143,3 +143,29 @@ def visit_option(arg: str, qtype: QType, implied_key: str | None) -> dict[str, A
     except QapiError as exc:
         raise QapiOptionError(exc.desc) from None
     return visited
+
+
+def visit_keyval_dict(values: dict[str, str], qtype: QType) -> dict[str, Any]:
+    """A QDict of strings (a ``-readconfig`` section, crumpled) visited by the keyval visitor.
+
+    :raises QapiOptionError: with QEMU's text.
+    """
+    try:
+        value = _keyval_values(qtype, _nest(values), Path())
+        visited: dict[str, Any] = qtype.visit(value, Path(), None)
+    except QemuOptsError as exc:
+        raise QapiOptionError(exc.message) from None
+    except QapiError as exc:
+        raise QapiOptionError(exc.desc) from None
+    return visited
+
+
+def check_object_section(values: dict[str, str]) -> None:
+    """object_option_add_visitor(): an ``[object]`` section visited as ObjectOptions.
+
+    :raises QapiOptionError: a missing member, a bad value or an unexpected key.
+    """
+    from qmonitor.machine.schema import machine_schema
+    from qmonitor.qapi.binding import schema_type
+
+    visit_keyval_dict(values, schema_type(machine_schema(), "ObjectOptions"))

@@ -39,13 +39,24 @@ NAME_MAX: Final = 63
 #: ``%1023[^"]``: a value keeps at most 1023 bytes.
 VALUE_MAX: Final = 1023
 
-# sscanf patterns.  "%63s" skips blanks, then takes non-blanks; "\"" and "="
-# must then match literally (a blank in the format skips any blanks).
-_BLANKS: Final = " \t\n\v\f\r"
+# sscanf patterns over the line's bytes.  "%63s" skips blanks, then takes
+# non-blanks; "\"" and "=" must then match literally (a blank in the format
+# skips any blanks).
+_BLANKS: Final = b" \t\n\v\f\r"
 # A directive that matched ends the count: the closing quote and bracket
 # after the last conversion need not be there.
-_GROUP_ID: Final = re.compile(r'\[[ \t\n\v\f\r]*([^ \t\n\v\f\r]{1,63}+)[ \t\n\v\f\r]*"([^"]{1,63})')
-_GROUP: Final = re.compile(r"\[([^\]]{1,63})")
+_GROUP_ID: Final = re.compile(
+    rb'\[[ \t\n\v\f\r]*([^ \t\n\v\f\r]{1,63}+)[ \t\n\v\f\r]*"([^"]{1,63})'
+)
+_GROUP: Final = re.compile(rb"\[([^\]]{1,63})")
+# The first form's "%63s" alone: it writes the group even when the line is
+# no section header (QEMU's ``group`` buffer keeps what it wrote).
+_GROUP_WORD: Final = re.compile(rb"\[[ \t\n\v\f\r]*([^ \t\n\v\f\r]{1,63})")
+
+
+def _text(raw: bytes) -> str:
+    """A name or value as Python text: UTF-8, other bytes kept (as the command line's)."""
+    return raw.decode("utf-8", "surrogateescape")
 
 
 class ConfigFileError(QmonitorError):
@@ -57,15 +68,25 @@ class ConfigFileError(QmonitorError):
         self.location = location
 
 
-@dataclass(frozen=True, slots=True)
-class FileLocation:
-    """A line of a configuration file (QEMU's ``LOC_FILE``)."""
+class FileLocation(str):
+    """A line of a configuration file (QEMU's ``LOC_FILE``): ``FILE:LINE`` as text.
+
+    A ``str`` so that it can stand wherever a command-line location is kept
+    (a ``QemuOpts``'s ``loc``) and still be printed QEMU's way for a file:
+    ``PROG:FILE:LINE: message``, with no blank after the program's name.
+    """
 
     fname: str
     line: int
 
-    def __str__(self) -> str:
-        return f"{self.fname}:{self.line}" if self.line else self.fname
+    def __new__(cls, fname: str, line: int) -> FileLocation:
+        self = super().__new__(cls, f"{fname}:{line}" if line else fname)
+        self.fname = fname
+        self.line = line
+        return self
+
+    def __repr__(self) -> str:
+        return f"FileLocation({self.fname!r}, {self.line})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +111,16 @@ def _lines(data: bytes) -> Iterator[bytes]:
         pos = end
 
 
-def _scan_name(text: str, pos: int) -> tuple[str, int] | None:
+def _scan_name(text: bytes, pos: int) -> tuple[bytes, int] | None:
     """``%63s`` at ``pos``: blanks skipped, then up to 63 non-blanks."""
-    while pos < len(text) and text[pos] in _BLANKS:
-        pos += 1
+    pos = _skip_blanks(text, pos)
     start = pos
     while pos < len(text) and text[pos] not in _BLANKS and pos - start < NAME_MAX:
         pos += 1
     return (text[start:pos], pos) if pos > start else None
 
 
-def _scan_assignment(text: str) -> tuple[str, str] | None:
+def _scan_assignment(text: bytes) -> tuple[bytes, bytes] | None:
     """`` %63s = "%1023[^"]"`` then `` %63s = ""``: the key and value, None if neither matches.
 
     QEMU takes a line when the first ``sscanf`` converts both or the second
@@ -113,25 +133,25 @@ def _scan_assignment(text: str) -> tuple[str, str] | None:
         return None
     key, pos = name
     pos = _skip_blanks(text, pos)
-    if not text.startswith("=", pos):
-        return key, ""
+    if not text.startswith(b"=", pos):
+        return key, b""
     pos = _skip_blanks(text, pos + 1)
-    if not text.startswith('"', pos):
-        return key, ""
+    if not text.startswith(b'"', pos):
+        return key, b""
     pos += 1
     end = pos
-    while end < len(text) and text[end] != '"' and end - pos < VALUE_MAX:
+    while end < len(text) and text[end] != 0x22 and end - pos < VALUE_MAX:
         end += 1
     return key, text[pos:end]
 
 
-def _skip_blanks(text: str, pos: int) -> int:
+def _skip_blanks(text: bytes, pos: int) -> int:
     while pos < len(text) and text[pos] in _BLANKS:
         pos += 1
     return pos
 
 
-def _scan_group(text: str) -> tuple[str, str | None] | None:
+def _scan_group(text: bytes) -> tuple[bytes, bytes | None] | None:
     """A section header's group and id (``[%63s "%63[^"]"]``, then ``[%63[^]]]``)."""
     m = _GROUP_ID.match(text)
     if m is not None:
@@ -145,31 +165,40 @@ def _scan_group(text: str) -> tuple[str, str | None] | None:
 def config_sections(data: bytes, fname: str) -> Iterator[ConfigSection]:
     """The sections of a configuration file's contents, in order.
 
+    A section is handed on under the group its header named, except the
+    last: QEMU hands that one on under whatever its ``group`` buffer last
+    received, and a line such as ``[]`` (no header, read as a key) writes
+    ``]`` there first.
+
     :raises ConfigFileError: at the line QEMU stops at, once the sections
         before it were yielded.
     """
     location: FileLocation | None = None
-    group: str | None = None
+    group: bytes | None = None
+    section_group = b""
     values: dict[str, str] | None = None
-    for lno, raw in enumerate(_lines(data), start=1):
-        text = raw.decode("latin-1")
-        if text.startswith("\n") or text.startswith("#"):
+    for lno, line in enumerate(_lines(data), start=1):
+        if line.startswith((b"\n", b"#")):
             continue
-        if text.startswith("["):
-            header = _scan_group(text)
+        if line.startswith(b"["):
+            word = _GROUP_WORD.match(line)
+            if word is not None:
+                group = word.group(1)
+            header = _scan_group(line)
             if header is not None:
-                if group is not None and values is not None:
-                    yield ConfigSection(group, values, location)
+                if values is not None:
+                    yield ConfigSection(_text(section_group), values, location)
                 group, ident = header
-                values = {} if ident is None else {"id": ident}
+                section_group = group
+                values = {} if ident is None else {"id": _text(ident)}
                 continue
         location = FileLocation(fname, lno)
-        assignment = _scan_assignment(text)
+        assignment = _scan_assignment(line)
         if assignment is None:
             raise ConfigFileError(PARSE_ERROR, location)
         if values is None:
             raise ConfigFileError(NO_GROUP, location)
         key, value = assignment
-        values[key] = value
+        values[_text(key)] = _text(value)
     if group is not None and values is not None:
-        yield ConfigSection(group, values, location, last=True)
+        yield ConfigSection(_text(group), values, location, last=True)

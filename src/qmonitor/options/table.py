@@ -27,6 +27,7 @@ _MODELLED: dict[str, bool] = {
     "compat": True, "smbios": True, "chroot": True,
     "icount": True, "drive": True, "hda": True, "hdb": True, "hdc": True, "hdd": True,
     "cdrom": True, "fda": True, "fdb": True, "mem-path": True, "mem-prealloc": False,
+    "sd": True, "pflash": True, "mtdblock": True, "dump-vmstate": True,
 }  # fmt: skip
 _UNMODELLED: dict[str, bool] = {
     **dict.fromkeys(
@@ -35,9 +36,8 @@ _UNMODELLED: dict[str, bool] = {
          "seed", "debugcon",
          "gdb", "add-fd", "set",
          "plugin", "option-rom",
-         "acpitable", "mtdblock", "sd",
-         "pflash", "usbdevice", "echr", "fsdev", "virtfs",
-         "dfilter", "dump-vmstate", "rotate"),
+         "acpitable", "usbdevice", "echr", "fsdev", "virtfs",
+         "dfilter", "rotate"),
         True,
     ),
     **dict.fromkeys(

@@ -572,6 +572,8 @@ async def _amain(
         # qemu_machine_creation_done: orphaned drives, then the network's warnings.
         check_orphaned_drives(machine, config, prog)
         warn_network(machine, config, warn)
+        if config.loadvm is not None and not config.preconfig:
+            load_vm(machine, config.loadvm)
     except StartupError:
         abandon_chardevs(machine, chardevs)
         raise
@@ -599,6 +601,21 @@ async def _amain(
     finally:
         close_chardevs(chardevs)
     return machine.exit_status
+
+
+def load_vm(machine: Machine, name: str) -> None:
+    """qmp_x_exit_preconfig()'s ``-loadvm``: the snapshot loaded, its error fatal.
+
+    :raises StartupError: QEMU's text, without a location.
+    """
+    from qmonitor.machine.block.commands import graph_of
+    from qmonitor.machine.savevm import load_snapshot
+    from qmonitor.qapi.error import QapiError
+
+    try:
+        load_snapshot(machine, graph_of(machine), name)
+    except QapiError as exc:
+        raise StartupError(exc.desc) from None
 
 
 def _open_log(config: Config) -> LogState | None:

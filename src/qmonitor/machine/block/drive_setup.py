@@ -35,6 +35,13 @@ if TYPE_CHECKING:
 # Texts of drive_new and blockdev_init (blockdev.c, QEMU 7.2).
 INVALID_CACHE = "invalid cache option"
 INVALID_MEDIA = "'{}' invalid media"
+#: block.c: bdrv_open_inherit.
+NO_DRIVER_OR_FILE = "Must specify either driver or file"
+#: block.c: bdrv_open_common, for the drivers that set bdrv_needs_filename.
+NO_FILENAME = "The '{}' block driver requires a file name"
+NEEDS_FILENAME = ("file", "host_device")
+#: block.c: bdrv_open_child_bs.
+NO_FILE_CHILD = 'A block device must be specified for "file"'
 UNSUPPORTED_BUS = "unsupported bus type '{}'"
 INDEX_WITH_BUS = "index cannot be used with bus and unit"
 UNIT_TOO_BIG = "unit {} too big (max is {})"
@@ -146,12 +153,21 @@ def _open_options(file: str | None, opts: dict[str, str], read_only: bool) -> di
     if driver is not None and DRIVERS.get(driver) is not None and DRIVERS[driver].protocol:
         if driver == "file" and file is not None:
             top.setdefault("filename", file)
+        if driver in NEEDS_FILENAME and "filename" not in top:
+            # bdrv_open_common: bdrv_needs_filename.
+            raise QapiError(NO_FILENAME.format(driver))
         return top
     if file is not None:
         proto, fields = protocol(file)
         child = {"driver": proto, **fields, **child}
         if driver is None:
             driver = _probe(file) if proto != "null-co" and proto != "null-aio" else "raw"
+    if driver is None and not child:
+        # bdrv_open_inherit: nothing to open and nothing to probe.
+        raise QapiError(NO_DRIVER_OR_FILE)
+    if driver is not None and not child and driver in DRIVERS and not DRIVERS[driver].protocol:
+        # A format with no image under it: bdrv_open_child finds no "file".
+        raise QapiError(NO_FILE_CHILD)
     if driver is None:
         driver = "raw"
     top["driver"] = driver
@@ -365,4 +381,28 @@ def add_drives(
         graph, backends, defaults.interface, defaults.q35, defaults.cdrom, defaults.floppy,
         defaults.sdcard,
     )  # fmt: skip
+    return None
+
+
+def check_drives(
+    drives: tuple[DriveOption, ...], interface: str, q35: bool = False
+) -> tuple[str, str] | None:
+    """drive_new's checks of the drives alone, on a graph of their own: the first error.
+
+    The command-line parser runs them where QEMU's configure_blockdev opens
+    the drives (among the early backends), so that a bad drive is reported
+    before the errors of the stages after it; start-up then opens them for
+    the machine.  Nothing is kept: opening a medium keeps no file open.
+
+    :returns: the failing drive's location and QEMU's text, or None.
+    """
+    from qmonitor.machine.block.media import Drives
+
+    graph = BlockGraph()
+    backends = Backends(Drives())
+    for drive in drives:
+        try:
+            new_drive(graph, backends, drive, interface, q35)
+        except QapiError as exc:
+            return drive.loc, exc.desc
     return None
