@@ -26,6 +26,7 @@ GUEST_COMMANDS = {
     "x-qmonitor-guest-reset",
     "x-qmonitor-guest-shutdown",
     "x-qmonitor-guest-panic",
+    "x-qmonitor-guest-balloon",
 }
 MIB = 1 << 20
 
@@ -387,3 +388,27 @@ def test_guest_panic_follows_the_panic_action(tmp_path: Path) -> None:
             {"event": "STOP"},
             {"event": "SHUTDOWN", "data": {"guest": True, "reason": "guest-panic"}},
         ]
+
+
+def test_guest_balloon_reports_and_the_change_is_throttled(tmp_path: Path) -> None:
+    with qmonitor(tmp_path, "-M", "pc", "-m", "256") as qmp:
+        assert qmp("x-qmonitor-guest-balloon")["error"]["desc"] == (
+            "qmonitor: the guest has no balloon device"
+        )
+    with qmonitor(tmp_path, "-M", "pc", "-m", "256", "-device", "virtio-balloon-pci") as qmp:
+        assert qmp("query-balloon") == {"return": {"actual": 256 * MIB}}
+        assert qmp("balloon", value=128 * MIB) == {"return": {}}
+        # Nothing moves until the guest's driver answers.
+        assert qmp("query-balloon") == {"return": {"actual": 256 * MIB}}
+        assert qmp("x-qmonitor-guest-balloon") == {"return": {}}
+        assert qmp("query-balloon") == {"return": {"actual": 128 * MIB}}
+        # The same report again changes nothing; a new one within the second is held.
+        assert qmp("x-qmonitor-guest-balloon") == {"return": {}}
+        assert qmp("x-qmonitor-guest-balloon", actual=200 * MIB) == {"return": {}}
+        assert qmp("query-balloon") == {"return": {"actual": 200 * MIB}}
+        assert qmp.take_events() == [{"event": "BALLOON_CHANGE", "data": {"actual": 128 * MIB}}]
+        # More than the RAM is the whole RAM.
+        assert qmp("x-qmonitor-guest-balloon", actual=1 << 40) == {"return": {}}
+        assert qmp("query-balloon") == {"return": {"actual": 256 * MIB}}
+        assert qmp("stop") == {"return": {}}
+        assert "not running" in qmp("x-qmonitor-guest-balloon")["error"]["desc"]

@@ -62,6 +62,7 @@ TRAY_LOCKED = "qmonitor: the guest cannot open the tray of '{}': its medium is l
 NOT_ATTACHED = "qmonitor: '{}' is attached to no guest device"
 NO_MEDIUM = "qmonitor: '{}' has no medium for the guest to use"
 NO_PANIC_DEVICE = "qmonitor: the guest has no pvpanic device"
+NO_BALLOON_DEVICE = "qmonitor: the guest has no balloon device"
 NOT_RUNNING = "qmonitor: the guest is not running (the VM is {})"
 #: What ``op`` takes.
 OPS = {"read": IoType.READ, "write": IoType.WRITE, "flush": IoType.FLUSH, "unmap": IoType.UNMAP}
@@ -241,6 +242,20 @@ def guest_panic(machine: Machine) -> None:
         machine.emit_event("GUEST_PANICKED", {"action": "run"})
 
 
+def guest_balloon(machine: Machine, actual: int | None) -> None:
+    """The guest's balloon driver reports its memory: ``actual`` bytes, or what the host asked.
+
+    The report is clamped to the RAM, as virtio_balloon_set_config's page
+    count leaves it; BALLOON_CHANGE goes out when it changed (throttled).
+    """
+    from qmonitor.machine.devices.balloon import balloon_target, guest_set_actual, has_balloon
+
+    _running(machine)
+    if not has_balloon(machine):
+        raise QapiError(NO_BALLOON_DEVICE)
+    guest_set_actual(machine, balloon_target(machine) if actual is None else actual)
+
+
 def register_guest(machine: Machine) -> None:
     """Add the ``x-qmonitor-guest-*`` commands (schema: qmonitor_guest.py's)."""
 
@@ -275,6 +290,9 @@ def register_guest(machine: Machine) -> None:
     def panic() -> None:
         guest_panic(machine)
 
+    def balloon(actual: int | None = None) -> None:
+        guest_balloon(machine, actual)
+
     schema = machine_schema(guest=True)
     full = machine.commands.full
     for name, func in (
@@ -284,5 +302,6 @@ def register_guest(machine: Machine) -> None:
         ("reset", reset),
         ("shutdown", shutdown),
         ("panic", panic),
+        ("balloon", balloon),
     ):
         full.register(bind_command(schema, f"x-qmonitor-guest-{name}", func))

@@ -68,4 +68,15 @@ TEXT = r"""##
 # The guest panics and says so through its pvpanic device.
 ##
 { 'command': 'x-qmonitor-guest-panic', 'if': 'QMONITOR_GUEST' }
+
+##
+# @x-qmonitor-guest-balloon:
+#
+# The guest's balloon driver reports how much memory it leaves the guest.
+#
+# @actual: bytes (default: the size the host last asked for)
+##
+{ 'command': 'x-qmonitor-guest-balloon',
+  'data': { '*actual': 'size' },
+  'if': 'QMONITOR_GUEST' }
 """
