@@ -290,16 +290,17 @@ static ssize_t conn_read(struct conn *c, int tolerate_eof)
             c->rend += (size_t)n;
             return n;
         }
-        if (n == 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        /* A peer that closes with our request unread resets the connection. */
+        if (n == 0 || errno == ECONNRESET) {
             if (tolerate_eof)
                 return -1;
             die("%s: peer closed the connection (%lld replies measured, "
                 "%zu requests in flight)", c->addr, ops, c->outstanding);
         }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return 0;
         if (tolerate_eof)
             return -1;
         die("%s: read: %s", c->addr, strerror(errno));

@@ -6,6 +6,7 @@ Fast, no timing assertions; skipped when no C compiler is installed.
 from __future__ import annotations
 
 import json
+import select
 import shutil
 import socket
 import subprocess
@@ -39,7 +40,7 @@ class FakeQMP:
     mode "echo" answers ``{"return": {}, "id": ID}`` and puts an event before
     every third reply; "fixed" answers every request with the same line;
     "error" answers as QEMU does an unknown command; "close" hangs up right
-    after the greeting.
+    after the greeting; "reset" once the first request arrived, unread.
     """
 
     def __init__(self, path: Path, mode: str = "echo") -> None:
@@ -70,6 +71,10 @@ class FakeQMP:
         conn.settimeout(0.1)
         conn.sendall(GREETING)
         if self.mode == "close":
+            return
+        if self.mode == "reset":
+            # Hang up with the client's first request unread: a reset, not an EOF.
+            select.select([conn], [], [], 5.0)
             return
         buf = b""
         while not self.stop.is_set():
@@ -212,8 +217,9 @@ def test_clients_aggregate(loadgen: Path, tmp_path: Path) -> None:
     assert all(s.requests > 0 for s in servers)
 
 
-def test_peer_close_is_a_clear_error(loadgen: Path, tmp_path: Path) -> None:
-    srv = FakeQMP(tmp_path / "close.sock", mode="close")
+@pytest.mark.parametrize("mode", ["close", "reset"])
+def test_peer_close_is_a_clear_error(loadgen: Path, tmp_path: Path, mode: str) -> None:
+    srv = FakeQMP(tmp_path / "close.sock", mode=mode)
     try:
         rc, out, err = run(loadgen, "-n", "10", "seq", str(srv.path))
     finally:
