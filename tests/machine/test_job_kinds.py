@@ -60,9 +60,10 @@ class Jobs:
 
 
 def _info(path: Path) -> dict[str, Any]:
+    """``qemu-img info`` of an image the machine may hold open (and locked, as QEMU does)."""
     assert QEMU_IMG is not None
     out = subprocess.run(
-        [QEMU_IMG, "info", "--output=json", str(path)], capture_output=True, check=True
+        [QEMU_IMG, "info", "-U", "--output=json", str(path)], capture_output=True, check=True
     )
     info: dict[str, Any] = json.loads(out.stdout)
     return info
