@@ -88,12 +88,16 @@ class Libvirtd:
     pid: int
     uri: str
 
-    def virsh(self, *args: str, check: bool = True, timeout: float = 120) -> str:
-        """Run ``virsh -c URI ARGS``; returns stdout (raises with stderr on failure)."""
+    def run_virsh(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run ``virsh -c URI ARGS``; returns the finished process, whatever its status."""
         assert VIRSH is not None
-        proc = subprocess.run(
+        return subprocess.run(
             [VIRSH, "-q", "-c", self.uri, *args], capture_output=True, text=True, timeout=timeout
         )
+
+    def virsh(self, *args: str, check: bool = True, timeout: float = 120) -> str:
+        """Run ``virsh -c URI ARGS``; returns stdout (raises with stderr on failure)."""
+        proc = self.run_virsh(*args, timeout=timeout)
         if check and proc.returncode != 0:
             raise RuntimeError(f"virsh {' '.join(args)} failed: {proc.stderr.strip()}")
         return proc.stdout
@@ -211,3 +215,28 @@ def _stop(pid: int) -> None:
     for victim in [pid, *others, *_namespace_pids(pid)]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(victim, signal.SIGKILL)
+
+
+def persona_wrapper(tmp: Path, qemu: str) -> Path:
+    """An emulator binary for libvirt: qmonitor with a persona recorded from ``qemu``.
+
+    The persona answers libvirt's probing of the binary; the domain itself
+    is served by qmonitor's machine.  The wrapper is ``tmp/qemu-system-x86_64``.
+    """
+    import sys
+
+    src = Path(__file__).resolve().parents[1]
+    persona = tmp / "qemu.json"
+    subprocess.run(
+        [sys.executable, "-m", "qmonitor", "persona", "record", "--qemu", qemu, "-q",
+         "-o", str(persona)],
+        check=True, timeout=300, env={**os.environ, "PYTHONPATH": str(src)},
+    )  # fmt: skip
+    path = tmp / "qemu-system-x86_64"
+    path.write_text(
+        "#!/bin/sh\n"
+        f"PYTHONPATH={src}${{PYTHONPATH:+:$PYTHONPATH}} "
+        f'exec {sys.executable} -m qmonitor -persona {persona} "$@"\n'
+    )
+    path.chmod(0o755)
+    return path

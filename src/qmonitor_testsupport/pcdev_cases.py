@@ -277,6 +277,17 @@ CASES += [
     ("isapc_no_pci", ("-M", "isapc"), (("query-pci", {}), hmp("info pci"))),
 ]
 
+# Without ACPI (libvirt's default for a domain without <acpi/>) the i440FX
+# has no PIIX4_PM, so its root bus has no hotplug handler; Q35's ICH9 keeps
+# its PM and the root ports their native hotplug.
+CASES += [
+    ("pc_no_acpi", ("-M", "pc", "-nodefaults", "-no-acpi"),
+     (*SHOW, add(driver="virtio-net-pci", id="n0"))),
+    ("q35_no_acpi", ("-M", "q35", "-nodefaults", "-no-acpi"),
+     (*SHOW, add(driver="pcie-root-port", id="rp1", chassis=1),
+      add(driver="virtio-net-pci", id="n0", bus="rp1"))),
+]  # fmt: skip
+
 TEMPLATES: list[tuple[str, ...]] = [
     ("-M", "pc"),
     ("-M", "q35"),
