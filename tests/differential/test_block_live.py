@@ -93,3 +93,44 @@ def test_qcow2_nodes_as_qemu(tmp_path: Path) -> None:
     ours = qmp_replies(qmonitor_cmd(), BASE_ARGS, REQUESTS, tmp_path)
     for request, want, got in zip(REQUESTS, qemu, ours, strict=True):
         assert _normal(got) == _normal(want), request
+
+
+def _chain_args(tmp: Path) -> tuple[str, ...]:
+    """libvirt's way: each layer a file node and a qcow2 node naming its backing node."""
+    import json
+
+    args: list[str] = ["-M", "pc", "-S", "-display", "none", "-nodefaults"]
+    below: str | None = None
+    for index, name in ((4, "base"), (3, "mid"), (2, "top")):
+        file = {"driver": "file", "filename": str(tmp / f"{name}.qcow2"),
+                "node-name": f"s{index}"}  # fmt: skip
+        fmt = {"driver": "qcow2", "node-name": f"f{index}", "file": f"s{index}", "backing": below}
+        args += ["-blockdev", json.dumps(file), "-blockdev", json.dumps(fmt)]
+        below = f"f{index}"
+    return (*args, "-device", "virtio-blk-pci,drive=f2,id=vd0")
+
+
+CHAIN_REQUESTS = [
+    {"execute": "qmp_capabilities"},
+    {"execute": "query-block"},
+    {"execute": "query-blockstats"},
+    {"execute": "query-named-block-nodes"},
+    {"execute": "human-monitor-command", "arguments": {"command-line": "info block"}},
+]
+
+
+def test_explicit_backing_chain_as_qemu(tmp_path: Path) -> None:
+    """A chain given node by node, as the images name it: plain filenames, every level's stats."""
+    assert QEMU is not None and QEMU_IMG is not None
+    below = None
+    for name in ("base", "mid", "top"):
+        backing = ["-b", str(tmp_path / f"{below}.qcow2"), "-F", "qcow2"] if below else []
+        subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", *backing,
+                        str(tmp_path / f"{name}.qcow2"), "1M"], check=True)  # fmt: skip
+        below = name
+    args = _chain_args(tmp_path)
+    qemu = qmp_replies([QEMU], args, CHAIN_REQUESTS, tmp_path)
+    ours = qmp_replies(qmonitor_cmd(), args, CHAIN_REQUESTS, tmp_path)
+    assert b'"file": "' + str(tmp_path / "top.qcow2").encode() in qemu[1]
+    for request, want, got in zip(CHAIN_REQUESTS, qemu, ours, strict=True):
+        assert got == want, request
