@@ -134,3 +134,45 @@ def test_explicit_backing_chain_as_qemu(tmp_path: Path) -> None:
     assert b'"file": "' + str(tmp_path / "top.qcow2").encode() in qemu[1]
     for request, want, got in zip(CHAIN_REQUESTS, qemu, ours, strict=True):
         assert got == want, request
+
+
+def _txn(*actions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "execute": "transaction",
+        "arguments": {"actions": [{"type": kind, "data": data} for kind, data in actions]},
+    }
+
+
+BITMAP_TXN_REQUESTS = [
+    {"execute": "qmp_capabilities"},
+    {"execute": "blockdev-add",
+     "arguments": {"driver": "null-co", "node-name": "n0", "size": 1048576}},
+    _txn(("block-dirty-bitmap-add", {"node": "n0", "name": "b0", "persistent": False,
+                                     "disabled": False})),
+    _txn(("block-dirty-bitmap-add", {"node": "n0", "name": "b1"}),
+         ("block-dirty-bitmap-disable", {"node": "n0", "name": "b0"}),
+         ("abort", {})),
+    {"execute": "query-named-block-nodes"},
+    _txn(("block-dirty-bitmap-add", {"node": "n0", "name": "b1", "granularity": 512}),
+         ("block-dirty-bitmap-disable", {"node": "n0", "name": "b1"}),
+         ("block-dirty-bitmap-clear", {"node": "n0", "name": "b0"}),
+         ("block-dirty-bitmap-merge", {"node": "n0", "target": "b0", "bitmaps": ["b1"]})),
+    {"execute": "query-named-block-nodes"},
+    _txn(("block-dirty-bitmap-remove", {"node": "n0", "name": "b0"}),
+         ("block-dirty-bitmap-remove", {"node": "n0", "name": "nope"})),
+    _txn(("block-dirty-bitmap-add", {"node": "nowhere", "name": "x"})),
+    _txn(("block-dirty-bitmap-remove", {"node": "nowhere", "name": "x"})),
+    _txn(("block-dirty-bitmap-enable", {"node": "n0", "name": "b1"}),
+         ("block-dirty-bitmap-remove", {"node": "n0", "name": "b0"})),
+    {"execute": "query-named-block-nodes"},
+]  # fmt: skip
+
+
+def test_bitmap_transactions_as_qemu(tmp_path: Path) -> None:
+    """Dirty bitmap actions in a transaction (libvirt's block jobs use them), aborts undone."""
+    assert QEMU is not None
+    qemu = qmp_replies([QEMU], BASE_ARGS, BITMAP_TXN_REQUESTS, tmp_path)
+    ours = qmp_replies(qmonitor_cmd(), BASE_ARGS, BITMAP_TXN_REQUESTS, tmp_path)
+    assert b'"name": "b0"' in qemu[4]
+    for request, want, got in zip(BITMAP_TXN_REQUESTS, qemu, ours, strict=True):
+        assert got == want, request
