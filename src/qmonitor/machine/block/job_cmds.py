@@ -21,6 +21,7 @@ from qmonitor.machine.block.job_drivers import (
     Backup,
     Commit,
     Mirror,
+    Replace,
     Stream,
     host_file,
 )
@@ -112,6 +113,8 @@ class JobCommands:
         self._warn = warn
         #: Jobs started in the drained section of the command running now.
         self._drained: list[Job] = []
+        #: Moves a node's users (devices) to another when a mirror completes.
+        self.replace: Replace | None = None
 
     def _options(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -144,7 +147,7 @@ class JobCommands:
             raise QapiError(MIRROR_ITSELF)
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
-        driver = Mirror(self.graph, source, target)
+        driver = Mirror(self.graph, source, target, replace=self.replace)
         job = self.jobs.create(
             job_id, driver, total=total, nodes=(source, target), **self._options(args)
         )
@@ -330,7 +333,7 @@ class JobCommands:
             # commit_active_start reopens the base read-write (it stays so).
             for node in (base, *base.children.values()):
                 node.read_only = False
-            mirror = ActiveCommit(self.graph, top, base)
+            mirror = ActiveCommit(self.graph, top, base, replace=self.replace)
             # Only what the layers above the base allocated is copied: all of a
             # host file, none of a qcow2 image (their clusters are not tracked).
             total = top.size if host_file(top) is not None else 0

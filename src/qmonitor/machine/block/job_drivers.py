@@ -19,11 +19,15 @@ its completion always comes after the reply that asked for it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.jobs import Job, Step
+
+#: Moves every user of the first node (a device's BlockBackend) over to the second.
+Replace = Callable[[BlockNode, BlockNode], None]
 
 # Texts of block/mirror.c and block/backup.c.
 DIFFERENT_SIZES = "Source and target image have different sizes"
@@ -105,6 +109,9 @@ class CopyJob:
     #: The run failed before copying (an error text).
     run_error: str | None = None
     _steps: int = field(default=0)
+    #: What moves the source's users (the devices' BlockBackends) over to the
+    #: target when a mirror completes; None where nothing uses the source.
+    replace: Replace | None = None
 
     def copy_step(self, job: Job) -> bool:
         """Copy the next piece; whether everything is copied now."""
@@ -170,14 +177,16 @@ class Mirror(CopyJob):
         return bool(self.source.options.get("read-zeroes")) and async_io(self.target)
 
     def complete(self, job: Job) -> None:
-        """Nothing to check: QEMU would switch the source's parents over to the
-        target when the job finishes; with no devices on the null machine,
-        there are no parents to switch (that switch is not modelled)."""
+        """Nothing to check: the switch to the target comes when the job finishes."""
 
     def cancel(self, job: Job, force: bool) -> bool:
         return force or not job.ready
 
     def prepare(self, job: Job) -> str | None:
+        """mirror_exit_common: a completed (not cancelled) mirror's source users
+        take the target (bdrv_replace_node)."""
+        if job.should_complete and not job.cancelled and self.replace is not None:
+            self.replace(self.source, self.target)
         return None
 
     def abort(self, job: Job) -> None:
@@ -308,3 +317,14 @@ class ActiveCommit(Mirror):
     job_type = "commit"
     #: The base grows to the top's size if it must: sizes may differ.
     check_sizes = False
+
+    def step(self, job: Job) -> Step:
+        if self._steps == 0 and self.target.size < self.source.size:
+            # mirror_run truncates a smaller base up to the top's length first,
+            # I/O that waits for the thread pool.
+            from qmonitor.machine.block.node_cmds import truncate
+
+            self._steps += 1
+            truncate(self.graph, self.target, self.source.size)
+            return Step.YIELD
+        return super().step(job)
