@@ -332,3 +332,18 @@ def test_active_commit_grows_the_base_then_hands_it_the_users(h: Harness, tmp_pa
     h.jobs.complete(h.jobs.find("c"))
     h.run_loop()
     assert moved == [("t", "b")]
+
+
+def test_a_node_only_devices_use_is_a_root_node(h: Harness) -> None:
+    # qmp_get_root_bs → bdrv_is_root_node: BlockBackend parents do not count.
+    h.null("src")
+    h.null("tgt")
+    h.graph.nodes["src"].parents += 1  # as a device's drive holds it
+    h.graph.nodes["src"].backends += 1
+    h.cmds.blockdev_mirror({"job-id": "m", "device": "src", "target": "tgt", "sync": "full"})
+    assert h.take() == ["created", "running", "ready", "BLOCK_JOB_READY"]
+    h.null("child")
+    h.null("other")
+    h.graph.nodes["child"].parents += 1  # as a node's child
+    args = {"job-id": "n", "device": "child", "target": "other", "sync": "full"}
+    assert _error(lambda: h.cmds.blockdev_mirror(args)) == "Need a root block node"

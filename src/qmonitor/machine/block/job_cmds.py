@@ -76,7 +76,8 @@ def lookup(graph: BlockGraph, device: str | None, node: str | None) -> BlockNode
 def root_node(graph: BlockGraph, name: str, jobs: JobList) -> BlockNode:
     """qmp_get_root_bs: a node whose only users are block devices (not nodes, not jobs)."""
     node = lookup(graph, name, name)
-    if node.parents or jobs.holder(node) is not None:
+    # bdrv_is_root_node: every parent is a BlockBackend (a device's drive).
+    if node.parents > node.backends or jobs.holder(node) is not None:
         raise QapiError(NEED_ROOT)
     return node
 
