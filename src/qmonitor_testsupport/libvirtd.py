@@ -111,8 +111,49 @@ class Libvirtd:
 #: libvirt's debug lines about its monitor connections (src/qemu/qemu_monitor*.c):
 #: a new connection, a request sent, a reply or event received.
 _MONITOR_LINE = re.compile(
-    r"QEMU_MONITOR_(NEW|SEND_MSG|RECV_REPLY|RECV_EVENT): mon=\S+ ?(?:msg=|reply=|event=)?(.*)"
+    r"QEMU_MONITOR_(NEW|SEND_MSG|RECV_REPLY|RECV_EVENT): mon=(\S+) ?(?:msg=|reply=|event=)?(.*)"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorMessage:
+    """One message of a monitor conversation in a libvirtd log."""
+
+    #: Where its line starts in the log (to tell which virsh command it belongs to).
+    offset: int
+    #: Which conversation: a counter of the log's new connections.
+    session: int
+    #: ``send``, ``reply`` or ``event``.
+    kind: str
+    text: str
+
+
+def monitor_messages(log: str) -> list[MonitorMessage]:
+    """Every monitor message of a libvirtd log, with its offset and connection.
+
+    Connections are told apart by libvirt's monitor pointer, which a later
+    connection may reuse: a message belongs to the newest connection
+    opened with its pointer.
+    """
+    out: list[MonitorMessage] = []
+    kinds = {"SEND_MSG": "send", "RECV_REPLY": "reply", "RECV_EVENT": "event"}
+    current: dict[str, int] = {}
+    count = 0
+    offset = 0
+    for line in log.splitlines(keepends=True):
+        here, offset = offset, offset + len(line)
+        m = _MONITOR_LINE.search(line)
+        if m is None:
+            continue
+        kind, mon, rest = m.groups()
+        if kind == "NEW":
+            current[mon] = count
+            count += 1
+        elif mon in current:
+            if kind == "SEND_MSG":
+                rest = rest.rsplit(" fd=", 1)[0].strip().removesuffix("\\r\\n")
+            out.append(MonitorMessage(here, current[mon], kinds[kind], rest.strip()))
+    return out
 
 
 def monitor_sessions(log: str) -> list[list[tuple[str, str]]]:
@@ -129,7 +170,7 @@ def monitor_sessions(log: str) -> list[list[tuple[str, str]]]:
         m = _MONITOR_LINE.search(line)
         if m is None:
             continue
-        kind, rest = m.groups()
+        kind, _, rest = m.groups()
         if kind == "NEW":
             sessions.append([])
         elif sessions:
