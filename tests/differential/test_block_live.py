@@ -116,20 +116,29 @@ CHAIN_REQUESTS = [
     {"execute": "query-blockstats"},
     {"execute": "query-named-block-nodes"},
     {"execute": "human-monitor-command", "arguments": {"command-line": "info block"}},
+    # A resize writes the new size into the image's header: its file's stats show it.
+    {"execute": "block_resize", "arguments": {"node-name": "f2", "size": 2097152}},
+    {"execute": "query-blockstats"},
+    {"execute": "query-blockstats", "arguments": {"query-nodes": True}},
 ]
 
 
 def test_explicit_backing_chain_as_qemu(tmp_path: Path) -> None:
     """A chain given node by node, as the images name it: plain filenames, every level's stats."""
     assert QEMU is not None and QEMU_IMG is not None
-    below = None
-    for name in ("base", "mid", "top"):
-        backing = ["-b", str(tmp_path / f"{below}.qcow2"), "-F", "qcow2"] if below else []
-        subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", *backing,
-                        str(tmp_path / f"{name}.qcow2"), "1M"], check=True)  # fmt: skip
-        below = name
+
+    def images() -> None:  # made again for each run: the resize changes them
+        below = None
+        for name in ("base", "mid", "top"):
+            backing = ["-b", str(tmp_path / f"{below}.qcow2"), "-F", "qcow2"] if below else []
+            subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", *backing,
+                            str(tmp_path / f"{name}.qcow2"), "1M"], check=True)  # fmt: skip
+            below = name
+
     args = _chain_args(tmp_path)
+    images()
     qemu = qmp_replies([QEMU], args, CHAIN_REQUESTS, tmp_path)
+    images()
     ours = qmp_replies(qmonitor_cmd(), args, CHAIN_REQUESTS, tmp_path)
     assert b'"file": "' + str(tmp_path / "top.qcow2").encode() in qemu[1]
     for request, want, got in zip(CHAIN_REQUESTS, qemu, ours, strict=True):

@@ -73,6 +73,8 @@ class BlockNode:
     backends: int = 0
     #: Internal snapshots taken through the monitor (SnapshotInfo of each).
     snapshots: list[dict[str, Any]] = field(default_factory=list)
+    #: The end of the furthest write made to it (its stats' wr_highest_offset).
+    wr_highest_offset: int = 0
 
 
 class BlockGraph:

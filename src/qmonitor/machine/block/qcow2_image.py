@@ -39,6 +39,8 @@ L1_OFFSET_MASK = 0x00FFFFFFFFFFFE00
 COPIED = 1 << 63
 # Header field offsets.
 _BACKING_OFFSET, _SIZE, _L1_SIZE = 8, 24, 36
+#: Where a new virtual size written into the header ends (a resize's last write).
+SIZE_END = _SIZE + 8
 
 
 def l1_entries(size: int, cluster_bits: int = CLUSTER_BITS) -> int:

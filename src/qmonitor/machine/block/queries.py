@@ -263,6 +263,7 @@ def node_stats(node: BlockNode, chain: bool = False) -> dict[str, Any]:
     backing node's too, as ``backing``, all the way down the chain.
     """
     out: dict[str, Any] = {"node-name": node.name, "stats": _zero_stats()}
+    out["stats"]["wr_highest_offset"] = node.wr_highest_offset
     if node.driver == "file":
         out["driver-specific"] = {
             "driver": "file",
