@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.devices.board import PcDevices
+from qmonitor.machine.devices.board import SERIAL_PORTS, PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
@@ -63,6 +63,26 @@ UNPLUG_PENDING = "Device {} is already in the process of unplug"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
+#: hw/char/serial-isa.c: an index past the four standard ports.
+SERIAL_MAX = "Max. supported number of ISA serial ports is {}."
+
+
+def isa_serial_values(sysbus: Bus, opts: dict[str, str]) -> dict[str, Any]:
+    """An ``isa-serial``'s index, I/O base and IRQ (serial_isa_realizefn).
+
+    A port without an index takes the next one after every port made so
+    far; its base and IRQ default to that index's standard ones.
+    """
+    index = int(opts.get("index", "-1"), 0)
+    if index == -1:
+        index = sum(1 for dev in sysbus.walk() if dev.typename == "isa-serial")
+    if not 0 <= index < len(SERIAL_PORTS):
+        raise QapiError(SERIAL_MAX.format(len(SERIAL_PORTS)))
+    base, irq = SERIAL_PORTS[index]
+    iobase = int(opts.get("iobase", "-1"), 0)
+    isairq = int(opts.get("irq", "-1"), 0)
+    return {"index": index, "iobase": base if iobase == -1 else iobase,
+            "irq": irq if isairq == -1 else isairq}  # fmt: skip
 
 
 class NotModelled(QapiError):
@@ -218,7 +238,9 @@ class Hotplug:
             raise QapiError(DUPLICATE_ID.format(ident))
         if driver == "virtio-blk-pci" and "drive" not in opts:
             raise QapiError(DRIVE_NOT_SET)
-        if driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
+        if driver == "isa-serial" and not isinstance(bus, PciBus):
+            dev = bus.add(Device(driver, ident, **isa_serial_values(self.pc.sysbus, opts)))
+        elif driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
             dev = self._plug_storage(driver, ident, bus, opts)
         else:
             if driver not in known_types() or not isinstance(bus, PciBus):
