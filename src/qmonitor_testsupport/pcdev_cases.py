@@ -286,6 +286,8 @@ CASES += [
     ("q35_no_acpi", ("-M", "q35", "-nodefaults", "-no-acpi"),
      (*SHOW, add(driver="pcie-root-port", id="rp1", chassis=1),
       add(driver="virtio-net-pci", id="n0", bus="rp1"))),
+    ("usb_controllers", ("-M", "pc", "-nodefaults", "-device", "piix3-usb-uhci,id=usb",
+                         "-device", "piix3-usb-uhci", "-device", "qemu-xhci"), SHOW),
     # libvirt's serial port and its q35 devices behind root ports.
     ("pc_isa_serial_devices", ("-M", "pc", "-nodefaults", "-chardev", "null,id=c0",
                                "-device", "isa-serial,chardev=c0,id=s0,index=1",
@@ -347,6 +349,9 @@ TEMPLATES: list[tuple[str, ...]] = [
         "-device",
         "virtio-tablet-pci",
     ),
+    # The USB controllers libvirt gives its pc and q35 domains.
+    ("-M", "pc", "-nodefaults", "-device", "piix3-usb-uhci,id=usb"),
+    ("-M", "q35", "-nodefaults", "-device", "qemu-xhci,id=usb"),
     # Storage devices made from -drive (ide-hd, virtio-blk) on null-co images.
     (
         "-M",

@@ -63,6 +63,8 @@ UNPLUG_PENDING = "Device {} is already in the process of unplug"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
+#: USB host controllers the model makes (each with its USB bus).
+USB_HOSTS = ("piix3-usb-uhci", "qemu-xhci")
 #: hw/char/serial-isa.c: an index past the four standard ports.
 SERIAL_MAX = "Max. supported number of ISA serial ports is {}."
 
@@ -398,6 +400,9 @@ class Hotplug:
         elif driver == "pcie-root-port":
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
             child.hotpluggable = True
+        elif driver in USB_HOSTS:
+            # usb_bus_new names the bus after its controller's id, else by type.
+            dev.add_bus(Bus(f"{ident}.0" if ident else self.pc.auto_name("usb-bus"), "usb-bus"))
         if nic and self.on_nic is not None:
             self.on_nic(dev, driver, str(mac["mac"]), str(mac["netdev"]), given)
         return dev
