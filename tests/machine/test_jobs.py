@@ -347,3 +347,21 @@ def test_a_node_only_devices_use_is_a_root_node(h: Harness) -> None:
     h.graph.nodes["child"].parents += 1  # as a node's child
     args = {"job-id": "n", "device": "child", "target": "other", "sync": "full"}
     assert _error(lambda: h.cmds.blockdev_mirror(args)) == "Need a root block node"
+
+
+@pytest.mark.skipif(shutil.which("qemu-io") is None, reason="needs qemu-io and qemu-img")
+@pytest.mark.parametrize(("offset", "length"), [(0, 2 * MIB), (65536, 200_000), (MIB, 512)])
+def test_zeroes_into_qcow2_are_qemus(tmp_path: Path, offset: int, length: int) -> None:
+    # What a mirror writes where its source reads zeroes: the same image
+    # bytes as QEMU's qcow2 zero write (qemu-io write -z).
+    import subprocess
+
+    from qmonitor.machine.block.qcow2_image import zero_clusters
+
+    theirs, ours = tmp_path / "theirs.qcow2", tmp_path / "ours.qcow2"
+    for path in (theirs, ours):
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "2M"], check=True)
+    subprocess.run(["qemu-io", "-c", f"write -z {offset} {length}", str(theirs)],
+                   check=True, capture_output=True)  # fmt: skip
+    zero_clusters(str(ours), offset, length)
+    assert ours.read_bytes() == theirs.read_bytes()

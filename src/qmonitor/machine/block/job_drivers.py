@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
@@ -109,6 +110,9 @@ class CopyJob:
     #: The run failed before copying (an error text).
     run_error: str | None = None
     _steps: int = field(default=0)
+    #: Whether zeroes read from the source are written as zeroes to a qcow2
+    #: target (a mirror's mirror_do_zero_or_discard; a backup skips them).
+    zeroes_qcow2: ClassVar[bool] = False
     #: What moves the source's users (the devices' BlockBackends) over to the
     #: target when a mirror completes; None where nothing uses the source.
     replace: Replace | None = None
@@ -119,6 +123,8 @@ class CopyJob:
         length = min(limit, job.total - job.current)
         try:
             copy_range(self.source, self.target, job.current, length)
+            if self.zeroes_qcow2 and host_file(self.source) is None:
+                zero_qcow2(self.target, job.current, length)
         except CopyError as err:
             # on-source-error/on-target-error "report" (the default): the job
             # reports the error (BLOCK_JOB_ERROR) and fails with it; the other
@@ -131,8 +137,27 @@ class CopyJob:
         return job.current >= job.total
 
 
+def zero_qcow2(target: BlockNode, offset: int, length: int) -> None:
+    """Zeroes written to a qcow2 image over a host file: its clusters read as zeroes."""
+    if target.driver != "qcow2" or target.children.get("file") is None:
+        return
+    file = target.children["file"]
+    if file.driver != "file" or "backing" in target.children:
+        return
+    from qmonitor.machine.block import qcow2_image
+
+    path = str(file.options["filename"])
+    try:
+        qcow2_image.zero_clusters(path, offset, length)
+    except OSError as err:
+        raise CopyError("write", err) from None
+    file.size = (os.path.getsize(path) + 511) & ~511
+
+
 class Mirror(CopyJob):
     """blockdev-mirror / drive-mirror: copy, become ready, then switch over or not."""
+
+    zeroes_qcow2 = True
 
     job_type = "mirror"
     block = True
