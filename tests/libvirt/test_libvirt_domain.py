@@ -156,6 +156,12 @@ def steps(cdrom_dev: str) -> list[Step]:
     return [Step(label, tuple(a.replace("{cd}", cdrom_dev) for a in args)) for label, args in s]
 
 
+#: The steps QEMU itself refuses.  libvirt gives a domain without <acpi/>
+#: ``-no-acpi``: the i440FX then has no PIIX4_PM, so its root bus takes no
+#: hotplugged device ("Bus 'pci.0' does not support hotplugging") and there
+#: is nothing to detach; Q35's root ports hot-plug natively.
+QEMU_REFUSES = {"pc": ["attach disk", "detach disk", "attach nic", "detach nic"], "q35": []}
+
 #: Steps that still differ on qmonitor, per machine type, with the reason.
 #: The test checks each is still different: a fix must remove it here.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {"pc": {}, "q35": {}}
@@ -320,10 +326,12 @@ def test_domain_is_qemus(libvirtd: Libvirtd, wrapper: Path, tmp_path: Path, mach
     assert QEMU is not None
     theirs = run_scenario(libvirtd, tmp_path / "q", f"dom-{machine}-q", QEMU, machine)
     ours = run_scenario(libvirtd, tmp_path / "m", f"dom-{machine}-m", str(wrapper), machine)
-    # The scenario does what it says on QEMU: the steps all succeed.
+    # The scenario does what it says on QEMU: the steps succeed, but where
+    # QEMU refuses them (pc without ACPI: no hotplug on its root bus).
     failed = [label for label, seen in theirs.items() if seen["rc"] != 0]  # type: ignore[index]
-    assert failed == [], failed
+    assert failed == QEMU_REFUSES[machine], failed
     differing = differing_steps(theirs, ours)
+    print(f"{machine}: {len(theirs) - len(differing)}/{len(theirs)} steps equal")
     known = KNOWN_DIFFERENCES[machine]
     for label in differing:
         if label not in known:
