@@ -201,6 +201,7 @@ def normalize(text: str, tmp: Path, name: str) -> str:
     text = text.replace(name, "NAME")
     text = re.sub(r"/dev/pts/\d+", "/dev/pts/N", text)
     text = re.sub(r"CPU time:( +)[\d.]+s", r"CPU time:\1Ns", text)
+    text = re.sub(r"^Id:( +)\d+$", r"Id:\1N", text, flags=re.M)
     return text
 
 
