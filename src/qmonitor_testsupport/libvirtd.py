@@ -271,7 +271,7 @@ def persona_wrapper(tmp: Path, qemu: str) -> Path:
     subprocess.run(
         [sys.executable, "-m", "qmonitor", "persona", "record", "--qemu", qemu, "-q",
          "-o", str(persona)],
-        check=True, timeout=300, env={**os.environ, "PYTHONPATH": str(src)},
+        check=True, timeout=900, env={**os.environ, "PYTHONPATH": str(src)},
     )  # fmt: skip
     path = tmp / "qemu-system-x86_64"
     path.write_text(
