@@ -88,12 +88,16 @@ class Libvirtd:
     pid: int
     uri: str
 
-    def virsh(self, *args: str, check: bool = True, timeout: float = 120) -> str:
-        """Run ``virsh -c URI ARGS``; returns stdout (raises with stderr on failure)."""
+    def run_virsh(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run ``virsh -c URI ARGS``; returns the finished process, whatever its status."""
         assert VIRSH is not None
-        proc = subprocess.run(
+        return subprocess.run(
             [VIRSH, "-q", "-c", self.uri, *args], capture_output=True, text=True, timeout=timeout
         )
+
+    def virsh(self, *args: str, check: bool = True, timeout: float = 120) -> str:
+        """Run ``virsh -c URI ARGS``; returns stdout (raises with stderr on failure)."""
+        proc = self.run_virsh(*args, timeout=timeout)
         if check and proc.returncode != 0:
             raise RuntimeError(f"virsh {' '.join(args)} failed: {proc.stderr.strip()}")
         return proc.stdout
@@ -107,8 +111,49 @@ class Libvirtd:
 #: libvirt's debug lines about its monitor connections (src/qemu/qemu_monitor*.c):
 #: a new connection, a request sent, a reply or event received.
 _MONITOR_LINE = re.compile(
-    r"QEMU_MONITOR_(NEW|SEND_MSG|RECV_REPLY|RECV_EVENT): mon=\S+ ?(?:msg=|reply=|event=)?(.*)"
+    r"QEMU_MONITOR_(NEW|SEND_MSG|RECV_REPLY|RECV_EVENT): mon=(\S+) ?(?:msg=|reply=|event=)?(.*)"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorMessage:
+    """One message of a monitor conversation in a libvirtd log."""
+
+    #: Where its line starts in the log (to tell which virsh command it belongs to).
+    offset: int
+    #: Which conversation: a counter of the log's new connections.
+    session: int
+    #: ``send``, ``reply`` or ``event``.
+    kind: str
+    text: str
+
+
+def monitor_messages(log: str) -> list[MonitorMessage]:
+    """Every monitor message of a libvirtd log, with its offset and connection.
+
+    Connections are told apart by libvirt's monitor pointer, which a later
+    connection may reuse: a message belongs to the newest connection
+    opened with its pointer.
+    """
+    out: list[MonitorMessage] = []
+    kinds = {"SEND_MSG": "send", "RECV_REPLY": "reply", "RECV_EVENT": "event"}
+    current: dict[str, int] = {}
+    count = 0
+    offset = 0
+    for line in log.splitlines(keepends=True):
+        here, offset = offset, offset + len(line)
+        m = _MONITOR_LINE.search(line)
+        if m is None:
+            continue
+        kind, mon, rest = m.groups()
+        if kind == "NEW":
+            current[mon] = count
+            count += 1
+        elif mon in current:
+            if kind == "SEND_MSG":
+                rest = rest.rsplit(" fd=", 1)[0].strip().removesuffix("\\r\\n")
+            out.append(MonitorMessage(here, current[mon], kinds[kind], rest.strip()))
+    return out
 
 
 def monitor_sessions(log: str) -> list[list[tuple[str, str]]]:
@@ -125,7 +170,7 @@ def monitor_sessions(log: str) -> list[list[tuple[str, str]]]:
         m = _MONITOR_LINE.search(line)
         if m is None:
             continue
-        kind, rest = m.groups()
+        kind, _, rest = m.groups()
         if kind == "NEW":
             sessions.append([])
         elif sessions:
@@ -226,3 +271,28 @@ def _stop(pid: int) -> None:
     for victim in [pid, *others, *_namespace_pids(pid)]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(victim, signal.SIGKILL)
+
+
+def persona_wrapper(tmp: Path, qemu: str) -> Path:
+    """An emulator binary for libvirt: qmonitor with a persona recorded from ``qemu``.
+
+    The persona answers libvirt's probing of the binary; the domain itself
+    is served by qmonitor's machine.  The wrapper is ``tmp/qemu-system-x86_64``.
+    """
+    import sys
+
+    src = Path(__file__).resolve().parents[1]
+    persona = tmp / "qemu.json"
+    subprocess.run(
+        [sys.executable, "-m", "qmonitor", "persona", "record", "--qemu", qemu, "-q",
+         "-o", str(persona)],
+        check=True, timeout=900, env={**os.environ, "PYTHONPATH": str(src)},
+    )  # fmt: skip
+    path = tmp / "qemu-system-x86_64"
+    path.write_text(
+        "#!/bin/sh\n"
+        f"PYTHONPATH={src}${{PYTHONPATH:+:$PYTHONPATH}} "
+        f'exec {sys.executable} -m qmonitor -persona {persona} "$@"\n'
+    )
+    path.chmod(0o755)
+    return path

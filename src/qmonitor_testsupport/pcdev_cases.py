@@ -277,6 +277,30 @@ CASES += [
     ("isapc_no_pci", ("-M", "isapc"), (("query-pci", {}), hmp("info pci"))),
 ]
 
+# Without ACPI (libvirt's default for a domain without <acpi/>) the i440FX
+# has no PIIX4_PM, so its root bus has no hotplug handler; Q35's ICH9 keeps
+# its PM and the root ports their native hotplug.
+CASES += [
+    ("pc_no_acpi", ("-M", "pc", "-nodefaults", "-no-acpi"),
+     (*SHOW, add(driver="virtio-net-pci", id="n0"))),
+    ("q35_no_acpi", ("-M", "q35", "-nodefaults", "-no-acpi"),
+     (*SHOW, add(driver="pcie-root-port", id="rp1", chassis=1),
+      add(driver="virtio-net-pci", id="n0", bus="rp1"))),
+    ("usb_controllers", ("-M", "pc", "-nodefaults", "-device", "piix3-usb-uhci,id=usb",
+                         "-device", "piix3-usb-uhci", "-device", "qemu-xhci"), SHOW),
+    # libvirt's serial port and its q35 devices behind root ports.
+    ("pc_isa_serial_devices", ("-M", "pc", "-nodefaults", "-chardev", "null,id=c0",
+                               "-device", "isa-serial,chardev=c0,id=s0,index=1",
+                               "-device", "isa-serial,id=s1", "-device", "isa-serial,id=s2"),
+     (hmp("info qtree"), add(driver="isa-serial", id="s3"))),
+    ("q35_virtio_behind_ports", ("-M", "q35", "-nodefaults",
+                                 "-drive", "if=none,id=d0,driver=null-co",
+                                 "-device", "pcie-root-port,id=rp1,chassis=1,addr=2",
+                                 "-device", "pcie-root-port,id=rp2,chassis=2,addr=3",
+                                 "-device", "virtio-blk-pci,bus=rp1,drive=d0,id=vd0",
+                                 "-device", "virtio-balloon-pci,bus=rp2,id=b0"), SHOW),
+]  # fmt: skip
+
 TEMPLATES: list[tuple[str, ...]] = [
     ("-M", "pc"),
     ("-M", "q35"),
@@ -325,6 +349,9 @@ TEMPLATES: list[tuple[str, ...]] = [
         "-device",
         "virtio-tablet-pci",
     ),
+    # The USB controllers libvirt gives its pc and q35 domains.
+    ("-M", "pc", "-nodefaults", "-device", "piix3-usb-uhci,id=usb"),
+    ("-M", "q35", "-nodefaults", "-device", "qemu-xhci,id=usb"),
     # Storage devices made from -drive (ide-hd, virtio-blk) on null-co images.
     (
         "-M",
@@ -353,7 +380,14 @@ BEHIND_PORT: list[tuple[str, tuple[str, ...]]] = [
             "virtio-net-pci,bus=rp",
         ),
     ),
-]
+    # libvirt's q35 domains put their disk and balloon on root ports too.
+    ("virtio-blk-pci", ("-M", "q35", "-nodefaults", "-drive", "if=none,id=d0,driver=null-co",
+                        "-device", "pcie-root-port,id=rp,chassis=1,addr=1",
+                        "-device", "virtio-blk-pci,bus=rp,drive=d0")),
+    ("virtio-balloon-pci", ("-M", "q35", "-nodefaults",
+                            "-device", "pcie-root-port,id=rp,chassis=1,addr=1",
+                            "-device", "virtio-balloon-pci,bus=rp")),
+]  # fmt: skip
 
 #: Command lines whose ``-device`` QEMU refuses once the board is built:
 #: what it prints and its exit status.

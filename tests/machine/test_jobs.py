@@ -8,6 +8,7 @@ driven by hand: events are collected, later slices wait in a list).
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -288,3 +289,79 @@ def test_rate_limited_backup_moves_a_chunk_per_slice(h: Harness) -> None:
     )
     h.jobs.cancel(h.jobs.find("b"), True)
     assert h.take()[-4:] == ["aborting", "BLOCK_JOB_CANCELLED", "concluded", "null"]
+
+
+def test_completed_mirror_moves_its_users_to_the_target(h: Harness) -> None:
+    # mirror_exit_common: a completed mirror's source parents take the target
+    # (bdrv_replace_node); a cancelled one leaves them where they were.
+    moved: list[tuple[str, str]] = []
+    h.cmds.replace = lambda old, new: moved.append((old.name, new.name))
+    for name in ("src", "tgt", "src2", "tgt2"):
+        h.null(name)
+    h.cmds.blockdev_mirror({"job-id": "m", "device": "src", "target": "tgt", "sync": "full"})
+    h.jobs.complete(h.jobs.find("m"))
+    h.run_loop()
+    assert moved == [("src", "tgt")]
+    h.cmds.blockdev_mirror({"job-id": "n", "device": "src2", "target": "tgt2", "sync": "full"})
+    h.jobs.cancel(h.jobs.find("n"), False)
+    h.run_loop()
+    assert moved == [("src", "tgt")]
+
+
+@pytest.mark.skipif(shutil.which("qemu-img") is None, reason="needs qemu-img")
+def test_active_commit_grows_the_base_then_hands_it_the_users(h: Harness, tmp_path: Path) -> None:
+    # mirror_run truncates a smaller base up to the top's length (host I/O:
+    # ready only after the reply); completion moves the top's users to the base.
+    import subprocess
+
+    base, top = tmp_path / "base.qcow2", tmp_path / "top.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "1M"], check=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(base),
+                    str(top), "2M"], check=True)  # fmt: skip
+    moved: list[tuple[str, str]] = []
+    h.cmds.replace = lambda old, new: moved.append((old.name, new.name))
+    for name, path, backing in (("b", base, None), ("t", top, "b")):
+        file = {"driver": "file", "filename": str(path)}
+        blockdev_add(h.graph, {"driver": "qcow2", "node-name": name, "file": file,
+                               "backing": backing})  # fmt: skip
+    h.cmds.block_commit({"job-id": "c", "device": "t"})
+    assert h.take() == ["created", "running"]
+    assert h.graph.nodes["b"].size == 2 * MIB
+    h.run_loop()
+    assert h.take() == ["ready", "BLOCK_JOB_READY"]
+    h.jobs.complete(h.jobs.find("c"))
+    h.run_loop()
+    assert moved == [("t", "b")]
+
+
+def test_a_node_only_devices_use_is_a_root_node(h: Harness) -> None:
+    # qmp_get_root_bs → bdrv_is_root_node: BlockBackend parents do not count.
+    h.null("src")
+    h.null("tgt")
+    h.graph.nodes["src"].parents += 1  # as a device's drive holds it
+    h.graph.nodes["src"].backends += 1
+    h.cmds.blockdev_mirror({"job-id": "m", "device": "src", "target": "tgt", "sync": "full"})
+    assert h.take() == ["created", "running", "ready", "BLOCK_JOB_READY"]
+    h.null("child")
+    h.null("other")
+    h.graph.nodes["child"].parents += 1  # as a node's child
+    args = {"job-id": "n", "device": "child", "target": "other", "sync": "full"}
+    assert _error(lambda: h.cmds.blockdev_mirror(args)) == "Need a root block node"
+
+
+@pytest.mark.skipif(shutil.which("qemu-io") is None, reason="needs qemu-io and qemu-img")
+@pytest.mark.parametrize(("offset", "length"), [(0, 2 * MIB), (65536, 200_000), (MIB, 512)])
+def test_zeroes_into_qcow2_are_qemus(tmp_path: Path, offset: int, length: int) -> None:
+    # What a mirror writes where its source reads zeroes: the same image
+    # bytes as QEMU's qcow2 zero write (qemu-io write -z).
+    import subprocess
+
+    from qmonitor.machine.block.qcow2_image import zero_clusters
+
+    theirs, ours = tmp_path / "theirs.qcow2", tmp_path / "ours.qcow2"
+    for path in (theirs, ours):
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "2M"], check=True)
+    subprocess.run(["qemu-io", "-c", f"write -z {offset} {length}", str(theirs)],
+                   check=True, capture_output=True)  # fmt: skip
+    zero_clusters(str(ours), offset, length)
+    assert ours.read_bytes() == theirs.read_bytes()

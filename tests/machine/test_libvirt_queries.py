@@ -47,6 +47,25 @@ def test_chardev_replies_are_qemus_bytes(tmp_path: Path) -> None:
     assert got == want
 
 
+#: libvirt's serial port: a chardev and an ``isa-serial`` naming it, which opens it.
+SERIAL_ARGS = (
+    "-M", "pc", "-S", "-display", "none", "-nodefaults",
+    "-chardev", "file,id=charserial0,path=serial.txt",
+    "-device", "isa-serial,chardev=charserial0,id=serial0,index=0",
+    "-chardev", "file,id=spare,path=spare.txt",
+)  # fmt: skip
+
+
+@pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64")
+def test_isa_serial_device_opens_its_chardev(tmp_path: Path) -> None:
+    assert QEMU is not None
+    requests = REQUESTS[:2]
+    want = qmp_replies([QEMU], SERIAL_ARGS, requests, tmp_path)
+    got = qmp_replies(qmonitor_cmd(), SERIAL_ARGS, requests, tmp_path)
+    assert b'"frontend-open": true, "filename": "file", "label": "charserial0"' in want[1]
+    assert got == want
+
+
 def test_capabilities_change_all_or_nothing() -> None:
     state = MigrationState()
     state.set_capabilities([{"capability": "multifd", "state": True}])

@@ -377,14 +377,20 @@ def attach_serial_ports(machine: Machine, chardevs: dict[str, Chardev]) -> None:
     On a mux (``-serial mon:stdio``) the port is the last frontend and so
     has the focus first, as QEMU's 16550A has.
     """
-    defaults = machine.options.default_devices
-    if defaults is None:
-        return
     from qmonitor.machine.devices.board import SERIAL_PORTS
     from qmonitor.machine.devices.serial_port import SerialReceiver
 
-    for index in range(min(defaults.serials, len(SERIAL_PORTS))):
-        chr = chardevs.get(f"serial{index}")
+    defaults = machine.options.default_devices
+    serials = 0 if defaults is None else min(defaults.serials, len(SERIAL_PORTS))
+    labels = [f"serial{index}" for index in range(serials)]
+    # ``-device isa-serial,chardev=ID`` (libvirt's way) opens its chardev the same way.
+    labels += [
+        dict(device.props).get("chardev", "")
+        for device in machine.options.guest.devices
+        if device.driver == "isa-serial"
+    ]
+    for label in labels:
+        chr = chardevs.get(label)
         if chr is not None and not isinstance(chr, SocketListener):
             SerialReceiver().attach(chr, machine.loop)
 

@@ -184,10 +184,7 @@ def backend_stats(backend: BlockBackend, now_ns: int = 0) -> dict[str, Any]:
         out["qdev"] = backend.qdev_id
     medium = backend.medium
     if medium is not None:
-        out.update(node_stats(medium))
-        backing = medium.children.get("backing")
-        if backing is not None:
-            out["backing"] = node_stats(backing)
+        out.update(node_stats(medium, chain=True))
     stats = _zero_stats()
     stats.update(account_invalid=backend.account, account_failed=backend.account)
     stats.update(backend.acct.counters(now_ns))

@@ -254,7 +254,11 @@ def _qcow2_backing(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) 
             node.backing_overridden = bool(named)
             return
         child = open_child(graph, node, "backing", ref)
-        node.backing_overridden = not named or child.options.get("filename") != named
+        # bdrv_backing_overridden: the image's name against the backing node's
+        # filename (a format node's is its file's, unless it is a json: one).
+        from qmonitor.machine.block.queries import filename
+
+        node.backing_overridden = not named or filename(child) != named
         return
     if not named:
         return

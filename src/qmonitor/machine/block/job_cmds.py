@@ -21,6 +21,7 @@ from qmonitor.machine.block.job_drivers import (
     Backup,
     Commit,
     Mirror,
+    Replace,
     Stream,
     host_file,
 )
@@ -75,7 +76,8 @@ def lookup(graph: BlockGraph, device: str | None, node: str | None) -> BlockNode
 def root_node(graph: BlockGraph, name: str, jobs: JobList) -> BlockNode:
     """qmp_get_root_bs: a node whose only users are block devices (not nodes, not jobs)."""
     node = lookup(graph, name, name)
-    if node.parents or jobs.holder(node) is not None:
+    # bdrv_is_root_node: every parent is a BlockBackend (a device's drive).
+    if node.parents > node.backends or jobs.holder(node) is not None:
         raise QapiError(NEED_ROOT)
     return node
 
@@ -112,6 +114,8 @@ class JobCommands:
         self._warn = warn
         #: Jobs started in the drained section of the command running now.
         self._drained: list[Job] = []
+        #: Moves a node's users (devices) to another when a mirror completes.
+        self.replace: Replace | None = None
 
     def _options(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -144,7 +148,7 @@ class JobCommands:
             raise QapiError(MIRROR_ITSELF)
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
-        driver = Mirror(self.graph, source, target)
+        driver = Mirror(self.graph, source, target, replace=self.replace)
         job = self.jobs.create(
             job_id, driver, total=total, nodes=(source, target), **self._options(args)
         )
@@ -330,7 +334,7 @@ class JobCommands:
             # commit_active_start reopens the base read-write (it stays so).
             for node in (base, *base.children.values()):
                 node.read_only = False
-            mirror = ActiveCommit(self.graph, top, base)
+            mirror = ActiveCommit(self.graph, top, base, replace=self.replace)
             # Only what the layers above the base allocated is copied: all of a
             # host file, none of a qcow2 image (their clusters are not tracked).
             total = top.size if host_file(top) is not None else 0

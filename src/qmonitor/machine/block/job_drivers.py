@@ -19,11 +19,16 @@ its completion always comes after the reply that asked for it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.jobs import Job, Step
+
+#: Moves every user of the first node (a device's BlockBackend) over to the second.
+Replace = Callable[[BlockNode, BlockNode], None]
 
 # Texts of block/mirror.c and block/backup.c.
 DIFFERENT_SIZES = "Source and target image have different sizes"
@@ -105,6 +110,12 @@ class CopyJob:
     #: The run failed before copying (an error text).
     run_error: str | None = None
     _steps: int = field(default=0)
+    #: Whether zeroes read from the source are written as zeroes to a qcow2
+    #: target (a mirror's mirror_do_zero_or_discard; a backup skips them).
+    zeroes_qcow2: ClassVar[bool] = False
+    #: What moves the source's users (the devices' BlockBackends) over to the
+    #: target when a mirror completes; None where nothing uses the source.
+    replace: Replace | None = None
 
     def copy_step(self, job: Job) -> bool:
         """Copy the next piece; whether everything is copied now."""
@@ -112,6 +123,8 @@ class CopyJob:
         length = min(limit, job.total - job.current)
         try:
             copy_range(self.source, self.target, job.current, length)
+            if self.zeroes_qcow2 and host_file(self.source) is None:
+                zero_qcow2(self.target, job.current, length)
         except CopyError as err:
             # on-source-error/on-target-error "report" (the default): the job
             # reports the error (BLOCK_JOB_ERROR) and fails with it; the other
@@ -124,8 +137,27 @@ class CopyJob:
         return job.current >= job.total
 
 
+def zero_qcow2(target: BlockNode, offset: int, length: int) -> None:
+    """Zeroes written to a qcow2 image over a host file: its clusters read as zeroes."""
+    if target.driver != "qcow2" or target.children.get("file") is None:
+        return
+    file = target.children["file"]
+    if file.driver != "file" or "backing" in target.children:
+        return
+    from qmonitor.machine.block import qcow2_image
+
+    path = str(file.options["filename"])
+    try:
+        qcow2_image.zero_clusters(path, offset, length)
+    except OSError as err:
+        raise CopyError("write", err) from None
+    file.size = (os.path.getsize(path) + 511) & ~511
+
+
 class Mirror(CopyJob):
     """blockdev-mirror / drive-mirror: copy, become ready, then switch over or not."""
+
+    zeroes_qcow2 = True
 
     job_type = "mirror"
     block = True
@@ -170,14 +202,16 @@ class Mirror(CopyJob):
         return bool(self.source.options.get("read-zeroes")) and async_io(self.target)
 
     def complete(self, job: Job) -> None:
-        """Nothing to check: QEMU would switch the source's parents over to the
-        target when the job finishes; with no devices on the null machine,
-        there are no parents to switch (that switch is not modelled)."""
+        """Nothing to check: the switch to the target comes when the job finishes."""
 
     def cancel(self, job: Job, force: bool) -> bool:
         return force or not job.ready
 
     def prepare(self, job: Job) -> str | None:
+        """mirror_exit_common: a completed (not cancelled) mirror's source users
+        take the target (bdrv_replace_node)."""
+        if job.should_complete and not job.cancelled and self.replace is not None:
+            self.replace(self.source, self.target)
         return None
 
     def abort(self, job: Job) -> None:
@@ -308,3 +342,14 @@ class ActiveCommit(Mirror):
     job_type = "commit"
     #: The base grows to the top's size if it must: sizes may differ.
     check_sizes = False
+
+    def step(self, job: Job) -> Step:
+        if self._steps == 0 and self.target.size < self.source.size:
+            # mirror_run truncates a smaller base up to the top's length first,
+            # I/O that waits for the thread pool.
+            from qmonitor.machine.block.node_cmds import truncate
+
+            self._steps += 1
+            truncate(self.graph, self.target, self.source.size)
+            return Step.YIELD
+        return super().step(job)

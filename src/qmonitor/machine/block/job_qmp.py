@@ -28,6 +28,7 @@ from qmonitor.qapi.error import QapiError
 if TYPE_CHECKING:
     import asyncio
 
+    from qmonitor.machine.block.graph import BlockNode
     from qmonitor.machine.machine import Machine
 
 
@@ -54,6 +55,19 @@ def _warn(text: str) -> None:
     error_printf(f"warning: {text}\n")
 
 
+def replace_medium(machine: Machine, old: BlockNode, new: BlockNode) -> None:
+    """The devices' BlockBackends on ``old`` take ``new`` (a mirror's or commit's switch)."""
+    from qmonitor.machine.block.drive_setup import backends_of
+
+    for backend in backends_of(machine).all():
+        if backend.medium is old:
+            backend.medium = new
+            old.backends -= 1
+            old.parents -= 1
+            new.backends += 1
+            new.parents += 1
+
+
 def register_job_commands(machine: Machine) -> JobList:
     """Register the job commands and queries; return the job list they work on."""
     from qmonitor.machine.block.commands import graph_of
@@ -65,6 +79,7 @@ def register_job_commands(machine: Machine) -> JobList:
     graph = graph_of(machine)
     jobs = jobs_of(machine)
     starters = JobCommands(graph, jobs, _warn)
+    starters.replace = lambda old, new: replace_medium(machine, old, new)
     transactions = Transactions(graph, jobs, starters)
     full = machine.commands.full
 

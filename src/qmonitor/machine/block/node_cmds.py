@@ -159,6 +159,9 @@ def truncate(graph: BlockGraph, node: BlockNode, size: int) -> None:
             raise QapiError(QCOW2_MULTIPLE)
         bits = node.header.cluster_bits
         _rewrite_qcow2(node, lambda path: qcow2_image.set_size(path, size, bits))
+        # qcow2_co_truncate ends writing the header's size field through its file.
+        file = node.children["file"]
+        file.wr_highest_offset = max(file.wr_highest_offset, qcow2_image.SIZE_END)
     else:
         raise QapiError(NO_RESIZE)
     bitmaps.resized(node)

@@ -39,6 +39,10 @@ L1_OFFSET_MASK = 0x00FFFFFFFFFFFE00
 COPIED = 1 << 63
 # Header field offsets.
 _BACKING_OFFSET, _SIZE, _L1_SIZE = 8, 24, 36
+#: An L2 entry's flag: the cluster reads as zeroes (QCOW_OFLAG_ZERO).
+ZERO_FLAG = 1
+#: Where a new virtual size written into the header ends (a resize's last write).
+SIZE_END = _SIZE + 8
 
 
 def l1_entries(size: int, cluster_bits: int = CLUSTER_BITS) -> int:
@@ -126,6 +130,34 @@ def set_size(path: str, size: int, cluster_bits: int) -> bool:
             f.seek(_L1_SIZE)
             f.write(struct.pack(">I", needed))
     return True
+
+
+def zero_clusters(path: str, offset: int, length: int) -> None:
+    """Write zeroes over a range of an image without backing (qcow2_cluster_zeroize).
+
+    Each L2 table covering the range is allocated if it was not, and its
+    unallocated clusters are marked as reading zeroes.
+    """
+    with open(path, "r+b") as f:
+        header = f.read(V3_LENGTH)
+        cluster_bits = struct.unpack_from(">I", header, 20)[0]
+        (l1_size, l1_offset) = struct.unpack_from(">IQ", header, _L1_SIZE)
+        cluster = 1 << cluster_bits
+        per_l2 = 1 << (cluster_bits - 3)
+        first, end = offset >> cluster_bits, (offset + length + cluster - 1) >> cluster_bits
+        for index in range(first // per_l2, (end - 1) // per_l2 + 1 if end > first else 0):
+            if index >= l1_size:
+                break
+            _allocate_l2(f, header, cluster_bits, l1_offset + 8 * index)
+            f.seek(l1_offset + 8 * index)
+            table = struct.unpack(">Q", f.read(8))[0] & L1_OFFSET_MASK
+            if not table:
+                continue
+            for n in range(max(first, index * per_l2), min(end, (index + 1) * per_l2)):
+                f.seek(table + 8 * (n % per_l2))
+                if struct.unpack(">Q", f.read(8))[0] == 0:
+                    f.seek(table + 8 * (n % per_l2))
+                    f.write(struct.pack(">Q", ZERO_FLAG))
 
 
 def _allocate_l2(f: Any, header: bytes, cluster_bits: int, entry_offset: int) -> None:

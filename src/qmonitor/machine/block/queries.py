@@ -264,11 +264,14 @@ def _zero_stats() -> dict[str, Any]:
     return stats
 
 
-def node_stats(node: BlockNode) -> dict[str, Any]:
-    """One BlockStats of a node, its data child's as ``parent``."""
-    stats = _zero_stats()
-    stats["wr_highest_offset"] = node.wr_highest_offset
-    out: dict[str, Any] = {"node-name": node.name, "stats": stats}
+def node_stats(node: BlockNode, chain: bool = False) -> dict[str, Any]:
+    """One BlockStats of a node, its data child's as ``parent``.
+
+    ``chain`` (a device's stats, bdrv_query_bds_stats's blk_level): its
+    backing node's too, as ``backing``, all the way down the chain.
+    """
+    out: dict[str, Any] = {"node-name": node.name, "stats": _zero_stats()}
+    out["stats"]["wr_highest_offset"] = node.wr_highest_offset
     if node.driver == "file":
         out["driver-specific"] = {
             "driver": "file",
@@ -278,6 +281,9 @@ def node_stats(node: BlockNode) -> dict[str, Any]:
         }
     if node.children:
         out["parent"] = node_stats(next(iter(node.children.values())))
+    backing = node.children.get("backing")
+    if chain and backing is not None:
+        out["backing"] = node_stats(backing, chain)
     return out
 
 

@@ -8,10 +8,9 @@ drained section, and run once it ends.  With ``completion-mode:
 grouped`` the transaction's jobs share one job transaction: when one
 fails or is cancelled, the others are cancelled.
 
-Actions whose objects the null machine keeps elsewhere (dirty bitmaps,
-external and internal snapshots) register their handlers in
-:attr:`Transactions.actions`; until they do, such an action is checked as
-far as QEMU checks its node and then fails with an ``x-qmonitor`` text.
+Dirty bitmap actions change the bitmaps at once and put them back on an
+abort.  External snapshots are checked as far as QEMU checks their node
+and then fail with an ``x-qmonitor`` text.
 """
 
 from __future__ import annotations
@@ -20,15 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from qmonitor.machine.block.graph import NO_DEVICE_NOR_NODE, BlockGraph
+from qmonitor.machine.block import bitmaps
+from qmonitor.machine.block.bitmaps import DirtyBitmap
+from qmonitor.machine.block.graph import NO_DEVICE_NOR_NODE, BlockGraph, BlockNode
 from qmonitor.machine.block.job_cmds import JobCommands
 from qmonitor.machine.block.jobs import Job, JobList, JobTxn
 from qmonitor.qapi.error import QapiError
 
 #: blockdev.c's abort action.
 ABORT_ACTION = "Transaction aborted using Abort action"
-#: block/dirty-bitmap.c's block_dirty_bitmap_lookup.
-BITMAP_NODE_NOT_FOUND = "Node '{}' not found"
 NOT_MODELLED = "x-qmonitor: transaction action '{}' is not modelled"
 
 
@@ -39,6 +38,9 @@ class Prepared:
     commit: Callable[[], None]
     abort: Callable[[], None]
 
+
+#: A bitmap change: (graph, node, name) -> the node and the bitmap as it was.
+BitmapChange = Callable[[BlockGraph, str, str], tuple[BlockNode, DirtyBitmap]]
 
 #: An action's prepare: its data and the transaction's job transaction → Prepared.
 Action = Callable[[dict[str, Any], "JobTxn | None"], Prepared]
@@ -60,12 +62,12 @@ class Transactions:
             "abort": self._abort,
             "blockdev-backup": self._backup,
             "drive-backup": self._drive_backup,
-            "block-dirty-bitmap-add": self._lookup_action("node", "node"),
-            "block-dirty-bitmap-remove": self._bitmap_action("block-dirty-bitmap-remove"),
-            "block-dirty-bitmap-clear": self._bitmap_action("block-dirty-bitmap-clear"),
-            "block-dirty-bitmap-enable": self._bitmap_action("block-dirty-bitmap-enable"),
-            "block-dirty-bitmap-disable": self._bitmap_action("block-dirty-bitmap-disable"),
-            "block-dirty-bitmap-merge": self._bitmap_action("block-dirty-bitmap-merge"),
+            "block-dirty-bitmap-add": self._bitmap_add,
+            "block-dirty-bitmap-remove": self._bitmap_change(bitmaps.remove),
+            "block-dirty-bitmap-clear": self._bitmap_change(bitmaps.clear),
+            "block-dirty-bitmap-enable": self._bitmap_change(bitmaps.enable),
+            "block-dirty-bitmap-disable": self._bitmap_change(bitmaps.disable),
+            "block-dirty-bitmap-merge": self._bitmap_merge,
             "blockdev-snapshot-sync": self._lookup_action("device", "node-name"),
             "blockdev-snapshot": self._lookup_action("node", "node"),
             "blockdev-snapshot-internal-sync": self._internal_snapshot,
@@ -128,15 +130,26 @@ class Transactions:
 
         return prepare
 
-    def _bitmap_action(self, kind: str) -> Action:
-        """A bitmap action: block_dirty_bitmap_lookup finds the node first."""
+    def _bitmap_add(self, data: dict[str, Any], txn: JobTxn | None) -> Prepared:
+        """block_dirty_bitmap_add_action: the bitmap is made; an abort drops it again."""
+        node = self.graph.lookup(data["node"])
+        bitmaps.add(self.graph, data["node"], data["name"], data.get("granularity"),
+                    data.get("persistent", False), data.get("disabled", False))  # fmt: skip
+        return Prepared(_nothing, lambda: bitmaps.drop(node, data["name"]))
+
+    def _bitmap_change(self, change: BitmapChange) -> Action:
+        """remove, clear, enable, disable: changed now; an abort puts the bitmap back."""
 
         def prepare(data: dict[str, Any], txn: JobTxn | None) -> Prepared:
-            if data["node"] not in self.graph.nodes:
-                raise QapiError(BITMAP_NODE_NOT_FOUND.format(data["node"]))
-            raise QapiError(NOT_MODELLED.format(kind))
+            node, before = change(self.graph, data["node"], data["name"])
+            return Prepared(_nothing, lambda: bitmaps.restore(node, before))
 
         return prepare
+
+    def _bitmap_merge(self, data: dict[str, Any], txn: JobTxn | None) -> Prepared:
+        """block-dirty-bitmap-merge: checks only (no bit is ever set)."""
+        bitmaps.merge(self.graph, data["node"], data["target"], data["bitmaps"])
+        return Prepared(_nothing, _nothing)
 
     def _kind_of(self, prepare: Action) -> str:
         return next((k for k, v in self.actions.items() if v is prepare), "?")

@@ -64,8 +64,11 @@ class PcDevices:
         nics: list[tuple[str, str, str]] | None = None,
         allocate_mac: Callable[[], str] | None = None,
         drives: Sequence[BoardDrive] | None = None,
+        acpi: bool = True,
     ) -> None:
         self.q35 = q35
+        #: ``-machine acpi=off`` (``-no-acpi``) takes the i440FX's PIIX4_PM away.
+        self.acpi = acpi
         #: The NICs of -nic and -net nic: (model, MAC, back-end's name); None:
         #: the default one when ``defaults.nic``.
         self.nics = nics
@@ -90,8 +93,9 @@ class PcDevices:
             self.root = PciBus(self.auto_name("pcie"), "PCIE")
         else:
             self.root = PciBus(self.auto_name("pci"), "PCI")
-            # i440FX's root bus takes hotplugged devices through ACPI (PIIX4_PM).
-            self.root.hotpluggable = True
+            # i440FX's root bus takes hotplugged devices through ACPI (PIIX4_PM),
+            # which only a machine with ACPI has.
+            self.root.hotpluggable = acpi
         self.root.first_slot = 1
         host.add_bus(self.root)
         ioapic = sysbus.add(Device("ioapic"))
@@ -136,8 +140,10 @@ class PcDevices:
             ide_devices(buses, self.drives)
         elif defaults.cdrom:
             buses[1].add(Device("ide-cd", drive="ide1-cd0", serial="QM00003"))
-        pm = self.pci("PIIX4_PM", 1 << 3 | 3)
-        self._smbus(pm)
+        if self.acpi:
+            # pc_piix.c makes the PM device, its SMBus and EEPROMs only with ACPI.
+            pm = self.pci("PIIX4_PM", 1 << 3 | 3)
+            self._smbus(pm)
 
     def _q35(self, defaults: DefaultDevices) -> None:
         self.pci("mch", 0)

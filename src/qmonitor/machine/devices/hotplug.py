@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.devices.board import PcDevices
+from qmonitor.machine.devices.board import SERIAL_PORTS, PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
@@ -71,6 +71,28 @@ UNPLUG_PENDING = "Device {} is already in the process of unplug"
 DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
+#: USB host controllers the model makes (each with its USB bus).
+USB_HOSTS = ("piix3-usb-uhci", "qemu-xhci")
+#: hw/char/serial-isa.c: an index past the four standard ports.
+SERIAL_MAX = "Max. supported number of ISA serial ports is {}."
+
+
+def isa_serial_values(sysbus: Bus, opts: dict[str, str]) -> dict[str, Any]:
+    """An ``isa-serial``'s index, I/O base and IRQ (serial_isa_realizefn).
+
+    A port without an index takes the next one after every port made so
+    far; its base and IRQ default to that index's standard ones.
+    """
+    index = int(opts.get("index", "-1"), 0)
+    if index == -1:
+        index = sum(1 for dev in sysbus.walk() if dev.typename == "isa-serial")
+    if not 0 <= index < len(SERIAL_PORTS):
+        raise QapiError(SERIAL_MAX.format(len(SERIAL_PORTS)))
+    base, irq = SERIAL_PORTS[index]
+    iobase = int(opts.get("iobase", "-1"), 0)
+    isairq = int(opts.get("irq", "-1"), 0)
+    return {"index": index, "iobase": base if iobase == -1 else iobase,
+            "irq": irq if isairq == -1 else isairq}  # fmt: skip
 
 
 class NotModelled(QapiError):
@@ -253,7 +275,9 @@ class Hotplug:
         """Create and plug the device, past the checks that come before QEMU makes it."""
         if driver == "virtio-blk-pci" and "drive" not in opts:
             raise QapiError(DRIVE_NOT_SET)
-        if driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
+        if driver == "isa-serial" and not isinstance(bus, PciBus):
+            dev = bus.add(Device(driver, ident, **isa_serial_values(self.pc.sysbus, opts)))
+        elif driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
             dev = self._plug_storage(driver, ident, bus, opts)
         elif driver in SCSI_DEVICES and self.drives is not None and isinstance(bus, ScsiBus):
             dev = plug_scsi(self.drives, driver, ident, bus, self._scsi_values(driver, opts))
@@ -428,6 +452,9 @@ class Hotplug:
         elif driver == "pcie-root-port":
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
             child.hotpluggable = True
+        elif driver in USB_HOSTS:
+            # usb_bus_new names the bus after its controller's id, else by type.
+            dev.add_bus(Bus(f"{ident}.0" if ident else self.pc.auto_name("usb-bus"), "usb-bus"))
         else:
             adapter_bus(dev, ident, self.pc.auto_name)
         if nic and self.on_nic is not None:

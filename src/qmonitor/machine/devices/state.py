@@ -59,6 +59,7 @@ def _build(machine: Machine) -> Hotplug:
         [(model, mac, peer.name) for model, mac, peer in nics],
         net.macs.allocate,
         drives,
+        acpi=dict(options.guest.machine_props).get("acpi") != "off",
     )
     for dev, (model, mac, peer) in zip(pc.board_nics, nics, strict=True):
         net.add_nic(model, None, mac, peer).device = dev
