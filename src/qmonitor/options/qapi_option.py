@@ -134,10 +134,18 @@ def visit_option(arg: str, qtype: QType, implied_key: str | None) -> dict[str, A
             value: Any = qobject_from_json(arg)
         else:
             flat, _ = keyval_parse(arg, implied_key, help_allowed=False)
-            value = _keyval_values(qtype, _nest(flat), Path())
-        visited: dict[str, Any] = qtype.visit(value, Path(), None)
+            return visit_keyval_dict(flat, qtype)
     except JsonError as exc:
         raise QapiOptionError(exc.message) from None
+    except QemuOptsError as exc:
+        raise QapiOptionError(exc.message) from None
+    return _visit(qtype, value)
+
+
+def _visit(qtype: QType, value: Any) -> dict[str, Any]:
+    """``value`` through the visitor of ``qtype``, its errors as QapiOptionError."""
+    try:
+        visited: dict[str, Any] = qtype.visit(value, Path(), None)
     except QemuOptsError as exc:
         raise QapiOptionError(exc.message) from None
     except QapiError as exc:
@@ -152,12 +160,11 @@ def visit_keyval_dict(values: dict[str, str], qtype: QType) -> dict[str, Any]:
     """
     try:
         value = _keyval_values(qtype, _nest(values), Path())
-        visited: dict[str, Any] = qtype.visit(value, Path(), None)
     except QemuOptsError as exc:
         raise QapiOptionError(exc.message) from None
     except QapiError as exc:
         raise QapiOptionError(exc.desc) from None
-    return visited
+    return _visit(qtype, value)
 
 
 def check_object_section(values: dict[str, str]) -> None:

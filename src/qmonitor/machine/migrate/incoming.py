@@ -113,16 +113,22 @@ class Incoming:
         return address
 
     def _accept(self, listener: socket.socket) -> _Source | None:
+        # A socket's source is active once connected (QEMU processes the
+        # channel on accept).
+        try:
+            return self._accept_as(listener, "active")
+        finally:
+            self._listener = None
+
+    def _accept_as(self, listener: socket.socket, status: str) -> _Source | None:
+        """The one source ``listener`` accepts, the migration in ``status`` once it connects."""
         try:
             conn, _ = listener.accept()
         except OSError:
             return None
         finally:
             listener.close()
-            self._listener = None
-        # A socket's source is active once connected (QEMU processes the
-        # channel on accept).
-        self._on_loop(lambda: self.set_status("active"))
+        self._on_loop(lambda: self.set_status(status))
         return _Source(conn.detach(), pipe_hup_waits=False, active=True)
 
     def close(self) -> None:
@@ -160,14 +166,7 @@ class Incoming:
 
     def _accept_recovery(self, listener: socket.socket) -> _Source | None:
         """A socket's source: ``postcopy-recover`` as soon as it connects."""
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return None
-        finally:
-            listener.close()
-        self._on_loop(lambda: self.set_status("postcopy-recover"))
-        return _Source(conn.detach(), pipe_hup_waits=False, active=True)
+        return self._accept_as(listener, "postcopy-recover")
 
     def pause(self) -> bool:
         """migrate-pause on the destination (any thread): shut the channel down if in postcopy."""
