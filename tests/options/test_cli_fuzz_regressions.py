@@ -76,3 +76,18 @@ def test_a_protocol_drive_without_a_file_name(driver: str) -> None:
     assert err.value.message == (
         f"q: -drive driver={driver},if=none: The '{driver}' block driver requires a file name\n"
     )
+
+
+@pytest.mark.parametrize("value", ["1k=virtio", "abc", "-1"])
+def test_a_drive_size_that_is_not_a_size(value: str) -> None:
+    # int() of the text once; QEMU's parse_option_size text (QEMU 7.2 then aborts).
+    with pytest.raises(CmdlineError) as err:
+        parse_args(["-M", "none", "-drive", f"if=none,driver=null-co,size={value}"], "q")
+    assert err.value.message.endswith(
+        f"size={value}: Parameter 'size' expects a non-negative number below 2^64\n"
+    )
+
+
+def test_a_drive_size_in_qemus_syntax() -> None:
+    parse_args(["-M", "none", "-drive", "if=none,driver=null-co,size=1k"], "q")
+    parse_args(["-M", "none", "-drive", "if=none,driver=null-co,size=0x10"], "q")

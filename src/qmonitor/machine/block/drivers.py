@@ -23,6 +23,8 @@ from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.locking import open_lock
 from qmonitor.machine.block.qcow2 import HEADER_READ, MAGIC, parse_header
 from qmonitor.qapi.error import QapiError
+from qmonitor.util.cutils import parse_size
+from qmonitor.util.error import QemuOptsError
 
 # Texts of QEMU 7.2: block.c (bdrv_find_format), block/blkdebug.c (read_config),
 # block/file-posix.c (raw_open_common), block/raw-format.c (raw_apply_options).
@@ -130,9 +132,19 @@ def open_child(graph: BlockGraph, parent: BlockNode, role: str, ref: Any) -> Blo
     return child
 
 
+def size_option(options: dict[str, Any], name: str, default: int = 0) -> int:
+    """A size option: an int from blockdev-add, QEMU's size syntax from -drive's text."""
+    value = options.get(name, default)
+    if isinstance(value, str):
+        try:
+            return parse_size(name, value)
+        except QemuOptsError as exc:
+            raise QapiError(exc.message) from None
+    return int(value)
+
+
 def _null(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
-    # An int from blockdev-add; the text given to -drive.
-    return int(options.get("size", NULL_DEFAULT_SIZE))
+    return size_option(options, "size", NULL_DEFAULT_SIZE)
 
 
 def _blkdebug(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
@@ -198,12 +210,12 @@ def _host_device(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) ->
 
 def _raw(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
     real = open_child(graph, node, "file", options["file"]).size
-    offset = int(options.get("offset", 0))
+    offset = size_option(options, "offset")
     if offset > real:
         raise QapiError(RAW_OFFSET.format(offset, real))
     if "size" not in options:
         return real - offset
-    size = int(options["size"])
+    size = size_option(options, "size")
     if real - offset < size:
         raise QapiError(RAW_SUM.format(offset, size, real))
     if size % 512:
@@ -220,7 +232,7 @@ def read_node(node: BlockNode, offset: int, length: int) -> bytes:
         finally:
             os.close(fd)
     if node.driver == "raw":
-        start = int(node.options.get("offset", 0))
+        start = size_option(node.options, "offset")
         return read_node(node.children["file"], start + offset, min(length, node.size - offset))
     if node.driver == "blkdebug":
         return read_node(node.children["image"], offset, length)
