@@ -26,7 +26,6 @@ naming a device, /proc or /sys file is replaced (a FIFO would block the read).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -368,27 +367,21 @@ def late_outcome(config: Config, prog: str, warnings: str) -> Outcome:
         return Outcome(None, "", warnings)
     errors: list[str] = []
     prefix = message_prefix(config, prog)
+    # A loop of the machine's own, never run and closed with it: what the
+    # machine schedules (timers, callbacks) would otherwise keep it alive.
+    # No monitor I/O thread: each would keep a loop open for good.
+    loop = new_main_loop()
     try:
-        # No monitor I/O thread: each would keep a loop (an epoll and a
-        # socket pair) open for the life of this process.
-        machine = Machine(replace(machine_options(config), use_io_thread=False), _loop())
+        machine = Machine(replace(machine_options(config), use_io_thread=False), loop)
         if config.blockdevs:
             add_blockdevs(graph_of(machine), config)
         check_cpu(config, None, lambda message: errors.append(f"{prefix}warning: {message}\n"))
         check_devices(machine)
     except StartupError as exc:
         return Outcome(1, "", warnings + "".join(errors) + f"{prefix}{exc}\n")
+    finally:
+        loop.close()
     return Outcome(None, "", warnings + "".join(errors))
-
-
-_LOOP: list[asyncio.AbstractEventLoop] = []
-
-
-def _loop() -> asyncio.AbstractEventLoop:
-    """One event loop for every machine built here (never run: nothing is scheduled)."""
-    if not _LOOP:
-        _LOOP.append(new_main_loop())
-    return _LOOP[0]
 
 
 def check_outcome(argv: list[str], outcome: Outcome, prog: str = PROG) -> None:
