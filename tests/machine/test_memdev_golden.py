@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,14 @@ import pytest
 
 from qmonitor.machine.machine import Machine
 from qmonitor.options.cmdline import parse_args
-from qmonitor.qapi.error import QapiError
 from qmonitor.system.startup import machine_options
 from qmonitor_testsupport import memdev_cases
+from qmonitor_testsupport.device_golden import (
+    check_recordings_match,
+    check_refused_command_line,
+    keep_events,
+    reply,
+)
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "memdev" / "cases.json"
 DOCUMENT = json.loads(GOLDEN.read_text())
@@ -36,29 +39,17 @@ def _machine(args: list[str]) -> Machine:
     return Machine(replace(machine_options(config), use_io_thread=False))
 
 
-def _reply(machine: Machine, execute: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    cmd = machine.commands.full.find(execute)
-    assert cmd is not None, execute
-    try:
-        value = cmd.call(arguments)
-    except QapiError as exc:
-        return {"error": {"class": exc.error_class.value, "desc": exc.desc}}
-    return {"return": {} if value is None else value}
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_recorded_session(case: dict[str, Any]) -> None:
     events: list[dict[str, Any]] = []
 
     async def run() -> list[tuple[int, Any, Any, Any]]:
         machine = _machine(case["args"])
-        machine.emit_event = lambda name, data=None: events.append(  # type: ignore[method-assign]
-            {"event": name, "data": data} if data is not None else {"event": name}
-        )
+        keep_events(machine, events)
         return [
             (i, step["arguments"], got, step["reply"])
             for i, step in enumerate(case["steps"])
-            if (got := _reply(machine, step["execute"], step["arguments"])) != step["reply"]
+            if (got := reply(machine, step["execute"], step["arguments"])) != step["reply"]
         ]
 
     assert asyncio.run(run()) == []
@@ -67,24 +58,8 @@ def test_recorded_session(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", CLI, ids=[c["name"] for c in CLI])
 def test_refused_command_line(case: dict[str, Any]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "qmonitor", "-display", "none", "-S", *case["args"]],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    expected = case["stderr"].replace("qemu-system-x86_64: ", "qmonitor: ")
-    assert (proc.returncode, proc.stderr) == (case["status"], expected)
+    check_refused_command_line(case)
 
 
 def test_recordings_match_the_cases() -> None:
-    assert [(c["name"], tuple(c["args"])) for c in CASES] == [
-        (name, args) for name, args, _ in memdev_cases.CASES
-    ]
-    assert [[s["execute"], s["arguments"]] for c in CASES for s in c["steps"]] == [
-        [execute, arguments]
-        for _, _, requests in memdev_cases.CASES
-        for execute, arguments in requests
-    ]
-    assert [(c["name"], tuple(c["args"])) for c in CLI] == memdev_cases.CLI_ERRORS
+    check_recordings_match(CASES, CLI, memdev_cases)

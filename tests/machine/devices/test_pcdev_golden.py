@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,15 @@ import pytest
 
 from qmonitor.machine.machine import Machine
 from qmonitor.options.cmdline import parse_args
-from qmonitor.qapi.error import QapiError
 from qmonitor.system.startup import machine_options
 from qmonitor_testsupport import pcdev_cases
+from qmonitor_testsupport.device_golden import (
+    check_recordings_match,
+    check_refused_command_line,
+    fail_with_text_diff,
+    keep_events,
+    reply,
+)
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "pcdev" / "cases.json"
 CASES = json.loads(GOLDEN.read_text())["cases"]
@@ -32,46 +36,22 @@ def _machine(args: list[str]) -> Machine:
     return Machine(replace(machine_options(config), use_io_thread=False))
 
 
-def _reply(machine: Machine, execute: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    cmd = machine.commands.full.find(execute)
-    assert cmd is not None, execute
-    try:
-        value = cmd.call(arguments)
-    except QapiError as exc:
-        return {"error": {"class": exc.error_class.value, "desc": exc.desc}}
-    return {"return": {} if value is None else value}
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_recorded_session(case: dict[str, Any]) -> None:
     events: list[dict[str, Any]] = []
 
     async def run() -> list[tuple[int, Any, Any]]:
         machine = _machine(case["args"])
-        machine.emit_event = lambda name, data=None: events.append(  # type: ignore[method-assign]
-            {"event": name, "data": data} if data is not None else {"event": name}
-        )
+        keep_events(machine, events)
         problems = []
         for i, step in enumerate(case["steps"]):
-            got = _reply(machine, step["execute"], step["arguments"])
+            got = reply(machine, step["execute"], step["arguments"])
             if got != step["reply"]:
                 problems.append((i, step["arguments"], got, step["reply"]))
         return problems
 
     problems = asyncio.run(run())
-    for i, args, got, want in problems[:1]:
-        if isinstance(want.get("return"), str):
-            import difflib
-
-            diff = "\n".join(
-                difflib.unified_diff(
-                    want["return"].splitlines(),
-                    str(got.get("return", got)).splitlines(),
-                    lineterm="",
-                    n=2,
-                )
-            )
-            pytest.fail(f"step {i} {args}:\n{diff[:3000]}", pytrace=False)
+    fail_with_text_diff(problems)
     assert [(i, a, g) for i, a, g, _ in problems] == []
     # The events, in order (QEMU sends a removal's events after the reply).
     assert events == [e for step in case["steps"] for e in step["events"]]
@@ -82,25 +62,8 @@ CLI = json.loads(GOLDEN.read_text())["cli"]
 
 @pytest.mark.parametrize("case", CLI, ids=[c["name"] for c in CLI])
 def test_refused_device_ends_the_program(case: dict[str, Any]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "qmonitor", "-display", "none", "-S", *case["args"]],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    # QEMU's messages start with its program's name, qmonitor's with its own.
-    expected = case["stderr"].replace("qemu-system-x86_64: ", "qmonitor: ")
-    assert (proc.returncode, proc.stderr) == (case["status"], expected)
+    check_refused_command_line(case)
 
 
 def test_recordings_match_the_cases() -> None:
-    assert [(c["name"], tuple(c["args"])) for c in CASES] == [
-        (name, args) for name, args, _ in pcdev_cases.CASES
-    ]
-    assert [[s["execute"], s["arguments"]] for c in CASES for s in c["steps"]] == [
-        [execute, arguments]
-        for _, _, requests in pcdev_cases.CASES
-        for execute, arguments in requests
-    ]
-    assert [(c["name"], tuple(c["args"])) for c in CLI] == pcdev_cases.CLI_ERRORS
+    check_recordings_match(CASES, CLI, pcdev_cases)
