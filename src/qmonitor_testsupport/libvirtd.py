@@ -273,7 +273,7 @@ def _stop(pid: int) -> None:
             os.kill(victim, signal.SIGKILL)
 
 
-def persona_wrapper(tmp: Path, qemu: str) -> Path:
+def persona_wrapper(tmp: Path, qemu: str, timeout: float = 900) -> Path:
     """An emulator binary for libvirt: qmonitor with a persona recorded from ``qemu``.
 
     The persona answers libvirt's probing of the binary; the domain itself
@@ -286,7 +286,7 @@ def persona_wrapper(tmp: Path, qemu: str) -> Path:
     subprocess.run(
         [sys.executable, "-m", "qmonitor", "persona", "record", "--qemu", qemu, "-q",
          "-o", str(persona)],
-        check=True, timeout=900, env={**os.environ, "PYTHONPATH": str(src)},
+        check=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(src)},
     )  # fmt: skip
     path = tmp / "qemu-system-x86_64"
     path.write_text(

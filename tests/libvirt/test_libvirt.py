@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +28,7 @@ from qmonitor.persona.serve import NO_RECORDED_ANSWER
 from qmonitor_testsupport.libvirtd import (
     Libvirtd,
     monitor_sessions,
+    persona_wrapper,
     private_libvirtd,
     why_unavailable,
 )
@@ -40,20 +38,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(QEMU is None, reason="needs qemu-system-x86_64"),
 ]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def write_wrapper(path: Path, persona: Path) -> Path:
-    """An emulator binary for libvirt: qmonitor with ``-persona``, QEMU's arguments after."""
-    src = ROOT / "src"
-    path.write_text(
-        "#!/bin/sh\n"
-        f"PYTHONPATH={src}${{PYTHONPATH:+:$PYTHONPATH}} "
-        f'exec {sys.executable} -m qmonitor -persona {persona} "$@"\n'
-    )
-    path.chmod(0o755)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +51,8 @@ def libvirtd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Libvirtd]:
 
 @pytest.fixture(scope="module")
 def wrapper(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("persona")
-    persona = tmp / "qemu.json"
     assert QEMU is not None
-    subprocess.run(
-        [sys.executable, "-m", "qmonitor", "persona", "record", "--qemu", QEMU, "-q",
-         "-o", str(persona)],
-        check=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )  # fmt: skip
-    return write_wrapper(tmp / "qemu-system-x86_64", persona)
+    return persona_wrapper(tmp_path_factory.mktemp("persona"), QEMU, timeout=300)
 
 
 @pytest.mark.parametrize("virttype", ["kvm", "qemu"])

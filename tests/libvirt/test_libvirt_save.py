@@ -26,20 +26,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_libvirt import _normalized, write_wrapper
+from test_libvirt import _normalized
 
 from qmonitor_testsupport.libvirtd import (
     Libvirtd,
     monitor_sessions,
+    persona_wrapper,
     private_libvirtd,
     why_unavailable,
 )
@@ -85,8 +84,6 @@ MIGRATION_FIGURES = frozenset(
     }
 )  # fmt: skip
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Libvirtd]:
@@ -100,15 +97,8 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Libvirtd]:
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """qmonitor with a persona recorded from the installed QEMU (test_libvirt's wrapper)."""
-    tmp = tmp_path_factory.mktemp("persona")
-    persona = tmp / "qemu.json"
     assert QEMU is not None
-    subprocess.run(
-        [sys.executable, "-m", "qmonitor", "persona", "record", "--qemu", QEMU, "-q",
-         "-o", str(persona)],
-        check=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )  # fmt: skip
-    return write_wrapper(tmp / "qemu-system-x86_64", persona)
+    return persona_wrapper(tmp_path_factory.mktemp("persona"), QEMU, timeout=300)
 
 
 @contextlib.contextmanager
