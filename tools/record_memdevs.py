@@ -17,13 +17,10 @@ Usage::
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
-from record_pcdev import Qemu
+from record_pcdev import record_cases, record_cli
 
 from qmonitor_testsupport.memdev_cases import CASES, CLI_ERRORS
 from qmonitor_testsupport.recording import qemu_version, recorder_parser
@@ -32,42 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "memdev" / "cases.json"
 
 
-def record_cases(qemu: str) -> list[dict[str, Any]]:
-    out = []
-    for name, args, requests in CASES:
-        vm = Qemu(qemu, list(args))
-        steps = []
-        try:
-            for execute, arguments in requests:
-                reply = vm.execute(execute, arguments)
-                reply.pop("id", None)
-                # Events a request causes come shortly after its reply, if at all.
-                time.sleep(0.2)
-                steps.append({"execute": execute, "arguments": arguments, "reply": reply,
-                              "events": vm.settle()})  # fmt: skip
-        finally:
-            vm.stop()
-        out.append({"name": name, "args": list(args), "steps": steps})
-        print(name, file=sys.stderr)
-    return out
-
-
-def record_cli(qemu: str) -> list[dict[str, Any]]:
-    out = []
-    for name, args in CLI_ERRORS:
-        proc = subprocess.run([qemu, "-display", "none", "-S", *args], capture_output=True,
-                              text=True, timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
-        out.append({"name": name, "args": list(args), "status": proc.returncode,
-                    "stderr": proc.stderr})  # fmt: skip
-    return out
-
-
 def main() -> int:
     options = recorder_parser(__doc__, GOLDEN).parse_args()
     document = {
         "version": qemu_version(options.qemu),
-        "cases": record_cases(options.qemu),
-        "cli": record_cli(options.qemu),
+        "cases": record_cases(options.qemu, CASES),
+        "cli": record_cli(options.qemu, CLI_ERRORS),
     }
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(document, indent=1) + "\n")

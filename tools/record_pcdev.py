@@ -151,10 +151,11 @@ def record_cases(qemu: str, cases: list[Any] = CASES) -> list[dict[str, Any]]:
     return out
 
 
-def record_cli(qemu: str) -> list[dict[str, Any]]:
-    """What QEMU prints, and its status, for each of :data:`pcdev_cases.CLI_ERRORS`."""
+def record_cli(qemu: str, errors: list[Any] = CLI_ERRORS) -> list[dict[str, Any]]:
+    """What QEMU prints, and its status, for each refused command line (by default
+    :data:`pcdev_cases.CLI_ERRORS`)."""
     out = []
-    for name, args in CLI_ERRORS:
+    for name, args in errors:
         proc = subprocess.run([qemu, "-display", "none", "-S", *args], capture_output=True,
                               text=True, timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
         out.append({"name": name, "args": list(args), "status": proc.returncode,

@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from record_pcdev import record_cases, record_devices
+from record_pcdev import record_cases, record_cli, record_devices
 
 from qmonitor_testsupport import scsi_cases
 from qmonitor_testsupport.recording import qemu_version
@@ -51,16 +49,6 @@ TYPES = (
 )
 
 
-def record_cli(qemu: str) -> list[dict[str, Any]]:
-    out = []
-    for name, args in scsi_cases.CLI_ERRORS:
-        proc = subprocess.run([qemu, "-display", "none", "-S", *args], capture_output=True,
-                              text=True, timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
-        out.append({"name": name, "args": list(args), "status": proc.returncode,
-                    "stderr": proc.stderr})  # fmt: skip
-    return out
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--qemu", default="qemu-system-x86_64")
@@ -75,7 +63,8 @@ def main() -> int:
         print(f"{len(types)} device types written to {DATA}")
     if "cases" in opts.what:
         cases = record_cases(opts.qemu, scsi_cases.CASES)
-        document = {"version": version, "cases": cases, "cli": record_cli(opts.qemu)}
+        cli = record_cli(opts.qemu, scsi_cases.CLI_ERRORS)
+        document = {"version": version, "cases": cases, "cli": cli}
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(json.dumps(document, indent=1) + "\n")
         print(f"{len(cases)} cases written to {GOLDEN}")
