@@ -85,3 +85,28 @@ def test_a_path_too_long_to_stage_is_bound_under_a_private_umask(tmp_path: Path)
 
     asyncio.run(run())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_path_accepts_connections_from_the_moment_it_exists(tmp_path: Path) -> None:
+    # Clients wait for the path to appear and then connect at once (the test
+    # tools and libvirt both do): a bound socket not yet listening would
+    # refuse them.
+    path = tmp_path / "mux.sock"
+    sock = address.bind_private_unix(str(path))
+    try:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(str(path))
+        client.close()
+    finally:
+        sock.close()
+
+
+def test_a_path_too_long_to_stage_accepts_connections_once_bound(tmp_path: Path) -> None:
+    path = tmp_path / ("s" * (107 - len(os.fsencode(tmp_path)) - 1))
+    sock = address.bind_private_unix(str(path))
+    try:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(str(path))
+        client.close()
+    finally:
+        sock.close()

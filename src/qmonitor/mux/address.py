@@ -19,6 +19,9 @@ UNIX_SOCKET_MODE = 0o600
 
 ClientConnected = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
+#: Pending connections a listener queues (asyncio's default).
+LISTEN_BACKLOG = 100
+
 #: Largest line a stream reader accepts (QEMU's token limit is 64 MiB).
 STREAM_LIMIT = 1 << 27
 
@@ -94,7 +97,9 @@ async def start_server(addr: Address, on_client: ClientConnected) -> asyncio.Ser
     """Listen on ``addr``; a unix socket replaces a stale one and gets mode 0600."""
     if addr.path is not None:
         sock = bind_private_unix(addr.path)
-        return await asyncio.start_unix_server(on_client, sock=sock, limit=STREAM_LIMIT)
+        return await asyncio.start_unix_server(
+            on_client, sock=sock, limit=STREAM_LIMIT, backlog=LISTEN_BACKLOG
+        )
     return await asyncio.start_server(on_client, addr.host, addr.port, limit=STREAM_LIMIT)
 
 
@@ -104,7 +109,8 @@ def bind_private_unix(path: str) -> socket.socket:
     Bound in a private directory beside ``path``, given mode 0600 there and
     then renamed into place, so ``path`` never exists with the umask's mode;
     where that longer name does not fit a socket address, bound at ``path``
-    under a umask that leaves 0600.
+    under a umask that leaves 0600. The socket listens before ``path``
+    appears: a client that waits for the path may connect at once.
     """
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
@@ -120,8 +126,10 @@ def bind_private_unix(path: str) -> socket.socket:
                 sock.bind(path)
             finally:
                 os.umask(old)
+            sock.listen(LISTEN_BACKLOG)
         else:
             os.chmod(staged, UNIX_SOCKET_MODE)
+            sock.listen(LISTEN_BACKLOG)
             os.replace(staged, path)
     except BaseException:
         sock.close()

@@ -19,10 +19,19 @@ from collections.abc import Sequence
 from qmonitor.testing.replay import Recorder, ReplayDivergence, ReplayServer
 
 
-def _wait_for_signal() -> None:
+def _stop_on_signal() -> threading.Event:
+    """An event set by SIGINT or SIGTERM, caught from now on.
+
+    Installed before the socket exists: a client that sees the path and
+    signals at once still gets a cassette written and a clean exit.
+    """
     done = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
+    return done
+
+
+def _wait(done: threading.Event) -> None:
     while not done.wait(0.5):
         pass
 
@@ -39,13 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep.add_argument("--time-scale", type=float, default=1.0, help="delay factor (0: none)")
     rep.add_argument("cassette", help="file to read")
     args = parser.parse_args(argv)
+    done = _stop_on_signal()
     if args.mode == "record":
         with Recorder(args.upstream, socket_path=args.listen) as recorder:
-            _wait_for_signal()
+            _wait(done)
         recorder.save(args.cassette)
         return 0
     with ReplayServer(args.cassette, time_scale=args.time_scale, socket_path=args.listen) as server:
-        _wait_for_signal()
+        _wait(done)
     try:
         server.check()
     except ReplayDivergence as exc:
