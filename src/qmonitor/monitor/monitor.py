@@ -149,9 +149,10 @@ class Monitor:
         self.outbuf = bytearray()
         self.out_watch = False
         self.mux_out = False
-        #: Output waits in the buffer until :meth:`uncork` (a run of input
-        #: being handled: its echo and replies leave in one write).
-        self._corked = False
+        #: Output waits in the buffer while this is not zero: how many
+        #: :meth:`cork` calls (a run of input being handled, the dispatcher
+        #: holding events for a run of commands) have no :meth:`uncork` yet.
+        self._corked = 0
         #: While not None, events wait here (see MonitorQMP's runs of queries).
         self.event_hold: list[bytes] | None = None
         self.suspend_cnt = 0
@@ -223,15 +224,27 @@ class Monitor:
             self._flush_locked()
 
     def cork(self) -> None:
-        """Hold output back until :meth:`uncork` (the bytes stay the same)."""
+        """Hold output back until the matching :meth:`uncork` (the bytes stay the same).
+
+        Corks nest: output is written when the last one is taken off.
+        """
         with self.mon_lock:
-            self._corked = True
+            self._corked += 1
 
     def uncork(self) -> None:
-        """Write out what was held back by :meth:`cork`."""
+        """Take off one :meth:`cork`; the last one writes out what was held back."""
         with self.mon_lock:
-            self._corked = False
+            self._corked -= 1
             self._flush_locked()
+
+    def write_held(self) -> None:
+        """Write out what corks hold now; they stay on for later output."""
+        with self.mon_lock:
+            corked, self._corked = self._corked, 0
+            try:
+                self._flush_locked()
+            finally:
+                self._corked = corked
 
     def _flush_locked(self) -> None:
         if self._corked or self.skip_flush or not self.outbuf or self.chr is None:
@@ -283,7 +296,7 @@ class Monitor:
                 held.append(data)
                 return True
             chr = self.chr
-            if outbuf or self.skip_flush or self.mux_out or chr is None:
+            if outbuf or self._corked or self.skip_flush or self.mux_out or chr is None:
                 # Earlier output waits (for a write watch or a deferred
                 # flush): keep the order; only try writing if nothing will.
                 outbuf += data
