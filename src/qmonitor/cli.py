@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     early = start_early_greeter(args[1:])
     try:
+        from qmonitor.system.lean import import_asyncio_without_ssl
+
+        import_asyncio_without_ssl()
         from qmonitor.options.cmdline import CmdlineError, parse_args
         from qmonitor.options.config import print_warnings
 

@@ -29,11 +29,16 @@ NOT_LOADED = (
     "qmonitor.options.objects",  # -object (TLS credentials) only
     "ctypes",  # vCPU thread names (-name debug-threads=on) only
     "pathlib",
+    # OpenSSL, through asyncio's own TLS: the command line imports asyncio
+    # without ssl (qmonitor.system.lean), TLS chardevs import it when one is
+    # made.  (asyncio's attempts to import ssl still show, halted, as "ssl".)
+    "_ssl",
+    "_hashlib",  # OpenSSL's digests: a dirty bitmap's sha256 only
 )
 #: Not imported by qmonitor's start-up modules at module level.  asyncio
-#: itself imports both (base_events.py), so they are loaded anyway; what
-#: matters is that qmonitor adds no dependency on them of its own.
-NOT_IMPORTED_AT_TOP = ("ssl", "subprocess", *NOT_LOADED)
+#: itself imports subprocess (base_events.py), so it is loaded anyway; what
+#: matters is that qmonitor adds no dependency on it of its own.
+NOT_IMPORTED_AT_TOP = ("subprocess", *NOT_LOADED)
 
 _IMPORT_LINE = re.compile(r"import time:\s+\d+ \|\s+\d+ \| +(\S+)")
 

@@ -21,7 +21,6 @@ before, which :func:`restore` puts back.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +94,9 @@ class DirtyBitmap:
 
     def sha256(self) -> str:
         """The digest of the lowest level: every bit clear."""
+        # Imported here: hashlib loads OpenSSL (4 MiB resident) into every VM.
+        import hashlib
+
         return hashlib.sha256(bytes(self.words() * 8)).hexdigest()
 
     def info(self) -> dict[str, Any]:
