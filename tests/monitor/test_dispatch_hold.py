@@ -1,7 +1,7 @@
 """The dispatcher holds other monitors' output during a run of in-band requests.
 
 A client that pipelines stop/cont makes every listening monitor write an
-event per command; the dispatcher corks the QMP monitors for a run of
+event per command; the dispatcher holds the QMP monitors' output for a run of
 requests so that a listener gets the run's events in one write.  The bytes
 and their order stay the same, the client that asked reads its reply
 before its monitor reads again, and output held for a client that leaves
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
@@ -69,8 +70,8 @@ def test_a_listener_gets_a_run_of_events_in_order_and_in_fewer_writes() -> None:
             chr.writes = 0
         driver._read(_stop_cont(20))
         await _settle(machine)
-        # The run is over: nothing stays corked.
-        assert [m._corked for m in (driver, *mons)] == [0, 0, 0, 0]
+        # The run is over: nothing stays held.
+        assert [m._hold_thread for m in (driver, *mons)] == [None] * 4
         await machine.cleanup()
         return driver_chr, listeners
 
@@ -132,3 +133,29 @@ def test_output_held_for_a_client_that_left_is_not_written_to_the_next() -> None
     got = asyncio.run(main())
     assert len(got) == 1
     assert "QMP" in got[0]
+
+
+def test_output_of_another_thread_is_not_held() -> None:
+    """An OOB reply written by the I/O thread while a command blocks the main loop."""
+
+    async def main() -> tuple[bytes, bytes]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        chr = FakeChardev("mon")
+        mon = machine.add_qmp_monitor(chr)
+        machine.dispatcher.start()
+        await _connect(mon, chr)
+        machine.dispatcher._hold_output()
+        machine.emit_event("STOP")  # the main loop's: held
+        held = bytes(chr.written)
+        thread = threading.Thread(target=mon.send_text, args=('{"return": {}, "id": "oob"}',))
+        thread.start()
+        thread.join()
+        written = bytes(chr.written)
+        machine.dispatcher._release_output()
+        await machine.cleanup()
+        return held, written
+
+    held, written = asyncio.run(main())
+    assert held == b""
+    assert b'"event": "STOP"' in written
+    assert written.endswith(b'{"return": {}, "id": "oob"}\r\n')

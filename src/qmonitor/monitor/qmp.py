@@ -502,7 +502,7 @@ class QmpDispatcher:
         self._loop_thread: int | None = None
         #: The main loop's big lock, when it has one (qmonitor.util.mainloop).
         self.bql = big_lock(loop)
-        #: The QMP monitors corked for the current run of requests (None: no run).
+        #: The QMP monitors held for the current run of requests (None: no run).
         self._held: list[MonitorQMP] | None = None
         #: Requests run since the monitors were corked.
         self._held_runs = 0
@@ -657,11 +657,13 @@ class QmpDispatcher:
         loop.call_soon(self._process)
 
     def _hold_output(self) -> list[MonitorQMP]:
-        """Cork every QMP monitor for a run of requests (on the main loop).
+        """Hold what the main loop writes to QMP monitors during a run of requests.
 
         A command's events then wait in each monitor's buffer and a run of
         commands reaches a listening client in one write instead of one
-        per event; the bytes and their order are the same.  Held output
+        per event; the bytes and their order are the same.  Output of
+        other threads (OOB replies, greetings: the main loop may be busy)
+        is not held, and takes what waits before it along.  Held output
         belongs to the connection it was written for: a monitor whose
         client leaves drops it (see :meth:`MonitorQMP._event`).
         """
@@ -669,18 +671,19 @@ class QmpDispatcher:
         if held is None:
             with self.registry.lock:
                 held = [m for m in self.registry.monitors if isinstance(m, MonitorQMP)]
+            thread = threading.get_ident()
             for m in held:
-                m.cork()
+                m.hold_output(thread)
             self._held = held
             self._held_runs = 0
         return held
 
     def _release_output(self) -> None:
-        """Uncork the monitors :meth:`_hold_output` corked: their output goes out."""
+        """End :meth:`_hold_output`: what the monitors held goes out."""
         held, self._held = self._held, None
         if held is not None:
             for m in held:
-                m.uncork()
+                m.release_output()
 
     async def _finish(
         self,
