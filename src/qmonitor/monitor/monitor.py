@@ -149,9 +149,14 @@ class Monitor:
         self.outbuf = bytearray()
         self.out_watch = False
         self.mux_out = False
-        #: Output waits in the buffer until :meth:`uncork` (a run of input
-        #: being handled: its echo and replies leave in one write).
-        self._corked = False
+        #: Output waits in the buffer while this is not zero: how many
+        #: :meth:`cork` calls (a run of input being handled, the dispatcher
+        #: holding events for a run of commands) have no :meth:`uncork` yet.
+        self._corked = 0
+        #: The thread whose writes stay in the buffer (the dispatcher's, during
+        #: a run of requests; see QmpDispatcher): its output goes out with the
+        #: next write of another thread or when the hold ends.  None: no hold.
+        self._hold_thread: int | None = None
         #: While not None, events wait here (see MonitorQMP's runs of queries).
         self.event_hold: list[bytes] | None = None
         self.suspend_cnt = 0
@@ -223,18 +228,44 @@ class Monitor:
             self._flush_locked()
 
     def cork(self) -> None:
-        """Hold output back until :meth:`uncork` (the bytes stay the same)."""
+        """Hold output back until the matching :meth:`uncork` (the bytes stay the same).
+
+        Corks nest: output is written when the last one is taken off.
+        """
         with self.mon_lock:
-            self._corked = True
+            self._corked += 1
 
     def uncork(self) -> None:
-        """Write out what was held back by :meth:`cork`."""
+        """Take off one :meth:`cork`; the last one writes out what was held back."""
         with self.mon_lock:
-            self._corked = False
+            self._corked -= 1
             self._flush_locked()
+
+    def hold_output(self, thread: int) -> None:
+        """Keep ``thread``'s output in the buffer until :meth:`release_output`."""
+        with self.mon_lock:
+            self._hold_thread = thread
+
+    def release_output(self) -> None:
+        """End :meth:`hold_output`: what it held goes out."""
+        with self.mon_lock:
+            self._hold_thread = None
+            self._flush_locked()
+
+    def write_held(self) -> None:
+        """Write out what :meth:`hold_output` holds now; the hold goes on."""
+        with self.mon_lock:
+            thread, self._hold_thread = self._hold_thread, None
+            try:
+                self._flush_locked()
+            finally:
+                self._hold_thread = thread
 
     def _flush_locked(self) -> None:
         if self._corked or self.skip_flush or not self.outbuf or self.chr is None:
+            return
+        hold = self._hold_thread
+        if hold is not None and hold == threading.get_ident():
             return
         if self._log_output is not None:
             self._log_output(self.outbuf)
@@ -283,7 +314,14 @@ class Monitor:
                 held.append(data)
                 return True
             chr = self.chr
-            if outbuf or self.skip_flush or self.mux_out or chr is None:
+            if (
+                outbuf
+                or self._corked
+                or self._hold_thread is not None
+                or self.skip_flush
+                or self.mux_out
+                or chr is None
+            ):
                 # Earlier output waits (for a write watch or a deferred
                 # flush): keep the order; only try writing if nothing will.
                 outbuf += data

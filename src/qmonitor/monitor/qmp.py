@@ -59,6 +59,10 @@ QMP_REQ_QUEUE_LEN_MAX = 8
 #: has no bound).  Nothing is dropped; the client's own requests wait.
 REPLY_BACKLOG_LIMIT = 1 << 20
 
+#: Most in-band requests the dispatcher runs while other monitors' output is
+#: held (their events then leave in one write per monitor, not one each).
+DISPATCH_HOLD_MAX = 32
+
 #: Most plain queries answered under one hold of the big lock (the main loop
 #: waits meanwhile: a few milliseconds at most).
 PLAIN_BURST_MAX = 256
@@ -216,6 +220,9 @@ class MonitorQMP(Monitor):
         if event is ChrEvent.OPENED or event is ChrEvent.CLOSED:
             with self.mon_lock:
                 self.connection += 1
+                # Output still held (corked) was meant for the client that
+                # left, or for none: the next client must not read it.
+                self.outbuf.clear()
         if event is ChrEvent.OPENED:
             self.debug_log = self.qmp_log.enabled()
             self.commands = self.command_sets.cap_negotiation
@@ -403,6 +410,9 @@ class MonitorQMP(Monitor):
     def _resume_inline(self) -> bool:
         with self._input_lock:
             self._pump()
+            if not self.suspend_cnt:
+                # No request taken: the client may be waiting for its reply.
+                self.write_held()
         if self.suspend_cnt:
             return True
         chr = self.chr
@@ -492,6 +502,10 @@ class QmpDispatcher:
         self._loop_thread: int | None = None
         #: The main loop's big lock, when it has one (qmonitor.util.mainloop).
         self.bql = big_lock(loop)
+        #: The QMP monitors held for the current run of requests (None: no run).
+        self._held: list[MonitorQMP] | None = None
+        #: Requests run since the monitors were corked.
+        self._held_runs = 0
 
     def start(self) -> None:
         """Start dispatching (call on the main loop)."""
@@ -562,6 +576,7 @@ class QmpDispatcher:
         Queued requests stay unanswered, as in QEMU.
         """
         self._shutdown = True
+        self._release_output()
         if self._running is not None:
             await asyncio.wait({self._running})
 
@@ -592,17 +607,20 @@ class QmpDispatcher:
         """
         loop = self.loop
         if self._shutdown:
+            self._release_output()
             return
         with self._busy_lock:
             self._busy = False
         req = self._pop_any()
         if req is None:
+            self._release_output()
             return
         with self._busy_lock:
             self._busy = True
         mon = req.mon
         oob_enabled = mon.oob_enabled()
         pending = None
+        held = self._hold_output()
         try:
             if req.connection != mon.connection:
                 pass  # its client left after it was taken from the queue: not run
@@ -611,8 +629,25 @@ class QmpDispatcher:
             else:
                 pending = mon.dispatch(req.req, req.connection)
         finally:
+            # Output to the client that asked waits only while it has sent
+            # its next request: without OOB, resuming takes that request
+            # from input already read, or writes what is held before its
+            # monitor reads again (a client that sent its last request and
+            # then its end of input still reads the reply).  With OOB the
+            # monitor reads all along: it gets its reply now.
             if pending is None and not oob_enabled:
                 mon.resume(inline=True)
+            elif oob_enabled:
+                mon.write_held()
+            # Resuming took the client's next request if it had sent one.
+            self._held_runs += 1
+            if (
+                pending is not None
+                or self._shutdown
+                or self._held_runs >= DISPATCH_HOLD_MAX
+                or not any(m.qmp_requests for m in held)
+            ):
+                self._release_output()
         if pending is not None:
             # A coroutine command: the dispatcher goes on when it is done.
             self._running = loop.create_task(
@@ -620,6 +655,35 @@ class QmpDispatcher:
             )
             return
         loop.call_soon(self._process)
+
+    def _hold_output(self) -> list[MonitorQMP]:
+        """Hold what the main loop writes to QMP monitors during a run of requests.
+
+        A command's events then wait in each monitor's buffer and a run of
+        commands reaches a listening client in one write instead of one
+        per event; the bytes and their order are the same.  Output of
+        other threads (OOB replies, greetings: the main loop may be busy)
+        is not held, and takes what waits before it along.  Held output
+        belongs to the connection it was written for: a monitor whose
+        client leaves drops it (see :meth:`MonitorQMP._event`).
+        """
+        held = self._held
+        if held is None:
+            with self.registry.lock:
+                held = [m for m in self.registry.monitors if isinstance(m, MonitorQMP)]
+            thread = threading.get_ident()
+            for m in held:
+                m.hold_output(thread)
+            self._held = held
+            self._held_runs = 0
+        return held
+
+    def _release_output(self) -> None:
+        """End :meth:`_hold_output`: what the monitors held goes out."""
+        held, self._held = self._held, None
+        if held is not None:
+            for m in held:
+                m.release_output()
 
     async def _finish(
         self,
