@@ -40,6 +40,7 @@ from qmonitor.system.daemon import (
     remove_pidfile,
     write_pidfile,
 )
+from qmonitor.system.gilswitch import favour_waiting_threads
 from qmonitor.system.longlived import settle_startup_objects
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.mainloop import new_main_loop
@@ -602,6 +603,7 @@ async def _amain(
     if on_ready is not None:
         on_ready()
     settle_startup_objects()
+    favour_waiting_threads()
     try:
         await machine.run()
     finally:
