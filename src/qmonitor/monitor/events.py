@@ -411,9 +411,14 @@ def broadcast_locked(registry: MonitorRegistry, ev: QapiEvent) -> None:
     for mon in registry.monitors:
         try:
             if isinstance(mon, MonitorQMP):
+                # The client negotiated now is the one to get it: read which
+                # connection that is before its mode (a reconnection sets
+                # the mode first), and the monitor drops the event if
+                # another client has connected since.
+                connection = mon.connection
                 if not mon.negotiating:
                     data = ev.wire(True) if mon.session.pretty else compact
-                    mon.write_event(data)
+                    mon.write_event(data, connection)
                     if mon.debug_log:
                         mon.log_event(data)
                 continue

@@ -157,6 +157,10 @@ class Monitor:
         #: a run of requests; see QmpDispatcher): its output goes out with the
         #: next write of another thread or when the hold ends.  None: no hold.
         self._hold_thread: int | None = None
+        #: Which connection the chardev has (QMP monitors count opens and
+        #: closes), so a request, its reply or an event can tell whether its
+        #: client is still there.
+        self.connection = 0
         #: While not None, events wait here (see MonitorQMP's runs of queries).
         self.event_hold: list[bytes] | None = None
         self.suspend_cnt = 0
@@ -281,8 +285,11 @@ class Monitor:
         if not self.out_watch:
             self.out_watch = self.chr.add_watch(self._unblocked)
 
-    def write_event(self, data: bytes) -> bool:
+    def write_event(self, data: bytes, connection: int | None = None) -> bool:
         """Queue an event's wire bytes and flush; False if it was dropped.
+
+        ``connection``: the client it is for (see ``MonitorQMP.connection``);
+        if another has connected since, the event is not written.
 
         As :meth:`puts` for a complete message, with one difference from
         QEMU: while more than :attr:`event_outbuf_limit` bytes of earlier
@@ -292,6 +299,8 @@ class Monitor:
         cannot make the process grow without bound.
         """
         with self.mon_lock:
+            if connection is not None and connection != self.connection:
+                return True  # its client is gone: nobody to drop it for
             outbuf = self.outbuf
             limit = self.event_outbuf_limit
             # Once dropping, go on until half the limit has drained, so a

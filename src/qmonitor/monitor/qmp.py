@@ -135,9 +135,6 @@ class MonitorQMP(Monitor):
         self.debug_log = False
         self.qmp_queue_lock = threading.Lock()
         self.qmp_requests: deque[QMPRequest] = deque()
-        #: Which connection the chardev has: counts opens and closes, so a
-        #: request (and its reply) can tell whether its client is still there.
-        self.connection = 0
         # Guards the streamer: input is parsed on the monitor's loop, and by
         # the dispatcher when it resumes the monitor (no thread hop then).
         self._input_lock = threading.Lock()
@@ -219,13 +216,16 @@ class MonitorQMP(Monitor):
     def _event(self, event: ChrEvent) -> None:
         if event is ChrEvent.OPENED or event is ChrEvent.CLOSED:
             with self.mon_lock:
+                if event is ChrEvent.OPENED:
+                    # Before the new connection's number: an emitter that
+                    # reads the number and then the mode sees this mode.
+                    self.commands = self.command_sets.cap_negotiation
                 self.connection += 1
                 # Output still held (corked) was meant for the client that
                 # left, or for none: the next client must not read it.
                 self.outbuf.clear()
         if event is ChrEvent.OPENED:
             self.debug_log = self.qmp_log.enabled()
-            self.commands = self.command_sets.cap_negotiation
             self.session.open(QMP_CAPABILITIES if self.use_io_thread else ())
             self.send_response(self.greeting())
             self.registry.fdsets.monitor_opened()
