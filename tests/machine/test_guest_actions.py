@@ -27,6 +27,7 @@ GUEST_COMMANDS = {
     "x-qmonitor-guest-shutdown",
     "x-qmonitor-guest-panic",
     "x-qmonitor-guest-balloon",
+    "x-qmonitor-guest-virtio-mem",
 }
 MIB = 1 << 20
 
