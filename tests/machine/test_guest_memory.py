@@ -227,3 +227,21 @@ def test_virtio_mem_cannot_be_unplugged_even_by_the_guest() -> None:
         return _error(machine, "device_del", id="vm0"), events
 
     assert _run(body) == ("virtio based memory devices cannot be unplugged.", [])
+
+
+def test_a_guest_that_ejects_a_virtio_mem_slot_anyway_frees_its_backend() -> None:
+    # hw/acpi/pcihp.c ejects whatever is in the slot, request or not; the
+    # machine's unplug handler for virtio-mem does nothing, the device
+    # unrealizes (its backend unmapped) and leaves the QOM tree.
+    def body() -> tuple[Events, Any, Any]:
+        machine, events = _machine(*VMEM)
+        _cont(machine, events)
+        _call(machine, "x-qmonitor-guest-unplug", id="vm0")
+        return events, _call(machine, "query-memory-devices"), _call(machine, "object-del", id="b1")
+
+    events, devices, deleted = _run(body)
+    assert events == [
+        ("DEVICE_DELETED", {"path": "/machine/peripheral/vm0/virtio-backend"}),
+        ("DEVICE_DELETED", {"device": "vm0", "path": "/machine/peripheral/vm0"}),
+    ]
+    assert devices == [] and deleted is None
