@@ -27,6 +27,7 @@ GUEST_COMMANDS = {
     "x-qmonitor-guest-shutdown",
     "x-qmonitor-guest-panic",
     "x-qmonitor-guest-balloon",
+    "x-qmonitor-guest-virtio-mem",
 }
 MIB = 1 << 20
 
@@ -412,3 +413,29 @@ def test_guest_balloon_reports_and_the_change_is_throttled(tmp_path: Path) -> No
         assert qmp("query-balloon") == {"return": {"actual": 256 * MIB}}
         assert qmp("stop") == {"return": {}}
         assert "not running" in qmp("x-qmonitor-guest-balloon")["error"]["desc"]
+
+
+def test_guest_virtio_mem_plugs_and_the_change_is_throttled_per_device(tmp_path: Path) -> None:
+    args = (
+        "-M", "q35", "-m", "512M,maxmem=2G",
+        "-object", "memory-backend-ram,id=b0,size=256M",
+        "-object", "memory-backend-ram,id=b1,size=256M",
+        "-device", "virtio-mem-pci,id=vm0,memdev=b0,requested-size=64M",
+        "-device", "virtio-mem-pci,memdev=b1,requested-size=32M",
+    )  # fmt: skip
+    vm0, anon = "/machine/peripheral/vm0", "/machine/peripheral-anon/device[0]"
+    with qmonitor(tmp_path, *args) as qmp:
+        assert qmp("x-qmonitor-guest-virtio-mem", id="vm0") == {"return": {}}
+        assert qmp("x-qmonitor-guest-virtio-mem", id="vm0", size=0) == {"return": {}}
+        assert qmp("x-qmonitor-guest-virtio-mem", id=anon) == {"return": {}}
+        summary = {"base-memory": 512 * MIB, "plugged-memory": 32 * MIB}
+        assert qmp("query-memory-size-summary") == {"return": summary}
+        change = "MEMORY_DEVICE_SIZE_CHANGE"
+        # Throttled per QOM path: the other device's change is not held back.
+        assert qmp.take_events() == [
+            {"event": change, "data": {"id": "vm0", "size": 64 * MIB, "qom-path": vm0}},
+            {"event": change, "data": {"size": 32 * MIB, "qom-path": anon}},
+        ]
+        held = json.loads(qmp.reader.readline())  # vm0's second, once its second is up
+        del held["timestamp"]
+        assert held == {"event": change, "data": {"id": "vm0", "size": 0, "qom-path": vm0}}

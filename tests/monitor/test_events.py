@@ -102,6 +102,21 @@ def test_throttle_keys_by_data_member() -> None:
     ]
 
 
+def test_memory_device_size_change_is_throttled_per_qom_path() -> None:
+    # monitor/monitor.c keys it by qom-path: an anonymous device (no id) is
+    # throttled apart from a named one, and each keeps its last size.
+    reg, clock, (a,) = setup(True)
+    named, anon = "/machine/peripheral/vm0", "/machine/peripheral-anon/device[0]"
+    for size, path in ((1, named), (2, anon), (3, named), (4, named), (5, anon)):
+        data: dict[str, Any] = {"size": size, "qom-path": path}
+        if path == named:
+            data["id"] = "vm0"
+        qapi_event_emit(reg, "MEMORY_DEVICE_SIZE_CHANGE", data)
+    assert [m["data"]["size"] for m in a.got] == [1, 2]
+    clock.step(SECOND_NS)
+    assert [m["data"]["size"] for m in a.got] == [1, 2, 4, 5]
+
+
 def test_rates_are_configurable() -> None:
     reg, clock, (a,) = setup(True)
     assert reg.events is not None

@@ -109,7 +109,7 @@ class _RawArgsCommand(QmpCommand):
 
 def register_device_commands(machine: Machine) -> None:
     """device_add, device_del, the trace event commands and the CPU model queries."""
-    from qmonitor.machine.devices.dimms import unplug_dimm
+    from qmonitor.machine.devices.dimms import unplug_dimm, unplug_dimm_device
     from qmonitor.machine.devices.special import special_device_add
     from qmonitor.machine.devices.state import pc_hotplug
     from qmonitor.machine.qom_commands import machine_qom
@@ -160,6 +160,8 @@ def register_device_commands(machine: Machine) -> None:
                 dev = next((d for d in hotplug.created if d.qom_path == path), None)
                 if dev is not None and dev.bus is not None:
                     hotplug.unplug(dev, id)
+                    return
+                if dev is not None and unplug_dimm_device(machine, dev):
                     return
                 obj, _ = machine_qom(machine).resolve(id)
                 bus = hotplug.board_bus(obj.typename) if obj is not None else None

@@ -13,9 +13,18 @@ a stopped guest does nothing), and the machine answers with what QEMU
   first), each with DEVICE_DELETED (a virtio proxy's backend before the
   proxy, hw/core/qdev.c's device_finalize); a bridge the command line
   made stays (acpi_pcihp_pc_no_hotplug).  ``accept: false`` is a guest
-  that refuses: on x86 QEMU raises no event for a PCI device (only the
-  ACPI memory hotplug of a DIMM raises DEVICE_UNPLUG_GUEST_ERROR); the
-  request lapses and ``device_del`` may ask again.
+  that refuses: on x86 QEMU raises no event for a PCI device; the
+  request lapses and ``device_del`` may ask again.  A DIMM's slot is
+  ejected through ACPI memory hotplug (hw/acpi/memory_hotplug.c): the
+  DIMM goes with DEVICE_DELETED; a guest that cannot offline the memory
+  reports it through the slot's ``_OST``, which QEMU passes on as
+  ACPI_DEVICE_OST (QEMU 7.2 raises DEVICE_UNPLUG_GUEST_ERROR and
+  MEM_UNPLUG_ERROR only when its own unplug handler fails after an
+  eject, which a DIMM in a valid slot never does).
+- ``x-qmonitor-guest-virtio-mem``: the guest's virtio-mem driver plugs or
+  unplugs blocks until the device has ``requested-size`` (or ``size``)
+  bytes plugged (hw/virtio/virtio-mem.c: a plug beyond ``requested-size``
+  is refused); MEMORY_DEVICE_SIZE_CHANGE goes out when ``size`` moved.
 - ``x-qmonitor-guest-tray``: ATAPI PREVENT ALLOW MEDIUM REMOVAL, then
   START STOP UNIT with LoEj (hw/ide/atapi.c): locking raises nothing,
   moving the tray raises DEVICE_TRAY_MOVED; a locked tray does not open.
@@ -29,8 +38,10 @@ a stopped guest does nothing), and the machine answers with what QEMU
 - ``x-qmonitor-guest-panic``: a pvpanic device reports a panic
   (softmmu/runstate.c qemu_system_guest_panicked, no panic information).
 
-Not here: the balloon's actual size (the balloon device is not modelled
-yet), dirty bitmaps marked by writes (the bitmaps keep no bits).
+- ``x-qmonitor-guest-balloon``: the balloon driver reports its memory
+  (query-balloon's ``actual``, BALLOON_CHANGE).
+
+Not here: dirty bitmaps marked by writes (the bitmaps keep no bits).
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ from qmonitor.machine.block.accounting import QTEST_LATENCY_NS, IoType
 from qmonitor.machine.block.backend import BlockBackend
 from qmonitor.machine.block.backend_cmds import acct_now_ns, synced_backends
 from qmonitor.machine.block.media import NO_TRAY
+from qmonitor.machine.devices.dimms import memory_devices
 from qmonitor.machine.devices.hotplug import DEVICE_NOT_FOUND
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.state import finish_unplugs, pc_hotplug
@@ -64,6 +76,8 @@ NO_MEDIUM = "qmonitor: '{}' has no medium for the guest to use"
 NO_PANIC_DEVICE = "qmonitor: the guest has no pvpanic device"
 NO_BALLOON_DEVICE = "qmonitor: the guest has no balloon device"
 NOT_RUNNING = "qmonitor: the guest is not running (the VM is {})"
+NOT_VIRTIO_MEM = "qmonitor: '{}' is no virtio-mem device"
+NVDIMM_NO_EJECT = "qmonitor: the guest cannot eject '{}': an NVDIMM has no memory hotplug slot"
 #: What ``op`` takes.
 OPS = {"read": IoType.READ, "write": IoType.WRITE, "flush": IoType.FLUSH, "unmap": IoType.UNMAP}
 #: The devices' logical block size: requests are in whole sectors (BDRV_SECTOR_SIZE).
@@ -85,7 +99,7 @@ def _find_device(machine: Machine, ident: str) -> Device:
             dev = next((d for d in hotplug.created if d.qom_path == path), None)
         else:
             dev = hotplug.by_id.get(ident)
-    if dev is None or dev.bus is None:
+    if dev is None or (dev.bus is None and dev.memory is None):
         raise QapiError(DEVICE_NOT_FOUND.format(ident), ErrorClass.DEVICE_NOT_FOUND)
     return dev
 
@@ -120,7 +134,9 @@ def guest_unplug(machine: Machine, ident: str, accept: bool = True) -> None:
     """The guest ejects ``ident``'s slot, or refuses the unplug it was asked for."""
     _running(machine)
     dev = _find_device(machine, ident)
-    assert dev.bus is not None
+    if dev.bus is None:
+        _guest_dimm_unplug(machine, dev, ident, accept)
+        return
     if not dev.bus.hotpluggable:
         raise QapiError(NO_EJECT.format(ident))
     if not accept:
@@ -128,7 +144,42 @@ def guest_unplug(machine: Machine, ident: str, accept: bool = True) -> None:
             raise QapiError(NOT_PENDING.format(ident))
         dev.unplug_pending = False
         return
-    finish_unplugs(machine, slot_devices(dev))
+    gone = slot_devices(dev)
+    devices = memory_devices(machine)
+    for each in gone:
+        # A virtio-mem device's slot ejected anyway: it unrealizes and its
+        # backend is unmapped (QEMU's unplug handler leaves the rest).
+        if each.memory is not None and devices is not None:
+            devices.remove(each.memory)
+    finish_unplugs(machine, gone)
+
+
+def _guest_dimm_unplug(machine: Machine, dev: Device, ident: str, accept: bool) -> None:
+    """A DIMM's ACPI slot: the guest ejects it, or reports that it cannot."""
+    from qmonitor.machine.devices.dimms import eject_dimm, refuse_dimm
+
+    hotplug = pc_hotplug(machine)
+    assert hotplug is not None
+    if dev.memory.kind == "nvdimm":
+        raise QapiError(NVDIMM_NO_EJECT.format(ident))
+    if accept:
+        eject_dimm(machine, hotplug, dev)
+        return
+    if not dev.memory.removing:
+        raise QapiError(NOT_PENDING.format(ident))
+    refuse_dimm(machine, dev)
+
+
+def guest_virtio_mem(machine: Machine, ident: str, size: int | None = None) -> None:
+    """The guest's virtio-mem driver plugs or unplugs blocks towards ``size`` bytes."""
+    from qmonitor.machine.devices.virtio_mem_pci import guest_resize
+    from qmonitor.machine.virtio_mem import VirtioMem
+
+    _running(machine)
+    dev = _find_device(machine, ident)
+    if not isinstance(dev.memory, VirtioMem):
+        raise QapiError(NOT_VIRTIO_MEM.format(ident))
+    guest_resize(machine, dev, size)
 
 
 def _attached(machine: Machine, device: str | None, ident: str | None) -> BlockBackend:
@@ -293,6 +344,9 @@ def register_guest(machine: Machine) -> None:
     def balloon(actual: int | None = None) -> None:
         guest_balloon(machine, actual)
 
+    def virtio_mem(id: str, size: int | None = None) -> None:
+        guest_virtio_mem(machine, id, size)
+
     schema = machine_schema(guest=True)
     full = machine.commands.full
     for name, func in (
@@ -303,5 +357,6 @@ def register_guest(machine: Machine) -> None:
         ("shutdown", shutdown),
         ("panic", panic),
         ("balloon", balloon),
+        ("virtio-mem", virtio_mem),
     ):
         full.register(bind_command(schema, f"x-qmonitor-guest-{name}", func))

@@ -3,8 +3,8 @@
 As QEMU 7.2's hmp_qom_set: with ``-j`` the value is a JSON value, set as
 ``qom-set`` over QMP sets it; without, the text is read by the property's
 type, as QEMU's string input visitor reads it (booleans as ``on``/``yes``/
-``true``/``y`` or their opposites, integers with C's base prefixes), and
-strings are taken as they are.
+``true``/``y`` or their opposites, integers with C's base prefixes, sizes
+with their suffixes), and strings are taken as they are.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 from qmonitor.machine.hmp_info import qmp
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
-from qmonitor.util.cutils import BOOL_FALSE, BOOL_TRUE, c_strtoll, c_strtoull
+from qmonitor.util.cutils import BOOL_FALSE, BOOL_TRUE, c_strtoll, c_strtoull, parse_size
+from qmonitor.util.error import QemuOptsError
 
 if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
 
 #: QOM property types read as signed and as unsigned integers.
 _SIGNED = frozenset({"int", "int8", "int16", "int32", "int64"})
-_UNSIGNED = frozenset({"uint8", "uint16", "uint32", "uint64", "size"})
+_UNSIGNED = frozenset({"uint8", "uint16", "uint32", "uint64"})
 
 
 def json_value(text: str) -> Any:
@@ -57,6 +58,14 @@ def string_value(prop: str, qom_type: str | None, text: str) -> Any:
         if text in BOOL_FALSE:
             return False
         raise expects("'on' or 'off'")
+    if qom_type == "size":
+        # parse_type_size: parse_option_size, so suffixes (64M) are taken.
+        try:
+            return parse_size(prop, text)
+        except QemuOptsError as exc:
+            error = QapiError(exc.message)
+            error.hint = exc.hint.removesuffix("\n")  # HMP ends the hint's line itself
+            raise error from None
     if qom_type in _SIGNED or qom_type in _UNSIGNED:
         number = c_strtoll(text) if qom_type in _SIGNED else c_strtoull(text)
         if number is None or not -(2**63) <= number < 2**64:

@@ -429,6 +429,9 @@ class Machine:
             self.ib700.reset()
         if self.board is not None:
             self.board.reset()
+            from qmonitor.machine.devices.virtio_mem_pci import reset_virtio_mem
+
+            reset_virtio_mem(self)
         self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
         if self.board is not None:
             from qmonitor.machine.devices.state import finish_unplugs

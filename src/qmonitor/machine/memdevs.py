@@ -1,4 +1,4 @@
-"""A PC's memory devices: ``pc-dimm`` and ``nvdimm`` in the device-memory region.
+"""A PC's memory devices: ``pc-dimm``, ``nvdimm``, ``virtio-mem-pci`` in the device-memory region.
 
 ``-m size,slots=N,maxmem=M`` gives a PC a device-memory region above its
 RAM (hw/i386/pc.c): it starts at the first gigabyte boundary past the RAM
@@ -9,14 +9,17 @@ nvdimm enabled, the slot, the backend set, room left of ``maxmem``, the
 address (given or the lowest free one, aligned as the backend's region),
 then at realize the NUMA node and whether the backend is already mapped.
 A DIMM's unplug waits for the guest's ACPI eject, which a guest that runs
-no code never sends: the device stays.  Nothing here allocates memory.
+no code never sends: the device stays, its slot marked as being removed.
+A virtio-mem device (:mod:`qmonitor.machine.virtio_mem`) takes its whole
+backend's room in the region but counts as plugged memory only what the
+guest plugged.  Nothing here allocates memory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from qmonitor.qapi.error import QapiError
 
@@ -31,6 +34,10 @@ MAX_RAM_SLOTS: Final = 256
 DIMM_KINDS: Final = {"pc-dimm": "dimm", "nvdimm": "nvdimm"}
 #: pc-dimm's ``slot`` when the user gave none (PC_DIMM_UNASSIGNED_SLOT).
 UNASSIGNED_SLOT: Final = -1
+#: ACPI ``_OST`` source event of an eject request (ACPI 6.x, 6.3.5).
+OST_EJECT_REQUEST: Final = 3
+#: ACPI ``_OST`` status of an eject request the OS could not carry out: device busy.
+OST_DEVICE_BUSY: Final = 0x82
 
 # Texts of QEMU 7.2 (hw/i386/pc.c, hw/mem/pc-dimm.c, hw/mem/memory-device.c).
 NO_ACPI = "memory hotplug is not enabled: missing acpi device or acpi disabled"
@@ -76,6 +83,16 @@ class MemoryDevice:
     slot: int
     node: int
     hotplugged: bool
+    #: device_del asked the guest to eject it (the ACPI slot's remove event).
+    removing: bool = False
+
+    @property
+    def region_size(self) -> int:
+        return self.size
+
+    @property
+    def plugged_size(self) -> int:
+        return self.size
 
     def info(self) -> dict[str, object]:
         """PCDIMMDeviceInfo in a MemoryDeviceInfo (members in the schema's order)."""
@@ -92,6 +109,22 @@ class MemoryDevice:
             hotpluggable=True,
         )
         return {"type": self.kind, "data": data}
+
+
+class PlacedDevice(Protocol):
+    """Any memory device in the region (a DIMM, a virtio-mem device)."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def memdev(self) -> str: ...
+    @property
+    def addr(self) -> int: ...
+    @property
+    def region_size(self) -> int: ...
+    @property
+    def plugged_size(self) -> int: ...
+    def info(self) -> dict[str, object]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +172,9 @@ class MemoryDevices:
         #: Backends mapped into the guest (host_memory_backend_is_mapped): the
         #: machine's own RAM and every DIMM's.
         self.mapped: set[str] = set(mapped)
-        self.devices: list[MemoryDevice] = []
+        self.devices: list[PlacedDevice] = []
+        #: The last ``_OST`` (event, status) the guest reported for each slot.
+        self.ost: dict[int, tuple[int, int]] = {}
 
     # -- plugging -----------------------------------------------------------------------
 
@@ -178,7 +213,7 @@ class MemoryDevices:
             raise QapiError(BAD_SLOT.format(hint, self.slots - 1))
         if self.slots == 0:
             raise QapiError(NO_SLOTS)
-        taken = {d.slot for d in self.devices}
+        taken = {d.slot for d in self.dimms()}
         if hint != UNASSIGNED_SLOT:
             if hint in taken:
                 raise QapiError(SLOT_BUSY.format(hint))
@@ -188,11 +223,25 @@ class MemoryDevices:
             raise QapiError(NO_FREE_SLOT)
         return free
 
+    def place(self, hint: int | None, align: int, size: int) -> int:
+        """memory_device_get_free_addr: where a device of ``size`` bytes goes (or QEMU's error)."""
+        return self._free_addr(hint, align, size)
+
+    def add(self, device: PlacedDevice) -> None:
+        """A device placed by :meth:`place` is plugged: its backend is mapped."""
+        self.mapped.add(device.memdev)
+        self.devices.append(device)
+
+    def remove(self, device: PlacedDevice) -> None:
+        """The device is gone (a guest's eject): its room and its backend are free."""
+        self.devices.remove(device)
+        self.mapped.discard(device.memdev)
+
     def _free_addr(self, hint: int | None, align: int, size: int) -> int:
         """memory_device_get_free_addr: check the room and the hint, or find a place."""
         if self.region_size == 0:
             raise QapiError(NOT_ENABLED)
-        used = self.plugged_size()
+        used = self.used_region_size()
         room = self.maxram_size - self.ram_size
         if used + size > room:
             raise QapiError(NO_SPACE.format(used, room))
@@ -208,10 +257,11 @@ class MemoryDevices:
         else:
             start = -(-low // align) * align
         for dev in sorted(self.devices, key=lambda d: d.addr):
-            if dev.addr < start + size and start < dev.addr + dev.size:
+            end = dev.addr + dev.region_size
+            if dev.addr < start + size and start < end:
                 if hint is not None:
                     raise QapiError(CONFLICT.format(dev.id or "(unnamed)"))
-                start = -(-(dev.addr + dev.size) // align) * align
+                start = -(-end // align) * align
             elif dev.addr >= start + size:
                 break
         if start + size > high:
@@ -220,20 +270,47 @@ class MemoryDevices:
 
     # -- unplugging ---------------------------------------------------------------------
 
-    def unplug_request(self, ident: str) -> None:
-        """device_del of a DIMM: refused for an nvdimm, else left to a guest that never acts."""
-        device = next((d for d in self.devices if d.id == ident), None)
-        if device is not None and device.kind == "nvdimm":
+    def unplug_request(self, device: MemoryDevice) -> None:
+        """device_del of a DIMM: refused for an nvdimm, else the guest is asked to eject it.
+
+        Asking again is no error: the slot's remove event is raised again.
+        """
+        if device.kind == "nvdimm":
             raise QapiError(NVDIMM_UNPLUG)
+        device.removing = True
+
+    def dimms(self) -> list[MemoryDevice]:
+        """The DIMMs (pc-dimm and nvdimm) in plugging order."""
+        return [d for d in self.devices if isinstance(d, MemoryDevice)]
 
     def find(self, ident: str) -> MemoryDevice | None:
-        return next((d for d in self.devices if d.id == ident), None)
+        """The DIMM whose id is ``ident``."""
+        return next((d for d in self.dimms() if d.id == ident), None)
 
     # -- queries ------------------------------------------------------------------------
 
+    def used_region_size(self) -> int:
+        """memory_device_used_region_size: the room the devices take in the region."""
+        return sum(d.region_size for d in self.devices)
+
     def plugged_size(self) -> int:
-        """get_plugged_memory_size: the DIMMs' sizes added up."""
-        return sum(d.size for d in self.devices)
+        """get_plugged_memory_size: a DIMM's whole size, what a virtio-mem guest plugged."""
+        return sum(d.plugged_size for d in self.devices)
+
+    def slot_status(self, slot: int) -> dict[str, object]:
+        """acpi_memory_device_status: an ACPIOSTInfo for ``slot`` (its DIMM's id if any)."""
+        event, status = self.ost.get(slot, (0, 0))
+        info: dict[str, object] = {}
+        # An NVDIMM takes a slot number but is no memory hotplug device.
+        dimm = next((d for d in self.dimms() if d.slot == slot and d.kind == "dimm"), None)
+        if dimm is not None and dimm.id is not None:
+            info["device"] = dimm.id
+        info.update({"slot": str(slot), "slot-type": "DIMM", "source": event, "status": status})
+        return info
+
+    def ospm_status(self) -> list[dict[str, object]]:
+        """acpi_memory_ospm_status: one entry per slot of the ACPI memory hotplug."""
+        return [self.slot_status(slot) for slot in range(self.slots)]
 
     def query(self) -> list[dict[str, object]]:
         """query-memory-devices: by address, as memory_device_build_list sorts them."""
@@ -264,5 +341,17 @@ def memory_devices_text(devices: list[dict[str, object]]) -> str:
                 f"  memdev: {data['memdev']}\n"
                 f"  hotplugged: {'true' if data['hotplugged'] else 'false'}\n"
                 f"  hotpluggable: {'true' if data['hotpluggable'] else 'false'}\n"
+            )
+        elif dev["type"] == "virtio-pmem":
+            out.append(
+                f"  memaddr: 0x{data['memaddr']:x}\n  size: {data['size']}\n"
+                f"  memdev: {data['memdev']}\n"
+            )
+        elif dev["type"] == "virtio-mem":
+            out.append(
+                f"  memaddr: 0x{data['memaddr']:x}\n  node: {data['node']}\n"
+                f"  requested-size: {data['requested-size']}\n  size: {data['size']}\n"
+                f"  max-size: {data['max-size']}\n  block-size: {data['block-size']}\n"
+                f"  memdev: {data['memdev']}\n"
             )
     return "".join(out)

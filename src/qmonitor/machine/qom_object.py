@@ -36,6 +36,8 @@ class Prop:
     name: str
     type: str
     value: Value = None
+    #: ``qom-set``'s handler (given the value as QMP gave it), None: not settable this way.
+    setter: Callable[[Any], None] | None = None
 
 
 @dataclass(slots=True)

@@ -167,9 +167,13 @@ def register_machine_queries(machine: Machine) -> None:
         return {"mode": "none", "icount": 0}
 
     def acpi_ospm_status() -> list[dict[str, Any]]:
+        from qmonitor.machine.devices.dimms import plugged_memory_devices as dimms
+
         if not has_acpi(machine):
             raise QapiError(NO_ACPI)
-        return []
+        devices = dimms(machine)
+        # The ACPI memory hotplug's slots (the CPU hotplug stays in legacy mode).
+        return devices.ospm_status() if devices is not None else []
 
     def stats_schemas(provider: str | None = None) -> list[dict[str, Any]]:
         # Only KVM provides statistics, and the null machine runs no KVM vCPU.

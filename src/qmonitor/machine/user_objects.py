@@ -203,6 +203,9 @@ class UserObjects:
                 raise QapiError(NOT_WRITABLE.format(obj.typename, prop))
             raise QapiError(PROPERTY_NOT_FOUND.format(obj.typename, prop))
         current = obj.props[index]
+        if current.setter is not None:
+            current.setter(value)  # a device's property that checks and visits its value
+            return
         made = self.made.get(id(obj))
         if made is not None:
             spec = made.specs.get(prop)

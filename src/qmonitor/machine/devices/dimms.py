@@ -24,8 +24,11 @@ from qmonitor.machine.devices.qdev import Device
 from qmonitor.machine.memdev import BACKEND_TYPES, default_memdev
 from qmonitor.machine.memdevs import (
     DIMM_KINDS,
+    OST_DEVICE_BUSY,
+    OST_EJECT_REQUEST,
     UNASSIGNED_SLOT,
     DimmRequest,
+    MemoryDevice,
     MemoryDevices,
     board_error,
     device_memory_base,
@@ -187,6 +190,7 @@ def plug_dimm(machine: Machine, hotplug: Hotplug, opts: dict[str, str], hotplugg
     dev.hotplugged = hotplugged
     dev.values.update(memdev=dimm.memdev, slot=dimm.slot, node=dimm.node, addr=dimm.addr)
     dev.values["size"] = dimm.size
+    dev.memory = dimm
     if ident is not None:
         hotplug.by_id[ident] = dev
     hotplug.created.append(dev)
@@ -213,12 +217,69 @@ def dimm_qom(dev: Device) -> QomObject:
 
 
 def unplug_dimm(machine: Machine, ident: str) -> bool:
-    """device_del of a DIMM (False: ``ident`` is no DIMM); the guest never ejects it."""
+    """device_del of a DIMM (False: ``ident`` is no DIMM): the guest is asked to eject it.
+
+    A guest that runs no code never does; the opt-in guest may
+    (:func:`eject_dimm`, :func:`refuse_dimm`).
+    """
     devices = memory_devices(machine)
-    if devices is None or devices.find(ident) is None:
+    dimm = devices.find(ident) if devices is not None else None
+    if devices is None or dimm is None:
         return False
-    devices.unplug_request(ident)
+    devices.unplug_request(dimm)
     return True
+
+
+def unplug_dimm_device(machine: Machine, dev: Device) -> bool:
+    """device_del of a DIMM named by its QOM path (False: ``dev`` is no DIMM)."""
+    devices = memory_devices(machine)
+    if devices is None or not isinstance(dev.memory, MemoryDevice):
+        return False
+    devices.unplug_request(dev.memory)
+    return True
+
+
+def eject_dimm(machine: Machine, hotplug: Hotplug, dev: Device) -> None:
+    """The guest ejects the DIMM's ACPI slot: it is unplugged and DEVICE_DELETED goes out.
+
+    hw/acpi/memory_hotplug.c (eject bit of the slot's flags): the machine
+    unplugs the DIMM (its backend is free again) and unparents it; QEMU
+    sends DEVICE_DELETED with its id and QOM path.
+    """
+    from qmonitor.machine.qom_commands import machine_qom
+
+    devices = memory_devices(machine)
+    dimm = dev.memory
+    assert devices is not None and isinstance(dimm, MemoryDevice)
+    tree = machine_qom(machine)  # the device's path is its place in the tree
+    devices.remove(dimm)  # the slot keeps the guest's last _OST
+    path = dev.qom_path
+    if path is not None:
+        obj, _ = tree.resolve(path)
+        if obj is not None and obj.parent is not None:
+            obj.parent.children.pop(obj.name, None)
+            obj.parent.recorded = None
+    if dev.id is not None:
+        hotplug.by_id.pop(dev.id, None)
+    hotplug.created.remove(dev)
+    data = {"device": dev.id, "path": path} if dev.id is not None else {"path": path}
+    machine.emit_event("DEVICE_DELETED", data)
+
+
+def refuse_dimm(machine: Machine, dev: Device) -> None:
+    """The guest could not offline the DIMM: it says so through the slot's ``_OST``.
+
+    The guest clears the slot's remove event and reports the eject request
+    (event 3) with "device busy" (0x82, the status a Linux guest gives
+    when the memory cannot go offline); QEMU raises ACPI_DEVICE_OST with
+    the slot's state.  A later ``device_del`` asks again.
+    """
+    devices = memory_devices(machine)
+    dimm = dev.memory
+    assert devices is not None and isinstance(dimm, MemoryDevice)
+    dimm.removing = False
+    devices.ost[dimm.slot] = (OST_EJECT_REQUEST, OST_DEVICE_BUSY)
+    machine.emit_event("ACPI_DEVICE_OST", {"info": devices.slot_status(dimm.slot)})
 
 
 def mapped_backend(machine: Machine, ident: str) -> bool:

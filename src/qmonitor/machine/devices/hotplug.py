@@ -68,6 +68,8 @@ NO_CHASSIS = (
     "Bridge chassis not specified. Each bridge is required to be assigned a unique chassis id > 0."
 )
 UNPLUG_PENDING = "Device {} is already in the process of unplug"
+#: hw/i386/pc.c pc_virtio_md_pci_unplug_request.
+MEMORY_NO_UNPLUG = "virtio based memory devices cannot be unplugged."
 DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
@@ -103,12 +105,19 @@ class NotModelled(QapiError):
 
 
 def virtio_backend(driver: str) -> str | None:
-    """The device a virtio PCI proxy puts on its bus (``virtio-X-pci``: ``virtio-X-device``)."""
+    """The device a virtio PCI proxy puts on its bus (``virtio-X-pci``: ``virtio-X-device``,
+    or ``virtio-X`` for the memory devices)."""
     if driver.startswith("virtio-") and driver.endswith("-pci"):
-        inner = driver[: -len("-pci")] + "-device"
-        if inner in known_types():
-            return inner
+        for inner in (driver[: -len("-pci")] + "-device", driver[: -len("-pci")]):
+            if inner in known_types():
+                return inner
     return None
+
+
+#: A memory device's plugging (see :meth:`Hotplug.add`): called once the
+#: properties are set, it checks the machine's pre-plug rules and returns
+#: what completes the device's realize once it is on its bus (or raises).
+PrePlug = Callable[[], Callable[[Device], None]]
 
 
 #: Properties of a virtio proxy that its virtio device holds.
@@ -225,8 +234,13 @@ class Hotplug:
                     return found
         return None
 
-    def add(self, opts: dict[str, str], hotplug: bool) -> Device:
-        """Create the device ``opts`` describe (driver resolved, values as strings)."""
+    def add(self, opts: dict[str, str], hotplug: bool, pre_plug: PrePlug | None = None) -> Device:
+        """Create the device ``opts`` describe (driver resolved, values as strings).
+
+        ``pre_plug``: the machine's hotplug handler for a memory device
+        (hw/i386/pc.c pc_virtio_md_pci_pre_plug), run between the
+        properties and the device's realize.
+        """
         driver = opts["driver"]
         bus_type = self.bus_type(driver)
         bus: Bus | None = None
@@ -252,7 +266,7 @@ class Hotplug:
         if ident is not None and ident in self.by_id:
             raise QapiError(DUPLICATE_ID.format(ident))
         try:
-            dev = self._make(driver, ident, bus, opts, hotplug)
+            dev = self._make(driver, ident, bus, opts, hotplug, pre_plug)
         except NotModelled:
             raise
         except QapiError:
@@ -270,7 +284,13 @@ class Hotplug:
         return dev
 
     def _make(
-        self, driver: str, ident: str | None, bus: Bus, opts: dict[str, str], hotplug: bool
+        self,
+        driver: str,
+        ident: str | None,
+        bus: Bus,
+        opts: dict[str, str],
+        hotplug: bool,
+        pre_plug: PrePlug | None = None,
     ) -> Device:
         """Create and plug the device, past the checks that come before QEMU makes it."""
         if driver == "virtio-blk-pci" and "drive" not in opts:
@@ -289,7 +309,14 @@ class Hotplug:
             if driver == "virtio-blk-pci" and self.drives is not None:
                 blk = self.drives.resolve("virtio-blk-device", values["drive"])
                 values["drive"] = self.drives.drive_value(blk)
+            realize = pre_plug() if pre_plug is not None else None
             dev = self._plug_pci(driver, ident, bus, values, hotplug)
+            if realize is not None:
+                try:
+                    realize(dev)
+                except QapiError:
+                    bus.remove(dev)
+                    raise
             if blk is not None and self.drives is not None:
                 vdev = dev.buses[0].children[0]
                 if blk.medium is not None:
@@ -540,6 +567,8 @@ class Hotplug:
         assert bus is not None
         if not bus.hotpluggable:
             raise QapiError(BUS_NO_HOTPLUG.format(bus.name))
+        if dev.memory is not None:
+            raise QapiError(MEMORY_NO_UNPLUG)
         if dev.unplug_pending:
             raise QapiError(UNPLUG_PENDING.format(named))
         if isinstance(bus, ScsiBus):

@@ -76,6 +76,8 @@ class Device:
         self.qom_path: str | None = None
         #: The N of its ``/machine/peripheral-anon/device[N]`` (a user's device without id).
         self.anon_index: int | None = None
+        #: What a memory device maps (a virtio-mem device's state), else None.
+        self.memory: Any = None
 
     def add_bus(self, bus: Bus) -> Bus:
         bus.parent = self

@@ -38,6 +38,10 @@ def qom_object(dev: Device, q35: bool) -> QomObject:
     ]
     if isinstance(dev, PciDevice):
         props.append(Prop("addr", "int32", dev.devfn))
+        if dev.memory is not None:
+            from qmonitor.machine.devices.virtio_mem_pci import virtio_mem_props
+
+            props.extend(virtio_mem_props(dev))
         # A virtio proxy's NIC properties are its virtio device's.
         owner = dev.buses[0].children[0] if dev.buses and dev.buses[0].children else dev
         mac = dev.values.get("mac", owner.values.get("mac"))

@@ -1,8 +1,9 @@
-"""Devices whose creation takes more than the PC's bus model: DIMMs and the balloon.
+"""Devices whose creation takes more than the PC's bus model: memory devices, the balloon.
 
 :func:`special_device_add` runs before the generic path of ``-device``
 and ``device_add`` (:class:`~qmonitor.machine.devices.hotplug.Hotplug`):
-it plugs a DIMM itself (a DIMM sits on no bus) and refuses a second
+it plugs a DIMM itself (a DIMM sits on no bus), gives a virtio-mem
+device the machine's memory-device checks, and refuses a second
 balloon; any other device is left to the generic path.
 :func:`board_memory_error` is what QEMU refuses of the machine's memory
 while it builds the board, before any ``-device``.
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from qmonitor.machine.devices.balloon import check_balloon_add
 from qmonitor.machine.devices.dimms import is_dimm, plug_dimm
 from qmonitor.machine.devices.dimms import startup_error as dimm_startup_error
+from qmonitor.machine.devices.virtio_mem_pci import is_virtio_mem, plug_virtio_mem
 
 if TYPE_CHECKING:
     from qmonitor.machine.devices.hotplug import Hotplug
@@ -33,6 +35,8 @@ def special_device_add(
     driver = opts["driver"]
     if is_dimm(driver):
         return plug_dimm(machine, hotplug, opts, hotplugged)
+    if is_virtio_mem(driver):
+        return plug_virtio_mem(machine, hotplug, opts, hotplugged)
     check_balloon_add(hotplug, driver)
     return None
 

@@ -79,4 +79,16 @@ TEXT = r"""##
 { 'command': 'x-qmonitor-guest-balloon',
   'data': { '*actual': 'size' },
   'if': 'QMONITOR_GUEST' }
+
+##
+# @x-qmonitor-guest-virtio-mem:
+#
+# The guest's virtio-mem driver plugs or unplugs memory blocks.
+#
+# @id: the virtio-mem-pci device's id or QOM path
+# @size: how many bytes to have plugged (default: the requested size)
+##
+{ 'command': 'x-qmonitor-guest-virtio-mem',
+  'data': { 'id': 'str', '*size': 'size' },
+  'if': 'QMONITOR_GUEST' }
 """
