@@ -107,11 +107,29 @@ def multi_server(
         proc.stderr.close()
 
 
+def connect_listening(sock: socket.socket, path: Path) -> None:
+    """Connect; refused means bound but not listening yet: try again.
+
+    The socket file exists from bind() on, and listen() follows (as in
+    QEMU): a client that connects as soon as it sees the file may come
+    in between.
+    """
+    end = time.monotonic() + DEADLINE
+    while True:
+        try:
+            sock.connect(str(path))
+            return
+        except ConnectionRefusedError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.01)
+
+
 class Client:
     def __init__(self, path: Path) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(10)
-        self.sock.connect(str(path))
+        connect_listening(self.sock, path)
         self.buf = b""
 
     def raw_line(self) -> bytes:
