@@ -296,7 +296,6 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             *SHOW,
             ("query-pci", {}),
             hmp("info pci"),
-            qom_list("/machine/peripheral/n/virtio-backend"),
             delete("c2"),
             ("device-list-properties", {"typename": "virtio-scsi-pci-non-transitional"}),
         ),

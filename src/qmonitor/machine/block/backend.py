@@ -54,6 +54,8 @@ class BlockBackend(Drive):
     device_perm: tuple[int, int] | None = None
     #: The device's I/O counters (only the opt-in guest moves them).
     acct: BlockAcctStats = field(default_factory=BlockAcctStats)
+    #: How a permission conflict names its device (its id or QOM path, known at attach).
+    device_name: str = ""
     #: When it was made, so when it took its medium (:func:`.graph.next_order`).
     order: int = field(default_factory=next_order)
 

@@ -26,7 +26,12 @@ from qmonitor.machine.block.job_drivers import (
     host_file,
 )
 from qmonitor.machine.block.jobs import Job, JobList, JobTxn
-from qmonitor.machine.block.perms import backup_target, find_conflict, mirror_target
+from qmonitor.machine.block.perms import (
+    CANT_CREATE_NODE,
+    backup_target,
+    find_conflict,
+    mirror_target,
+)
 from qmonitor.qapi.error import ErrorClass, QapiError
 
 # Texts of blockdev.c, block.c and block/backup.c.
@@ -177,7 +182,7 @@ class JobCommands:
         users = [*self.graph.lock_users(), backup_target(target, name)]
         problem = find_conflict(self.graph.nodes.values(), users)
         if problem is not None:
-            raise QapiError(problem)
+            raise QapiError(CANT_CREATE_NODE.format(problem))
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
         if "backing" not in target.children and target.driver not in HAS_INFO:

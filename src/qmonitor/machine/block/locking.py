@@ -283,7 +283,7 @@ def backend_users(backends: Iterable[BlockBackend]) -> list[User]:
     for blk in backends:
         if blk.medium is None:
             continue
-        desc = backend_desc(blk.name, blk.qdev_id)
+        desc = backend_desc(blk.name, blk.device_name or blk.qdev_id)
         if blk.device_perm is not None:
             out.append(User(blk.medium, *blk.device_perm, desc, blk.order))
         elif blk.name:

@@ -39,6 +39,8 @@ CONFLICT = (
     "{b_user} (uses node '{node}' as '{b_role}' child) and unshared by {a_user} "
     "(uses node '{node}' as '{a_role}' child)."
 )
+#: bdrv_insert_node's prefix to a filter's failure to open (a backup's copy-before-write).
+CANT_CREATE_NODE = "Could not create node: {}"
 #: What a BlockBackend says of itself with neither a name nor a device (blk_root_get_parent_desc).
 UNNAMED = "an unnamed block device"
 

@@ -67,16 +67,16 @@ class DriveAttach:
         blk.device_perm = device_perm(read_only, not cd and kind != "floppy", share_rw)
         if blk.medium is not None:
             # How the permission check names the device: it has its QOM path already.
-            blk.qdev_id = self._device_name(dev, kind, self.next_path, "")
-            users = self.backends.all()
+            blk.device_name = self._device_name(dev, kind, self.next_path, "")
+            graph = self.graph()
+            users = graph.lock_users()  # every user of a node: drives, devices, exports
+            if blk not in self.backends.all():
+                users += backend_users([blk])
             try:
-                update_locks(
-                    list(self.graph().nodes.values()),
-                    backend_users(users if blk in users else [*users, blk]),
-                )
+                update_locks(list(graph.nodes.values()), users)
             except QapiError:
                 blk.device_perm = None
-                blk.qdev_id = ""
+                blk.device_name = ""
                 raise
         if not blk.name and blk not in self.backends.all():
             self.backends.add(blk)
@@ -104,6 +104,7 @@ class DriveAttach:
                 blk.qdev_id = ""
                 blk.removable = blk.has_tray = blk.io_status = False
                 blk.device_perm = None
+                blk.device_name = ""
                 if not blk.name:
                     self.backends.remove(blk, self.graph())
                 relock(self.graph())  # only gives bytes up
