@@ -61,7 +61,9 @@ class Qemu:
             self.qt_listen.bind(qt)
             self.qt_listen.listen(1)
             self.qt_listen.settimeout(30)
-            extra = ["-qtest", f"unix:{qt}"]
+            # The qtest log would go to stderr, a pipe no one reads until the end:
+            # with many devices it fills and QEMU blocks.
+            extra = ["-qtest", f"unix:{qt}", "-qtest-log", "/dev/null"]
         self.proc = subprocess.Popen(
             [qemu, "-display", "none", "-S", *extra,
              "-qmp", f"unix:{qmp},server=on,wait=off", *args],

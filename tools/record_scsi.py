@@ -44,6 +44,11 @@ TYPES = (
     "megasas",
     "megasas-gen2",
     "mptsas1068",
+    "am53c974",
+    "dc390",
+    "pvscsi",
+    "virtio-scsi-pci-transitional",
+    "virtio-scsi-pci-non-transitional",
     "scsi-hd",
     "scsi-cd",
 )

@@ -7,7 +7,10 @@ refuses; the tests play them against an in-process machine.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -78,3 +81,49 @@ def check_recordings_match(
         [execute, arguments] for _, _, requests in source.CASES for execute, arguments in requests
     ]
     assert [(c["name"], tuple(c["args"])) for c in cli] == source.CLI_ERRORS
+
+
+def started_machine(args: list[str], events: list[dict[str, Any]]) -> Machine:
+    """The machine start-up makes of ``args`` (nodes, drives, devices), its events kept."""
+    from dataclasses import replace
+
+    from qmonitor.machine.block.commands import graph_of
+    from qmonitor.options.cmdline import parse_args
+    from qmonitor.system.startup import add_blockdevs, add_drives, check_devices, machine_options
+
+    config = parse_args(["-display", "none", "-S", *args], "qemu-system-x86_64")
+    machine = Machine(replace(machine_options(config), use_io_thread=False))
+    keep_events(machine, events)
+    add_blockdevs(graph_of(machine), config)
+    add_drives(machine, config)
+    check_devices(machine)
+    return machine
+
+
+def generated_names(value: Any) -> Any:
+    """``value`` with each generated node name's counter and random digits taken out."""
+    return json.loads(re.sub(r"#block\d+", "#block", json.dumps(value)))
+
+
+def check_recorded_session(case: dict[str, Any]) -> None:
+    """Play ``case`` on a machine made of its command line: QEMU's replies and events.
+
+    Generated node names (``#blockNNN``) compare without their digits.
+    """
+    events: list[dict[str, Any]] = []
+
+    async def run() -> list[tuple[int, Any, Any, Any]]:
+        machine = started_machine(case["args"], events)
+        problems = []
+        for i, step in enumerate(case["steps"]):
+            got = reply(machine, step["execute"], step["arguments"])
+            if generated_names(got) != generated_names(step["reply"]):
+                problems.append((i, step["arguments"], got, step["reply"]))
+        return problems
+
+    problems = asyncio.run(run())
+    fail_with_text_diff(problems)
+    assert [(i, a, g) for i, a, g, _ in problems] == []
+    # The events, in order (QEMU sends a removal's events after the reply).
+    want = [e for step in case["steps"] for e in step["events"]]
+    assert generated_names(events) == generated_names(want)

@@ -67,6 +67,24 @@ def _cmos(name: str, *args: str) -> Script:
     return Script(f"cmos_{name}", f"the CMOS bytes of {' '.join(args)}", args, _CMOS_BYTES)
 
 
+def _config(slot: int, reg: int, op: str, value: int | None = None) -> tuple[str, ...]:
+    """A configuration access of slot ``slot`` on bus 0 through ports 0xcf8/0xcfc."""
+    select = f"outl 0xcf8 0x{0x80000000 | slot << 11 | reg & ~3:x}"
+    port = f"0x{0xCFC + (reg & 3):x}"
+    return (select, f"{op} {port}" if value is None else f"{op} {port} 0x{value:x}")
+
+
+def _pci_writes(slot: int) -> tuple[str, ...]:
+    """Write every header register of a device with ones, reading each back."""
+    lines: list[str] = [*_config(slot, 0x04, "outw", 0xFFFF), *_config(slot, 0x04, "inl")]
+    lines += [*_config(slot, 0x04, "outw", 0x0000), *_config(slot, 0x04, "inw")]
+    for reg in (0x00, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C, 0x20, 0x24, 0x28, 0x2C, 0x30, 0x3C):
+        lines += [*_config(slot, reg, "outl", 0xFFFFFFFF), *_config(slot, reg, "inl")]
+        lines += [*_config(slot, reg, "outl", 0), *_config(slot, reg, "inl")]
+    lines += [*_config(slot, 0x0D, "outb", 0x40), *_config(slot, 0x0C, "inl")]
+    return tuple(lines)
+
+
 SCRIPTS: tuple[Script, ...] = (
     _cmos("pc", "-M", "pc"),
     _cmos("pc_nodefaults", "-M", "pc", "-nodefaults", "-m", "3G"),
@@ -270,6 +288,43 @@ SCRIPTS: tuple[Script, ...] = (
             "readq 0x100000000",
             "readb 0xfffffffffffffff0",
             "read 0xfffffffe 4",
+        ),
+    ),
+    Script(
+        "pci_bars",
+        "PCI configuration writes: command, BAR sizing and mapping, a virtio status handshake",
+        (
+            "-M",
+            "pc",
+            "-nodefaults",
+            "-device",
+            "virtio-scsi-pci,addr=04.0",
+            "-device",
+            "megasas,addr=05.0",
+            "-device",
+            "am53c974,addr=06.0",
+            "-device",
+            "pvscsi,addr=07.0",
+        ),
+        (
+            *(line for slot in (4, 5, 6, 7) for line in _pci_writes(slot)),
+            *_config(4, 0x20, "outl", 0xE0000000),
+            *_config(4, 0x24, "outl", 0),
+            *_config(4, 0x04, "outw", 0x0007),
+            *_config(4, 0x04, "inw"),
+            "readb 0xe0000014",
+            "writeb 0xe0000014 0x0",
+            "readb 0xe0000014",
+            "writeb 0xe0000014 0x1",
+            "readb 0xe0000014",
+            "writeb 0xe0000014 0x3",
+            "readb 0xe0000014",
+            *_config(4, 0x04, "outw", 0x0000),
+            "readb 0xe0000014",
+            "writeb 0xe0000014 0x7",
+            "readb 0xe0000014",
+            *_config(4, 0x04, "outw", 0x0002),
+            "readb 0xe0000014",
         ),
     ),
 )

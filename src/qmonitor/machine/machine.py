@@ -28,7 +28,7 @@ from qmonitor.machine.guest import GuestConfig
 from qmonitor.machine.irq import GpioDevice
 from qmonitor.machine.pcboard import PcBoard, board_layout, resolve_gpio_device
 from qmonitor.machine.ports import PortBus
-from qmonitor.machine.qtest import BadRequest, QTestServer, QTestSession
+from qmonitor.machine.qtest import AddressSpace, BadRequest, QTestServer, QTestSession
 from qmonitor.machine.rtc import MC146818
 from qmonitor.machine.rtc_time import RtcSettings
 from qmonitor.machine.runstate import RunState, ShutdownCause
@@ -301,7 +301,7 @@ class Machine:
             self.ports,
             self.virtual_clock,
             log=log,
-            memory=self.board.memory if self.board is not None else None,
+            memory=self._qtest_memory(),
             resolve_device=self.resolve_gpio_device,
             loaded_modules=frozenset({"accel-qtest-x86_64"} if self.virtual_clock else ()),
         )
@@ -311,6 +311,14 @@ class Machine:
         if self.board is not None:
             self.board.start_observed()
         return server
+
+    def _qtest_memory(self) -> AddressSpace | None:
+        """The board's memory with the PCI devices' mapped BARs on top (none without a board)."""
+        if self.board is None:
+            return None
+        from qmonitor.machine.devices.state import qtest_memory
+
+        return qtest_memory(self, self.board.memory)
 
     def resolve_gpio_device(self, path: str) -> GpioDevice | None:
         """The device at QOM ``path`` with its GPIO lines, for qtest.
@@ -429,8 +437,10 @@ class Machine:
             self.ib700.reset()
         if self.board is not None:
             self.board.reset()
+            from qmonitor.machine.devices.state import reset_devices
             from qmonitor.machine.devices.virtio_mem_pci import reset_virtio_mem
 
+            reset_devices(self)
             reset_virtio_mem(self)
         self.emit_event("RESET", {"guest": cause.by_guest, "reason": cause.value})
         if self.board is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qmonitor.machine.block.accounting import BlockAcctStats
-from qmonitor.machine.block.graph import BlockGraph
+from qmonitor.machine.block.graph import BlockGraph, next_order
 from qmonitor.machine.block.media import Drive, Drives
 from qmonitor.machine.block.throttle import ThrottleGroups
 
@@ -54,6 +54,10 @@ class BlockBackend(Drive):
     device_perm: tuple[int, int] | None = None
     #: The device's I/O counters (only the opt-in guest moves them).
     acct: BlockAcctStats = field(default_factory=BlockAcctStats)
+    #: How a permission conflict names its device (its id or QOM path, known at attach).
+    device_name: str = ""
+    #: When it was made, so when it took its medium (:func:`.graph.next_order`).
+    order: int = field(default_factory=next_order)
 
 
 def drive_name(interface: str, bus: int, unit: int, cdrom: bool, max_devs: int) -> str:

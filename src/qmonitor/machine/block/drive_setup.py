@@ -343,7 +343,8 @@ def backends_of(machine: Machine) -> Backends:
 
         backends = Backends(drives_of(machine))
         graph = machine.part(BlockGraph, BlockGraph)
-        graph.lock_users = lambda: backend_users(backends.all())
+        others = graph.lock_users  # exports made before any drive use nodes too
+        graph.lock_users = lambda: [*others(), *backend_users(backends.all())]
         return backends
 
     return machine.part(Backends, make)

@@ -129,6 +129,15 @@ def open_child(graph: BlockGraph, parent: BlockNode, role: str, ref: Any) -> Blo
         child = graph.lookup(ref)
     child.parents += 1
     parent.children[role] = child
+    if not isinstance(ref, dict):
+        # A node that has users already: the new parent must get along with them.
+        from qmonitor.machine.block.perms import find_conflict
+
+        problem = find_conflict([*graph.nodes.values(), parent], graph.lock_users())
+        if problem is not None:
+            child.parents -= 1
+            del parent.children[role]
+            raise QapiError(problem)
     return child
 
 

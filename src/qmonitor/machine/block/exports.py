@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.block import bitmaps as bm
 from qmonitor.machine.block.drivers import DRIVERS as DRIVER_INFO
-from qmonitor.machine.block.graph import BlockGraph, BlockNode, id_wellformed
+from qmonitor.machine.block.graph import BlockGraph, BlockNode, id_wellformed, next_order
+from qmonitor.machine.block.locking import ALL, CONSISTENT_READ, WRITE, User
 from qmonitor.machine.block.nbd_proto import MAX_STRING, ExportInfo
+from qmonitor.machine.block.perms import UNNAMED, check_perms
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
@@ -74,6 +76,13 @@ class Export:
     user_owned: bool = True
     #: Clients connected to it.
     clients: int = 0
+    #: When its BlockBackend took the node (:func:`.graph.next_order`).
+    order: int = field(default_factory=next_order)
+
+    def user(self) -> User:
+        """Its BlockBackend as a user of the node: it reads (and writes), and shares all."""
+        perm = CONSISTENT_READ | WRITE if self.writable else CONSISTENT_READ
+        return User(self.node, perm, ALL, UNNAMED, self.order)
 
     def info(self, single_connection: bool) -> ExportInfo:
         """What an NBD client learns of it (its length rounded down to sectors)."""
@@ -108,6 +117,10 @@ class BlockExports:
     object_prop: Callable[[str, str], Any] = lambda _id, _prop: None
     exports: list[Export] = field(default_factory=list)
     server: NbdServer | None = None
+
+    def users(self) -> list[User]:
+        """The exports' BlockBackends as users of their nodes."""
+        return [export.user() for export in self.exports]
 
     # --------------------------------------------------------------- lookups
 
@@ -202,6 +215,8 @@ class BlockExports:
         if iothread is not None and self.object_type(iothread) != "iothread":
             raise QapiError(NO_IOTHREAD.format(iothread))
         export = Export(ident, kind, node, writable)
+        # blk_insert_bs: the export's BlockBackend takes the node before the driver runs.
+        check_perms(self.graph.nodes.values(), [*self.graph.lock_users(), export.user()])
         self._nbd_create(export, options)
         node.backends += 1
         for owner, name in export.bitmaps:

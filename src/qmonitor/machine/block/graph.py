@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,16 @@ _WELLFORMED = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
 def id_wellformed(name: str) -> bool:
     """Whether a user may give this name to a node (or any other object with an id)."""
     return _WELLFORMED.match(name) is not None
+
+
+#: One count for every node and every user of one (BlockBackends, exports): a node's
+#: users are listed newest first when their permissions are checked (:mod:`.perms`).
+_ORDER = itertools.count(1)
+
+
+def next_order() -> int:
+    """The next place in the order nodes and their users come in."""
+    return next(_ORDER)
 
 
 @dataclass(eq=False)
@@ -79,6 +90,8 @@ class BlockNode:
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     #: A ``file`` node's lock bytes on its image (:mod:`.locking`), None without.
     image_lock: ImageLock | None = None
+    #: When it was made (:func:`next_order`): when it took its children.
+    order: int = field(default_factory=next_order)
 
 
 class BlockGraph:

@@ -26,6 +26,12 @@ from qmonitor.machine.block.job_drivers import (
     host_file,
 )
 from qmonitor.machine.block.jobs import Job, JobList, JobTxn
+from qmonitor.machine.block.perms import (
+    CANT_CREATE_NODE,
+    backup_target,
+    find_conflict,
+    mirror_target,
+)
 from qmonitor.qapi.error import ErrorClass, QapiError
 
 # Texts of blockdev.c, block.c and block/backup.c.
@@ -152,6 +158,12 @@ class JobCommands:
         job = self.jobs.create(
             job_id, driver, total=total, nodes=(source, target), **self._options(args)
         )
+        # The job exists when its BlockBackend takes the target: a conflict ends it.
+        users = [*self.graph.lock_users(), mirror_target(target)]
+        problem = find_conflict(self.graph.nodes.values(), users)
+        if problem is not None:
+            self.jobs.early_fail(job)
+            raise QapiError(problem)
         self.jobs.start(job)
 
     # -- backup ------------------------------------------------------------
@@ -165,6 +177,12 @@ class JobCommands:
         self.jobs.check_not_busy(target)
         if source.size != target.size:
             raise QapiError(DIFFERENT_SIZES)
+        # The copy-before-write filter opens the target before the job is made.
+        name = args.get("filter-node-name") or self.graph.generate_name()
+        users = [*self.graph.lock_users(), backup_target(target, name)]
+        problem = find_conflict(self.graph.nodes.values(), users)
+        if problem is not None:
+            raise QapiError(CANT_CREATE_NODE.format(problem))
         job_id = args.get("job-id", "")
         self.jobs.check_id(job_id)
         if "backing" not in target.children and target.driver not in HAS_INFO:

@@ -305,6 +305,12 @@ class JobList:
         self._transition(job, JobStatus.CREATED)
         return job
 
+    def early_fail(self, job: Job) -> None:
+        """job_early_fail: a job that failed while it was being set up goes at once."""
+        self.jobs.remove(job)
+        job.txn.jobs.remove(job)
+        self._transition(job, JobStatus.NULL)
+
     def start(self, job: Job) -> None:
         """Start a created job: it runs its first slices now."""
         job.pause_count -= 1

@@ -42,7 +42,7 @@ WRITE = 0x02
 WRITE_UNCHANGED = 0x04
 RESIZE = 0x08
 ALL = 0x0F
-_NAMES = ("consistent read", "write", "write unchanged", "resize")
+PERM_NAMES = ("consistent read", "write", "write unchanged", "resize")
 #: RAW_LOCK_PERM_BASE and RAW_LOCK_SHARED_BASE (block/file-posix.c).
 PERM_BASE = 100
 SHARED_BASE = 200
@@ -85,7 +85,7 @@ def _held_elsewhere(fd: int, offset: int) -> bool:
 
 
 def _bits(mask: int) -> Iterable[int]:
-    return (i for i in range(len(_NAMES)) if mask & (1 << i))
+    return (i for i in range(len(PERM_NAMES)) if mask & (1 << i))
 
 
 class ImageLock:
@@ -102,7 +102,7 @@ class ImageLock:
 
     def _apply(self, perm_bits: int, shared_bits: int, unlock: bool) -> None:
         """raw_apply_lock_bytes: lock the bytes of the bits; with ``unlock``, free the rest."""
-        for i in range(len(_NAMES)):
+        for i in range(len(PERM_NAMES)):
             bit = 1 << i
             pairs = ((PERM_BASE, perm_bits, "_locked_perm"),
                      (SHARED_BASE, shared_bits, "_locked_shared"))  # fmt: skip
@@ -119,10 +119,10 @@ class ImageLock:
         """raw_check_lock_bytes: no one else unshares what we take or holds what we unshare."""
         for i in _bits(perm):
             if _held_elsewhere(self.fd, SHARED_BASE + i):
-                raise LockError(LOCK_FAILED.format(_NAMES[i]), self.filename)
+                raise LockError(LOCK_FAILED.format(PERM_NAMES[i]), self.filename)
         for i in _bits(~shared & ALL):
             if _held_elsewhere(self.fd, PERM_BASE + i):
-                raise LockError(SHARED_LOCK_FAILED.format(_NAMES[i]), self.filename)
+                raise LockError(SHARED_LOCK_FAILED.format(PERM_NAMES[i]), self.filename)
 
     def prepare(self, perm: int, shared: int) -> None:
         """RAW_PL_PREPARE: take the new bytes too and check them; undone on failure."""
@@ -173,11 +173,17 @@ def open_lock(filename: str, locking: str) -> ImageLock | None:
 
 @dataclass(frozen=True, slots=True)
 class User:
-    """A node's user outside the graph: a device's drive, a ``-drive`` alone."""
+    """A node's user outside the graph: a device's drive, a ``-drive`` alone, an export."""
 
     root: BlockNode
     perm: int
     shared: int
+    #: How QEMU names it in a permission conflict (:mod:`.perms`).
+    desc: str = ""
+    #: When it took the node (:func:`qmonitor.machine.block.graph.next_order`).
+    order: int = 0
+    #: The name of its child in a permission conflict: a BlockBackend's is its root.
+    role: str = "root"
 
 
 def device_perm(read_only: bool, resizable: bool, share_rw: bool) -> tuple[int, int]:
@@ -191,12 +197,12 @@ def device_perm(read_only: bool, resizable: bool, share_rw: bool) -> tuple[int, 
     return perm, shared
 
 
-def drive_user(root: BlockNode) -> User:
+def drive_user(root: BlockNode, desc: str = "", order: int = 0) -> User:
     """A ``-drive`` no device took: it reads (what QEMU's locks show)."""
-    return User(root, CONSISTENT_READ, ALL)
+    return User(root, CONSISTENT_READ, ALL, desc, order)
 
 
-def _child_perms(node: BlockNode, role: str, perm: int, shared: int) -> tuple[int, int]:
+def child_perms(node: BlockNode, role: str, perm: int, shared: int) -> tuple[int, int]:
     """What ``node`` asks of its child in ``role`` when its users ask ``perm``/``shared``."""
     if role == "backing":  # bdrv_default_perms_for_cow
         shared = (WRITE | RESIZE if shared & WRITE else 0) | CONSISTENT_READ | WRITE_UNCHANGED
@@ -231,7 +237,7 @@ def _wanted(
         _, have, share = out.get(id(node), (node, 0, ALL))
         out[id(node)] = (node, have | perm, share & shared)
         for role, child in node.children.items():
-            visit(child, *_child_perms(node, role, perm, shared))
+            visit(child, *child_perms(node, role, perm, shared))
 
     for node in nodes:
         visit(node, 0, ALL)
@@ -241,7 +247,16 @@ def _wanted(
 
 
 def update_locks(nodes: Iterable[BlockNode], users: Iterable[User]) -> None:
-    """Give every locked node the bytes of its permissions now, all or none (QEMU's errors)."""
+    """Give every locked node the bytes of its permissions now, all or none (QEMU's errors).
+
+    The users' permissions are checked against each other first (:mod:`.perms`), as
+    QEMU checks its graph before it takes a lock.
+    """
+    from qmonitor.machine.block.perms import check_perms
+
+    nodes = list(nodes)
+    users = list(users)
+    check_perms(nodes, users)
     changes = [
         (lock, perm, shared)
         for node, perm, shared in _wanted(nodes, users).values()
@@ -262,14 +277,17 @@ def update_locks(nodes: Iterable[BlockNode], users: Iterable[User]) -> None:
 
 def backend_users(backends: Iterable[BlockBackend]) -> list[User]:
     """The users the BlockBackends make: their devices, or a ``-drive`` alone."""
+    from qmonitor.machine.block.perms import backend_desc
+
     out = []
     for blk in backends:
         if blk.medium is None:
             continue
+        desc = backend_desc(blk.name, blk.device_name or blk.qdev_id)
         if blk.device_perm is not None:
-            out.append(User(blk.medium, *blk.device_perm))
+            out.append(User(blk.medium, *blk.device_perm, desc, blk.order))
         elif blk.name:
-            out.append(drive_user(blk.medium))
+            out.append(drive_user(blk.medium, desc, blk.order))
     return out
 
 

@@ -36,7 +36,10 @@ def exports_of(machine: Machine, graph: BlockGraph) -> BlockExports:
         return found.value if found is not None else None
 
     def make() -> BlockExports:
-        return BlockExports(graph, machine.emit_event, object_type, object_prop)
+        exports = BlockExports(graph, machine.emit_event, object_type, object_prop)
+        others = graph.lock_users  # the exports' BlockBackends use nodes too
+        graph.lock_users = lambda: [*others(), *exports.users()]
+        return exports
 
     return machine.part(BlockExports, make)
 

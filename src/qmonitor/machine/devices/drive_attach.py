@@ -35,6 +35,9 @@ class DriveAttach:
         self.emit = emit
         #: The device each attached backend serves, and the type that decides its media.
         self.owners: dict[int, tuple[BlockBackend, Device, str]] = {}
+        #: The QOM path the device being made will have (its place is taken before
+        #: it realizes, where QEMU names it in a permission conflict).
+        self.next_path = ""
 
     def resolve(self, owner: str, value: str) -> BlockBackend:
         """The backend ``drive=value`` names (a new anonymous one for a node); QEMU's errors."""
@@ -63,13 +66,17 @@ class DriveAttach:
         share_rw = bool(dev.values.get("share-rw", proxy and proxy.values.get("share-rw")))
         blk.device_perm = device_perm(read_only, not cd and kind != "floppy", share_rw)
         if blk.medium is not None:
+            # How the permission check names the device: it has its QOM path already.
+            blk.device_name = self._device_name(dev, kind, self.next_path, "")
+            graph = self.graph()
+            users = graph.lock_users()  # every user of a node: drives, devices, exports
+            if blk not in self.backends.all():
+                users += backend_users([blk])
             try:
-                update_locks(
-                    list(self.graph().nodes.values()),
-                    backend_users([*self.backends.all(), blk]),
-                )
+                update_locks(list(graph.nodes.values()), users)
             except QapiError:
                 blk.device_perm = None
+                blk.device_name = ""
                 raise
         if not blk.name and blk not in self.backends.all():
             self.backends.add(blk)
@@ -97,6 +104,7 @@ class DriveAttach:
                 blk.qdev_id = ""
                 blk.removable = blk.has_tray = blk.io_status = False
                 blk.device_perm = None
+                blk.device_name = ""
                 if not blk.name:
                     self.backends.remove(blk, self.graph())
                 relock(self.graph())  # only gives bytes up
@@ -104,14 +112,19 @@ class DriveAttach:
     def refresh(self) -> None:
         """Each attached backend's ``qdev``: the device's id, else its QOM path."""
         for blk, dev, kind in self.owners.values():
-            if dev.id is not None and kind != "virtio-blk-device":
-                blk.qdev_id = dev.id
-            elif kind == "virtio-blk-device":
-                proxy = dev.bus.parent if dev.bus is not None else None
-                path = proxy.qom_path if proxy is not None else None
-                blk.qdev_id = f"{path}/virtio-backend" if path else "?"
-            else:
-                blk.qdev_id = dev.qom_path or "?"
+            blk.qdev_id = self._device_name(dev, kind, "", "?")
+
+    @staticmethod
+    def _device_name(dev: Device, kind: str, pending: str, unknown: str) -> str:
+        """blk_get_attached_dev_id: the device's id, else its QOM path (a virtio device's
+        is below its proxy's); ``pending``: the path of a device not yet in QOM."""
+        if dev.id is not None and kind != "virtio-blk-device":
+            return dev.id
+        if kind == "virtio-blk-device":
+            proxy = dev.bus.parent if dev.bus is not None else None
+            path = (proxy.qom_path if proxy is not None else None) or pending
+            return f"{path}/virtio-backend" if path else unknown
+        return dev.qom_path or pending or unknown
 
     def drive_value(self, blk: BlockBackend) -> str:
         """What ``info qtree`` prints for the property: the backend's name, else its node's."""

@@ -26,10 +26,12 @@ from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
 from qmonitor.machine.devices.scsi import (
     SCSI_DEVICES,
+    VHOST_SCSI,
     ScsiBus,
     adapter_bus,
     adapter_values,
     plug_scsi,
+    vhost_scsi_error,
 )
 from qmonitor.machine.devices.storage import (
     NO_DRIVE,
@@ -104,13 +106,23 @@ class NotModelled(QapiError):
         super().__init__(NOT_MODELLED.format(driver))
 
 
+#: A virtio PCI proxy's names: plain, and the two QEMU registers beside it.
+_PROXY_SUFFIXES = ("-pci", "-pci-transitional", "-pci-non-transitional")
+
+
 def virtio_backend(driver: str) -> str | None:
-    """The device a virtio PCI proxy puts on its bus (``virtio-X-pci``: ``virtio-X-device``,
-    or ``virtio-X`` for the memory devices)."""
-    if driver.startswith("virtio-") and driver.endswith("-pci"):
-        for inner in (driver[: -len("-pci")] + "-device", driver[: -len("-pci")]):
-            if inner in known_types():
-                return inner
+    """The device a virtio PCI proxy (``virtio-X-pci[-...]``) puts on its bus.
+
+    ``virtio-X-device``, or ``virtio-X`` for the memory devices.
+    """
+    if driver.startswith("virtio-"):
+        for suffix in _PROXY_SUFFIXES:
+            if driver.endswith(suffix):
+                base = driver[: -len(suffix)]
+                for inner in (base + "-device", base):
+                    if inner in known_types():
+                        return inner
+                return None
     return None
 
 
@@ -265,6 +277,12 @@ class Hotplug:
         ident = opts.get("id")
         if ident is not None and ident in self.by_id:
             raise QapiError(DUPLICATE_ID.format(ident))
+        if self.drives is not None:
+            self.drives.next_path = (
+                f"/machine/peripheral/{ident}"
+                if ident is not None
+                else f"/machine/peripheral-anon/device[{self.anon_count}]"
+            )
         try:
             dev = self._make(driver, ident, bus, opts, hotplug, pre_plug)
         except NotModelled:
@@ -301,6 +319,8 @@ class Hotplug:
             dev = self._plug_storage(driver, ident, bus, opts)
         elif driver in SCSI_DEVICES and self.drives is not None and isinstance(bus, ScsiBus):
             dev = plug_scsi(self.drives, driver, ident, bus, self._scsi_values(driver, opts))
+        elif driver in VHOST_SCSI and isinstance(bus, PciBus):
+            dev = self._plug_pci(driver, ident, bus, self._typed_values(driver, opts), hotplug)
         else:
             if driver not in known_types() or not isinstance(bus, PciBus):
                 raise NotModelled(driver)
@@ -322,7 +342,11 @@ class Hotplug:
                 if blk.medium is not None:
                     cyls, heads, secs = guess_chs(blk.medium.size)
                     vdev.values.update(cyls=cyls, heads=heads, secs=secs)
-                self.drives.attach(blk, vdev, "virtio-blk-device")
+                try:
+                    self.drives.attach(blk, vdev, "virtio-blk-device")
+                except QapiError:
+                    bus.remove(dev)  # the proxy's realize failed with its device's
+                    raise
         return dev
 
     def _values(self, driver: str, opts: dict[str, str], hotplug: bool) -> dict[str, Any]:
@@ -369,6 +393,11 @@ class Hotplug:
         """A SCSI device's values; ``scsi-block`` (never made, so never recorded) by its types."""
         if driver in known_types():
             return self._values(driver, opts, False)
+        return self._typed_values(driver, opts)
+
+    def _typed_values(self, driver: str, opts: dict[str, str]) -> dict[str, Any]:
+        """The values of a type QEMU never made (so never recorded), by its property types:
+        integers and the PCI address checked, strings kept, the others taken unchecked."""
         values: dict[str, Any] = {}
         for name, text in opts.items():
             kind = self.prop_type(driver, name)
@@ -376,9 +405,14 @@ class Hotplug:
                 continue
             if kind is None:
                 raise QapiError(PROP_NOT_FOUND.format(driver, name))
-            if name in ("channel", "scsi-id", "lun"):
+            if name == "addr":
+                devfn = parse_devfn(text)
+                if devfn is None:
+                    raise QapiError(BAD_VALUE.format(driver, name, text))
+                values[name] = devfn
+            elif kind in _INT_RANGES:
                 values[name] = _integer(name, text, kind)
-            elif name == "drive":
+            elif kind == "str":
                 values[name] = text
         return values
 
@@ -414,7 +448,11 @@ class Hotplug:
         values_drive = self.drives.drive_value(blk)
         dev.values["drive"] = values_drive
         bus.add(dev)
-        self.drives.attach(blk, dev, driver)
+        try:
+            self.drives.attach(blk, dev, driver)
+        except QapiError:
+            bus.remove(dev)  # its realize failed: it leaves the bus
+            raise
         return dev
 
     def prop_type(self, typename: str, name: str) -> str | None:
@@ -451,6 +489,9 @@ class Hotplug:
             raise QapiError(SHPC_SLOT.format(0))
         if driver == "pci-bridge" and not values.get("chassis_nr", 0) & 0xFF:
             raise QapiError(NO_CHASSIS)
+        if driver in VHOST_SCSI:  # virtio_pci_realize's virtio device fails to realize
+            # None: it would get as far as its back-end, which the model has not.
+            raise vhost_scsi_error(driver, values) or NotModelled(driver)
         inner = virtio_backend(driver)
         forwarded = {k: values.pop(k) for k in _FORWARDED if inner is not None and k in values}
         nic = "mac" in dict(facts(inner or driver).props)

@@ -14,6 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from qmonitor.machine.devices.facts import facts
+from qmonitor.machine.devices.pci_regs import (
+    UNMAPPED,
+    bar_address,
+    reset_config,
+    write_config,
+    write_masks,
+)
 from qmonitor.machine.devices.qdev import Bus, Device
 
 #: Configuration header offsets (include/hw/pci/pci_regs.h).
@@ -22,8 +29,6 @@ SUBSYSTEM_VENDOR_ID, SUBSYSTEM_ID = 0x2C, 0x2E
 INTERRUPT_LINE, INTERRUPT_PIN = 0x3C, 0x3D
 HEADER_MULTIFUNCTION = 0x80
 HEADER_NORMAL, HEADER_BRIDGE, HEADER_CARDBUS = 0, 1, 2
-#: An unmapped BAR's address (PCI_BAR_UNMAPPED).
-UNMAPPED = (1 << 64) - 1
 
 
 class PciDevice(Device):
@@ -44,7 +49,17 @@ class PciDevice(Device):
         self.values["multifunction"] = multi
         header = self.config[HEADER_TYPE] & ~HEADER_MULTIFUNCTION
         self.config[HEADER_TYPE] = header | (HEADER_MULTIFUNCTION if multi else 0)
+        #: The configuration space at reset, and which bits a write may change.
+        self.reset_state = bytes(self.config)
+        self.write_masks = write_masks(self)
+        #: The device's own registers the model keeps (:mod:`.pci_mmio`), made on first use.
+        self.device_regs: object | None = None
         self.bus_lines = self._pci_lines
+
+    def reset(self) -> None:
+        """A system reset: the registers the guest may write go back to their reset values."""
+        reset_config(self)
+        self.device_regs = None
 
     def word(self, offset: int) -> int:
         return int.from_bytes(self.config[offset : offset + 2], "little")
@@ -66,7 +81,9 @@ class PciDevice(Device):
         ]
         for r in facts(self.facts_key).regions:
             kind = "i/o" if r.type == "io" else "mem"
-            lines.append(f"bar {r.bar}: {kind} at 0x{UNMAPPED:x} [0x{r.size - 2:x}]")
+            addr = bar_address(self, r)
+            end = (addr + r.size - 1) & UNMAPPED
+            lines.append(f"bar {r.bar}: {kind} at 0x{addr:x} [0x{end:x}]")
         return lines
 
     def info(self, bus_num: int = 0) -> dict[str, Any]:
@@ -79,7 +96,13 @@ class PciDevice(Device):
         ident = {"vendor": self.word(VENDOR_ID), "device": self.word(DEVICE_ID)}
         regions = []
         for r in rec.regions:
-            region: dict[str, Any] = {"bar": r.bar, "type": r.type, "address": -1, "size": r.size}
+            addr = bar_address(self, r)
+            region: dict[str, Any] = {
+                "bar": r.bar,
+                "type": r.type,
+                "address": -1 if addr == UNMAPPED else addr,
+                "size": r.size,
+            }
             if r.type == "memory":
                 region["prefetch"] = r.prefetch
                 region["mem_type_64"] = r.mem64
@@ -228,7 +251,7 @@ class ConfigPorts:
     """Configuration mechanism #1: the address at 0xcf8, the data at 0xcfc-0xcff.
 
     Reads of an absent device's registers return all ones; writes reach
-    no register (devices' writable registers are not modelled).
+    the registers an ordinary device lets the guest write (:mod:`.pci_regs`).
     """
 
     def __init__(self, bus: PciBus) -> None:
@@ -252,3 +275,9 @@ class ConfigPorts:
     def port_write(self, addr: int, size: int, value: int) -> None:
         if addr == 0 and size == 4:
             self.address = value & 0xFFFFFFFF
+        elif addr >= 4:
+            reg = (self.address & 0xFF) | ((addr - 4) & 3)
+            dev = self.bus.devices.get((self.address >> 8) & 0xFF)
+            enabled = self.address & 0x80000000 and not (self.address >> 16) & 0xFF
+            if enabled and dev is not None and reg + size <= 256:
+                write_config(dev, reg, size, value)

@@ -1,7 +1,8 @@
 """SCSI host adapters' buses and the disks on them (hw/scsi/scsi-bus.c, hw/scsi/scsi-disk.c).
 
 An adapter (``virtio-scsi-pci``'s virtio device, ``lsi53c895a``,
-``megasas``, ``mptsas1068``) owns one SCSI bus, named after the adapter's
+``megasas``, ``mptsas1068``, ``am53c974``, ``dc390``, ``pvscsi`` ...) owns
+one SCSI bus, named after the adapter's
 id (``ID.0``) or, without one, ``scsi.N`` with a counter shared by all
 SCSI buses.  Each adapter takes its own ranges of channel, target
 (``scsi-id``) and LUN.  A device left without a target takes the first
@@ -12,11 +13,14 @@ A SCSI bus takes hotplugged devices and lets them go at once: no guest
 has to agree, so ``device_del`` removes the device and its
 DEVICE_DELETED follows the reply.  ``scsi-block`` needs a host SCSI
 device to pass commands to; the null machine's images are none, so it
-fails as QEMU does on an image that answers no SG_IO ioctl.
+fails as QEMU does on an image that answers no SG_IO ioctl.  The vhost
+proxies (``vhost-scsi-pci``, ``vhost-user-scsi-pci``) fail as QEMU does on
+a host without a vhost back-end.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,7 +30,6 @@ from qmonitor.machine.devices.storage import guess_chs
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
-    from qmonitor.machine.block.backend import BlockBackend
     from qmonitor.machine.devices.drive_attach import DriveAttach
 
 # Texts of QEMU 7.2 (hw/scsi/scsi-bus.c, hw/scsi/scsi-disk.c).
@@ -41,12 +44,6 @@ DRIVE_NOT_SET = "drive property not set"
 NO_SG_IO = "cannot get SG_IO version number: Operation not supported"
 #: What QEMU adds to it on the command line (error_append_hint).
 NO_SG_IO_HINT = "Is this a SCSI device?"
-#: block.c's permission conflict when a second device takes a node for writing.
-PERM_CONFLICT = (
-    "Permission conflict on node '{node}': permissions 'write' are both required by block "
-    "device '{first}' (uses node '{node}' as 'root' child) and unshared by block device "
-    "'{second}' (uses node '{node}' as 'root' child)."
-)
 
 
 class NoSgIo(QapiError):
@@ -76,7 +73,19 @@ ADAPTERS = {
     "megasas": ScsiLimits(0, 64, 255),  # MFI_MAX_LD
     "megasas-gen2": ScsiLimits(0, 64, 255),
     "mptsas1068": ScsiLimits(0, 8, 1),  # MPTSAS_NUM_PORTS
+    # ESP_MAX_DEVS targets of 8 LUNs (hw/scsi/esp-pci.c); dc390 is an am53c974
+    "am53c974": ScsiLimits(0, 7, 7),
+    "dc390": ScsiLimits(0, 7, 7),
+    "pvscsi": ScsiLimits(0, 64, 0),  # PVSCSI_MAX_DEVS, LUN 0 only
 }
+#: The vhost SCSI proxies: their realize needs a vhost back-end, which fails here.
+VHOST_SCSI = ("vhost-scsi-pci", "vhost-user-scsi-pci")
+# Texts of hw/scsi/vhost-scsi.c and hw/scsi/vhost-user-scsi.c (QEMU 7.2).
+MISSING_WWPN = "vhost-scsi: missing wwpn"
+NO_VHOST_DEVICE = "vhost-scsi: open vhost char device failed: {}"
+MISSING_CHARDEV = "vhost-user-scsi: missing chardev"
+#: The kernel's vhost SCSI target device, which vhost-scsi opens without a ``vhostfd``.
+VHOST_SCSI_DEVICE = "/dev/vhost-scsi"
 #: The devices that plug into a SCSI bus.
 SCSI_DEVICES = ("scsi-hd", "scsi-cd", "scsi-block")
 #: The adapters whose ``sas_address`` comes from where they sit on the PCI bus.
@@ -127,6 +136,26 @@ def adapter_values(driver: str, devfn: int, values: dict[str, Any]) -> None:
         values["sas_address"] = sas_address(devfn)
 
 
+def vhost_scsi_error(driver: str, values: dict[str, Any]) -> QapiError | None:
+    """Why a vhost SCSI device's realize fails, in QEMU's order of checks.
+
+    None when it would get as far as talking to a back-end (a ``vhostfd``,
+    a chardev, a host with ``/dev/vhost-scsi``), which the model does not do.
+    """
+    if driver == "vhost-user-scsi-pci":
+        return None if values.get("chardev") else QapiError(MISSING_CHARDEV)
+    if not values.get("wwpn"):
+        return QapiError(MISSING_WWPN)
+    if values.get("vhostfd"):
+        return None
+    try:
+        fd = os.open(VHOST_SCSI_DEVICE, os.O_RDWR | os.O_CLOEXEC)
+    except OSError as err:
+        return QapiError(NO_VHOST_DEVICE.format(os.strerror(err.errno or 0)))
+    os.close(fd)
+    return None
+
+
 def _signed(value: int) -> int:
     """A uint32 property as QEMU's ``%d`` prints it."""
     return value - (1 << 32) if value >= 1 << 31 else value
@@ -162,17 +191,6 @@ def _address(bus: ScsiBus, values: dict[str, Any]) -> tuple[int, int, int]:
     raise QapiError(NO_FREE_LUN)
 
 
-def _check_shared(drives: DriveAttach, blk: BlockBackend, ident: str | None) -> None:
-    """A node a device already writes through cannot serve a second one."""
-    node = blk.medium
-    if blk.name or node is None:
-        return
-    for other, owner, kind in drives.owners.values():
-        if other.medium is node and kind in ("scsi-hd", "ide-hd", "virtio-blk-device"):
-            first = owner.id or owner.qom_path or ""
-            raise QapiError(PERM_CONFLICT.format(node=node.name, first=first, second=ident or ""))
-
-
 def plug_scsi(
     drives: DriveAttach, driver: str, ident: str | None, bus: ScsiBus, values: dict[str, Any]
 ) -> Device:
@@ -182,7 +200,6 @@ def plug_scsi(
     blk = None
     if "drive" in values:
         blk = drives.resolve(driver, str(values["drive"]))
-        _check_shared(drives, blk, ident)
     channel, target, lun = _address(bus, values)
     if driver != "scsi-cd" and blk is None:
         raise QapiError(DRIVE_NOT_SET)
@@ -202,5 +219,9 @@ def plug_scsi(
             values["device_id"] = serial[:20] if serial else blk.name
     dev = Device(driver, ident, **values)
     bus.add(dev)
-    drives.attach(blk, dev, driver)
+    try:
+        drives.attach(blk, dev, driver)
+    except QapiError:
+        bus.remove(dev)  # its realize failed: it leaves the bus
+        raise
     return dev

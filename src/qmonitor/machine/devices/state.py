@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from qmonitor.machine.devices.board import DefaultDevices, PcDevices
 from qmonitor.machine.devices.hotplug import Hotplug, NotModelled
-from qmonitor.machine.devices.pci import ConfigPorts
+from qmonitor.machine.devices.pci import ConfigPorts, PciBus, PciDevice
+from qmonitor.machine.devices.pci_mmio import AddressSpace, PciMemoryView
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
@@ -150,6 +151,26 @@ class _LazyConfigPorts:
 
     def port_write(self, addr: int, size: int, value: int) -> None:
         self._get().port_write(addr, size, value)
+
+
+def reset_devices(machine: Machine) -> None:
+    """A system reset: the PCI devices' registers go back to their reset values."""
+    hotplug = pc_hotplug(machine)
+    if hotplug is None:
+        return
+    for dev in hotplug.pc.sysbus.walk():
+        if isinstance(dev, PciDevice):
+            dev.reset()
+
+
+def qtest_memory(machine: Machine, memory: AddressSpace) -> PciMemoryView:
+    """What qtest's memory commands reach: ``memory``, and the PCI devices' mapped BARs."""
+
+    def root() -> PciBus | None:
+        hotplug = pc_hotplug(machine)
+        return hotplug.pc.root if hotplug is not None else None
+
+    return PciMemoryView(memory, root)
 
 
 def register_config_ports(machine: Machine) -> None:
