@@ -22,6 +22,7 @@ import errno
 import os
 from collections.abc import Callable
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.block import bitmaps
 from qmonitor.machine.block.graph import BlockNode
 from qmonitor.qapi.error import QapiError
@@ -30,7 +31,7 @@ from qmonitor.qapi.error import QapiError
 WriteHook = Callable[[BlockNode, int, int], None]
 
 
-class IoFailed(Exception):
+class IoFailed(QmonitorError):
     """A request failed with an errno (its text is ``os.strerror``)."""
 
     def __init__(self, err: int, text: str = "") -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qmonitor.errors import QmonitorError
 from qmonitor.qjson.encode import qdict_order
 from qmonitor.util.cutils import SizeErrno, c_strtoll, do_strtosz
 
@@ -82,7 +83,7 @@ def dump(buffer: bytes, offset: int) -> str:
     return "".join(lines)
 
 
-class NumberError(Exception):
+class NumberError(QmonitorError):
     """cvtnum failed: ``EINVAL`` or ``ERANGE``."""
 
     def __init__(self, errno_name: str, hex_suffix: bool = False) -> None:

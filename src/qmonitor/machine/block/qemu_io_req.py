@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable
 
+from qmonitor.errors import QmonitorError
 from qmonitor.machine.block import block_io
 from qmonitor.machine.block.accounting import IoType
 from qmonitor.machine.block.qemu_io import Context, Getopt
@@ -40,7 +41,7 @@ TOTAL_MAX = "The total number of bytes exceed the maximum size {}\n"
 FILE_EMPTY = "{}: file is empty\n"
 
 
-class Stop(Exception):
+class Stop(QmonitorError):
     """The command ends here (its text is printed)."""
 
 
