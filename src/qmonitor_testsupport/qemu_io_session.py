@@ -37,6 +37,10 @@ _TIMES = ("rd_total_time_ns", "wr_total_time_ns", "flush_total_time_ns",
           "unmap_total_time_ns", "idle_time_ns")  # fmt: skip
 
 
+#: The program's name before its own messages: QEMU's or qmonitor's.
+_PROG = re.compile(r"^(qemu-system-x86_64|qmonitor): ", re.M)
+
+
 def normalise(text: str) -> str:
     """qemu-io's output with its times and rates as ``T`` and ``R``."""
     text = _RATE.sub(r"\1, \2 ops; T (R/sec and R ops/sec)", text)
@@ -176,7 +180,7 @@ def run_session(binary: Sequence[str], case: dict[str, Any]) -> dict[str, Any]:
                 proc.kill()
                 proc.wait(10)
         stdout = (directory / "out.txt").read_text("latin-1")
-        stderr = (directory / "err.txt").read_text("latin-1")
+        stderr = _PROG.sub("PROG: ", (directory / "err.txt").read_text("latin-1"))
         after = {image["name"]: _image_state(directory, image)
                   for image in case.get("images", [])}  # fmt: skip
     return {"replies": replies, "stdout": normalise(stdout), "stderr": stderr,
