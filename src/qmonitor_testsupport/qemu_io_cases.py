@@ -387,6 +387,8 @@ CASES: list[dict[str, Any]] = [
             _file_raw("full", "full.raw"),
             qmp("block-dirty-bitmap-add", node="src", name="b0"),
             qmp("block-dirty-bitmap-add", node="src", name="b1", granularity=4096),
+            qmp("block-dirty-bitmap-add", node="inc", name="t0", granularity=4096),
+            qmp("block-dirty-bitmap-add", node="full", name="t1"),
             *io("src", "write -P 0x62 0 4k", "write -P 0x63 1M 70k", "write -P 0x64 4190000 100"),
             BITMAPS,
             qmp(

@@ -221,3 +221,34 @@ def test_a_drive_name_finds_its_medium() -> None:
     g.drive_medium = lambda name: (True, None) if name == "e0" else (False, None)
     assert _error(bitmaps.add, g, "e0", "b") == "Device 'e0' has no medium"
     assert _error(bitmaps.lookup, g, "e0", "b") == "Node 'e0' not found"
+
+
+def test_a_backup_checks_sync_bitmap_and_mode_together() -> None:
+    from qmonitor.machine.block import backup_bitmap
+
+    g = _graph(size=1 << 20)
+    node = g.nodes["n0"]
+    bitmaps.add(g, "n0", "b")
+
+    def check(**args: object) -> str:
+        return _error(backup_bitmap.check, node, args)
+
+    assert check(sync="bitmap") == "must provide a valid bitmap name for 'bitmap' sync mode"
+    assert check(sync="incremental", bitmap="b", **{"bitmap-mode": "always"}) == (
+        "Bitmap sync mode must be 'on-success' when using sync mode 'incremental'"
+    )
+    assert check(sync="full", **{"bitmap-mode": "never"}) == (
+        "Cannot specify bitmap sync mode without a bitmap"
+    )
+    assert check(sync="full", bitmap="x", **{"bitmap-mode": "never"}) == (
+        "Bitmap 'x' could not be found"
+    )
+    sync = backup_bitmap.check(node, {"sync": "incremental", "bitmap": "b"})
+    assert sync is not None and sync.selects and sync.mode == "on-success"
+    bitmaps.mark(node, 70000, 1)
+    assert sync.start(65536) == 65536
+    assert sync.plan == [(65536, 65536)]
+    assert bitmaps.find(node, "b").busy  # type: ignore[union-attr]
+    bitmaps.mark(node, 0, 1)  # while the job runs: the successor's
+    sync.finish(False)  # a failed on-success job keeps everything
+    assert bitmaps.find(node, "b").info()["count"] == 2 * 65536  # type: ignore[union-attr]
