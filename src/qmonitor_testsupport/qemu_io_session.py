@@ -120,6 +120,8 @@ def pick(kind: str, reply: dict[str, Any]) -> Any:
         for dev in value:
             stats = {k: v for k, v in dev["stats"].items() if k not in _TIMES}
             stats["timed"] = sorted(k for k in _TIMES if k in dev["stats"])
+            if "parent" in dev:
+                stats["parent_wr_highest_offset"] = dev["parent"]["stats"]["wr_highest_offset"]
             out[dev.get("device") or dev.get("node-name", "")] = stats
         return out
     if kind == "block":

@@ -102,22 +102,29 @@ def _qcow2(do: Callable[[], bytes | None]) -> bytes | None:
 
 
 def write(
-    node: BlockNode, offset: int, length: int, data: bytes | None, hook: WriteHook = _nothing
+    node: BlockNode,
+    offset: int,
+    length: int,
+    data: bytes | None,
+    hook: WriteHook = _nothing,
+    unmap: bool = False,
 ) -> None:
-    """Write ``data`` (None: ``length`` zeroes) at ``offset`` down the node's path."""
+    """Write ``data`` (None: ``length`` zeroes, ``unmap``: BDRV_REQ_MAY_UNMAP) down the path."""
     if node.read_only:
         raise IoFailed(errno.EPERM)
     hook(node, offset, length)
+    # bdrv_co_pwrite_zeroes: no unmapping on a node opened without discard=unmap.
+    unmap = unmap and unmaps(node)
     try:
         through = _child(node)
         if through is not None:
-            write(through[0], through[1] + offset, length, data, hook)
+            write(through[0], through[1] + offset, length, data, hook, unmap)
         elif node.driver in ("file", "host_device"):
             _host_io(node, lambda fd: _pwrite(fd, data, offset, length))
         elif node.driver == "qcow2":
             from qmonitor.machine.block import qcow2_data
 
-            _qcow2(lambda: qcow2_data.write(node, offset, length, data))
+            _qcow2(lambda: qcow2_data.write(node, offset, length, data, unmap))
     finally:
         # bdrv_co_write_req_finish runs whether the driver failed or not.
         if length:

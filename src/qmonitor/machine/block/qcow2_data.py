@@ -9,11 +9,13 @@ QEMU's qcow2 driver does, so ``qemu-img check`` finds the image clean and
 ``qemu-img compare`` finds the same guest data as after QEMU's writes.
 A write is widened to whole clusters with the data the node reads there
 (its own, its backing's, or zeroes): QEMU's copy on write leaves the same
-bytes.  A discard frees the whole clusters it covers (qcow2 ignores the
+bytes.  A zero write makes zero clusters where QEMU does
+(:mod:`.qcow2_zeroes`).  A discard frees the whole clusters it covers (qcow2 ignores the
 rest of a request it cannot align).  Not modelled: refcount structures
 that would have to grow, compressed clusters, extended L2 entries and
-external data files (an ``x-qmonitor`` error from Qcow2Meta); the image
-file's own highest offset written and its bitmaps.
+external data files (an ``x-qmonitor`` error from Qcow2Meta).  The
+image file's node sees each host write (its highest offset written, its
+bitmaps).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import os
 import struct
 
+from qmonitor.machine.block import bitmaps, qcow2_zeroes
 from qmonitor.machine.block.graph import BlockNode
 from qmonitor.machine.block.qcow2_meta import COMPRESSED, OFFSET_MASK, ZERO, Qcow2Meta
 
@@ -95,30 +98,75 @@ def read(node: BlockNode, offset: int, length: int) -> bytes:
         tables.close()
 
 
-def write(node: BlockNode, offset: int, length: int, data: bytes | None) -> None:
-    """Write guest data (None: zeroes), whole clusters at a time."""
+class _Traced(Qcow2Meta):
+    """An image whose writes to its file are noted (the file node finishes each of them)."""
+
+    def __init__(self, path: str, has_backing: bool) -> None:
+        super().__init__(path, has_backing=has_backing)
+        self.written: list[tuple[int, int]] = []
+
+    def pwrite(self, offset: int, data: bytes) -> None:
+        super().pwrite(offset, data)
+        self.written.append((self.base + offset, len(data)))
+
+
+def _finish_file(node: BlockNode, written: list[tuple[int, int]]) -> None:
+    """bdrv_co_write_req_finish on the file node for each host write."""
+    file = node.children["file"]
+    for offset, length in written:
+        if length:
+            file.wr_highest_offset = max(file.wr_highest_offset, offset + length)
+            bitmaps.mark(file, offset, length)
+
+
+def write(
+    node: BlockNode, offset: int, length: int, data: bytes | None, unmap: bool = False
+) -> None:
+    """Write guest data, whole clusters at a time; None: a zero write (:mod:`.qcow2_zeroes`)."""
     path = _path(node)
-    meta = Qcow2Meta(path, has_backing="backing" in node.children)
+    meta = _Traced(path, has_backing="backing" in node.children)
     try:
-        size = meta.cluster_size
-        start = offset & ~(size - 1)
-        end = min(-(-(offset + length) // size) * size, max(node.size, offset + length))
-        whole = bytes(length) if data is None else data
-        if start != offset or end != offset + length:
-            widened = bytearray(read(node, start, end - start))
-            widened[offset - start : offset - start + length] = whole
-            whole = bytes(widened)
-        meta.write(start, whole)
+        if data is None:
+
+            def fallback(at: int, count: int) -> None:
+                _write_data(node, meta, at, bytes(count))
+
+            qcow2_zeroes.write_zeroes(node, meta, offset, length, unmap, fallback)
+        else:
+            _write_data(node, meta, offset, data)
     finally:
         meta.close()
+        _finish_file(node, meta.written)
     file = node.children["file"]
     file.size = (os.path.getsize(path) + 511) & ~511
+
+
+def _write_data(node: BlockNode, meta: Qcow2Meta, offset: int, data: bytes) -> None:
+    """Data written over whole clusters: what the node reads there around it."""
+    size = meta.cluster_size
+    length = len(data)
+    start = offset & ~(size - 1)
+    end = min(-(-(offset + length) // size) * size, max(node.size, offset + length))
+    if start != offset or end != offset + length:
+        widened = bytearray(read(node, start, end - start))
+        widened[offset - start : offset - start + length] = data
+        data = bytes(widened)
+    meta.write(start, data)
+
+
+def entry_at(node: BlockNode, offset: int) -> int:
+    """The L2 entry of the node's cluster at ``offset`` (0: unallocated)."""
+    tables = _Tables(_path(node))
+    try:
+        return tables.entry(offset)
+    finally:
+        tables.close()
 
 
 def discard(node: BlockNode, offset: int, length: int) -> None:
     """The whole clusters of the range become zero clusters (their data freed)."""
     path = _path(node)
-    meta = Qcow2Meta(path, has_backing="backing" in node.children)
+    meta = _Traced(path, has_backing="backing" in node.children)
     try:
         size = meta.cluster_size
         start = -(-offset // size) * size
@@ -127,6 +175,7 @@ def discard(node: BlockNode, offset: int, length: int) -> None:
             meta.discard(start, end - start)
     finally:
         meta.close()
+        _finish_file(node, meta.written)
 
 
 def allocated(node: BlockNode, offset: int, length: int) -> tuple[bool, int]:

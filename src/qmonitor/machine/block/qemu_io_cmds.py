@@ -148,7 +148,7 @@ def write_f(ctx: Context, words: list[str]) -> None:
         ctx.out(f"write failed: {strerror(errno.ERANGE)}\n")
         return
     if zero:
-        err, elapsed = timed(lambda: _zero(ctx, offset, count))
+        err, elapsed = timed(lambda: _zero(ctx, offset, count, "u" in opts))
     else:
         err, elapsed = timed(lambda: write(ctx, offset, count, data))
     if err:
@@ -158,8 +158,8 @@ def write_f(ctx: Context, words: list[str]) -> None:
         ctx.out(report("wrote", elapsed, offset, count, count, 1, "C" in opts))
 
 
-def _zero(ctx: Context, offset: int, count: int) -> int:
-    return write(ctx, offset, count, None)
+def _zero(ctx: Context, offset: int, count: int, unmap: bool) -> int:
+    return write(ctx, offset, count, None, unmap)
 
 
 _WRITE_CONFLICTS: tuple[tuple[Callable[[dict[str, str]], bool], str], ...] = (
@@ -336,7 +336,7 @@ def aio_write_f(ctx: Context, words: list[str]) -> None:
     offset = number(ctx, rest[0])
     if zero:
         count = number(ctx, rest[1])
-        err = _zero(ctx, offset, count)
+        err = _zero(ctx, offset, count, "u" in opts)
         # The zero write's context starts no clock: QEMU measures from 0.
         elapsed = time.monotonic_ns()
         if err:

@@ -92,14 +92,14 @@ def read(ctx: Context, offset: int, nbytes: int) -> tuple[int, bytes]:
     return 0, fill if data is None else data
 
 
-def write(ctx: Context, offset: int, length: int, data: bytes | None) -> int:
-    """A write of ``data`` (None: zeroes): 0 or the errno it failed with."""
+def write(ctx: Context, offset: int, length: int, data: bytes | None, unmap: bool = False) -> int:
+    """A write of ``data`` (None: zeroes, ``unmap``: -u): 0 or the errno it failed with."""
     err = check(ctx, offset, length)
     if err:
         return err
     assert ctx.target.node is not None
     try:
-        block_io.write(ctx.target.node, offset, length, data, ctx.target.hook)
+        block_io.write(ctx.target.node, offset, length, data, ctx.target.hook, unmap)
     except block_io.IoFailed as failed:
         return failed.errno
     return 0
