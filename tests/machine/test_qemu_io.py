@@ -188,3 +188,32 @@ def test_numbers_and_dumps() -> None:
     assert report("wrote", 1_500_000_000, 0, 512, 512, 1, True) == (
         "512,1,0:00:01.50,341.333,0.667\n"
     )
+
+
+def test_qcow2_writes_allocate_and_zero_writes_make_zero_clusters(tmp_path: Path) -> None:
+    from qmonitor.machine.block import qcow2_image
+    from qmonitor.machine.block.qcow2_data import entry_at
+    from qmonitor.machine.block.qcow2_meta import ZERO
+
+    image = tmp_path / "disk.qcow2"
+    qcow2_image.create(str(image), 1 << 20)
+    graph = BlockGraph(random.Random(1))
+    blockdev_add(graph, {"driver": "qcow2", "node-name": "q",
+                         "file": {"driver": "file", "filename": str(image)}})  # fmt: skip
+    node = graph.nodes["q"]
+    target = _target(node)
+    _run(target, "write -P 7 1000 100")
+    # Header, refcount table and block, L1 table; then an L2 table and a data cluster.
+    assert image.stat().st_size == 6 * 65536
+    assert "read 100/100" in _run(target, "read -P 7 1000 100").stdout
+    assert "read 1000/1000" in _run(target, "read -P 0 0 1000").stdout
+    _run(target, "write -z 131072 65536")
+    assert image.stat().st_size == 6 * 65536  # a zero cluster takes no data
+    assert entry_at(node, 131072) == ZERO
+    assert _run(target, "map").stdout == (
+        "64 KiB (0x10000) bytes     allocated at offset 0 bytes (0x0)\n"
+        "64 KiB (0x10000) bytes not allocated at offset 64 KiB (0x10000)\n"
+        "64 KiB (0x10000) bytes     allocated at offset 128 KiB (0x20000)\n"
+        "832 KiB (0xd0000) bytes not allocated at offset 192 KiB (0x30000)\n"
+    )
+    assert node.children["file"].wr_highest_offset == 6 * 65536
