@@ -13,6 +13,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qmonitor.machine.block import bitmaps
 from qmonitor.machine.block.accounting import BlockAcctStats, IoType
@@ -217,3 +219,24 @@ def test_qcow2_writes_allocate_and_zero_writes_make_zero_clusters(tmp_path: Path
         "832 KiB (0xd0000) bytes not allocated at offset 192 KiB (0x30000)\n"
     )
     assert node.children["file"].wr_highest_offset == 6 * 65536
+
+
+_WORDS = (
+    "read", "write", "readv", "writev", "aio_read", "aio_write", "aio_flush", "flush",
+    "discard", "length", "info", "map", "alloc", "help", "r", "w", "?", "break",
+    "-P", "-z", "-u", "-q", "-v", "-C", "-l", "-s", "-b", "-c", "-n", "-f", "-i", "-x", "--",
+    "0", "1", "512", "4k", "1M", "2g", "-1", "0x10", "0x10k", "9223372036854775807",
+    "18446744073709551616", "1.5k", "x", "", "disk.raw",
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=7), st.booleans())
+def test_no_command_line_raises(words: list[str], medium: bool) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        graph = _graph(Path(tmp), size=1 << 16)
+        target = _target(graph.nodes["fmt"] if medium else None, BlockAcctStats())
+        sink = _run(target, " ".join(words))
+    assert isinstance(sink.stdout, str)
