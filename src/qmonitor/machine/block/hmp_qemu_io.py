@@ -67,10 +67,13 @@ def _target(machine: Machine, node: BlockNode | None, backend: BlockBackend | No
     def hook(written: BlockNode, offset: int, nbytes: int) -> None:
         check_threshold(machine, written, offset + nbytes)
 
+    from qmonitor.machine.block.commands import graph_of
+
+    graph = graph_of(machine)
     if backend is None:
-        return Target(node, None, now, latency, hook)
+        return Target(node, None, now, latency, hook, graph=graph)
     available = node is not None and not (backend.has_tray and backend.tray_open)
-    return Target(node, backend.acct, now, latency, hook, available=available)
+    return Target(node, backend.acct, now, latency, hook, available=available, graph=graph)
 
 
 def hmp_qemu_io(mon: MachineHMP, args: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from qmonitor.machine.block.accounting import BlockAcctStats
     from qmonitor.machine.block.block_io import WriteHook
-    from qmonitor.machine.block.graph import BlockNode
+    from qmonitor.machine.block.graph import BlockGraph, BlockNode
 
 # Texts of qemu-io-cmds.c and block.c.
 NOT_FOUND = 'command "{}" not found\n'
@@ -72,6 +72,8 @@ class Target:
     hook: WriteHook
     #: blk_is_available: a medium, in a closed tray.
     available: bool = True
+    #: The graph the node is in (``truncate`` resizes through it).
+    graph: BlockGraph | None = None
     #: Whether the backend already holds the write permission.
     writable: bool = False
 

@@ -10,8 +10,8 @@ machine has no I/O in flight), so its report follows at once.  Timing
 figures are measured around the request.
 
 Not modelled (an ``x-qmonitor`` report on the monitor): the VM state
-(``-b``) and compressed writes (``-c``) of qcow2 images, ``truncate``,
-``reopen``, blkdebug breakpoints on a blkdebug node, ``wait_break``,
+(``-b``) and compressed writes (``-c``) of qcow2 images, ``truncate``
+with preallocation, ``reopen``, blkdebug breakpoints on a blkdebug node, ``wait_break``,
 ``abort`` and ``sleep``; ``info``, ``alloc`` and ``map`` on a drive
 without a medium (QEMU crashes there).
 """
@@ -35,6 +35,7 @@ from qmonitor.machine.block.qemu_io_info import (
     map_f,
     not_modelled,
     sigraise_f,
+    truncate_f,
 )
 from qmonitor.machine.block.qemu_io_req import (
     FILE_EMPTY,
@@ -424,7 +425,7 @@ COMMANDS: dict[str, Command] = {
         _command("resume", debug("Could not resume request: {1}"), argmin=1, argmax=1),
         _command("sigraise", sigraise_f, argmin=1, argmax=1),
         _command("sleep", not_modelled("sleep"), argmin=1, argmax=1),
-        _command("truncate", not_modelled("truncate"), "t", 1, 3, write=True),
+        _command("truncate", truncate_f, "t", 1, 3, write=True),
         _command("wait_break", not_modelled("wait_break"), argmin=1, argmax=1),
         _command("write", write_f, "w", 2, -1, write=True),
         _command("writev", writev_f, argmin=2, argmax=-1, write=True),

@@ -15,8 +15,14 @@ import errno
 from collections.abc import Callable
 
 from qmonitor.machine.block import block_io
-from qmonitor.machine.block.qemu_io import Context
-from qmonitor.machine.block.qemu_io_fmt import cvtstr, dump_qobject
+from qmonitor.machine.block.qemu_io import Context, Getopt
+from qmonitor.machine.block.qemu_io_fmt import (
+    NumberError,
+    cvtnum,
+    cvtnum_error,
+    cvtstr,
+    dump_qobject,
+)
 from qmonitor.machine.block.qemu_io_req import NO_MEDIUM_CRASH, NOT_MODELLED, number, strerror
 
 
@@ -162,3 +168,44 @@ def not_modelled(name: str) -> Callable[[Context, list[str]], None]:
         ctx.output.report(NOT_MODELLED.format(name))
 
     return handler
+
+
+#: PreallocMode's values (qapi/block-core.json).
+_PREALLOC = ("off", "metadata", "falloc", "full")
+
+
+def truncate_f(ctx: Context, words: list[str]) -> None:
+    """blk_truncate to a new length (only ``-m off``, the default, is modelled)."""
+    getopt = Getopt(words, "m:", ctx)
+    prealloc = "off"
+    for letter, arg in getopt:
+        if letter == "?":
+            ctx.usage("truncate")
+            return
+        if arg not in _PREALLOC:
+            ctx.output.report(f"Invalid preallocation mode '{arg}'")
+            return
+        prealloc = arg
+    if not getopt.operands:
+        ctx.output.report(NOT_MODELLED.format("truncate without a length (QEMU crashes)"))
+        return
+    try:
+        # As QEMU, a bad length is reported with the first word after the command.
+        size = cvtnum(getopt.operands[0])[0]
+    except NumberError as err:
+        ctx.out(cvtnum_error(err, words[1]))
+        return
+    node, graph = ctx.target.node, ctx.target.graph
+    if node is None or not ctx.target.available or graph is None:
+        ctx.output.report("No medium inserted")
+        return
+    if prealloc != "off":
+        ctx.output.report(NOT_MODELLED.format(f"truncate -m {prealloc}"))
+        return
+    from qmonitor.machine.block.node_cmds import truncate
+    from qmonitor.qapi.error import QapiError
+
+    try:
+        truncate(graph, node, size)
+    except QapiError as err:
+        ctx.output.report(err.desc)
