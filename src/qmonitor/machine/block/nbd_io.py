@@ -185,16 +185,16 @@ def bitmap_extents(
         return []
     out: list[tuple[int, int]] = []
     pos, end = offset, offset + length
-    while pos < end:
-        dirty = bitmap.bits.get(pos)
-        stop = min(end, ((pos >> bitmap.bits.granularity) + 1) << bitmap.bits.granularity)
-        while stop < end and bitmap.bits.get(stop) == dirty:
-            stop = min(end, stop + bitmap.bits.granule)
-        if out and out[-1][1] == int(dirty):
-            out[-1] = (out[-1][0] + stop - pos, int(dirty))
-        else:
-            out.append((stop - pos, int(dirty)))
+    for start, count in bitmap.bits.dirty_areas():
+        start, stop = max(start, pos), min(start + count, end)
+        if stop <= start:
+            continue
+        if start > pos:
+            out.append((start - pos, 0))
+        out.append((stop - start, 1))
         pos = stop
+    if pos < end:
+        out.append((end - pos, 0))
     return out
 
 
