@@ -99,6 +99,13 @@ def test_a_writable_probed_image_warns_and_a_cdrom_does_not() -> None:
     assert printed == []
 
 
+def test_discard_reaches_the_medium_so_detect_zeroes_unmap_is_allowed() -> None:
+    graph, backends = _setup()
+    values = (("driver", "null-co"), ("discard", "unmap"), ("detect-zeroes", "unmap"))
+    blk = new_drive(graph, backends, _drive(*values, ident="d"), "none")
+    assert blk.medium is not None and blk.medium.options["discard"] == "unmap"
+
+
 def test_query_block_of_an_empty_and_a_filled_drive() -> None:
     graph, backends = _setup()
     new_drive(graph, backends, _drive(ident="e"), "none")

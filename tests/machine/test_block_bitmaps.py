@@ -165,3 +165,90 @@ def test_bitmaps_follow_their_node_length() -> None:
     node.size = 2 << 20
     bitmaps.resized(node)
     assert bitmaps.find(node, "b").size == 2 << 20  # type: ignore[union-attr]
+
+
+def test_writes_mark_enabled_bitmaps_only() -> None:
+    g = _graph(size=1 << 20)
+    node = g.nodes["n0"]
+    bitmaps.add(g, "n0", "on", 4096)
+    bitmaps.add(g, "n0", "off", 4096, disabled=True)
+    bitmaps.mark(node, 4095, 2)
+    assert [b.info()["count"] for b in node.bitmaps] == [0, 8192]
+    assert bitmaps.sha256(g, "n0", "on") != bitmaps.sha256(g, "n0", "off")
+
+
+def test_clear_and_merge_take_new_bits_and_an_abort_puts_the_old_back() -> None:
+    g = _graph(size=1 << 20)
+    blockdev_add(g, {"driver": "null-co", "node-name": "n1", "size": 1 << 20})
+    node = g.nodes["n0"]
+    bitmaps.add(g, "n0", "t", 65536)
+    bitmaps.add(g, "n1", "s", 512)
+    bitmaps.mark(node, 0, 1)
+    bitmaps.mark(g.nodes["n1"], 70000, 1)
+    _, before = bitmaps.merge(g, "n0", "t", [{"node": "n1", "name": "s"}])
+    assert bitmaps.find(node, "t").bits.dirty_areas() == [(0, 131072)]  # type: ignore[union-attr]
+    bitmaps.restore(node, before)
+    assert bitmaps.find(node, "t").info()["count"] == 65536  # type: ignore[union-attr]
+    _, before = bitmaps.clear(g, "n0", "t")
+    assert bitmaps.find(node, "t").info()["count"] == 0  # type: ignore[union-attr]
+    bitmaps.restore(node, before)
+    assert bitmaps.find(node, "t").info()["count"] == 65536  # type: ignore[union-attr]
+
+
+def test_a_successor_records_while_the_bitmap_is_held() -> None:
+    g = _graph(size=1 << 20)
+    node = g.nodes["n0"]
+    bitmaps.add(g, "n0", "b")
+    bitmaps.mark(node, 0, 1)
+    held = bitmaps.create_successor(node, "b")
+    assert held.busy and held.recording and held.disabled
+    assert [i.get("name") for i in bitmaps.dirty_bitmaps_info(node)] == [None, "b"]
+    bitmaps.mark(node, 1 << 19, 1)
+    assert bitmaps.reclaim(node, "b") is not None
+    assert bitmaps.find(node, "b").info()["count"] == 2 * 65536  # type: ignore[union-attr]
+    bitmaps.create_successor(node, "b")
+    bitmaps.mark(node, 1 << 18, 1)
+    bitmaps.abdicate(node, "b")
+    (only,) = bitmaps.dirty_bitmaps_info(node)
+    assert only["name"] == "b" and only["count"] == 65536 and not only["busy"]
+
+
+def test_a_drive_name_finds_its_medium() -> None:
+    g = _graph()
+    g.drive_medium = lambda name: (True, g.nodes["n0"]) if name == "d0" else (False, None)
+    bitmaps.add(g, "d0", "b")
+    assert bitmaps.lookup(g, "d0", "b")[0] is g.nodes["n0"]
+    g.drive_medium = lambda name: (True, None) if name == "e0" else (False, None)
+    assert _error(bitmaps.add, g, "e0", "b") == "Device 'e0' has no medium"
+    assert _error(bitmaps.lookup, g, "e0", "b") == "Node 'e0' not found"
+
+
+def test_a_backup_checks_sync_bitmap_and_mode_together() -> None:
+    from qmonitor.machine.block import backup_bitmap
+
+    g = _graph(size=1 << 20)
+    node = g.nodes["n0"]
+    bitmaps.add(g, "n0", "b")
+
+    def check(**args: object) -> str:
+        return _error(backup_bitmap.check, node, args)
+
+    assert check(sync="bitmap") == "must provide a valid bitmap name for 'bitmap' sync mode"
+    assert check(sync="incremental", bitmap="b", **{"bitmap-mode": "always"}) == (
+        "Bitmap sync mode must be 'on-success' when using sync mode 'incremental'"
+    )
+    assert check(sync="full", **{"bitmap-mode": "never"}) == (
+        "Cannot specify bitmap sync mode without a bitmap"
+    )
+    assert check(sync="full", bitmap="x", **{"bitmap-mode": "never"}) == (
+        "Bitmap 'x' could not be found"
+    )
+    sync = backup_bitmap.check(node, {"sync": "incremental", "bitmap": "b"})
+    assert sync is not None and sync.selects and sync.mode == "on-success"
+    bitmaps.mark(node, 70000, 1)
+    assert sync.start(65536) == 65536
+    assert sync.plan == [(65536, 65536)]
+    assert bitmaps.find(node, "b").busy  # type: ignore[union-attr]
+    bitmaps.mark(node, 0, 1)  # while the job runs: the successor's
+    sync.finish(False)  # a failed on-success job keeps everything
+    assert bitmaps.find(node, "b").info()["count"] == 2 * 65536  # type: ignore[union-attr]

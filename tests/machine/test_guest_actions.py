@@ -321,6 +321,25 @@ def test_writes_fire_the_write_threshold_once(tmp_path: Path) -> None:
         assert stats["idle_time_ns"] >= 0
 
 
+def test_guest_writes_mark_the_enabled_bitmaps(tmp_path: Path) -> None:
+    disk = (
+        "-blockdev",
+        "null-co,node-name=d0,size=1048576,discard=unmap",
+        "-device",
+        "ide-hd,drive=d0,id=hd",
+    )
+    with qmonitor(tmp_path, "-M", "pc", *disk) as qmp:
+        qmp("block-dirty-bitmap-add", node="d0", name="b", granularity=4096)
+        qmp("block-dirty-bitmap-add", node="d0", name="off", disabled=True)
+        io = "x-qmonitor-guest-disk-io"
+        assert qmp(io, id="hd", op="write", offset=4096, bytes=8192) == {"return": {}}
+        assert qmp(io, id="hd", op="unmap", offset=65536, bytes=512) == {"return": {}}
+        assert qmp(io, id="hd", op="read", offset=131072, bytes=512) == {"return": {}}
+        nodes = qmp("query-named-block-nodes")["return"]
+        counts = {b["name"]: b["count"] for b in nodes[0]["dirty-bitmaps"]}
+        assert counts == {"b": 3 * 4096, "off": 0}
+
+
 def test_writes_to_a_read_only_medium_fail(tmp_path: Path) -> None:
     disk = (
         "-blockdev",

@@ -256,3 +256,23 @@ def test_hmp_uri_without_port() -> None:
 
     with pytest.raises(QapiError, match=r"^error parsing address 'nonsense'$"):
         parse_uri("nonsense")
+
+
+def test_a_dirty_bitmap_context_gives_the_bitmaps_runs() -> None:
+    from qmonitor.machine.block import bitmaps
+    from qmonitor.machine.block.exports import Export
+    from qmonitor.machine.block.nbd_io import bitmap_extents
+
+    graph = BlockGraph(random.Random(1))
+    blockdev_add(graph, {"driver": "null-co", "node-name": "n0", "size": 1 << 20})
+    node = graph.nodes["n0"]
+    bitmaps.add(graph, "n0", "b", 4096)
+    bitmaps.mark(node, 8192, 1)
+    export = Export("e", "nbd", node, bitmaps=[(node, "b")])
+    bitmap_context = nbd.META_ID_BITMAP
+    assert bitmap_extents(export, bitmap_context, 1000, 20000) == [
+        (7192, 0),
+        (4096, 1),
+        (8712, 0),
+    ]
+    assert bitmap_extents(export, nbd.META_ID_BASE, 0, 512) == []

@@ -30,24 +30,24 @@ a stopped guest does nothing), and the machine answers with what QEMU
   moving the tray raises DEVICE_TRAY_MOVED; a locked tray does not open.
 - ``x-qmonitor-guest-disk-io``: one request of the guest's device,
   accounted as block/accounting.c does (:mod:`.block.accounting`); a
-  write also raises the highest offset written of each node on its path
-  and fires a node's write threshold (block/write-threshold.c).
+  write also raises the highest offset written of each node on its path,
+  marks their enabled dirty bitmaps (as does a discard on a drive opened
+  with ``discard=unmap``) and fires a node's write threshold
+  (block/write-threshold.c).  The guest's data is not written.
 - ``x-qmonitor-guest-reset`` / ``-shutdown``: the guest's requests
   (cause ``guest-reset`` / ``guest-shutdown``) under ``-no-reboot``,
   ``-no-shutdown`` and ``-action`` as QEMU applies them.
 - ``x-qmonitor-guest-panic``: a pvpanic device reports a panic
   (softmmu/runstate.c qemu_system_guest_panicked, no panic information).
-
 - ``x-qmonitor-guest-balloon``: the balloon driver reports its memory
   (query-balloon's ``actual``, BALLOON_CHANGE).
-
-Not here: dirty bitmaps marked by writes (the bitmaps keep no bits).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qmonitor.machine.block import bitmaps, block_io
 from qmonitor.machine.block.accounting import QTEST_LATENCY_NS, IoType
 from qmonitor.machine.block.backend import BlockBackend
 from qmonitor.machine.block.backend_cmds import acct_now_ns, synced_backends
@@ -258,14 +258,17 @@ def guest_disk_io(
         stats.failed(kind, latency, now)  # -EPERM from the block layer
         return
     if kind in (IoType.WRITE, IoType.UNMAP) and nbytes:
+        unmap = block_io.unmaps(medium)
         for node in _write_path(medium):
-            _check_threshold(machine, node, offset + nbytes)
+            check_threshold(machine, node, offset + nbytes)
             if kind is IoType.WRITE:
                 node.wr_highest_offset = max(node.wr_highest_offset, offset + nbytes)
+            if kind is IoType.WRITE or unmap:
+                bitmaps.mark(node, offset, nbytes)
     stats.done(kind, nbytes, latency, now)
 
 
-def _check_threshold(machine: Machine, node: BlockNode, end: int) -> None:
+def check_threshold(machine: Machine, node: BlockNode, end: int) -> None:
     """bdrv_write_threshold_check_write: BLOCK_WRITE_THRESHOLD once, then no threshold."""
     threshold = node.write_threshold
     if threshold and end > threshold:

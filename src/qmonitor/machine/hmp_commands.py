@@ -35,7 +35,7 @@ from qmonitor.machine import (
     hmp_qom_set,
     hmp_trace,
 )
-from qmonitor.machine.block import hmp_drives, hmp_nbd, job_hmp
+from qmonitor.machine.block import hmp_drives, hmp_nbd, hmp_qemu_io, job_hmp
 from qmonitor.machine.defaults import NIL_UUID
 from qmonitor.machine.dump import hmp as dump_hmp
 from qmonitor.machine.hmp_spec import build_table
@@ -236,6 +236,7 @@ HANDLERS: dict[str, HmpHandler] = {
     **hmp_nbd.HANDLERS,
     **net_hmp.HANDLERS,
     **hmp_drives.HANDLERS,
+    **hmp_qemu_io.HANDLERS,
     "drive_add": hmp_drive.hmp_drive_add,
     "getfd": _getfd,
     "closefd": _closefd,

@@ -103,13 +103,6 @@ def _block_resize(mon: MachineHMP, args: dict[str, Any]) -> None:
     raise QapiError(NO_DEVICE_NOR_NODE.format(args["device"], ""))
 
 
-def _qemu_io(mon: MachineHMP, args: dict[str, Any]) -> None:
-    # -d names a qdev device: looked up as a device, else as a node.
-    if args.get("qdev"):
-        raise QapiError(DEVICE_NOT_FOUND.format(args["device"]))
-    raise QapiError(NO_DEVICE_NOR_NODE.format("", args["device"]))
-
-
 def _snapshot_blkdev(mon: MachineHMP, args: dict[str, Any]) -> None:
     if "snapshot-file" not in args:
         raise QapiError(SNAPSHOT_FILE_MISSING)
@@ -322,7 +315,6 @@ HANDLERS: dict[str, Any] = {
     "migrate_start_postcopy": _migrate_start_postcopy,
     "nmi": _cpu_required(NOT_SUPPORTED),
     "pcie_aer_inject_error": _prints(AER_NO_DEVICE, "id"),
-    "qemu-io": _qemu_io,
     "replay_break": _prints(REPLAY_BREAK),
     "replay_delete_break": _prints(REPLAY_DELETE_BREAK),
     "replay_seek": _prints(REPLAY_SEEK),

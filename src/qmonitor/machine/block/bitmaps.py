@@ -1,13 +1,22 @@
 """Dirty bitmaps of block nodes (QEMU 7.2's block/dirty-bitmap.c, block/monitor/bitmap-qmp-cmds.c).
 
-A bitmap has one bit per ``granularity`` bytes of its node; the null
-machine's guest never writes, so no bit is ever set and every bitmap
-counts 0.  What a client sees is still QEMU's: the checks and texts of
-each command, the default granularity (a qcow2 node's cluster size held
-between 4 KiB and 64 KiB, else 64 KiB), persistence allowed on qcow2 v3
-images only (with the qcow2 driver's limits), the ``dirty-bitmaps`` of
-``query-named-block-nodes`` (newest first) and the SHA-256 digest of the
+A bitmap has one bit per ``granularity`` bytes of its node, kept in an
+:class:`~.hbitmap.HBitmap`.  Every write a node takes (HMP ``qemu-io``,
+the opt-in guest's requests, a job writing its target) marks the
+granules it touches in each of the node's enabled bitmaps
+(:func:`mark`, bdrv_set_dirty).  What a client sees is QEMU's: the
+checks and texts of each command, the default granularity (a qcow2
+node's cluster size held between 4 KiB and 64 KiB, else 64 KiB),
+persistence allowed on qcow2 v3 images only (with the qcow2 driver's
+limits), the ``dirty-bitmaps`` of ``query-named-block-nodes`` (newest
+first, with their ``count`` in bytes) and the SHA-256 digest of the
 bitmap's lowest level, as ``x-debug-block-dirty-bitmap-sha256`` hashes it.
+
+A backup that syncs a bitmap gives it a *successor* (an anonymous bitmap
+that records the writes made while the job runs, the named one stops
+recording and is busy); when the job ends the successor either takes the
+named bitmap's place (:func:`abdicate`) or is merged back into it
+(:func:`reclaim`).
 
 The operations are plain functions of the graph so that ``transaction``
 can call them: :func:`add`, :func:`remove`, :func:`clear`,
@@ -16,14 +25,21 @@ can call them: :func:`add`, :func:`remove`, :func:`clear`,
 nothing when they fail.  :func:`add` returns the new bitmap (:func:`drop`
 takes it back); :func:`remove`, :func:`enable`, :func:`disable`,
 :func:`clear` and :func:`merge` return the node and the bitmap as it was
-before, which :func:`restore` puts back.
+before (clear and merge give the bitmap new bits, so the old ones stay
+with it), which :func:`restore` puts back.
+
+Not modelled: persistent bitmaps are not written into qcow2 images (the
+image's bitmap directory is never written, so they last as long as the
+process), and the anonymous bitmaps jobs keep for themselves (a mirror's
+dirty bitmap, a backup's copy bitmap) are not listed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.block.hbitmap import HBitmap
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
@@ -82,10 +98,24 @@ class DirtyBitmap:
     busy: bool = False
     readonly: bool = False
     inconsistent: bool = False
+    #: Its bits (made empty when not given); a write marks them in place.
+    bits: HBitmap = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    #: The anonymous bitmap recording writes while a backup job holds this one.
+    successor: DirtyBitmap | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.bits is None:
+            object.__setattr__(self, "bits", HBitmap.for_granule(self.size, self.granularity))
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.name
 
     @property
     def recording(self) -> bool:
-        return not self.disabled
+        """bdrv_dirty_bitmap_recording: it, or its successor, takes writes."""
+        successor = self.successor
+        return not self.disabled or (successor is not None and not successor.disabled)
 
     def words(self) -> int:
         """How many 64-bit words the bitmap's lowest level has (hbitmap_alloc)."""
@@ -93,17 +123,14 @@ class DirtyBitmap:
         return max((granules + WORD_BITS - 1) // WORD_BITS, 1)
 
     def sha256(self) -> str:
-        """The digest of the lowest level: every bit clear."""
-        # Imported here: hashlib loads OpenSSL (4 MiB resident) into every VM.
-        import hashlib
-
-        return hashlib.sha256(bytes(self.words() * 8)).hexdigest()
+        """The digest of the lowest level's words."""
+        return self.bits.sha256()
 
     def info(self) -> dict[str, Any]:
-        """Its BlockDirtyInfo, members in the schema's order."""
-        out: dict[str, Any] = {
-            "name": self.name,
-            "count": 0,
+        """Its BlockDirtyInfo, members in the schema's order (no name: anonymous)."""
+        out: dict[str, Any] = {"name": self.name} if self.name else {}
+        out |= {
+            "count": self.bits.count(),
             "granularity": self.granularity,
             "recording": self.recording,
             "busy": self.busy,
@@ -120,6 +147,9 @@ def bitmaps_of(node: BlockNode) -> list[DirtyBitmap]:
 
 
 def find(node: BlockNode, name: str) -> DirtyBitmap | None:
+    """A named bitmap of the node (an anonymous one has no name to find it by)."""
+    if not name:
+        return None
     return next((b for b in node.bitmaps if b.name == name), None)
 
 
@@ -128,11 +158,19 @@ def _set(node: BlockNode, bitmap: DirtyBitmap) -> None:
     node.bitmaps[:] = [bitmap if b.name == bitmap.name else b for b in node.bitmaps]
 
 
+def mark(node: BlockNode, offset: int, nbytes: int) -> None:
+    """bdrv_set_dirty: a write of ``nbytes`` at ``offset`` dirties every enabled bitmap."""
+    for bitmap in node.bitmaps:
+        if not bitmap.disabled:
+            bitmap.bits.set(offset, nbytes)
+
+
 def lookup(graph: BlockGraph, node_name: str, name: str) -> tuple[BlockNode, DirtyBitmap]:
     """block_dirty_bitmap_lookup: the node (by node or device name) and its bitmap."""
-    node = graph.nodes.get(node_name)
-    if node is None:
-        raise QapiError(NODE_NOT_FOUND.format(node_name))
+    try:
+        node = graph.lookup_bs(node_name, node_name)
+    except QapiError:
+        raise QapiError(NODE_NOT_FOUND.format(node_name)) from None
     bitmap = find(node, name)
     if bitmap is None:
         raise QapiError(BITMAP_NOT_FOUND.format(name))
@@ -202,7 +240,7 @@ def add(
     """``block-dirty-bitmap-add``."""
     if not name:
         raise QapiError(NAME_EMPTY)
-    node = graph.lookup(node_name)
+    node = graph.lookup_bs(node_name, node_name)
     if granularity is None:
         granularity = default_granularity(node)
     elif granularity < 512 or granularity & (granularity - 1):
@@ -231,9 +269,10 @@ def remove(graph: BlockGraph, node_name: str, name: str) -> tuple[BlockNode, Dir
 
 
 def clear(graph: BlockGraph, node_name: str, name: str) -> tuple[BlockNode, DirtyBitmap]:
-    """``block-dirty-bitmap-clear``: no bit is ever set, so only the checks act."""
+    """``block-dirty-bitmap-clear``: new, empty bits (the bitmap returned keeps the old ones)."""
     node, bitmap = lookup(graph, node_name, name)
     check(bitmap)
+    _set(node, replace(bitmap, bits=HBitmap(bitmap.size, bitmap.bits.granularity)))
     return node, bitmap
 
 
@@ -258,10 +297,11 @@ def merge(
 ) -> tuple[BlockNode, DirtyBitmap]:
     """``block-dirty-bitmap-merge``: sources by name on the same node or as {node, name}.
 
-    Every source is checked before anything changes; with no bit ever set
-    the target's bits stay as they are.
+    The sources are ORed one by one into new bits for the target; the
+    first that fails leaves the target's bits as they were.
     """
     node, dest = lookup(graph, node_name, target)
+    bits = dest.bits.copy()
     for source in sources:
         if isinstance(source, str):
             src = find(node, source)
@@ -273,6 +313,8 @@ def merge(
         check(src, ro=False)
         if src.size != dest.size:
             raise QapiError(SIZES_DIFFER.format(dest.size, src.size))
+        bits.merge(src.bits)
+    _set(node, replace(dest, bits=bits))
     return node, dest
 
 
@@ -297,12 +339,62 @@ def sha256(graph: BlockGraph, node_name: str, name: str) -> dict[str, str]:
 
 def resized(node: BlockNode) -> None:
     """Bitmaps follow their node's new length (bdrv_dirty_bitmap_truncate)."""
-    node.bitmaps[:] = [replace(b, size=node.size) for b in node.bitmaps]
+    resized: list[DirtyBitmap] = []
+    for b in node.bitmaps:
+        bits = b.bits.copy()
+        bits.truncate(node.size)
+        resized.append(replace(b, size=node.size, bits=bits))
+    node.bitmaps[:] = resized
 
 
 def dirty_bitmaps_info(node: BlockNode) -> list[dict[str, Any]]:
     """The ``dirty-bitmaps`` member of a node's BlockDeviceInfo (absent when empty)."""
     return [b.info() for b in node.bitmaps]
+
+
+def create_successor(node: BlockNode, name: str) -> DirtyBitmap:
+    """bdrv_dirty_bitmap_create_successor: an anonymous bitmap takes the writes from now on.
+
+    It records as the bitmap did; the bitmap stops recording and is busy.
+    Returns the bitmap as it is now (with its successor).
+    """
+    bitmap = find(node, name)
+    assert bitmap is not None
+    check(bitmap, ro=False, inconsistent=False)
+    child = DirtyBitmap("", bitmap.granularity, node.size, disabled=bitmap.disabled)
+    node.bitmaps.insert(0, child)
+    held = replace(bitmap, disabled=True, busy=True, successor=child)
+    _set(node, held)
+    return held
+
+
+def _without(node: BlockNode, bitmap: DirtyBitmap) -> None:
+    node.bitmaps[:] = [b for b in node.bitmaps if b is not bitmap]
+
+
+def abdicate(node: BlockNode, name: str) -> None:
+    """bdrv_dirty_bitmap_abdicate: the successor becomes the bitmap (the old bits go)."""
+    bitmap = find(node, name)
+    if bitmap is None or bitmap.successor is None:
+        return
+    child = bitmap.successor
+    _without(node, bitmap)
+    named = replace(child, name=name, persistent=bitmap.persistent)
+    node.bitmaps[:] = [named if b is child else b for b in node.bitmaps]
+
+
+def reclaim(node: BlockNode, name: str) -> DirtyBitmap | None:
+    """bdrv_reclaim_dirty_bitmap: the successor's bits merge back (and its recording state)."""
+    bitmap = find(node, name)
+    if bitmap is None or bitmap.successor is None:
+        return None
+    child = bitmap.successor
+    bits = bitmap.bits.copy()
+    bits.merge(child.bits)
+    _without(node, child)
+    back = replace(bitmap, bits=bits, disabled=child.disabled, busy=False, successor=None)
+    _set(node, back)
+    return back
 
 
 def set_busy(node: BlockNode, name: str, busy: bool) -> None:

@@ -251,8 +251,9 @@ def new_drive(
         from qmonitor.machine.block.drivers import open_node
 
         options = _open_options(file, opts, read_only)
-        if "detect-zeroes" in common:
-            options["detect-zeroes"] = common["detect-zeroes"]
+        for key in ("detect-zeroes", "discard"):
+            if key in common:
+                options[key] = common[key]
         medium = open_node(graph, options, root=False)
         probed = fmt is None and "driver" not in opts and medium.driver == "raw"
         if probed and not read_only and warn is not None:
@@ -345,6 +346,12 @@ def backends_of(machine: Machine) -> Backends:
         graph = machine.part(BlockGraph, BlockGraph)
         others = graph.lock_users  # exports made before any drive use nodes too
         graph.lock_users = lambda: [*others(), *backend_users(backends.all())]
+
+        def drive_medium(name: str) -> tuple[bool, BlockNode | None]:
+            blk = backends.named(name)
+            return (False, None) if blk is None else (True, blk.medium)
+
+        graph.drive_medium = drive_medium
         return backends
 
     return machine.part(Backends, make)

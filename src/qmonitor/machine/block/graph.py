@@ -28,6 +28,7 @@ NODE_IN_USE = "Node {} is in use"
 #: bdrv_op_is_blocked's text for a node some other node uses as its backing file.
 BACKING_BUSY = "Node '{}' is busy: node is used as backing hd of '{}'"
 NO_DEVICE_NOR_NODE = "Cannot find device='{}' nor node-name='{}'"
+DEVICE_NO_MEDIUM = "Device '{}' has no medium"
 
 #: A BlockDriverState's node_name buffer holds 31 characters.
 NODE_NAME_MAX = 31
@@ -94,6 +95,10 @@ class BlockNode:
     order: int = field(default_factory=next_order)
 
 
+def _no_drive(name: str) -> tuple[bool, BlockNode | None]:
+    return False, None
+
+
 class BlockGraph:
     """The block nodes: named (QEMU's graph_bdrv_states) in the order they got their names."""
 
@@ -105,6 +110,8 @@ class BlockGraph:
         self._rng = rng
         #: The nodes' users outside the graph (drives, devices), for image locking.
         self.lock_users: Callable[[], list[User]] = list
+        #: A drive by name: (whether there is one, its medium), set once drives exist.
+        self.drive_medium: Callable[[str], tuple[bool, BlockNode | None]] = _no_drive
 
     def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
         read_only = bool(options.get("read-only", False))
@@ -147,6 +154,19 @@ class BlockGraph:
         node = self.nodes.get(reference)
         if node is None:
             raise QapiError(NO_DEVICE_NOR_NODE.format(reference, reference))
+        return node
+
+    def lookup_bs(self, device: str | None, node_name: str | None) -> BlockNode:
+        """bdrv_lookup_bs: a drive's medium by the drive's name, else a node by its name."""
+        if device is not None:
+            found, medium = self.drive_medium(device)
+            if found:
+                if medium is None:
+                    raise QapiError(DEVICE_NO_MEDIUM.format(device))
+                return medium
+        node = self.nodes.get(node_name) if node_name is not None else None
+        if node is None:
+            raise QapiError(NO_DEVICE_NOR_NODE.format(device or "", node_name or ""))
         return node
 
     def delete(self, name: str) -> None:

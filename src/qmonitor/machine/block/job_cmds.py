@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from qmonitor.machine.block import backup_bitmap
 from qmonitor.machine.block.graph import NO_DEVICE_NOR_NODE, BlockGraph, BlockNode
 from qmonitor.machine.block.job_drivers import (
     BACKUP_CLUSTER,
@@ -175,6 +176,9 @@ class JobCommands:
         self.jobs.drain(self.jobs.holders(source))
         self.jobs.check_not_busy(source)
         self.jobs.check_not_busy(target)
+        sync = backup_bitmap.check(source, args)
+        if sync is not None:
+            backup_bitmap.check_writable(sync)
         if source.size != target.size:
             raise QapiError(DIFFERENT_SIZES)
         # The copy-before-write filter opens the target before the job is made.
@@ -188,7 +192,9 @@ class JobCommands:
         if "backing" not in target.children and target.driver not in HAS_INFO:
             self._warn(BACKUP_CLUSTER_WARNING.format(BACKUP_CLUSTER))
         total = -(-source.size // BACKUP_CLUSTER) * BACKUP_CLUSTER
-        driver = Backup(self.graph, source, target)
+        if sync is not None:
+            total = sync.start(BACKUP_CLUSTER)
+        driver = Backup(self.graph, source, target, sync_bitmap=sync)
         return self.jobs.create(
             job_id, driver, total=total, txn=txn, nodes=(source, target), **self._options(args)
         )

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from qmonitor.errors import QmonitorError
+from qmonitor.machine.block.backup_bitmap import SyncBitmap
+from qmonitor.machine.block.block_io import mark_written
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.jobs import Job, Step
 
@@ -125,6 +127,7 @@ class CopyJob:
             copy_range(self.source, self.target, job.current, length)
             if self.zeroes_qcow2 and host_file(self.source) is None:
                 zero_qcow2(self.target, job.current, length)
+            mark_written(self.target, job.current, min(length, self.target.size - job.current))
         except CopyError as err:
             # on-source-error/on-target-error "report" (the default): the job
             # reports the error (BLOCK_JOB_ERROR) and fails with it; the other
@@ -218,11 +221,38 @@ class Mirror(CopyJob):
         return None
 
 
+@dataclass
 class Backup(CopyJob):
-    """blockdev-backup / drive-backup: copy everything once, then finish."""
+    """blockdev-backup / drive-backup: copy all (or a bitmap's clusters) once, then finish."""
 
     job_type = "backup"
     block = True
+    #: The dirty bitmap it syncs (:mod:`.backup_bitmap`), if any.
+    sync_bitmap: SyncBitmap | None = None
+
+    def copy_step(self, job: Job) -> bool:
+        """With ``sync: bitmap``, the next piece of the bitmap's clusters."""
+        sync = self.sync_bitmap
+        if sync is None or not sync.selects:
+            return super().copy_step(job)
+        if not sync.plan:
+            return True
+        offset, length = sync.plan[0]
+        piece = min(RATE_CHUNK if job.speed else self.chunk, length)
+        try:
+            copy_range(self.source, self.target, offset, piece)
+            mark_written(self.target, offset, piece)
+        except CopyError as err:
+            job.error = err.text
+            job.data["io_error"] = err.operation
+            return True
+        if piece < length:
+            sync.plan[0] = (offset + piece, length - piece)
+        else:
+            sync.plan.pop(0)
+        job.current += piece
+        job.data["moved"] = piece
+        return not sync.plan
 
     def step(self, job: Job) -> Step:
         self._steps += 1
@@ -242,10 +272,15 @@ class Backup(CopyJob):
         return True
 
     def prepare(self, job: Job) -> str | None:
+        """backup_commit: a synced bitmap as the job succeeded."""
+        if self.sync_bitmap is not None:
+            self.sync_bitmap.finish(True)
         return None
 
     def abort(self, job: Job) -> None:
-        return None
+        """backup_abort: a synced bitmap as the job failed."""
+        if self.sync_bitmap is not None:
+            self.sync_bitmap.finish(False)
 
 
 def _rewrite_backing(node: BlockNode, base: BlockNode | None) -> None:

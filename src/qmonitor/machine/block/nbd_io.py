@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmonitor.chardev.base import ChardevError
 from qmonitor.chardev.socket import _inet_listen, _unix_listen
+from qmonitor.machine.block import bitmaps as bm
 from qmonitor.machine.block import nbd_proto as nbd
 from qmonitor.machine.block.drivers import DRIVERS, read_node
 from qmonitor.machine.block.graph import BlockNode
@@ -103,6 +104,7 @@ def write_data(node: BlockNode, offset: int, data: bytes, emit: Emit | None = No
     Each node the write passes through checks its write threshold first.
     """
     check_write_threshold(node, offset, len(data), emit)
+    bm.mark(node, offset, len(data))
     if node.driver == "file":
         fd = os.open(node.options["filename"], os.O_WRONLY | os.O_CLOEXEC)
         try:
@@ -162,12 +164,38 @@ def allocation_depth(node: BlockNode) -> int:
 
 
 def context_flags(node: BlockNode, context_id: int, length: int) -> int:
-    """The value of one meta context over a range (no dirty bitmap has a bit set)."""
+    """The value of one meta context over a range (dirty bitmaps: :func:`bitmap_extents`)."""
     if context_id == nbd.META_ID_BASE:
         return block_status(node, length)
     if context_id == nbd.META_ID_DEPTH:
         return allocation_depth(node)
     return 0
+
+
+def bitmap_extents(
+    export: Export, context_id: int, offset: int, length: int
+) -> list[tuple[int, int]]:
+    """A qemu:dirty-bitmap context's extents (1: dirty) over a range; [] for other contexts."""
+    index = context_id - nbd.META_ID_BITMAP
+    if index < 0 or index >= len(export.bitmaps):
+        return []
+    owner, name = export.bitmaps[index]
+    bitmap = bm.find(owner, name)
+    if bitmap is None:
+        return []
+    out: list[tuple[int, int]] = []
+    pos, end = offset, offset + length
+    for start, count in bitmap.bits.dirty_areas():
+        start, stop = max(start, pos), min(start + count, end)
+        if stop <= start:
+            continue
+        if start > pos:
+            out.append((start - pos, 0))
+        out.append((stop - start, 1))
+        pos = stop
+    if pos < end:
+        out.append((end - pos, 0))
+    return out
 
 
 @dataclass(eq=False)
@@ -300,7 +328,8 @@ class NbdServer:
                 conn.reply_done(req)
             elif req.command == nbd.CMD_BLOCK_STATUS:
                 extents = {
-                    cid: [(req.length, context_flags(node, cid, req.length))]
+                    cid: bitmap_extents(export, cid, req.offset, req.length)
+                    or [(req.length, context_flags(node, cid, req.length))]
                     for cid in req.contexts
                 }
                 conn.reply_block_status(req, extents)

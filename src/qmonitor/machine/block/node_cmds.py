@@ -120,7 +120,7 @@ def _shares_resize(parent: BlockNode, role: str) -> bool:
 
 def block_resize(graph: BlockGraph, device: str | None, node_name: str | None, size: int) -> None:
     """``block_resize``."""
-    node = lookup(graph, device, node_name)
+    node = graph.lookup_bs(device, node_name)
     if size < 0:
         raise QapiError(BAD_SIZE)
     if any(p.children.get("backing") is node for p in graph.all_nodes()):

@@ -8,8 +8,8 @@ drained section, and run once it ends.  With ``completion-mode:
 grouped`` the transaction's jobs share one job transaction: when one
 fails or is cancelled, the others are cancelled.
 
-Dirty bitmap actions change the bitmaps at once and put them back on an
-abort.  External snapshots are checked as far as QEMU checks their node
+Dirty bitmap actions change the bitmaps (and their bits) at once and put
+them back on an abort.  External snapshots are checked as far as QEMU checks their node
 and then fail with an ``x-qmonitor`` text.
 """
 
@@ -132,7 +132,7 @@ class Transactions:
 
     def _bitmap_add(self, data: dict[str, Any], txn: JobTxn | None) -> Prepared:
         """block_dirty_bitmap_add_action: the bitmap is made; an abort drops it again."""
-        node = self.graph.lookup(data["node"])
+        node = self.graph.lookup_bs(data["node"], data["node"])
         bitmaps.add(self.graph, data["node"], data["name"], data.get("granularity"),
                     data.get("persistent", False), data.get("disabled", False))  # fmt: skip
         return Prepared(_nothing, lambda: bitmaps.drop(node, data["name"]))
@@ -147,9 +147,9 @@ class Transactions:
         return prepare
 
     def _bitmap_merge(self, data: dict[str, Any], txn: JobTxn | None) -> Prepared:
-        """block-dirty-bitmap-merge: checks only (no bit is ever set)."""
-        bitmaps.merge(self.graph, data["node"], data["target"], data["bitmaps"])
-        return Prepared(_nothing, _nothing)
+        """block-dirty-bitmap-merge: merged now; an abort puts the target's bits back."""
+        node, before = bitmaps.merge(self.graph, data["node"], data["target"], data["bitmaps"])
+        return Prepared(_nothing, lambda: bitmaps.restore(node, before))
 
     def _kind_of(self, prepare: Action) -> str:
         return next((k for k, v in self.actions.items() if v is prepare), "?")
