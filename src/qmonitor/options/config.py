@@ -160,6 +160,8 @@ class Config:
     package: str
     unmodelled: tuple[str, ...]
     nographic: bool = False
+    #: The last ``-display``'s members (its initialisation reads some: rendernode, p2p ...).
+    display_options: tuple[tuple[str, object], ...] = ()
     warnings: tuple[str, ...] = ()
     #: ``-qmonitor-extensions``: register qmonitor's ``x-qmonitor-*`` commands.
     extensions: bool = False

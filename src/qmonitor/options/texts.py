@@ -37,6 +37,7 @@ PARALLEL_CONNECT: Final = "could not connect parallel device to character backen
 TOO_MANY_PARALLEL: Final = "too many parallel ports"
 VNC_NEEDS_DISPLAY: Final = "VNC requires a display argument vnc=<display>"
 OPENGL_UNSUPPORTED: Final = "OpenGL is not supported by the display"
+WINDOW_CLOSE_IGNORED: Final = "window-close is only valid for GTK and SDL, ignoring option"
 #: -device (softmmu/qdev-monitor.c, hw/core/qdev-properties.c).
 DEVICE_NO_BUS: Final = "No '{}' bus found for device '{}'"
 DEVICE_BUS_NOT_FOUND: Final = "Bus '{}' not found"
