@@ -162,6 +162,8 @@ class Config:
     nographic: bool = False
     #: The last ``-display``'s members (its initialisation reads some: rendernode, p2p ...).
     display_options: tuple[tuple[str, object], ...] = ()
+    #: What a PC's board prints of the -option-rom files it cannot open.
+    option_rom_warnings: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     #: ``-qmonitor-extensions``: register qmonitor's ``x-qmonitor-*`` commands.
     extensions: bool = False

@@ -14,6 +14,7 @@ of each option group is in its own class; this one only sequences them.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from functools import partial
@@ -35,8 +36,10 @@ from qmonitor.options.parse_misc import MiscGroup
 from qmonitor.options.table import OPTIONS
 from qmonitor.options.texts import (
     BAD_QEMU_VERSION,
+    INSTALLED_DATA_DIRS,
     INVALID_OPTION,
     OPENGL_UNSUPPORTED,
+    OPTION_ROM_OPEN,
     PARALLEL_CONNECT,
     REQUIRES_ARGUMENT,
     SERIAL_CONNECT,
@@ -241,6 +244,18 @@ class Parser(
         remote = bool(self.vnc_group.entries) or self._vnc_sections() or self.spice_given
         self.display = default_display(remote)
 
+    def _option_rom_warnings(self) -> tuple[str, ...]:
+        """What a PC's board says of each ``-option-rom`` it cannot open (qemu_find_file)."""
+        out = []
+        for name, _ in self.option_roms:
+            dirs = [*self.data_dirs, *INSTALLED_DATA_DIRS]
+            path = next((f"{d}/{name}" for d in dirs if os.access(f"{d}/{name}", os.R_OK)), name)
+            try:
+                os.close(os.open(path, os.O_RDONLY))
+            except OSError as exc:
+                out.append(OPTION_ROM_OPEN.format(name, os.strerror(exc.errno or 0)))
+        return tuple(out)
+
     def _late_stages(self) -> Config:
         self._validate_kernel()
         self._validate_options()
@@ -314,6 +329,7 @@ class Parser(
             nodefaults=not self.has_defaults,
             display=self.display,
             display_options=tuple(self.display_options.items()),
+            option_rom_warnings=self._option_rom_warnings(),
             daemonize=self.daemonize,
             pidfile=self.pidfile,
             qemu_version=self.version,

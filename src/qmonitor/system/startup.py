@@ -579,6 +579,7 @@ async def _amain(
         check_cpu(config, persona, warn)
         if machine.board is not None:
             release_greetings(machine)  # building a board takes QEMU long enough to greet
+            sys.stderr.write("".join(config.option_rom_warnings))  # pc_memory_init, not fatal
         check_devices(machine)
         # qemu_machine_creation_done: orphaned drives, then the network's warnings.
         check_orphaned_drives(machine, config, prog)
