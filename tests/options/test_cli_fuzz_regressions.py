@@ -106,3 +106,16 @@ def test_an_option_rom_the_board_cannot_open(tmp_path: Path) -> None:
         parse_args([*PC, "-L", str(tmp_path), "-option-rom", "x.rom"], "q").option_rom_warnings
         == ()
     )
+
+
+def test_a_drive_file_child_of_options_alone() -> None:
+    # The long fuzz run: "file.img" is file.img=on, a file child with neither driver
+    # nor filename (a KeyError escaped); QEMU 7.2 refuses it so.
+    with pytest.raises(CmdlineError) as err:
+        parse_args([*PC, "-drive", "file.img,if=none,id=x,format=raw"], "qemu-system-x86_64")
+    loc = "qemu-system-x86_64: -drive file.img,if=none,id=x,format=raw: "
+    assert err.value.message == (
+        f"{loc}warning: short-form boolean option 'file.img' deprecated\n"
+        "Please use file.img=on instead\n"
+        f"{loc}Must specify either driver or file\n"
+    )

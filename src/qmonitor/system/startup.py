@@ -41,7 +41,7 @@ from qmonitor.system.daemon import (
     remove_pidfile,
     write_pidfile,
 )
-from qmonitor.system.held_greetings import hold_greeting, release_greetings
+from qmonitor.system.held_greetings import add_held_qmp_monitor, release_greetings
 from qmonitor.system.longlived import settle_startup_objects
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.mainloop import new_main_loop
@@ -348,8 +348,7 @@ def open_monitors(
             if isinstance(chr, SocketListener):
                 serve_monitors(machine, chr, qmp=mon.mode == "control", pretty=mon.pretty)
             elif mon.mode == "control":
-                hold_greeting(machine, chr)
-                machine.add_qmp_monitor(chr, pretty=mon.pretty)
+                add_held_qmp_monitor(machine, chr, mon.pretty)
             else:
                 machine.add_hmp_monitor(chr)
         attach_serial_ports(machine, chardevs)
