@@ -57,4 +57,15 @@ DRIVE_CASES: list[tuple[str, list[str], dict[str, bool]]] = [
     ("drive_orphan_ide_bus_2", _pc("-drive", f"if=ide,index=5,{_NULL}"), _NO_BASE),
     ("drive_none_on_none", ["-M", "none", "-display", "none", "-nodefaults", "-S", "-hda",
                             "null-co://"], _NO_BASE),
+    # disks whose drive has no medium: the board's, then -device's
+    ("drive_empty_hdd", _pc("-hdd", ""), _NO_BASE),
+    ("drive_empty_ide", _pc("-drive", "if=ide,index=1"), _NO_BASE),
+    ("drive_empty_cdrom_starts", _pc("-S", "-drive", "if=ide,index=1,media=cdrom"), _NO_BASE),
+    ("drive_empty_ide_hd_device", _pc("-drive", "if=none,id=d0", "-device", "ide-hd,drive=d0"),
+     _NO_BASE),
+    ("drive_empty_ide_hd_unit_first", _pc("-drive", "if=none,id=d0", "-device",
+                                          "ide-hd,drive=d0,unit=2"), _NO_BASE),
+    ("drive_empty_virtio_device", _pc("-drive", "if=none,id=d0", "-device",
+                                      "virtio-blk-pci,drive=d0"), _NO_BASE),
+    ("drive_empty_virtio", _pc("-drive", "if=virtio"), _NO_BASE),
 ]  # fmt: skip

@@ -299,6 +299,13 @@ CASES += [
                                  "-device", "pcie-root-port,id=rp2,chassis=2,addr=3",
                                  "-device", "virtio-blk-pci,bus=rp1,drive=d0,id=vd0",
                                  "-device", "virtio-balloon-pci,bus=rp2,id=b0"), SHOW),
+    # -virtfs: an fsdev and a virtio-9p-pci on it; -debugcon: a chardev and an isa-debugcon.
+    ("pc_virtfs_debugcon", ("-M", "pc", "-nodefaults",
+                            "-virtfs", "local,path=/tmp,mount_tag=share,security_model=none",
+                            "-fsdev", "local,id=f2,path=/tmp,security_model=mapped",
+                            "-device", "virtio-9p-pci,fsdev=f2,mount_tag=t2,id=p9",
+                            "-debugcon", "null"),
+     (*SHOW, qom_list("/machine/peripheral"), qom_list("/machine/peripheral-anon"))),
 ]  # fmt: skip
 
 TEMPLATES: list[tuple[str, ...]] = [
@@ -368,6 +375,16 @@ TEMPLATES: list[tuple[str, ...]] = [
     # The USB controllers libvirt gives its pc and q35 domains.
     ("-M", "pc", "-nodefaults", "-device", "piix3-usb-uhci,id=usb"),
     ("-M", "q35", "-nodefaults", "-device", "qemu-xhci,id=usb"),
+    # -virtfs's virtio-9p-pci and -debugcon's isa-debugcon.
+    (
+        "-M",
+        "pc",
+        "-nodefaults",
+        "-virtfs",
+        "local,path=/tmp,mount_tag=t,security_model=none",
+        "-debugcon",
+        "null",
+    ),
     # Storage devices made from -drive (ide-hd, virtio-blk) on null-co images.
     (
         "-M",

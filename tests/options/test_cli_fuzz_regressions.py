@@ -91,3 +91,31 @@ def test_a_drive_size_that_is_not_a_size(value: str) -> None:
 def test_a_drive_size_in_qemus_syntax() -> None:
     parse_args(["-M", "none", "-drive", "if=none,driver=null-co,size=1k"], "q")
     parse_args(["-M", "none", "-drive", "if=none,driver=null-co,size=0x10"], "q")
+
+
+def test_an_option_rom_the_board_cannot_open(tmp_path: Path) -> None:
+    # Fuzz case 4: QEMU's PC board says so (not fatal) before the display fails.
+    config = parse_args([*PC, "-option-rom", "nosuch.rom"], "q")
+    assert config.option_rom_warnings == (
+        "Could not open option rom 'nosuch.rom': No such file or directory\n",
+    )
+    rom = tmp_path / "x.rom"
+    rom.write_bytes(b"\x55\xaa")
+    assert parse_args([*PC, "-option-rom", str(rom)], "q").option_rom_warnings == ()
+    assert (
+        parse_args([*PC, "-L", str(tmp_path), "-option-rom", "x.rom"], "q").option_rom_warnings
+        == ()
+    )
+
+
+def test_a_drive_file_child_of_options_alone() -> None:
+    # The long fuzz run: "file.img" is file.img=on, a file child with neither driver
+    # nor filename (a KeyError escaped); QEMU 7.2 refuses it so.
+    with pytest.raises(CmdlineError) as err:
+        parse_args([*PC, "-drive", "file.img,if=none,id=x,format=raw"], "qemu-system-x86_64")
+    loc = "qemu-system-x86_64: -drive file.img,if=none,id=x,format=raw: "
+    assert err.value.message == (
+        f"{loc}warning: short-form boolean option 'file.img' deprecated\n"
+        "Please use file.img=on instead\n"
+        f"{loc}Must specify either driver or file\n"
+    )

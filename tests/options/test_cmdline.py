@@ -461,6 +461,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "drive_hda_probed_raw": {"machine": "pc"},
     "drive_cdrom_probed_raw": {"machine": "pc"},
     "drive_good": {"machine": "pc"},
+    "drive_empty_cdrom_starts": {"machine": "pc"},  # a CD-ROM may be empty
     "drive_none_on_none": {"machine": "none"},
     "good_blockdev": {
         "blockdevs": (
@@ -579,12 +580,16 @@ def test_disk_images_become_drives_and_unmodelled_options_are_recorded(tmp_path:
     image = tmp_path / "disk.img"
     image.write_bytes(bytes(512))
     config = parse_args(
-        ["-M", "none", "-nodefaults", str(image), "--rtc", "base=utc", "-snapshot"], "q"
+        ["-M", "none", "-nodefaults", str(image), "--rtc", "base=utc", "-win2k-hack"], "q"
     )
-    assert config.unmodelled == ("--rtc base=utc", "-snapshot")
+    assert config.unmodelled == ("--rtc base=utc", "-win2k-hack")
     # A positional argument is the first hard disk's image (checked where
     # configure_blockdev runs, opened for the machine at start-up).
     assert config.drives[0].values == (("media", "disk"), ("index", "0"), ("file", str(image)))
+    # -snapshot: each drive that does not say gets snapshot=on (drive_enable_snapshot).
+    config = parse_args(["-M", "none", "-nodefaults", str(image), "-snapshot"], "q")
+    assert config.unmodelled == ()
+    assert config.drives[0].values[-1] == ("snapshot", "on")
     with pytest.raises(CmdlineError, match=r"Could not open 'nosuch\.img'"):
         parse_args(["-M", "none", "-nodefaults", "nosuch.img"], "q")
 

@@ -23,7 +23,22 @@ QMP = "unix:{},server=on,wait=off"
     ("args", "paths"),
     [
         (["-M", "none", "-display", "none", "-nodefaults", "-qmp", QMP.format("/t/a")], ["/t/a"]),
-        (["-S", "-machine", "pc", "-qmp", QMP.format("a"), "-qmp", QMP.format("b")], ["a", "b"]),
+        (
+            [
+                "-S",
+                "-machine",
+                "pc",
+                "-qmp",
+                QMP.format("a"),
+                "-display",
+                "none",
+                "-qmp",
+                QMP.format("b"),
+            ],
+            ["a", "b"],
+        ),
+        # Without -display none QEMU starts GTK, which may fail once the machine is made.
+        (["-M", "none", "-nodefaults", "-qmp", QMP.format("a")], None),
         (["-M", "none"], None),  # no QMP socket: nothing to greet on
         (["-M", "none", "-qmp", "unix:a,server=on,wait=on"], None),  # waits for its client
         (["-M", "none", "-qmp", "unix:a,server=on,wait=off,nodelay"], None),
@@ -60,7 +75,7 @@ def test_only_plain_command_lines(args: list[str], paths: list[str] | None) -> N
 def test_version_and_package(
     extra: list[str], version: tuple[int, int, int] | None, package: str | None
 ) -> None:
-    plan = early_plan(["-qmp", QMP.format("a"), *extra])
+    plan = early_plan(["-qmp", QMP.format("a"), "-display", "none", *extra])
     if version is None:
         assert plan is None
         return
@@ -237,7 +252,8 @@ def test_turned_off_by_the_environment(tmp_path: Path) -> None:
     script = (
         "import os, sys; os.environ['QMONITOR_NO_EARLY_GREETER'] = '1'\n"
         "from qmonitor.system.early import start_early_greeter\n"
-        f"sys.exit(start_early_greeter(['-qmp', {QMP.format(tmp_path / 's')!r}]) is not None)"
+        "sys.exit(start_early_greeter(['-display', 'none', "
+        f"'-qmp', {QMP.format(tmp_path / 's')!r}]) is not None)"
     )
     assert subprocess.run([sys.executable, "-c", script], check=False).returncode == 0
     assert not (tmp_path / "s").exists()
@@ -257,7 +273,7 @@ def test_early_greeting_is_the_monitors(tmp_path: Path, extra: list[str]) -> Non
         client.close()
     finally:
         _stop(proc)
-    plan = early_plan([*extra, "-qmp", QMP.format(sock)])
+    plan = early_plan([*procs.BASE_ARGS, *extra, "-qmp", QMP.format(sock)])
     assert plan is not None
     assert lines == [greeting_bytes(plan.version, plan.package).rstrip(b"\r\n"), b'{"return": {}}']
 

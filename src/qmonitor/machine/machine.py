@@ -239,8 +239,10 @@ class Machine:
             part = self._parts[kind] = make()
         return part
 
-    def add_qmp_monitor(self, chr: Chardev, *, pretty: bool = False) -> MonitorQMP:
-        """Create a QMP monitor on ``chr`` (``monitor_init_qmp``)."""
+    def add_qmp_monitor(
+        self, chr: Chardev, *, pretty: bool = False, start: bool = True
+    ) -> MonitorQMP:
+        """Create a QMP monitor on ``chr`` (``monitor_init_qmp``); ``start=False``: not yet."""
         if self.iothread is not None and chr.supports_gcontext:
             self.iothread.start()
             io_loop: asyncio.AbstractEventLoop | None = self.iothread.loop
@@ -255,7 +257,8 @@ class Machine:
             pretty=pretty,
             iothread_loop=io_loop,
         )
-        mon.start()
+        if start:
+            mon.start()
         return mon
 
     @property

@@ -160,6 +160,10 @@ class Config:
     package: str
     unmodelled: tuple[str, ...]
     nographic: bool = False
+    #: The last ``-display``'s members (its initialisation reads some: rendernode, p2p ...).
+    display_options: tuple[tuple[str, object], ...] = ()
+    #: What a PC's board prints of the -option-rom files it cannot open.
+    option_rom_warnings: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     #: ``-qmonitor-extensions``: register qmonitor's ``x-qmonitor-*`` commands.
     extensions: bool = False

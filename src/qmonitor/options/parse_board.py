@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from qmonitor.machine.guest import GuestDevice
 from qmonitor.options.optgroups import recorded_spec
 from qmonitor.options.parser_state import ParserState
 from qmonitor.options.texts import DEVICE_NO_BUS
@@ -222,7 +223,12 @@ class BoardGroup(ParserState):
         multidevs = opts.get("multidevs")
         if multidevs is not None:
             fsdev.items.append(("multidevs", multidevs))
-        self.unmodelled.append(loc)
+        # The virtio-9p-pci device goes into the -device list, where -virtfs was.
+        props = (("fsdev", fsdev.id or tag), ("mount_tag", tag))
+        device = self.device_group.create(None)
+        device.loc = loc
+        device.items.extend([("driver", "virtio-9p-pci"), *props])
+        self.guest_devices.append(GuestDevice("virtio-9p-pci", None, props, loc))
 
     def _init_fsdevs(self) -> None:
         """qemu_fsdev_add() for each fsdev, in order, as the early backends are made."""

@@ -75,6 +75,7 @@ class ConfigGroup(ParserState):
         self.incoming: str | None = None
         self._unmodelled_groups = {name: OptsGroup(_any(name)) for name in UNMODELLED_GROUPS}
         self._last_section = False
+        self.spice_given = False
 
     def _opt_preconfig(self, arg: str | None, loc: str) -> None:
         self.preconfig = True
@@ -89,6 +90,7 @@ class ConfigGroup(ParserState):
     def _opt_spice(self, arg: str | None, loc: str) -> None:
         assert arg is not None
         self._parse_opts(self.spice_group, arg, loc, keep_loc=True)
+        self.spice_given = True  # a remote display (display_remote), unlike a [spice] section
 
     def _validate_options(self) -> None:
         """qemu_validate_options(): the combinations QEMU refuses, right after the loop."""
@@ -98,6 +100,10 @@ class ConfigGroup(ParserState):
             raise self._fail(LOADVM_PRECONFIG, "")
         if self.incoming is not None and self.preconfig and self.incoming != "defer":
             raise self._fail(PRECONFIG_INCOMING, "")
+
+    def _vnc_sections(self) -> bool:
+        """Whether a ``[vnc]`` section filled QEMU's vnc list (a remote display)."""
+        return bool(self._unmodelled_groups["vnc"].entries)
 
     def _spice(self) -> tuple[tuple[str, str], ...] | None:
         """The SPICE server's options once the machine exists (qemu_spice_init's checks)."""

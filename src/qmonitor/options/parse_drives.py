@@ -9,6 +9,7 @@ for a floppy).  The drives are opened later, by start-up
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from qmonitor.machine.block.drive_setup import DriveOption, check_drives
@@ -41,6 +42,8 @@ class DriveGroup(ParserState):
         self.drive_group = OptsGroup(DRIVE_OPTS)
         #: The drives in command-line order.
         self.drives: list[DriveOption] = []
+        #: ``-snapshot``: temporary overlays over the drives.
+        self.snapshot_drives = False
 
     def _opt_drive(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -60,6 +63,21 @@ class DriveGroup(ParserState):
         values.append(("file", file))
         self.drives.append(DriveOption(tuple(values), None, loc))
 
+    def _opt_snapshot(self, arg: str | None, loc: str) -> None:
+        """``-snapshot``: every drive that does not say otherwise gets ``snapshot=on``."""
+        self.snapshot_drives = True
+
+    def _drives_with_snapshot(self) -> None:
+        """configure_blockdev's drive_enable_snapshot, before the drives are made."""
+        if not self.snapshot_drives:
+            return
+        self.drives = [
+            drive
+            if any(key == "snapshot" for key, _ in drive.values)
+            else replace(drive, values=(*drive.values, ("snapshot", "on")))
+            for drive in self.drives
+        ]
+
     def _opt_image(self, file: str) -> None:
         """A positional argument: the first hard disk."""
         self._opt_drive_short("hda", file, file)
@@ -72,6 +90,7 @@ class DriveGroup(ParserState):
         opens the ``-blockdev`` nodes first, which start-up does (a node may
         reach out of the process): with any, the drives wait for start-up too.
         """
+        self._drives_with_snapshot()
         if not self.drives or self.blockdevs:
             return
         mtype = machine_typename(machine) or machine

@@ -57,17 +57,24 @@ from qmonitor.options.texts import (
 from qmonitor.qjson import qdict_order
 from qmonitor.util.error import Diagnostic, QemuOptsError
 from qmonitor.util.keyval import DISPLAY_HELP_TEXT, check_display, keyval_parse, keyval_put
-from qmonitor.util.qemuopts import OptsListSpec, is_help_option
+from qmonitor.util.qemuopts import OptsGroup, OptsListSpec, is_help_option
 from qmonitor.util.texts import ENUM_VALUE
 
 
 class MachineGroup(ParserState):
     """Parsing and checking the options that describe the machine and its guest."""
 
+    #: -vnc's options (made by MiscGroup): ``-display vnc=`` adds to them.
+    vnc_group: OptsGroup
+
     def __init__(self, argv: list[str], prog: str) -> None:
         super().__init__(argv, prog)
         #: The machine's ``smp`` once qemu_apply_machine_options set it.
         self._smp: SmpConfig | None = None
+        #: The last ``-display`` had ``window-close`` (only GTK and SDL take it).
+        self.display_window_close = False
+        #: The last ``-display``'s members (the display's early initialisation reads them).
+        self.display_options: dict[str, object] = {}
 
     def _opt_machine(self, arg: str | None, loc: str) -> None:
         assert arg is not None
@@ -94,6 +101,8 @@ class MachineGroup(ParserState):
         if arg.startswith("vnc"):
             if not arg.startswith("vnc="):
                 raise self._fail(VNC_NEEDS_DISPLAY, loc)
+            # vnc_parse(): the same list as -vnc's, so a remote display.
+            self._parse_noisily(self.vnc_group, arg[4:], loc, not is_help_option(arg[4:]))
             self.unmodelled.append(loc)
             return
         if arg.startswith("{"):
@@ -106,6 +115,8 @@ class MachineGroup(ParserState):
             raise self._fail(exc.diagnostic, loc) from None
         self.display = kind
         self.display_gl = gl
+        self.display_window_close = "window-close" in values
+        self.display_options = dict(values)
 
     def _display_json(self, arg: str, loc: str) -> None:
         """parse_display_qapi(): a JSON argument visited as DisplayOptions."""
@@ -119,6 +130,8 @@ class MachineGroup(ParserState):
             raise self._fail(exc.message, loc) from None
         self.display = str(opts["type"])
         self.display_gl = opts.get("gl", "off") not in ("off", False)
+        self.display_window_close = "window-close" in opts
+        self.display_options = dict(opts)
 
     def _opt_accel(self, arg: str | None, loc: str) -> None:
         assert arg is not None

@@ -14,11 +14,14 @@ of each option group is in its own class; this one only sequences them.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from functools import partial
 
+from qmonitor.machine.guest import GuestDevice
 from qmonitor.options.config import Config
+from qmonitor.options.display import default_display, has_opengl
 from qmonitor.options.help import help_text, version_text
 from qmonitor.options.machines import MAX_PARALLEL_PORTS
 from qmonitor.options.parse_board import DEBUGCON_DUPLICATE, DEBUGCON_INVALID, BoardGroup
@@ -33,12 +36,15 @@ from qmonitor.options.parse_misc import MiscGroup
 from qmonitor.options.table import OPTIONS
 from qmonitor.options.texts import (
     BAD_QEMU_VERSION,
+    INSTALLED_DATA_DIRS,
     INVALID_OPTION,
     OPENGL_UNSUPPORTED,
+    OPTION_ROM_OPEN,
     PARALLEL_CONNECT,
     REQUIRES_ARGUMENT,
     SERIAL_CONNECT,
     TOO_MANY_PARALLEL,
+    WINDOW_CLOSE_IGNORED,
 )
 from qmonitor.util.error import Diagnostic
 
@@ -121,6 +127,7 @@ class Parser(
             "mtdblock",
         ):
             self.handlers[short] = partial(self._short_drive, short)
+        self.handlers["snapshot"] = self._opt_snapshot
 
     def _lookup(self, index: int) -> tuple[str, str | None, int, str]:
         """QEMU's lookup_opt(): option name, argument, next index, location."""
@@ -221,6 +228,33 @@ class Parser(
                 raise self._fail(DEBUGCON_INVALID.format(spec), loc)
             if self._new_from_spec("debugcon", spec, True, loc) is None:
                 raise self._fail(DEBUGCON_INVALID.format(spec), loc)
+            # Its device (id "debugcon") comes after the -device ones.
+            self.guest_devices.append(
+                GuestDevice("isa-debugcon", "debugcon", (("chardev", "debugcon"),), loc)
+            )
+
+    def _choose_display(self) -> None:
+        """qemu_create_default_devices(): ``default`` becomes the build's first local display.
+
+        A remote display (``-vnc``, ``-display vnc=``, a ``[vnc]`` section,
+        ``-spice``) leaves none.
+        """
+        if self.display not in (None, "default"):
+            return
+        remote = bool(self.vnc_group.entries) or self._vnc_sections() or self.spice_given
+        self.display = default_display(remote)
+
+    def _option_rom_warnings(self) -> tuple[str, ...]:
+        """What a PC's board says of each ``-option-rom`` it cannot open (qemu_find_file)."""
+        out = []
+        for name, _ in self.option_roms:
+            dirs = [*self.data_dirs, *INSTALLED_DATA_DIRS]
+            path = next((f"{d}/{name}" for d in dirs if os.access(f"{d}/{name}", os.R_OK)), name)
+            try:
+                os.close(os.open(path, os.O_RDONLY))
+            except OSError as exc:
+                out.append(OPTION_ROM_OPEN.format(name, os.strerror(exc.errno or 0)))
+        return tuple(out)
 
     def _late_stages(self) -> Config:
         self._validate_kernel()
@@ -237,7 +271,10 @@ class Parser(
         machine = self._select_machine()
         self._default_devices(machine)
         self._select_vga(machine)
-        if self.display == "none" and self.display_gl:
+        self._choose_display()
+        if self.display_window_close and self.display not in ("gtk", "sdl"):
+            self._print(Diagnostic(WINDOW_CLOSE_IGNORED), "")
+        if self.display_gl and not has_opengl(self.display or "none"):
             raise self._fail(OPENGL_UNSUPPORTED, "")
         self._create_objects()
         for opts in list(self.chardev_group.entries):
@@ -291,6 +328,8 @@ class Parser(
             qtest=qtest,
             nodefaults=not self.has_defaults,
             display=self.display,
+            display_options=tuple(self.display_options.items()),
+            option_rom_warnings=self._option_rom_warnings(),
             daemonize=self.daemonize,
             pidfile=self.pidfile,
             qemu_version=self.version,

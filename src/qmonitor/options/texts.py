@@ -37,6 +37,11 @@ PARALLEL_CONNECT: Final = "could not connect parallel device to character backen
 TOO_MANY_PARALLEL: Final = "too many parallel ports"
 VNC_NEEDS_DISPLAY: Final = "VNC requires a display argument vnc=<display>"
 OPENGL_UNSUPPORTED: Final = "OpenGL is not supported by the display"
+WINDOW_CLOSE_IGNORED: Final = "window-close is only valid for GTK and SDL, ignoring option"
+#: hw/core/loader.c rom_add_file, as a PC's board loads -option-rom (printed as is, not fatal).
+OPTION_ROM_OPEN: Final = "Could not open option rom '{}': {}\n"
+#: Where Debian's QEMU finds its ROMs besides -L (its build's data folders, from /usr/bin).
+INSTALLED_DATA_DIRS: Final = ("/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu")
 #: -device (softmmu/qdev-monitor.c, hw/core/qdev-properties.c).
 DEVICE_NO_BUS: Final = "No '{}' bus found for device '{}'"
 DEVICE_BUS_NOT_FOUND: Final = "Bus '{}' not found"

@@ -3,8 +3,8 @@
 Importing the command-line parser, asyncio and the machine takes a Python
 process far longer than QEMU takes to reach its main loop; a client that
 connects meanwhile would wait for its greeting.  For the plainest command
-lines (``-qmp unix:PATH,server=on,wait=off`` with only options that cannot
-fail beside it), this module binds the QMP sockets at once, before anything
+lines (``-qmp unix:PATH,server=on,wait=off`` and ``-display none``, with only
+options that cannot fail beside them), this module binds the QMP sockets at once, before anything
 heavy is imported, and a thread of its own accepts one client per socket
 (QEMU's socket chardev serves one at a time) and writes it the greeting.
 Start-up then hands each listener, with its client if one came, to the
@@ -84,6 +84,8 @@ def early_plan(args: Sequence[str]) -> EarlyPlan | None:
     """What a command line the early greeter may serve asks for; None if it is not one."""
     paths: list[str] = []
     version, package = DEFAULT_QEMU_VERSION, PACKAGE
+    # Without -display none, QEMU picks GTK, which may fail once the machine is made.
+    headless = False
     i = 0
     while i < len(args):
         arg = args[i]
@@ -111,8 +113,9 @@ def early_plan(args: Sequence[str]) -> EarlyPlan | None:
             package = value
         elif value not in _VALUES.get(arg, ()):
             return None
+        headless = headless or arg == "-display"
         i += 2
-    return EarlyPlan(paths, version, package) if paths else None
+    return EarlyPlan(paths, version, package) if paths and headless else None
 
 
 class EarlySocket:

@@ -30,6 +30,7 @@ from qmonitor.machine.runstate import ShutdownCause
 from qmonitor.monitor.monitor import Monitor
 from qmonitor.options.chardev_checks import check_fd_number
 from qmonitor.options.cmdline import ChardevConfig, Config, msg_timestamp
+from qmonitor.options.display import display_init_error
 from qmonitor.options.optgroups import QUERYABLE_OPTION_LISTS
 from qmonitor.system.daemon import (
     CHROOT_FAILED,
@@ -41,6 +42,7 @@ from qmonitor.system.daemon import (
     write_pidfile,
 )
 from qmonitor.system.gilswitch import favour_waiting_threads
+from qmonitor.system.held_greetings import add_held_qmp_monitor, release_greetings
 from qmonitor.system.longlived import settle_startup_objects
 from qmonitor.util.error import QemuOptsError
 from qmonitor.util.mainloop import new_main_loop
@@ -347,7 +349,7 @@ def open_monitors(
             if isinstance(chr, SocketListener):
                 serve_monitors(machine, chr, qmp=mon.mode == "control", pretty=mon.pretty)
             elif mon.mode == "control":
-                machine.add_qmp_monitor(chr, pretty=mon.pretty)
+                add_held_qmp_monitor(machine, chr, mon.pretty)
             else:
                 machine.add_hmp_monitor(chr)
         attach_serial_ports(machine, chardevs)
@@ -575,6 +577,9 @@ async def _amain(
             add_blockdevs(graph_of(machine), config)
         add_drives(machine, config)
         check_cpu(config, persona, warn)
+        if machine.board is not None:
+            release_greetings(machine)  # building a board takes QEMU long enough to greet
+            sys.stderr.write("".join(config.option_rom_warnings))  # pc_memory_init, not fatal
         check_devices(machine)
         # qemu_machine_creation_done: orphaned drives, then the network's warnings.
         check_orphaned_drives(machine, config, prog)
@@ -596,10 +601,18 @@ async def _amain(
         except IncomingError as exc:
             abandon_chardevs(machine, chardevs)
             raise StartupError(f"-incoming {config.incoming}: {exc}") from None
+    # qemu_init_displays(): GTK and SDL say so themselves, egl and dbus with error_report.
+    failed = display_init_error(config.display or "none", dict(config.display_options))
+    if failed is not None:
+        abandon_chardevs(machine, chardevs)
+        prefix = message_prefix(config, prog) if failed.prefixed else ""
+        sys.stderr.write("".join(f"{prefix}{line}\n" for line in failed.lines))
+        return 1
     if config.chroot is not None and not chroot_possible(config.chroot):
         # os_setup_post(), once everything is set up.
         abandon_chardevs(machine, chardevs)
         raise StartupError(CHROOT_FAILED)
+    release_greetings(machine)
     if on_ready is not None:
         on_ready()
     settle_startup_objects()

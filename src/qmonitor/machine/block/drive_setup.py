@@ -183,10 +183,13 @@ def new_drive(
     default_if: str,
     q35: bool = False,
     warn: Callable[[str], object] | None = None,
+    overlays: bool = True,
 ) -> BlockBackend:
     """drive_new: check the legacy options, open the medium, add the backend.
 
     ``warn`` gets what QEMU prints of a writable image whose format it probed as raw.
+    ``snapshot=on`` puts a temporary overlay over the medium
+    (:mod:`.temp_overlay`); without ``overlays`` only its folder is checked.
     """
     opts: dict[str, str] = {}
     for key, value in drive.values:
@@ -258,6 +261,12 @@ def new_drive(
         probed = fmt is None and "driver" not in opts and medium.driver == "raw"
         if probed and not read_only and warn is not None:
             warn(PROBED_RAW.format(file))
+        if _bool("snapshot", common.get("snapshot", "off")):
+            from qmonitor.machine.block.temp_overlay import append_temp_overlay, check_tmpdir
+
+            medium = append_temp_overlay(graph, medium, options) if overlays else medium
+            if not overlays:
+                check_tmpdir()
     backend = BlockBackend(name, medium=medium)
     backend.loc = drive.loc
     backend.writeback = _bool("cache.writeback", common.get("cache.writeback", "on"))
@@ -410,7 +419,7 @@ def check_drives(
     backends = Backends(Drives())
     for drive in drives:
         try:
-            new_drive(graph, backends, drive, interface, q35)
+            new_drive(graph, backends, drive, interface, q35, overlays=False)
         except QapiError as exc:
             return drive.loc, exc.desc
     return None

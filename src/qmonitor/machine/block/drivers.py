@@ -69,6 +69,11 @@ class Driver:
 
 def open_node(graph: BlockGraph, options: dict[str, Any], *, root: bool) -> BlockNode:
     """Open a node (and its inline children) and add it to the graph."""
+    if "driver" not in options:
+        # bdrv_open_inherit: a child of options alone (``file.x=on``) has neither.
+        from qmonitor.machine.block.drive_setup import NO_DRIVER_OR_FILE
+
+        raise QapiError(NO_DRIVER_OR_FILE)
     driver = DRIVERS.get(options["driver"])
     if driver is None:
         # The drivers of QEMU's block modules that this machine has not installed.

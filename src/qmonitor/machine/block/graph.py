@@ -128,13 +128,14 @@ class BlockGraph:
 
     def generate_name(self) -> str:
         """util/id.c's id_generate(ID_BLOCK): '#block', a counter, two random digits."""
-        self._counter += 1
         rng = self._rng
         if rng is None:
             import random  # not at start: its seeding and module cost every process
 
             rng = self._rng = random.Random()
-        return f"#block{self._counter}{rng.randrange(100):02d}"
+        # The counter starts at 0 and counts after use (id_counters[id]++).
+        number, self._counter = self._counter, self._counter + 1
+        return f"#block{number}{rng.randrange(100):02d}"
 
     def assign_name(self, node: BlockNode, name: str | None) -> None:
         """Name a node as bdrv_assign_node_name does (a generated name when none is given)."""

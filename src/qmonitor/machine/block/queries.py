@@ -123,6 +123,9 @@ def actual_size(node: BlockNode) -> int | None:
         return 0
     if node.driver in ("file", "host_device"):
         try:
+            # The open file, as QEMU's fstat: a temporary overlay's name is gone.
+            if node.image_lock is not None:
+                return os.fstat(node.image_lock.fd).st_blocks * 512
             return os.stat(node.options["filename"]).st_blocks * 512
         except OSError:
             return None

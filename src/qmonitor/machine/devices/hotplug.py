@@ -34,6 +34,7 @@ from qmonitor.machine.devices.scsi import (
     vhost_scsi_error,
 )
 from qmonitor.machine.devices.storage import (
+    NEEDS_MEDIA,
     NO_DRIVE,
     STORAGE_DEVICES,
     free_ide_unit,
@@ -315,6 +316,8 @@ class Hotplug:
             raise QapiError(DRIVE_NOT_SET)
         if driver == "isa-serial" and not isinstance(bus, PciBus):
             dev = bus.add(Device(driver, ident, **isa_serial_values(self.pc.sysbus, opts)))
+        elif driver == "isa-debugcon" and driver in known_types():
+            dev = bus.add(Device(driver, ident, **self._values(driver, opts, hotplug)))
         elif driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
             dev = self._plug_storage(driver, ident, bus, opts)
         elif driver in SCSI_DEVICES and self.drives is not None and isinstance(bus, ScsiBus):
@@ -328,6 +331,8 @@ class Hotplug:
             blk = None
             if driver == "virtio-blk-pci" and self.drives is not None:
                 blk = self.drives.resolve("virtio-blk-device", values["drive"])
+                if blk.medium is None:
+                    raise QapiError(NEEDS_MEDIA)
                 values["drive"] = self.drives.drive_value(blk)
             realize = pre_plug() if pre_plug is not None else None
             dev = self._plug_pci(driver, ident, bus, values, hotplug)
@@ -435,6 +440,8 @@ class Hotplug:
         else:
             ahci = bus.parent is not None and bus.parent.typename == "ich9-ahci"
             unit = free_ide_unit(bus, unit, 1 if ahci else 2)
+            if driver == "ide-hd" and blk is not None and blk.medium is None:
+                raise QapiError(NEEDS_MEDIA)  # ide_init_drive, once the unit is taken
             number = int(bus.name.rpartition(".")[2] or 0)
             values.setdefault("serial", f"QM{number * 2 + unit + 1:05d}")
             if driver == "ide-hd" and blk is not None and blk.medium is not None:
@@ -493,7 +500,17 @@ class Hotplug:
             # None: it would get as far as its back-end, which the model has not.
             raise vhost_scsi_error(driver, values) or NotModelled(driver)
         inner = virtio_backend(driver)
-        forwarded = {k: values.pop(k) for k in _FORWARDED if inner is not None and k in values}
+        # The virtio device's own properties (9p's fsdev, mount_tag) are set on it.
+        own = (
+            {n for n, _ in facts(inner).props} - {n for n, _ in facts(driver).props}
+            if inner
+            else set()
+        )
+        forwarded = {
+            k: values.pop(k)
+            for k in list(values)
+            if inner is not None and (k in _FORWARDED or k in own)
+        }
         nic = "mac" in dict(facts(inner or driver).props)
         if nic:
             mac = forwarded if inner is not None else values

@@ -85,7 +85,11 @@ def _build(machine: Machine) -> Hotplug:
     if drives is not None:
         from qmonitor.machine.devices.storage_setup import attach_board_drives
 
-        attach_board_drives(machine, hotplug)
+        try:
+            attach_board_drives(machine, hotplug)
+        except QapiError as exc:
+            hotplug.startup_error = exc.desc
+            return hotplug
     for device in options.guest.devices:
         opts = {"driver": device.driver, **dict(device.props)}
         if device.id is not None:

@@ -94,7 +94,8 @@ def floppy_devices(bus: Bus, drives: Sequence[BoardDrive]) -> list[Device]:
     return made
 
 
-# Texts of QEMU 7.2 (hw/core/qdev-properties-system.c, hw/ide/qdev.c, hw/block/fdc.c).
+# Texts of QEMU 7.2 (hw/core/qdev-properties-system.c, hw/ide/qdev.c, hw/block/fdc.c,
+# hw/ide/core.c, hw/block/virtio-blk.c).
 CANT_FIND = "Property '{}.{}' can't find value '{}'"
 IN_USE_AUTO = (
     "Drive '{}' is already in use because it has been automatically connected to another "
@@ -104,6 +105,8 @@ IN_USE = "Drive '{}' is already in use by another device"
 NO_DRIVE = "No drive specified"
 IDE_UNIT_IN_USE = "IDE unit {} is in use"
 IDE_UNIT_TOO_BIG = "Can't create IDE unit {}, bus supports only {} units"
+#: hw/ide/core.c, hw/block/virtio-blk.c: a disk whose drive has no medium.
+NEEDS_MEDIA = "Device needs media, but drive is empty"
 
 #: The storage devices the model makes, and the bus type each plugs into.
 STORAGE_DEVICES = {"ide-hd": "IDE", "ide-cd": "IDE", "floppy": "floppy-bus"}

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qmonitor.machine.devices.drive_attach import DriveAttach
-from qmonitor.machine.devices.storage import STORAGE_DEVICES, BoardDrive
+from qmonitor.machine.devices.storage import NEEDS_MEDIA, STORAGE_DEVICES, BoardDrive
+from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
     from qmonitor.machine.devices.hotplug import Hotplug
@@ -49,7 +50,10 @@ def board_drives(machine: Machine) -> list[BoardDrive] | None:
 
 
 def attach_board_drives(machine: Machine, hotplug: Hotplug) -> None:
-    """Give the board's storage devices their backends; let ``-device`` take drives."""
+    """Give the board's storage devices their backends; let ``-device`` take drives.
+
+    :raises QapiError: an IDE disk whose drive is empty (QEMU stops there).
+    """
     from qmonitor.machine.block.drive_setup import backends_of
 
     attach = drive_attach(machine)
@@ -59,6 +63,8 @@ def attach_board_drives(machine: Machine, hotplug: Hotplug) -> None:
         if dev.typename in STORAGE_DEVICES and not dev.user:
             blk = backends.named(str(dev.values.get("drive", "")))
             if blk is not None:
+                if dev.typename == "ide-hd" and blk.medium is None:
+                    raise QapiError(NEEDS_MEDIA)  # the board's realize: fatal, no location
                 attach.attach(blk, dev, dev.typename)
 
 
@@ -67,7 +73,11 @@ def add_virtio_drives(machine: Machine, hotplug: Hotplug) -> None:
     from qmonitor.machine.block.drive_setup import backends_of
 
     for blk in backends_of(machine).legacy("virtio"):
-        hotplug.add({"driver": "virtio-blk-pci", "drive": blk.name}, hotplug=False)
+        try:
+            hotplug.add({"driver": "virtio-blk-pci", "drive": blk.name}, hotplug=False)
+        except QapiError as exc:
+            # The device's options were made where the -drive was: QEMU names it.
+            raise QapiError(f"{blk.loc}: {exc.desc}" if blk.loc else exc.desc) from None
 
 
 #: The board's storage controllers, whose devices QEMU makes right after them.
