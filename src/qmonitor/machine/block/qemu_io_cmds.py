@@ -86,18 +86,10 @@ def read_f(ctx: Context, words: list[str]) -> None:
     if count > INT_MAX:
         ctx.out(f"read failed: {strerror(errno.ERANGE)}\n")
         return
-    result: list[bytes] = []
-
-    def do() -> int:
-        err, buf = read(ctx, offset, count)
-        result.append(buf)
-        return err
-
-    err, elapsed = timed(do)
-    if err:
-        ctx.out(f"read failed: {strerror(err)}\n")
+    got = _timed_read(ctx, offset, count, "read")
+    if got is None:
         return
-    buf = result[0]
+    buf, elapsed = got
     if "P" in opts:
         byte = pattern_byte(ctx, opts["P"])
         part = buf[pattern_offset : pattern_offset + pattern_count]
@@ -108,6 +100,22 @@ def read_f(ctx: Context, words: list[str]) -> None:
     if "v" in opts:
         ctx.out(dump(buf, offset))
     ctx.out(report("read", elapsed, offset, count, count, 1, "C" in opts))
+
+
+def _timed_read(ctx: Context, offset: int, count: int, name: str) -> tuple[bytes, int] | None:
+    """Read and time it; None (the failure said) if the read failed."""
+    result: list[bytes] = []
+
+    def do() -> int:
+        err, buf = read(ctx, offset, count)
+        result.append(buf)
+        return err
+
+    err, elapsed = timed(do)
+    if err:
+        ctx.out(f"{name} failed: {strerror(err)}\n")
+        return None
+    return result[0], elapsed
 
 
 def _aligned(ctx: Context, offset: int, count: int) -> None:
@@ -211,18 +219,10 @@ def readv_f(ctx: Context, words: list[str]) -> None:
         return
     offset = number(ctx, rest[0])
     size = sum(vectors(ctx, rest[1:]))
-    result: list[bytes] = []
-
-    def do() -> int:
-        err, buf = read(ctx, offset, size)
-        result.append(buf)
-        return err
-
-    err, elapsed = timed(do)
-    if err:
-        ctx.out(f"readv failed: {strerror(err)}\n")
+    got = _timed_read(ctx, offset, size, "readv")
+    if got is None:
         return
-    buf = result[0]
+    buf, elapsed = got
     if "P" in opts and buf != bytes([pattern_byte(ctx, opts["P"])]) * size:
         ctx.out(PATTERN_FAILED.format(offset, size))
     if "q" in opts:
