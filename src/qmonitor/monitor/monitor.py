@@ -300,7 +300,7 @@ class Monitor:
         """
         with self.mon_lock:
             if connection is not None and connection != self.connection:
-                return True  # its client is gone: nobody to drop it for
+                return True  # its client has gone: not a drop for a slow reader
             outbuf = self.outbuf
             limit = self.event_outbuf_limit
             # Once dropping, go on until half the limit has drained, so a
