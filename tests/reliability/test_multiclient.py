@@ -107,22 +107,22 @@ def multi_server(
         proc.stderr.close()
 
 
-def connect_listening(sock: socket.socket, path: Path) -> None:
-    """Connect; refused means bound but not listening yet: try again.
+def connect_listening(sock: socket.socket, path: Path, pause: float = 0.01) -> None:
+    """Connect, trying again while the server cannot take the connection yet.
 
-    The socket file exists from bind() on, and listen() follows (as in
-    QEMU): a client that connects as soon as it sees the file may come
-    in between.
+    Refused: the socket file exists from bind() on and listen() follows (as
+    in QEMU), so a client that connects as soon as it sees the file may come
+    in between.  EAGAIN: the listen backlog of a unix socket is full.
     """
     end = time.monotonic() + DEADLINE
     while True:
         try:
             sock.connect(str(path))
             return
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, BlockingIOError):
             if time.monotonic() > end:
                 raise
-            time.sleep(0.01)
+            time.sleep(pause)
 
 
 class Client:
@@ -320,19 +320,6 @@ def test_bad_options(tmp_path: Path, option: str, message: str) -> None:
     assert out.stderr.decode() == f"qmonitor: -chardev {chardev}: {message}\n"
 
 
-def connect_when_room(s: socket.socket, path: Path) -> None:
-    """Connect; a full listen backlog (EAGAIN for unix sockets) means try again."""
-    end = time.monotonic() + DEADLINE
-    while True:
-        try:
-            s.connect(str(path))
-            return
-        except BlockingIOError:
-            if time.monotonic() > end:
-                raise
-            time.sleep(0.001)
-
-
 def run_clients(path: Path, count: int) -> list[socket.socket]:
     """``count`` clients at once: each negotiates and asks query-status.
 
@@ -347,7 +334,7 @@ def run_clients(path: Path, count: int) -> list[socket.socket]:
         for i in range(count):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.settimeout(10)
-            connect_when_room(s, path)
+            connect_listening(s, path, pause=0.001)
             s.sendall(
                 b'{"execute":"qmp_capabilities"}'
                 + f'{{"execute":"query-status","id":{i}}}'.encode()
