@@ -70,6 +70,15 @@ TOO_MANY_SLOTS = "unsupported amount of memory slots: {}"
 MAXMEM_ALIGN = "maximum memory size must by aligned to multiple of 4096 bytes"
 
 
+def memory_device_info(
+    kind: str, ident: str | None, members: dict[str, object]
+) -> dict[str, object]:
+    """A MemoryDeviceInfo: ``id`` first when the device has one, then the kind's members."""
+    data: dict[str, object] = {} if ident is None else {"id": ident}
+    data.update(members)
+    return {"type": kind, "data": data}
+
+
 @dataclass(slots=True)
 class MemoryDevice:
     """A plugged DIMM: what query-memory-devices tells of it."""
@@ -96,19 +105,19 @@ class MemoryDevice:
 
     def info(self) -> dict[str, object]:
         """PCDIMMDeviceInfo in a MemoryDeviceInfo (members in the schema's order)."""
-        data: dict[str, object] = {}
-        if self.id is not None:
-            data["id"] = self.id
-        data.update(
-            addr=self.addr,
-            size=self.size,
-            slot=self.slot,
-            node=self.node,
-            memdev=f"/objects/{self.memdev}",
-            hotplugged=self.hotplugged,
-            hotpluggable=True,
+        return memory_device_info(
+            self.kind,
+            self.id,
+            {
+                "addr": self.addr,
+                "size": self.size,
+                "slot": self.slot,
+                "node": self.node,
+                "memdev": f"/objects/{self.memdev}",
+                "hotplugged": self.hotplugged,
+                "hotpluggable": True,
+            },
         )
-        return {"type": self.kind, "data": data}
 
 
 class PlacedDevice(Protocol):

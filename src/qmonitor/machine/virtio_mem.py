@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from qmonitor.machine.memdevs import memory_device_info
 from qmonitor.qapi.error import QapiError
 from qmonitor.qapi.texts import INVALID_PARAMETER_VALUE
 from qmonitor.util.cutils import do_strtosz
@@ -115,10 +116,9 @@ class VirtioMem:
 
     def info(self) -> dict[str, object]:
         """VirtioMEMDeviceInfo in a MemoryDeviceInfo."""
-        data: dict[str, object] = {}
-        if self.id is not None:
-            data["id"] = self.id
-        data.update(
+        return memory_device_info(
+            KIND,
+            self.id,
             {
                 "memaddr": self.addr,
                 "requested-size": self.requested_size,
@@ -127,9 +127,8 @@ class VirtioMem:
                 "block-size": self.block_size,
                 "node": self.node,
                 "memdev": f"/objects/{self.memdev}",
-            }
+            },
         )
-        return {"type": KIND, "data": data}
 
     def set_requested_size(self, value: int) -> None:
         """virtio_mem_set_requested_size on a realized device: the guest is told, nothing moves."""
@@ -218,8 +217,8 @@ class VirtioPmem:
 
     def info(self) -> dict[str, object]:
         """VirtioPMEMDeviceInfo in a MemoryDeviceInfo."""
-        data: dict[str, object] = {}
-        if self.id is not None:
-            data["id"] = self.id
-        data.update(memaddr=self.addr, size=self.size, memdev=f"/objects/{self.memdev}")
-        return {"type": "virtio-pmem", "data": data}
+        return memory_device_info(
+            "virtio-pmem",
+            self.id,
+            {"memaddr": self.addr, "size": self.size, "memdev": f"/objects/{self.memdev}"},
+        )
