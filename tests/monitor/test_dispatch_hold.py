@@ -14,8 +14,11 @@ import asyncio
 import json
 import threading
 
+import pytest
+
 from qmonitor.chardev.base import ChrEvent
 from qmonitor.machine.machine import Machine, MachineOptions
+from qmonitor.monitor import qmp
 from qmonitor.monitor.qmp import MonitorQMP
 from qmonitor_testsupport.fakes import FakeChardev
 
@@ -85,6 +88,31 @@ def test_a_listener_gets_a_run_of_events_in_order_and_in_fewer_writes() -> None:
         events = [m["event"] for m in _messages(chr)]
         assert events == ["STOP", "RESUME"] * 10
         assert chr.writes < 20  # 20 events, fewer writes
+
+
+def test_output_is_held_no_longer_than_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands slower than DISPATCH_HOLD_NS: each one's output leaves before the next runs."""
+    monkeypatch.setattr(qmp, "DISPATCH_HOLD_NS", 0)
+
+    async def main() -> tuple[CountingChardev, CountingChardev]:
+        machine = Machine(MachineOptions(use_io_thread=False))
+        driver_chr, listener_chr = CountingChardev("driver"), CountingChardev("listener")
+        driver = machine.add_qmp_monitor(driver_chr)
+        listener = machine.add_qmp_monitor(listener_chr)
+        machine.dispatcher.start()
+        await _connect(driver, driver_chr)
+        await _connect(listener, listener_chr)
+        driver_chr.writes = listener_chr.writes = 0
+        driver._read(_stop_cont(10))
+        await _settle(machine)
+        await machine.cleanup()
+        return driver_chr, listener_chr
+
+    driver_chr, listener_chr = asyncio.run(main())
+    assert [m["event"] for m in _messages(listener_chr)] == ["STOP", "RESUME"] * 5
+    assert listener_chr.writes == 10
+    assert [m.get("id") for m in _messages(driver_chr) if "id" in m] == list(range(10))
+    assert driver_chr.writes == 10
 
 
 def test_the_asker_reads_its_reply_before_its_monitor_reads_again() -> None:

@@ -16,6 +16,7 @@ import asyncio
 import inspect
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from logging import DEBUG
@@ -62,6 +63,12 @@ REPLY_BACKLOG_LIMIT = 1 << 20
 #: Most in-band requests the dispatcher runs while other monitors' output is
 #: held (their events then leave in one write per monitor, not one each).
 DISPATCH_HOLD_MAX = 32
+
+#: Longest the dispatcher holds output (ns): a run of quick commands still
+#: leaves in one write, but a slow command's reply is not kept waiting for
+#: the next ones, and the main loop keeps making the blocking writes at
+#: which the monitor I/O thread (out-of-band commands) gets the interpreter.
+DISPATCH_HOLD_NS = 200_000
 
 #: Most plain queries answered under one hold of the big lock (the main loop
 #: waits meanwhile: a few milliseconds at most).
@@ -506,6 +513,7 @@ class QmpDispatcher:
         self._held: list[MonitorQMP] | None = None
         #: Requests run since the monitors were corked.
         self._held_runs = 0
+        self._held_since = 0
 
     def start(self) -> None:
         """Start dispatching (call on the main loop)."""
@@ -646,6 +654,7 @@ class QmpDispatcher:
                 or self._shutdown
                 or self._held_runs >= DISPATCH_HOLD_MAX
                 or not any(m.qmp_requests for m in held)
+                or time.perf_counter_ns() - self._held_since > DISPATCH_HOLD_NS
             ):
                 self._release_output()
         if pending is not None:
@@ -676,6 +685,7 @@ class QmpDispatcher:
                 m.hold_output(thread)
             self._held = held
             self._held_runs = 0
+            self._held_since = time.perf_counter_ns()
         return held
 
     def _release_output(self) -> None:
