@@ -13,12 +13,9 @@ qmonitor the same way.
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
+
+from qmonitor_testsupport.cli_fuzz_cases import STARTUP_SECONDS, run_exit_case
 
 #: The environment variables a display looks at: unset unless a case sets them.
 DISPLAY_VARIABLES = (
@@ -107,10 +104,6 @@ DISPLAY_CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("gtk_chroot", [*QUIET, "-chroot", "/nonexistent"], NO_SERVER),
 ]
 
-#: How long a command line may run before it counts as started (then it is killed).
-STARTUP_SECONDS = 1.0
-
-
 def case_environment(env: dict[str, str], tmp: str) -> dict[str, str]:
     """The caller's environment less :data:`DISPLAY_VARIABLES`, plus the case's."""
     out = {k: v for k, v in os.environ.items() if k not in DISPLAY_VARIABLES}
@@ -126,38 +119,10 @@ def run_display_case(
     A process still running after ``seconds`` is killed and counted as
     started; so is a daemon its pidfile names.
     """
-    tmp = tempfile.mkdtemp(prefix="qmonitor-display-")
-    try:
-        proc = subprocess.Popen(
-            [*cmd, *(arg.replace("{tmp}", tmp) for arg in argv)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=tmp,
-            env=case_environment(env, tmp),
-        )
-        try:
-            out, err = proc.communicate(timeout=seconds)
-            started = False
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            out, err = proc.communicate()
-            started = True
-        pidfile = Path(tmp, "p")
-        if pidfile.exists() and pidfile.read_text().strip().isdigit():
-            pid = int(pidfile.read_text())
-            if os.path.exists(f"/proc/{pid}"):
-                os.kill(pid, signal.SIGKILL)
-                started = True
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-    def text(data: bytes) -> str:
-        return data.decode("utf-8", "replace").replace(tmp, "{tmp}")
-
-    return {
-        "started": started,
-        "status": None if started else proc.returncode,
-        "stdout": text(out),
-        "stderr": text(err),
-    }
+    return run_exit_case(
+        cmd,
+        argv,
+        seconds=seconds,
+        environ=lambda tmp: case_environment(env, tmp),
+        errors="replace",
+    )

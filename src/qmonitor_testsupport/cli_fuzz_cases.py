@@ -13,11 +13,14 @@ names fds it does not have (:func:`recordable`).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +41,22 @@ def recordable(argv: list[str], config: str = "") -> bool:
 
 
 def run_exit_case(
-    cmd: list[str], argv: list[str], config: str | None = None, seconds: float = STARTUP_SECONDS
+    cmd: list[str],
+    argv: list[str],
+    config: str | None = None,
+    seconds: float = STARTUP_SECONDS,
+    environ: Callable[[str], dict[str, str]] | None = None,
+    errors: str = "surrogateescape",
 ) -> dict[str, Any]:
     """Run ``cmd`` with ``argv`` (``{tmp}`` expanded) in a fresh folder; what it did.
 
-    With ``config``, the file is written as ``{tmp}/qemu.cfg`` first.  A
+    With ``config``, the file is written as ``{tmp}/qemu.cfg`` first;
+    ``environ`` makes the process's environment from the folder's path.  A
     process still running after ``seconds`` is killed (SIGKILL, so it prints
-    nothing more) and recorded as started.
+    nothing more) and recorded as started; so is a daemon whose pid it wrote
+    to ``{tmp}/p``.  Output is decoded with ``errors``.
     """
-    tmp = tempfile.mkdtemp(prefix="qmonitor-cli-fuzz-")
+    tmp = tempfile.mkdtemp(prefix="qmonitor-cli-case-")
     try:
         if config is not None:
             (Path(tmp) / "qemu.cfg").write_bytes(
@@ -58,6 +68,7 @@ def run_exit_case(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=tmp,
+            env=None if environ is None else environ(tmp),
         )
         try:
             out, err = proc.communicate(timeout=seconds)
@@ -66,11 +77,12 @@ def run_exit_case(
             proc.send_signal(signal.SIGKILL)
             out, err = proc.communicate()
             started = True
+        started = _kill_daemon(Path(tmp, "p")) or started
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     def text(data: bytes) -> str:
-        return data.decode("utf-8", "surrogateescape").replace(tmp, "{tmp}")
+        return data.decode("utf-8", errors).replace(tmp, "{tmp}")
 
     return {
         "started": started,
@@ -78,6 +90,19 @@ def run_exit_case(
         "stdout": text(out),
         "stderr": text(err),
     }
+
+
+def _kill_daemon(pidfile: Path) -> bool:
+    """Kill the process ``pidfile`` names if it still runs; whether one did."""
+    try:
+        pid = pidfile.read_text().strip()
+    except OSError:
+        return False
+    if not pid.isdigit() or not os.path.exists(f"/proc/{pid}"):
+        return False
+    with contextlib.suppress(OSError):
+        os.kill(int(pid), signal.SIGKILL)
+    return True
 
 
 def case_argv(case: dict[str, Any]) -> list[str]:
