@@ -430,7 +430,14 @@ def check_cpu(
 
     :raises StartupError: with QEMU's text.
     """
+    from qmonitor.system.kvm_check import KvmStartError, check_kvm_vcpus
+
     if config.cpu_option is None:
+        if persona is None and warn is not None:
+            try:
+                check_kvm_vcpus(config, warn)
+            except KvmStartError as exc:
+                raise StartupError(str(exc)) from None
         return
     from qmonitor.machine.cpu_models import CpuOptionError, check_cpu_option
 
@@ -452,6 +459,11 @@ def check_cpu(
         )
     except CpuOptionError as exc:
         raise StartupError(str(exc)) from None
+    if persona is None and warn is not None:
+        try:
+            check_kvm_vcpus(config, warn)
+        except KvmStartError as exc:
+            raise StartupError(str(exc)) from None
 
 
 def serve_monitors(
