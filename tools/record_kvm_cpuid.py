@@ -114,7 +114,7 @@ def _c_mask(text: str, defines: dict[str, str]) -> int:
     text = re.sub(r"(0x[0-9a-fA-F]+|\d+)[uUlL]+", r"\1", text)
     if not re.fullmatch(r"[0-9a-fA-FxX()<>|~ +]*", text):
         raise ValueError(f"not a mask: {text}")
-    return int(eval(text)) & (2**64 - 1)  # noqa: S307 - digits and operators only
+    return int(eval(text)) & (2**64 - 1)  # digits and operators only (checked above)
 
 
 def record_dependencies(src: Path, order: list[str]) -> list[list[int]]:
@@ -153,10 +153,8 @@ def record_words(src: Path) -> dict[str, Any]:
     for name in order:
         body = bodies[name]
         names_block = re.search(r"\.feat_names = \{(.*?)\}", body, re.S)
-        names = re.findall(r'"([^"]*)"|NULL', names_block.group(1)) if names_block else []
         tokens = re.findall(r'("[^"]*"|NULL)', names_block.group(1)) if names_block else []
         bits = {str(bit): tok.strip('"') for bit, tok in enumerate(tokens) if tok != "NULL"}
-        del names
         word: dict[str, Any] = {"word": name, "names": bits}
         cpuid = re.search(r"\.cpuid = \{(.*?)\}", body, re.S)
         if cpuid is not None:
@@ -177,7 +175,7 @@ class _Qmp:
 
     def __init__(self, argv: list[str]) -> None:
         self.proc = subprocess.Popen(
-            argv + ["-qmp", "stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [*argv, "-qmp", "stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         assert self.proc.stdout is not None
         self.proc.stdout.readline()

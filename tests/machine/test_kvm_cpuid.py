@@ -54,7 +54,8 @@ def test_warnings_as_qemu(case: dict[str, Any]) -> None:
 
 def test_words_in_qemu_order() -> None:
     words = feature_words()
-    assert [w.description() for w in words[:3]] == ["CPUID.01H:EDX", "CPUID.01H:ECX", "CPUID.07H:EBX"]
+    first = [w.description() for w in words[:3]]
+    assert first == ["CPUID.01H:EDX", "CPUID.01H:ECX", "CPUID.07H:EBX"]
     assert words[1].names[0] == "pni"
     assert words[18].description() == "MSR(10AH)"
 

@@ -1,0 +1,53 @@
+"""qmonitor started under KVM says what QEMU 7.2 said on the host whose KVM was recorded.
+
+Each recorded -cpu/accelerator line (tests/golden/kvm_cpuid/warnings.json)
+is started as a qmonitor process that is told to quit: its exit status
+and stderr must be QEMU's.  The warnings depend on the host's KVM, so the
+test runs only where ``/dev/kvm`` answers as the recorded host did.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qmonitor.machine.kvm_cpuid import KvmHost, feature_words, supported_word
+from qmonitor.machine.kvm_host import KvmUnavailable, read_kvm_host
+from qmonitor_testsupport.procs import qmonitor_cmd
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "kvm_cpuid" / "warnings.json"
+RECORDED = json.loads(GOLDEN.read_text())
+
+
+def _same_host() -> bool:
+    """Whether this host's KVM offers the recorded features (its APIC IDs may differ)."""
+    try:
+        here = read_kvm_host()
+    except (KvmUnavailable, OSError):
+        return False
+    recorded = KvmHost.from_json(RECORDED["host"])
+    return all(supported_word(here, w) == supported_word(recorded, w) for w in feature_words())
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not _same_host(), reason="this host's KVM is not the recorded one"),
+]
+
+
+@pytest.mark.parametrize("case", RECORDED["cases"], ids=lambda case: " ".join(case["args"]))
+def test_start_as_qemu(case: dict[str, Any]) -> None:
+    argv = [*qmonitor_cmd(), "-display", "none", "-nodefaults", "-S", *case["args"]]
+    proc = subprocess.run(
+        [*argv, "-qmp", "stdio"],
+        input='{"execute": "qmp_capabilities"}\n{"execute": "quit"}\n',
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    stderr = proc.stderr.replace("qmonitor:", "qemu-system-x86_64:")
+    assert (proc.returncode, stderr) == (case["status"], case["stderr"])
