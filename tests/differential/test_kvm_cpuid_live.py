@@ -51,3 +51,24 @@ def test_start_as_qemu(case: dict[str, Any]) -> None:
     )
     stderr = proc.stderr.replace("qmonitor:", "qemu-system-x86_64:")
     assert (proc.returncode, stderr) == (case["status"], case["stderr"])
+
+
+def test_cpu_definitions_and_query_kvm_under_kvm() -> None:
+    requests = [
+        {"execute": "qmp_capabilities"},
+        {"execute": "query-kvm"},
+        {"execute": "query-cpu-definitions"},
+        {"execute": "quit"},
+    ]
+    proc = subprocess.run(
+        [*qmonitor_cmd(), "-M", "pc", "-accel", "kvm", "-display", "none", "-nodefaults", "-S",
+         "-qmp", "stdio"],
+        input="".join(json.dumps(request) + "\n" for request in requests),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    replies = [json.loads(line) for line in proc.stdout.splitlines()[1:]]
+    returns = [reply["return"] for reply in replies if "return" in reply]
+    assert returns[1] == {"enabled": True, "present": True}
+    assert returns[2] == RECORDED["definitions"]

@@ -96,3 +96,18 @@ def test_tsx_broken_hosts() -> None:
 
 def test_host_table_round_trip() -> None:
     assert KvmHost.from_json(HOST.to_json()) == HOST
+
+
+@pytest.mark.parametrize(
+    "definition", RECORDED["definitions"], ids=lambda definition: definition["name"]
+)
+def test_unavailable_features_as_qemu(definition: dict[str, Any]) -> None:
+    assert unavailable_features(definition["name"], HOST) == definition["unavailable-features"]
+
+
+def test_xcr0_components_named_by_their_feature() -> None:
+    warnings, _ = realize_messages(cpu_request("qemu64,+xsave,+avx512f"), HOST)
+    assert warnings[-3:] == [
+        f"host doesn't support requested feature: CPUID.0DH:EAX [bit {bit}]" for bit in (5, 6, 7)
+    ]
+    assert unavailable_features("Cascadelake-Server-v1", HOST)[-3:] == ["avx512f"] * 3

@@ -48,6 +48,7 @@ _ARAT: Final = 1 << 2
 _RTM_HLE: Final = (1 << 11) | (1 << 4)
 _ARCH_CAPABILITIES: Final = 1 << 29
 _TOPOEXT: Final = 1 << 22
+_XSAVE: Final = 1 << 26
 #: CPUID[1].EDX bits AMD also shows in CPUID[8000_0001].EDX (CPUID_EXT2_AMD_ALIASES).
 _AMD_ALIASES: Final = 0x0183F3FF
 _PV_UNHALT: Final = 1 << 7
@@ -121,6 +122,57 @@ def dependencies() -> tuple[tuple[int, int, int, int], ...]:
     return tuple((a, b, c, d) for a, b, c, d in raw)
 
 
+@dataclass(frozen=True, slots=True)
+class XsaveAreas:
+    """The XSAVE components: each one's (component, word index, feature mask), and which
+    components XCR0 and XSS hold (x86_ext_save_areas, CPUID_XSTATE_*_MASK)."""
+
+    areas: tuple[tuple[int, int, int], ...]
+    xcr0_mask: int
+    xss_mask: int
+
+
+@lru_cache(maxsize=1)
+def xsave_areas() -> XsaveAreas:
+    """QEMU 7.2's XSAVE components (recorded with the feature words)."""
+    raw = _data("cpu_feature_words.json")["xsave"]
+    areas = tuple((a, b, c) for a, b, c in raw["areas"])
+    return XsaveAreas(areas, raw["xcr0_mask"], raw["xss_mask"])
+
+
+def _word_index(name: str) -> int:
+    return next(i for i, word in enumerate(feature_words()) if word.name == name)
+
+
+def feature_name(index: int, bit: int) -> str | None:
+    """A bit's name as QEMU lists it (x86_cpu_feature_name): an XCR0 component by its feature."""
+    word = feature_words()[index]
+    if word.name in ("FEAT_XSAVE_XCR0_LO", "FEAT_XSAVE_XCR0_HI"):
+        component = bit + 32 if word.name.endswith("HI") else bit
+        for number, src, mask in xsave_areas().areas:
+            if number == component and mask:
+                low = (mask & -mask).bit_length() - 1
+                return feature_words()[src].names.get(low)
+    return word.names.get(bit)
+
+
+def _enable_xsave_components(features: list[int]) -> None:
+    """The XSAVE components the features ask for (x86_cpu_enable_xsave_components)."""
+    xcr0_lo, xcr0_hi = _word_index("FEAT_XSAVE_XCR0_LO"), _word_index("FEAT_XSAVE_XCR0_HI")
+    xss_lo, xss_hi = _word_index("FEAT_XSAVE_XSS_LO"), _word_index("FEAT_XSAVE_XSS_HI")
+    leaf1_ecx = _word_index("FEAT_1_ECX")
+    mask = 0
+    if features[leaf1_ecx] & _XSAVE:
+        for component, src, bits in xsave_areas().areas:
+            if features[src] & bits:
+                mask |= 1 << component
+    areas = xsave_areas()
+    features[xcr0_lo] = mask & areas.xcr0_mask & 0xFFFFFFFF
+    features[xcr0_hi] = (mask & areas.xcr0_mask) >> 32
+    features[xss_lo] = mask & areas.xss_mask & 0xFFFFFFFF
+    features[xss_hi] = (mask & areas.xss_mask) >> 32
+
+
 @lru_cache(maxsize=1)
 def _bits_by_name() -> dict[str, tuple[tuple[int, int], ...]]:
     """Each feature name's (word index, bit)s: one name may stand for two bits (kvmclock)."""
@@ -165,6 +217,8 @@ class KvmHost:
     msrs: frozenset[int] = frozenset()
     tsc_deadline: bool = False
     tsx_broken: bool = False
+    #: KVM_GET_DEVICE_ATTR(KVM_X86_XCOMP_GUEST_SUPP), None where KVM cannot say
+    xcomp_guest_supp: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON form of the table (what the recorder keeps)."""
@@ -174,6 +228,7 @@ class KvmHost:
             "msrs": sorted(self.msrs),
             "tsc_deadline": self.tsc_deadline,
             "tsx_broken": self.tsx_broken,
+            "xcomp_guest_supp": self.xcomp_guest_supp,
         }
 
     @classmethod
@@ -185,6 +240,7 @@ class KvmHost:
             msrs=frozenset(raw["msrs"]),
             tsc_deadline=bool(raw["tsc_deadline"]),
             tsx_broken=bool(raw["tsx_broken"]),
+            xcomp_guest_supp=raw.get("xcomp_guest_supp"),
         )
 
     def raw_cpuid(self, function: int, index: int, reg: str) -> int:
@@ -227,6 +283,12 @@ def supported_cpuid(
     elif function == 7 and index == 0 and reg == "EDX":
         if 0x10A not in host.msrs:
             value &= ~_ARCH_CAPABILITIES
+    elif function == 0xD and index == 0 and reg in ("EAX", "EDX"):
+        # KVM's table leaves out the components a process must ask for
+        # (arch_prctl): QEMU takes the whole set from the device attribute.
+        if host.xcomp_guest_supp is not None:
+            supp = host.xcomp_guest_supp
+            value = supp & 0xFFFFFFFF if reg == "EAX" else supp >> 32
     elif function == 0x80000001 and reg == "ECX":
         value |= _TOPOEXT
     elif function == 0x80000001 and reg == "EDX":
@@ -304,6 +366,8 @@ def requested_features(
     settings: Iterable[tuple[str, bool]],
     host: KvmHost,
     setup: KvmSetup = KvmSetup(),
+    *,
+    expose_kvm: bool = True,
 ) -> RequestedFeatures:
     """What a vCPU of ``model`` asks for under KVM once ``settings`` (name, on) are applied.
 
@@ -330,6 +394,9 @@ def requested_features(
             requested.warnings.extend(_describe(DEPENDS, words[dst], told))
             requested.dropped |= bool(told)
             requested.features[dst] &= ~gone
+    if not expose_kvm:
+        requested.features[_word_index("FEAT_KVM")] = 0
+    _enable_xsave_components(requested.features)
     return requested
 
 
@@ -354,11 +421,10 @@ def unavailable_features(model: str, host: KvmHost, setup: KvmSetup = KvmSetup()
     out: list[str] = []
     for index, word in enumerate(feature_words()):
         missing = requested.features[index] & ~supported_word(host, word, setup)
-        out.extend(
-            word.names[bit]
-            for bit in range(64)
-            if missing >> bit & 1 and bit in word.names and word.names[bit] not in out
-        )
+        for bit in range(64):
+            name = feature_name(index, bit) if missing >> bit & 1 else None
+            if name is not None:
+                out.append(name)
     return out
 
 
@@ -370,6 +436,7 @@ class CpuRequest:
     settings: tuple[tuple[str, bool], ...] = ()
     check: bool = True
     enforce: bool = False
+    expose_kvm: bool = True
 
 
 _TRUE: Final = frozenset(("on", "yes", "true", "y"))
@@ -386,7 +453,7 @@ def cpu_request(arg: str) -> CpuRequest:
     settings: list[tuple[str, bool]] = []
     plus: list[str] = []
     minus: list[str] = []
-    check, enforce = True, False
+    check, enforce, expose_kvm = True, False, True
     for item in (token for token in rest.split(",") if token):
         if item[0] == "+":
             plus.append(item[1:])
@@ -400,17 +467,21 @@ def cpu_request(arg: str) -> CpuRequest:
                 check = on
             elif name == "enforce":
                 enforce = on
+            elif name == "kvm":
+                expose_kvm = on
             elif feature_bits(name) is not None:
                 settings.append((name, on))
     settings += [(name, True) for name in plus] + [(name, False) for name in minus]
-    return CpuRequest(model, tuple(settings), check, enforce)
+    return CpuRequest(model, tuple(settings), check, enforce, expose_kvm)
 
 
 def realize_messages(
     request: CpuRequest, host: KvmHost, setup: KvmSetup = KvmSetup()
 ) -> tuple[list[str], str | None]:
     """What realizing one vCPU under KVM says: its warnings, and its error (None: it starts)."""
-    requested = requested_features(request.model, request.settings, host, setup)
+    requested = requested_features(
+        request.model, request.settings, host, setup, expose_kvm=request.expose_kvm
+    )
     warnings, dropped = filtered_warnings(requested, host, setup)
     said = requested.warnings + (warnings if request.check or request.enforce else [])
     failed = request.enforce and (dropped or requested.dropped)

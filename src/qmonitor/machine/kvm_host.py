@@ -11,14 +11,17 @@ opened it raises :class:`KvmUnavailable` with QEMU's texts.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import os
 import struct
-from typing import Final
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Final
 
 from qmonitor.errors import QmonitorError
-from qmonitor.machine.kvm_cpuid import KvmHost
+from qmonitor.machine.kvm_cpuid import KvmHost, unavailable_features
 
 DEVICE: Final = "/dev/kvm"
 # Texts of accel/kvm/kvm-all.c and softmmu/vl.c (QEMU 7.2).
@@ -38,6 +41,10 @@ _GET_MSR_FEATURE_INDEX_LIST: Final = 0xC004AE0A
 _GET_MSRS: Final = 0xC008AE88
 _CAP_TSC_DEADLINE_TIMER: Final = 72
 _CAP_GET_MSR_FEATURES: Final = 153
+_CAP_SYS_ATTRIBUTES: Final = 209
+_GET_DEVICE_ATTR: Final = 0x4018AEE2
+#: KVM_X86_XCOMP_GUEST_SUPP: the XSAVE components a guest may have.
+_XCOMP_GUEST_SUPP: Final = 0
 _CPUID_ENTRY: Final = struct.Struct("7I12x")
 _MSR_ENTRY: Final = struct.Struct("IIQ")
 #: The host CPUs whose TSX QEMU does not trust (host_tsx_broken): Haswell models.
@@ -127,6 +134,19 @@ def _feature_msrs(fd: int) -> dict[int, int]:
     return out
 
 
+def _xcomp_guest_supp(fd: int) -> int | None:
+    """KVM_GET_DEVICE_ATTR(0, KVM_X86_XCOMP_GUEST_SUPP) on the system descriptor, if KVM has it."""
+    if fcntl.ioctl(fd, _CHECK_EXTENSION, _CAP_SYS_ATTRIBUTES) <= 0:
+        return None
+    value = ctypes.c_uint64(0)
+    attr = struct.pack("IIQQ", 0, 0, _XCOMP_GUEST_SUPP, ctypes.addressof(value))
+    try:
+        fcntl.ioctl(fd, _GET_DEVICE_ATTR, attr)
+    except OSError:
+        return None
+    return value.value
+
+
 def _host_tsx_broken(cpuinfo: str) -> bool:
     """Whether the host is a Haswell QEMU does not trust with TSX (host_tsx_broken)."""
     fields: dict[str, str] = {}
@@ -157,6 +177,7 @@ def read_kvm_host() -> KvmHost:
         msrs = frozenset(_msr_list(fd, _GET_MSR_INDEX_LIST))
         feature_msrs = _feature_msrs(fd)
         tsc_deadline = fcntl.ioctl(fd, _CHECK_EXTENSION, _CAP_TSC_DEADLINE_TIMER) > 0
+        xcomp = _xcomp_guest_supp(fd)
     finally:
         os.close(fd)
     try:
@@ -164,4 +185,27 @@ def read_kvm_host() -> KvmHost:
             tsx_broken = _host_tsx_broken(file.read())
     except OSError:
         tsx_broken = False
-    return KvmHost(cpuid, feature_msrs, msrs, tsc_deadline, tsx_broken)
+    return KvmHost(cpuid, feature_msrs, msrs, tsc_deadline, tsx_broken, xcomp)
+
+
+@lru_cache(maxsize=1)
+def host_kvm() -> KvmHost:
+    """The host's KVM, asked once per process as QEMU asks it once (get_supported_cpuid).
+
+    :raises KvmUnavailable: where ``/dev/kvm`` cannot be used.
+    """
+    return read_kvm_host()
+
+
+def kvm_cpu_definitions(definitions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """query-cpu-definitions under KVM: each model's features this host's KVM lacks."""
+    try:
+        host = host_kvm()
+    except KvmUnavailable:
+        return [dict(d) for d in definitions]
+    out = []
+    for definition in definitions:
+        entry = dict(definition)
+        entry["unavailable-features"] = unavailable_features(entry["name"], host)
+        out.append(entry)
+    return out

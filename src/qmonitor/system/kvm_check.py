@@ -32,10 +32,10 @@ def check_kvm_vcpus(config: Config, warn: Callable[[str], None]) -> None:
     if config.accel != "kvm":
         return
     from qmonitor.machine.kvm_cpuid import cpu_request, realize_messages
-    from qmonitor.machine.kvm_host import KvmUnavailable, read_kvm_host
+    from qmonitor.machine.kvm_host import KvmUnavailable, host_kvm
 
     try:
-        host = read_kvm_host()
+        host = host_kvm()
     except KvmUnavailable as exc:
         sys.stderr.write(exc.raw)
         raise KvmStartError(exc.message) from None
