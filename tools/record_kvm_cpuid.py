@@ -18,7 +18,9 @@ Three records, each its own sub-command (``all`` runs them in turn):
     ``src/qmonitor/machine/data/cpu_model_features_kvm.json``.
 ``warnings``
     QEMU's exit status and stderr for the ``-cpu``/accelerator lines of
-    :data:`CASES`, and its ``query-cpu-definitions`` under KVM, into
+    :data:`CASES`, its ``query-cpu-definitions`` under KVM, and what it
+    says where KVM cannot start (:data:`UNAVAILABLE`: run as nobody, or
+    with ``/dev/null`` over ``/dev/kvm``; needs root), into
     ``tests/golden/kvm_cpuid/warnings.json``, with this host's KVM as QEMU
     asks it (qmonitor's own reader,
     :func:`qmonitor.machine.kvm_host.read_kvm_host`) beside them: the unit
@@ -39,77 +41,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from qmonitor_testsupport.kvm_cases import CASES, QUIET, UNAVAILABLE, run_case
 from qmonitor_testsupport.recording import qemu_version
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "qmonitor" / "machine" / "data"
 GOLDEN = ROOT / "tests" / "golden" / "kvm_cpuid"
 SRC = Path.home() / ".cache" / "qmonitor-qtest" / "src"
-
-_QUIET = ["-display", "none", "-nodefaults", "-S"]
-
-#: (-cpu and accelerator arguments) QEMU is started with, on top of -display none -S.
-#: Left out: models that ask for the arch-capabilities MSR (``max``, ``host``,
-#: Cascadelake-Server-v2 and later, ...), which QEMU 7.2 aborts on when KVM
-#: offers the MSR but refuses to set it (an assertion in kvm_buf_set_msrs),
-#: as this recording host's KVM does.
-CASES: tuple[tuple[str, ...], ...] = (
-    ("-enable-kvm",),
-    ("-accel", "kvm"),
-    ("-M", "accel=kvm"),
-    ("-M", "pc,accel=kvm"),
-    ("-M", "q35", "-enable-kvm"),
-    ("-M", "accel=kvm:tcg"),
-    ("-enable-kvm", "-smp", "2"),
-    ("-enable-kvm", "-cpu", "qemu64"),
-    ("-enable-kvm", "-cpu", "qemu64,check=off"),
-    ("-enable-kvm", "-cpu", "qemu64,enforce"),
-    ("-enable-kvm", "-cpu", "qemu64,enforce=on,check=off"),
-    ("-enable-kvm", "-cpu", "qemu64,-pni"),
-    ("-enable-kvm", "-cpu", "qemu64,pni=off"),
-    ("-enable-kvm", "-cpu", "qemu64,sse3=off"),
-    ("-enable-kvm", "-cpu", "qemu64,-pni,enforce"),
-    ("-enable-kvm", "-cpu", "qemu64,+avx2,+svm,+sse4a"),
-    ("-enable-kvm", "-cpu", "qemu64,+avx512f,+vmx,+kvm-pv-ipi"),
-    ("-enable-kvm", "-cpu", "qemu64,+kvmclock,+hypervisor,+tsc-deadline,+x2apic"),
-    ("-enable-kvm", "-cpu", "qemu64,+topoext,+arat,+mtrr,+rdctl-no"),
-    ("-enable-kvm", "-cpu", "qemu64,lahf_lm=off,+sse4_1,sse4_2=on"),
-    ("-enable-kvm", "-cpu", "qemu32"),
-    ("-enable-kvm", "-cpu", "kvm64"),
-    ("-enable-kvm", "-cpu", "kvm32"),
-    ("-enable-kvm", "-cpu", "base"),
-    ("-enable-kvm", "-cpu", "base,+pni,+avx"),
-    ("-enable-kvm", "-cpu", "Nehalem"),
-    ("-enable-kvm", "-cpu", "Westmere-v2"),
-    ("-enable-kvm", "-cpu", "SandyBridge"),
-    ("-enable-kvm", "-cpu", "Haswell-noTSX"),
-    ("-enable-kvm", "-cpu", "Skylake-Client-v1"),
-    ("-enable-kvm", "-cpu", "Opteron_G2"),
-    ("-enable-kvm", "-cpu", "Opteron_G5"),
-    ("-enable-kvm", "-cpu", "phenom"),
-    ("-enable-kvm", "-cpu", "athlon"),
-    ("-enable-kvm", "-cpu", "core2duo"),
-    ("-enable-kvm", "-cpu", "pentium3"),
-    ("-enable-kvm", "-cpu", "486"),
-    ("-enable-kvm", "-cpu", "EPYC"),
-    ("-enable-kvm", "-cpu", "EPYC-Rome,-xsaves"),
-    ("-enable-kvm", "-cpu", "Dhyana"),
-    ("-enable-kvm", "-cpu", "Conroe,enforce"),
-    ("-enable-kvm", "-cpu", "n270"),
-    ("-enable-kvm", "-cpu", "Cascadelake-Server-v1"),
-    ("-enable-kvm", "-cpu", "Icelake-Server-v1,-arch-capabilities"),
-    ("-enable-kvm", "-cpu", "Snowridge-v1,-arch-capabilities,-core-capability"),
-    ("-enable-kvm", "-cpu", "qemu64,kvm=off,+kvmclock"),
-    ("-enable-kvm", "-cpu", "qemu64,+xsave,+avx512f,+pku"),
-    ("-enable-kvm", "-cpu", "qemu64,+xsave,+arch-lbr,+amx-tile"),
-    ("-enable-kvm", "-cpu", "qemu64,+vmx-ept,+vmx-vpid"),
-    ("-enable-kvm", "-cpu", "qemu64,+vmx,+vmx-ept,enforce"),
-    ("-enable-kvm", "-cpu", "qemu64,-pni,+rdctl-no,enforce"),
-    ("-M", "none", "-enable-kvm", "-cpu", "qemu64,apic-id=0"),
-    ("-M", "none", "-enable-kvm", "-cpu", "qemu64"),
-    ("-M", "none", "-enable-kvm"),
-    ("-cpu", "qemu64,+avx2"),
-)
 
 
 def _c_number(text: str, defines: dict[str, str]) -> int:
@@ -237,7 +175,7 @@ class _Qmp:
 def record_models(qemu: str, words: dict[str, Any]) -> dict[str, list[str]]:
     """Each CPU model's features (names) as QEMU expands the model on ``-M pc`` under KVM."""
     known = {name for word in words["words"] for name in word["names"].values()}
-    session = _Qmp([qemu, "-M", "pc", "-accel", "kvm", *_QUIET])
+    session = _Qmp([qemu, "-M", "pc", "-accel", "kvm", *QUIET])
     try:
         models = sorted(d["name"] for d in session.execute("query-cpu-definitions")["return"])
         out = {}
@@ -252,7 +190,7 @@ def record_models(qemu: str, words: dict[str, Any]) -> dict[str, list[str]]:
 
 def record_definitions(qemu: str) -> Any:
     """query-cpu-definitions on ``-M pc`` under KVM: which features each model lacks here."""
-    session = _Qmp([qemu, "-M", "pc", "-accel", "kvm", *_QUIET])
+    session = _Qmp([qemu, "-M", "pc", "-accel", "kvm", *QUIET])
     try:
         return session.execute("query-cpu-definitions")["return"]
     finally:
@@ -263,17 +201,21 @@ def record_warnings(qemu: str) -> list[dict[str, Any]]:
     """QEMU's exit status and stderr for each case, started and told to quit."""
     out = []
     for args in CASES:
-        argv = [qemu, *_QUIET, *args, "-qmp", "stdio"]
-        proc = subprocess.run(
-            argv,
-            input='{"execute": "qmp_capabilities"}\n{"execute": "quit"}\n',
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        stderr = proc.stderr.replace(qemu + ":", "qemu-system-x86_64:")
-        out.append({"args": list(args), "status": proc.returncode, "stderr": stderr})
-        print(" ".join(args), proc.returncode, file=sys.stderr)
+        case = {"args": list(args), **run_case([qemu], list(args))}
+        case["stderr"] = case["stderr"].replace(qemu + ":", "qemu-system-x86_64:")
+        out.append(case)
+        print(" ".join(args), case["status"], file=sys.stderr)
+    return out
+
+
+def record_unavailable(qemu: str) -> list[dict[str, Any]]:
+    """The same where KVM cannot start (:data:`UNAVAILABLE`)."""
+    out = []
+    for wrapper, args in UNAVAILABLE:
+        case = {"wrapper": wrapper, "args": list(args), **run_case([qemu], list(args), wrapper)}
+        case["stderr"] = case["stderr"].replace(qemu + ":", "qemu-system-x86_64:")
+        out.append(case)
+        print(wrapper, " ".join(args), case["status"], file=sys.stderr)
     return out
 
 
@@ -302,8 +244,10 @@ def main() -> int:
         host = read_kvm_host().to_json()
         cases = record_warnings(opts.qemu)
         definitions = record_definitions(opts.qemu)
+        unavailable = record_unavailable(opts.qemu)
         _write(GOLDEN / "warnings.json", {"version": version, "host": host, "cases": cases,
-                                          "definitions": definitions})  # fmt: skip
+                                          "definitions": definitions,
+                                          "unavailable": unavailable})  # fmt: skip
     return 0
 
 

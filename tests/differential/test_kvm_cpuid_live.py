@@ -9,6 +9,8 @@ test runs only where ``/dev/kvm`` answers as the recorded host did.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 
 from qmonitor.machine.kvm_cpuid import KvmHost, feature_words, supported_word
 from qmonitor.machine.kvm_host import KvmUnavailable, read_kvm_host
+from qmonitor_testsupport.kvm_cases import run_case
 from qmonitor_testsupport.procs import qmonitor_cmd
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "kvm_cpuid" / "warnings.json"
@@ -41,16 +44,9 @@ pytestmark = [
 
 @pytest.mark.parametrize("case", RECORDED["cases"], ids=lambda case: " ".join(case["args"]))
 def test_start_as_qemu(case: dict[str, Any]) -> None:
-    argv = [*qmonitor_cmd(), "-display", "none", "-nodefaults", "-S", *case["args"]]
-    proc = subprocess.run(
-        [*argv, "-qmp", "stdio"],
-        input='{"execute": "qmp_capabilities"}\n{"execute": "quit"}\n',
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    stderr = proc.stderr.replace("qmonitor:", "qemu-system-x86_64:")
-    assert (proc.returncode, stderr) == (case["status"], case["stderr"])
+    got = run_case(qmonitor_cmd(), case["args"])
+    got["stderr"] = got["stderr"].replace("qmonitor:", "qemu-system-x86_64:")
+    assert got == {"status": case["status"], "stderr": case["stderr"]}
 
 
 def test_cpu_definitions_and_query_kvm_under_kvm() -> None:
@@ -72,3 +68,19 @@ def test_cpu_definitions_and_query_kvm_under_kvm() -> None:
     returns = [reply["return"] for reply in replies if "return" in reply]
     assert returns[1] == {"enabled": True, "present": True}
     assert returns[2] == RECORDED["definitions"]
+
+
+def _can_wrap() -> bool:
+    return os.geteuid() == 0 and all(shutil.which(tool) for tool in ("setpriv", "unshare"))
+
+
+@pytest.mark.skipif(not _can_wrap(), reason="needs root, setpriv and unshare")
+@pytest.mark.parametrize(
+    "case",
+    RECORDED["unavailable"],
+    ids=lambda case: f"{case['wrapper']} {' '.join(case['args'])}",
+)
+def test_kvm_unavailable_as_qemu(case: dict[str, Any]) -> None:
+    got = run_case(qmonitor_cmd(), case["args"], case["wrapper"])
+    got["stderr"] = got["stderr"].replace("qmonitor:", "qemu-system-x86_64:")
+    assert got == {"status": case["status"], "stderr": case["stderr"]}

@@ -11,7 +11,6 @@ opened it raises :class:`KvmUnavailable` with QEMU's texts.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import os
@@ -52,38 +51,53 @@ _TSX_BROKEN_MODELS: Final = frozenset((60, 69, 70))
 
 
 class KvmUnavailable(QmonitorError):
-    """KVM cannot start: ``lines`` are what QEMU prints (on stderr, the last with its prefix)."""
+    """KVM cannot start: what QEMU prints, a raw line then one with the program's name."""
 
-    def __init__(self, raw: str, message: str) -> None:
+    def __init__(self, raw: str, message: str, code: int) -> None:
         super().__init__(message)
+        #: the errno QEMU's kvm_init returned
+        self.errno = code
         #: printed as is (QEMU's fprintf), before ``message``
         self.raw = raw
         #: printed with the program name (error_report)
         self.message = message
 
 
-def open_kvm() -> int:
+def open_kvm(path: str = DEVICE) -> int:
     """Open ``/dev/kvm`` and check its API version as kvm_init does; the descriptor.
 
     :raises KvmUnavailable: with QEMU's texts.
     """
     try:
-        fd = os.open(DEVICE, os.O_RDWR | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     except OSError as exc:
         code = exc.errno or errno.EIO
         raise KvmUnavailable(
-            CANNOT_ACCESS.format(os.strerror(code)) + "\n", INIT_FAILED.format(os.strerror(code))
+            CANNOT_ACCESS.format(os.strerror(code)) + "\n",
+            INIT_FAILED.format(os.strerror(code)),
+            code,
         ) from None
     try:
         version = fcntl.ioctl(fd, _GET_API_VERSION)
     except OSError as exc:
         os.close(fd)
         code = exc.errno or errno.EIO
-        raise KvmUnavailable(TOO_OLD + "\n", INIT_FAILED.format(os.strerror(code))) from None
+        raise KvmUnavailable(TOO_OLD + "\n", INIT_FAILED.format(os.strerror(code)), code) from None
     if version != API_VERSION:
         os.close(fd)
-        raise KvmUnavailable(NOT_SUPPORTED + "\n", INIT_FAILED.format(os.strerror(errno.EINVAL)))
+        raise KvmUnavailable(
+            NOT_SUPPORTED + "\n", INIT_FAILED.format(os.strerror(errno.EINVAL)), errno.EINVAL
+        )
     return fd
+
+
+def probe_kvm(path: str = DEVICE) -> KvmUnavailable | None:
+    """Whether KVM starts here (kvm_init's first steps): None, or why not."""
+    try:
+        os.close(open_kvm(path))
+    except KvmUnavailable as exc:
+        return exc
+    return None
 
 
 def _supported_cpuid(fd: int) -> tuple[tuple[int, int, int, int, int, int, int], ...]:
@@ -138,6 +152,8 @@ def _xcomp_guest_supp(fd: int) -> int | None:
     """KVM_GET_DEVICE_ATTR(0, KVM_X86_XCOMP_GUEST_SUPP) on the system descriptor, if KVM has it."""
     if fcntl.ioctl(fd, _CHECK_EXTENSION, _CAP_SYS_ATTRIBUTES) <= 0:
         return None
+    import ctypes  # only here: the attribute is read through a pointer
+
     value = ctypes.c_uint64(0)
     attr = struct.pack("IIQQ", 0, 0, _XCOMP_GUEST_SUPP, ctypes.addressof(value))
     try:
