@@ -9,11 +9,14 @@ asynchronous request completes before the command returns (the null
 machine has no I/O in flight), so its report follows at once.  Timing
 figures are measured around the request.
 
+``sleep`` holds the monitor (others go on), ``abort`` ends the process
+on SIGABRT, as QEMU's does.
+
 Not modelled (an ``x-qmonitor`` report on the monitor): the VM state
 (``-b``) and compressed writes (``-c``) of qcow2 images, ``truncate``
-with preallocation, ``reopen``, blkdebug breakpoints on a blkdebug node, ``wait_break``,
-``abort`` and ``sleep``; ``info``, ``alloc`` and ``map`` on a drive
-without a medium (QEMU crashes there).
+with preallocation of a qcow2 image, ``reopen``, blkdebug breakpoints
+on a blkdebug node, ``wait_break``; ``info``, ``alloc`` and ``map`` on a
+drive without a medium (QEMU crashes there).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from qmonitor.machine.block.accounting import IoType
 from qmonitor.machine.block.qemu_io import Command, Context, Getopt, help_text
 from qmonitor.machine.block.qemu_io_fmt import INT_MAX, REQUEST_MAX_BYTES, cvtnum, dump, report
 from qmonitor.machine.block.qemu_io_info import (
+    abort_f,
     alloc_f,
     debug,
     info_f,
@@ -35,6 +39,7 @@ from qmonitor.machine.block.qemu_io_info import (
     map_f,
     not_modelled,
     sigraise_f,
+    sleep_f,
     truncate_f,
 )
 from qmonitor.machine.block.qemu_io_req import (
@@ -406,7 +411,7 @@ def _command(name: str, handler: Callable[[Context, list[str]], None], altname: 
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
-        _command("abort", not_modelled("abort")),
+        _command("abort", abort_f),
         _command("aio_flush", aio_flush_f),
         _command("aio_read", aio_read_f, argmin=2, argmax=-1),
         _command("aio_write", aio_write_f, argmin=2, argmax=-1, write=True),
@@ -424,7 +429,7 @@ COMMANDS: dict[str, Command] = {
         _command("reopen", not_modelled("reopen"), argmax=-1),
         _command("resume", debug("Could not resume request: {1}"), argmin=1, argmax=1),
         _command("sigraise", sigraise_f, argmin=1, argmax=1),
-        _command("sleep", not_modelled("sleep"), argmin=1, argmax=1),
+        _command("sleep", sleep_f, argmin=1, argmax=1),
         _command("truncate", truncate_f, "t", 1, 3, write=True),
         _command("wait_break", not_modelled("wait_break"), argmin=1, argmax=1),
         _command("write", write_f, "w", 2, -1, write=True),
