@@ -557,4 +557,37 @@ CASES: list[dict[str, Any]] = [
             qmp("query-block", "block"),
         ],
     },
+    {
+        "name": "qcow2_vmstate",
+        "images": [
+            {"name": "plain.qcow2", "format": "qcow2", "size": 2 * MIB},
+            {"name": "disk.raw", "size": MIB},
+        ],
+        "args": [
+            "-drive",
+            "if=none,id=p0,file=plain.qcow2,format=qcow2",
+            *_raw_drive(),
+        ],
+        "steps": [
+            *io(
+                "p0",
+                "write -b -P 0x11 0 64k",
+                "read -b -P 0x11 0 64k",
+                "read -b -P 0 64k 4k",
+                "write -b 1 512",
+                "write -b 0 100",
+                "write -b -P 3 128k 512",
+                "read -b -v 128k 16",
+                "write -b -z 0 512",
+                "write -b -q -P 4 1M 4k",
+                "read -b -P 4 1M 4k",
+                "read -P 0 0 64k",
+                "map",
+                "length",
+                "info",
+            ),
+            *io("d0", "write -b 0 512", "read -b 0 512"),
+            qmp("query-block", "block"),
+        ],
+    },
 ]

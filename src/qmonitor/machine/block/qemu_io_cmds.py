@@ -12,8 +12,10 @@ figures are measured around the request.
 ``sleep`` holds the monitor (others go on), ``abort`` ends the process
 on SIGABRT, as QEMU's does.
 
-Not modelled (an ``x-qmonitor`` report on the monitor): the VM state
-(``-b``) and compressed writes (``-c``) of qcow2 images, ``truncate``
+``-b`` reads and writes the VM state area of a qcow2 image.
+
+Not modelled (an ``x-qmonitor`` report on the monitor): compressed
+writes (``-c``) to qcow2 images, ``truncate``
 with preallocation of a qcow2 image, ``reopen``, blkdebug breakpoints
 on a blkdebug node, ``wait_break``; ``info``, ``alloc`` and ``map`` on a
 drive without a medium (QEMU crashes there).
@@ -61,6 +63,7 @@ from qmonitor.machine.block.qemu_io_req import (
     timed,
     unsupported,
     vectors,
+    vmstate,
     write,
 )
 
@@ -86,12 +89,12 @@ def read_f(ctx: Context, words: list[str]) -> None:
         return
     if "b" in opts:
         _aligned(ctx, offset, count)
-        unsupported(ctx, "read", "VM state (-b)")
-        return
-    if count > INT_MAX:
+        got = _timed_vmstate_read(ctx, offset, count)
+    elif count > INT_MAX:
         ctx.out(f"read failed: {strerror(errno.ERANGE)}\n")
         return
-    got = _timed_read(ctx, offset, count, "read")
+    else:
+        got = _timed_read(ctx, offset, count, "read")
     if got is None:
         return
     buf, elapsed = got
@@ -121,6 +124,19 @@ def _timed_read(ctx: Context, offset: int, count: int, name: str) -> tuple[bytes
         ctx.out(f"{name} failed: {strerror(err)}\n")
         return None
     return result[0], elapsed
+
+
+def _timed_vmstate_read(ctx: Context, offset: int, count: int) -> tuple[bytes, int] | None:
+    """Read the VM state area and time it; None (the failure said) if it failed."""
+    result: list[bytes | None] = []
+
+    def do() -> int:
+        result.append(vmstate(ctx, "read", offset, count, None))
+        return 0
+
+    _, elapsed = timed(do)
+    buf = result[0]
+    return None if buf is None else (buf, elapsed)
 
 
 def _aligned(ctx: Context, offset: int, count: int) -> None:
@@ -155,8 +171,19 @@ def write_f(ctx: Context, words: list[str]) -> None:
             data = _from_file(ctx, opts["s"], count)
         else:
             data = bytes([pattern_byte(ctx, opts["P"]) if "P" in opts else 0xCD]) * count
-    if "b" in opts or "c" in opts:
-        unsupported(ctx, "write", "VM state (-b)" if "b" in opts else "compressed writes (-c)")
+    if "c" in opts:
+        unsupported(ctx, "write", "compressed writes (-c)")
+        return
+    if "b" in opts:
+        said: list[bytes | None] = []
+
+        def save() -> int:
+            said.append(vmstate(ctx, "write", offset, count, data))
+            return 0
+
+        _, elapsed = timed(save)
+        if said[0] is not None and "q" not in opts:
+            ctx.out(report("wrote", elapsed, offset, count, count, 1, "C" in opts))
         return
     if count > INT_MAX and not zero:
         ctx.out(f"write failed: {strerror(errno.ERANGE)}\n")
