@@ -14,8 +14,9 @@ on SIGABRT, as QEMU's does.
 
 ``-b`` reads and writes the VM state area of a qcow2 image.
 
-Not modelled (an ``x-qmonitor`` report on the monitor): compressed
-writes (``-c``) to qcow2 images, ``truncate``
+``-c`` writes deflated clusters to a qcow2 node (:mod:`.qcow2_compress`).
+
+Not modelled (an ``x-qmonitor`` report on the monitor): ``truncate``
 with preallocation of a qcow2 image, ``reopen``, blkdebug breakpoints
 on a blkdebug node, ``wait_break``; ``info``, ``alloc`` and ``map`` on a
 drive without a medium (QEMU crashes there).
@@ -61,10 +62,10 @@ from qmonitor.machine.block.qemu_io_req import (
     read,
     strerror,
     timed,
-    unsupported,
     vectors,
     vmstate,
     write,
+    write_compressed,
 )
 
 
@@ -172,7 +173,11 @@ def write_f(ctx: Context, words: list[str]) -> None:
         else:
             data = bytes([pattern_byte(ctx, opts["P"]) if "P" in opts else 0xCD]) * count
     if "c" in opts:
-        unsupported(ctx, "write", "compressed writes (-c)")
+        err, elapsed = timed(lambda: write_compressed(ctx, offset, data))
+        if err:
+            ctx.out(f"write failed: {strerror(err)}\n")
+        elif "q" not in opts:
+            ctx.out(report("wrote", elapsed, offset, count, count, 1, "C" in opts))
         return
     if "b" in opts:
         said: list[bytes | None] = []

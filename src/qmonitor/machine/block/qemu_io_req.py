@@ -199,6 +199,40 @@ def vmstate(ctx: Context, op: str, offset: int, count: int, data: bytes | None) 
         return None
 
 
+def write_compressed(ctx: Context, offset: int, data: bytes) -> int:
+    """blk_pwrite_compressed: an errno, 0 when done.
+
+    The request is checked and finished as any write (its range, the
+    node's permission, the dirty bitmaps and highest offset); only a
+    qcow2 node's driver takes it, no format passes it on (ENOTSUP).
+    """
+    length = len(data)
+    err = check(ctx, offset, length)
+    if err:
+        return err
+    node = ctx.target.node
+    assert node is not None
+    if node.read_only:
+        return errno.EPERM
+    ctx.target.hook(node, offset, length)
+    from qmonitor.machine.block import bitmaps, qcow2_data
+    from qmonitor.qapi.error import QapiError
+
+    try:
+        if node.driver != "qcow2":
+            return errno.ENOTSUP
+        return qcow2_data.write_compressed(node, offset, data)
+    except OSError as exc:
+        return exc.errno or errno.EIO
+    except QapiError as exc:
+        ctx.output.report(exc.desc)  # what qcow2 does and this machine does not
+        return errno.ENOTSUP
+    finally:
+        if length:
+            node.wr_highest_offset = max(node.wr_highest_offset, offset + length)
+            bitmaps.mark(node, offset, length)
+
+
 def acct_done(ctx: Context, kind: IoType, nbytes: int, start: int, failed: bool) -> None:
     stats = ctx.target.acct
     if stats is None:
