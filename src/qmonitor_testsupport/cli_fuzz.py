@@ -42,10 +42,10 @@ from qmonitor.machine.machine import Machine
 from qmonitor.options import checks, guest, optlists, parse_logging, parse_misc, smbios
 from qmonitor.options.cmdline import CmdlineError, Config, parse_args
 from qmonitor.options.table import OPTIONS
+from qmonitor.system.cpu_check import check_cpu
 from qmonitor.system.startup import (
     StartupError,
     add_blockdevs,
-    check_cpu,
     check_devices,
     machine_options,
     message_prefix,

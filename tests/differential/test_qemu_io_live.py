@@ -10,6 +10,8 @@ must agree.  Skipped without QEMU and qemu-img.
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
 import sys
 from typing import Any
 
@@ -37,3 +39,27 @@ def test_same_session_same_results(case: dict[str, Any]) -> None:
     assert ours["stdout"] == theirs["stdout"]
     assert ours["stderr"] == theirs["stderr"]
     assert ours["after"] == theirs["after"]
+
+
+def _abort_status(binary: list[str]) -> tuple[int, str, str]:
+    """qemu-io ``abort`` through human-monitor-command: exit status, stdout, stderr."""
+    requests = (
+        '{"execute": "qmp_capabilities"}\n'
+        '{"execute": "human-monitor-command", '
+        '"arguments": {"command-line": "qemu-io d0 \\"abort\\""}}\n'
+    )
+    proc = subprocess.run(
+        [*binary, "-M", "none", "-display", "none", "-nodefaults", "-drive",
+         "if=none,id=d0,driver=null-co", "-qmp", "stdio"],
+        input=requests, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    # Only the greeting and the negotiation's reply: the command's never comes.
+    lines = [line for line in proc.stdout.splitlines() if '"QMP"' not in line]
+    return proc.returncode, "\n".join(lines), proc.stderr
+
+
+def test_abort_ends_the_process_as_qemu() -> None:
+    assert QEMU is not None
+    theirs = _abort_status([QEMU])
+    assert theirs[0] == -signal.SIGABRT
+    assert _abort_status([sys.executable, "-m", "qmonitor"]) == theirs

@@ -30,6 +30,8 @@ class Sink:
         self.stdout = ""
         self.stderr = ""
         self.monitor_text = ""
+        self.waited: list[float] = []
+        self.aborted = False
 
     def out(self, text: str) -> None:
         self.stdout += text
@@ -42,6 +44,12 @@ class Sink:
 
     def monitor(self, text: str) -> None:
         self.monitor_text += text
+
+    def wait(self, seconds: float) -> None:
+        self.waited.append(seconds)
+
+    def abort(self) -> None:
+        self.aborted = True
 
 
 def _graph(tmp_path: Path, size: int = 1 << 20, **raw: object) -> BlockGraph:
@@ -240,3 +248,35 @@ def test_no_command_line_raises(words: list[str], medium: bool) -> None:
         target = _target(graph.nodes["fmt"] if medium else None, BlockAcctStats())
         sink = _run(target, " ".join(words))
     assert isinstance(sink.stdout, str)
+
+
+def test_sleep_reads_strtol_base_0_and_waits(tmp_path: Path) -> None:
+    target = _target(_graph(tmp_path).nodes["fmt"])
+    sink = _run(target, "sleep 0x10")
+    assert (sink.stdout, sink.waited) == ("", [0.016])
+    for bad in ("08", "-1", "1x", "-"):
+        sink = _run(target, f"sleep {bad}")
+        assert (sink.stdout, sink.waited) == (f"{bad} is not a valid number\n", [])
+    assert _run(target, "sleep 99999999999999999999").waited == [(2**63 - 1) / 1000]
+    assert _run(_target(None), "sleep 0").waited == [0.0]  # no medium needed
+
+
+def test_truncate_prealloc_grows_a_file(tmp_path: Path) -> None:
+    graph = _graph(tmp_path)
+    target = Target(graph.nodes["fmt"], None, lambda: 5, lambda start: 7, lambda n, o, b: None,
+                    graph=graph)  # fmt: skip
+    assert _run(target, "truncate -m full 2M").monitor_text == ""
+    image = tmp_path / "disk.raw"
+    assert image.stat().st_size == 2 << 20
+    assert _run(target, "truncate -m metadata 3M").monitor_text == (
+        "Unsupported preallocation mode: metadata\n"
+    )
+    assert _run(target, "truncate -m falloc 1M").monitor_text == (
+        "Cannot use preallocation for shrinking files\n"
+    )
+    assert image.stat().st_size == 2 << 20
+
+
+def test_abort_asks_the_process_to_abort() -> None:
+    sink = _run(_target(None), "abort")
+    assert sink.aborted and sink.stdout == ""

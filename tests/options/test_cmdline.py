@@ -28,7 +28,8 @@ from qmonitor.options.cmdline import (
     parse_args,
 )
 from qmonitor.options.help import help_text, version_text
-from qmonitor.system.startup import StartupError, add_blockdevs, check_cpu
+from qmonitor.system.cpu_check import check_cpu
+from qmonitor.system.startup import StartupError, add_blockdevs
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 from qmonitor_testsupport import cli_cases as record_cli
 

@@ -7,7 +7,8 @@ import pytest
 from qmonitor.machine.cpu_models import MODELS, CpuOptionError, check_cpu_option
 from qmonitor.options.cmdline import CmdlineError, parse_args
 from qmonitor.persona.store import Reply, Variant
-from qmonitor.system.startup import StartupError, check_cpu
+from qmonitor.system.cpu_check import check_cpu
+from qmonitor.system.startup import StartupError
 
 
 def _persona() -> Variant:

@@ -237,6 +237,10 @@ def register_device_commands(machine: Machine) -> None:
                 enabled.discard(event_name)
 
     def query_cpu_definitions() -> list[dict[str, Any]]:
+        if machine.options.accel == "kvm":
+            from qmonitor.machine.kvm_host import kvm_cpu_definitions
+
+            return kvm_cpu_definitions(cpu_definitions())
         return [dict(d) for d in cpu_definitions()]
 
     def query_cpu_model_expansion(type: str, model: dict[str, Any]) -> dict[str, Any]:

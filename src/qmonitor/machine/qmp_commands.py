@@ -110,7 +110,7 @@ def register_commands(machine: Machine) -> None:
 
     @cmd("query-kvm", any_thread=True)
     def query_kvm() -> dict[str, Any]:
-        return {"enabled": False, "present": True}
+        return {"enabled": machine.options.accel == "kvm", "present": True}
 
     @cmd("query-target", any_thread=True)
     def query_target() -> dict[str, Any]:

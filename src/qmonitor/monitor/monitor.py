@@ -245,6 +245,13 @@ class Monitor:
             self._corked -= 1
             self._flush_locked()
 
+    def write_out_held(self) -> None:
+        """Write what a cork holds back now, as a process about to die must (best effort)."""
+        with self.mon_lock:
+            if self.outbuf and self.chr is not None and not self.mux_out:
+                self.chr.write(bytes(self.outbuf))
+                self.outbuf.clear()
+
     def hold_output(self, thread: int) -> None:
         """Keep ``thread``'s output in the buffer until :meth:`release_output`."""
         with self.mon_lock:

@@ -10,6 +10,7 @@ softmmu/runstate-action.c, hw/core/machine.c).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 
@@ -398,19 +399,41 @@ class MachineGroup(ParserState):
             if machine == "none" and boot.get("once") is not None:
                 raise self._fail(NO_BOOT_SET_HANDLER, "")
 
+    def _init_accel(self, accel: str, loc: str = "") -> bool:
+        """Start an accelerator as do_configure_accelerator does; False (and said) if it fails.
+
+        Only KVM can fail: its device is opened and its API version read.
+        Under qtest a missing device is not worth a word (qtest_with_kvm).
+        """
+        if accel != "kvm":
+            return True
+        failure = self.kvm_probe()
+        if failure is None:
+            return True
+        self.stderr.append(failure.raw)
+        if self.qtest_spec is None or failure.errno != errno.ENOENT:
+            self._print(Diagnostic(failure.message), loc)
+        return False
+
     def _configure_accelerators(self) -> str | None:
         wanted = self.machine_opts.get("accel")
         if not self.accel_group.entries:
             if wanted is None:
                 return None
             failed = False
-            chosen = None
+            valid = []
             for accel in wanted.split(":"):
                 if accel in ACCELERATORS:
-                    chosen = chosen or accel
+                    valid.append(accel)
                 else:
                     failed = True
                     self._print(Diagnostic(INVALID_ACCELERATOR.format(accel)), "")
+            chosen = None
+            for accel in valid:
+                if self._init_accel(accel):
+                    chosen = accel
+                    break
+                failed = True
             if chosen is None:
                 raise CmdlineError("".join(self.stderr), 1, "stderr")
             if failed and self.qtest_spec is None:
@@ -430,6 +453,9 @@ class MachineGroup(ParserState):
                     raise self._fail(ACCEL_PROPERTY_NOT_FOUND.format(accel, key), opts.loc)
             if set(opts.as_dict()) - {"accel"}:
                 self.unmodelled.append(opts.loc)
+            if not self._init_accel(accel, opts.loc):
+                failed = True
+                continue
             if failed and self.qtest_spec is None:
                 self._print(Diagnostic(ACCEL_FALLBACK.format(accel)), "")
             return accel

@@ -35,6 +35,9 @@ from qmonitor.util.qemuopts import OptsGroup, QemuOpts
 from qmonitor.version import DEFAULT_QEMU_VERSION, PACKAGE
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from qmonitor.machine.kvm_host import KvmUnavailable
     from qmonitor.options.objects import ObjectConfig, TlsCredsX509
 
 
@@ -50,6 +53,13 @@ class PortConfig:
 
     spec: str
     loc: str
+
+
+def _probe_kvm() -> KvmUnavailable | None:
+    """Whether KVM can start on this host (imported when asked: it opens /dev/kvm)."""
+    from qmonitor.machine.kvm_host import probe_kvm
+
+    return probe_kvm()
 
 
 class ParserState:
@@ -110,6 +120,8 @@ class ParserState:
         self.daemonize = False
         self.pidfile: str | None = None
         self.qtest_spec: str | None = None
+        #: Whether KVM can start here: None, or why not (opens /dev/kvm when asked).
+        self.kvm_probe: Callable[[], KvmUnavailable | None] = _probe_kvm
         self.unmodelled: list[str] = []
         self.version = DEFAULT_QEMU_VERSION
         self.package = PACKAGE

@@ -410,50 +410,6 @@ def abandon_chardevs(machine: Machine, chardevs: dict[str, Chardev]) -> None:
         machine.iothread.destroy()
 
 
-def _recorded_properties(persona: Variant, typename: str) -> dict[str, str] | None:
-    """A type's properties (name to type) as the persona's QEMU listed them; None: not recorded."""
-    reply = persona.find("qom-list-properties", {"typename": typename})
-    if reply is None or not isinstance(reply.value, list):
-        return None
-    return {
-        p["name"]: p.get("type", "") for p in reply.value if isinstance(p, dict) and "name" in p
-    }
-
-
-def check_cpu(
-    config: Config, persona: Variant | None = None, warn: Callable[[str], None] | None = None
-) -> None:
-    """Check ``-cpu`` as QEMU does once its chardevs are open; ``warn`` gets QEMU's warnings.
-
-    A persona's recorded ``query-cpu-definitions`` names the models its
-    QEMU has, and ``qom-list-properties`` their properties.
-
-    :raises StartupError: with QEMU's text.
-    """
-    if config.cpu_option is None:
-        return
-    from qmonitor.machine.cpu_models import CpuOptionError, check_cpu_option
-
-    models = None
-    properties = None
-    if persona is not None:
-        reply = persona.find("query-cpu-definitions", None)
-        if reply is not None and isinstance(reply.value, list):
-            models = {d["name"] for d in reply.value if isinstance(d, dict) and "name" in d}
-        properties = functools.partial(_recorded_properties, persona)
-    try:
-        check_cpu_option(
-            config.cpu_option,
-            machine_type=config.machine,
-            accel=config.accel,
-            models=models,
-            properties=properties,
-            warn=warn,
-        )
-    except CpuOptionError as exc:
-        raise StartupError(str(exc)) from None
-
-
 def serve_monitors(
     machine: Machine, listener: SocketListener, *, qmp: bool, pretty: bool = False
 ) -> None:
@@ -576,6 +532,8 @@ async def _amain(
 
             add_blockdevs(graph_of(machine), config)
         add_drives(machine, config)
+        from qmonitor.system.cpu_check import check_cpu
+
         check_cpu(config, persona, warn)
         if machine.board is not None:
             release_greetings(machine)  # building a board takes QEMU long enough to greet

@@ -13,7 +13,9 @@ again each time).
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.qapi.error import QapiError
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from qmonitor.machine.hmp_info import MachineHMP
     from qmonitor.machine.machine import Machine
 
+#: The longest a timer waits here (a day; a longer sleep is as good as forever).
+_WAIT_MAX = 86400.0
 #: bdrv_lookup_bs(NULL, name)'s text.
 NO_DEVICE_NOR_NODE = "Cannot find device='' nor node-name='{}'"
 
@@ -48,6 +52,22 @@ class _MonitorOutput:
 
     def monitor(self, text: str) -> None:
         self.mon.printf(text)
+
+    def abort(self) -> None:
+        # QEMU wrote each reply as it was made; here replies to a run of
+        # requests may still be held back to go out together.
+        for mon in self.mon.machine.registry.snapshot():
+            mon.write_out_held()
+        os.abort()
+
+    def wait(self, seconds: float) -> None:
+        # The monitor takes no input until then, as QEMU's, which runs its
+        # main loop meanwhile; one without a chardev (human-monitor-command)
+        # cannot be suspended, and its reply waits.
+        if self.mon.suspend() == 0:
+            self.mon.machine.loop.call_later(min(seconds, _WAIT_MAX), self.mon.resume)
+        else:
+            time.sleep(min(seconds, _WAIT_MAX))
 
 
 def _target(machine: Machine, node: BlockNode | None, backend: BlockBackend | None) -> Target:

@@ -25,7 +25,8 @@ import errno
 import fcntl
 import os
 import struct
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,59 @@ LOCK_BYTE = "Failed to lock byte {}"
 #: struct flock on Linux: type, whence, start, length, pid (0 for OFD locks).
 _FLOCK = struct.Struct("hhqqi4x")
 
+# Texts of block/file-posix.c raw_open_common (locking=on without OFD locks).
+NO_OFD_LOCKS = (
+    "File lock requested but OFD locking syscall is unavailable, falling back to POSIX file locks"
+)
+LOCKS_CAN_BE_LOST = "Due to the implementation, locks can be lost unexpectedly.\n"
+#: util/osdep.c qemu_probe_lock_ops.
+PROBE_FAILED = "Failed to open /dev/null for OFD lock probing: {}\n"
+
+
+@dataclass(frozen=True, slots=True)
+class LockOps:
+    """The fcntl commands locks are taken and tested with (util/osdep.c fcntl_op_*)."""
+
+    setlk: int
+    getlk: int
+
+    @property
+    def ofd(self) -> bool:
+        """Whether these are open-file-description locks (qemu_has_ofd_lock)."""
+        return self.setlk == fcntl.F_OFD_SETLK
+
+
+OFD_OPS = LockOps(fcntl.F_OFD_SETLK, fcntl.F_OFD_GETLK)
+#: What QEMU falls back to without OFD locks: per-process POSIX locks, which
+#: closing any descriptor of the image in the process drops.
+POSIX_OPS = LockOps(fcntl.F_SETLK, fcntl.F_GETLK)
+_PROBED: list[LockOps] = []
+
+
+def probe_lock_ops(call: Callable[[int, int, bytes], bytes] = fcntl.fcntl) -> LockOps:
+    """qemu_probe_lock_ops: OFD locks if the kernel tests one on /dev/null, else POSIX ones."""
+    try:
+        fd = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    except OSError as err:
+        sys.stderr.write(
+            f"Failed to open /dev/null for OFD lock probing: {os.strerror(err.errno or 0)}\n"
+        )
+        return POSIX_OPS
+    try:
+        call(fd, fcntl.F_OFD_GETLK, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+    except OSError:
+        return POSIX_OPS
+    finally:
+        os.close(fd)
+    return OFD_OPS
+
+
+def lock_ops() -> LockOps:
+    """The lock commands of this process, probed once as QEMU probes them."""
+    if not _PROBED:
+        _PROBED.append(probe_lock_ops())
+    return _PROBED[0]
+
 
 class LockError(QapiError):
     """Another process holds a lock that forbids the permission: QEMU's error and hint."""
@@ -65,9 +119,9 @@ class LockError(QapiError):
         self.hint = IN_USE_HINT.format(filename)
 
 
-def _set(fd: int, offset: int, kind: int, filename: str) -> None:
+def _set(fd: int, offset: int, kind: int, filename: str, ops: LockOps = OFD_OPS) -> None:
     try:
-        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _FLOCK.pack(kind, os.SEEK_SET, offset, 1, 0))
+        fcntl.fcntl(fd, ops.setlk, _FLOCK.pack(kind, os.SEEK_SET, offset, 1, 0))
     except OSError as err:
         # raw_lock_error_setg_errno: the errno's text unless the byte is just taken.
         text = LOCK_BYTE.format(offset)
@@ -76,10 +130,9 @@ def _set(fd: int, offset: int, kind: int, filename: str) -> None:
         raise LockError(text, filename) from None
 
 
-def _held_elsewhere(fd: int, offset: int) -> bool:
-    """qemu_lock_fd_test(exclusive): whether another description locks the byte."""
-    reply = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, offset,
-                                                           1, 0))  # fmt: skip
+def _held_elsewhere(fd: int, offset: int, ops: LockOps = OFD_OPS) -> bool:
+    """qemu_lock_fd_test(exclusive): whether another description (or process) locks the byte."""
+    reply = fcntl.fcntl(fd, ops.getlk, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0))
     kind: int = _FLOCK.unpack(reply)[0]
     return kind != fcntl.F_UNLCK
 
@@ -91,9 +144,10 @@ def _bits(mask: int) -> Iterable[int]:
 class ImageLock:
     """The lock bytes one ``file`` node holds on its image, through its own descriptor."""
 
-    def __init__(self, fd: int, filename: str) -> None:
+    def __init__(self, fd: int, filename: str, ops: LockOps = OFD_OPS) -> None:
         self.fd = fd
         self.filename = filename
+        self.ops = ops
         #: What the node holds and shares now (nothing held, everything shared at open).
         self.perm = 0
         self.shared = ALL
@@ -109,19 +163,19 @@ class ImageLock:
             for base, want, attr in pairs:
                 have = getattr(self, attr)
                 if want & bit and not have & bit:
-                    _set(self.fd, base + i, fcntl.F_RDLCK, self.filename)
+                    _set(self.fd, base + i, fcntl.F_RDLCK, self.filename, self.ops)
                     setattr(self, attr, have | bit)
                 elif unlock and have & bit and not want & bit:
-                    _set(self.fd, base + i, fcntl.F_UNLCK, self.filename)
+                    _set(self.fd, base + i, fcntl.F_UNLCK, self.filename, self.ops)
                     setattr(self, attr, have & ~bit)
 
     def _check(self, perm: int, shared: int) -> None:
         """raw_check_lock_bytes: no one else unshares what we take or holds what we unshare."""
         for i in _bits(perm):
-            if _held_elsewhere(self.fd, SHARED_BASE + i):
+            if _held_elsewhere(self.fd, SHARED_BASE + i, self.ops):
                 raise LockError(LOCK_FAILED.format(PERM_NAMES[i]), self.filename)
         for i in _bits(~shared & ALL):
-            if _held_elsewhere(self.fd, PERM_BASE + i):
+            if _held_elsewhere(self.fd, PERM_BASE + i, self.ops):
                 raise LockError(SHARED_LOCK_FAILED.format(PERM_NAMES[i]), self.filename)
 
     def prepare(self, perm: int, shared: int) -> None:
@@ -151,24 +205,35 @@ class ImageLock:
             self.fd = -1
 
 
-def open_lock(filename: str, locking: str) -> ImageLock | None:
-    """The lock a ``file`` node keeps (None with ``locking=off``, or where OFD locks fail)."""
-    if locking == "off":
+def _warn(text: str) -> None:
+    from qmonitor.monitor.monitor import error_printf
+
+    error_printf(text)
+
+
+def open_lock(
+    filename: str,
+    locking: str,
+    ops: LockOps | None = None,
+    warn: Callable[[str], None] = _warn,
+) -> ImageLock | None:
+    """The lock a ``file`` node keeps (raw_open_common), None where it keeps none.
+
+    ``locking=off`` keeps none; ``auto`` none without OFD locks; ``on``
+    without them falls back to POSIX locks, with QEMU's warning (given to
+    ``warn``).  ``ops``: the lock commands (default: this process's, probed).
+    """
+    ops = ops if ops is not None else lock_ops()
+    if locking == "off" or (locking == "auto" and not ops.ofd):
         return None
+    if not ops.ofd:
+        warn(f"warning: {NO_OFD_LOCKS}\n")
+        warn(LOCKS_CAN_BE_LOST)
     try:
         fd = os.open(filename, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
-    try:
-        _held_elsewhere(fd, PERM_BASE)
-    except OSError as err:
-        # qemu_has_ofd_lock() false: ``auto`` goes without (``on`` falls back to POSIX
-        # locks in QEMU, which is not modelled).
-        os.close(fd)
-        if err.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-            return None
-        raise
-    return ImageLock(fd, filename)
+    return ImageLock(fd, filename, ops)
 
 
 @dataclass(frozen=True, slots=True)

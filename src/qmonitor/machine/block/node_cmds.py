@@ -135,9 +135,20 @@ def block_resize(graph: BlockGraph, device: str | None, node_name: str | None, s
     truncate(graph, node, size)
 
 
-def truncate(graph: BlockGraph, node: BlockNode, size: int) -> None:
-    """bdrv_co_truncate on one node, then its new length (and its bitmaps') recorded."""
-    if node.driver == "file":
+def truncate(graph: BlockGraph, node: BlockNode, size: int, prealloc: str = "off") -> None:
+    """bdrv_co_truncate on one node, then its new length (and its bitmaps') recorded.
+
+    ``prealloc`` other than ``off`` reaches only a file (through raw and
+    blkdebug nodes); a qcow2 node's is the caller's to refuse.
+    """
+    if node.driver == "file" and prealloc != "off":
+        from qmonitor.machine.block.file_prealloc import grow_with_prealloc
+
+        with open(node.options["filename"], "r+b") as f:
+            first = 512 if size < FIRST_BLOCK_MAX else FIRST_BLOCK_MAX
+            grow_with_prealloc(f.fileno(), size, prealloc, first)
+        node.size = (size + 511) & ~511
+    elif node.driver == "file":
         with open(node.options["filename"], "r+b") as f:
             empty = os.fstat(f.fileno()).st_size == 0
             f.truncate(size)
@@ -149,10 +160,10 @@ def truncate(graph: BlockGraph, node: BlockNode, size: int) -> None:
         if "size" in node.options:
             raise QapiError(FIXED_RAW)
         offset = int(node.options.get("offset", 0))
-        truncate(graph, node.children["file"], offset + size)
+        truncate(graph, node.children["file"], offset + size, prealloc)
         node.size = node.children["file"].size - offset
     elif node.driver == "blkdebug":
-        truncate(graph, node.children["image"], size)
+        truncate(graph, node.children["image"], size, prealloc)
         node.size = node.children["image"].size
     elif node.driver == "qcow2" and node.header is not None:
         if size % 512:

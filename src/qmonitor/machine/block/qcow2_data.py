@@ -11,15 +11,18 @@ A write is widened to whole clusters with the data the node reads there
 (its own, its backing's, or zeroes): QEMU's copy on write leaves the same
 bytes.  A zero write makes zero clusters where QEMU does
 (:mod:`.qcow2_zeroes`).  A discard frees the whole clusters it covers (qcow2 ignores the
-rest of a request it cannot align).  Not modelled: refcount structures
-that would have to grow, compressed clusters, extended L2 entries and
-external data files (an ``x-qmonitor`` error from Qcow2Meta).  The
+rest of a request it cannot align).  Compressed clusters are read
+inflated and written by compressed writes (:mod:`.qcow2_compress`).  Not
+modelled: refcount structures that would have to grow, writing over a
+compressed cluster, extended L2 entries and external data files (an
+``x-qmonitor`` error from Qcow2Meta).  The
 image file's node sees each host write (its highest offset written, its
 bitmaps).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 
@@ -84,7 +87,13 @@ def read(node: BlockNode, offset: int, length: int) -> bytes:
             stop = min(end, (pos | (tables.cluster_size - 1)) + 1)
             entry = tables.entry(pos)
             if entry & COMPRESSED:
-                raise OSError(95, os.strerror(95))
+                from qmonitor.machine.block.qcow2_compress import decompress
+
+                cluster = decompress(entry, tables.cluster_bits, tables.pread)
+                within = pos & (tables.cluster_size - 1)
+                out += cluster[within : within + stop - pos]
+                pos = stop
+                continue
             host = entry & OFFSET_MASK
             if entry & ZERO:
                 out += bytes(stop - pos)
@@ -139,6 +148,30 @@ def write(
         _finish_file(node, meta.written)
     file = node.children["file"]
     file.size = (os.path.getsize(path) + 511) & ~511
+
+
+def write_compressed(node: BlockNode, offset: int, data: bytes) -> int:
+    """qcow2_co_pwritev_compressed_part: whole clusters (or the image's last), an errno or 0."""
+    from qmonitor.machine.block.qcow2_compress import NOT_SMALLER, write_cluster
+
+    path = _path(node)
+    meta = _Traced(path, has_backing="backing" in node.children)
+    size = meta.cluster_size
+    try:
+        if offset % size or (len(data) % size and offset + len(data) != node.size):
+            return errno.EINVAL
+        for start in range(0, len(data), size):
+            chunk = data[start : start + size]
+            err = write_cluster(node, meta, offset + start, chunk)
+            if err == NOT_SMALLER:
+                _write_data(node, meta, offset + start, chunk)
+            elif err:
+                return err
+        return 0
+    finally:
+        meta.close()
+        _finish_file(node, meta.written)
+        node.children["file"].size = (os.path.getsize(path) + 511) & ~511
 
 
 def _write_data(node: BlockNode, meta: Qcow2Meta, offset: int, data: bytes) -> None:

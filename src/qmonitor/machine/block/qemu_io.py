@@ -56,6 +56,12 @@ class Output(Protocol):
     def monitor(self, text: str) -> None:
         """qemu_printf: text on the monitor."""
 
+    def wait(self, seconds: float) -> None:
+        """Hold the monitor this long while the main loop goes on (qemu-io's sleep)."""
+
+    def abort(self) -> None:
+        """abort(3): the process ends on SIGABRT (what was answered goes out first)."""
+
 
 @dataclass
 class Target:

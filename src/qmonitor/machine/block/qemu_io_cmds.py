@@ -9,11 +9,17 @@ asynchronous request completes before the command returns (the null
 machine has no I/O in flight), so its report follows at once.  Timing
 figures are measured around the request.
 
-Not modelled (an ``x-qmonitor`` report on the monitor): the VM state
-(``-b``) and compressed writes (``-c``) of qcow2 images, ``truncate``
-with preallocation, ``reopen``, blkdebug breakpoints on a blkdebug node, ``wait_break``,
-``abort`` and ``sleep``; ``info``, ``alloc`` and ``map`` on a drive
-without a medium (QEMU crashes there).
+``sleep`` holds the monitor (others go on), ``abort`` ends the process
+on SIGABRT, as QEMU's does.
+
+``-b`` reads and writes the VM state area of a qcow2 image.
+
+``-c`` writes deflated clusters to a qcow2 node (:mod:`.qcow2_compress`).
+
+Not modelled (an ``x-qmonitor`` report on the monitor): ``truncate``
+with preallocation of a qcow2 image, ``reopen``, blkdebug breakpoints
+on a blkdebug node, ``wait_break``; ``info``, ``alloc`` and ``map`` on a
+drive without a medium (QEMU crashes there).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from qmonitor.machine.block.accounting import IoType
 from qmonitor.machine.block.qemu_io import Command, Context, Getopt, help_text
 from qmonitor.machine.block.qemu_io_fmt import INT_MAX, REQUEST_MAX_BYTES, cvtnum, dump, report
 from qmonitor.machine.block.qemu_io_info import (
+    abort_f,
     alloc_f,
     debug,
     info_f,
@@ -35,6 +42,7 @@ from qmonitor.machine.block.qemu_io_info import (
     map_f,
     not_modelled,
     sigraise_f,
+    sleep_f,
     truncate_f,
 )
 from qmonitor.machine.block.qemu_io_req import (
@@ -54,9 +62,10 @@ from qmonitor.machine.block.qemu_io_req import (
     read,
     strerror,
     timed,
-    unsupported,
     vectors,
+    vmstate,
     write,
+    write_compressed,
 )
 
 
@@ -81,12 +90,12 @@ def read_f(ctx: Context, words: list[str]) -> None:
         return
     if "b" in opts:
         _aligned(ctx, offset, count)
-        unsupported(ctx, "read", "VM state (-b)")
-        return
-    if count > INT_MAX:
+        got = _timed_vmstate_read(ctx, offset, count)
+    elif count > INT_MAX:
         ctx.out(f"read failed: {strerror(errno.ERANGE)}\n")
         return
-    got = _timed_read(ctx, offset, count, "read")
+    else:
+        got = _timed_read(ctx, offset, count, "read")
     if got is None:
         return
     buf, elapsed = got
@@ -116,6 +125,19 @@ def _timed_read(ctx: Context, offset: int, count: int, name: str) -> tuple[bytes
         ctx.out(f"{name} failed: {strerror(err)}\n")
         return None
     return result[0], elapsed
+
+
+def _timed_vmstate_read(ctx: Context, offset: int, count: int) -> tuple[bytes, int] | None:
+    """Read the VM state area and time it; None (the failure said) if it failed."""
+    result: list[bytes | None] = []
+
+    def do() -> int:
+        result.append(vmstate(ctx, "read", offset, count, None))
+        return 0
+
+    _, elapsed = timed(do)
+    buf = result[0]
+    return None if buf is None else (buf, elapsed)
 
 
 def _aligned(ctx: Context, offset: int, count: int) -> None:
@@ -150,8 +172,23 @@ def write_f(ctx: Context, words: list[str]) -> None:
             data = _from_file(ctx, opts["s"], count)
         else:
             data = bytes([pattern_byte(ctx, opts["P"]) if "P" in opts else 0xCD]) * count
-    if "b" in opts or "c" in opts:
-        unsupported(ctx, "write", "VM state (-b)" if "b" in opts else "compressed writes (-c)")
+    if "c" in opts:
+        err, elapsed = timed(lambda: write_compressed(ctx, offset, data))
+        if err:
+            ctx.out(f"write failed: {strerror(err)}\n")
+        elif "q" not in opts:
+            ctx.out(report("wrote", elapsed, offset, count, count, 1, "C" in opts))
+        return
+    if "b" in opts:
+        said: list[bytes | None] = []
+
+        def save() -> int:
+            said.append(vmstate(ctx, "write", offset, count, data))
+            return 0
+
+        _, elapsed = timed(save)
+        if said[0] is not None and "q" not in opts:
+            ctx.out(report("wrote", elapsed, offset, count, count, 1, "C" in opts))
         return
     if count > INT_MAX and not zero:
         ctx.out(f"write failed: {strerror(errno.ERANGE)}\n")
@@ -406,7 +443,7 @@ def _command(name: str, handler: Callable[[Context, list[str]], None], altname: 
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
-        _command("abort", not_modelled("abort")),
+        _command("abort", abort_f),
         _command("aio_flush", aio_flush_f),
         _command("aio_read", aio_read_f, argmin=2, argmax=-1),
         _command("aio_write", aio_write_f, argmin=2, argmax=-1, write=True),
@@ -424,7 +461,7 @@ COMMANDS: dict[str, Command] = {
         _command("reopen", not_modelled("reopen"), argmax=-1),
         _command("resume", debug("Could not resume request: {1}"), argmin=1, argmax=1),
         _command("sigraise", sigraise_f, argmin=1, argmax=1),
-        _command("sleep", not_modelled("sleep"), argmin=1, argmax=1),
+        _command("sleep", sleep_f, argmin=1, argmax=1),
         _command("truncate", truncate_f, "t", 1, 3, write=True),
         _command("wait_break", not_modelled("wait_break"), argmin=1, argmax=1),
         _command("write", write_f, "w", 2, -1, write=True),

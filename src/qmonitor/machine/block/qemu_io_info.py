@@ -24,6 +24,7 @@ from qmonitor.machine.block.qemu_io_fmt import (
     dump_qobject,
 )
 from qmonitor.machine.block.qemu_io_req import NO_MEDIUM_CRASH, NOT_MODELLED, number, strerror
+from qmonitor.util.cutils import c_strtoll, c_strtoull
 
 
 def length_f(ctx: Context, words: list[str]) -> None:
@@ -148,6 +149,29 @@ def sigraise_f(ctx: Context, words: list[str]) -> None:
         signal.raise_signal(sig)
 
 
+#: LONG_MAX: what strtol gives a number too big for it.
+_LONG_MAX = 2**63 - 1
+
+
+def sleep_f(ctx: Context, words: list[str]) -> None:
+    """Hold the monitor for the milliseconds given (``strtol`` in base 0, not negative)."""
+    value = words[1]
+    ms = 0 if value == "" else c_strtoll(value)
+    if ms is None:
+        # strtol clamps a positive number too big for it (and sleeps that long).
+        big = c_strtoull(value)
+        ms = _LONG_MAX if big is not None and not value.lstrip().startswith("-") else None
+    if ms is None or ms < 0:
+        ctx.out(f"{value} is not a valid number\n")
+        return
+    ctx.output.wait(ms / 1000)
+
+
+def abort_f(ctx: Context, words: list[str]) -> None:
+    """abort(3), as qemu-io does: the whole process ends on SIGABRT, saying nothing."""
+    ctx.output.abort()
+
+
 def debug(fail: str) -> Callable[[Context, list[str]], None]:
     """break, remove_break, resume: ENOTSUP without a blkdebug node down the primary children."""
 
@@ -175,7 +199,7 @@ _PREALLOC = ("off", "metadata", "falloc", "full")
 
 
 def truncate_f(ctx: Context, words: list[str]) -> None:
-    """blk_truncate to a new length (only ``-m off``, the default, is modelled)."""
+    """blk_truncate to a new length (preallocated on files; not modelled on qcow2)."""
     getopt = Getopt(words, "m:", ctx)
     prealloc = "off"
     for letter, arg in getopt:
@@ -199,13 +223,16 @@ def truncate_f(ctx: Context, words: list[str]) -> None:
     if node is None or not ctx.target.available or graph is None:
         ctx.output.report("No medium inserted")
         return
-    if prealloc != "off":
-        ctx.output.report(NOT_MODELLED.format(f"truncate -m {prealloc}"))
+    below = node
+    while below.driver in ("raw", "blkdebug") and below.children:
+        below = below.children.get("file") or below.children["image"]
+    if prealloc != "off" and below.driver == "qcow2":
+        ctx.output.report(NOT_MODELLED.format(f"truncate -m {prealloc} on qcow2"))
         return
     from qmonitor.machine.block.node_cmds import truncate
     from qmonitor.qapi.error import QapiError
 
     try:
-        truncate(graph, node, size)
+        truncate(graph, node, size, prealloc)
     except QapiError as err:
         ctx.output.report(err.desc)

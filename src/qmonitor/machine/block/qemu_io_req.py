@@ -166,6 +166,73 @@ def unsupported(ctx: Context, op: str, what: str) -> None:
     ctx.out(f"{op} failed: {strerror(errno.ENOTSUP)}\n")
 
 
+def vmstate(ctx: Context, op: str, offset: int, count: int, data: bytes | None) -> bytes | None:
+    """The VM state area of a qcow2 image (blk_save_vmstate / blk_load_vmstate).
+
+    It lies after the guest's disk (qcow2_vm_state_offset), written and
+    read through the image's own clusters.  ``data`` None reads ``count``
+    bytes; a write returns ``b""``.  None: the failure was said (no
+    medium, or no qcow2 image down the primary children).
+    """
+    node = ctx.target.node
+    if node is None or not ctx.target.available:
+        ctx.out(f"{op} failed: {strerror(errno.ENOMEDIUM)}\n")
+        return None
+    while node.driver in ("raw", "blkdebug"):
+        node = node.children.get("file") or node.children["image"]
+    if node.driver != "qcow2":
+        ctx.out(f"{op} failed: {strerror(errno.ENOTSUP)}\n")
+        return None
+    from qmonitor.machine.block.qcow2_snapshots import vm_state_offset
+    from qmonitor.machine.block.snapshots import image
+    from qmonitor.qapi.error import QapiError
+
+    try:
+        with image(node) as meta:
+            base = vm_state_offset(meta)
+            if data is None:
+                return meta.read(base + offset, count)
+            meta.write(base + offset, data)
+            return b""
+    except QapiError:
+        ctx.out(f"{op} failed: {strerror(errno.EIO)}\n")
+        return None
+
+
+def write_compressed(ctx: Context, offset: int, data: bytes) -> int:
+    """blk_pwrite_compressed: an errno, 0 when done.
+
+    The request is checked and finished as any write (its range, the
+    node's permission, the dirty bitmaps and highest offset); only a
+    qcow2 node's driver takes it, no format passes it on (ENOTSUP).
+    """
+    length = len(data)
+    err = check(ctx, offset, length)
+    if err:
+        return err
+    node = ctx.target.node
+    assert node is not None
+    if node.read_only:
+        return errno.EPERM
+    ctx.target.hook(node, offset, length)
+    from qmonitor.machine.block import bitmaps, qcow2_data
+    from qmonitor.qapi.error import QapiError
+
+    try:
+        if node.driver != "qcow2":
+            return errno.ENOTSUP
+        return qcow2_data.write_compressed(node, offset, data)
+    except OSError as exc:
+        return exc.errno or errno.EIO
+    except QapiError as exc:
+        ctx.output.report(exc.desc)  # what qcow2 does and this machine does not
+        return errno.ENOTSUP
+    finally:
+        if length:
+            node.wr_highest_offset = max(node.wr_highest_offset, offset + length)
+            bitmaps.mark(node, offset, length)
+
+
 def acct_done(ctx: Context, kind: IoType, nbytes: int, start: int, failed: bool) -> None:
     stats = ctx.target.acct
     if stats is None:
