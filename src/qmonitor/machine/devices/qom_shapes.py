@@ -1,0 +1,342 @@
+"""A user's device in QOM as QEMU 7.2 shows it: every property, its buses, its children.
+
+``qom-list`` of a realized device lists ``type``, its class properties and
+those of its parents (what ``qom-list-properties`` answers for the type,
+shipped in ``data/qom_types.json.gz``), then its instance properties and
+the children realize made, in the order of the instance's property table.
+``data/device_qom.json`` (tools/record_qom_devices.py) holds what that
+list cannot give: how much of the listing is the type's recorded one, the
+rest in QEMU's order, the values no other table has, the children realize
+made (memory regions, an ``esp`` or ``serial`` core) and the device's
+buses without the links to their devices.
+
+Values come, first to last, from the device itself (its PCI address,
+bus, what the user or the board set), what ``info qtree`` printed for the
+type (``data/pc_devices.json``), the default ``device-list-properties``
+gives, then the recorded value.  A virtio proxy's aliases of its virtio
+device's properties read that device's values; the virtio device itself
+is the proxy's ``virtio-backend`` child, on the proxy's ``virtio-bus``.
+
+``qom-set`` of a realized device's qdev property fails as QEMU's
+qdev_prop_set_after_realize does; a read-only one (``type``,
+``parent_bus``, ``hotplugged``, ``legacy-*`` ...) as "not writable".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from qmonitor.machine.devices.facts import facts, known_types
+from qmonitor.machine.devices.pci import PciDevice
+from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.qom_object import Failing, Prop, QomObject
+from qmonitor.qapi.error import QapiError
+from qmonitor.util.ghash import StrTable
+
+# Texts of hw/core/qdev-properties.c (QEMU 7.2).
+AFTER_REALIZE = "Attempt to set property '{}' on device '{}' (type '{}') after it was realized"
+AFTER_REALIZE_ANON = "Attempt to set property '{}' on anonymous device (type '{}') after it was realized"
+LINK_AFTER_REALIZE = (
+    "Attempt to set link property '{}' on device '{}' (type '{}') after it was realized"
+)
+
+#: Where the recording wrote the device's path and its buses.
+_PATH = "{path}"
+_BUS = "{bus:"
+#: The device properties qdev keeps for every device, read-only but ``realized``.
+_GENERIC_READ_ONLY = frozenset({"parent_bus", "hotplugged", "hotpluggable"})
+
+
+@cache
+def _shapes() -> dict[str, Any]:
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "device_qom.json")
+    with open(path, encoding="utf-8") as file:
+        types: dict[str, Any] = json.load(file)["types"]
+    return types
+
+
+def has_shape(typename: str) -> bool:
+    """Whether the recording has the type (a user's device of it is modelled in full)."""
+    return typename in _shapes()
+
+
+def _bus_name(dev: Device, text: str) -> str:
+    """``{bus:N}`` as the name of the device's N-th bus."""
+    if text.startswith(_BUS) and text.endswith("}"):
+        index = int(text[len(_BUS) : -1])
+        if index < len(dev.buses):
+            return dev.buses[index].name
+    return text
+
+
+def _relocate(value: Any, dev: Device, path: str) -> Any:
+    """A recorded value with ``{path}`` and ``{bus:N}`` made this device's."""
+    if isinstance(value, dict):
+        return {k: _relocate(v, dev, path) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relocate(v, dev, path) for v in value]
+    if isinstance(value, str) and value.startswith(_PATH):
+        parts = value.split("/")
+        return "/".join([path, *(_bus_name(dev, p) for p in parts[1:])])
+    return value
+
+
+def _printed(text: str) -> Any:
+    """A default as ``info qtree`` printed it: ``"s"``, ``true``, ``5 (0x5)``, ``1 (1 B)``."""
+    if text.startswith('"'):
+        return text[1:-1]
+    if text in ("true", "false"):
+        return text == "true"
+    head = text.split(" ", 1)[0]
+    if head.lstrip("-").isdigit():
+        return int(head)
+    return None  # a PCI address (``<unset>``, ``02.0``): the device has its own
+
+
+class _Values:
+    """Where one device's property values come from (see the module docstring)."""
+
+    def __init__(self, dev: Device, q35: bool, backend: Device | None) -> None:
+        from qmonitor.machine.qom_types import type_table
+
+        self.dev = dev
+        self.backend = backend
+        shape = _shapes()[dev.typename]
+        self.recorded = dict(shape["values"])
+        if q35:
+            self.recorded.update(shape.get("q35", {}).get("values", {}))
+        self.printed: dict[str, str] = {}
+        for owner in (backend, dev):
+            if owner is not None and owner.facts_key in known_types():
+                self.printed.update(facts(owner.facts_key).props)
+        self.defaults = {
+            p["name"]: p["default-value"]
+            for p in type_table().device_properties(dev.typename)
+            if "default-value" in p
+        }
+
+    def value(self, name: str, typ: str) -> Any:
+        for owner in (self.dev, self.backend):
+            if owner is not None and name in owner.values:
+                return _typed(owner.values[name], typ)
+        if name in self.printed:
+            value = _printed(self.printed[name])
+            if value is not None:
+                return value
+        if name in self.defaults:
+            return self.defaults[name]
+        return self.recorded.get(name)
+
+
+def _typed(value: Any, typ: str) -> Any:
+    """A device's own value as ``qom-get`` gives it: a link as its object's path."""
+    if typ.startswith("link<") and isinstance(value, str) and value and "/" not in value:
+        return f"/objects/{value}"
+    return value
+
+
+def _legacy_addr(devfn: int) -> str:
+    return f"{devfn >> 3:02x}.{devfn & 7:x}"
+
+
+def _after_realize(dev: Device, name: str, link: bool) -> Callable[[Any], None]:
+    def refuse(value: Any) -> None:
+        if link:
+            raise QapiError(LINK_AFTER_REALIZE.format(name, dev.id, dev.typename))
+        if dev.id is not None:
+            raise QapiError(AFTER_REALIZE.format(name, dev.id, dev.typename))
+        raise QapiError(AFTER_REALIZE_ANON.format(name, dev.typename))
+
+    return refuse
+
+
+def _set_realized(value: Any) -> None:
+    from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
+
+    if not isinstance(value, bool):
+        raise QapiError(INVALID_PARAMETER_TYPE.format("realized", "bool"))
+    if not value:
+        raise QapiError("qmonitor: unrealizing a device with qom-set is not modelled")
+
+
+def _qdev_names(typename: str) -> frozenset[str]:
+    """The type's qdev properties: those a realized device refuses to change."""
+    from qmonitor.machine.qom_types import type_table
+
+    return frozenset(p["name"] for p in type_table().device_properties(typename))
+
+
+def device_object(
+    dev: Device,
+    q35: bool,
+    parent_bus: Callable[[], str],
+    extra: tuple[Prop, ...] = (),
+) -> QomObject:
+    """The QOM object of ``dev``, a user's device of a recorded type.
+
+    ``parent_bus`` gives its bus's path; ``extra`` are properties a model
+    computes itself (a virtio-mem device's size), which take the place of
+    the ones of the same name.
+    """
+    from qmonitor.machine.qom_types import type_table
+
+    shape = _shapes()[dev.typename]
+    backend = _backend(dev)
+    values = _Values(dev, q35, backend)
+    own = {p.name: p for p in extra}
+    qdev = _qdev_names(dev.typename) - {"bootindex"}
+    recorded = type_table().recorded_properties(dev.typename)[: shape["class"]]
+    listing = [(p["name"], p["type"]) for p in recorded]
+    listing += [(_bus_name(dev, name), typ) for name, typ in shape["instance"]]
+    obj = QomObject(dev.typename)
+    props = []
+    for name, typ in listing:
+        if name == "type" or typ.startswith("child<"):
+            continue
+        if name in own:
+            props.append(own[name])
+            continue
+        value: Any
+        setter: Callable[[Any], None] | None = None
+        if name == "parent_bus":
+            value = parent_bus
+        elif name == "realized":
+            value, setter = True, _set_realized
+        elif name == "hotplugged":
+            value = dev.hotplugged
+        elif name == "hotpluggable":
+            value = bool(values.recorded.get(name, True)) and (
+                dev.bus is None or dev.bus.hotpluggable or dev.bus.kind not in ("PCI", "PCIE")
+            )
+        elif name in ("addr", "legacy-addr") and isinstance(dev, PciDevice):
+            value = dev.devfn if name == "addr" else _legacy_addr(dev.devfn)
+        else:
+            value = values.value(name, typ)
+            if isinstance(value, dict) and set(value) == {"error"}:
+                value = Failing(*value["error"])
+            elif isinstance(value, str) and value.startswith(_PATH):
+                value = _lazy_path(obj, dev, value)
+        if setter is None and name in qdev and name not in _GENERIC_READ_ONLY:
+            setter = _after_realize(dev, name, typ.startswith("link<"))
+        props.append(Prop(name, typ, value, setter))
+    obj.props = tuple(props)
+    objects = dict(shape["objects"])
+    buses = dict(shape["buses"])
+    if q35:
+        objects.update(shape.get("q35", {}).get("objects", {}))
+        buses.update(shape.get("q35", {}).get("buses", {}))
+    for name, typ in listing:
+        if not typ.startswith("child<"):
+            continue
+        if name == "virtio-backend" and backend is not None:
+            vbus = dev.buses[0]
+            obj.add(name, device_object(backend, q35, lambda: f"{obj.path()}/{vbus.name}"))
+            continue
+        bus_index = next((i for i, b in enumerate(dev.buses) if b.name == name), None)
+        if bus_index is not None:
+            recorded_bus = buses.get(f"{{bus:{bus_index}}}")
+            if recorded_bus is not None:
+                obj.add(name, _bus_object(dev, dev.buses[bus_index], recorded_bus, obj))
+                continue
+        child = objects.get(name)
+        if name == "virtio-bus" and dev.buses and child is not None:
+            obj.add(name, _bus_object(dev, dev.buses[0], child, obj))
+            continue
+        if child is not None:
+            obj.add(name, _recorded_object(child, dev, obj))
+    obj.recorded = listing
+    return obj
+
+
+def _backend(dev: Device) -> Device | None:
+    """A virtio proxy's virtio device, the one on its ``virtio-bus``."""
+    if dev.buses and dev.buses[0].kind == "virtio-pci-bus" and dev.buses[0].children:
+        inner = dev.buses[0].children[0]
+        if has_shape(inner.typename):
+            return inner
+    return None
+
+
+def _lazy_path(obj: QomObject, dev: Device, value: str) -> Callable[[], str]:
+    return lambda: str(_relocate(value, dev, obj.path()))
+
+
+def _recorded_object(node: dict[str, Any], dev: Device, owner: QomObject) -> QomObject:
+    """A child realize made (a memory region ...), as recorded, moved to this device."""
+    props = []
+    for name, typ in node["listing"]:
+        if name == "type" or typ.startswith("child<"):
+            continue
+        value = node["values"][name]
+        if isinstance(value, dict) and set(value) == {"error"}:
+            value = Failing(*value["error"])
+        elif isinstance(value, str) and value.startswith(_PATH):
+            value = _lazy_path(owner, dev, value)
+        props.append(Prop(name, typ, value))
+    obj = QomObject(node["values"]["type"], tuple(props))
+    for name, child in node["children"].items():
+        obj.add(name, _recorded_object(child, dev, owner))
+    obj.recorded = [(n, t) for n, t in node["listing"]]
+    return obj
+
+
+class BusObject(QomObject):
+    """A device's bus: its recorded properties and a ``child[N]`` link per device on it."""
+
+    __slots__ = ("bus",)
+
+    def __init__(self, typename: str, props: tuple[Prop, ...], bus: Bus) -> None:
+        super().__init__(typename, props)
+        self.bus = bus
+
+    def _links(self) -> dict[str, str]:
+        out = {}
+        for index, dev in enumerate(self.bus.children):
+            path = dev.qom_path
+            if path is None and self.parent is not None and dev in self.bus.children:
+                path = f"{self.parent.path()}/virtio-backend"
+            out[f"child[{index}]"] = path or ""
+        return out
+
+    def listing(self) -> list[dict[str, Any]]:
+        assert self.recorded is not None
+        table = StrTable()
+        fixed = [(n, t) for n, t in self.recorded if n in ("type", "realized")]
+        instance = [(n, t) for n, t in self.recorded if n not in ("type", "realized")]
+        types = dict(instance)
+        for name, _ in reversed(instance):
+            table.insert(name)
+        links = self._links()
+        for index, name in enumerate(links):
+            table.insert(name)
+            types[name] = f"link<{self.bus.children[index].typename}>"
+        ordered = list(reversed(table.live_keys()))
+        return [{"name": n, "type": t} for n, t in fixed] + [
+            {"name": n, "type": types[n]} for n in ordered
+        ]
+
+    def get(self, prop: str) -> Any:
+        links = self._links()
+        if prop in links:
+            return links[prop]
+        return super().get(prop)
+
+
+def _bus_object(dev: Device, bus: Bus, node: dict[str, Any], owner: QomObject) -> QomObject:
+    """One of ``dev``'s buses; the links to its devices are made when asked."""
+    props = []
+    listing = [(n, t) for n, t in node["listing"] if not n.startswith("child[")]
+    for name, typ in listing:
+        if name == "type":
+            continue
+        value = node["values"][name]
+        if isinstance(value, str) and value.startswith(_PATH):
+            value = _lazy_path(owner, dev, value)
+        props.append(Prop(name, typ, value))
+    obj = BusObject(node["values"]["type"], tuple(props), bus)
+    obj.recorded = listing
+    return obj

@@ -1,0 +1,99 @@
+"""The device instances tools/record_qom_devices.py records from QEMU 7.2 (and tests replay).
+
+Every device type the null machine makes on a PC from ``-device`` or
+``device_add`` (the types of its device tables, ``data/pc_devices.json``
+and ``data/scsi_devices.json``, that ``-device help`` lists on a bus a PC
+has) is made once on ``-M pc`` and once on ``-M q35``, with the id ``dev``
+and, where the type needs them, a back-end or a bus made before it
+(:data:`NEEDS`).  A few are made by ``device_add`` too
+(:data:`HOTPLUGGED`).  The recording holds ``qom-list`` of
+``/machine/peripheral/dev`` and of each object below it, and ``qom-get``
+of every property that is not a child.
+"""
+
+from __future__ import annotations
+
+#: The arguments each case starts from (no default devices: none shift a
+#: MAC address or a PCI slot).
+BASE = ("-nodefaults",)
+
+#: What a type needs besides ``-device TYPE,id=dev``: options before it,
+#: and the properties it is given.
+NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "virtio-blk-pci": (("-blockdev", "null-co,node-name=disk0"), "drive=disk0"),
+    "ide-hd": (("-blockdev", "null-co,node-name=disk0"), "drive=disk0"),
+    "scsi-hd": (
+        ("-blockdev", "null-co,node-name=disk0", "-device", "virtio-scsi-pci,id=scsi0"),
+        "drive=disk0",
+    ),
+    "scsi-cd": (("-device", "virtio-scsi-pci,id=scsi0"), ""),
+    "pci-bridge": ((), "chassis_nr=1"),
+    "virtio-9p-pci": (
+        ("-fsdev", "local,id=fs0,path=/tmp,security_model=none"),
+        "fsdev=fs0,mount_tag=tag0",
+    ),
+    "virtio-mem-pci": (
+        ("-m", "1G,maxmem=4G,slots=2", "-object", "memory-backend-ram,id=mem0,size=1G"),
+        "memdev=mem0",
+    ),
+    "virtio-pmem-pci": (
+        ("-m", "1G,maxmem=4G,slots=2", "-object", "memory-backend-ram,id=mem0,size=1G"),
+        "memdev=mem0",
+    ),
+    "isa-debugcon": (("-chardev", "null,id=chr0"), "chardev=chr0"),
+    "isa-parallel": (("-chardev", "null,id=chr0"), "chardev=chr0"),
+}
+
+#: What a type needs on one machine only: a Q35 has no floppy controller.
+MACHINE_NEEDS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("q35", "floppy"): (("-device", "isa-fdc,id=fdc0"), ""),
+}
+
+#: Board devices ``-device help`` lists that a PC already has one of (a
+#: second one takes the first one's ports) or that cannot be made twice;
+#: ``vmmouse``, which only the board can link to its ``i8042``.
+SKIP = frozenset({"i8042", "mc146818rtc", "isa-pit", "isa-i8259", "port92", "vmport",
+                  "isa-pcspk", "ioapic", "hpet", "kvmvapic", "vmmouse"})  # fmt: skip
+
+#: The types also made by ``device_add`` on ``-M pc`` (``hotplugged`` true;
+#: a Q35's root bus takes no hotplugged device).
+HOTPLUGGED = ("virtio-net-pci", "e1000", "virtio-balloon-pci")
+
+MACHINES = ("pc", "q35")
+
+
+def device_types() -> list[str]:
+    """The types of the machine's device tables a user may plug on a PC, sorted."""
+    from qmonitor.machine.devices.facts import known_types
+    from qmonitor.machine.qom_types import type_table
+
+    table = type_table()
+    out = []
+    for name in sorted(known_types()):
+        if "@" in name or name in SKIP or name not in table.user_creatable:
+            continue
+        if table.buses.get(name) == "virtio-bus":
+            continue  # a virtio device alone: a PC has no virtio bus of its own
+        out.append(name)
+    return out
+
+
+def _needs(machine: str, typename: str) -> tuple[tuple[str, ...], str]:
+    return MACHINE_NEEDS.get((machine, typename), NEEDS.get(typename, ((), "")))
+
+
+def command_line(machine: str, typename: str) -> tuple[str, ...]:
+    """The arguments of the ``-device`` case of ``typename`` on ``machine``."""
+    before, props = _needs(machine, typename)
+    device = f"{typename},id=dev" + (f",{props}" if props else "")
+    return ("-M", machine, *BASE, *before, "-device", device)
+
+
+def hotplug_case(machine: str, typename: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The arguments and ``device_add`` arguments of the hotplug case of ``typename``."""
+    before, props = _needs(machine, typename)
+    arguments = {"driver": typename, "id": "dev"}
+    for item in filter(None, props.split(",")):
+        key, _, value = item.partition("=")
+        arguments[key] = value
+    return ("-M", machine, *BASE, *before), arguments

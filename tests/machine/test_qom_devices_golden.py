@@ -1,0 +1,72 @@
+"""Every device a PC can be given, in QOM, against QEMU 7.2 (tools/record_qom_devices.py).
+
+Each case makes the machine its command line describes (and plugs the
+device with ``device_add`` where the case did); ``qom-list`` of
+``/machine/peripheral/dev`` and of every object below it must be QEMU's,
+names, types and order, and ``qom-get`` of every property QEMU's value
+(or error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qmonitor.machine.machine import Machine
+from qmonitor_testsupport import qom_device_cases
+from qmonitor_testsupport.device_golden import reply, started_machine
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "qom" / "devices.json"
+CASES = [c for c in json.loads(GOLDEN.read_text())["cases"] if "tree" in c]
+PATH = "/machine/peripheral/dev"
+
+
+def _differences(machine: Machine, node: dict[str, Any], path: str, volatile: list[str]) -> list[str]:
+    out = []
+    listing = reply(machine, "qom-list", {"path": path})
+    want = [{"name": n, "type": t} for n, t in node["listing"]]
+    if listing != {"return": want}:
+        return [f"{path}: qom-list {listing} != {want}"]
+    for name, value in node["values"].items():
+        if f"{path}:{name}" in volatile:
+            continue
+        got = reply(machine, "qom-get", {"path": path, "property": name})
+        if isinstance(value, dict) and set(value) == {"error"}:
+            expected = {"error": {"class": value["error"][0], "desc": value["error"][1]}}
+        else:
+            expected = {"return": value}
+        if got != expected:
+            out.append(f"{path} {name}: {got} != {expected}")
+    for name, child in node["children"].items():
+        out.extend(_differences(machine, child, f"{path}/{name}", volatile))
+    return out
+
+
+def _check(case: dict[str, Any]) -> list[str]:
+    async def run() -> list[str]:
+        machine = started_machine(case["args"], [])
+        try:
+            if case["device_add"] is not None:
+                assert reply(machine, "device_add", case["device_add"]) == {"return": {}}
+            return _differences(machine, case["tree"], PATH, case["volatile"])
+        finally:
+            await machine.cleanup()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_device_qom_is_qemus(case: dict[str, Any]) -> None:
+    problems = _check(case)
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_recording_has_every_case() -> None:
+    names = {c["name"] for c in json.loads(GOLDEN.read_text())["cases"]}
+    for machine in qom_device_cases.MACHINES:
+        for typename in qom_device_cases.device_types():
+            assert f"{machine}-{typename}" in names
