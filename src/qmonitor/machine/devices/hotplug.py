@@ -521,6 +521,9 @@ class Hotplug:
         key = f"{driver}@port"
         behind_port = bus.kind == "PCIE" and bus is not self.pc.root and key in known_types()
         adapter_values(driver, devfn, values)
+        # A user's device is single-function unless asked: the recorded default
+        # may be a board's (a Q35's ich9-ahci is made multifunction).
+        values.setdefault("multifunction", False)
         dev = PciDevice(driver, ident, devfn, key if behind_port else None, **values)
         bus.add(dev)
         if inner is not None:

@@ -65,11 +65,17 @@ def has_shape(typename: str) -> bool:
 
 
 def _bus_name(dev: Device, text: str) -> str:
-    """``{bus:N}`` as the name of the device's N-th bus."""
+    """``{bus:N}`` as the name of the device's N-th bus.
+
+    A bus the device model does not make (an AHCI controller's, an HDA
+    controller's) is named as qbus_init names it after the device's id.
+    """
     if text.startswith(_BUS) and text.endswith("}"):
         index = int(text[len(_BUS) : -1])
         if index < len(dev.buses):
             return dev.buses[index].name
+        if dev.id is not None:
+            return f"{dev.id}.{index}"
     return text
 
 
@@ -175,12 +181,14 @@ def device_object(
     q35: bool,
     parent_bus: Callable[[], str],
     extra: tuple[Prop, ...] = (),
+    hotplugged: bool | None = None,
 ) -> QomObject:
     """The QOM object of ``dev``, a user's device of a recorded type.
 
     ``parent_bus`` gives its bus's path; ``extra`` are properties a model
     computes itself (a virtio-mem device's size), which take the place of
-    the ones of the same name.
+    the ones of the same name; ``hotplugged``: whether it was, when it is
+    not the device's own flag (a virtio device is realized with its proxy).
     """
     from qmonitor.machine.qom_types import type_table
 
@@ -207,7 +215,7 @@ def device_object(
         elif name == "realized":
             value, setter = True, _set_realized
         elif name == "hotplugged":
-            value = dev.hotplugged
+            value = dev.hotplugged if hotplugged is None else hotplugged
         elif name == "hotpluggable":
             value = bool(values.recorded.get(name, True)) and (
                 dev.bus is None or dev.bus.hotpluggable or dev.bus.kind not in ("PCI", "PCIE")
@@ -234,14 +242,18 @@ def device_object(
             continue
         if name == "virtio-backend" and backend is not None:
             vbus = dev.buses[0]
-            obj.add(name, device_object(backend, q35, lambda: f"{obj.path()}/{vbus.name}"))
+            made = device_object(
+                backend, q35, lambda: f"{obj.path()}/{vbus.name}", hotplugged=dev.hotplugged
+            )
+            obj.add(name, made)
             continue
-        bus_index = next((i for i, b in enumerate(dev.buses) if b.name == name), None)
+        bus_index = next(
+            (i for i in range(len(buses)) if _bus_name(dev, f"{_BUS}{i}}}") == name), None
+        )
         if bus_index is not None:
-            recorded_bus = buses.get(f"{{bus:{bus_index}}}")
-            if recorded_bus is not None:
-                obj.add(name, _bus_object(dev, dev.buses[bus_index], recorded_bus, obj))
-                continue
+            qbus = dev.buses[bus_index] if bus_index < len(dev.buses) else None
+            obj.add(name, _bus_object(dev, qbus, buses[f"{_BUS}{bus_index}}}"], obj))
+            continue
         child = objects.get(name)
         if name == "virtio-bus" and dev.buses and child is not None:
             obj.add(name, _bus_object(dev, dev.buses[0], child, obj))
@@ -289,15 +301,19 @@ class BusObject(QomObject):
 
     __slots__ = ("bus",)
 
-    def __init__(self, typename: str, props: tuple[Prop, ...], bus: Bus) -> None:
+    def __init__(self, typename: str, props: tuple[Prop, ...], bus: Bus | None) -> None:
         super().__init__(typename, props)
+        #: The qdev bus (None: one the device model does not make, always empty).
         self.bus = bus
+
+    def _devices(self) -> list[Device]:
+        return self.bus.children if self.bus is not None else []
 
     def _links(self) -> dict[str, str]:
         out = {}
-        for index, dev in enumerate(self.bus.children):
+        for index, dev in enumerate(self._devices()):
             path = dev.qom_path
-            if path is None and self.parent is not None and dev in self.bus.children:
+            if path is None and self.parent is not None:
                 path = f"{self.parent.path()}/virtio-backend"
             out[f"child[{index}]"] = path or ""
         return out
@@ -313,7 +329,7 @@ class BusObject(QomObject):
         links = self._links()
         for index, name in enumerate(links):
             table.insert(name)
-            types[name] = f"link<{self.bus.children[index].typename}>"
+            types[name] = f"link<{self._devices()[index].typename}>"
         ordered = list(reversed(table.live_keys()))
         return [{"name": n, "type": t} for n, t in fixed] + [
             {"name": n, "type": types[n]} for n in ordered
@@ -326,7 +342,7 @@ class BusObject(QomObject):
         return super().get(prop)
 
 
-def _bus_object(dev: Device, bus: Bus, node: dict[str, Any], owner: QomObject) -> QomObject:
+def _bus_object(dev: Device, bus: Bus | None, node: dict[str, Any], owner: QomObject) -> QomObject:
     """One of ``dev``'s buses; the links to its devices are made when asked."""
     props = []
     listing = [(n, t) for n, t in node["listing"] if not n.startswith("child[")]

@@ -33,6 +33,21 @@ def bus_path(bus: Bus, q35: bool) -> str:
     return f"{owner.qom_path}/{bus.name}"
 
 
+def _parent_bus(obj: QomObject, bus: Bus, q35: bool) -> str:
+    """The path of ``obj``'s bus: a board device's bus is found in the board's tree."""
+    owner = bus.parent
+    if owner is not None and owner.qom_path is None and not owner.user:
+        root = obj
+        while root.parent is not None:
+            root = root.parent
+        machine = root.children.get("machine")
+        unattached = machine.children.get("unattached") if machine is not None else None
+        for child in unattached.children.values() if unattached is not None else ():
+            if bus.name in child.children:
+                return child.children[bus.name].path()
+    return bus_path(bus, q35)
+
+
 def qom_object(dev: Device, q35: bool) -> QomObject:
     """The QOM object of a user's device."""
     bus = dev.bus
@@ -46,7 +61,8 @@ def qom_object(dev: Device, q35: bool) -> QomObject:
             from qmonitor.machine.devices.virtio_mem_pci import virtio_mem_props
 
             extra = tuple(virtio_mem_props(dev))
-        return device_object(dev, q35, lambda: bus_path(bus, q35), extra)
+        made = device_object(dev, q35, lambda: _parent_bus(made, bus, q35), extra)
+        return made
     props = [
         Prop("parent_bus", "link<bus>", bus_path(bus, q35) if bus is not None else ""),
         Prop("realized", "bool", True),
