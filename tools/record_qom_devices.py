@@ -11,7 +11,8 @@ is small), and ``qom-get`` of every property that is not a child (its
 error when it fails).  Values that differ between the two runs vary with
 the host or the time; they are stored as null and listed in the case's
 ``volatile`` (none did with QEMU 7.2.0 on Debian: the recording says so).
-The result goes to ``tests/golden/qom/devices.json``, replayed by
+Then ``qom-set`` of a few properties of a realized device (``SETS``):
+QEMU's error for each.  The result goes to ``tests/golden/qom/devices.json``, replayed by
 tests/machine/test_qom_devices_golden.py.
 
 From the same recording, what the device model cannot derive from the
@@ -62,6 +63,8 @@ OUT = ROOT / "tests" / "golden" / "qom" / "devices.json"
 SHAPES = ROOT / "src" / "qmonitor" / "machine" / "data" / "device_qom.json"
 PATH = "/machine/peripheral/dev"
 #: The names QEMU gives the buses of a device whose id is ``dev``.
+#: The values the model computes for every device (its place, its state).
+_COMPUTED = ("type", "parent_bus", "realized", "hotplugged", "addr", "legacy-addr")
 _BUS_NAME = re.compile(r"dev(?:\.(\d+))?\Z")
 
 
@@ -140,11 +143,10 @@ def shape(node: dict[str, Any], path: str) -> dict[str, Any]:
     defaults = {p["name"] for p in table.device_properties(typename) if "default-value" in p}
     values = {}
     for name, _ in listing:
-        if name in node["values"] and (
-            name == "hotpluggable" or (name not in printed and name not in defaults)
-        ):
-            if name not in ("type", "parent_bus", "realized", "hotplugged", "addr", "legacy-addr"):
-                values[name] = _relocated(node["values"][name], buses, path)
+        if name not in node["values"] or name in _COMPUTED:
+            continue
+        if name == "hotpluggable" or (name not in printed and name not in defaults):
+            values[name] = _relocated(node["values"][name], buses, path)
     out: dict[str, Any] = {
         "class": count,
         "instance": [[buses.get(n, n), t] for n, t in listing[count:]],
@@ -201,6 +203,17 @@ def write_shapes(version: str, recorded: list[dict[str, Any]]) -> None:
     print(f"{len(types)} device shapes written to {SHAPES}")
 
 
+def record_sets(binary: str) -> list[dict[str, Any]]:
+    """QEMU's answer to each ``qom-set`` of :data:`qom_device_cases.SETS`."""
+    out = []
+    for args, path, prop, value in cases.SETS:
+        with qemu(binary, *args) as conn:
+            reply = conn.execute("qom-set", path=path, property=prop, value=value)
+        out.append({"args": list(args), "path": path, "property": prop, "value": value,
+                    "reply": reply})  # fmt: skip
+    return out
+
+
 def main() -> int:
     parser = recorder_parser(__doc__, OUT)
     parser.add_argument("--type", action="append", help="record only these types")
@@ -223,6 +236,10 @@ def main() -> int:
                 out.append(record_case(opts.qemu, f"{name}-hotplugged", args, add))
     version = qemu_version(opts.qemu)
     write_cases(opts.out, version, out)
+    if opts.type is None:
+        document = json.loads(opts.out.read_text())
+        document["sets"] = record_sets(opts.qemu)
+        opts.out.write_text(json.dumps(document, indent=1) + "\n")
     if opts.type is None:
         write_shapes(version, out)
     return 0

@@ -97,3 +97,31 @@ def hotplug_case(machine: str, typename: str) -> tuple[tuple[str, ...], dict[str
         key, _, value = item.partition("=")
         arguments[key] = value
     return ("-M", machine, *BASE, *before), arguments
+
+
+#: ``qom-set`` of a realized device's properties: (arguments, path, property, value).
+SETS: list[tuple[tuple[str, ...], str, str, object]] = [
+    (("-M", "pc", *BASE, "-device", "virtio-net-pci,id=dev"), path, prop, value)
+    for path, prop, value in (
+        ("/machine/peripheral/dev", "mac", "52:54:00:00:00:01"),
+        ("/machine/peripheral/dev", "addr", 5),
+        ("/machine/peripheral/dev", "romfile", 1),
+        ("/machine/peripheral/dev", "legacy-addr", "03.0"),
+        ("/machine/peripheral/dev", "hotplugged", True),
+        ("/machine/peripheral/dev", "hotpluggable", False),
+        ("/machine/peripheral/dev", "parent_bus", ""),
+        ("/machine/peripheral/dev", "type", "x"),
+        ("/machine/peripheral/dev", "virtio-backend", "x"),
+        ("/machine/peripheral/dev", "realized", True),
+        ("/machine/peripheral/dev", "nosuch", 1),
+        ("/machine/peripheral/dev/virtio-backend", "mac", "52:54:00:00:00:01"),
+        ("/machine/peripheral/dev/virtio-backend", "parent_bus", ""),
+        ("/machine/peripheral/dev/bus master[0]", "size", 1),
+    )
+] + [
+    (("-M", "pc", *BASE, "-device", "e1000"), "/machine/peripheral-anon/device[0]", "mac",
+     "52:54:00:00:00:01"),
+    (("-M", "pc", *BASE, "-object", "memory-backend-ram,id=mem0,size=1G",
+      "-m", "1G,maxmem=4G,slots=2", "-device", "virtio-pmem-pci,id=dev,memdev=mem0"),
+     "/machine/peripheral/dev", "memdev", "/objects/mem0"),
+]  # fmt: skip

@@ -39,7 +39,9 @@ from qmonitor.util.ghash import StrTable
 
 # Texts of hw/core/qdev-properties.c (QEMU 7.2).
 AFTER_REALIZE = "Attempt to set property '{}' on device '{}' (type '{}') after it was realized"
-AFTER_REALIZE_ANON = "Attempt to set property '{}' on anonymous device (type '{}') after it was realized"
+AFTER_REALIZE_ANON = (
+    "Attempt to set property '{}' on anonymous device (type '{}') after it was realized"
+)
 LINK_AFTER_REALIZE = (
     "Attempt to set link property '{}' on device '{}' (type '{}') after it was realized"
 )
@@ -151,8 +153,8 @@ def _legacy_addr(devfn: int) -> str:
 
 def _after_realize(dev: Device, name: str, link: bool) -> Callable[[Any], None]:
     def refuse(value: Any) -> None:
-        if link:
-            raise QapiError(LINK_AFTER_REALIZE.format(name, dev.id, dev.typename))
+        if link:  # QEMU prints a missing id with %s: glibc's "(null)"
+            raise QapiError(LINK_AFTER_REALIZE.format(name, dev.id or "(null)", dev.typename))
         if dev.id is not None:
             raise QapiError(AFTER_REALIZE.format(name, dev.id, dev.typename))
         raise QapiError(AFTER_REALIZE_ANON.format(name, dev.typename))
@@ -199,18 +201,19 @@ def device_object(
     qdev = _qdev_names(dev.typename) - {"bootindex"}
     recorded = type_table().recorded_properties(dev.typename)[: shape["class"]]
     listing = [(p["name"], p["type"]) for p in recorded]
+    own_class = {name for name, _ in listing}
+    backend_qdev = _qdev_names(backend.typename) if backend is not None else frozenset()
     listing += [(_bus_name(dev, name), typ) for name, typ in shape["instance"]]
     obj = QomObject(dev.typename)
     props = []
     for name, typ in listing:
         if name == "type" or typ.startswith("child<"):
             continue
-        if name in own:
-            props.append(own[name])
-            continue
         value: Any
         setter: Callable[[Any], None] | None = None
-        if name == "parent_bus":
+        if name in own:
+            value, setter = own[name].value, own[name].setter
+        elif name == "parent_bus":
             value = parent_bus
         elif name == "realized":
             value, setter = True, _set_realized
@@ -229,7 +232,10 @@ def device_object(
             elif isinstance(value, str) and value.startswith(_PATH):
                 value = _lazy_path(obj, dev, value)
         if setter is None and name in qdev and name not in _GENERIC_READ_ONLY:
-            setter = _after_realize(dev, name, typ.startswith("link<"))
+            # A proxy's alias sets its virtio device's property, which refuses.
+            aliased = backend is not None and name not in own_class and name in backend_qdev
+            target = backend if aliased and backend is not None else dev
+            setter = _after_realize(target, name, typ.startswith("link<"))
         props.append(Prop(name, typ, value, setter))
     obj.props = tuple(props)
     objects = dict(shape["objects"])
@@ -241,9 +247,8 @@ def device_object(
         if not typ.startswith("child<"):
             continue
         if name == "virtio-backend" and backend is not None:
-            vbus = dev.buses[0]
             made = device_object(
-                backend, q35, lambda: f"{obj.path()}/{vbus.name}", hotplugged=dev.hotplugged
+                backend, q35, _child_path(obj, dev.buses[0].name), hotplugged=dev.hotplugged
             )
             obj.add(name, made)
             continue
@@ -262,6 +267,10 @@ def device_object(
             obj.add(name, _recorded_object(child, dev, obj))
     obj.recorded = listing
     return obj
+
+
+def _child_path(obj: QomObject, name: str) -> Callable[[], str]:
+    return lambda: f"{obj.path()}/{name}"
 
 
 def _backend(dev: Device) -> Device | None:
