@@ -12,7 +12,8 @@ error when it fails).  Values that differ between the two runs vary with
 the host or the time; they are stored as null and listed in the case's
 ``volatile`` (none did with QEMU 7.2.0 on Debian: the recording says so).
 Then ``qom-set`` of a few properties of a realized device (``SETS``):
-QEMU's error for each.  The result goes to ``tests/golden/qom/devices.json``, replayed by
+QEMU's error for each; and the trees of devices on buses of user devices,
+anonymous ones among them (``WALKS``).  The result goes to ``tests/golden/qom/devices.json``, replayed by
 tests/machine/test_qom_devices_golden.py.
 
 From the same recording, what the device model cannot derive from the
@@ -25,7 +26,8 @@ type (the ``-M pc`` case; ``-M q35`` only where its objects differ):
   those of its parents, in QEMU's order);
 * ``instance``: the rest of the listing, as QEMU orders it once realized
   (its instance properties and the children realize made: memory regions,
-  buses, the virtio back-end), the device's buses named ``{bus:N}``;
+  buses, the virtio back-end), the device's buses named ``{bus:N}``
+  (``bus_names``: the names QEMU gave them, after the id ``dev``);
 * ``values``: the recorded value of each of the device's own properties
   that neither ``info qtree`` prints (``data/pc_devices.json``) nor
   ``device-list-properties`` gives a default for, and ``hotpluggable``;
@@ -35,7 +37,8 @@ type (the ``-M pc`` case; ``-M q35`` only where its objects differ):
 * ``buses``: each bus's type and listing and values without the links to
   the devices on it (``child[N]``), which follow the bus's devices.
 
-The virtio back-ends get a shape of their own, from their proxy's case.
+The virtio back-ends get a shape of their own, from their proxy's case;
+a virtio proxy behind a Q35's PCIe root port one as ``TYPE@port``.
 
 Usage::
 
@@ -153,6 +156,7 @@ def shape(node: dict[str, Any], path: str) -> dict[str, Any]:
         "values": values,
         "objects": {},
         "buses": {},
+        "bus_names": {placeholder: name for name, placeholder in buses.items()},
     }
     for name, child in node["children"].items():
         if name in buses:
@@ -173,13 +177,17 @@ def shapes(recorded: list[dict[str, Any]]) -> dict[str, Any]:
         for case in recorded:
             if "tree" not in case or case["device_add"] is not None:
                 continue
-            if not case["name"].startswith(machine + "-"):
+            port = case["name"].startswith("q35-port-")
+            if not case["name"].startswith(machine + "-") or (port and machine == "pc"):
                 continue
             tree = case["tree"]
             found = [(tree, PATH)]
             backend = tree["children"].get("virtio-backend")
             if backend is not None:
                 found.append((backend, PATH + "/virtio-backend"))
+            if port:  # the proxy's own shape there: its device's is the same
+                out[tree["values"]["type"] + cases.BEHIND_PORT] = shape(tree, PATH)
+                continue
             for node, path in found:
                 typename = node["values"]["type"]
                 made = shape(node, path)
@@ -214,6 +222,21 @@ def record_sets(binary: str) -> list[dict[str, Any]]:
     return out
 
 
+def record_walks(binary: str) -> list[dict[str, Any]]:
+    """The trees of :data:`qom_device_cases.WALKS` (each recorded twice, as the cases)."""
+    out = []
+    for name, args, paths in cases.WALKS:
+        runs = []
+        for _ in range(2):
+            with qemu(binary, *args) as conn:
+                runs.append({path: walk(conn, path) for path in paths})
+        changing: list[str] = []
+        for path in paths:
+            volatile(runs[0][path], runs[1][path], path, changing)
+        out.append({"name": name, "args": list(args), "trees": runs[0], "volatile": changing})
+    return out
+
+
 def main() -> int:
     parser = recorder_parser(__doc__, OUT)
     parser.add_argument("--type", action="append", help="record only these types")
@@ -234,11 +257,16 @@ def main() -> int:
             if typename in cases.HOTPLUGGED and machine == "pc":
                 args, add = cases.hotplug_case(machine, typename)
                 out.append(record_case(opts.qemu, f"{name}-hotplugged", args, add))
+    for typename in types if opts.type is None else ():
+        if typename in cases.port_types():
+            name = f"q35-port-{typename}"
+            out.append(record_case(opts.qemu, name, cases.port_command_line(typename), None))
     version = qemu_version(opts.qemu)
     write_cases(opts.out, version, out)
     if opts.type is None:
         document = json.loads(opts.out.read_text())
         document["sets"] = record_sets(opts.qemu)
+        document["walks"] = record_walks(opts.qemu)
         opts.out.write_text(json.dumps(document, indent=1) + "\n")
     if opts.type is None:
         write_shapes(version, out)

@@ -78,6 +78,26 @@ def device_types() -> list[str]:
     return out
 
 
+#: The suffix of the facts of a device behind a PCIe root port (a virtio
+#: device there is modern only: no legacy I/O BAR).
+BEHIND_PORT = "@port"
+
+
+def port_types() -> list[str]:
+    """The types whose facts were recorded behind a PCIe root port as well, sorted."""
+    from qmonitor.machine.devices.facts import known_types
+
+    return sorted(n[: -len(BEHIND_PORT)] for n in known_types() if n.endswith(BEHIND_PORT))
+
+
+def port_command_line(typename: str) -> tuple[str, ...]:
+    """The arguments of the case of ``typename`` behind a Q35's root port ``rp``."""
+    before, props = _needs("q35", typename)
+    device = f"{typename},id=dev,bus=rp" + (f",{props}" if props else "")
+    return ("-M", "q35", *BASE, "-device", "pcie-root-port,id=rp,chassis=1", *before,
+            "-device", device)  # fmt: skip
+
+
 def _needs(machine: str, typename: str) -> tuple[tuple[str, ...], str]:
     return MACHINE_NEEDS.get((machine, typename), NEEDS.get(typename, ((), "")))
 
@@ -124,4 +144,31 @@ SETS: list[tuple[tuple[str, ...], str, str, object]] = [
     (("-M", "pc", *BASE, "-object", "memory-backend-ram,id=mem0,size=1G",
       "-m", "1G,maxmem=4G,slots=2", "-device", "virtio-pmem-pci,id=dev,memdev=mem0"),
      "/machine/peripheral/dev", "memdev", "/objects/mem0"),
+]  # fmt: skip
+
+
+#: Buses with devices on them, and devices without an id: (name, arguments,
+#: the paths walked).
+WALKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    (
+        "scsi-bus-with-disks",
+        ("-M", "pc", *BASE, "-blockdev", "null-co,node-name=d0",
+         "-device", "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=d0,id=a",
+         "-device", "scsi-cd,id=b", "-device", "virtio-scsi-pci"),
+        ("/machine/peripheral/scsi0", "/machine/peripheral-anon/device[0]"),
+    ),
+    (
+        "pci-bridge-with-nics",
+        ("-M", "pc", *BASE, "-device", "pci-bridge,chassis_nr=1,id=br",
+         "-device", "e1000,bus=br,id=n1", "-device", "e1000,bus=br", "-device", "rtl8139,bus=br",
+         "-device", "virtio-net-pci,bus=br,addr=5"),
+        ("/machine/peripheral/br", "/machine/peripheral/n1",
+         "/machine/peripheral-anon/device[0]", "/machine/peripheral-anon/device[2]"),
+    ),
+    (
+        "q35-root-port-with-devices",
+        ("-M", "q35", *BASE, "-device", "pcie-root-port,id=rp0,chassis=1",
+         "-device", "virtio-blk-pci,bus=rp0,drive=d0,id=blk", "-blockdev", "null-co,node-name=d0"),
+        ("/machine/peripheral/rp0", "/machine/peripheral/blk"),
+    ),
 ]  # fmt: skip

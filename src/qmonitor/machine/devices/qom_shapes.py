@@ -35,7 +35,7 @@ from qmonitor.machine.devices.pci import PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
 from qmonitor.machine.qom_object import Failing, Prop, QomObject
 from qmonitor.qapi.error import QapiError
-from qmonitor.util.ghash import StrTable
+from qmonitor.util.ghash import StrTable, g_str_hash
 
 # Texts of hw/core/qdev-properties.c (QEMU 7.2).
 AFTER_REALIZE = "Attempt to set property '{}' on device '{}' (type '{}') after it was realized"
@@ -93,6 +93,65 @@ def _relocate(value: Any, dev: Device, path: str) -> Any:
     return value
 
 
+def _instance_listing(
+    dev: Device, recorded: list[list[str]], recorded_names: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The instance part of the listing, the device's buses under their own names.
+
+    The recording is of a device whose id is ``dev``; a bus named after
+    another id hashes elsewhere in the instance's property table.  The
+    table is laid out again as the recorded order implies, the recorded
+    bus names taken out and the device's put in (:func:`_rehash`).
+    """
+    names = {name: _bus_name(dev, name) for name, _ in recorded if name.startswith(_BUS)}
+    if all(names[n] == recorded_names[n] for n in names):
+        return [(names.get(n, n), t) for n, t in recorded]
+    types = {names.get(n, n): t for n, t in recorded}
+    order = [recorded_names.get(n, n) for n, _ in recorded]
+    renamed = {recorded_names[n]: names[n] for n in names}
+    return [(n, types[n]) for n in _rehash(order, renamed)]
+
+
+def _rehash(order: list[str], renamed: dict[str, str]) -> list[str]:
+    """``order`` (a listing: the table's iteration order reversed) with keys renamed.
+
+    Each key is put in its own bucket when that comes after the previous
+    key's (and leaves room for the rest), else in the next one: a layout
+    the recorded order implies.  The renamed keys are then taken out and
+    put in again under their new names, each in its own bucket (a key
+    there moves on, probing as GLib does).
+    """
+    table = StrTable()
+    for index in range(len(order)):
+        table.insert(f"\x00{index}")  # the size a table of that many keys has
+    size = table.size
+    hashes = [0] * size
+    keys: list[str | None] = [None] * size
+    last = -1
+    iteration = list(reversed(order))
+    for position, key in enumerate(iteration):
+        hash_value = max(g_str_hash(key), 2)
+        home = ((hash_value * 11) & 0xFFFFFFFF) % table.mod
+        left = len(iteration) - position
+        index = home if last < home <= size - left else last + 1
+        hashes[index], keys[index] = hash_value, key
+        last = index
+    table.hashes, table.keys = hashes, keys
+    for old in renamed:
+        table.remove(old)
+    for new in renamed.values():
+        # A device makes its buses early in realize: the bus takes its own
+        # bucket, and a key found there was put in after it, so moves on.
+        hash_value = max(g_str_hash(new), 2)
+        home = ((hash_value * 11) & 0xFFFFFFFF) % table.mod
+        evicted = table.keys[home]
+        table.hashes[home], table.keys[home] = hash_value, new
+        if evicted is not None:
+            table.nnodes -= 1
+            table.insert(evicted)
+    return list(reversed(table.live_keys()))
+
+
 def _printed(text: str) -> Any:
     """A default as ``info qtree`` printed it: ``"s"``, ``true``, ``5 (0x5)``, ``1 (1 B)``."""
     if text.startswith('"'):
@@ -113,7 +172,7 @@ class _Values:
 
         self.dev = dev
         self.backend = backend
-        shape = _shapes()[dev.typename]
+        shape = _shapes().get(dev.facts_key) or _shapes()[dev.typename]
         self.recorded = dict(shape["values"])
         if q35:
             self.recorded.update(shape.get("q35", {}).get("values", {}))
@@ -194,7 +253,7 @@ def device_object(
     """
     from qmonitor.machine.qom_types import type_table
 
-    shape = _shapes()[dev.typename]
+    shape = _shapes().get(dev.facts_key) or _shapes()[dev.typename]
     backend = _backend(dev)
     values = _Values(dev, q35, backend)
     own = {p.name: p for p in extra}
@@ -203,7 +262,7 @@ def device_object(
     listing = [(p["name"], p["type"]) for p in recorded]
     own_class = {name for name, _ in listing}
     backend_qdev = _qdev_names(backend.typename) if backend is not None else frozenset()
-    listing += [(_bus_name(dev, name), typ) for name, typ in shape["instance"]]
+    listing += _instance_listing(dev, shape["instance"], shape["bus_names"])
     obj = QomObject(dev.typename)
     props = []
     for name, typ in listing:
@@ -328,19 +387,24 @@ class BusObject(QomObject):
         return out
 
     def listing(self) -> list[dict[str, Any]]:
+        # Only ``type`` is a class property: qbus_initfn adds ``hotplug-handler``
+        # and ``realized`` to the instance, each device plugged adds its
+        # ``child[N]`` link, then the ACPI hotplug of a PCI bus its ``acpi-pcihp-bsel``.
         assert self.recorded is not None
+        types = dict(self.recorded)
+        first = [n for n in ("hotplug-handler", "realized") if n in types]
         table = StrTable()
-        fixed = [(n, t) for n, t in self.recorded if n in ("type", "realized")]
-        instance = [(n, t) for n, t in self.recorded if n not in ("type", "realized")]
-        types = dict(instance)
-        for name, _ in reversed(instance):
+        for name in first:
             table.insert(name)
-        links = self._links()
-        for index, name in enumerate(links):
+        for index, (name, path) in enumerate(self._links().items()):
+            del path
             table.insert(name)
             types[name] = f"link<{self._devices()[index].typename}>"
+        for name, _ in self.recorded:
+            if name != "type" and name not in first:
+                table.insert(name)
         ordered = list(reversed(table.live_keys()))
-        return [{"name": n, "type": t} for n, t in fixed] + [
+        return [{"name": "type", "type": "string"}] + [
             {"name": n, "type": types[n]} for n in ordered
         ]
 
