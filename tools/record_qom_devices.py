@@ -13,7 +13,8 @@ the host or the time; they are stored as null and listed in the case's
 ``volatile`` (none did with QEMU 7.2.0 on Debian: the recording says so).
 Then ``qom-set`` of a few properties of a realized device (``SETS``):
 QEMU's error for each; and the trees of devices on buses of user devices,
-anonymous ones among them (``WALKS``).  The result goes to ``tests/golden/qom/devices.json``, replayed by
+anonymous ones among them (``WALKS``).  The result goes to
+``tests/golden/qom/devices.json``, replayed by
 tests/machine/test_qom_devices_golden.py.
 
 From the same recording, what the device model cannot derive from the

@@ -392,17 +392,16 @@ class BusObject(QomObject):
         # ``child[N]`` link, then the ACPI hotplug of a PCI bus its ``acpi-pcihp-bsel``.
         assert self.recorded is not None
         types = dict(self.recorded)
-        first = [n for n in ("hotplug-handler", "realized") if n in types]
+        first: list[str] = [n for n in ("hotplug-handler", "realized") if n in types]
         table = StrTable()
-        for name in first:
-            table.insert(name)
-        for index, (name, path) in enumerate(self._links().items()):
-            del path
-            table.insert(name)
-            types[name] = f"link<{self._devices()[index].typename}>"
-        for name, _ in self.recorded:
-            if name != "type" and name not in first:
-                table.insert(name)
+        for key in first:
+            table.insert(key)
+        for index, link in enumerate(self._links()):
+            table.insert(link)
+            types[link] = f"link<{self._devices()[index].typename}>"
+        for key, _ in self.recorded:
+            if key != "type" and key not in first:
+                table.insert(key)
         ordered = list(reversed(table.live_keys()))
         return [{"name": "type", "type": "string"}] + [
             {"name": n, "type": types[n]} for n in ordered
