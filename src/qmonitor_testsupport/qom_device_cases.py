@@ -139,6 +139,18 @@ SETS: list[tuple[tuple[str, ...], str, str, object]] = [
         ("/machine/peripheral/dev/bus master[0]", "size", 1),
     )
 ] + [
+    *(
+        (("-M", "pc", *BASE, "-device", "virtio-balloon-pci,id=dev"), path, prop, value)
+        for path, prop, value in (
+            ("/machine/peripheral/dev", "guest-stats-polling-interval", 5),
+            ("/machine/peripheral/dev/virtio-backend", "guest-stats-polling-interval", -1),
+            ("/machine/peripheral/dev", "guest-stats-polling-interval", "x"),
+            ("/machine/peripheral/dev", "guest-stats-polling-interval", 1 << 33),
+            ("/machine/peripheral/dev", "guest-stats-polling-interval", True),
+            ("/machine/peripheral/dev", "guest-stats", {}),
+            ("/machine/peripheral/dev", "deflate-on-oom", True),
+        )
+    ),
     (("-M", "pc", *BASE, "-device", "e1000"), "/machine/peripheral-anon/device[0]", "mac",
      "52:54:00:00:00:01"),
     (("-M", "pc", *BASE, "-object", "memory-backend-ram,id=mem0,size=1G",

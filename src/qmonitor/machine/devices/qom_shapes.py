@@ -221,6 +221,47 @@ def _after_realize(dev: Device, name: str, link: bool) -> Callable[[Any], None]:
     return refuse
 
 
+#: The balloon's statistics timer (hw/virtio/virtio-balloon.c, QEMU 7.2), and its texts.
+BALLOON = "virtio-balloon-device"
+POLL_INTERVAL = "guest-stats-polling-interval"
+POLL_NEGATIVE = "timer value must be greater than zero"
+POLL_TOO_BIG = "timer value is too big"
+
+
+def _poll_interval_setter(balloon: Device) -> Callable[[Any], None]:
+    """balloon_stats_set_poll_interval: an int of 0 (no timer) to UINT32_MAX seconds.
+
+    A guest that runs no code never fills the statistics in, so the timer
+    changes only the interval ``qom-get`` reads back.
+    """
+
+    def set_interval(value: Any) -> None:
+        from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
+
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise QapiError(INVALID_PARAMETER_TYPE.format(POLL_INTERVAL, "integer"))
+        if value < 0:
+            raise QapiError(POLL_NEGATIVE)
+        if value > 0xFFFFFFFF:
+            raise QapiError(POLL_TOO_BIG)
+        balloon.values[POLL_INTERVAL] = value
+
+    return set_interval
+
+
+def _poll_interval(balloon: Device, default: Any) -> Callable[[], Any]:
+    return lambda: balloon.values.get(POLL_INTERVAL, default)
+
+
+def _not_writable(typename: str, name: str) -> Callable[[Any], None]:
+    def refuse(value: Any) -> None:
+        from qmonitor.util.texts import NOT_WRITABLE
+
+        raise QapiError(NOT_WRITABLE.format(typename, name))
+
+    return refuse
+
+
 def _set_realized(value: Any) -> None:
     from qmonitor.qapi.texts import INVALID_PARAMETER_TYPE
 
@@ -231,10 +272,20 @@ def _set_realized(value: Any) -> None:
 
 
 def _qdev_names(typename: str) -> frozenset[str]:
-    """The type's qdev properties: those a realized device refuses to change."""
+    """The type's qdev properties: those a realized device refuses to change.
+
+    They are the ones ``info qtree`` prints (qdev_print_props walks them)
+    and the links ``device-list-properties`` lists (qtree prints none);
+    instance properties (``bootindex``, a balloon's statistics) and the
+    read-only ``legacy-*`` ones are not among them.
+    """
     from qmonitor.machine.qom_types import type_table
 
-    return frozenset(p["name"] for p in type_table().device_properties(typename))
+    links = {p["name"] for p in type_table().device_properties(typename)
+             if p["type"].startswith("link<")}  # fmt: skip
+    if typename not in known_types():
+        return frozenset(links)
+    return frozenset(links | {name for name, _ in facts(typename).props})
 
 
 def device_object(
@@ -257,11 +308,16 @@ def device_object(
     backend = _backend(dev)
     values = _Values(dev, q35, backend)
     own = {p.name: p for p in extra}
-    qdev = _qdev_names(dev.typename) - {"bootindex"}
     recorded = type_table().recorded_properties(dev.typename)[: shape["class"]]
     listing = [(p["name"], p["type"]) for p in recorded]
     own_class = {name for name, _ in listing}
     backend_qdev = _qdev_names(backend.typename) if backend is not None else frozenset()
+    qdev = _qdev_names(dev.typename) | backend_qdev
+    backend_names = (
+        {p["name"] for p in type_table().recorded_properties(backend.typename)}
+        if backend is not None
+        else set()
+    )
     listing += _instance_listing(dev, shape["instance"], shape["bus_names"])
     obj = QomObject(dev.typename)
     props = []
@@ -295,6 +351,11 @@ def device_object(
             aliased = backend is not None and name not in own_class and name in backend_qdev
             target = backend if aliased and backend is not None else dev
             setter = _after_realize(target, name, typ.startswith("link<"))
+        holder = backend if backend is not None else dev
+        if name == POLL_INTERVAL and holder.typename == BALLOON:
+            value, setter = _poll_interval(holder, value), _poll_interval_setter(holder)
+        elif setter is None and backend is not None and name in backend_names - own_class:
+            setter = _not_writable(backend.typename, name)  # the alias sets its target
         props.append(Prop(name, typ, value, setter))
     obj.props = tuple(props)
     objects = dict(shape["objects"])

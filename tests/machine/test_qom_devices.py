@@ -1,0 +1,90 @@
+"""A user's device in QOM: what a client changes and reads back, the buses' links.
+
+What QEMU 7.2 answered to each single request is in the recording
+(test_qom_devices_golden.py); these tests follow a value from one request
+to the next, as QEMU 7.2 does (checked against it when written).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from qmonitor.machine.devices.qom_shapes import _rehash
+from qmonitor.machine.machine import Machine
+from qmonitor_testsupport.device_golden import reply, started_machine
+
+BALLOON = ["-M", "pc", "-nodefaults", "-device", "virtio-balloon-pci,id=b"]
+POLL = "guest-stats-polling-interval"
+
+
+def _with(args: list[str], body: Callable[[Machine], Any]) -> Any:
+    async def run() -> Any:
+        machine = started_machine(args, [])
+        try:
+            return body(machine)
+        finally:
+            await machine.cleanup()
+
+    return asyncio.run(run())
+
+
+def _get(machine: Machine, path: str, prop: str) -> Any:
+    return reply(machine, "qom-get", {"path": path, "property": prop})
+
+
+def _set(machine: Machine, path: str, prop: str, value: Any) -> Any:
+    return reply(machine, "qom-set", {"path": path, "property": prop, "value": value})
+
+
+def test_the_balloon_polling_interval_is_read_back_through_both_paths() -> None:
+    def body(machine: Machine) -> list[Any]:
+        out = [_set(machine, "/machine/peripheral/b", POLL, 5)]
+        out.append(_get(machine, "/machine/peripheral/b", POLL))
+        out.append(_get(machine, "/machine/peripheral/b/virtio-backend", POLL))
+        out.append(_set(machine, "/machine/peripheral/b/virtio-backend", POLL, 0))
+        out.append(_get(machine, "/machine/peripheral/b", POLL))
+        return out
+
+    assert _with(BALLOON, body) == [
+        {"return": {}}, {"return": 5}, {"return": 5}, {"return": {}}, {"return": 0}
+    ]  # fmt: skip
+
+
+def test_a_refused_interval_leaves_the_value() -> None:
+    def body(machine: Machine) -> Any:
+        _set(machine, "/machine/peripheral/b", POLL, 7)
+        _set(machine, "/machine/peripheral/b", POLL, -3)
+        return _get(machine, "/machine/peripheral/b", POLL)
+
+    assert _with(BALLOON, body) == {"return": 7}
+
+
+def test_a_hotplugged_device_is_listed_on_its_bus() -> None:
+    args = ["-M", "pc", "-nodefaults", "-device", "virtio-scsi-pci,id=s",
+            "-blockdev", "null-co,node-name=d0"]  # fmt: skip
+
+    def body(machine: Machine) -> Any:
+        added = reply(machine, "device_add", {"driver": "scsi-hd", "drive": "d0", "id": "hd"})
+        bus = "/machine/peripheral/s/virtio-backend/s.0"
+        names = [e["name"] for e in reply(machine, "qom-list", {"path": bus})["return"]]
+        return (
+            added,
+            names,
+            _get(machine, bus, "child[0]"),
+            _get(machine, "/machine/peripheral/hd", "parent_bus"),
+        )
+
+    added, names, link, parent = _with(args, body)
+    assert added == {"return": {}}
+    assert sorted(names) == ["child[0]", "hotplug-handler", "realized", "type"]
+    assert link == {"return": "/machine/peripheral/hd"}
+    assert parent == {"return": "/machine/peripheral/s/virtio-backend/s.0"}
+
+
+def test_the_layout_inferred_from_an_order_gives_it_back() -> None:
+    order = ["pci_bridge_pci[0]", "bus master container[0]", "dev", "shpc-bar[0]", "msix-pba[0]"]
+    assert _rehash(order, {}) == order
+    renamed = _rehash(order, {"dev": "pci.1"})
+    assert sorted(renamed) == sorted([*order[:2], "pci.1", *order[3:]])
