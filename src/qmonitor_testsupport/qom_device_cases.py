@@ -178,6 +178,13 @@ WALKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
          "/machine/peripheral-anon/device[0]", "/machine/peripheral-anon/device[2]"),
     ),
     (
+        "isa-ports",
+        ("-M", "pc", *BASE, "-chardev", "null,id=a", "-chardev", "null,id=b",
+         "-device", "isa-parallel,chardev=a", "-device", "isa-parallel,chardev=b,id=p2",
+         "-device", "isa-serial,id=s0", "-device", "isa-serial,id=s1"),
+        ("/machine/peripheral/p2", "/machine/peripheral/s1", "/machine/peripheral-anon/device[0]"),
+    ),
+    (
         "q35-root-port-with-devices",
         ("-M", "q35", *BASE, "-device", "pcie-root-port,id=rp0,chassis=1",
          "-device", "virtio-blk-pci,bus=rp0,drive=d0,id=blk", "-blockdev", "null-co,node-name=d0"),

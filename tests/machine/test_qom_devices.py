@@ -88,3 +88,29 @@ def test_the_layout_inferred_from_an_order_gives_it_back() -> None:
     assert _rehash(order, {}) == order
     renamed = _rehash(order, {"dev": "pci.1"})
     assert sorted(renamed) == sorted([*order[:2], "pci.1", *order[3:]])
+
+
+def test_a_renamed_bus_replaces_the_recorded_one_wherever_the_layout_put_it() -> None:
+    # mptsas1068's recorded bus is in a bucket off its own probe path.
+    from qmonitor.machine.devices.qom_shapes import _shapes
+
+    shape = _shapes()["mptsas1068"]
+    order = [shape["bus_names"].get(n, n) for n, _ in shape["instance"]]
+    for new in ("m.0", "scsi.0", "scsi.1", "x.0"):
+        renamed = _rehash(order, {"dev.0": new})
+        assert sorted(renamed) == sorted(new if n == "dev.0" else n for n in order)
+
+
+def test_adapters_named_by_id_and_by_type_are_listed() -> None:
+    args = ["-M", "pc", "-nodefaults", "-device", "megasas,id=m", "-device", "mptsas1068",
+            "-device", "lsi53c895a"]  # fmt: skip
+
+    def body(machine: Machine) -> Any:
+        return [
+            [e["name"] for e in reply(machine, "qom-list", {"path": path})["return"]]
+            for path in ("/machine/peripheral/m", "/machine/peripheral-anon/device[0]")
+        ]
+
+    megasas, mptsas = _with(args, body)
+    assert "m.0" in megasas and "dev.0" not in megasas
+    assert "scsi.0" in mptsas and "dev.0" not in mptsas

@@ -70,8 +70,8 @@ def _check(case: dict[str, Any]) -> list[str]:
 
 #: Devices the device model does not make yet (they are in QOM with the
 #: generic device properties only): an ISA floppy controller (so a Q35's
-#: floppy drive), an ISA parallel port.
-NOT_MODELLED = {"pc-isa-fdc", "pc-isa-parallel", "q35-isa-fdc", "q35-isa-parallel", "q35-floppy"}
+#: floppy drive).
+NOT_MODELLED = {"pc-isa-fdc", "q35-isa-fdc", "q35-floppy"}
 
 
 @pytest.mark.parametrize(

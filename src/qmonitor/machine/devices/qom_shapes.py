@@ -138,7 +138,10 @@ def _rehash(order: list[str], renamed: dict[str, str]) -> list[str]:
         last = index
     table.hashes, table.keys = hashes, keys
     for old in renamed:
-        table.remove(old)
+        # By its bucket: the inferred layout need not be on the key's probe path.
+        index = table.keys.index(old)
+        table.hashes[index], table.keys[index] = 1, None  # a tombstone, as GLib leaves
+        table.nnodes -= 1
     for new in renamed.values():
         # A device makes its buses early in realize: the bus takes its own
         # bucket, and a key found there was put in after it, so moves on.
@@ -385,8 +388,26 @@ def device_object(
             continue
         if child is not None:
             obj.add(name, _recorded_object(child, dev, obj))
+    _follow_iobase(obj, dev)
     obj.recorded = listing
     return obj
+
+
+#: Where an ISA device's ports are mapped.
+_IO_SPACE = "/machine/unattached/io[0]"
+
+
+def _follow_iobase(obj: QomObject, dev: Device) -> None:
+    """An ISA device's port region is at its ``iobase`` (the recording: the first port's)."""
+    iobase = dev.values.get("iobase")
+    if not isinstance(iobase, int) or isinstance(iobase, bool):
+        return
+    for child in obj.children.values():
+        values = {p.name: p.value for p in child.props}
+        if child.typename == "memory-region" and values.get("container") == _IO_SPACE:
+            child.props = tuple(
+                Prop(p.name, p.type, iobase) if p.name == "addr" else p for p in child.props
+            )
 
 
 def _child_path(obj: QomObject, name: str) -> Callable[[], str]:
