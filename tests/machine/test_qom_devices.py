@@ -114,3 +114,28 @@ def test_adapters_named_by_id_and_by_type_are_listed() -> None:
     megasas, mptsas = _with(args, body)
     assert "m.0" in megasas and "dev.0" not in megasas
     assert "scsi.0" in mptsas and "dev.0" not in mptsas
+
+
+def test_an_unplugged_device_leaves_its_number_on_the_bus() -> None:
+    # QEMU 7.2: a SCSI device goes at once; the next one takes child[2], not child[0].
+    args = ["-M", "pc", "-nodefaults", "-device", "virtio-scsi-pci,id=s",
+            "-device", "scsi-cd,id=a", "-device", "scsi-cd,id=b"]  # fmt: skip
+    bus = "/machine/peripheral/s/virtio-backend/s.0"
+
+    def body(machine: Machine) -> Any:
+        assert reply(machine, "device_del", {"id": "a"}) == {"return": {}}
+        after_del = reply(machine, "qom-list", {"path": bus})["return"]
+        assert reply(machine, "device_add", {"driver": "scsi-cd", "id": "c"}) == {"return": {}}
+        after_add = reply(machine, "qom-list", {"path": bus})["return"]
+        return after_del, after_add, _get(machine, bus, "child[2]")
+
+    after_del, after_add, link = _with(args, body)
+    assert [e["name"] for e in after_del] == ["type", "realized", "hotplug-handler", "child[1]"]
+    assert after_add == [
+        {"name": "type", "type": "string"},
+        {"name": "child[2]", "type": "link<scsi-cd>"},
+        {"name": "realized", "type": "bool"},
+        {"name": "hotplug-handler", "type": "link<hotplug-handler>"},
+        {"name": "child[1]", "type": "link<scsi-cd>"},
+    ]
+    assert link == {"return": "/machine/peripheral/c"}

@@ -459,31 +459,44 @@ class BusObject(QomObject):
     def _devices(self) -> list[Device]:
         return self.bus.children if self.bus is not None else []
 
-    def _links(self) -> dict[str, str]:
+    def _links(self) -> dict[str, tuple[str, str]]:
+        """``child[N]`` of each device on the bus: its path and its type."""
         out = {}
-        for index, dev in enumerate(self._devices()):
+        for dev in self._devices():
             path = dev.qom_path
             if path is None and self.parent is not None:
                 path = f"{self.parent.path()}/virtio-backend"
-            out[f"child[{index}]"] = path or ""
+            out[f"child[{dev.bus_index}]"] = (path or "", dev.typename)
         return out
 
     def listing(self) -> list[dict[str, Any]]:
         # Only ``type`` is a class property: qbus_initfn adds ``hotplug-handler``
         # and ``realized`` to the instance, each device plugged adds its
-        # ``child[N]`` link, then the ACPI hotplug of a PCI bus its ``acpi-pcihp-bsel``.
+        # ``child[N]`` link (an unplug takes it out), and the ACPI hotplug of
+        # a PCI bus its ``acpi-pcihp-bsel`` once the machine is made.
         assert self.recorded is not None
         types = dict(self.recorded)
         first: list[str] = [n for n in ("hotplug-handler", "realized") if n in types]
         table = StrTable()
         for key in first:
             table.insert(key)
-        for index, link in enumerate(self._links()):
-            table.insert(link)
-            types[link] = f"link<{self._devices()[index].typename}>"
-        for key, _ in self.recorded:
-            if key != "type" and key not in first:
-                table.insert(key)
+        links = self._links()
+        later = [k for k, _ in self.recorded if k != "type" and k not in first]
+        hot = {d.bus_index for d in self._devices() if d.hotplugged}
+        for plugged, index in self.bus.history if self.bus is not None else []:
+            if plugged and index in hot:
+                for key in later:  # the machine was made before this plug
+                    table.insert(key)
+                later = []
+            name = f"child[{index}]"
+            if plugged:
+                table.insert(name)
+            else:
+                table.remove(name)
+        for key in later:
+            table.insert(key)
+        for name, (_, typename) in links.items():
+            types[name] = f"link<{typename}>"
         ordered = list(reversed(table.live_keys()))
         return [{"name": "type", "type": "string"}] + [
             {"name": n, "type": types[n]} for n in ordered
@@ -492,7 +505,7 @@ class BusObject(QomObject):
     def get(self, prop: str) -> Any:
         links = self._links()
         if prop in links:
-            return links[prop]
+            return links[prop][0]
         return super().get(prop)
 
 
