@@ -139,3 +139,31 @@ def test_an_unplugged_device_leaves_its_number_on_the_bus() -> None:
         {"name": "child[1]", "type": "link<scsi-cd>"},
     ]
     assert link == {"return": "/machine/peripheral/c"}
+
+
+def test_a_hotplugged_bridge_handles_its_own_bus() -> None:
+    # QEMU 7.2 on pc: no acpi-pcihp-bsel, the bridge is the bus's hotplug handler.
+    def body(machine: Machine) -> Any:
+        added = reply(machine, "device_add", {"driver": "pci-bridge", "id": "b", "chassis_nr": "1"})
+        nic = reply(machine, "device_add", {"driver": "e1000", "bus": "b", "addr": "1", "id": "n"})
+        names = [
+            e["name"]
+            for e in reply(machine, "qom-list", {"path": "/machine/peripheral/b/b"})["return"]
+        ]
+        return added, nic, names, _get(machine, "/machine/peripheral/b/b", "hotplug-handler")
+
+    added, nic, names, handler = _with(["-M", "pc"], body)
+    assert added == nic == {"return": {}}
+    assert names == ["type", "realized", "child[0]", "hotplug-handler"]
+    assert handler == {"return": "/machine/peripheral/b"}
+
+
+def test_a_bridge_made_with_the_machine_takes_a_hotplugged_device_in_slot_0() -> None:
+    # QEMU 7.2 on pc: ACPI hotplug, not the bridge's SHPC, handles a cold-plugged bridge.
+    def body(machine: Machine) -> Any:
+        return reply(machine, "device_add", {"driver": "e1000", "bus": "b", "id": "n"}), _get(
+            machine, "/machine/peripheral/n", "addr"
+        )
+
+    args = ["-M", "pc", "-nodefaults", "-device", "pci-bridge,id=b,chassis_nr=1"]
+    assert _with(args, body) == ({"return": {}}, {"return": 0})

@@ -524,7 +524,11 @@ class Hotplug:
             raise QapiError(FUNC0_TAKEN.format(devfn >> 3, func0.typename, driver))
         if devfn & 7 and func0 is not None and not func0.multifunction:
             raise QapiError(SINGLE_FUNCTION.format(devfn >> 3, devfn & 7))
-        if hotplug and bus.kind == "PCI" and bus is not self.pc.root and devfn >> 3 == 0:
+        # A bridge made with the machine is in ACPI's hands (any slot); one
+        # hotplugged later has only its standard hotplug controller.
+        bridge = bus.parent
+        shpc = bus.kind == "PCI" and bridge is not None and bridge.hotplugged
+        if hotplug and shpc and devfn >> 3 == 0:
             raise QapiError(SHPC_SLOT.format(0))
         if driver == "pci-bridge" and not values.get("chassis_nr", 0) & 0xFF:
             raise QapiError(NO_CHASSIS)

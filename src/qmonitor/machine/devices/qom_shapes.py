@@ -509,16 +509,60 @@ class BusObject(QomObject):
         return super().get(prop)
 
 
+#: The number ACPI PCI hotplug gives each bus that takes hotplugged devices.
+BSEL = "acpi-pcihp-bsel"
+
+
+def _bsel(bus: Bus, recorded: Any) -> Callable[[], Any]:
+    """acpi_set_bsel: hotpluggable PCI buses numbered depth first from the root bus.
+
+    A bus's buses are visited newest first (QEMU's list of them is).
+    """
+
+    def number() -> Any:
+        root = bus
+        while root.parent is not None and root.parent.bus is not None:
+            root = root.parent.bus
+        count = 0
+
+        def visit(current: Bus) -> int | None:
+            nonlocal count
+            if current.hotpluggable:
+                if current is bus:
+                    return count
+                count += 1
+            for device in reversed(current.children):
+                for child in reversed(device.buses):
+                    if child.kind in ("PCI", "PCIE"):
+                        found = visit(child)
+                        if found is not None:
+                            return found
+            return None
+
+        found = visit(root)
+        return recorded if found is None else found
+
+    return number
+
+
 def _bus_object(dev: Device, bus: Bus | None, node: dict[str, Any], owner: QomObject) -> QomObject:
     """One of ``dev``'s buses; the links to its devices are made when asked."""
     props = []
     listing = [(n, t) for n, t in node["listing"] if not n.startswith("child[")]
+    # A hotplugged bridge gets no ACPI number: its own controller handles its bus.
+    shpc = bus is not None and bus.kind == "PCI" and dev.hotplugged
+    if shpc:
+        listing = [(n, t) for n, t in listing if n != BSEL]
     for name, typ in listing:
         if name == "type":
             continue
         value = node["values"][name]
+        if shpc and name == "hotplug-handler":
+            value = owner.path
         if isinstance(value, str) and value.startswith(_PATH):
             value = _lazy_path(owner, dev, value)
+        elif name == BSEL and bus is not None:
+            value = _bsel(bus, value)
         props.append(Prop(name, typ, value))
     obj = BusObject(node["values"]["type"], tuple(props), bus)
     obj.recorded = listing
