@@ -167,3 +167,16 @@ def test_a_bridge_made_with_the_machine_takes_a_hotplugged_device_in_slot_0() ->
 
     args = ["-M", "pc", "-nodefaults", "-device", "pci-bridge,id=b,chassis_nr=1"]
     assert _with(args, body) == ({"return": {}}, {"return": 0})
+
+
+def test_acpi_numbers_the_newest_root_port_first() -> None:
+    # QEMU 7.2 on q35: pcie.0 takes no hotplugged device; rp2, the newer, is 0.
+    args = ["-M", "q35", "-nodefaults", "-device", "pcie-root-port,id=rp,chassis=1",
+            "-device", "pcie-root-port,id=rp2,chassis=2"]  # fmt: skip
+
+    def body(machine: Machine) -> Any:
+        return [
+            _get(machine, f"/machine/peripheral/{b}/{b}", "acpi-pcihp-bsel") for b in ("rp", "rp2")
+        ]
+
+    assert _with(args, body) == [{"return": 1}, {"return": 0}]
