@@ -180,3 +180,18 @@ def test_acpi_numbers_the_newest_root_port_first() -> None:
         ]
 
     assert _with(args, body) == [{"return": 1}, {"return": 0}]
+
+
+def test_a_property_info_qtree_does_not_print_is_read_back() -> None:
+    # QEMU 7.2: bootindex is the proxy's alias of its virtio device's.
+    args = ["-M", "pc", "-nodefaults", "-device", "e1000,id=n,bootindex=2",
+            "-device", "virtio-net-pci,id=v,bootindex=3"]  # fmt: skip
+
+    def body(machine: Machine) -> Any:
+        return [
+            _get(machine, path, "bootindex")
+            for path in ("/machine/peripheral/n", "/machine/peripheral/v",
+                         "/machine/peripheral/v/virtio-backend")
+        ]  # fmt: skip
+
+    assert _with(args, body) == [{"return": 2}, {"return": 3}, {"return": 3}]

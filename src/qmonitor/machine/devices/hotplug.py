@@ -162,7 +162,7 @@ PrePlug = Callable[[], Callable[[Device], None]]
 
 
 #: Properties of a virtio proxy that its virtio device holds.
-_FORWARDED = ("mac", "netdev", "drive")
+_FORWARDED = ("mac", "netdev", "drive", "bootindex")
 
 
 #: What sscanf's ``%x`` takes: blanks, a sign, ``0x``, hex digits.
@@ -396,9 +396,15 @@ class Hotplug:
                 continue
             default = known.get(name)
             if default is None:
-                # A property qtree does not print (bootindex ...) is taken and not shown.
-                if self.prop_type(driver, name) is None:
+                # A property qtree does not print (bootindex ...) is taken and not
+                # shown there; qom-get reads it.
+                kind = self.prop_type(driver, name)
+                if kind is None:
                     raise QapiError(PROP_NOT_FOUND.format(driver, name))
+                if kind in _INT_RANGES:
+                    values[name] = _integer(name, text, kind)
+                elif kind == "str":
+                    values[name] = text
                 continue
             owner = inner if inner is not None and name in _FORWARDED else driver
             if name == "addr":
