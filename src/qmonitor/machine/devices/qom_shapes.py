@@ -17,6 +17,12 @@ gives, then the recorded value.  A virtio proxy's aliases of its virtio
 device's properties read that device's values; the virtio device itself
 is the proxy's ``virtio-backend`` child, on the proxy's ``virtio-bus``.
 
+The recording is of devices whose id is ``dev``.  A device with buses
+named after another id (or numbered by type) has them elsewhere in its
+property table: the table is laid out again from the recorded order and
+the names moved (:func:`_rehash`), which puts the bus where QEMU does
+but may leave a neighbour or two of it in another order.
+
 ``qom-set`` of a realized device's qdev property fails as QEMU's
 qdev_prop_set_after_realize does; a read-only one (``type``,
 ``parent_bus``, ``hotplugged``, ``legacy-*`` ...) as "not writable".
@@ -69,8 +75,8 @@ def has_shape(typename: str) -> bool:
 def _bus_name(dev: Device, text: str) -> str:
     """``{bus:N}`` as the name of the device's N-th bus.
 
-    A bus the device model does not make (an AHCI controller's, an HDA
-    controller's) is named as qbus_init names it after the device's id.
+    A bus the device model does not make is named as qbus_init names it
+    after the device's id.
     """
     if text.startswith(_BUS) and text.endswith("}"):
         index = int(text[len(_BUS) : -1])
