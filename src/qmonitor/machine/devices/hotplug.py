@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qmonitor.machine.devices.board import SERIAL_PORTS, PcDevices
+from qmonitor.machine.devices.board import PARALLEL_PORTS, SERIAL_PORTS, PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
@@ -78,6 +78,9 @@ DEVICE_NOT_FOUND = "Device '{}' not found"
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
 #: USB host controllers the model makes (each with its USB bus).
 USB_HOSTS = ("piix3-usb-uhci", "qemu-xhci")
+#: Controllers' buses a user's controller gets: bus type and how many
+#: (hw/ide/ich.c, hw/ide/piix.c, hw/audio/intel-hda.c).
+CONTROLLER_BUSES = {"ich9-ahci": ("IDE", 6), "piix3-ide": ("IDE", 2), "ich9-intel-hda": ("HDA", 1)}
 #: hw/char/serial-isa.c: an index past the four standard ports.
 SERIAL_MAX = "Max. supported number of ISA serial ports is {}."
 
@@ -98,6 +101,31 @@ def isa_serial_values(sysbus: Bus, opts: dict[str, str]) -> dict[str, Any]:
     isairq = int(opts.get("irq", "-1"), 0)
     return {"index": index, "iobase": base if iobase == -1 else iobase,
             "irq": irq if isairq == -1 else isairq}  # fmt: skip
+
+
+#: hw/char/parallel.c: no chardev, or an index past the three standard ports.
+PARALLEL_NO_CHARDEV = "Can't create parallel device, empty char device"
+PARALLEL_MAX = "Max. supported number of parallel ports is {}."
+
+
+def isa_parallel_values(sysbus: Bus, opts: dict[str, str]) -> dict[str, Any]:
+    """An ``isa-parallel``'s index, I/O base, IRQ and chardev (parallel_isa_realizefn).
+
+    A port without an index takes the count of the ports made so far;
+    its base defaults to that index's standard one, its IRQ is 7.
+    """
+    chardev = opts.get("chardev", "")
+    if not chardev:
+        raise QapiError(PARALLEL_NO_CHARDEV)
+    index = int(opts.get("index", "-1"), 0)
+    if index == -1:
+        index = sum(1 for dev in sysbus.walk() if dev.typename == "isa-parallel")
+    if not 0 <= index < len(PARALLEL_PORTS):
+        raise QapiError(PARALLEL_MAX.format(len(PARALLEL_PORTS)))
+    base, irq = PARALLEL_PORTS[index]
+    iobase = int(opts.get("iobase", "-1"), 0)
+    return {"index": index, "iobase": base if iobase == -1 else iobase,
+            "irq": int(opts.get("irq", str(irq)), 0), "chardev": chardev}  # fmt: skip
 
 
 class NotModelled(QapiError):
@@ -134,7 +162,7 @@ PrePlug = Callable[[], Callable[[Device], None]]
 
 
 #: Properties of a virtio proxy that its virtio device holds.
-_FORWARDED = ("mac", "netdev", "drive")
+_FORWARDED = ("mac", "netdev", "drive", "bootindex")
 
 
 #: What sscanf's ``%x`` takes: blanks, a sign, ``0x``, hex digits.
@@ -316,6 +344,8 @@ class Hotplug:
             raise QapiError(DRIVE_NOT_SET)
         if driver == "isa-serial" and not isinstance(bus, PciBus):
             dev = bus.add(Device(driver, ident, **isa_serial_values(self.pc.sysbus, opts)))
+        elif driver == "isa-parallel" and not isinstance(bus, PciBus):
+            dev = bus.add(Device(driver, ident, **isa_parallel_values(self.pc.sysbus, opts)))
         elif driver == "isa-debugcon" and driver in known_types():
             dev = bus.add(Device(driver, ident, **self._values(driver, opts, hotplug)))
         elif driver in STORAGE_DEVICES and self.drives is not None and not isinstance(bus, PciBus):
@@ -366,9 +396,15 @@ class Hotplug:
                 continue
             default = known.get(name)
             if default is None:
-                # A property qtree does not print (bootindex ...) is taken and not shown.
-                if self.prop_type(driver, name) is None:
+                # A property qtree does not print (bootindex ...) is taken and not
+                # shown there; qom-get reads it.
+                kind = self.prop_type(driver, name)
+                if kind is None:
                     raise QapiError(PROP_NOT_FOUND.format(driver, name))
+                if kind in _INT_RANGES:
+                    values[name] = _integer(name, text, kind)
+                elif kind == "str":
+                    values[name] = text
                 continue
             owner = inner if inner is not None and name in _FORWARDED else driver
             if name == "addr":
@@ -442,7 +478,9 @@ class Hotplug:
             unit = free_ide_unit(bus, unit, 1 if ahci else 2)
             if driver == "ide-hd" and blk is not None and blk.medium is None:
                 raise QapiError(NEEDS_MEDIA)  # ide_init_drive, once the unit is taken
-            number = int(bus.name.rpartition(".")[2] or 0)
+            # hw/ide/core.c numbers every drive slot of every IDE bus as it is made.
+            ide_buses = [b for d in self.pc.sysbus.walk() for b in d.buses if b.kind == "IDE"]
+            number = ide_buses.index(bus)
             values.setdefault("serial", f"QM{number * 2 + unit + 1:05d}")
             if driver == "ide-hd" and blk is not None and blk.medium is not None:
                 cyls, heads, secs = guess_chs(blk.medium.size)
@@ -492,7 +530,11 @@ class Hotplug:
             raise QapiError(FUNC0_TAKEN.format(devfn >> 3, func0.typename, driver))
         if devfn & 7 and func0 is not None and not func0.multifunction:
             raise QapiError(SINGLE_FUNCTION.format(devfn >> 3, devfn & 7))
-        if hotplug and bus.kind == "PCI" and bus is not self.pc.root and devfn >> 3 == 0:
+        # A bridge made with the machine is in ACPI's hands (any slot); one
+        # hotplugged later has only its standard hotplug controller.
+        bridge = bus.parent
+        shpc = bus.kind == "PCI" and bridge is not None and bridge.hotplugged
+        if hotplug and shpc and devfn >> 3 == 0:
             raise QapiError(SHPC_SLOT.format(0))
         if driver == "pci-bridge" and not values.get("chassis_nr", 0) & 0xFF:
             raise QapiError(NO_CHASSIS)
@@ -521,6 +563,9 @@ class Hotplug:
         key = f"{driver}@port"
         behind_port = bus.kind == "PCIE" and bus is not self.pc.root and key in known_types()
         adapter_values(driver, devfn, values)
+        # A user's device is single-function unless asked: the recorded default
+        # may be a board's (a Q35's ich9-ahci is made multifunction).
+        values.setdefault("multifunction", False)
         dev = PciDevice(driver, ident, devfn, key if behind_port else None, **values)
         bus.add(dev)
         if inner is not None:
@@ -537,6 +582,11 @@ class Hotplug:
         elif driver == "pcie-root-port":
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
             child.hotpluggable = True
+        elif driver in CONTROLLER_BUSES:
+            kind, count = CONTROLLER_BUSES[driver]
+            for index in range(count):
+                name = f"{ident}.{index}" if ident else self.pc.auto_name(kind.lower())
+                dev.add_bus(Bus(name, kind))
         elif driver in USB_HOSTS:
             # usb_bus_new names the bus after its controller's id, else by type.
             dev.add_bus(Bus(f"{ident}.0" if ident else self.pc.auto_name("usb-bus"), "usb-bus"))

@@ -28,14 +28,23 @@ class Bus:
         self.children: list[Device] = []
         #: Whether devices may be plugged while the machine runs.
         self.hotpluggable = False
+        #: The ``child[N]`` number the next device takes (bus_add_child: never reused).
+        self.max_index = 0
+        #: Each device's plug (True) and unplug (False) by its number, in order:
+        #: the bus's QOM links come and go with them.
+        self.history: list[tuple[bool, int]] = []
 
     def add(self, device: Device) -> Device:
         device.bus = self
+        device.bus_index = self.max_index
+        self.history.append((True, self.max_index))
+        self.max_index += 1
         self.children.append(device)
         return device
 
     def remove(self, device: Device) -> None:
         self.children.remove(device)
+        self.history.append((False, device.bus_index))
         device.bus = None
 
     def walk(self) -> Iterator[Device]:
@@ -64,6 +73,8 @@ class Device:
         #: Property values other than the recorded defaults, by name.
         self.values: dict[str, Any] = values
         self.bus: Bus | None = None
+        #: Its number on its bus (its ``child[N]`` link there).
+        self.bus_index = -1
         self.buses: list[Bus] = []
         #: Lines the parent bus prints for the device (mmio windows ...).
         self.bus_lines: Callable[[], list[str]] = list

@@ -1,9 +1,10 @@
 """A user's device as ``qom-list``/``qom-get`` show it in ``/machine/peripheral``.
 
-Its generic device properties (hw/core/qdev.c) and, for a PCI device, its
-address and a NIC's MAC address and back-end; the rest of a PCI device's
-QOM properties are not modelled.  A SCSI device has all its properties,
-in the order QEMU lists them, with their values.
+A device of a type recorded by tools/record_qom_devices.py is modelled in
+full (:mod:`.qom_shapes`).  Another one has its generic device properties
+(hw/core/qdev.c) and, for a PCI device, its address and a NIC's MAC
+address and back-end; a SCSI device all its properties, in the order QEMU
+lists them, with their values.
 """
 
 from __future__ import annotations
@@ -11,16 +12,40 @@ from __future__ import annotations
 from qmonitor.machine.devices.facts import facts
 from qmonitor.machine.devices.pci import PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
+from qmonitor.machine.devices.qom_shapes import device_object, has_shape
 from qmonitor.machine.devices.scsi import SCSI_DEVICES
 from qmonitor.machine.qom_object import Prop, QomObject
 
 
 def bus_path(bus: Bus, q35: bool) -> str:
-    """The QOM path of a bus: the board's root bus, or a child of its device."""
+    """The QOM path of a bus: the board's root bus, or a child of its device.
+
+    A virtio device's bus (a virtio-scsi adapter's) is below its proxy's
+    ``virtio-backend``.
+    """
     owner = bus.parent
+    if owner is not None and owner.qom_path is None and owner.bus is not None:
+        proxy = owner.bus.parent
+        if proxy is not None and proxy.qom_path is not None and owner.bus.kind == "virtio-pci-bus":
+            return f"{proxy.qom_path}/virtio-backend/{bus.name}"
     if owner is None or owner.qom_path is None:
         return f"/machine/{'q35' if q35 else 'i440fx'}/{bus.name}"
     return f"{owner.qom_path}/{bus.name}"
+
+
+def _parent_bus(obj: QomObject, bus: Bus, q35: bool) -> str:
+    """The path of ``obj``'s bus: a board device's bus is found in the board's tree."""
+    owner = bus.parent
+    if owner is not None and owner.qom_path is None and not owner.user:
+        root = obj
+        while root.parent is not None:
+            root = root.parent
+        machine = root.children.get("machine")
+        unattached = machine.children.get("unattached") if machine is not None else None
+        for child in unattached.children.values() if unattached is not None else ():
+            if bus.name in child.children:
+                return child.children[bus.name].path()
+    return bus_path(bus, q35)
 
 
 def qom_object(dev: Device, q35: bool) -> QomObject:
@@ -30,6 +55,14 @@ def qom_object(dev: Device, q35: bool) -> QomObject:
         from qmonitor.machine.devices.dimms import dimm_qom
 
         return dimm_qom(dev)
+    if bus is not None and has_shape(dev.typename):
+        extra: tuple[Prop, ...] = ()
+        if dev.memory is not None:
+            from qmonitor.machine.devices.virtio_mem_pci import virtio_mem_props
+
+            extra = tuple(virtio_mem_props(dev))
+        made = device_object(dev, q35, lambda: _parent_bus(made, bus, q35), extra)
+        return made
     props = [
         Prop("parent_bus", "link<bus>", bus_path(bus, q35) if bus is not None else ""),
         Prop("realized", "bool", True),
