@@ -223,9 +223,14 @@ def default_devices(config: Config) -> DefaultDevices | None:
         "true",
         "y",
     )
+    # -usbdevice's devices come only on a machine with USB on (usb_parse).
+    usbdevices = tuple(
+        loc.partition(" ")[2] for loc in config.unmodelled if loc.startswith("-usbdevice ") and usb
+    )
     if config.nodefaults:
-        return DefaultDevices(vga, False, serials, parallels, False, False, usb)
-    return DefaultDevices(vga=vga, nic=nic, serials=serials, parallels=parallels, usb=usb)
+        return DefaultDevices(vga, False, serials, parallels, False, False, usb, usbdevices)
+    return DefaultDevices(vga=vga, nic=nic, serials=serials, parallels=parallels, usb=usb,
+                          usbdevices=usbdevices)  # fmt: skip
 
 
 def check_devices(machine: Machine) -> None:

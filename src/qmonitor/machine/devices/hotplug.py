@@ -40,6 +40,8 @@ from qmonitor.machine.devices.storage import (
     free_ide_unit,
     guess_chs,
 )
+from qmonitor.machine.devices.usb import CONTROLLERS, USB_DEVICES, UsbBus, controller_bus
+from qmonitor.machine.devices.usb_plug import plug_usb_device, unplug_usb_device
 from qmonitor.machine.qom_object import QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
 
@@ -76,8 +78,6 @@ MEMORY_NO_UNPLUG = "virtio based memory devices cannot be unplugged."
 DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
-#: USB host controllers the model makes (each with its USB bus).
-USB_HOSTS = ("piix3-usb-uhci", "qemu-xhci")
 #: hw/char/serial-isa.c: an index past the four standard ports.
 SERIAL_MAX = "Max. supported number of ISA serial ports is {}."
 
@@ -322,6 +322,8 @@ class Hotplug:
             dev = self._plug_storage(driver, ident, bus, opts)
         elif driver in SCSI_DEVICES and self.drives is not None and isinstance(bus, ScsiBus):
             dev = plug_scsi(self.drives, driver, ident, bus, self._scsi_values(driver, opts))
+        elif driver in USB_DEVICES and isinstance(bus, UsbBus):
+            dev = plug_usb_device(self, driver, ident, bus, self._values(driver, opts, hotplug))
         elif driver in VHOST_SCSI and isinstance(bus, PciBus):
             dev = self._plug_pci(driver, ident, bus, self._typed_values(driver, opts), hotplug)
         else:
@@ -537,9 +539,12 @@ class Hotplug:
         elif driver == "pcie-root-port":
             child = dev.add_bus(PciBus(ident or self.pc.auto_name("pcie"), "PCIE"))
             child.hotpluggable = True
-        elif driver in USB_HOSTS:
-            # usb_bus_new names the bus after its controller's id, else by type.
-            dev.add_bus(Bus(f"{ident}.0" if ident else self.pc.auto_name("usb-bus"), "usb-bus"))
+        elif driver in CONTROLLERS:
+            try:
+                controller_bus(dev, ident, values, self.pc.usb_buses, self.pc.auto_name)
+            except QapiError:
+                bus.remove(dev)  # its realize failed
+                raise
         else:
             adapter_bus(dev, ident, self.pc.auto_name)
         if nic and self.on_nic is not None:
@@ -632,8 +637,15 @@ class Hotplug:
         if isinstance(bus, ScsiBus):
             self._remove(dev)
             return dev
+        if isinstance(bus, UsbBus):
+            unplug_usb_device(self, dev)
+            return dev
         dev.unplug_pending = True
         return dev
+
+    def remove(self, dev: Device) -> None:
+        """The device leaves at once: QOM, its bus, its drive, the user's devices."""
+        self._remove(dev)
 
     def _remove(self, dev: Device) -> None:
         """The device leaves QOM (:attr:`on_removed`), its bus, its drive and the user's devices."""

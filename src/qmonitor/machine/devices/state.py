@@ -70,8 +70,6 @@ def _build(machine: Machine) -> Hotplug:
         net, dev, model, mac, netdev, given
     )
     hotplug.on_removed = lambda dev: _removed(machine, dev)
-    # The board's USB controller is not modelled: its bus is unknown.
-    hotplug.unmodelled = defaults.usb
     # blk_by_qdev_id: a device found without a drive (a virtio proxy, a
     # NIC) is "Device does not have a block device backend", not missing.
     from qmonitor.machine.block.node_registry import drives_of
@@ -87,6 +85,14 @@ def _build(machine: Machine) -> Hotplug:
 
         try:
             attach_board_drives(machine, hotplug)
+        except QapiError as exc:
+            hotplug.startup_error = exc.desc
+            return hotplug
+    if defaults.usbdevices:
+        from qmonitor.machine.devices.usb_plug import add_usbdevices
+
+        try:
+            add_usbdevices(hotplug, defaults.usbdevices)
         except QapiError as exc:
             hotplug.startup_error = exc.desc
             return hotplug
