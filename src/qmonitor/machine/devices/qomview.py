@@ -2,7 +2,7 @@
 
 Its generic device properties (hw/core/qdev.c) and, for a PCI device, its
 address and a NIC's MAC address and back-end; the rest of a PCI device's
-QOM properties are not modelled.  A SCSI device has all its properties,
+QOM properties are not modelled.  A SCSI or USB device has all its properties,
 in the order QEMU lists them, with their values.
 """
 
@@ -49,7 +49,7 @@ def qom_object(dev: Device, q35: bool) -> QomObject:
             props.append(Prop("mac", "str", mac))
             netdev = dev.values.get("netdev", owner.values.get("netdev"))
             props.append(Prop("netdev", "str", netdev or ""))
-    elif dev.typename in SCSI_DEVICES:
+    elif dev.typename in SCSI_DEVICES or dev.usb is not None:
         props.extend(_all_props(dev))
     return QomObject(dev.typename, tuple(props))
 
@@ -63,6 +63,8 @@ def _all_props(dev: Device) -> list[Prop]:
     for prop in type_table().device_properties(dev.typename):
         name = prop["name"]
         value = dev.values[name] if name in dev.values else _printed(defaults.get(name))
+        if name == "attached" and dev.usb is not None:
+            value = dev.usb.attached  # a USB device's state, not a qdev property
         out.append(Prop(name, prop["type"], value))
     return out
 

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 #: hw/usb/dev-storage-classic.c, dev-storage-bot.c: the SCSI buses of the
 #: mass storage devices (one target, 16 LUNs; usb-bot's LUNs 0-15 too).
 MSD_LIMITS = ScsiLimits(0, 0, 15)
+#: hw/core/qdev-properties-system.c set_chr, with chardev/char-fe.c's reason.
+CHARDEV_IN_USE = "Property '{}.chardev' can't take value '{}': Device '{}' is in use"
 
 
 def new_usb_device(typename: str, ident: str | None, values: dict[str, Any]) -> Device:
@@ -53,6 +55,10 @@ def plug_usb_device(
     hotplug: Hotplug, driver: str, ident: str | None, bus: UsbBus, values: dict[str, Any]
 ) -> Device:
     """A USB device on ``bus`` (checked and realized in QEMU's order)."""
+    chardev = values.get("chardev")
+    if chardev and any(d.values.get("chardev") == chardev for d in hotplug.pc.sysbus.walk()):
+        # qdev_prop_set_chr: a chardev takes one frontend.
+        raise QapiError(CHARDEV_IN_USE.format(driver, chardev, chardev))
     if driver == "usb-net" and "mac" not in values:
         values["mac"] = hotplug.pc.next_mac()  # qemu_macaddr_default_if_unset
     dev = new_usb_device(driver, ident, values)
