@@ -80,7 +80,6 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             add(driver="usb-hub", id="h"),
             *SHOW,
             qom_list("/machine/peripheral-anon"),
-            qom_list("/machine/unattached"),
         ),
     ),
     (

@@ -187,6 +187,13 @@ def register_config_ports(machine: Machine) -> None:
     """Claim the PCI configuration ports of a PC."""
     if machine.board is not None:
         machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
+        from qmonitor.machine.devices.pci_io import PciIoView
+
+        def root() -> PciBus | None:
+            hotplug = pc_hotplug(machine)
+            return hotplug.pc.root if hotplug is not None else None
+
+        machine.ports.fallback = PciIoView(root)
 
 
 def finish_unplugs(machine: Machine, devices: list[Device] | None = None) -> None:
