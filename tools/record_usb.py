@@ -63,6 +63,7 @@ TYPES = (
     "usb-storage",
     "usb-ccid",
     "usb-bot",
+    "usb-uas",
 )
 
 

@@ -152,8 +152,19 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     ),
     (
         "usbdevice",
-        (*_PC, "-usbdevice", "tablet", "-usbdevice", "keyboard", "-device", "usb-mouse,id=m",
-         "-usbdevice", "wacom-tablet", "-usbdevice", "mouse"),
+        (
+            *_PC,
+            "-usbdevice",
+            "tablet",
+            "-usbdevice",
+            "keyboard",
+            "-device",
+            "usb-mouse,id=m",
+            "-usbdevice",
+            "wacom-tablet",
+            "-usbdevice",
+            "mouse",
+        ),
         (*SHOW, qom_list("/machine/peripheral-anon"), delete("m"), hmp("info usb")),
     ),
     (
@@ -263,6 +274,8 @@ TEMPLATES: list[tuple[str, ...]] = [
         "usb-ccid,bus=usb-bus.1",
         "-device",
         "usb-bot,bus=usb-bus.1",
+        "-device",
+        "usb-uas,bus=usb-bus.2",
     ),
 ]
 

@@ -37,13 +37,9 @@ SPEED_MISMATCH = (
     ' to bus "{}", port "{}" ({} speed)'
 )
 MASTERBUS_NOT_FOUND = "USB bus '{}' not found"
-NOT_A_MASTERBUS = (
-    "Can't use USB bus '{}' as masterbus, it doesn't support companion controllers"
-)
+NOT_A_MASTERBUS = "Can't use USB bus '{}' as masterbus, it doesn't support companion controllers"
 FIRSTPORT_RANGE = "firstport must be between 0 and {}"
-COMPANION_TAKEN = (
-    "firstport {} asks for ports {}-{}, but port {} has a companion assigned already"
-)
+COMPANION_TAKEN = "firstport {} asks for ports {}-{}, but port {} has a companion assigned already"
 OHCI_TOO_MANY = "OHCI num-ports={} is too big (limit is {} ports)"
 HID_VERSION = "Invalid usb version {} for usb hid device"
 HUB_PORTS = "num_ports ({}) out of range (1..{})"
@@ -96,6 +92,7 @@ USB_DEVICES: dict[str, tuple[str, int]] = {
     "usb-storage": ("QEMU USB MSD", _F | _H | _S),
     "usb-bot": ("QEMU USB MSD", _F | _H | _S),
     "usb-ccid": ("QEMU USB CCID", _F),
+    "usb-uas": ("USB Attached SCSI HBA", _H | _S),
 }
 #: The controllers, by kind.
 UHCI = ("piix3-usb-uhci", "piix4-usb-uhci", *(f"ich9-usb-uhci{n}" for n in range(1, 7)))
@@ -294,8 +291,13 @@ def _realize(bus: UsbBus, dev: Device, state: UsbState) -> None:
     common = port.speedmask & state.speedmask
     if not common:
         raise QapiError(
-            SPEED_MISMATCH.format(state.product, mask_text(state.speedmask), bus.name,
-                                  port.path, mask_text(port.speedmask))  # fmt: skip
+            SPEED_MISMATCH.format(
+                state.product,
+                mask_text(state.speedmask),
+                bus.name,
+                port.path,
+                mask_text(port.speedmask),
+            )
         )
     state.speed = common.bit_length() - 1
     state.attached = True

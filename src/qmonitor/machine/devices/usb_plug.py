@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 #: hw/usb/dev-storage-classic.c, dev-storage-bot.c: the SCSI buses of the
 #: mass storage devices (one target, 16 LUNs; usb-bot's LUNs 0-15 too).
 MSD_LIMITS = ScsiLimits(0, 0, 15)
+#: hw/usb/dev-uas.c: one target of 256 LUNs.
+UAS_LIMITS = ScsiLimits(0, 0, 255)
 #: hw/core/qdev-properties-system.c set_chr, with chardev/char-fe.c's reason.
 CHARDEV_IN_USE = "Property '{}.chardev' can't take value '{}': Device '{}' is in use"
 
@@ -72,9 +74,10 @@ def plug_usb_device(
             raise QapiError(NEEDS_CHARDEV)
         elif driver == "usb-storage":
             _storage(hotplug, dev, ident, values)
-        elif driver == "usb-bot":
+        elif driver in ("usb-bot", "usb-uas"):
+            limits = MSD_LIMITS if driver == "usb-bot" else UAS_LIMITS
             dev.add_bus(ScsiBus(f"{ident}.0" if ident else hotplug.pc.auto_name("scsi"),
-                                MSD_LIMITS))  # fmt: skip
+                                limits))  # fmt: skip
         elif driver == "usb-ccid":
             name = f"{ident}.0" if ident else hotplug.pc.auto_name("ccid-bus")
             dev.add_bus(Bus(name, "ccid-bus"))
