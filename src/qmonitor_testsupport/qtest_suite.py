@@ -45,6 +45,7 @@ PROGRAMS: tuple[str, ...] = (
     "wdt_ib700-test",
     "device-plug-test",
     "usb-hcd-uhci-test",
+    "usb-hcd-ehci-test",
     "usb-hcd-xhci-test",
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from qmonitor.machine.devices.pci import PciDevice
-from qmonitor.machine.devices.pci_io import PORT_CCS, PORT_CSC, PORT_RSVD1, uhci_read
 from qmonitor.machine.devices.usb import (
     UsbBus,
     controller_bus,
@@ -16,6 +15,20 @@ from qmonitor.machine.devices.usb import (
     unplug_usb,
 )
 from qmonitor.machine.devices.usb_plug import auto_hub, new_usb_device
+from qmonitor.machine.devices.usb_regs import (
+    EHCI_CONFIGFLAG,
+    EHCI_PORTSC,
+    PORT_CCS,
+    PORT_CSC,
+    PORT_RSVD1,
+    PORTSC_CONNECT,
+    PORTSC_CSC,
+    PORTSC_POWNER,
+    PORTSC_PPOWER,
+    ehci_read,
+    ehci_write,
+    uhci_read,
+)
 from qmonitor.machine.ports import PortBus
 from qmonitor.qapi.error import QapiError
 
@@ -77,8 +90,26 @@ def test_a_hub_goes_after_the_devices_behind_it() -> None:
 def test_a_uhci_port_register_shows_its_attached_device() -> None:
     dev, (bus,) = _bus("piix3-usb-uhci")
     plug_usb(bus, new_usb_device("usb-tablet", None, {"port": "2"}), None)
-    assert uhci_read(dev, 0x10, 2) == PORT_RSVD1
-    assert uhci_read(dev, 0x12, 2) == PORT_RSVD1 | PORT_CCS | PORT_CSC
+    assert uhci_read(dev, 0x10, 2, lambda name: None) == PORT_RSVD1
+    assert uhci_read(dev, 0x12, 2, lambda name: None) == PORT_RSVD1 | PORT_CCS | PORT_CSC
+
+
+def test_configflag_hands_a_companion_s_ports_to_the_ehci() -> None:
+    ehci, buses = _bus("ich9-usb-ehci1")
+    uhci = PciDevice("ich9-usb-uhci2", None, 1, masterbus="usb-bus.0", firstport=2)
+    controller_bus(uhci, None, dict(uhci.values), buses, str)
+    plug_usb(buses[0], new_usb_device("usb-tablet", None, {"port": "4"}), None)
+    find = {"usb-bus.0": ehci}.get
+    # After a reset the companion owns ports 2 and 3 (its own 0 and 1).
+    assert uhci_read(uhci, 0x12, 2, find) == PORT_RSVD1 | PORT_CCS | PORT_CSC
+    assert ehci_read(ehci, EHCI_PORTSC + 4 * 3, 4) == PORTSC_POWNER | PORTSC_PPOWER
+    assert ehci_read(ehci, EHCI_PORTSC, 4) == PORTSC_PPOWER
+    ehci_write(ehci, EHCI_CONFIGFLAG, 4, 1)
+    assert ehci_read(ehci, EHCI_CONFIGFLAG, 4) == 1
+    assert uhci_read(uhci, 0x12, 2, find) == PORT_RSVD1
+    assert ehci_read(ehci, EHCI_PORTSC + 4 * 3, 4) == PORTSC_PPOWER | PORTSC_CONNECT | PORTSC_CSC
+    ehci.reset()
+    assert ehci_read(ehci, EHCI_PORTSC + 4 * 3, 4) == PORTSC_POWNER | PORTSC_PPOWER
 
 
 class _Echo:

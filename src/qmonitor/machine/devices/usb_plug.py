@@ -96,7 +96,9 @@ def _storage(hotplug: Hotplug, dev: Device, ident: str | None, values: dict[str,
     sbus = ScsiBus(f"{ident}.0" if ident else hotplug.pc.auto_name("scsi"), MSD_LIMITS)
     sbus.hotpluggable = False
     dev.add_bus(sbus)
-    disk = plug_scsi(hotplug.drives, "scsi-hd", None, sbus,
+    # scsi_bus_legacy_add_drive: a -drive's CD-ROM makes a scsi-cd, the rest a scsi-hd.
+    kind = "scsi-cd" if blk.media_cd else "scsi-hd"
+    disk = plug_scsi(hotplug.drives, kind, None, sbus,
                      {"drive": blk.name or str(drive), "scsi-id": 0, "lun": 0})  # fmt: skip
     disk.qom_path = None  # set once the device has its own path
 
