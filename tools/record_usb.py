@@ -64,6 +64,10 @@ TYPES = (
     "usb-ccid",
     "usb-bot",
     "usb-uas",
+    "usb-host",
+    "usb-mtp",
+    "usb-redir",
+    "usb-audio",
 )
 
 

@@ -40,7 +40,7 @@ from qmonitor.machine.devices.storage import (
     free_ide_unit,
     guess_chs,
 )
-from qmonitor.machine.devices.usb import CONTROLLERS, USB_DEVICES, UsbBus, controller_bus
+from qmonitor.machine.devices.usb import CONTROLLERS, USB_DEVICES, XHCI, UsbBus, controller_bus
 from qmonitor.machine.devices.usb_plug import plug_usb_device, unplug_usb_device
 from qmonitor.machine.qom_object import QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
@@ -323,7 +323,8 @@ class Hotplug:
         elif driver in SCSI_DEVICES and self.drives is not None and isinstance(bus, ScsiBus):
             dev = plug_scsi(self.drives, driver, ident, bus, self._scsi_values(driver, opts))
         elif driver in USB_DEVICES and isinstance(bus, UsbBus):
-            dev = plug_usb_device(self, driver, ident, bus, self._values(driver, opts, hotplug))
+            values = self._values(driver, opts, hotplug)
+            dev = plug_usb_device(self, driver, ident, bus, values, hotplug)
         elif driver in VHOST_SCSI and isinstance(bus, PciBus):
             dev = self._plug_pci(driver, ident, bus, self._typed_values(driver, opts), hotplug)
         else:
@@ -369,8 +370,11 @@ class Hotplug:
             default = known.get(name)
             if default is None:
                 # A property qtree does not print (bootindex ...) is taken and not shown.
-                if self.prop_type(driver, name) is None:
+                kind = self.prop_type(driver, name)
+                if kind is None:
                     raise QapiError(PROP_NOT_FOUND.format(driver, name))
+                if driver in XHCI and name in ("p2", "p3"):  # its port counts
+                    values[name] = _integer(name, text, kind)
                 continue
             owner = inner if inner is not None and name in _FORWARDED else driver
             if name == "addr":

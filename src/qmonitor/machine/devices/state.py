@@ -131,6 +131,10 @@ def _removed(machine: Machine, dev: Device) -> None:
         if obj is not None and obj.parent is not None:
             obj.parent.children.pop(obj.name, None)
             obj.parent.recorded = None
+    from qmonitor.machine.net.devices import detach_nic
+    from qmonitor.machine.net_cmds import net_clients
+
+    detach_nic(net_clients(machine), dev)  # a NIC (usb-net) leaves the network
     data = {"device": dev.id, "path": path} if dev.id is not None else {"path": path}
     # QEMU sends it once the device is finalized, after the reply.
     machine.loop.call_soon(machine.emit_event, "DEVICE_DELETED", data)

@@ -46,6 +46,11 @@ HUB_PORTS = "num_ports ({}) out of range (1..{})"
 HUB_TOO_DEEP = "usb hub chain too deep"
 NEEDS_CHARDEV = "Property chardev is required"
 DRIVE_NOT_SET = "drive property not set"
+MTP_NO_ROOTDIR = "usb-mtp: rootdir must be configured and be an absolute path"
+MTP_UNREADABLE = "usb-mtp: rootdir does not exist/not readable"
+MTP_READONLY = "usb-mtp: rootdir does not have write permissions"
+#: qapi/qmp/qerror.h QERR_MISSING_PARAMETER (usb-redir without its chardev).
+MISSING_PARAMETER = "Parameter '{}' is missing"
 #: softmmu/vl.c and hw/usb/bus.c: ``-usbdevice``'s messages.
 NO_BUS_FOR_USBDEVICE = (
     "Error: no usb bus to attach usbdevice {}, please try -machine usb=on"
@@ -93,6 +98,10 @@ USB_DEVICES: dict[str, tuple[str, int]] = {
     "usb-bot": ("QEMU USB MSD", _F | _H | _S),
     "usb-ccid": ("QEMU USB CCID", _F),
     "usb-uas": ("USB Attached SCSI HBA", _H | _S),
+    "usb-mtp": ("QEMU USB MTP", _F | _H),
+    "usb-audio": ("QEMU USB Audio Interface", _F),
+    "usb-host": ("USB Host Device", 0),
+    "usb-redir": ("USB Redirection Device", 0),
 }
 #: The controllers, by kind.
 UHCI = ("piix3-usb-uhci", "piix4-usb-uhci", *(f"ich9-usb-uhci{n}" for n in range(1, 7)))
@@ -128,6 +137,8 @@ class UsbState:
     speed: int = FULL
     attached: bool = False
     hub_ports: list[UsbPort] = field(default_factory=list)
+    #: Whether its realize attaches it (usb-bot made by device_add waits).
+    auto_attach: bool = True
 
 
 class UsbBus(Bus):
@@ -180,7 +191,9 @@ def controller_bus(
         p3 = min(int(values.get("p3", 4)), XHCI_MAX_PORTS)
         usb2 = LOW_FULL | 1 << HIGH
         speeds = [(usb2 if i < p2 else 0) | (_S if i < p3 else 0) for i in range(max(p2, p3))]
-    bus = UsbBus(f"{ident}.0" if ident else auto_name("usb-bus"), len(buses), typename in EHCI)
+    # hcd-ehci-pci.c: the ICH9 EHCIs (not hotpluggable) take companions, usb-ehci not.
+    companions = typename in EHCI and typename != "usb-ehci"
+    bus = UsbBus(f"{ident}.0" if ident else auto_name("usb-bus"), len(buses), companions)
     for index, mask in enumerate(speeds):
         bus.register(UsbPort(str(index + 1), mask))
     buses.append(bus)
@@ -267,9 +280,11 @@ def _claim(
 
 
 #: The devices that wait to be attached: a serial port until its chardev
-#: opens, usb-bot until it has a SCSI device, usb-host until a host device
-#: matches (none of which happens on the null machine).
-DETACHED = ("usb-serial", "usb-braille", "usb-bot", "usb-host")
+#: opens, usb-host until a host device
+#: matches, usb-redir until its peer says which device it redirects (none of
+#: which happens on the null machine).  usb-host and usb-redir have no speed
+#: until then (low speed, 0, as printed).
+DETACHED = ("usb-serial", "usb-braille", "usb-host", "usb-redir")
 
 
 def _realize(bus: UsbBus, dev: Device, state: UsbState) -> None:
@@ -285,8 +300,8 @@ def _realize(bus: UsbBus, dev: Device, state: UsbState) -> None:
             hub_port = UsbPort(f"{port.path}.{i + 1}", LOW_FULL, port.hubcount + 1)
             state.hub_ports.append(hub_port)
             bus.register(hub_port)
-    if dev.typename in DETACHED:
-        state.speed = LOW if dev.typename == "usb-host" else FULL
+    if dev.typename in DETACHED or not state.auto_attach:
+        state.speed = LOW if dev.typename in ("usb-host", "usb-redir") else FULL
         return
     common = port.speedmask & state.speedmask
     if not common:

@@ -11,6 +11,7 @@ DEVICE_DELETED after the reply.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from qmonitor.machine.devices.qdev import Bus, Device
@@ -19,6 +20,10 @@ from qmonitor.machine.devices.usb import (
     DRIVE_NOT_SET,
     HID_DEVICES,
     LEGACY_NAMES,
+    MISSING_PARAMETER,
+    MTP_NO_ROOTDIR,
+    MTP_READONLY,
+    MTP_UNREADABLE,
     NEEDS_CHARDEV,
     USB_DEVICES,
     UsbBus,
@@ -54,16 +59,24 @@ def new_usb_device(typename: str, ident: str | None, values: dict[str, Any]) -> 
 
 
 def plug_usb_device(
-    hotplug: Hotplug, driver: str, ident: str | None, bus: UsbBus, values: dict[str, Any]
+    hotplug: Hotplug,
+    driver: str,
+    ident: str | None,
+    bus: UsbBus,
+    values: dict[str, Any],
+    hotplugged: bool,
 ) -> Device:
     """A USB device on ``bus`` (checked and realized in QEMU's order)."""
     chardev = values.get("chardev")
     if chardev and any(d.values.get("chardev") == chardev for d in hotplug.pc.sysbus.walk()):
         # qdev_prop_set_chr: a chardev takes one frontend.
         raise QapiError(CHARDEV_IN_USE.format(driver, chardev, chardev))
-    if driver == "usb-net" and "mac" not in values:
+    given = "mac" in values
+    if driver == "usb-net" and not given:
         values["mac"] = hotplug.pc.next_mac()  # qemu_macaddr_default_if_unset
     dev = new_usb_device(driver, ident, values)
+    # usb_msd_bot_realize: a hotplugged usb-bot waits for its SCSI device.
+    dev.usb.auto_attach = not (driver == "usb-bot" and hotplugged)
 
     def realize() -> None:
         state = dev.usb
@@ -72,6 +85,10 @@ def plug_usb_device(
             _, state.speedmask = device_speeds(driver, values)
         elif driver in ("usb-serial", "usb-braille") and not values.get("chardev"):
             raise QapiError(NEEDS_CHARDEV)
+        elif driver == "usb-redir" and not values.get("chardev"):
+            raise QapiError(MISSING_PARAMETER.format("chardev"))
+        elif driver == "usb-mtp":
+            _mtp(dev.values)
         elif driver == "usb-storage":
             _storage(hotplug, dev, ident, values)
         elif driver in ("usb-bot", "usb-uas"):
@@ -83,6 +100,9 @@ def plug_usb_device(
             dev.add_bus(Bus(name, "ccid-bus"))
 
     plug_usb(bus, dev, lambda: auto_hub(bus), realize)
+    if driver == "usb-net" and hotplug.on_nic is not None:
+        netdev = str(values.get("netdev", ""))
+        hotplug.on_nic(dev, driver, str(values["mac"]), netdev, given)
     return dev
 
 
@@ -101,6 +121,19 @@ def _storage(hotplug: Hotplug, dev: Device, ident: str | None, values: dict[str,
     disk = plug_scsi(hotplug.drives, kind, None, sbus,
                      {"drive": blk.name or str(drive), "scsi-id": 0, "lun": 0})  # fmt: skip
     disk.qom_path = None  # set once the device has its own path
+
+
+def _mtp(values: dict[str, Any]) -> None:
+    """usb-mtp's realize: an absolute, readable (and writable unless read-only) rootdir."""
+    root = str(values.get("rootdir") or "")
+    if not os.path.isabs(root):
+        raise QapiError(MTP_NO_ROOTDIR)
+    if not os.access(root, os.R_OK):
+        raise QapiError(MTP_UNREADABLE)
+    if not values.get("readonly", True) and not os.access(root, os.W_OK):
+        raise QapiError(MTP_READONLY)
+    stripped = root.rstrip("/")  # g_path_get_basename: "/" for the root itself
+    values.setdefault("desc", os.path.basename(stripped) if stripped else "/")
 
 
 def auto_hub(bus: UsbBus) -> Device | None:
@@ -131,10 +164,14 @@ def unplug_usb_device(hotplug: Hotplug, dev: Device) -> None:
         assert state is not None
         for child_bus in gone.buses:
             for child in list(child_bus.children):
+                # The devices on its SCSI bus go first, each with its DEVICE_DELETED.
+                if child.user:
+                    hotplug.remove(child)
+                    continue
                 if hotplug.drives is not None:
                     hotplug.drives.detach(child)
                 if gone.user and hotplug.on_removed is not None:
-                    # usb-storage's disk: its DEVICE_DELETED comes first.
+                    # usb-storage's own disk.
                     child.qom_path = f"{gone.qom_path}/{child_bus.name}/legacy[0]"
                     hotplug.on_removed(child)
         if gone.user:
