@@ -15,6 +15,13 @@ from __future__ import annotations
 from qmonitor_testsupport.pcdev_cases import Request, add, delete, hmp, qom_get, qom_list
 
 SHOW: tuple[Request, ...] = (hmp("info usb"), hmp("info qtree"))
+
+
+def _types(first: int, end: int) -> tuple[Request, ...]:
+    """The types of ``/machine/unattached/device[first..end)`` (a missing one fails)."""
+    return tuple(qom_get(f"/machine/unattached/device[{n}]", "type") for n in range(first, end))
+
+
 _PC = ("-M", "pc", "-nodefaults")
 _Q35 = ("-M", "q35", "-nodefaults")
 
@@ -43,6 +50,9 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             ("query-pci", {}),
             qom_list("/machine/peripheral/t"),
             qom_get("/machine/peripheral/t", "attached"),
+            qom_get("/machine/peripheral/t", "parent_bus"),
+            *_types(17, 20),
+            *_types(27, 30),
             qom_get("/machine/peripheral/t", "port"),
             delete("k"),
             delete("k"),
@@ -169,8 +179,21 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
     ),
     (
         "usbdevice_q35",
-        (*_Q35, "-usbdevice", "mouse", "-usbdevice", "tablet"),
-        SHOW,
+        (*_Q35, "-usbdevice", "mouse", "-usbdevice", "tablet", "-device", "usb-kbd,id=k"),
+        (
+            *SHOW,
+            *_types(15, 21),
+            *_types(28, 31),
+            qom_get("/machine/peripheral/k", "parent_bus"),
+            add(driver="usb-kbd", id="k2"),
+            add(driver="usb-kbd", id="k3"),
+            add(driver="usb-kbd", id="k4"),
+            add(driver="usb-kbd", id="k5"),
+            *_types(29, 33),
+            qom_get("/machine/peripheral/k5", "parent_bus"),
+            qom_get("/machine/unattached/device[16]", "addr"),
+            qom_list("/machine/unattached/device[30]"),
+        ),
     ),
     (
         "device_errors",

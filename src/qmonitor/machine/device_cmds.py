@@ -143,6 +143,10 @@ def register_device_commands(machine: Machine) -> None:
             dev = special_device_add(machine, hotplug, opts, True) or hotplug.add(opts, True)
             mach = machine_qom(machine).root.children["machine"]
             hotplug.attach_qom(dev, mach.children["peripheral"], mach.children["peripheral-anon"])
+            if hotplug.pc.usb_buses:  # a hub QEMU plugged by itself
+                from qmonitor.machine.devices.usb_qom import place_unnamed
+
+                place_unnamed(mach.children["unattached"], hotplug)
             return
         if is_pc(machine):
             raise QapiError("device_add on this PC is not modelled")

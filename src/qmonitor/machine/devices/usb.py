@@ -21,6 +21,7 @@ mismatch" text).  A USB bus lets its devices go at once on
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,9 @@ OHCI = ("pci-ohci",)
 CONTROLLERS = (*UHCI, *EHCI, *XHCI, *OHCI)
 
 
+_ORDER = itertools.count()
+
+
 def mask_text(mask: int) -> str:
     """usb_mask_to_str: ``full+high``, ``unknown``."""
     names = [name for bit, name in _MASK_NAMES if mask & bit]
@@ -139,6 +143,8 @@ class UsbState:
     hub_ports: list[UsbPort] = field(default_factory=list)
     #: Whether its realize attaches it (usb-bot made by device_add waits).
     auto_attach: bool = True
+    #: When it was made, among all USB devices (QOM numbers QEMU's own ones so).
+    order: int = field(default_factory=lambda: next(_ORDER))
 
 
 class UsbBus(Bus):

@@ -174,9 +174,9 @@ def unplug_usb_device(hotplug: Hotplug, dev: Device) -> None:
                     # usb-storage's own disk.
                     child.qom_path = f"{gone.qom_path}/{child_bus.name}/legacy[0]"
                     hotplug.on_removed(child)
+        if (gone.user or gone.qom_path is not None) and hotplug.on_removed is not None:
+            hotplug.on_removed(gone)
         if gone.user:
-            if hotplug.on_removed is not None:
-                hotplug.on_removed(gone)
             if gone.id is not None:
                 hotplug.by_id.pop(gone.id, None)
             hotplug.created.remove(gone)
