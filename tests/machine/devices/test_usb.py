@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from qmonitor.machine.devices.pci import PciDevice
+from qmonitor.machine.devices.pci import PciBus, PciDevice
+from qmonitor.machine.devices.pci_io import PciIoView
 from qmonitor.machine.devices.usb import (
     UsbBus,
     controller_bus,
+    device_speeds,
     info_usb,
     mask_text,
     plug_usb,
@@ -125,3 +127,22 @@ def test_an_unclaimed_port_reaches_the_fallback_with_its_address() -> None:
     assert ports.inp(0xC000, 2) == 0xFFFF
     ports.fallback = _Echo()
     assert ports.inp(0xC000, 2) == 0xC000
+
+
+def test_an_io_bar_reaches_its_uhci_once_mapped_and_enabled() -> None:
+    dev, (bus,) = _bus("piix3-usb-uhci")
+    plug_usb(bus, new_usb_device("usb-mouse", None, {}), None)
+    root = PciBus("pci.0", "PCI")
+    root.add(dev)
+    view = PciIoView(lambda: root)
+    assert view.port_read(0xC010, 2) == 0xFFFF  # BAR 4 has no address yet
+    dev.config[0x20:0x24] = (0xC000 | 1).to_bytes(4, "little")
+    assert view.port_read(0xC010, 2) == 0xFFFF  # I/O decoding is off
+    dev.config[0x04] |= 1
+    assert view.port_read(0xC010, 2) == PORT_RSVD1 | PORT_CCS | PORT_CSC
+    assert view.port_read(0xC012, 2) == PORT_RSVD1
+
+
+def test_a_hid_device_of_another_usb_version_is_refused_as_qemu_prints_it() -> None:
+    with pytest.raises(QapiError, match=r"^Invalid usb version -1 for usb hid device$"):
+        device_speeds("usb-kbd", {"usb_version": 0xFFFFFFFF})

@@ -115,6 +115,11 @@ CONTROLLERS = (*UHCI, *EHCI, *XHCI, *OHCI)
 _ORDER = itertools.count()
 
 
+def _signed(value: int) -> int:
+    """A uint32 property as QEMU's ``%d`` prints it."""
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
 def mask_text(mask: int) -> str:
     """usb_mask_to_str: ``full+high``, ``unknown``."""
     names = [name for bit, name in _MASK_NAMES if mask & bit]
@@ -231,7 +236,7 @@ def device_speeds(typename: str, values: dict[str, Any]) -> tuple[str, int]:
     if typename in HID_DEVICES:
         version = int(values.get("usb_version", 2))
         if version not in (1, 2):
-            raise QapiError(HID_VERSION.format(version))
+            raise QapiError(HID_VERSION.format(_signed(version)))
         mask = _F if version == 1 else _F | _H
     return product, mask
 
@@ -299,7 +304,7 @@ def _realize(bus: UsbBus, dev: Device, state: UsbState) -> None:
     if dev.typename == "usb-hub":
         count = int(dev.values.get("ports", HUB_MAX_PORTS))
         if not 1 <= count <= HUB_MAX_PORTS:
-            raise QapiError(HUB_PORTS.format(count, HUB_MAX_PORTS))
+            raise QapiError(HUB_PORTS.format(_signed(count), HUB_MAX_PORTS))
         if port.hubcount == 5:
             raise QapiError(HUB_TOO_DEEP)
         for i in range(count):
