@@ -226,6 +226,8 @@ class Hotplug:
         #: qdev_set_id's counter of anonymous devices: every one made takes the next
         #: ``device[N]``, even one that then fails or is unplugged.
         self.anon_count = 0
+        #: Whether a chardev of that id exists (None: not checked).
+        self.chardev_exists: Callable[[str], bool] | None = None
         #: Called for each device removed at once (a SCSI device's ``device_del``), before.
         self.on_removed: Callable[[Device], object] | None = None
 

@@ -70,6 +70,7 @@ def _build(machine: Machine) -> Hotplug:
         net, dev, model, mac, netdev, given
     )
     hotplug.on_removed = lambda dev: _removed(machine, dev)
+    hotplug.chardev_exists = machine.chardevs.__contains__
     # blk_by_qdev_id: a device found without a drive (a virtio proxy, a
     # NIC) is "Device does not have a block device backend", not missing.
     from qmonitor.machine.block.node_registry import drives_of

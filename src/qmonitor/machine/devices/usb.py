@@ -278,7 +278,7 @@ def _claim(
 ) -> UsbPort:
     """usb_claim_port's choice: the port ``port`` names, else the first free one."""
     path = dev.values.get("port")
-    if path:
+    if path is not None:  # even an empty one names a port (none has that path)
         port = next((p for p in bus.free if p.path == path), None)
         if port is None:
             raise QapiError(PORT_NOT_FOUND.format(path, bus.name))

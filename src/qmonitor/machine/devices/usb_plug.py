@@ -46,6 +46,7 @@ MSD_LIMITS = ScsiLimits(0, 0, 15)
 #: hw/usb/dev-uas.c: one target of 256 LUNs.
 UAS_LIMITS = ScsiLimits(0, 0, 255)
 #: hw/core/qdev-properties-system.c set_chr, with chardev/char-fe.c's reason.
+CANT_FIND_CHARDEV = "Property '{}.chardev' can't find value '{}'"
 CHARDEV_IN_USE = "Property '{}.chardev' can't take value '{}': Device '{}' is in use"
 
 
@@ -68,9 +69,15 @@ def plug_usb_device(
 ) -> Device:
     """A USB device on ``bus`` (checked and realized in QEMU's order)."""
     chardev = values.get("chardev")
+    exists = hotplug.chardev_exists
+    if chardev and exists is not None and not exists(str(chardev)):
+        raise QapiError(CANT_FIND_CHARDEV.format(driver, chardev))
     if chardev and any(d.values.get("chardev") == chardev for d in hotplug.pc.sysbus.walk()):
         # qdev_prop_set_chr: a chardev takes one frontend.
         raise QapiError(CHARDEV_IN_USE.format(driver, chardev, chardev))
+    if driver == "usb-storage" and values.get("drive") and hotplug.drives is not None:
+        # The drive property's setter finds it (or fails) before the realize.
+        hotplug.drives.resolve(driver, str(values["drive"]))
     given = "mac" in values
     if driver == "usb-net" and not given:
         values["mac"] = hotplug.pc.next_mac()  # qemu_macaddr_default_if_unset
