@@ -11,7 +11,8 @@ recorded (tools/record_pcdev.py) is refused with a qmonitor text.
 An unplug waits for the guest (ACPI or PCIe native hotplug) and a
 guest that runs no code never answers: the device stays, marked pending,
 as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes (unless the
-opt-in guest, :mod:`qmonitor.machine.guest_actions`, ejects it).
+opt-in guest, :mod:`qmonitor.machine.guest_actions`, ejects it).  SCSI
+and USB buses let their devices go at once (:mod:`.usb_plug`).
 """
 
 from __future__ import annotations
@@ -629,8 +630,8 @@ class Hotplug:
     def unplug(self, dev: Device, named: str) -> Device:
         """Ask for ``dev``'s unplug (``named``: the id or QOM path it was asked by).
 
-        A SCSI bus lets its device go at once (:attr:`on_removed` is told);
-        elsewhere the unplug waits for the guest.
+        A SCSI or USB bus lets its device go at once (:attr:`on_removed` is
+        told); elsewhere the unplug waits for the guest.
         """
         bus = dev.bus
         assert bus is not None
