@@ -175,7 +175,16 @@ CASES: list[tuple[str, tuple[str, ...], tuple[Request, ...]]] = [
             "-usbdevice",
             "mouse",
         ),
-        (*SHOW, qom_list("/machine/peripheral-anon"), delete("m"), hmp("info usb")),
+        (
+            *SHOW,
+            qom_list("/machine/peripheral-anon"),
+            delete("m"),
+            hmp("info usb"),
+            delete("/machine/unattached/device[28]"),
+            delete("/machine/unattached/device[30]"),
+            hmp("info usb"),
+            delete("/machine/unattached/device[30]"),
+        ),
     ),
     (
         "usbdevice_q35",

@@ -162,6 +162,10 @@ def register_device_commands(machine: Machine) -> None:
                 machine_qom(machine)  # a user's device has its path once the tree is made
                 path = "/" + "/".join(p for p in id.split("/") if p)
                 dev = next((d for d in hotplug.created if d.qom_path == path), None)
+                if dev is None and hotplug.pc.usb_buses:  # -usbdevice's, QEMU's own hubs
+                    from qmonitor.machine.devices.usb_qom import unnamed_at
+
+                    dev = unnamed_at(hotplug, path)
                 if dev is not None and dev.bus is not None:
                     hotplug.unplug(dev, id)
                     return

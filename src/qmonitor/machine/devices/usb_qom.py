@@ -66,3 +66,12 @@ def place_unnamed(unattached: QomObject, hotplug: Hotplug) -> None:
         index = max(_indexes(unattached), default=-1) + 1
         unattached.add(f"device[{index}]", qom_object(dev, hotplug.pc.q35))
         dev.qom_path = f"{_UNATTACHED}/device[{index}]"
+
+
+def unnamed_at(hotplug: Hotplug, path: str) -> Device | None:
+    """The USB device QEMU made itself whose QOM path is ``path`` (``device_del`` takes it)."""
+    for bus in hotplug.pc.usb_buses:
+        for dev in bus.children:
+            if not dev.user and dev.qom_path == path:
+                return dev
+    return None
