@@ -94,6 +94,11 @@ def started_machine(args: list[str], events: list[dict[str, Any]]) -> Machine:
     config = parse_args(["-display", "none", "-S", *args], "qemu-system-x86_64")
     machine = Machine(replace(machine_options(config), use_io_thread=False))
     keep_events(machine, events)
+    from qmonitor.chardev.base import NullChardev
+
+    for cfg in config.chardevs:
+        if cfg.backend == "null":  # the chardevs devices name (the others would do IO)
+            machine.chardevs[cfg.id] = NullChardev(cfg.id)
     add_blockdevs(graph_of(machine), config)
     add_drives(machine, config)
     check_devices(machine)

@@ -44,6 +44,9 @@ PROGRAMS: tuple[str, ...] = (
     "rtc-test",
     "wdt_ib700-test",
     "device-plug-test",
+    "usb-hcd-uhci-test",
+    "usb-hcd-ehci-test",
+    "usb-hcd-xhci-test",
 )
 
 #: Debian's package of the installed oracle.

@@ -143,6 +143,10 @@ def register_device_commands(machine: Machine) -> None:
             dev = special_device_add(machine, hotplug, opts, True) or hotplug.add(opts, True)
             mach = machine_qom(machine).root.children["machine"]
             hotplug.attach_qom(dev, mach.children["peripheral"], mach.children["peripheral-anon"])
+            if hotplug.pc.usb_buses:  # a hub QEMU plugged by itself
+                from qmonitor.machine.devices.usb_qom import place_unnamed
+
+                place_unnamed(mach.children["unattached"], hotplug)
             return
         if is_pc(machine):
             raise QapiError("device_add on this PC is not modelled")
@@ -158,6 +162,10 @@ def register_device_commands(machine: Machine) -> None:
                 machine_qom(machine)  # a user's device has its path once the tree is made
                 path = "/" + "/".join(p for p in id.split("/") if p)
                 dev = next((d for d in hotplug.created if d.qom_path == path), None)
+                if dev is None and hotplug.pc.usb_buses:  # -usbdevice's, QEMU's own hubs
+                    from qmonitor.machine.devices.usb_qom import unnamed_at
+
+                    dev = unnamed_at(hotplug, path)
                 if dev is not None and dev.bus is not None:
                     hotplug.unplug(dev, id)
                     return

@@ -22,6 +22,9 @@ class PortBus:
 
     def __init__(self) -> None:
         self._ranges: list[tuple[int, int, PortDevice]] = []
+        #: What answers a port no range claims (a PCI device's I/O BAR), with
+        #: absolute addresses; None: all ones.
+        self.fallback: PortDevice | None = None
 
     def register(self, base: int, length: int, device: PortDevice) -> None:
         self._ranges.append((base, length, device))
@@ -34,6 +37,8 @@ class PortBus:
 
     def inp(self, addr: int, size: int) -> int:
         found = self._find(addr)
+        if found is None and self.fallback is not None:
+            return self.fallback.port_read(addr, size)
         if found is None:
             return (1 << (8 * size)) - 1
         base, device = found
@@ -44,3 +49,5 @@ class PortBus:
         if found is not None:
             base, device = found
             device.port_write(addr - base, size, value)
+        elif self.fallback is not None:
+            self.fallback.port_write(addr, size, value)

@@ -205,6 +205,11 @@ class QomTree:
             from qmonitor.machine.devices.storage_setup import place_in_qom
 
             place_in_qom(mach.children["unattached"], hotplug)
+        if hotplug is not None and record is not None and hotplug.pc.usb_buses:
+            from qmonitor.machine.devices.usb_qom import place_controllers, place_unnamed
+
+            place_controllers(mach.children["unattached"], hotplug)
+            place_unnamed(mach.children["unattached"], hotplug)
         if hotplug is not None:
             for dev in hotplug.user_devices():
                 hotplug.attach_qom(dev, peripheral, anon)

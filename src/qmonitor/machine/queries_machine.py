@@ -161,7 +161,13 @@ def register_machine_queries(machine: Machine) -> None:
         return text("")
 
     def x_query_usb() -> dict[str, Any]:
-        raise QapiError(NO_USB)
+        from qmonitor.machine.devices.state import pc_hotplug
+        from qmonitor.machine.devices.usb import info_usb
+
+        hotplug = pc_hotplug(machine)
+        if hotplug is None or not hotplug.pc.usb_buses:
+            raise QapiError(NO_USB)
+        return text(info_usb(hotplug.pc.usb_buses))
 
     def query_replay() -> dict[str, Any]:
         return {"mode": "none", "icount": 0}

@@ -217,15 +217,13 @@ def default_devices(config: Config) -> DefaultDevices | None:
     labels = [chr.id for chr in config.chardevs]
     serials = sum(label.startswith("serial") for label in labels)
     parallels = sum(label.startswith("parallel") for label in labels)
-    usb = "-usb" in config.unmodelled or dict(config.guest.machine_props).get("usb") in (
-        "on",
-        "yes",
-        "true",
-        "y",
-    )
+    on = dict(config.guest.machine_props).get("usb") in ("on", "yes", "true", "y")
+    usb = "-usb" in config.unmodelled or on
+    # -usbdevice's devices come only on a machine with USB on (usb_parse).
+    names = tuple(loc[11:] for loc in config.unmodelled if loc.startswith("-usbdevice ") and usb)
     if config.nodefaults:
-        return DefaultDevices(vga, False, serials, parallels, False, False, usb)
-    return DefaultDevices(vga=vga, nic=nic, serials=serials, parallels=parallels, usb=usb)
+        return DefaultDevices(vga, False, serials, parallels, False, False, usb, names)
+    return DefaultDevices(vga, nic, serials, parallels, usb=usb, usbdevices=names)
 
 
 def check_devices(machine: Machine) -> None:

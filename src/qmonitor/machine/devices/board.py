@@ -18,6 +18,7 @@ from qmonitor.machine.devices.facts import facts
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.qdev import Bus, Device
 from qmonitor.machine.devices.storage import BoardDrive, floppy_devices, ide_devices
+from qmonitor.machine.devices.usb import UsbBus, controller_bus
 
 #: ISA serial ports (hw/char/serial-isa.c): I/O base and IRQ by index.
 SERIAL_PORTS = ((0x3F8, 4), (0x2F8, 3), (0x3E8, 4), (0x2E8, 3))
@@ -39,8 +40,10 @@ class DefaultDevices:
     parallels: int = 1
     cdrom: bool = True
     floppy: bool = True
-    #: ``-usb`` or ``-machine usb=on``: a USB controller (not modelled).
+    #: ``-usb`` or ``-machine usb=on``: the board's USB controllers.
     usb: bool = False
+    #: ``-usbdevice``: the names given, in order.
+    usbdevices: tuple[str, ...] = ()
 
     @classmethod
     def none(cls) -> DefaultDevices:
@@ -83,6 +86,8 @@ class PcDevices:
         #: Automatic bus names by bus type name (``ide`` -> next N of ``ide.N``).
         self.auto_ids: dict[str, int] = {}
         self.nic_count = 0
+        #: The USB buses in creation order (their numbers; -usbdevice takes the first).
+        self.usb_buses: list[UsbBus] = []
         sysbus = self.sysbus
         sysbus.add(Device("kvmvapic"))
         sysbus.add(Device("fw_cfg_io"))
@@ -140,6 +145,8 @@ class PcDevices:
             ide_devices(buses, self.drives)
         elif defaults.cdrom:
             buses[1].add(Device("ide-cd", drive="ide1-cd0", serial="QM00003"))
+        if defaults.usb:
+            self._usb_controller(self.pci("piix3-usb-uhci", 1 << 3 | 2), {})
         if self.acpi:
             # pc_piix.c makes the PM device, its SMBus and EEPROMs only with ACPI.
             pm = self.pci("PIIX4_PM", 1 << 3 | 3)
@@ -156,6 +163,15 @@ class PcDevices:
             ide_devices(buses, self.drives)
         elif defaults.cdrom:
             buses[2].add(Device("ide-cd", drive="ide2-cd0", serial="QM00005"))
+        if defaults.usb:
+            # pc_q35.c: ICH9's first EHCI at 1d.7 and its three UHCI companions.
+            ehci = self.pci("ich9-usb-ehci1", 0x1D << 3 | 7, multifunction=True)
+            self._usb_controller(ehci, {})
+            for n in range(3):
+                values = {"masterbus": ehci.buses[0].name, "firstport": 2 * n}
+                uhci = self.pci(f"ich9-usb-uhci{n + 1}", 0x1D << 3 | n, multifunction=True,
+                                **values)  # fmt: skip
+                self._usb_controller(uhci, values)
         smb = self.pci("ICH9-SMB", 0x1F << 3 | 3)
         self._smbus(smb)
         self._defaults_pci(defaults)
@@ -181,6 +197,9 @@ class PcDevices:
             else:
                 dev = self.pci(model, devfn, mac=mac, netdev=netdev)
             self.board_nics.append(dev)
+
+    def _usb_controller(self, dev: Device, values: dict[str, object]) -> None:
+        controller_bus(dev, None, values, self.usb_buses, self.auto_name)
 
     def _smbus(self, owner: Device) -> None:
         i2c = owner.add_bus(Bus("i2c", "i2c-bus"))

@@ -51,8 +51,9 @@ class DeviceFacts:
     regions: tuple[Region, ...]
 
 
-#: The recordings, each of its tool: tools/record_pcdev.py, tools/record_scsi.py.
-_FILES = ("pc_devices.json", "scsi_devices.json")
+#: The recordings, each of its tool: tools/record_pcdev.py, tools/record_scsi.py,
+#: tools/record_usb.py.
+_FILES = ("pc_devices.json", "scsi_devices.json", "usb_devices.json")
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,8 @@ recorded (tools/record_pcdev.py) is refused with a qmonitor text.
 An unplug waits for the guest (ACPI or PCIe native hotplug) and a
 guest that runs no code never answers: the device stays, marked pending,
 as on QEMU with a ``-S`` guest; no DEVICE_DELETED comes (unless the
-opt-in guest, :mod:`qmonitor.machine.guest_actions`, ejects it).
+opt-in guest, :mod:`qmonitor.machine.guest_actions`, ejects it).  SCSI
+and USB buses let their devices go at once (:mod:`.usb_plug`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from qmonitor.machine.devices.storage import (
     free_ide_unit,
     guess_chs,
 )
+from qmonitor.machine.devices.usb import CONTROLLERS, USB_DEVICES, XHCI, UsbBus, controller_bus
+from qmonitor.machine.devices.usb_plug import plug_usb_device, unplug_usb_device
 from qmonitor.machine.qom_object import QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
 
@@ -76,8 +79,6 @@ MEMORY_NO_UNPLUG = "virtio based memory devices cannot be unplugged."
 DEVICE_NOT_FOUND = "Device '{}' not found"
 #: qmonitor's own text: a type whose facts were not recorded.
 NOT_MODELLED = "qmonitor: device_add of '{}' on a PC is not modelled"
-#: USB host controllers the model makes (each with its USB bus).
-USB_HOSTS = ("piix3-usb-uhci", "qemu-xhci")
 #: Controllers' buses a user's controller gets: bus type and how many
 #: (hw/ide/ich.c, hw/ide/piix.c, hw/audio/intel-hda.c).
 CONTROLLER_BUSES = {"ich9-ahci": ("IDE", 6), "piix3-ide": ("IDE", 2), "ich9-intel-hda": ("HDA", 1)}
@@ -254,6 +255,8 @@ class Hotplug:
         #: qdev_set_id's counter of anonymous devices: every one made takes the next
         #: ``device[N]``, even one that then fails or is unplugged.
         self.anon_count = 0
+        #: Whether a chardev of that id exists (None: not checked).
+        self.chardev_exists: Callable[[str], bool] | None = None
         #: Called for each device removed at once (a SCSI device's ``device_del``), before.
         self.on_removed: Callable[[Device], object] | None = None
 
@@ -352,6 +355,9 @@ class Hotplug:
             dev = self._plug_storage(driver, ident, bus, opts)
         elif driver in SCSI_DEVICES and self.drives is not None and isinstance(bus, ScsiBus):
             dev = plug_scsi(self.drives, driver, ident, bus, self._scsi_values(driver, opts))
+        elif driver in USB_DEVICES and isinstance(bus, UsbBus):
+            values = self._values(driver, opts, hotplug)
+            dev = plug_usb_device(self, driver, ident, bus, values, hotplug)
         elif driver in VHOST_SCSI and isinstance(bus, PciBus):
             dev = self._plug_pci(driver, ident, bus, self._typed_values(driver, opts), hotplug)
         else:
@@ -587,9 +593,12 @@ class Hotplug:
             for index in range(count):
                 name = f"{ident}.{index}" if ident else self.pc.auto_name(kind.lower())
                 dev.add_bus(Bus(name, kind))
-        elif driver in USB_HOSTS:
-            # usb_bus_new names the bus after its controller's id, else by type.
-            dev.add_bus(Bus(f"{ident}.0" if ident else self.pc.auto_name("usb-bus"), "usb-bus"))
+        elif driver in CONTROLLERS:
+            try:
+                controller_bus(dev, ident, values, self.pc.usb_buses, self.pc.auto_name)
+            except QapiError:
+                bus.remove(dev)  # its realize failed
+                raise
         else:
             adapter_bus(dev, ident, self.pc.auto_name)
         if nic and self.on_nic is not None:
@@ -668,8 +677,8 @@ class Hotplug:
     def unplug(self, dev: Device, named: str) -> Device:
         """Ask for ``dev``'s unplug (``named``: the id or QOM path it was asked by).
 
-        A SCSI bus lets its device go at once (:attr:`on_removed` is told);
-        elsewhere the unplug waits for the guest.
+        A SCSI or USB bus lets its device go at once (:attr:`on_removed` is
+        told); elsewhere the unplug waits for the guest.
         """
         bus = dev.bus
         assert bus is not None
@@ -682,8 +691,15 @@ class Hotplug:
         if isinstance(bus, ScsiBus):
             self._remove(dev)
             return dev
+        if isinstance(bus, UsbBus):
+            unplug_usb_device(self, dev)
+            return dev
         dev.unplug_pending = True
         return dev
+
+    def remove(self, dev: Device) -> None:
+        """The device leaves at once: QOM, its bus, its drive, the user's devices."""
+        self._remove(dev)
 
     def _remove(self, dev: Device) -> None:
         """The device leaves QOM (:attr:`on_removed`), its bus, its drive and the user's devices."""

@@ -9,7 +9,7 @@ the device, acknowledges it and says it has a driver, reading each step
 back.  The device's features, its queues, its notifications and its
 interrupts need a device that runs (virtqueues processed, memory
 transferred) and read as zeros; writes to them, and to the other devices'
-BARs, reach nothing.
+BARs, reach nothing.  An EHCI controller's registers are :mod:`.usb_regs`'.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Protocol
 
 from qmonitor.machine.devices.pci import PciBus, PciDevice
 from qmonitor.machine.devices.pci_regs import mapped_regions
+from qmonitor.machine.devices.usb import EHCI
+from qmonitor.machine.devices.usb_regs import ehci_read, ehci_write
 
 #: The virtio vendor id and the vendor-specific capability (include/hw/pci/pci_ids.h, pci_regs.h).
 VIRTIO_VENDOR = 0x1AF4
@@ -112,6 +114,8 @@ class PciMemoryView:
         if target is None:
             return self.memory.read(addr, length)
         dev, bar, offset = target
+        if dev.typename in EHCI:
+            return ehci_read(dev, offset, length).to_bytes(length, "little")
         value = 0
         common = _common_cfg(dev)
         if common is not None and common[0] == bar:
@@ -126,6 +130,9 @@ class PciMemoryView:
             self.memory.write(addr, data)
             return
         dev, bar, offset = target
+        if dev.typename in EHCI:
+            ehci_write(dev, offset, len(data), int.from_bytes(data, "little"))
+            return
         common = _common_cfg(dev)
         if common is not None and common[0] == bar:
             start = offset - common[1]

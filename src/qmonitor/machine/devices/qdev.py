@@ -89,6 +89,8 @@ class Device:
         self.anon_index: int | None = None
         #: What a memory device maps (a virtio-mem device's state), else None.
         self.memory: Any = None
+        #: A USB device's port, speed and attachment (devices/usb.py), else None.
+        self.usb: Any = None
 
     def add_bus(self, bus: Bus) -> Bus:
         bus.parent = self

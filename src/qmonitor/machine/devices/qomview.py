@@ -3,8 +3,8 @@
 A device of a type recorded by tools/record_qom_devices.py is modelled in
 full (:mod:`.qom_shapes`).  Another one has its generic device properties
 (hw/core/qdev.c) and, for a PCI device, its address and a NIC's MAC
-address and back-end; a SCSI device all its properties, in the order QEMU
-lists them, with their values.
+address and back-end; a SCSI or USB device all its properties, in the order
+QEMU lists them, with their values.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def qom_object(dev: Device, q35: bool) -> QomObject:
             props.append(Prop("mac", "str", mac))
             netdev = dev.values.get("netdev", owner.values.get("netdev"))
             props.append(Prop("netdev", "str", netdev or ""))
-    elif dev.typename in SCSI_DEVICES:
+    elif dev.typename in SCSI_DEVICES or dev.usb is not None:
         props.extend(_all_props(dev))
     return QomObject(dev.typename, tuple(props))
 
@@ -96,6 +96,8 @@ def _all_props(dev: Device) -> list[Prop]:
     for prop in type_table().device_properties(dev.typename):
         name = prop["name"]
         value = dev.values[name] if name in dev.values else _printed(defaults.get(name))
+        if name == "attached" and dev.usb is not None:
+            value = dev.usb.attached  # a USB device's state, not a qdev property
         out.append(Prop(name, prop["type"], value))
     return out
 

@@ -70,8 +70,7 @@ def _build(machine: Machine) -> Hotplug:
         net, dev, model, mac, netdev, given
     )
     hotplug.on_removed = lambda dev: _removed(machine, dev)
-    # The board's USB controller is not modelled: its bus is unknown.
-    hotplug.unmodelled = defaults.usb
+    hotplug.chardev_exists = machine.chardevs.__contains__
     # blk_by_qdev_id: a device found without a drive (a virtio proxy, a
     # NIC) is "Device does not have a block device backend", not missing.
     from qmonitor.machine.block.node_registry import drives_of
@@ -87,6 +86,14 @@ def _build(machine: Machine) -> Hotplug:
 
         try:
             attach_board_drives(machine, hotplug)
+        except QapiError as exc:
+            hotplug.startup_error = exc.desc
+            return hotplug
+    if defaults.usbdevices:
+        from qmonitor.machine.devices.usb_plug import add_usbdevices
+
+        try:
+            add_usbdevices(hotplug, defaults.usbdevices)
         except QapiError as exc:
             hotplug.startup_error = exc.desc
             return hotplug
@@ -125,6 +132,10 @@ def _removed(machine: Machine, dev: Device) -> None:
         if obj is not None and obj.parent is not None:
             obj.parent.children.pop(obj.name, None)
             obj.parent.recorded = None
+    from qmonitor.machine.net.devices import detach_nic
+    from qmonitor.machine.net_cmds import net_clients
+
+    detach_nic(net_clients(machine), dev)  # a NIC (usb-net) leaves the network
     data = {"device": dev.id, "path": path} if dev.id is not None else {"path": path}
     # QEMU sends it once the device is finalized, after the reply.
     machine.loop.call_soon(machine.emit_event, "DEVICE_DELETED", data)
@@ -181,6 +192,13 @@ def register_config_ports(machine: Machine) -> None:
     """Claim the PCI configuration ports of a PC."""
     if machine.board is not None:
         machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
+        from qmonitor.machine.devices.pci_io import PciIoView
+
+        def root() -> PciBus | None:
+            hotplug = pc_hotplug(machine)
+            return hotplug.pc.root if hotplug is not None else None
+
+        machine.ports.fallback = PciIoView(root)
 
 
 def finish_unplugs(machine: Machine, devices: list[Device] | None = None) -> None:
