@@ -104,6 +104,7 @@ DISPLAY_CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("gtk_chroot", [*QUIET, "-chroot", "/nonexistent"], NO_SERVER),
 ]
 
+
 def case_environment(env: dict[str, str], tmp: str) -> dict[str, str]:
     """The caller's environment less :data:`DISPLAY_VARIABLES`, plus the case's."""
     out = {k: v for k, v in os.environ.items() if k not in DISPLAY_VARIABLES}

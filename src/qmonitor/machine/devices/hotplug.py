@@ -41,7 +41,7 @@ from qmonitor.machine.devices.storage import (
     free_ide_unit,
     guess_chs,
 )
-from qmonitor.machine.devices.usb import CONTROLLERS, USB_DEVICES, XHCI, UsbBus, controller_bus
+from qmonitor.machine.devices.usb import CONTROLLERS, USB_DEVICES, UsbBus, controller_bus
 from qmonitor.machine.devices.usb_plug import plug_usb_device, unplug_usb_device
 from qmonitor.machine.qom_object import QomObject
 from qmonitor.qapi.error import ErrorClass, QapiError
