@@ -7,8 +7,19 @@ the same lines.
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import subprocess
 from typing import Any
+
+from qmonitor_testsupport import REPO
+
+#: QEMU's answers on the recording host, and that host's KVM (tools/record_kvm_cpuid.py).
+GOLDEN = REPO / "tests" / "golden" / "kvm_cpuid" / "warnings.json"
+
+#: An argument that may ask for KVM (-enable-kvm, -accel kvm, accel=kvm:tcg ...).
+_KVM_WORD = re.compile(r"kvm")
 
 QUIET = ["-display", "none", "-nodefaults", "-S"]
 
@@ -106,3 +117,27 @@ def run_case(qemu: list[str], args: list[str], wrapper: str | None = None) -> di
         timeout=60,
     )
     return {"status": proc.returncode, "stderr": proc.stderr}
+
+
+def uses_kvm(argv: list[str], config: str = "") -> bool:
+    """Whether a command line (and its configuration file) may ask for KVM."""
+    return any(_KVM_WORD.search(arg) for arg in argv) or bool(_KVM_WORD.search(config))
+
+
+@functools.cache
+def same_kvm_host() -> bool:
+    """Whether this host's KVM offers the recorded host's features (APIC IDs aside).
+
+    What QEMU says under KVM (its CPUID warnings, whether it starts) is a fact
+    of the host's KVM: recorded lines that ask for KVM are compared, run as
+    processes, only where this holds.
+    """
+    from qmonitor.machine.kvm_cpuid import KvmHost, feature_words, supported_word
+    from qmonitor.machine.kvm_host import KvmUnavailable, read_kvm_host
+
+    try:
+        here = read_kvm_host()
+    except (KvmUnavailable, OSError):
+        return False
+    recorded = KvmHost.from_json(json.loads(GOLDEN.read_text())["host"])
+    return all(supported_word(here, w) == supported_word(recorded, w) for w in feature_words())

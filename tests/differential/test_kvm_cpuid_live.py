@@ -12,33 +12,19 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from qmonitor.machine.kvm_cpuid import KvmHost, feature_words, supported_word
-from qmonitor.machine.kvm_host import KvmUnavailable, read_kvm_host
-from qmonitor_testsupport.kvm_cases import run_case
+from qmonitor_testsupport.kvm_cases import GOLDEN, run_case, same_kvm_host
 from qmonitor_testsupport.procs import qmonitor_cmd
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "kvm_cpuid" / "warnings.json"
 RECORDED = json.loads(GOLDEN.read_text())
-
-
-def _same_host() -> bool:
-    """Whether this host's KVM offers the recorded features (its APIC IDs may differ)."""
-    try:
-        here = read_kvm_host()
-    except (KvmUnavailable, OSError):
-        return False
-    recorded = KvmHost.from_json(RECORDED["host"])
-    return all(supported_word(here, w) == supported_word(recorded, w) for w in feature_words())
 
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not _same_host(), reason="this host's KVM is not the recorded one"),
+    pytest.mark.skipif(not same_kvm_host(), reason="this host's KVM is not the recorded one"),
 ]
 
 
