@@ -28,10 +28,9 @@ takes it back); :func:`remove`, :func:`enable`, :func:`disable`,
 before (clear and merge give the bitmap new bits, so the old ones stay
 with it), which :func:`restore` puts back.
 
-Not modelled: persistent bitmaps are not written into qcow2 images (the
-image's bitmap directory is never written, so they last as long as the
-process), and the anonymous bitmaps jobs keep for themselves (a mirror's
-dirty bitmap, a backup's copy bitmap) are not listed.
+Persistent bitmaps live in qcow2 images: :mod:`.qcow2_bitmaps` loads
+them when a node opens, stores them when it closes and takes one out of
+the image when it is removed.
 """
 
 from __future__ import annotations
@@ -264,6 +263,11 @@ def remove(graph: BlockGraph, node_name: str, name: str) -> tuple[BlockNode, Dir
     """``block-dirty-bitmap-remove``: the node and the bitmap removed (for an undo)."""
     node, bitmap = lookup(graph, node_name, name)
     check(bitmap, inconsistent=False)
+    if bitmap.persistent and node.driver == "qcow2":
+        # bdrv_remove_persistent_dirty_bitmap: out of the image at once.
+        from qmonitor.machine.block.qcow2_bitmaps import remove as remove_stored
+
+        remove_stored(node, name)
     node.bitmaps.remove(bitmap)
     return node, bitmap
 

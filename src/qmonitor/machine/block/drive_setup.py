@@ -348,11 +348,12 @@ def backends_of(machine: Machine) -> Backends:
     from qmonitor.machine.block.node_registry import drives_of
 
     def make() -> Backends:
-        from qmonitor.machine.block.graph import BlockGraph
         from qmonitor.machine.block.locking import backend_users
 
         backends = Backends(drives_of(machine))
-        graph = machine.part(BlockGraph, BlockGraph)
+        from qmonitor.machine.block.commands import graph_of
+
+        graph = graph_of(machine)
         others = graph.lock_users  # exports made before any drive use nodes too
         graph.lock_users = lambda: [*others(), *backend_users(backends.all())]
 
@@ -384,7 +385,9 @@ def add_drives(
     warn: Callable[[str], object] | None = None,
 ) -> str | None:
     """configure_blockdev's drives: QEMU's error (after the option's place) or None."""
-    graph = machine.part(BlockGraph, BlockGraph)  # the graph blockdev-add works on
+    from qmonitor.machine.block.commands import graph_of
+
+    graph = graph_of(machine)  # the graph blockdev-add works on
     backends = backends_of(machine)
     backends.configured = True
     for drive in drives:
@@ -416,6 +419,7 @@ def check_drives(
     from qmonitor.machine.block.media import Drives
 
     graph = BlockGraph()
+    graph.keeps_bitmaps = False
     backends = Backends(Drives())
     for drive in drives:
         try:

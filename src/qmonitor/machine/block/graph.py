@@ -112,6 +112,9 @@ class BlockGraph:
         self.lock_users: Callable[[], list[User]] = list
         #: A drive by name: (whether there is one, its medium), set once drives exist.
         self.drive_medium: Callable[[str], tuple[bool, BlockNode | None]] = _no_drive
+        #: Whether qcow2 nodes load their persistent bitmaps and store them as they
+        #: close (not on the throwaway graph that only checks -drive options).
+        self.keeps_bitmaps = True
 
     def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
         read_only = bool(options.get("read-only", False))
@@ -184,6 +187,17 @@ class BlockGraph:
             raise QapiError(BLOCK_DEVICE_IN_USE.format(name))
         self.unref(node)
 
+    def close_all(self) -> None:
+        """bdrv_close_all at exit: qcow2 nodes store their persistent bitmaps."""
+        if not self.keeps_bitmaps:
+            return
+        from qmonitor.machine.block.qcow2_bitmaps import store
+
+        for node in self.all_nodes():
+            if node.driver == "qcow2":
+                store(node)
+                node.bitmaps.clear()
+
     def check_not_backing(self, node: BlockNode) -> None:
         """The op blocker a backing file carries: most operations on it are refused."""
         for parent in reversed(self.all_nodes()):
@@ -194,6 +208,11 @@ class BlockGraph:
         """Drop a node nothing holds any more, and the children only it held."""
         if self.nodes.get(node.name) is node:
             del self.nodes[node.name]
+        if node.driver == "qcow2" and self.keeps_bitmaps:
+            from qmonitor.machine.block.qcow2_bitmaps import store
+
+            store(node)
+            node.bitmaps.clear()
         if node.image_lock is not None:
             node.image_lock.close()
             node.image_lock = None
