@@ -195,13 +195,13 @@ def default_granularity(node: BlockNode) -> int:
     return 65536
 
 
-def _qcow2_can_store(node: BlockNode, name: str, granularity: int) -> None:
+def _qcow2_can_store(node: BlockNode, where: str, name: str, granularity: int) -> None:
     """qcow2_co_can_store_new_dirty_bitmap: the image format's limits."""
     header = node.header
     assert header is not None
 
     def fail(text: str) -> QapiError:
-        return QapiError(QCOW2_PREFIX.format(name, node.name) + text)
+        return QapiError(QCOW2_PREFIX.format(name, where) + text)
 
     if header.version < 3:
         raise fail(QCOW2_V2)
@@ -246,10 +246,10 @@ def add(
         raise QapiError(BAD_GRANULARITY)
     if persistent:
         if node.driver != "qcow2":
-            raise QapiError(CANNOT_STORE.format(node.name))
+            raise QapiError(CANNOT_STORE.format(graph.device_or_node_name(node)))
         if find(node, name) is not None:
             raise QapiError(ALREADY_EXISTS.format(name))
-        _qcow2_can_store(node, name, granularity)
+        _qcow2_can_store(node, graph.device_or_node_name(node), name, granularity)
     if find(node, name) is not None:
         raise QapiError(ALREADY_EXISTS.format(name))
     if len(name.encode()) > MAX_NAME:

@@ -361,7 +361,11 @@ def backends_of(machine: Machine) -> Backends:
             blk = backends.named(name)
             return (False, None) if blk is None else (True, blk.medium)
 
+        def device_of(node: BlockNode) -> str:
+            return next((b.name for b in backends.all() if b.medium is node), "")
+
         graph.drive_medium = drive_medium
+        graph.device_of = device_of
         return backends
 
     return machine.part(Backends, make)

@@ -95,6 +95,10 @@ class BlockNode:
     order: int = field(default_factory=next_order)
 
 
+def _no_device(node: BlockNode) -> str:
+    return ""
+
+
 def _no_drive(name: str) -> tuple[bool, BlockNode | None]:
     return False, None
 
@@ -115,6 +119,8 @@ class BlockGraph:
         #: Whether qcow2 nodes load their persistent bitmaps and store them as they
         #: close (not on the throwaway graph that only checks -drive options).
         self.keeps_bitmaps = True
+        #: The name of a drive whose medium the node is ("" for none), set once drives exist.
+        self.device_of: Callable[[BlockNode], str] = _no_device
 
     def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
         read_only = bool(options.get("read-only", False))
@@ -152,6 +158,10 @@ class BlockGraph:
             raise QapiError(NODE_NAME_TOO_LONG)
         node.name = name
         self.nodes[name] = node
+
+    def device_or_node_name(self, node: BlockNode) -> str:
+        """bdrv_get_device_or_node_name: the drive it is the medium of, else its node name."""
+        return self.device_of(node) or node.name
 
     def lookup(self, reference: str) -> BlockNode:
         """A node named by a reference (a child given as a string)."""

@@ -157,6 +157,9 @@ def truncate(graph: BlockGraph, node: BlockNode, size: int) -> None:
     elif node.driver == "qcow2" and node.header is not None:
         if size % 512:
             raise QapiError(QCOW2_MULTIPLE)
+        from qmonitor.machine.block.qcow2_bitmaps import truncate_check
+
+        truncate_check(node)
         bits = node.header.cluster_bits
         _rewrite_qcow2(node, lambda path: qcow2_image.set_size(path, size, bits))
         # qcow2_co_truncate ends writing the header's size field through its file.

@@ -75,6 +75,7 @@ LESS_BITMAPS = "Less bitmaps found than specified in header extension"
 EXTRA_DATA = "Bitmap extra data is not supported"
 ALREADY_IN_IMAGE = "Bitmap '{}' already exists in the image"
 NO_WRITE_ACCESS = "No write access"
+NOT_LOADED = "Cannot resize qcow2 with persistent bitmaps that were not loaded into memory"
 LOST = "Lost persistent bitmaps during inactivation of node '{}': {}"
 
 
@@ -242,8 +243,10 @@ def load(node: BlockNode) -> None:
             bits = _load_bits(path, entry, node.size, header.cluster_size)
             entry.flags |= FLAG_IN_USE
             update = True
+        # bdrv_dirty_bitmap_set_inconsistent also disables the bitmap.
         loaded.append(DirtyBitmap(
-            entry.name, granularity, node.size, disabled=not entry.flags & FLAG_AUTO,
+            entry.name, granularity, node.size,
+            disabled=in_use or not entry.flags & FLAG_AUTO,
             persistent=True, readonly=not writable, inconsistent=in_use, bits=bits,
         ))  # fmt: skip
     if update and writable:
@@ -261,7 +264,11 @@ def _open_meta(node: BlockNode, path: str) -> Qcow2Meta:
 
 
 def _free_table(meta: Qcow2Meta, offset: int, size: int) -> None:
-    """free_bitmap_clusters: each data cluster, then the table."""
+    """free_bitmap_clusters: each data cluster, then the table.
+
+    The data clusters are freed with QCOW2_DISCARD_ALWAYS: the discard
+    reaches the host file, which reads zeroes there afterwards.
+    """
     if not size:
         return
     table = struct.unpack(f">{size}Q", meta.pread(offset, 8 * size))
@@ -269,6 +276,7 @@ def _free_table(meta: Qcow2Meta, offset: int, size: int) -> None:
         data = item & TABLE_OFFSET_MASK
         if data:
             meta.free(data, meta.cluster_size)
+            meta.pwrite(data, bytes(meta.cluster_size))
     meta.free(offset, 8 * size)
 
 
@@ -388,7 +396,9 @@ def store(node: BlockNode) -> None:
 
 def _lost(node: BlockNode, why: str) -> None:
     """qcow2_inactivate's error_report: the bitmaps are not in the image."""
-    prog = os.path.basename(sys.argv[0] if sys.argv else "") or "qmonitor"
+    prog = os.path.basename(sys.argv[0] if sys.argv else "")
+    if prog in ("", "__main__.py"):
+        prog = "qmonitor"
     sys.stderr.write(f"{prog}: {LOST.format(node.name, why)}\n")
 
 
@@ -410,3 +420,21 @@ def remove(node: BlockNode, name: str) -> None:
         _free_table(meta, entry.table_offset, entry.table_size)
     finally:
         meta.close()
+
+
+def truncate_check(node: BlockNode) -> None:
+    """qcow2_truncate_bitmaps_check: every bitmap of the image must be loaded and usable."""
+    from qmonitor.machine.block.bitmaps import check, find
+
+    path = image_path(node)
+    if path is None or node.header is None or node.header.version < 3:
+        return
+    ext = read_extension(_read(path, 0, node.header.cluster_size))
+    if not ext.nb_bitmaps:
+        return
+    raw = _read(path, ext.directory_offset, ext.directory_size)
+    for entry in read_directory(raw, ext.nb_bitmaps):
+        bitmap = find(node, entry.name)
+        if bitmap is None:
+            raise QapiError(NOT_LOADED)
+        check(bitmap)

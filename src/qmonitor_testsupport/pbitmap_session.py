@@ -1,0 +1,130 @@
+"""Play a persistent-bitmap case against QEMU or qmonitor: runs on one set of images, in turn.
+
+A case makes its images (as :mod:`.qemu_io_session` does), then goes
+through its ``runs`` in one directory: a run is either a ``qemu-img``
+command (``{"img": [args]}``: ``bitmap --add``, ``info``, ``check``...)
+or a machine started with ``args`` that gets ``steps`` over QMP and then
+``quit`` (or a SIGKILL with ``"end": "kill"``, which leaves the image's
+bitmaps in use).  A step may itself be ``{"img": [args]}``, run while the
+machine holds the image (``info -U`` shows the in-use flags).  After each
+run the transcript keeps the qcow2 images' state: the bitmaps ``qemu-img
+info`` lists, ``qemu-img check``'s figures and the image's SHA-256 (the
+same layout byte for byte).
+
+Each run may use another binary (``binaries[i]``), so one image can be
+written by qmonitor and read back by QEMU.  Shared by
+tools/record_pbitmaps.py, tests/machine/test_pbitmap_golden.py and
+tests/differential/test_pbitmap_live.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qmonitor_testsupport.qemu_io_session import (
+    _PROG,
+    BASE,
+    QEMU_IMG,
+    _connect,
+    _Qmp,
+    make_images,
+    normalise,
+    pick,
+)
+
+
+def _img(directory: Path, args: Sequence[str]) -> dict[str, Any]:
+    """A qemu-img command: its status, and its output (JSON parsed, paths dropped)."""
+    assert QEMU_IMG is not None
+    done = subprocess.run([QEMU_IMG, *args], capture_output=True, text=True, cwd=directory)
+    out: Any = done.stdout.replace(str(directory) + "/", "")
+    if "--output=json" in args and done.returncode in (0, 2, 3):
+        out = json.loads(done.stdout)
+        if isinstance(out, dict):
+            out.pop("filename", None)
+            out.pop("actual-size", None)
+            out.pop("dirty-flag", None)
+    return {"status": done.returncode, "out": out, "err": done.stderr}
+
+
+def image_state(directory: Path, name: str) -> dict[str, Any]:
+    """What a qcow2 image holds after a run: its bitmaps, check's figures, its bytes' digest."""
+    path = directory / name
+    info = _img(directory, ["info", "--output=json", name])
+    specific = info["out"].get("format-specific", {}).get("data", {}) if info["status"] == 0 else {}
+    check = _img(directory, ["check", "--output=json", name])
+    return {
+        "bitmaps": specific.get("bitmaps", []),
+        "check": check["out"],
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+
+
+def _machine(binary: Sequence[str], directory: Path, run: dict[str, Any]) -> dict[str, Any]:
+    argv = [*binary, *BASE, "-qmp", "unix:qmp.sock,server=on,wait=off", *run["args"]]
+    sock_path = directory / "qmp.sock"
+    sock_path.unlink(missing_ok=True)
+    with (directory / "out.txt").open("wb") as out, (directory / "err.txt").open("wb") as err:
+        proc = subprocess.Popen(argv, cwd=directory, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err)  # fmt: skip
+    replies: list[Any] = []
+    try:
+        try:
+            sock = _connect(sock_path, proc)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {(directory / 'err.txt').read_text()}") from None
+        with sock:
+            sock.settimeout(60)
+            conn = _Qmp(sock)
+            conn.reader.readline()
+            conn.call({"execute": "qmp_capabilities"})
+            for step in run["steps"]:
+                if "img" in step:
+                    replies.append(_img(directory, step["img"]))
+                    continue
+                if "event" in step:
+                    replies.append(conn.event(step["event"]))
+                    continue
+                if "hmp" in step:
+                    request = {"execute": "human-monitor-command",
+                               "arguments": {"command-line": step["hmp"]}}  # fmt: skip
+                else:
+                    request = step["qmp"]
+                replies.append(pick(step.get("pick", ""), conn.call(request)))
+            if run.get("end") == "kill":
+                proc.send_signal(signal.SIGKILL)
+            else:
+                conn.call({"execute": "quit"})
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    stdout = (directory / "out.txt").read_text("latin-1")
+    stderr = _PROG.sub("PROG: ", (directory / "err.txt").read_text("latin-1"))
+    return {"replies": replies, "stdout": normalise(stdout), "stderr": stderr}
+
+
+def run_case(binaries: Sequence[Sequence[str]], case: dict[str, Any]) -> list[dict[str, Any]]:
+    """Play ``case``; run *i* of a machine uses ``binaries[i]`` (the last one for the rest)."""
+    out: list[dict[str, Any]] = []
+    qcow2 = [i["name"] for i in case.get("images", []) if i.get("format") == "qcow2"]
+    with tempfile.TemporaryDirectory(prefix="pbitmap-") as tmp:
+        directory = Path(tmp)
+        make_images(directory, case.get("images", []))
+        for i, run in enumerate(case["runs"]):
+            if "img" in run:
+                out.append(_img(directory, run["img"]))
+                continue
+            binary = binaries[min(i, len(binaries) - 1)]
+            result = _machine(binary, directory, run)
+            result["after"] = {name: image_state(directory, name) for name in qcow2}
+            out.append(result)
+    return out
