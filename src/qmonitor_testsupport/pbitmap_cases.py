@@ -267,6 +267,62 @@ CASES: list[dict[str, Any]] = [
         ],
     },
     {
+        "name": "migration_stores_and_cont_loads",
+        "images": QCOW2_4M,
+        "runs": [
+            _WRITTEN,
+            {
+                "args": DRIVE,
+                "steps": [
+                    *io("d0", "write 1M 64k"),
+                    add("n0", "m0"),
+                    qmp(
+                        "migrate-set-capabilities",
+                        capabilities=[{"capability": "events", "state": True}],
+                    ),
+                    qmp("migrate", uri="exec:cat > /dev/null"),
+                    {"event": "MIGRATION"},
+                    {"event": "MIGRATION"},
+                    {"event": "MIGRATION"},
+                    BITMAPS,
+                    INFO_U,
+                    qmp("cont"),
+                    BITMAPS,
+                    INFO_U,
+                    sha("n0", "b0"),
+                    *io("d0", "write 2M 64k"),
+                ],
+            },
+            _reopen(DRIVE, "b0", "b1", "m0"),
+        ],
+    },
+    {
+        "name": "migration_carries_bitmaps",
+        "images": QCOW2_4M,
+        "runs": [
+            _WRITTEN,
+            {
+                "args": DRIVE,
+                "steps": [
+                    qmp(
+                        "migrate-set-capabilities",
+                        capabilities=[
+                            {"capability": "events", "state": True},
+                            {"capability": "dirty-bitmaps", "state": True},
+                        ],
+                    ),
+                    qmp("migrate", uri="exec:cat > /dev/null"),
+                    {"event": "MIGRATION"},
+                    {"event": "MIGRATION"},
+                    {"event": "MIGRATION"},
+                    BITMAPS,
+                    INFO_U,
+                ],
+            },
+            _reopen(DRIVE, "b0"),
+        ],
+    },
+    {
         "name": "errors",
         "images": [
             {"name": "disk.raw", "size": MIB},

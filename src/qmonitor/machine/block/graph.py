@@ -119,6 +119,8 @@ class BlockGraph:
         #: Whether qcow2 nodes load their persistent bitmaps and store them as they
         #: close (not on the throwaway graph that only checks -drive options).
         self.keeps_bitmaps = True
+        #: Whether the images were handed over (bdrv_inactivate_all at a migration's end).
+        self.inactive = False
         #: The name of a drive whose medium the node is ("" for none), set once drives exist.
         self.device_of: Callable[[BlockNode], str] = _no_device
 
@@ -199,7 +201,7 @@ class BlockGraph:
 
     def close_all(self) -> None:
         """bdrv_close_all at exit: qcow2 nodes store their persistent bitmaps."""
-        if not self.keeps_bitmaps:
+        if not self.keeps_bitmaps or self.inactive:
             return
         from qmonitor.machine.block.qcow2_bitmaps import store
 
@@ -207,6 +209,37 @@ class BlockGraph:
             if node.driver == "qcow2":
                 store(node)
                 node.bitmaps.clear()
+
+    def inactivate_all(self, migrated: bool = False) -> None:
+        """bdrv_inactivate_all: qcow2 nodes store their persistent bitmaps and release them.
+
+        ``migrated``: the ``dirty-bitmaps`` capability carries the named,
+        usable bitmaps to the destination instead (they are neither stored
+        nor released).
+        """
+        if not self.keeps_bitmaps or self.inactive:
+            return
+        self.inactive = True
+        from qmonitor.machine.block.qcow2_bitmaps import inactivate
+
+        for node in self.all_nodes():
+            if node.driver == "qcow2":
+                skip = frozenset(
+                    b.name for b in node.bitmaps
+                    if migrated and b.name and not (b.busy or b.inconsistent)
+                )  # fmt: skip
+                inactivate(node, skip)
+
+    def activate_all(self) -> None:
+        """bdrv_activate_all (``cont`` after a migration): qcow2 nodes load their bitmaps again."""
+        if not self.inactive:
+            return
+        self.inactive = False
+        from qmonitor.machine.block.qcow2_bitmaps import load
+
+        for node in self.all_nodes():
+            if node.driver == "qcow2":
+                load(node)
 
     def check_not_backing(self, node: BlockNode) -> None:
         """The op blocker a backing file carries: most operations on it are refused."""
@@ -218,7 +251,7 @@ class BlockGraph:
         """Drop a node nothing holds any more, and the children only it held."""
         if self.nodes.get(node.name) is node:
             del self.nodes[node.name]
-        if node.driver == "qcow2" and self.keeps_bitmaps:
+        if node.driver == "qcow2" and self.keeps_bitmaps and not self.inactive:
             from qmonitor.machine.block.qcow2_bitmaps import store
 
             store(node)

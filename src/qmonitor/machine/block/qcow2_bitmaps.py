@@ -234,9 +234,13 @@ def load(node: BlockNode) -> None:
     writable = not node.read_only
     loaded: list[DirtyBitmap] = []
     update = False
+    have = {b.name for b in node.bitmaps}
     for entry in entries:
         granularity = 1 << entry.granularity_bits
         in_use = bool(entry.flags & FLAG_IN_USE)
+        if in_use and entry.name in have:
+            # Already here (kept through a migration): the image's copy is stale.
+            continue
         if in_use:
             bits = HBitmap.for_granule(node.size, granularity)
         else:
@@ -350,12 +354,16 @@ def _image_entries(meta: Qcow2Meta) -> tuple[Extension, list[Entry]]:
     return ext, read_directory(raw, ext.nb_bitmaps)
 
 
-def store(node: BlockNode) -> None:
-    """qcow2_store_persistent_dirty_bitmaps as the node closes (failures reported, not raised)."""
+def store(node: BlockNode, skip: frozenset[str] = frozenset()) -> None:
+    """qcow2_store_persistent_dirty_bitmaps as the node closes (failures reported, not raised).
+
+    ``skip`` names bitmaps a migration carries (they are not stored).
+    """
     path = image_path(node)
     writable = [
         b for b in node.bitmaps
         if b.name and b.persistent and not b.inconsistent and not b.readonly
+        and b.name not in skip
     ]  # fmt: skip
     if path is None or not writable or node.header is None:
         return
@@ -438,3 +446,16 @@ def truncate_check(node: BlockNode) -> None:
         if bitmap is None:
             raise QapiError(NOT_LOADED)
         check(bitmap)
+
+
+def inactivate(node: BlockNode, skip: frozenset[str]) -> None:
+    """qcow2_inactivate (a migration's end): store, then let the stored bitmaps go.
+
+    What stays: bitmaps that are not persistent, inconsistent ones, and
+    those the migration carries (``skip``).
+    """
+    store(node, skip)
+    node.bitmaps[:] = [
+        b for b in node.bitmaps
+        if not (b.name and b.persistent and not b.inconsistent and b.name not in skip)
+    ]  # fmt: skip
