@@ -6,7 +6,8 @@ backing image), in use while open read-write, inconsistent after a crash,
 read-only on a read-only node, removed from the image at once; images
 made by ``qemu-img bitmap``; the errors of persistent bitmaps (raw node,
 qcow2 v2, long names, read-only image); block_resize with bitmaps in the
-image.
+image; the anonymous bitmaps backup and mirror jobs keep on their source
+while they run.
 """
 
 from __future__ import annotations
@@ -56,6 +57,23 @@ def io(device: str, *commands: str) -> list[dict[str, Any]]:
 def _reopen(args: list[str], *names: str, node: str = "n0") -> dict[str, Any]:
     """A run that opens the image again and shows what it loaded."""
     return {"args": args, "steps": [BITMAPS, INFO_U, *(sha(node, n) for n in names)]}
+
+
+_JOB_ARGS = [
+    *DRIVE,
+    "-blockdev",
+    "driver=qcow2,node-name=tgt,file.driver=file,file.filename=t.qcow2",
+]
+
+
+def _job_run(*steps: dict[str, Any]) -> dict[str, Any]:
+    """A run that starts a job on d0 (with a persistent bitmap b0 on it) and looks at it."""
+    prepare = [
+        *io("d0", "write 0 1M"),
+        qmp("block-dirty-bitmap-add", node="n0", name="b0"),
+        *io("d0", "write 0 2M"),
+    ]
+    return {"args": _JOB_ARGS, "steps": [*prepare, *steps]}
 
 
 _WRITTEN = {
@@ -319,6 +337,71 @@ CASES: list[dict[str, Any]] = [
                     INFO_U,
                 ],
             },
+            _reopen(DRIVE, "b0"),
+        ],
+    },
+    {
+        "name": "job_bitmaps",
+        "images": [
+            {"name": IMG, "format": "qcow2", "size": 4 * MIB},
+            # Jobs do not write qcow2 targets here (see job_drivers): not compared.
+            {"name": "t.qcow2", "format": "qcow2", "size": 4 * MIB, "inspect": False},
+        ],
+        "runs": [
+            _job_run(
+                qmp(
+                    "blockdev-backup",
+                    device="d0",
+                    target="tgt",
+                    sync="full",
+                    speed=1,
+                    **{"job-id": "j1"},
+                ),
+                {**BITMAPS, "only": ["n0", "tgt"]},
+            ),
+            _job_run(
+                qmp(
+                    "blockdev-backup",
+                    device="d0",
+                    target="tgt",
+                    sync="bitmap",
+                    bitmap="b0",
+                    **{"bitmap-mode": "on-success"},
+                    speed=1,
+                    **{"job-id": "j2"},
+                ),
+                {**BITMAPS, "only": ["n0", "tgt"]},
+            ),
+            _job_run(
+                qmp(
+                    "blockdev-mirror",
+                    device="d0",
+                    target="tgt",
+                    sync="full",
+                    speed=1,
+                    **{"job-id": "j3"},
+                ),
+                BITMAPS,
+                BLOCK,
+            ),
+            _job_run(
+                qmp(
+                    "blockdev-mirror",
+                    device="d0",
+                    target="tgt",
+                    sync="full",
+                    granularity=4096,
+                    **{"job-id": "j4"},
+                ),
+                {"event": "BLOCK_JOB_READY"},
+                BITMAPS,
+                *io("d0", "write 2M 4k"),
+                BITMAPS,
+                BLOCK,
+                qmp("block-job-cancel", device="j4"),
+                {"event": "BLOCK_JOB_COMPLETED"},
+                BITMAPS,
+            ),
             _reopen(DRIVE, "b0"),
         ],
     },

@@ -6,8 +6,10 @@ command (``{"img": [args]}``: ``bitmap --add``, ``info``, ``check``...)
 or a machine started with ``args`` that gets ``steps`` over QMP and then
 ``quit`` (or a SIGKILL with ``"end": "kill"``, which leaves the image's
 bitmaps in use).  A step may itself be ``{"img": [args]}``, run while the
-machine holds the image (``info -U`` shows the in-use flags).  After each
-run the transcript keeps the qcow2 images' state: the bitmaps ``qemu-img
+machine holds the image (``info -U`` shows the in-use flags); a step's
+``only`` keeps only those nodes of a picked reply.  After each run the
+transcript keeps the state of the qcow2 images (but those marked
+``"inspect": false``): the bitmaps ``qemu-img
 info`` lists, ``qemu-img check``'s figures and the image's SHA-256 (the
 same layout byte for byte).
 
@@ -97,7 +99,10 @@ def _machine(binary: Sequence[str], directory: Path, run: dict[str, Any]) -> dic
                                "arguments": {"command-line": step["hmp"]}}  # fmt: skip
                 else:
                     request = step["qmp"]
-                replies.append(pick(step.get("pick", ""), conn.call(request)))
+                reply = pick(step.get("pick", ""), conn.call(request))
+                if "only" in step:
+                    reply = {k: v for k, v in reply.items() if k in step["only"]}
+                replies.append(reply)
             if run.get("end") == "kill":
                 proc.send_signal(signal.SIGKILL)
             else:
@@ -115,7 +120,11 @@ def _machine(binary: Sequence[str], directory: Path, run: dict[str, Any]) -> dic
 def run_case(binaries: Sequence[Sequence[str]], case: dict[str, Any]) -> list[dict[str, Any]]:
     """Play ``case``; run *i* of a machine uses ``binaries[i]`` (the last one for the rest)."""
     out: list[dict[str, Any]] = []
-    qcow2 = [i["name"] for i in case.get("images", []) if i.get("format") == "qcow2"]
+    qcow2 = [
+        i["name"]
+        for i in case.get("images", [])
+        if i.get("format") == "qcow2" and i.get("inspect", True)
+    ]
     with tempfile.TemporaryDirectory(prefix="pbitmap-") as tmp:
         directory = Path(tmp)
         make_images(directory, case.get("images", []))

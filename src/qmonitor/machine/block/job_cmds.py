@@ -162,6 +162,7 @@ class JobCommands:
         if problem is not None:
             self.jobs.early_fail(job)
             raise QapiError(problem)
+        driver.hold_dirty_bitmap(granularity)
         self.jobs.start(job)
 
     # -- backup ------------------------------------------------------------
@@ -192,6 +193,7 @@ class JobCommands:
         if sync is not None:
             total = sync.start(BACKUP_CLUSTER)
         driver = Backup(self.graph, source, target, sync_bitmap=sync)
+        driver.hold_copy_bitmap(BACKUP_CLUSTER)
         return self.jobs.create(
             job_id, driver, total=total, txn=txn, nodes=(source, target), **self._options(args)
         )
