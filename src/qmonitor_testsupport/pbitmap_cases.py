@@ -405,6 +405,40 @@ CASES: list[dict[str, Any]] = [
             _reopen(DRIVE, "b0"),
         ],
     },
+    *(
+        {
+            "name": f"damaged_{name}",
+            "images": QCOW2_4M,
+            "runs": [
+                _WRITTEN,
+                {"poke": {"image": IMG, **spec}},
+                _reopen(DRIVE, "b0"),
+                {
+                    "args": [],
+                    "steps": [
+                        qmp(
+                            "blockdev-add",
+                            driver="qcow2",
+                            **{"node-name": "n1"},
+                            file={"driver": "file", "filename": IMG},
+                        ),
+                        BITMAPS,
+                    ],
+                },
+            ],
+        }
+        for name, spec in (
+            ("no_autoclear", {"field": "autoclear", "value": 0}),
+            ("flags", {"entry": 1, "field": "flags", "value": 4}),
+            ("type", {"entry": 0, "field": "type", "value": 2}),
+            ("granularity", {"entry": 2, "field": "granularity_bits", "value": 8}),
+            ("table_size", {"entry": 0, "field": "table_size", "value": 2}),
+            ("table_offset", {"entry": 0, "field": "table_offset", "value": 4096}),
+            ("table_entry", {"entry": 0, "field": "table0", "value": 0x2001}),
+            ("all_ones", {"entry": 1, "field": "table0", "value": 1}),
+            ("in_use", {"entry": 1, "field": "flags", "value": 3}),
+        )
+    ),
     {
         "name": "errors",
         "images": [

@@ -395,12 +395,15 @@ def add_drives(
     backends = backends_of(machine)
     backends.configured = True
     for drive in drives:
+        graph.location = drive.loc
         try:
             new_drive(graph, backends, drive, defaults.interface, defaults.q35, warn)
             relock(graph)
         except QapiError as exc:
             text = f"{drive.loc}: {exc.desc}" if drive.loc else exc.desc
             return f"{text}\n{exc.hint}" if exc.hint else text
+        finally:
+            graph.location = ""
     default_drives(
         graph, backends, defaults.interface, defaults.q35, defaults.cdrom, defaults.floppy,
         defaults.sdcard,

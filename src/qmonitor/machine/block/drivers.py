@@ -261,7 +261,7 @@ def _qcow2(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
     if graph.keeps_bitmaps:
         from qmonitor.machine.block.qcow2_bitmaps import load
 
-        load(node)
+        load(node, graph.location)
     return node.header.size
 
 

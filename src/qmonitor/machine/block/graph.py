@@ -119,6 +119,8 @@ class BlockGraph:
         #: Whether qcow2 nodes load their persistent bitmaps and store them as they
         #: close (not on the throwaway graph that only checks -drive options).
         self.keeps_bitmaps = True
+        #: The command-line option being processed (warnings name it), "" for none.
+        self.location = ""
         #: Whether the images were handed over (bdrv_inactivate_all at a migration's end).
         self.inactive = False
         #: The name of a drive whose medium the node is ("" for none), set once drives exist.

@@ -64,6 +64,10 @@ TABLE_RESERVED = 0xFF000000000001FE
 _AUTOCLEAR, _HEADER_LENGTH, _BACKING = 88, 100, 8
 #: QCOW2_MAX_BITMAP_DIRECTORY_SIZE.
 MAX_DIRECTORY = 1024 * 65535
+#: block/qcow2-bitmap.c's limits on an entry.
+MAX_TABLE_SIZE, MAX_PHYS_SIZE, MAX_NAME_SIZE = 0x8000000, 0x20000000, 1023
+MIN_GRANULARITY_BITS, MAX_GRANULARITY_BITS = 9, 31
+RESERVED_FLAGS = 0xFFFFFFFC
 _ENTRY = struct.Struct(">QIIBBHI")
 
 # Texts of block/qcow2-bitmap.c.
@@ -73,10 +77,19 @@ DIR_BROKEN = "Broken bitmap directory"
 MORE_BITMAPS = "More bitmaps found than specified in header extension"
 LESS_BITMAPS = "Less bitmaps found than specified in header extension"
 EXTRA_DATA = "Bitmap extra data is not supported"
+CONSTRAINTS = "Bitmap '{}' doesn't satisfy the constraints"
+BAD_TABLE = "Could not read bitmap_table table from image for bitmap '{}': Invalid argument"
+BAD_DATA = "Could not read bitmap '{}' from image: Invalid argument"
 ALREADY_IN_IMAGE = "Bitmap '{}' already exists in the image"
 NO_WRITE_ACCESS = "No write access"
 NOT_LOADED = "Cannot resize qcow2 with persistent bitmaps that were not loaded into memory"
 LOST = "Lost persistent bitmaps during inactivation of node '{}': {}"
+# Texts of block/qcow2.c (qcow2_read_extensions): a warning, then a line without its newline.
+STALE = (
+    "a program lacking bitmap support modified this file, so all bitmaps are now "
+    "considered inconsistent"
+)
+STALE_HINT = "Some clusters may be leaked, run 'qemu-img check -r' on the image file to fix."
 
 
 @dataclass
@@ -107,6 +120,9 @@ class Extension:
     directory_size: int = 0
     directory_offset: int = 0
     autoclear: int = 0
+    #: There is one, but without its autoclear bit: a program that knows nothing
+    #: of bitmaps wrote the image since, so none of them can be trusted.
+    stale: bool = False
 
 
 def image_path(node: BlockNode) -> str | None:
@@ -131,9 +147,13 @@ def read_extension(head: bytes) -> Extension:
     autoclear = struct.unpack_from(">Q", head, _AUTOCLEAR)[0]
     out = Extension(autoclear=autoclear)
     for kind, data in _extensions(head):
-        if kind == EXT_BITMAPS and len(data) == 24 and autoclear & AUTOCLEAR_BITMAPS:
-            nb, _, size, offset = struct.unpack(">IIQQ", data)
-            out.nb_bitmaps, out.directory_size, out.directory_offset = nb, size, offset
+        if kind != EXT_BITMAPS or len(data) != 24:
+            continue
+        if not autoclear & AUTOCLEAR_BITMAPS:
+            out.stale = True
+            continue
+        nb, _, size, offset = struct.unpack(">IIQQ", data)
+        out.nb_bitmaps, out.directory_size, out.directory_offset = nb, size, offset
     return out
 
 
@@ -153,7 +173,27 @@ def _extensions(head: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-def read_directory(data: bytes, nb_bitmaps: int) -> list[Entry]:
+def _entry_ok(entry: Entry, kind: int, name_size: int, cluster_size: int, length: int) -> bool:
+    """check_dir_entry: the limits an entry must keep."""
+    if (
+        not entry.table_size
+        or not entry.table_offset
+        or entry.table_offset % cluster_size
+        or entry.table_size > MAX_TABLE_SIZE
+        or not MIN_GRANULARITY_BITS <= entry.granularity_bits <= MAX_GRANULARITY_BITS
+        or entry.flags & RESERVED_FLAGS
+        or name_size > MAX_NAME_SIZE
+        or kind != TYPE_DIRTY_TRACKING
+    ):
+        return False
+    phys = entry.table_size * cluster_size
+    if phys > MAX_PHYS_SIZE:
+        return False
+    # A bitmap in use may be short (not stored after a resize); a valid one may not.
+    return bool(entry.flags & FLAG_IN_USE) or length <= (phys * 8) << entry.granularity_bits
+
+
+def read_directory(data: bytes, nb_bitmaps: int, cluster_size: int, length: int) -> list[Entry]:
     """bitmap_list_load: the entries of a directory (QapiError with QEMU's text if broken)."""
     if not data:
         raise QapiError(DIR_SIZE_ZERO)
@@ -166,7 +206,7 @@ def read_directory(data: bytes, nb_bitmaps: int) -> list[Entry]:
             raise QapiError(DIR_BROKEN)
         if len(entries) + 1 > nb_bitmaps:
             raise QapiError(MORE_BITMAPS)
-        table_offset, table_size, flags, _, bits, name_size, extra = _ENTRY.unpack_from(
+        table_offset, table_size, flags, kind, bits, name_size, extra = _ENTRY.unpack_from(
             data, offset
         )
         size = (_ENTRY.size + name_size + extra + 7) & ~7
@@ -176,7 +216,10 @@ def read_directory(data: bytes, nb_bitmaps: int) -> list[Entry]:
             raise QapiError(EXTRA_DATA)
         start = offset + _ENTRY.size
         name = data[start : start + name_size].decode("utf-8", errors="replace")
-        entries.append(Entry(name, flags, bits, table_offset, table_size))
+        entry = Entry(name, flags, bits, table_offset, table_size)
+        if not _entry_ok(entry, kind, name_size, cluster_size, length):
+            raise QapiError(CONSTRAINTS.format(name))
+        entries.append(entry)
         offset += size
     if len(entries) != nb_bitmaps:
         raise QapiError(LESS_BITMAPS)
@@ -199,10 +242,16 @@ def _load_bits(path: str, entry: Entry, size: int, cluster_size: int) -> HBitmap
     """load_bitmap_data: the bits the table points at."""
     granularity = 1 << entry.granularity_bits
     bits = HBitmap.for_granule(size, granularity)
-    if not entry.table_size:
-        return bits
     raw = _read(path, entry.table_offset, 8 * entry.table_size)
     table = struct.unpack(f">{entry.table_size}Q", raw)
+    for item in table:
+        data_offset = item & TABLE_OFFSET_MASK
+        if item & TABLE_RESERVED or (
+            data_offset and (item & TABLE_ALL_ONES or data_offset % cluster_size)
+        ):
+            raise QapiError(BAD_TABLE.format(entry.name))
+    if _table_size(size, granularity, cluster_size) != entry.table_size:
+        raise QapiError(BAD_DATA.format(entry.name))
     per = _coverage(cluster_size)
     value = 0
     for i, item in enumerate(table):
@@ -218,7 +267,21 @@ def _load_bits(path: str, entry: Entry, size: int, cluster_size: int) -> HBitmap
     return bits
 
 
-def load(node: BlockNode) -> None:
+def _stale(node: BlockNode, path: str, ext: Extension, location: str) -> None:
+    """The warning, and (read-write) the header written again without the extension."""
+    where = f"{location}: " if location else ""
+    sys.stderr.write(f"{_prog()}: {where}warning: {STALE}\n{STALE_HINT}")
+    sys.stderr.flush()
+    if node.read_only:
+        return
+    meta = _open_meta(node, path)
+    try:
+        _write_header(meta, Extension(autoclear=ext.autoclear))
+    finally:
+        meta.close()
+
+
+def load(node: BlockNode, location: str = "") -> None:
     """qcow2_load_dirty_bitmaps: the image's bitmaps become the node's (see the module)."""
     from qmonitor.machine.block.bitmaps import DirtyBitmap
 
@@ -228,9 +291,12 @@ def load(node: BlockNode) -> None:
         return
     head = _read(path, 0, header.cluster_size)
     ext = read_extension(head)
+    if ext.stale:
+        _stale(node, path, ext, location)
     if not ext.nb_bitmaps:
         return
-    entries = read_directory(_read(path, ext.directory_offset, ext.directory_size), ext.nb_bitmaps)
+    raw = _read(path, ext.directory_offset, ext.directory_size)
+    entries = read_directory(raw, ext.nb_bitmaps, header.cluster_size, node.size)
     writable = not node.read_only
     loaded: list[DirtyBitmap] = []
     update = False
@@ -346,12 +412,12 @@ def _update_directory(meta: Qcow2Meta, old: Extension, entries: list[Entry]) -> 
         meta.free(old.directory_offset, old.directory_size)
 
 
-def _image_entries(meta: Qcow2Meta) -> tuple[Extension, list[Entry]]:
+def _image_entries(meta: Qcow2Meta, length: int) -> tuple[Extension, list[Entry]]:
     ext = read_extension(meta.pread(0, meta.cluster_size))
     if not ext.nb_bitmaps:
         return ext, []
     raw = meta.pread(ext.directory_offset, ext.directory_size)
-    return ext, read_directory(raw, ext.nb_bitmaps)
+    return ext, read_directory(raw, ext.nb_bitmaps, meta.cluster_size, length)
 
 
 def store(node: BlockNode, skip: frozenset[str] = frozenset()) -> None:
@@ -375,7 +441,7 @@ def store(node: BlockNode, skip: frozenset[str] = frozenset()) -> None:
     except (OSError, QapiError):
         return
     try:
-        ext, entries = _image_entries(meta)
+        ext, entries = _image_entries(meta, node.size)
         dropped: list[tuple[int, int]] = []
         for bitmap in writable:
             entry = next((e for e in entries if e.name == bitmap.name), None)
@@ -404,10 +470,13 @@ def store(node: BlockNode, skip: frozenset[str] = frozenset()) -> None:
 
 def _lost(node: BlockNode, why: str) -> None:
     """qcow2_inactivate's error_report: the bitmaps are not in the image."""
+    sys.stderr.write(f"{_prog()}: {LOST.format(node.name, why)}\n")
+
+
+def _prog() -> str:
+    """The name error_report starts with: the program's (argv[0], as QEMU's)."""
     prog = os.path.basename(sys.argv[0] if sys.argv else "")
-    if prog in ("", "__main__.py"):
-        prog = "qmonitor"
-    sys.stderr.write(f"{prog}: {LOST.format(node.name, why)}\n")
+    return "qmonitor" if prog in ("", "__main__.py") else prog
 
 
 def remove(node: BlockNode, name: str) -> None:
@@ -419,7 +488,7 @@ def remove(node: BlockNode, name: str) -> None:
         return
     meta = _open_meta(node, path)
     try:
-        ext, entries = _image_entries(meta)
+        ext, entries = _image_entries(meta, node.size)
         entry = next((e for e in entries if e.name == name), None)
         if entry is None:
             return
@@ -441,7 +510,7 @@ def truncate_check(node: BlockNode) -> None:
     if not ext.nb_bitmaps:
         return
     raw = _read(path, ext.directory_offset, ext.directory_size)
-    for entry in read_directory(raw, ext.nb_bitmaps):
+    for entry in read_directory(raw, ext.nb_bitmaps, node.header.cluster_size, node.size):
         bitmap = find(node, entry.name)
         if bitmap is None:
             raise QapiError(NOT_LOADED)
