@@ -440,6 +440,33 @@ CASES: list[dict[str, Any]] = [
         )
     ),
     {
+        "name": "quit_while_a_backup_holds_a_bitmap",
+        "images": [
+            {"name": IMG, "format": "qcow2", "size": 4 * MIB},
+            {"name": "t.qcow2", "format": "qcow2", "size": 4 * MIB, "inspect": False},
+        ],
+        "runs": [
+            _WRITTEN,
+            {
+                "args": _JOB_ARGS,
+                "steps": [
+                    qmp(
+                        "blockdev-backup",
+                        device="d0",
+                        target="tgt",
+                        sync="bitmap",
+                        bitmap="b2",
+                        **{"bitmap-mode": "on-success"},
+                        speed=1,
+                        **{"job-id": "j1"},
+                    ),
+                    *io("d0", "write 3M 4k"),
+                ],
+            },
+            _reopen(DRIVE, "b0", "b1", "b2"),
+        ],
+    },
+    {
         "name": "errors",
         "images": [
             {"name": "disk.raw", "size": MIB},

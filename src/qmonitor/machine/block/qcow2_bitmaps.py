@@ -357,6 +357,12 @@ def _store_bitmap(meta: Qcow2Meta, entry: Entry, bitmap: DirtyBitmap) -> None:
     per = _coverage(cluster)
     table = [0] * size
     value = bitmap.bits.bits
+    if bitmap.successor is not None:
+        # A backup still holds it: what it stores is what the job's cancel
+        # (job_cancel_sync_all at exit) gives back, its successor merged in.
+        merged = bitmap.bits.copy()
+        merged.merge(bitmap.successor.bits)
+        value = merged.bits
     mask = (1 << per) - 1
     for i in range(size):
         chunk = (value >> (i * per)) & mask
@@ -453,7 +459,7 @@ def store(node: BlockNode, skip: frozenset[str] = frozenset()) -> None:
                     raise QapiError(ALREADY_IN_IMAGE.format(bitmap.name))
                 dropped.append((entry.table_offset, entry.table_size))
                 entry.table_offset = entry.table_size = 0
-            entry.flags = 0 if bitmap.disabled else FLAG_AUTO
+            entry.flags = FLAG_AUTO if bitmap.recording else 0
             entry.granularity_bits = bitmap.granularity.bit_length() - 1
             entry.bitmap = bitmap
         for entry in entries:
