@@ -76,6 +76,11 @@ def _job_run(*steps: dict[str, Any]) -> dict[str, Any]:
     return {"args": _JOB_ARGS, "steps": [*prepare, *steps]}
 
 
+def _reopen_ro(read_only: bool) -> dict[str, Any]:
+    options = {"driver": "qcow2", "node-name": "n0", "file": "f0", "read-only": read_only}
+    return qmp("blockdev-reopen", options=[options])
+
+
 _WRITTEN = {
     "args": DRIVE,
     "steps": [
@@ -464,6 +469,34 @@ CASES: list[dict[str, Any]] = [
                 ],
             },
             _reopen(DRIVE, "b0", "b1", "b2"),
+        ],
+    },
+    {
+        "name": "reopen_read_only_and_back",
+        "images": QCOW2_4M,
+        "runs": [
+            _WRITTEN,
+            {
+                "args": [
+                    "-blockdev",
+                    f"driver=file,node-name=f0,filename={IMG}",
+                    "-blockdev",
+                    "driver=qcow2,node-name=n0,file=f0",
+                ],
+                "steps": [
+                    *io("n0", "write 0 4k"),
+                    _reopen_ro(True),
+                    INFO_U,
+                    qmp("block-dirty-bitmap-clear", node="n0", name="b0"),
+                    qmp("block-dirty-bitmap-add", node="n0", name="x", persistent=True),
+                    _reopen_ro(False),
+                    INFO_U,
+                    qmp("block-dirty-bitmap-clear", node="n0", name="b1"),
+                    sha("n0", "b0"),
+                    BITMAPS,
+                ],
+            },
+            _reopen(DRIVE, "b0", "b1"),
         ],
     },
     {

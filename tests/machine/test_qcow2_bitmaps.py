@@ -231,3 +231,50 @@ def test_resize_refused_with_an_unusable_bitmap_in_the_image(tmp_path: Path) -> 
     graph, _node = _open(path)
     with pytest.raises(QapiError, match="Bitmap 'b1' is inconsistent and cannot be used"):
         block_resize(graph, None, "n0", 8 * MIB)
+
+
+def _data_clusters(path: Path) -> list[int]:
+    data = path.read_bytes()
+    out = []
+    for entry in _directory(path):
+        raw = data[entry.table_offset : entry.table_offset + 8 * entry.table_size]
+        table = struct.unpack(f">{entry.table_size}Q", raw)
+        out += [t & qcow2_bitmaps.TABLE_OFFSET_MASK for t in table if t]
+    return out
+
+
+@pytest.mark.parametrize(("own_file_node", "zeroed"), [(False, True), (True, False)])
+def test_old_data_clusters_discarded_only_where_the_file_unmaps(
+    tmp_path: Path, own_file_node: bool, zeroed: bool
+) -> None:
+    path = _image(tmp_path)
+    _written(path)
+    old = _data_clusters(path)
+    graph = BlockGraph(random.Random(1))
+    if own_file_node:
+        blockdev_add(graph, {"driver": "file", "node-name": "f0", "filename": str(path)})
+        blockdev_add(graph, {"driver": "qcow2", "node-name": "n0", "file": "f0"})
+    else:
+        file = {"driver": "file", "filename": str(path)}
+        blockdev_add(graph, {"driver": "qcow2", "node-name": "n0", "file": file})
+    graph.delete("n0")
+    data = path.read_bytes()
+    assert old and all((data[c : c + 65536] == bytes(65536)) is zeroed for c in old)
+
+
+def test_reopen_read_only_stores_and_back_marks_in_use(tmp_path: Path) -> None:
+    from qmonitor.machine.block.node_cmds import blockdev_reopen
+
+    path = _image(tmp_path)
+    _written(path)
+    graph = BlockGraph(random.Random(1))
+    blockdev_add(graph, {"driver": "file", "node-name": "f0", "filename": str(path)})
+    blockdev_add(graph, {"driver": "qcow2", "node-name": "n0", "file": "f0"})
+    options = {"driver": "qcow2", "node-name": "n0", "file": "f0"}
+    blockdev_reopen(graph, [{**options, "read-only": True}])
+    assert not any(e.flags & qcow2_bitmaps.FLAG_IN_USE for e in _directory(path))
+    with pytest.raises(QapiError, match="Bitmap 'b0' is readonly and cannot be modified"):
+        bitmaps.clear(graph, "n0", "b0")
+    blockdev_reopen(graph, [{**options, "read-only": False}])
+    assert all(e.flags & qcow2_bitmaps.FLAG_IN_USE for e in _directory(path))
+    bitmaps.clear(graph, "n0", "b0")

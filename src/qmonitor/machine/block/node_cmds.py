@@ -476,7 +476,12 @@ def blockdev_reopen(graph: BlockGraph, options: list[dict[str, Any]]) -> None:
     for node, opts in queue:
         _check_reopen(node, opts)
     for node, opts in queue:
+        was_read_only = node.read_only
         node.read_only = bool(opts.get("read-only", False))
+        if node.driver == "qcow2" and graph.keeps_bitmaps:
+            from qmonitor.machine.block.qcow2_bitmaps import reopened
+
+            reopened(node, was_read_only)
         kept = {k: v for k, v in node.options.items() if k not in REOPEN_MUTABLE}
         node.options = {**kept, **{k: v for k, v in opts.items() if k in REOPEN_MUTABLE}}
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import struct
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from qmonitor.machine.block.hbitmap import HBitmap
@@ -333,11 +333,11 @@ def _open_meta(node: BlockNode, path: str) -> Qcow2Meta:
     return Qcow2Meta(path, has_backing=backing)
 
 
-def _free_table(meta: Qcow2Meta, offset: int, size: int) -> None:
+def _free_table(meta: Qcow2Meta, offset: int, size: int, discard: bool = True) -> None:
     """free_bitmap_clusters: each data cluster, then the table.
 
-    The data clusters are freed with QCOW2_DISCARD_ALWAYS: the discard
-    reaches the host file, which reads zeroes there afterwards.
+    The data clusters are freed with QCOW2_DISCARD_ALWAYS: where the file
+    takes discards, it reads zeroes there afterwards.
     """
     if not size:
         return
@@ -346,7 +346,8 @@ def _free_table(meta: Qcow2Meta, offset: int, size: int) -> None:
         data = item & TABLE_OFFSET_MASK
         if data:
             meta.free(data, meta.cluster_size)
-            meta.pwrite(data, bytes(meta.cluster_size))
+            if discard:
+                meta.pwrite(data, bytes(meta.cluster_size))
     meta.free(offset, 8 * size)
 
 
@@ -426,10 +427,23 @@ def _image_entries(meta: Qcow2Meta, length: int) -> tuple[Extension, list[Entry]
     return ext, read_directory(raw, ext.nb_bitmaps, meta.cluster_size, length)
 
 
+def _file_unmaps(node: BlockNode) -> bool:
+    """Whether discards reach the image file (its node has BDRV_O_UNMAP).
+
+    A file child opened inline inherits ``discard=unmap`` unless it says
+    otherwise (bdrv_inherited_options); a node opened on its own does not.
+    """
+    file = node.children["file"]
+    default = "unmap" if isinstance(node.options.get("file"), dict) else "ignore"
+    return bool(file.options.get("discard", default) == "unmap")
+
+
 def store(node: BlockNode, skip: frozenset[str] = frozenset()) -> None:
     """qcow2_store_persistent_dirty_bitmaps as the node closes (failures reported, not raised).
 
-    ``skip`` names bitmaps a migration carries (they are not stored).
+    ``skip`` names bitmaps a migration carries (they are not stored).  The
+    old data clusters are freed with a discard, which leaves zeroes where
+    the image file takes discards.
     """
     path = image_path(node)
     writable = [
@@ -467,7 +481,7 @@ def store(node: BlockNode, skip: frozenset[str] = frozenset()) -> None:
                 _store_bitmap(meta, entry, entry.bitmap)
         _update_directory(meta, ext, entries)
         for offset, size in dropped:
-            _free_table(meta, offset, size)
+            _free_table(meta, offset, size, _file_unmaps(node))
     except QapiError as exc:
         _lost(node, exc.desc)
     finally:
@@ -500,7 +514,7 @@ def remove(node: BlockNode, name: str) -> None:
             return
         entries.remove(entry)
         _update_directory(meta, ext, entries)
-        _free_table(meta, entry.table_offset, entry.table_size)
+        _free_table(meta, entry.table_offset, entry.table_size, _file_unmaps(node))
     finally:
         meta.close()
 
@@ -534,3 +548,41 @@ def inactivate(node: BlockNode, skip: frozenset[str]) -> None:
         b for b in node.bitmaps
         if not (b.name and b.persistent and not b.inconsistent and b.name not in skip)
     ]  # fmt: skip
+
+
+def reopened(node: BlockNode, was_read_only: bool) -> None:
+    """blockdev-reopen changed a qcow2 node's read-only flag: its bitmaps follow.
+
+    To read-only (qcow2_reopen_bitmaps_ro): the bitmaps are stored (and
+    kept), the persistent ones become read-only.  To read-write
+    (qcow2_reopen_bitmaps_rw): the image's entries are marked in use again
+    and its bitmaps writable.
+    """
+
+    if node.read_only == was_read_only:
+        return
+
+    def with_readonly(b: DirtyBitmap, value: bool) -> DirtyBitmap:
+        return replace(b, readonly=value) if b.persistent else b
+
+    if node.read_only:
+        node.read_only = False
+        try:
+            store(node)
+        finally:
+            node.read_only = True
+        node.bitmaps[:] = [with_readonly(b, True) for b in node.bitmaps]
+        return
+    path = image_path(node)
+    if path is not None and node.header is not None:
+        ext = read_extension(_read(path, 0, node.header.cluster_size))
+        if ext.nb_bitmaps:
+            raw = _read(path, ext.directory_offset, ext.directory_size)
+            entries = read_directory(raw, ext.nb_bitmaps, node.header.cluster_size, node.size)
+            if any(not e.flags & FLAG_IN_USE for e in entries):
+                for entry in entries:
+                    entry.flags |= FLAG_IN_USE
+                with open(path, "r+b") as f:
+                    f.seek(ext.directory_offset)
+                    f.write(b"".join(e.pack() for e in entries))
+    node.bitmaps[:] = [with_readonly(b, False) for b in node.bitmaps]
