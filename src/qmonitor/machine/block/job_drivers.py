@@ -14,6 +14,11 @@ synchronously (its events come before the command's reply), work on host
 files waits for the thread pool once (after the reply), a mirror copies
 16 MiB per iteration and, when it finishes, drains its source first, so
 its completion always comes after the reply that asked for it.
+
+While it runs, a job lists its own anonymous bitmap on its source: a
+mirror's dirty bitmap records the source's writes (what a ready mirror
+copies before it ends, adding to its length and progress), a backup's
+copy bitmap holds the clusters still to copy.
 """
 
 from __future__ import annotations
