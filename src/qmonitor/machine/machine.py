@@ -239,6 +239,11 @@ class Machine:
             part = self._parts[kind] = make()
         return part
 
+    def existing_part(self, kind: type[_Part]) -> _Part | None:
+        """The machine's ``kind`` of subsystem state if it was made (None: never used)."""
+        part: _Part | None = self._parts.get(kind)
+        return part
+
     def add_qmp_monitor(
         self, chr: Chardev, *, pretty: bool = False, start: bool = True
     ) -> MonitorQMP:
@@ -413,6 +418,11 @@ class Machine:
             return
         if self.runstate is RunState.FINISH_MIGRATE:
             raise QapiError("Migration is not complete")
+        from qmonitor.machine.block.graph import BlockGraph
+
+        graph = self.existing_part(BlockGraph)
+        if graph is not None:
+            graph.activate_all()  # images a completed migration handed over come back
         if self.runstate is RunState.INMIGRATE:
             # qmp_cont: run once the incoming migration is done.
             self.autostart = True

@@ -28,10 +28,9 @@ takes it back); :func:`remove`, :func:`enable`, :func:`disable`,
 before (clear and merge give the bitmap new bits, so the old ones stay
 with it), which :func:`restore` puts back.
 
-Not modelled: persistent bitmaps are not written into qcow2 images (the
-image's bitmap directory is never written, so they last as long as the
-process), and the anonymous bitmaps jobs keep for themselves (a mirror's
-dirty bitmap, a backup's copy bitmap) are not listed.
+Persistent bitmaps live in qcow2 images: :mod:`.qcow2_bitmaps` loads
+them when a node opens, stores them when it closes and takes one out of
+the image when it is removed.
 """
 
 from __future__ import annotations
@@ -196,13 +195,13 @@ def default_granularity(node: BlockNode) -> int:
     return 65536
 
 
-def _qcow2_can_store(node: BlockNode, name: str, granularity: int) -> None:
+def _qcow2_can_store(node: BlockNode, where: str, name: str, granularity: int) -> None:
     """qcow2_co_can_store_new_dirty_bitmap: the image format's limits."""
     header = node.header
     assert header is not None
 
     def fail(text: str) -> QapiError:
-        return QapiError(QCOW2_PREFIX.format(name, node.name) + text)
+        return QapiError(QCOW2_PREFIX.format(name, where) + text)
 
     if header.version < 3:
         raise fail(QCOW2_V2)
@@ -247,10 +246,10 @@ def add(
         raise QapiError(BAD_GRANULARITY)
     if persistent:
         if node.driver != "qcow2":
-            raise QapiError(CANNOT_STORE.format(node.name))
+            raise QapiError(CANNOT_STORE.format(graph.device_or_node_name(node)))
         if find(node, name) is not None:
             raise QapiError(ALREADY_EXISTS.format(name))
-        _qcow2_can_store(node, name, granularity)
+        _qcow2_can_store(node, graph.device_or_node_name(node), name, granularity)
     if find(node, name) is not None:
         raise QapiError(ALREADY_EXISTS.format(name))
     if len(name.encode()) > MAX_NAME:
@@ -264,6 +263,11 @@ def remove(graph: BlockGraph, node_name: str, name: str) -> tuple[BlockNode, Dir
     """``block-dirty-bitmap-remove``: the node and the bitmap removed (for an undo)."""
     node, bitmap = lookup(graph, node_name, name)
     check(bitmap, inconsistent=False)
+    if bitmap.persistent and node.driver == "qcow2":
+        # bdrv_remove_persistent_dirty_bitmap: out of the image at once.
+        from qmonitor.machine.block.qcow2_bitmaps import remove as remove_stored
+
+        remove_stored(node, name)
     node.bitmaps.remove(bitmap)
     return node, bitmap
 

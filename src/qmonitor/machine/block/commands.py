@@ -19,7 +19,14 @@ ROOT_NEEDS_NAME = "'node-name' must be specified for the root node"
 
 def graph_of(machine: Machine) -> BlockGraph:
     """The machine's block graph (made with its first use)."""
-    return machine.part(BlockGraph, BlockGraph)
+    return machine.part(BlockGraph, lambda: _new_graph(machine))
+
+
+def _new_graph(machine: Machine) -> BlockGraph:
+    """The graph, closed when the machine exits (persistent bitmaps are stored then)."""
+    graph = BlockGraph()
+    machine.on_exit(graph.close_all)
+    return graph
 
 
 def blockdev_add(graph: BlockGraph, options: dict[str, Any]) -> None:

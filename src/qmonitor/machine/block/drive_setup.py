@@ -348,11 +348,12 @@ def backends_of(machine: Machine) -> Backends:
     from qmonitor.machine.block.node_registry import drives_of
 
     def make() -> Backends:
-        from qmonitor.machine.block.graph import BlockGraph
         from qmonitor.machine.block.locking import backend_users
 
         backends = Backends(drives_of(machine))
-        graph = machine.part(BlockGraph, BlockGraph)
+        from qmonitor.machine.block.commands import graph_of
+
+        graph = graph_of(machine)
         others = graph.lock_users  # exports made before any drive use nodes too
         graph.lock_users = lambda: [*others(), *backend_users(backends.all())]
 
@@ -360,7 +361,11 @@ def backends_of(machine: Machine) -> Backends:
             blk = backends.named(name)
             return (False, None) if blk is None else (True, blk.medium)
 
+        def device_of(node: BlockNode) -> str:
+            return next((b.name for b in backends.all() if b.medium is node), "")
+
         graph.drive_medium = drive_medium
+        graph.device_of = device_of
         return backends
 
     return machine.part(Backends, make)
@@ -384,16 +389,21 @@ def add_drives(
     warn: Callable[[str], object] | None = None,
 ) -> str | None:
     """configure_blockdev's drives: QEMU's error (after the option's place) or None."""
-    graph = machine.part(BlockGraph, BlockGraph)  # the graph blockdev-add works on
+    from qmonitor.machine.block.commands import graph_of
+
+    graph = graph_of(machine)  # the graph blockdev-add works on
     backends = backends_of(machine)
     backends.configured = True
     for drive in drives:
+        graph.location = drive.loc
         try:
             new_drive(graph, backends, drive, defaults.interface, defaults.q35, warn)
             relock(graph)
         except QapiError as exc:
             text = f"{drive.loc}: {exc.desc}" if drive.loc else exc.desc
             return f"{text}\n{exc.hint}" if exc.hint else text
+        finally:
+            graph.location = ""
     default_drives(
         graph, backends, defaults.interface, defaults.q35, defaults.cdrom, defaults.floppy,
         defaults.sdcard,
@@ -416,6 +426,7 @@ def check_drives(
     from qmonitor.machine.block.media import Drives
 
     graph = BlockGraph()
+    graph.keeps_bitmaps = False
     backends = Backends(Drives())
     for drive in drives:
         try:

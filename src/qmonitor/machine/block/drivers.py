@@ -257,6 +257,11 @@ def read_node(node: BlockNode, offset: int, length: int) -> bytes:
 def _qcow2(graph: BlockGraph, node: BlockNode, options: dict[str, Any]) -> int:
     file = open_child(graph, node, "file", options["file"])
     node.header = parse_header(read_node(file, 0, HEADER_READ))
+    node.size = node.header.size
+    if graph.keeps_bitmaps:
+        from qmonitor.machine.block.qcow2_bitmaps import load
+
+        load(node, graph.location)
     return node.header.size
 
 

@@ -95,6 +95,10 @@ class BlockNode:
     order: int = field(default_factory=next_order)
 
 
+def _no_device(node: BlockNode) -> str:
+    return ""
+
+
 def _no_drive(name: str) -> tuple[bool, BlockNode | None]:
     return False, None
 
@@ -112,6 +116,15 @@ class BlockGraph:
         self.lock_users: Callable[[], list[User]] = list
         #: A drive by name: (whether there is one, its medium), set once drives exist.
         self.drive_medium: Callable[[str], tuple[bool, BlockNode | None]] = _no_drive
+        #: Whether qcow2 nodes load their persistent bitmaps and store them as they
+        #: close (not on the throwaway graph that only checks -drive options).
+        self.keeps_bitmaps = True
+        #: The command-line option being processed (warnings name it), "" for none.
+        self.location = ""
+        #: Whether the images were handed over (bdrv_inactivate_all at a migration's end).
+        self.inactive = False
+        #: The name of a drive whose medium the node is ("" for none), set once drives exist.
+        self.device_of: Callable[[BlockNode], str] = _no_device
 
     def new_node(self, driver: str, options: dict[str, Any], *, root: bool) -> BlockNode:
         read_only = bool(options.get("read-only", False))
@@ -150,6 +163,10 @@ class BlockGraph:
         node.name = name
         self.nodes[name] = node
 
+    def device_or_node_name(self, node: BlockNode) -> str:
+        """bdrv_get_device_or_node_name: the drive it is the medium of, else its node name."""
+        return self.device_of(node) or node.name
+
     def lookup(self, reference: str) -> BlockNode:
         """A node named by a reference (a child given as a string)."""
         node = self.nodes.get(reference)
@@ -184,6 +201,48 @@ class BlockGraph:
             raise QapiError(BLOCK_DEVICE_IN_USE.format(name))
         self.unref(node)
 
+    def close_all(self) -> None:
+        """bdrv_close_all at exit: qcow2 nodes store their persistent bitmaps."""
+        if not self.keeps_bitmaps or self.inactive:
+            return
+        from qmonitor.machine.block.qcow2_bitmaps import store
+
+        for node in self.all_nodes():
+            if node.driver == "qcow2":
+                store(node)
+                node.bitmaps.clear()
+
+    def inactivate_all(self, migrated: bool = False) -> None:
+        """bdrv_inactivate_all: qcow2 nodes store their persistent bitmaps and release them.
+
+        ``migrated``: the ``dirty-bitmaps`` capability carries the named,
+        usable bitmaps to the destination instead (they are neither stored
+        nor released).
+        """
+        if not self.keeps_bitmaps or self.inactive:
+            return
+        self.inactive = True
+        from qmonitor.machine.block.qcow2_bitmaps import inactivate
+
+        for node in self.all_nodes():
+            if node.driver == "qcow2":
+                skip = frozenset(
+                    b.name for b in node.bitmaps
+                    if migrated and b.name and not (b.busy or b.inconsistent)
+                )  # fmt: skip
+                inactivate(node, skip)
+
+    def activate_all(self) -> None:
+        """bdrv_activate_all (``cont`` after a migration): qcow2 nodes load their bitmaps again."""
+        if not self.inactive:
+            return
+        self.inactive = False
+        from qmonitor.machine.block.qcow2_bitmaps import load
+
+        for node in self.all_nodes():
+            if node.driver == "qcow2":
+                load(node)
+
     def check_not_backing(self, node: BlockNode) -> None:
         """The op blocker a backing file carries: most operations on it are refused."""
         for parent in reversed(self.all_nodes()):
@@ -194,6 +253,11 @@ class BlockGraph:
         """Drop a node nothing holds any more, and the children only it held."""
         if self.nodes.get(node.name) is node:
             del self.nodes[node.name]
+        if node.driver == "qcow2" and self.keeps_bitmaps and not self.inactive:
+            from qmonitor.machine.block.qcow2_bitmaps import store
+
+            store(node)
+            node.bitmaps.clear()
         if node.image_lock is not None:
             node.image_lock.close()
             node.image_lock = None

@@ -1,9 +1,12 @@
-"""HMP ``eject``, ``change`` and ``block_set_io_throttle`` on drives (QEMU 7.2's block-hmp-cmds.c).
+"""HMP eject, change, block_set_io_throttle and drive_del (QEMU 7.2's block-hmp-cmds.c).
 
 Each calls the QMP command as QEMU's handler does: ``eject`` and
 ``change`` by drive name (``change vnc ...`` stays the VNC password
 command), ``block_set_io_throttle`` by drive name when a drive has it,
-else by the device's id.
+else by the device's id.  ``drive_del`` deletes a node as ``blockdev-del``
+(when a node has that name), else takes a ``-drive``'s medium away: the
+drive goes with it unless a device holds it (the node closes, storing its
+persistent bitmaps).
 """
 
 from __future__ import annotations
@@ -52,9 +55,38 @@ def hmp_block_set_io_throttle(mon: MachineHMP, args: dict[str, Any]) -> None:
     qmp(mon, "block_set_io_throttle", {key: name, **limits})
 
 
+#: Texts of hmp_drive_del.
+DEVICE_NOT_FOUND = "Device '{}' not found"
+
+
+def hmp_drive_del(mon: MachineHMP, args: dict[str, Any]) -> None:
+    from qmonitor.machine.block.commands import graph_of
+    from qmonitor.machine.block.drive_setup import backends_of
+    from qmonitor.machine.block.job_qmp import jobs_of
+
+    name = args["id"]
+    graph = graph_of(mon.machine)
+    try:
+        if name in graph.nodes:
+            graph.delete(name)
+            return
+        backends = backends_of(mon.machine)
+        blk = backends.named(name)
+        if blk is None:
+            raise QapiError(DEVICE_NOT_FOUND.format(name))
+        medium = blk.medium
+        if medium is not None:
+            jobs_of(mon.machine).check_not_busy(medium)
+        # blk_remove_bs and monitor_remove_blk: a device keeps its drive, anonymous and empty.
+        backends.remove(blk, graph)
+    except QapiError as exc:
+        mon.printf(exc.desc + "\n")
+
+
 #: The handlers, by command name.
 HANDLERS: dict[str, Any] = {
     "eject": hmp_eject,
     "change": hmp_change,
     "block_set_io_throttle": hmp_block_set_io_throttle,
+    "drive_del": hmp_drive_del,
 }

@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from qmonitor.machine.block import backup_bitmap
-from qmonitor.machine.block.graph import NO_DEVICE_NOR_NODE, BlockGraph, BlockNode
+from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.job_drivers import (
     BACKUP_CLUSTER,
     DIFFERENT_SIZES,
@@ -73,11 +73,8 @@ BACKUP_CLUSTER_WARNING = (
 
 
 def lookup(graph: BlockGraph, device: str | None, node: str | None) -> BlockNode:
-    """bdrv_lookup_bs: a node by device name (never found here) or node name."""
-    found = graph.nodes.get(node) if node is not None else None
-    if found is None:
-        raise QapiError(NO_DEVICE_NOR_NODE.format(device or "", node or ""))
-    return found
+    """bdrv_lookup_bs: a drive's medium by the drive's name, else a node by its name."""
+    return graph.lookup_bs(device, node)
 
 
 def root_node(graph: BlockGraph, name: str, jobs: JobList) -> BlockNode:
@@ -165,6 +162,7 @@ class JobCommands:
         if problem is not None:
             self.jobs.early_fail(job)
             raise QapiError(problem)
+        driver.hold_dirty_bitmap(granularity)
         self.jobs.start(job)
 
     # -- backup ------------------------------------------------------------
@@ -195,6 +193,7 @@ class JobCommands:
         if sync is not None:
             total = sync.start(BACKUP_CLUSTER)
         driver = Backup(self.graph, source, target, sync_bitmap=sync)
+        driver.hold_copy_bitmap(BACKUP_CLUSTER)
         return self.jobs.create(
             job_id, driver, total=total, txn=txn, nodes=(source, target), **self._options(args)
         )

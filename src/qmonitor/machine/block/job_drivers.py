@@ -14,6 +14,11 @@ synchronously (its events come before the command's reply), work on host
 files waits for the thread pool once (after the reply), a mirror copies
 16 MiB per iteration and, when it finishes, drains its source first, so
 its completion always comes after the reply that asked for it.
+
+While it runs, a job lists its own anonymous bitmap on its source: a
+mirror's dirty bitmap records the source's writes (what a ready mirror
+copies before it ends, adding to its length and progress), a backup's
+copy bitmap holds the clusters still to copy.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import ClassVar
 
 from qmonitor.errors import QmonitorError
 from qmonitor.machine.block.backup_bitmap import SyncBitmap
+from qmonitor.machine.block.bitmaps import DirtyBitmap, default_granularity
 from qmonitor.machine.block.block_io import mark_written
 from qmonitor.machine.block.graph import BlockGraph, BlockNode
 from qmonitor.machine.block.jobs import Job, Step
@@ -118,6 +124,25 @@ class CopyJob:
     #: What moves the source's users (the devices' BlockBackends) over to the
     #: target when a mirror completes; None where nothing uses the source.
     replace: Replace | None = None
+    #: The anonymous bitmap the job keeps on its source while it runs (a
+    #: mirror's dirty bitmap, a backup's copy bitmap), listed among the node's.
+    job_bitmap: DirtyBitmap | None = None
+
+    def hold_bitmap(self, bitmap: DirtyBitmap) -> None:
+        """bdrv_create_dirty_bitmap(source, ..., NULL): the job's own bitmap, newest first."""
+        self.job_bitmap = bitmap
+        self.source.bitmaps.insert(0, bitmap)
+
+    def release_bitmap(self) -> None:
+        """bdrv_release_dirty_bitmap as the job cleans up (once)."""
+        bitmap, self.job_bitmap = self.job_bitmap, None
+        if bitmap is not None:
+            self.source.bitmaps[:] = [b for b in self.source.bitmaps if b is not bitmap]
+
+    def copied(self, offset: int, length: int) -> None:
+        """A piece reached the target: a backup's copy bitmap no longer has it."""
+        if self.job_bitmap is not None and self.job_bitmap.disabled:
+            self.job_bitmap.bits.reset(offset, length)
 
     def copy_step(self, job: Job) -> bool:
         """Copy the next piece; whether everything is copied now."""
@@ -128,6 +153,7 @@ class CopyJob:
             if self.zeroes_qcow2 and host_file(self.source) is None:
                 zero_qcow2(self.target, job.current, length)
             mark_written(self.target, job.current, min(length, self.target.size - job.current))
+            self.copied(job.current, length)
         except CopyError as err:
             # on-source-error/on-target-error "report" (the default): the job
             # reports the error (BLOCK_JOB_ERROR) and fails with it; the other
@@ -170,6 +196,8 @@ class Mirror(CopyJob):
         self._steps += 1
         first = self._steps == 1
         if job.cancel_requested or job.should_complete or self.run_error:
+            if job.ready and not job.data.get("drained"):
+                self.copy_dirty(job)
             # mirror_exit_common drains the source from the coroutine: it yields once.
             if not job.data.get("drained"):
                 job.data["drained"] = True
@@ -210,15 +238,41 @@ class Mirror(CopyJob):
     def cancel(self, job: Job, force: bool) -> bool:
         return force or not job.ready
 
+    def copy_dirty(self, job: Job) -> None:
+        """What the source took since the mirror was ready goes across before it ends.
+
+        mirror_run's loop copies the areas its dirty bitmap marks: each adds to
+        the job's length and progress, and is cleared.
+        """
+        bitmap = self.job_bitmap
+        if bitmap is None:
+            return
+        for offset, length in bitmap.bits.dirty_areas():
+            try:
+                copy_range(self.source, self.target, offset, length)
+                mark_written(self.target, offset, length)
+            except CopyError as err:
+                self.run_error = err.text
+                return
+            job.total += length
+            job.current += length
+        bitmap.bits.reset_all()
+
+    def hold_dirty_bitmap(self, granularity: int) -> None:
+        """mirror_start_job: a recording bitmap of the target's default granularity."""
+        granularity = granularity or default_granularity(self.target)
+        self.hold_bitmap(DirtyBitmap("", granularity, self.source.size))
+
     def prepare(self, job: Job) -> str | None:
         """mirror_exit_common: a completed (not cancelled) mirror's source users
         take the target (bdrv_replace_node)."""
+        self.release_bitmap()
         if job.should_complete and not job.cancelled and self.replace is not None:
             self.replace(self.source, self.target)
         return None
 
     def abort(self, job: Job) -> None:
-        return None
+        self.release_bitmap()
 
 
 @dataclass
@@ -242,6 +296,7 @@ class Backup(CopyJob):
         try:
             copy_range(self.source, self.target, offset, piece)
             mark_written(self.target, offset, piece)
+            self.copied(offset, piece)
         except CopyError as err:
             job.error = err.text
             job.data["io_error"] = err.operation
@@ -271,14 +326,27 @@ class Backup(CopyJob):
     def cancel(self, job: Job, force: bool) -> bool:
         return True
 
+    def hold_copy_bitmap(self, cluster: int) -> None:
+        """block_copy_state_new and backup_init_bcs_bitmap: what is left to copy, by cluster."""
+        bitmap = DirtyBitmap("", cluster, self.source.size, disabled=True)
+        sync = self.sync_bitmap
+        if sync is not None and sync.selects:
+            for offset, length in sync.plan:
+                bitmap.bits.set(offset, length)
+        else:
+            bitmap.bits.set(0, self.source.size)
+        self.hold_bitmap(bitmap)
+
     def prepare(self, job: Job) -> str | None:
         """backup_commit: a synced bitmap as the job succeeded."""
+        self.release_bitmap()
         if self.sync_bitmap is not None:
             self.sync_bitmap.finish(True)
         return None
 
     def abort(self, job: Job) -> None:
         """backup_abort: a synced bitmap as the job failed."""
+        self.release_bitmap()
         if self.sync_bitmap is not None:
             self.sync_bitmap.finish(False)
 

@@ -168,6 +168,9 @@ def truncate(graph: BlockGraph, node: BlockNode, size: int, prealloc: str = "off
     elif node.driver == "qcow2" and node.header is not None:
         if size % 512:
             raise QapiError(QCOW2_MULTIPLE)
+        from qmonitor.machine.block.qcow2_bitmaps import truncate_check
+
+        truncate_check(node)
         bits = node.header.cluster_bits
         _rewrite_qcow2(node, lambda path: qcow2_image.set_size(path, size, bits))
         # qcow2_co_truncate ends writing the header's size field through its file.
@@ -484,7 +487,12 @@ def blockdev_reopen(graph: BlockGraph, options: list[dict[str, Any]]) -> None:
     for node, opts in queue:
         _check_reopen(node, opts)
     for node, opts in queue:
+        was_read_only = node.read_only
         node.read_only = bool(opts.get("read-only", False))
+        if node.driver == "qcow2" and graph.keeps_bitmaps:
+            from qmonitor.machine.block.qcow2_bitmaps import reopened
+
+            reopened(node, was_read_only)
         kept = {k: v for k, v in node.options.items() if k not in REOPEN_MUTABLE}
         node.options = {**kept, **{k: v for k, v in opts.items() if k in REOPEN_MUTABLE}}
 

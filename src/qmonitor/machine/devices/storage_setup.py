@@ -27,7 +27,9 @@ def drive_attach(machine: Machine) -> DriveAttach:
 
     def make() -> DriveAttach:
         def graph() -> BlockGraph:
-            return machine.part(BlockGraph, BlockGraph)
+            from qmonitor.machine.block.commands import graph_of
+
+            return graph_of(machine)
 
         return DriveAttach(backends_of(machine), graph, machine.emit_event)
 

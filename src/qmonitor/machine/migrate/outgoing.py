@@ -406,6 +406,14 @@ class Outgoing:
         self._was_running = False
         self._block_cleanup()
 
+    def _inactivate_images(self) -> None:
+        """bdrv_inactivate_all before ``completed``: the images' bitmaps are stored."""
+        from qmonitor.machine.block.graph import BlockGraph
+
+        graph = self.machine.existing_part(BlockGraph)
+        if graph is not None:
+            graph.inactivate_all(migrated=bool(self.settings.capabilities["dirty-bitmaps"]))
+
     def _block_cleanup(self) -> None:
         if self._remove_block_options:
             self.settings.capabilities["block"] = False
@@ -441,6 +449,7 @@ class Outgoing:
 
     def _complete(self) -> None:
         self._pass()
+        self._inactivate_images()
         self._was_running = False
         self.set_status("completed")
         self.machine.runstate = RunState.POSTMIGRATE
@@ -589,6 +598,7 @@ class Outgoing:
         return encode_postcopy_state(state)
 
     def _postcopy_complete(self) -> None:
+        self._inactivate_images()
         self._was_running = False
         self.set_status("completed")
         self.machine.runstate = RunState.POSTMIGRATE
