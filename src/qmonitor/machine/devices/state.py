@@ -17,6 +17,8 @@ from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
     from qmonitor.machine.devices.qdev import Device
+    from qmonitor.machine.block.backend import BlockBackend
+    from qmonitor.machine.virtio.transport import Backend
     from qmonitor.machine.machine import Machine
 
 
@@ -174,7 +176,19 @@ def qtest_memory(machine: Machine, memory: AddressSpace) -> PciMemoryView:
         hotplug = pc_hotplug(machine)
         return hotplug.pc.root if hotplug is not None else None
 
-    return PciMemoryView(memory, root)
+    def backends(dev: PciDevice) -> Backend | None:
+        from qmonitor.machine.devices.storage_setup import drive_attach
+        from qmonitor.machine.virtio.attach import virtio_backend
+
+        def drive_of(device: Device) -> BlockBackend | None:
+            for blk, owner, _ in drive_attach(machine).owners.values():
+                if owner is device:
+                    return blk
+            return None
+
+        return virtio_backend(dev, drive_of)
+
+    return PciMemoryView(memory, root, backends)
 
 
 def register_config_ports(machine: Machine) -> None:
