@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from qmonitor_testsupport.qtest_virtio import SCSI_ARGS, scsi_lines
+
 #: How long to wait for the binary to connect or answer.
 TIMEOUT = 20.0
 
@@ -326,6 +328,13 @@ SCRIPTS: tuple[Script, ...] = (
             *_config(4, 0x04, "outw", 0x0002),
             "readb 0xe0000014",
         ),
+    ),
+    Script(
+        "virtio_scsi",
+        "a driver negotiates with virtio-scsi-pci and sends every SCSI command family through"
+        " its request queue to a disk, a CD-ROM, a disk of 4 KiB blocks and missing LUNs",
+        SCSI_ARGS,
+        scsi_lines(),
     ),
 )
 

@@ -124,13 +124,14 @@ class VirtioDriver:
         self.lines.append(f"writew 0x{avail + 2:x} 0x{idx + 1:x}")
         self.avail_idx[queue] = idx + 1
         self.lines.append(f"writew 0x{NOTIFY + NOTIFY_MULTIPLIER * queue:x} 0x{queue:x}")
-        self.lines.append("clock_step 100")
-        self.lines.append(f"readb 0x{ISR:x}")
-        self.lines.append(f"readb 0x{ISR:x}")
+        # QEMU completes block requests a few main-loop turns later: the reads wait.
+        self.lines += ["clock_step 100"] * 3
         self.lines.append(f"readw 0x{used + 2:x}")
         self.lines.append(f"readq 0x{used + 4 + 8 * (idx % self.queue_size):x}")
         for addr, length in inn:
             self.lines.append(f"read 0x{addr:x} {length}")
+        self.lines.append(f"readb 0x{ISR:x}")
+        self.lines.append(f"readb 0x{ISR:x}")
 
 
 def scsi_command(
@@ -154,3 +155,81 @@ def scsi_command(
     if data_in:
         inn.append((DIN, data_in))
     drv.submit(queue, out, inn)
+
+
+def _cdb10(op: int, lba: int, count: int, flags: int = 0) -> bytes:
+    return bytes([op, flags]) + lba.to_bytes(4, "big") + bytes([0]) + count.to_bytes(2, "big")
+
+
+def _cdb16(op: int, lba: int, count: int, flags: int = 0) -> bytes:
+    return bytes([op, flags]) + lba.to_bytes(8, "big") + count.to_bytes(4, "big") + bytes(2)
+
+
+def _unmap_params(*ranges: tuple[int, int], length: int | None = None) -> bytes:
+    body = b"".join(lba.to_bytes(8, "big") + n.to_bytes(4, "big") + bytes(4) for lba, n in ranges)
+    data_len = len(body) + 6 if length is None else length
+    return data_len.to_bytes(2, "big") + len(body).to_bytes(2, "big") + bytes(4) + body
+
+
+#: virtio-scsi features the scripts' driver accepts: VERSION_1 and the two SCSI ones.
+SCSI_FEATURES = 1 << 32 | 0x6
+#: Three devices: a disk at target 1, a CD-ROM at target 2, a disk of 4 KiB blocks at 3.
+SCSI_ARGS = (
+    "-M", "pc", "-nodefaults",
+    "-drive", "if=none,id=d1,file=null-co://,file.read-zeroes=on,format=raw",
+    "-drive", "if=none,id=d2,file=null-co://,file.read-zeroes=on,format=raw",
+    "-drive", "if=none,id=d3,file=null-co://,file.read-zeroes=on,file.size=64M,format=raw",
+    "-device", "virtio-scsi-pci,addr=04.0",
+    "-device", "scsi-hd,drive=d1,scsi-id=1,lun=0",
+    "-device", "scsi-cd,drive=d2,scsi-id=2,lun=0",
+    "-device", "scsi-hd,drive=d3,scsi-id=3,lun=0,logical_block_size=4k,physical_block_size=4k",
+)  # fmt: skip
+
+
+def scsi_lines() -> tuple[str, ...]:
+    """The virtio-scsi script: every command family on each kind of device."""
+    drv = VirtioDriver(4)
+    drv.enable()
+    drv.handshake(3, SCSI_FEATURES)
+    for off in range(0, 0x24, 4):
+        drv.lines.append(f"readl 0x{DEVICE + off:x}")
+    tur = bytes(6)
+    for target in (1, 2, 3):
+        scsi_command(drv, tur, target=target)  # POWER ON first
+        scsi_command(drv, tur, target=target)
+        scsi_command(drv, bytes([0x12, 0, 0, 0, 96, 0]), target=target, data_in=96)
+        scsi_command(drv, bytes([0x12, 0, 0, 0, 36, 0]), target=target, data_in=64)
+        scsi_command(drv, bytes([0x25]) + bytes(9), target=target, data_in=8)
+        scsi_command(drv, _cdb10(0x28, 0, 1), target=target, data_in=4096)
+        scsi_command(drv, _cdb10(0x2A, 0, 1), target=target, data_out=bytes([0x5A]) * 4096)
+    scsi_command(drv, bytes([0x9E, 0x10]) + bytes(8) + (32).to_bytes(4, "big") + bytes(2), data_in=32)
+    scsi_command(drv, _cdb10(0x28, 0x1FFFFF, 1), data_in=512)  # the last block
+    scsi_command(drv, _cdb10(0x28, 0x200000, 1), data_in=512)  # past the end
+    scsi_command(drv, _cdb16(0x88, 8, 2), data_in=1024)
+    scsi_command(drv, _cdb16(0x8A, 8, 1), data_out=bytes(512))
+    scsi_command(drv, _cdb10(0x28, 0, 2), data_in=512)  # more than the buffer: overrun
+    scsi_command(drv, _cdb10(0x2A, 0, 1), data_in=512)  # the wrong way: overrun
+    scsi_command(drv, _cdb10(0x2A, 0, 1), data_out=bytes(512), data_in=512)  # both ways
+    scsi_command(drv, _cdb10(0x41, 1, 2), data_out=bytes(512))
+    scsi_command(drv, _cdb10(0x41, 1, 2), data_out=bytes([1]) + bytes(511))
+    scsi_command(drv, _cdb10(0x41, 1, 0x3300, 1))  # NDOB
+    scsi_command(drv, _cdb10(0x41, 1, 0, 1))  # no blocks
+    scsi_command(drv, _cdb10(0x41, 0x1FFFFF, 2, 1))  # past the end
+    scsi_command(drv, _cdb16(0x93, 4, 4, 1))
+    for params in (
+        _unmap_params((0x7FFF, 0x3FF)),
+        _unmap_params((0x1FFFF0, 0x20)),  # past the end
+        _unmap_params((0, 1), length=2),  # a bad data length
+        _unmap_params((0, 1), (8, 8)),
+    ):
+        scsi_command(drv, _cdb10(0x42, 0, len(params)), data_out=params)
+    scsi_command(drv, _cdb10(0x42, 0, 0x18), data_out=_unmap_params((0x7FFF, 0x3FF)), target=3)
+    scsi_command(drv, bytes([0x35]) + bytes(9))
+    scsi_command(drv, bytes([0x02]) + bytes(5))  # not a command
+    scsi_command(drv, bytes([0xE0]) + bytes(15))  # a vendor group: no known length
+    scsi_command(drv, _cdb10(0x2A, 0, 1), target=2, data_out=bytes(2048))  # a CD-ROM
+    scsi_command(drv, tur, target=9)  # nobody there
+    scsi_command(drv, tur, target=1, lun=5)  # no such LUN
+    scsi_command(drv, bytes([0x12, 0, 0, 0, 36, 0]), target=1, lun=5, data_in=36)
+    scsi_command(drv, tur, lun_bytes=bytes([2, 1, 0, 0]))  # not a LUN address
+    return tuple(drv.lines)

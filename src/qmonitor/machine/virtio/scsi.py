@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from qmonitor.machine.virtio.ring import Element, GuestMemory, RingError
 from qmonitor.machine.virtio.scsi_disk import GOOD, MODE_FROM_DEV, MODE_NONE, MODE_TO_DEV, ScsiDisk
-from qmonitor.machine.virtio.scsi_disk import INVALID_OPCODE, check, parse_cdb
+from qmonitor.machine.virtio.scsi_disk import INVALID_OPCODE, Result, check, parse_cdb
 from qmonitor.machine.virtio.transport import VirtioPci
 
 # include/standard-headers/linux/virtio_scsi.h
@@ -86,7 +86,7 @@ class VirtioScsi:
         sense = b""
         if out_size and in_size:
             resp[11] = S_FAILURE
-            sgl_size = 0
+            sgl_size = out_size + in_size
         else:
             mode = MODE_TO_DEV if out_size else MODE_FROM_DEV if in_size else MODE_NONE
             disk = self._device(lun)
@@ -102,14 +102,13 @@ class VirtioScsi:
                     result = None
                 else:
                     data_out = b"".join(mem.read(a, n) for a, n in outs) if out_size else b""
-                    result = disk.execute(cmd, number, data_out)
+                    result = disk.execute(cmd, number, data_out, sgl_size)
                 if result is not None:
                     resp[10] = result.status
                     if result.status == GOOD:
-                        moved = len(result.data) if mode == MODE_FROM_DEV else cmd.xfer if cmd else 0
                         if result.data:
                             _scatter(mem, ins, result.data)
-                        resp[4:8] = max(sgl_size - moved, 0).to_bytes(4, "little")
+                        resp[4:8] = _resid(cmd.xfer if cmd else 0, sgl_size, result)
                     else:
                         sense = result.sense[: elem.in_size - RESP_SIZE + 96]
                         resp[0:4] = len(sense).to_bytes(4, "little")
@@ -124,6 +123,17 @@ class VirtioScsi:
         if lun[2] != 0 and not 0x40 <= lun[2] < 0x80:
             return None
         return self.lookup(lun[1], (lun[2] << 8 | lun[3]) & 0x3FFF)
+
+
+def _resid(xfer: int, sg_size: int, result: Result) -> bytes:
+    """The residual the response reports: a DMA command's is the CDB's length less what
+    the list moved (negative when the list is longer, as a 32-bit number); an emulated
+    command's what the buffers held beyond the data it returned (none when it takes data)."""
+    if result.dma is not None:
+        return ((xfer - result.dma) & 0xFFFFFFFF).to_bytes(4, "little")
+    if not result.data:
+        return bytes(4)
+    return max(sg_size - min(len(result.data), xfer), 0).to_bytes(4, "little")
 
 
 def _scatter(mem: GuestMemory, chunks: list[tuple[int, int]], data: bytes) -> None:

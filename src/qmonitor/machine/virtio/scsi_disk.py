@@ -128,6 +128,8 @@ class Result:
     status: int = GOOD
     sense: bytes = b""
     data: bytes = b""
+    #: How many bytes a DMA command moved (the residual is counted from it), None if emulated.
+    dma: int | None = None
 
 
 def check(sense: Sense) -> Result:
@@ -154,7 +156,7 @@ class ScsiDisk:
         """check_lba_range."""
         return lba <= lba + count <= self.max_lba() + 1
 
-    def execute(self, cmd: Command, lun: int, data_out: bytes) -> Result:
+    def execute(self, cmd: Command, lun: int, data_out: bytes, sg_size: int = 0) -> Result:
         """scsi_req_new's choice of handler, then the handler."""
         if self.unit_attention is not None and cmd.cdb[0] not in UA_EXEMPT:
             sense, self.unit_attention = self.unit_attention, None
@@ -167,6 +169,8 @@ class ScsiDisk:
         handler = _HANDLERS.get(op)
         if handler is None:
             return check(INVALID_OPCODE)
+        if op in (*READS, *WRITES):
+            return self._rw(cmd, data_out, sg_size)
         return handler(self, cmd, data_out)
 
     # -- emulated commands -----------------------------------------------------------
@@ -205,12 +209,14 @@ class ScsiDisk:
         out = bytearray(32)
         out[0:8] = self.max_lba().to_bytes(8, "big")
         out[8:12] = self.blocksize.to_bytes(4, "big")
+        if not self.rom:
+            out[14] = 0x80  # LBPME: a disk takes UNMAP and WRITE SAME's unmapping
         return Result(data=bytes(out[: cmd.xfer]))
 
     def _nothing(self, cmd: Command, data_out: bytes) -> Result:
         return Result()
 
-    def _rw(self, cmd: Command, data_out: bytes) -> Result:
+    def _rw(self, cmd: Command, data_out: bytes, sg_size: int) -> Result:
         """scsi_disk_dma_command for READ and WRITE."""
         if self.medium.size() is None:
             return check(NO_MEDIUM)
@@ -222,46 +228,51 @@ class ScsiDisk:
             return check(INVALID_FIELD)
         if not self.lba_ok(cmd.lba, count):
             return check(LBA_OUT_OF_RANGE)
+        # The DMA moves the whole scatter-gather list, whatever the CDB asked for
+        # (scsi_do_read / scsi_write_data with r->req.sg).
         offset = cmd.lba * self.blocksize
         if write:
-            self.medium.write(offset, data_out[: cmd.xfer], cmd.xfer)
-            return Result()
-        return Result(data=self.medium.read(offset, cmd.xfer))
+            self.medium.write(offset, data_out, len(data_out))
+            return Result(dma=len(data_out))
+        return Result(data=self.medium.read(offset, sg_size), dma=sg_size)
 
     def _write_same(self, cmd: Command, data_out: bytes) -> Result:
-        """scsi_disk_emulate_write_same."""
-        if self.rom or not self.medium.writable():
-            return check(WRITE_PROTECTED)
+        """scsi_disk_emulate_write_same, reached only with data: with NDOB nothing moves,
+        and an emulated command that moves nothing ends GOOD at once."""
+        if cmd.xfer == 0:
+            return Result()
         count = _be(cmd.cdb[7:9]) if cmd.cdb[0] == WRITE_SAME_10 else _be(cmd.cdb[10:14])
         if count == 0 or cmd.cdb[1] & 0x16:
             return check(INVALID_FIELD)
+        if self.rom or not self.medium.writable():
+            return check(WRITE_PROTECTED)
         if not self.lba_ok(cmd.lba, count):
             return check(LBA_OUT_OF_RANGE)
         offset, length = cmd.lba * self.blocksize, count * self.blocksize
         block = data_out[: self.blocksize]
-        if cmd.cdb[1] & 1 or not any(block):
+        if not any(block):
             self.medium.write(offset, None, length, unmap=bool(cmd.cdb[1] & 0x08))
         else:
             self.medium.write(offset, block * count, length)
         return Result()
 
     def _unmap(self, cmd: Command, data_out: bytes) -> Result:
-        """scsi_disk_emulate_unmap: the parameter list checked, then each range discarded."""
-        if self.rom or not self.medium.writable():
-            return check(WRITE_PROTECTED)
+        """scsi_disk_emulate_unmap: the parameter list checked, then each range in turn
+        checked and discarded (scsi_unmap_complete_noio); nothing to move is GOOD."""
+        if cmd.xfer == 0:
+            return Result()
         p = data_out[: cmd.xfer]
-        size = len(p)
-        if size < 8 or size < _be(p[0:2]) + 2 or size < _be(p[2:4]) + 8 or _be(p[2:4]) & 15:
-            return check(INVALID_PARAM_LEN)
+        size = cmd.xfer
         if cmd.cdb[1] & 1:
             return check(INVALID_FIELD)
-        ranges = []
+        if size < 8 or size < _be(p[0:2]) + 2 or size < _be(p[2:4]) + 8 or _be(p[2:4]) & 15:
+            return check(INVALID_PARAM_LEN)
+        if self.rom or not self.medium.writable():
+            return check(WRITE_PROTECTED)
         for pos in range(8, 8 + _be(p[2:4]), 16):
             lba, count = _be(p[pos : pos + 8]), _be(p[pos + 8 : pos + 12])
             if not self.lba_ok(lba, count):
                 return check(LBA_OUT_OF_RANGE)
-            ranges.append((lba, count))
-        for lba, count in ranges:
             self.medium.discard(lba * self.blocksize, count * self.blocksize)
         return Result()
 
@@ -272,7 +283,7 @@ _HANDLERS = {
     READ_CAPACITY_10: ScsiDisk._capacity10,
     SERVICE_ACTION_IN_16: ScsiDisk._service_action_in,
     SYNCHRONIZE_CACHE: ScsiDisk._nothing,
-    **{op: ScsiDisk._rw for op in (*READS, *WRITES)},
+    **{op: ScsiDisk._nothing for op in (*READS, *WRITES)},  # see execute: they take the sg size
     WRITE_SAME_10: ScsiDisk._write_same,
     WRITE_SAME_16: ScsiDisk._write_same,
     UNMAP: ScsiDisk._unmap,
