@@ -57,7 +57,8 @@ def probe(qemu: str, args: tuple[str, ...]) -> dict[str, object]:
         drv.lines.append(f"readb 0x{DEVICE + off:x}")
     script = Script("probe", "", ("-M", "pc", "-nodefaults", *args), tuple(drv.lines))
     replies = [rep for _, rep in play([qemu], script)["exchanges"]]
-    reads = [_value(r) for (line, r) in zip(drv.lines, replies) if line.startswith("read")]
+    pairs = zip(drv.lines, replies, strict=True)
+    reads = [_value(r) for (line, r) in pairs if line.startswith("read")]
     lo, hi, nq, *rest = reads
     sizes, config = rest[:MAX_QUEUES], rest[MAX_QUEUES:]
     return {

@@ -202,7 +202,9 @@ def scsi_lines() -> tuple[str, ...]:
         scsi_command(drv, bytes([0x25]) + bytes(9), target=target, data_in=8)
         scsi_command(drv, _cdb10(0x28, 0, 1), target=target, data_in=4096)
         scsi_command(drv, _cdb10(0x2A, 0, 1), target=target, data_out=bytes([0x5A]) * 4096)
-    scsi_command(drv, bytes([0x9E, 0x10]) + bytes(8) + (32).to_bytes(4, "big") + bytes(2), data_in=32)
+    scsi_command(
+        drv, bytes([0x9E, 0x10]) + bytes(8) + (32).to_bytes(4, "big") + bytes(2), data_in=32
+    )
     scsi_command(drv, _cdb10(0x28, 0x1FFFFF, 1), data_in=512)  # the last block
     scsi_command(drv, _cdb10(0x28, 0x200000, 1), data_in=512)  # past the end
     scsi_command(drv, _cdb16(0x88, 8, 2), data_in=1024)

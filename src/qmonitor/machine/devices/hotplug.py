@@ -20,10 +20,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.devices.blocksize import BLOCKSIZE_PROPS, parse_blocksize
 from qmonitor.machine.devices.board import SERIAL_PORTS, PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
-from qmonitor.machine.devices.blocksize import BLOCKSIZE_PROPS, parse_blocksize
 from qmonitor.machine.devices.qdev import Bus, Device
 from qmonitor.machine.devices.scsi import (
     SCSI_DEVICES,

@@ -44,6 +44,10 @@ def _no_backend(dev: PciDevice) -> Backend | None:
     return None
 
 
+def _dword(cfg: bytearray, at: int) -> int:
+    return int.from_bytes(cfg[at : at + 4], "little")
+
+
 def _capabilities(dev: PciDevice) -> tuple[dict[int, tuple[int, int, int]], int, int]:
     """The virtio regions (type: bar, offset, length), the notify multiplier, MSI-X vectors."""
     cfg = dev.config
@@ -57,10 +61,9 @@ def _capabilities(dev: PciDevice) -> tuple[dict[int, tuple[int, int, int]], int,
             break
         if cfg[pos] == CAP_VENDOR and cfg[pos + 3] not in regions:
             kind = cfg[pos + 3]
-            word = lambda at: int.from_bytes(cfg[pos + at : pos + at + 4], "little")  # noqa: E731
-            regions[kind] = (cfg[pos + 4], word(8), word(12))
+            regions[kind] = (cfg[pos + 4], _dword(cfg, pos + 8), _dword(cfg, pos + 12))
             if kind == NOTIFY_CFG:
-                multiplier = word(16)
+                multiplier = _dword(cfg, pos + 16)
         elif cfg[pos] == CAP_MSIX:
             vectors = (int.from_bytes(cfg[pos + 2 : pos + 4], "little") & 0x7FF) + 1
         pos = cfg[pos + 1] & ~3

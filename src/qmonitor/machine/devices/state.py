@@ -16,10 +16,10 @@ from qmonitor.machine.devices.pci_mmio import AddressSpace, PciMemoryView
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
-    from qmonitor.machine.devices.qdev import Device
     from qmonitor.machine.block.backend import BlockBackend
-    from qmonitor.machine.virtio.transport import Backend
+    from qmonitor.machine.devices.qdev import Device
     from qmonitor.machine.machine import Machine
+    from qmonitor.machine.virtio.transport import Backend
 
 
 def pc_hotplug(machine: Machine) -> Hotplug | None:

@@ -41,7 +41,9 @@ class BackendMedium:
         return blk.medium.size
 
     def writable(self) -> bool:
-        return self.blk is not None and self.blk.medium is not None and not self.blk.medium.read_only
+        return (
+            self.blk is not None and self.blk.medium is not None and not self.blk.medium.read_only
+        )
 
     def read(self, offset: int, length: int) -> bytes:
         assert self.blk is not None and self.blk.medium is not None

@@ -18,8 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qmonitor.machine.virtio.ring import Element, GuestMemory, RingError
-from qmonitor.machine.virtio.scsi_disk import GOOD, MODE_FROM_DEV, MODE_NONE, MODE_TO_DEV, ScsiDisk
-from qmonitor.machine.virtio.scsi_disk import INVALID_OPCODE, Result, check, parse_cdb
+from qmonitor.machine.virtio.scsi_disk import (
+    GOOD,
+    INVALID_OPCODE,
+    MODE_FROM_DEV,
+    MODE_NONE,
+    MODE_TO_DEV,
+    Result,
+    ScsiDisk,
+    check,
+    parse_cdb,
+)
 from qmonitor.machine.virtio.transport import VirtioPci
 
 # include/standard-headers/linux/virtio_scsi.h

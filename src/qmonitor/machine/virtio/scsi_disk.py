@@ -31,7 +31,9 @@ class Sense:
 
     def fixed(self) -> bytes:
         """scsi_build_sense in fixed format."""
-        return bytes([0x70, 0, self.key, 0, 0, 0, 0, 10, 0, 0, 0, 0, self.asc, self.ascq, 0, 0, 0, 0])
+        return bytes(
+            [0x70, 0, self.key, 0, 0, 0, 0, 10, 0, 0, 0, 0, self.asc, self.ascq, 0, 0, 0, 0]
+        )
 
 
 INVALID_OPCODE = Sense(ILLEGAL_REQUEST, 0x20, 0x00)
@@ -100,7 +102,9 @@ def parse_cdb(cdb: bytes, blocksize: int) -> Command | None:
         return None
     cdb = cdb[:length]
     group = cdb[0] >> 5
-    xfer = {0: cdb[4], 1: _be(cdb[7:9]), 2: _be(cdb[7:9]), 4: _be(cdb[10:14]), 5: _be(cdb[6:10])}[group]
+    xfer = {0: cdb[4], 1: _be(cdb[7:9]), 2: _be(cdb[7:9]), 4: _be(cdb[10:14]), 5: _be(cdb[6:10])}[
+        group
+    ]
     op = cdb[0]
     if op in (TEST_UNIT_READY, SYNCHRONIZE_CACHE, 0x1B, 0x91):
         xfer = 0
@@ -187,7 +191,7 @@ class ScsiDisk:
         out[0] = 5 if self.rom else 0
         out[1] = 0x80 if self.rom else 0
         out[8:16] = b"QEMU    "
-        out[16:32] = (b"QEMU CD-ROM     " if self.rom else b"QEMU HARDDISK   ")
+        out[16:32] = b"QEMU CD-ROM     " if self.rom else b"QEMU HARDDISK   "
         out[32:36] = b"2.5+"
         out[2] = 5
         out[3] = 2 | 0x10

@@ -64,7 +64,10 @@ def offers() -> dict[str, Offer]:
     out = {}
     for name, rec in json.loads(text)["devices"].items():
         out[name] = Offer(
-            rec["features"], rec["num_queues"], tuple(rec["queue_sizes"]), bytes.fromhex(rec["config"])
+            rec["features"],
+            rec["num_queues"],
+            tuple(rec["queue_sizes"]),
+            bytes.fromhex(rec["config"]),
         )
     return out
 
@@ -119,7 +122,11 @@ class VirtioPci:
         if offset == DFSELECT:
             return self.dfselect
         if offset == DF:
-            return (self.offer.features >> (32 * self.dfselect)) & 0xFFFFFFFF if self.dfselect <= 1 else 0
+            return (
+                (self.offer.features >> (32 * self.dfselect)) & 0xFFFFFFFF
+                if self.dfselect <= 1
+                else 0
+            )
         if offset == GFSELECT:
             return self.gfselect
         if offset == GF:
@@ -154,7 +161,9 @@ class VirtioPci:
         elif offset == GF:
             if self.gfselect <= 1:
                 self.guest_features_words[self.gfselect] = value
-                self._set_features(self.guest_features_words[0] | self.guest_features_words[1] << 32)
+                self._set_features(
+                    self.guest_features_words[0] | self.guest_features_words[1] << 32
+                )
         elif offset == MSIX:
             self.config_vector = value if value < self.nvectors else NO_VECTOR
         elif offset == STATUS:
