@@ -336,6 +336,26 @@ SCRIPTS: tuple[Script, ...] = (
         SCSI_ARGS,
         scsi_lines(),
     ),
+    *(
+        Script(
+            f"acpi_pcihp_{name}",
+            "PIIX4's ACPI PCI hotplug registers at 0xae00 (Q35 has none there)",
+            args,
+            (
+                *(f"inl 0x{0xAE00 + off:x}" for off in range(0, 0x18, 4)),
+                "outl 0xae10 0x1",
+                "inl 0xae10",
+                "outl 0xae10 0x0",
+                "inw 0xae0c",
+                "inb 0xae0f",
+            ),  # fmt: skip
+        )
+        for name, args in (
+            ("pc", ("-M", "pc")),
+            ("pc_nodefaults", ("-M", "pc", "-nodefaults", "-device", "e1000,addr=07.0")),
+            ("q35", ("-M", "q35")),
+        )
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""QEMU's own qos-test drives virtio-scsi through libqos against qmonitor (issue #18).
+"""QEMU's own qos-test drives virtio devices through libqos against qmonitor (issue #18).
 
 The paths run when tools/qtest_suite.py has built qos-test (it is not one
 of the suite's programs: this test only uses a build that has it); each
@@ -14,13 +14,18 @@ import pytest
 
 from qmonitor_testsupport.qtest_suite import Build, Target, default_root, run_subtest
 
-PREFIX = "/x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-scsi-pci"
+BUS = "/x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus"
+PREFIX = f"{BUS}/virtio-scsi-pci"
 PATHS = [
     f"{PREFIX}/virtio-scsi-pci-tests/iothread-attach-node",
     f"{PREFIX}/virtio-scsi/virtio-scsi-tests/hotplug",
     f"{PREFIX}/virtio-scsi/virtio-scsi-tests/unaligned-write-same",
     f"{PREFIX}/virtio-scsi/virtio-scsi-tests/large-lba-unmap",
     f"{PREFIX}/virtio-scsi/virtio-scsi-tests/write-to-cdrom",
+    # Hot-unplug: the guest ejects through the ACPI PCI hotplug registers.
+    f"{BUS}/virtio-rng-pci/virtio-rng-pci-tests/hotplug",
+    f"{BUS}/virtio-net-pci/virtio-net-pci-tests/hotplug",
+    f"{BUS}/virtio-blk-pci/virtio-blk-pci-tests/hotplug",
 ]
 BUILD = Build(default_root(), "")
 

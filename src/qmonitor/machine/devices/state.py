@@ -192,9 +192,20 @@ def qtest_memory(machine: Machine, memory: AddressSpace) -> PciMemoryView:
 
 
 def register_config_ports(machine: Machine) -> None:
-    """Claim the PCI configuration ports of a PC."""
+    """Claim the PCI configuration ports of a PC, and an i440FX PC's ACPI hotplug registers."""
     if machine.board is not None:
         machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
+        from qmonitor.machine.devices.acpi_pcihp import BASE, SIZE, AcpiPciHotplug
+
+        def root() -> PciBus | None:
+            """The i440FX root bus (Q35's hotplug registers are elsewhere)."""
+            hotplug = pc_hotplug(machine)
+            return hotplug.pc.root if hotplug is not None and not hotplug.pc.q35 else None
+
+        def eject(devices: list[Device]) -> None:
+            finish_unplugs(machine, devices)
+
+        machine.ports.register(BASE, SIZE, AcpiPciHotplug(root, eject))
 
 
 def finish_unplugs(machine: Machine, devices: list[Device] | None = None) -> None:
