@@ -82,6 +82,6 @@ class AcpiPciHotplug:
         bus = self.root()
         if bus is None or self.bsel != 0 or slot > 31:
             return
-        devices = [d for d in bus.devices.values() if d.devfn >> 3 == slot and d.user]
+        devices: list[Device] = [d for d in bus.devices.values() if d.devfn >> 3 == slot and d.user]
         if devices:
             self.eject(devices)

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from qmonitor.machine.devices.pci import PciBus, PciDevice
-from qmonitor.machine.devices.pci_regs import mapped_regions
+from qmonitor.machine.devices.pci_regs import CAP_ID_MSIX, find_capability, mapped_regions
+from qmonitor.machine.virtio.msix import ENTRY_SIZE, Msix
 from qmonitor.machine.virtio.transport import Backend, VirtioPci, offers
 
 #: The virtio vendor id and the vendor-specific capability (include/hw/pci/pci_ids.h, pci_regs.h).
@@ -42,6 +43,10 @@ BackendFactory = Callable[[PciDevice], Backend | None]
 
 def _no_backend(dev: PciDevice) -> Backend | None:
     return None
+
+
+def _word(cfg: bytearray, at: int) -> int:
+    return int.from_bytes(cfg[at : at + 2], "little")
 
 
 def _dword(cfg: bytearray, at: int) -> int:
@@ -99,6 +104,10 @@ class PciMemoryView:
         if target is None:
             return self.memory.read(addr, length)
         dev, bar, offset = target
+        msix = self._msix(dev, bar, offset)
+        if msix is not None:
+            table, start = msix
+            return table.read(start, length).to_bytes(length, "little")
         found = self._virtio(dev, bar, offset, length)
         value = 0
         if found is not None:
@@ -117,6 +126,11 @@ class PciMemoryView:
             self.memory.write(addr, data)
             return
         dev, bar, offset = target
+        msix = self._msix(dev, bar, offset)
+        if msix is not None:
+            table, start = msix
+            table.write(start, len(data), int.from_bytes(data, "little"), self.memory)
+            return
         found = self._virtio(dev, bar, offset, len(data))
         if found is None:
             return
@@ -141,6 +155,22 @@ class PciMemoryView:
                 return (transport, kind, offset - start) if transport is not None else None
         return None
 
+    def _msix(self, dev: PciDevice, bar: int, offset: int) -> tuple[Msix, int] | None:
+        """The MSI-X table or pending bits an access to ``bar`` reaches, and where in them."""
+        cap = find_capability(dev.config, CAP_ID_MSIX)
+        if cap is None:
+            return None
+        table, pba = _dword(dev.config, cap + 4), _dword(dev.config, cap + 8)
+        if table & 7 != bar:
+            return None
+        transport = self.transport(dev, (_word(dev.config, cap + 2) & 0x7FF) + 1)
+        if transport is None or transport.msix is None:
+            return None
+        base = table & ~7
+        if pba & 7 == bar and offset >= pba & ~7:
+            return transport.msix, transport.msix.pba_offset + offset - (pba & ~7)
+        return transport.msix, offset - base
+
     def transport(self, dev: PciDevice, vectors: int = 0) -> VirtioPci | None:
         """The device's virtio transport (made on first use, gone at reset)."""
         regs = dev.device_regs
@@ -150,5 +180,9 @@ class PciMemoryView:
         if offer is None:
             return None
         regs = VirtioPci(offer, self.memory, self.backends(dev), nvectors=vectors)
+        cap = find_capability(dev.config, CAP_ID_MSIX)
+        if cap is not None:
+            count = (_word(dev.config, cap + 2) & 0x7FF) + 1
+            regs.msix = Msix(count, count * ENTRY_SIZE, lambda: _word(dev.config, cap + 2))
         dev.device_regs = regs
         return regs

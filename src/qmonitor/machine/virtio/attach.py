@@ -18,6 +18,7 @@ from qmonitor.machine.block.backend import BlockBackend
 from qmonitor.machine.devices.pci import PciDevice
 from qmonitor.machine.devices.qdev import Device
 from qmonitor.machine.devices.scsi import ScsiBus
+from qmonitor.machine.virtio.blk import VirtioBlk
 from qmonitor.machine.virtio.scsi import VirtioScsi
 from qmonitor.machine.virtio.scsi_disk import ScsiDisk
 from qmonitor.machine.virtio.transport import Backend
@@ -102,8 +103,23 @@ def scsi_backend(dev: PciDevice, drive_of: DriveOf) -> VirtioScsi | None:
     return VirtioScsi(lookup)
 
 
+def blk_backend(dev: PciDevice, drive_of: DriveOf) -> VirtioBlk:
+    """The virtio-blk device behind ``dev``, over the drive its virtio device has."""
+    inner = [v for vbus in dev.buses for v in vbus.children]
+    blk = next((b for b in (drive_of(d) for d in (*inner, dev)) if b is not None), None)
+    values = {**dev.values, **(inner[0].values if inner else {})}
+    return VirtioBlk(BackendMedium(blk), str(values.get("serial") or ""), _blocksize_of(values))
+
+
+def _blocksize_of(values: dict[str, object]) -> int:
+    value = values.get("logical_block_size")
+    return int(value) if isinstance(value, int) and value else 512
+
+
 def virtio_backend(dev: PciDevice, drive_of: DriveOf) -> Backend | None:
     """The device that processes ``dev``'s queues, for the types that have one."""
     if dev.typename == "virtio-scsi-pci":
         return scsi_backend(dev, drive_of)
+    if dev.typename == "virtio-blk-pci":
+        return blk_backend(dev, drive_of)
     return None

@@ -24,6 +24,7 @@ from functools import cache
 from importlib import resources
 from typing import Protocol
 
+from qmonitor.machine.virtio.msix import Msix
 from qmonitor.machine.virtio.ring import GuestMemory, RingError, VirtQueue
 
 # struct virtio_pci_common_cfg (include/standard-headers/linux/virtio_pci.h).
@@ -90,8 +91,8 @@ class VirtioPci:
         self.memory = memory
         self.backend = backend
         self.queues = [VirtQueue(offer.queue_size(i)) for i in range(offer.num_queues)]
-        #: Raised when an interrupt is delivered (INTx level / MSI-X message), for the board.
-        self.on_interrupt: object | None = None
+        #: The function's MSI-X table and pending bits, when it has the capability.
+        self.msix: Msix | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -211,10 +212,13 @@ class VirtioPci:
         return value
 
     def config_read(self, offset: int, size: int) -> int:
-        """virtio_config_modern_read*: out of range reads all ones."""
-        if offset + size > len(self.config):
+        """virtio_config_modern_read*: the device fills its configuration first (a disk its
+        capacity); out of range reads all ones."""
+        fill = getattr(self.backend, "device_config", None)
+        config = fill(bytes(self.config)) if fill is not None else self.config
+        if offset + size > len(config):
             return (1 << (8 * size)) - 1
-        return int.from_bytes(self.config[offset : offset + size], "little")
+        return int.from_bytes(config[offset : offset + size], "little")
 
     def config_write(self, offset: int, size: int, value: int) -> None:
         if offset + size <= len(self.config):
@@ -243,3 +247,6 @@ class VirtioPci:
         q = self.queues[queue]
         if q.should_notify(self.memory, self.has(F_EVENT_IDX), self.has(F_NOTIFY_ON_EMPTY)):
             self.isr |= ISR_QUEUE
+            msix = self.msix
+            if msix is not None and msix.enabled and q.vector != NO_VECTOR:
+                msix.notify(q.vector, self.memory)
