@@ -87,9 +87,6 @@ def _pci_writes(slot: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
-#: Select the second bus and back, then accesses of the wrong size (the registers take dwords).
-_PCIHP_WRITES = ("outl 0xae10 0x1", "inl 0xae10", "outl 0xae10 0x0", "inw 0xae0c", "inb 0xae0f")
-
 SCRIPTS: tuple[Script, ...] = (
     _cmos("pc", "-M", "pc"),
     _cmos("pc_nodefaults", "-M", "pc", "-nodefaults", "-m", "3G"),
@@ -351,7 +348,7 @@ SCRIPTS: tuple[Script, ...] = (
                 "outl 0xae10 0x0",
                 "inw 0xae0c",
                 "inb 0xae0f",
-            ),  # fmt: skip
+            ),
         )
         for name, args in (
             ("pc", ("-M", "pc")),
