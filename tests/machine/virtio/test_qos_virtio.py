@@ -26,6 +26,12 @@ PATHS = [
     f"{BUS}/virtio-rng-pci/virtio-rng-pci-tests/hotplug",
     f"{BUS}/virtio-net-pci/virtio-net-pci-tests/hotplug",
     f"{BUS}/virtio-blk-pci/virtio-blk-pci-tests/hotplug",
+    # virtio-blk: requests, indirect tables, EVENT_IDX, MSI-X, a resize's config interrupt.
+    *(f"{BUS}/virtio-blk-pci/virtio-blk-pci-tests/{t}" for t in ("msix", "idx", "nxvirtq")),
+    *(
+        f"{BUS}/virtio-blk-pci/virtio-blk/virtio-blk-tests/{t}"
+        for t in ("indirect", "config", "basic", "resize")
+    ),
 ]
 BUILD = Build(default_root(), "")
 

@@ -191,6 +191,18 @@ def qtest_memory(machine: Machine, memory: AddressSpace) -> PciMemoryView:
     return PciMemoryView(memory, root, backends)
 
 
+def devices_resized(machine: Machine) -> None:
+    """A drive changed size: each virtio function whose configuration follows it says so."""
+    from qmonitor.machine.virtio.transport import VirtioPci
+
+    hotplug = pc_hotplug(machine)
+    if hotplug is None:
+        return
+    for dev in hotplug.pc.sysbus.walk():
+        if isinstance(dev, PciDevice) and isinstance(dev.device_regs, VirtioPci):
+            dev.device_regs.config_maybe_changed()
+
+
 def register_config_ports(machine: Machine) -> None:
     """Claim the PCI configuration ports of a PC, and an i440FX PC's ACPI hotplug registers."""
     if machine.board is not None:

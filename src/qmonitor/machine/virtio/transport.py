@@ -33,6 +33,7 @@ MSIX, NUMQ, STATUS, CFGGENERATION = 0x10, 0x12, 0x14, 0x15
 Q_SELECT, Q_SIZE, Q_MSIX, Q_ENABLE, Q_NOFF = 0x16, 0x18, 0x1A, 0x1C, 0x1E
 Q_DESCLO, Q_DESCHI, Q_AVAILLO, Q_AVAILHI, Q_USEDLO, Q_USEDHI = 0x20, 0x24, 0x28, 0x2C, 0x30, 0x34
 # Status bits and features (include/standard-headers/linux/virtio_config.h, virtio_ring.h).
+S_DRIVER_OK = 0x04
 S_FEATURES_OK = 0x08
 S_NEEDS_RESET = 0x40
 F_NOTIFY_ON_EMPTY = 24
@@ -105,7 +106,9 @@ class VirtioPci:
         self.config_vector = NO_VECTOR
         self.queue_sel = 0
         self.broken = False
+        self.generation = 0
         self.config = bytearray(self.offer.config)
+        self._seen_config = self._device_config()
         for q in self.queues:
             q.reset()
 
@@ -139,7 +142,7 @@ class VirtioPci:
         if offset == STATUS:
             return self.status
         if offset == CFGGENERATION:
-            return 0
+            return self.generation & 0xFF
         if offset == Q_SELECT:
             return self.queue_sel
         if q is None:
@@ -214,11 +217,29 @@ class VirtioPci:
     def config_read(self, offset: int, size: int) -> int:
         """virtio_config_modern_read*: the device fills its configuration first (a disk its
         capacity); out of range reads all ones."""
-        fill = getattr(self.backend, "device_config", None)
-        config = fill(bytes(self.config)) if fill is not None else self.config
+        config = self._device_config()
         if offset + size > len(config):
             return (1 << (8 * size)) - 1
         return int.from_bytes(config[offset : offset + size], "little")
+
+    def _device_config(self) -> bytes:
+        fill = getattr(self.backend, "device_config", None)
+        return fill(bytes(self.config)) if fill is not None else bytes(self.config)
+
+    def config_maybe_changed(self) -> None:
+        """What the device's configuration shows moved (a disk resized): virtio_notify_config,
+        which a driver hears of only once it is ready."""
+        now = self._device_config()
+        if now == self._seen_config:
+            return
+        self._seen_config = now
+        if not self.status & S_DRIVER_OK:
+            return
+        self.isr |= ISR_QUEUE | ISR_CONFIG
+        self.generation += 1
+        msix = self.msix
+        if msix is not None and msix.enabled and self.config_vector != NO_VECTOR:
+            msix.notify(self.config_vector, self.memory)
 
     def config_write(self, offset: int, size: int, value: int) -> None:
         if offset + size <= len(self.config):
