@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from qmonitor_testsupport.qtest_virtio import SCSI_ARGS, scsi_lines
+
 #: How long to wait for the binary to connect or answer.
 TIMEOUT = 20.0
 
@@ -326,6 +328,33 @@ SCRIPTS: tuple[Script, ...] = (
             *_config(4, 0x04, "outw", 0x0002),
             "readb 0xe0000014",
         ),
+    ),
+    Script(
+        "virtio_scsi",
+        "a driver negotiates with virtio-scsi-pci and sends every SCSI command family through"
+        " its request queue to a disk, a CD-ROM, a disk of 4 KiB blocks and missing LUNs",
+        SCSI_ARGS,
+        scsi_lines(),
+    ),
+    *(
+        Script(
+            f"acpi_pcihp_{name}",
+            "PIIX4's ACPI PCI hotplug registers at 0xae00 (Q35 has none there)",
+            args,
+            (
+                *(f"inl 0x{0xAE00 + off:x}" for off in range(0, 0x18, 4)),
+                "outl 0xae10 0x1",
+                "inl 0xae10",
+                "outl 0xae10 0x0",
+                "inw 0xae0c",
+                "inb 0xae0f",
+            ),
+        )
+        for name, args in (
+            ("pc", ("-M", "pc")),
+            ("pc_nodefaults", ("-M", "pc", "-nodefaults", "-device", "e1000,addr=07.0")),
+            ("q35", ("-M", "q35")),
+        )
     ),
 )
 

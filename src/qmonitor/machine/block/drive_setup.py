@@ -40,6 +40,8 @@ NO_DRIVER_OR_FILE = "Must specify either driver or file"
 #: block.c: bdrv_open_common, for the drivers that set bdrv_needs_filename.
 NO_FILENAME = "The '{}' block driver requires a file name"
 NEEDS_FILENAME = ("file", "host_device")
+#: block/blkdebug.c blkdebug_parse_filename, a filename with no second colon.
+BLKDEBUG_NO_IMAGE = "blkdebug requires both config file and image path"
 #: block.c: bdrv_open_child_bs.
 NO_FILE_CHILD = 'A block device must be specified for "file"'
 UNSUPPORTED_BUS = "unsupported bus type '{}'"
@@ -114,7 +116,9 @@ def _number(name: str, text: str) -> int:
 
 
 def protocol(filename: str) -> tuple[str, dict[str, Any]]:
-    """The protocol a filename names (``null-co://``), else a host file."""
+    """The protocol a filename names (``null-co://``, ``blkdebug:``), else a host file."""
+    if filename.startswith("blkdebug:"):
+        return "blkdebug", {}
     for proto in ("null-co", "null-aio"):
         if filename.startswith(f"{proto}://"):
             return proto, {}
@@ -125,6 +129,21 @@ def protocol(filename: str) -> tuple[str, dict[str, Any]]:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "host_device", {"filename": filename}
     return "file", {"filename": filename}
+
+
+def _blkdebug_child(file: str, child: dict[str, Any]) -> dict[str, Any]:
+    """blkdebug_parse_filename: ``blkdebug:[CONFIG]:IMAGE``, the image opened from its name
+    with the ``image.`` options given beside it."""
+    config, sep, image = file[len("blkdebug:") :].partition(":")
+    if not sep:
+        raise QapiError(BLKDEBUG_NO_IMAGE)
+    image_opts = {k[len("image.") :]: v for k, v in child.items() if k.startswith("image.")}
+    out = {k: v for k, v in child.items() if not k.startswith("image.")}
+    proto, fields = protocol(image)
+    out = {"driver": "blkdebug", **out, "image": {"driver": proto, **fields, **image_opts}}
+    if config:
+        out["config"] = config
+    return out
 
 
 def _open_options(file: str | None, opts: dict[str, str], read_only: bool) -> dict[str, Any]:
@@ -159,9 +178,12 @@ def _open_options(file: str | None, opts: dict[str, str], read_only: bool) -> di
         return top
     if file is not None:
         proto, fields = protocol(file)
-        child = {"driver": proto, **fields, **child}
+        if proto == "blkdebug":
+            child = _blkdebug_child(file, child)
+        else:
+            child = {"driver": proto, **fields, **child}
         if driver is None:
-            driver = _probe(file) if proto != "null-co" and proto != "null-aio" else "raw"
+            driver = "raw" if proto in ("null-co", "null-aio", "blkdebug") else _probe(file)
     if driver is None and not child:
         # bdrv_open_inherit: nothing to open and nothing to probe.
         raise QapiError(NO_DRIVER_OR_FILE)

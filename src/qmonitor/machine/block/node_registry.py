@@ -106,6 +106,9 @@ def register_node_commands(machine: Machine, graph: BlockGraph) -> None:
     # Node commands.
     def block_resize(size: int, device: str | None = None, node_name: str | None = None) -> None:
         node_cmds.block_resize(graph, device, node_name, size)
+        from qmonitor.machine.devices.state import devices_resized
+
+        devices_resized(machine)  # a virtio disk tells its driver (virtio_blk_resize)
 
     def write_threshold(node_name: str, write_threshold: int) -> None:
         node_cmds.set_write_threshold(graph, node_name, write_threshold)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.devices.blocksize import BLOCKSIZE_PROPS, parse_blocksize
 from qmonitor.machine.devices.board import PARALLEL_PORTS, SERIAL_PORTS, PcDevices
 from qmonitor.machine.devices.facts import facts, known_types
 from qmonitor.machine.devices.pci import PciBus, PciDevice
@@ -432,6 +433,8 @@ class Hotplug:
                 values[name] = flag
             elif default.startswith('"'):
                 values[name] = text
+            elif name in BLOCKSIZE_PROPS:
+                values[name] = parse_blocksize(name, text)
             else:
                 values[name] = _integer(name, text, self.prop_type(owner, name))
         return values

@@ -38,6 +38,11 @@ ROM_ADDRESS = 0x30
 ROM_ADDRESS_ENABLE = 0x1
 INTERRUPT_LINE = 0x3C
 HEADER_TYPE = 0x0E
+CAPABILITY_LIST = 0x34
+STATUS_CAP_LIST = 0x10
+CAP_ID_MSIX = 0x11
+#: The high byte of MSI-X's message control a driver may write (ENABLE, MASKALL).
+MSIX_CONTROL_BITS = 0xC0
 HEADER_SIZE = 0x40
 #: The ROM's region number (PCI_ROM_SLOT).
 ROM_SLOT = 6
@@ -69,7 +74,24 @@ def write_masks(dev: PciDevice) -> tuple[bytes, bytes]:
             mask |= ROM_ADDRESS_ENABLE
         offset = _bar_offset(region)
         wmask[offset : offset + width] = mask.to_bytes(width, "little")
+    msix = find_capability(dev.config, CAP_ID_MSIX)
+    if msix is not None:
+        wmask[msix + 3] |= MSIX_CONTROL_BITS  # msix_init: enable and function mask
     return bytes(wmask), bytes(w1c)
+
+
+def find_capability(config: bytes | bytearray, cap_id: int) -> int | None:
+    """Where the capability list has ``cap_id`` first, None when it has none."""
+    if not config[STATUS] & STATUS_CAP_LIST:
+        return None
+    pos = config[CAPABILITY_LIST] & ~3
+    for _ in range(48):  # a list is at most this long in 256 bytes
+        if pos < HEADER_SIZE:
+            return None
+        if config[pos] == cap_id:
+            return pos
+        pos = config[pos + 1] & ~3
+    return None
 
 
 def write_config(dev: PciDevice, reg: int, size: int, value: int) -> None:

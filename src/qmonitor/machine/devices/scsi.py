@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qmonitor.machine.devices.blocksize import check_blocksizes
 from qmonitor.machine.devices.qdev import Bus, Device
 from qmonitor.machine.devices.storage import guess_chs
 from qmonitor.qapi.error import QapiError
@@ -205,6 +206,7 @@ def plug_scsi(
         raise QapiError(DRIVE_NOT_SET)
     if driver == "scsi-block":
         raise NoSgIo()
+    check_blocksizes(values)
     values = {**values, "channel": channel, "scsi-id": target, "lun": lun}
     if driver == "scsi-hd" and blk is not None and blk.medium is not None:
         cyls, heads, secs = guess_chs(blk.medium.size)

@@ -16,8 +16,10 @@ from qmonitor.machine.devices.pci_mmio import AddressSpace, PciMemoryView
 from qmonitor.qapi.error import QapiError
 
 if TYPE_CHECKING:
+    from qmonitor.machine.block.backend import BlockBackend
     from qmonitor.machine.devices.qdev import Device
     from qmonitor.machine.machine import Machine
+    from qmonitor.machine.virtio.transport import Backend
 
 
 def pc_hotplug(machine: Machine) -> Hotplug | None:
@@ -185,20 +187,54 @@ def qtest_memory(machine: Machine, memory: AddressSpace) -> PciMemoryView:
         hotplug = pc_hotplug(machine)
         return hotplug.pc.root if hotplug is not None else None
 
-    return PciMemoryView(memory, root)
+    def backends(dev: PciDevice) -> Backend | None:
+        from qmonitor.machine.devices.storage_setup import drive_attach
+        from qmonitor.machine.virtio.attach import virtio_backend
+
+        def drive_of(device: Device) -> BlockBackend | None:
+            for blk, owner, _ in drive_attach(machine).owners.values():
+                if owner is device:
+                    return blk
+            return None
+
+        return virtio_backend(dev, drive_of)
+
+    return PciMemoryView(memory, root, backends)
+
+
+def devices_resized(machine: Machine) -> None:
+    """A drive changed size: each virtio function whose configuration follows it says so."""
+    from qmonitor.machine.virtio.transport import VirtioPci
+
+    hotplug = pc_hotplug(machine)
+    if hotplug is None:
+        return
+    for dev in hotplug.pc.sysbus.walk():
+        if isinstance(dev, PciDevice) and isinstance(dev.device_regs, VirtioPci):
+            dev.device_regs.config_maybe_changed()
 
 
 def register_config_ports(machine: Machine) -> None:
-    """Claim the PCI configuration ports of a PC."""
+    """Claim the PCI configuration ports of a PC, and an i440FX PC's ACPI hotplug registers."""
     if machine.board is not None:
         machine.ports.register(0xCF8, 8, _LazyConfigPorts(machine))
+        from qmonitor.machine.devices.acpi_pcihp import BASE, SIZE, AcpiPciHotplug
         from qmonitor.machine.devices.pci_io import PciIoView
 
         def root() -> PciBus | None:
             hotplug = pc_hotplug(machine)
             return hotplug.pc.root if hotplug is not None else None
 
+        def i440fx_root() -> PciBus | None:
+            """The i440FX root bus (Q35's hotplug registers are elsewhere)."""
+            hotplug = pc_hotplug(machine)
+            return hotplug.pc.root if hotplug is not None and not hotplug.pc.q35 else None
+
+        def eject(devices: list[Device]) -> None:
+            finish_unplugs(machine, devices)
+
         machine.ports.fallback = PciIoView(root)
+        machine.ports.register(BASE, SIZE, AcpiPciHotplug(i440fx_root, eject))
 
 
 def finish_unplugs(machine: Machine, devices: list[Device] | None = None) -> None:
