@@ -15,7 +15,10 @@ Then ``qom-set`` of a few properties of a realized device (``SETS``):
 QEMU's error for each; and the trees of devices on buses of user devices,
 anonymous ones among them (``WALKS``).  The result goes to
 ``tests/golden/qom/devices.json``, replayed by
-tests/machine/test_qom_devices_golden.py.
+tests/machine/test_qom_devices_golden.py.  Debian's QEMU ships no qtest
+accelerator: run this with ``QEMU_MODULE_DIR`` naming the modules of the
+qtest build (``~/.cache/qmonitor-qtest/modules``, made by
+tools/qtest_suite.py).
 
 From the same recording, what the device model cannot derive from the
 property lists it already ships (``qom-list-properties`` of each type, in
@@ -30,8 +33,9 @@ type (the ``-M pc`` case; ``-M q35`` only where its objects differ):
   buses, the virtio back-end), the device's buses named ``{bus:N}``
   (``bus_names``: the names QEMU gave them, after the id ``dev``);
 * ``values``: the recorded value of each of the device's own properties
-  that neither ``info qtree`` prints (``data/pc_devices.json``) nor
-  ``device-list-properties`` gives a default for, and ``hotpluggable``;
+  that ``info qtree`` does not print (``data/pc_devices.json``) and that
+  ``device-list-properties`` gives no default for or another default than
+  the realized device reads, and ``hotpluggable``;
 * ``objects``: the children that are neither buses nor the virtio
   back-end (memory regions, an ``esp`` or ``serial`` core ...), as
   recorded, paths below the device written ``{path}``;
@@ -126,6 +130,10 @@ def _subtree(node: dict[str, Any], buses: dict[str, str], path: str) -> dict[str
     }
 
 
+#: A property device-list-properties gives no default for.
+_NO_DEFAULT = object()
+
+
 def shape(node: dict[str, Any], path: str) -> dict[str, Any]:
     """What the model needs of one recorded device (see the module docstring)."""
     from qmonitor.machine.devices.facts import facts, known_types
@@ -144,12 +152,18 @@ def shape(node: dict[str, Any], path: str) -> dict[str, Any]:
         if typ.startswith("child<") and match is not None:
             buses[name] = f"{{bus:{match.group(1) or 0}}}"
     printed = {n for n, _ in facts(typename).props} if typename in known_types() else set()
-    defaults = {p["name"] for p in table.device_properties(typename) if "default-value" in p}
+    defaults = {
+        p["name"]: p["default-value"]
+        for p in table.device_properties(typename)
+        if "default-value" in p
+    }
     values = {}
     for name, _ in listing:
         if name not in node["values"] or name in _COMPUTED:
             continue
-        if name == "hotpluggable" or (name not in printed and name not in defaults):
+        # A realized device may read otherwise than its default (nec-usb-xhci's streams).
+        default = defaults.get(name, _NO_DEFAULT)
+        if name == "hotpluggable" or (name not in printed and default != node["values"][name]):
             values[name] = _relocated(node["values"][name], buses, path)
     out: dict[str, Any] = {
         "class": count,

@@ -203,9 +203,10 @@ class _Values:
             value = _printed(self.printed[name])
             if value is not None:
                 return value
-        if name in self.defaults:
-            return self.defaults[name]
-        return self.recorded.get(name)
+        # Recorded: no default, or the realized device reads another one.
+        if name in self.recorded:
+            return self.recorded[name]
+        return self.defaults.get(name)
 
 
 def _typed(value: Any, typ: str) -> Any:
