@@ -210,6 +210,9 @@ class Config:
     blockdevs: tuple[tuple[dict[str, Any], str], ...] = ()
     #: ``-drive`` and its short forms, in command-line order.
     drives: tuple[DriveOption, ...] = ()
+    #: The default devices ``-device``/``-global`` drivers turned off
+    #: (:mod:`qmonitor.options.default_list`): ``cdrom``, ``floppy``, ``vga`` ...
+    defaults_off: frozenset[str] = frozenset()
     #: ``-chroot``: the directory QEMU would enter once set up (checked, not entered).
     chroot: str | None = None
     #: ``-incoming``: the URI (or ``defer``) of an incoming migration, None without.

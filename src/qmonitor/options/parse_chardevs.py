@@ -108,6 +108,8 @@ class ChardevGroup(ParserState):
         """qemu_disable_default_devices() and qemu_create_default_devices()."""
         serial = self.default_serial and self.has_defaults and machine not in NO_DEFAULT_PORTS
         parallel = self.default_parallel and self.has_defaults and machine not in NO_DEFAULT_PORTS
+        serial = serial and "serial" not in self.defaults_off
+        parallel = parallel and "parallel" not in self.defaults_off
         monitor = self.default_monitor and self.has_defaults
         if self.daemonize and self.nographic and (parallel or serial or monitor):
             raise self._fail(NOGRAPHIC_DAEMONIZE, "")

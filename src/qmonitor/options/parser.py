@@ -21,6 +21,7 @@ from functools import partial
 
 from qmonitor.machine.guest import GuestDevice
 from qmonitor.options.config import Config
+from qmonitor.options.default_list import defaults_turned_off
 from qmonitor.options.display import default_display, has_opengl
 from qmonitor.options.help import help_text, version_text
 from qmonitor.options.machines import MAX_PARALLEL_PORTS
@@ -269,6 +270,9 @@ class Parser(
         self._device_help()
         self._replay_configure()
         machine = self._select_machine()
+        self.defaults_off = defaults_turned_off(
+            [d.driver for d in self.guest_devices] + [driver for driver, _ in self.globals]
+        )
         self._default_devices(machine)
         self._select_vga(machine)
         self._choose_display()
@@ -327,6 +331,7 @@ class Parser(
             accel=accel,
             qtest=qtest,
             nodefaults=not self.has_defaults,
+            defaults_off=self.defaults_off,
             display=self.display,
             display_options=tuple(self.display_options.items()),
             option_rom_warnings=self._option_rom_warnings(),

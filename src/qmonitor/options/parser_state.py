@@ -106,6 +106,8 @@ class ParserState:
         self.has_defaults = True
         self.default_serial = True
         self.default_parallel = True
+        #: The defaults -device and -global drivers turn off (qmonitor.options.default_list).
+        self.defaults_off: frozenset[str] = frozenset()
         self.default_monitor = True
         self.serials: list[PortConfig] = []
         self.parallels: list[PortConfig] = []

@@ -223,7 +223,11 @@ def default_devices(config: Config) -> DefaultDevices | None:
     names = tuple(loc[11:] for loc in config.unmodelled if loc.startswith("-usbdevice ") and usb)
     if config.nodefaults:
         return DefaultDevices(vga, False, serials, parallels, False, False, usb, names)
-    return DefaultDevices(vga, nic, serials, parallels, usb=usb, usbdevices=names)
+    off = config.defaults_off
+    if "vga" in off and not any(loc.startswith("-vga ") for loc in config.unmodelled):
+        vga = None  # the user's display adapter instead (vl.c default_vga)
+    cdrom, floppy = "cdrom" not in off, "floppy" not in off
+    return DefaultDevices(vga, nic, serials, parallels, cdrom, floppy, usb, names)
 
 
 def check_devices(machine: Machine) -> None:
@@ -627,11 +631,6 @@ def add_blockdevs(graph: BlockGraph, config: Config) -> None:
             raise StartupError(f"{where}: {exc.desc}") from None
 
 
-#: -device drivers that keep QEMU from making its default CD-ROM and floppy drives.
-_NO_DEFAULT_CDROM = ("ide-cd", "ide-hd", "scsi-cd", "scsi-hd")
-_NO_DEFAULT_FLOPPY = ("isa-fdc", "floppy")
-
-
 def add_drives(
     machine: Machine, config: Config, warn: Callable[[str], object] = sys.stderr.write
 ) -> None:
@@ -650,14 +649,13 @@ def add_drives(
 
     defaults = DriveDefaults()
     if pc:
-        drivers = {device.driver for device in config.devices}
         q35 = "q35" in (config.guest.machine_typename or config.machine)
         on = not config.nodefaults
         defaults = DriveDefaults(
             "ide",
             q35,
-            cdrom=on and not drivers & set(_NO_DEFAULT_CDROM),
-            floppy=on and not q35 and not drivers & set(_NO_DEFAULT_FLOPPY),
+            cdrom=on and "cdrom" not in config.defaults_off,
+            floppy=on and not q35 and "floppy" not in config.defaults_off,
             sdcard=on,
         )
     error = open_drives(machine, config.drives, defaults, warn)
