@@ -271,6 +271,35 @@ def _pci_type(vm: Qemu, dev: dict[str, Any], args: tuple[str, ...]) -> str:
     raise RuntimeError(f"no device at {addr} in {args}")
 
 
+def record_family(
+    family: Any, types: tuple[str, ...], golden: Path, data: Path, description: str
+) -> int:
+    """The main() of a device family's recorder (tools/record_scsi.py, tools/record_usb.py).
+
+    ``family`` is its cases module (TEMPLATES, CASES, CLI_ERRORS); ``types``
+    the types whose facts go to ``data``; the sessions go to ``golden``.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--qemu", default="qemu-system-x86_64")
+    parser.add_argument("what", nargs="*", default=["cases", "devices"])
+    opts = parser.parse_args()
+    version = qemu_version(opts.qemu)
+    if "devices" in opts.what:
+        found = record_devices(opts.qemu, family.TEMPLATES, [])
+        facts = {name: found[name] for name in types}
+        data.write_text(json.dumps({"version": version, "types": facts}, indent=0,
+                                   sort_keys=True) + "\n")  # fmt: skip
+        print(f"{len(facts)} device types written to {data}")
+    if "cases" in opts.what:
+        cases = record_cases(opts.qemu, family.CASES)
+        cli = record_cli(opts.qemu, family.CLI_ERRORS)
+        document = {"version": version, "cases": cases, "cli": cli}
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(json.dumps(document, indent=1) + "\n")
+        print(f"{len(cases)} cases written to {golden}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--qemu", default="qemu-system-x86_64")

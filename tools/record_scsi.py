@@ -22,17 +22,14 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from record_pcdev import record_cases, record_cli, record_devices
+from record_pcdev import record_family
 
 from qmonitor_testsupport import scsi_cases
-from qmonitor_testsupport.recording import qemu_version
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "scsi" / "cases.json"
@@ -55,25 +52,8 @@ TYPES = (
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--qemu", default="qemu-system-x86_64")
-    parser.add_argument("what", nargs="*", default=["cases", "devices"])
-    opts = parser.parse_args()
-    version = qemu_version(opts.qemu)
-    if "devices" in opts.what:
-        found = record_devices(opts.qemu, scsi_cases.TEMPLATES, [])
-        types = {name: found[name] for name in TYPES}
-        DATA.write_text(json.dumps({"version": version, "types": types}, indent=0,
-                                   sort_keys=True) + "\n")  # fmt: skip
-        print(f"{len(types)} device types written to {DATA}")
-    if "cases" in opts.what:
-        cases = record_cases(opts.qemu, scsi_cases.CASES)
-        cli = record_cli(opts.qemu, scsi_cases.CLI_ERRORS)
-        document = {"version": version, "cases": cases, "cli": cli}
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps(document, indent=1) + "\n")
-        print(f"{len(cases)} cases written to {GOLDEN}")
-    return 0
+    description = (__doc__ or "").splitlines()[0]
+    return record_family(scsi_cases, TYPES, GOLDEN, DATA, description)
 
 
 if __name__ == "__main__":
