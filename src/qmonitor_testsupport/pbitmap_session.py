@@ -41,6 +41,7 @@ from qmonitor_testsupport.qemu_io_session import (
     make_images,
     normalise,
     pick,
+    step_request,
 )
 
 
@@ -142,12 +143,7 @@ def _machine(binary: Sequence[str], directory: Path, run: dict[str, Any]) -> dic
                 if "event" in step:
                     replies.append(conn.event(step["event"]))
                     continue
-                if "hmp" in step:
-                    request = {"execute": "human-monitor-command",
-                               "arguments": {"command-line": step["hmp"]}}  # fmt: skip
-                else:
-                    request = step["qmp"]
-                reply = pick(step.get("pick", ""), conn.call(request))
+                reply = pick(step.get("pick", ""), conn.call(step_request(step)))
                 if "only" in step:
                     reply = {k: v for k, v in reply.items() if k in step["only"]}
                 replies.append(reply)

@@ -101,6 +101,14 @@ class _Qmp:
                 self.events.append(msg)
 
 
+def step_request(step: dict[str, Any]) -> dict[str, Any]:
+    """A step's QMP request: its ``qmp``, or its ``hmp`` line through human-monitor-command."""
+    if "hmp" in step:
+        return {"execute": "human-monitor-command", "arguments": {"command-line": step["hmp"]}}
+    request: dict[str, Any] = step["qmp"]
+    return request
+
+
 def pick(kind: str, reply: dict[str, Any]) -> Any:
     """What a step keeps of its reply."""
     if "error" in reply:
@@ -169,12 +177,7 @@ def run_session(binary: Sequence[str], case: dict[str, Any]) -> dict[str, Any]:
                     if "event" in step:
                         replies.append(conn.event(step["event"]))
                         continue
-                    if "hmp" in step:
-                        request = {"execute": "human-monitor-command",
-                                   "arguments": {"command-line": step["hmp"]}}  # fmt: skip
-                    else:
-                        request = step["qmp"]
-                    replies.append(pick(step.get("pick", ""), conn.call(request)))
+                    replies.append(pick(step.get("pick", ""), conn.call(step_request(step))))
                 conn.call({"execute": "quit"})
             proc.wait(20)
         finally:
